@@ -1,0 +1,58 @@
+"""Login with a failure limit per username and per client address."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.contrib import auth
+from django.contrib.auth import views as django_views
+from django.contrib.auth.forms import AuthenticationForm
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import resolve_url
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from kefu import ratelimit
+
+
+class RateLimitedAuthenticationForm(AuthenticationForm):
+    def clean(self) -> dict[str, Any]:
+        request = self.request
+        assert request is not None
+        username = (self.data.get("username") or "").strip().lower()
+        ip = ratelimit.client_ip(request)
+        limit = settings.KEFU_LOGIN_MAX_FAILURES
+        if ratelimit.count("login-user", username) >= limit or ratelimit.count("login-ip", ip) >= limit * 4:
+            raise auth.forms.ValidationError(
+                _("Too many failed logins. Wait %(minutes)d minutes and try again.")
+                % {"minutes": settings.KEFU_LOGIN_WINDOW_SECONDS // 60},
+                code="rate_limited",
+            )
+        try:
+            cleaned = super().clean()
+        except auth.forms.ValidationError:
+            window = settings.KEFU_LOGIN_WINDOW_SECONDS
+            ratelimit.increment("login-user", username, window)
+            ratelimit.increment("login-ip", ip, window)
+            raise
+        ratelimit.reset("login-user", username)
+        return cleaned
+
+
+class LoginView(django_views.LoginView):
+    form_class = RateLimitedAuthenticationForm
+    template_name = "registration/login.html"
+    redirect_authenticated_user = True
+
+    def get_default_redirect_url(self) -> str:
+        user = self.request.user
+        if getattr(user, "staff", None) is None and getattr(user, "customer", None) is not None:
+            return resolve_url("portal:home")
+        return resolve_url(settings.LOGIN_REDIRECT_URL)
+
+
+@require_POST
+def logout_view(request: HttpRequest) -> HttpResponse:
+    auth.logout(request)
+    return HttpResponseRedirect(resolve_url(settings.LOGOUT_REDIRECT_URL))

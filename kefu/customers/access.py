@@ -1,0 +1,41 @@
+"""The only way to fetch customers for a user (least privilege)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import QuerySet
+from django.utils.translation import gettext_lazy as _
+
+from kefu.customers.models import Customer
+from kefu.errors import NotFound
+from kefu.organization.access import staff_of
+
+
+def visible_customers(user: Any) -> QuerySet[Customer]:
+    """Customers ``user`` may see: all for company-level staff and admins, the branch for branch
+    staff, only themselves for a portal customer, nothing for anyone else."""
+    qs = Customer.objects.all()
+    staff = staff_of(user)
+    if staff is not None:
+        return qs if staff.sees_all_branches else qs.filter(branch_id=staff.branch_id)
+    if user is not None and getattr(user, "is_authenticated", False):
+        customer = getattr(user, "customer", None)
+        if customer is not None:
+            return qs.filter(pk=customer.pk)
+    return qs.none()
+
+
+def access_customer(user: Any, customer_id: int | str, *, for_update: bool = False) -> Customer:
+    """The customer if visible to ``user``; NotFound (never "forbidden", so ids cannot be probed)."""
+    try:
+        pk = int(customer_id)
+    except (TypeError, ValueError):
+        raise NotFound("not_found", _("Customer not found."), "customer") from None
+    qs = visible_customers(user)
+    if for_update:
+        qs = qs.select_for_update()
+    try:
+        return qs.get(pk=pk)
+    except Customer.DoesNotExist:
+        raise NotFound("not_found", _("Customer not found."), "customer") from None

@@ -1,0 +1,32 @@
+"""Who is asking: the staff profile or customer behind a user."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.utils.translation import gettext_lazy as _
+
+from kefu.errors import PermissionDenied
+from kefu.organization.models import Staff
+
+
+def staff_of(user: Any) -> Staff | None:
+    """The active staff profile of ``user``, or None (customers, anonymous, inactive staff)."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return None
+    staff = getattr(user, "staff", None)
+    if staff is None or not staff.is_active or not user.is_active:
+        return None
+    return staff
+
+
+def require_staff(user: Any, capability: str | None = None) -> Staff:
+    """The staff profile of ``user`` holding ``capability``; PermissionDenied otherwise."""
+    staff = staff_of(user)
+    if staff is None:
+        raise PermissionDenied("not_staff", _("Only service staff can do this."))
+    if capability is not None and not staff.can(capability):
+        raise PermissionDenied(
+            "forbidden", _("Your role (%(role)s) does not allow this.") % {"role": staff.get_role_display()}
+        )
+    return staff

@@ -1,0 +1,226 @@
+"""Company structure: branches, outlets, departments, service areas and staff (R-30)."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from kefu.organization.rules import Role, can
+
+
+class Company(models.Model):
+    """The operating company (one row). Its contact data is published (R-8)."""
+
+    name = models.CharField(_("name"), max_length=200)
+    hotline = models.CharField(_("hotline"), max_length=50, blank=True)
+    email = models.EmailField(_("email"), blank=True)
+    website = models.URLField(_("website"), blank=True)
+
+    class Meta:
+        verbose_name = _("company")
+        verbose_name_plural = _("company")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Branch(models.Model):
+    """分公司: a branch with its own staff, calendar and time zone."""
+
+    code = models.SlugField(_("code"), max_length=30, unique=True)
+    name = models.CharField(_("name"), max_length=200)
+    time_zone = models.CharField(_("time zone"), max_length=64, default="Asia/Shanghai")
+    phone = models.CharField(_("phone"), max_length=50, blank=True)
+    address = models.CharField(_("address"), max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("branch")
+        verbose_name_plural = _("branches")
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Outlet(models.Model):
+    """营业网点: a counter where customers walk in."""
+
+    branch = models.ForeignKey(
+        Branch, on_delete=models.PROTECT, related_name="outlets", verbose_name=_("branch")
+    )
+    name = models.CharField(_("name"), max_length=200)
+    address = models.CharField(_("address"), max_length=300)
+    phone = models.CharField(_("phone"), max_length=50, blank=True)
+    opening_hours = models.CharField(_("opening hours"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("outlet")
+        verbose_name_plural = _("outlets")
+        ordering = ["branch", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Department(models.Model):
+    """A department orders can be transferred to (e.g. 维修班, 工程部, 营业厅)."""
+
+    branch = models.ForeignKey(
+        Branch, on_delete=models.PROTECT, related_name="departments", verbose_name=_("branch")
+    )
+    name = models.CharField(_("name"), max_length=200)
+    leader = models.ForeignKey(
+        "organization.Staff",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="led_departments",
+        verbose_name=_("leader"),
+    )
+
+    class Meta:
+        verbose_name = _("department")
+        verbose_name_plural = _("departments")
+        ordering = ["branch", "name"]
+        constraints = [models.UniqueConstraint(fields=["branch", "name"], name="department_unique_name")]
+
+    def __str__(self) -> str:
+        return f"{self.branch.name} · {self.name}"
+
+
+class RoleChoices(models.TextChoices):
+    AGENT = Role.AGENT.value, _("agent")
+    TECHNICIAN = Role.TECHNICIAN.value, _("field technician")
+    FOLLOWUP = Role.FOLLOWUP.value, _("follow-up staff")
+    SUPERVISOR = Role.SUPERVISOR.value, _("supervisor")
+    INSPECTOR = Role.INSPECTOR.value, _("inspector")
+    ADMIN = Role.ADMIN.value, _("administrator")
+
+
+class AreaKind(models.TextChoices):
+    URBAN = "urban", _("urban (city)")
+    RURAL = "rural", _("rural (county)")
+
+
+class ServiceArea(models.Model):
+    """片区: part of the territory, with its households, contracted to responsible staff."""
+
+    branch = models.ForeignKey(
+        Branch, on_delete=models.PROTECT, related_name="areas", verbose_name=_("branch")
+    )
+    code = models.SlugField(_("code"), max_length=30, unique=True)
+    name = models.CharField(_("name"), max_length=200)
+    kind = models.CharField(_("kind"), max_length=10, choices=AreaKind.choices, default=AreaKind.URBAN)
+    households = models.PositiveIntegerField(_("households"), default=0)
+    address_keywords = models.TextField(
+        _("address keywords"),
+        blank=True,
+        help_text=_(
+            "One keyword per line (street, community, village); an address containing one falls in this area."
+        ),
+    )
+    responsible = models.ManyToManyField(
+        "organization.Staff", blank=True, related_name="areas", verbose_name=_("responsible staff")
+    )
+
+    class Meta:
+        verbose_name = _("service area")
+        verbose_name_plural = _("service areas")
+        ordering = ["branch", "code"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def keywords(self) -> list[str]:
+        return [k.strip() for k in self.address_keywords.splitlines() if k.strip()]
+
+
+class Staff(models.Model):
+    """A member of the service staff: a login, a role, a branch and a place in the hierarchy."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="staff", verbose_name=_("user")
+    )
+    name = models.CharField(_("name"), max_length=100)
+    badge_no = models.CharField(_("badge number (工号)"), max_length=30, unique=True)
+    role = models.CharField(_("role"), max_length=20, choices=RoleChoices.choices)
+    branch = models.ForeignKey(
+        Branch,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="staff",
+        verbose_name=_("branch"),
+        help_text=_("Empty for company-level staff, who see every branch."),
+    )
+    department = models.ForeignKey(
+        Department,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="members",
+        verbose_name=_("department"),
+    )
+    leader = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="reports",
+        verbose_name=_("leader"),
+    )
+    grade = models.PositiveSmallIntegerField(_("grade"), default=1, help_text=_("Higher is more senior."))
+    hired_on = models.DateField(_("hired on"))
+    phone = models.CharField(_("phone"), max_length=50, blank=True)
+    photo = models.FileField(_("photo"), upload_to="staff/", blank=True)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("staff member")
+        verbose_name_plural = _("staff")
+        ordering = ["badge_no"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.badge_no})"
+
+    def can(self, capability: str) -> bool:
+        """Whether this staff member's role carries the capability (see rules.CAPABILITIES)."""
+        return self.is_active and can(self.role, capability)
+
+    @property
+    def sees_all_branches(self) -> bool:
+        return self.role == Role.ADMIN or self.branch_id is None
+
+
+class NumberSequence(models.Model):
+    """Counters for numbers shown to people (GD-YYYYMMDD-NNNNNN), incremented under a row lock."""
+
+    key = models.CharField(max_length=60, unique=True)
+    value = models.PositiveBigIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("number sequence")
+        verbose_name_plural = _("number sequences")
+
+    def __str__(self) -> str:
+        return f"{self.key}={self.value}"
+
+
+class ApiToken(models.Model):
+    """Token for integrations (``Authorization: Bearer <token>``); only a hash is stored."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(_("name"), max_length=100)
+    prefix = models.CharField(max_length=12, db_index=True)
+    key_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField()
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked = models.BooleanField(default=False)
+
+    class Meta:
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"

@@ -1,0 +1,119 @@
+"""Substring search that works for Chinese on SQLite and PostgreSQL.
+
+Chinese has no spaces, and trigram indexes never match 2-character words such as 退款. Both
+back-ends therefore index overlapping character *bigrams* of a normalised ``search_text`` column
+and confirm candidates with ``LIKE``:
+
+* PostgreSQL: a generated ``search_grams text[]`` column computed by the SQL function
+  ``kefu_bigrams()`` with a GIN index; a query ``search_grams @> kefu_bigrams(q)``.
+* SQLite: an FTS5 table (``unicode61`` tokenizer) per searchable table whose rows hold the bigrams,
+  each written as a hex token so punctuation cannot split them; the action that saves a row calls
+  :func:`sync` in the same transaction.
+
+A one-character query has no bigram and falls back to ``LIKE`` alone.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from typing import TypeVar
+
+from django.db import connection, models
+
+M = TypeVar("M", bound=models.Model)
+
+# table name -> FTS table name (SQLite only)
+FTS_TABLES = {
+    "customers_customer": "kefu_fts_customer",
+    "workorders_workorder": "kefu_fts_workorder",
+}
+
+
+def normalize(text: str) -> str:
+    """NFKC (full-width → half-width), case-folded, whitespace collapsed."""
+    return " ".join(unicodedata.normalize("NFKC", text or "").casefold().split())
+
+
+def bigrams(text: str) -> list[str]:
+    """Distinct overlapping 2-character substrings of normalised text, skipping whitespace."""
+    norm = normalize(text)
+    seen: dict[str, None] = {}
+    for i in range(len(norm) - 1):
+        gram = norm[i : i + 2]
+        if not any(ch.isspace() for ch in gram):
+            seen.setdefault(gram, None)
+    return list(seen)
+
+
+def _token(gram: str) -> str:
+    return "g" + gram.encode("utf-8").hex()
+
+
+def sqlite_fts_sql(table: str) -> list[str]:
+    fts = FTS_TABLES[table]
+    return [f"CREATE VIRTUAL TABLE IF NOT EXISTS {fts} USING fts5(grams, tokenize='unicode61')"]
+
+
+PG_FUNCTION_SQL = r"""
+CREATE OR REPLACE FUNCTION kefu_bigrams(t text) RETURNS text[]
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+  SELECT coalesce(array_agg(DISTINCT g), '{}')
+  FROM (SELECT substr(t, i, 2) AS g FROM generate_series(1, char_length(t) - 1) AS i) s
+  WHERE g !~ '\s'
+$$;
+"""
+
+
+def pg_column_sql(table: str) -> list[str]:
+    return [
+        PG_FUNCTION_SQL,
+        f"ALTER TABLE {table} ADD COLUMN search_grams text[] GENERATED ALWAYS AS (kefu_bigrams(search_text)) STORED",
+        f"CREATE INDEX {table}_grams_gin ON {table} USING gin (search_grams)",
+    ]
+
+
+def sync(instance: models.Model) -> None:
+    """Refresh the SQLite FTS row of ``instance`` (no-op on PostgreSQL). Call after saving."""
+    if connection.vendor != "sqlite":
+        return
+    fts = FTS_TABLES[instance._meta.db_table]
+    text: str = getattr(instance, "search_text", "")
+    grams = " ".join(_token(g) for g in bigrams(text))
+    with connection.cursor() as cur:
+        cur.execute(f"DELETE FROM {fts} WHERE rowid = %s", [instance.pk])
+        cur.execute(f"INSERT INTO {fts}(rowid, grams) VALUES (%s, %s)", [instance.pk, grams])
+
+
+def sync_many(model: type[models.Model], rows: list[tuple[int, str]]) -> None:
+    """Bulk variant of :func:`sync` for (pk, search_text) pairs (demo data, imports, benchmarks)."""
+    if connection.vendor != "sqlite" or not rows:
+        return
+    fts = FTS_TABLES[model._meta.db_table]
+    with connection.cursor() as cur:
+        cur.executemany(f"DELETE FROM {fts} WHERE rowid = %s", [[pk] for pk, _ in rows])
+        cur.executemany(
+            f"INSERT INTO {fts}(rowid, grams) VALUES (%s, %s)",
+            [[pk, " ".join(_token(g) for g in bigrams(text))] for pk, text in rows],
+        )
+
+
+def filter_queryset(qs: models.QuerySet[M], query: str) -> models.QuerySet[M]:
+    """Rows of ``qs`` whose ``search_text`` contains every word of ``query``, index-assisted."""
+    terms = normalize(query).split()
+    if not terms:
+        return qs
+    grams = list(dict.fromkeys(g for term in terms for g in bigrams(term)))
+    table = qs.model._meta.db_table
+    if grams and connection.vendor == "sqlite":
+        fts = FTS_TABLES[table]
+        match = " AND ".join(_token(g) for g in grams)
+        qs = qs.extra(  # noqa: S610 - parameters are bound
+            where=[f'"{table}"."id" IN (SELECT rowid FROM {fts} WHERE {fts} MATCH %s)'], params=[match]
+        )
+    elif grams and connection.vendor == "postgresql":
+        qs = qs.extra(  # noqa: S610
+            where=[f'"{table}"."search_grams" @> %s::text[]'], params=[grams]
+        )
+    for term in terms:
+        qs = qs.filter(search_text__contains=term)
+    return qs

@@ -1,0 +1,1 @@
+"""Factories shared by the test suites (not used in production code)."""

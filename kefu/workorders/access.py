@@ -1,0 +1,74 @@
+"""The only way to fetch work orders, their timeline and attachments for a user."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Q, QuerySet
+from django.utils.translation import gettext_lazy as _
+
+from kefu.errors import NotFound
+from kefu.organization.access import staff_of
+from kefu.workorders.models import Attachment, TimelineEntry, WorkOrder
+
+
+def _portal_customer(user: Any) -> Any:
+    if user is None or not getattr(user, "is_authenticated", False):
+        return None
+    return getattr(user, "customer", None)
+
+
+def visible_workorders(user: Any) -> QuerySet[WorkOrder]:
+    """Orders ``user`` may see: company-level staff and admins all, branch staff their branch (plus
+    orders they own or work on elsewhere), a portal customer only their own, anyone else nothing."""
+    qs = WorkOrder.objects.all()
+    staff = staff_of(user)
+    if staff is not None:
+        if staff.sees_all_branches:
+            return qs
+        return qs.filter(Q(branch_id=staff.branch_id) | Q(owner=staff) | Q(assignee=staff))
+    customer = _portal_customer(user)
+    if customer is not None:
+        return qs.filter(customer_id=customer.pk)
+    return qs.none()
+
+
+def access_workorder(user: Any, key: int | str, *, for_update: bool = False) -> WorkOrder:
+    """The order by id or number if visible to ``user``; NotFound otherwise (same answer for both)."""
+    qs = visible_workorders(user)
+    if for_update:
+        qs = qs.select_for_update(of=("self",))
+    try:
+        if isinstance(key, int) or (isinstance(key, str) and key.isdigit()):
+            return qs.get(pk=int(key))
+        return qs.get(number=str(key).strip().upper())
+    except WorkOrder.DoesNotExist:
+        raise NotFound("not_found", _("Work order not found."), "workorder") from None
+
+
+def visible_timeline(user: Any, order: WorkOrder) -> QuerySet[TimelineEntry]:
+    qs = order.timeline.select_related("author_staff", "author_customer")
+    if staff_of(user) is None:
+        qs = qs.filter(public=True)
+    return qs
+
+
+def visible_attachments(user: Any, order: WorkOrder) -> QuerySet[Attachment]:
+    qs = order.attachments.all()
+    if staff_of(user) is None:
+        qs = qs.filter(public=True)
+    return qs
+
+
+def access_attachment(user: Any, attachment_id: int | str) -> Attachment:
+    try:
+        pk = int(attachment_id)
+    except (TypeError, ValueError):
+        raise NotFound("not_found", _("Attachment not found."), "attachment") from None
+    qs = Attachment.objects.filter(workorder__in=visible_workorders(user)).select_related("workorder")
+    if staff_of(user) is None:
+        qs = qs.filter(public=True)
+    try:
+        return qs.get(pk=pk)
+    except Attachment.DoesNotExist:
+        raise NotFound("not_found", _("Attachment not found."), "attachment") from None

@@ -1,0 +1,907 @@
+"""Use cases of work orders (R-9..R-12). Views, API, CLI and jobs call these; nothing else writes.
+
+Every ``do_*`` runs in one transaction, takes the work-order row lock first (``access_workorder(...,
+for_update=True)``; several orders in ascending id), writes the audit record and the timeline entry
+in the same transaction. Lock order (whole project): Customer → WorkOrder → NumberSequence.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from dataclasses import dataclass, field
+from typing import Any
+
+import filetype
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from kefu import search
+from kefu.audit import log as audit
+from kefu.commitments.models import OrderTypeChoices, Service
+from kefu.customers.access import access_customer
+from kefu.customers.actions import record_contact
+from kefu.customers.models import Channel, Contact, Customer
+from kefu.errors import Conflict, KefuError, NotFound, PermissionDenied, ValidationFailed, raise_if
+from kefu.organization import rules as org_rules
+from kefu.organization.access import require_staff, staff_of
+from kefu.organization.models import Department, ServiceArea, Staff
+from kefu.organization.sequences import next_value
+from kefu.workorders import rules
+from kefu.workorders.access import access_workorder
+from kefu.workorders.models import (
+    Attachment,
+    Escalation,
+    OrderLink,
+    Presence,
+    Priority,
+    Receiver,
+    TimelineEntry,
+    Transfer,
+    WorkOrder,
+)
+
+RULE_MESSAGES: dict[str, Any] = {
+    "transition_forbidden": gettext_lazy("This status change is not allowed from the current status."),
+    "no_owner": gettext_lazy("The order has no first-contact owner; it can never be left with nobody."),
+    "reason_required": gettext_lazy("A reason is required."),
+    "resolution_required": gettext_lazy("Describe how the matter was resolved."),
+    "close_reason_required": gettext_lazy("Choose why the order is closed without a solution."),
+    "merge_required": gettext_lazy(
+        "Use “merge” to close a duplicate, so that it points to the surviving order."
+    ),
+    "close_reason_invalid": gettext_lazy("A resolved order closes as solved."),
+    "no_receiver": gettext_lazy("Name the staff member or department that receives the work."),
+    "same_assignee": gettext_lazy("The order is already assigned to this person."),
+}
+
+
+def _rule_errors(errors: list[rules.RuleError]) -> list[KefuError]:
+    return [ValidationFailed(e.code, str(RULE_MESSAGES.get(e.code, e.code)), e.field) for e in errors]
+
+
+def order_number(at: dt.datetime) -> str:
+    """GD-YYYYMMDD-NNNNNN, the date in the company time zone, counted per day, race-free."""
+    day = timezone.localtime(at, timezone.get_default_timezone()).strftime("%Y%m%d")
+    return f"GD-{day}-{next_value('GD-' + day):06d}"
+
+
+def order_search_text(o: WorkOrder, customer: Customer) -> str:
+    return search.normalize(
+        " ".join(
+            [
+                o.number,
+                o.title,
+                o.description,
+                customer.name,
+                customer.phone,
+                customer.phone_e164,
+                customer.number,
+            ]
+        )
+    )
+
+
+def _check_version(o: WorkOrder, expected: int | None) -> None:
+    if expected is not None and expected != o.version:
+        raise Conflict(
+            "stale",
+            _("Someone else changed this order meanwhile; reload and try again."),
+            "version",
+            current_version=o.version,
+        )
+
+
+def _bump(o: WorkOrder, now: dt.datetime, fields: list[str]) -> None:
+    o.version += 1
+    o.updated_at = now
+    o.save(update_fields=[*fields, "version", "updated_at"])
+
+
+def _entry(
+    o: WorkOrder,
+    kind: str,
+    *,
+    staff: Staff | None = None,
+    customer: Customer | None = None,
+    body: str = "",
+    public: bool = False,
+    data: dict[str, Any] | None = None,
+    at: dt.datetime | None = None,
+) -> TimelineEntry:
+    return TimelineEntry.objects.create(
+        workorder=o,
+        kind=kind,
+        author_staff=staff,
+        author_customer=customer,
+        body=body,
+        public=public,
+        data=data or {},
+        created_at=at or timezone.now(),
+    )
+
+
+@dataclass
+class OrderInput:
+    order_type: str
+    title: str
+    description: str
+    channel: str = Channel.PHONE
+    service_id: int | None = None
+    area_id: int | None = None
+    priority: str = ""
+    co_receiver_ids: list[int] = field(default_factory=list)
+    assignee_id: int | None = None
+    department_id: int | None = None
+    received_at: dt.datetime | None = None
+    sale_phase: str | None = None
+    technical: bool | None = None
+    place: str | None = None
+    paid: bool | None = None
+    recurring: bool | None = None
+    to_president: bool = False
+
+
+def _clean_order(staff: Staff, customer: Customer, data: OrderInput) -> dict[str, Any]:
+    errors: list[KefuError] = []
+    title = " ".join((data.title or "").split())
+    description = (data.description or "").strip()
+    if data.order_type not in OrderTypeChoices.values:
+        errors.append(ValidationFailed("invalid_choice", _("Choose the type of the order."), "order_type"))
+    if not title:
+        errors.append(ValidationFailed("required", _("A short title is required."), "title"))
+    elif len(title) > 200:
+        errors.append(ValidationFailed("too_long", _("The title is longer than 200 characters."), "title"))
+    if not description:
+        errors.append(ValidationFailed("required", _("Describe the request."), "description"))
+    if data.channel not in Channel.values:
+        errors.append(ValidationFailed("invalid_choice", _("Unknown channel."), "channel"))
+    if data.priority and data.priority not in Priority.values:
+        errors.append(ValidationFailed("invalid_choice", _("Unknown priority."), "priority"))
+    service = None
+    if data.service_id:
+        service = Service.objects.filter(pk=data.service_id, is_active=True).first()
+        if service is None:
+            errors.append(ValidationFailed("invalid_choice", _("Unknown service."), "service"))
+        elif data.order_type and service.order_type != data.order_type:
+            errors.append(
+                ValidationFailed("type_mismatch", _("The service does not match the order type."), "service")
+            )
+    area = customer.area
+    if data.area_id:
+        area = ServiceArea.objects.filter(pk=data.area_id, branch_id=customer.branch_id).first()
+        if area is None:
+            errors.append(
+                ValidationFailed(
+                    "invalid_choice", _("The area does not belong to the customer's branch."), "area"
+                )
+            )
+    receivers = [staff]
+    if data.co_receiver_ids:
+        others = list(Staff.objects.filter(pk__in=data.co_receiver_ids, is_active=True))
+        if len(others) != len(set(data.co_receiver_ids)):
+            errors.append(
+                ValidationFailed("invalid_choice", _("Unknown staff among the co-receivers."), "co_receivers")
+            )
+        receivers += [s for s in others if s.pk != staff.pk]
+    assignee = department = None
+    if data.assignee_id:
+        assignee = Staff.objects.filter(pk=data.assignee_id, is_active=True).first()
+        if assignee is None:
+            errors.append(ValidationFailed("invalid_choice", _("Unknown assignee."), "assignee"))
+    if data.department_id:
+        department = Department.objects.filter(pk=data.department_id).first()
+        if department is None:
+            errors.append(ValidationFailed("invalid_choice", _("Unknown department."), "department"))
+    now = timezone.now()
+    received_at = data.received_at or now
+    if timezone.is_naive(received_at):
+        errors.append(ValidationFailed("naive_time", _("The time needs a time zone."), "received_at"))
+    elif received_at > now + dt.timedelta(minutes=5):
+        errors.append(
+            ValidationFailed("future_time", _("The request cannot be received in the future."), "received_at")
+        )
+    raise_if(errors)
+    return {
+        "title": title,
+        "description": description,
+        "service": service,
+        "area": area,
+        "receivers": receivers,
+        "assignee": assignee,
+        "department": department,
+        "received_at": received_at,
+    }
+
+
+@transaction.atomic
+def do_create_order(user: Any, customer_id: int, data: OrderInput) -> WorkOrder:
+    """Register a request. The first receiver (the most senior of several) becomes the owner (R-10)."""
+    staff = require_staff(user, "order.create")
+    customer = access_customer(user, customer_id)
+    if customer.merged_into_id:
+        raise ValidationFailed(
+            "merged_customer", _("This customer record was merged; use the surviving record."), "customer"
+        )
+    clean = _clean_order(staff, customer, data)
+    owner_id = org_rules.most_senior(
+        [org_rules.Receiver(s.pk, s.grade, s.hired_on) for s in clean["receivers"]]
+    )
+    owner = next(s for s in clean["receivers"] if s.pk == owner_id)
+    service: Service | None = clean["service"]
+    now = timezone.now()
+    vip = customer.tier in ("diamond", "gold")
+    o = WorkOrder(
+        number=order_number(now),
+        order_type=data.order_type,
+        service=service,
+        channel=data.channel,
+        customer=customer,
+        branch_id=customer.branch_id,
+        area=clean["area"],
+        title=clean["title"],
+        description=clean["description"],
+        priority=data.priority or rules.default_priority(rules.OrderType(data.order_type), vip),
+        owner=owner,
+        assignee=clean["assignee"],
+        department=clean["department"],
+        created_by=user,
+        to_president=data.to_president,
+        received_at=clean["received_at"],
+        created_at=now,
+        updated_at=now,
+    )
+    for name in ("sale_phase", "technical", "place", "paid", "recurring"):
+        value = getattr(data, name)
+        if value is None and service is not None:
+            value = getattr(service, name)
+        if value is not None:
+            setattr(o, name, value)
+    o.search_text = order_search_text(o, customer)
+    o.save()
+    search.sync(o)
+    Receiver.objects.bulk_create([Receiver(workorder=o, staff=s) for s in clean["receivers"]])
+    _entry(
+        o,
+        TimelineEntry.Kind.SYSTEM,
+        staff=staff,
+        data={"event": "created", "owner": owner.pk, "receivers": [s.pk for s in clean["receivers"]]},
+        at=now,
+    )
+    record_contact(customer, data.channel, staff=staff, workorder=o, summary=o.title, at=clean["received_at"])
+    audit.record(
+        user,
+        "order.create",
+        o,
+        after=audit.snapshot(o),
+        customer_id=customer.pk,
+        workorder_id=o.pk,
+        summary=o.number,
+    )
+    return o
+
+
+EDITABLE_FIELDS = (
+    "title",
+    "description",
+    "priority",
+    "order_type",
+    "area_id",
+    "service_id",
+    "sale_phase",
+    "technical",
+    "place",
+    "paid",
+    "recurring",
+)
+
+
+@transaction.atomic
+def do_update_order(
+    user: Any, key: int | str, changes: dict[str, Any], *, expected_version: int | None = None
+) -> WorkOrder:
+    require_staff(user, "order.work")
+    o = access_workorder(user, key, for_update=True)
+    _check_version(o, expected_version)
+    unknown = set(changes) - set(EDITABLE_FIELDS)
+    if unknown:
+        raise ValidationFailed("unknown_field", _("This field cannot be changed here."), sorted(unknown)[0])
+    merged = OrderInput(
+        order_type=changes.get("order_type", o.order_type),
+        title=changes.get("title", o.title),
+        description=changes.get("description", o.description),
+        channel=o.channel,
+        service_id=changes.get("service_id", o.service_id),
+        area_id=changes.get("area_id", o.area_id),
+        priority=changes.get("priority", o.priority),
+        received_at=o.received_at,
+    )
+    staff = staff_of(user)
+    assert staff is not None
+    clean = _clean_order(staff, o.customer, merged)
+    before = audit.snapshot(o)
+    o.title, o.description = clean["title"], clean["description"]
+    o.order_type, o.priority = merged.order_type, merged.priority
+    o.area, o.service = clean["area"], clean["service"]
+    for name in ("sale_phase", "technical", "place", "paid", "recurring"):
+        if name in changes:
+            setattr(o, name, changes[name])
+    o.search_text = order_search_text(o, o.customer)
+    _bump(
+        o,
+        timezone.now(),
+        [
+            "title",
+            "description",
+            "order_type",
+            "priority",
+            "area",
+            "service",
+            "sale_phase",
+            "technical",
+            "place",
+            "paid",
+            "recurring",
+            "search_text",
+        ],
+    )
+    search.sync(o)
+    b, a = audit.diff(before, audit.snapshot(o))
+    if a:
+        audit.record(user, "order.update", o, before=b, after=a, customer_id=o.customer_id, workorder_id=o.pk)
+    return o
+
+
+@transaction.atomic
+def do_transition(
+    user: Any,
+    key: int | str,
+    target: str,
+    *,
+    reason: str = "",
+    resolution: str = "",
+    close_reason: str = "",
+    expected_version: int | None = None,
+) -> WorkOrder:
+    """Move the order to ``target`` if the transition table allows it (see rules.TRANSITIONS)."""
+    staff = require_staff(user)
+    o = access_workorder(user, key, for_update=True)
+    _check_version(o, expected_version)
+    try:
+        current, wanted = rules.Status(o.status), rules.Status(target)
+    except ValueError:
+        raise ValidationFailed("invalid_choice", _("Unknown status."), "status") from None
+    action = rules.action_name(current, wanted)
+    capability = "order.reopen" if action == "reopen" else "order.work"
+    if action == "reopen" and (staff.pk == o.owner_id):
+        capability = "order.work"  # the owner may reopen what they answer for
+    if not staff.can(capability):
+        raise PermissionDenied("forbidden", _("Your role does not allow this status change."), "status")
+    try:
+        cr = rules.CloseReason(close_reason) if close_reason else None
+    except ValueError:
+        raise ValidationFailed("invalid_choice", _("Unknown close reason."), "close_reason") from None
+    ctx = rules.TransitionContext(
+        has_owner=o.owner_id is not None,
+        has_handler=bool(o.assignee_id or o.department_id or o.owner_id),
+        reason=reason,
+        close_reason=cr,
+        resolution=resolution or o.resolution,
+        merged=bool(o.merged_into_id),
+    )
+    raise_if(_rule_errors(rules.check_transition(current, wanted, ctx)))
+    now = timezone.now()
+    before = audit.snapshot(o, ["status", "resolution", "close_reason", "resolved_at", "closed_at"])
+    o.status = wanted.value
+    fields = ["status"]
+    if wanted == rules.Status.RESOLVED:
+        o.resolution = resolution.strip() or o.resolution
+        o.resolved_at = now
+        fields += ["resolution", "resolved_at"]
+    elif wanted == rules.Status.CLOSED:
+        o.closed_at = now
+        o.close_reason = (cr or rules.CloseReason.SOLVED).value
+        fields += ["closed_at", "close_reason"]
+    elif wanted == rules.Status.REOPENED:
+        o.resolved_at = None
+        o.closed_at = None
+        o.close_reason = ""
+        fields += ["resolved_at", "closed_at", "close_reason"]
+    _bump(o, now, fields)
+    _entry(
+        o,
+        TimelineEntry.Kind.STATUS,
+        staff=staff,
+        body=reason.strip() or resolution.strip(),
+        public=wanted in (rules.Status.RESOLVED, rules.Status.CLOSED, rules.Status.REOPENED),
+        data={"from": current.value, "to": wanted.value, "action": action, "close_reason": o.close_reason},
+        at=now,
+    )
+    audit.record(
+        user,
+        f"order.{action}",
+        o,
+        before=before,
+        after=audit.snapshot(o, ["status", "resolution", "close_reason", "resolved_at", "closed_at"]),
+        customer_id=o.customer_id,
+        workorder_id=o.pk,
+        summary=reason.strip()[:200],
+    )
+    return o
+
+
+def _check_body(body: str, field_name: str = "body") -> str:
+    text = (body or "").strip()
+    if not text:
+        raise ValidationFailed("required", _("The text is empty."), field_name)
+    if len(text) > 20000:
+        raise ValidationFailed("too_long", _("The text is longer than 20,000 characters."), field_name)
+    return text
+
+
+@transaction.atomic
+def do_reply(
+    user: Any,
+    key: int | str,
+    body: str,
+    *,
+    files: list[Any] | None = None,
+    expected_version: int | None = None,
+) -> TimelineEntry:
+    """A reply to the customer (public). Counts as the first response (R-6: a person must answer)."""
+    staff = require_staff(user, "order.reply")
+    o = access_workorder(user, key, for_update=True)
+    _check_version(o, expected_version)
+    text = _check_body(body)
+    now = timezone.now()
+    entry = _entry(o, TimelineEntry.Kind.REPLY, staff=staff, body=text, public=True, at=now)
+    for f in files or []:
+        _store_attachment(user, o, f, entry=entry, public=True)
+    fields = ["last_reply_at", "last_reply_by"]
+    o.last_reply_at, o.last_reply_by = now, staff
+    if o.first_response_at is None:
+        o.first_response_at = now
+        fields.append("first_response_at")
+    _bump(o, now, fields)
+    record_contact(
+        o.customer,
+        o.channel
+        if o.channel in (Channel.EMAIL, Channel.SMS, Channel.CHAT, Channel.PORTAL)
+        else Channel.PHONE,
+        staff=staff,
+        workorder=o,
+        direction=Contact.Direction.OUTBOUND,
+        summary=text[:200],
+        at=now,
+    )
+    audit.record(
+        user, "order.reply", entry, customer_id=o.customer_id, workorder_id=o.pk, after={"body": text}
+    )
+    return entry
+
+
+@transaction.atomic
+def do_note(user: Any, key: int | str, body: str, *, files: list[Any] | None = None) -> TimelineEntry:
+    staff = require_staff(user, "order.note")
+    o = access_workorder(user, key, for_update=True)
+    text = _check_body(body)
+    now = timezone.now()
+    entry = _entry(o, TimelineEntry.Kind.NOTE, staff=staff, body=text, at=now)
+    for f in files or []:
+        _store_attachment(user, o, f, entry=entry, public=False)
+    _bump(o, now, [])
+    audit.record(
+        user, "order.note", entry, customer_id=o.customer_id, workorder_id=o.pk, after={"body": text}
+    )
+    return entry
+
+
+@transaction.atomic
+def do_customer_message(
+    user: Any, key: int | str, body: str, *, files: list[Any] | None = None
+) -> TimelineEntry:
+    """A message from the customer (portal). An order waiting for the customer resumes."""
+    customer = getattr(user, "customer", None) if user is not None else None
+    if customer is None:
+        raise PermissionDenied("not_customer", _("Only the customer can write here."))
+    o = access_workorder(user, key, for_update=True)
+    if o.status == rules.Status.CLOSED:
+        raise ValidationFailed("closed", _("This order is closed; please submit a new request."), "body")
+    text = _check_body(body)
+    now = timezone.now()
+    entry = _entry(o, TimelineEntry.Kind.CUSTOMER, customer=customer, body=text, public=True, at=now)
+    for f in files or []:
+        _store_attachment(user, o, f, entry=entry, public=True)
+    fields: list[str] = []
+    if o.status == rules.Status.PENDING_CUSTOMER:
+        o.status = rules.Status.IN_PROGRESS.value
+        fields.append("status")
+        _entry(
+            o,
+            TimelineEntry.Kind.STATUS,
+            data={"from": "pending_customer", "to": "in_progress", "action": "resume"},
+            at=now,
+        )
+    _bump(o, now, fields)
+    record_contact(customer, Channel.PORTAL, workorder=o, summary=text[:200], at=now)
+    audit.record(
+        user,
+        "order.customer_message",
+        entry,
+        customer_id=customer.pk,
+        workorder_id=o.pk,
+        after={"body": text},
+    )
+    return entry
+
+
+@transaction.atomic
+def do_transfer(
+    user: Any,
+    key: int | str,
+    *,
+    to_staff_id: int | None = None,
+    to_department_id: int | None = None,
+    reason: str = "",
+    expected_version: int | None = None,
+) -> Transfer:
+    """Hand the work to another person/department. The first-contact owner stays (R-10)."""
+    staff = require_staff(user, "order.transfer")
+    o = access_workorder(user, key, for_update=True)
+    _check_version(o, expected_version)
+    if not o.is_open:
+        raise ValidationFailed("not_open", _("Only open orders can be transferred."), "status")
+    to_staff = Staff.objects.filter(pk=to_staff_id, is_active=True).first() if to_staff_id else None
+    to_dept = Department.objects.filter(pk=to_department_id).first() if to_department_id else None
+    errors: list[KefuError] = []
+    if to_staff_id and to_staff is None:
+        errors.append(ValidationFailed("invalid_choice", _("Unknown or inactive staff member."), "to_staff"))
+    if to_department_id and to_dept is None:
+        errors.append(ValidationFailed("invalid_choice", _("Unknown department."), "to_department"))
+    raise_if(errors)
+    raise_if(
+        _rule_errors(
+            rules.check_transfer(
+                rules.TransferCheck(
+                    to_staff=to_staff is not None,
+                    to_department=to_dept is not None,
+                    reason=reason,
+                    same_as_current=to_staff is not None and to_staff.pk == o.assignee_id,
+                )
+            )
+        )
+    )
+    now = timezone.now()
+    t = Transfer.objects.create(
+        workorder=o,
+        by=staff,
+        from_staff=o.assignee,
+        from_department=o.department,
+        to_staff=to_staff,
+        to_department=to_dept,
+        reason=reason.strip(),
+        created_at=now,
+    )
+    before = audit.snapshot(o, ["assignee", "department"])
+    o.assignee = to_staff
+    o.department = to_dept if to_dept is not None else (to_staff.department if to_staff else None)
+    _bump(o, now, ["assignee", "department"])
+    _entry(
+        o,
+        TimelineEntry.Kind.TRANSFER,
+        staff=staff,
+        body=reason.strip(),
+        data={
+            "to_staff": to_staff.pk if to_staff else None,
+            "to_department": to_dept.pk if to_dept else None,
+            "to_label": str(to_staff or to_dept),
+        },
+        at=now,
+    )
+    audit.record(
+        user,
+        "order.transfer",
+        o,
+        before=before,
+        after=audit.snapshot(o, ["assignee", "department"]),
+        customer_id=o.customer_id,
+        workorder_id=o.pk,
+        summary=reason.strip()[:200],
+    )
+    return t
+
+
+def leader_for(staff: Staff, order: WorkOrder, to_president: bool) -> Staff | None:
+    """Who receives an escalation: the top of the company, else the staff's leader, else a supervisor
+    of the order's branch, else a company-level supervisor."""
+    supervisors = Staff.objects.filter(is_active=True, role__in=["supervisor", "admin"]).order_by(
+        "-grade", "id"
+    )
+    if to_president:
+        top = supervisors.filter(branch__isnull=True).first()
+        if top is not None:
+            return top
+    if (
+        staff.leader_id
+        and staff.leader is not None
+        and staff.leader.is_active
+        and staff.leader_id != staff.pk
+    ):
+        return staff.leader
+    local = supervisors.filter(branch_id=order.branch_id).exclude(pk=staff.pk).first()
+    return local or supervisors.filter(branch__isnull=True).exclude(pk=staff.pk).first()
+
+
+@transaction.atomic
+def do_escalate(user: Any, key: int | str, reason: str, *, to_president: bool = False) -> Escalation:
+    """R-12: raise the order to a leader (or to the top of the company) with a reason."""
+    staff = require_staff(user, "order.escalate")
+    o = access_workorder(user, key, for_update=True)
+    if not reason.strip():
+        raise ValidationFailed("reason_required", _("A reason is required."), "reason")
+    if o.status == rules.Status.CLOSED:
+        raise ValidationFailed(
+            "not_open", _("A closed order cannot be escalated; reopen it first."), "status"
+        )
+    leader = leader_for(staff, o, to_president)
+    if leader is None:
+        raise ValidationFailed("no_leader", _("No leader is configured to receive escalations."), "reason")
+    now = timezone.now()
+    esc = Escalation.objects.create(
+        workorder=o,
+        raised_by=staff,
+        leader=leader,
+        reason=reason.strip(),
+        to_president=to_president,
+        created_at=now,
+    )
+    o.escalated = True
+    o.to_president = o.to_president or to_president
+    if o.priority in (Priority.NORMAL, Priority.LOW):
+        o.priority = Priority.HIGH
+    _bump(o, now, ["escalated", "to_president", "priority"])
+    _entry(
+        o,
+        TimelineEntry.Kind.ESCALATION,
+        staff=staff,
+        body=reason.strip(),
+        data={"leader": leader.pk, "leader_label": str(leader), "to_president": to_president},
+        at=now,
+    )
+    audit.record(
+        user,
+        "order.escalate",
+        esc,
+        after={"leader": leader.pk, "reason": reason.strip()},
+        customer_id=o.customer_id,
+        workorder_id=o.pk,
+    )
+    return esc
+
+
+@transaction.atomic
+def do_handle_escalation(user: Any, escalation_id: int, response: str) -> Escalation:
+    staff = require_staff(user)
+    esc = Escalation.objects.select_for_update().filter(pk=escalation_id).first()
+    if esc is None or (esc.leader_id != staff.pk and not staff.can("order.handle_escalation")):
+        raise NotFound("not_found", _("Escalation not found."), "escalation")
+    access_workorder(user, esc.workorder_id)
+    if esc.handled_at is not None:
+        raise ValidationFailed("already_handled", _("This escalation was already handled."), "response")
+    text = _check_body(response, "response")
+    now = timezone.now()
+    esc.handled_at, esc.response = now, text
+    esc.save(update_fields=["handled_at", "response"])
+    o = WorkOrder.objects.select_for_update().get(pk=esc.workorder_id)
+    if not o.escalations.filter(handled_at__isnull=True).exclude(pk=esc.pk).exists():
+        o.escalated = False
+    _bump(o, now, ["escalated"])
+    _entry(o, TimelineEntry.Kind.ESCALATION, staff=staff, body=text, data={"handled": esc.pk}, at=now)
+    audit.record(
+        user,
+        "order.escalation_handled",
+        esc,
+        after={"response": text},
+        customer_id=o.customer_id,
+        workorder_id=o.pk,
+    )
+    return esc
+
+
+@transaction.atomic
+def do_link(user: Any, key: int | str, other_key: int | str) -> OrderLink:
+    staff = require_staff(user, "order.link")
+    a = access_workorder(user, key)
+    b = access_workorder(user, other_key)
+    if a.pk == b.pk:
+        raise ValidationFailed("self_link", _("An order cannot be linked to itself."), "other")
+    if OrderLink.objects.filter(Q(source=a, target=b) | Q(source=b, target=a)).exists():
+        raise ValidationFailed("already_linked", _("These orders are already linked."), "other")
+    now = timezone.now()
+    link = OrderLink.objects.create(source=a, target=b, created_by=staff, created_at=now)
+    for o, other in ((a, b), (b, a)):
+        _entry(
+            o, TimelineEntry.Kind.SYSTEM, staff=staff, data={"event": "linked", "other": other.number}, at=now
+        )
+    audit.record(
+        user,
+        "order.link",
+        link,
+        after={"source": a.number, "target": b.number},
+        customer_id=a.customer_id,
+        workorder_id=a.pk,
+    )
+    return link
+
+
+@transaction.atomic
+def do_merge(user: Any, duplicate_key: int | str, survivor_key: int | str, reason: str = "") -> WorkOrder:
+    """Close ``duplicate`` as a duplicate of ``survivor``; it keeps pointing to the survivor."""
+    staff = require_staff(user, "order.merge")
+    dup_probe = access_workorder(user, duplicate_key)
+    surv_probe = access_workorder(user, survivor_key)
+    if dup_probe.pk == surv_probe.pk:
+        raise ValidationFailed("self_merge", _("An order cannot be merged into itself."), "survivor")
+    # lock both rows in ascending id order
+    locked = {
+        o.pk: o
+        for o in WorkOrder.objects.select_for_update()
+        .filter(pk__in=[dup_probe.pk, surv_probe.pk])
+        .order_by("pk")
+    }
+    dup, surv = locked[dup_probe.pk], locked[surv_probe.pk]
+    if dup.customer_id != surv.customer_id:
+        raise ValidationFailed(
+            "different_customer", _("Only orders of the same customer can be merged."), "survivor"
+        )
+    if surv.merged_into_id:
+        raise ValidationFailed(
+            "survivor_merged", _("The surviving order was itself merged; choose its survivor."), "survivor"
+        )
+    if dup.status == rules.Status.CLOSED:
+        raise ValidationFailed("not_open", _("The duplicate is already closed."), "duplicate")
+    now = timezone.now()
+    before = audit.snapshot(dup, ["status", "merged_into", "close_reason"])
+    dup.merged_into = surv
+    dup.status = rules.Status.CLOSED.value
+    dup.close_reason = rules.CloseReason.DUPLICATE.value
+    dup.closed_at = now
+    _bump(dup, now, ["merged_into", "status", "close_reason", "closed_at"])
+    _bump(surv, now, [])
+    OrderLink.objects.get_or_create(
+        source=dup,
+        target=surv,
+        defaults={"kind": OrderLink.Kind.DUPLICATE, "created_by": staff, "created_at": now},
+    )
+    Attachment.objects.filter(workorder=dup).update(workorder=surv)
+    _entry(
+        dup,
+        TimelineEntry.Kind.STATUS,
+        staff=staff,
+        body=reason.strip(),
+        public=True,
+        data={"from": before["status"], "to": "closed", "action": "merge", "survivor": surv.number},
+        at=now,
+    )
+    _entry(
+        surv,
+        TimelineEntry.Kind.SYSTEM,
+        staff=staff,
+        body=reason.strip(),
+        data={"event": "merged_in", "duplicate": dup.number},
+        at=now,
+    )
+    audit.record(
+        user,
+        "order.merge",
+        dup,
+        before=before,
+        after=audit.snapshot(dup, ["status", "merged_into", "close_reason"]),
+        customer_id=dup.customer_id,
+        workorder_id=dup.pk,
+        summary=f"{dup.number} → {surv.number}",
+    )
+    return surv
+
+
+def sniff_content_type(head: bytes, filename: str) -> str:
+    """Content type from the bytes, not from the client's claim."""
+    kind = filetype.guess(head)
+    if kind is not None:
+        return str(kind.mime)
+    try:
+        head[:4096].decode("utf-8")
+        return "text/plain"
+    except UnicodeDecodeError:
+        # a cut in the middle of a multi-byte character at the end of the sample is still text
+        try:
+            head[:4093].decode("utf-8")
+            return "text/plain"
+        except UnicodeDecodeError:
+            return "application/octet-stream"
+
+
+def _store_attachment(
+    user: Any, o: WorkOrder, upload: Any, *, entry: TimelineEntry | None, public: bool
+) -> Attachment:
+    limit = settings.KEFU_MAX_ATTACHMENT_BYTES
+    name = (getattr(upload, "name", "") or "file").replace("\\", "/").rsplit("/", 1)[-1][:200] or "file"
+    size = getattr(upload, "size", None)
+    if size is not None and size > limit:
+        raise ValidationFailed(
+            "too_large",
+            _("“%(name)s” is larger than %(mb)s MB.") % {"name": name, "mb": limit // (1024 * 1024)},
+            "files",
+        )
+    data = upload.read(limit + 1)
+    if len(data) > limit:
+        raise ValidationFailed(
+            "too_large",
+            _("“%(name)s” is larger than %(mb)s MB.") % {"name": name, "mb": limit // (1024 * 1024)},
+            "files",
+        )
+    if not data:
+        raise ValidationFailed("empty_file", _("“%(name)s” is empty.") % {"name": name}, "files")
+    digest = hashlib.sha256(data).hexdigest()
+    att = Attachment(
+        workorder=o,
+        entry=entry,
+        filename=name,
+        content_type=sniff_content_type(data[:8192], name),
+        size=len(data),
+        sha256=digest,
+        public=public,
+        uploaded_by=user if user.pk else None,
+        created_at=timezone.now(),
+    )
+    att.file.save(digest, ContentFile(data), save=False)
+    att.save()
+    audit.record(
+        user,
+        "order.attachment",
+        att,
+        after={"filename": name, "size": len(data), "sha256": digest},
+        customer_id=o.customer_id,
+        workorder_id=o.pk,
+    )
+    return att
+
+
+@transaction.atomic
+def do_add_attachments(
+    user: Any, key: int | str, files: list[Any], *, public: bool = True
+) -> list[Attachment]:
+    staff = staff_of(user)
+    if staff is not None:
+        require_staff(user, "order.note")
+    elif getattr(user, "customer", None) is None:
+        raise PermissionDenied("forbidden", _("You cannot add files to this order."))
+    o = access_workorder(user, key, for_update=True)
+    if not files:
+        raise ValidationFailed("required", _("Choose at least one file."), "files")
+    atts = [_store_attachment(user, o, f, entry=None, public=public or staff is None) for f in files]
+    _bump(o, timezone.now(), [])
+    return atts
+
+
+PRESENCE_WINDOW = dt.timedelta(seconds=45)
+
+
+def touch_presence(staff: Staff, o: WorkOrder) -> list[Staff]:
+    """Mark ``staff`` as viewing ``o``; return the others viewing it now (collision notice)."""
+    now = timezone.now()
+    with transaction.atomic():
+        updated = Presence.objects.filter(workorder=o, staff=staff).update(seen_at=now)
+        if not updated:
+            Presence.objects.get_or_create(workorder=o, staff=staff, defaults={"seen_at": now})
+    others = (
+        Presence.objects.filter(workorder=o, seen_at__gte=now - PRESENCE_WINDOW)
+        .exclude(staff=staff)
+        .select_related("staff")
+    )
+    return [p.staff for p in others]

@@ -1,0 +1,161 @@
+"""Pure rules of work orders: types, states and the transition table (R-9..R-12).
+
+No Django imports. ``actions.py`` asks :func:`check_transition` before changing a state; the table
+below is the single source of truth and is documented in docs/architecture.md.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class OrderType(StrEnum):
+    INQUIRY = "inquiry"  # 咨询
+    FAULT_GENERAL = "fault_general"  # 一般故障
+    FAULT_MAJOR = "fault_major"  # 重大故障
+    INSTALL_URBAN = "install_urban"  # 安装开通 城区
+    INSTALL_RURAL = "install_rural"  # 安装开通 农村
+    RESTORATION = "restoration"  # 业务恢复
+    COMPLAINT = "complaint"  # 投诉
+    SUGGESTION = "suggestion"  # 建议
+    PRAISE = "praise"  # 表扬
+
+
+class Status(StrEnum):
+    NEW = "new"
+    AWAITING_MATERIALS = "awaiting_materials"
+    IN_PROGRESS = "in_progress"
+    PENDING_CUSTOMER = "pending_customer"
+    RESOLVED = "resolved"
+    CLOSED = "closed"
+    REOPENED = "reopened"
+
+
+OPEN_STATUSES = frozenset(
+    {Status.NEW, Status.AWAITING_MATERIALS, Status.IN_PROGRESS, Status.PENDING_CUSTOMER, Status.REOPENED}
+)
+# States in which the owner still answers for the order ("my responsibilities" until closed).
+UNCLOSED_STATUSES = OPEN_STATUSES | {Status.RESOLVED}
+
+
+class CloseReason(StrEnum):
+    SOLVED = "solved"  # normal close after resolution
+    WITHDRAWN = "withdrawn"  # the customer withdrew the request
+    DUPLICATE = "duplicate"  # merged into another order
+    INVALID = "invalid"  # not a real request (spam, wrong number)
+
+
+S = Status
+# (from, to) -> the action name shown to people. Anything not listed is forbidden.
+TRANSITIONS: dict[tuple[Status, Status], str] = {
+    (S.NEW, S.IN_PROGRESS): "start",
+    (S.NEW, S.AWAITING_MATERIALS): "request_materials",
+    (S.NEW, S.PENDING_CUSTOMER): "wait_for_customer",
+    (S.NEW, S.RESOLVED): "resolve",  # solved on the spot (当场解决)
+    (S.NEW, S.CLOSED): "withdraw",
+    (S.AWAITING_MATERIALS, S.IN_PROGRESS): "materials_complete",
+    (S.AWAITING_MATERIALS, S.CLOSED): "withdraw",
+    (S.IN_PROGRESS, S.AWAITING_MATERIALS): "request_materials",
+    (S.IN_PROGRESS, S.PENDING_CUSTOMER): "wait_for_customer",
+    (S.IN_PROGRESS, S.RESOLVED): "resolve",
+    (S.IN_PROGRESS, S.CLOSED): "withdraw",
+    (S.PENDING_CUSTOMER, S.IN_PROGRESS): "resume",
+    (S.PENDING_CUSTOMER, S.RESOLVED): "resolve",
+    (S.PENDING_CUSTOMER, S.CLOSED): "withdraw",
+    (S.RESOLVED, S.CLOSED): "close",
+    (S.RESOLVED, S.REOPENED): "reopen",
+    (S.CLOSED, S.REOPENED): "reopen",
+    (S.REOPENED, S.IN_PROGRESS): "start",
+    (S.REOPENED, S.AWAITING_MATERIALS): "request_materials",
+    (S.REOPENED, S.PENDING_CUSTOMER): "wait_for_customer",
+    (S.REOPENED, S.RESOLVED): "resolve",
+}
+
+# Transitions that need a written reason.
+REASON_REQUIRED = frozenset({"withdraw", "reopen", "wait_for_customer"})
+
+
+@dataclass(frozen=True)
+class TransitionContext:
+    """What the rules need to know about the order and the request."""
+
+    has_owner: bool
+    has_handler: bool  # an assignee or a department is working on it (or the owner handles it)
+    reason: str = ""
+    close_reason: CloseReason | None = None
+    resolution: str = ""
+    merged: bool = False
+
+
+@dataclass(frozen=True)
+class RuleError:
+    code: str
+    field: str | None = None
+
+
+def allowed_targets(current: Status) -> list[Status]:
+    """States reachable from ``current`` in one step, in table order."""
+    return [to for (frm, to) in TRANSITIONS if frm == current]
+
+
+def check_transition(current: Status, target: Status, ctx: TransitionContext) -> list[RuleError]:
+    """Errors that forbid moving from ``current`` to ``target``; empty when allowed."""
+    action = TRANSITIONS.get((current, target))
+    if action is None:
+        return [RuleError("transition_forbidden", "status")]
+    errors: list[RuleError] = []
+    if not ctx.has_owner:
+        # 首问负责制: an order can never be left with nobody answering for it.
+        errors.append(RuleError("no_owner", "owner"))
+    if action in REASON_REQUIRED and not ctx.reason.strip():
+        errors.append(RuleError("reason_required", "reason"))
+    if action == "resolve" and not ctx.resolution.strip():
+        errors.append(RuleError("resolution_required", "resolution"))
+    if action == "withdraw":
+        if ctx.close_reason is None or ctx.close_reason == CloseReason.SOLVED:
+            errors.append(RuleError("close_reason_required", "close_reason"))
+        elif ctx.close_reason == CloseReason.DUPLICATE and not ctx.merged:
+            errors.append(RuleError("merge_required", "close_reason"))
+    if action == "close" and ctx.close_reason not in (None, CloseReason.SOLVED):
+        errors.append(RuleError("close_reason_invalid", "close_reason"))
+    return errors
+
+
+def action_name(current: Status, target: Status) -> str | None:
+    return TRANSITIONS.get((current, target))
+
+
+@dataclass(frozen=True)
+class TransferCheck:
+    to_staff: bool
+    to_department: bool
+    reason: str
+    same_as_current: bool
+
+
+def check_transfer(t: TransferCheck) -> list[RuleError]:
+    """A transfer must name who receives the work, and why; it never leaves the order with nobody."""
+    errors: list[RuleError] = []
+    if not t.to_staff and not t.to_department:
+        errors.append(RuleError("no_receiver", "to_staff"))
+    if not t.reason.strip():
+        errors.append(RuleError("reason_required", "reason"))
+    if t.same_as_current and not t.to_department:
+        errors.append(RuleError("same_assignee", "to_staff"))
+    return errors
+
+
+def is_open(status: Status | str) -> bool:
+    return Status(status) in OPEN_STATUSES
+
+
+PRIORITY_ORDER = {"urgent": 0, "high": 1, "normal": 2, "low": 3}
+
+
+def default_priority(order_type: OrderType, vip: bool) -> str:
+    """急事急办: major faults and complaints are high priority; VIP customers one step higher."""
+    base = "high" if order_type in (OrderType.FAULT_MAJOR, OrderType.COMPLAINT) else "normal"
+    if vip:
+        return "urgent" if base == "high" else "high"
+    return base
