@@ -1,8 +1,12 @@
-from django.urls import path
+"""Agent console URLs: orders (urls_orders.py) and customers (urls_customers.py)."""
+
+from django.urls import include, path
 
 from kefu.console import views
 
 app_name = "console"
 urlpatterns = [
     path("", views.home, name="home"),
+    path("orders/", include("kefu.console.urls_orders")),
+    path("customers/", include("kefu.console.urls_customers")),
 ]

@@ -1,0 +1,11 @@
+// Kefu console helpers (no build step). Keyboard shortcuts are declared with data-shortcut="key".
+document.addEventListener("keydown", function (event) {
+  if (event.ctrlKey || event.metaKey || event.altKey) return;
+  var tag = (event.target.tagName || "").toLowerCase();
+  if (tag === "input" || tag === "textarea" || tag === "select" || event.target.isContentEditable) return;
+  var el = document.querySelector('[data-shortcut="' + event.key + '"]');
+  if (!el) return;
+  event.preventDefault();
+  if (el.tagName === "INPUT" || el.tagName === "TEXTAREA" || el.tagName === "SELECT") { el.focus(); }
+  else { el.click(); }
+});
