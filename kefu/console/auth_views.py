@@ -8,6 +8,7 @@ from django.conf import settings
 from django.contrib import auth
 from django.contrib.auth import views as django_views
 from django.contrib.auth.forms import AuthenticationForm
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import resolve_url
 from django.utils.translation import gettext as _
@@ -24,14 +25,14 @@ class RateLimitedAuthenticationForm(AuthenticationForm):
         ip = ratelimit.client_ip(request)
         limit = settings.KEFU_LOGIN_MAX_FAILURES
         if ratelimit.count("login-user", username) >= limit or ratelimit.count("login-ip", ip) >= limit * 4:
-            raise auth.forms.ValidationError(
+            raise ValidationError(
                 _("Too many failed logins. Wait %(minutes)d minutes and try again.")
                 % {"minutes": settings.KEFU_LOGIN_WINDOW_SECONDS // 60},
                 code="rate_limited",
             )
         try:
             cleaned = super().clean()
-        except auth.forms.ValidationError:
+        except ValidationError:
             window = settings.KEFU_LOGIN_WINDOW_SECONDS
             ratelimit.increment("login-user", username, window)
             ratelimit.increment("login-ip", ip, window)

@@ -18,7 +18,9 @@ def visible_customers(user: Any) -> QuerySet[Customer]:
     qs = Customer.objects.all()
     staff = staff_of(user)
     if staff is not None:
-        return qs if staff.sees_all_branches else qs.filter(branch_id=staff.branch_id)
+        if staff.sees_all_branches or staff.branch_id is None:
+            return qs
+        return qs.filter(branch_id=staff.branch_id)
     if user is not None and getattr(user, "is_authenticated", False):
         customer = getattr(user, "customer", None)
         if customer is not None:

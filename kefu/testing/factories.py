@@ -91,7 +91,7 @@ class World:
 
     def order(self, customer: Customer, actor: Staff | None = None, **kw: Any) -> WorkOrder:
         actor = actor or (self.agent if customer.branch_id == self.north.pk else self.agent_south)
-        data = {
+        data: dict[str, Any] = {
             "order_type": "fault_general",
             "title": "宽带无法上网",
             "description": "客户来电：宽带故障，灯不亮",

@@ -1,0 +1,137 @@
+"""`kefu check`: configuration problems an operator must know about, as (level, message) pairs."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import tempfile
+from pathlib import Path
+
+from django.conf import settings
+from django.core import checks as django_checks
+from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
+from django.utils import timezone
+
+Problem = tuple[str, str]
+
+
+def check_database() -> list[Problem]:
+    problems: list[Problem] = []
+    try:
+        connection.ensure_connection()
+    except Exception as exc:
+        return [("error", f"database: cannot connect ({exc})")]
+    executor = MigrationExecutor(connection)
+    pending = executor.migration_plan(executor.loader.graph.leaf_nodes())
+    if pending:
+        problems.append(
+            ("error", f"database: {len(pending)} migration(s) not applied; run `kefu manage migrate`")
+        )
+    if connection.vendor == "postgresql":
+        problems += check_postgresql()
+    elif connection.vendor == "sqlite":
+        with connection.cursor() as cur:
+            cur.execute("PRAGMA journal_mode")
+            mode = cur.fetchone()[0]
+        if str(mode).lower() not in {"wal", "memory"}:
+            problems.append(("warning", f"sqlite: journal_mode is {mode}, expected WAL"))
+    return problems
+
+
+def check_postgresql() -> list[Problem]:
+    problems: list[Problem] = []
+    with connection.cursor() as cur:
+        cur.execute("SELECT current_setting('server_version_num')::int, current_setting('lc_ctype')")
+        version, ctype = cur.fetchone()
+        if version < 150000:
+            problems.append(("error", f"postgresql: version {version} is older than 15"))
+        if ctype in ("C", "POSIX"):
+            problems.append(
+                (
+                    "error",
+                    f"postgresql: database LC_CTYPE is {ctype}; pg_trgm sees no Chinese "
+                    "characters. Create the database with LC_CTYPE C.UTF-8 or zh_CN.UTF-8.",
+                )
+            )
+        cur.execute("SELECT 1 FROM pg_extension WHERE extname = 'pg_trgm'")
+        if cur.fetchone():
+            cur.execute("SELECT show_trgm('宽带故障')")
+            if not cur.fetchone()[0]:
+                problems.append(
+                    ("error", "postgresql: show_trgm('宽带故障') is empty: no CJK trigrams in this locale")
+                )
+        try:
+            cur.execute("SELECT kefu_bigrams('宽带故障')")
+            grams = cur.fetchone()[0]
+            if sorted(grams) != sorted(["宽带", "带故", "故障"]):
+                problems.append(
+                    ("error", f"postgresql: kefu_bigrams('宽带故障') returned {grams}; search is broken")
+                )
+        except Exception as exc:
+            problems.append(
+                ("error", f"postgresql: search function kefu_bigrams missing ({exc}); run migrations")
+            )
+    return problems
+
+
+def check_files() -> list[Problem]:
+    problems: list[Problem] = []
+    media = Path(settings.MEDIA_ROOT)
+    try:
+        media.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=media):
+            pass
+    except OSError as exc:
+        problems.append(("error", f"KEFU_MEDIA_ROOT={media} is not writable ({exc})"))
+    for code in ("zh_Hans", "en"):
+        mo = Path(settings.LOCALE_PATHS[0]) / code / "LC_MESSAGES" / "django.mo"
+        if code != "en" and not mo.exists():
+            problems.append(("warning", f"translations: {mo} is missing; run `kefu manage compilemessages`"))
+    return problems
+
+
+def check_settings() -> list[Problem]:
+    problems: list[Problem] = []
+    if settings.DEBUG and settings.PRODUCTION:
+        problems.append(("error", "KEFU_DEBUG=true must not be used with KEFU_PRODUCTION=true"))
+    if settings.PRODUCTION and not os.environ.get("DATABASE_URL"):
+        problems.append(("warning", "production without DATABASE_URL: the embedded SQLite database is used"))
+    if settings.PRODUCTION and str(settings.SECRET_KEY).startswith("kefu-development-only"):
+        problems.append(("error", "KEFU_SECRET_KEY is the development key"))
+    return problems
+
+
+def check_calendar_data() -> list[Problem]:
+    """Time limits count working days: the holiday schedule of this and next year must be known."""
+    problems: list[Problem] = []
+    try:
+        import chinese_calendar
+    except ImportError:
+        return [("error", "chinesecalendar is not installed")]
+    year = timezone.localdate().year
+    for y in (year, year + 1):
+        try:
+            chinese_calendar.is_workday(dt.date(y, 6, 1))
+        except NotImplementedError:
+            level = "error" if y == year else "warning"
+            problems.append(
+                (
+                    level,
+                    f"calendar: no official holiday schedule for {y} in chinesecalendar; "
+                    "enter that year's holidays and make-up working days before deadlines run into it",
+                )
+            )
+    return problems
+
+
+def run_checks() -> list[Problem]:
+    problems: list[Problem] = []
+    for message in django_checks.run_checks(include_deployment_checks=settings.PRODUCTION):
+        level = "error" if message.level >= django_checks.ERROR else "warning"
+        problems.append((level, f"django: {message.id}: {message.msg}"))
+    problems += check_settings()
+    problems += check_database()
+    problems += check_files()
+    problems += check_calendar_data()
+    return problems
