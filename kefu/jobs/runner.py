@@ -83,11 +83,8 @@ def run_job(job: PeriodicJob, me: str) -> bool:
 def run_due_jobs(me: str | None = None) -> list[str]:
     """One pass over all registered jobs; returns the names that ran here."""
     me = me or worker_id()
-    close_old_connections()
     ensure_rows()
-    ran = [job.name for job in list(JOBS.values()) if run_job(job, me)]
-    close_old_connections()
-    return ran
+    return [job.name for job in list(JOBS.values()) if run_job(job, me)]
 
 
 def run_forever(stop: threading.Event, *, poll_seconds: float = 5.0) -> None:
@@ -96,7 +93,9 @@ def run_forever(stop: threading.Event, *, poll_seconds: float = 5.0) -> None:
     log.info("worker %s started with jobs: %s", me, ", ".join(sorted(JOBS)))
     while not stop.is_set():
         try:
+            close_old_connections()
             run_due_jobs(me)
+            close_old_connections()
         except Exception:  # the loop must survive a database restart
             log.exception("worker pass failed; retrying")
         stop.wait(poll_seconds)
