@@ -70,7 +70,7 @@ def test_serve_starts_creates_an_admin_and_answers(tmp_path):
         body = ""
         while time.monotonic() < deadline:
             try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/login/", timeout=5) as resp:  # noqa: S310
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/login/", timeout=5) as resp:
                     assert resp.status == 200
                     body = resp.read().decode()
                     break
