@@ -8,6 +8,7 @@ import uuid
 from typing import Any
 
 from django.db import models, transaction
+from django.db.models.fields.files import FieldFile
 from django.utils import timezone
 
 from kefu.audit.models import AuditRecord
@@ -24,7 +25,11 @@ def _jsonable(value: Any) -> Any:
         return {str(k): _jsonable(v) for k, v in value.items()}
     if isinstance(value, list | tuple | set):
         return [_jsonable(v) for v in value]
-    return value
+    if isinstance(value, FieldFile):
+        return value.name or ""
+    if value is None or isinstance(value, str | int | float | bool):
+        return value
+    return str(value)
 
 
 def snapshot(obj: models.Model, fields: list[str] | None = None) -> dict[str, Any]:

@@ -1,10 +1,11 @@
 from django.contrib import admin
 
+from kefu.audit.admin_mixins import AuditedAdmin
 from kefu.commitments.models import Service
 
 
 @admin.register(Service)
-class ServiceAdmin(admin.ModelAdmin):
+class ServiceAdmin(AuditedAdmin):
     list_display = [
         "code",
         "name",

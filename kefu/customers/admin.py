@@ -1,15 +1,16 @@
 from django.contrib import admin
 
+from kefu.audit.admin_mixins import AuditedAdmin
 from kefu.customers.models import Customer, TierPolicy
 
 
 @admin.register(TierPolicy)
-class TierPolicyAdmin(admin.ModelAdmin):
+class TierPolicyAdmin(AuditedAdmin):
     list_display = ["__str__", "diamond_min", "gold_min", "brass_min"]
 
 
 @admin.register(Customer)
-class CustomerAdmin(admin.ModelAdmin):
+class CustomerAdmin(AuditedAdmin):
     """Read-only here: customers are edited in the console, where every change is logged."""
 
     list_display = ["number", "name", "relationship", "tier", "branch", "area"]
