@@ -1,3 +1,24 @@
-from django.urls import path  # noqa: F401
+"""Work-order console URLs (included under /orders/ in the "console" namespace)."""
 
-urlpatterns: list = []  # owned by the orders console work
+from django.urls import path
+
+from kefu.console import views_orders as v
+
+urlpatterns = [
+    path("", v.queue, name="queue"),
+    path("new/", v.order_create, name="order_create"),
+    path("new/services/", v.service_options, name="order_service_options"),
+    path("escalations/", v.escalations, name="escalations"),
+    path("escalations/<int:pk>/handle/", v.escalation_handle, name="escalation_handle"),
+    path("attachments/<int:pk>/", v.attachment_download, name="attachment_download"),
+    path("<str:key>/", v.order_detail, name="order_detail"),
+    path("<str:key>/presence/", v.order_presence, name="order_presence"),
+    path("<str:key>/reply/", v.order_reply, name="order_reply"),
+    path("<str:key>/note/", v.order_note, name="order_note"),
+    path("<str:key>/status/", v.order_transition, name="order_transition"),
+    path("<str:key>/transfer/", v.order_transfer, name="order_transfer"),
+    path("<str:key>/escalate/", v.order_escalate, name="order_escalate"),
+    path("<str:key>/link/", v.order_link, name="order_link"),
+    path("<str:key>/merge/", v.order_merge, name="order_merge"),
+    path("<str:key>/edit/", v.order_edit, name="order_edit"),
+]

@@ -1,0 +1,321 @@
+"""Forms of the work-order console.
+
+These forms only parse and render input (types, choices, widgets). Business validation lives in
+``kefu.workorders.actions``: most fields are optional here so that the action's message (in the
+user's language, naming the field) is what the user sees; views attach it with :func:`add_kefu_error`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.db.models import Q, QuerySet
+from django.utils.translation import gettext_lazy as _
+
+from kefu.commitments.models import OrderTypeChoices, Service
+from kefu.customers.models import Channel
+from kefu.errors import Errors, KefuError
+from kefu.organization.models import Department, ServiceArea, Staff
+from kefu.workorders.models import CloseReasonChoices, Priority, StatusChoices, WorkOrder
+from kefu.workorders.rules import Status, allowed_targets
+
+# Channels an agent records by hand in the console (the others arrive through their own adapters).
+CONSOLE_CHANNELS = [Channel.PHONE, Channel.COUNTER, Channel.EMAIL, Channel.VISIT, Channel.SMS, Channel.CHAT]
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """Several files in one input; the cleaned value is a list (possibly empty)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("widget", MultipleFileInput())
+        kwargs.setdefault("required", False)
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data: Any, initial: Any = None) -> list[Any]:
+        single = super().clean
+        if isinstance(data, list | tuple):
+            return [single(d, initial) for d in data if d]
+        return [single(data, initial)] if data else []
+
+
+def add_kefu_error(form: forms.Form, error: KefuError, aliases: dict[str, str] | None = None) -> None:
+    """Show an action's error next to the field it names (or above the form if the form lacks it)."""
+    errors = error.errors if isinstance(error, Errors) else [error]
+    for e in errors:
+        name = (aliases or {}).get(e.field or "", e.field)
+        if name and name.endswith("_id"):
+            name = name[:-3]
+        form.add_error(name if name in form.fields else None, str(e.message))
+
+
+def branch_staff(order_branch_id: int | None) -> QuerySet[Staff]:
+    qs = Staff.objects.filter(is_active=True).select_related("department").order_by("name")
+    if order_branch_id is not None:
+        qs = qs.filter(Q(branch_id=order_branch_id) | Q(branch__isnull=True))
+    return qs
+
+
+def _id(prefix: str) -> str:
+    return prefix + "-%s"
+
+
+def _textarea(rows: int = 4, **attrs: Any) -> forms.Textarea:
+    return forms.Textarea(attrs={"rows": rows, **attrs})
+
+
+class VersionedForm(forms.Form):
+    version = forms.IntegerField(required=False, widget=forms.HiddenInput)
+
+
+class ReplyForm(VersionedForm):
+    body = forms.CharField(
+        label=_("Reply to the customer"),
+        required=False,
+        strip=False,
+        widget=_textarea(4, **{"data-shortcut": "r", "data-testid": "reply-body"}),
+    )
+    files = MultipleFileField(label=_("Files"))
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("auto_id", _id("reply"))
+        super().__init__(*args, **kwargs)
+
+
+class NoteForm(forms.Form):
+    body = forms.CharField(
+        label=_("Internal note (not shown to the customer)"),
+        required=False,
+        strip=False,
+        widget=_textarea(3, **{"data-shortcut": "n", "data-testid": "note-body"}),
+    )
+    files = MultipleFileField(label=_("Files"))
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("auto_id", _id("note"))
+        super().__init__(*args, **kwargs)
+
+
+class StatusForm(VersionedForm):
+    status = forms.ChoiceField(label=_("New status"), choices=())
+    reason = forms.CharField(label=_("Reason"), required=False, widget=_textarea(2))
+    resolution = forms.CharField(label=_("Resolution"), required=False, widget=_textarea(2))
+    close_reason = forms.ChoiceField(
+        label=_("Close reason"),
+        required=False,
+        choices=[("", _("(solved / not applicable)")), *CloseReasonChoices.choices],
+    )
+
+    def __init__(self, *args: Any, order: WorkOrder, **kwargs: Any) -> None:
+        kwargs.setdefault("auto_id", _id("status"))
+        super().__init__(*args, **kwargs)
+        labels = dict(StatusChoices.choices)
+        self.fields["status"].choices = [
+            (s.value, labels[s.value]) for s in allowed_targets(Status(order.status))
+        ]
+
+
+class TransferForm(VersionedForm):
+    to_staff = forms.ModelChoiceField(
+        label=_("To staff member"), required=False, queryset=Staff.objects.none(), empty_label="—"
+    )
+    to_department = forms.ModelChoiceField(
+        label=_("Or to department"), required=False, queryset=Department.objects.none(), empty_label="—"
+    )
+    reason = forms.CharField(label=_("Why"), required=False, widget=_textarea(2))
+
+    def __init__(self, *args: Any, order: WorkOrder, **kwargs: Any) -> None:
+        kwargs.setdefault("auto_id", _id("transfer"))
+        super().__init__(*args, **kwargs)
+        self.fields["to_staff"].queryset = branch_staff(order.branch_id)  # type: ignore[attr-defined]
+        self.fields["to_department"].queryset = Department.objects.filter(  # type: ignore[attr-defined]
+            branch_id=order.branch_id
+        ).order_by("name")
+
+
+class EscalateForm(forms.Form):
+    reason = forms.CharField(label=_("Reason for escalating"), required=False, widget=_textarea(2))
+    to_president = forms.BooleanField(
+        label=_("The customer asks for the top of the company"), required=False
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("auto_id", _id("escalate"))
+        super().__init__(*args, **kwargs)
+
+
+class LinkForm(forms.Form):
+    other = forms.CharField(
+        label=_("Related order number"), required=False, widget=forms.TextInput(attrs={"placeholder": "GD-"})
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("auto_id", _id("link"))
+        super().__init__(*args, **kwargs)
+
+
+class MergeForm(forms.Form):
+    survivor = forms.CharField(
+        label=_("Merge into order number"),
+        required=False,
+        widget=forms.TextInput(attrs={"placeholder": "GD-"}),
+    )
+    reason = forms.CharField(label=_("Reason"), required=False, widget=_textarea(2))
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("auto_id", _id("merge"))
+        super().__init__(*args, **kwargs)
+
+
+def _services(order_type: str | None) -> QuerySet[Service]:
+    qs = Service.objects.filter(is_active=True).order_by("code")
+    if order_type:
+        qs = qs.filter(order_type=order_type)
+    return qs
+
+
+class EditForm(VersionedForm):
+    title = forms.CharField(label=_("Title"), required=False, max_length=300)
+    description = forms.CharField(label=_("Description"), required=False, widget=_textarea(4))
+    order_type = forms.ChoiceField(label=_("Type"), choices=OrderTypeChoices.choices)
+    service = forms.ModelChoiceField(
+        label=_("Service"), required=False, queryset=Service.objects.none(), empty_label="—"
+    )
+    priority = forms.ChoiceField(label=_("Priority"), choices=Priority.choices)
+    area = forms.ModelChoiceField(
+        label=_("Service area"), required=False, queryset=ServiceArea.objects.none(), empty_label="—"
+    )
+
+    def __init__(self, *args: Any, order: WorkOrder, **kwargs: Any) -> None:
+        kwargs.setdefault("auto_id", _id("edit"))
+        kwargs.setdefault(
+            "initial",
+            {
+                "title": order.title,
+                "description": order.description,
+                "order_type": order.order_type,
+                "service": order.service_id,
+                "priority": order.priority,
+                "area": order.area_id,
+                "version": order.version,
+            },
+        )
+        super().__init__(*args, **kwargs)
+        self.fields["service"].queryset = _services(None)  # type: ignore[attr-defined]
+        self.fields["area"].queryset = ServiceArea.objects.filter(  # type: ignore[attr-defined]
+            branch_id=order.branch_id
+        ).order_by("code")
+
+    def changes(self) -> dict[str, Any]:
+        d = self.cleaned_data
+        return {
+            "title": d.get("title") or "",
+            "description": d.get("description") or "",
+            "order_type": d.get("order_type") or "",
+            "priority": d.get("priority") or "",
+            "service_id": d["service"].pk if d.get("service") else None,
+            "area_id": d["area"].pk if d.get("area") else None,
+        }
+
+
+class OrderCreateForm(forms.Form):
+    order_type = forms.ChoiceField(
+        label=_("Type"), required=False, choices=[("", "—"), *OrderTypeChoices.choices]
+    )
+    service = forms.ModelChoiceField(
+        label=_("Service"), required=False, queryset=Service.objects.none(), empty_label="—"
+    )
+    channel = forms.ChoiceField(
+        label=_("Channel"),
+        choices=[(c.value, c.label) for c in CONSOLE_CHANNELS],
+        initial=Channel.PHONE,
+    )
+    title = forms.CharField(label=_("Title"), required=False, max_length=300)
+    description = forms.CharField(label=_("Description"), required=False, widget=_textarea(5))
+    area = forms.ModelChoiceField(
+        label=_("Service area"), required=False, queryset=ServiceArea.objects.none(), empty_label="—"
+    )
+    priority = forms.ChoiceField(
+        label=_("Priority"),
+        required=False,
+        choices=[("", _("automatic (by type and customer tier)")), *Priority.choices],
+    )
+    co_receivers = forms.ModelMultipleChoiceField(
+        label=_("Received together with"),
+        required=False,
+        queryset=Staff.objects.none(),
+        help_text=_("Staff who received the request with you; the most senior becomes the first-contact owner."),
+    )
+    assignee = forms.ModelChoiceField(
+        label=_("Assignee"), required=False, queryset=Staff.objects.none(), empty_label="—"
+    )
+    department = forms.ModelChoiceField(
+        label=_("Department"), required=False, queryset=Department.objects.none(), empty_label="—"
+    )
+
+    def __init__(self, *args: Any, branch_id: int, me: Staff, order_type: str | None = None, **kwargs: Any):
+        kwargs.setdefault("auto_id", _id("create"))
+        super().__init__(*args, **kwargs)
+        staff = branch_staff(branch_id)
+        self.fields["service"].queryset = _services(order_type)  # type: ignore[attr-defined]
+        self.fields["area"].queryset = ServiceArea.objects.filter(  # type: ignore[attr-defined]
+            branch_id=branch_id
+        ).order_by("code")
+        self.fields["co_receivers"].queryset = staff.exclude(pk=me.pk)  # type: ignore[attr-defined]
+        self.fields["assignee"].queryset = staff  # type: ignore[attr-defined]
+        self.fields["department"].queryset = Department.objects.filter(  # type: ignore[attr-defined]
+            branch_id=branch_id
+        ).order_by("name")
+
+
+class HandleEscalationForm(forms.Form):
+    response = forms.CharField(label=_("Response"), required=False, widget=_textarea(2))
+
+
+SORTS = {
+    "due_at": _("due"),
+    "received_at": _("received"),
+    "priority": _("priority"),
+    "updated_at": _("updated"),
+}
+
+
+class QueueFilterForm(forms.Form):
+    """GET filters of the queues; invalid values are reported and ignored."""
+
+    q = forms.CharField(
+        label=_("Search"),
+        required=False,
+        widget=forms.TextInput(
+            attrs={"type": "search", "placeholder": _("number, title, customer, phone"), "data-shortcut": "/"}
+        ),
+    )
+    status = forms.ChoiceField(label=_("Status"), required=False, choices=[("", "—"), *StatusChoices.choices])
+    order_type = forms.ChoiceField(
+        label=_("Type"), required=False, choices=[("", "—"), *OrderTypeChoices.choices]
+    )
+    priority = forms.ChoiceField(label=_("Priority"), required=False, choices=[("", "—"), *Priority.choices])
+    channel = forms.ChoiceField(label=_("Channel"), required=False, choices=[("", "—"), *Channel.choices])
+    area = forms.ModelChoiceField(
+        label=_("Service area"), required=False, queryset=ServiceArea.objects.none(), empty_label="—"
+    )
+    overdue = forms.BooleanField(label=_("Overdue only"), required=False)
+    sort = forms.ChoiceField(
+        label=_("Sort by"),
+        required=False,
+        choices=[c for key, label in SORTS.items() for c in ((key, label), ("-" + key, label))],
+    )
+
+    def __init__(self, *args: Any, areas: QuerySet[ServiceArea], **kwargs: Any) -> None:
+        kwargs.setdefault("auto_id", _id("filter"))
+        super().__init__(*args, **kwargs)
+        self.fields["area"].queryset = areas  # type: ignore[attr-defined]
+        sort_choices = []
+        for key, label in SORTS.items():
+            sort_choices.append((key, _("%(field)s ↑") % {"field": label}))
+            sort_choices.append(("-" + key, _("%(field)s ↓") % {"field": label}))
+        self.fields["sort"].choices = sort_choices  # type: ignore[attr-defined]

@@ -1,0 +1,635 @@
+"""Agent console: work-order queues, the order page and its forms (HTMX, server-rendered).
+
+Thin views: rows come from ``kefu.workorders.access``, every change is exactly one call to an action
+in ``kefu.workorders.actions``; a ``KefuError`` is shown next to the field it names.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db.models import Case, F, IntegerField, Q, QuerySet, Value, When
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from kefu import search
+from kefu.audit.models import AuditRecord
+from kefu.console import forms_orders as f
+from kefu.customers.access import access_customer
+from kefu.errors import Conflict, KefuError, NotFound, ValidationFailed
+from kefu.organization.access import staff_of
+from kefu.organization.models import ServiceArea, Staff
+from kefu.workorders import actions
+from kefu.workorders import rules as wo_rules
+from kefu.workorders.access import (
+    access_attachment,
+    access_workorder,
+    visible_attachments,
+    visible_timeline,
+    visible_workorders,
+)
+from kefu.workorders.models import (
+    Escalation,
+    OrderLink,
+    StatusChoices,
+    TimelineEntry,
+    Transfer,
+    WorkOrder,
+)
+
+View = Callable[..., HttpResponse]
+
+OPEN = [s.value for s in wo_rules.OPEN_STATUSES]
+UNCLOSED = [s.value for s in wo_rules.UNCLOSED_STATUSES]
+NUMBER_RE = re.compile(r"^GD-\d{8}-\d{6}$", re.IGNORECASE)
+ORDER_RELATED = ("customer", "area", "owner", "assignee", "department")
+
+
+def staff_view(view: View) -> View:
+    """Logged-in, active staff only; anyone else gets 404 (nothing to probe)."""
+
+    @login_required
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        staff = staff_of(request.user)
+        if staff is None:
+            raise Http404
+        request.staff = staff  # type: ignore[attr-defined]
+        try:
+            return view(request, *args, **kwargs)
+        except NotFound as exc:
+            raise Http404(str(exc.message)) from exc
+
+    return wrapper
+
+
+# ---------------------------------------------------------------------------------------------------
+# Queues
+
+
+TABS: list[tuple[str, Any]] = [
+    ("mine", gettext_lazy("My queue")),
+    ("owned", gettext_lazy("My responsibilities")),
+    ("team", gettext_lazy("Team queue")),
+    ("escalated", gettext_lazy("Escalated to me")),
+]
+
+
+def _tab_querysets(user: Any, staff: Staff) -> dict[str, QuerySet[WorkOrder]]:
+    base = visible_workorders(user)
+    return {
+        "mine": base.filter(assignee=staff, status__in=OPEN),
+        # R-10: the first-contact owner answers for the order until it is closed.
+        "owned": base.filter(owner=staff, status__in=UNCLOSED),
+        "team": base.filter(status__in=OPEN),
+        "escalated": base.filter(
+            pk__in=Escalation.objects.filter(leader=staff, handled_at__isnull=True).values("workorder_id")
+        ),
+    }
+
+
+PRIORITY_RANK = Case(
+    *[When(priority=p, then=Value(rank)) for p, rank in wo_rules.PRIORITY_ORDER.items()],
+    default=Value(9),
+    output_field=IntegerField(),
+)
+
+
+def _sorted(qs: QuerySet[WorkOrder], sort: str) -> QuerySet[WorkOrder]:
+    desc = sort.startswith("-")
+    key = sort.lstrip("-")
+    if key not in f.SORTS:
+        key, desc = "due_at", False
+    if key == "priority":
+        qs = qs.annotate(priority_rank=PRIORITY_RANK)
+        # "priority ↓" = most urgent first
+        expr = F("priority_rank").asc() if desc else F("priority_rank").desc()
+    else:
+        expr = F(key).desc(nulls_last=True) if desc else F(key).asc(nulls_last=True)
+    return qs.order_by(expr, "-id" if desc else "id")
+
+
+def _queue_areas(staff: Staff) -> QuerySet[ServiceArea]:
+    qs = ServiceArea.objects.order_by("branch_id", "code")
+    return qs if staff.sees_all_branches else qs.filter(branch_id=staff.branch_id)
+
+
+@require_GET
+@staff_view
+def queue(request: HttpRequest) -> HttpResponse:
+    staff: Staff = request.staff  # type: ignore[attr-defined]
+    tab = request.GET.get("tab", "mine")
+    if tab not in dict(TABS):
+        tab = "mine"
+    form = f.QueueFilterForm(request.GET or None, areas=_queue_areas(staff))
+    filters: dict[str, Any] = {}
+    if form.is_bound:
+        form.is_valid()
+        filters = {k: v for k, v in form.cleaned_data.items() if v not in (None, "", False)}
+    q = filters.get("q", "").strip()
+    if q and NUMBER_RE.match(q):
+        hit = visible_workorders(request.user).filter(number=q.upper()).values_list("number", flat=True).first()
+        if hit and not request.htmx:
+            return redirect("console:order_detail", key=hit)
+    querysets = _tab_querysets(request.user, staff)
+    qs = querysets[tab]
+    now = timezone.now()
+    for name in ("status", "order_type", "priority", "channel"):
+        if name in filters:
+            qs = qs.filter(**{name: filters[name]})
+    if "area" in filters:
+        qs = qs.filter(area=filters["area"])
+    if filters.get("overdue"):
+        qs = qs.filter(due_at__lt=now, status__in=OPEN)
+    if q:
+        qs = search.filter_queryset(qs, q)
+    qs = _sorted(qs.select_related(*ORDER_RELATED), filters.get("sort", "due_at"))
+    paginator = Paginator(qs, settings.KEFU_PAGE_SIZE)
+    page = paginator.get_page(request.GET.get("page"))
+    params = {k: v for k, v in request.GET.items() if k != "page" and v}
+    params["tab"] = tab
+    ctx = {
+        "tab": tab,
+        "tabs": TABS,
+        "form": form,
+        "page": page,
+        "now": now,
+        "query_string": urlencode(params),
+        "poll_url": request.path + "?" + urlencode({**params, "page": page.number}),
+        "filtered": bool(filters.keys() - {"sort"}),
+    }
+    if request.htmx:
+        return render(request, "console/orders/_queue_table.html", ctx)
+    ctx["tab_counts"] = {name: querysets[name].count() for name, _label in TABS}
+    return render(request, "console/orders/queue.html", ctx)
+
+
+# ---------------------------------------------------------------------------------------------------
+# Order page
+
+
+def _load(request: HttpRequest, key: str) -> WorkOrder:
+    """The order if visible to the user (404 otherwise), with what the header shows."""
+    o = access_workorder(request.user, key)
+    return (
+        WorkOrder.objects.select_related(
+            *ORDER_RELATED, "service", "branch", "merged_into", "last_reply_by", "customer__area"
+        )
+        .filter(pk=o.pk)
+        .get()
+    )
+
+
+STATUS_LABELS = dict(StatusChoices.choices)
+
+
+def _timeline(request: HttpRequest, o: WorkOrder) -> list[TimelineEntry]:
+    entries = list(visible_timeline(request.user, o))
+    files: dict[int, list[Any]] = {}
+    attachments = list(visible_attachments(request.user, o))
+    for att in attachments:
+        if att.entry_id:
+            files.setdefault(att.entry_id, []).append(att)
+    for e in entries:
+        data = e.data or {}
+        e.files = files.get(e.pk, [])  # type: ignore[attr-defined]
+        e.from_label = STATUS_LABELS.get(data.get("from", ""), data.get("from", ""))  # type: ignore[attr-defined]
+        e.to_label = STATUS_LABELS.get(data.get("to", ""), data.get("to", ""))  # type: ignore[attr-defined]
+    o.attachment_list = attachments  # type: ignore[attr-defined]
+    return entries
+
+
+def _capabilities(staff: Staff, o: WorkOrder) -> dict[str, bool]:
+    return {
+        "reply": staff.can("order.reply"),
+        "note": staff.can("order.note"),
+        "work": staff.can("order.work") or staff.can("order.reopen") or staff.pk == o.owner_id,
+        "transfer": staff.can("order.transfer") and o.is_open,
+        "escalate": staff.can("order.escalate") and o.status != wo_rules.Status.CLOSED,
+        "link": staff.can("order.link"),
+        "merge": staff.can("order.merge") and o.status != wo_rules.Status.CLOSED,
+        "edit": staff.can("order.work"),
+    }
+
+
+FORM_NAMES = ("reply", "note", "status", "transfer", "escalate", "link", "merge", "edit")
+
+
+def _default_forms(o: WorkOrder) -> dict[str, Any]:
+    v = {"version": o.version}
+    return {
+        "reply": f.ReplyForm(initial=v),
+        "note": f.NoteForm(),
+        "status": f.StatusForm(initial=v, order=o),
+        "transfer": f.TransferForm(initial=v, order=o),
+        "escalate": f.EscalateForm(),
+        "link": f.LinkForm(),
+        "merge": f.MergeForm(),
+        "edit": f.EditForm(order=o),
+    }
+
+
+def _render_order(
+    request: HttpRequest,
+    o: WorkOrder,
+    *,
+    bound: dict[str, Any] | None = None,
+    conflict: bool = False,
+    status: int = 200,
+) -> HttpResponse:
+    staff: Staff = request.staff  # type: ignore[attr-defined]
+    user = request.user
+    forms = _default_forms(o)
+    forms.update(bound or {})
+    visible = visible_workorders(user)
+    links = [
+        (link, link.target if link.source_id == o.pk else link.source)
+        for link in OrderLink.objects.filter(
+            Q(source=o, target__in=visible) | Q(target=o, source__in=visible)
+        ).select_related("source", "target")
+    ]
+    customer = o.customer
+    ctx = {
+        "o": o,
+        "customer": customer,
+        "open_orders": visible.filter(customer_id=customer.pk, status__in=OPEN).count(),
+        "timeline": _timeline(request, o),
+        "transfers": list(
+            Transfer.objects.filter(workorder=o).select_related(
+                "by", "from_staff", "from_department", "to_staff", "to_department"
+            )
+        ),
+        "escalations": list(Escalation.objects.filter(workorder=o).select_related("raised_by", "leader")),
+        "audit": list(AuditRecord.objects.filter(workorder_id=o.pk).order_by("-at", "-id")[:50]),
+        "links": links,
+        "merged_orders": list(visible.filter(merged_into=o).only("id", "number", "title")),
+        "receivers": list(Staff.objects.filter(pk__in=o.receivers.values("staff_id")).order_by("-grade")),
+        "forms": forms,
+        "can": _capabilities(staff, o),
+        "conflict": conflict,
+        "now": timezone.now(),
+        "active_form": next(iter(bound)) if bound else "",
+    }
+    return render(request, "console/orders/detail.html", ctx, status=status)
+
+
+@require_GET
+@staff_view
+def order_detail(request: HttpRequest, key: str) -> HttpResponse:
+    return _render_order(request, _load(request, key))
+
+
+def _form_post(
+    request: HttpRequest,
+    key: str,
+    name: str,
+    form: Any,
+    call: Callable[[Any], Any],
+    *,
+    aliases: dict[str, str] | None = None,
+    success: str,
+) -> HttpResponse:
+    """Validate ``form``, run the one action ``call(cleaned_data)``; errors go next to their field."""
+    o = _load(request, key)
+    conflict = False
+    if form.is_valid():
+        try:
+            result = call(form.cleaned_data)
+        except Conflict as exc:
+            conflict = True
+            f.add_kefu_error(form, exc, aliases)
+        except KefuError as exc:
+            f.add_kefu_error(form, exc, aliases)
+        else:
+            messages.success(request, success)
+            target = result if isinstance(result, WorkOrder) and name == "merge" else o
+            url = reverse("console:order_detail", kwargs={"key": target.number})
+            if request.htmx:
+                resp = HttpResponse(status=204)
+                resp["HX-Redirect"] = url
+                return resp
+            return redirect(url)
+    o = _load(request, key)  # fresh after a rolled-back action
+    if "version" in form.fields:
+        # show the latest state and let the user resubmit deliberately against it
+        data = form.data.copy()
+        data["version"] = o.version
+        form.data = data
+    return _render_order(request, o, bound={name: form}, conflict=conflict, status=409 if conflict else 400)
+
+
+def _version(d: dict[str, Any]) -> int | None:
+    v = d.get("version")
+    return int(v) if v is not None else None
+
+
+@require_POST
+@staff_view
+def order_reply(request: HttpRequest, key: str) -> HttpResponse:
+    form = f.ReplyForm(request.POST, request.FILES)
+    return _form_post(
+        request,
+        key,
+        "reply",
+        form,
+        lambda d: actions.do_reply(
+            request.user, key, d["body"], files=d["files"], expected_version=_version(d)
+        ),
+        success=_("Reply sent."),
+    )
+
+
+@require_POST
+@staff_view
+def order_note(request: HttpRequest, key: str) -> HttpResponse:
+    form = f.NoteForm(request.POST, request.FILES)
+    return _form_post(
+        request,
+        key,
+        "note",
+        form,
+        lambda d: actions.do_note(request.user, key, d["body"], files=d["files"]),
+        success=_("Note added."),
+    )
+
+
+@require_POST
+@staff_view
+def order_transition(request: HttpRequest, key: str) -> HttpResponse:
+    form = f.StatusForm(request.POST, order=_load(request, key))
+    return _form_post(
+        request,
+        key,
+        "status",
+        form,
+        lambda d: actions.do_transition(
+            request.user,
+            key,
+            d["status"],
+            reason=d.get("reason") or "",
+            resolution=d.get("resolution") or "",
+            close_reason=d.get("close_reason") or "",
+            expected_version=_version(d),
+        ),
+        success=_("Status changed."),
+    )
+
+
+@require_POST
+@staff_view
+def order_transfer(request: HttpRequest, key: str) -> HttpResponse:
+    form = f.TransferForm(request.POST, order=_load(request, key))
+    return _form_post(
+        request,
+        key,
+        "transfer",
+        form,
+        lambda d: actions.do_transfer(
+            request.user,
+            key,
+            to_staff_id=d["to_staff"].pk if d.get("to_staff") else None,
+            to_department_id=d["to_department"].pk if d.get("to_department") else None,
+            reason=d.get("reason") or "",
+            expected_version=_version(d),
+        ),
+        success=_("Order transferred; you stay its first-contact owner if you were."),
+    )
+
+
+@require_POST
+@staff_view
+def order_escalate(request: HttpRequest, key: str) -> HttpResponse:
+    form = f.EscalateForm(request.POST)
+    return _form_post(
+        request,
+        key,
+        "escalate",
+        form,
+        lambda d: actions.do_escalate(
+            request.user, key, d.get("reason") or "", to_president=bool(d.get("to_president"))
+        ),
+        success=_("Order escalated."),
+    )
+
+
+@require_POST
+@staff_view
+def order_link(request: HttpRequest, key: str) -> HttpResponse:
+    form = f.LinkForm(request.POST)
+
+    def call(d: dict[str, Any]) -> Any:
+        other = (d.get("other") or "").strip()
+        if not other:
+            raise ValidationFailed("required", _("Enter an order number."), "other")
+        return actions.do_link(request.user, key, other)
+
+    return _form_post(
+        request, key, "link", form, call, aliases={"workorder": "other"}, success=_("Orders linked.")
+    )
+
+
+@require_POST
+@staff_view
+def order_merge(request: HttpRequest, key: str) -> HttpResponse:
+    form = f.MergeForm(request.POST)
+
+    def call(d: dict[str, Any]) -> Any:
+        survivor = (d.get("survivor") or "").strip()
+        if not survivor:
+            raise ValidationFailed("required", _("Enter an order number."), "survivor")
+        return actions.do_merge(request.user, key, survivor, d.get("reason") or "")
+
+    return _form_post(
+        request,
+        key,
+        "merge",
+        form,
+        call,
+        aliases={"workorder": "survivor", "duplicate": "survivor"},
+        success=_("Order merged."),
+    )
+
+
+@require_POST
+@staff_view
+def order_edit(request: HttpRequest, key: str) -> HttpResponse:
+    form = f.EditForm(request.POST, order=_load(request, key))
+    return _form_post(
+        request,
+        key,
+        "edit",
+        form,
+        lambda d: actions.do_update_order(
+            request.user, key, form.changes(), expected_version=_version(d)
+        ),
+        success=_("Order saved."),
+    )
+
+
+@require_GET
+@staff_view
+def order_presence(request: HttpRequest, key: str) -> HttpResponse:
+    """Polled by the order page: who else is viewing it, and whether it changed since it was opened."""
+    o = access_workorder(request.user, key)
+    others = actions.touch_presence(request.staff, o)  # type: ignore[attr-defined]
+    try:
+        seen = int(request.GET.get("v", ""))
+    except ValueError:
+        seen = o.version
+    changed = o.version > seen
+    if changed:
+        o = WorkOrder.objects.select_related("last_reply_by").get(pk=o.pk)
+    return render(
+        request,
+        "console/orders/_presence.html",
+        {"others": others, "changed": changed, "o": o, "seen_version": seen},
+    )
+
+
+@require_GET
+@staff_view
+def attachment_download(request: HttpRequest, pk: int) -> FileResponse:
+    att = access_attachment(request.user, pk)
+    try:
+        fh = att.file.open("rb")
+    except FileNotFoundError:
+        raise Http404(_("The file is missing from storage.")) from None
+    resp = FileResponse(fh, as_attachment=True, filename=att.filename, content_type=att.content_type)
+    resp["X-Content-Type-Options"] = "nosniff"
+    resp["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    resp["Cache-Control"] = "private, no-store"
+    return resp
+
+
+# ---------------------------------------------------------------------------------------------------
+# Create
+
+
+@require_http_methods(["GET", "POST"])
+@staff_view
+def order_create(request: HttpRequest) -> HttpResponse:
+    staff: Staff = request.staff  # type: ignore[attr-defined]
+    customer_id = request.GET.get("customer") or request.POST.get("customer")
+    if not customer_id:
+        return render(request, "console/orders/create.html", {"customer": None}, status=400)
+    customer = access_customer(request.user, customer_id)
+    order_type = request.POST.get("order_type") or request.GET.get("order_type") or None
+    if request.method == "POST":
+        form = f.OrderCreateForm(request.POST, branch_id=customer.branch_id, me=staff, order_type=order_type)
+        if form.is_valid():
+            d = form.cleaned_data
+            try:
+                o = actions.do_create_order(
+                    request.user,
+                    customer.pk,
+                    actions.OrderInput(
+                        order_type=d.get("order_type") or "",
+                        title=d.get("title") or "",
+                        description=d.get("description") or "",
+                        channel=d.get("channel") or "phone",
+                        service_id=d["service"].pk if d.get("service") else None,
+                        area_id=d["area"].pk if d.get("area") else None,
+                        priority=d.get("priority") or "",
+                        co_receiver_ids=[s.pk for s in d.get("co_receivers") or []],
+                        assignee_id=d["assignee"].pk if d.get("assignee") else None,
+                        department_id=d["department"].pk if d.get("department") else None,
+                    ),
+                )
+            except KefuError as exc:
+                f.add_kefu_error(form, exc)
+            else:
+                messages.success(request, _("Work order %(number)s created.") % {"number": o.number})
+                return redirect("console:order_detail", key=o.number)
+        status = 400
+    else:
+        form = f.OrderCreateForm(
+            initial={"area": customer.area_id, "channel": "phone", "order_type": order_type or ""},
+            branch_id=customer.branch_id,
+            me=staff,
+            order_type=order_type,
+        )
+        status = 200
+    return render(request, "console/orders/create.html", {"customer": customer, "form": form}, status=status)
+
+
+@require_GET
+@staff_view
+def service_options(request: HttpRequest) -> HttpResponse:
+    """HTMX: the <option>s of the service select for the chosen order type."""
+    form = f.OrderCreateForm(
+        branch_id=0, me=request.staff, order_type=request.GET.get("order_type") or None  # type: ignore[attr-defined]
+    )
+    return render(request, "console/orders/_service_options.html", {"field": form["service"]})
+
+
+# ---------------------------------------------------------------------------------------------------
+# Escalations
+
+
+def _escalations(request: HttpRequest, staff: Staff, scope: str) -> QuerySet[Escalation]:
+    qs = Escalation.objects.filter(
+        handled_at__isnull=True, workorder__in=visible_workorders(request.user)
+    ).select_related("workorder", "workorder__customer", "raised_by", "leader")
+    if scope != "all" or not staff.can("order.handle_escalation"):
+        qs = qs.filter(leader=staff)
+    return qs.order_by("created_at", "id")
+
+
+def _render_escalations(
+    request: HttpRequest, staff: Staff, *, bound: tuple[int, Any] | None = None, status: int = 200
+) -> HttpResponse:
+    scope = request.GET.get("scope", "mine")
+    rows = list(_escalations(request, staff, scope))
+    for esc in rows:
+        if bound and bound[0] == esc.pk:
+            esc.form = bound[1]  # type: ignore[attr-defined]
+        else:
+            esc.form = f.HandleEscalationForm(auto_id=f"esc{esc.pk}-%s")  # type: ignore[attr-defined]
+    recent = (
+        Escalation.objects.filter(leader=staff, handled_at__isnull=False)
+        .select_related("workorder")
+        .order_by("-handled_at")[:20]
+    )
+    ctx = {
+        "rows": rows,
+        "scope": scope,
+        "can_all": staff.can("order.handle_escalation"),
+        "recent": list(recent),
+    }
+    return render(request, "console/orders/escalations.html", ctx, status=status)
+
+
+@require_GET
+@staff_view
+def escalations(request: HttpRequest) -> HttpResponse:
+    return _render_escalations(request, request.staff)  # type: ignore[attr-defined]
+
+
+@require_POST
+@staff_view
+def escalation_handle(request: HttpRequest, pk: int) -> HttpResponse:
+    form = f.HandleEscalationForm(request.POST, auto_id=f"esc{pk}-%s")
+    form.is_valid()
+    try:
+        esc = actions.do_handle_escalation(request.user, pk, form.cleaned_data.get("response") or "")
+    except NotFound:
+        raise
+    except KefuError as exc:
+        f.add_kefu_error(form, exc)
+        return _render_escalations(request, request.staff, bound=(pk, form), status=400)  # type: ignore[attr-defined]
+    messages.success(request, _("Escalation of %(number)s handled.") % {"number": esc.workorder.number})
+    query = urlencode({"scope": request.GET.get("scope", "mine")})
+    return redirect(reverse("console:escalations") + "?" + query)
