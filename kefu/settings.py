@@ -60,6 +60,7 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "kefu.urls"
+CSRF_FAILURE_VIEW = "kefu.console.auth_views.csrf_failure"
 WSGI_APPLICATION = "kefu.wsgi.application"
 
 TEMPLATES = [

@@ -57,3 +57,15 @@ class LoginView(django_views.LoginView):
 def logout_view(request: HttpRequest) -> HttpResponse:
     auth.logout(request)
     return HttpResponseRedirect(resolve_url(settings.LOGOUT_REDIRECT_URL))
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    """A translated page instead of Django's English technical one; the API answers JSON."""
+    from django.http import JsonResponse
+    from django.shortcuts import render
+
+    if request.path.startswith("/api/"):
+        return JsonResponse(
+            {"error": {"code": "csrf", "message": _("CSRF token missing or incorrect."), "field": None}}, status=403
+        )
+    return render(request, "403_csrf.html", status=403)
