@@ -7,7 +7,7 @@ user's language, naming the field) is what the user sees; views attach it with :
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.db.models import Q, QuerySet
@@ -50,14 +50,23 @@ def add_kefu_error(form: forms.Form, error: KefuError, aliases: dict[str, str] |
         name = (aliases or {}).get(e.field or "", e.field)
         if name and name.endswith("_id"):
             name = name[:-3]
-        form.add_error(name if name in form.fields else None, str(e.message))
+        visible = name in form.fields and not form.fields[name].widget.is_hidden
+        form.add_error(name if visible else None, str(e.message))
 
 
 def branch_staff(order_branch_id: int | None) -> QuerySet[Staff]:
-    qs = Staff.objects.filter(is_active=True).select_related("department").order_by("name")
+    qs = Staff.objects.filter(is_active=True).order_by("name")
     if order_branch_id is not None:
         qs = qs.filter(Q(branch_id=order_branch_id) | Q(branch__isnull=True))
     return qs
+
+
+def _model_field(form: forms.Form, name: str) -> forms.ModelChoiceField[Any]:
+    return cast("forms.ModelChoiceField[Any]", form.fields[name])
+
+
+def _choice_field(form: forms.Form, name: str) -> forms.ChoiceField:
+    return cast(forms.ChoiceField, form.fields[name])
 
 
 def _id(prefix: str) -> str:
@@ -79,7 +88,7 @@ class ReplyForm(VersionedForm):
         strip=False,
         widget=_textarea(4, **{"data-shortcut": "r", "data-testid": "reply-body"}),
     )
-    files = MultipleFileField(label=_("Files"))
+    files = MultipleFileField(label=_("Files"))  # type: ignore[assignment]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("auto_id", _id("reply"))
@@ -93,7 +102,7 @@ class NoteForm(forms.Form):
         strip=False,
         widget=_textarea(3, **{"data-shortcut": "n", "data-testid": "note-body"}),
     )
-    files = MultipleFileField(label=_("Files"))
+    files = MultipleFileField(label=_("Files"))  # type: ignore[assignment]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("auto_id", _id("note"))
@@ -114,7 +123,7 @@ class StatusForm(VersionedForm):
         kwargs.setdefault("auto_id", _id("status"))
         super().__init__(*args, **kwargs)
         labels = dict(StatusChoices.choices)
-        self.fields["status"].choices = [
+        _choice_field(self, "status").choices = [
             (s.value, labels[s.value]) for s in allowed_targets(Status(order.status))
         ]
 
@@ -131,17 +140,15 @@ class TransferForm(VersionedForm):
     def __init__(self, *args: Any, order: WorkOrder, **kwargs: Any) -> None:
         kwargs.setdefault("auto_id", _id("transfer"))
         super().__init__(*args, **kwargs)
-        self.fields["to_staff"].queryset = branch_staff(order.branch_id)  # type: ignore[attr-defined]
-        self.fields["to_department"].queryset = Department.objects.filter(  # type: ignore[attr-defined]
-            branch_id=order.branch_id
-        ).order_by("name")
+        _model_field(self, "to_staff").queryset = branch_staff(order.branch_id)
+        _model_field(self, "to_department").queryset = (
+            Department.objects.filter(branch_id=order.branch_id).select_related("branch").order_by("name")
+        )
 
 
 class EscalateForm(forms.Form):
     reason = forms.CharField(label=_("Reason for escalating"), required=False, widget=_textarea(2))
-    to_president = forms.BooleanField(
-        label=_("The customer asks for the top of the company"), required=False
-    )
+    to_president = forms.BooleanField(label=_("The customer asks for the top of the company"), required=False)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("auto_id", _id("escalate"))
@@ -205,10 +212,10 @@ class EditForm(VersionedForm):
             },
         )
         super().__init__(*args, **kwargs)
-        self.fields["service"].queryset = _services(None)  # type: ignore[attr-defined]
-        self.fields["area"].queryset = ServiceArea.objects.filter(  # type: ignore[attr-defined]
-            branch_id=order.branch_id
-        ).order_by("code")
+        _model_field(self, "service").queryset = _services(None)
+        _model_field(self, "area").queryset = ServiceArea.objects.filter(branch_id=order.branch_id).order_by(
+            "code"
+        )
 
     def changes(self) -> dict[str, Any]:
         d = self.cleaned_data
@@ -248,7 +255,9 @@ class OrderCreateForm(forms.Form):
         label=_("Received together with"),
         required=False,
         queryset=Staff.objects.none(),
-        help_text=_("Staff who received the request with you; the most senior becomes the first-contact owner."),
+        help_text=_(
+            "Staff who received the request with you; the most senior becomes the first-contact owner."
+        ),
     )
     assignee = forms.ModelChoiceField(
         label=_("Assignee"), required=False, queryset=Staff.objects.none(), empty_label="—"
@@ -261,15 +270,13 @@ class OrderCreateForm(forms.Form):
         kwargs.setdefault("auto_id", _id("create"))
         super().__init__(*args, **kwargs)
         staff = branch_staff(branch_id)
-        self.fields["service"].queryset = _services(order_type)  # type: ignore[attr-defined]
-        self.fields["area"].queryset = ServiceArea.objects.filter(  # type: ignore[attr-defined]
-            branch_id=branch_id
-        ).order_by("code")
-        self.fields["co_receivers"].queryset = staff.exclude(pk=me.pk)  # type: ignore[attr-defined]
-        self.fields["assignee"].queryset = staff  # type: ignore[attr-defined]
-        self.fields["department"].queryset = Department.objects.filter(  # type: ignore[attr-defined]
-            branch_id=branch_id
-        ).order_by("name")
+        _model_field(self, "service").queryset = _services(order_type)
+        _model_field(self, "area").queryset = ServiceArea.objects.filter(branch_id=branch_id).order_by("code")
+        _model_field(self, "co_receivers").queryset = staff.exclude(pk=me.pk)
+        _model_field(self, "assignee").queryset = staff
+        _model_field(self, "department").queryset = (
+            Department.objects.filter(branch_id=branch_id).select_related("branch").order_by("name")
+        )
 
 
 class HandleEscalationForm(forms.Form):
@@ -304,18 +311,14 @@ class QueueFilterForm(forms.Form):
         label=_("Service area"), required=False, queryset=ServiceArea.objects.none(), empty_label="—"
     )
     overdue = forms.BooleanField(label=_("Overdue only"), required=False)
-    sort = forms.ChoiceField(
-        label=_("Sort by"),
-        required=False,
-        choices=[c for key, label in SORTS.items() for c in ((key, label), ("-" + key, label))],
-    )
+    sort = forms.ChoiceField(label=_("Sort by"), required=False, choices=())
 
     def __init__(self, *args: Any, areas: QuerySet[ServiceArea], **kwargs: Any) -> None:
         kwargs.setdefault("auto_id", _id("filter"))
         super().__init__(*args, **kwargs)
-        self.fields["area"].queryset = areas  # type: ignore[attr-defined]
+        _model_field(self, "area").queryset = areas
         sort_choices = []
         for key, label in SORTS.items():
             sort_choices.append((key, _("%(field)s ↑") % {"field": label}))
             sort_choices.append(("-" + key, _("%(field)s ↓") % {"field": label}))
-        self.fields["sort"].choices = sort_choices  # type: ignore[attr-defined]
+        _choice_field(self, "sort").choices = sort_choices

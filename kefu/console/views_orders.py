@@ -17,6 +17,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import Case, F, IntegerField, Q, QuerySet, Value, When
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -24,6 +25,7 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_htmx.middleware import HtmxDetails
 
 from kefu import search
 from kefu.audit.models import AuditRecord
@@ -50,7 +52,15 @@ from kefu.workorders.models import (
     WorkOrder,
 )
 
-View = Callable[..., HttpResponse]
+View = Callable[..., HttpResponseBase]
+
+
+class ConsoleRequest(HttpRequest):
+    """What the middleware and :func:`staff_view` add to a console request (for type checking)."""
+
+    htmx: HtmxDetails
+    staff: Staff
+
 
 OPEN = [s.value for s in wo_rules.OPEN_STATUSES]
 UNCLOSED = [s.value for s in wo_rules.UNCLOSED_STATUSES]
@@ -63,11 +73,11 @@ def staff_view(view: View) -> View:
 
     @login_required
     @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def wrapper(request: ConsoleRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         staff = staff_of(request.user)
         if staff is None:
             raise Http404
-        request.staff = staff  # type: ignore[attr-defined]
+        request.staff = staff
         try:
             return view(request, *args, **kwargs)
         except NotFound as exc:
@@ -124,13 +134,15 @@ def _sorted(qs: QuerySet[WorkOrder], sort: str) -> QuerySet[WorkOrder]:
 
 def _queue_areas(staff: Staff) -> QuerySet[ServiceArea]:
     qs = ServiceArea.objects.order_by("branch_id", "code")
-    return qs if staff.sees_all_branches else qs.filter(branch_id=staff.branch_id)
+    if staff.sees_all_branches or staff.branch_id is None:
+        return qs
+    return qs.filter(branch_id=staff.branch_id)
 
 
 @require_GET
 @staff_view
-def queue(request: HttpRequest) -> HttpResponse:
-    staff: Staff = request.staff  # type: ignore[attr-defined]
+def queue(request: ConsoleRequest) -> HttpResponse:
+    staff: Staff = request.staff
     tab = request.GET.get("tab", "mine")
     if tab not in dict(TABS):
         tab = "mine"
@@ -141,7 +153,9 @@ def queue(request: HttpRequest) -> HttpResponse:
         filters = {k: v for k, v in form.cleaned_data.items() if v not in (None, "", False)}
     q = filters.get("q", "").strip()
     if q and NUMBER_RE.match(q):
-        hit = visible_workorders(request.user).filter(number=q.upper()).values_list("number", flat=True).first()
+        hit = (
+            visible_workorders(request.user).filter(number=q.upper()).values_list("number", flat=True).first()
+        )
         if hit and not request.htmx:
             return redirect("console:order_detail", key=hit)
     querysets = _tab_querysets(request.user, staff)
@@ -159,7 +173,9 @@ def queue(request: HttpRequest) -> HttpResponse:
     qs = _sorted(qs.select_related(*ORDER_RELATED), filters.get("sort", "due_at"))
     paginator = Paginator(qs, settings.KEFU_PAGE_SIZE)
     page = paginator.get_page(request.GET.get("page"))
-    params = {k: v for k, v in request.GET.items() if k != "page" and v}
+    params: dict[str, str | int] = {
+        k: v for k in request.GET if k != "page" and (v := request.GET.get(k, ""))
+    }
     params["tab"] = tab
     ctx = {
         "tab": tab,
@@ -181,7 +197,7 @@ def queue(request: HttpRequest) -> HttpResponse:
 # Order page
 
 
-def _load(request: HttpRequest, key: str) -> WorkOrder:
+def _load(request: ConsoleRequest, key: str) -> WorkOrder:
     """The order if visible to the user (404 otherwise), with what the header shows."""
     o = access_workorder(request.user, key)
     return (
@@ -196,7 +212,7 @@ def _load(request: HttpRequest, key: str) -> WorkOrder:
 STATUS_LABELS = dict(StatusChoices.choices)
 
 
-def _timeline(request: HttpRequest, o: WorkOrder) -> list[TimelineEntry]:
+def _timeline(request: ConsoleRequest, o: WorkOrder) -> list[TimelineEntry]:
     entries = list(visible_timeline(request.user, o))
     files: dict[int, list[Any]] = {}
     attachments = list(visible_attachments(request.user, o))
@@ -225,7 +241,17 @@ def _capabilities(staff: Staff, o: WorkOrder) -> dict[str, bool]:
     }
 
 
-FORM_NAMES = ("reply", "note", "status", "transfer", "escalate", "link", "merge", "edit")
+# which capability flag shows each form on the page
+FORM_CAPABILITY = {
+    "reply": "reply",
+    "note": "note",
+    "status": "work",
+    "transfer": "transfer",
+    "escalate": "escalate",
+    "link": "link",
+    "merge": "merge",
+    "edit": "edit",
+}
 
 
 def _default_forms(o: WorkOrder) -> dict[str, Any]:
@@ -243,14 +269,14 @@ def _default_forms(o: WorkOrder) -> dict[str, Any]:
 
 
 def _render_order(
-    request: HttpRequest,
+    request: ConsoleRequest,
     o: WorkOrder,
     *,
     bound: dict[str, Any] | None = None,
     conflict: bool = False,
     status: int = 200,
 ) -> HttpResponse:
-    staff: Staff = request.staff  # type: ignore[attr-defined]
+    staff: Staff = request.staff
     user = request.user
     forms = _default_forms(o)
     forms.update(bound or {})
@@ -262,6 +288,11 @@ def _render_order(
         ).select_related("source", "target")
     ]
     customer = o.customer
+    can = _capabilities(staff, o)
+    page_errors: list[str] = []
+    for name, form in (bound or {}).items():
+        if not can.get(FORM_CAPABILITY[name], False):
+            page_errors += [str(e) for e in form.non_field_errors()]
     ctx = {
         "o": o,
         "customer": customer,
@@ -278,7 +309,8 @@ def _render_order(
         "merged_orders": list(visible.filter(merged_into=o).only("id", "number", "title")),
         "receivers": list(Staff.objects.filter(pk__in=o.receivers.values("staff_id")).order_by("-grade")),
         "forms": forms,
-        "can": _capabilities(staff, o),
+        "can": can,
+        "page_errors": page_errors,
         "conflict": conflict,
         "now": timezone.now(),
         "active_form": next(iter(bound)) if bound else "",
@@ -288,12 +320,12 @@ def _render_order(
 
 @require_GET
 @staff_view
-def order_detail(request: HttpRequest, key: str) -> HttpResponse:
+def order_detail(request: ConsoleRequest, key: str) -> HttpResponse:
     return _render_order(request, _load(request, key))
 
 
 def _form_post(
-    request: HttpRequest,
+    request: ConsoleRequest,
     key: str,
     name: str,
     form: Any,
@@ -338,7 +370,7 @@ def _version(d: dict[str, Any]) -> int | None:
 
 @require_POST
 @staff_view
-def order_reply(request: HttpRequest, key: str) -> HttpResponse:
+def order_reply(request: ConsoleRequest, key: str) -> HttpResponse:
     form = f.ReplyForm(request.POST, request.FILES)
     return _form_post(
         request,
@@ -354,7 +386,7 @@ def order_reply(request: HttpRequest, key: str) -> HttpResponse:
 
 @require_POST
 @staff_view
-def order_note(request: HttpRequest, key: str) -> HttpResponse:
+def order_note(request: ConsoleRequest, key: str) -> HttpResponse:
     form = f.NoteForm(request.POST, request.FILES)
     return _form_post(
         request,
@@ -368,7 +400,7 @@ def order_note(request: HttpRequest, key: str) -> HttpResponse:
 
 @require_POST
 @staff_view
-def order_transition(request: HttpRequest, key: str) -> HttpResponse:
+def order_transition(request: ConsoleRequest, key: str) -> HttpResponse:
     form = f.StatusForm(request.POST, order=_load(request, key))
     return _form_post(
         request,
@@ -390,7 +422,7 @@ def order_transition(request: HttpRequest, key: str) -> HttpResponse:
 
 @require_POST
 @staff_view
-def order_transfer(request: HttpRequest, key: str) -> HttpResponse:
+def order_transfer(request: ConsoleRequest, key: str) -> HttpResponse:
     form = f.TransferForm(request.POST, order=_load(request, key))
     return _form_post(
         request,
@@ -411,7 +443,7 @@ def order_transfer(request: HttpRequest, key: str) -> HttpResponse:
 
 @require_POST
 @staff_view
-def order_escalate(request: HttpRequest, key: str) -> HttpResponse:
+def order_escalate(request: ConsoleRequest, key: str) -> HttpResponse:
     form = f.EscalateForm(request.POST)
     return _form_post(
         request,
@@ -427,7 +459,7 @@ def order_escalate(request: HttpRequest, key: str) -> HttpResponse:
 
 @require_POST
 @staff_view
-def order_link(request: HttpRequest, key: str) -> HttpResponse:
+def order_link(request: ConsoleRequest, key: str) -> HttpResponse:
     form = f.LinkForm(request.POST)
 
     def call(d: dict[str, Any]) -> Any:
@@ -443,7 +475,7 @@ def order_link(request: HttpRequest, key: str) -> HttpResponse:
 
 @require_POST
 @staff_view
-def order_merge(request: HttpRequest, key: str) -> HttpResponse:
+def order_merge(request: ConsoleRequest, key: str) -> HttpResponse:
     form = f.MergeForm(request.POST)
 
     def call(d: dict[str, Any]) -> Any:
@@ -465,26 +497,24 @@ def order_merge(request: HttpRequest, key: str) -> HttpResponse:
 
 @require_POST
 @staff_view
-def order_edit(request: HttpRequest, key: str) -> HttpResponse:
+def order_edit(request: ConsoleRequest, key: str) -> HttpResponse:
     form = f.EditForm(request.POST, order=_load(request, key))
     return _form_post(
         request,
         key,
         "edit",
         form,
-        lambda d: actions.do_update_order(
-            request.user, key, form.changes(), expected_version=_version(d)
-        ),
+        lambda d: actions.do_update_order(request.user, key, form.changes(), expected_version=_version(d)),
         success=_("Order saved."),
     )
 
 
 @require_GET
 @staff_view
-def order_presence(request: HttpRequest, key: str) -> HttpResponse:
+def order_presence(request: ConsoleRequest, key: str) -> HttpResponse:
     """Polled by the order page: who else is viewing it, and whether it changed since it was opened."""
     o = access_workorder(request.user, key)
-    others = actions.touch_presence(request.staff, o)  # type: ignore[attr-defined]
+    others = actions.touch_presence(request.staff, o)
     try:
         seen = int(request.GET.get("v", ""))
     except ValueError:
@@ -501,7 +531,7 @@ def order_presence(request: HttpRequest, key: str) -> HttpResponse:
 
 @require_GET
 @staff_view
-def attachment_download(request: HttpRequest, pk: int) -> FileResponse:
+def attachment_download(request: ConsoleRequest, pk: int) -> FileResponse:
     att = access_attachment(request.user, pk)
     try:
         fh = att.file.open("rb")
@@ -520,8 +550,8 @@ def attachment_download(request: HttpRequest, pk: int) -> FileResponse:
 
 @require_http_methods(["GET", "POST"])
 @staff_view
-def order_create(request: HttpRequest) -> HttpResponse:
-    staff: Staff = request.staff  # type: ignore[attr-defined]
+def order_create(request: ConsoleRequest) -> HttpResponse:
+    staff: Staff = request.staff
     customer_id = request.GET.get("customer") or request.POST.get("customer")
     if not customer_id:
         return render(request, "console/orders/create.html", {"customer": None}, status=400)
@@ -567,11 +597,10 @@ def order_create(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @staff_view
-def service_options(request: HttpRequest) -> HttpResponse:
+def service_options(request: ConsoleRequest) -> HttpResponse:
     """HTMX: the <option>s of the service select for the chosen order type."""
-    form = f.OrderCreateForm(
-        branch_id=0, me=request.staff, order_type=request.GET.get("order_type") or None  # type: ignore[attr-defined]
-    )
+    staff: Staff = request.staff
+    form = f.OrderCreateForm(branch_id=0, me=staff, order_type=request.GET.get("order_type") or None)
     return render(request, "console/orders/_service_options.html", {"field": form["service"]})
 
 
@@ -579,7 +608,7 @@ def service_options(request: HttpRequest) -> HttpResponse:
 # Escalations
 
 
-def _escalations(request: HttpRequest, staff: Staff, scope: str) -> QuerySet[Escalation]:
+def _escalations(request: ConsoleRequest, staff: Staff, scope: str) -> QuerySet[Escalation]:
     qs = Escalation.objects.filter(
         handled_at__isnull=True, workorder__in=visible_workorders(request.user)
     ).select_related("workorder", "workorder__customer", "raised_by", "leader")
@@ -589,7 +618,7 @@ def _escalations(request: HttpRequest, staff: Staff, scope: str) -> QuerySet[Esc
 
 
 def _render_escalations(
-    request: HttpRequest, staff: Staff, *, bound: tuple[int, Any] | None = None, status: int = 200
+    request: ConsoleRequest, staff: Staff, *, bound: tuple[int, Any] | None = None, status: int = 200
 ) -> HttpResponse:
     scope = request.GET.get("scope", "mine")
     rows = list(_escalations(request, staff, scope))
@@ -614,13 +643,13 @@ def _render_escalations(
 
 @require_GET
 @staff_view
-def escalations(request: HttpRequest) -> HttpResponse:
-    return _render_escalations(request, request.staff)  # type: ignore[attr-defined]
+def escalations(request: ConsoleRequest) -> HttpResponse:
+    return _render_escalations(request, request.staff)
 
 
 @require_POST
 @staff_view
-def escalation_handle(request: HttpRequest, pk: int) -> HttpResponse:
+def escalation_handle(request: ConsoleRequest, pk: int) -> HttpResponse:
     form = f.HandleEscalationForm(request.POST, auto_id=f"esc{pk}-%s")
     form.is_valid()
     try:
@@ -629,7 +658,7 @@ def escalation_handle(request: HttpRequest, pk: int) -> HttpResponse:
         raise
     except KefuError as exc:
         f.add_kefu_error(form, exc)
-        return _render_escalations(request, request.staff, bound=(pk, form), status=400)  # type: ignore[attr-defined]
+        return _render_escalations(request, request.staff, bound=(pk, form), status=400)
     messages.success(request, _("Escalation of %(number)s handled.") % {"number": esc.workorder.number})
     query = urlencode({"scope": request.GET.get("scope", "mine")})
     return redirect(reverse("console:escalations") + "?" + query)

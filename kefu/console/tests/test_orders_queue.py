@@ -165,7 +165,11 @@ def test_sorting(world) -> None:  # type: ignore[no-untyped-def]
     WorkOrder.objects.filter(pk=urgent.pk).update(due_at=now + dt.timedelta(hours=3))
     WorkOrder.objects.filter(pk=normal.pk).update(due_at=now + dt.timedelta(hours=2))
     c = client_for(world.agent)
-    assert _row_order(c.get(QUEUE, {"tab": "team", "sort": "due_at"})) == [low.number, normal.number, urgent.number]
+    assert _row_order(c.get(QUEUE, {"tab": "team", "sort": "due_at"})) == [
+        low.number,
+        normal.number,
+        urgent.number,
+    ]
     assert _row_order(c.get(QUEUE, {"tab": "team", "sort": "-due_at"})) == [
         urgent.number,
         normal.number,
