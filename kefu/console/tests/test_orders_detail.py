@@ -426,3 +426,24 @@ def test_order_page_query_count_is_fixed(world, django_assert_max_num_queries) -
     assert _count(c, url(big)) == _count(c, url(small))
     with django_assert_max_num_queries(25):
         c.get(url(big))
+
+
+def test_pages_render_in_the_default_language(world, order) -> None:  # type: ignore[no-untyped-def]
+    c = Client()
+    c.force_login(world.agent.user)
+    for path in (
+        url(order),
+        "/orders/?tab=team",
+        "/orders/escalations/",
+        f"/orders/new/?customer={order.customer_id}",
+    ):
+        resp = c.get(path)
+        assert resp.status_code == 200, path
+        assert '<html lang="zh-hans">' in resp.content.decode()
+
+
+def test_htmx_post_redirects_with_header(world, order) -> None:  # type: ignore[no-untyped-def]
+    resp = client_for(world.agent).post(url(order, "note"), {"body": "HTMX 备注"}, HTTP_HX_REQUEST="true")
+    assert resp.status_code == 204
+    assert resp["HX-Redirect"] == url(order)
+    assert TimelineEntry.objects.filter(workorder=order, kind="note", body="HTMX 备注").exists()

@@ -7,5 +7,12 @@ document.addEventListener("keydown", function (event) {
   if (!el) return;
   event.preventDefault();
   if (el.tagName === "INPUT" || el.tagName === "TEXTAREA" || el.tagName === "SELECT") { el.focus(); }
-  else { el.click(); }
+  else {
+    el.click();
+    // a <summary> shortcut opens its <details>: put the cursor in the first field of the form inside
+    if (el.tagName === "SUMMARY" && el.parentElement && el.parentElement.open) {
+      var field = el.parentElement.querySelector("select, textarea, input:not([type=hidden])");
+      if (field) field.focus();
+    }
+  }
 });
