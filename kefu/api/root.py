@@ -1,3 +1,46 @@
-from ninja import NinjaAPI
+"""The NinjaAPI mounted at /api/v1/ (OpenAPI at /api/v1/openapi.json, docs at /api/v1/docs)."""
 
-api = NinjaAPI(title="Kefu API", version="1", urls_namespace="api")
+from __future__ import annotations
+
+from django.http import HttpRequest
+from django.utils.translation import gettext as _
+from ninja import NinjaAPI, Router
+
+from kefu.api import errors
+from kefu.api.auth import bearer, session
+from kefu.api.customers import router as customers_router
+from kefu.api.workorders import router as orders_router
+from kefu.errors import NotFound
+
+DESCRIPTION = """
+Customers and work orders of Kefu. Authenticate with `Authorization: Bearer <token>` (create one with
+`kefu token create USERNAME NAME`) or, from the browser, with the login session plus the `X-CSRFToken`
+header on writes.
+
+Every error is `{"error": {"code": ..., "message": ..., "field": ...}}` with a 4xx status; messages
+follow `Accept-Language`. Updates use optimistic concurrency: send the version you read as
+`If-Match: "3"` (the `ETag` of the GET) or as `"version"` in the body; a stale write answers 409 `stale`.
+"""
+
+api = NinjaAPI(
+    title="Kefu API",
+    version="1",
+    description=DESCRIPTION,
+    urls_namespace="api",
+    auth=[bearer, session],
+    parser=errors.KefuParser(),
+)
+errors.install(api)
+api.add_router("/customers", customers_router)
+api.add_router("/orders", orders_router)
+
+# Unknown paths under /api/v1/ answer the error JSON too (not the HTML 404 page). Added last.
+fallback = Router(auth=None)
+
+
+@fallback.api_operation(["GET", "POST", "PUT", "PATCH", "DELETE"], "/{path:rest}", include_in_schema=False)
+def unknown_path(request: HttpRequest, rest: str) -> None:
+    raise NotFound("not_found", _("There is no such API endpoint."), None)
+
+
+api.add_router("", fallback)

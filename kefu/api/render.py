@@ -1,0 +1,113 @@
+"""Rows → response dicts. Callers fetch with the ``*_RELATED`` select_related lists (no N+1)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.utils import timezone
+
+from kefu.customers.models import Customer, CustomerNote
+from kefu.organization.models import Staff
+from kefu.workorders import rules as wo_rules
+from kefu.workorders.models import TimelineEntry, WorkOrder
+
+CUSTOMER_RELATED = ("branch", "area")
+ORDER_RELATED = ("customer", "branch", "area", "owner", "assignee", "department", "merged_into")
+
+
+def ref(obj: Any) -> dict[str, Any] | None:
+    return None if obj is None else {"id": obj.pk, "name": obj.name}
+
+
+def staff_ref(s: Staff | None) -> dict[str, Any] | None:
+    return None if s is None else {"id": s.pk, "name": s.name, "badge_no": s.badge_no}
+
+
+def customer_out(c: Customer, *, staff_view: bool) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "id": c.pk,
+        "number": c.number,
+        "name": c.name,
+        "kind": c.kind,
+        "relationship": c.relationship,
+        "phone": c.phone,
+        "phone_e164": c.phone_e164,
+        "email": c.email,
+        "address": c.address,
+        "branch": ref(c.branch),
+        "area": ref(c.area),
+        "customer_since": c.customer_since,
+        "merged_into_id": c.merged_into_id,
+        "created_at": c.created_at,
+        "updated_at": c.updated_at,
+        "version": c.version,
+    }
+    if staff_view:  # the archive's judgement of the customer is for staff only
+        out.update(
+            tier=c.tier,
+            tier_computed=c.tier_computed,
+            tier_override=c.tier_override,
+            tier_override_reason=c.tier_override_reason,
+            tier_score=c.tier_score,
+            churn_risk=c.churn_risk,
+            churn_reasons=list(c.churn_reasons or []),
+        )
+    return out
+
+
+def order_out(o: WorkOrder, *, detail: bool = False) -> dict[str, Any]:
+    now = timezone.now()
+    return {
+        "id": o.pk,
+        "number": o.number,
+        "order_type": o.order_type,
+        "status": o.status,
+        "priority": o.priority,
+        "channel": o.channel,
+        "title": o.title,
+        "description": o.description if detail else None,
+        "customer": {"id": o.customer.pk, "number": o.customer.number, "name": o.customer.name},
+        "branch": ref(o.branch),
+        "area": ref(o.area),
+        "service_id": o.service_id,
+        "owner": staff_ref(o.owner),
+        "assignee": staff_ref(o.assignee),
+        "department": ref(o.department),
+        "escalated": o.escalated,
+        "to_president": o.to_president,
+        "merged_into": o.merged_into.number if o.merged_into is not None else None,
+        "close_reason": o.close_reason,
+        "resolution": o.resolution,
+        "received_at": o.received_at,
+        "created_at": o.created_at,
+        "updated_at": o.updated_at,
+        "due_at": o.due_at,
+        "first_response_at": o.first_response_at,
+        "resolved_at": o.resolved_at,
+        "closed_at": o.closed_at,
+        "overdue": bool(o.due_at and o.due_at < now and wo_rules.is_open(o.status)),
+        "version": o.version,
+    }
+
+
+def entry_out(e: TimelineEntry, *, staff_view: bool, order_version: int | None = None) -> dict[str, Any]:
+    author = None
+    if e.author_staff is not None:
+        author = e.author_staff.name
+    elif e.author_customer is not None:
+        author = e.author_customer.name
+    return {
+        "id": e.pk,
+        "kind": e.kind,
+        "body": e.body,
+        "public": e.public,
+        "author": author,
+        "author_staff_id": e.author_staff_id if staff_view else None,
+        "data": e.data if staff_view else None,
+        "created_at": e.created_at,
+        "order_version": order_version,
+    }
+
+
+def note_out(n: CustomerNote) -> dict[str, Any]:
+    return {"id": n.pk, "body": n.body, "author": staff_ref(n.author), "created_at": n.created_at}

@@ -1,0 +1,359 @@
+"""/api/v1/orders: work orders. Thin: reads through workorders.access, writes through workorders.actions."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Case, F, IntegerField, QuerySet, Value, When
+from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
+from ninja import Header, Query, Router, Schema
+from ninja.responses import Status
+
+from kefu import search
+from kefu.api import render
+from kefu.api.common import (
+    ERRORS,
+    WRITE_ERRORS,
+    Id,
+    Page,
+    PageParams,
+    Str40,
+    Str200,
+    check_key,
+    etag,
+    expected_version,
+    order_by,
+    paginate,
+)
+from kefu.api.schemas import (
+    AllowedTransitionOut,
+    EscalateIn,
+    EscalationOut,
+    LinkIn,
+    LinkOut,
+    MergeIn,
+    MergeOut,
+    NoteIn,
+    OrderIn,
+    OrderOut,
+    OrderPatch,
+    ReplyIn,
+    TimelineEntryOut,
+    TransferIn,
+    TransferOut,
+    TransitionIn,
+)
+from kefu.commitments.models import OrderTypeChoices
+from kefu.customers.models import Channel
+from kefu.organization.access import staff_of
+from kefu.workorders import actions
+from kefu.workorders import rules as wo_rules
+from kefu.workorders.access import access_workorder, visible_timeline, visible_workorders
+from kefu.workorders.models import Priority, StatusChoices, WorkOrder
+
+router = Router(tags=["work orders"])
+
+OPEN = [s.value for s in wo_rules.OPEN_STATUSES]
+PRIORITY_RANK = Case(
+    *[When(priority=p, then=Value(rank)) for p, rank in wo_rules.PRIORITY_ORDER.items()],
+    default=Value(9),
+    output_field=IntegerField(),
+)
+
+
+def _by(field: str) -> Any:
+    def apply(qs: QuerySet[Any], desc: bool) -> QuerySet[Any]:
+        expr = F(field).desc(nulls_last=True) if desc else F(field).asc(nulls_last=True)
+        return qs.order_by(expr, "-id" if desc else "id")
+
+    return apply
+
+
+def _by_priority(qs: QuerySet[Any], desc: bool) -> QuerySet[Any]:
+    # "priority" = most urgent first; "-priority" = least urgent first
+    qs = qs.annotate(priority_rank=PRIORITY_RANK)
+    return qs.order_by(F("priority_rank").desc() if desc else F("priority_rank").asc(), "id")
+
+
+ORDER_ORDERINGS: dict[str, Any] = {
+    "due_at": _by("due_at"),
+    "received_at": _by("received_at"),
+    "updated_at": _by("updated_at"),
+    "created_at": _by("created_at"),
+    "priority": _by_priority,
+}
+
+
+class OrderFilters(Schema):
+    status: StatusChoices | None = None
+    type: OrderTypeChoices | None = None
+    priority: Priority | None = None
+    channel: Channel | None = None
+    owner: Id | None = None
+    assignee: Id | None = None
+    area: Id | None = None
+    branch: Id | None = None
+    customer: Id | None = None
+    overdue: bool | None = None
+    escalated: bool | None = None
+    open: bool | None = None
+    q: Str200 | None = None
+    ordering: Str40 | None = None
+
+
+def _load(request: HttpRequest, key: str) -> WorkOrder:
+    o = access_workorder(request.auth, check_key(key))
+    return WorkOrder.objects.select_related(*render.ORDER_RELATED).get(pk=o.pk)
+
+
+def _reload(pk: int) -> WorkOrder:
+    return WorkOrder.objects.select_related(*render.ORDER_RELATED).get(pk=pk)
+
+
+def _version(
+    request: HttpRequest, if_match: str | None, body_version: int | None, *, required: bool
+) -> int | None:
+    return expected_version(if_match, body_version, required=required)
+
+
+IF_MATCH = Header(None, alias="If-Match", description='The version you read, e.g. "3" (from the ETag).')
+
+
+@router.get("", response={200: Page[OrderOut], **ERRORS}, summary="List and search work orders")
+def list_orders(
+    request: HttpRequest, filters: Query[OrderFilters], page: Query[PageParams]
+) -> dict[str, Any]:
+    """Orders visible to the caller (own branch for branch staff, own orders for a portal customer).
+    ``q`` searches number, title, description and the customer (Chinese words of 2+ characters too).
+    Ordering: ``due_at``, ``received_at``, ``updated_at``, ``created_at``, ``priority`` (prefix ``-``
+    to reverse; ``priority`` lists the most urgent first)."""
+    qs = visible_workorders(request.auth)
+    if filters.status:
+        qs = qs.filter(status=filters.status.value)
+    if filters.type:
+        qs = qs.filter(order_type=filters.type.value)
+    if filters.priority:
+        qs = qs.filter(priority=filters.priority.value)
+    if filters.channel:
+        qs = qs.filter(channel=filters.channel.value)
+    for name in ("owner", "assignee", "area", "branch", "customer"):
+        value = getattr(filters, name)
+        if value is not None:
+            qs = qs.filter(**{f"{name}_id": value})
+    now = timezone.now()
+    if filters.overdue is True:
+        qs = qs.filter(due_at__lt=now, status__in=OPEN)
+    elif filters.overdue is False:
+        qs = qs.exclude(due_at__lt=now, status__in=OPEN)
+    if filters.escalated is not None:
+        qs = qs.filter(escalated=filters.escalated)
+    if filters.open is True:
+        qs = qs.filter(status__in=OPEN)
+    elif filters.open is False:
+        qs = qs.exclude(status__in=OPEN)
+    if filters.q:
+        qs = search.filter_queryset(qs, filters.q)
+    qs = order_by(qs.select_related(*render.ORDER_RELATED), filters.ordering, ORDER_ORDERINGS, "-received_at")
+    return paginate(qs, page, render.order_out)
+
+
+@router.get("/{key}", response={200: OrderOut, **ERRORS}, summary="Get a work order by id or number")
+def get_order(request: HttpRequest, key: str, response: HttpResponse) -> dict[str, Any]:
+    o = _load(request, key)
+    etag(response, o)
+    return render.order_out(o, detail=True)
+
+
+@router.post("", response={201: OrderOut, **WRITE_ERRORS}, summary="Register a work order")
+def create_order(request: HttpRequest, payload: OrderIn, response: HttpResponse) -> Status:
+    """The caller (or the most senior of the co-receivers) becomes the first-contact owner."""
+
+    def v(value: Any) -> Any:
+        return getattr(value, "value", value)
+
+    data = actions.OrderInput(
+        order_type=v(payload.order_type),
+        title=payload.title,
+        description=payload.description,
+        channel=v(payload.channel),
+        service_id=payload.service_id,
+        area_id=payload.area_id,
+        priority=v(payload.priority) or "",
+        co_receiver_ids=list(payload.co_receiver_ids),
+        assignee_id=payload.assignee_id,
+        department_id=payload.department_id,
+        received_at=payload.received_at,
+        sale_phase=v(payload.sale_phase),
+        technical=payload.technical,
+        place=v(payload.place),
+        paid=payload.paid,
+        recurring=payload.recurring,
+        to_president=payload.to_president,
+    )
+    o = _reload(actions.do_create_order(request.auth, payload.customer_id, data).pk)
+    etag(response, o)
+    response["Location"] = f"{request.path.rstrip('/')}/{o.number}"
+    return Status(201, render.order_out(o, detail=True))
+
+
+NULLABLE_PATCH = {"area_id", "service_id"}
+
+
+@router.patch("/{key}", response={200: OrderOut, **WRITE_ERRORS}, summary="Update a work order")
+def update_order(
+    request: HttpRequest,
+    key: str,
+    payload: OrderPatch,
+    response: HttpResponse,
+    if_match: str | None = IF_MATCH,
+) -> dict[str, Any]:
+    """Needs the version you read (``If-Match`` or ``version``): 409 ``stale`` if the order changed,
+    428 ``precondition_required`` without one."""
+    version = _version(request, if_match, payload.version, required=True)
+    changes = payload.model_dump(exclude_unset=True, exclude={"version"})
+    changes = {k: getattr(v, "value", v) for k, v in changes.items() if v is not None or k in NULLABLE_PATCH}
+    o = actions.do_update_order(request.auth, check_key(key), changes, expected_version=version)
+    o = _reload(o.pk)
+    etag(response, o)
+    return render.order_out(o, detail=True)
+
+
+@router.post("/{key}/transition", response={200: OrderOut, **WRITE_ERRORS}, summary="Change the status")
+def transition(
+    request: HttpRequest,
+    key: str,
+    payload: TransitionIn,
+    response: HttpResponse,
+    if_match: str | None = IF_MATCH,
+) -> dict[str, Any]:
+    """Allowed changes follow the documented transition table (see ``allowed-transitions``)."""
+    version = _version(request, if_match, payload.version, required=False)
+    o = actions.do_transition(
+        request.auth,
+        check_key(key),
+        payload.status.value,
+        reason=payload.reason,
+        resolution=payload.resolution,
+        close_reason=payload.close_reason.value if payload.close_reason else "",
+        expected_version=version,
+    )
+    o = _reload(o.pk)
+    etag(response, o)
+    return render.order_out(o, detail=True)
+
+
+@router.post(
+    "/{key}/replies", response={201: TimelineEntryOut, **WRITE_ERRORS}, summary="Reply to the customer"
+)
+def reply(request: HttpRequest, key: str, payload: ReplyIn, if_match: str | None = IF_MATCH) -> Status:
+    version = _version(request, if_match, payload.version, required=False)
+    entry = actions.do_reply(request.auth, check_key(key), payload.body, expected_version=version)
+    o = WorkOrder.objects.only("version").get(pk=entry.workorder_id)
+    return Status(201, render.entry_out(entry, staff_view=True, order_version=o.version))
+
+
+@router.post("/{key}/notes", response={201: TimelineEntryOut, **WRITE_ERRORS}, summary="Add an internal note")
+def note(request: HttpRequest, key: str, payload: NoteIn) -> Status:
+    entry = actions.do_note(request.auth, check_key(key), payload.body)
+    o = WorkOrder.objects.only("version").get(pk=entry.workorder_id)
+    return Status(201, render.entry_out(entry, staff_view=True, order_version=o.version))
+
+
+@router.post("/{key}/transfer", response={200: TransferOut, **WRITE_ERRORS}, summary="Transfer the work")
+def transfer(
+    request: HttpRequest, key: str, payload: TransferIn, if_match: str | None = IF_MATCH
+) -> dict[str, Any]:
+    """Hand the work to a staff member or a department, with a reason. The first-contact owner stays."""
+    version = _version(request, if_match, payload.version, required=False)
+    t = actions.do_transfer(
+        request.auth,
+        check_key(key),
+        to_staff_id=payload.to_staff_id,
+        to_department_id=payload.to_department_id,
+        reason=payload.reason,
+        expected_version=version,
+    )
+    return {
+        "id": t.pk,
+        "to_staff": render.staff_ref(t.to_staff),
+        "to_department": render.ref(t.to_department),
+        "reason": t.reason,
+        "created_at": t.created_at,
+        "order": render.order_out(_reload(t.workorder_id), detail=True),
+    }
+
+
+@router.post("/{key}/escalate", response={201: EscalationOut, **WRITE_ERRORS}, summary="Escalate to a leader")
+def escalate(request: HttpRequest, key: str, payload: EscalateIn) -> Status:
+    esc = actions.do_escalate(request.auth, check_key(key), payload.reason, to_president=payload.to_president)
+    return Status(
+        201,
+        {
+            "id": esc.pk,
+            "leader": render.staff_ref(esc.leader),
+            "reason": esc.reason,
+            "to_president": esc.to_president,
+            "created_at": esc.created_at,
+            "order": render.order_out(_reload(esc.workorder_id), detail=True),
+        },
+    )
+
+
+@router.post("/{key}/links", response={201: LinkOut, **WRITE_ERRORS}, summary="Link a related order")
+def link(request: HttpRequest, key: str, payload: LinkIn) -> Status:
+    lk = actions.do_link(request.auth, check_key(key), check_key(payload.other))
+    return Status(201, {"id": lk.pk, "source": lk.source.number, "target": lk.target.number, "kind": lk.kind})
+
+
+@router.post(
+    "/{key}/merge", response={200: MergeOut, **WRITE_ERRORS}, summary="Merge a duplicate into a survivor"
+)
+def merge(request: HttpRequest, key: str, payload: MergeIn) -> dict[str, Any]:
+    """Closes this order as a duplicate; it keeps pointing to the survivor."""
+    dup = access_workorder(request.auth, check_key(key))
+    survivor = actions.do_merge(request.auth, dup.pk, check_key(payload.survivor), payload.reason)
+    return {
+        "duplicate": render.order_out(_reload(dup.pk), detail=True),
+        "survivor": render.order_out(_reload(survivor.pk), detail=True),
+    }
+
+
+@router.get(
+    "/{key}/timeline", response={200: Page[TimelineEntryOut], **ERRORS}, summary="Timeline of an order"
+)
+def timeline(request: HttpRequest, key: str, page: Query[PageParams]) -> dict[str, Any]:
+    """Replies, notes, status changes, transfers… oldest first. Customers see only public entries."""
+    o = access_workorder(request.auth, check_key(key))
+    staff_view = staff_of(request.auth) is not None
+    qs = visible_timeline(request.auth, o).order_by("created_at", "id")
+    return paginate(qs, page, lambda e: render.entry_out(e, staff_view=staff_view))
+
+
+@router.get(
+    "/{key}/allowed-transitions",
+    response={200: list[AllowedTransitionOut], **ERRORS},
+    summary="Status changes possible now",
+)
+def allowed(request: HttpRequest, key: str) -> list[dict[str, Any]]:
+    o = access_workorder(request.auth, check_key(key))
+    labels = dict(StatusChoices.choices)
+    result = []
+    for target, action, permitted in actions.allowed_transitions(request.auth, o):
+        needs = []
+        if action in wo_rules.REASON_REQUIRED:
+            needs.append("reason")
+        if action == "resolve":
+            needs.append("resolution")
+        if action == "withdraw":
+            needs.append("close_reason")
+        result.append(
+            {
+                "status": target.value,
+                "label": str(labels.get(target.value, target.value)),
+                "action": action,
+                "allowed": permitted,
+                "needs": needs,
+            }
+        )
+    return result
