@@ -7,6 +7,7 @@ in the same transaction. Lock order (whole project): Customer → WorkOrder → 
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 from dataclasses import dataclass, field
@@ -224,11 +225,28 @@ def do_create_order(user: Any, customer_id: int, data: OrderInput) -> WorkOrder:
     """Register a request. The first receiver (the most senior of several) becomes the owner (R-10)."""
     staff = require_staff(user, "order.create")
     customer = access_customer(user, customer_id)
+    return create_order_for(staff, customer, data, actor_user=user, channel=data.channel)
+
+
+@transaction.atomic
+def create_order_for(
+    owner_staff: Staff, customer: Customer, data: OrderInput, *, actor_user: Any, channel: str
+) -> WorkOrder:
+    """Create the order received by ``owner_staff`` (shared by the console/API and other channels).
+
+    ``owner_staff`` is the first receiver; with co-receivers in ``data`` the most senior of them all
+    becomes the first-contact owner (R-10). ``actor_user`` is who acted (a staff member, or the
+    customer on the portal): the audit record, ``created_by`` and the contact history name them.
+    The caller has already checked that ``actor_user`` may create orders for ``customer``.
+    """
     if customer.merged_into_id:
         raise ValidationFailed(
             "merged_customer", _("This customer record was merged; use the surviving record."), "customer"
         )
-    clean = _clean_order(staff, customer, data)
+    if data.channel != channel:
+        data = dataclasses.replace(data, channel=channel)
+    actor_staff = staff_of(actor_user)
+    clean = _clean_order(owner_staff, customer, data)
     owner_id = org_rules.most_senior(
         [org_rules.Receiver(s.pk, s.grade, s.hired_on) for s in clean["receivers"]]
     )
@@ -250,7 +268,7 @@ def do_create_order(user: Any, customer_id: int, data: OrderInput) -> WorkOrder:
         owner=owner,
         assignee=clean["assignee"],
         department=clean["department"],
-        created_by=user,
+        created_by=actor_user,
         to_president=data.to_president,
         received_at=clean["received_at"],
         created_at=now,
@@ -269,13 +287,15 @@ def do_create_order(user: Any, customer_id: int, data: OrderInput) -> WorkOrder:
     _entry(
         o,
         TimelineEntry.Kind.SYSTEM,
-        staff=staff,
+        staff=actor_staff,
         data={"event": "created", "owner": owner.pk, "receivers": [s.pk for s in clean["receivers"]]},
         at=now,
     )
-    record_contact(customer, data.channel, staff=staff, workorder=o, summary=o.title, at=clean["received_at"])
+    record_contact(
+        customer, data.channel, staff=actor_staff, workorder=o, summary=o.title, at=clean["received_at"]
+    )
     audit.record(
-        user,
+        actor_user,
         "order.create",
         o,
         after=audit.snapshot(o),
