@@ -140,6 +140,8 @@ USE_TZ = True
 TIME_ZONE = env_str("KEFU_TIME_ZONE", "Asia/Shanghai") or "Asia/Shanghai"
 
 STATIC_URL = "/static/"
+# kefu/static holds the project-wide CSS/JS (kefu is not an app, so the app finder does not see it)
+STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = DATA_DIR / "static"
 with contextlib.suppress(OSError):  # WhiteNoise warns about a missing directory
     STATIC_ROOT.mkdir(parents=True, exist_ok=True)
