@@ -100,3 +100,70 @@ def screenshot(page, name: str, *, for_docs: bool = False) -> Path:  # type: ign
         DOCS_SHOTS.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(path, DOCS_SHOTS / f"{name}.png")
     return path
+
+
+def new_context_page(browser, live_server, username: str, password: str):  # type: ignore[no-untyped-def]
+    """A second, independent browser (own cookies) logged in as ``username``; close its context after."""
+    context = browser.new_context(
+        locale="zh-CN",
+        timezone_id="Asia/Shanghai",
+        viewport={"width": 1366, "height": 900},
+        base_url=live_server.url,
+    )
+    context.set_default_timeout(10_000)
+    pg = context.new_page()
+    login(pg, username, password)
+    return pg
+
+
+def seed_orders(world):  # type: ignore[no-untyped-def]
+    """Several realistic orders in the north branch, assigned to the agent, with due times set.
+
+    Returns a dict name → WorkOrder.
+    """
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from kefu.workorders.models import WorkOrder
+
+    zhang = world.customer("张三", "13800138000", address="和平里东街5号")
+    li = world.customer("李四", "13900139000", address="北苑路12号")
+    wang = world.customer("王五", "13700137000")
+    a = world.agent.pk
+    orders = {
+        "broadband": world.order(zhang, title="宽带无法上网", assignee_id=a, area_id=world.area_n1.pk),
+        "refund": world.order(
+            li,
+            order_type="complaint",
+            title="要求退款",
+            description="客户投诉：上月多扣费用，要求退款并书面道歉",
+            assignee_id=a,
+            channel="counter",
+        ),
+        "install": world.order(
+            wang,
+            order_type="install_urban",
+            title="新装宽带预约",
+            description="客户搬家，预约本周六上门安装",
+            assignee_id=a,
+            channel="email",
+        ),
+        "inquiry": world.order(
+            zhang, order_type="inquiry", title="咨询套餐资费", description="询问200M套餐月费", assignee_id=a
+        ),
+    }
+    now = timezone.now()
+    dues = {"broadband": 30, "refund": 2, "install": 72, "inquiry": -3}  # hours from now
+    for key, hours in dues.items():
+        WorkOrder.objects.filter(pk=orders[key].pk).update(due_at=now + dt.timedelta(hours=hours))
+        orders[key].refresh_from_db()
+    return orders
+
+
+def zh(text: str) -> str:
+    """``text`` as the Simplified Chinese UI shows it (the catalog's translation, or the source if none yet)."""
+    from django.utils import translation
+
+    with translation.override("zh-hans"):
+        return str(translation.gettext(text))
