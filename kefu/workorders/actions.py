@@ -411,7 +411,7 @@ def do_transition(
         has_handler=bool(o.assignee_id or o.department_id or o.owner_id),
         reason=reason,
         close_reason=cr,
-        resolution=resolution or o.resolution,
+        resolution=resolution,  # a reopened order needs a new resolution, not the old one
         merged=bool(o.merged_into_id),
     )
     raise_if(_rule_errors(rules.check_transition(current, wanted, ctx)))
