@@ -6,7 +6,7 @@ import re
 from typing import Annotated, Any, Generic, TypeVar
 
 from django.db.models import Model, QuerySet
-from django.http import HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import Field, Schema
 from pydantic import AfterValidator
@@ -145,3 +145,9 @@ class KefuPreconditionRequired(KefuError):
 
 def etag(response: HttpResponse, obj: Model) -> None:
     response["ETag"] = f'"{obj.version}"'  # type: ignore[attr-defined]
+
+
+class ApiRequest(HttpRequest):
+    """A request that passed the API's authentication: ``auth`` is the user."""
+
+    auth: Any

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import F, Q, QuerySet
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.utils.translation import gettext as _
 from ninja import Header, Query, Router, Schema
 from ninja.responses import Status
@@ -16,6 +16,7 @@ from kefu.api import render
 from kefu.api.common import (
     ERRORS,
     WRITE_ERRORS,
+    ApiRequest,
     Id,
     Page,
     PageParams,
@@ -71,19 +72,19 @@ class CustomerFilters(Schema):
     ordering: Str200 | None = None
 
 
-def _one(request: HttpRequest, customer_id: int) -> Customer:
+def _one(request: ApiRequest, customer_id: int) -> Customer:
     c = access_customer(request.auth, customer_id)
     # re-read with the related rows the response shows (one query)
     return Customer.objects.select_related(*render.CUSTOMER_RELATED).get(pk=c.pk)
 
 
-def _out(request: HttpRequest, c: Customer) -> dict[str, Any]:
+def _out(request: ApiRequest, c: Customer) -> dict[str, Any]:
     return render.customer_out(c, staff_view=staff_of(request.auth) is not None)
 
 
 @router.get("", response={200: Page[CustomerOut], **ERRORS}, summary="List and search customers")
 def list_customers(
-    request: HttpRequest, filters: Query[CustomerFilters], page: Query[PageParams]
+    request: ApiRequest, filters: Query[CustomerFilters], page: Query[PageParams]
 ) -> dict[str, Any]:
     """Customers visible to the caller. ``q`` finds substrings of name, number, phone, e-mail and
     address (Chinese words of 2+ characters too); ``phone`` matches any normalised phone on file."""
@@ -121,14 +122,14 @@ def list_customers(
 
 
 @router.get("/{customer_id}", response={200: CustomerOut, **ERRORS}, summary="Get a customer")
-def get_customer(request: HttpRequest, customer_id: Id, response: HttpResponse) -> dict[str, Any]:
+def get_customer(request: ApiRequest, customer_id: Id, response: HttpResponse) -> dict[str, Any]:
     c = _one(request, customer_id)
     etag(response, c)
     return _out(request, c)
 
 
 @router.post("", response={201: CustomerOut, **WRITE_ERRORS}, summary="Create a customer")
-def create_customer(request: HttpRequest, payload: CustomerIn, response: HttpResponse) -> Status:
+def create_customer(request: ApiRequest, payload: CustomerIn, response: HttpResponse) -> Status:
     """A duplicate phone/e-mail answers 400 with code ``duplicate`` and the ids in ``duplicates``,
     unless ``allow_duplicate`` is true."""
     data = actions.CustomerInput(
@@ -152,7 +153,7 @@ def create_customer(request: HttpRequest, payload: CustomerIn, response: HttpRes
 
 @router.patch("/{customer_id}", response={200: CustomerOut, **WRITE_ERRORS}, summary="Update a customer")
 def update_customer(
-    request: HttpRequest,
+    request: ApiRequest,
     customer_id: Id,
     payload: CustomerPatch,
     response: HttpResponse,
@@ -194,7 +195,7 @@ def update_customer(
     "/{customer_id}/orders", response={200: Page[OrderOut], **ERRORS}, summary="Work orders of a customer"
 )
 def customer_orders(
-    request: HttpRequest, customer_id: Id, page: Query[PageParams], ordering: Str200 | None = None
+    request: ApiRequest, customer_id: Id, page: Query[PageParams], ordering: Str200 | None = None
 ) -> dict[str, Any]:
     c = access_customer(request.auth, customer_id)
     qs = visible_workorders(request.auth).filter(customer_id=c.pk).select_related(*render.ORDER_RELATED)
@@ -203,7 +204,7 @@ def customer_orders(
 
 
 def _record_endpoint(kind: str, schema: type[Schema]) -> None:
-    def add_record(request: HttpRequest, customer_id: Id, payload: Any) -> Status:
+    def add_record(request: ApiRequest, customer_id: Id, payload: Any) -> Status:
         values = payload.model_dump()
         obj = actions.do_add_record(request.auth, customer_id, kind, values)
         c = Customer.objects.select_related(*render.CUSTOMER_RELATED).get(pk=obj.customer_id)  # type: ignore[attr-defined]
@@ -213,7 +214,7 @@ def _record_endpoint(kind: str, schema: type[Schema]) -> None:
         )
 
     add_record.__annotations__ = {
-        "request": HttpRequest,
+        "request": ApiRequest,
         "customer_id": Id,
         "payload": schema,
         "return": Status,
@@ -232,7 +233,7 @@ for _kind, _schema in RECORD_SCHEMAS.items():
 
 
 @router.post("/{customer_id}/notes", response={201: CustomerNoteOut, **WRITE_ERRORS}, summary="Add a note")
-def add_note(request: HttpRequest, customer_id: Id, payload: NoteIn) -> Status:
+def add_note(request: ApiRequest, customer_id: Id, payload: NoteIn) -> Status:
     note = actions.do_add_note(request.auth, customer_id, payload.body)
     return Status(201, render.note_out(note))
 
@@ -243,7 +244,7 @@ def add_note(request: HttpRequest, customer_id: Id, payload: NoteIn) -> Status:
     summary="Override (or clear) the value tier",
 )
 def tier_override(
-    request: HttpRequest, customer_id: Id, payload: TierOverrideIn, response: HttpResponse
+    request: ApiRequest, customer_id: Id, payload: TierOverrideIn, response: HttpResponse
 ) -> dict[str, Any]:
     tier = payload.tier.value if payload.tier else ""
     c = actions.do_override_tier(request.auth, customer_id, tier, payload.reason)

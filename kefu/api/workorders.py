@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import Case, F, IntegerField, QuerySet, Value, When
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.utils import timezone
 from ninja import Header, Query, Router, Schema
 from ninja.responses import Status
@@ -15,6 +15,7 @@ from kefu.api import render
 from kefu.api.common import (
     ERRORS,
     WRITE_ERRORS,
+    ApiRequest,
     Id,
     Page,
     PageParams,
@@ -102,7 +103,7 @@ class OrderFilters(Schema):
     ordering: Str40 | None = None
 
 
-def _load(request: HttpRequest, key: str) -> WorkOrder:
+def _load(request: ApiRequest, key: str) -> WorkOrder:
     o = access_workorder(request.auth, check_key(key))
     return WorkOrder.objects.select_related(*render.ORDER_RELATED).get(pk=o.pk)
 
@@ -112,7 +113,7 @@ def _reload(pk: int) -> WorkOrder:
 
 
 def _version(
-    request: HttpRequest, if_match: str | None, body_version: int | None, *, required: bool
+    request: ApiRequest, if_match: str | None, body_version: int | None, *, required: bool
 ) -> int | None:
     return expected_version(if_match, body_version, required=required)
 
@@ -121,9 +122,7 @@ IF_MATCH = Header(None, alias="If-Match", description='The version you read, e.g
 
 
 @router.get("", response={200: Page[OrderOut], **ERRORS}, summary="List and search work orders")
-def list_orders(
-    request: HttpRequest, filters: Query[OrderFilters], page: Query[PageParams]
-) -> dict[str, Any]:
+def list_orders(request: ApiRequest, filters: Query[OrderFilters], page: Query[PageParams]) -> dict[str, Any]:
     """Orders visible to the caller (own branch for branch staff, own orders for a portal customer).
     ``q`` searches number, title, description and the customer (Chinese words of 2+ characters too).
     Ordering: ``due_at``, ``received_at``, ``updated_at``, ``created_at``, ``priority`` (prefix ``-``
@@ -159,14 +158,14 @@ def list_orders(
 
 
 @router.get("/{key}", response={200: OrderOut, **ERRORS}, summary="Get a work order by id or number")
-def get_order(request: HttpRequest, key: str, response: HttpResponse) -> dict[str, Any]:
+def get_order(request: ApiRequest, key: str, response: HttpResponse) -> dict[str, Any]:
     o = _load(request, key)
     etag(response, o)
     return render.order_out(o, detail=True)
 
 
 @router.post("", response={201: OrderOut, **WRITE_ERRORS}, summary="Register a work order")
-def create_order(request: HttpRequest, payload: OrderIn, response: HttpResponse) -> Status:
+def create_order(request: ApiRequest, payload: OrderIn, response: HttpResponse) -> Status:
     """The caller (or the most senior of the co-receivers) becomes the first-contact owner."""
 
     def v(value: Any) -> Any:
@@ -202,7 +201,7 @@ NULLABLE_PATCH = {"area_id", "service_id"}
 
 @router.patch("/{key}", response={200: OrderOut, **WRITE_ERRORS}, summary="Update a work order")
 def update_order(
-    request: HttpRequest,
+    request: ApiRequest,
     key: str,
     payload: OrderPatch,
     response: HttpResponse,
@@ -221,7 +220,7 @@ def update_order(
 
 @router.post("/{key}/transition", response={200: OrderOut, **WRITE_ERRORS}, summary="Change the status")
 def transition(
-    request: HttpRequest,
+    request: ApiRequest,
     key: str,
     payload: TransitionIn,
     response: HttpResponse,
@@ -246,7 +245,7 @@ def transition(
 @router.post(
     "/{key}/replies", response={201: TimelineEntryOut, **WRITE_ERRORS}, summary="Reply to the customer"
 )
-def reply(request: HttpRequest, key: str, payload: ReplyIn, if_match: str | None = IF_MATCH) -> Status:
+def reply(request: ApiRequest, key: str, payload: ReplyIn, if_match: str | None = IF_MATCH) -> Status:
     version = _version(request, if_match, payload.version, required=False)
     entry = actions.do_reply(request.auth, check_key(key), payload.body, expected_version=version)
     o = WorkOrder.objects.only("version").get(pk=entry.workorder_id)
@@ -254,7 +253,7 @@ def reply(request: HttpRequest, key: str, payload: ReplyIn, if_match: str | None
 
 
 @router.post("/{key}/notes", response={201: TimelineEntryOut, **WRITE_ERRORS}, summary="Add an internal note")
-def note(request: HttpRequest, key: str, payload: NoteIn) -> Status:
+def note(request: ApiRequest, key: str, payload: NoteIn) -> Status:
     entry = actions.do_note(request.auth, check_key(key), payload.body)
     o = WorkOrder.objects.only("version").get(pk=entry.workorder_id)
     return Status(201, render.entry_out(entry, staff_view=True, order_version=o.version))
@@ -262,7 +261,7 @@ def note(request: HttpRequest, key: str, payload: NoteIn) -> Status:
 
 @router.post("/{key}/transfer", response={200: TransferOut, **WRITE_ERRORS}, summary="Transfer the work")
 def transfer(
-    request: HttpRequest, key: str, payload: TransferIn, if_match: str | None = IF_MATCH
+    request: ApiRequest, key: str, payload: TransferIn, if_match: str | None = IF_MATCH
 ) -> dict[str, Any]:
     """Hand the work to a staff member or a department, with a reason. The first-contact owner stays."""
     version = _version(request, if_match, payload.version, required=False)
@@ -285,7 +284,7 @@ def transfer(
 
 
 @router.post("/{key}/escalate", response={201: EscalationOut, **WRITE_ERRORS}, summary="Escalate to a leader")
-def escalate(request: HttpRequest, key: str, payload: EscalateIn) -> Status:
+def escalate(request: ApiRequest, key: str, payload: EscalateIn) -> Status:
     esc = actions.do_escalate(request.auth, check_key(key), payload.reason, to_president=payload.to_president)
     return Status(
         201,
@@ -301,7 +300,7 @@ def escalate(request: HttpRequest, key: str, payload: EscalateIn) -> Status:
 
 
 @router.post("/{key}/links", response={201: LinkOut, **WRITE_ERRORS}, summary="Link a related order")
-def link(request: HttpRequest, key: str, payload: LinkIn) -> Status:
+def link(request: ApiRequest, key: str, payload: LinkIn) -> Status:
     lk = actions.do_link(request.auth, check_key(key), check_key(payload.other))
     return Status(201, {"id": lk.pk, "source": lk.source.number, "target": lk.target.number, "kind": lk.kind})
 
@@ -309,7 +308,7 @@ def link(request: HttpRequest, key: str, payload: LinkIn) -> Status:
 @router.post(
     "/{key}/merge", response={200: MergeOut, **WRITE_ERRORS}, summary="Merge a duplicate into a survivor"
 )
-def merge(request: HttpRequest, key: str, payload: MergeIn) -> dict[str, Any]:
+def merge(request: ApiRequest, key: str, payload: MergeIn) -> dict[str, Any]:
     """Closes this order as a duplicate; it keeps pointing to the survivor."""
     dup = access_workorder(request.auth, check_key(key))
     survivor = actions.do_merge(request.auth, dup.pk, check_key(payload.survivor), payload.reason)
@@ -322,7 +321,7 @@ def merge(request: HttpRequest, key: str, payload: MergeIn) -> dict[str, Any]:
 @router.get(
     "/{key}/timeline", response={200: Page[TimelineEntryOut], **ERRORS}, summary="Timeline of an order"
 )
-def timeline(request: HttpRequest, key: str, page: Query[PageParams]) -> dict[str, Any]:
+def timeline(request: ApiRequest, key: str, page: Query[PageParams]) -> dict[str, Any]:
     """Replies, notes, status changes, transfers… oldest first. Customers see only public entries."""
     o = access_workorder(request.auth, check_key(key))
     staff_view = staff_of(request.auth) is not None
@@ -335,7 +334,7 @@ def timeline(request: HttpRequest, key: str, page: Query[PageParams]) -> dict[st
     response={200: list[AllowedTransitionOut], **ERRORS},
     summary="Status changes possible now",
 )
-def allowed(request: HttpRequest, key: str) -> list[dict[str, Any]]:
+def allowed(request: ApiRequest, key: str) -> list[dict[str, Any]]:
     o = access_workorder(request.auth, check_key(key))
     labels = dict(StatusChoices.choices)
     result = []

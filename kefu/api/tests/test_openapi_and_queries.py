@@ -1,0 +1,99 @@
+"""OpenAPI document and query counts."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+
+pytestmark = pytest.mark.django_db
+
+EXPECTED_PATHS = {
+    "/api/v1/customers",
+    "/api/v1/customers/{customer_id}",
+    "/api/v1/customers/{customer_id}/orders",
+    "/api/v1/customers/{customer_id}/notes",
+    "/api/v1/customers/{customer_id}/tier-override",
+    "/api/v1/customers/{customer_id}/records/subscription",
+    "/api/v1/customers/{customer_id}/records/contract",
+    "/api/v1/customers/{customer_id}/records/purchase",
+    "/api/v1/customers/{customer_id}/records/payment",
+    "/api/v1/customers/{customer_id}/records/bad_record",
+    "/api/v1/customers/{customer_id}/records/person",
+    "/api/v1/orders",
+    "/api/v1/orders/{key}",
+    "/api/v1/orders/{key}/transition",
+    "/api/v1/orders/{key}/replies",
+    "/api/v1/orders/{key}/notes",
+    "/api/v1/orders/{key}/transfer",
+    "/api/v1/orders/{key}/escalate",
+    "/api/v1/orders/{key}/links",
+    "/api/v1/orders/{key}/merge",
+    "/api/v1/orders/{key}/timeline",
+    "/api/v1/orders/{key}/allowed-transitions",
+}
+
+
+def test_openapi_json_lists_the_paths():
+    r = Client().get("/api/v1/openapi.json")
+    assert r.status_code == 200
+    doc = r.json()
+    assert doc["info"]["title"] == "Kefu API"
+    assert set(doc["paths"]) == EXPECTED_PATHS
+    assert set(doc["paths"]["/api/v1/customers"]) == {"get", "post"}
+    assert set(doc["paths"]["/api/v1/orders/{key}"]) == {"get", "patch"}
+    schemas = doc["components"]["schemas"]
+    for name in ("OrderOut", "OrderIn", "CustomerOut", "ErrorOut", "TransitionIn"):
+        assert name in schemas, name
+    assert "owner" in schemas["OrderOut"]["properties"]
+    assert set(doc["components"]["securitySchemes"]) == {"BearerToken", "SessionWithCsrf"}
+    responses = doc["paths"]["/api/v1/orders/{key}"]["patch"]["responses"]
+    assert {"200", "409", "428"} <= set(responses)
+
+
+def test_docs_page_renders():
+    r = Client().get("/api/v1/docs")
+    assert r.status_code == 200
+    assert b"openapi.json" in r.content
+
+
+def _count_list_queries(api, world, n):
+    c = world.customer(phone=f"1380013{8000 + n}")
+    for i in range(n):
+        o = world.order(
+            c, title=f"单{i}", assignee_id=world.technician.pk, department_id=world.repair_north.pk
+        )
+        assert o.assignee_id == world.technician.pk
+    api.get("/orders")  # warm-up: token last_used_at write
+    with CaptureQueriesContext(connection) as ctx:
+        r = api.get("/orders", limit=200)
+    assert r.status_code == 200
+    return r.body["count"], len(ctx.captured_queries)
+
+
+def test_order_list_query_count_does_not_grow(world, apis):
+    from kefu.workorders.models import WorkOrder
+
+    api = apis("agent")
+    count5, queries5 = _count_list_queries(api, world, 5)
+    assert count5 == 5
+    WorkOrder.objects.all().delete()
+    count50, queries50 = _count_list_queries(api, world, 50)
+    assert count50 == 50
+    assert queries5 == queries50
+    assert queries50 <= 6
+
+
+def test_customer_list_query_count_does_not_grow(world, apis):
+    api = apis("agent")
+    for i in range(3):
+        world.customer(name=f"甲{i}", phone=f"1380013{8100 + i}", address="和平里")
+    api.get("/customers")
+    with CaptureQueriesContext(connection) as ctx3:
+        assert api.get("/customers").body["count"] == 3
+    for i in range(20):
+        world.customer(name=f"乙{i}", phone=f"1390013{8100 + i}", address="北苑")
+    with CaptureQueriesContext(connection) as ctx23:
+        assert api.get("/customers").body["count"] == 23
+    assert len(ctx3.captured_queries) == len(ctx23.captured_queries)
