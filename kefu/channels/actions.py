@@ -1,0 +1,304 @@
+"""Portal use cases (R-5: the web portal/online form lands in the same archive and work-order flow).
+
+Who receives a portal request (R-10, first-contact responsibility)
+-------------------------------------------------------------------
+A request typed into the portal has no staff member in front of the customer, yet R-10 needs the
+first staff member who receives it. The rule: **portal requests are received by the on-duty
+receiver of the customer's branch**, chosen in this order:
+
+1. the active staff with role *agent* who are responsible for the customer's service area
+   (``ServiceArea.responsible``) — if several, they received it together, so the most senior is
+   responsible (higher grade, then earlier hire date, then lower id: the same tie-break as R-10);
+2. else the active *agent* of the customer's branch with the fewest open owned orders (ties: the
+   most senior);
+3. else the active *supervisor* of the customer's branch (the most senior if several).
+
+If none of these exists the request is refused with a message that names the hotline: an order is
+never left with nobody. The choice is made by the pure :func:`choose_portal_receiver`; the query
+helper :func:`portal_receiver_candidates` collects the facts it needs.
+
+Rate limit: at most ``KEFU_PORTAL_SUBMIT_PER_HOUR`` (default 10) submissions per customer and per
+client address in a fixed one-hour window (counters in the shared cache, see ``kefu.ratelimit``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Count, Q
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from kefu import ratelimit
+from kefu.commitments.models import Service
+from kefu.customers.access import access_customer
+from kefu.customers.models import Channel, Customer
+from kefu.errors import KefuError, PermissionDenied, TooManyRequests, ValidationFailed, raise_if
+from kefu.organization.models import AreaKind, Staff
+from kefu.workorders import actions as wo_actions
+from kefu.workorders import rules as wo_rules
+from kefu.workorders.models import TimelineEntry, WorkOrder
+
+# ---------------------------------------------------------------------------------------------------
+# Pure rules (no database)
+
+
+class PortalType(StrEnum):
+    """The request types a customer chooses from (a simpler list than the staff's R-9 types)."""
+
+    INQUIRY = "inquiry"
+    FAULT = "fault"
+    INSTALLATION = "installation"
+    COMPLAINT = "complaint"
+    SUGGESTION = "suggestion"
+    PRAISE = "praise"
+
+
+PORTAL_TYPE_LABELS: dict[PortalType, Any] = {
+    PortalType.INQUIRY: gettext_lazy("Question / inquiry"),
+    PortalType.FAULT: gettext_lazy("Fault / repair"),
+    PortalType.INSTALLATION: gettext_lazy("Installation / activation"),
+    PortalType.COMPLAINT: gettext_lazy("Complaint"),
+    PortalType.SUGGESTION: gettext_lazy("Suggestion"),
+    PortalType.PRAISE: gettext_lazy("Praise"),
+}
+
+# Which work-order types (R-9) each portal type stands for; the first is the default.
+PORTAL_TYPE_FAMILY: dict[PortalType, tuple[str, ...]] = {
+    PortalType.INQUIRY: ("inquiry",),
+    PortalType.FAULT: ("fault_general", "fault_major", "restoration"),
+    PortalType.INSTALLATION: ("install_urban", "install_rural"),
+    PortalType.COMPLAINT: ("complaint",),
+    PortalType.SUGGESTION: ("suggestion",),
+    PortalType.PRAISE: ("praise",),
+}
+
+
+def portal_order_type(portal_type: str, *, rural: bool, service_order_type: str | None = None) -> str | None:
+    """The work-order type for a portal request, or None if the combination is not valid.
+
+    A chosen service decides within the family (e.g. a "major fault" service); without one a fault is
+    a general fault (staff reclassify it) and an installation is rural or urban after the customer's
+    area.
+    """
+    try:
+        family = PORTAL_TYPE_FAMILY[PortalType(portal_type)]
+    except ValueError:
+        return None
+    if service_order_type:
+        return service_order_type if service_order_type in family else None
+    if PortalType(portal_type) == PortalType.INSTALLATION:
+        return "install_rural" if rural else "install_urban"
+    return family[0]
+
+
+class ReceiverRule(StrEnum):
+    AREA_RESPONSIBLE = "area_responsible"
+    FEWEST_OPEN = "fewest_open"
+    SUPERVISOR = "supervisor"
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """What the receiver rule needs to know about one staff member (all of them active)."""
+
+    staff_id: int
+    role: str
+    in_branch: bool  # belongs to the customer's branch
+    area_responsible: bool  # responsible for the customer's service area
+    open_owned: int  # open orders this person owns now
+    grade: int
+    hired_on: dt.date
+
+
+def _seniority(c: Candidate) -> tuple[int, dt.date, int]:
+    return (-c.grade, c.hired_on, c.staff_id)
+
+
+def choose_portal_receiver(candidates: Sequence[Candidate]) -> tuple[int, ReceiverRule] | None:
+    """The staff member who receives a portal request, and which step of the rule chose them."""
+    area_agents = [c for c in candidates if c.area_responsible and c.role == "agent"]
+    if area_agents:
+        return min(area_agents, key=_seniority).staff_id, ReceiverRule.AREA_RESPONSIBLE
+    agents = [c for c in candidates if c.in_branch and c.role == "agent"]
+    if agents:
+        return min(agents, key=lambda c: (c.open_owned, *_seniority(c))).staff_id, ReceiverRule.FEWEST_OPEN
+    supervisors = [c for c in candidates if c.in_branch and c.role == "supervisor"]
+    if supervisors:
+        return min(supervisors, key=_seniority).staff_id, ReceiverRule.SUPERVISOR
+    return None
+
+
+# ---------------------------------------------------------------------------------------------------
+# Queries
+
+
+def portal_receiver_candidates(customer: Customer) -> list[Candidate]:
+    """Active agents and supervisors of the customer's branch plus the active staff responsible for
+    the customer's area, each with their count of open owned orders (two queries)."""
+    area_ids: set[int] = set()
+    if customer.area_id:
+        area_ids = set(
+            Staff.objects.filter(areas=customer.area_id, is_active=True).values_list("pk", flat=True)
+        )
+    open_statuses = [s.value for s in wo_rules.OPEN_STATUSES]
+    rows = Staff.objects.filter(
+        Q(branch_id=customer.branch_id, role__in=["agent", "supervisor"]) | Q(pk__in=area_ids),
+        is_active=True,
+        user__is_active=True,
+    ).annotate(n_open=Count("owned_orders", filter=Q(owned_orders__status__in=open_statuses)))
+    return [
+        Candidate(
+            staff_id=s.pk,
+            role=s.role,
+            in_branch=s.branch_id == customer.branch_id,
+            area_responsible=s.pk in area_ids,
+            open_owned=s.n_open,
+            grade=s.grade,
+            hired_on=s.hired_on,
+        )
+        for s in rows
+    ]
+
+
+def portal_receiver(customer: Customer) -> tuple[Staff, ReceiverRule] | None:
+    chosen = choose_portal_receiver(portal_receiver_candidates(customer))
+    if chosen is None:
+        return None
+    return Staff.objects.get(pk=chosen[0]), chosen[1]
+
+
+def portal_services() -> Any:
+    """Services a customer may pick on the portal: published and active."""
+    return Service.objects.filter(public=True, is_active=True).order_by("order_type", "code")
+
+
+def portal_customer(user: Any) -> Customer | None:
+    """The customer record behind a portal login (never for staff), or None."""
+    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
+        return None
+    if getattr(user, "staff", None) is not None:
+        return None
+    return getattr(user, "customer", None)
+
+
+# ---------------------------------------------------------------------------------------------------
+# Actions
+
+
+MAX_FILES = 5
+
+
+@dataclass
+class PortalRequest:
+    request_type: str
+    title: str
+    description: str
+    service_id: int | None = None
+    files: list[Any] = field(default_factory=list)
+    ip: str = ""
+
+
+def submit_limit() -> int:
+    return int(getattr(settings, "KEFU_PORTAL_SUBMIT_PER_HOUR", 10))
+
+
+def check_submit_rate(customer: Customer, ip: str) -> None:
+    """TooManyRequests when the customer or the address has used up this hour's submissions."""
+    limit = submit_limit()
+    if ratelimit.count("portal-submit-customer", str(customer.pk)) >= limit or (
+        ip and ratelimit.count("portal-submit-ip", ip) >= limit
+    ):
+        raise TooManyRequests(
+            "rate_limited",
+            _(
+                "You have sent %(limit)d requests in the last hour. Please wait an hour, "
+                "or call the hotline if the matter is urgent."
+            )
+            % {"limit": limit},
+        )
+
+
+@transaction.atomic
+def do_portal_submit(user: Any, data: PortalRequest) -> WorkOrder:
+    """A customer submits a new request on the portal: an order with channel ``portal``, received by
+    the on-duty receiver of the customer's branch (see the module docstring), with the description as
+    the customer's first (public) message and the files attached to it. Nothing is saved on error."""
+    me = portal_customer(user)
+    if me is None:
+        raise PermissionDenied("not_customer", _("Only customers can submit requests here."))
+    customer = access_customer(user, me.pk, for_update=True)  # serialises one customer's submissions
+    check_submit_rate(customer, data.ip)
+    errors: list[KefuError] = []
+    service = None
+    if data.service_id:
+        service = portal_services().filter(pk=data.service_id).first()
+        if service is None:
+            errors.append(ValidationFailed("invalid_choice", _("Unknown service."), "service"))
+    rural = customer.area is not None and customer.area.kind == AreaKind.RURAL
+    order_type = None
+    if data.request_type not in {t.value for t in PortalType}:
+        errors.append(ValidationFailed("invalid_choice", _("Choose the type of your request."), "order_type"))
+    else:
+        order_type = portal_order_type(
+            data.request_type, rural=rural, service_order_type=service.order_type if service else None
+        )
+        if order_type is None:
+            errors.append(
+                ValidationFailed(
+                    "type_mismatch", _("This service does not fit the type of request."), "service"
+                )
+            )
+    if len(data.files) > MAX_FILES:
+        errors.append(
+            ValidationFailed("too_many_files", _("Attach at most %(n)d files.") % {"n": MAX_FILES}, "files")
+        )
+    raise_if(errors)
+    assert order_type is not None
+    chosen = portal_receiver(customer)
+    if chosen is None:
+        raise ValidationFailed(
+            "no_receiver",
+            _("Your request cannot be received online right now; please call the hotline."),
+        )
+    receiver, rule = chosen
+    o = wo_actions.create_order_for(
+        receiver,
+        customer,
+        wo_actions.OrderInput(
+            order_type=order_type,
+            title=data.title,
+            description=data.description,
+            channel=Channel.PORTAL,
+            service_id=service.pk if service else None,
+        ),
+        actor_user=user,
+        channel=Channel.PORTAL,
+    )
+    wo_actions._entry(
+        o,
+        TimelineEntry.Kind.SYSTEM,
+        data={"event": "portal_receiver", "staff": receiver.pk, "rule": rule.value},
+        at=o.created_at,
+    )
+    entry = wo_actions._entry(
+        o, TimelineEntry.Kind.CUSTOMER, customer=customer, body=o.description, public=True, at=o.created_at
+    )
+    for f in data.files:
+        wo_actions._store_attachment(user, o, f, entry=entry, public=True)
+    window = 3600
+    ratelimit.increment("portal-submit-customer", str(customer.pk), window)
+    if data.ip:
+        ratelimit.increment("portal-submit-ip", data.ip, window)
+    return o
+
+
+def is_staff_user(user: Any) -> bool:
+    """Whether the login belongs to staff (active or not): they use the console, not the portal."""
+    return getattr(user, "staff", None) is not None

@@ -1,0 +1,94 @@
+"""Portal forms: they parse and render input; the rules live in ``kefu.channels.actions`` and
+``kefu.workorders.actions`` and their messages are shown next to the field they name."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils import translation
+from django.utils.translation import gettext_lazy as _
+
+from kefu.channels.actions import PORTAL_TYPE_LABELS, PortalType, portal_services
+from kefu.commitments.models import Service
+from kefu.errors import Errors, KefuError
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """Several files in one input; the cleaned value is a list (possibly empty)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("widget", MultipleFileInput())
+        kwargs.setdefault("required", False)
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data: Any, initial: Any = None) -> list[Any]:
+        single = super().clean
+        if isinstance(data, list | tuple):
+            return [single(d, initial) for d in data if d]
+        return [single(data, initial)] if data else []
+
+
+def add_kefu_error(form: forms.Form, error: KefuError) -> None:
+    """Show an action's error next to the field it names (or above the form if the form lacks it)."""
+    for e in error.errors if isinstance(error, Errors) else [error]:
+        name = e.field[:-3] if e.field and e.field.endswith("_id") else e.field
+        form.add_error(name if name in form.fields else None, str(e.message))
+
+
+FILES_HELP = _("Photos or documents, up to %(mb)s MB each.")
+
+
+class ServiceChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Service) -> str:
+        if obj.name_en and not translation.get_language().startswith("zh"):
+            return obj.name_en
+        return obj.name
+
+
+class PortalSubmitForm(forms.Form):
+    order_type = forms.ChoiceField(
+        label=_("Type of request"),
+        choices=[("", "---------"), *[(t.value, PORTAL_TYPE_LABELS[t]) for t in PortalType]],
+    )
+    service = ServiceChoiceField(
+        label=_("Service (optional)"),
+        queryset=Service.objects.none(),
+        required=False,
+        empty_label=_("— not sure —"),
+    )
+    title = forms.CharField(
+        label=_("Subject"),
+        max_length=200,
+        widget=forms.TextInput(
+            attrs={"autocomplete": "off", "placeholder": _("e.g. No internet since this morning")}
+        ),
+    )
+    description = forms.CharField(
+        label=_("Describe your request"),
+        max_length=20000,
+        widget=forms.Textarea(attrs={"rows": 6}),
+    )
+    files = MultipleFileField(label=_("Files (optional)"))  # type: ignore[assignment]
+
+    def __init__(self, *args: Any, max_mb: int = 10, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["service"].queryset = portal_services()  # type: ignore[attr-defined]
+        self.fields["files"].help_text = FILES_HELP % {"mb": max_mb}
+
+
+class PortalReplyForm(forms.Form):
+    body = forms.CharField(
+        label=_("Your message"),
+        max_length=20000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
+    files = MultipleFileField(label=_("Files (optional)"))  # type: ignore[assignment]
+
+    def __init__(self, *args: Any, max_mb: int = 10, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["files"].help_text = FILES_HELP % {"mb": max_mb}
