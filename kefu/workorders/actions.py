@@ -7,6 +7,7 @@ in the same transaction. Lock order (whole project): Customer → WorkOrder → 
 
 from __future__ import annotations
 
+import codecs
 import dataclasses
 import datetime as dt
 import hashlib
@@ -835,15 +836,11 @@ def sniff_content_type(head: bytes, filename: str) -> str:
     if kind is not None:
         return str(kind.mime)
     try:
-        head[:4096].decode("utf-8")
+        # final=False: a multi-byte character cut by the end of the sample is still text
+        codecs.getincrementaldecoder("utf-8")().decode(head[:4096], final=False)
         return "text/plain"
     except UnicodeDecodeError:
-        # a cut in the middle of a multi-byte character at the end of the sample is still text
-        try:
-            head[:4093].decode("utf-8")
-            return "text/plain"
-        except UnicodeDecodeError:
-            return "application/octet-stream"
+        return "application/octet-stream"
 
 
 def _store_attachment(
