@@ -362,3 +362,31 @@ def test_staff_cannot_submit_through_the_action(world: Any) -> None:
 
     with pytest.raises(PermissionDenied):
         do_portal_submit(world.agent.user, PortalRequest("fault", "t", "d"))
+
+
+# ---------------------------------------------------------------------------------------------------
+# Query counts (no N+1 on the portal's pages)
+
+
+@pytest.mark.django_db
+def test_home_and_detail_query_counts_do_not_grow(world: Any, portal: Any) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def count(url: str) -> int:
+        with CaptureQueriesContext(connection) as ctx:
+            assert portal.client.get(url).status_code == 200
+        return len(ctx.captured_queries)
+
+    today = timezone.localdate()
+    count(reverse("portal:home"))  # warm up: the first request stores the session's time zone
+    home_before = count(reverse("portal:home"))
+    detail_before = count(detail_url(portal.o1))
+    for i in range(4):
+        world.order(portal.c1, title=f"工单{i}")
+        Payment.objects.create(customer=portal.c1, amount=Decimal("10.00"), due_date=today, paid_on=today)
+        wo.do_reply(world.agent.user, portal.o1.pk, f"回复{i}", files=[SimpleUploadedFile(f"f{i}.txt", b"x")])
+        wo.do_note(world.agent.user, portal.o1.pk, f"备注{i}")
+    assert count(reverse("portal:home")) == home_before
+    assert count(detail_url(portal.o1)) == detail_before
+    assert detail_before <= 12
