@@ -35,7 +35,7 @@ def test_filters_search_and_sorting(page, world):
     login(page, "agent", PASSWORD)
     page.goto("/orders/?tab=team")
     expect(page.locator(ROWS)).to_have_count(4)
-    screenshot(page, "queue", for_docs=True)
+    screenshot(page, "queue-team")
 
     # the 2-character word 退款 finds the complaint (title and description), nothing else
     page.fill("#filter-q", "退款")
