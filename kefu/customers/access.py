@@ -21,7 +21,7 @@ def visible_customers(user: Any) -> QuerySet[Customer]:
         if staff.sees_all_branches or staff.branch_id is None:
             return qs
         return qs.filter(branch_id=staff.branch_id)
-    if user is not None and getattr(user, "is_authenticated", False):
+    if user is not None and getattr(user, "is_authenticated", False) and user.is_active:
         customer = getattr(user, "customer", None)
         if customer is not None:
             return qs.filter(pk=customer.pk)

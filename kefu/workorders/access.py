@@ -13,7 +13,7 @@ from kefu.workorders.models import Attachment, TimelineEntry, WorkOrder
 
 
 def _portal_customer(user: Any) -> Any:
-    if user is None or not getattr(user, "is_authenticated", False):
+    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
         return None
     return getattr(user, "customer", None)
 
