@@ -167,3 +167,46 @@ def zh(text: str) -> str:
 
     with translation.override("zh-hans"):
         return str(translation.gettext(text))
+
+
+def add_archive(world, customer):  # type: ignore[no-untyped-def]
+    """A subscription, a purchase and a few payments (one late) for ``customer``."""
+    import datetime as dt
+    from decimal import Decimal
+
+    from django.utils import timezone
+
+    from kefu.customers.actions import do_add_record
+
+    u = world.agent.user
+    today = timezone.localdate()
+    do_add_record(
+        u,
+        customer.pk,
+        "subscription",
+        {
+            "product": "光纤宽带 200M",
+            "start_date": today - dt.timedelta(days=700),
+            "expiry_date": today + dt.timedelta(days=30),
+            "monthly_fee": Decimal("99.00"),
+        },
+    )
+    do_add_record(
+        u,
+        customer.pk,
+        "purchase",
+        {"product": "千兆路由器", "quantity": 1, "unit_price": Decimal("399.00"), "purchased_on": today},
+    )
+    for months, late in ((3, False), (2, True), (1, False)):
+        due = today - dt.timedelta(days=30 * months)
+        do_add_record(
+            u,
+            customer.pk,
+            "payment",
+            {
+                "description": f"宽带月费 {due:%Y-%m}",
+                "amount": Decimal("99.00"),
+                "due_date": due,
+                "paid_on": due + dt.timedelta(days=12 if late else 0),
+            },
+        )
