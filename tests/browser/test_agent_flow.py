@@ -113,6 +113,8 @@ def test_escalation_reaches_the_supervisor_who_handles_it(page, browser, live_se
         expect(row).to_contain_text(o.number)
         expect(row).to_contain_text("情绪激动")
         expect(row).to_contain_text("李客服")
+        # "Order" here is a work order, not Django's "Order" (= sort order, 排序)
+        expect(sup.locator("#escalations-table thead th").first).not_to_have_text("排序")
         screenshot(sup, "escalations", for_docs=True)
         sup.fill(f"#esc{esc.pk}-response", "已回电客户，同意退还多扣费用")
         sup.click(f"#handle-submit-{esc.pk}")
