@@ -331,8 +331,21 @@ def do_update_customer(
     search.sync(c)
     _sync_contact_points(c)
     b, a = audit.diff(before, audit.snapshot(c))
+    if {"name", "phone", "phone_e164"} & set(a):
+        _refresh_order_search(c)
     audit.record(user, "customer.update", c, before=b, after=a, customer_id=c.pk)
     return c
+
+
+def _refresh_order_search(c: Customer) -> None:
+    """The customer's name and phone are part of each order's search text; keep them current."""
+    from kefu.workorders.actions import order_search_text
+    from kefu.workorders.models import WorkOrder
+
+    for o in WorkOrder.objects.filter(customer=c).only("id", "number", "title", "description"):
+        o.search_text = order_search_text(o, c)
+        o.save(update_fields=["search_text"])
+        search.sync(o)
 
 
 # Records attached to a customer that staff add through forms / API. Model → required fields.
