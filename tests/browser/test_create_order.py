@@ -62,6 +62,7 @@ def test_create_order_from_customer(page, world):
     assert WorkOrder.objects.count() == 0
     assert page.locator("#create-title").input_value() == "新装宽带（营业厅受理）"
 
+    page.goto(f"/orders/new/?customer={customer.pk}")
     o = fill_and_submit(page, world, install)
     expect(page.locator("#order-number")).to_have_text(o.number)
     # 赵客服 (grade 3) received it together with 李客服 (grade 2): the more senior one owns it

@@ -26,6 +26,7 @@ def busy_order(world):  # type: ignore[no-untyped-def]
 
 
 def test_login_screenshot(page, world):
+    page.set_viewport_size({"width": 1024, "height": 480})
     page.goto("/login/")
     expect(page.locator("#id_username")).to_be_visible()
     expect(page.locator("#id_password")).to_be_visible()
