@@ -109,3 +109,17 @@ def test_pagination(page, world, settings):
     expect(page.locator(ROWS)).to_have_count(1)
     assert numbers(page) == [orders["install"].number]  # the latest due is last
     assert page.locator("#page-prev").count() == 1
+
+
+def test_queue_fits_a_phone(phone_page, world):
+    orders = seed_orders(world)
+    login(phone_page, "agent", PASSWORD)
+    phone_page.goto("/orders/?tab=mine")
+    expect(phone_page.locator(ROWS)).to_have_count(4)
+    # the wide table scrolls inside its box; the page itself does not scroll sideways
+    assert phone_page.evaluate("document.documentElement.scrollWidth") <= 390
+    assert phone_page.evaluate("document.getElementById('queue-body').scrollWidth") > 390
+    phone_page.locator(f"#order-row-{orders['refund'].pk} a").first.click()
+    expect(phone_page.locator("#order-number")).to_have_text(orders["refund"].number)
+    assert phone_page.evaluate("document.documentElement.scrollWidth") <= 390
+    screenshot(phone_page, "order-phone")
