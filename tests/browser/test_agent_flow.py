@@ -159,3 +159,33 @@ def test_language_switch_on_the_queue(page, world):
     expect(page.locator("#queue-table thead")).to_contain_text(zh("First-contact owner"))
     expect(page.locator("#lang-select option:checked")).to_have_text("简体中文")
     assert WorkOrder.objects.count() == 4
+
+
+def test_note_shortcut_and_search_shortcut(page, world):
+    orders = seed_orders(world)
+    o, other = orders["install"], orders["refund"]
+    login(page, "agent", PASSWORD)
+    page.goto(f"/orders/{o.number}/")
+    page.locator("h1").click()
+    page.keyboard.press("n")
+    expect(page.locator("#note-body")).to_be_focused()
+    page.keyboard.type("客户要求周六上午，已和安装班确认。")
+    page.click("#note-submit")
+    note = page.locator("#timeline [data-kind=note]")
+    expect(note).to_contain_text("已和安装班确认")
+    expect(note.locator(".badge-internal")).to_have_count(1)
+    entry = TimelineEntry.objects.get(workorder=o, kind="note")
+    assert not entry.public
+
+    # "/" jumps to the search box in the top bar; an exact order number opens that order
+    page.locator("h1").click()
+    page.keyboard.press("/")
+    expect(page.locator("#nav-search")).to_be_focused()
+    page.keyboard.type(other.number.lower())
+    page.keyboard.press("Enter")
+    expect(page.locator("#order-number")).to_have_text(other.number)
+    # typing a shortcut key inside a field types the letter instead
+    page.locator("#reply-body").click()
+    page.keyboard.type("rn")
+    assert page.locator("#reply-body").input_value() == "rn"
+    expect(page.locator("#reply-body")).to_be_focused()
