@@ -522,7 +522,9 @@ def archive_facts(c: Customer, today: dt.date | None = None) -> rules.ArchiveFac
 
 
 def recompute_tier(c: Customer, rule: rules.TierRule | None = None, today: dt.date | None = None) -> Customer:
-    """Recompute tier and churn risk from the archive and store them (inside the caller's transaction)."""
+    """Recompute tier and churn risk from the archive and store them (inside the caller's transaction).
+
+    A change of the tier or of the churn-risk level is written to the service log (R-33)."""
     facts = archive_facts(c, today)
     tier = rules.compute_tier(facts, rule or tier_rule())
     churn = rules.compute_churn_risk(facts)
@@ -534,6 +536,8 @@ def recompute_tier(c: Customer, rule: rules.TierRule | None = None, today: dt.da
         list(churn.reasons),
     )
     if changed:
+        logged = ["tier", "tier_computed", "churn_risk"]
+        before = audit.snapshot(c, logged)
         c.tier_computed = tier.tier.value
         c.tier_score = tier.score
         c.tier = c.tier_override or c.tier_computed
@@ -550,6 +554,16 @@ def recompute_tier(c: Customer, rule: rules.TierRule | None = None, today: dt.da
                 "churn_reasons",
             ]
         )
+        after = audit.snapshot(c, logged)
+        if after != before:  # a tier or risk level moved (score-only changes are not logged)
+            audit.record(
+                None,
+                "customer.tier_recomputed",
+                c,
+                before=before,
+                after={**after, "tier_score": c.tier_score, "churn_reasons": c.churn_reasons},
+                customer_id=c.pk,
+            )
     return c
 
 
