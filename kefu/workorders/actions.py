@@ -25,7 +25,7 @@ from django.utils.translation import gettext_lazy
 
 from kefu import search
 from kefu.audit import log as audit
-from kefu.commitments.models import OrderTypeChoices, Service
+from kefu.commitments.models import OrderTypeChoices, SalePhase, Service, ServicePlace
 from kefu.customers.access import access_customer
 from kefu.customers.actions import record_contact
 from kefu.customers.models import Channel, Contact, Customer
@@ -165,6 +165,13 @@ def _clean_order(staff: Staff, customer: Customer, data: OrderInput) -> dict[str
         errors.append(ValidationFailed("invalid_choice", _("Unknown channel."), "channel"))
     if data.priority and data.priority not in Priority.values:
         errors.append(ValidationFailed("invalid_choice", _("Unknown priority."), "priority"))
+    if data.sale_phase is not None and data.sale_phase not in SalePhase.values:
+        errors.append(ValidationFailed("invalid_choice", _("Unknown sale phase."), "sale_phase"))
+    if data.place is not None and data.place not in ServicePlace.values:
+        errors.append(ValidationFailed("invalid_choice", _("Unknown service place."), "place"))
+    for flag in ("technical", "paid", "recurring"):
+        if getattr(data, flag) is not None and not isinstance(getattr(data, flag), bool):
+            errors.append(ValidationFailed("invalid", _("Choose yes or no."), flag))
     service = None
     if data.service_id:
         service = Service.objects.filter(pk=data.service_id, is_active=True).first()
@@ -341,6 +348,11 @@ def do_update_order(
         area_id=changes.get("area_id", o.area_id),
         priority=changes.get("priority", o.priority),
         received_at=o.received_at,
+        sale_phase=changes.get("sale_phase"),
+        technical=changes.get("technical"),
+        place=changes.get("place"),
+        paid=changes.get("paid"),
+        recurring=changes.get("recurring"),
     )
     staff = staff_of(user)
     assert staff is not None
@@ -350,7 +362,7 @@ def do_update_order(
     o.order_type, o.priority = merged.order_type, merged.priority
     o.area, o.service = clean["area"], clean["service"]
     for name in ("sale_phase", "technical", "place", "paid", "recurring"):
-        if name in changes:
+        if changes.get(name) is not None:
             setattr(o, name, changes[name])
     o.search_text = order_search_text(o, o.customer)
     _bump(
