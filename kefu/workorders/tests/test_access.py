@@ -95,13 +95,11 @@ def names(scene: Scene, qs: Any) -> set[str]:
 
 
 @pytest.mark.parametrize("persona", PERSONAS)
-def test_visible_workorders(scene: Scene, persona: str) -> None:
-    assert names(scene, visible_workorders(scene.users[persona])) == EXPECTED_ORDERS[persona]
-
-
-@pytest.mark.parametrize("persona", PERSONAS)
-def test_access_by_id_and_number(scene: Scene, persona: str) -> None:
+def test_persona(scene: Scene, persona: str) -> None:
+    """For one persona: the list, each order by id and by number, and both attachments."""
     user = scene.users[persona]
+    assert names(scene, visible_workorders(user)) == EXPECTED_ORDERS[persona]
+
     for name, order in scene.orders.items():
         keys: list[int | str] = [order.pk, str(order.pk), order.number, f"  {order.number.lower()} "]
         for key in keys:
@@ -112,17 +110,6 @@ def test_access_by_id_and_number(scene: Scene, persona: str) -> None:
                     access_workorder(user, key)
                 assert (exc.value.status, exc.value.code) == (404, "not_found")
 
-
-@pytest.mark.parametrize("persona", ["admin", "agent", "customer"])
-@pytest.mark.parametrize("key", [999_999, "999999", "GD-20990101-000001", "", "'; DROP TABLE x", "-1"])
-def test_unknown_keys_are_not_found(scene: Scene, persona: str, key: Any) -> None:
-    with pytest.raises(NotFound):
-        access_workorder(scene.users[persona], key)
-
-
-@pytest.mark.parametrize("persona", PERSONAS)
-def test_attachments(scene: Scene, persona: str) -> None:
-    user = scene.users[persona]
     sees_order = "n1" in EXPECTED_ORDERS[persona]
     is_customer = persona in ("customer", "other_customer")
     for att, public in ((scene.public_att, True), (scene.private_att, False)):
@@ -135,6 +122,13 @@ def test_attachments(scene: Scene, persona: str) -> None:
     for bad in ("abc", None, 10**9):
         with pytest.raises(NotFound):
             access_attachment(user, bad)
+
+
+def test_unknown_keys_are_not_found(scene: Scene) -> None:
+    for persona in ("admin", "agent", "customer"):
+        for key in (999_999, "999999", "GD-20990101-000001", "", "'; DROP TABLE x", "-1"):
+            with pytest.raises(NotFound):
+                access_workorder(scene.users[persona], key)
 
 
 @pytest.mark.parametrize(
