@@ -39,7 +39,7 @@ def access_workorder(user: Any, key: int | str, *, for_update: bool = False) -> 
     if for_update:
         qs = qs.select_for_update(of=("self",))
     try:
-        if isinstance(key, int) or (isinstance(key, str) and key.isdigit()):
+        if isinstance(key, int) or (isinstance(key, str) and key.isdecimal()):
             return qs.get(pk=int(key))
         return qs.get(number=str(key).strip().upper())
     except WorkOrder.DoesNotExist:
