@@ -126,9 +126,21 @@ def test_persona(scene: Scene, persona: str) -> None:
 
 def test_unknown_keys_are_not_found(scene: Scene) -> None:
     for persona in ("admin", "agent", "customer"):
-        for key in (999_999, "999999", "GD-20990101-000001", "", "'; DROP TABLE x", "-1"):
+        for key in (
+            999_999,
+            "999999",
+            "GD-20990101-000001",
+            "",
+            "'; DROP TABLE x",
+            "-1",
+            "²",
+            "9" * 30,
+            10**20,
+        ):
             with pytest.raises(NotFound):
                 access_workorder(scene.users[persona], key)
+            with pytest.raises(NotFound):
+                access_attachment(scene.users[persona], key)
 
 
 @pytest.mark.parametrize(
