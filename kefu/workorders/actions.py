@@ -58,6 +58,9 @@ RULE_MESSAGES: dict[str, Any] = {
         "Use “merge” to close a duplicate, so that it points to the surviving order."
     ),
     "close_reason_invalid": gettext_lazy("A resolved order closes as solved."),
+    "merged_order": gettext_lazy(
+        "This order was merged into another one; reopen the surviving order instead."
+    ),
     "no_receiver": gettext_lazy("Name the staff member or department that receives the work."),
     "same_assignee": gettext_lazy("The order is already assigned to this person."),
 }

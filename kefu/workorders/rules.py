@@ -117,6 +117,9 @@ def check_transition(current: Status, target: Status, ctx: TransitionContext) ->
             errors.append(RuleError("close_reason_required", "close_reason"))
         elif ctx.close_reason == CloseReason.DUPLICATE and not ctx.merged:
             errors.append(RuleError("merge_required", "close_reason"))
+    if action == "reopen" and ctx.merged:
+        # a merged duplicate stays closed and points to its survivor; reopen the survivor instead
+        errors.append(RuleError("merged_order", "status"))
     if action == "close" and ctx.close_reason not in (None, CloseReason.SOLVED):
         errors.append(RuleError("close_reason_invalid", "close_reason"))
     return errors
