@@ -185,3 +185,14 @@ def test_merge_refusals(world: Any) -> None:
     assert AuditRecord.objects.filter(action="order.merge").count() == 1
     with pytest.raises(PermissionDenied):
         do_merge(world.technician.user, b.pk, a.pk)
+
+
+def test_merged_duplicate_stays_closed(world: Any) -> None:
+    c = world.customer()
+    survivor, dup = world.order(c), world.order(c)
+    do_merge(world.agent.user, dup.pk, survivor.pk, "重复")
+    with pytest.raises(ValidationFailed) as exc:
+        do_transition(world.supervisor.user, dup.pk, "reopened", reason="误合并?")
+    assert (exc.value.code, exc.value.field) == ("merged_order", "status")
+    fresh = WorkOrder.objects.get(pk=dup.pk)
+    assert (fresh.status, fresh.merged_into_id) == ("closed", survivor.pk)

@@ -248,3 +248,9 @@ def test_no_receiver_names_field() -> None:
 )
 def test_default_priority(order_type: rules.OrderType, vip: bool, expected: str) -> None:
     assert rules.default_priority(order_type, vip) == expected
+
+
+@pytest.mark.parametrize("frm", [RS, CL])
+def test_merged_duplicate_cannot_be_reopened(frm: Status) -> None:
+    ctx = TransitionContext(has_owner=True, has_handler=True, reason="客户再次来电", merged=True)
+    assert rules.check_transition(frm, RO, ctx) == [rules.RuleError("merged_order", "status")]
