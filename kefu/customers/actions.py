@@ -462,7 +462,7 @@ def tier_rule() -> rules.TierRule:
 
 def archive_facts(c: Customer, today: dt.date | None = None) -> rules.ArchiveFacts:
     """Gather the facts the tier and churn rules need, in a fixed number of queries."""
-    from kefu.workorders.models import WorkOrder
+    from kefu.workorders.models import TimelineEntry, WorkOrder
     from kefu.workorders.rules import OPEN_STATUSES, OrderType
 
     today = today or timezone.localdate()
@@ -498,7 +498,15 @@ def archive_facts(c: Customer, today: dt.date | None = None) -> rules.ArchiveFac
     orders = WorkOrder.objects.filter(customer=c).aggregate(
         complaints=Count("id", filter=Q(order_type=OrderType.COMPLAINT, received_at__date__gte=year_ago)),
         open=Count("id", filter=Q(status__in=[s.value for s in OPEN_STATUSES])),
-        reopened=Count("id", filter=Q(status="reopened")),
+    )
+    # orders reopened in the last 12 months (whatever their status now), from the status timeline
+    reopened = (
+        TimelineEntry.objects.filter(
+            workorder__customer=c, kind="status", data__action="reopen", created_at__date__gte=year_ago
+        )
+        .values("workorder_id")
+        .distinct()
+        .count()
     )
     spend = (spend_purchases["total"] or Decimal(0)) + (paid["total12"] or Decimal(0))
     return rules.ArchiveFacts(
@@ -517,7 +525,7 @@ def archive_facts(c: Customer, today: dt.date | None = None) -> rules.ArchiveFac
         renewals_12m=subs["renewals"],
         complaints_12m=orders["complaints"],
         open_orders=orders["open"],
-        reopened_orders_12m=orders["reopened"],
+        reopened_orders_12m=reopened,
     )
 
 
