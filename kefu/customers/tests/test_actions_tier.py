@@ -209,3 +209,18 @@ def test_tier_change_is_logged_once(world: Any, customer: Customer) -> None:
     # nothing moved: nothing logged
     recompute_tier(Customer.objects.get(pk=customer.pk), today=TODAY)
     assert AuditRecord.objects.filter(action="customer.tier_recomputed").count() == 1
+
+
+def test_reopened_orders_count_even_after_they_are_resolved_again(world: Any, customer: Customer) -> None:
+    from kefu.workorders.actions import do_transition
+
+    o = world.order(customer)
+    do_transition(world.agent.user, o.pk, "resolved", resolution="更换光猫")
+    do_transition(world.agent.user, o.pk, "reopened", reason="回访未解决")
+    assert archive_facts(customer, TODAY).reopened_orders_12m == 1
+    do_transition(world.agent.user, o.pk, "resolved", resolution="二次上门")
+    do_transition(world.agent.user, o.pk, "reopened", reason="又坏了")
+    do_transition(world.agent.user, o.pk, "resolved", resolution="更换线路")
+    f = archive_facts(customer, TODAY)
+    assert (f.reopened_orders_12m, f.open_orders) == (1, 0)  # one order, now resolved
+    assert "reopened_orders" in recompute_tier(customer, today=TODAY).churn_reasons
