@@ -249,3 +249,37 @@ def test_note(world: Any) -> None:
     with pytest.raises(NotFound):
         do_add_note(world.agent_south.user, c.pk, "看不到的客户")
     assert AuditRecord.objects.filter(action="customer.note").count() == 1
+
+
+RECORDS = {
+    "subscription": {
+        "product": "宽带100M",
+        "start_date": dt.date(2025, 1, 1),
+        "expiry_date": dt.date(2026, 1, 1),
+    },
+    "contract": {
+        "number": "HT-001",
+        "title": "政企专线",
+        "signed_on": dt.date(2025, 1, 1),
+        "start_date": dt.date(2025, 1, 1),
+    },
+    "purchase": {
+        "product": "光猫",
+        "quantity": 1,
+        "unit_price": Decimal("199"),
+        "purchased_on": dt.date(2025, 1, 1),
+    },
+    "payment": {"amount": Decimal("120"), "due_date": dt.date(2025, 1, 31), "paid_on": dt.date(2025, 2, 3)},
+    "bad_record": {"recorded_on": dt.date(2025, 3, 1), "kind": "恶意欠费"},
+    "person": {"name": "王主任", "title": "办公室主任", "phone": "13900139000"},
+}
+
+
+@pytest.mark.parametrize("kind", list(RECORDS))
+def test_every_record_kind_is_audited(world: Any, kind: str) -> None:
+    c = create(world)
+    obj = do_add_record(world.supervisor.user, c.pk, kind, dict(RECORDS[kind]))
+    rec = AuditRecord.objects.get(action=f"customer.add_{kind}")
+    assert (rec.actor, rec.customer_id, rec.object_id) == (world.supervisor.user, c.pk, str(obj.pk))
+    assert rec.after["customer_id"] == c.pk
+    assert obj.customer_id == c.pk  # type: ignore[attr-defined]
