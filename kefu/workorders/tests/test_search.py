@@ -72,6 +72,10 @@ def found(query: str, orders: dict[str, WorkOrder]) -> set[str]:
         ("   ", {"refund", "goods", "modem", "fullwidth", "percent"}),  # empty query: no filter
         ("退款退款", set()),
         ("不存在的词", set()),
+        ("{退款}", set()),  # array-literal and FTS syntax characters are plain text
+        ('退款" OR "光猫', set()),
+        ("\\'%_*", set()),
+        ("NEAR(退款)", set()),
     ],
 )
 def test_queries(orders: dict[str, WorkOrder], query: str, expected: set[str]) -> None:
