@@ -12,7 +12,15 @@ from django.utils import timezone
 
 from kefu import search
 from kefu.audit.models import AuditRecord
-from kefu.customers.models import Contact, ContactPerson, Contract, Customer, Payment, Relationship, Subscription
+from kefu.customers.models import (
+    Contact,
+    ContactPerson,
+    Contract,
+    Customer,
+    Payment,
+    Relationship,
+    Subscription,
+)
 from kefu.customers.rules import Tier
 from kefu.demo import DEMO_PASSWORD, PORTAL_LOGINS, demo_logins, load_demo
 from kefu.organization.models import Branch, Company, NumberSequence, Outlet, ServiceArea, Staff
@@ -25,9 +33,16 @@ NUMBER = re.compile(r"^GD-(\d{8})-(\d{6})$")
 
 def test_demo_logins_cover_every_role_and_the_portal() -> None:
     logins = demo_logins()
-    assert {"demo_admin", "gm", "sup_north", "sup_south", "agent1", "tech1", "followup1", "inspector1"} <= set(
-        logins
-    )
+    assert {
+        "demo_admin",
+        "gm",
+        "sup_north",
+        "sup_south",
+        "agent1",
+        "tech1",
+        "followup1",
+        "inspector1",
+    } <= set(logins)
     assert logins[-5:] == ["cust1", "cust2", "cust3", "cust4", "cust5"] == PORTAL_LOGINS
     assert len(logins) == len(set(logins))
 
@@ -48,7 +63,9 @@ def test_demo_data_set(client) -> None:  # type: ignore[no-untyped-def]
     assert Company.objects.get().hotline == "96777"
     assert set(Branch.objects.values_list("name", flat=True)) == {"城北分公司", "城南分公司"}
     assert set(Branch.objects.values_list("time_zone", flat=True)) == {"Asia/Shanghai"}
-    assert Outlet.objects.filter(opening_hours="周一至周日 08:30–17:30").count() == Outlet.objects.count() >= 4
+    assert (
+        Outlet.objects.filter(opening_hours="周一至周日 08:30–17:30").count() == Outlet.objects.count() >= 4
+    )
     assert ServiceArea.objects.count() == 6
     assert set(ServiceArea.objects.values_list("kind", flat=True)) == {"urban", "rural"}
     for area in ServiceArea.objects.all():
@@ -65,7 +82,8 @@ def test_demo_data_set(client) -> None:  # type: ignore[no-untyped-def]
     }
     gm = Staff.objects.get(user__username="gm")
     assert gm.branch_id is None and gm.role == "supervisor"
-    assert Staff.objects.get(user__username="agent1").leader.user.username == "sup_north"
+    leader = Staff.objects.get(user__username="agent1").leader
+    assert leader is not None and leader.user.username == "sup_north"
     assert all(re.fullmatch(r"BJ\d{4}", b) for b in Staff.objects.values_list("badge_no", flat=True))
 
     # customers: every relationship type and every tier, the tier computed by the rule
