@@ -187,9 +187,10 @@ def queue(request: ConsoleRequest) -> HttpResponse:
         "poll_url": request.path + "?" + urlencode({**params, "page": page.number}),
         "filtered": bool(filters.keys() - {"sort"}),
     }
+    # the tab counts are also refreshed by the poll (out-of-band swap in _queue_table.html)
+    ctx["tab_counts"] = {name: querysets[name].count() for name, _label in TABS}
     if request.htmx:
         return render(request, "console/orders/_queue_table.html", ctx)
-    ctx["tab_counts"] = {name: querysets[name].count() for name, _label in TABS}
     return render(request, "console/orders/queue.html", ctx)
 
 

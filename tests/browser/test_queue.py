@@ -89,6 +89,7 @@ def test_queue_refreshes_itself(page, world, settings):
     expect(row).to_be_visible(timeout=6_000)
     expect(row).to_contain_text("燃气表读数异常")
     expect(page.locator(ROWS)).to_have_count(5)
+    expect(page.locator("#tab-mine .count")).to_have_text("5")  # the tab counts follow
     assert page.evaluate("window.__notReloaded") == 42  # refreshed in place, not reloaded
 
     # an order that leaves the queue disappears the same way
@@ -96,6 +97,8 @@ def test_queue_refreshes_itself(page, world, settings):
 
     do_transfer(world.agent.user, new.pk, to_department_id=world.repair_north.pk, reason="交维修班")
     expect(row).to_have_count(0, timeout=6_000)
+    expect(page.locator("#tab-mine .count")).to_have_text("4")
+    expect(page.locator("#tab-owned .count")).to_have_text("5")  # still the agent's responsibility
     assert page.evaluate("window.__notReloaded") == 42
 
 
