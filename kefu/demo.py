@@ -202,6 +202,14 @@ def load_demo(
     return result
 
 
+def _fits(order_type: str, status: Status) -> bool:
+    """Praise and suggestions never wait for materials or for the customer."""
+    return order_type not in ("praise", "suggestion") or status not in (
+        Status.AWAITING_MATERIALS,
+        Status.PENDING_CUSTOMER,
+    )
+
+
 def _defer_recompute(c: Customer, *args: Any, **kwargs: Any) -> Customer:
     return c
 
@@ -222,6 +230,7 @@ class _Loader:
         self.services: dict[str, Service] = {}
         self.custs: list[_Cust] = []
         self.phones: set[str] = set()
+        self.emails: set[str] = set()
         self.payment_rows: list[tuple[Payment, dt.datetime]] = []
         self.stats: Counter[str] = Counter()
 
@@ -257,13 +266,15 @@ class _Loader:
                 return number
 
     def person_name(self) -> str:
-        given = self.rng.choice(D.GIVEN_CHARS)
-        if self.rng.random() < 0.6:
-            given += self.rng.choice(D.GIVEN_CHARS)
-        return self.rng.choice(D.SURNAMES) + given
+        return self.rng.choice(D.SURNAMES) + self.rng.choice(D.GIVEN_NAMES)
 
     def email(self) -> str:
-        return f"kh{self.rng.randrange(10000, 99999)}@{self.rng.choice(D.EMAIL_DOMAINS)}"
+        """A unique address on reserved example domains (the demo never mails a real person)."""
+        while True:
+            address = f"kh{self.rng.randrange(10000, 99999)}@{self.rng.choice(D.EMAIL_DOMAINS)}"
+            if address not in self.emails:
+                self.emails.add(address)
+                return address
 
     def address(self, area: D.AreaDef) -> str:
         kw = self.rng.choice(area.keywords)
@@ -375,7 +386,7 @@ class _Loader:
             return Relationship.INDIVIDUAL
         if roll < 0.92:
             return Relationship.BUSINESS
-        if roll < 0.96:
+        if roll < 0.97:
             return Relationship.PARTNER
         return Relationship.INTERNAL
 
@@ -393,37 +404,32 @@ class _Loader:
         }[rel]  # type: ignore[index]
         return self.rng.choices(list(weights), list(weights.values()))[0]
 
-    def _org_name(self, rel: str, area: D.AreaDef, used: set[str]) -> str:
-        place = area.keywords[0].removesuffix("小区").removesuffix("家园")
-        for _attempt in range(20):
+    def _org(self, rel: str, area: D.AreaDef, used: set[str]) -> tuple[str, str]:
+        """Name and street address of an organisation customer, the name after its street."""
+        if rel == Relationship.INTERNAL:
+            branch = next(b for b in D.BRANCHES if b["code"] == area.branch)
+            owners = ["本公司", branch["name"]] if area.branch == "north" else [branch["name"]]
+            address = branch["address"]
+        else:
+            streets = [k for k in area.keywords if not k.endswith(("小区", "家园", "花园", "村"))]
+            street = self.rng.choice(streets)
+            address = f"{area.district}{street}{self.rng.randint(1, 400)}号"
+        name = ""
+        for _attempt in range(30):
             if rel == Relationship.BUSINESS:
                 kind, _sector = self.rng.choice(D.BUSINESS_KINDS)
-                name = f"{place}{self.rng.choice(D.BUSINESS_BRANDS)}{kind}"
+                name = f"{street}{self.rng.choice(D.BUSINESS_BRANDS)}{kind}"
             elif rel == Relationship.PARTNER:
-                base = self.rng.choice(D.PARTNERS)
-                name = (
-                    base if base not in used else f"{place}{self.rng.choice(D.BUSINESS_BRANDS)}燃气具经销部"
-                )
+                brand = self.rng.choice(D.BUSINESS_BRANDS)
+                name = f"{street}{brand}{self.rng.choice(D.PARTNER_KINDS)}"
             else:
-                org = self.rng.choice(["本公司", "城北分公司", "城南分公司"])
-                unit = self.rng.choice(
-                    [
-                        "管网运行部",
-                        "计量检定中心",
-                        "后勤保障科",
-                        "职工食堂",
-                        "调度指挥中心",
-                        "办公楼",
-                        "职工宿舍",
-                    ]
-                )
-                name = f"{org}{unit}"
+                name = f"{self.rng.choice(owners)}{self.rng.choice(D.INTERNAL_UNITS)}"
             if name not in used:
-                used.add(name)
-                return name
-        name = f"{name}（{len(used)}）"
+                break
+        else:
+            name = f"{name}（{len(used)}）"
         used.add(name)
-        return name
+        return name, address
 
     def customers(self, n: int) -> None:
         used_names: set[str] = set()
@@ -439,9 +445,9 @@ class _Loader:
             else:
                 _area, adef = self.rng.choices(areas, area_weights)[0]
             if rel == Relationship.INDIVIDUAL:
-                name, kind = self.person_name(), CustomerKind.PERSON
+                name, kind, address = self.person_name(), CustomerKind.PERSON, self.address(adef)
             else:
-                name, kind = self._org_name(rel, adef, used_names), CustomerKind.ORGANISATION
+                (name, address), kind = self._org(rel, adef, used_names), CustomerKind.ORGANISATION
             since = self._since(profile, rel)
             created = max(self.go_live, self.local(since, 9, self.rng.randint(0, 59)))
             created += dt.timedelta(minutes=self.rng.randint(0, 480))
@@ -456,7 +462,7 @@ class _Loader:
                     name=name,
                     phone=self.mobile(),
                     email=email,
-                    address=self.address(adef),
+                    address=address,
                     kind=kind,
                     relationship=rel,
                     branch_id=self.branches[branch_code].pk,
@@ -760,7 +766,7 @@ class _Loader:
         return pool[idx] if idx is not None else self.rng.choice(pool)
 
     def _final_status(self, age_days: float) -> Status:
-        if age_days < 1:
+        if age_days < 2:
             w = {
                 "new": 35,
                 "in_progress": 25,
@@ -841,6 +847,8 @@ class _Loader:
                 description=desc.format(addr=cust.address),
                 owner=self._owner(cust.branch, channel),
             )
+            if not _fits(plan.order_type, plan.final):
+                plan.final = Status.IN_PROGRESS
             if otype in ("fault_major", "complaint") and self.rng.random() < 0.2:
                 plan.escalate = True
                 plan.escalation_handled = self.rng.random() < 0.8
@@ -868,7 +876,7 @@ class _Loader:
                 continue
             pool = by_recent if status in OPEN_FINALS else by_recent[len(by_recent) // 3 :]
             for p in pool:
-                if id(p) not in taken and not p.duplicate:
+                if id(p) not in taken and not p.duplicate and _fits(p.order_type, status):
                     p.final = status
                     taken.add(id(p))
                     break
