@@ -893,6 +893,16 @@ class _Loader:
                 if p.final in (Status.IN_PROGRESS, Status.PENDING_CUSTOMER) and not p.to_president:
                     p.escalate, p.escalation_handled = True, False
                     break
+        # and one request for the president still waiting on the general manager's desk
+        if not any(p.to_president and not p.escalation_handled for p in plans):
+            waiting = [p for p in by_recent if p.final in (Status.IN_PROGRESS, Status.PENDING_CUSTOMER)]
+            waiting.sort(key=lambda p: p.order_type != "complaint")
+            if waiting:
+                waiting[0].escalate, waiting[0].to_president, waiting[0].escalation_handled = (
+                    True,
+                    True,
+                    False,
+                )
         if not any(p.duplicate for p in plans):
             for p in by_recent[5:]:
                 if p.final == Status.CLOSED:
@@ -1005,6 +1015,9 @@ class _Play:
     def create(self) -> None:
         p = self.p
         co = [self.L.staff[p.co_receiver].pk] if p.co_receiver and p.co_receiver != p.owner else []
+        # what the receiver handles personally (not field work) lands in their own queue at once
+        receiver = self.L.staff[p.owner]
+        takes_it = p.order_type not in TECHNICAL_TYPES
         o = do_create_order(
             self.u(p.owner),
             p.customer.pk,
@@ -1015,6 +1028,8 @@ class _Play:
                 channel=p.channel,
                 service_id=self.L.services[p.service].pk,
                 co_receiver_ids=co,
+                assignee_id=receiver.pk if takes_it else None,
+                department_id=receiver.department_id if takes_it else None,
             ),
         )
         p.pk, p.number = o.pk, o.number

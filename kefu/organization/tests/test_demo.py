@@ -133,7 +133,12 @@ def test_demo_data_set(client) -> None:  # type: ignore[no-untyped-def]
     for day, last in per_day.items():
         assert NumberSequence.objects.get(key=f"GD-{day}").value == last
     assert WorkOrder.objects.filter(merged_into__isnull=False, close_reason="duplicate").exists()
-    assert Escalation.objects.filter(to_president=True).exists()
+    # "any customer can talk to the president": one handled, one waiting on the general manager
+    assert set(
+        Escalation.objects.filter(to_president=True).values_list("leader__user__username", flat=True)
+    ) == {"gm"}
+    assert Escalation.objects.filter(to_president=True, handled_at__isnull=True).exists()
+    assert Escalation.objects.filter(to_president=True, handled_at__isnull=False).exists()
     assert Escalation.objects.filter(handled_at__isnull=False).exists()
     assert Transfer.objects.filter(to_department__name="维修班").exists()
 
