@@ -107,7 +107,7 @@ class StaffAdmin(AuditedAdmin):
             ]
         return fields
 
-    def save_model(self, request: HttpRequest, obj: Staff, form: Any, change: bool) -> None:
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
         if not change:
             user = get_user_model().objects.create_user(
                 username=form.cleaned_data["username"],
