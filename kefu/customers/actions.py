@@ -597,3 +597,37 @@ def record_contact(
         details=details or {},
         occurred_at=at or timezone.now(),
     )
+
+
+@transaction.atomic
+def do_log_contact(
+    user: Any, customer_id: int, channel: str, summary: str, *, direction: str = Contact.Direction.INBOUND
+) -> Contact:
+    """A staff member records a contact that did not (yet) become a work order (a call, a visit)."""
+    from kefu.customers.access import access_customer
+    from kefu.customers.models import Channel
+
+    staff = require_staff(user, "customer.edit")
+    c = access_customer(user, customer_id)
+    errors: list[KefuError] = []
+    if channel not in Channel.values:
+        errors.append(ValidationFailed("invalid_choice", _("Unknown channel."), "channel"))
+    if direction not in Contact.Direction.values:
+        errors.append(ValidationFailed("invalid_choice", _("Unknown direction."), "direction"))
+    text = (summary or "").strip()
+    if not text:
+        errors.append(ValidationFailed("required", _("Say what the contact was about."), "summary"))
+    elif len(text) > 2000:
+        errors.append(
+            ValidationFailed("too_long", _("The summary is longer than 2,000 characters."), "summary")
+        )
+    raise_if(errors)
+    contact = record_contact(c, channel, staff=staff, direction=direction, summary=text)
+    audit.record(
+        user,
+        "customer.contact",
+        contact,
+        after=audit.snapshot(contact, ["channel", "direction", "summary"]),
+        customer_id=c.pk,
+    )
+    return contact
