@@ -1,0 +1,446 @@
+"""Agent console: the customer archive (R-1..R-4) — search, create/edit with duplicate warnings, and the
+customer page with every archive record, the contact history, work orders and the service log.
+
+Thin views: rows come from ``kefu.customers.access``; every change is one call to an action in
+``kefu.customers.actions``; a ``KefuError`` is shown next to the field it names.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.db.models import Count, Prefetch, Q, QuerySet
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from kefu import search
+from kefu.audit.models import AuditRecord
+from kefu.console import forms_customers as fc
+from kefu.console.forms_orders import add_kefu_error
+from kefu.console.views_orders import OPEN, ConsoleRequest, staff_view
+from kefu.customers import actions
+from kefu.customers import rules as cust_rules
+from kefu.customers.access import access_customer, visible_customers
+from kefu.customers.models import Contact, ContactPoint, Customer
+from kefu.errors import Conflict, KefuError, PermissionDenied
+from kefu.organization.models import Branch, ServiceArea, Staff
+from kefu.workorders.access import visible_workorders
+
+PHONE_LIKE = re.compile(r"^\+?[\d\s\-().]{5,}$")
+CUSTOMER_NUMBER = re.compile(r"^KH\d{8}$", re.IGNORECASE)
+
+# Reason codes of customers.rules.compute_churn_risk, for display.
+CHURN_REASONS: dict[str, Any] = {
+    "lapsed_subscription": gettext_lazy("a subscription lapsed and was not renewed"),
+    "expiring_soon": gettext_lazy("a subscription expires within 60 days, no renewal this year"),
+    "complaints": gettext_lazy("complaints in the last 12 months"),
+    "unresolved_orders": gettext_lazy("work orders still open"),
+    "reopened_orders": gettext_lazy("work orders reopened in the last 12 months"),
+    "late_payments": gettext_lazy("late payments"),
+    "inactive": gettext_lazy("no purchase or renewal in 12 months"),
+    "renewals": gettext_lazy("renewed this year (lowers the risk)"),
+    "repeat_purchases": gettext_lazy("repeat purchases (lower the risk)"),
+}
+TIER_PARTS: dict[str, Any] = {
+    "spend": gettext_lazy("spend in 12 months"),
+    "tenure": gettext_lazy("years as a customer"),
+    "payment": gettext_lazy("payment record"),
+    "bad_records": gettext_lazy("bad records"),
+}
+HISTORY_LIMIT = 50
+
+
+def _branches(staff: Staff) -> QuerySet[Branch]:
+    qs = Branch.objects.order_by("code")
+    if staff.sees_all_branches or staff.branch_id is None:
+        return qs
+    return qs.filter(pk=staff.branch_id)
+
+
+def _areas(staff: Staff) -> QuerySet[ServiceArea]:
+    qs = ServiceArea.objects.select_related("branch").order_by("branch__code", "code")
+    if staff.sees_all_branches or staff.branch_id is None:
+        return qs
+    return qs.filter(branch_id=staff.branch_id)
+
+
+def search_customers(qs: QuerySet[Customer], q: str) -> QuerySet[Customer]:
+    """Name, number, address and e-mail by substring (Chinese 2+ characters); a phone number in any
+    format by its normalised form, including the customer's other numbers (contact points)."""
+    q = q.strip()
+    if not q:
+        return qs
+    if PHONE_LIKE.match(q):
+        digits = re.sub(r"\D", "", q)
+        try:
+            e164 = cust_rules.normalize_phone(q)
+        except cust_rules.InvalidPhone:
+            e164 = ""
+        if e164:
+            by_point = ContactPoint.objects.filter(kind=ContactPoint.Kind.PHONE, normalized=e164)
+            return qs.filter(Q(phone_e164=e164) | Q(pk__in=by_point.values("customer_id")))
+        # a partial number: its digits as a substring of the stored numbers
+        return search.filter_queryset(qs, digits)
+    if "@" in q and " " not in q:
+        email = cust_rules.normalize_email(q)
+        by_point = ContactPoint.objects.filter(kind=ContactPoint.Kind.EMAIL, normalized=email)
+        exact = qs.filter(Q(email=email) | Q(pk__in=by_point.values("customer_id")))
+        return exact if exact.exists() else search.filter_queryset(qs, q)
+    return search.filter_queryset(qs, q)
+
+
+@require_GET
+@staff_view
+def customer_list(request: ConsoleRequest) -> HttpResponse:
+    staff: Staff = request.staff
+    form = fc.CustomerSearchForm(request.GET or None, areas=_areas(staff))
+    filters: dict[str, Any] = {}
+    if form.is_bound:
+        form.is_valid()
+        filters = {k: v for k, v in form.cleaned_data.items() if v not in (None, "")}
+    q = (filters.get("q") or "").strip()
+    qs = visible_customers(request.user).filter(merged_into__isnull=True)
+    if q and CUSTOMER_NUMBER.match(q):
+        hit = qs.filter(number=q.upper()).values_list("pk", flat=True).first()
+        if hit and not request.htmx:
+            return redirect("console:customer_detail", pk=hit)
+    for name in ("tier", "relationship", "churn_risk"):
+        if name in filters:
+            qs = qs.filter(**{name: filters[name]})
+    if "area" in filters:
+        qs = qs.filter(area=filters["area"])
+    qs = search_customers(qs, q).select_related("area", "branch").order_by("-id")
+    paginator = Paginator(qs, settings.KEFU_PAGE_SIZE)
+    page = paginator.get_page(request.GET.get("page"))
+    params = {k: v for k in request.GET if k != "page" and (v := request.GET.get(k, ""))}
+    ctx = {
+        "form": form,
+        "page": page,
+        "q": q,
+        "query_string": urlencode(params),
+        "filtered": bool(filters),
+        "can_create": staff.can("customer.create"),
+    }
+    if request.htmx:
+        return render(request, "console/customers/_list_table.html", ctx)
+    return render(request, "console/customers/list.html", ctx)
+
+
+def _input(form: fc.CustomerForm) -> actions.CustomerInput:
+    d = form.cleaned_data
+    return actions.CustomerInput(
+        name=d.get("name") or "",
+        phone=d.get("phone") or "",
+        email=d.get("email") or "",
+        address=d.get("address") or "",
+        kind=d.get("kind") or "",
+        relationship=d.get("relationship") or "",
+        branch_id=d["branch"].pk if d.get("branch") else None,
+        area_id=d["area"].pk if d.get("area") else None,
+        customer_since=d.get("customer_since"),
+        extra_phones=form.extra_phone_list() if "extra_phones" in form.fields else [],
+    )
+
+
+def _duplicates(request: ConsoleRequest, exc: KefuError) -> tuple[list[Customer], int]:
+    """The duplicates this user may open, and how many others exist outside their branch."""
+    ids = list(exc.extra.get("duplicates") or [])
+    shown = list(visible_customers(request.user).filter(pk__in=ids).select_related("area").order_by("id"))
+    return shown, len(ids) - len(shown)
+
+
+def _save_customer(
+    request: ConsoleRequest, form: fc.CustomerForm, save: Callable[[actions.CustomerInput, bool], Customer]
+) -> tuple[Customer | None, dict[str, Any]]:
+    """Run ``save``; on a duplicate, show the matches and the "save anyway" box."""
+    extra: dict[str, Any] = {"duplicates": [], "hidden_duplicates": 0, "conflict": False}
+    if not form.is_valid():
+        return None, extra
+    try:
+        return save(_input(form), bool(form.cleaned_data.get("allow_duplicate"))), extra
+    except Conflict as exc:
+        extra["conflict"] = True
+        add_kefu_error(form, exc)
+    except KefuError as exc:
+        if exc.code == "duplicate":
+            extra["duplicates"], extra["hidden_duplicates"] = _duplicates(request, exc)
+            form.add_error(
+                exc.field if exc.field in form.fields else None, _("Possible duplicate, see below.")
+            )
+        else:
+            add_kefu_error(form, exc)
+    return None, extra
+
+
+@require_http_methods(["GET", "POST"])
+@staff_view
+def customer_create(request: ConsoleRequest) -> HttpResponse:
+    staff: Staff = request.staff
+    if not staff.can("customer.create"):
+        raise Http404
+    kw: dict[str, Any] = {"branches": _branches(staff), "areas": _areas(staff)}
+    extra: dict[str, Any] = {"duplicates": [], "hidden_duplicates": 0, "conflict": False}
+    if request.method == "POST":
+        form = fc.CustomerForm(request.POST, **kw)
+        c, extra = _save_customer(
+            request,
+            form,
+            lambda data, allow: actions.do_create_customer(request.user, data, allow_duplicate=allow),
+        )
+        if c is not None:
+            messages.success(request, _("Customer %(name)s created.") % {"name": c.name})
+            return redirect("console:customer_detail", pk=c.pk)
+        status = 400
+    else:
+        initial: dict[str, Any] = {
+            k: request.GET[k] for k in ("name", "phone", "email", "address") if request.GET.get(k)
+        }
+        initial["branch"] = staff.branch_id
+        form = fc.CustomerForm(initial=initial, **kw)
+        status = 200
+    ctx = {"form": form, "customer": None, **extra}
+    return render(request, "console/customers/form.html", ctx, status=status)
+
+
+@require_http_methods(["GET", "POST"])
+@staff_view
+def customer_edit(request: ConsoleRequest, pk: int) -> HttpResponse:
+    staff: Staff = request.staff
+    c = access_customer(request.user, pk)
+    if not staff.can("customer.edit"):
+        raise Http404
+    kw: dict[str, Any] = {"branches": _branches(staff), "areas": _areas(staff), "editing": True}
+    extra: dict[str, Any] = {"duplicates": [], "hidden_duplicates": 0, "conflict": False}
+    if request.method == "POST":
+        form = fc.CustomerForm(request.POST, **kw)
+        version = request.POST.get("version")
+        saved, extra = _save_customer(
+            request,
+            form,
+            lambda data, allow: actions.do_update_customer(
+                request.user,
+                c.pk,
+                data,
+                expected_version=int(version) if version and version.isdigit() else None,
+                allow_duplicate=allow,
+            ),
+        )
+        if saved is not None:
+            messages.success(request, _("Customer saved."))
+            return redirect("console:customer_detail", pk=c.pk)
+        if extra["conflict"]:
+            c = access_customer(request.user, pk)
+            data = request.POST.copy()
+            data["version"] = str(c.version)
+            form.data = data
+        status = 409 if extra["conflict"] else 400
+    else:
+        form = fc.CustomerForm(
+            initial={
+                "name": c.name,
+                "kind": c.kind,
+                "relationship": c.relationship,
+                "phone": c.phone,
+                "email": c.email,
+                "address": c.address,
+                "branch": c.branch_id,
+                "area": c.area_id,
+                "customer_since": c.customer_since,
+                "version": c.version,
+            },
+            **kw,
+        )
+        status = 200
+    ctx = {"form": form, "customer": c, **extra}
+    return render(request, "console/customers/form.html", ctx, status=status)
+
+
+# ---------------------------------------------------------------------------------------------------
+# The customer page
+
+
+def _audit_rows(customer_id: int) -> list[AuditRecord]:
+    rows = list(AuditRecord.objects.filter(customer_id=customer_id).order_by("-at", "-id")[:HISTORY_LIMIT])
+    for r in rows:
+        before, after = r.before or {}, r.after or {}
+        keys = [k for k in after if k in before] if before else []
+        r.changes = [(k, before.get(k), after.get(k)) for k in keys]  # type: ignore[attr-defined]
+        r.created = [] if before else list(after.items())[:8]  # type: ignore[attr-defined]
+    return rows
+
+
+def _render_customer(
+    request: ConsoleRequest,
+    c: Customer,
+    *,
+    bound: dict[str, Any] | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    staff: Staff = request.staff
+    c = (
+        Customer.objects.select_related("area", "branch", "user", "merged_into")
+        .prefetch_related(
+            "contact_points",
+            "people",
+            "subscriptions",
+            "contracts",
+            "purchases",
+            "payments",
+            "bad_records",
+            Prefetch("notes", queryset=c.notes.select_related("author")),
+        )
+        .get(pk=c.pk)
+    )
+    orders_qs = visible_workorders(request.user).filter(customer_id=c.pk)
+    order_counts = orders_qs.aggregate(total=Count("id"), open=Count("id", filter=Q(status__in=OPEN)))
+    orders = list(
+        orders_qs.select_related("owner", "assignee").order_by("-received_at", "-id")[:HISTORY_LIMIT]
+    )
+    contacts = list(
+        Contact.objects.filter(customer=c)
+        .select_related("staff", "workorder")
+        .order_by("-occurred_at", "-id")[:HISTORY_LIMIT]
+    )
+    contact_total = Contact.objects.filter(customer=c).count()
+    can = {
+        "edit": staff.can("customer.edit"),
+        "tier": staff.can("customer.tier_override"),
+        "order": staff.can("order.create"),
+        "note": True,
+        "contact": staff.can("customer.edit"),
+    }
+    forms: dict[str, Any] = {
+        "note": fc.NoteForm(),
+        "tier": fc.TierOverrideForm(initial={"tier": c.tier_override, "reason": c.tier_override_reason}),
+        "contact": fc.ContactLogForm(),
+        **{kind: fc.record_form(kind) for kind in fc.RECORD_KINDS},
+    }
+    forms.update(bound or {})
+    facts = actions.archive_facts(c)
+    tier_result = cust_rules.compute_tier(facts, actions.tier_rule())
+    today = timezone.localdate()
+    ctx = {
+        "c": c,
+        "can": can,
+        "forms": forms,
+        "record_forms": [(kind, fc.RECORD_TITLES[kind], forms[kind]) for kind in fc.RECORD_KINDS],
+        "active_form": next(iter(bound)) if bound else "",
+        "orders": orders,
+        "order_counts": order_counts,
+        "contacts": contacts,
+        "contact_total": contact_total,
+        "audit": _audit_rows(c.pk),
+        "churn_reasons": [CHURN_REASONS.get(r, r) for r in c.churn_reasons or []],
+        "tier_parts": [(TIER_PARTS.get(k, k), v) for k, v in tier_result.parts.items()],
+        "tier_score": tier_result.score,
+        "facts": facts,
+        "today": today,
+        "history_limit": HISTORY_LIMIT,
+    }
+    return render(request, "console/customers/detail.html", ctx, status=status)
+
+
+@require_GET
+@staff_view
+def customer_detail(request: ConsoleRequest, pk: int) -> HttpResponse:
+    return _render_customer(request, access_customer(request.user, pk))
+
+
+def _customer_post(
+    request: ConsoleRequest,
+    pk: int,
+    name: str,
+    form: Any,
+    call: Callable[[dict[str, Any]], Any],
+    success: str,
+) -> HttpResponse:
+    c = access_customer(request.user, pk)
+    status = 400
+    if form.is_valid():
+        try:
+            call(form.cleaned_data)
+        except PermissionDenied as exc:
+            add_kefu_error(form, exc)
+            status = 403
+        except KefuError as exc:
+            add_kefu_error(form, exc)
+        else:
+            messages.success(request, success)
+            url = reverse("console:customer_detail", kwargs={"pk": c.pk}) + f"#{name}-section"
+            if request.htmx:
+                resp = HttpResponse(status=204)
+                resp["HX-Redirect"] = url
+                return resp
+            return redirect(url)
+    return _render_customer(request, access_customer(request.user, pk), bound={name: form}, status=status)
+
+
+@require_POST
+@staff_view
+def customer_add_record(request: ConsoleRequest, pk: int, kind: str) -> HttpResponse:
+    if kind not in fc.RECORD_KINDS:
+        raise Http404
+    form = fc.record_form(kind, request.POST)
+    return _customer_post(
+        request,
+        pk,
+        kind,
+        form,
+        lambda d: actions.do_add_record(request.user, pk, kind, d),
+        _("Saved."),
+    )
+
+
+@require_POST
+@staff_view
+def customer_note(request: ConsoleRequest, pk: int) -> HttpResponse:
+    form = fc.NoteForm(request.POST)
+    return _customer_post(
+        request,
+        pk,
+        "note",
+        form,
+        lambda d: actions.do_add_note(request.user, pk, d.get("body") or ""),
+        _("Note added."),
+    )
+
+
+@require_POST
+@staff_view
+def customer_tier(request: ConsoleRequest, pk: int) -> HttpResponse:
+    form = fc.TierOverrideForm(request.POST)
+    return _customer_post(
+        request,
+        pk,
+        "tier",
+        form,
+        lambda d: actions.do_override_tier(request.user, pk, d.get("tier") or "", d.get("reason") or ""),
+        _("Tier saved."),
+    )
+
+
+@require_POST
+@staff_view
+def customer_contact(request: ConsoleRequest, pk: int) -> HttpResponse:
+    form = fc.ContactLogForm(request.POST)
+    return _customer_post(
+        request,
+        pk,
+        "contact",
+        form,
+        lambda d: actions.do_log_contact(
+            request.user, pk, d["channel"], d.get("summary") or "", direction=d["direction"]
+        ),
+        _("Contact recorded."),
+    )
