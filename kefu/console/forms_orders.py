@@ -124,7 +124,8 @@ class StatusForm(VersionedForm):
         super().__init__(*args, **kwargs)
         labels = dict(StatusChoices.choices)
         _choice_field(self, "status").choices = [
-            (s.value, labels[s.value]) for s in allowed_targets(Status(order.status))
+            (s.value, labels[s.value])
+            for s in allowed_targets(Status(order.status), merged=bool(order.merged_into_id))
         ]
 
 

@@ -255,6 +255,14 @@ FORM_CAPABILITY = {
 }
 
 
+def _form_shown(name: str, form: Any, can: dict[str, bool]) -> bool:
+    """Whether the page shows form ``name`` (the same conditions as detail.html): the capability, and
+    for the status form at least one status to choose (a merged duplicate has none)."""
+    if not can.get(FORM_CAPABILITY[name], False):
+        return False
+    return name != "status" or bool(form.fields["status"].choices)
+
+
 def _default_forms(o: WorkOrder) -> dict[str, Any]:
     v = {"version": o.version}
     return {
@@ -292,8 +300,9 @@ def _render_order(
     can = _capabilities(staff, o)
     page_errors: list[str] = []
     for name, form in (bound or {}).items():
-        if not can.get(FORM_CAPABILITY[name], False):
-            page_errors += [str(e) for e in form.non_field_errors()]
+        if not _form_shown(name, form, can):
+            # the page does not show this form, so its messages go above the page
+            page_errors += [str(e) for errors in form.errors.values() for e in errors]
     ctx = {
         "o": o,
         "customer": customer,

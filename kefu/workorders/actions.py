@@ -942,11 +942,12 @@ def touch_presence(staff: Staff, o: WorkOrder) -> list[Staff]:
 def allowed_transitions(user: Any, o: WorkOrder) -> list[tuple[rules.Status, str, bool]]:
     """(target, action, permitted) for each status reachable from the order's current one, with the
     same capability rule as :func:`do_transition` (reopen needs ``order.reopen`` unless the caller
-    owns the order). Used by the API and pages to offer only what will be accepted."""
+    owns the order) and the same order facts (a merged duplicate cannot be reopened). Used by the API
+    and pages to offer only what will be accepted."""
     staff = staff_of(user)
     current = rules.Status(o.status)
     result: list[tuple[rules.Status, str, bool]] = []
-    for target in rules.allowed_targets(current):
+    for target in rules.allowed_targets(current, merged=bool(o.merged_into_id)):
         action = rules.action_name(current, target) or ""
         capability = "order.reopen" if action == "reopen" else "order.work"
         if action == "reopen" and staff is not None and staff.pk == o.owner_id:

@@ -94,9 +94,24 @@ class RuleError:
     field: str | None = None
 
 
-def allowed_targets(current: Status) -> list[Status]:
-    """States reachable from ``current`` in one step, in table order."""
-    return [to for (frm, to) in TRANSITIONS if frm == current]
+def order_refusal(action: str, *, merged: bool) -> RuleError | None:
+    """The error that forbids ``action`` because of what the order is (not of what the request says),
+    or None. Both :func:`allowed_targets` (what is offered) and :func:`check_transition` (what is
+    accepted) ask this, so an order is never offered a change it would refuse."""
+    if action == "reopen" and merged:
+        # a merged duplicate stays closed and points to its survivor; reopen the survivor instead
+        return RuleError("merged_order", "status")
+    return None
+
+
+def allowed_targets(current: Status, *, merged: bool = False) -> list[Status]:
+    """States reachable from ``current`` in one step, in table order, for an order that is (or is not)
+    a merged duplicate; the request's own inputs (reason, resolution…) are checked later."""
+    return [
+        to
+        for (frm, to), action in TRANSITIONS.items()
+        if frm == current and order_refusal(action, merged=merged) is None
+    ]
 
 
 def check_transition(current: Status, target: Status, ctx: TransitionContext) -> list[RuleError]:
@@ -117,9 +132,9 @@ def check_transition(current: Status, target: Status, ctx: TransitionContext) ->
             errors.append(RuleError("close_reason_required", "close_reason"))
         elif ctx.close_reason == CloseReason.DUPLICATE and not ctx.merged:
             errors.append(RuleError("merge_required", "close_reason"))
-    if action == "reopen" and ctx.merged:
-        # a merged duplicate stays closed and points to its survivor; reopen the survivor instead
-        errors.append(RuleError("merged_order", "status"))
+    refusal = order_refusal(action, merged=ctx.merged)
+    if refusal is not None:
+        errors.append(refusal)
     if action == "close" and ctx.close_reason not in (None, CloseReason.SOLVED):
         errors.append(RuleError("close_reason_invalid", "close_reason"))
     return errors

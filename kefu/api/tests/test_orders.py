@@ -189,6 +189,35 @@ def test_allowed_transitions(world, apis, cust):
     assert {t["allowed"] for t in r.body} == {False}
 
 
+def test_allowed_transitions_of_a_merged_duplicate(world, apis, cust):
+    """A merged duplicate is not offered "reopen" (the transition would refuse it); its survivor is."""
+    survivor, dup = world.order(cust), world.order(cust, title="重复报修")
+    assert (
+        apis("supervisor").post(f"/orders/{dup.pk}/merge", {"survivor": survivor.number}).status_code == 200
+    )
+    for who in ("agent", "supervisor"):
+        assert apis(who).get(f"/orders/{dup.pk}/allowed-transitions").body == []
+    assert_error(
+        apis("supervisor").post(
+            f"/orders/{dup.pk}/transition", {"status": "reopened", "reason": "客户再次来电"}
+        ),
+        400,
+        "merged_order",
+        "status",
+    )
+    api = apis("supervisor")
+    assert (
+        api.post(
+            f"/orders/{survivor.pk}/transition", {"status": "resolved", "resolution": "修好"}
+        ).status_code
+        == 200
+    )
+    offered = {t["status"]: t for t in api.get(f"/orders/{survivor.pk}/allowed-transitions").body}
+    assert set(offered) == {"closed", "reopened"} and offered["reopened"]["allowed"] is True
+    r = api.post(f"/orders/{survivor.pk}/transition", {"status": "reopened", "reason": "客户再次来电"})
+    assert r.status_code == 200 and r.body["status"] == "reopened"
+
+
 def test_reply_and_note(world, apis, cust):
     o = world.order(cust)
     api = apis("agent")

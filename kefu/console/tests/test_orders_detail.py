@@ -212,6 +212,31 @@ def test_status_not_in_allowed_targets_is_a_field_error(world, order) -> None:  
     assert "Select a valid choice" in field_error(resp.content.decode(), "status", "status")
 
 
+def test_merged_duplicate_offers_no_status_change(world, order) -> None:  # type: ignore[no-untyped-def]
+    """A merged duplicate is closed for good: no status form (reopen would be refused); the survivor
+    still offers reopen once closed."""
+    dup = world.order(order.customer, title="重复报修")
+    actions.do_merge(world.agent.user, dup.pk, order.pk, "重复")
+    c = client_for(world.supervisor)
+    body = c.get(url(dup)).content.decode()
+    assert 'id="status-form"' not in body
+    dup.refresh_from_db()
+    resp = c.post(
+        url(dup, "status"), {"status": "reopened", "reason": "客户再次来电", "version": dup.version}
+    )
+    assert resp.status_code == 400
+    body = resp.content.decode()
+    assert 'id="status-form"' not in body
+    # the form is not on the page, so its message is shown above it
+    assert re.search(r'data-testid="page-error">Select a valid choice\. reopened is not one', body)
+    assert WorkOrder.objects.get(pk=dup.pk).status == "closed"
+    actions.do_transition(world.agent.user, order.pk, "resolved", resolution="修好")
+    actions.do_transition(world.agent.user, order.pk, "closed")
+    body = c.get(url(order)).content.decode()
+    form = body[body.index('id="status-form"') : body.index("</form>", body.index('id="status-form"'))]
+    assert re.findall(r'<option value="(\w+)"', form[form.index('name="status"') :])[:1] == ["reopened"]
+
+
 def test_transfer_requires_a_receiver(world, order) -> None:  # type: ignore[no-untyped-def]
     c = client_for(world.agent)
     resp = c.post(url(order, "transfer"), {"reason": "转维修", "version": order.version})

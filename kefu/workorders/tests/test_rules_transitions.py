@@ -254,3 +254,28 @@ def test_default_priority(order_type: rules.OrderType, vip: bool, expected: str)
 def test_merged_duplicate_cannot_be_reopened(frm: Status) -> None:
     ctx = TransitionContext(has_owner=True, has_handler=True, reason="客户再次来电", merged=True)
     assert rules.check_transition(frm, RO, ctx) == [rules.RuleError("merged_order", "status")]
+
+
+def test_merged_order_is_not_offered_reopen() -> None:
+    assert rules.allowed_targets(CL, merged=True) == []
+    assert rules.allowed_targets(RS, merged=True) == [CL]
+    assert rules.allowed_targets(CL, merged=False) == [RO]
+
+
+@pytest.mark.parametrize("merged", [False, True])
+@pytest.mark.parametrize(("frm", "to"), list(EXPECTED), ids=[f"{a.value}->{b.value}" for a, b in EXPECTED])
+def test_offered_exactly_when_accepted(frm: Status, to: Status, merged: bool) -> None:
+    """What allowed_targets offers is what check_transition accepts with valid inputs, merged or not."""
+    action = EXPECTED[(frm, to)]
+    ctx = valid_context(action)
+    ctx = TransitionContext(
+        has_owner=ctx.has_owner,
+        has_handler=ctx.has_handler,
+        reason=ctx.reason,
+        resolution=ctx.resolution,
+        close_reason=ctx.close_reason,
+        merged=merged,
+    )
+    accepted = rules.check_transition(frm, to, ctx) == []
+    assert (to in rules.allowed_targets(frm, merged=merged)) == accepted
+    assert accepted == (not (merged and action == "reopen"))
