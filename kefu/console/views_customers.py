@@ -176,7 +176,7 @@ def _save_customer(
         if exc.code == "duplicate":
             extra["duplicates"], extra["hidden_duplicates"] = _duplicates(request, exc)
             form.add_error(
-                exc.field if exc.field in form.fields else None, _("Possible duplicate, see below.")
+                exc.field if exc.field in form.fields else None, _("Possible duplicate, see above.")
             )
         else:
             add_kefu_error(form, exc)
@@ -274,7 +274,7 @@ def _audit_rows(customer_id: int) -> list[AuditRecord]:
     rows = list(AuditRecord.objects.filter(customer_id=customer_id).order_by("-at", "-id")[:HISTORY_LIMIT])
     for r in rows:
         before, after = r.before or {}, r.after or {}
-        keys = [k for k in after if k in before] if before else []
+        keys = [k for k in after if k in before and before[k] != after[k]] if before else []
         r.changes = [(k, before.get(k), after.get(k)) for k in keys]  # type: ignore[attr-defined]
         r.created = [] if before else list(after.items())[:8]  # type: ignore[attr-defined]
     return rows
