@@ -24,10 +24,11 @@ MARK = "opencc"
 
 
 def makemessages() -> None:
+    LOCALE.mkdir(exist_ok=True)
     subprocess.run(
         [
             sys.executable,
-            "manage.py",
+            str(ROOT / "manage.py"),
             "makemessages",
             "--no-obsolete",
             "-l",
