@@ -55,10 +55,18 @@ def add_kefu_error(form: forms.Form, error: KefuError, aliases: dict[str, str] |
 
 
 def branch_staff(order_branch_id: int | None) -> QuerySet[Staff]:
+    """Staff an order of this branch can be given to: its branch and the company level (the same rule
+    as the actions, ``workorders.rules.serves_branch``)."""
     qs = Staff.objects.filter(is_active=True).order_by("name")
     if order_branch_id is not None:
         qs = qs.filter(Q(branch_id=order_branch_id) | Q(branch__isnull=True))
     return qs
+
+
+def branch_departments(order_branch_id: int) -> QuerySet[Department]:
+    """Departments an order of this branch can be given to (``rules.serves_branch``; every department
+    belongs to a branch, so these are the branch's own)."""
+    return Department.objects.filter(branch_id=order_branch_id).select_related("branch").order_by("name")
 
 
 def _model_field(form: forms.Form, name: str) -> forms.ModelChoiceField[Any]:
@@ -142,9 +150,7 @@ class TransferForm(VersionedForm):
         kwargs.setdefault("auto_id", _id("transfer"))
         super().__init__(*args, **kwargs)
         _model_field(self, "to_staff").queryset = branch_staff(order.branch_id)
-        _model_field(self, "to_department").queryset = (
-            Department.objects.filter(branch_id=order.branch_id).select_related("branch").order_by("name")
-        )
+        _model_field(self, "to_department").queryset = branch_departments(order.branch_id)
 
 
 class EscalateForm(forms.Form):
@@ -275,9 +281,7 @@ class OrderCreateForm(forms.Form):
         _model_field(self, "area").queryset = ServiceArea.objects.filter(branch_id=branch_id).order_by("code")
         _model_field(self, "co_receivers").queryset = staff.exclude(pk=me.pk)
         _model_field(self, "assignee").queryset = staff
-        _model_field(self, "department").queryset = (
-            Department.objects.filter(branch_id=branch_id).select_related("branch").order_by("name")
-        )
+        _model_field(self, "department").queryset = branch_departments(branch_id)
 
 
 class HandleEscalationForm(forms.Form):

@@ -66,6 +66,19 @@ RULE_MESSAGES: dict[str, Any] = {
 }
 
 
+def _other_branch(field_name: str, label: Any) -> ValidationFailed:
+    """The refusal of staff or a department that does not serve the order's branch (rules.serves_branch)."""
+    if field_name in ("to_department", "department"):
+        message = _("%(name)s belongs to another branch; choose a department of the order's branch.") % {
+            "name": label
+        }
+    else:
+        message = _(
+            "%(name)s works in another branch; choose staff of the order's branch or of the company level."
+        ) % {"name": label}
+    return ValidationFailed("other_branch", message, field_name)
+
+
 def _rule_errors(errors: list[rules.RuleError]) -> list[KefuError]:
     return [ValidationFailed(e.code, str(RULE_MESSAGES.get(e.code, e.code)), e.field) for e in errors]
 
@@ -200,16 +213,24 @@ def _clean_order(staff: Staff, customer: Customer, data: OrderInput) -> dict[str
             errors.append(
                 ValidationFailed("invalid_choice", _("Unknown staff among the co-receivers."), "co_receivers")
             )
+        else:
+            strangers = [s for s in others if not rules.serves_branch(s.branch_id, customer.branch_id)]
+            if strangers:
+                errors.append(_other_branch("co_receivers", ", ".join(s.name for s in strangers)))
         receivers += [s for s in others if s.pk != staff.pk]
     assignee = department = None
     if data.assignee_id:
         assignee = Staff.objects.filter(pk=data.assignee_id, is_active=True).first()
         if assignee is None:
             errors.append(ValidationFailed("invalid_choice", _("Unknown assignee."), "assignee"))
+        elif not rules.serves_branch(assignee.branch_id, customer.branch_id):
+            errors.append(_other_branch("assignee", assignee.name))
     if data.department_id:
-        department = Department.objects.filter(pk=data.department_id).first()
+        department = Department.objects.filter(pk=data.department_id).select_related("branch").first()
         if department is None:
             errors.append(ValidationFailed("invalid_choice", _("Unknown department."), "department"))
+        elif not rules.serves_branch(department.branch_id, customer.branch_id):
+            errors.append(_other_branch("department", department))
     now = timezone.now()
     received_at = data.received_at or now
     if timezone.is_naive(received_at):
@@ -592,13 +613,25 @@ def do_transfer(
     _check_version(o, expected_version)
     if not o.is_open:
         raise ValidationFailed("not_open", _("Only open orders can be transferred."), "status")
-    to_staff = Staff.objects.filter(pk=to_staff_id, is_active=True).first() if to_staff_id else None
-    to_dept = Department.objects.filter(pk=to_department_id).first() if to_department_id else None
+    to_staff = (
+        Staff.objects.filter(pk=to_staff_id, is_active=True).select_related("department").first()
+        if to_staff_id
+        else None
+    )
+    to_dept = (
+        Department.objects.filter(pk=to_department_id).select_related("branch").first()
+        if to_department_id
+        else None
+    )
     errors: list[KefuError] = []
     if to_staff_id and to_staff is None:
         errors.append(ValidationFailed("invalid_choice", _("Unknown or inactive staff member."), "to_staff"))
+    elif to_staff is not None and not rules.serves_branch(to_staff.branch_id, o.branch_id):
+        errors.append(_other_branch("to_staff", to_staff.name))
     if to_department_id and to_dept is None:
         errors.append(ValidationFailed("invalid_choice", _("Unknown department."), "to_department"))
+    elif to_dept is not None and not rules.serves_branch(to_dept.branch_id, o.branch_id):
+        errors.append(_other_branch("to_department", to_dept))
     raise_if(errors)
     raise_if(
         _rule_errors(
@@ -625,7 +658,14 @@ def do_transfer(
     )
     before = audit.snapshot(o, ["assignee", "department"])
     o.assignee = to_staff
-    o.department = to_dept if to_dept is not None else (to_staff.department if to_staff else None)
+    # without a department named, the receiver's own follows, unless it belongs to another branch (a
+    # company-level receiver's department may)
+    follows = (
+        to_staff is not None
+        and to_staff.department is not None
+        and rules.serves_branch(to_staff.department.branch_id, o.branch_id)
+    )
+    o.department = to_dept if to_dept is not None else (to_staff.department if to_staff and follows else None)
     _bump(o, now, ["assignee", "department"])
     _entry(
         o,

@@ -164,6 +164,13 @@ def check_transfer(t: TransferCheck) -> list[RuleError]:
     return errors
 
 
+def serves_branch(branch_id: int | None, order_branch_id: int) -> bool:
+    """Whether staff or a department of ``branch_id`` may receive or take over an order of
+    ``order_branch_id``: the same branch, or the company level (no branch, e.g. the general manager).
+    Orders are never handed to another branch's staff or departments."""
+    return branch_id is None or branch_id == order_branch_id
+
+
 def is_open(status: Status | str) -> bool:
     return Status(status) in OPEN_STATUSES
 

@@ -173,12 +173,16 @@ def test_customer_never_sees_notes(scene: Scene) -> None:
 
 
 def test_order_owned_or_assigned_elsewhere_stays_visible(world: Any, scene: Scene) -> None:
-    """Branch staff also see orders of another branch that they own or work on."""
+    """Branch staff also see orders of another branch that they own or work on (orders are only
+    handed to staff of their own branch, but staff move between branches)."""
     from kefu.workorders.actions import do_transfer
 
     s = scene.orders["s"]
-    do_transfer(world.agent_south.user, s.pk, to_staff_id=world.technician.pk, reason="支援")
-    assert access_workorder(world.technician.user, s.number).pk == s.pk
+    tech_s = make_staff("tech_s_moves", "technician", world.south, name="南区师傅")
+    do_transfer(world.agent_south.user, s.pk, to_staff_id=tech_s.pk, reason="支援")
+    tech_s.branch = world.north  # moved to the north branch while still working on the order
+    tech_s.save(update_fields=["branch"])
+    assert access_workorder(tech_s.user, s.number).pk == s.pk
     with pytest.raises(NotFound):
         access_workorder(world.agent.user, s.number)
 

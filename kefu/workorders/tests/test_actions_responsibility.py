@@ -10,6 +10,7 @@ import pytest
 
 from kefu.audit.models import AuditRecord
 from kefu.errors import Errors, PermissionDenied, ValidationFailed
+from kefu.organization.models import Department
 from kefu.testing.factories import make_staff
 from kefu.workorders import rules
 from kefu.workorders.access import visible_workorders
@@ -73,20 +74,21 @@ def test_transfer_keeps_owner_and_writes_trail(world: Any) -> None:
     assert fresh.department == world.repair_north  # the technician's department follows
     assert (t.by, t.from_staff, t.to_staff, t.reason) == (world.agent, None, world.technician, "需上门维修")
 
-    # second hop: the technician hands it to the south repair team
-    do_transfer(world.technician.user, o.pk, to_department_id=world.repair_south.pk, reason="跨区线路")
+    # second hop: the technician hands it to the branch's line team
+    lines = Department.objects.create(branch=world.north, name="线路班")
+    do_transfer(world.technician.user, o.pk, to_department_id=lines.pk, reason="线路问题")
     fresh = WorkOrder.objects.get(pk=o.pk)
     assert fresh.owner == world.agent
-    assert (fresh.assignee, fresh.department) == (None, world.repair_south)
+    assert (fresh.assignee, fresh.department) == (None, lines)
     trail = list(Transfer.objects.filter(workorder=o).order_by("id"))
     assert [
         (t.by, t.from_staff, t.from_department, t.to_staff, t.to_department, t.reason) for t in trail
     ] == [
         (world.agent, None, None, world.technician, None, "需上门维修"),
-        (world.technician, world.technician, world.repair_north, None, world.repair_south, "跨区线路"),
+        (world.technician, world.technician, world.repair_north, None, lines, "线路问题"),
     ]
     entries = TimelineEntry.objects.filter(workorder=o, kind="transfer").order_by("id")
-    assert [e.body for e in entries] == ["需上门维修", "跨区线路"]
+    assert [e.body for e in entries] == ["需上门维修", "线路问题"]
     recs = AuditRecord.objects.filter(workorder_id=o.pk, action="order.transfer").order_by("id")
     assert [r.actor for r in recs] == [world.agent.user, world.technician.user]
     assert recs[0].before == {"assignee_id": None, "department_id": None}
@@ -172,12 +174,16 @@ def test_my_responsibilities_until_closed(world: Any) -> None:
     assert my_responsibilities(world.agent) == [o.number]
 
 
-def test_owner_keeps_seeing_order_transferred_to_other_branch(world: Any) -> None:
-    """An order the north agent owns stays visible to them even when its branch changes hands."""
+def test_assignee_who_moved_branch_keeps_seeing_the_order(world: Any) -> None:
+    """Orders go only to staff of their branch, but a technician who then moves to another branch
+    keeps seeing what they still work on; their new colleagues do not, and the owner stays."""
     south_customer = world.customer(name="南方客户", phone="13700137000", branch=world.south)
     o = world.order(south_customer, actor=world.agent_south)
-    do_transfer(world.agent_south.user, o.pk, to_staff_id=world.technician.pk, reason="北区师傅支援")
-    # the north technician (assignee) sees it, the north agent does not
-    assert visible_workorders(world.technician.user).filter(pk=o.pk).exists()
+    tech_s = make_staff("tech_s", "technician", world.south, name="南区师傅")
+    do_transfer(world.agent_south.user, o.pk, to_staff_id=tech_s.pk, reason="上门")
+    tech_s.branch = world.north
+    tech_s.save(update_fields=["branch"])
+    # the moved technician (assignee) sees it, the north agent does not
+    assert visible_workorders(tech_s.user).filter(pk=o.pk).exists()
     assert not visible_workorders(world.agent.user).filter(pk=o.pk).exists()
     assert my_responsibilities(world.agent_south) == [o.number]
