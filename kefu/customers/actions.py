@@ -190,14 +190,22 @@ def customer_search_text(c: Customer) -> str:
 
 
 def _sync_contact_points(c: Customer) -> None:
+    """Only the current primary phone and e-mail are labelled "primary"; a replaced one stays as a
+    contact point labelled "previous" (history, and duplicate matching still finds it)."""
     for kind, value, normalized in (
         (ContactPoint.Kind.PHONE, c.phone, c.phone_e164),
         (ContactPoint.Kind.EMAIL, c.email, c.email),
     ):
+        ContactPoint.objects.filter(customer=c, kind=kind, label="primary").exclude(
+            normalized=normalized
+        ).update(label="previous")
         if normalized:
-            ContactPoint.objects.get_or_create(
+            cp, created = ContactPoint.objects.get_or_create(
                 customer=c, kind=kind, normalized=normalized, defaults={"value": value, "label": "primary"}
             )
+            if not created and (cp.label, cp.value) != ("primary", value):
+                cp.label, cp.value = "primary", value
+                cp.save(update_fields=["label", "value"])
 
 
 @transaction.atomic
@@ -324,6 +332,8 @@ def do_update_customer(
         "customer_since",
     ):
         setattr(c, name, getattr(clean, name))
+    if not audit.diff(before, audit.snapshot(c))[1]:
+        return c  # nothing changed: no write, no new version, no audit record
     c.updated_at = timezone.now()
     c.version += 1
     c.search_text = customer_search_text(c)

@@ -160,6 +160,61 @@ def test_update(world: Any) -> None:
     assert AuditRecord.objects.filter(action="customer.update").count() == 1
 
 
+def test_update_without_changes_writes_nothing(world: Any) -> None:
+    c = create(world, address="和平里3号楼", email="zhang@example.com")
+    same = CustomerInput(name=" 张三 ", phone="13800138000", email="ZHANG@example.com", address="和平里3号楼")
+    got = do_update_customer(world.agent.user, c.pk, same, expected_version=c.version)
+    assert got.pk == c.pk and got.version == c.version
+    fresh = Customer.objects.get(pk=c.pk)
+    assert (fresh.version, fresh.updated_at, fresh.name) == (c.version, c.updated_at, "张三")
+    assert not AuditRecord.objects.filter(action="customer.update").exists()
+    # a real change afterwards is still saved and audited, against the unchanged version
+    do_update_customer(
+        world.agent.user,
+        c.pk,
+        CustomerInput(name="张三", phone="13800138000", email="zhang@example.com", address="和平里5号楼"),
+        expected_version=c.version,
+    )
+    rec = AuditRecord.objects.get(action="customer.update")
+    assert (rec.before["address"], rec.after["address"]) == ("和平里3号楼", "和平里5号楼")
+    assert Customer.objects.get(pk=c.pk).version == c.version + 1
+
+
+def _points(c: Customer) -> set[tuple[str, str, str, str]]:
+    return set(ContactPoint.objects.filter(customer=c).values_list("kind", "value", "normalized", "label"))
+
+
+def test_new_primary_phone_and_email_keep_the_old_ones_as_previous(world: Any) -> None:
+    c = create(world, email="zhang@example.com")
+    do_update_customer(
+        world.agent.user, c.pk, CustomerInput(name="张三", phone="139 0013 9000", email="z3@example.com")
+    )
+    assert _points(c) == {
+        ("phone", "13800138000", "+8613800138000", "previous"),
+        ("phone", "139 0013 9000", "+8613900139000", "primary"),
+        ("email", "zhang@example.com", "zhang@example.com", "previous"),
+        ("email", "z3@example.com", "z3@example.com", "primary"),
+    }
+    # the old number still finds the customer (duplicate matching)
+    assert [d.pk for d in find_duplicates("+8613800138000")] == [c.pk]
+    # back to the old number, written differently; the e-mail removed
+    do_update_customer(world.agent.user, c.pk, CustomerInput(name="张三", phone="+86 138-0013-8000"))
+    assert _points(c) == {
+        ("phone", "+86 138-0013-8000", "+8613800138000", "primary"),
+        ("phone", "139 0013 9000", "+8613900139000", "previous"),
+        ("email", "zhang@example.com", "zhang@example.com", "previous"),
+        ("email", "z3@example.com", "z3@example.com", "previous"),
+    }
+
+
+def test_an_extra_phone_that_becomes_primary_is_relabelled(world: Any) -> None:
+    c = create(world, extra_phones=["13900139000"])
+    assert ("phone", "13900139000", "+8613900139000", "") in _points(c)
+    do_update_customer(world.agent.user, c.pk, CustomerInput(name="张三", phone="13900139000"))
+    labels = dict(ContactPoint.objects.filter(customer=c).values_list("normalized", "label"))
+    assert labels == {"+8613800138000": "previous", "+8613900139000": "primary"}
+
+
 def test_update_refuses_duplicate_and_other_branch(world: Any) -> None:
     a = create(world)
     b = create(world, name="李四", phone="13900139000")
