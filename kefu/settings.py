@@ -35,6 +35,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "django_htmx",
+    "ninja",  # /api/v1/docs serves Swagger UI from its static files, not from a CDN
     "kefu.audit",
     "kefu.organization",
     "kefu.customers",

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 import pytest
+from django.contrib.staticfiles import finders
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -56,6 +60,22 @@ def test_docs_page_renders():
     r = Client().get("/api/v1/docs")
     assert r.status_code == 200
     assert b"openapi.json" in r.content
+
+
+def test_docs_page_uses_local_static_files_not_a_cdn():
+    """CI and air-gapped installs have no CDN: Swagger UI comes from django-ninja's static files."""
+    html = Client().get("/api/v1/docs").content.decode()
+    refs = re.findall(r'(?:src|href)="([^"]*)"', html)
+    assert "/static/ninja/swagger-ui-bundle.js" in refs and "/static/ninja/swagger-ui.css" in refs
+    assert all(ref.startswith("/static/ninja/") for ref in refs), refs
+    assert "cdn" not in html.lower() and "://" not in html  # no other host at all
+    for ref in refs:
+        name = ref.removeprefix("/static/")
+        path = finders.find(name)
+        assert path and Path(str(path)).stat().st_size > 0, name
+        resp = Client().get(ref)  # served (WhiteNoise from the finders)
+        assert resp.status_code == 200, ref
+        assert b"".join(resp.streaming_content) == Path(str(path)).read_bytes()  # type: ignore[attr-defined]
 
 
 def _count_list_queries(api, world, n):
