@@ -66,6 +66,7 @@ def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
 
     if request.path.startswith("/api/"):
         return JsonResponse(
-            {"error": {"code": "csrf", "message": _("CSRF token missing or incorrect."), "field": None}}, status=403
+            {"error": {"code": "csrf", "message": _("CSRF token missing or incorrect."), "field": None}},
+            status=403,
         )
     return render(request, "403_csrf.html", status=403)
