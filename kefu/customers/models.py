@@ -136,7 +136,7 @@ class ContactPerson(models.Model):
 
     customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="people")
     name = models.CharField(_("name"), max_length=100)
-    title = models.CharField(_("title"), max_length=100, blank=True)
+    title = models.CharField(_("job title"), max_length=100, blank=True)
     phone = models.CharField(_("phone"), max_length=40, blank=True)
     email = models.CharField(_("email"), max_length=254, blank=True)
     is_primary = models.BooleanField(_("primary contact"), default=False)
