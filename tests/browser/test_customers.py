@@ -30,7 +30,9 @@ def test_search_and_customer_page(page, world):
     login(page, "agent", PASSWORD)
 
     page.goto("/customers/")
+    page.locator("h1").click()  # move the focus away from the autofocused search box
     page.keyboard.press("/")
+    expect(page.locator("#cs-q")).to_be_focused()
     page.keyboard.type("张三")
     page.keyboard.press("Enter")
     rows = page.locator("#customer-table tbody tr[data-customer]")
