@@ -1,9 +1,12 @@
-"""Service catalog (服务项目). Time limits, calendars and clocks build on it (R-13..R-18)."""
+"""Service catalog (服务项目) and business calendars. Time limits and clocks build on them (R-13..R-18)."""
 
 from __future__ import annotations
 
+import zoneinfo
 from decimal import Decimal
 
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -62,3 +65,151 @@ class Service(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+# --- business calendars (R-13) -------------------------------------------------------------------------------
+
+
+def validate_time_zone(value: str) -> None:
+    if value not in zoneinfo.available_timezones():
+        raise ValidationError(_("“%(value)s” is not a known time zone."), params={"value": value})
+
+
+class Weekday(models.IntegerChoices):
+    MONDAY = 0, _("Monday")
+    TUESDAY = 1, _("Tuesday")
+    WEDNESDAY = 2, _("Wednesday")
+    THURSDAY = 3, _("Thursday")
+    FRIDAY = 4, _("Friday")
+    SATURDAY = 5, _("Saturday")
+    SUNDAY = 6, _("Sunday")
+
+
+class BusinessCalendar(models.Model):
+    """Working hours, holidays and make-up working days (调休) that time limits are counted on.
+
+    Computation happens in ``commitments.rules`` on the value ``calendars.load_calendar`` builds. A year
+    counts as known only when it has a ``CalendarYear`` row: days entered for a year without one are not
+    trusted yet, so a half-entered year never passes for a complete one.
+    """
+
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    time_zone = models.CharField(
+        _("time zone"), max_length=64, default="Asia/Shanghai", validators=[validate_time_zone]
+    )
+    is_24x7 = models.BooleanField(
+        _("24 hours × 7 days"),
+        default=False,
+        help_text=_("Every hour of every day counts (e.g. the hotline); no holidays or working periods."),
+    )
+    makeup_weekday = models.PositiveSmallIntegerField(
+        _("make-up days work like"),
+        choices=Weekday.choices,
+        default=Weekday.MONDAY,
+        help_text=_("Make-up working days (调休) use the working periods of this weekday."),
+    )
+
+    class Meta:
+        verbose_name = _("business calendar")
+        verbose_name_plural = _("business calendars")
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(makeup_weekday__lte=6), name="commitments_calendar_makeup_weekday"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class WorkingPeriod(models.Model):
+    """One working period of a weekday, e.g. Monday 08:30–12:00 (several per day are allowed)."""
+
+    calendar = models.ForeignKey(
+        BusinessCalendar, on_delete=models.CASCADE, related_name="periods", verbose_name=_("calendar")
+    )
+    weekday = models.PositiveSmallIntegerField(_("weekday"), choices=Weekday.choices)
+    start = models.TimeField(_("from"))
+    end = models.TimeField(_("until"))
+
+    class Meta:
+        verbose_name = _("working period")
+        verbose_name_plural = _("working periods")
+        ordering = ["calendar", "weekday", "start"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(start__lt=models.F("end")),
+                name="commitments_period_start_before_end",
+                violation_error_message=_("A working period must end after it starts."),
+            ),
+            models.CheckConstraint(condition=models.Q(weekday__lte=6), name="commitments_period_weekday"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_weekday_display()} {self.start:%H:%M}–{self.end:%H:%M}"
+
+
+class DayKind(models.TextChoices):
+    HOLIDAY = "holiday", _("holiday")
+    WORKDAY = "workday", _("make-up working day (调休)")
+
+
+class CalendarDay(models.Model):
+    """A date that differs from the weekly pattern: a public holiday, or a make-up working day."""
+
+    calendar = models.ForeignKey(
+        BusinessCalendar, on_delete=models.CASCADE, related_name="days", verbose_name=_("calendar")
+    )
+    date = models.DateField(_("date"))
+    kind = models.CharField(_("kind"), max_length=10, choices=DayKind.choices)
+    name = models.CharField(_("name"), max_length=100, blank=True)
+
+    class Meta:
+        verbose_name = _("holiday or make-up day")
+        verbose_name_plural = _("holidays and make-up days")
+        ordering = ["calendar", "date"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["calendar", "date"],
+                name="commitments_calendarday_unique",
+                violation_error_message=_("This date is already in the calendar."),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.date:%Y-%m-%d} {self.get_kind_display()} {self.name}".strip()
+
+
+class YearSource(models.TextChoices):
+    CHINESECALENDAR = "chinesecalendar", _("chinesecalendar package")
+    MANUAL = "manual", _("entered by hand")
+
+
+class CalendarYear(models.Model):
+    """A year whose official holidays and make-up days are complete in this calendar."""
+
+    calendar = models.ForeignKey(
+        BusinessCalendar, on_delete=models.CASCADE, related_name="years", verbose_name=_("calendar")
+    )
+    year = models.PositiveSmallIntegerField(
+        _("year"), validators=[MinValueValidator(2000), MaxValueValidator(2200)]
+    )
+    source = models.CharField(
+        _("source"), max_length=20, choices=YearSource.choices, default=YearSource.MANUAL
+    )
+
+    class Meta:
+        verbose_name = _("year with complete holiday data")
+        verbose_name_plural = _("years with complete holiday data")
+        ordering = ["calendar", "year"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["calendar", "year"],
+                name="commitments_calendaryear_unique",
+                violation_error_message=_("This year is already marked as complete."),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return str(self.year)

@@ -33,6 +33,15 @@ class Branch(models.Model):
     time_zone = models.CharField(_("time zone"), max_length=64, default="Asia/Shanghai")
     phone = models.CharField(_("phone"), max_length=50, blank=True)
     address = models.CharField(_("address"), max_length=300, blank=True)
+    calendar = models.ForeignKey(
+        "commitments.BusinessCalendar",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="branches",
+        verbose_name=_("business calendar"),
+        help_text=_("Working days and hours this branch's time limits are counted on."),
+    )
 
     class Meta:
         verbose_name = _("branch")
