@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import os
 import tempfile
 from pathlib import Path
@@ -11,7 +10,6 @@ from django.conf import settings
 from django.core import checks as django_checks
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
-from django.utils import timezone
 
 Problem = tuple[str, str]
 
@@ -103,25 +101,52 @@ def check_settings() -> list[Problem]:
 
 
 def check_calendar_data() -> list[Problem]:
-    """Time limits count working days: the holiday schedule of this and next year must be known."""
-    problems: list[Problem] = []
+    """Time limits count working days on the branches' calendars: this year's holidays must be known
+    (error), next year's should be (warning). 24×7 calendars and calendars no branch uses are not checked.
+    """
+    from django.db import DatabaseError
+
+    from kefu.commitments.actions import china_package_years
+    from kefu.commitments.calendars import current_year, missing_years
+    from kefu.commitments.models import BusinessCalendar
+
     try:
-        import chinese_calendar
-    except ImportError:
-        return [("error", "chinesecalendar is not installed")]
-    year = timezone.localdate().year
-    for y in (year, year + 1):
-        try:
-            chinese_calendar.is_workday(dt.date(y, 6, 1))
-        except NotImplementedError:
-            level = "error" if y == year else "warning"
-            problems.append(
-                (
-                    level,
-                    f"calendar: no official holiday schedule for {y} in chinesecalendar; "
-                    "enter that year's holidays and make-up working days before deadlines run into it",
+        calendars = list(
+            BusinessCalendar.objects.filter(branches__isnull=False, is_24x7=False)
+            .distinct()
+            .prefetch_related("years", "branches")
+        )
+    except DatabaseError:  # tables not there yet: check_database reports the pending migrations
+        return []
+    package_years = china_package_years()
+    problems: list[Problem] = []
+    for calendar in calendars:
+        branches = ", ".join(sorted(b.name for b in calendar.branches.all()))
+        this_year = current_year(calendar)
+        for year in missing_years(calendar):
+            if year in package_years:
+                fix = "fill it in with the admin action 'Fill in China's holidays from chinesecalendar'"
+            else:
+                fix = (
+                    "chinesecalendar has no data for it either: enter the official holidays and make-up "
+                    f"working days in the admin and mark {year} complete"
                 )
-            )
+            if year == this_year:
+                problems.append(
+                    (
+                        "error",
+                        f"calendar '{calendar.name}' (branches: {branches}) has no holiday data for {year}, "
+                        f"this year: working-day time limits cannot be counted; {fix}",
+                    )
+                )
+            else:
+                problems.append(
+                    (
+                        "warning",
+                        f"calendar '{calendar.name}' (branches: {branches}) has no holiday data for {year} "
+                        f"yet: deadlines running into {year} cannot be counted; {fix}",
+                    )
+                )
     return problems
 
 
