@@ -1,0 +1,61 @@
+"""Readable names of the service-log actions (R-33) for the order and customer pages.
+
+The log stores a stable machine code (``order.transfer``); people read the translated label. An unknown
+code (a new action, a plug-in) is shown as it is, never hidden.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.utils.translation import gettext_lazy as _
+
+LABELS: dict[str, Any] = {
+    "admin.add": _("added in the back office"),
+    "admin.change": _("changed in the back office"),
+    "admin.delete": _("deleted in the back office"),
+    "api_token.create": _("API token created"),
+    "api_token.revoke": _("API token revoked"),
+    "calendar.seed": _("holidays filled in"),
+    "customer.create": _("customer created"),
+    "customer.update": _("customer changed"),
+    "customer.note": _("note added"),
+    "customer.contact": _("contact recorded"),
+    "customer.portal_login": _("portal login created"),
+    "customer.tier_override": _("tier set by hand"),
+    "customer.tier_recomputed": _("tier or churn risk recomputed"),
+    "customer.add_subscription": _("subscription added"),
+    "customer.add_contract": _("contract added"),
+    "customer.add_purchase": _("purchase added"),
+    "customer.add_payment": _("payment added"),
+    "customer.add_bad_record": _("bad record added"),
+    "customer.add_person": _("contact person added"),
+    "demo.load": _("demo data loaded"),
+    "order.create": _("work order registered"),
+    "order.update": _("work order edited"),
+    "order.reply": _("reply sent to the customer"),
+    "order.note": _("internal note"),
+    "order.customer_message": _("message from the customer"),
+    "order.attachment": _("file attached"),
+    "order.transfer": _("transferred"),
+    "order.escalate": _("escalated"),
+    "order.handle_escalation": _("escalation handled"),
+    "order.escalation_handled": _("escalation handled"),
+    "order.link": _("linked"),
+    "order.merge": _("merged as a duplicate"),
+    "order.start": _("work started"),
+    "order.request_materials": _("materials requested"),
+    "order.materials_complete": _("materials complete"),
+    "order.wait_for_customer": _("waiting for the customer"),
+    "order.resume": _("work resumed"),
+    "order.resolve": _("resolved"),
+    "order.close": _("closed"),
+    "order.withdraw": _("withdrawn"),
+    "order.reopen": _("reopened"),
+}
+
+
+def label(code: str) -> str:
+    """The translated label of a service-log action code (the code itself when unknown)."""
+    found = LABELS.get(code)
+    return str(found) if found is not None else code
