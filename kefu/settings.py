@@ -170,6 +170,22 @@ KEFU_WORKER_IN_SERVE = env_bool("KEFU_WORKER_IN_SERVE", True)
 KEFU_QUEUE_POLL_SECONDS = env_int("KEFU_QUEUE_POLL_SECONDS", 15)
 KEFU_PAGE_SIZE = env_int("KEFU_PAGE_SIZE", 50)
 
+# Outbox (kefu.channels.outbox): transports "file" (writes into KEFU_OUTBOX_DIR), "smtp" (e-mail through
+# Django's SMTP backend and the EMAIL_* settings below) and "console" (a log line; SMS until gateways exist)
+KEFU_OUTBOX_EMAIL_TRANSPORT = env_str("KEFU_OUTBOX_EMAIL_TRANSPORT", "file") or "file"
+KEFU_OUTBOX_SMS_TRANSPORT = env_str("KEFU_OUTBOX_SMS_TRANSPORT", "console") or "console"
+KEFU_OUTBOX_DIR = Path(env_str("KEFU_OUTBOX_DIR", str(DATA_DIR / "outbox")) or "outbox")
+KEFU_OUTBOX_MAX_ATTEMPTS = env_int("KEFU_OUTBOX_MAX_ATTEMPTS", 8)
+KEFU_OUTBOX_RETRY_SECONDS = env_int("KEFU_OUTBOX_RETRY_SECONDS", 60)
+EMAIL_HOST = env_str("KEFU_EMAIL_HOST", "localhost") or "localhost"
+EMAIL_PORT = env_int("KEFU_EMAIL_PORT", 25)
+EMAIL_HOST_USER = env_str("KEFU_EMAIL_HOST_USER", "") or ""
+EMAIL_HOST_PASSWORD = env_str("KEFU_EMAIL_HOST_PASSWORD", "") or ""
+EMAIL_USE_TLS = env_bool("KEFU_EMAIL_USE_TLS", False)
+EMAIL_USE_SSL = env_bool("KEFU_EMAIL_USE_SSL", False)
+EMAIL_TIMEOUT = env_int("KEFU_EMAIL_TIMEOUT", 30)
+DEFAULT_FROM_EMAIL = env_str("KEFU_EMAIL_FROM", "kefu@localhost") or "kefu@localhost"
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

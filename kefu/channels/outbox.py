@@ -1,0 +1,307 @@
+"""Outbox: enqueue messages to customers inside the caller's transaction; a worker sends them after commit.
+
+Guarantees (R-6, DESIGN.md):
+
+- ``enqueue`` must run inside the transaction of the change that caused the message, so a rolled-back
+  action leaves no row and sends nothing. The idempotency key is UNIQUE: enqueueing the same key twice
+  returns the first row.
+- ``send_due`` claims due rows with one conditional ``UPDATE … WHERE status IN (queued, failed) AND
+  next_attempt_at <= now`` per row (candidates picked with ``SELECT … FOR UPDATE SKIP LOCKED`` on
+  PostgreSQL), so with any number of workers each row is handed to exactly one of them.
+- A transport error puts the row back as ``failed`` with exponential back-off
+  (``KEFU_OUTBOX_RETRY_SECONDS`` × 2^(attempts−1), at most 6 hours); after ``KEFU_OUTBOX_MAX_ATTEMPTS``
+  attempts it is ``dead`` and shown in the admin, where "retry now" queues it again.
+- At most once: a row whose worker died while sending (claim expired in ``sending``) is not sent again
+  automatically, because the message may have left; it becomes ``dead`` with that reason for a person
+  to check and retry.
+- Each sent e-mail or SMS is written to the customer's contact history (outbound) in the transaction
+  that marks it sent.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import email.message
+import email.policy
+import email.utils
+import hashlib
+import logging
+import re
+import traceback
+from pathlib import Path
+from typing import Any, Protocol
+
+from django.conf import settings
+from django.core.mail import EmailMessage, get_connection
+from django.db import connection, transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from kefu.channels.models import OutboxChannel, OutboxMessage, OutboxStatus
+
+log = logging.getLogger("kefu.outbox")
+
+CLAIM_LEASE = dt.timedelta(minutes=5)
+MAX_BACKOFF = dt.timedelta(hours=6)
+INTERRUPTED = "interrupted while sending: delivery unknown, not retried automatically (at most once)"
+
+
+def enqueue(
+    *,
+    channel: str,
+    recipient: str,
+    body: str,
+    idempotency_key: str,
+    subject: str = "",
+    customer: Any = None,
+    workorder: Any = None,
+) -> tuple[OutboxMessage, bool]:
+    """Queue one message in the caller's transaction. Returns ``(row, created)``; an existing key wins."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("outbox.enqueue must be called inside the transaction of the change")
+    if channel not in OutboxChannel.values:
+        raise ValueError(f"unknown outbox channel {channel!r}")
+    now = timezone.now()
+    return OutboxMessage.objects.get_or_create(
+        idempotency_key=idempotency_key[:200],
+        defaults={
+            "channel": channel,
+            "recipient": recipient,
+            "subject": subject[:300],
+            "body": body,
+            "customer": customer,
+            "workorder": workorder,
+            "next_attempt_at": now,
+            "created_at": now,
+        },
+    )
+
+
+# --- transports ----------------------------------------------------------------------------------------
+
+
+class Transport(Protocol):
+    def send(self, message: OutboxMessage) -> None: ...
+
+
+class _Wire:
+    """What Django's SMTP backend needs from ``message()``: ``as_bytes(linesep=...)``."""
+
+    def __init__(self, msg: email.message.EmailMessage) -> None:
+        self.msg = msg
+
+    def as_bytes(self, unixfrom: bool = False, linesep: str = "\n") -> bytes:
+        return self.msg.as_bytes(unixfrom, policy=self.msg.policy.clone(linesep=linesep))
+
+
+class OutboxEmail(EmailMessage):
+    """Built with the standard library's modern e-mail API (``email.policy.SMTP``): RFC 2047 encoded
+    UTF-8 headers that decode without the stray leading space Django's compat32 folding leaves in long
+    CJK subjects, and a base64 UTF-8 body."""
+
+    def message(self) -> Any:  # type: ignore[override]
+        msg = email.message.EmailMessage(policy=email.policy.SMTP)
+        msg["Subject"] = self.subject
+        msg["From"] = self.from_email
+        msg["To"] = ", ".join(self.to)
+        msg["Date"] = email.utils.formatdate(localtime=False)
+        for name, value in self.extra_headers.items():
+            msg[name] = value
+        msg.set_content(self.body, charset="utf-8", cte="base64")
+        return _Wire(msg)
+
+
+def _email(message: OutboxMessage) -> OutboxEmail:
+    domain = settings.DEFAULT_FROM_EMAIL.rpartition("@")[2].strip("> ") or "kefu.invalid"
+    return OutboxEmail(
+        subject=message.subject,
+        body=message.body,
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[message.recipient],
+        headers={
+            # the same Message-ID on every attempt, so a receiving system can drop a duplicate
+            "Message-ID": f"<outbox-{message.pk}.{_key_hash(message)}@{domain}>",
+            "Auto-Submitted": "auto-generated",
+        },
+    )
+
+
+def _key_hash(message: OutboxMessage) -> str:
+    return hashlib.sha256(message.idempotency_key.encode()).hexdigest()[:12]
+
+
+class FileTransport:
+    """Development default: writes each message to ``KEFU_OUTBOX_DIR`` (.eml for e-mail, .txt otherwise)."""
+
+    def __init__(self, directory: Path | None = None) -> None:
+        self.directory = Path(directory or settings.KEFU_OUTBOX_DIR)
+
+    def send(self, message: OutboxMessage) -> None:
+        self.directory.mkdir(parents=True, exist_ok=True)
+        stem = f"{message.pk:08d}-{message.channel}-{_key_hash(message)}"
+        if message.channel == OutboxChannel.EMAIL:
+            (self.directory / f"{stem}.eml").write_bytes(_email(message).message().as_bytes())
+        else:
+            text = f"To: {message.recipient}\nSubject: {message.subject}\n\n{message.body}\n"
+            (self.directory / f"{stem}.txt").write_text(text, encoding="utf-8")
+
+
+class SmtpTransport:
+    """E-mail through Django's SMTP backend with the EMAIL_* settings."""
+
+    def send(self, message: OutboxMessage) -> None:
+        conn = get_connection("django.core.mail.backends.smtp.EmailBackend", fail_silently=False)
+        email = _email(message)
+        email.connection = conn
+        email.send(fail_silently=False)
+
+
+class ConsoleTransport:
+    """SMS until the channels issue adds gateways: one log line per message."""
+
+    def send(self, message: OutboxMessage) -> None:
+        log.info("SMS to %s: %s", message.recipient, re.sub(r"\s+", " ", message.body)[:500])
+
+
+class PrintTransport:
+    """Print-only notices are handed over on paper (the printable page); nothing leaves the system."""
+
+    def send(self, message: OutboxMessage) -> None:
+        return None
+
+
+TRANSPORTS: dict[str, type[Any]] = {
+    "file": FileTransport,
+    "smtp": SmtpTransport,
+    "console": ConsoleTransport,
+}
+
+
+def transport_for(channel: str) -> Transport:
+    if channel == OutboxChannel.PRINT:
+        return PrintTransport()
+    name = (
+        settings.KEFU_OUTBOX_EMAIL_TRANSPORT
+        if channel == OutboxChannel.EMAIL
+        else settings.KEFU_OUTBOX_SMS_TRANSPORT
+    )
+    try:
+        return TRANSPORTS[name]()  # type: ignore[no-any-return]
+    except KeyError:
+        raise ValueError(f"unknown outbox transport {name!r} for {channel}") from None
+
+
+# --- claiming and sending --------------------------------------------------------------------------------
+
+
+def _due(now: dt.datetime) -> Q:
+    return Q(status__in=[OutboxStatus.QUEUED, OutboxStatus.FAILED], next_attempt_at__lte=now)
+
+
+def expire_interrupted(now: dt.datetime | None = None) -> int:
+    """Rows left in ``sending`` by a worker that died: delivery unknown, so give up (at most once)."""
+    now = now or timezone.now()
+    return OutboxMessage.objects.filter(status=OutboxStatus.SENDING, claimed_until__lt=now).update(
+        status=OutboxStatus.DEAD, claimed_until=None, last_error=INTERRUPTED
+    )
+
+
+def claim_due(limit: int = 50, now: dt.datetime | None = None) -> list[OutboxMessage]:
+    """Hand up to ``limit`` due rows to this worker; a row goes to exactly one worker."""
+    now = now or timezone.now()
+    won: list[int] = []
+    with transaction.atomic():
+        qs = OutboxMessage.objects.filter(_due(now)).order_by("next_attempt_at", "id")
+        if connection.features.has_select_for_update_skip_locked:
+            qs = qs.select_for_update(skip_locked=True)
+        candidates = list(qs.values_list("id", flat=True)[:limit])
+        for pk in candidates:
+            # the WHERE is evaluated again under the row lock: a row another worker took no longer matches
+            if (
+                OutboxMessage.objects.filter(_due(now), pk=pk).update(
+                    status=OutboxStatus.SENDING,
+                    claimed_until=now + CLAIM_LEASE,
+                    attempts=F("attempts") + 1,
+                )
+                == 1
+            ):
+                won.append(pk)
+    return list(
+        OutboxMessage.objects.filter(pk__in=won).select_related("customer", "workorder").order_by("id")
+    )
+
+
+def backoff(attempts: int) -> dt.timedelta:
+    """Delay before the next attempt after ``attempts`` failed ones: base × 2^(attempts−1), capped."""
+    base = dt.timedelta(seconds=settings.KEFU_OUTBOX_RETRY_SECONDS)
+    return min(base * (2 ** max(attempts - 1, 0)), MAX_BACKOFF)
+
+
+def _mark_sent(message: OutboxMessage) -> None:
+    from kefu.customers.actions import record_contact
+    from kefu.customers.models import Contact
+
+    now = timezone.now()
+    with transaction.atomic():
+        updated = OutboxMessage.objects.filter(pk=message.pk, status=OutboxStatus.SENDING).update(
+            status=OutboxStatus.SENT, sent_at=now, claimed_until=None, last_error=""
+        )
+        if updated and message.customer is not None and message.channel != OutboxChannel.PRINT:
+            record_contact(
+                message.customer,
+                message.channel,
+                workorder=message.workorder,
+                direction=Contact.Direction.OUTBOUND,
+                summary=message.subject or message.body,
+                details={"outbox_id": message.pk, "recipient": message.recipient},
+                at=now,
+            )
+
+
+def _mark_failed(message: OutboxMessage, error: str) -> None:
+    now = timezone.now()
+    attempts = OutboxMessage.objects.filter(pk=message.pk).values_list("attempts", flat=True).get()
+    if attempts >= settings.KEFU_OUTBOX_MAX_ATTEMPTS:
+        fields: dict[str, Any] = {"status": OutboxStatus.DEAD}
+    else:
+        fields = {"status": OutboxStatus.FAILED, "next_attempt_at": now + backoff(attempts)}
+    OutboxMessage.objects.filter(pk=message.pk, status=OutboxStatus.SENDING).update(
+        claimed_until=None, last_error=error[-4000:], **fields
+    )
+
+
+def send_one(message: OutboxMessage) -> bool:
+    """Send a claimed row; returns whether it went out."""
+    try:
+        transport_for(message.channel).send(message)
+    except Exception as exc:
+        log.warning("outbox %s to %s failed: %s", message.pk, message.recipient, exc)
+        _mark_failed(message, f"{type(exc).__name__}: {exc}\n{traceback.format_exc(limit=3)}")
+        return False
+    _mark_sent(message)
+    return True
+
+
+def send_due(limit: int = 50) -> int:
+    """One pass: expire interrupted sends, claim due rows, send them. Returns how many went out."""
+    expire_interrupted()
+    return sum(send_one(m) for m in claim_due(limit))
+
+
+@transaction.atomic
+def retry_now(user: Any, ids: list[int]) -> int:
+    """Admin "retry now": failed or dead rows are queued again for one more attempt at once (logged)."""
+    from kefu.audit import log as audit
+
+    count = OutboxMessage.objects.filter(
+        pk__in=ids, status__in=[OutboxStatus.FAILED, OutboxStatus.DEAD]
+    ).update(status=OutboxStatus.QUEUED, next_attempt_at=timezone.now(), claimed_until=None)
+    if count:
+        audit.record(
+            user,
+            "outbox.retry",
+            object_type="channels.outboxmessage",
+            object_id=",".join(map(str, ids))[:100],
+            summary=f"{count} message(s) queued again",
+        )
+    return count
