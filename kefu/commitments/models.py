@@ -213,3 +213,223 @@ class CalendarYear(models.Model):
 
     def __str__(self) -> str:
         return str(self.year)
+
+
+# --- time limits and clocks (R-13..R-16) ---------------------------------------------------------------------
+
+
+class ClockKindChoices(models.TextChoices):
+    FIRST_RESPONSE = "first_response", _("first response")
+    RESOLUTION = "resolution", _("resolution")
+    COMPLAINT_ANSWER = "complaint_answer", _("complaint answer")
+
+
+class UnitChoices(models.TextChoices):
+    CALENDAR_HOURS = "calendar_hours", _("calendar hours")
+    WORKING_HOURS = "working_hours", _("working hours")
+    WORKING_DAYS = "working_days", _("working days")
+
+
+class TimeLimit(models.Model):
+    """A configured time limit (R-13). The most specific matching row wins (see ``commitments.limits``)."""
+
+    kind = models.CharField(_("clock"), max_length=20, choices=ClockKindChoices.choices)
+    order_type = models.CharField(_("work-order type"), max_length=20, choices=OrderTypeChoices.choices)
+    service = models.ForeignKey(
+        Service,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="time_limits",
+        verbose_name=_("service"),
+        help_text=_("Empty: every service of this order type."),
+    )
+    area_kind = models.CharField(
+        _("area kind"),
+        max_length=10,
+        blank=True,
+        choices=[("urban", _("urban (city)")), ("rural", _("rural (county)"))],
+        help_text=_("Empty: urban and rural areas."),
+    )
+    tier = models.CharField(
+        _("customer tier"),
+        max_length=10,
+        blank=True,
+        choices=[
+            ("diamond", _("diamond")),
+            ("gold", _("gold")),
+            ("brass", _("brass")),
+            ("lead", _("lead")),
+        ],
+        help_text=_("Empty: every customer tier. Use it for shorter limits for VIP customers."),
+    )
+    priority = models.CharField(
+        _("priority"),
+        max_length=10,
+        blank=True,
+        choices=[("urgent", _("urgent")), ("high", _("high")), ("normal", _("normal")), ("low", _("low"))],
+        help_text=_("Empty: every priority."),
+    )
+    unit = models.CharField(_("unit"), max_length=20, choices=UnitChoices.choices)
+    amount = models.DecimalField(
+        _("amount"), max_digits=7, decimal_places=2, validators=[MinValueValidator(Decimal("0.01"))]
+    )
+    around_the_clock = models.BooleanField(
+        _("24 × 7"),
+        default=False,
+        help_text=_("Count on the 24 × 7 calendar instead of the branch's business calendar."),
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("time limit")
+        verbose_name_plural = _("time limits")
+        ordering = ["kind", "order_type", "id"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(amount__gt=0), name="commitments_timelimit_positive")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} · {self.get_order_type_display()} · {self.amount.normalize()} {self.get_unit_display()}"
+
+    def clean(self) -> None:
+        if (
+            self.unit == UnitChoices.WORKING_DAYS
+            and self.amount is not None
+            and self.amount != int(self.amount)
+        ):
+            raise ValidationError({"amount": _("Working days must be whole days.")})
+
+
+class ClockStatusChoices(models.TextChoices):
+    NOT_STARTED = "not_started", _("not started (materials incomplete)")
+    RUNNING = "running", _("running")
+    PAUSED = "paused", _("paused")
+    BREACHED = "breached", _("overdue")
+    MET = "met", _("met on time")
+    MET_UNREACHABLE = "met_unreachable", _("met (customer unreachable, report filed)")
+    LATE = "late", _("met late")
+    CANCELLED = "cancelled", _("cancelled (withdrawn)")
+
+
+OPEN_CLOCK_STATUSES = ("not_started", "running", "paused", "breached")
+
+
+class OrderClock(models.Model):
+    """One commitment clock of one work order (R-14). Written only by ``commitments.clocks``.
+
+    ``due_at``/``warn_at``/``status`` are stored results of ``rules.clock_state`` so that the breach sweep
+    is an indexed query. A reopened order gets a new ``round`` of its resolution clock.
+    """
+
+    workorder = models.ForeignKey(
+        "workorders.WorkOrder", on_delete=models.CASCADE, related_name="clocks", verbose_name=_("work order")
+    )
+    kind = models.CharField(_("clock"), max_length=20, choices=ClockKindChoices.choices)
+    round = models.PositiveSmallIntegerField(_("round"), default=1)
+    time_limit = models.ForeignKey(
+        TimeLimit, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("rule")
+    )
+    unit = models.CharField(_("unit"), max_length=20, choices=UnitChoices.choices)
+    amount = models.DecimalField(_("amount"), max_digits=7, decimal_places=2)
+    calendar = models.ForeignKey(
+        BusinessCalendar, on_delete=models.PROTECT, related_name="+", verbose_name=_("calendar")
+    )
+    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
+    pauses = models.JSONField(_("pauses"), default=list, blank=True)
+    extension_amount = models.DecimalField(
+        _("approved extensions"), max_digits=7, decimal_places=2, default=Decimal("0")
+    )
+    stopped_at = models.DateTimeField(_("stopped at"), null=True, blank=True)
+    due_at = models.DateTimeField(_("due at"), null=True, blank=True)
+    warn_at = models.DateTimeField(_("warn at"), null=True, blank=True)
+    status = models.CharField(
+        _("status"), max_length=20, choices=ClockStatusChoices.choices, default=ClockStatusChoices.NOT_STARTED
+    )
+    remaining_seconds = models.BigIntegerField(_("remaining (s)"), null=True, blank=True)
+    unreachable_report = models.TextField(_("unreachable report"), blank=True)
+    unreachable_reported_at = models.DateTimeField(_("unreachable reported at"), null=True, blank=True)
+    unreachable_reported_by = models.ForeignKey(
+        "organization.Staff", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    calendar_missing_year = models.PositiveSmallIntegerField(
+        _("calendar data missing for"), null=True, blank=True
+    )
+    created_at = models.DateTimeField(_("created at"))
+    updated_at = models.DateTimeField(_("updated at"))
+
+    class Meta:
+        verbose_name = _("order clock")
+        verbose_name_plural = _("order clocks")
+        ordering = ["workorder", "kind", "round"]
+        indexes = [
+            models.Index(fields=["status", "due_at"], name="clock_status_due"),
+            models.Index(fields=["status", "warn_at"], name="clock_status_warn"),
+        ]
+        constraints = [
+            models.UniqueConstraint(fields=["workorder", "kind", "round"], name="commitments_clock_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.workorder_id} {self.kind} #{self.round}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_CLOCK_STATUSES
+
+
+class ExtensionStatus(models.TextChoices):
+    PENDING = "pending", _("pending")
+    APPROVED = "approved", _("approved")
+    REJECTED = "rejected", _("rejected")
+
+
+class ExtensionRequest(models.Model):
+    """A request to extend a clock's deadline (R-15): only a leader's approval moves the deadline."""
+
+    clock = models.ForeignKey(
+        OrderClock, on_delete=models.CASCADE, related_name="extensions", verbose_name=_("clock")
+    )
+    requested_by = models.ForeignKey(
+        "organization.Staff", on_delete=models.PROTECT, related_name="+", verbose_name=_("requested by")
+    )
+    requested_at = models.DateTimeField(_("requested at"))
+    amount = models.DecimalField(
+        _("amount"), max_digits=7, decimal_places=2, help_text=_("In the clock's unit.")
+    )
+    reason = models.TextField(_("reason"))
+    status = models.CharField(
+        _("status"), max_length=10, choices=ExtensionStatus.choices, default=ExtensionStatus.PENDING
+    )
+    decided_by = models.ForeignKey(
+        "organization.Staff",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("decided by"),
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    decision_note = models.TextField(_("decision note"), blank=True)
+
+    class Meta:
+        verbose_name = _("extension request")
+        verbose_name_plural = _("extension requests")
+        ordering = ["-requested_at"]
+        indexes = [models.Index(fields=["status", "requested_at"], name="extension_status")]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(amount__gt=0), name="commitments_extension_positive")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.clock} +{self.amount.normalize()}"
+
+
+# service catalog details and the one-time notice (R-11, R-17) live in their own module
+from kefu.commitments.models_materials import (  # noqa: E402, F401
+    MaterialsNotice,
+    OrderMaterial,
+    ServiceFee,
+    ServiceMaterial,
+    ServiceStep,
+)

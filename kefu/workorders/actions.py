@@ -25,6 +25,7 @@ from django.utils.translation import gettext_lazy
 
 from kefu import search
 from kefu.audit import log as audit
+from kefu.commitments import clocks
 from kefu.commitments.models import OrderTypeChoices, SalePhase, Service, ServicePlace
 from kefu.customers.access import access_customer
 from kefu.customers.actions import record_contact
@@ -316,6 +317,7 @@ def create_order_for(
     o.save()
     search.sync(o)
     Receiver.objects.bulk_create([Receiver(workorder=o, staff=s) for s in clean["receivers"]])
+    clocks.on_order_created(o, now)
     _entry(
         o,
         TimelineEntry.Kind.SYSTEM,
@@ -470,13 +472,22 @@ def do_transition(
         o.close_reason = ""
         fields += ["resolved_at", "closed_at", "close_reason"]
     _bump(o, now, fields)
+    clock_events = clocks.on_status_change(o, current.value, wanted.value, now)
+    data: dict[str, Any] = {
+        "from": current.value,
+        "to": wanted.value,
+        "action": action,
+        "close_reason": o.close_reason,
+    }
+    if clock_events:
+        data["clocks"] = clock_events
     _entry(
         o,
         TimelineEntry.Kind.STATUS,
         staff=staff,
         body=reason.strip() or resolution.strip(),
         public=wanted in (rules.Status.RESOLVED, rules.Status.CLOSED, rules.Status.REOPENED),
-        data={"from": current.value, "to": wanted.value, "action": action, "close_reason": o.close_reason},
+        data=data,
         at=now,
     )
     audit.record(
@@ -521,10 +532,13 @@ def do_reply(
         _store_attachment(user, o, f, entry=entry, public=True)
     fields = ["last_reply_at", "last_reply_by"]
     o.last_reply_at, o.last_reply_by = now, staff
-    if o.first_response_at is None:
+    first = o.first_response_at is None
+    if first:
         o.first_response_at = now
         fields.append("first_response_at")
     _bump(o, now, fields)
+    if first:
+        clocks.on_first_reply(o, now)
     record_contact(
         o.customer,
         o.channel
@@ -578,12 +592,11 @@ def do_customer_message(
     if o.status == rules.Status.PENDING_CUSTOMER:
         o.status = rules.Status.IN_PROGRESS.value
         fields.append("status")
-        _entry(
-            o,
-            TimelineEntry.Kind.STATUS,
-            data={"from": "pending_customer", "to": "in_progress", "action": "resume"},
-            at=now,
-        )
+        clock_events = clocks.on_status_change(o, "pending_customer", "in_progress", now)
+        data: dict[str, Any] = {"from": "pending_customer", "to": "in_progress", "action": "resume"}
+        if clock_events:
+            data["clocks"] = clock_events
+        _entry(o, TimelineEntry.Kind.STATUS, data=data, at=now)
     _bump(o, now, fields)
     record_contact(customer, Channel.PORTAL, workorder=o, summary=text[:200], at=now)
     audit.record(
@@ -848,6 +861,7 @@ def do_merge(user: Any, duplicate_key: int | str, survivor_key: int | str, reaso
     dup.close_reason = rules.CloseReason.DUPLICATE.value
     dup.closed_at = now
     _bump(dup, now, ["merged_into", "status", "close_reason", "closed_at"])
+    clocks.on_status_change(dup, before["status"], rules.Status.CLOSED.value, now)
     _bump(surv, now, [])
     OrderLink.objects.get_or_create(
         source=dup,

@@ -40,6 +40,12 @@ def messages_of(response) -> list[str]:
     return [str(m) for m in response.context["messages"]]
 
 
+@pytest.fixture
+def no_default_calendars(db):  # type: ignore[no-untyped-def]
+    """Start from empty calendar tables (migration 0004 seeds the default office and 24×7 calendars)."""
+    BusinessCalendar.objects.all().delete()
+
+
 @pytest.mark.django_db
 def test_admin_creates_a_calendar_with_periods_days_and_a_year_and_logs_each_row(client, world):
     client.login(username="admin", password=PASSWORD)
@@ -68,7 +74,7 @@ def test_admin_creates_a_calendar_with_periods_days_and_a_year_and_logs_each_row
 
 
 @pytest.mark.django_db
-def test_admin_refuses_overlapping_or_reversed_periods(client, world):
+def test_admin_refuses_overlapping_or_reversed_periods(client, world, no_default_calendars):
     client.login(username="admin", password=PASSWORD)
     response = client.post(ADD_URL, form_data([(0, "08:30", "12:00"), (0, "11:00", "13:00")]))
     assert response.status_code == 200
@@ -81,7 +87,7 @@ def test_admin_refuses_overlapping_or_reversed_periods(client, world):
 
 
 @pytest.mark.django_db
-def test_inline_changes_and_deletes_are_logged(client, world):
+def test_inline_changes_and_deletes_are_logged(client, world, no_default_calendars):
     calendar = BusinessCalendar.objects.create(name="城北营业时间")
     period = WorkingPeriod.objects.create(calendar=calendar, weekday=0, start=dt.time(8, 30), end=dt.time(12))
     day = CalendarDay.objects.create(
@@ -115,7 +121,7 @@ def test_inline_changes_and_deletes_are_logged(client, world):
 
 
 @pytest.mark.django_db
-def test_changelist_warns_about_this_and_next_year(client, world):
+def test_changelist_warns_about_this_and_next_year(client, world, no_default_calendars):
     calendar = BusinessCalendar.objects.create(name="城北营业时间")
     WorkingPeriod.objects.create(calendar=calendar, weekday=0, start=dt.time(8, 30), end=dt.time(12))
     BusinessCalendar.objects.create(name="热线", is_24x7=True)

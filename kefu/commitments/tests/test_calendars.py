@@ -44,6 +44,12 @@ def days_of(calendar: BusinessCalendar, year: int, kind: str) -> set[dt.date]:
     )
 
 
+@pytest.fixture
+def no_default_calendars(db):  # type: ignore[no-untyped-def]
+    """Start from empty calendar tables (migration 0004 seeds the default office and 24×7 calendars)."""
+    BusinessCalendar.objects.all().delete()
+
+
 @pytest.mark.django_db
 def test_seed_fills_the_official_2025_and_2026_schedules():
     calendar = office_calendar()
@@ -107,7 +113,7 @@ def test_a_year_the_package_does_not_have_is_reported_not_guessed():
 
 
 @pytest.mark.django_db
-def test_24x7_calendars_are_not_seeded():
+def test_24x7_calendars_are_not_seeded(no_default_calendars):
     hotline = BusinessCalendar.objects.create(name="热线", is_24x7=True)
     with pytest.raises(ValidationFailed) as info:
         seed_china_calendar(hotline, [2026])

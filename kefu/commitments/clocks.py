@@ -1,0 +1,598 @@
+"""Commitment clocks of work orders (R-13..R-15): the only writer of ``OrderClock`` and ``ExtensionRequest``.
+
+``workorders.actions`` calls the ``on_*`` hooks inside its own transaction, with the order row locked:
+
+* ``on_order_created`` — one clock per kind that has a matching ``TimeLimit`` (``commitments.limits``:
+  most specific match wins). Resolution and complaint-answer clocks start at ``received_at``.
+* ``on_status_change`` —
+  - into *awaiting materials* from *new* or *reopened*: the materials were never complete, so the
+    resolution/complaint-answer clock is **not started** (its start is cleared); from *in progress* or
+    *pending customer* (materials found missing again) the clock **pauses**;
+  - out of *awaiting materials*: a clock not started **starts** now; a paused one resumes;
+  - into *pending customer*: pause; out of it: resume with the remaining time;
+  - *resolved*: the resolution and complaint-answer clocks **stop** (met or late);
+  - *closed* without resolution (withdrawn, merged): the open clocks stop as **cancelled** unless
+    already overdue (then they count as late);
+  - *reopened*: a **new round** of the resolution clock starts with the full limit from the reopening;
+    the earlier round keeps its result (met / late) for accountability.
+* ``on_first_reply`` — the first-response clock stops.
+
+The first-response clock is about answering the customer, so materials and pending-customer do not
+pause it. ``WorkOrder.due_at`` (queue sorting) is the open resolution clock's due time, else the earliest
+due time of the other open clocks, else empty.
+
+A calendar without holiday data for a year the computation needs (``CalendarDataMissing``) never
+crashes an order and never guesses: the clock keeps running without a due time and records the missing
+year, which the order page shows as a warning (and ``kefu check`` reports).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+import time
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models.signals import post_delete, post_save
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from kefu.audit import log as audit
+from kefu.commitments import limits as L
+from kefu.commitments import rules
+from kefu.commitments.calendars import load_calendar
+from kefu.commitments.models import (
+    OPEN_CLOCK_STATUSES,
+    BusinessCalendar,
+    CalendarDay,
+    CalendarYear,
+    ClockStatusChoices,
+    ExtensionRequest,
+    ExtensionStatus,
+    OrderClock,
+    TimeLimit,
+    WorkingPeriod,
+)
+from kefu.errors import NotFound, PermissionDenied, ValidationFailed
+from kefu.organization.access import require_staff
+from kefu.organization.models import Branch, Staff
+
+OFFICE_CALENDAR = "标准工作日"
+AROUND_THE_CLOCK_CALENDAR = "7×24小时"
+CACHE_SECONDS = 300
+
+# --- calendars ---------------------------------------------------------------------------------------------
+
+_lock = threading.Lock()
+_calendars: dict[int, tuple[float, rules.WorkCalendar]] = {}
+_named: dict[str, int] = {}
+
+
+def clear_calendar_cache(*_args: Any, **_kwargs: Any) -> None:
+    """Forget loaded calendars (called on every calendar change in this process; others expire)."""
+    with _lock:
+        _calendars.clear()
+        _named.clear()
+
+
+for _model in (BusinessCalendar, WorkingPeriod, CalendarDay, CalendarYear):
+    post_save.connect(clear_calendar_cache, sender=_model, dispatch_uid=f"clocks-cal-{_model.__name__}")
+    post_delete.connect(clear_calendar_cache, sender=_model, dispatch_uid=f"clocks-cal-del-{_model.__name__}")
+
+
+def work_calendar(calendar_id: int) -> rules.WorkCalendar:
+    """The calendar as the rules see it, cached per process for a few minutes (cleared on change here)."""
+    now = time.monotonic()
+    with _lock:
+        hit = _calendars.get(calendar_id)
+    if hit is not None and now - hit[0] < CACHE_SECONDS:
+        return hit[1]
+    row = BusinessCalendar.objects.prefetch_related("periods", "days", "years").get(pk=calendar_id)
+    value = load_calendar(row)
+    with _lock:
+        _calendars[calendar_id] = (now, value)
+    return value
+
+
+def _named_calendar(name: str, *, is_24x7: bool) -> int:
+    with _lock:
+        pk = _named.get(name)
+    if pk is not None:
+        return pk
+    row = BusinessCalendar.objects.filter(name=name).first()
+    if row is None:
+        row = ensure_default_calendars()[1 if is_24x7 else 0]
+    with _lock:
+        _named[name] = row.pk
+    return row.pk
+
+
+def ensure_default_calendars() -> tuple[BusinessCalendar, BusinessCalendar]:
+    """The default office calendar and the 24×7 calendar (created like migration 0004 if missing)."""
+    from kefu.commitments.actions import china_package_years, seed_china_calendar
+
+    office, created = BusinessCalendar.objects.get_or_create(
+        name=OFFICE_CALENDAR, defaults={"time_zone": "Asia/Shanghai", "makeup_weekday": 0}
+    )
+    if created:
+        WorkingPeriod.objects.bulk_create(
+            WorkingPeriod(calendar=office, weekday=wd, start=start, end=end)
+            for wd in range(5)
+            for start, end in ((dt.time(8, 30), dt.time(12, 0)), (dt.time(14, 0), dt.time(17, 30)))
+        )
+        seed_china_calendar(office, china_package_years())
+    around, _created = BusinessCalendar.objects.get_or_create(
+        name=AROUND_THE_CLOCK_CALENDAR, defaults={"time_zone": "Asia/Shanghai", "is_24x7": True}
+    )
+    return office, around
+
+
+def calendar_id_for_branch(branch: Branch) -> int:
+    """The branch's calendar, or the default office calendar ("标准工作日") when it has none."""
+    if branch.calendar_id is not None:
+        return branch.calendar_id
+    return _named_calendar(OFFICE_CALENDAR, is_24x7=False)
+
+
+def calendar_for_branch(branch: Branch) -> rules.WorkCalendar:
+    return work_calendar(calendar_id_for_branch(branch))
+
+
+def around_the_clock_calendar_id() -> int:
+    return _named_calendar(AROUND_THE_CLOCK_CALENDAR, is_24x7=True)
+
+
+def warn_fraction() -> float:
+    return float(getattr(settings, "KEFU_CLOCK_WARN_FRACTION", 0.75))
+
+
+# --- pure conversions --------------------------------------------------------------------------------------
+
+
+def _parse(value: str | None) -> dt.datetime | None:
+    return None if value is None else dt.datetime.fromisoformat(value)
+
+
+def _iso(value: dt.datetime) -> str:
+    return value.astimezone(dt.UTC).isoformat()
+
+
+def _amount(unit: str, value: Decimal) -> int | Decimal:
+    value = Decimal(value)
+    if unit == rules.Unit.WORKING_DAYS or value == value.to_integral_value():
+        return int(value)
+    return value.normalize()
+
+
+def rules_clock(c: OrderClock) -> rules.Clock:
+    """The stored clock as the pure rules see it."""
+    return rules.Clock(
+        limit=rules.Limit(rules.Unit(c.unit), _amount(c.unit, c.amount)),
+        started_at=c.started_at,
+        pauses=tuple(rules.Pause(_parse(s), _parse(e)) for s, e in c.pauses),  # type: ignore[arg-type]
+        extensions=(_amount(c.unit, c.extension_amount),) if c.extension_amount else (),
+        stopped_at=c.stopped_at,
+        unreachable_reported_at=c.unreachable_reported_at,
+    )
+
+
+def state(c: OrderClock, now: dt.datetime | None = None) -> rules.ClockState | None:
+    """The clock at ``now``; ``None`` when its calendar lacks a year it needs (see ``calendar_missing_year``)."""
+    try:
+        return rules.clock_state(
+            rules_clock(c), work_calendar(c.calendar_id), now or timezone.now(), warn_fraction()
+        )
+    except rules.CalendarDataMissing:
+        return None
+
+
+def _is_paused(c: OrderClock) -> bool:
+    return bool(c.pauses) and c.pauses[-1][1] is None
+
+
+def _refresh(c: OrderClock, at: dt.datetime) -> None:
+    """Recompute the stored due time, warning time, status and remaining time, and save."""
+    cancelled = c.status == ClockStatusChoices.CANCELLED
+    try:
+        st = rules.clock_state(rules_clock(c), work_calendar(c.calendar_id), at, warn_fraction())
+    except rules.CalendarDataMissing as exc:
+        c.calendar_missing_year = exc.year
+        c.due_at = c.warn_at = None
+        c.remaining_seconds = None
+        if not cancelled:
+            if c.started_at is None:
+                c.status = ClockStatusChoices.NOT_STARTED
+            elif c.stopped_at is not None:
+                c.status = ClockStatusChoices.MET  # cannot be judged without the year's data
+            else:
+                c.status = ClockStatusChoices.PAUSED if _is_paused(c) else ClockStatusChoices.RUNNING
+    else:
+        c.calendar_missing_year = None
+        c.due_at, c.warn_at = st.due_at, st.warn_at
+        c.remaining_seconds = None if st.remaining is None else int(st.remaining.total_seconds())
+        if not cancelled:
+            c.status = st.status.value
+    c.updated_at = timezone.now()
+    c.save()
+
+
+def _sync_order_due(o: Any) -> None:
+    """WorkOrder.due_at: the open resolution clock's due time, else the earliest open clock's."""
+    open_clocks = [c for c in OrderClock.objects.filter(workorder=o) if c.status in OPEN_CLOCK_STATUSES]
+    due = None
+    resolution = [c for c in open_clocks if c.kind == L.ClockKind.RESOLUTION and c.due_at]
+    if resolution:
+        due = resolution[-1].due_at
+    else:
+        dues = [c.due_at for c in open_clocks if c.due_at]
+        due = min(dues) if dues else None
+    if o.due_at != due:
+        o.due_at = due
+        type(o).objects.filter(pk=o.pk).update(due_at=due)
+
+
+# --- hooks called by workorders.actions --------------------------------------------------------------------
+
+
+def order_facts(o: Any) -> L.OrderFacts:
+    return L.OrderFacts(
+        order_type=o.order_type,
+        service_id=o.service_id,
+        area_kind=o.area.kind if o.area_id else "",
+        tier=o.customer.tier,
+        priority=o.priority,
+    )
+
+
+def limit_rules() -> list[L.LimitRule]:
+    return [
+        L.LimitRule(
+            id=t.pk,
+            kind=L.ClockKind(t.kind),
+            order_type=t.order_type,
+            unit=rules.Unit(t.unit),
+            amount=_amount(t.unit, t.amount),
+            service_id=t.service_id,
+            area_kind=t.area_kind,
+            tier=t.tier,
+            priority=t.priority,
+            around_the_clock=t.around_the_clock,
+        )
+        for t in TimeLimit.objects.filter(is_active=True)
+    ]
+
+
+def _new_clock(
+    o: Any, rule: L.LimitRule, rnd: int, started_at: dt.datetime | None, at: dt.datetime
+) -> OrderClock:
+    calendar_id = (
+        around_the_clock_calendar_id() if rule.around_the_clock else calendar_id_for_branch(o.branch)
+    )
+    c = OrderClock(
+        workorder=o,
+        kind=rule.kind.value,
+        round=rnd,
+        time_limit_id=rule.id,
+        unit=rule.unit.value,
+        amount=Decimal(rule.amount),
+        calendar_id=calendar_id,
+        started_at=started_at,
+        created_at=at,
+        updated_at=at,
+    )
+    _refresh(c, at)
+    return c
+
+
+MATERIAL_KINDS = (L.ClockKind.RESOLUTION, L.ClockKind.COMPLAINT_ANSWER)
+
+
+def on_order_created(o: Any, at: dt.datetime) -> list[OrderClock]:
+    """Create the order's clocks (inside the creating transaction)."""
+    waiting = o.status == "awaiting_materials"
+    created = []
+    for kind, rule in L.limits_for(limit_rules(), order_facts(o)).items():
+        start = None if waiting and kind in MATERIAL_KINDS else o.received_at
+        created.append(_new_clock(o, rule, 1, start, at))
+    _sync_order_due(o)
+    return created
+
+
+def _current(o: Any) -> dict[str, OrderClock]:
+    """The latest round of each clock kind of the order."""
+    result: dict[str, OrderClock] = {}
+    for c in OrderClock.objects.filter(workorder=o).order_by("kind", "round"):
+        result[c.kind] = c
+    return result
+
+
+def _pause(c: OrderClock, at: dt.datetime) -> bool:
+    if c.started_at is None or c.stopped_at is not None or _is_paused(c):
+        return False
+    c.pauses = [*c.pauses, [_iso(max(at, c.started_at)), None]]
+    return True
+
+
+def _resume(c: OrderClock, at: dt.datetime) -> bool:
+    if not _is_paused(c):
+        return False
+    start = _parse(c.pauses[-1][0])
+    assert start is not None
+    c.pauses = [*c.pauses[:-1], [c.pauses[-1][0], _iso(max(at, start))]]
+    return True
+
+
+def _stop(c: OrderClock, at: dt.datetime) -> None:
+    _resume(c, at)
+    if c.started_at is None:
+        c.started_at = at  # never started (withdrawn while awaiting materials): empty clock
+    c.stopped_at = max(at, c.started_at)
+
+
+def on_status_change(o: Any, old: str, new: str, at: dt.datetime) -> list[dict[str, Any]]:
+    """Apply the clock rules of the module doc to a status change of ``o`` (already saved).
+
+    Returns what happened to the clocks (``[{"clock", "event", "due_at"}]``) for the caller's timeline
+    entry and audit record of the status change (one entry per change, no separate clock entries).
+    """
+    if old == new:
+        return []
+    clocks = _current(o)
+    events: dict[str, str] = {}
+    for kind, c in clocks.items():
+        if c.status not in OPEN_CLOCK_STATUSES:
+            continue
+        material = kind in MATERIAL_KINDS
+        if new == "resolved":
+            _stop(c, at)
+            events[kind] = "stopped"
+        elif new == "closed":
+            overdue = c.status == ClockStatusChoices.BREACHED or (c.due_at is not None and c.due_at < at)
+            _stop(c, at)
+            if not overdue:
+                c.status = ClockStatusChoices.CANCELLED
+            events[kind] = "stopped"
+        elif not material:
+            continue
+        elif new == "awaiting_materials":
+            if old in ("new", "reopened") and not c.pauses:
+                c.started_at = None
+                events[kind] = "not_started"
+            elif _pause(c, at):
+                events[kind] = "paused"
+        elif new == "pending_customer":
+            if _pause(c, at):
+                events[kind] = "paused"
+        elif c.started_at is None:
+            c.started_at = at
+            events[kind] = "started"
+        elif _resume(c, at):
+            events[kind] = "resumed"
+    report = []
+    for kind, event in events.items():
+        c = clocks[kind]
+        _refresh(c, at)
+        report.append(_event(c, event))
+    if new == "reopened":
+        fresh = _reopen(o, clocks, at)
+        if fresh is not None:
+            report.append(_event(fresh, "started"))
+    _sync_order_due(o)
+    return report
+
+
+def _event(c: OrderClock, event: str) -> dict[str, Any]:
+    return {
+        "clock": c.kind,
+        "round": c.round,
+        "event": event,
+        "status": c.status,
+        "due_at": c.due_at.isoformat() if c.due_at else None,
+    }
+
+
+def _reopen(o: Any, clocks: dict[str, OrderClock], at: dt.datetime) -> OrderClock | None:
+    old = clocks.get(L.ClockKind.RESOLUTION.value)
+    rule = L.limits_for(limit_rules(), order_facts(o)).get(L.ClockKind.RESOLUTION)
+    if rule is None:
+        return None
+    if old is not None and old.status in OPEN_CLOCK_STATUSES:
+        return None  # still running (cannot happen: reopening comes from resolved or closed)
+    return _new_clock(o, rule, (old.round + 1) if old else 1, at, at)
+
+
+def on_first_reply(o: Any, at: dt.datetime) -> None:
+    c = _current(o).get(L.ClockKind.FIRST_RESPONSE.value)
+    if c is None or c.status not in OPEN_CLOCK_STATUSES:
+        return
+    _stop(c, at)
+    _refresh(c, at)
+    _sync_order_due(o)
+
+
+def _log(o: Any, c: OrderClock, action: str, at: dt.datetime, actor: Any = None, **extra: Any) -> None:
+    from kefu.workorders.models import TimelineEntry
+
+    TimelineEntry.objects.create(
+        workorder=o,
+        kind=TimelineEntry.Kind.SYSTEM,
+        author_staff=getattr(actor, "staff", None) if actor is not None else None,
+        data={
+            "event": action,
+            "clock": c.kind,
+            "round": c.round,
+            "due_at": c.due_at.isoformat() if c.due_at else None,
+            **{k: str(v) for k, v in extra.items()},
+        },
+        created_at=at,
+    )
+    audit.record(
+        actor,
+        action,
+        c,
+        after={"status": c.status, "due_at": c.due_at, **extra},
+        customer_id=o.customer_id,
+        workorder_id=o.pk,
+        summary=f"{o.number} {c.kind}",
+    )
+
+
+# --- unreachable reports (R-14) and extensions (R-15) ------------------------------------------------------
+
+
+def _responsible(staff: Staff, o: Any) -> bool:
+    return staff.pk in (o.owner_id, o.assignee_id)
+
+
+def _clock_of(user: Any, clock_id: int, *, for_update: bool = True) -> tuple[OrderClock, Any]:
+    from kefu.workorders.access import access_workorder
+
+    c = OrderClock.objects.filter(pk=clock_id).select_related("workorder").first()
+    if c is None:
+        raise NotFound("not_found", _("No such clock."))
+    o = access_workorder(user, c.workorder_id, for_update=for_update)
+    c = OrderClock.objects.select_for_update().get(pk=c.pk) if for_update else c
+    return c, o
+
+
+@transaction.atomic
+def do_report_unreachable(
+    user: Any, clock_id: int, text: str, *, now: dt.datetime | None = None
+) -> OrderClock:
+    """R-14: the customer could not be reached / was not at home at the agreed visit; written report.
+
+    Filed at or before the due time, the clock counts as met on time (status ``met_unreachable``).
+    """
+    staff = require_staff(user, "order.work")
+    c, o = _clock_of(user, clock_id)
+    text = (text or "").strip()
+    if not text:
+        raise ValidationFailed("required", _("Write what happened (who tried, when, how)."), "text")
+    if c.status not in OPEN_CLOCK_STATUSES:
+        raise ValidationFailed("clock_closed", _("This time limit has already ended."), "text")
+    if c.unreachable_reported_at is not None:
+        raise ValidationFailed(
+            "already_reported", _("A report was already filed for this time limit."), "text"
+        )
+    at = now or timezone.now()
+    c.unreachable_report = text
+    c.unreachable_reported_at = at
+    c.unreachable_reported_by = staff
+    _refresh(c, at)
+    _sync_order_due(o)
+    _log(o, c, "clock.unreachable", at, user, on_time=c.status == ClockStatusChoices.MET_UNREACHABLE)
+    return c
+
+
+def _extension_allowed(c: OrderClock, at: dt.datetime) -> bool:
+    try:
+        return rules.extension_allowed(rules_clock(c), work_calendar(c.calendar_id), at)
+    except rules.CalendarDataMissing:
+        return False
+
+
+def _check_amount(c: OrderClock, amount: Any) -> Decimal:
+    try:
+        value = Decimal(str(amount))
+    except ArithmeticError:
+        raise ValidationFailed("invalid", _("Enter a number."), "amount") from None
+    if value <= 0 or value > 1000:
+        raise ValidationFailed("invalid", _("Enter a positive amount."), "amount")
+    if c.unit == rules.Unit.WORKING_DAYS and value != value.to_integral_value():
+        raise ValidationFailed("whole_days", _("Working days must be whole days."), "amount")
+    if value != value.quantize(Decimal("0.01")):
+        raise ValidationFailed("invalid", _("At most two decimals."), "amount")
+    return value
+
+
+@transaction.atomic
+def do_request_extension(
+    user: Any, clock_id: int, amount: Any, reason: str, *, now: dt.datetime | None = None
+) -> ExtensionRequest:
+    """R-15: the responsible staff (owner or assignee) asks a leader for more time, before the deadline."""
+    staff = require_staff(user, "order.work")
+    c, o = _clock_of(user, clock_id)
+    if not _responsible(staff, o):
+        raise PermissionDenied(
+            "not_responsible", _("Only the order's owner or assignee can request an extension.")
+        )
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationFailed("required", _("Give the reason for the extension."), "reason")
+    value = _check_amount(c, amount)
+    at = now or timezone.now()
+    if not _extension_allowed(c, at):
+        raise ValidationFailed(
+            "deadline_passed",
+            _("An extension can only be requested while the time limit runs, before its deadline."),
+            "amount",
+        )
+    if c.extensions.filter(status=ExtensionStatus.PENDING).exists():
+        raise ValidationFailed(
+            "pending", _("An extension request is already waiting for a decision."), "amount"
+        )
+    req = ExtensionRequest.objects.create(
+        clock=c, requested_by=staff, requested_at=at, amount=value, reason=reason
+    )
+    _log(o, c, "clock.extension_requested", at, user, amount=value, reason=reason[:200])
+    return req
+
+
+def may_decide(staff: Staff, req: ExtensionRequest, o: Any) -> bool:
+    """The requester's leader, a supervisor of the order's branch (or of the company), or an admin."""
+    if staff.pk == req.requested_by_id:
+        return False
+    if staff.role == "admin" and staff.is_active:
+        return True
+    if req.requested_by.leader_id == staff.pk:
+        return True
+    return staff.role == "supervisor" and staff.branch_id in (None, o.branch_id)
+
+
+@transaction.atomic
+def do_decide_extension(
+    user: Any, request_id: int, approve: bool, note: str = "", *, now: dt.datetime | None = None
+) -> ExtensionRequest:
+    """A leader approves or rejects; only an approval before the deadline moves the due time."""
+    staff = require_staff(user)
+    req = ExtensionRequest.objects.select_related("requested_by", "clock").filter(pk=request_id).first()
+    if req is None:
+        raise NotFound("not_found", _("No such extension request."))
+    c, o = _clock_of(user, req.clock_id)
+    req = ExtensionRequest.objects.select_for_update().select_related("requested_by").get(pk=req.pk)
+    if not may_decide(staff, req, o):
+        raise PermissionDenied(
+            "not_leader",
+            _("Only the requester's leader, a branch supervisor or an administrator can decide."),
+        )
+    if req.status != ExtensionStatus.PENDING:
+        raise ValidationFailed("decided", _("This request has already been decided."), "approve")
+    at = now or timezone.now()
+    if approve and not _extension_allowed(c, at):
+        raise ValidationFailed(
+            "deadline_passed",
+            _("The deadline has passed; an extension can no longer be approved."),
+            "approve",
+        )
+    req.status = ExtensionStatus.APPROVED if approve else ExtensionStatus.REJECTED
+    req.decided_by, req.decided_at, req.decision_note = staff, at, (note or "").strip()
+    req.save()
+    if approve:
+        c.extension_amount += req.amount
+        _refresh(c, at)
+        _sync_order_due(o)
+    _log(o, c, f"clock.extension_{req.status}", at, user, amount=req.amount, note=req.decision_note[:200])
+    return req
+
+
+def pending_extensions_for(staff: Staff) -> list[ExtensionRequest]:
+    """Pending requests this staff member may decide (for the leaders' page)."""
+    qs = (
+        ExtensionRequest.objects.filter(status=ExtensionStatus.PENDING)
+        .select_related("clock__workorder", "requested_by")
+        .order_by("requested_at")
+    )
+    return [r for r in qs if may_decide(staff, r, r.clock.workorder)]

@@ -1,0 +1,105 @@
+"""Pure rules: which configured time limit (R-13) applies to a work order. No Django, no I/O.
+
+A :class:`LimitRule` names a clock kind and an order type, and optionally a service, an area kind
+(urban / rural), a customer tier and a priority. A rule **matches** an order when the kind and the order
+type are equal and every optional criterion it sets equals the order's value (an empty criterion matches
+anything).
+
+Most specific match wins
+    Among the matching rules of one kind, the rule that sets the **most** optional criteria wins. A tie
+    is broken by which criteria are set, in this order of weight: service, then customer tier, then
+    priority, then area kind (so "this service" beats "diamond customers", which beats "urgent", which
+    beats "rural"). A remaining tie (two rules with the same criteria) goes to the lower id (the older
+    rule); the admin should not keep such duplicates.
+
+Example: a general fault of a gold customer matches "fault (general), 24 h" and "fault (general), gold,
+12 h"; the second sets one criterion more and wins.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from decimal import Decimal
+from enum import StrEnum
+
+from kefu.commitments.rules import Limit, Unit
+
+
+class ClockKind(StrEnum):
+    FIRST_RESPONSE = "first_response"
+    RESOLUTION = "resolution"
+    COMPLAINT_ANSWER = "complaint_answer"
+
+
+@dataclass(frozen=True)
+class LimitRule:
+    """One configured time limit (a ``TimeLimit`` row as the rules see it)."""
+
+    id: int
+    kind: ClockKind
+    order_type: str
+    unit: Unit
+    amount: int | Decimal
+    service_id: int | None = None
+    area_kind: str = ""
+    tier: str = ""
+    priority: str = ""
+    around_the_clock: bool = False
+
+    @property
+    def limit(self) -> Limit:
+        return Limit(self.unit, self.amount)
+
+
+@dataclass(frozen=True)
+class OrderFacts:
+    """What of a work order decides its time limits."""
+
+    order_type: str
+    service_id: int | None = None
+    area_kind: str = ""
+    tier: str = ""
+    priority: str = ""
+
+
+def matches(rule: LimitRule, order: OrderFacts) -> bool:
+    if rule.order_type != order.order_type:
+        return False
+    if rule.service_id is not None and rule.service_id != order.service_id:
+        return False
+    return all(
+        not wanted or wanted == actual
+        for wanted, actual in (
+            (rule.area_kind, order.area_kind),
+            (rule.tier, order.tier),
+            (rule.priority, order.priority),
+        )
+    )
+
+
+def specificity(rule: LimitRule) -> tuple[int, int]:
+    """(number of criteria set, weight of the criteria set): larger is more specific."""
+    flags = (rule.service_id is not None, bool(rule.tier), bool(rule.priority), bool(rule.area_kind))
+    weight = sum(8 >> i for i, flag in enumerate(flags) if flag)
+    return sum(flags), weight
+
+
+def best_match(rules: Iterable[LimitRule], kind: ClockKind, order: OrderFacts) -> LimitRule | None:
+    """The rule of ``kind`` that applies to ``order`` (see the module doc), or ``None``."""
+    candidates = [r for r in rules if r.kind == kind and matches(r, order)]
+    if not candidates:
+        return None
+
+    return max(candidates, key=lambda r: (specificity(r), -r.id))
+
+
+def limits_for(rules: Iterable[LimitRule], order: OrderFacts) -> dict[ClockKind, LimitRule]:
+    """Every clock kind that has a matching rule, with the rule that wins."""
+    rules = list(rules)
+    result = {}
+    for kind in ClockKind:
+        rule = best_match(rules, kind, order)
+        if rule is not None:
+            result[kind] = rule
+    return result

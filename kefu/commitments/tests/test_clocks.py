@@ -1,0 +1,287 @@
+"""Order clocks over the database: started by creation / materials, paused by pending customer, stopped by
+resolution and first reply, extensions (R-15), unreachable reports (R-14), missing calendar years."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from kefu.audit.models import AuditRecord
+from kefu.commitments import clocks
+from kefu.commitments.models import (
+    BusinessCalendar,
+    CalendarYear,
+    ExtensionRequest,
+    OrderClock,
+    TimeLimit,
+    WorkingPeriod,
+)
+from kefu.errors import PermissionDenied, ValidationFailed
+from kefu.workorders.actions import do_customer_message, do_reply, do_transition
+from kefu.workorders.models import TimelineEntry, WorkOrder
+
+pytestmark = pytest.mark.django_db
+SH = ZoneInfo("Asia/Shanghai")
+
+
+def sh(*args: int) -> dt.datetime:
+    return dt.datetime(*args, tzinfo=SH)
+
+
+@pytest.fixture
+def now(monkeypatch: pytest.MonkeyPatch) -> Any:
+    """A settable clock for every ``timezone.now()`` in the project."""
+
+    class Now:
+        value = sh(2025, 1, 27, 17, 45)
+
+        def set(self, moment: dt.datetime) -> None:
+            self.value = moment
+
+    clock = Now()
+    monkeypatch.setattr("django.utils.timezone.now", lambda: clock.value)
+    return clock
+
+
+def clock(o: WorkOrder, kind: str = "resolution", rnd: int | None = None) -> OrderClock:
+    qs = OrderClock.objects.filter(workorder=o, kind=kind).order_by("-round")
+    return qs.get(round=rnd) if rnd else qs.first()  # type: ignore[return-value]
+
+
+def test_default_calendars_and_limits_are_seeded():
+    office = BusinessCalendar.objects.get(name="标准工作日")
+    assert office.time_zone == "Asia/Shanghai" and not office.is_24x7
+    assert office.periods.count() == 10
+    years = set(CalendarYear.objects.filter(calendar=office).values_list("year", flat=True))
+    assert {2024, 2025, 2026} <= years and 2027 not in years
+    assert BusinessCalendar.objects.get(name="7×24小时").is_24x7
+    limits = {(t.kind, t.order_type, t.tier): (t.unit, t.amount) for t in TimeLimit.objects.all()}
+    assert limits[("resolution", "install_urban", "")] == ("working_days", Decimal("5"))
+    assert limits[("resolution", "install_rural", "")] == ("working_days", Decimal("10"))
+    assert limits[("resolution", "fault_general", "gold")] == ("calendar_hours", Decimal("12"))
+    assert limits[("complaint_answer", "complaint", "")] == ("working_days", Decimal("3"))
+    assert limits[("first_response", "complaint", "")] == ("calendar_hours", Decimal("4"))
+
+
+def test_installation_received_before_spring_festival(world, now):
+    # Monday 27 Jan 2025 17:45, after the 17:30 close; Spring Festival 28 Jan – 4 Feb; make-up Sat 8 Feb
+    o = world.order(world.customer(), order_type="install_urban", title="开户安装")
+    c = clock(o)
+    assert (c.unit, c.amount, c.started_at) == ("working_days", Decimal("5.00"), sh(2025, 1, 27, 17, 45))
+    assert c.status == "running"
+    assert c.due_at == sh(2025, 2, 11, 17, 30)
+    o.refresh_from_db()
+    assert o.due_at == sh(2025, 2, 11, 17, 30)
+    assert c.calendar.name == "标准工作日"  # the branch has no calendar of its own
+
+
+def test_general_fault_24_hours_and_vip_12_hours(world, now):
+    now.set(sh(2025, 3, 3, 9, 0))
+    o = world.order(world.customer())
+    assert clock(o).due_at == sh(2025, 3, 4, 9, 0)
+    gold = world.customer(name="金卡客户", phone="13900139000")
+    gold.tier = "gold"
+    gold.save()
+    o2 = world.order(gold)
+    assert clock(o2).due_at == sh(2025, 3, 3, 21, 0)
+    assert not OrderClock.objects.filter(
+        workorder=world.order(world.customer(), order_type="inquiry")
+    ).exists()
+
+
+def test_clock_starts_when_materials_are_complete(world, now):
+    now.set(sh(2025, 3, 3, 10, 0))  # Monday
+    o = world.order(world.customer(), order_type="install_urban")
+    now.set(sh(2025, 3, 3, 10, 5))
+    do_transition(world.agent.user, o.pk, "awaiting_materials")
+    c = clock(o)
+    assert c.status == "not_started" and c.started_at is None and c.due_at is None
+    assert WorkOrder.objects.get(pk=o.pk).due_at is None
+    now.set(sh(2025, 3, 5, 15, 0))  # Wednesday: materials complete
+    do_transition(world.agent.user, o.pk, "in_progress")
+    c = clock(o)
+    assert c.started_at == sh(2025, 3, 5, 15, 0)
+    assert c.due_at == sh(2025, 3, 12, 17, 30)  # 5 working days after Wednesday
+    entry = TimelineEntry.objects.filter(workorder=o, kind="status").order_by("-id").first()
+    assert entry is not None
+    assert entry.data["clocks"] == [
+        {
+            "clock": "resolution",
+            "round": 1,
+            "event": "started",
+            "status": "running",
+            "due_at": "2025-03-12T09:30:00+00:00",
+        }
+    ]
+
+
+def test_pending_customer_pauses_and_resume_keeps_the_remaining_time(world, now):
+    now.set(sh(2025, 3, 3, 9, 0))
+    o = world.order(world.customer())  # 24 calendar hours → due Tue 09:00
+    now.set(sh(2025, 3, 3, 13, 0))
+    do_transition(world.agent.user, o.pk, "pending_customer", reason="约上门时间")
+    c = clock(o)
+    assert c.status == "paused" and c.due_at is None
+    assert c.remaining_seconds == 20 * 3600
+    now.set(sh(2025, 3, 4, 13, 0))  # the customer answers 24 h later on the portal
+    from kefu.testing.factories import make_portal_customer
+
+    user = make_portal_customer(world, o.customer)
+    do_customer_message(user, o.pk, "明天上午在家")
+    c = clock(o)
+    assert c.status == "running"
+    assert c.due_at == sh(2025, 3, 5, 9, 0)  # 20 h left from Tue 13:00
+    assert WorkOrder.objects.get(pk=o.pk).due_at == sh(2025, 3, 5, 9, 0)
+    now.set(sh(2025, 3, 4, 15, 0))
+    do_transition(world.agent.user, o.pk, "pending_customer", reason="再约")
+    now.set(sh(2025, 3, 4, 16, 0))
+    do_transition(world.agent.user, o.pk, "in_progress")
+    assert clock(o).due_at == sh(2025, 3, 5, 10, 0)
+
+
+def test_resolution_stops_the_clock_and_reopen_starts_a_new_round(world, now):
+    now.set(sh(2025, 3, 3, 9, 0))
+    o = world.order(world.customer())
+    now.set(sh(2025, 3, 3, 20, 0))
+    do_transition(world.agent.user, o.pk, "resolved", resolution="更换光猫")
+    first = clock(o)
+    assert (first.status, first.stopped_at) == ("met", sh(2025, 3, 3, 20, 0))
+    assert WorkOrder.objects.get(pk=o.pk).due_at is None
+    now.set(sh(2025, 3, 6, 10, 0))
+    do_transition(world.agent.user, o.pk, "reopened", reason="回访未解决")
+    second = clock(o)
+    assert second.round == 2 and second.started_at == sh(2025, 3, 6, 10, 0)
+    assert second.due_at == sh(2025, 3, 7, 10, 0)
+    assert clock(o, rnd=1).status == "met"
+    now.set(sh(2025, 3, 7, 11, 0))
+    do_transition(world.agent.user, o.pk, "resolved", resolution="二次上门")
+    assert clock(o).status == "late"
+
+
+def test_withdrawn_order_cancels_its_clocks(world, now):
+    now.set(sh(2025, 3, 3, 9, 0))
+    o = world.order(world.customer())
+    do_transition(world.agent.user, o.pk, "closed", reason="客户撤回", close_reason="withdrawn")
+    assert clock(o).status == "cancelled"
+    assert WorkOrder.objects.get(pk=o.pk).due_at is None
+
+
+def test_complaint_first_reply_stops_the_first_response_clock(world, now):
+    now.set(sh(2025, 10, 1, 22, 0))  # National Day, night: the hotline clock is 24×7
+    o = world.order(world.customer(), order_type="complaint", title="投诉")
+    first = clock(o, "first_response")
+    assert first.due_at == sh(2025, 10, 2, 2, 0)
+    assert first.calendar.is_24x7
+    answer = clock(o, "complaint_answer")
+    # holiday 1–8 Oct: receipt day Thu 9 Oct (not counted), then Fri 10, make-up Sat 11, Mon 13
+    assert answer.due_at == sh(2025, 10, 13, 17, 30)
+    # no resolution clock: the order's due time is the earliest open clock's
+    assert WorkOrder.objects.get(pk=o.pk).due_at == first.due_at
+    now.set(sh(2025, 10, 2, 1, 0))
+    do_reply(world.agent.user, o.pk, "您好，已收到您的投诉")
+    assert clock(o, "first_response").status == "met"
+    assert clock(o, "complaint_answer").status == "running"
+
+
+def test_extension_approved_by_leader_moves_the_due_time(world, now):
+    now.set(sh(2025, 3, 3, 10, 0))
+    o = world.order(world.customer(), order_type="install_urban")
+    c = clock(o)
+    assert c.due_at == sh(2025, 3, 10, 17, 30)
+    now.set(sh(2025, 3, 6, 9, 0))
+    with pytest.raises(ValidationFailed) as exc:
+        clocks.do_request_extension(world.agent.user, c.pk, 2, "  ")
+    assert exc.value.field == "reason"
+    with pytest.raises(PermissionDenied):
+        clocks.do_request_extension(world.technician.user, c.pk, 2, "缺设备")
+    req = clocks.do_request_extension(world.agent.user, c.pk, 2, "光缆未到，需等待施工")
+    assert clock(o).due_at == sh(2025, 3, 10, 17, 30)  # pending moves nothing
+    with pytest.raises(PermissionDenied):
+        clocks.do_decide_extension(world.agent_senior.user, req.pk, True)  # a colleague, not a leader
+    assert [r.pk for r in clocks.pending_extensions_for(world.supervisor)] == [req.pk]
+    assert clocks.pending_extensions_for(world.supervisor_south) == []
+    clocks.do_decide_extension(world.supervisor.user, req.pk, True, "同意")
+    req.refresh_from_db()
+    assert (req.status, req.decided_by) == ("approved", world.supervisor)
+    assert clock(o).due_at == sh(2025, 3, 12, 17, 30)
+    assert WorkOrder.objects.get(pk=o.pk).due_at == sh(2025, 3, 12, 17, 30)
+    assert AuditRecord.objects.filter(action="clock.extension_approved").count() == 1
+    with pytest.raises(ValidationFailed):
+        clocks.do_decide_extension(world.supervisor.user, req.pk, False)
+
+
+def test_rejected_extension_moves_nothing(world, now):
+    now.set(sh(2025, 3, 3, 10, 0))
+    o = world.order(world.customer(), order_type="install_urban")
+    req = clocks.do_request_extension(world.agent.user, clock(o).pk, 1, "客户出差")
+    clocks.do_decide_extension(world.admin.user, req.pk, False, "不批准")
+    assert ExtensionRequest.objects.get(pk=req.pk).status == "rejected"
+    assert clock(o).due_at == sh(2025, 3, 10, 17, 30)
+
+
+def test_extension_refused_after_the_deadline(world, now):
+    now.set(sh(2025, 3, 3, 9, 0))
+    o = world.order(world.customer())
+    c = clock(o)
+    now.set(sh(2025, 3, 4, 8, 0))
+    req = clocks.do_request_extension(world.agent.user, c.pk, 4, "等配件")
+    now.set(sh(2025, 3, 4, 9, 1))  # one minute past the deadline
+    with pytest.raises(ValidationFailed) as exc:
+        clocks.do_decide_extension(world.supervisor.user, req.pk, True)
+    assert exc.value.code == "deadline_passed"
+    assert clock(o).due_at == sh(2025, 3, 4, 9, 0)
+    clocks.do_decide_extension(world.supervisor.user, req.pk, False, "已超时")
+    with pytest.raises(ValidationFailed) as exc:
+        clocks.do_request_extension(world.agent.user, c.pk, 4, "等配件")
+    assert exc.value.code == "deadline_passed"
+
+
+def test_unreachable_report_before_the_deadline_counts_as_on_time(world, now):
+    now.set(sh(2025, 3, 3, 9, 0))
+    o = world.order(world.customer())
+    c = clock(o)
+    now.set(sh(2025, 3, 4, 8, 30))
+    with pytest.raises(ValidationFailed):
+        clocks.do_report_unreachable(world.agent.user, c.pk, "")
+    clocks.do_report_unreachable(world.technician.user, c.pk, "按约8:00上门，敲门无人，电话三次未接")
+    c = clock(o)
+    assert c.status == "met_unreachable"
+    assert (c.unreachable_reported_by, c.unreachable_reported_at) == (world.technician, sh(2025, 3, 4, 8, 30))
+    assert WorkOrder.objects.get(pk=o.pk).due_at is None
+
+
+def test_unreachable_report_after_the_deadline_stays_overdue(world, now):
+    now.set(sh(2025, 3, 3, 9, 0))
+    o = world.order(world.customer())
+    now.set(sh(2025, 3, 4, 10, 0))
+    clocks.do_report_unreachable(world.agent.user, clock(o).pk, "上门无人")
+    c = clock(o)
+    assert c.status == "breached" and c.unreachable_report == "上门无人"
+
+
+def test_missing_calendar_year_is_flagged_not_guessed(world, now):
+    now.set(sh(2026, 12, 28, 10, 0))  # 5 working days reach into 2027, which has no data
+    o = world.order(world.customer(), order_type="install_urban")
+    c = clock(o)
+    assert c.calendar_missing_year == 2027
+    assert c.due_at is None and c.status == "running"
+    assert WorkOrder.objects.get(pk=o.pk).due_at is None
+    # calendar hours need no holiday data
+    assert clock(world.order(world.customer()), "resolution").due_at == sh(2026, 12, 29, 10, 0)
+
+
+def test_branch_calendar_is_used_when_set(world, now):
+    cal = BusinessCalendar.objects.create(name="城北营业厅", time_zone="Asia/Shanghai")
+    for wd in range(6):  # Monday–Saturday 09:00–18:00, holidays unknown except 2025
+        WorkingPeriod.objects.create(calendar=cal, weekday=wd, start=dt.time(9), end=dt.time(18))
+    CalendarYear.objects.create(calendar=cal, year=2025)
+    world.north.calendar = cal
+    world.north.save()
+    now.set(sh(2025, 3, 3, 10, 0))  # Monday; Saturdays count here
+    o = world.order(world.customer(), order_type="install_urban")
+    assert clock(o).calendar_id == cal.pk
+    assert clock(o).due_at == sh(2025, 3, 8, 18, 0)
