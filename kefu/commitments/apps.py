@@ -6,3 +6,6 @@ class CommitmentsConfig(AppConfig):
     name = "kefu.commitments"
     label = "commitments"
     verbose_name = _("Service commitments")
+
+    def ready(self) -> None:
+        from kefu.commitments import admin_limits  # noqa: F401  (admin of time limits and clocks)

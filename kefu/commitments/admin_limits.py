@@ -1,0 +1,56 @@
+"""Admin of time limits (editable) and of order clocks and extension requests (read-only: written by
+``commitments.clocks`` only). Loaded from ``CommitmentsConfig.ready``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin
+from django.http import HttpRequest
+
+from kefu.audit.admin_mixins import AuditedAdmin
+from kefu.commitments.models import ExtensionRequest, OrderClock, TimeLimit
+
+
+@admin.register(TimeLimit)
+class TimeLimitAdmin(AuditedAdmin):
+    list_display = [
+        "kind",
+        "order_type",
+        "service",
+        "area_kind",
+        "tier",
+        "priority",
+        "amount",
+        "unit",
+        "around_the_clock",
+        "is_active",
+    ]
+    list_filter = ["kind", "order_type", "unit", "tier", "area_kind", "around_the_clock", "is_active"]
+    list_select_related = ["service"]
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(OrderClock)
+class OrderClockAdmin(ReadOnlyAdmin):
+    list_display = ["workorder", "kind", "round", "status", "started_at", "due_at", "calendar_missing_year"]
+    list_filter = ["kind", "status"]
+    list_select_related = ["workorder"]
+    search_fields = ["workorder__number"]
+
+
+@admin.register(ExtensionRequest)
+class ExtensionRequestAdmin(ReadOnlyAdmin):
+    list_display = ["clock", "amount", "status", "requested_by", "requested_at", "decided_by", "decided_at"]
+    list_filter = ["status"]
+    list_select_related = ["clock__workorder", "requested_by", "decided_by"]
