@@ -12,7 +12,7 @@ from kefu.audit import log as audit
 
 
 class AuditedAdmin(admin.ModelAdmin):
-    """ModelAdmin whose saves and deletes write the service log in the admin's transaction."""
+    """ModelAdmin whose saves and deletes write the service log in the admin's transaction, inline rows too."""
 
     def save_model(self, request: HttpRequest, obj: models.Model, form: Any, change: bool) -> None:
         before = None
@@ -42,3 +42,20 @@ class AuditedAdmin(admin.ModelAdmin):
     def delete_queryset(self, request: HttpRequest, queryset: models.QuerySet[Any]) -> None:
         for obj in queryset:
             self.delete_model(request, obj)
+
+    def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
+        model = formset.model
+        label = model._meta.label_lower
+        deleted_pks = [f.instance.pk for f in formset.deleted_forms if f.instance.pk]
+        changed_pks = [f.instance.pk for f in formset.initial_forms if f.instance.pk and f.has_changed()]
+        before = {
+            o.pk: audit.snapshot(o) for o in model._default_manager.filter(pk__in=deleted_pks + changed_pks)
+        }
+        super().save_formset(request, form, formset, change)
+        for obj in formset.new_objects:
+            audit.record(request.user, "admin.add", obj, after=audit.snapshot(obj), summary=str(obj)[:200])
+        for obj, _fields in formset.changed_objects:
+            old, new = audit.diff(before.get(obj.pk, {}), audit.snapshot(obj))
+            audit.record(request.user, "admin.change", obj, before=old, after=new, summary=str(obj)[:200])
+        for pk in deleted_pks:
+            audit.record(request.user, "admin.delete", object_type=label, object_id=pk, before=before.get(pk))

@@ -10,12 +10,30 @@ from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from kefu.audit import log as audit
 from kefu.audit.admin_mixins import AuditedAdmin
 from kefu.commitments import actions
 from kefu.commitments.calendars import current_year, missing_years
 from kefu.commitments.models import BusinessCalendar, CalendarDay, CalendarYear, Service, WorkingPeriod
+from kefu.commitments.models_materials import ServiceFee, ServiceMaterial, ServiceStep
 from kefu.errors import KefuError
+
+
+class ServiceMaterialInline(admin.TabularInline):
+    model = ServiceMaterial
+    extra = 0
+    fields = ["order", "name", "description", "required"]
+
+
+class ServiceStepInline(admin.TabularInline):
+    model = ServiceStep
+    extra = 0
+    fields = ["order", "title", "description"]
+
+
+class ServiceFeeInline(admin.TabularInline):
+    model = ServiceFee
+    extra = 0
+    fields = ["order", "name", "amount", "unit", "note"]
 
 
 @admin.register(Service)
@@ -34,6 +52,7 @@ class ServiceAdmin(AuditedAdmin):
     ]
     list_filter = ["order_type", "sale_phase", "technical", "place", "paid", "public", "is_active"]
     search_fields = ["code", "name", "name_en"]
+    inlines = [ServiceMaterialInline, ServiceStepInline, ServiceFeeInline]  # rows logged by AuditedAdmin
 
 
 class WorkingPeriodFormSet(forms.BaseInlineFormSet):
@@ -182,22 +201,3 @@ class BusinessCalendarAdmin(AuditedAdmin):
                     _("%(name)s: chinesecalendar has no data for %(years)s; enter those years by hand.")
                     % {"name": calendar.name, "years": ", ".join(map(str, result.years_missing))},
                 )
-
-    # --- auditing inline rows -----------------------------------------------------------------------------
-
-    def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
-        model = formset.model
-        label = model._meta.label_lower
-        deleted_pks = [f.instance.pk for f in formset.deleted_forms if f.instance.pk]
-        changed_pks = [f.instance.pk for f in formset.initial_forms if f.instance.pk and f.has_changed()]
-        before = {
-            o.pk: audit.snapshot(o) for o in model._default_manager.filter(pk__in=deleted_pks + changed_pks)
-        }
-        super().save_formset(request, form, formset, change)
-        for obj in formset.new_objects:
-            audit.record(request.user, "admin.add", obj, after=audit.snapshot(obj), summary=str(obj)[:200])
-        for obj, _fields in formset.changed_objects:
-            old, new = audit.diff(before.get(obj.pk, {}), audit.snapshot(obj))
-            audit.record(request.user, "admin.change", obj, before=old, after=new, summary=str(obj)[:200])
-        for pk in deleted_pks:
-            audit.record(request.user, "admin.delete", object_type=label, object_id=pk, before=before.get(pk))

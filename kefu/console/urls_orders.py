@@ -2,6 +2,7 @@
 
 from django.urls import path
 
+from kefu.console import views_materials as vm
 from kefu.console import views_orders as v
 
 urlpatterns = [
@@ -21,4 +22,6 @@ urlpatterns = [
     path("<str:key>/link/", v.order_link, name="order_link"),
     path("<str:key>/merge/", v.order_merge, name="order_merge"),
     path("<str:key>/edit/", v.order_edit, name="order_edit"),
+    path("<str:key>/materials/", vm.order_materials_check, name="order_materials_check"),
+    path("<str:key>/notices/<int:notice_id>/", vm.order_notice, name="order_notice"),
 ]

@@ -1,0 +1,286 @@
+"""Materials check on a work order and the one-time notice (一次性告知, R-11).
+
+``do_check_materials`` records what the customer supplied. If anything required is missing it produces
+ONE written notice listing ALL missing items, moves the order to "awaiting materials" (when the
+transition table allows it), writes the timeline entry, the contact-history entry and the audit record,
+and queues the notice in the outbox to the customer's channel — all in one transaction. A repeated check
+that finds nothing missing beyond what the latest notice already listed produces no new notice (no
+piecemeal notices, no duplicates). When everything required is supplied and the order awaits materials,
+it moves on to "in progress" (the clocks start there, R-14).
+
+Lock order: WorkOrder (row lock through ``access_workorder(..., for_update=True)``) first.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from kefu.audit import log as audit
+from kefu.channels import outbox
+from kefu.channels.models import OutboxChannel
+from kefu.commitments.models_materials import MaterialsNotice, OrderMaterial
+from kefu.customers.actions import record_contact
+from kefu.customers.models import Contact, Customer
+from kefu.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from kefu.organization.access import require_staff
+from kefu.organization.models import Company
+from kefu.workorders import actions as wo_actions
+from kefu.workorders import rules as wo_rules
+from kefu.workorders.access import access_workorder
+from kefu.workorders.models import TimelineEntry, WorkOrder
+
+
+@dataclass
+class MaterialsCheck:
+    order: WorkOrder
+    materials: list[OrderMaterial]
+    missing: list[OrderMaterial]
+    notice: MaterialsNotice | None = None  # the notice produced by this check, if any
+    moved_to: str | None = None
+    notes: list[str] = field(default_factory=list)
+
+
+def notice_channel(customer: Customer) -> tuple[str, str]:
+    """Where a notice goes: e-mail if the customer has an address, else SMS to the phone, else print only."""
+    if customer.email:
+        return OutboxChannel.EMAIL.value, customer.email
+    if customer.phone_e164 or customer.phone:
+        return OutboxChannel.SMS.value, customer.phone_e164 or customer.phone
+    return OutboxChannel.PRINT.value, ""
+
+
+def notice_text(order: WorkOrder, missing: list[OrderMaterial], note: str = "") -> tuple[str, str]:
+    """Subject and text of the notice (in the active language)."""
+    company = Company.objects.first()
+    service = order.service.name if order.service else order.get_order_type_display()
+    subject = _("Materials needed for your request %(number)s") % {"number": order.number}
+    lines = [
+        _("Dear %(name)s,") % {"name": order.customer.name},
+        "",
+        ngettext(
+            "To handle your request %(number)s (%(service)s) we still need the following item:",
+            "To handle your request %(number)s (%(service)s) we still need the following %(count)d items:",
+            len(missing),
+        )
+        % {"number": order.number, "service": service, "count": len(missing)},
+    ]
+    for i, m in enumerate(missing, 1):
+        lines.append(f"{i}. {m.name}" + (f" — {m.description}" if m.description else ""))
+    lines.append("")
+    lines.append(_("This notice lists everything that is missing; please bring or send all of it together."))
+    if note.strip():
+        lines += ["", note.strip()]
+    if company is not None and company.hotline:
+        lines += [
+            "",
+            _("Questions: %(company)s, hotline %(hotline)s")
+            % {"company": company.name, "hotline": company.hotline},
+        ]
+    return subject, "\n".join(lines)
+
+
+def _sync_materials(order: WorkOrder, now: Any) -> list[OrderMaterial]:
+    """The order's checklist: materials copied from the service the first time they are seen."""
+    existing = {m.service_material_id: m for m in order.materials.all()}
+    if order.service_id is not None:
+        for sm in order.service.materials.all():  # type: ignore[union-attr]
+            if sm.pk not in existing:
+                existing[sm.pk] = OrderMaterial.objects.create(
+                    workorder=order,
+                    service_material=sm,
+                    name=sm.name,
+                    description=sm.description,
+                    required=sm.required,
+                    order=sm.order,
+                )
+    return sorted(existing.values(), key=lambda m: (m.order, m.pk))
+
+
+def order_materials(order: WorkOrder) -> list[tuple[int, str, str, bool, bool]]:
+    """Checklist rows for a form: (service-material id, name, description, required, supplied)."""
+    rows: dict[int, tuple[int, str, str, bool, bool]] = {}
+    for m in order.materials.all():
+        if m.service_material_id is not None:
+            rows[m.service_material_id] = (
+                m.service_material_id,
+                m.name,
+                m.description,
+                m.required,
+                m.supplied,
+            )
+    if order.service_id is not None:
+        for sm in order.service.materials.all():  # type: ignore[union-attr]
+            rows.setdefault(sm.pk, (sm.pk, sm.name, sm.description, sm.required, False))
+    return list(rows.values())
+
+
+@transaction.atomic
+def do_check_materials(
+    user: Any,
+    order_key: int | str,
+    supplied_material_ids: Iterable[int | str],
+    note: str = "",
+    *,
+    expected_version: int | None = None,
+) -> MaterialsCheck:
+    """Record what the customer supplied; one notice listing everything missing (see module docstring)."""
+    staff = require_staff(user)
+    order = access_workorder(user, order_key, for_update=True)
+    if not staff.can("order.work"):
+        raise PermissionDenied("forbidden", _("Your role does not allow checking materials."), "supplied")
+    if expected_version is not None and expected_version != order.version:
+        raise Conflict(
+            "stale",
+            _("Someone else changed this order meanwhile; reload and try again."),
+            "version",
+            current_version=order.version,
+        )
+    if order.status not in {s.value for s in wo_rules.OPEN_STATUSES}:
+        raise ValidationFailed(
+            "order_closed", _("Materials can only be checked on an open order."), "supplied"
+        )
+    if order.service_id is None or not order.service.materials.exists():  # type: ignore[union-attr]
+        raise ValidationFailed(
+            "no_materials", _("The order's service has no list of required materials."), "supplied"
+        )
+    try:
+        supplied = {int(i) for i in supplied_material_ids}
+    except (TypeError, ValueError):
+        raise ValidationFailed("invalid_choice", _("Unknown material."), "supplied") from None
+    if len(note) > 2000:
+        raise ValidationFailed("too_long", _("The note is longer than 2,000 characters."), "note")
+    now = timezone.now()
+    materials = _sync_materials(order, now)
+    known = {m.service_material_id for m in materials}
+    if supplied - known:
+        raise ValidationFailed("invalid_choice", _("Unknown material."), "supplied")
+    changed = []
+    for m in materials:
+        flag = m.service_material_id in supplied
+        if m.supplied != flag or m.checked_at is None:
+            m.supplied = flag
+            m.checked_by = staff
+            m.checked_at = now
+            m.save(update_fields=["supplied", "checked_by", "checked_at"])
+            changed.append(m.name)
+    missing = [m for m in materials if m.required and not m.supplied]
+    result = MaterialsCheck(order=order, materials=materials, missing=missing)
+    audit.record(
+        user,
+        "order.materials_check",
+        order,
+        after={
+            "supplied": sorted(m.name for m in materials if m.supplied),
+            "missing": [m.name for m in missing],
+        },
+        customer_id=order.customer_id,
+        workorder_id=order.pk,
+        summary=note.strip()[:200],
+    )
+    if missing:
+        latest = order.materials_notices.order_by("-created_at", "-id").first()
+        already = set(latest.items) if latest is not None else set()
+        if not {m.name for m in missing} <= already:
+            result.notice = _give_notice(user, staff, order, missing, note, now)
+        if (
+            order.status != wo_rules.Status.AWAITING_MATERIALS
+            and (
+                wo_rules.Status(order.status),
+                wo_rules.Status.AWAITING_MATERIALS,
+            )
+            in wo_rules.TRANSITIONS
+        ):
+            wo_actions.do_transition(user, order.pk, wo_rules.Status.AWAITING_MATERIALS.value)
+            result.moved_to = wo_rules.Status.AWAITING_MATERIALS.value
+    elif order.status == wo_rules.Status.AWAITING_MATERIALS:
+        wo_actions.do_transition(user, order.pk, wo_rules.Status.IN_PROGRESS.value)
+        result.moved_to = wo_rules.Status.IN_PROGRESS.value
+    result.order = WorkOrder.objects.get(pk=order.pk)
+    return result
+
+
+def _give_notice(
+    user: Any, staff: Any, order: WorkOrder, missing: list[OrderMaterial], note: str, now: Any
+) -> MaterialsNotice:
+    customer = order.customer
+    channel, recipient = notice_channel(customer)
+    subject, text = notice_text(order, missing, note)
+    notice = MaterialsNotice.objects.create(
+        workorder=order,
+        items=[m.name for m in missing],
+        text=text,
+        note=note.strip(),
+        channel=channel,
+        recipient=recipient,
+        created_by=staff,
+        created_at=now,
+    )
+    digest = hashlib.sha256("\n".join(notice.items).encode()).hexdigest()[:16]
+    message, _created = outbox.enqueue(
+        channel=channel,
+        recipient=recipient,
+        subject=subject,
+        body=text,
+        idempotency_key=f"materials-notice:{order.pk}:{notice.pk}:{digest}",
+        customer=customer,
+        workorder=order,
+    )
+    notice.outbox = message
+    notice.save(update_fields=["outbox"])
+    summary = ngettext(
+        "One-time notice: %(count)d item missing: %(items)s",
+        "One-time notice: %(count)d items missing: %(items)s",
+        len(missing),
+    ) % {"count": len(missing), "items": "; ".join(notice.items)}
+    TimelineEntry.objects.create(
+        workorder=order,
+        kind=TimelineEntry.Kind.SYSTEM,
+        author_staff=staff,
+        body=summary,
+        public=True,
+        data={"event": "materials_notice", "notice": notice.pk, "items": notice.items, "channel": channel},
+        created_at=now,
+    )
+    record_contact(
+        customer,
+        order.channel,
+        staff=staff,
+        workorder=order,
+        direction=Contact.Direction.OUTBOUND,
+        summary=summary,
+        details={"materials_notice": notice.pk, "sent_through": channel},
+        at=now,
+    )
+    audit.record(
+        user,
+        "order.materials_notice",
+        notice,
+        after={"items": notice.items, "channel": channel, "recipient": recipient},
+        customer_id=order.customer_id,
+        workorder_id=order.pk,
+        summary=summary[:200],
+    )
+    return notice
+
+
+def order_notices(user: Any, order_key: int | str) -> list[MaterialsNotice]:
+    """The one-time notices of an order the user may see (staff of its branch, or its own customer)."""
+    order = access_workorder(user, order_key)
+    return list(order.materials_notices.select_related("created_by").order_by("created_at", "id"))
+
+
+def access_notice(user: Any, order_key: int | str, notice_id: int | str) -> MaterialsNotice:
+    """One notice of a visible order; NotFound for anything else (same answer for both)."""
+    order = access_workorder(user, order_key)
+    try:
+        return order.materials_notices.select_related("workorder", "created_by").get(pk=int(notice_id))
+    except (MaterialsNotice.DoesNotExist, TypeError, ValueError):
+        raise NotFound("not_found", _("Notice not found."), "notice") from None

@@ -1,0 +1,166 @@
+"""Service catalog details (materials, process steps, fee items) and the one-time notice (R-11, R-17).
+
+Imported by ``commitments/models.py`` so that Django registers them in the ``commitments`` app.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class ServiceMaterial(models.Model):
+    """A document or item the customer must bring for a service (the one-time notice lists the missing)."""
+
+    service = models.ForeignKey(
+        "commitments.Service", on_delete=models.CASCADE, related_name="materials", verbose_name=_("service")
+    )
+    name = models.CharField(_("name"), max_length=200)
+    description = models.TextField(_("description"), blank=True)
+    required = models.BooleanField(_("required"), default=True)
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+
+    class Meta:
+        verbose_name = _("required material")
+        verbose_name_plural = _("required materials")
+        ordering = ["service", "order", "id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ServiceStep(models.Model):
+    """One step of the published business process of a service (R-17)."""
+
+    service = models.ForeignKey(
+        "commitments.Service", on_delete=models.CASCADE, related_name="steps", verbose_name=_("service")
+    )
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+    title = models.CharField(_("title"), max_length=200)
+    description = models.TextField(_("description"), blank=True)
+
+    class Meta:
+        verbose_name = _("process step")
+        verbose_name_plural = _("process steps")
+        ordering = ["service", "order", "id"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class ServiceFee(models.Model):
+    """A published fee item of a service and its amount (R-17)."""
+
+    service = models.ForeignKey(
+        "commitments.Service", on_delete=models.CASCADE, related_name="fees", verbose_name=_("service")
+    )
+    name = models.CharField(_("name"), max_length=200)
+    amount = models.DecimalField(
+        _("amount"), max_digits=10, decimal_places=2, validators=[MinValueValidator(Decimal("0"))]
+    )
+    unit = models.CharField(_("unit"), max_length=60, blank=True, help_text=_("e.g. per visit, per month"))
+    note = models.CharField(_("note"), max_length=300, blank=True)
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+
+    class Meta:
+        verbose_name = _("fee item")
+        verbose_name_plural = _("fee items")
+        ordering = ["service", "order", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(amount__gte=0), name="commitments_fee_amount_not_negative"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} {self.amount}"
+
+
+class OrderMaterial(models.Model):
+    """A material checked on a work order; name and required flag are copied from the service at the time."""
+
+    workorder = models.ForeignKey(
+        "workorders.WorkOrder",
+        on_delete=models.CASCADE,
+        related_name="materials",
+        verbose_name=_("work order"),
+    )
+    service_material = models.ForeignKey(
+        ServiceMaterial,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("service material"),
+    )
+    name = models.CharField(_("name"), max_length=200)
+    description = models.TextField(_("description"), blank=True)
+    required = models.BooleanField(_("required"), default=True)
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+    supplied = models.BooleanField(_("supplied"), default=False)
+    checked_by = models.ForeignKey(
+        "organization.Staff",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("checked by"),
+    )
+    checked_at = models.DateTimeField(_("checked"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("order material")
+        verbose_name_plural = _("order materials")
+        ordering = ["workorder", "order", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["workorder", "service_material"], name="commitments_ordermaterial_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class MaterialsNotice(models.Model):
+    """The one written notice listing everything missing at once (一次性告知, R-11)."""
+
+    workorder = models.ForeignKey(
+        "workorders.WorkOrder",
+        on_delete=models.CASCADE,
+        related_name="materials_notices",
+        verbose_name=_("work order"),
+    )
+    items = models.JSONField(_("missing items"), default=list)
+    text = models.TextField(_("text"))
+    note = models.TextField(_("note"), blank=True)
+    channel = models.CharField(_("sent through"), max_length=10)
+    recipient = models.CharField(_("recipient"), max_length=254, blank=True)
+    outbox = models.ForeignKey(
+        "channels.OutboxMessage",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("outbox message"),
+    )
+    created_by = models.ForeignKey(
+        "organization.Staff",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("created by"),
+    )
+    created_at = models.DateTimeField(_("created"))
+
+    class Meta:
+        verbose_name = _("one-time notice")
+        verbose_name_plural = _("one-time notices")
+        ordering = ["workorder", "created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.workorder} {self.created_at:%Y-%m-%d %H:%M}"

@@ -1,0 +1,79 @@
+"""Console: materials checklist of an order and its printable one-time notices (R-11).
+
+Thin views: the order comes from ``access_workorder`` (404 for anyone who may not see it), the change is
+one call to ``kefu.commitments.materials.do_check_materials``.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from kefu.channels.models import OutboxChannel
+from kefu.commitments.materials import access_notice, do_check_materials
+from kefu.console.views_orders import ConsoleRequest, staff_view
+from kefu.errors import KefuError
+from kefu.organization.models import Company
+from kefu.workorders.access import access_workorder
+
+CHANNEL_LABELS = dict(OutboxChannel.choices)
+
+
+def _redirect(request: ConsoleRequest, number: str) -> HttpResponse:
+    url = reverse("console:order_detail", kwargs={"key": number}) + "#materials-section"
+    if request.htmx:
+        resp = HttpResponse(status=204)
+        resp["HX-Redirect"] = url
+        return resp
+    return redirect(url)
+
+
+@require_POST
+@staff_view
+def order_materials_check(request: ConsoleRequest, key: str) -> HttpResponse:
+    order = access_workorder(request.user, key)
+    version = request.POST.get("version", "")
+    try:
+        result = do_check_materials(
+            request.user,
+            order.pk,
+            request.POST.getlist("supplied"),
+            request.POST.get("note", ""),
+            expected_version=int(version) if version.isdecimal() else None,
+        )
+    except KefuError as exc:
+        messages.error(request, str(exc.message))
+        return _redirect(request, order.number)
+    if result.notice is not None:
+        messages.success(
+            request,
+            _("One-time notice listing %(count)d missing item(s) created and queued (%(channel)s).")
+            % {"count": len(result.notice.items), "channel": CHANNEL_LABELS.get(result.notice.channel, "")},
+        )
+    elif result.missing:
+        messages.info(
+            request, _("Nothing new is missing: the notice already given lists it; no second notice.")
+        )
+    else:
+        messages.success(request, _("All required materials are complete."))
+    return _redirect(request, order.number)
+
+
+@require_GET
+@staff_view
+def order_notice(request: ConsoleRequest, key: str, notice_id: int) -> HttpResponse:
+    notice = access_notice(request.user, key, notice_id)
+    return render(
+        request,
+        "console/orders/notice_print.html",
+        {
+            "notice": notice,
+            "o": notice.workorder,
+            "company": Company.objects.first(),
+            "channel_label": CHANNEL_LABELS.get(notice.channel, notice.channel),
+        },
+    )
