@@ -147,3 +147,18 @@ def test_refusals(world: Any, mats: list[ServiceMaterial]) -> None:
     with pytest.raises(NotFound):
         order_notices(world.agent_south.user, o.number)
     assert OutboxMessage.objects.filter(status=OutboxStatus.QUEUED).count() == 0
+
+
+def test_resolution_clock_starts_only_when_materials_are_complete(
+    world: Any, mats: list[ServiceMaterial]
+) -> None:
+    """R-14 through the status change: the colleague's clock hooks run inside do_check_materials."""
+    from kefu.commitments.models import OrderClock
+
+    o = new_order(world)
+    do_check_materials(world.agent.user, o.number, [])
+    clock = OrderClock.objects.filter(workorder=o, kind="resolution").first()
+    assert clock is not None and clock.started_at is None
+    do_check_materials(world.agent.user, o.number, [m.pk for m in mats[:3]])
+    clock.refresh_from_db()
+    assert clock.started_at is not None and clock.due_at is not None
