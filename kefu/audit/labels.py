@@ -52,6 +52,9 @@ LABELS: dict[str, Any] = {
     "order.close": _("closed"),
     "order.withdraw": _("withdrawn"),
     "order.reopen": _("reopened"),
+    "order.materials_check": _("materials checked"),
+    "order.materials_notice": _("one-time notice of missing materials given"),
+    "outbox.retry": _("outbox messages queued again"),
 }
 
 

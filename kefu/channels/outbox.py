@@ -300,7 +300,7 @@ def retry_now(user: Any, ids: list[int]) -> int:
         audit.record(
             user,
             "outbox.retry",
-            object_type="channels.outboxmessage",
+            object_type=OutboxMessage._meta.label_lower,
             object_id=",".join(map(str, ids))[:100],
             summary=f"{count} message(s) queued again",
         )
