@@ -596,3 +596,21 @@ def pending_extensions_for(staff: Staff) -> list[ExtensionRequest]:
         .order_by("requested_at")
     )
     return [r for r in qs if may_decide(staff, r, r.clock.workorder)]
+
+
+def remaining_until(
+    unit: str | None, calendar_id: int | None, due: dt.datetime | None, now: dt.datetime
+) -> dt.timedelta | None:
+    """Time left until ``due`` as the clock counts it: real time for calendar hours, else working time on the
+    clock's calendar (negative when overdue). ``None`` without a due time or with missing calendar data."""
+    if due is None or unit is None or calendar_id is None:
+        return None
+    if unit == rules.Unit.CALENDAR_HOURS:
+        return due - now
+    try:
+        cal = work_calendar(calendar_id)
+        if due >= now:
+            return rules.working_time_between(now, due, cal)
+        return -rules.working_time_between(due, now, cal)
+    except (rules.CalendarDataMissing, BusinessCalendar.DoesNotExist):
+        return None

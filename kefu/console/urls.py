@@ -1,4 +1,4 @@
-"""Agent console URLs: orders (urls_orders.py) and customers (urls_customers.py)."""
+"""Agent console URLs: orders (urls_orders.py, time limits in urls_clocks.py) and customers (urls_customers.py)."""
 
 from django.urls import include, path
 
@@ -7,6 +7,7 @@ from kefu.console import views
 app_name = "console"
 urlpatterns = [
     path("", views.home, name="home"),
+    path("orders/", include("kefu.console.urls_clocks")),
     path("orders/", include("kefu.console.urls_orders")),
     path("customers/", include("kefu.console.urls_customers")),
 ]

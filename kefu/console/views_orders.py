@@ -15,7 +15,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db.models import Case, F, IntegerField, Q, QuerySet, Value, When
+from django.db.models import Case, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Value, When
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
@@ -29,6 +29,8 @@ from django_htmx.middleware import HtmxDetails
 
 from kefu import search
 from kefu.audit.models import AuditRecord
+from kefu.commitments import clocks
+from kefu.commitments.models import OPEN_CLOCK_STATUSES, OrderClock
 from kefu.console import forms_orders as f
 from kefu.customers.access import access_customer
 from kefu.errors import Conflict, KefuError, NotFound, ValidationFailed
@@ -132,6 +134,18 @@ def _sorted(qs: QuerySet[WorkOrder], sort: str) -> QuerySet[WorkOrder]:
     return qs.order_by(expr, "-id" if desc else "id")
 
 
+def _with_due_clock(qs: QuerySet[WorkOrder]) -> QuerySet[WorkOrder]:
+    """Annotate the unit and calendar of the clock that sets each order's due time (no per-row query):
+    the queue shows the remaining time as that clock counts it (working time for working-day limits)."""
+    due_clock = OrderClock.objects.filter(
+        workorder=OuterRef("pk"), status__in=OPEN_CLOCK_STATUSES, due_at=OuterRef("due_at")
+    ).order_by("id")
+    return qs.annotate(
+        due_unit=Subquery(due_clock.values("unit")[:1]),
+        due_calendar=Subquery(due_clock.values("calendar_id")[:1]),
+    )
+
+
 def _queue_areas(staff: Staff) -> QuerySet[ServiceArea]:
     qs = ServiceArea.objects.order_by("branch_id", "code")
     if staff.sees_all_branches or staff.branch_id is None:
@@ -170,9 +184,13 @@ def queue(request: ConsoleRequest) -> HttpResponse:
         qs = qs.filter(due_at__lt=now, status__in=OPEN)
     if q:
         qs = search.filter_queryset(qs, q)
-    qs = _sorted(qs.select_related(*ORDER_RELATED), filters.get("sort", "due_at"))
+    qs = _sorted(_with_due_clock(qs.select_related(*ORDER_RELATED)), filters.get("sort", "due_at"))
     paginator = Paginator(qs, settings.KEFU_PAGE_SIZE)
     page = paginator.get_page(request.GET.get("page"))
+    for row in page.object_list:
+        row.remaining = clocks.remaining_until(  # type: ignore[attr-defined]
+            getattr(row, "due_unit", None), getattr(row, "due_calendar", None), row.due_at, now
+        )
     params: dict[str, str | int] = {
         k: v for k in request.GET if k != "page" and (v := request.GET.get(k, ""))
     }

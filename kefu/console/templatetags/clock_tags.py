@@ -1,0 +1,90 @@
+"""Template helpers of the "Time limits" card and the queue's remaining time (commitments.clocks)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from django import template
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from kefu.commitments import clocks
+from kefu.commitments.models import OPEN_CLOCK_STATUSES, ExtensionRequest, OrderClock
+from kefu.commitments.rules import ClockState
+
+register = template.Library()
+
+
+@dataclass
+class ClockRow:
+    clock: OrderClock
+    state: ClockState | None
+    status: str
+    is_open: bool
+    paused_since: dt.datetime | None
+    extensions: list[ExtensionRequest] = field(default_factory=list)
+    can_request: bool = False
+    can_report: bool = False
+    decidable: list[int] = field(default_factory=list)
+
+
+@register.simple_tag
+def order_clocks(o: Any, staff: Any) -> list[ClockRow]:
+    """Each clock of the order with its live state (two queries; calendars come from the cache)."""
+    now = timezone.now()
+    rows = []
+    qs = (
+        OrderClock.objects.filter(workorder=o)
+        .select_related("calendar", "unreachable_reported_by")
+        .prefetch_related("extensions__requested_by", "extensions__decided_by")
+        .order_by("kind", "round")
+    )
+    for c in qs:
+        st = clocks.state(c, now)
+        status = c.status
+        if st is not None and c.status != "cancelled":
+            status = st.status.value
+        is_open = status in OPEN_CLOCK_STATUSES
+        paused = c.pauses[-1][0] if c.pauses and c.pauses[-1][1] is None else None
+        exts = list(c.extensions.all())
+        row = ClockRow(
+            clock=c,
+            state=st,
+            status=status,
+            is_open=is_open,
+            paused_since=dt.datetime.fromisoformat(paused) if paused else None,
+            extensions=exts,
+        )
+        if staff is not None and is_open and status != "breached" and c.started_at is not None:
+            row.can_request = staff.pk in (o.owner_id, o.assignee_id) and not any(
+                e.status == "pending" for e in exts
+            )
+            row.can_report = staff.can("order.work") and c.unreachable_reported_at is None
+        if staff is not None:
+            row.decidable = [e.pk for e in exts if e.status == "pending" and clocks.may_decide(staff, e, o)]
+        rows.append(row)
+    return rows
+
+
+@register.filter
+def span(value: dt.timedelta | None) -> str:
+    """A duration in hours and minutes, like "37 h 05 min" or "−45 min" (overdue).
+
+    No days: for working-time limits the remaining time is working time, and "1 day" would be ambiguous.
+    """
+    if value is None:
+        return "—"
+    sign = "−" if value < dt.timedelta(0) else ""
+    hours, mins = divmod(int(abs(value).total_seconds() // 60), 60)
+    if hours:
+        return sign + _("%(h)d h %(m)02d min") % {"h": hours, "m": mins}
+    return sign + _("%(m)d min") % {"m": mins}
+
+
+@register.filter
+def amount(value: Any) -> str:
+    """A Decimal amount without trailing zeros (5.00 → 5, 1.50 → 1.5)."""
+    text = f"{value:f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text

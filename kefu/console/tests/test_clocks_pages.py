@@ -1,0 +1,136 @@
+"""Console: the "Time limits" card, extension and unreachable forms, the leaders' extension page, and the
+remaining time in the queue (no per-row queries)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.conf import settings
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+
+from kefu.commitments import clocks
+from kefu.commitments.models import ExtensionRequest, OrderClock
+
+pytestmark = pytest.mark.django_db
+SH = ZoneInfo("Asia/Shanghai")
+
+
+def sh(*args: int) -> dt.datetime:
+    return dt.datetime(*args, tzinfo=SH)
+
+
+@pytest.fixture
+def now(monkeypatch: pytest.MonkeyPatch) -> Any:
+    class Now:
+        value = sh(2025, 3, 3, 10, 0)  # Monday
+
+        def set(self, moment: dt.datetime) -> None:
+            self.value = moment
+
+    clock = Now()
+    monkeypatch.setattr("django.utils.timezone.now", lambda: clock.value)
+    return clock
+
+
+def client_for(staff: Any) -> Client:
+    c = Client()
+    c.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    c.force_login(staff.user)
+    return c
+
+
+def page(c: Client, number: str) -> str:
+    resp = c.get(f"/orders/{number}/")
+    assert resp.status_code == 200
+    return resp.content.decode()
+
+
+def test_card_shows_limit_due_and_remaining_working_time(world, now):
+    o = world.order(world.customer(), order_type="install_urban", title="开户安装")
+    now.set(sh(2025, 3, 7, 16, 30))  # Friday: Mon 10:00 + 5 working days → next Monday 17:30
+    body = page(client_for(world.agent), o.number)
+    card = body[body.index('id="clocks-section"') :]
+    assert "5 working days" in card
+    assert "2025-03-10 17:30" in card  # shown in the branch's time zone
+    assert "Remaining working time" in card
+    assert "8 h 00 min" in card  # Fri 16:30–17:30 and Mon 08:30–12:00, 14:00–17:30
+    assert 'data-testid="clock-warning"' in card  # 39 of 47 working hours used (> 75 %)
+
+
+def test_card_flags_breach_and_missing_calendar_year(world, now):
+    o = world.order(world.customer())
+    now.set(sh(2025, 3, 4, 11, 0))
+    body = page(client_for(world.agent), o.number)
+    assert 'data-testid="clock-breached"' in body and "−1 h 00 min" in body
+    now.set(sh(2026, 12, 28, 10, 0))
+    o2 = world.order(world.customer(name="王五", phone="13700137000"), order_type="install_urban")
+    body = page(client_for(world.agent), o2.number)
+    assert 'data-testid="clock-calendar-missing"' in body
+    assert "no holiday data for 2027" in body
+
+
+def test_extension_request_and_decision_through_the_console(world, now):
+    o = world.order(world.customer(), order_type="install_urban")
+    c = OrderClock.objects.get(workorder=o)
+    agent = client_for(world.agent)
+    assert f'id="extension-form-{c.pk}"' in page(agent, o.number)
+    resp = agent.post(f"/orders/{o.number}/clocks/{c.pk}/extension/", {"amount": "2", "reason": ""})
+    assert resp.status_code == 302
+    assert not ExtensionRequest.objects.exists()
+    resp = agent.post(f"/orders/{o.number}/clocks/{c.pk}/extension/", {"amount": "2", "reason": "光缆未到"})
+    req = ExtensionRequest.objects.get()
+    assert f'id="approve-{req.pk}"' not in page(agent, o.number)  # not the agent's to decide
+    leader = client_for(world.supervisor)
+    listing = leader.get("/orders/extensions/").content.decode()
+    assert f'id="extension-row-{req.pk}"' in listing and "光缆未到" in listing
+    assert (
+        f'id="extension-row-{req.pk}"'
+        not in client_for(world.supervisor_south).get("/orders/extensions/").content.decode()
+    )
+    resp = leader.post(f"/orders/extensions/{req.pk}/decide/", {"decision": "approve", "back": "list"})
+    assert resp.status_code == 302 and resp["Location"] == "/orders/extensions/"
+    c.refresh_from_db()
+    assert c.due_at == sh(2025, 3, 12, 17, 30)
+    assert "2025-03-12 17:30" in page(agent, o.number)
+
+
+def test_unreachable_report_form(world, now):
+    o = world.order(world.customer())
+    c = OrderClock.objects.get(workorder=o)
+    tech = client_for(world.technician)
+    now.set(sh(2025, 3, 4, 9, 0))
+    resp = tech.post(f"/orders/{o.number}/clocks/{c.pk}/unreachable/", {"text": "上门无人，电话未接"})
+    assert resp.status_code == 302
+    c.refresh_from_db()
+    assert c.status == "met_unreachable"
+    body = page(tech, o.number)
+    assert "上门无人，电话未接" in body and "on time (customer unreachable, report filed)" in body
+
+
+def _queue_queries(c: Client) -> tuple[int, str]:
+    with CaptureQueriesContext(connection) as ctx:
+        resp = c.get("/orders/", {"tab": "team"})
+    assert resp.status_code == 200
+    return len(ctx.captured_queries), resp.content.decode()
+
+
+def test_queue_shows_remaining_time_without_per_row_queries(world, now):
+    cust = world.customer()
+    world.order(cust, order_type="install_urban", title="安装")
+    world.order(cust, title="故障")
+    now.set(sh(2025, 3, 3, 15, 0))
+    c = client_for(world.agent)
+    c.get("/orders/")  # warm the session's time zone and the calendar cache
+    small, body = _queue_queries(c)
+    assert "19 h 00 min" in body  # the fault: 24 calendar hours from 10:00, now 15:00
+    assert "37 h 30 min" in body  # the installation: working time until next Monday 17:30
+    for i in range(12):
+        world.order(cust, order_type="install_urban" if i % 2 else "fault_general", title=f"批量{i}")
+    big, _body = _queue_queries(c)
+    assert big == small
+    clocks.clear_calendar_cache()

@@ -1,0 +1,12 @@
+"""Console URLs of order time limits (included under /orders/ before urls_orders)."""
+
+from django.urls import path
+
+from kefu.console import views_clocks as v
+
+urlpatterns = [
+    path("extensions/", v.extensions, name="extensions"),
+    path("extensions/<int:pk>/decide/", v.extension_decide, name="extension_decide"),
+    path("<str:key>/clocks/<int:clock_id>/unreachable/", v.clock_unreachable, name="clock_unreachable"),
+    path("<str:key>/clocks/<int:clock_id>/extension/", v.clock_extension, name="clock_extension"),
+]

@@ -1,0 +1,92 @@
+"""Console: time limits of an order — unreachable report (R-14), extension requests and decisions (R-15).
+
+Thin views: one call each to ``kefu.commitments.clocks``; errors come back as messages on the order page.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from kefu.commitments import clocks
+from kefu.console.views_orders import ConsoleRequest, staff_view
+from kefu.errors import KefuError
+from kefu.workorders.access import access_workorder
+
+
+def _back(request: ConsoleRequest, number: str, to_list: bool = False) -> HttpResponse:
+    if to_list:
+        url = reverse("console:extensions")
+    else:
+        url = reverse("console:order_detail", kwargs={"key": number}) + "#clocks-section"
+    if request.htmx:
+        resp = HttpResponse(status=204)
+        resp["HX-Redirect"] = url
+        return resp
+    return redirect(url)
+
+
+def _clock_id(request: ConsoleRequest, key: str, clock_id: int) -> tuple[str, int]:
+    order = access_workorder(request.user, key)
+    return order.number, clock_id
+
+
+@require_POST
+@staff_view
+def clock_unreachable(request: ConsoleRequest, key: str, clock_id: int) -> HttpResponse:
+    number, _cid = _clock_id(request, key, clock_id)
+    try:
+        c = clocks.do_report_unreachable(request.user, clock_id, request.POST.get("text", ""))
+    except KefuError as exc:
+        messages.error(request, str(exc.message))
+    else:
+        if c.status == "met_unreachable":
+            messages.success(request, _("Report filed before the deadline: the time limit counts as met."))
+        else:
+            messages.warning(
+                request, _("Report filed, but after the deadline: the time limit stays overdue.")
+            )
+    return _back(request, number)
+
+
+@require_POST
+@staff_view
+def clock_extension(request: ConsoleRequest, key: str, clock_id: int) -> HttpResponse:
+    number, _cid = _clock_id(request, key, clock_id)
+    try:
+        clocks.do_request_extension(
+            request.user, clock_id, request.POST.get("amount", ""), request.POST.get("reason", "")
+        )
+    except KefuError as exc:
+        messages.error(request, str(exc.message))
+    else:
+        messages.success(request, _("Extension requested; a leader decides."))
+    return _back(request, number)
+
+
+@require_POST
+@staff_view
+def extension_decide(request: ConsoleRequest, pk: int) -> HttpResponse:
+    approve = request.POST.get("decision") == "approve"
+    number = ""
+    try:
+        req = clocks.do_decide_extension(request.user, pk, approve, request.POST.get("note", ""))
+        number = req.clock.workorder.number
+    except KefuError as exc:
+        messages.error(request, str(exc.message))
+    else:
+        messages.success(request, _("Extension approved.") if approve else _("Extension rejected."))
+    to_list = request.POST.get("back") == "list" or not number
+    return _back(request, number, to_list=to_list)
+
+
+@require_GET
+@staff_view
+def extensions(request: ConsoleRequest) -> HttpResponse:
+    """Pending extension requests the user may decide (leaders, supervisors, admins)."""
+    rows = clocks.pending_extensions_for(request.staff)
+    return render(request, "console/orders/extensions.html", {"rows": rows})
