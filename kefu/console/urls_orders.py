@@ -9,6 +9,7 @@ urlpatterns = [
     path("", v.queue, name="queue"),
     path("new/", v.order_create, name="order_create"),
     path("new/services/", v.service_options, name="order_service_options"),
+    path("new/materials/", vm.service_materials, name="order_service_materials"),
     path("escalations/", v.escalations, name="escalations"),
     path("escalations/<int:pk>/handle/", v.escalation_handle, name="escalation_handle"),
     path("attachments/<int:pk>/", v.attachment_download, name="attachment_download"),

@@ -77,3 +77,18 @@ def order_notice(request: ConsoleRequest, key: str, notice_id: int) -> HttpRespo
             "channel_label": CHANNEL_LABELS.get(notice.channel, notice.channel),
         },
     )
+
+
+@require_GET
+@staff_view
+def service_materials(request: ConsoleRequest) -> HttpResponse:
+    """The required materials of the service chosen on the create form (HTMX fragment), so the agent asks
+    for everything at once; they are ticked on the order page after it is created."""
+    from kefu.commitments.models import Service
+
+    raw = request.GET.get("service", "")
+    service = Service.objects.filter(pk=int(raw), is_active=True).first() if raw.isdecimal() else None
+    materials = list(service.materials.all()) if service is not None else []
+    return render(
+        request, "console/orders/_create_materials.html", {"service": service, "materials": materials}
+    )

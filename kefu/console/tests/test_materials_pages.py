@@ -106,3 +106,12 @@ def test_portal_shows_the_notice_only_to_its_customer(world: Any, scene: Any) ->
     c2 = Client()
     c2.force_login(other.user)
     assert c2.get(f"/portal/orders/{o.number}/").status_code == 404
+
+
+def test_create_form_shows_the_services_required_materials(world: Any, scene: Any) -> None:
+    c = client_for(world.agent)
+    page = c.get(f"/orders/new/?customer={scene['customer'].pk}").content.decode()
+    assert 'id="create-materials"' in page and "/orders/new/materials/" in page
+    html = c.get(f"/orders/new/materials/?service={world.service_fault.pk}").content.decode()
+    assert "身份证复印件" in html and "房产证" in html and "户型图" in html and "optional" in html
+    assert c.get("/orders/new/materials/?service=abc").content.decode().strip() == ""
