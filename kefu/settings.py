@@ -174,6 +174,12 @@ KEFU_PAGE_SIZE = env_int("KEFU_PAGE_SIZE", 50)
 # Django's SMTP backend and the EMAIL_* settings below) and "console" (a log line; SMS until gateways exist)
 KEFU_OUTBOX_EMAIL_TRANSPORT = env_str("KEFU_OUTBOX_EMAIL_TRANSPORT", "file") or "file"
 KEFU_OUTBOX_SMS_TRANSPORT = env_str("KEFU_OUTBOX_SMS_TRANSPORT", "console") or "console"
+if KEFU_OUTBOX_EMAIL_TRANSPORT not in ("file", "smtp", "console"):
+    raise ConfigError(
+        f"KEFU_OUTBOX_EMAIL_TRANSPORT={KEFU_OUTBOX_EMAIL_TRANSPORT!r}: use file, smtp or console"
+    )
+if KEFU_OUTBOX_SMS_TRANSPORT not in ("file", "console"):
+    raise ConfigError(f"KEFU_OUTBOX_SMS_TRANSPORT={KEFU_OUTBOX_SMS_TRANSPORT!r}: use file or console")
 KEFU_OUTBOX_DIR = Path(env_str("KEFU_OUTBOX_DIR", str(DATA_DIR / "outbox")) or "outbox")
 KEFU_OUTBOX_MAX_ATTEMPTS = env_int("KEFU_OUTBOX_MAX_ATTEMPTS", 8)
 KEFU_OUTBOX_RETRY_SECONDS = env_int("KEFU_OUTBOX_RETRY_SECONDS", 60)

@@ -245,3 +245,14 @@ def test_smtp_delivery_to_loopback_server_with_utf8_headers(world: Any, settings
     assert "请携带身份证复印件" in parsed.get_content()
     msg.refresh_from_db()
     assert msg.status == OutboxStatus.SENT
+
+
+@pytest.mark.django_db
+def test_sms_file_transport_writes_utf8_text(world: Any, settings: Any, _outbox_dir: Any) -> None:
+    settings.KEFU_OUTBOX_SMS_TRANSPORT = "file"
+    queue(world, channel="sms", recipient="+8613800138000")
+    assert outbox.send_due() == 1
+    (path,) = _outbox_dir.iterdir()
+    assert path.suffix == ".txt" and "To: +8613800138000" in path.read_text(encoding="utf-8")
+    assert "身份证复印件" in path.read_text(encoding="utf-8")
+    assert Contact.objects.get(details__has_key="outbox_id").channel == "sms"
