@@ -41,7 +41,10 @@ from kefu.channels.models import OutboxChannel, OutboxMessage, OutboxStatus
 
 log = logging.getLogger("kefu.outbox")
 
-CLAIM_LEASE = dt.timedelta(minutes=5)
+# A claimed batch must be sent well within the lease (batch × EMAIL_TIMEOUT); an expired claim is never
+# resent automatically, so a long lease only delays how soon a crashed send shows up as dead.
+CLAIM_LEASE = dt.timedelta(hours=1)
+BATCH = 20
 MAX_BACKOFF = dt.timedelta(hours=6)
 INTERRUPTED = "interrupted while sending: delivery unknown, not retried automatically (at most once)"
 
@@ -206,7 +209,7 @@ def expire_interrupted(now: dt.datetime | None = None) -> int:
     )
 
 
-def claim_due(limit: int = 50, now: dt.datetime | None = None) -> list[OutboxMessage]:
+def claim_due(limit: int = BATCH, now: dt.datetime | None = None) -> list[OutboxMessage]:
     """Hand up to ``limit`` due rows to this worker; a row goes to exactly one worker."""
     now = now or timezone.now()
     won: list[int] = []
@@ -272,6 +275,12 @@ def _mark_failed(message: OutboxMessage, error: str) -> None:
 
 def send_one(message: OutboxMessage) -> bool:
     """Send a claimed row; returns whether it went out."""
+    if message.claimed_until is None or timezone.now() >= message.claimed_until:
+        # too late: give the unsent row back instead of racing expire_interrupted
+        OutboxMessage.objects.filter(pk=message.pk, status=OutboxStatus.SENDING).update(
+            status=OutboxStatus.QUEUED, claimed_until=None, attempts=F("attempts") - 1
+        )
+        return False
     try:
         transport_for(message.channel).send(message)
     except Exception as exc:
@@ -282,10 +291,17 @@ def send_one(message: OutboxMessage) -> bool:
     return True
 
 
-def send_due(limit: int = 50) -> int:
-    """One pass: expire interrupted sends, claim due rows, send them. Returns how many went out."""
+def send_due(limit: int = BATCH, budget: dt.timedelta = dt.timedelta(seconds=60)) -> int:
+    """Expire interrupted sends, then claim and send batches of ``limit`` until nothing is due or the
+    time ``budget`` is spent (well inside the job's lease). Returns how many went out."""
     expire_interrupted()
-    return sum(send_one(m) for m in claim_due(limit))
+    deadline = timezone.now() + budget
+    sent = 0
+    while True:
+        batch = claim_due(limit)
+        sent += sum(send_one(m) for m in batch)
+        if len(batch) < limit or timezone.now() >= deadline:
+            return sent
 
 
 @transaction.atomic

@@ -256,3 +256,37 @@ def test_sms_file_transport_writes_utf8_text(world: Any, settings: Any, _outbox_
     assert path.suffix == ".txt" and "To: +8613800138000" in path.read_text(encoding="utf-8")
     assert "身份证复印件" in path.read_text(encoding="utf-8")
     assert Contact.objects.get(details__has_key="outbox_id").channel == "sms"
+
+
+@pytest.mark.django_db
+def test_claim_expired_before_sending_is_given_back_unsent(world: Any, monkeypatch: Any) -> None:
+    calls: list[int] = []
+
+    class Counting:
+        def send(self, message: Any) -> None:
+            calls.append(message.pk)
+
+    monkeypatch.setitem(outbox.TRANSPORTS, "file", Counting)
+    msg = queue(world)
+    (claimed,) = outbox.claim_due()
+    claimed.claimed_until = timezone.now() - dt.timedelta(seconds=1)  # e.g. a slow batch before it
+    assert outbox.send_one(claimed) is False and calls == []
+    msg.refresh_from_db()
+    assert msg.status == OutboxStatus.QUEUED and msg.attempts == 0
+    assert outbox.send_due() == 1 and calls == [msg.pk]
+
+
+@pytest.mark.django_db
+def test_send_due_works_through_more_than_one_batch(world: Any) -> None:
+    customer = world.customer(email="zhang@example.com")
+    with transaction.atomic():
+        for i in range(45):
+            outbox.enqueue(
+                channel="sms",
+                recipient=f"+86138000000{i:02d}",
+                body="通知",
+                idempotency_key=f"b{i}",
+                customer=customer,
+            )
+    assert outbox.send_due() == 45
+    assert OutboxMessage.objects.filter(status=OutboxStatus.SENT).count() == 45
