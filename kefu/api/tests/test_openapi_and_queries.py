@@ -36,6 +36,11 @@ EXPECTED_PATHS = {
     "/api/v1/orders/{key}/merge",
     "/api/v1/orders/{key}/timeline",
     "/api/v1/orders/{key}/allowed-transitions",
+    "/api/v1/orders/{key}/clocks",
+    "/api/v1/orders/{key}/clocks/{clock_id}/extensions",
+    "/api/v1/orders/{key}/clocks/{clock_id}/unreachable",
+    "/api/v1/extensions",
+    "/api/v1/extensions/{request_id}/decision",
 }
 
 
