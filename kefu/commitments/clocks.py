@@ -301,6 +301,58 @@ def on_order_created(o: Any, at: dt.datetime) -> list[OrderClock]:
     return created
 
 
+def on_order_changed(o: Any, at: dt.datetime) -> list[dict[str, Any]]:
+    """The order's type, service, area or priority changed: apply the limits that match now.
+
+    An open clock whose rule now gives another limit or calendar keeps its start and pauses and counts
+    with the new limit; a kind that now matches gets a new clock (started at receipt, not started while
+    materials are awaited, paused while the customer is awaited); an open clock of a kind that no longer
+    matches is cancelled. Ended clocks are never changed. (A later change of the customer's tier does not
+    re-match: the order keeps the limits of its registration.)
+    """
+    if o.status in ("resolved", "closed"):
+        return []
+    wanted = L.limits_for(limit_rules(), order_facts(o))
+    current = _current(o)
+    report = []
+    for kind, c in current.items():
+        if c.status not in OPEN_CLOCK_STATUSES:
+            continue
+        rule = wanted.get(L.ClockKind(kind))
+        if rule is None:
+            _stop(c, at)
+            c.status = ClockStatusChoices.CANCELLED
+            _refresh(c, at)
+            report.append(_event(c, "cancelled"))
+            continue
+        calendar_id = (
+            around_the_clock_calendar_id() if rule.around_the_clock else calendar_id_for_branch(o.branch)
+        )
+        if (c.unit, Decimal(c.amount), c.calendar_id) != (rule.unit.value, Decimal(rule.amount), calendar_id):
+            c.unit, c.amount, c.calendar_id, c.time_limit_id = (
+                rule.unit.value,
+                Decimal(rule.amount),
+                calendar_id,
+                rule.id,
+            )
+            if c.unit == rules.Unit.WORKING_DAYS and c.extension_amount != int(c.extension_amount):
+                c.extension_amount = Decimal(int(c.extension_amount))
+            _refresh(c, at)
+            report.append(_event(c, "limit_changed"))
+    for kind, rule in wanted.items():
+        existing = current.get(kind.value)
+        if existing is not None and existing.status != ClockStatusChoices.CANCELLED:
+            continue
+        material = kind in MATERIAL_KINDS
+        start = None if material and o.status == "awaiting_materials" else o.received_at
+        c = _new_clock(o, rule, existing.round + 1 if existing else 1, start, at)
+        if material and o.status == "pending_customer" and _pause(c, at):
+            _refresh(c, at)
+        report.append(_event(c, "started"))
+    _sync_order_due(o)
+    return report
+
+
 def _current(o: Any) -> dict[str, OrderClock]:
     """The latest round of each clock kind of the order."""
     result: dict[str, OrderClock] = {}

@@ -411,6 +411,8 @@ def do_update_order(
     )
     search.sync(o)
     b, a = audit.diff(before, audit.snapshot(o))
+    if set(a) & {"order_type", "service_id", "area_id", "priority"}:
+        clocks.on_order_changed(o, o.updated_at)  # the time limits that match now
     if a:
         audit.record(user, "order.update", o, before=b, after=a, customer_id=o.customer_id, workorder_id=o.pk)
     return o

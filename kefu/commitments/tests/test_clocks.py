@@ -21,7 +21,7 @@ from kefu.commitments.models import (
     WorkingPeriod,
 )
 from kefu.errors import PermissionDenied, ValidationFailed
-from kefu.workorders.actions import do_customer_message, do_reply, do_transition
+from kefu.workorders.actions import do_customer_message, do_reply, do_transition, do_update_order
 from kefu.workorders.models import TimelineEntry, WorkOrder
 
 pytestmark = pytest.mark.django_db
@@ -285,3 +285,19 @@ def test_branch_calendar_is_used_when_set(world, now):
     o = world.order(world.customer(), order_type="install_urban")
     assert clock(o).calendar_id == cal.pk
     assert clock(o).due_at == sh(2025, 3, 8, 18, 0)
+
+
+def test_changing_the_order_type_applies_the_limit_that_matches_now(world, now):
+    now.set(sh(2025, 3, 3, 10, 0))
+    o = world.order(world.customer())  # general fault: 24 calendar hours
+    now.set(sh(2025, 3, 3, 11, 0))
+    do_update_order(world.agent.user, o.pk, {"order_type": "fault_major"})
+    c = clock(o)
+    assert (c.unit, c.amount, c.started_at) == ("calendar_hours", Decimal("72.00"), sh(2025, 3, 3, 10, 0))
+    assert c.due_at == sh(2025, 3, 6, 10, 0)
+    assert WorkOrder.objects.get(pk=o.pk).due_at == sh(2025, 3, 6, 10, 0)
+    do_update_order(world.agent.user, o.pk, {"order_type": "inquiry"})  # no time limit for inquiries
+    assert clock(o).status == "cancelled"
+    assert WorkOrder.objects.get(pk=o.pk).due_at is None
+    do_update_order(world.agent.user, o.pk, {"order_type": "fault_general"})  # back: a new round
+    assert (clock(o).round, clock(o).due_at) == (2, sh(2025, 3, 4, 10, 0))
