@@ -169,6 +169,8 @@ KEFU_COMPANY_NAME = env_str("KEFU_COMPANY_NAME", "") or ""
 KEFU_WORKER_IN_SERVE = env_bool("KEFU_WORKER_IN_SERVE", True)
 KEFU_QUEUE_POLL_SECONDS = env_int("KEFU_QUEUE_POLL_SECONDS", 15)
 KEFU_PAGE_SIZE = env_int("KEFU_PAGE_SIZE", 50)
+# days before a subscription expires that the customer is reminded
+KEFU_FEE_REMINDER_DAYS = env_int("KEFU_FEE_REMINDER_DAYS", 15)
 
 # Outbox (kefu.channels.outbox): transports "file" (writes into KEFU_OUTBOX_DIR), "smtp" (e-mail through
 # Django's SMTP backend and the EMAIL_* settings below) and "console" (a log line; SMS until gateways exist)

@@ -31,6 +31,7 @@ LABELS: dict[str, Any] = {
     "customer.add_bad_record": _("bad record added"),
     "customer.add_person": _("contact person added"),
     "demo.load": _("demo data loaded"),
+    "maintenance.announce": _("planned maintenance announced"),
     "order.create": _("work order registered"),
     "order.update": _("work order edited"),
     "order.reply": _("reply sent to the customer"),

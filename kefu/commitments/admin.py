@@ -15,6 +15,7 @@ from kefu.commitments import actions
 from kefu.commitments.calendars import current_year, missing_years
 from kefu.commitments.models import BusinessCalendar, CalendarDay, CalendarYear, Service, WorkingPeriod
 from kefu.commitments.models_materials import ServiceFee, ServiceMaterial, ServiceStep
+from kefu.commitments.models_proactive import CarePlan, PlannedMaintenance
 from kefu.errors import KefuError
 
 
@@ -201,3 +202,39 @@ class BusinessCalendarAdmin(AuditedAdmin):
                     _("%(name)s: chinesecalendar has no data for %(years)s; enter those years by hand.")
                     % {"name": calendar.name, "years": ", ".join(map(str, result.years_missing))},
                 )
+
+
+# --- proactive service (R-17, R-18) ---------------------------------------------------------------------
+
+
+@admin.register(CarePlan)
+class CarePlanAdmin(AuditedAdmin):
+    list_display = ["title", "customer", "service", "every_months", "next_due", "active", "last_order"]
+    list_filter = ["active", "service"]
+    search_fields = ["title", "customer__name", "customer__number"]
+    autocomplete_fields = ["customer"]
+    raw_id_fields = ["last_order"]
+    readonly_fields = ["last_order"]
+
+
+@admin.register(PlannedMaintenance)
+class PlannedMaintenanceAdmin(AuditedAdmin):
+    """Announced from the console (the 24-hour rule and the notices live in the action); read-only here."""
+
+    list_display = [
+        "title",
+        "branch",
+        "starts_at",
+        "ends_at",
+        "customers_notified",
+        "created_by",
+        "created_at",
+    ]
+    list_filter = ["branch", "status"]
+    search_fields = ["title"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False

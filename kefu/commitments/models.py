@@ -433,3 +433,6 @@ from kefu.commitments.models_materials import (  # noqa: E402, F401
     ServiceMaterial,
     ServiceStep,
 )
+
+# proactive service: planned maintenance and care plans
+from kefu.commitments.models_proactive import CarePlan, PlannedMaintenance  # noqa: E402, F401

@@ -2,7 +2,7 @@
 
 from django.urls import include, path
 
-from kefu.console import views
+from kefu.console import views, views_proactive
 
 app_name = "console"
 urlpatterns = [
@@ -10,4 +10,5 @@ urlpatterns = [
     path("orders/", include("kefu.console.urls_clocks")),
     path("orders/", include("kefu.console.urls_orders")),
     path("customers/", include("kefu.console.urls_customers")),
+    path("maintenance/", views_proactive.maintenance, name="maintenance"),
 ]

@@ -20,6 +20,7 @@ class Role(StrEnum):
 CAPABILITIES: dict[Role, frozenset[str]] = {
     Role.AGENT: frozenset(
         {
+            "maintenance.announce",
             "customer.create",
             "customer.edit",
             "order.create",
@@ -33,11 +34,21 @@ CAPABILITIES: dict[Role, frozenset[str]] = {
         }
     ),
     Role.TECHNICIAN: frozenset(
-        {"order.create", "order.work", "order.reply", "order.note", "order.transfer", "order.escalate"}
+        {
+            "order.create",
+            "order.work",
+            "order.reply",
+            "order.note",
+            "order.transfer",
+            "order.escalate",
+            "maintenance.announce",
+        }
     ),
     Role.FOLLOWUP: frozenset({"order.note", "order.reply", "order.escalate", "order.reopen"}),
     Role.SUPERVISOR: frozenset(
         {
+            "maintenance.announce",
+            "maintenance.override",
             "customer.create",
             "customer.edit",
             "customer.tier_override",
@@ -56,6 +67,8 @@ CAPABILITIES: dict[Role, frozenset[str]] = {
     Role.INSPECTOR: frozenset({"order.note"}),
     Role.ADMIN: frozenset(
         {
+            "maintenance.announce",
+            "maintenance.override",
             "customer.create",
             "customer.edit",
             "customer.tier_override",

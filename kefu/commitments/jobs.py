@@ -1,0 +1,20 @@
+"""Periodic jobs of the commitments engine (registered with kefu.jobs; each is idempotent)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from kefu.commitments import proactive
+from kefu.jobs.registry import periodic
+
+
+@periodic("commitments.fee_reminders", every=dt.timedelta(hours=6), lease=dt.timedelta(minutes=30))
+def fee_reminders() -> int:
+    """R-17: remind customers before a subscription expires (once per subscription and expiry date)."""
+    return proactive.send_fee_reminders()
+
+
+@periodic("commitments.care_plans", every=dt.timedelta(hours=1), lease=dt.timedelta(minutes=30))
+def care_plans() -> int:
+    """R-18: due care plans become work orders."""
+    return proactive.run_care_plans()
