@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 from django.test import Client
+from django.utils import translation
 
 from kefu.channels.models import OutboxMessage
 from kefu.commitments.materials import do_check_materials
@@ -47,6 +48,10 @@ def test_order_page_shows_checklist_and_check_creates_notice(world: Any, scene: 
     assert WorkOrder.objects.get(pk=o.pk).status == "awaiting_materials"
     page = c.get(f"/orders/{o.number}/").content.decode()
     assert f"/orders/{o.number}/notices/{notice.pk}/" in page
+    timeline = page[page.index('id="timeline"') : page.index("</ol>", page.index('id="timeline"'))]
+    with translation.override("zh-hans"):
+        told = translation.gettext("One-time notice of the missing materials given")
+    assert told in timeline and "materials_notice" not in timeline
     # same state posted again: no second notice
     o.refresh_from_db()
     c.post(f"/orders/{o.number}/materials/", {"supplied": [str(m2.pk)], "version": o.version})
