@@ -110,6 +110,7 @@ def _named_calendar(name: str, *, is_24x7: bool) -> int:
     return row.pk
 
 
+@transaction.atomic
 def ensure_default_calendars() -> tuple[BusinessCalendar, BusinessCalendar]:
     """The default office calendar and the 24×7 calendar (created like migration 0004 if missing)."""
     from kefu.commitments.actions import china_package_years, seed_china_calendar
@@ -128,6 +129,40 @@ def ensure_default_calendars() -> tuple[BusinessCalendar, BusinessCalendar]:
         name=AROUND_THE_CLOCK_CALENDAR, defaults={"time_zone": "Asia/Shanghai", "is_24x7": True}
     )
     return office, around
+
+
+# The R-13 defaults, as migration 0004 seeds them: (kind, order type, tier, unit, amount, 24×7).
+DEFAULT_LIMITS = [
+    ("first_response", "complaint", "", "calendar_hours", 4, True),
+    ("resolution", "fault_general", "", "calendar_hours", 24, False),
+    ("resolution", "fault_general", "diamond", "calendar_hours", 12, False),
+    ("resolution", "fault_general", "gold", "calendar_hours", 12, False),
+    ("resolution", "fault_major", "", "calendar_hours", 72, False),
+    ("resolution", "install_urban", "", "working_days", 5, False),
+    ("resolution", "install_rural", "", "working_days", 10, False),
+    ("resolution", "restoration", "", "working_days", 5, False),
+    ("complaint_answer", "complaint", "", "working_days", 3, False),
+]
+
+
+@transaction.atomic
+def ensure_defaults() -> None:
+    """The default calendars, and the R-13 limits when no time limit is configured at all (what migration
+    0004 creates; for databases emptied since, e.g. by tests that flush tables)."""
+    ensure_default_calendars()
+    if not TimeLimit.objects.exists():
+        TimeLimit.objects.bulk_create(
+            TimeLimit(
+                kind=kind,
+                order_type=order_type,
+                tier=tier,
+                unit=unit,
+                amount=Decimal(amount),
+                around_the_clock=around,
+            )
+            for kind, order_type, tier, unit, amount, around in DEFAULT_LIMITS
+        )
+    clear_calendar_cache()
 
 
 def calendar_id_for_branch(branch: Branch) -> int:

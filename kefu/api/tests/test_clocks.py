@@ -9,10 +9,17 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from kefu.api.tests.conftest import assert_error
+from kefu.commitments import clocks
 from kefu.commitments.models import OrderClock
 
 pytestmark = pytest.mark.django_db
 SH = ZoneInfo("Asia/Shanghai")
+
+
+@pytest.fixture(autouse=True)
+def _default_limits(db: Any) -> None:
+    """Migration 0004's calendars and limits (tests elsewhere may have flushed the tables)."""
+    clocks.ensure_defaults()
 
 
 def sh(*args: int) -> dt.datetime:

@@ -28,6 +28,12 @@ pytestmark = pytest.mark.django_db
 SH = ZoneInfo("Asia/Shanghai")
 
 
+@pytest.fixture(autouse=True)
+def _default_limits(db: Any) -> None:
+    """Migration 0004's calendars and limits (tests elsewhere may have flushed the tables)."""
+    clocks.ensure_defaults()
+
+
 def sh(*args: int) -> dt.datetime:
     return dt.datetime(*args, tzinfo=SH)
 
@@ -52,7 +58,15 @@ def clock(o: WorkOrder, kind: str = "resolution", rnd: int | None = None) -> Ord
     return qs.get(round=rnd) if rnd else qs.first()  # type: ignore[return-value]
 
 
-def test_default_calendars_and_limits_are_seeded():
+def test_migration_seeds_the_default_calendars_and_limits():
+    import importlib
+
+    from django.apps import apps
+
+    TimeLimit.objects.all().delete()
+    BusinessCalendar.objects.all().delete()
+    migration = importlib.import_module("kefu.commitments.migrations.0004_default_calendars_limits")
+    migration.forwards(apps, None)
     office = BusinessCalendar.objects.get(name="标准工作日")
     assert office.time_zone == "Asia/Shanghai" and not office.is_24x7
     assert office.periods.count() == 10

@@ -20,6 +20,12 @@ pytestmark = pytest.mark.django_db
 SH = ZoneInfo("Asia/Shanghai")
 
 
+@pytest.fixture(autouse=True)
+def _default_limits(db: Any) -> None:
+    """Migration 0004's calendars and limits (tests elsewhere may have flushed the tables)."""
+    clocks.ensure_defaults()
+
+
 def sh(*args: int) -> dt.datetime:
     return dt.datetime(*args, tzinfo=SH)
 
