@@ -102,7 +102,8 @@ def check_settings() -> list[Problem]:
 
 def check_calendar_data() -> list[Problem]:
     """Time limits count working days on the branches' calendars: this year's holidays must be known
-    (error), next year's should be (warning). 24×7 calendars and calendars no branch uses are not checked.
+    (error), next year's should be (warning). 24×7 calendars and calendars no branch uses are not checked;
+    the default office calendar is checked when a branch has no calendar of its own (it counts on that one).
     """
     from django.db import DatabaseError
 
@@ -116,12 +117,28 @@ def check_calendar_data() -> list[Problem]:
             .distinct()
             .prefetch_related("years", "branches")
         )
+        from kefu.commitments.clocks import OFFICE_CALENDAR
+        from kefu.organization.models import Branch
+
+        defaulted = sorted(Branch.objects.filter(calendar__isnull=True).values_list("name", flat=True))
+        default = (
+            BusinessCalendar.objects.filter(name=OFFICE_CALENDAR, is_24x7=False)
+            .prefetch_related("years")
+            .first()
+            if defaulted
+            else None
+        )
     except DatabaseError:  # tables not there yet: check_database reports the pending migrations
         return []
     package_years = china_package_years()
     problems: list[Problem] = []
+    using: dict[int, list[str]] = {c.pk: sorted(b.name for b in c.branches.all()) for c in calendars}
+    if default is not None:
+        if default.pk not in using:
+            calendars.append(default)
+        using[default.pk] = sorted([*using.get(default.pk, []), *defaulted])
     for calendar in calendars:
-        branches = ", ".join(sorted(b.name for b in calendar.branches.all()))
+        branches = ", ".join(using[calendar.pk])
         this_year = current_year(calendar)
         for year in missing_years(calendar):
             if year in package_years:

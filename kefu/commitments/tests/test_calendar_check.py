@@ -23,8 +23,9 @@ def office_calendar(name: str) -> BusinessCalendar:
 def test_no_error_for_calendars_no_branch_uses_or_24x7_ones(world):
     office_calendar("未使用")
     hotline = BusinessCalendar.objects.create(name="热线", is_24x7=True)
-    world.north.calendar = hotline
-    world.north.save()
+    for branch in (world.north, world.south):  # a branch without one counts on the default calendar
+        branch.calendar = hotline
+        branch.save()
     assert check_calendar_data() == []
 
 
@@ -54,10 +55,34 @@ def test_kefu_check_exits_1_on_a_calendar_error(world, capsys):
     CalendarYear.objects.create(calendar=calendar, year=year + 1)
     world.north.calendar = calendar
     world.north.save()
+    world.south.calendar = calendar
+    world.south.save()
     assert cmd_check(argparse.Namespace()) == 1
     out = capsys.readouterr().out
-    assert f"ERROR: calendar '城北营业时间' (branches: 城北分公司) has no holiday data for {year}" in out
+    assert (
+        f"ERROR: calendar '城北营业时间' (branches: 城北分公司, 城南分公司) has no holiday data for {year}"
+        in out
+    )
     CalendarYear.objects.create(calendar=calendar, year=year)
     capsys.readouterr()
     cmd_check(argparse.Namespace())
     assert "calendar '" not in capsys.readouterr().out
+
+
+@pytest.mark.django_db
+def test_branches_without_a_calendar_are_checked_on_the_default_one(world):
+    from kefu.commitments.clocks import OFFICE_CALENDAR, ensure_default_calendars
+
+    office, _hotline = ensure_default_calendars()
+    year = current_year(office)
+    CalendarYear.objects.filter(calendar=office, year__in=[year, year + 1]).delete()
+    problems = check_calendar_data()
+    assert [level for level, _ in problems] == ["error", "warning"]
+    assert (
+        f"calendar '{OFFICE_CALENDAR}' (branches: 城北分公司, 城南分公司) has no holiday data for {year}"
+        in (problems[0][1])
+    )
+    world.north.calendar = world.south.calendar = office
+    world.north.save()
+    world.south.save()
+    assert "(branches: 城北分公司, 城南分公司)" in check_calendar_data()[0][1]  # not listed twice
