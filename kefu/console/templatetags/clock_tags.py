@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 from django import template
@@ -86,5 +87,8 @@ def span(value: dt.timedelta | None) -> str:
 @register.filter
 def amount(value: Any) -> str:
     """A Decimal amount without trailing zeros (5.00 → 5, 1.50 → 1.5)."""
-    text = f"{value:f}"
+    try:
+        text = f"{Decimal(str(value)):f}"
+    except ArithmeticError:
+        return str(value)
     return text.rstrip("0").rstrip(".") if "." in text else text

@@ -15,6 +15,7 @@ from django.test.utils import CaptureQueriesContext
 
 from kefu.commitments import clocks
 from kefu.commitments.models import ExtensionRequest, OrderClock
+from kefu.workorders import actions
 
 pytestmark = pytest.mark.django_db
 SH = ZoneInfo("Asia/Shanghai")
@@ -140,3 +141,17 @@ def test_queue_shows_remaining_time_without_per_row_queries(world, now):
     big, _body = _queue_queries(c)
     assert big == small
     clocks.clear_calendar_cache()
+
+
+def test_timeline_tells_what_happened_to_the_clocks(world, now):
+    o = world.order(world.customer(), order_type="install_urban")
+    now.set(sh(2025, 3, 3, 11, 0))
+    actions.do_transition(world.agent.user, o.pk, "pending_customer", reason="约上门时间")
+    c = OrderClock.objects.get(workorder=o)
+    clocks.do_request_extension(world.agent.user, c.pk, 2, "光缆未到")
+    body = page(client_for(world.agent), o.number)
+    timeline = " ".join(body[body.index('id="timeline"') :].split("</section>")[0].split())
+    assert "Resolution: time limit paused" in timeline
+    assert "Extension of 2 requested" in timeline
+    assert ">clock.extension_requested<" not in body  # the service log shows its label too
+    assert "time-limit extension requested" in body
