@@ -560,6 +560,10 @@ def do_report_unreachable(
         raise ValidationFailed("required", _("Write what happened (who tried, when, how)."), "text")
     if c.status not in OPEN_CLOCK_STATUSES:
         raise ValidationFailed("clock_closed", _("This time limit has already ended."), "text")
+    if c.started_at is None:
+        raise ValidationFailed(
+            "not_started", _("This time limit has not started yet (materials are incomplete)."), "text"
+        )
     if c.unreachable_reported_at is not None:
         raise ValidationFailed(
             "already_reported", _("A report was already filed for this time limit."), "text"

@@ -6,13 +6,14 @@ Thin views: one call each to ``kefu.commitments.clocks``; errors come back as me
 from __future__ import annotations
 
 from django.contrib import messages
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from kefu.commitments import clocks
+from kefu.commitments.models import OrderClock
 from kefu.console.views_orders import ConsoleRequest, staff_view
 from kefu.errors import KefuError
 from kefu.workorders.access import access_workorder
@@ -31,7 +32,10 @@ def _back(request: ConsoleRequest, number: str, to_list: bool = False) -> HttpRe
 
 
 def _clock_id(request: ConsoleRequest, key: str, clock_id: int) -> tuple[str, int]:
+    """The order's number, and the clock id if the clock is one of this order's (404 otherwise)."""
     order = access_workorder(request.user, key)
+    if not OrderClock.objects.filter(pk=clock_id, workorder=order).exists():
+        raise Http404
     return order.number, clock_id
 
 

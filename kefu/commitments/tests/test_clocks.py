@@ -315,3 +315,13 @@ def test_changing_the_order_type_applies_the_limit_that_matches_now(world, now):
     assert WorkOrder.objects.get(pk=o.pk).due_at is None
     do_update_order(world.agent.user, o.pk, {"order_type": "fault_general"})  # back: a new round
     assert (clock(o).round, clock(o).due_at) == (2, sh(2025, 3, 4, 10, 0))
+
+
+def test_unreachable_report_needs_a_started_clock(world, now):
+    now.set(sh(2025, 3, 3, 10, 0))
+    o = world.order(world.customer(), order_type="install_urban")
+    do_transition(world.agent.user, o.pk, "awaiting_materials")
+    with pytest.raises(ValidationFailed) as exc:
+        clocks.do_report_unreachable(world.agent.user, clock(o).pk, "上门无人")
+    assert exc.value.code == "not_started"
+    assert clock(o).unreachable_reported_at is None

@@ -155,3 +155,12 @@ def test_timeline_tells_what_happened_to_the_clocks(world, now):
     assert "Extension of 2 requested" in timeline
     assert ">clock.extension_requested<" not in body  # the service log shows its label too
     assert "time-limit extension requested" in body
+
+
+def test_clock_forms_refuse_a_clock_of_another_order(world, now):
+    o = world.order(world.customer())
+    other = world.order(world.customer(name="李四", phone="13600136000"))
+    c = OrderClock.objects.get(workorder=other)
+    resp = client_for(world.agent).post(f"/orders/{o.number}/clocks/{c.pk}/unreachable/", {"text": "x"})
+    assert resp.status_code == 404
+    assert OrderClock.objects.get(pk=c.pk).unreachable_reported_at is None
