@@ -581,8 +581,15 @@ def do_report_unreachable(
 def _extension_allowed(c: OrderClock, at: dt.datetime) -> bool:
     try:
         return rules.extension_allowed(rules_clock(c), work_calendar(c.calendar_id), at)
-    except rules.CalendarDataMissing:
-        return False
+    except rules.CalendarDataMissing as exc:
+        raise ValidationFailed(
+            "calendar_missing",
+            _(
+                "The calendar has no holiday data for %(year)d, so the deadline is unknown; ask an administrator."
+            )
+            % {"year": exc.year},
+            "amount",
+        ) from None
 
 
 def _check_amount(c: OrderClock, amount: Any) -> Decimal:

@@ -284,6 +284,9 @@ def test_missing_calendar_year_is_flagged_not_guessed(world, now):
     assert c.calendar_missing_year == 2027
     assert c.due_at is None and c.status == "running"
     assert WorkOrder.objects.get(pk=o.pk).due_at is None
+    with pytest.raises(ValidationFailed) as exc:
+        clocks.do_request_extension(world.agent.user, c.pk, 1, "等待")
+    assert exc.value.code == "calendar_missing"
     # calendar hours need no holiday data
     assert clock(world.order(world.customer()), "resolution").due_at == sh(2026, 12, 29, 10, 0)
 
