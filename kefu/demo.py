@@ -179,6 +179,7 @@ def load_demo(
             loader.orders(max(orders, 20))
         loader.recompute("final")  # churn risk counts complaints and open orders
         loader.overrides()
+        loader.proactive()
         audit.record(
             None,
             "demo.load",
@@ -360,6 +361,7 @@ class _Loader:
                 recurring=sd.recurring,
                 description=sd.description,
             )
+        self.catalog_details()
         # the users are re-read with their staff profile attached (one query per action less)
         for user in User.objects.filter(username__in=self.staff).select_related("staff"):
             self.staff[user.username] = user.staff
@@ -945,6 +947,63 @@ class _Loader:
             + ", ".join(f"{t}={n}" for t, n in sorted(tiers.items()))
             + f" ({time.monotonic() - t_start:.1f} s)"
         )
+
+    def catalog_details(self) -> None:
+        """Required materials, process steps and fee items of the services (R-11, R-17)."""
+        from kefu.commitments.models_materials import ServiceFee, ServiceMaterial, ServiceStep
+
+        materials, steps, fees = [], [], []
+        for code, service in self.services.items():
+            for i, (name, required) in enumerate(D.MATERIALS.get(code, [])):
+                materials.append(ServiceMaterial(service=service, name=name, required=required, order=i))
+            if service.order_type not in ("suggestion", "praise", "inquiry"):
+                for i, (title, text) in enumerate(D.STANDARD_STEPS):
+                    steps.append(ServiceStep(service=service, order=i, title=title, description=text))
+            for i, (name, amount, unit) in enumerate(D.FEES.get(code, [])):
+                fees.append(
+                    ServiceFee(service=service, name=name, amount=Decimal(amount), unit=unit, order=i)
+                )
+        ServiceMaterial.objects.bulk_create(materials)
+        ServiceStep.objects.bulk_create(steps)
+        ServiceFee.objects.bulk_create(fees)
+
+    def proactive(self) -> None:
+        """Care plans for business customers (yearly safety checks) and one announced maintenance (R-17, R-18)."""
+        from kefu.commitments.models_proactive import CarePlan
+        from kefu.commitments.proactive import do_announce_maintenance
+
+        today = django_timezone.localdate()
+        care = self.services.get("boiler-care") or next(iter(self.services.values()))
+        plans = []
+        for i, c in enumerate(
+            Customer.objects.filter(relationship=Relationship.BUSINESS).order_by("id")[:12]
+        ):
+            plans.append(
+                CarePlan(
+                    customer=c,
+                    service=care,
+                    title="年度燃气安全检查",
+                    every_months=12,
+                    next_due=today + dt.timedelta(days=7 + 9 * i),
+                )
+            )
+        CarePlan.objects.bulk_create(plans)
+        sup = self.user("sup_north")
+        for area_code, title, text, days, hours in D.MAINTENANCE:
+            area = ServiceArea.objects.get(code=area_code)
+            start = (django_timezone.now() + dt.timedelta(days=days)).replace(
+                minute=0, second=0, microsecond=0
+            )
+            do_announce_maintenance(
+                sup,
+                branch_id=area.branch_id,
+                area_ids=[area.pk],
+                title=title,
+                description=text,
+                starts_at=start,
+                ends_at=start + dt.timedelta(hours=hours),
+            )
+        self.say(f"proactive: {len(plans)} care plans, {len(D.MAINTENANCE)} planned maintenance")
 
     def overrides(self) -> None:
         """A few manual tiers with a reason (and any tier the rule did not produce at this size)."""

@@ -762,3 +762,52 @@ CUSTOMER_MESSAGES = (
     "谢谢，已经可以正常使用了。",
     "下午两点以后家里有人。",
 )
+
+
+# --- service catalog details: required materials, process steps, fee items --------------------
+
+# service code -> [(material, required)]
+MATERIALS: dict[str, list[tuple[str, bool]]] = {
+    "install-urban": [
+        ("身份证复印件", True),
+        ("房产证或租赁合同", True),
+        ("安装申请表", True),
+        ("户型图", False),
+    ],
+    "install-rural": [("身份证复印件", True), ("宅基地证明或村委会证明", True), ("安装申请表", True)],
+    "ownership": [
+        ("原户主身份证", True),
+        ("新户主身份证", True),
+        ("房产证", True),
+        ("过户申请表", True),
+        ("结清费用凭证", True),
+    ],
+    "restore": [("身份证", True), ("欠费缴清凭证", True)],
+    "meter-replace": [("身份证", True), ("缴费卡/用户卡", True)],
+    "complaint": [("相关票据或照片", False)],
+}
+STANDARD_STEPS = [
+    ("受理", "营业厅、热线或网上营业厅受理，确定首问责任人。"),
+    ("核对材料", "一次性告知所缺全部材料；材料齐全后开始计算办理时限。"),
+    ("派单", "派给片区责任人或维修班。"),
+    ("上门办理", "按约定时间上门；客户不在家时当场留书面说明。"),
+    ("回访", "办结后72小时内回访，确认问题解决、客户满意。"),
+]
+# service code -> [(fee item, amount, unit)]
+FEES: dict[str, list[tuple[str, str, str]]] = {
+    "meter-replace": [("燃气表更换材料费（人为损坏）", "150.00", "每块")],
+    "boiler-care": [("壁挂炉年度保养费", "120.00", "每次")],
+    "install-urban": [("开户安装费", "300.00", "每户"), ("超出3米的管道", "45.00", "每米")],
+    "install-rural": [("开户安装费", "200.00", "每户"), ("超出3米的管道", "45.00", "每米")],
+}
+
+# planned maintenance announced in the demo: (area code, title, description, days ahead, hours)
+MAINTENANCE = [
+    (
+        "n-center",
+        "中压管网阀门更换",
+        "施工期间城北中心片区部分楼栋停气，请提前关闭燃气灶具阀门，恢复供气后先开窗通风再使用。",
+        3,
+        6,
+    ),
+]

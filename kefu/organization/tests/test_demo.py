@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import re
+from decimal import Decimal
 
 import pytest
 from django.db.models import F
@@ -103,6 +104,24 @@ def test_demo_data_set(client) -> None:  # type: ignore[no-untyped-def]
     assert Payment.objects.filter(paid_on__gt=F("due_date")).exists()
     assert Payment.objects.filter(paid_on__isnull=True, due_date__lt=today).exists()
     assert AuditRecord.objects.filter(action="customer.add_payment").count() == Payment.objects.count()
+
+    # catalog details and proactive service
+    from kefu.channels.models import OutboxMessage
+    from kefu.commitments.models import CarePlan, PlannedMaintenance, ServiceFee, ServiceMaterial, ServiceStep
+
+    assert set(ServiceMaterial.objects.filter(service__code="ownership").values_list("name", flat=True)) >= {
+        "原户主身份证",
+        "新户主身份证",
+        "房产证",
+    }
+    assert ServiceStep.objects.filter(service__code="install-urban").count() == 5
+    assert ServiceFee.objects.filter(service__code="meter-replace", amount=Decimal("150.00")).exists()
+    assert CarePlan.objects.filter(active=True, next_due__gt=today).exists()
+    m = PlannedMaintenance.objects.get()
+    assert m.starts_at - now > dt.timedelta(hours=24) and m.customers_notified > 0
+    assert OutboxMessage.objects.filter(idempotency_key__startswith=f"maintenance:{m.pk}:").count() == (
+        Customer.objects.filter(area__in=m.areas.all()).count()
+    )
 
     # orders: every type in every status, all with an owner, consistent times and numbers
     assert set(WorkOrder.objects.values_list("order_type", flat=True)) == {t.value for t in OrderType}
