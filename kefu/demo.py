@@ -176,7 +176,7 @@ def load_demo(
                 loader.customers(max(customers, 8))
         loader.recompute("archive")  # orders of VIP customers get their priority from it
         with loader.clock.active():
-            loader.orders(max(orders, 20))
+            loader.orders(max(orders, 20) - 4)  # + 4 installations received at the end (clock_events)
         loader.recompute("final")  # churn risk counts complaints and open orders
         loader.overrides()
         loader.proactive()
@@ -1004,6 +1004,67 @@ class _Loader:
                 ends_at=start + dt.timedelta(hours=hours),
             )
         self.say(f"proactive: {len(plans)} care plans, {len(D.MAINTENANCE)} planned maintenance")
+        self.clock_events()
+
+    def clock_events(self) -> None:
+        """Extension requests (one approved, two waiting for the supervisor) and an unreachable report (R-14, R-15)."""
+        from kefu.commitments.clocks import do_decide_extension, do_report_unreachable, do_request_extension
+        from kefu.commitments.models import OrderClock
+
+        # four installations received just now (5 working days each), so their deadlines lie ahead
+        agent = self.user("agent1")
+        area_ids = [a.pk for a, _d in self.areas.get("north", [])]
+        customers = list(
+            Customer.objects.filter(area_id__in=area_ids, merged_into__isnull=True).order_by("-id")[:4]
+        )
+        install = self.services.get("install-urban")
+        fresh = [
+            do_create_order(
+                agent,
+                c.pk,
+                OrderInput(
+                    order_type="install_urban",
+                    title="新装燃气开户",
+                    description="客户新购住房，申请开户通气，材料已在营业厅核对齐全。",
+                    channel="counter",
+                    service_id=install.pk if install else None,
+                ),
+            ).pk
+            for c in customers
+        ]
+        running = list(
+            OrderClock.objects.filter(kind="resolution", status="running", workorder_id__in=fresh)
+            .select_related("workorder__owner__user", "workorder__assignee__user")
+            .order_by("id")
+        )
+        reasons = [
+            "客户要求改约到下周上门，需延长办理时限。",
+            "所需燃气表型号缺货，厂家预计三个工作日内到货。",
+            "涉及邻户管道改线，需物业协调施工时间。",
+        ]
+        requests = []
+        for clock, reason in zip(running[:3], reasons, strict=False):
+            staff = clock.workorder.assignee or clock.workorder.owner
+            if staff is None:
+                continue
+            amount = 2 if clock.unit == "working_days" else 24
+            requests.append(do_request_extension(staff.user, clock.pk, amount, reason))
+        if requests:
+            leader = requests[0].requested_by.leader
+            if leader is not None:
+                do_decide_extension(leader.user, requests[0].pk, True, "同意，请提前告知客户新的完成时间。")
+        if len(running) > 3:
+            clock = running[3]
+            staff = clock.workorder.assignee or clock.workorder.owner
+            if staff is not None:
+                do_report_unreachable(
+                    staff.user,
+                    clock.pk,
+                    "按约定14:00上门，敲门无人应答；14:05、14:20两次拨打客户电话未接通，已在门上张贴联系卡。",
+                )
+        self.say(
+            f"clocks: {len(requests)} extension requests, {1 if len(running) > 3 else 0} unreachable report"
+        )
 
     def overrides(self) -> None:
         """A few manual tiers with a reason (and any tier the rule did not produce at this size)."""

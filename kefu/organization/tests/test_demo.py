@@ -123,6 +123,13 @@ def test_demo_data_set(client) -> None:  # type: ignore[no-untyped-def]
         Customer.objects.filter(area__in=m.areas.all()).count()
     )
 
+    # time limits: clocks on the orders, an approved and a pending extension, an unreachable report
+    from kefu.commitments.models import ExtensionRequest, OrderClock
+
+    assert OrderClock.objects.filter(kind="resolution", status="running").exists()
+    assert set(ExtensionRequest.objects.values_list("status", flat=True)) == {"approved", "pending"}
+    assert OrderClock.objects.exclude(unreachable_report="").count() == 1
+
     # orders: every type in every status, all with an owner, consistent times and numbers
     assert set(WorkOrder.objects.values_list("order_type", flat=True)) == {t.value for t in OrderType}
     assert set(WorkOrder.objects.values_list("status", flat=True)) == {s.value for s in Status}
