@@ -15,7 +15,7 @@ from django.utils.translation import get_language
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET
 
-from kefu.commitments.models import Service
+from kefu.commitments.models import Service, TimeLimit
 from kefu.organization.models import Branch, Company, Outlet, ServiceArea, Staff
 
 PHOTO_TYPES = {b"\x89PNG": "image/png", b"\xff\xd8\xff": "image/jpeg", b"RIFF": "image/webp"}
@@ -46,8 +46,16 @@ def disclosure(request: HttpRequest) -> HttpResponse:
         )
     )
     services = list(Service.objects.filter(public=True, is_active=True).order_by("order_type", "code"))
+    limits = list(
+        TimeLimit.objects.filter(is_active=True).order_by("kind", "tier", "area_kind", "priority", "id")
+    )
     for s in services:
         s.display_name = (s.name_en or s.name) if english else s.name  # type: ignore[attr-defined]
+        # the commitments that apply to the service: its own rules, else those of its order type
+        own = [lim for lim in limits if lim.service_id == s.pk]
+        s.limits = own or [  # type: ignore[attr-defined]
+            lim for lim in limits if lim.service_id is None and lim.order_type == s.order_type
+        ]
     ctx = {
         "company": Company.objects.first(),
         "branches": branches,
