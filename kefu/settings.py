@@ -171,6 +171,18 @@ KEFU_QUEUE_POLL_SECONDS = env_int("KEFU_QUEUE_POLL_SECONDS", 15)
 KEFU_PAGE_SIZE = env_int("KEFU_PAGE_SIZE", 50)
 # days before a subscription expires that the customer is reminded
 KEFU_FEE_REMINDER_DAYS = env_int("KEFU_FEE_REMINDER_DAYS", 15)
+# commitment clocks: the share of a time limit used when "deadline near" warns (0 < f <= 1), and how
+# often the worker's breach sweep looks for warnings and passed deadlines
+_warn_fraction = env_str("KEFU_CLOCK_WARN_FRACTION", "0.75") or "0.75"
+try:
+    KEFU_CLOCK_WARN_FRACTION = float(_warn_fraction)
+except ValueError:
+    raise ConfigError(f"KEFU_CLOCK_WARN_FRACTION={_warn_fraction!r} is not a number") from None
+if not 0 < KEFU_CLOCK_WARN_FRACTION <= 1:
+    raise ConfigError(f"KEFU_CLOCK_WARN_FRACTION={_warn_fraction!r} must be above 0 and at most 1")
+KEFU_BREACH_SWEEP_SECONDS = env_int("KEFU_BREACH_SWEEP_SECONDS", 60)
+if KEFU_BREACH_SWEEP_SECONDS < 1:
+    raise ConfigError(f"KEFU_BREACH_SWEEP_SECONDS={KEFU_BREACH_SWEEP_SECONDS} must be at least 1")
 
 # Outbox (kefu.channels.outbox): transports "file" (writes into KEFU_OUTBOX_DIR), "smtp" (e-mail through
 # Django's SMTP backend and the EMAIL_* settings below) and "console" (a log line; SMS until gateways exist)

@@ -1,5 +1,5 @@
-"""Admin of time limits (editable) and of order clocks and extension requests (read-only: written by
-``commitments.clocks`` only). Loaded from ``CommitmentsConfig.ready``."""
+"""Admin of time limits (editable) and of order clocks, extension requests and breaches (read-only: written
+by ``commitments.clocks`` and ``commitments.sweep`` only). Loaded from ``CommitmentsConfig.ready``."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from django.contrib import admin
 from django.http import HttpRequest
 
 from kefu.audit.admin_mixins import AuditedAdmin
-from kefu.commitments.models import ExtensionRequest, OrderClock, TimeLimit
+from kefu.commitments.models import Breach, ExtensionRequest, OrderClock, TimeLimit
 
 
 @admin.register(TimeLimit)
@@ -43,7 +43,17 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
 @admin.register(OrderClock)
 class OrderClockAdmin(ReadOnlyAdmin):
-    list_display = ["workorder", "kind", "round", "status", "started_at", "due_at", "calendar_missing_year"]
+    list_display = [
+        "workorder",
+        "kind",
+        "round",
+        "status",
+        "started_at",
+        "due_at",
+        "warned_at",
+        "breached_at",
+        "calendar_missing_year",
+    ]
     list_filter = ["kind", "status"]
     list_select_related = ["workorder"]
     search_fields = ["workorder__number"]
@@ -54,3 +64,23 @@ class ExtensionRequestAdmin(ReadOnlyAdmin):
     list_display = ["clock", "amount", "status", "requested_by", "requested_at", "decided_by", "decided_at"]
     list_filter = ["status"]
     list_select_related = ["clock__workorder", "requested_by", "decided_by"]
+
+
+@admin.register(Breach)
+class BreachAdmin(ReadOnlyAdmin):
+    """Passed deadlines found by the breach sweep (R-16), for accountability (R-27). Read-only."""
+
+    list_display = [
+        "workorder",
+        "kind",
+        "round",
+        "due_at",
+        "detected_at",
+        "responsible",
+        "leader",
+        "escalated",
+    ]
+    list_filter = ["kind", "escalated"]
+    list_select_related = ["workorder", "responsible", "leader"]
+    search_fields = ["workorder__number", "responsible__name"]
+    date_hierarchy = "detected_at"

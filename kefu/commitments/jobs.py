@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 
-from kefu.commitments import proactive
+from django.conf import settings
+
+from kefu.commitments import proactive, sweep
 from kefu.jobs.registry import periodic
 
 
@@ -18,3 +20,13 @@ def fee_reminders() -> int:
 def care_plans() -> int:
     """R-18: due care plans become work orders."""
     return proactive.run_care_plans()
+
+
+@periodic(
+    "commitments.breach_sweep",
+    every=dt.timedelta(seconds=settings.KEFU_BREACH_SWEEP_SECONDS),
+    lease=dt.timedelta(minutes=10),
+)
+def breach_sweep() -> sweep.SweepResult:
+    """R-16: "deadline near" warnings and escalation of passed deadlines, each exactly once."""
+    return sweep.sweep()

@@ -313,6 +313,9 @@ class ClockStatusChoices(models.TextChoices):
 
 
 OPEN_CLOCK_STATUSES = ("not_started", "running", "paused", "breached")
+# clocks whose passed deadline the breach sweep records: still running, already marked overdue by a hook,
+# or ended late before a sweep saw them
+BREACH_CANDIDATE_STATUSES = ("running", "breached", "late")
 
 
 class OrderClock(models.Model):
@@ -355,6 +358,10 @@ class OrderClock(models.Model):
     calendar_missing_year = models.PositiveSmallIntegerField(
         _("calendar data missing for"), null=True, blank=True
     )
+    # set once by the breach sweep (commitments.sweep, R-16); never cleared
+    warned_at = models.DateTimeField(_("deadline warning given at"), null=True, blank=True)
+    breached_at = models.DateTimeField(_("breach detected at"), null=True, blank=True)
+    sweep_token = models.CharField(max_length=32, blank=True, default="", editable=False)
     created_at = models.DateTimeField(_("created at"))
     updated_at = models.DateTimeField(_("updated at"))
 
@@ -365,6 +372,18 @@ class OrderClock(models.Model):
         indexes = [
             models.Index(fields=["status", "due_at"], name="clock_status_due"),
             models.Index(fields=["status", "warn_at"], name="clock_status_warn"),
+            # what the breach sweep still has to look at: small partial indexes, so that a sweep over
+            # many open orders with nothing due reads only a few index pages
+            models.Index(
+                fields=["due_at"],
+                name="clock_breach_todo",
+                condition=models.Q(breached_at__isnull=True, status__in=BREACH_CANDIDATE_STATUSES),
+            ),
+            models.Index(
+                fields=["warn_at"],
+                name="clock_warn_todo",
+                condition=models.Q(warned_at__isnull=True, status="running"),
+            ),
         ]
         constraints = [
             models.UniqueConstraint(fields=["workorder", "kind", "round"], name="commitments_clock_unique")
@@ -423,6 +442,58 @@ class ExtensionRequest(models.Model):
 
     def __str__(self) -> str:
         return f"{self.clock} +{self.amount.normalize()}"
+
+
+class Breach(models.Model):
+    """A passed deadline detected by the breach sweep (R-16): one per clock, recorded against the
+    responsible staff (the order's assignee, else its first-contact owner) and the leader the breach was
+    escalated to. Accountability records (R-27) are created from these."""
+
+    clock = models.OneToOneField(
+        OrderClock, on_delete=models.CASCADE, related_name="breach", verbose_name=_("clock")
+    )
+    workorder = models.ForeignKey(
+        "workorders.WorkOrder",
+        on_delete=models.CASCADE,
+        related_name="breaches",
+        verbose_name=_("work order"),
+    )
+    kind = models.CharField(_("clock"), max_length=20, choices=ClockKindChoices.choices)
+    round = models.PositiveSmallIntegerField(_("round"), default=1)
+    due_at = models.DateTimeField(_("due at"))
+    detected_at = models.DateTimeField(_("detected at"))
+    responsible = models.ForeignKey(
+        "organization.Staff", on_delete=models.PROTECT, related_name="breaches", verbose_name=_("responsible")
+    )
+    leader = models.ForeignKey(
+        "organization.Staff",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="led_breaches",
+        verbose_name=_("leader"),
+    )
+    escalated = models.BooleanField(_("escalated"), default=False)
+    escalation = models.ForeignKey(
+        "workorders.Escalation",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("escalation"),
+    )
+
+    class Meta:
+        verbose_name = _("breach")
+        verbose_name_plural = _("breaches")
+        ordering = ["-detected_at", "-id"]
+        indexes = [
+            models.Index(fields=["responsible", "detected_at"], name="breach_responsible"),
+            models.Index(fields=["detected_at"], name="breach_detected"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.workorder_id} {self.kind} #{self.round}"
 
 
 # service catalog details and the one-time notice (R-11, R-17) live in their own module

@@ -261,7 +261,10 @@ class Escalation(models.Model):
     """R-12: an order raised to a leader (or to the top of the company)."""
 
     workorder = models.ForeignKey(WorkOrder, on_delete=models.CASCADE, related_name="escalations")
-    raised_by = models.ForeignKey("organization.Staff", on_delete=models.PROTECT, related_name="+")
+    # empty when the system raised it (the breach sweep escalates a passed deadline, R-16)
+    raised_by = models.ForeignKey(
+        "organization.Staff", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     leader = models.ForeignKey(
         "organization.Staff",
         on_delete=models.PROTECT,

@@ -92,3 +92,14 @@ def amount(value: Any) -> str:
     except ArithmeticError:
         return str(value)
     return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+@register.filter
+def parse_iso(value: Any) -> dt.datetime | None:
+    """An ISO 8601 time stored in a timeline entry's data, as a datetime for the ``date`` filter."""
+    if not value:
+        return None
+    try:
+        return dt.datetime.fromisoformat(str(value))
+    except ValueError:
+        return None
