@@ -168,6 +168,9 @@ def load_demo(
                 "customers": Customer.objects.count(),
                 "orders": WorkOrder.objects.count(),
             }
+        from kefu.commitments.clocks import ensure_defaults
+
+        ensure_defaults()  # the office/24x7 calendars and R-13 time limits, should they have been deleted
         with loader.clock.active():
             loader.organisation()
             # the tier is computed once per customer after the archive is complete (the per-record

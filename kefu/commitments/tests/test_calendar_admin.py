@@ -12,6 +12,15 @@ from kefu.commitments.calendars import current_year
 from kefu.commitments.models import BusinessCalendar, CalendarDay, CalendarYear, DayKind, WorkingPeriod
 from kefu.testing.factories import PASSWORD
 
+
+@pytest.fixture(autouse=True)
+def _english(client):  # type: ignore[no-untyped-def]
+    """The assertions read the English messages (the default language is Simplified Chinese)."""
+    from django.conf import settings
+
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+
+
 ADD_URL = "/admin/commitments/businesscalendar/add/"
 LIST_URL = "/admin/commitments/businesscalendar/"
 

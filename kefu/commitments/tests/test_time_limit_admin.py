@@ -8,6 +8,15 @@ from kefu.audit.models import AuditRecord
 from kefu.commitments.models import TimeLimit
 from kefu.testing.factories import PASSWORD
 
+
+@pytest.fixture(autouse=True)
+def _english(client):  # type: ignore[no-untyped-def]
+    """The assertions read the English messages (the default language is Simplified Chinese)."""
+    from django.conf import settings
+
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+
+
 pytestmark = pytest.mark.django_db
 
 
