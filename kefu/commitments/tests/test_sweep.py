@@ -339,3 +339,42 @@ def test_sweep_over_100k_open_orders_is_fast(world):
     elapsed = time.perf_counter() - t0
     assert result == sweep.SweepResult(warned=0, breached=0)
     assert elapsed < 2.0, elapsed
+
+
+@pytest.mark.pg
+@pytest.mark.django_db(transaction=True)
+def test_an_order_locked_by_another_transaction_waits_for_the_next_sweep(world):
+    """Lock order work order → clocks: the sweep skips an order someone is changing instead of waiting."""
+    if connection.vendor != "postgresql":
+        pytest.skip("SKIP LOCKED is PostgreSQL's")
+    clocks.ensure_defaults()
+    from unittest import mock
+
+    from django.db import transaction
+
+    with mock.patch("django.utils.timezone.now", return_value=sh(2025, 3, 3, 9, 0)):
+        busy, free = fault(world), fault(world, phone="13900139000")
+    locked, release = threading.Event(), threading.Event()
+
+    def holder() -> None:
+        try:
+            with transaction.atomic():
+                WorkOrder.objects.select_for_update().get(pk=busy.pk)
+                locked.set()
+                release.wait(timeout=30)
+        finally:
+            connections.close_all()
+
+    t = threading.Thread(target=holder)
+    t.start()
+    try:
+        assert locked.wait(timeout=10)
+        started = time.perf_counter()
+        assert sweep.sweep(now=sh(2025, 3, 4, 9, 1)).breached == 1
+        assert time.perf_counter() - started < 5  # did not wait for the lock
+        assert list(Breach.objects.values_list("workorder_id", flat=True)) == [free.pk]
+    finally:
+        release.set()
+        t.join(timeout=30)
+    assert sweep.sweep(now=sh(2025, 3, 4, 9, 2)).breached == 1
+    assert sorted(Breach.objects.values_list("workorder_id", flat=True)) == sorted([busy.pk, free.pk])
