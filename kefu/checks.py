@@ -97,6 +97,14 @@ def check_settings() -> list[Problem]:
         problems.append(("warning", "production without DATABASE_URL: the embedded SQLite database is used"))
     if settings.PRODUCTION and str(settings.SECRET_KEY).startswith("kefu-development-only"):
         problems.append(("error", "KEFU_SECRET_KEY is the development key"))
+    if settings.PRODUCTION and settings.KEFU_OUTBOX_EMAIL_TRANSPORT == "file":
+        problems.append(
+            (
+                "warning",
+                "KEFU_OUTBOX_EMAIL_TRANSPORT=file in production: e-mail to customers is written to "
+                f"{settings.KEFU_OUTBOX_DIR} instead of being sent (set it to smtp and the KEFU_EMAIL_* settings)",
+            )
+        )
     return problems
 
 
