@@ -103,6 +103,14 @@ class World:
 
 @transaction.atomic
 def build_world() -> World:
+    from kefu.commitments.clocks import AROUND_THE_CLOCK_CALENDAR, OFFICE_CALENDAR, ensure_defaults
+    from kefu.commitments.models import BusinessCalendar, TimeLimit
+
+    # the default calendars and R-13 limits come from a data migration; a transactional test that ran
+    # earlier in the same process flushed them, and without them orders would carry no clocks
+    defaults = BusinessCalendar.objects.filter(name__in=[OFFICE_CALENDAR, AROUND_THE_CLOCK_CALENDAR])
+    if defaults.count() < 2 or not TimeLimit.objects.exists():
+        ensure_defaults()
     company = Company.objects.create(name="示例燃气有限公司", hotline="96777", email="service@example.com")
     north = Branch.objects.create(code="north", name="城北分公司", time_zone="Asia/Shanghai")
     south = Branch.objects.create(code="south", name="城南分公司", time_zone="Asia/Shanghai")
