@@ -8,6 +8,7 @@ from ninja import NinjaAPI, Router
 
 from kefu.api import errors
 from kefu.api.auth import bearer, session
+from kefu.api.catalog import router as catalog_router
 from kefu.api.clocks import router as clocks_router
 from kefu.api.customers import router as customers_router
 from kefu.api.workorders import router as orders_router
@@ -33,6 +34,7 @@ api = NinjaAPI(
 )
 errors.install(api)
 api.add_router("/customers", customers_router)
+api.add_router("", catalog_router)  # /services…, /calendars…
 api.add_router("", clocks_router)  # /orders/{key}/clocks…, /extensions…
 api.add_router("/orders", orders_router)
 

@@ -40,6 +40,12 @@ EXPECTED_PATHS = {
     "/api/v1/orders/{key}/clocks/{clock_id}/extensions",
     "/api/v1/orders/{key}/clocks/{clock_id}/unreachable",
     "/api/v1/extensions",
+    "/api/v1/services",
+    "/api/v1/services/{code}",
+    "/api/v1/calendars",
+    "/api/v1/calendars/{calendar_id}",
+    "/api/v1/calendars/{calendar_id}/days",
+    "/api/v1/calendars/{calendar_id}/deadline",
     "/api/v1/extensions/{request_id}/decision",
 }
 

@@ -1,0 +1,254 @@
+"""/api/v1: the service catalog and the business calendars (R-11, R-13, R-17) — read-only for
+integrations, plus a deadline calculator on a calendar (the same rules the work orders use)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import Prefetch
+from django.utils.translation import gettext as _
+from ninja import Field, Query, Router, Schema
+
+from kefu.api.common import ERRORS, ApiRequest, Id
+from kefu.commitments import rules
+from kefu.commitments.calendars import load_calendar
+from kefu.commitments.models import BusinessCalendar, CalendarDay, Service, TimeLimit, WorkingPeriod
+from kefu.errors import NotFound, ValidationFailed
+from kefu.organization.access import require_staff
+
+router = Router(tags=["catalog and calendars"])
+
+
+class MaterialOut(Schema):
+    name: str
+    description: str
+    required: bool
+
+
+class StepOut(Schema):
+    order: int
+    title: str
+    description: str
+
+
+class FeeOut(Schema):
+    name: str
+    amount: Decimal
+    unit: str
+    note: str
+
+
+class LimitOut(Schema):
+    kind: str = Field(description="first_response, resolution or complaint_answer.")
+    unit: str = Field(description="calendar_hours, working_hours or working_days.")
+    amount: Decimal
+    tier: str = Field(description="Only for customers of this tier (empty: any).")
+    area_kind: str = Field(description="urban or rural (empty: any).")
+    priority: str = Field(description="Only for this priority (empty: any).")
+    around_the_clock: bool = Field(description="Counted on the 24×7 calendar instead of the branch's.")
+
+
+class ServiceOut(Schema):
+    code: str
+    name: str
+    name_en: str
+    order_type: str
+    sale_phase: str
+    technical: bool
+    place: str
+    paid: bool
+    fee: Decimal
+    recurring: bool
+    public: bool
+    description: str
+    materials: list[MaterialOut]
+    steps: list[StepOut]
+    fees: list[FeeOut]
+    time_limits: list[LimitOut] = Field(description="The service's own limits, else its order type's.")
+
+
+def _limit(lim: TimeLimit) -> dict[str, Any]:
+    return {
+        "kind": lim.kind,
+        "unit": lim.unit,
+        "amount": lim.amount,
+        "tier": lim.tier,
+        "area_kind": lim.area_kind,
+        "priority": lim.priority,
+        "around_the_clock": lim.around_the_clock,
+    }
+
+
+def _service(s: Service, limits: list[TimeLimit]) -> dict[str, Any]:
+    own = [lim for lim in limits if lim.service_id == s.pk]
+    applicable = own or [lim for lim in limits if lim.service_id is None and lim.order_type == s.order_type]
+    return {
+        **{f: getattr(s, f) for f in ("code", "name", "name_en", "order_type", "sale_phase", "technical")},
+        **{f: getattr(s, f) for f in ("place", "paid", "fee", "recurring", "public", "description")},
+        "materials": [
+            {"name": m.name, "description": m.description, "required": m.required} for m in s.materials.all()
+        ],
+        "steps": [
+            {"order": st.order, "title": st.title, "description": st.description} for st in s.steps.all()
+        ],
+        "fees": [{"name": f.name, "amount": f.amount, "unit": f.unit, "note": f.note} for f in s.fees.all()],
+        "time_limits": [_limit(lim) for lim in applicable],
+    }
+
+
+def _services() -> Any:
+    return (
+        Service.objects.filter(is_active=True)
+        .order_by("order_type", "code")
+        .prefetch_related("materials", "steps", "fees")
+    )
+
+
+def _limits() -> list[TimeLimit]:
+    return list(TimeLimit.objects.filter(is_active=True).order_by("kind", "id"))
+
+
+@router.get("/services", response={200: list[ServiceOut], **ERRORS}, summary="The service catalog")
+def services(request: ApiRequest) -> list[dict[str, Any]]:
+    require_staff(request.user)
+    limits = _limits()
+    return [_service(s, limits) for s in _services()]
+
+
+@router.get("/services/{code}", response={200: ServiceOut, **ERRORS}, summary="One service")
+def service(request: ApiRequest, code: str) -> dict[str, Any]:
+    require_staff(request.user)
+    s = _services().filter(code=code[:40]).first()
+    if s is None:
+        raise NotFound("not_found", _("No such service."), "code")
+    return _service(s, _limits())
+
+
+class PeriodOut(Schema):
+    weekday: int = Field(description="0 = Monday … 6 = Sunday.")
+    start: dt.time
+    end: dt.time
+
+
+class CalendarOut(Schema):
+    id: int
+    name: str
+    time_zone: str
+    is_24x7: bool
+    makeup_weekday: int = Field(description="Make-up working days are worked like this weekday.")
+    periods: list[PeriodOut]
+    years: list[int] = Field(description="Years with complete holiday data.")
+
+
+class DayOut(Schema):
+    date: dt.date
+    kind: str = Field(description="holiday or workday (a make-up working day, 调休).")
+    name: str
+
+
+def _calendar_out(c: BusinessCalendar) -> dict[str, Any]:
+    return {
+        "id": c.pk,
+        "name": c.name,
+        "time_zone": c.time_zone,
+        "is_24x7": c.is_24x7,
+        "makeup_weekday": c.makeup_weekday,
+        "periods": [{"weekday": p.weekday, "start": p.start, "end": p.end} for p in c.periods.all()],
+        "years": sorted(y.year for y in c.years.all()),
+    }
+
+
+def _calendar(calendar_id: int) -> BusinessCalendar:
+    c = (
+        BusinessCalendar.objects.prefetch_related(
+            Prefetch("periods", queryset=WorkingPeriod.objects.order_by("weekday", "start")), "years"
+        )
+        .filter(pk=calendar_id)
+        .first()
+    )
+    if c is None:
+        raise NotFound("not_found", _("No such calendar."), "calendar_id")
+    return c
+
+
+@router.get("/calendars", response={200: list[CalendarOut], **ERRORS}, summary="Business calendars")
+def calendars(request: ApiRequest) -> list[dict[str, Any]]:
+    require_staff(request.user)
+    qs = BusinessCalendar.objects.order_by("name").prefetch_related(
+        Prefetch("periods", queryset=WorkingPeriod.objects.order_by("weekday", "start")), "years"
+    )
+    return [_calendar_out(c) for c in qs]
+
+
+@router.get("/calendars/{calendar_id}", response={200: CalendarOut, **ERRORS}, summary="One calendar")
+def calendar(request: ApiRequest, calendar_id: Id) -> dict[str, Any]:
+    require_staff(request.user)
+    return _calendar_out(_calendar(calendar_id))
+
+
+@router.get(
+    "/calendars/{calendar_id}/days",
+    response={200: list[DayOut], **ERRORS},
+    summary="Holidays and make-up working days of a year",
+)
+def calendar_days(
+    request: ApiRequest, calendar_id: Id, year: int = Query(..., ge=1900, le=2200)
+) -> list[Any]:
+    require_staff(request.user)
+    c = _calendar(calendar_id)
+    return list(
+        CalendarDay.objects.filter(calendar=c, date__year=year)
+        .order_by("date")
+        .values("date", "kind", "name")
+    )
+
+
+class DeadlineOut(Schema):
+    start: dt.datetime
+    unit: str
+    amount: Decimal
+    due_at: dt.datetime = Field(description="In UTC.")
+    due_local: str = Field(description="The due time on the calendar's wall clock.")
+
+
+class DeadlineQuery(Schema):
+    start: dt.datetime = Field(description="ISO 8601 with a time zone, e.g. 2025-01-27T17:45:00+08:00.")
+    unit: str = Field(description="calendar_hours, working_hours or working_days.")
+    amount: Decimal = Field(gt=0, le=10000)
+
+
+@router.get(
+    "/calendars/{calendar_id}/deadline",
+    response={200: DeadlineOut, **ERRORS},
+    summary="When a time limit started at `start` is due on this calendar",
+)
+def deadline(request: ApiRequest, calendar_id: Id, q: Query[DeadlineQuery]) -> dict[str, Any]:
+    require_staff(request.user)
+    c = _calendar(calendar_id)
+    if q.start.tzinfo is None:
+        raise ValidationFailed("naive_datetime", _("Give the start with its time zone."), "start")
+    if q.unit not in {u.value for u in rules.Unit}:
+        raise ValidationFailed("invalid_choice", _("Unknown unit."), "unit")
+    if q.unit == rules.Unit.WORKING_DAYS and q.amount != q.amount.to_integral_value():
+        raise ValidationFailed("whole_days", _("Working days must be whole days."), "amount")
+    cal = load_calendar(c)
+    limit = rules.Limit(rules.Unit(q.unit), int(q.amount) if q.unit == rules.Unit.WORKING_DAYS else q.amount)
+    try:
+        due = rules.due_at(rules.Clock(limit, q.start), cal)
+    except rules.CalendarDataMissing as exc:
+        raise ValidationFailed(
+            "calendar_missing",
+            _("The calendar has no holiday data for %(year)s.") % {"year": exc.year},
+            "start",
+            year=exc.year,
+        ) from None
+    assert due is not None
+    return {
+        "start": q.start,
+        "unit": q.unit,
+        "amount": q.amount,
+        "due_at": due,
+        "due_local": due.astimezone(cal.tz).strftime("%Y-%m-%d %H:%M"),
+    }

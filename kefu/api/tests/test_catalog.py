@@ -1,0 +1,105 @@
+"""Catalog and calendar endpoints: services with materials/steps/fees/limits, calendars, days, deadlines."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from kefu.api.tests.conftest import assert_error
+from kefu.commitments import clocks
+from kefu.commitments.models import BusinessCalendar, Service
+from kefu.commitments.models_materials import ServiceFee, ServiceMaterial, ServiceStep
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _default_limits(db: Any) -> None:
+    clocks.ensure_defaults()
+
+
+def test_services_with_their_commitments(world, apis):  # type: ignore[no-untyped-def]
+    svc = Service.objects.create(code="install-urban", name="城区新装", order_type="install_urban")
+    ServiceMaterial.objects.create(service=svc, name="身份证复印件", order=0)
+    ServiceStep.objects.create(service=svc, order=0, title="受理")
+    ServiceFee.objects.create(service=svc, name="开户安装费", amount="300.00", unit="每户")
+    Service.objects.create(code="retired", name="旧业务", order_type="inquiry", is_active=False)
+    r = apis("agent").get("/services")
+    assert r.status_code == 200
+    by_code = {s["code"]: s for s in r.json()}
+    assert "retired" not in by_code
+    s = by_code["install-urban"]
+    assert s["materials"] == [{"name": "身份证复印件", "description": "", "required": True}]
+    assert s["steps"][0]["title"] == "受理" and s["fees"][0]["amount"] == "300.00"
+    assert [(lim["kind"], lim["unit"], lim["amount"]) for lim in s["time_limits"]] == [
+        ("resolution", "working_days", "5.00")
+    ]
+    fault = by_code["broadband-fault"]
+    assert {(lim["tier"], lim["amount"]) for lim in fault["time_limits"]} == {
+        ("", "24.00"),
+        ("diamond", "12.00"),
+        ("gold", "12.00"),
+    }
+    assert apis("agent").get("/services/install-urban").json()["name"] == "城区新装"
+    assert_error(apis("agent").get("/services/nope"), 404, "not_found")
+
+
+def test_calendars_days_and_deadline(world, apis):  # type: ignore[no-untyped-def]
+    office = BusinessCalendar.objects.get(name=clocks.OFFICE_CALENDAR)
+    api = apis("agent")
+    cals = {c["name"]: c for c in api.get("/calendars").json()}
+    assert cals[clocks.OFFICE_CALENDAR]["periods"][:2] == [
+        {"weekday": 0, "start": "08:30:00", "end": "12:00:00"},
+        {"weekday": 0, "start": "14:00:00", "end": "17:30:00"},
+    ]
+    assert 2025 in cals[clocks.OFFICE_CALENDAR]["years"] and 2027 not in cals[clocks.OFFICE_CALENDAR]["years"]
+    assert cals[clocks.AROUND_THE_CLOCK_CALENDAR]["is_24x7"] is True
+    days = api.get(f"/calendars/{office.pk}/days?year=2025").json()
+    assert {"date": "2025-02-08", "kind": "workday"} in [{k: d[k] for k in ("date", "kind")} for d in days]
+    assert "2025-01-28" in {d["date"] for d in days if d["kind"] == "holiday"}
+    # the 17:45 Spring Festival example of docs/commitments.md
+    r = api.get(
+        f"/calendars/{office.pk}/deadline",
+        **{"start": "2025-01-27T17:45:00+08:00", "unit": "working_days", "amount": "5"},
+    )
+    assert r.status_code == 200, r.content
+    assert r.json()["due_local"] == "2025-02-11 17:30"
+    err = assert_error(
+        api.get(
+            f"/calendars/{office.pk}/deadline",
+            **{"start": "2026-12-24T10:00:00+08:00", "unit": "working_days", "amount": "10"},
+        ),
+        400,
+        "calendar_missing",
+        "start",
+    )
+    assert err["year"] == 2027
+    assert_error(
+        api.get(
+            f"/calendars/{office.pk}/deadline",
+            **{"start": "2025-01-27T17:45", "unit": "working_days", "amount": "5"},
+        ),
+        400,
+        "naive_datetime",
+        "start",
+    )
+    assert_error(
+        api.get(
+            f"/calendars/{office.pk}/deadline",
+            **{"start": "2025-01-27T17:45+08:00", "unit": "weeks", "amount": "5"},
+        ),
+        400,
+        "invalid_choice",
+        "unit",
+    )
+    assert_error(api.get("/calendars/999999"), 404, "not_found")
+
+
+def test_customers_cannot_read_the_catalog_api(world, apis):  # type: ignore[no-untyped-def]
+    from kefu.api.tests.conftest import api_for
+    from kefu.testing.factories import make_portal_customer
+
+    user = make_portal_customer(world, world.customer())
+    r = api_for(user).get("/services")
+    assert r.status_code in (403, 404)
