@@ -92,7 +92,8 @@ def test_admin_refuses_overlapping_or_reversed_periods(client, world, no_default
     assert response.status_code == 200
     assert "must end after it starts" in response.content.decode()
     assert not BusinessCalendar.objects.exists()
-    assert not AuditRecord.objects.filter(action__startswith="admin.").exists()  # nothing saved, nothing logged
+    # nothing saved, nothing logged
+    assert not AuditRecord.objects.filter(action__startswith="admin.").exists()
 
 
 @pytest.mark.django_db
