@@ -61,14 +61,18 @@ def test_calendars_days_and_deadline(world, apis):  # type: ignore[no-untyped-de
     # the 17:45 Spring Festival example of docs/commitments.md
     r = api.get(
         f"/calendars/{office.pk}/deadline",
-        **{"start": "2025-01-27T17:45:00+08:00", "unit": "working_days", "amount": "5"},
+        start="2025-01-27T17:45:00+08:00",
+        unit="working_days",
+        amount="5",
     )
     assert r.status_code == 200, r.content
     assert r.json()["due_local"] == "2025-02-11 17:30"
     err = assert_error(
         api.get(
             f"/calendars/{office.pk}/deadline",
-            **{"start": "2026-12-24T10:00:00+08:00", "unit": "working_days", "amount": "10"},
+            start="2026-12-24T10:00:00+08:00",
+            unit="working_days",
+            amount="10",
         ),
         400,
         "calendar_missing",
@@ -78,7 +82,9 @@ def test_calendars_days_and_deadline(world, apis):  # type: ignore[no-untyped-de
     assert_error(
         api.get(
             f"/calendars/{office.pk}/deadline",
-            **{"start": "2025-01-27T17:45", "unit": "working_days", "amount": "5"},
+            start="2025-01-27T17:45",
+            unit="working_days",
+            amount="5",
         ),
         400,
         "naive_datetime",
@@ -87,7 +93,9 @@ def test_calendars_days_and_deadline(world, apis):  # type: ignore[no-untyped-de
     assert_error(
         api.get(
             f"/calendars/{office.pk}/deadline",
-            **{"start": "2025-01-27T17:45+08:00", "unit": "weeks", "amount": "5"},
+            start="2025-01-27T17:45+08:00",
+            unit="weeks",
+            amount="5",
         ),
         400,
         "invalid_choice",
