@@ -58,7 +58,7 @@ def test_materials_notice_clock_and_extension(page, world, live_server, browser)
     expect(page.locator("[data-testid=clock-resolution] [data-testid=clock-due]")).not_to_have_text("—")
     expect(page.locator("[data-testid=clock-remaining]").first).to_be_visible()
     # ask for two more working days; the supervisor approves on the extension requests page
-    page.locator(f"[data-testid=clock-resolution] summary").first.click()
+    page.locator("[data-testid=clock-resolution] summary").first.click()
     page.fill(f"#ext-amount-{clock.pk}", "2")
     page.fill(f"#ext-reason-{clock.pk}", "燃气表缺货，厂家三个工作日内到货")
     page.click(f"#ext-submit-{clock.pk}")
