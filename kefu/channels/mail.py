@@ -1,0 +1,393 @@
+"""Inbound e-mail parsing (R-6): pure, no Django.
+
+``parse(raw)`` turns the bytes of one RFC 822 message into a :class:`ParsedMail`: decoded subject and
+addresses, plain text, sanitised HTML (``nh3``), attachments and inline images within size limits, the
+threading headers and the signals of automatic mail. Decoding is forgiving where mail in the wild is
+broken (DESIGN.md):
+
+- RFC 2047 encoded words: adjacent words of one charset are joined *as bytes* before decoding, so a
+  multi-byte character split across two words survives; bad base64 padding is repaired; an unknown
+  charset falls back like a body without one.
+- Charset labels are read as their supersets: GB2312/GBK → GB18030, Big5 → Big5-HKSCS (then CP950),
+  ISO-2022-JP → ISO-2022-JP-2. Missing or unknown charset: UTF-8, then GB18030, then Latin-1
+  (never fails).
+- HTML is cut to ``max_html_chars`` before sanitising, so a pathological multi-megabyte body costs a
+  bounded amount of work.
+
+Only a message that cannot be read at all raises :class:`MailParseError` (the caller dead-letters it).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import codecs
+import email
+import email.errors
+import email.message
+import email.policy
+import email.utils
+import html as html_lib
+import quopri
+import re
+from dataclasses import dataclass, field
+
+import nh3
+
+MAX_HTML_CHARS = 500_000  # sanitising costs ~0.4 s per million characters of hostile markup
+MAX_TEXT_CHARS = 1_000_000
+MAX_PARTS = 200
+
+# Labels read as the superset the sender almost certainly used.
+_SUPERSETS: dict[str, tuple[str, ...]] = {
+    "gb2312": ("gb18030",),
+    "gbk": ("gb18030",),
+    "gb18030": ("gb18030",),
+    "cp936": ("gb18030",),
+    "big5": ("big5hkscs", "cp950"),
+    "big5hkscs": ("big5hkscs", "cp950"),
+    "cp950": ("cp950", "big5hkscs"),
+    "iso2022_jp": ("iso2022_jp_2", "iso2022_jp_ext"),
+    "euc_kr": ("cp949",),
+    "ascii": ("utf-8",),
+    "latin_1": ("cp1252",),
+}
+_FALLBACK = ("utf-8", "gb18030")
+
+ORDER_NUMBER_RE = re.compile(r"\bGD-\d{8}-\d{6}\b", re.IGNORECASE)
+_MSGID_RE = re.compile(r"<([^<>\s]{1,250})>")
+# the Message-IDs the outbox gives our own e-mail: <outbox-{pk}.{hash}@domain>
+OUTBOX_MSGID_RE = re.compile(r"^outbox-(\d+)\.[0-9a-f]+@", re.IGNORECASE)
+_ENCODED_WORD_RE = re.compile(r"=\?([^?\s]+)\?([bBqQ])\?([^?\s]*)\?=")
+_BLOCK_TAG_RE = re.compile(r"<\s*(?:br|/p|/div|/li|/tr|/h[1-6]|p|div|li|tr|h[1-6])\b", re.IGNORECASE)
+_TAG_RE = re.compile(r"<[^<>]*>")
+_AUTOMATIC_LOCALPARTS = {"mailer-daemon", "postmaster", "noreply", "no-reply", "donotreply", "do-not-reply"}
+
+SAFE_TAGS = {
+    "a", "b", "blockquote", "br", "code", "div", "em", "font", "h1", "h2", "h3", "h4", "h5", "h6", "hr",
+    "i", "img", "li", "ol", "p", "pre", "s", "span", "strong", "sub", "sup", "table", "tbody", "td",
+    "tfoot", "th", "thead", "tr", "u", "ul",
+}  # fmt: skip
+SAFE_ATTRIBUTES = {
+    "a": {"href", "title"},
+    "img": {"src", "alt", "title", "width", "height"},
+    "td": {"colspan", "rowspan"},
+    "th": {"colspan", "rowspan"},
+}
+SAFE_SCHEMES = {"http", "https", "mailto", "cid"}
+
+
+class MailParseError(Exception):
+    """The message cannot be read at all (dead-lettered with this reason)."""
+
+
+@dataclass(frozen=True)
+class MailPart:
+    filename: str
+    content_type: str
+    data: bytes
+    inline: bool = False
+    content_id: str = ""
+
+
+@dataclass
+class ParsedMail:
+    message_id: str = ""
+    in_reply_to: list[str] = field(default_factory=list)
+    references: list[str] = field(default_factory=list)
+    from_address: str = ""
+    from_name: str = ""
+    to: list[str] = field(default_factory=list)
+    cc: list[str] = field(default_factory=list)
+    subject: str = ""
+    date: str = ""
+    text: str = ""
+    html: str = ""
+    auto_submitted: str = ""
+    precedence: str = ""
+    is_report: bool = False
+    extra_auto_headers: list[str] = field(default_factory=list)
+    attachments: list[MailPart] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)  # "name (reason)" of parts not kept
+    defects: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class ThreadKey:
+    order_numbers: tuple[str, ...]
+    outbox_ids: tuple[int, ...]
+
+    def __bool__(self) -> bool:
+        return bool(self.order_numbers or self.outbox_ids)
+
+
+# --- charsets ------------------------------------------------------------------------------------------
+
+
+def _candidates(charset: str | None) -> tuple[str, ...]:
+    label = (charset or "").strip().strip("\"'").lower()
+    if not label:
+        return _FALLBACK
+    try:
+        name = codecs.lookup(label).name.replace("-", "_")
+    except LookupError:
+        return _FALLBACK
+    return (*_SUPERSETS.get(name, (name,)), *_FALLBACK)
+
+
+def decode_bytes(data: bytes, charset: str | None = None) -> str:
+    """Text from bytes under a (possibly wrong, missing or unknown) charset label; never raises."""
+    for name in _candidates(charset):
+        try:
+            return data.decode(name)
+        except (UnicodeDecodeError, LookupError):
+            continue
+    first = _candidates(charset)[0]
+    if first not in _FALLBACK:
+        try:
+            return data.decode(first, errors="replace")
+        except LookupError:
+            pass
+    return data.decode("latin-1", errors="replace")
+
+
+# --- headers -------------------------------------------------------------------------------------------
+
+
+def _word_bytes(encoding: str, text: str) -> bytes:
+    if encoding.lower() == "b":
+        cleaned = re.sub(r"[^A-Za-z0-9+/]", "", text)
+        cleaned += "=" * (-len(cleaned) % 4)
+        try:
+            return base64.b64decode(cleaned)
+        except (binascii.Error, ValueError):
+            return text.encode("ascii", "replace")
+    return quopri.decodestring(text.replace("_", " ").encode("ascii", "replace"), header=True)
+
+
+def decode_header_value(value: str | bytes | None) -> str:
+    """Decode an RFC 2047 header (split words, bad padding, wrong or missing charsets tolerated)."""
+    if value is None:
+        return ""
+    if isinstance(value, bytes):
+        value = decode_bytes(value)
+    elif any(0xDC80 <= ord(c) <= 0xDCFF for c in value):  # raw 8-bit bytes kept as surrogates
+        value = decode_bytes(value.encode("utf-8", "surrogateescape"))
+    value = re.sub(r"\r?\n[ \t]", " ", value)
+    out: list[str] = []
+    pending: list[tuple[str, bytes]] = []  # adjacent encoded words not yet decoded
+
+    def flush() -> None:
+        while pending:
+            charset = pending[0][0]
+            chunk = b""
+            while pending and pending[0][0] == charset:
+                chunk += pending.pop(0)[1]
+            out.append(decode_bytes(chunk, charset))
+
+    pos = 0
+    for m in _ENCODED_WORD_RE.finditer(value):
+        between = value[pos : m.start()]
+        if between and not (pending and between.isspace()):
+            flush()
+            out.append(between)
+        charset = m.group(1).split("*", 1)[0]  # RFC 2231 language suffix
+        pending.append((charset.lower(), _word_bytes(m.group(2), m.group(3))))
+        pos = m.end()
+    flush()
+    out.append(value[pos:])
+    return re.sub(r"\s+", " ", "".join(out)).strip()
+
+
+def normalise_address(addr: str) -> str:
+    """Lower-cased, trimmed address (the customer archive's key for e-mail)."""
+    return (addr or "").strip().strip("<>").strip().lower()
+
+
+def _addresses(raw: str) -> list[tuple[str, str]]:
+    try:
+        pairs = email.utils.getaddresses([raw])
+    except Exception:
+        return []
+    return [(name.strip(), normalise_address(addr)) for name, addr in pairs if "@" in addr]
+
+
+def _message_ids(raw: str) -> list[str]:
+    return _MSGID_RE.findall(raw or "")
+
+
+# --- bodies --------------------------------------------------------------------------------------------
+
+
+def sanitise_html(source: str, *, max_chars: int = MAX_HTML_CHARS) -> str:
+    """Safe HTML (no scripts, styles, event handlers or javascript: links); cut to ``max_chars`` first."""
+    return nh3.clean(
+        source[:max_chars],
+        tags=SAFE_TAGS,
+        attributes=SAFE_ATTRIBUTES,
+        url_schemes=SAFE_SCHEMES,
+        link_rel="noopener noreferrer nofollow",
+    )
+
+
+def html_to_text(sanitised: str) -> str:
+    """Plain text of HTML already passed through :func:`sanitise_html` (well-formed, no scripts or styles,
+    every ``<`` in text escaped), so stripping the tags is one linear pass: block tags become line breaks."""
+    marked = _BLOCK_TAG_RE.sub(lambda m: "\n" + m.group(0), sanitised)
+    stripped = html_lib.unescape(_TAG_RE.sub("", marked))
+    lines = [re.sub(r"[ \t\u00a0]+", " ", line).strip() for line in stripped.splitlines()]
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
+
+
+def _part_text(part: email.message.Message) -> str:
+    payload = part.get_payload(decode=True)
+    if not isinstance(payload, bytes):
+        payload = str(part.get_payload() or "").encode("utf-8", "surrogateescape")
+    charset = part.get_param("charset")
+    return decode_bytes(payload, charset if isinstance(charset, str) else None)
+
+
+def _filename(part: email.message.Message) -> str:
+    raw = part.get_param("filename", header="content-disposition") or part.get_param("name")
+    if isinstance(raw, tuple):  # RFC 2231: (charset, language, value)
+        charset, _lang, text = raw
+        name = decode_bytes(text.encode("latin-1", "replace") if isinstance(text, str) else text, charset)
+    else:
+        name = decode_header_value(str(raw or ""))
+    name = name.replace("\\", "/").rsplit("/", 1)[-1].strip()
+    return name[:200]
+
+
+# --- the message ---------------------------------------------------------------------------------------
+
+
+def parse(
+    raw: bytes,
+    *,
+    max_attachment_bytes: int = 10 * 1024 * 1024,
+    max_total_bytes: int = 25 * 1024 * 1024,
+    max_html_chars: int = MAX_HTML_CHARS,
+) -> ParsedMail:
+    """Read one RFC 822 message. Raises :class:`MailParseError` only when nothing usable is in it."""
+    if not raw or not raw.strip():
+        raise MailParseError("empty message")
+    try:
+        # compat32 keeps raw header values, which this module decodes itself (see decode_header_value)
+        msg = email.message_from_bytes(raw, policy=email.policy.compat32)
+    except Exception as exc:
+        raise MailParseError(f"unreadable message: {exc}") from exc
+    if not msg.keys():
+        raise MailParseError("no header fields")
+    if not any(msg.get(h) is not None for h in ("From", "Message-ID", "Subject")):
+        raise MailParseError("no From, Message-ID or Subject header")
+
+    raw_headers: dict[str, list[str]] = {}
+    for key, value in msg.raw_items():  # raw text; 8-bit bytes kept as surrogates (decode_header_value)
+        raw_headers.setdefault(key.lower(), []).append(str(value))
+
+    def header(name: str) -> str:
+        values = raw_headers.get(name.lower())
+        return values[0] if values else ""
+
+    def all_headers(name: str) -> str:
+        return ", ".join(raw_headers.get(name.lower(), []))
+
+    out = ParsedMail()
+    out.defects = [type(d).__name__ for d in msg.defects][:20]
+    ids = _message_ids(header("Message-ID"))
+    out.message_id = ids[0] if ids else header("Message-ID").strip()[:250]
+    out.in_reply_to = _message_ids(header("In-Reply-To"))
+    out.references = _message_ids(header("References"))
+    senders = _addresses(decode_header_value(header("From")))
+    if senders:
+        out.from_name, out.from_address = senders[0]
+    out.to = [a for _n, a in _addresses(decode_header_value(all_headers("To")))]
+    out.cc = [a for _n, a in _addresses(decode_header_value(all_headers("Cc")))]
+    out.subject = decode_header_value(header("Subject"))[:500]
+    out.date = header("Date").strip()
+    out.auto_submitted = header("Auto-Submitted").strip().lower()
+    out.precedence = header("Precedence").strip().lower()
+    out.extra_auto_headers = [h for h in ("X-Autoreply", "X-Autorespond") if h.lower() in raw_headers]
+    suppress = header("X-Auto-Response-Suppress").lower()
+    if "all" in suppress or "autoreply" in suppress:  # Exchange: the sender asks for no auto-replies
+        out.extra_auto_headers.append("X-Auto-Response-Suppress")
+    out.is_report = msg.get_content_type() == "multipart/report"
+
+    texts: list[str] = []
+    htmls: list[str] = []
+    total = 0
+    for count, part in enumerate(msg.walk()):
+        if count >= MAX_PARTS:
+            out.skipped.append(f"… ({MAX_PARTS} parts at most)")
+            break
+        ctype = part.get_content_type()
+        if part.is_multipart():
+            if ctype == "multipart/report":
+                out.is_report = True
+            continue
+        if ctype in ("message/delivery-status", "message/disposition-notification"):
+            out.is_report = True
+            continue
+        disposition = (part.get_content_disposition() or "").lower()
+        name = _filename(part)
+        if ctype in ("text/plain", "text/html") and disposition != "attachment" and not name:
+            (texts if ctype == "text/plain" else htmls).append(_part_text(part))
+            continue
+        data = part.get_payload(decode=True)
+        if not isinstance(data, bytes):
+            continue  # e.g. message/rfc822 container already walked
+        cid = str(part.get("Content-ID") or "").strip().strip("<>")
+        name = name or (f"inline-{len(out.attachments) + 1}" if cid else f"part-{len(out.attachments) + 1}")
+        if len(data) > max_attachment_bytes:
+            out.skipped.append(f"{name} (too large)")
+            continue
+        if total + len(data) > max_total_bytes:
+            out.skipped.append(f"{name} (message too large)")
+            continue
+        total += len(data)
+        out.attachments.append(
+            MailPart(
+                filename=name,
+                content_type=ctype,
+                data=data,
+                inline=disposition == "inline" or (bool(cid) and disposition != "attachment"),
+                content_id=cid,
+            )
+        )
+
+    html_source = "\n".join(htmls)
+    if html_source:
+        out.html = sanitise_html(html_source, max_chars=max_html_chars)
+    text = "\n\n".join(t.strip() for t in texts if t.strip())
+    if not text and html_source:
+        text = html_to_text(out.html)
+    out.text = text[:MAX_TEXT_CHARS]
+    return out
+
+
+# --- decisions -----------------------------------------------------------------------------------------
+
+
+def is_automatic(msg: ParsedMail) -> bool:
+    """Sent by a machine (auto-reply, list, bounce, report): never acknowledged, so no mail loops."""
+    if msg.auto_submitted and msg.auto_submitted.split(";", 1)[0].strip() != "no":
+        return True
+    if msg.precedence in ("bulk", "list", "junk"):
+        return True
+    if msg.is_report or msg.extra_auto_headers:
+        return True
+    if not msg.from_address:
+        return True
+    return msg.from_address.split("@", 1)[0] in _AUTOMATIC_LOCALPARTS
+
+
+def thread_key(msg: ParsedMail) -> ThreadKey:
+    """What ties the message to an existing order: order numbers in the subject, and our own outgoing
+    mails (outbox Message-IDs) in In-Reply-To/References, newest reference first."""
+    numbers = tuple(dict.fromkeys(n.upper() for n in ORDER_NUMBER_RE.findall(msg.subject)))
+    ids: list[int] = []
+    for ref in [*msg.in_reply_to, *reversed(msg.references)]:
+        m = OUTBOX_MSGID_RE.match(ref)
+        if m and int(m.group(1)) not in ids:
+            ids.append(int(m.group(1)))
+    return ThreadKey(order_numbers=numbers, outbox_ids=tuple(ids))
