@@ -65,3 +65,6 @@ class OutboxMessage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_channel_display()} → {self.recipient or '—'}: {self.subject or self.body[:40]}"
+
+
+from kefu.channels.models_gateways import Call, CallbackTask, CallEvent, CallState  # noqa: E402, F401

@@ -10,5 +10,6 @@ urlpatterns = [
     path("orders/", include("kefu.console.urls_clocks")),
     path("orders/", include("kefu.console.urls_orders")),
     path("customers/", include("kefu.console.urls_customers")),
+    path("calls/", include("kefu.console.urls_calls")),
     path("maintenance/", views_proactive.maintenance, name="maintenance"),
 ]

@@ -1,0 +1,160 @@
+"""Phone calls from a CTI system: webhook events, the screen pop, missed calls → call-back tasks.
+
+``do_call_event`` is the only writer. Each (call id, event) is applied once: a retried webhook finds its
+``CallEvent`` row and returns the call unchanged. The caller is matched to a customer through the
+normalised phone ``ContactPoint``; the agent by badge number or username.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from kefu.audit import log as audit
+from kefu.channels.models_gateways import Call, CallbackTask, CallEvent, CallState
+from kefu.customers import rules as customer_rules
+from kefu.customers.models import ContactPoint, Customer
+from kefu.errors import KefuError, ValidationFailed, raise_if
+from kefu.organization.models import Staff
+
+# A pop older than this is not shown any more (the call is long over or was never ended by the CTI).
+POP_MAX_AGE = dt.timedelta(minutes=30)
+
+
+@dataclass
+class CallEventInput:
+    call_id: str
+    caller: str
+    line: str = ""
+    event: str = CallState.RINGING
+    agent: str = ""  # badge number or username
+
+
+def _normalize(raw: str) -> str:
+    try:
+        return customer_rules.normalize_phone(raw)
+    except customer_rules.InvalidPhone:
+        return ""
+
+
+def customer_for_phone(normalized: str) -> Customer | None:
+    if not normalized:
+        return None
+    cp = (
+        ContactPoint.objects.filter(kind=ContactPoint.Kind.PHONE, normalized=normalized)
+        .select_related("customer")
+        .order_by("customer_id")
+        .first()
+    )
+    return cp.customer if cp else None
+
+
+def _agent(ref: str) -> Staff | None:
+    ref = (ref or "").strip()
+    if not ref:
+        return None
+    return (
+        Staff.objects.filter(badge_no=ref, is_active=True).first()
+        or Staff.objects.filter(user__username=ref, is_active=True).first()
+    )
+
+
+def callback_delay() -> dt.timedelta:
+    return dt.timedelta(minutes=int(getattr(settings, "KEFU_CALLBACK_DUE_MINUTES", 30)))
+
+
+def do_call_event(user: Any, data: CallEventInput) -> tuple[Call, bool]:
+    """Apply one CTI event; returns (call, applied) — applied is False for a repeated (call id, event)."""
+    errors: list[KefuError] = []
+    call_id = (data.call_id or "").strip()
+    if not call_id or len(call_id) > 100:
+        errors.append(ValidationFailed("required", _("The call id is missing or too long."), "call_id"))
+    if data.event not in CallState.values:
+        errors.append(ValidationFailed("invalid_choice", _("Unknown call event."), "event"))
+    caller = (data.caller or "").strip()[:60]
+    if not caller:
+        errors.append(ValidationFailed("required", _("The caller number is missing."), "caller"))
+    raise_if(errors)
+    try:
+        with transaction.atomic():
+            return _apply(user, call_id, caller, data)
+    except IntegrityError:
+        # a concurrent delivery of the same event won the race
+        return Call.objects.get(call_id=call_id), False
+
+
+def _apply(user: Any, call_id: str, caller: str, data: CallEventInput) -> tuple[Call, bool]:
+    now = timezone.now()
+    call = Call.objects.select_for_update().filter(call_id=call_id).first()
+    if call is None:
+        normalized = _normalize(caller)
+        call = Call.objects.create(
+            call_id=call_id,
+            caller=caller,
+            caller_normalized=normalized,
+            line=(data.line or "").strip()[:60],
+            customer=customer_for_phone(normalized),
+            staff=_agent(data.agent),
+            started_at=now,
+        )
+    if CallEvent.objects.filter(call=call, event=data.event).exists():
+        return call, False
+    CallEvent.objects.create(
+        call=call,
+        event=data.event,
+        payload={"caller": caller, "line": data.line, "agent": data.agent},
+    )
+    fields = []
+    if call.staff is None and data.agent:
+        call.staff = _agent(data.agent)
+        fields.append("staff")
+    if call.state not in (CallState.ENDED, CallState.MISSED):
+        call.state = data.event
+        fields.append("state")
+    if data.event == CallState.ANSWERED and call.answered_at is None:
+        call.answered_at = now
+        fields.append("answered_at")
+    if data.event in (CallState.ENDED, CallState.MISSED) and call.ended_at is None:
+        call.ended_at = now
+        fields.append("ended_at")
+    if fields:
+        call.save(update_fields=fields)
+    if data.event == CallState.MISSED:
+        branch = call.customer.branch if call.customer else (call.staff.branch if call.staff else None)
+        CallbackTask.objects.get_or_create(
+            call=call,
+            defaults={
+                "customer": call.customer,
+                "phone": call.caller_normalized or call.caller,
+                "branch": branch,
+                "due": now + callback_delay(),
+            },
+        )
+    audit.record(
+        user,
+        f"call.{data.event}",
+        call,
+        after={"call_id": call.call_id, "caller": call.caller, "state": call.state},
+        customer_id=call.customer_id,
+    )
+    return call, True
+
+
+def pending_pop(staff: Staff) -> Call | None:
+    """The call to pop in ``staff``'s console: the latest ringing/answered call routed to them."""
+    return (
+        Call.objects.filter(
+            staff=staff,
+            state__in=(CallState.RINGING, CallState.ANSWERED),
+            started_at__gte=timezone.now() - POP_MAX_AGE,
+        )
+        .select_related("customer")
+        .order_by("-started_at", "-id")
+        .first()
+    )

@@ -1,0 +1,118 @@
+"""Phone calls (issue 4 point 4): the CTI webhook, idempotency, the screen pop, missed calls → call-back tasks."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import pytest
+from django.test import Client
+
+from kefu.api.tests.conftest import api_for
+from kefu.channels.models import Call, CallbackTask, CallEvent
+from kefu.testing.factories import World
+
+pytestmark = pytest.mark.django_db
+
+
+def event(
+    call_id: str, ev: str, caller: str = "138 0013 8000", agent: str = "", line: str = "12345"
+) -> dict[str, Any]:
+    return {"call_id": call_id, "caller": caller, "line": line, "event": ev, "agent": agent}
+
+
+def console(world: World) -> Client:
+    c = Client()
+    c.force_login(world.agent.user)
+    return c
+
+
+def test_ringing_matches_customer_by_normalised_phone_and_agent_by_badge(world: World) -> None:
+    customer = world.customer(name="王五", phone="13800138000")
+    api = api_for(world.admin.user)
+    r = api.post(
+        "/cti/calls", event("c-1", "ringing", caller="+86 138-0013-8000", agent=world.agent.badge_no)
+    )
+    assert r.status_code == 201, r.body
+    assert r.body["customer_id"] == customer.pk
+    assert r.body["staff_id"] == world.agent.pk
+    assert r.body["caller_normalized"] == "+8613800138000"
+    assert r.body["state"] == "ringing"
+    assert r.body["applied"] is True
+
+
+def test_same_event_twice_is_applied_once(world: World) -> None:
+    api = api_for(world.admin.user)
+    assert api.post("/cti/calls", event("c-2", "ringing", agent="agent")).status_code == 201
+    assert api.post("/cti/calls", event("c-2", "answered")).status_code == 201
+    again = api.post("/cti/calls", event("c-2", "answered"))
+    assert again.status_code == 200
+    assert again.body["applied"] is False
+    assert CallEvent.objects.filter(call__call_id="c-2").count() == 2
+    call = Call.objects.get(call_id="c-2")
+    assert call.state == "answered" and call.answered_at is not None
+    assert call.staff == world.agent  # by username
+
+
+def test_webhook_needs_a_token_and_a_valid_event(world: World) -> None:
+    from kefu.api.tests.conftest import Api
+
+    assert Api(Client()).post("/cti/calls", event("c-3", "ringing")).status_code == 401
+    api = api_for(world.admin.user)
+    assert api.post("/cti/calls", event("c-3", "exploded")).status_code == 400
+    assert not Call.objects.filter(call_id="c-3").exists()
+
+
+def test_missed_call_becomes_one_callback_task(world: World) -> None:
+    customer = world.customer(name="赵六", phone="13900139000")
+    api = api_for(world.admin.user)
+    api.post("/cti/calls", event("c-4", "ringing", caller="13900139000"))
+    api.post("/cti/calls", event("c-4", "missed", caller="13900139000"))
+    api.post("/cti/calls", event("c-4", "missed", caller="13900139000"))
+    task = CallbackTask.objects.get()
+    assert task.customer == customer
+    assert task.phone == "+8613900139000"
+    assert task.branch == customer.branch
+    assert task.done_at is None and task.due > task.call.started_at
+    assert Call.objects.get(call_id="c-4").state == "missed"
+
+
+def test_pop_appears_within_a_second_of_the_webhook(world: World) -> None:
+    customer = world.customer(name="孙七", phone="13700137000")
+    order = world.order(customer)
+    c = console(world)
+    before = c.get("/calls/pop/")
+    assert before.status_code == 200
+    assert b"call-pop-bar" not in before.content
+    api = api_for(world.admin.user)
+    start = time.monotonic()
+    api.post("/cti/calls", event("c-5", "ringing", caller="13700137000", agent=world.agent.badge_no))
+    pop = c.get("/calls/pop/")
+    elapsed = time.monotonic() - start
+    assert elapsed < 1.0
+    html = pop.content.decode()
+    assert 'data-testid="call-pop-bar"' in html
+    assert "孙七" in html
+    assert f"/customers/{customer.pk}/" in html
+    assert order.number in html
+    assert f"/orders/new/?customer={customer.pk}" in html
+    # another agent's console shows nothing
+    other = Client()
+    other.force_login(world.agent_senior.user)
+    assert b"call-pop-bar" not in other.get("/calls/pop/").content
+    # the call ends → the pop goes away
+    api.post("/cti/calls", event("c-5", "ended", caller="13700137000"))
+    assert b"call-pop-bar" not in c.get("/calls/pop/").content
+
+
+def test_unknown_caller_offers_a_new_customer_with_the_phone(world: World) -> None:
+    c = console(world)
+    api_for(world.admin.user).post("/cti/calls", event("c-6", "ringing", caller="13600136000", agent="agent"))
+    html = c.get("/calls/pop/").content.decode()
+    assert "call-pop-new-customer" in html
+    assert "/customers/new/?phone=%2B8613600136000" in html
+
+
+def test_console_pages_poll_the_pop(world: World) -> None:
+    html = console(world).get("/customers/").content.decode()
+    assert 'hx-get="/calls/pop/"' in html and "every 1s" in html

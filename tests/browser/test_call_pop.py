@@ -1,0 +1,43 @@
+"""Screen pop: a CTI webhook for a call routed to an agent pops the caller's archive in their open console."""
+
+import json
+import time
+
+import pytest
+from playwright.sync_api import expect
+
+from kefu.api.tokens import create_token
+from kefu.testing.factories import PASSWORD
+from tests.browser.conftest import login
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def test_webhook_pops_the_caller_within_two_seconds(page, live_server, world):
+    customer = world.customer(name="孙七", phone="13700137000")
+    token, _row = create_token(world.admin.user, "cti")
+    login(page, "agent", PASSWORD)
+    page.goto("/customers/")
+    expect(page.locator("#call-pop-bar")).to_have_count(0)
+    page.wait_for_timeout(1_200)  # the poll is running
+    # the CTI system posts from outside the browser session (own request context, bearer token)
+    resp = page.context.request.post(
+        "/api/v1/cti/calls",
+        data=json.dumps(
+            {
+                "call_id": "br-1",
+                "caller": "13700137000",
+                "line": "12345",
+                "event": "ringing",
+                "agent": "agent",
+            }
+        ),
+        headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
+    )
+    assert resp.status == 201, resp.text()
+    start = time.monotonic()
+    expect(page.locator("#call-pop-customer")).to_have_text("孙七", timeout=2_000)
+    assert time.monotonic() - start < 2.0
+    expect(page.locator("#call-pop-new-order")).to_be_visible()
+    page.click("#call-pop-customer")
+    expect(page).to_have_url(f"{live_server.url}/customers/{customer.pk}/")
