@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
@@ -78,6 +79,14 @@ class PortalSubmitForm(forms.Form):
     def __init__(self, *args: Any, max_mb: int = 10, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["service"].queryset = portal_services()  # type: ignore[attr-defined]
+        self.fields["service"].widget.attrs.update(
+            {
+                "hx-get": reverse("portal:service_materials"),
+                "hx-target": "#portal-service-materials",
+                "hx-swap": "outerHTML",
+                "hx-trigger": "change",
+            }
+        )
         self.fields["files"].help_text = FILES_HELP % {"mb": max_mb}
 
 

@@ -26,6 +26,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from kefu import ratelimit
 from kefu.channels import actions
 from kefu.channels.forms import PortalReplyForm, PortalSubmitForm, add_kefu_error
+from kefu.commitments.models import OrderClock
 from kefu.customers.access import visible_customers
 from kefu.customers.models import Customer
 from kefu.errors import KefuError, NotFound, TooManyRequests
@@ -157,6 +158,21 @@ def _timeline(request: CustomerRequest, o: WorkOrder) -> list[dict[str, Any]]:
     return rows
 
 
+def service_materials_context(service_id: Any) -> dict[str, Any]:
+    service = None
+    if service_id and str(service_id).isdigit():
+        service = actions.portal_services().filter(pk=int(service_id)).prefetch_related("materials").first()
+    return {"chosen_service": service, "materials": list(service.materials.all()) if service else []}
+
+
+def _clocks(o: WorkOrder) -> list[OrderClock]:
+    """The latest round of each of the order's time-limit clocks (due time and status)."""
+    latest: dict[str, OrderClock] = {}
+    for c in OrderClock.objects.filter(workorder=o).order_by("kind", "round"):
+        latest[c.kind] = c
+    return list(latest.values())
+
+
 def _render_order(
     request: CustomerRequest, o: WorkOrder, form: PortalReplyForm | None = None, status: int = 200
 ) -> HttpResponse:
@@ -166,6 +182,7 @@ def _render_order(
         {
             "o": o,
             "timeline": _timeline(request, o),
+            "clocks": _clocks(o),
             "form": form or PortalReplyForm(max_mb=_max_mb()),
             "can_reply": o.status != wo_rules.Status.CLOSED,
             "show_resolution": bool(o.resolution)
@@ -222,7 +239,10 @@ def attachment_download(request: CustomerRequest, pk: int) -> FileResponse:
 @portal_view
 def submit(request: CustomerRequest) -> HttpResponse:
     status = 200
-    if request.method == "POST":
+    if request.method == "POST" and request.POST.get("preview"):
+        # without JavaScript: "show the documents needed" re-renders the form with what was typed
+        form = PortalSubmitForm(initial=request.POST.dict(), max_mb=_max_mb())
+    elif request.method == "POST":
         form = PortalSubmitForm(request.POST, request.FILES, max_mb=_max_mb())
         if form.is_valid():
             d = form.cleaned_data
@@ -254,5 +274,10 @@ def submit(request: CustomerRequest) -> HttpResponse:
         else:
             status = 400
     else:
-        form = PortalSubmitForm(initial={"order_type": request.GET.get("type", "")}, max_mb=_max_mb())
-    return render(request, "portal/submit.html", {"form": form}, status=status)
+        form = PortalSubmitForm(
+            initial={"order_type": request.GET.get("type", ""), "service": request.GET.get("service", "")},
+            max_mb=_max_mb(),
+        )
+    service_id = request.POST.get("service") if request.method == "POST" else request.GET.get("service")
+    context = {"form": form, **service_materials_context(service_id)}
+    return render(request, "portal/submit.html", context, status=status)

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from kefu.channels import portal_views
+from kefu.channels import portal_public_views, portal_views
 
 app_name = "portal"
 urlpatterns = [
@@ -11,4 +11,10 @@ urlpatterns = [
     path("orders/<str:number>/", portal_views.order_detail, name="order_detail"),
     path("orders/<str:number>/reply/", portal_views.order_reply, name="order_reply"),
     path("files/<int:pk>/", portal_views.attachment_download, name="attachment"),
+    path("signin/", portal_public_views.signin, name="signin"),
+    path("signin/link/<str:token>/", portal_public_views.signin_link, name="signin_link"),
+    path("password/", portal_public_views.password, name="password"),
+    path("report/", portal_public_views.report, name="report"),
+    path("report/done/", portal_public_views.report_done, name="report_done"),
+    path("services/materials/", portal_public_views.service_materials, name="service_materials"),
 ]

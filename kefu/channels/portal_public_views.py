@@ -1,0 +1,203 @@
+"""Portal sign-in and registration without staff help (one-time link, see ``portal_access``), and the
+page where a signed-in customer sets a password for the ordinary login."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth import login, update_session_auth_hash
+from django.contrib.auth.forms import SetPasswordForm
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_http_methods
+
+from kefu import ratelimit
+from kefu.channels import portal_access, portal_report
+from kefu.channels.actions import portal_services
+from kefu.channels.forms import ServiceChoiceField, add_kefu_error
+from kefu.channels.portal_views import CustomerRequest, portal_view, service_materials_context
+from kefu.commitments.models import Service
+from kefu.errors import KefuError, TooManyRequests
+
+
+class LinkRequestForm(forms.Form):
+    name = forms.CharField(
+        label=gettext_lazy("Your name"),
+        max_length=200,
+        required=False,
+        help_text=gettext_lazy("Needed only if this is your first request with us."),
+        widget=forms.TextInput(attrs={"autocomplete": "name"}),
+    )
+    address = forms.CharField(
+        label=gettext_lazy("E-mail address or mobile number"),
+        max_length=254,
+        widget=forms.TextInput(attrs={"autocomplete": "username", "inputmode": "email"}),
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def signin(request: HttpRequest) -> HttpResponse:
+    """Ask for a sign-in link. The answer never says whether the address is known."""
+    if request.user.is_authenticated:
+        return redirect("portal:home")
+    status = 200
+    if request.method == "POST":
+        form = LinkRequestForm(request.POST)
+        if form.is_valid():
+            try:
+                portal_access.do_request_link(
+                    form.cleaned_data["address"],
+                    form.cleaned_data["name"],
+                    ratelimit.client_ip(request),
+                    request.build_absolute_uri(reverse("portal:signin")) + "link/",
+                )
+            except TooManyRequests as exc:
+                add_kefu_error(form, exc)
+                status = 429
+            except KefuError as exc:
+                add_kefu_error(form, exc)
+                status = 400
+            else:
+                return render(request, "portal/signin_sent.html", {"minutes": portal_access.link_minutes()})
+        else:
+            status = 400
+    else:
+        form = LinkRequestForm()
+    return render(request, "portal/signin.html", {"form": form}, status=status)
+
+
+@require_http_methods(["GET", "POST"])
+def signin_link(request: HttpRequest, token: str) -> HttpResponse:
+    """GET shows a button (link scanners only GET); POST spends the link and logs the customer in."""
+    if request.method == "GET":
+        try:
+            portal_access.peek_link(token)
+        except KefuError as exc:
+            return render(request, "portal/signin_link.html", {"error": exc.message}, status=400)
+        return render(request, "portal/signin_link.html", {"token": token})
+    try:
+        user = portal_access.do_use_link(token)
+    except KefuError as exc:
+        return render(request, "portal/signin_link.html", {"error": exc.message}, status=400)
+    login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+    messages.success(request, _("You are signed in."))
+    if not user.has_usable_password():
+        return redirect("portal:password")
+    return redirect("portal:home")
+
+
+@require_http_methods(["GET", "POST"])
+@portal_view
+def password(request: CustomerRequest) -> HttpResponse:
+    """Set (or change) the password for the ordinary login with the shown login name."""
+    user: Any = request.user
+    form = SetPasswordForm(user, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        update_session_auth_hash(request, user)
+        messages.success(request, _("Your password was saved. You can now also log in with it."))
+        return redirect("portal:home")
+    return render(
+        request,
+        "portal/password.html",
+        {"form": form, "username": user.get_username()},
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+# ---------------------------------------------------------------------------------------------------
+# Anonymous report
+
+
+class ReportForm(forms.Form):
+    name = forms.CharField(
+        label=gettext_lazy("Your name"),
+        max_length=200,
+        widget=forms.TextInput(attrs={"autocomplete": "name"}),
+    )
+    phone = forms.CharField(
+        label=gettext_lazy("Phone"),
+        max_length=40,
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "tel", "inputmode": "tel"}),
+    )
+    email = forms.CharField(
+        label=gettext_lazy("E-mail"),
+        max_length=254,
+        required=False,
+        help_text=gettext_lazy("Give a phone number, an e-mail address or both, so that we can answer you."),
+        widget=forms.TextInput(attrs={"autocomplete": "email", "inputmode": "email"}),
+    )
+    service = ServiceChoiceField(
+        label=gettext_lazy("Service (optional)"),
+        queryset=Service.objects.none(),
+        required=False,
+        empty_label=gettext_lazy("— not sure —"),
+    )
+    description = forms.CharField(
+        label=gettext_lazy("Describe the problem"), max_length=20000, widget=forms.Textarea(attrs={"rows": 6})
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["service"].queryset = portal_services()  # type: ignore[attr-defined]
+
+
+@require_http_methods(["GET", "POST"])
+def report(request: HttpRequest) -> HttpResponse:
+    """Report a problem without an account (rate-limited per client address and per phone/e-mail)."""
+    status = 200
+    if request.method == "POST":
+        form = ReportForm(request.POST)
+        if form.is_valid():
+            d = form.cleaned_data
+            try:
+                o = portal_report.do_anonymous_report(
+                    portal_report.Report(
+                        name=d["name"],
+                        phone=d["phone"],
+                        email=d["email"],
+                        description=d["description"],
+                        service_id=d["service"].pk if d.get("service") else None,
+                        ip=ratelimit.client_ip(request),
+                    )
+                )
+            except TooManyRequests as exc:
+                add_kefu_error(form, exc)
+                status = 429
+            except KefuError as exc:
+                add_kefu_error(form, exc)
+                status = 400
+            else:
+                request.session["portal_report_number"] = o.number
+                return redirect("portal:report_done")
+        else:
+            status = 400
+    else:
+        form = ReportForm()
+    return render(request, "portal/report.html", {"form": form}, status=status)
+
+
+@require_GET
+def report_done(request: HttpRequest) -> HttpResponse:
+    """The confirmation with the order number (kept in the reporter's session only)."""
+    number = request.session.get("portal_report_number")
+    if not number:
+        return redirect("portal:report")
+    return render(request, "portal/report_done.html", {"number": number})
+
+
+# ---------------------------------------------------------------------------------------------------
+# Required materials of a service (HTMX fragment; the submit forms also render it server-side)
+
+
+@require_GET
+def service_materials(request: HttpRequest) -> HttpResponse:
+    return render(
+        request, "portal/_service_materials.html", service_materials_context(request.GET.get("service"))
+    )

@@ -1,0 +1,135 @@
+"""Anonymous "report a problem" (R-5, online form): no login, no CAPTCHA.
+
+The reporter gives a name, a phone and/or an e-mail address, a description and optionally a service.
+The customer is matched by the normalised phone, then the normalised e-mail (the oldest record not
+merged away); nobody matching → a new customer record of the default branch (see
+``portal_access.default_branch``). The order goes to the same on-duty receiver as a portal request
+(``actions.portal_receiver``) with channel ``portal``.
+
+Abuse limit: ``KEFU_PORTAL_REPORT_PER_HOUR_IP`` (default 5) reports per client address and
+``KEFU_PORTAL_REPORT_PER_HOUR_ADDRESS`` (default 3) per phone and per e-mail in a fixed one-hour window,
+counted only for reports that were accepted.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from kefu import ratelimit
+from kefu.channels import actions, portal_access
+from kefu.customers.models import Channel, Customer
+from kefu.errors import KefuError, TooManyRequests, ValidationFailed, raise_if
+from kefu.workorders import actions as wo_actions
+from kefu.workorders.models import TimelineEntry, WorkOrder
+
+WINDOW = 3600
+
+
+def per_ip() -> int:
+    return int(getattr(settings, "KEFU_PORTAL_REPORT_PER_HOUR_IP", 5))
+
+
+def per_address() -> int:
+    return int(getattr(settings, "KEFU_PORTAL_REPORT_PER_HOUR_ADDRESS", 3))
+
+
+@dataclass
+class Report:
+    name: str
+    phone: str
+    email: str
+    description: str
+    service_id: int | None = None
+    ip: str = ""
+
+
+def _title(description: str) -> str:
+    first = description.strip().splitlines()[0] if description.strip() else ""
+    return first[:60] + ("…" if len(first) > 60 else "")
+
+
+def check_report_rate(ip: str, keys: list[str]) -> None:
+    if (ip and ratelimit.count("portal-report-ip", ip) >= per_ip()) or any(
+        ratelimit.count("portal-report-address", k) >= per_address() for k in keys
+    ):
+        raise TooManyRequests(
+            "rate_limited",
+            _("Too many reports in the last hour. Please wait, or call the hotline if the matter is urgent."),
+        )
+
+
+@transaction.atomic
+def do_anonymous_report(data: Report) -> WorkOrder:
+    errors: list[KefuError] = []
+    phone = portal_access.parse_address(data.phone) if data.phone.strip() else None
+    email = portal_access.parse_address(data.email) if data.email.strip() else None
+    if data.phone.strip() and (phone is None or phone.kind != "phone"):
+        errors.append(ValidationFailed("invalid_phone", _("Enter a valid phone number."), "phone"))
+    if data.email.strip() and (email is None or email.kind != "email"):
+        errors.append(ValidationFailed("invalid_email", _("Enter a valid e-mail address."), "email"))
+    if not data.phone.strip() and not data.email.strip():
+        errors.append(
+            ValidationFailed("contact_required", _("Give a phone number or an e-mail address."), "phone")
+        )
+    if not data.name.strip():
+        errors.append(ValidationFailed("required", _("Enter your name."), "name"))
+    if not data.description.strip():
+        errors.append(ValidationFailed("required", _("Describe the problem."), "description"))
+    service = None
+    if data.service_id:
+        service = actions.portal_services().filter(pk=data.service_id).first()
+        if service is None:
+            errors.append(ValidationFailed("invalid_choice", _("Unknown service."), "service"))
+    raise_if(errors)
+    keys = [a.normalized for a in (phone, email) if a is not None]
+    check_report_rate(data.ip, keys)
+    customer: Customer | None = None
+    for a in (phone, email):
+        if a is not None and customer is None:
+            customer = portal_access.match_customer(a)
+    if customer is None:
+        first = phone or email
+        assert first is not None
+        customer = portal_access.create_portal_customer(
+            first, data.name, email=email.normalized if email is not None else ""
+        )
+    else:
+        customer = Customer.objects.select_for_update().get(pk=customer.pk)
+    chosen = actions.portal_receiver(customer)
+    if chosen is None:
+        raise ValidationFailed(
+            "no_receiver", _("Your report cannot be received online right now; please call the hotline.")
+        )
+    receiver, rule = chosen
+    order_type = service.order_type if service is not None else "fault_general"
+    o = wo_actions.create_order_for(
+        receiver,
+        customer,
+        wo_actions.OrderInput(
+            order_type=order_type,
+            title=_title(data.description) or _("Problem report"),
+            description=data.description.strip(),
+            channel=Channel.PORTAL,
+            service_id=service.pk if service else None,
+        ),
+        actor_user=None,
+        channel=Channel.PORTAL,
+    )
+    wo_actions._entry(
+        o,
+        TimelineEntry.Kind.SYSTEM,
+        data={"event": "portal_receiver", "staff": receiver.pk, "rule": rule.value, "anonymous": True},
+        at=o.created_at,
+    )
+    wo_actions._entry(
+        o, TimelineEntry.Kind.CUSTOMER, customer=customer, body=o.description, public=True, at=o.created_at
+    )
+    if data.ip:
+        ratelimit.increment("portal-report-ip", data.ip, WINDOW)
+    for k in keys:
+        ratelimit.increment("portal-report-address", k, WINDOW)
+    return o
