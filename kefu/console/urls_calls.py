@@ -6,4 +6,5 @@ from kefu.console import views_calls as v
 
 urlpatterns = [
     path("pop/", v.call_pop, name="call_pop"),
+    path("<int:pk>/", v.call_detail, name="call_detail"),
 ]

@@ -1,16 +1,57 @@
-"""Phone calls in the console: the screen pop polled by every console page (R-7)."""
+"""Phone calls in the console (R-7): the screen pop polled by every console page, the call screen with the
+standard call steps, and the call-back list of missed calls."""
 
 from __future__ import annotations
 
+from typing import Any
+
+from django.contrib import messages
 from django.http import HttpResponse
-from django.shortcuts import render
-from django.views.decorators.http import require_GET
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_http_methods
 
 from kefu.channels import cti
-from kefu.console.views_orders import ConsoleRequest, staff_view
+from kefu.channels.models import Call
+from kefu.console.views_orders import OPEN, ConsoleRequest, staff_view
+from kefu.customers import actions as customer_actions
 from kefu.customers.access import visible_customers
+from kefu.customers.models import Customer
+from kefu.errors import KefuError
 from kefu.workorders.access import visible_workorders
-from kefu.workorders.rules import OPEN_STATUSES
+
+# Labels of customers.actions.CALL_STEPS (R-7: 问候, 寒暄/建立关系, 体察情绪, 引导, 核实记录, 礼貌结束).
+STEP_LABELS = {
+    "greet": gettext_lazy("Greet with the standard greeting"),
+    "rapport": gettext_lazy("Build rapport"),
+    "feeling": gettext_lazy("Sense the customer's feeling"),
+    "guide": gettext_lazy("Guide the conversation to a solution"),
+    "verify": gettext_lazy("Verify the record with the customer"),
+    "close": gettext_lazy("Close politely"),
+}
+
+
+def _caller_customer(request: ConsoleRequest, call: Call) -> Customer | None:
+    """The caller's customer as far as this agent may see it; an unknown caller created meanwhile
+    (from the pop's "new customer") is found by the phone now."""
+    customer_id = call.customer_id
+    if customer_id is None:
+        found = cti.customer_for_phone(call.caller_normalized)
+        customer_id = found.pk if found else None
+    if customer_id is None:
+        return None
+    return visible_customers(request.user).filter(pk=customer_id).first()
+
+
+def _open_orders(request: ConsoleRequest, customer: Customer | None) -> list[Any]:
+    if customer is None:
+        return []
+    return list(
+        visible_workorders(request.user)
+        .filter(customer_id=customer.pk, status__in=OPEN)
+        .order_by("-created_at")[:5]
+    )
 
 
 @require_GET
@@ -18,18 +59,53 @@ from kefu.workorders.rules import OPEN_STATUSES
 def call_pop(request: ConsoleRequest) -> HttpResponse:
     """The pop-up bar of the call ringing (or answered) for this agent; empty when there is none."""
     call = cti.pending_pop(request.staff)
-    customer = None
-    open_orders: list[object] = []
-    if call is not None and call.customer_id is not None:
-        customer = visible_customers(request.user).filter(pk=call.customer_id).first()
-        if customer is not None:
-            open_orders = list(
-                visible_workorders(request.user)
-                .filter(customer_id=customer.pk, status__in=[str(s) for s in OPEN_STATUSES])
-                .order_by("-created_at")[:5]
-            )
+    customer = _caller_customer(request, call) if call is not None else None
     return render(
         request,
         "console/calls/_pop.html",
-        {"call": call, "customer": customer, "open_orders": open_orders},
+        {"call": call, "customer": customer, "open_orders": _open_orders(request, customer)},
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@staff_view
+def call_detail(request: ConsoleRequest, pk: int) -> HttpResponse:
+    """The call screen: the caller's archive, the standard steps as a checklist and a summary; saving
+    logs the call as a contact of the customer."""
+    call = get_object_or_404(Call.objects.select_related("staff"), pk=pk)
+    customer = _caller_customer(request, call)
+    checked = dict.fromkeys(customer_actions.CALL_STEPS, False)
+    summary = ""
+    error = ""
+    status = 200
+    if request.method == "POST":
+        checked = {s: request.POST.get(f"step_{s}") == "on" for s in customer_actions.CALL_STEPS}
+        summary = request.POST.get("summary", "")
+        if customer is None:
+            error = _("Create the customer first, then log the call.")
+            status = 400
+        else:
+            try:
+                customer_actions.do_log_call(
+                    request.user, customer.pk, summary, call_id=call.call_id, steps=checked
+                )
+            except KefuError as exc:
+                error = str(exc.message)
+                status = 409 if exc.status == 409 else 400
+            else:
+                messages.success(request, _("Call logged."))
+                return redirect("console:customer_detail", customer.pk)
+    steps = [(s, STEP_LABELS[s], checked[s]) for s in customer_actions.CALL_STEPS]
+    return render(
+        request,
+        "console/calls/detail.html",
+        {
+            "call": call,
+            "customer": customer,
+            "open_orders": _open_orders(request, customer),
+            "steps": steps,
+            "summary": summary,
+            "error": error,
+        },
+        status=status,
     )

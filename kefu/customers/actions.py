@@ -641,3 +641,44 @@ def do_log_contact(
         customer_id=c.pk,
     )
     return contact
+
+
+# The standard steps of a service call (R-7), in order; the call screen shows them as a checklist.
+CALL_STEPS: tuple[str, ...] = ("greet", "rapport", "feeling", "guide", "verify", "close")
+
+
+@transaction.atomic
+def do_log_call(
+    user: Any, customer_id: int, summary: str, *, call_id: str, steps: dict[str, bool]
+) -> Contact:
+    """Log a phone call as a contact (channel phone) with the R-7 checklist and the CTI call id in
+    ``details``. A call is logged once: a second attempt for the same call id is a conflict."""
+    from kefu.customers.access import access_customer
+    from kefu.customers.models import Channel
+
+    staff = require_staff(user, "customer.edit")
+    c = access_customer(user, customer_id)
+    errors: list[KefuError] = []
+    text = (summary or "").strip()
+    if not text:
+        errors.append(ValidationFailed("required", _("Say what the call was about."), "summary"))
+    elif len(text) > 2000:
+        errors.append(
+            ValidationFailed("too_long", _("The summary is longer than 2,000 characters."), "summary")
+        )
+    unknown = set(steps) - set(CALL_STEPS)
+    if unknown:
+        errors.append(ValidationFailed("invalid_choice", _("Unknown call step."), "steps"))
+    raise_if(errors)
+    if call_id and Contact.objects.filter(channel=Channel.PHONE, details__call_id=call_id).exists():
+        raise Conflict("call_logged", _("This call has already been logged."))
+    details = {"call_id": call_id, "steps": {s: bool(steps.get(s)) for s in CALL_STEPS}}
+    contact = record_contact(c, Channel.PHONE, staff=staff, summary=text, details=details)
+    audit.record(
+        user,
+        "customer.contact",
+        contact,
+        after={**audit.snapshot(contact, ["channel", "direction", "summary"]), "details": details},
+        customer_id=c.pk,
+    )
+    return contact

@@ -116,3 +116,58 @@ def test_unknown_caller_offers_a_new_customer_with_the_phone(world: World) -> No
 def test_console_pages_poll_the_pop(world: World) -> None:
     html = console(world).get("/customers/").content.decode()
     assert 'hx-get="/calls/pop/"' in html and "every 1s" in html
+
+
+def test_call_screen_logs_the_call_with_the_checklist_once(world: World) -> None:
+    from kefu.customers.models import Contact
+
+    customer = world.customer(name="周八", phone="13500135000")
+    api_for(world.admin.user).post(
+        "/cti/calls", event("c-7", "answered", caller="13500135000", agent="agent")
+    )
+    call = Call.objects.get(call_id="c-7")
+    c = console(world)
+    page = c.get(f"/calls/{call.pk}/").content.decode()
+    assert "周八" in page and 'name="step_greet"' in page and 'name="step_close"' in page
+    r = c.post(
+        f"/calls/{call.pk}/",
+        {
+            "step_greet": "on",
+            "step_rapport": "on",
+            "step_verify": "on",
+            "summary": "询问宽带资费，已解释套餐",
+        },
+    )
+    assert r.status_code == 302 and r["Location"] == f"/customers/{customer.pk}/"
+    contact = Contact.objects.get(customer=customer, channel="phone")
+    assert contact.staff == world.agent
+    assert contact.summary == "询问宽带资费，已解释套餐"
+    assert contact.details == {
+        "call_id": "c-7",
+        "steps": {
+            "greet": True,
+            "rapport": True,
+            "feeling": False,
+            "guide": False,
+            "verify": True,
+            "close": False,
+        },
+    }
+    again = c.post(f"/calls/{call.pk}/", {"step_close": "on", "summary": "再次保存"})
+    assert again.status_code == 409
+    assert Contact.objects.filter(customer=customer, channel="phone").count() == 1
+
+
+def test_call_screen_needs_a_summary_and_a_customer(world: World) -> None:
+    api = api_for(world.admin.user)
+    api.post("/cti/calls", event("c-8", "answered", caller="13300133000", agent="agent"))
+    call = Call.objects.get(call_id="c-8")
+    c = console(world)
+    r = c.post(f"/calls/{call.pk}/", {"step_greet": "on", "summary": "问询"})
+    assert r.status_code == 400 and "call-new-customer" in r.content.decode()
+    # the agent creates the customer from the pop; the call screen finds them by the phone
+    customer = world.customer(name="吴九", phone="13300133000")
+    empty = c.post(f"/calls/{call.pk}/", {"step_greet": "on", "summary": "  "})
+    assert empty.status_code == 400
+    ok = c.post(f"/calls/{call.pk}/", {"step_greet": "on", "summary": "问询停电时间"})
+    assert ok.status_code == 302 and ok["Location"] == f"/customers/{customer.pk}/"
