@@ -202,6 +202,12 @@ def default_branch() -> Branch:
     return branch
 
 
+def lock_registrations() -> None:
+    """Serialise self-registrations (rare) on the default branch's row, so that two requests for one
+    new address cannot both create a customer; the caller matches the address again afterwards."""
+    list(Branch.objects.select_for_update().filter(pk=default_branch().pk).values_list("pk", flat=True))
+
+
 def create_portal_customer(addr: Address, name: str, *, email: str = "") -> Customer:
     """A new customer record for someone who proved an address nobody in the archive has."""
     now = timezone.now()
@@ -248,8 +254,11 @@ def do_use_link(token: str) -> Any:
     data = read_token(token)
     addr = Address(data["k"], data["a"])
     customer = match_customer(addr)
+    if customer is None:
+        lock_registrations()
+        customer = match_customer(addr)
     if customer is not None:
-        customer = Customer.objects.select_for_update().select_related("user").get(pk=customer.pk)
+        customer = Customer.objects.select_for_update().get(pk=customer.pk)
     if login_state(customer) != data.get("s"):
         raise invalid_link()
     created = customer is None

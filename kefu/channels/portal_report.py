@@ -62,6 +62,14 @@ def check_report_rate(ip: str, keys: list[str]) -> None:
         )
 
 
+def _match(*addresses: portal_access.Address | None) -> Customer | None:
+    for a in addresses:
+        found = portal_access.match_customer(a) if a is not None else None
+        if found is not None:
+            return found
+    return None
+
+
 @transaction.atomic
 def do_anonymous_report(data: Report) -> WorkOrder:
     errors: list[KefuError] = []
@@ -87,10 +95,10 @@ def do_anonymous_report(data: Report) -> WorkOrder:
     raise_if(errors)
     keys = [a.normalized for a in (phone, email) if a is not None]
     check_report_rate(data.ip, keys)
-    customer: Customer | None = None
-    for a in (phone, email):
-        if a is not None and customer is None:
-            customer = portal_access.match_customer(a)
+    customer = _match(phone, email)
+    if customer is None:
+        portal_access.lock_registrations()
+        customer = _match(phone, email)
     if customer is None:
         first = phone or email
         assert first is not None
