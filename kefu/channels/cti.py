@@ -158,3 +158,39 @@ def pending_pop(staff: Staff) -> Call | None:
         .order_by("-started_at", "-id")
         .first()
     )
+
+
+def visible_callbacks(staff: Staff) -> Any:
+    """Call-back tasks an agent works on: their branch's (company-level staff: all), plus tasks
+    without a branch (unknown callers on an unassigned line)."""
+    from django.db.models import Q
+
+    qs = CallbackTask.objects.select_related("customer", "call", "done_by")
+    if staff.branch_id is not None:
+        qs = qs.filter(Q(branch_id=staff.branch_id) | Q(branch__isnull=True))
+    return qs
+
+
+def do_callback_done(user: Any, task_id: int) -> CallbackTask:
+    """Mark a call-back task as done (the agent called the customer back). Done twice → conflict."""
+    from kefu.errors import Conflict, NotFound
+    from kefu.organization.access import require_staff
+
+    staff = require_staff(user, "customer.edit")
+    with transaction.atomic():
+        task = visible_callbacks(staff).select_for_update(of=("self",)).filter(pk=task_id).first()
+        if task is None:
+            raise NotFound("not_found", _("There is no such call-back task."))
+        if task.done_at is not None:
+            raise Conflict("callback_done", _("This call has already been returned."))
+        task.done_by = staff
+        task.done_at = timezone.now()
+        task.save(update_fields=["done_by", "done_at"])
+        audit.record(
+            user,
+            "call.callback",
+            task,
+            after={"phone": task.phone, "call_id": task.call.call_id},
+            customer_id=task.customer_id,
+        )
+    return task

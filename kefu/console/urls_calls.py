@@ -7,4 +7,6 @@ from kefu.console import views_calls as v
 urlpatterns = [
     path("pop/", v.call_pop, name="call_pop"),
     path("<int:pk>/", v.call_detail, name="call_detail"),
+    path("callbacks/", v.callback_list, name="callbacks"),
+    path("callbacks/<int:pk>/done/", v.callback_done, name="callback_done"),
 ]

@@ -10,7 +10,7 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from kefu.channels import cti
 from kefu.channels.models import Call
@@ -109,3 +109,32 @@ def call_detail(request: ConsoleRequest, pk: int) -> HttpResponse:
         },
         status=status,
     )
+
+
+@require_GET
+@staff_view
+def callback_list(request: ConsoleRequest) -> HttpResponse:
+    """Missed calls to return for the agent's branch: open ones first (earliest due), then the last done."""
+    qs = cti.visible_callbacks(request.staff)
+    return render(
+        request,
+        "console/calls/callbacks.html",
+        {
+            "open_tasks": list(qs.filter(done_at__isnull=True).order_by("due", "id")[:200]),
+            "done_tasks": list(qs.filter(done_at__isnull=False).order_by("-done_at", "-id")[:20]),
+        },
+    )
+
+
+@require_POST
+@staff_view
+def callback_done(request: ConsoleRequest, pk: int) -> HttpResponse:
+    try:
+        cti.do_callback_done(request.user, pk)
+    except KefuError as exc:
+        if exc.status == 404:
+            raise
+        messages.error(request, str(exc.message))
+    else:
+        messages.success(request, _("Marked as called back."))
+    return redirect("console:callbacks")

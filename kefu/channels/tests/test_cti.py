@@ -171,3 +171,30 @@ def test_call_screen_needs_a_summary_and_a_customer(world: World) -> None:
     assert empty.status_code == 400
     ok = c.post(f"/calls/{call.pk}/", {"step_greet": "on", "summary": "问询停电时间"})
     assert ok.status_code == 302 and ok["Location"] == f"/customers/{customer.pk}/"
+
+
+def test_callback_list_of_the_branch_and_called_back_once(world: World) -> None:
+    north = world.customer(name="郑十", phone="13200132000")
+    south = world.customer(name="南方客户", phone="13100131000", branch=world.south)
+    api = api_for(world.admin.user)
+    for cid, phone in (("m-1", "13200132000"), ("m-2", "13100131000")):
+        api.post("/cti/calls", event(cid, "ringing", caller=phone))
+        api.post("/cti/calls", event(cid, "missed", caller=phone))
+    c = console(world)
+    page = c.get("/calls/callbacks/").content.decode()
+    assert "郑十" in page and "南方客户" not in page
+    task = CallbackTask.objects.get(customer=north)
+    south_task = CallbackTask.objects.get(customer=south)
+    assert c.post(f"/calls/callbacks/{south_task.pk}/done/").status_code == 404
+    r = c.post(f"/calls/callbacks/{task.pk}/done/", follow=True)
+    assert r.status_code == 200
+    task.refresh_from_db()
+    assert task.done_by == world.agent and task.done_at is not None
+    assert 'id="callbacks-none"' in r.content.decode()
+    # a second "called back" (another tab) changes nothing
+    done_at = task.done_at
+    c.post(f"/calls/callbacks/{task.pk}/done/")
+    task.refresh_from_db()
+    assert task.done_at == done_at
+    south_task.refresh_from_db()
+    assert south_task.done_at is None
