@@ -68,3 +68,4 @@ class OutboxMessage(models.Model):
 
 
 from kefu.channels.models_gateways import Call, CallbackTask, CallEvent, CallState  # noqa: E402, F401
+from kefu.channels.models_mail import DeadLetter, InboundMessage, InboundOutcome, Mailbox  # noqa: E402, F401

@@ -583,8 +583,23 @@ def do_customer_message(
     if customer is None:
         raise PermissionDenied("not_customer", _("Only the customer can write here."))
     o = access_workorder(user, key, for_update=True)
+    return customer_message_on(o, customer, body, channel=Channel.PORTAL, actor_user=user, files=files)
+
+
+def customer_message_on(
+    o: WorkOrder,
+    customer: Customer,
+    body: str,
+    *,
+    channel: str,
+    actor_user: Any = None,
+    files: list[Any] | None = None,
+) -> TimelineEntry:
+    """The customer's message on a (locked) order, from any channel: the portal or an e-mail reply.
+    An order waiting for the customer resumes; a closed one refuses (the caller opens a new one)."""
     if o.status == rules.Status.CLOSED:
         raise ValidationFailed("closed", _("This order is closed; please submit a new request."), "body")
+    user = actor_user
     text = _check_body(body)
     now = timezone.now()
     entry = _entry(o, TimelineEntry.Kind.CUSTOMER, customer=customer, body=text, public=True, at=now)
@@ -600,7 +615,7 @@ def do_customer_message(
             data["clocks"] = clock_events
         _entry(o, TimelineEntry.Kind.STATUS, data=data, at=now)
     _bump(o, now, fields)
-    record_contact(customer, Channel.PORTAL, workorder=o, summary=text[:200], at=now)
+    record_contact(customer, channel, workorder=o, summary=text[:200], at=now)
     audit.record(
         user,
         "order.customer_message",
@@ -944,7 +959,7 @@ def _store_attachment(
         size=len(data),
         sha256=digest,
         public=public,
-        uploaded_by=user if user.pk else None,
+        uploaded_by=user if user is not None and user.pk else None,
         created_at=timezone.now(),
     )
     att.file.save(digest, ContentFile(data), save=False)

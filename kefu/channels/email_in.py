@@ -1,0 +1,342 @@
+"""Taking in one e-mail (R-5, R-6): ``ingest(mailbox, raw_bytes)``, shared by the IMAP poller and the
+MTA endpoint.
+
+In one transaction: record the message once per (mailbox, Message-ID) (no Message-ID: the SHA-256 of
+the bytes), match the sender to a customer by normalised address or create one in the mailbox's branch,
+thread it onto the customer's order (order number in the subject, or a reply to one of our own
+e-mails) as the customer's message — so an order waiting for the customer resumes — or open a new
+order (channel e-mail, received by the portal receiver of the branch), store attachments, and queue the
+acknowledgement in the outbox.
+
+The acknowledgement (``Auto-Submitted: auto-generated``, set by the outbox on every e-mail) names the
+order number. It is never sent to automatic mail (auto-replies, lists, bounces, delivery reports), to
+the system's own addresses, nor more than once per sender within ``KEFU_MAIL_ACK_WINDOW_MINUTES``
+(default 60). It is not a reply by a person: the first-response clock keeps running until a person
+answers (``do_reply``).
+
+A message that cannot be read or taken in becomes a ``DeadLetter`` with the reason; ``ingest`` never
+raises for a bad message.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from kefu import search
+from kefu.audit import log as audit
+from kefu.channels import mail, outbox
+from kefu.channels.actions import portal_receiver
+from kefu.channels.models import OutboxChannel, OutboxMessage
+from kefu.channels.models_mail import DeadLetter, InboundMessage, InboundOutcome, Mailbox
+from kefu.customers import actions as cust_actions
+from kefu.customers.models import Channel, Customer
+from kefu.errors import KefuError, ValidationFailed
+from kefu.organization.sequences import next_value
+from kefu.workorders import actions as wo_actions
+from kefu.workorders import rules as wo_rules
+from kefu.workorders.models import TimelineEntry, WorkOrder
+
+log = logging.getLogger("kefu.mail")
+
+MAX_BODY_CHARS = 20_000  # what an order's message holds (workorders._check_body)
+ORDER_TYPE = "inquiry"  # an e-mail's type is set by the agent who reads it
+
+
+class Status:
+    NEW_ORDER = "new_order"
+    THREADED = "threaded"
+    AUTOMATIC = "automatic"
+    OWN = "own"
+    DUPLICATE = "duplicate"
+    DEAD_LETTER = "dead_letter"
+
+
+@dataclass
+class IngestResult:
+    status: str
+    inbound: InboundMessage | None = None
+    order: WorkOrder | None = None
+    acknowledgement: OutboxMessage | None = None
+    dead_letter: DeadLetter | None = None
+    reason: str = ""
+
+
+class _Duplicate(Exception):
+    pass
+
+
+def max_message_bytes() -> int:
+    return int(getattr(settings, "KEFU_MAIL_MAX_BYTES", 30 * 1024 * 1024))
+
+
+def ack_window() -> dt.timedelta:
+    return dt.timedelta(minutes=int(getattr(settings, "KEFU_MAIL_ACK_WINDOW_MINUTES", 60)))
+
+
+def own_addresses() -> set[str]:
+    """Every address the system sends from or receives at (never acknowledged: no mail loops)."""
+    own = {mail.normalise_address(a) for a in Mailbox.objects.values_list("address", flat=True)}
+    for pair in mail._addresses(settings.DEFAULT_FROM_EMAIL):
+        own.add(pair[1])
+    own |= {mail.normalise_address(a) for a in getattr(settings, "KEFU_MAIL_OWN_ADDRESSES", [])}
+    return own
+
+
+def ingest(mailbox: Mailbox, raw: bytes) -> IngestResult:
+    """Take in one message (see the module docstring). Never raises for a bad message."""
+    digest = hashlib.sha256(raw).hexdigest()
+    if len(raw) > max_message_bytes():
+        return _dead(mailbox, raw, digest, _("The message is larger than the limit (%(mb)d MB).")
+                     % {"mb": max_message_bytes() // (1024 * 1024)})  # fmt: skip
+    try:
+        parsed = mail.parse(
+            raw,
+            max_attachment_bytes=settings.KEFU_MAX_ATTACHMENT_BYTES,
+            max_total_bytes=max_message_bytes(),
+        )
+    except mail.MailParseError as exc:
+        return _dead(mailbox, raw, digest, str(exc))
+    key = (parsed.message_id or f"sha256:{digest}")[:255]
+    try:
+        with transaction.atomic():
+            return _take_in(mailbox, raw, parsed, key)
+    except _Duplicate:
+        return IngestResult(Status.DUPLICATE, inbound=_existing(mailbox, key))
+    except KefuError as exc:
+        return _dead(mailbox, raw, digest, f"{exc.code}: {exc}")
+    except Exception as exc:
+        log.exception("inbound mail %s in %s could not be taken in", key, mailbox)
+        return _dead(mailbox, raw, digest, f"{type(exc).__name__}: {exc}")
+
+
+def _existing(mailbox: Mailbox, key: str) -> InboundMessage | None:
+    return InboundMessage.objects.filter(mailbox=mailbox, message_id=key).first()
+
+
+def _dead(mailbox: Mailbox, raw: bytes, digest: str, reason: str) -> IngestResult:
+    with transaction.atomic():
+        letter, _created = DeadLetter.objects.get_or_create(
+            mailbox=mailbox,
+            sha256=digest,
+            defaults={"raw": raw, "reason": reason[:5000], "created_at": timezone.now()},
+        )
+    log.warning("dead letter in %s: %s", mailbox, reason)
+    return IngestResult(Status.DEAD_LETTER, dead_letter=letter, reason=reason)
+
+
+def _take_in(mailbox: Mailbox, raw: bytes, parsed: mail.ParsedMail, key: str) -> IngestResult:
+    now = timezone.now()
+    inbound = InboundMessage(
+        mailbox=mailbox,
+        message_id=key,
+        from_address=parsed.from_address[:254],
+        subject=parsed.subject[:500],
+        raw=raw,
+        outcome=InboundOutcome.AUTOMATIC,
+        received_at=now,
+    )
+    try:
+        with transaction.atomic():  # the unique row first: a concurrent ingest of the same message waits here
+            inbound.save()
+    except IntegrityError:
+        raise _Duplicate() from None
+
+    own = own_addresses()
+    if parsed.from_address in own:
+        inbound.outcome = InboundOutcome.OWN
+        inbound.save(update_fields=["outcome"])
+        return IngestResult(Status.OWN, inbound=inbound)
+    automatic = mail.is_automatic(parsed)
+    customer = _customer_for(parsed, mailbox, create=not automatic)
+    order = _thread_order(parsed, customer) if customer is not None else None
+    if automatic and order is None:
+        # a bounce, an auto-reply or list mail that belongs to no order of the sender: kept, no order
+        inbound.customer = customer
+        inbound.save(update_fields=["customer"])
+        return IngestResult(Status.AUTOMATIC, inbound=inbound)
+    assert customer is not None
+    body = _body(parsed)
+    files = _files(parsed)
+    if order is not None and automatic:
+        # an auto-reply on an order: on the timeline for the agent, without resuming the order
+        entry = wo_actions._entry(
+            order,
+            TimelineEntry.Kind.SYSTEM,
+            body=body,
+            data={"event": "automatic_mail", "from": parsed.from_address, "subject": parsed.subject},
+            at=now,
+        )
+        status = Status.THREADED
+    elif order is not None:
+        entry = wo_actions.customer_message_on(order, customer, body, channel=Channel.EMAIL, files=files)
+        status = Status.THREADED
+    else:
+        order, entry = _new_order(parsed, customer, body, files)
+        status = Status.NEW_ORDER
+    inbound.customer = customer
+    inbound.workorder = order
+    inbound.entry = entry
+    inbound.outcome = InboundOutcome.THREADED if status == Status.THREADED else InboundOutcome.NEW_ORDER
+    ack = None if automatic else _acknowledge(inbound, parsed, customer, order, now)
+    inbound.acknowledgement = ack
+    inbound.save(update_fields=["customer", "workorder", "entry", "outcome", "acknowledgement"])
+    audit.record(
+        None,
+        "mail.inbound",
+        inbound,
+        after={"message_id": key, "from": parsed.from_address, "outcome": inbound.outcome},
+        customer_id=customer.pk,
+        workorder_id=order.pk,
+        summary=parsed.subject[:200],
+    )
+    return IngestResult(status, inbound=inbound, order=order, acknowledgement=ack)
+
+
+def _customer_for(parsed: mail.ParsedMail, mailbox: Mailbox, *, create: bool) -> Customer | None:
+    address = parsed.from_address
+    if not address:
+        return None
+    found = cust_actions.find_duplicates(email=address)
+    if found:
+        return Customer.objects.select_for_update().get(pk=found[0].pk)  # serialises one sender's mail
+    if not create:
+        return None
+    now = timezone.now()
+    c = Customer(
+        number=f"KH{next_value('customer'):08d}",
+        name=(parsed.from_name or address.split("@", 1)[0])[:200],
+        email=address,
+        branch=mailbox.branch,
+        customer_since=timezone.localdate(),
+        created_at=now,
+        updated_at=now,
+    )
+    c.search_text = cust_actions.customer_search_text(c)
+    c.save()
+    search.sync(c)
+    cust_actions._sync_contact_points(c)
+    audit.record(
+        None,
+        "customer.create",
+        c,
+        after=audit.snapshot(c),
+        customer_id=c.pk,
+        summary=_("Customer %(name)s created from an e-mail") % {"name": c.name},
+    )
+    return c
+
+
+def _thread_order(parsed: mail.ParsedMail, customer: Customer) -> WorkOrder | None:
+    """The open order of this customer the message answers; a closed one is not reopened by e-mail."""
+    key = mail.thread_key(parsed)
+    candidates: list[int] = []
+    if key.outbox_ids:
+        by_outbox = dict(
+            OutboxMessage.objects.filter(pk__in=key.outbox_ids, workorder__isnull=False).values_list(
+                "pk", "workorder_id"
+            )
+        )
+        candidates += [by_outbox[i] for i in key.outbox_ids if i in by_outbox]
+    if key.order_numbers:
+        candidates += list(
+            WorkOrder.objects.filter(number__in=key.order_numbers).values_list("pk", flat=True)
+        )
+    for pk in candidates:
+        o = WorkOrder.objects.select_for_update().filter(pk=pk, customer=customer).first()
+        if o is not None and o.status != wo_rules.Status.CLOSED:
+            return o
+    return None
+
+
+def _body(parsed: mail.ParsedMail) -> str:
+    text = parsed.text.strip()
+    if not text:
+        text = _("(The e-mail has no text.)")
+    if len(text) > MAX_BODY_CHARS:
+        text = (
+            text[: MAX_BODY_CHARS - 100].rstrip() + "\n\n" + _("[The e-mail was cut here; see the original.]")
+        )
+    if parsed.skipped:
+        text += "\n\n" + _("Attachments not kept: %(list)s") % {"list": ", ".join(parsed.skipped)}
+    return text[:MAX_BODY_CHARS]
+
+
+def _files(parsed: mail.ParsedMail) -> list[ContentFile[bytes]]:
+    return [ContentFile(p.data, name=p.filename or "file") for p in parsed.attachments if p.data]
+
+
+def _new_order(
+    parsed: mail.ParsedMail, customer: Customer, body: str, files: list[Any]
+) -> tuple[WorkOrder, TimelineEntry]:
+    chosen = portal_receiver(customer)
+    if chosen is None:
+        raise ValidationFailed(
+            "no_receiver", _("Nobody in the branch can receive the e-mail (no agent or supervisor).")
+        )
+    receiver, rule = chosen
+    title = " ".join(parsed.subject.split())[:200] or _("E-mail from %(sender)s") % {
+        "sender": parsed.from_address
+    }
+    o = wo_actions.create_order_for(
+        receiver,
+        customer,
+        wo_actions.OrderInput(order_type=ORDER_TYPE, title=title, description=body, channel=Channel.EMAIL),
+        actor_user=None,
+        channel=Channel.EMAIL,
+    )
+    wo_actions._entry(
+        o,
+        TimelineEntry.Kind.SYSTEM,
+        data={"event": "mail_receiver", "staff": receiver.pk, "rule": rule.value},
+        at=o.created_at,
+    )
+    entry = wo_actions._entry(
+        o, TimelineEntry.Kind.CUSTOMER, customer=customer, body=body, public=True, at=o.created_at
+    )
+    for f in files:
+        wo_actions._store_attachment(None, o, f, entry=entry, public=True)
+    return o, entry
+
+
+def _acknowledge(
+    inbound: InboundMessage, parsed: mail.ParsedMail, customer: Customer, order: WorkOrder, now: dt.datetime
+) -> OutboxMessage | None:
+    recipient = parsed.from_address
+    recent = OutboxMessage.objects.filter(
+        channel=OutboxChannel.EMAIL,
+        recipient=recipient,
+        idempotency_key__startswith="mail-ack:",
+        created_at__gte=now - ack_window(),
+    )
+    if recent.exists():
+        return None
+    subject = _("[%(number)s] We have received your e-mail") % {"number": order.number}
+    if parsed.subject:
+        subject += f": {parsed.subject}"
+    body = _(
+        "Dear %(name)s,\n\n"
+        "we have received your e-mail and registered it under the number %(number)s. "
+        "A member of our staff will answer you personally. "
+        "Please keep the number in the subject when you write to us about this matter.\n\n"
+        "This message was sent automatically."
+    ) % {"name": customer.name, "number": order.number}
+    row, _created = outbox.enqueue(
+        channel=OutboxChannel.EMAIL,
+        recipient=recipient,
+        subject=subject,
+        body=body,
+        idempotency_key=f"mail-ack:{inbound.pk}",
+        customer=customer,
+        workorder=order,
+    )
+    return row
