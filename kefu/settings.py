@@ -192,8 +192,14 @@ if KEFU_OUTBOX_EMAIL_TRANSPORT not in ("file", "smtp", "console"):
     raise ConfigError(
         f"KEFU_OUTBOX_EMAIL_TRANSPORT={KEFU_OUTBOX_EMAIL_TRANSPORT!r}: use file, smtp or console"
     )
-if KEFU_OUTBOX_SMS_TRANSPORT not in ("file", "console"):
-    raise ConfigError(f"KEFU_OUTBOX_SMS_TRANSPORT={KEFU_OUTBOX_SMS_TRANSPORT!r}: use file or console")
+if KEFU_OUTBOX_SMS_TRANSPORT not in ("file", "console", "http"):
+    raise ConfigError(f"KEFU_OUTBOX_SMS_TRANSPORT={KEFU_OUTBOX_SMS_TRANSPORT!r}: use file, console or http")
+# The signed-HTTP SMS gateway (kefu.channels.sms): where outbound SMS are POSTed, and the shared secret of the
+# HMAC-SHA256 signature in both directions.
+KEFU_SMS_HTTP_URL = env_str("KEFU_SMS_HTTP_URL", "") or ""
+KEFU_SMS_HTTP_SECRET = env_str("KEFU_SMS_HTTP_SECRET", "") or ""
+if KEFU_OUTBOX_SMS_TRANSPORT == "http" and not (KEFU_SMS_HTTP_URL and KEFU_SMS_HTTP_SECRET):
+    raise ConfigError("KEFU_OUTBOX_SMS_TRANSPORT=http needs KEFU_SMS_HTTP_URL and KEFU_SMS_HTTP_SECRET")
 KEFU_OUTBOX_DIR = Path(env_str("KEFU_OUTBOX_DIR", str(DATA_DIR / "outbox")) or "outbox")
 KEFU_OUTBOX_MAX_ATTEMPTS = env_int("KEFU_OUTBOX_MAX_ATTEMPTS", 8)
 KEFU_OUTBOX_RETRY_SECONDS = env_int("KEFU_OUTBOX_RETRY_SECONDS", 60)

@@ -38,6 +38,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from kefu.channels.models import OutboxChannel, OutboxMessage, OutboxStatus
+from kefu.channels.sms import HttpSmsTransport
 
 log = logging.getLogger("kefu.outbox")
 
@@ -177,6 +178,7 @@ TRANSPORTS: dict[str, type[Any]] = {
     "file": FileTransport,
     "smtp": SmtpTransport,
     "console": ConsoleTransport,
+    "http": HttpSmsTransport,  # SMS only: the signed-HTTP gateway (kefu.channels.sms)
 }
 
 
