@@ -6,7 +6,7 @@ from playwright.sync_api import expect
 from kefu.testing.factories import PASSWORD, make_portal_customer
 from kefu.workorders import actions
 from kefu.workorders.models import TimelineEntry, WorkOrder
-from tests.browser.conftest import add_archive, login, screenshot, seed_orders
+from tests.browser.conftest import add_archive, login, screenshot, seed_orders, zh
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -84,3 +84,101 @@ def test_customer_on_a_phone(phone_page, world):
     expect(page.locator(f"#portal-orders li[data-number='{new.number}']")).to_contain_text(
         "电视机顶盒没有信号"
     )
+
+
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+
+
+def test_self_registration_missing_document_notice_and_clock(phone_page, world, browser, live_server):
+    """Issue 4's portal bar: a customer registers with a one-time link, requests a service that needs
+    documents but sends only one, staff record the check, the customer sees the one-time notice,
+    sends the missing document with a reply, staff mark it supplied, the order is in progress and the
+    portal shows the deadline of the running clock."""
+    import re
+
+    from kefu.channels.models import OutboxMessage
+    from kefu.commitments import clocks
+    from kefu.commitments.models import OrderClock, Service
+    from kefu.commitments.models_materials import MaterialsNotice, ServiceMaterial
+    from tests.browser.conftest import new_context_page
+
+    clocks.ensure_defaults()
+    svc = Service.objects.create(
+        code="install-urban",
+        name="城区燃气开户安装",
+        name_en="Urban gas installation",
+        order_type="install_urban",
+    )
+    ServiceMaterial.objects.create(service=svc, name="身份证复印件", order=1)
+    ServiceMaterial.objects.create(service=svc, name="房产证", order=2)
+    page = phone_page
+
+    # register: the link goes to the customer's phone through the outbox
+    page.goto("/portal/signin/")
+    page.fill("#id_address", "13700137000")
+    page.fill("#id_name", "王五")
+    page.click("#portal-signin-submit")
+    expect(page.locator("#portal-signin-sent")).to_be_visible()
+    sms = OutboxMessage.objects.get(recipient="+8613700137000", channel="sms")
+    link = re.search(r"https?://[^/\s]+(/portal/signin/link/\S+/)", sms.body).group(1)
+    page.goto(link)
+    page.click("#portal-link-confirm")
+    expect(page.locator("#portal-password-form")).to_be_visible()
+    page.goto("/portal/")
+    expect(page.locator(".whoami")).to_have_text("王五")
+
+    # a request for the service: its documents are listed at once (HTMX), only the ID card is sent
+    page.goto("/portal/new/")
+    page.select_option("#portal-submit-form select[name=order_type]", "installation")
+    page.select_option("#portal-submit-form select[name=service]", str(svc.pk))
+    expect(page.locator("#portal-service-materials")).to_contain_text("房产证")
+    page.fill("#portal-submit-form input[name=title]", "新房开户通气")
+    page.fill("#portal-submit-form textarea[name=description]", "新房入住，申请开户安装。附身份证复印件。")
+    page.set_input_files(
+        "#portal-submit-form input[name=files]",
+        {"name": "id-card.png", "mimeType": "image/png", "buffer": PNG},
+    )
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    page.click("#portal-submit-button")
+    expect(page.locator("#portal-order")).to_be_visible()
+    o = WorkOrder.objects.get(customer__name="王五")
+    assert o.service_id == svc.pk and o.attachments.count() == 1
+
+    # staff see the upload and record the check: the ID card is there, the deeds are missing
+    staff = new_context_page(browser, live_server, "sup", PASSWORD)
+    staff.goto(f"/orders/{o.number}/")
+    expect(staff.locator("#materials-checklist li")).to_have_count(2)
+    staff.locator("#materials-checklist input").first.check()
+    staff.click("#materials-submit")
+    expect(staff.locator("#order-status")).to_have_attribute("data-status", "awaiting_materials")
+    assert MaterialsNotice.objects.get(workorder=o).items == ["房产证"]
+
+    # the customer sees the one-time notice and sends the missing document with a reply
+    page.reload()
+    expect(page.locator("#portal-notices")).to_contain_text("房产证")
+    status = OrderClock.objects.get(workorder=o, kind="resolution").status
+    assert status != "running"
+    expect(page.locator("#portal-clock-resolution")).to_have_attribute("data-status", status)
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    page.fill("#portal-reply-form textarea", "房产证扫描件已上传。")
+    page.set_input_files(
+        "#portal-reply-form input[name=files]", {"name": "deeds.png", "mimeType": "image/png", "buffer": PNG}
+    )
+    page.click("#portal-reply-submit")
+    expect(page.locator("#portal-timeline")).to_contain_text("deeds.png")
+
+    # staff mark it supplied: the order moves on and the clock starts
+    staff.reload()
+    staff.locator("#materials-checklist input").nth(1).check()
+    staff.click("#materials-submit")
+    expect(staff.locator("#order-status")).to_have_attribute("data-status", "in_progress")
+    staff.context.close()
+    clock = OrderClock.objects.get(workorder=o, kind="resolution")
+    assert clock.started_at is not None and clock.due_at is not None
+
+    page.reload()
+    expect(page.locator("#portal-order-status")).to_contain_text(zh("in progress"))
+    expect(page.locator("#portal-clock-resolution")).to_have_attribute("data-status", "running")
+    expect(page.locator("#portal-clock-resolution time")).to_be_visible()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    screenshot(page, "portal-deadline")
