@@ -115,6 +115,7 @@ def test_self_registration_missing_document_notice_and_clock(phone_page, world, 
 
     # register: the link goes to the customer's phone through the outbox
     page.goto("/portal/signin/")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
     page.fill("#id_address", "13700137000")
     page.fill("#id_name", "王五")
     page.click("#portal-signin-submit")
@@ -182,3 +183,18 @@ def test_self_registration_missing_document_notice_and_clock(phone_page, world, 
     expect(page.locator("#portal-clock-resolution time")).to_be_visible()
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
     screenshot(page, "portal-deadline")
+
+
+def test_anonymous_report_on_a_phone(phone_page, world):
+    page = phone_page
+    page.goto("/portal/report/")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    page.fill("#portal-report-form input[name=name]", "赵六")
+    page.fill("#portal-report-form input[name=phone]", "137 0013 7009")
+    page.select_option("#portal-report-form select[name=service]", str(world.service_fault.pk))
+    page.fill("#portal-report-form textarea[name=description]", "楼道里的光缆被剪断了")
+    page.click("#portal-report-submit")
+    o = WorkOrder.objects.get(customer__phone_e164="+8613700137009")
+    expect(page.locator("#portal-report-number")).to_have_text(o.number)
+    assert o.channel == "portal" and o.service_id == world.service_fault.pk
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
