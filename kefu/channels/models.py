@@ -67,5 +67,12 @@ class OutboxMessage(models.Model):
         return f"{self.get_channel_display()} → {self.recipient or '—'}: {self.subject or self.body[:40]}"
 
 
-from kefu.channels.models_gateways import Call, CallbackTask, CallEvent, CallState  # noqa: E402, F401
+from kefu.channels.models_gateways import (  # noqa: E402, F401
+    Call,
+    CallbackTask,
+    CallEvent,
+    CallState,
+    GatewayKind,
+    GatewayMessage,
+)
 from kefu.channels.models_mail import DeadLetter, InboundMessage, InboundOutcome, Mailbox  # noqa: E402, F401

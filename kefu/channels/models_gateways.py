@@ -112,3 +112,43 @@ class CallbackTask(models.Model):
 
     def __str__(self) -> str:
         return self.phone
+
+
+class GatewayKind(models.TextChoices):
+    SMS = "sms", _("SMS")
+    CHAT = "chat", _("chat")
+    SOCIAL = "social", _("social media mention")
+
+
+class GatewayMessage(models.Model):
+    """One inbound message from a gateway (SMS, chat, social media), stored once per gateway id:
+    the provider's message id, the chat msgid, the post's URL."""
+
+    kind = models.CharField(_("kind"), max_length=10, choices=GatewayKind.choices)
+    external_id = models.CharField(_("gateway id"), max_length=500)
+    customer = models.ForeignKey(
+        "customers.Customer",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="gateway_messages",
+        verbose_name=_("customer"),
+    )
+    workorder = models.ForeignKey(
+        "workorders.WorkOrder",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="gateway_messages",
+        verbose_name=_("work order"),
+    )
+    received_at = models.DateTimeField(_("received"))
+    payload = models.JSONField(_("payload"), default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("gateway message")
+        verbose_name_plural = _("gateway messages")
+        constraints = [models.UniqueConstraint(fields=["kind", "external_id"], name="gatewaymessage_once")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.external_id[:60]}"

@@ -1,0 +1,61 @@
+"""/api/v1/social/mentions: posts about the company on social media → urgent complaint orders (R-5)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from ninja import Router, Schema
+from ninja.responses import Status
+from pydantic import Field
+
+from kefu.api.common import WRITE_ERRORS, ApiRequest
+from kefu.channels import social
+
+router = Router(tags=["social media"])
+
+
+class MentionIn(Schema):
+    platform: str = Field(max_length=40, description="weibo, douyin, wechat, …")
+    author: str = Field(max_length=150, description="The author's handle on the platform.")
+    url: str = Field(max_length=500, description="The post's address; a post is imported once per URL.")
+    text: str = Field(max_length=10000)
+    posted_at: dt.datetime | None = None
+    branch: int | None = Field(
+        None, description="Branch of a new placeholder customer (default: the token user's)."
+    )
+
+
+class MentionOut(Schema):
+    order: str
+    order_id: int
+    customer_id: int
+    priority: str
+    created: bool
+
+
+@router.post(
+    "/social/mentions",
+    response={200: MentionOut, 201: MentionOut, **WRITE_ERRORS},
+    summary="Import a social media mention as an urgent complaint",
+)
+def mention(request: ApiRequest, payload: MentionIn) -> Status:
+    """201 with the new urgent complaint order; 200 with the first order when the URL was imported before."""
+    o, created = social.do_social_mention(
+        request.auth,
+        social.Mention(
+            platform=payload.platform,
+            author=payload.author,
+            url=payload.url,
+            text=payload.text,
+            posted_at=payload.posted_at,
+            branch_id=payload.branch,
+        ),
+    )
+    out = {
+        "order": o.number,
+        "order_id": o.pk,
+        "customer_id": o.customer_id,
+        "priority": o.priority,
+        "created": created,
+    }
+    return Status(201 if created else 200, out)

@@ -1,0 +1,160 @@
+"""Social media mentions (R-5: public complaints spread fast): each post becomes an URGENT complaint order.
+
+The customer is the one whose ``ContactPoint`` (kind ``wechat`` for WeChat, else ``other``) holds the
+handle, normalised as ``<platform>:<handle without @, lower case>`` (WeChat: the id itself); an unknown
+handle gets a placeholder customer of the integration's branch, carrying that contact point so the next
+post of the same author lands on the same customer. The post's URL is stored once (``GatewayMessage``):
+a repeated import returns the first order.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from kefu import search
+from kefu.audit import log as audit
+from kefu.channels.actions import portal_receiver
+from kefu.channels.models_gateways import GatewayKind, GatewayMessage
+from kefu.customers import actions as cust_actions
+from kefu.customers.models import Channel, ContactPoint, Customer
+from kefu.errors import KefuError, ValidationFailed, raise_if
+from kefu.organization.access import require_staff
+from kefu.organization.models import Branch
+from kefu.organization.sequences import next_value
+from kefu.workorders import actions as wo_actions
+from kefu.workorders.models import WorkOrder
+
+
+@dataclass
+class Mention:
+    platform: str
+    author: str
+    url: str
+    text: str
+    posted_at: dt.datetime | None = None
+    branch_id: int | None = None
+
+
+def handle_key(platform: str, author: str) -> tuple[str, str]:
+    """(contact point kind, normalised value) of an author handle."""
+    p = platform.strip().lower()
+    a = author.strip().lstrip("@").strip()
+    if p in ("wechat", "weixin"):
+        return ContactPoint.Kind.WECHAT, a
+    return ContactPoint.Kind.OTHER, f"{p}:{a.lower()}"
+
+
+def _customer(m: Mention, branch: Branch) -> Customer:
+    kind, value = handle_key(m.platform, m.author)
+    cp = ContactPoint.objects.filter(kind=kind, normalized=value).order_by("customer_id").first()
+    if cp is not None:
+        return Customer.objects.select_for_update().get(pk=cp.customer_id)
+    now = timezone.now()
+    c = Customer(
+        number=f"KH{next_value('customer'):08d}",
+        name=f"@{m.author.strip().lstrip('@')} ({m.platform.strip()})"[:200],
+        branch=branch,
+        customer_since=timezone.localdate(),
+        created_at=now,
+        updated_at=now,
+    )
+    c.search_text = cust_actions.customer_search_text(c)
+    c.save()
+    search.sync(c)
+    ContactPoint.objects.create(
+        customer=c, kind=kind, value=m.author.strip(), normalized=value, label=m.platform
+    )
+    audit.record(
+        None,
+        "customer.create",
+        c,
+        after=audit.snapshot(c),
+        customer_id=c.pk,
+        summary=_("Placeholder customer for the social media handle %(handle)s") % {"handle": m.author},
+    )
+    return c
+
+
+def do_social_mention(user: Any, m: Mention) -> tuple[WorkOrder, bool]:
+    """Create the urgent complaint order of a post; (order, created). The same URL again → (first order, False)."""
+    staff = require_staff(user, "customer.edit")
+    errors: list[KefuError] = []
+    url = m.url.strip()
+    if not url.startswith(("http://", "https://")) or len(url) > 500:
+        errors.append(ValidationFailed("invalid_url", _("Give the post's http(s) address."), "url"))
+    if not m.author.strip().lstrip("@"):
+        errors.append(ValidationFailed("required", _("The author's handle is missing."), "author"))
+    if not m.platform.strip():
+        errors.append(ValidationFailed("required", _("The platform is missing."), "platform"))
+    if not m.text.strip():
+        errors.append(ValidationFailed("required", _("The post has no text."), "text"))
+    branch_id = m.branch_id or staff.branch_id
+    branch = Branch.objects.filter(pk=branch_id).first() if branch_id else None
+    if branch is None:
+        errors.append(ValidationFailed("required", _("Say which branch handles the mention."), "branch"))
+    raise_if(errors)
+    assert branch is not None
+    existing = GatewayMessage.objects.filter(kind=GatewayKind.SOCIAL, external_id=url).first()
+    if existing is not None and existing.workorder is not None:
+        return existing.workorder, False
+    try:
+        with transaction.atomic():
+            return _create(user, m, url, branch), True
+    except IntegrityError:
+        first = GatewayMessage.objects.select_related("workorder").get(
+            kind=GatewayKind.SOCIAL, external_id=url
+        )
+        assert first.workorder is not None
+        return first.workorder, False
+
+
+def _create(user: Any, m: Mention, url: str, branch: Branch) -> WorkOrder:
+    now = timezone.now()
+    gm = GatewayMessage.objects.create(
+        kind=GatewayKind.SOCIAL,
+        external_id=url,
+        received_at=now,
+        payload={
+            "platform": m.platform,
+            "author": m.author,
+            "text": m.text[:5000],
+            "posted_at": m.posted_at.isoformat() if m.posted_at else None,
+        },
+    )
+    customer = _customer(m, branch)
+    chosen = portal_receiver(customer)
+    if chosen is None:
+        raise ValidationFailed(
+            "no_receiver", _("Nobody in the branch can receive the mention (no agent or supervisor).")
+        )
+    receiver, _rule = chosen
+    title = _("Public post by %(author)s on %(platform)s") % {
+        "author": m.author.strip(),
+        "platform": m.platform.strip(),
+    }
+    posted = m.posted_at.isoformat() if m.posted_at else "—"
+    description = f"{m.text.strip()[:8000]}\n\n{url}\n{_('Posted at')}: {posted}"
+    o = wo_actions.create_order_for(
+        receiver,
+        customer,
+        wo_actions.OrderInput(
+            order_type="complaint",
+            title=title[:200],
+            description=description,
+            channel=Channel.SOCIAL,
+            priority="urgent",
+            received_at=m.posted_at if m.posted_at and m.posted_at <= now else None,
+        ),
+        actor_user=user,
+        channel=Channel.SOCIAL,
+    )
+    gm.customer = customer
+    gm.workorder = o
+    gm.save(update_fields=["customer", "workorder"])
+    return o
