@@ -166,6 +166,16 @@ X_FRAME_OPTIONS = "DENY"
 SECURE_REFERRER_POLICY = "same-origin"
 
 KEFU_COMPANY_NAME = env_str("KEFU_COMPANY_NAME", "") or ""
+# customer portal: one-time sign-in links (lifetime, limits per client address and per e-mail/phone), the
+# branch of customers who register themselves (a branch code; empty = the first branch by code), the
+# address used in links (empty = the host of the request, checked against ALLOWED_HOSTS), anonymous reports
+KEFU_PORTAL_LINK_MINUTES = env_int("KEFU_PORTAL_LINK_MINUTES", 30)
+KEFU_PORTAL_LINK_PER_HOUR_IP = env_int("KEFU_PORTAL_LINK_PER_HOUR_IP", 10)
+KEFU_PORTAL_LINK_PER_HOUR_ADDRESS = env_int("KEFU_PORTAL_LINK_PER_HOUR_ADDRESS", 3)
+KEFU_PORTAL_DEFAULT_BRANCH = env_str("KEFU_PORTAL_DEFAULT_BRANCH", "") or ""
+KEFU_PUBLIC_URL = (env_str("KEFU_PUBLIC_URL", "") or "").rstrip("/")
+KEFU_PORTAL_REPORT_PER_HOUR_IP = env_int("KEFU_PORTAL_REPORT_PER_HOUR_IP", 5)
+KEFU_PORTAL_REPORT_PER_HOUR_ADDRESS = env_int("KEFU_PORTAL_REPORT_PER_HOUR_ADDRESS", 3)
 KEFU_WORKER_IN_SERVE = env_bool("KEFU_WORKER_IN_SERVE", True)
 KEFU_QUEUE_POLL_SECONDS = env_int("KEFU_QUEUE_POLL_SECONDS", 15)
 KEFU_PAGE_SIZE = env_int("KEFU_PAGE_SIZE", 50)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login, update_session_auth_hash
 from django.contrib.auth.forms import SetPasswordForm
@@ -40,6 +41,12 @@ class LinkRequestForm(forms.Form):
     )
 
 
+def _link_base(request: HttpRequest) -> str:
+    path = reverse("portal:signin") + "link/"
+    public = getattr(settings, "KEFU_PUBLIC_URL", "")
+    return public + path if public else request.build_absolute_uri(path)
+
+
 @require_http_methods(["GET", "POST"])
 def signin(request: HttpRequest) -> HttpResponse:
     """Ask for a sign-in link. The answer never says whether the address is known."""
@@ -54,7 +61,7 @@ def signin(request: HttpRequest) -> HttpResponse:
                     form.cleaned_data["address"],
                     form.cleaned_data["name"],
                     ratelimit.client_ip(request),
-                    request.build_absolute_uri(reverse("portal:signin")) + "link/",
+                    _link_base(request),
                 )
             except TooManyRequests as exc:
                 add_kefu_error(form, exc)

@@ -74,6 +74,16 @@ def test_link_for_a_phone_goes_by_sms_to_the_normalised_number(world: Any) -> No
 
 
 @pytest.mark.django_db
+def test_link_uses_the_configured_public_address(world: Any, settings: Any) -> None:
+    settings.KEFU_PUBLIC_URL = "https://kefu.example.cn"
+    ask(Client(), "a@example.com")
+    assert (
+        "https://kefu.example.cn/portal/signin/link/"
+        in OutboxMessage.objects.get(recipient="a@example.com").body
+    )
+
+
+@pytest.mark.django_db
 def test_link_cannot_be_used_twice(world: Any) -> None:
     c = world.customer("张三", "13800138000")
     make_portal_customer(world, c, "cust")
