@@ -12,3 +12,11 @@ from kefu.jobs.registry import periodic
 def send_outbox() -> int:
     """Send every due outbox message (each row is claimed atomically, so workers never share one)."""
     return outbox.send_due()
+
+
+@periodic("channels.imap", every=dt.timedelta(minutes=1), lease=dt.timedelta(minutes=30))
+def poll_imap() -> int:
+    """Fetch the unseen mail of every active mailbox (exactly once per message, see imap_poll)."""
+    from kefu.channels import imap_poll
+
+    return imap_poll.poll_all()

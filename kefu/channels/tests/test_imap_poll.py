@@ -1,0 +1,151 @@
+"""The IMAP poller against a real dovecot on loopback: orders, acknowledgements, exactly once, dead letters."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from email.message import EmailMessage
+from typing import Any
+
+import pytest
+
+from kefu.channels import email_in, imap_poll
+from kefu.channels import jobs as _jobs  # noqa: F401 (registers the periodic jobs)
+from kefu.channels.models import OutboxMessage
+from kefu.channels.models_mail import DeadLetter, InboundMessage, Mailbox
+from kefu.channels.tests import dovecot
+from kefu.jobs.registry import JOBS
+from kefu.workorders.models import WorkOrder
+
+pytestmark = [
+    pytest.mark.django_db,
+    pytest.mark.skipif(not dovecot.available(), reason="dovecot not installed (scripts/system-deps)"),
+]
+
+
+@pytest.fixture(scope="module")
+def imap() -> Iterator[dovecot.Dovecot]:
+    with dovecot.running() as server:
+        yield server
+
+
+@pytest.fixture
+def box(world: Any, imap: dovecot.Dovecot, request: Any) -> Mailbox:
+    # one Maildir per test: a folder pair named after the test
+    suffix = request.node.name.replace("[", "_").replace("]", "")[-40:]
+    imap.create(f"In-{suffix}")
+    imap.create(f"Archive-{suffix}")
+    return Mailbox.objects.create(
+        branch=world.north,
+        address="kefu@north.example.cn",
+        imap_host="127.0.0.1",
+        imap_port=imap.port,
+        imap_ssl=False,
+        imap_user=imap.user,
+        imap_password=imap.password,
+        folders=f"In-{suffix}, Archive-{suffix}",
+    )
+
+
+def message(msgid: str, subject: str, sender: str = "客户 <cust@example.cn>", body: str = "您好") -> bytes:
+    m = EmailMessage()
+    m["From"] = sender
+    m["To"] = "kefu@north.example.cn"
+    m["Subject"] = subject
+    m["Message-ID"] = msgid
+    m.set_content(body)
+    return m.as_bytes()
+
+
+def test_poll_takes_each_message_once_across_folders_and_runs(imap: dovecot.Dovecot, box: Mailbox) -> None:
+    inbox, archive = box.folder_list()
+    imap.append(inbox, message("<p1@example.cn>", "停水了"))
+    imap.append(inbox, message("<p2@example.cn>", "水压低", sender="other@example.cn"))
+    imap.append(archive, message("<p1@example.cn>", "停水了"))  # the same message filed twice
+    imap.append(inbox, b"X-Broken: yes\r\n\r\n\xff\xfe no from, subject or message id")
+    imap.append(inbox, message("<p3@example.cn>", "水费", sender="x@example.cn"))
+    first = imap_poll.poll_mailbox(box)
+    assert first.errors == []
+    assert first.fetched == 5
+    assert first.statuses == {"new_order": 3, "duplicate": 1, "dead_letter": 1}
+    assert WorkOrder.objects.count() == 3
+    assert sorted(WorkOrder.objects.values_list("title", flat=True)) == sorted(["停水了", "水压低", "水费"])
+    assert InboundMessage.objects.count() == 3 and DeadLetter.objects.count() == 1
+    assert sorted(OutboxMessage.objects.values_list("recipient", flat=True)) == [
+        "cust@example.cn",
+        "other@example.cn",
+        "x@example.cn",
+    ]
+    assert imap.unseen(inbox) == 0 and imap.unseen(archive) == 0
+    box.refresh_from_db()
+    assert box.last_fetch_at is not None and box.last_error == ""
+    again = imap_poll.poll_mailbox(box)
+    assert again.fetched == 0 and WorkOrder.objects.count() == 3 and OutboxMessage.objects.count() == 3
+
+
+def test_automatic_mail_over_imap_is_not_acknowledged(imap: dovecot.Dovecot, box: Mailbox) -> None:
+    inbox = box.folder_list()[0]
+    m = EmailMessage()
+    m["From"] = "MAILER-DAEMON@mx.example.cn"
+    m["Subject"] = "Undelivered Mail Returned to Sender"
+    m["Message-ID"] = "<bounce1@mx>"
+    m["Auto-Submitted"] = "auto-replied"
+    m.set_content("failed")
+    imap.append(inbox, m.as_bytes())
+    result = imap_poll.poll_mailbox(box)
+    assert result.statuses == {"automatic": 1}
+    assert not OutboxMessage.objects.exists() and not WorkOrder.objects.exists()
+
+
+def test_crash_between_commit_and_mark_seen_is_taken_in_once(
+    imap: dovecot.Dovecot, box: Mailbox, monkeypatch: Any
+) -> None:
+    inbox = box.folder_list()[0]
+    imap.append(inbox, message("<crash@example.cn>", "家里没水"))
+    real = imap_poll.mark_seen
+
+    def crash(conn: Any, uid: bytes) -> None:
+        raise OSError("connection reset while marking seen")
+
+    monkeypatch.setattr(imap_poll, "mark_seen", crash)
+    first = imap_poll.poll_mailbox(box)
+    assert first.statuses == {"new_order": 1} and first.errors
+    box.refresh_from_db()
+    assert "connection reset" in box.last_error
+    assert imap.unseen(inbox) == 1 and WorkOrder.objects.count() == 1
+    monkeypatch.setattr(imap_poll, "mark_seen", real)
+    second = imap_poll.poll_mailbox(box)
+    assert second.statuses == {email_in.Status.DUPLICATE: 1} and second.errors == []
+    assert imap.unseen(inbox) == 0
+    assert WorkOrder.objects.count() == 1 and OutboxMessage.objects.count() == 1
+    box.refresh_from_db()
+    assert box.last_error == ""
+
+
+def test_login_failure_is_recorded_on_the_mailbox(imap: dovecot.Dovecot, box: Mailbox) -> None:
+    box.imap_password = "wrong"
+    box.save()
+    result = imap_poll.poll_mailbox(box)
+    assert result.fetched == 0 and result.errors
+    box.refresh_from_db()
+    assert box.last_error and box.last_error_at is not None
+
+
+def test_job_polls_active_mailboxes_only(imap: dovecot.Dovecot, box: Mailbox, world: Any) -> None:
+    inbox = box.folder_list()[0]
+    imap.append(inbox, message("<job@example.cn>", "作业"))
+    Mailbox.objects.create(
+        branch=world.south, address="off@south.example.cn", imap_host="127.0.0.1", imap_port=1, active=False
+    )
+    assert JOBS["channels.imap"].func() == 1
+    assert WorkOrder.objects.get().title == "作业"
+
+
+def test_missing_folder_is_reported_and_the_others_flow(imap: dovecot.Dovecot, box: Mailbox) -> None:
+    inbox = box.folder_list()[0]
+    box.folders = f"No-Such-Folder, {inbox}"
+    box.save()
+    imap.append(inbox, message("<mf@example.cn>", "还在"))
+    result = imap_poll.poll_mailbox(box)
+    assert result.statuses == {"new_order": 1} and "No-Such-Folder" in result.errors[0]
+    box.refresh_from_db()
+    assert "No-Such-Folder" in box.last_error
