@@ -1,0 +1,72 @@
+"""/api/v1/sms/inbound: SMS from the signed-HTTP gateway (no token; the HMAC signature authenticates)."""
+
+from __future__ import annotations
+
+import json
+
+from django.conf import settings
+from django.http import HttpRequest
+from django.utils.translation import gettext as _
+from ninja import Router, Schema
+from ninja.responses import Status
+
+from kefu.api.common import WRITE_ERRORS
+from kefu.channels import sms, sms_inbound
+from kefu.errors import PermissionDenied, ValidationFailed
+
+router = Router(tags=["SMS"], auth=None)
+
+
+class InboundSmsOut(Schema):
+    id: int
+    order: str | None
+    customer_id: int | None
+    created: bool
+
+
+@router.post(
+    "/sms/inbound",
+    response={200: InboundSmsOut, 201: InboundSmsOut, **WRITE_ERRORS},
+    summary="Receive an SMS from the gateway",
+    openapi_extra={
+        "requestBody": {
+            "content": {
+                "application/json": {
+                    "schema": {
+                        "type": "object",
+                        "required": ["id", "from", "text"],
+                        "properties": {
+                            "id": {"type": "string"},
+                            "from": {"type": "string"},
+                            "text": {"type": "string"},
+                        },
+                    }
+                }
+            },
+            "required": True,
+        }
+    },
+)
+def inbound(request: HttpRequest) -> Status:
+    """Body ``{"id", "from", "text"}`` signed with ``X-Kefu-Signature: sha256=<hex HMAC-SHA256>`` of the raw
+    body (secret ``KEFU_SMS_HTTP_SECRET``); a missing or wrong signature answers 403. 201 when stored,
+    200 when this gateway id was received before."""
+    body = request.body
+    if not sms.verify(settings.KEFU_SMS_HTTP_SECRET, body, request.headers.get(sms.SIGNATURE_HEADER)):
+        raise PermissionDenied("bad_signature", _("The signature of the request is missing or wrong."))
+    try:
+        data = json.loads(body)
+    except (ValueError, UnicodeDecodeError):
+        data = None
+    if not isinstance(data, dict) or not all(isinstance(data.get(k), str) for k in ("id", "from", "text")):
+        raise ValidationFailed("malformed", _("Send a JSON object with the strings id, from and text."))
+    gm, created = sms_inbound.ingest(
+        sms_inbound.InboundSms(message_id=data["id"], sender=data["from"], text=data["text"])
+    )
+    out = {
+        "id": gm.pk,
+        "order": gm.workorder.number if gm.workorder else None,
+        "customer_id": gm.customer_id,
+        "created": created,
+    }
+    return Status(201 if created else 200, out)

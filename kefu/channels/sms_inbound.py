@@ -1,0 +1,164 @@
+"""Inbound SMS from the signed-HTTP gateway (``POST /api/v1/sms/inbound``).
+
+The gateway posts ``{"id": <its message id>, "from": <sender number>, "text": <body>}`` signed like the
+outbound direction (``X-Kefu-Signature``, HMAC-SHA256 with ``KEFU_SMS_HTTP_SECRET``). Each gateway id is
+stored once (``GatewayMessage``): a redelivery returns the first result.
+
+Threading rule: the message goes onto the customer's most recently updated order that is still open
+(not resolved or closed) and was updated within ``KEFU_SMS_THREAD_DAYS`` days (default 7) — an SMS is
+usually the answer to our last SMS about that order. Otherwise it opens a new order (channel sms,
+type inquiry — the agent who reads it sets the type) received by the branch's portal receiver.
+The sender is matched by the normalised phone; an unknown number becomes a new customer of the
+branch ``KEFU_SMS_BRANCH`` (code; default the first branch).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from kefu import search
+from kefu.audit import log as audit
+from kefu.channels.actions import portal_receiver
+from kefu.channels.cti import customer_for_phone
+from kefu.channels.models_gateways import GatewayKind, GatewayMessage
+from kefu.customers import actions as cust_actions
+from kefu.customers import rules as cust_rules
+from kefu.customers.models import Channel, Customer
+from kefu.errors import ValidationFailed
+from kefu.organization.models import Branch
+from kefu.organization.sequences import next_value
+from kefu.workorders import actions as wo_actions
+from kefu.workorders import rules as wo_rules
+from kefu.workorders.models import TimelineEntry, WorkOrder
+
+ORDER_TYPE = "inquiry"
+
+
+@dataclass
+class InboundSms:
+    message_id: str
+    sender: str
+    text: str
+
+
+def thread_window() -> dt.timedelta:
+    return dt.timedelta(days=int(getattr(settings, "KEFU_SMS_THREAD_DAYS", 7)))
+
+
+def _branch() -> Branch:
+    code = getattr(settings, "KEFU_SMS_BRANCH", "")
+    branch = (Branch.objects.filter(code=code).first() if code else None) or Branch.objects.order_by(
+        "pk"
+    ).first()
+    if branch is None:
+        raise ValidationFailed("no_branch", _("No branch can receive SMS."))
+    return branch
+
+
+def _customer(phone: str) -> Customer:
+    found = customer_for_phone(phone)
+    if found is not None:
+        return Customer.objects.select_for_update().get(pk=found.pk)
+    now = timezone.now()
+    c = Customer(
+        number=f"KH{next_value('customer'):08d}",
+        name=phone,
+        phone=phone,
+        phone_e164=phone,
+        branch=_branch(),
+        customer_since=timezone.localdate(),
+        created_at=now,
+        updated_at=now,
+    )
+    c.search_text = cust_actions.customer_search_text(c)
+    c.save()
+    search.sync(c)
+    cust_actions._sync_contact_points(c)
+    audit.record(
+        None,
+        "customer.create",
+        c,
+        after=audit.snapshot(c),
+        customer_id=c.pk,
+        summary=_("Customer %(name)s created from an SMS") % {"name": c.name},
+    )
+    return c
+
+
+def thread_order(customer: Customer, now: dt.datetime) -> WorkOrder | None:
+    return (
+        WorkOrder.objects.select_for_update()
+        .filter(
+            customer=customer,
+            status__in=[s.value for s in wo_rules.OPEN_STATUSES],
+            updated_at__gte=now - thread_window(),
+        )
+        .order_by("-updated_at", "-id")
+        .first()
+    )
+
+
+def ingest(sms: InboundSms) -> tuple[GatewayMessage, bool]:
+    """Store one inbound SMS; (row, created). The same gateway id again → (first row, False)."""
+    message_id = sms.message_id.strip()
+    if not message_id or len(message_id) > 200:
+        raise ValidationFailed("required", _("The message id is missing or too long."), "id")
+    try:
+        phone = cust_rules.normalize_phone(sms.sender)
+    except cust_rules.InvalidPhone:
+        raise ValidationFailed(
+            "invalid_phone", _("The sender is not a valid phone number."), "from"
+        ) from None
+    text = sms.text.strip() or _("(The SMS has no text.)")
+    existing = GatewayMessage.objects.filter(kind=GatewayKind.SMS, external_id=message_id).first()
+    if existing is not None:
+        return existing, False
+    try:
+        with transaction.atomic():
+            return _store(message_id, phone, text), True
+    except IntegrityError:
+        return GatewayMessage.objects.get(kind=GatewayKind.SMS, external_id=message_id), False
+
+
+def _store(message_id: str, phone: str, text: str) -> GatewayMessage:
+    now = timezone.now()
+    gm = GatewayMessage.objects.create(
+        kind=GatewayKind.SMS, external_id=message_id, received_at=now, payload={"from": phone, "text": text}
+    )
+    customer = _customer(phone)
+    order = thread_order(customer, now)
+    if order is not None:
+        wo_actions.customer_message_on(order, customer, text, channel=Channel.SMS)
+        gm.payload["outcome"] = "threaded"
+    else:
+        chosen = portal_receiver(customer)
+        if chosen is None:
+            raise ValidationFailed("no_receiver", _("Nobody in the branch can receive the SMS."))
+        receiver, rule = chosen
+        order = wo_actions.create_order_for(
+            receiver,
+            customer,
+            wo_actions.OrderInput(
+                order_type=ORDER_TYPE,
+                title=(_("SMS from %(phone)s") % {"phone": phone})[:200],
+                description=text,
+                channel=Channel.SMS,
+            ),
+            actor_user=None,
+            channel=Channel.SMS,
+        )
+        wo_actions._entry(
+            order, TimelineEntry.Kind.CUSTOMER, customer=customer, body=text, public=True, at=order.created_at
+        )
+        gm.payload["outcome"] = "new_order"
+        gm.payload["receiver_rule"] = rule.value
+    gm.customer = customer
+    gm.workorder = order
+    gm.save(update_fields=["customer", "workorder", "payload"])
+    return gm

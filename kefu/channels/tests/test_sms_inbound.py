@@ -1,0 +1,75 @@
+"""Inbound SMS webhook: signature, dedup by gateway id, threading onto a recent open order or a new order."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from typing import Any
+
+import pytest
+from django.test import Client
+from django.utils import timezone
+
+from kefu.channels import sms
+from kefu.channels.models import GatewayMessage
+from kefu.customers.models import Customer
+from kefu.testing.factories import World
+from kefu.workorders.models import TimelineEntry, WorkOrder
+
+pytestmark = pytest.mark.django_db
+SECRET = "inbound-secret"
+
+
+@pytest.fixture(autouse=True)
+def _secret(settings: Any) -> None:
+    settings.KEFU_SMS_HTTP_SECRET = SECRET
+    settings.KEFU_SMS_BRANCH = ""
+
+
+def send(body: dict[str, Any], secret: str | None = SECRET, raw: bytes | None = None) -> Any:
+    data = raw if raw is not None else json.dumps(body, ensure_ascii=False).encode()
+    headers = {"X-Kefu-Signature": sms.sign(secret, data)} if secret is not None else {}
+    r = Client().post("/api/v1/sms/inbound", data=data, content_type="application/json", headers=headers)
+    r.body = r.json()
+    return r
+
+
+def test_bad_or_missing_signature_is_refused_403(world: World) -> None:
+    body = {"id": "g-1", "from": "13800138000", "text": "你好"}
+    r = send(body, secret="wrong")
+    assert r.status_code == 403 and r.body["error"]["code"] == "bad_signature"
+    assert send(body, secret=None).status_code == 403
+    assert not GatewayMessage.objects.exists()
+
+
+def test_unknown_number_opens_a_new_order_once(world: World) -> None:
+    body = {"id": "g-2", "from": "13900139000", "text": "家里停电了，什么时候来电？"}
+    r = send(body)
+    assert r.status_code == 201, r.body
+    o = WorkOrder.objects.get(number=r.body["order"])
+    assert o.channel == "sms" and o.branch == world.north  # the first branch
+    customer = Customer.objects.get(pk=r.body["customer_id"])
+    assert customer.phone_e164 == "+8613900139000"
+    assert TimelineEntry.objects.filter(workorder=o, kind="customer", body__contains="停电").count() == 1
+    again = send(body)
+    assert again.status_code == 200 and again.body["created"] is False and again.body["order"] == o.number
+    assert WorkOrder.objects.filter(channel="sms").count() == 1
+
+
+def test_threads_onto_the_recent_open_order_else_new(world: World, settings: Any) -> None:
+    settings.KEFU_SMS_THREAD_DAYS = 7
+    customer = world.customer(name="林一", phone="13700137000")
+    order = world.order(customer)
+    r = send({"id": "g-3", "from": "+86 137 0013 7000", "text": "好的，明天上午在家"})
+    assert r.status_code == 201 and r.body["order"] == order.number
+    assert TimelineEntry.objects.filter(workorder=order, kind="customer", body="好的，明天上午在家").exists()
+    # the order was last touched 8 days ago → a new order
+    WorkOrder.objects.filter(pk=order.pk).update(updated_at=timezone.now() - dt.timedelta(days=8))
+    r2 = send({"id": "g-4", "from": "13700137000", "text": "又断网了"})
+    assert r2.status_code == 201 and r2.body["order"] != order.number
+    assert r2.body["customer_id"] == customer.pk
+
+
+def test_malformed_signed_body_is_400(world: World) -> None:
+    r = send({}, raw=b'{"id": 5}')
+    assert r.status_code == 400
