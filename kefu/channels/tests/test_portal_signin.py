@@ -319,3 +319,31 @@ def test_order_page_shows_clock_deadline(world: Any) -> None:
         if clock.due_at and clock.status != "not_started":
             shown = re.search(r'<time datetime="([^"]+)"', m.group(2))
             assert shown and dt.datetime.fromisoformat(shown.group(1)) == clock.due_at
+
+
+@pytest.mark.django_db
+def test_submit_with_documents_attaches_them_and_marks_nothing_supplied(world: Any, materials: Any) -> None:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from kefu.commitments.models_materials import OrderMaterial
+
+    c = world.customer("张三", "13800138000")
+    make_portal_customer(world, c, "cust")
+    client = Client()
+    assert client.login(username="cust", password=PASSWORD)
+    png = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+    resp = client.post(
+        reverse("portal:submit"),
+        {
+            "order_type": "fault",
+            "service": str(materials.pk),
+            "title": "断网",
+            "description": "附身份证",
+            "files": [SimpleUploadedFile("id.png", png, content_type="image/png")],
+        },
+    )
+    assert resp.status_code == 302
+    o = WorkOrder.objects.get()
+    assert o.service_id == materials.pk and [a.filename for a in o.attachments.all()] == ["id.png"]
+    # staff decide what is supplied (the console's materials check), never the customer's upload
+    assert not OrderMaterial.objects.filter(workorder=o, supplied=True).exists()
