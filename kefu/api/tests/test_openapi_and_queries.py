@@ -48,6 +48,7 @@ EXPECTED_PATHS = {
     "/api/v1/calendars/{calendar_id}/deadline",
     "/api/v1/extensions/{request_id}/decision",
     "/api/v1/cti/calls",
+    "/api/v1/mail/inbound/{mailbox_id}",
     "/api/v1/social/mentions",
     "/api/v1/sms/inbound",
 }

@@ -1,0 +1,78 @@
+"""/api/v1/mail/inbound/{mailbox_id}: raw e-mail from an MTA or a mail webhook, taken in like a polled one."""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext as _
+from ninja import Router, Schema
+from ninja.responses import Status
+
+from kefu.api.common import WRITE_ERRORS, ApiRequest
+from kefu.channels import email_in
+from kefu.channels.models_mail import Mailbox
+from kefu.errors import KefuError, NotFound, ValidationFailed
+from kefu.organization.access import require_staff
+from kefu.workorders.rules import serves_branch
+
+router = Router(tags=["e-mail"])
+
+
+class TooLarge(KefuError):
+    status = 413
+
+
+class InboundMailOut(Schema):
+    status: str
+    inbound_id: int | None
+    order: str | None
+    customer_id: int | None
+    acknowledged: bool
+    dead_letter_id: int | None
+    reason: str
+
+
+@router.post(
+    "/mail/inbound/{mailbox_id}",
+    response={200: InboundMailOut, 201: InboundMailOut, 202: InboundMailOut, 413: dict, **WRITE_ERRORS},
+    summary="Deliver one raw e-mail (RFC 822) to a mailbox",
+    openapi_extra={
+        "requestBody": {
+            "content": {"message/rfc822": {"schema": {"type": "string", "format": "binary"}}},
+            "required": True,
+        }
+    },
+)
+def inbound_mail(request: ApiRequest, mailbox_id: int) -> Status:
+    """The request body is the message exactly as received. 201 when taken in (new order, reply on an
+    order, or kept as automatic mail), 200 when this message was taken in before (same Message-ID, or
+    the same bytes without one), 202 when it could not be read and went to the dead-letter list (do not
+    retry: an admin sees it there). Needs a staff or integration user allowed to create customers and
+    orders in the mailbox's branch."""
+    staff = require_staff(request.auth, "order.create")
+    require_staff(request.auth, "customer.create")
+    mailbox = Mailbox.objects.filter(pk=mailbox_id, active=True).select_related("branch").first()
+    if mailbox is None or not serves_branch(staff.branch_id, mailbox.branch_id):
+        raise NotFound("not_found", _("There is no such mailbox."), None)
+    limit = email_in.max_message_bytes()
+    raw = request.body if hasattr(request, "_body") else request.read(limit + 1)
+    if len(raw) > limit:
+        raise TooLarge(
+            "too_large",
+            _("The message is larger than the limit (%(mb)d MB).") % {"mb": limit // (1024 * 1024)},
+            None,
+        )
+    if not raw.strip():
+        raise ValidationFailed("required", _("The request body must be the raw e-mail."), None)
+    result = email_in.ingest(mailbox, raw)
+    inbound = result.inbound
+    order = result.order or (inbound.workorder if inbound else None)
+    out = {
+        "status": result.status,
+        "inbound_id": inbound.pk if inbound else None,
+        "order": order.number if order else None,
+        "customer_id": inbound.customer_id if inbound else None,
+        "acknowledged": bool(inbound and inbound.acknowledgement_id),
+        "dead_letter_id": result.dead_letter.pk if result.dead_letter else None,
+        "reason": result.reason,
+    }
+    code = {email_in.Status.DUPLICATE: 200, email_in.Status.DEAD_LETTER: 202}.get(result.status, 201)
+    return Status(code, out)
