@@ -145,8 +145,11 @@ def _take_in(mailbox: Mailbox, raw: bytes, parsed: mail.ParsedMail, key: str) ->
         outcome=InboundOutcome.AUTOMATIC,
         received_at=now,
     )
+    # One message of a mailbox at a time: a sender's first mails arriving in parallel make one customer,
+    # and the acknowledgement window is checked against committed rows.
+    Mailbox.objects.select_for_update().filter(pk=mailbox.pk).exists()
     try:
-        with transaction.atomic():  # the unique row first: a concurrent ingest of the same message waits here
+        with transaction.atomic():  # the unique row: the same message taken in before is a duplicate
             inbound.save()
     except IntegrityError:
         raise _Duplicate() from None

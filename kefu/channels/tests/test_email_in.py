@@ -292,3 +292,37 @@ def test_admin_pages_show_health_and_dead_letters_password_not_logged(
     assert box.password() == "s3cret-pw" and box.folder_list() == ["INBOX", "Junk"]
     logged = AuditRecord.objects.filter(action="admin.change", object_id=str(box.pk)).get()
     assert "s3cret-pw" not in str(logged.after) and logged.after["imap_password"] == "********"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_parallel_deliveries_make_one_order_and_one_customer(world: Any) -> None:
+    import threading
+
+    from django.db import connection, connections
+
+    if connection.vendor != "postgresql":
+        pytest.skip("parallel ingest is exercised on PostgreSQL (SQLite serialises writers)")
+    box = Mailbox.objects.create(branch=world.north, address="kefu@north.example.cn")
+    raws = [make(msgid="<same@x>")] * 4 + [make(f"第{i}封", msgid=f"<n{i}@x>") for i in range(4)]
+    barrier = threading.Barrier(len(raws))
+    statuses: list[str] = []
+    lock = threading.Lock()
+
+    def deliver(raw: bytes) -> None:
+        try:
+            barrier.wait()
+            r = email_in.ingest(box, raw)
+            with lock:
+                statuses.append(r.status)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=deliver, args=(raw,)) for raw in raws]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(statuses) == ["duplicate"] * 3 + ["new_order"] * 5
+    assert WorkOrder.objects.count() == 5 and InboundMessage.objects.count() == 5
+    assert Customer.objects.filter(email="wang.xm@example.com").count() == 1
+    assert len(acks()) == 1
