@@ -210,6 +210,20 @@ KEFU_SMS_HTTP_URL = env_str("KEFU_SMS_HTTP_URL", "") or ""
 KEFU_SMS_HTTP_SECRET = env_str("KEFU_SMS_HTTP_SECRET", "") or ""
 if KEFU_OUTBOX_SMS_TRANSPORT == "http" and not (KEFU_SMS_HTTP_URL and KEFU_SMS_HTTP_SECRET):
     raise ConfigError("KEFU_OUTBOX_SMS_TRANSPORT=http needs KEFU_SMS_HTTP_URL and KEFU_SMS_HTTP_SECRET")
+# Inbound SMS (kefu.channels.sms_inbound) and chat (kefu.channels.chat), phone call-backs (kefu.channels.cti);
+# see docs/operations.md, "Phone, SMS, chat and social media gateways".
+KEFU_SMS_BRANCH = env_str("KEFU_SMS_BRANCH", "") or ""
+KEFU_SMS_THREAD_DAYS = env_int("KEFU_SMS_THREAD_DAYS", 7)
+KEFU_CHAT_API_BASE = (
+    env_str("KEFU_CHAT_API_BASE", "https://qyapi.weixin.qq.com") or "https://qyapi.weixin.qq.com"
+)
+KEFU_CHAT_CORP_ID = env_str("KEFU_CHAT_CORP_ID", "") or ""
+KEFU_CHAT_SECRET = env_str("KEFU_CHAT_SECRET", "") or ""
+KEFU_CHAT_BRANCH = env_str("KEFU_CHAT_BRANCH", "") or ""
+KEFU_CHAT_THREAD_DAYS = env_int("KEFU_CHAT_THREAD_DAYS", 7)
+KEFU_CHAT_REPLY_WINDOW_HOURS = env_int("KEFU_CHAT_REPLY_WINDOW_HOURS", 48)
+KEFU_CHAT_MAX_REPLIES = env_int("KEFU_CHAT_MAX_REPLIES", 5)
+KEFU_CALLBACK_DUE_MINUTES = env_int("KEFU_CALLBACK_DUE_MINUTES", 30)
 KEFU_OUTBOX_DIR = Path(env_str("KEFU_OUTBOX_DIR", str(DATA_DIR / "outbox")) or "outbox")
 KEFU_OUTBOX_MAX_ATTEMPTS = env_int("KEFU_OUTBOX_MAX_ATTEMPTS", 8)
 KEFU_OUTBOX_RETRY_SECONDS = env_int("KEFU_OUTBOX_RETRY_SECONDS", 60)

@@ -9,6 +9,7 @@ from ninja import NinjaAPI, Router
 from kefu.api import errors
 from kefu.api.auth import bearer, session
 from kefu.api.catalog import router as catalog_router
+from kefu.api.chat import router as chat_router
 from kefu.api.clocks import router as clocks_router
 from kefu.api.cti import router as cti_router
 from kefu.api.customers import router as customers_router
@@ -45,6 +46,7 @@ api.add_router("", cti_router)  # /cti/calls
 api.add_router("", mail_router)  # /mail/inbound/{mailbox_id}
 api.add_router("", social_router)  # /social/mentions
 api.add_router("", sms_router)  # /sms/inbound
+api.add_router("", chat_router)  # /chat/inbound
 
 # Unknown paths under /api/v1/ answer the error JSON too (not the HTML 404 page). Added last.
 fallback = Router(auth=None)

@@ -51,6 +51,7 @@ EXPECTED_PATHS = {
     "/api/v1/mail/inbound/{mailbox_id}",
     "/api/v1/social/mentions",
     "/api/v1/sms/inbound",
+    "/api/v1/chat/inbound",
 }
 
 

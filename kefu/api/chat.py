@@ -1,0 +1,59 @@
+"""/api/v1/chat/inbound: chat messages in WeCom customer-service shape (kf/sync_msg), token auth."""
+
+from __future__ import annotations
+
+import json
+
+from django.utils.translation import gettext as _
+from ninja import Router, Schema
+from ninja.responses import Status
+
+from kefu.api.common import WRITE_ERRORS, ApiRequest
+from kefu.channels import chat
+from kefu.errors import ValidationFailed
+from kefu.organization.access import require_staff
+
+router = Router(tags=["chat"])
+
+
+class ChatResultOut(Schema):
+    msgid: str
+    order: str | None
+    customer_id: int | None
+    created: bool
+
+
+class ChatInboundOut(Schema):
+    results: list[ChatResultOut]
+
+
+@router.post(
+    "/chat/inbound",
+    response={200: ChatInboundOut, **WRITE_ERRORS},
+    summary="Receive chat messages (one sync_msg message or {msg_list: [...]})",
+    openapi_extra={
+        "requestBody": {"content": {"application/json": {"schema": {"type": "object"}}}, "required": True}
+    },
+)
+def inbound(request: ApiRequest) -> Status:
+    """Text messages are stored once per ``msgid`` (``created`` false for a repeat); other message types
+    are skipped."""
+    require_staff(request.auth, "customer.edit")
+    try:
+        data = json.loads(request.body)
+    except (ValueError, UnicodeDecodeError):
+        data = None
+    if not isinstance(data, dict):
+        raise ValidationFailed("malformed", _("Send a JSON object."))
+    results = []
+    for m in chat.parse(data):
+        gm, created = chat.ingest(m)
+        results.append(
+            {
+                "msgid": m.msgid,
+                "order": gm.workorder.number if gm.workorder else None,
+                "customer_id": gm.customer_id,
+                "created": created,
+            }
+        )
+    return Status(200, {"results": results})

@@ -1,0 +1,302 @@
+"""Chat in the shape of WeCom customer service (微信客服): inbound messages and outbound text replies.
+
+Inbound (``POST /api/v1/chat/inbound``, token auth of the integration that calls WeCom's ``kf/sync_msg``):
+a message as in ``sync_msg``'s ``msg_list`` (``msgid``, ``open_kfid``, ``external_userid``, ``send_time``,
+``msgtype`` ``text`` with ``text.content``), or the whole ``{"msg_list": [...]}`` result. Each ``msgid`` is
+stored once (``GatewayMessage`` kind chat). The customer is the one holding ``external_userid`` as a
+``wechat`` contact point (else a placeholder customer is created with it); the message goes onto the
+customer's open order updated within ``KEFU_CHAT_THREAD_DAYS`` (7) days, else opens a chat order.
+
+Outbound (``send_reply``): WeCom's ``kf/send_msg`` body ``{"touser", "open_kfid", "msgtype": "text",
+"text": {"content"}}`` posted to ``{KEFU_CHAT_API_BASE}/cgi-bin/kf/send_msg?access_token=…`` with a token
+from ``{KEFU_CHAT_API_BASE}/cgi-bin/gettoken?corpid=…&corpsecret=…`` (cached until shortly before it
+expires). WeCom only accepts replies within 48 hours of the customer's last message and at most 5 of them
+(``KEFU_CHAT_REPLY_WINDOW_HOURS``, ``KEFU_CHAT_MAX_REPLIES``): outside that window the reply is refused
+here with ``reply_window_closed`` before anything is sent.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import urllib.error
+import urllib.parse
+import urllib.request
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from kefu import search
+from kefu.audit import log as audit
+from kefu.channels.actions import portal_receiver
+from kefu.channels.models_gateways import GatewayKind, GatewayMessage
+from kefu.customers import actions as cust_actions
+from kefu.customers.models import Channel, ContactPoint, Customer
+from kefu.errors import ValidationFailed
+from kefu.organization.models import Branch
+from kefu.organization.sequences import next_value
+from kefu.workorders import actions as wo_actions
+from kefu.workorders import rules as wo_rules
+from kefu.workorders.access import access_workorder
+from kefu.workorders.models import TimelineEntry, WorkOrder
+
+TIMEOUT_SECONDS = 10
+TOKEN_CACHE_KEY = "kefu:chat:access_token"  # noqa: S105 (a cache key, not a secret)
+
+
+def _setting(name: str, default: Any) -> Any:
+    return getattr(settings, name, default)
+
+
+class ChatGatewayError(RuntimeError):
+    """The chat API refused the call or could not be reached."""
+
+
+@dataclass
+class ChatMessage:
+    msgid: str
+    open_kfid: str
+    external_userid: str
+    send_time: int
+    text: str
+
+
+def parse(data: dict[str, Any]) -> list[ChatMessage]:
+    """The text messages of a ``sync_msg``-shaped body (one message or ``{"msg_list": [...]}``)."""
+    items = data.get("msg_list") if isinstance(data.get("msg_list"), list) else [data]
+    out = []
+    for item in items or []:
+        if not isinstance(item, dict) or item.get("msgtype") != "text":
+            continue
+        raw_text = item.get("text")
+        text: dict[str, Any] = raw_text if isinstance(raw_text, dict) else {}
+        fields = (item.get("msgid"), item.get("open_kfid"), item.get("external_userid"))
+        if not all(isinstance(f, str) and f.strip() for f in fields):
+            raise ValidationFailed(
+                "malformed", _("A chat message needs msgid, open_kfid and external_userid.")
+            )
+        try:
+            send_time = int(item.get("send_time") or 0)
+        except (TypeError, ValueError):
+            send_time = 0
+        out.append(
+            ChatMessage(
+                msgid=str(item["msgid"]).strip()[:200],
+                open_kfid=str(item["open_kfid"]).strip(),
+                external_userid=str(item["external_userid"]).strip(),
+                send_time=send_time,
+                text=str(text.get("content") or ""),
+            )
+        )
+    return out
+
+
+def _customer(m: ChatMessage) -> Customer:
+    cp = (
+        ContactPoint.objects.filter(kind=ContactPoint.Kind.WECHAT, normalized=m.external_userid)
+        .order_by("customer_id")
+        .first()
+    )
+    if cp is not None:
+        return Customer.objects.select_for_update().get(pk=cp.customer_id)
+    code = _setting("KEFU_CHAT_BRANCH", "")
+    branch = (Branch.objects.filter(code=code).first() if code else None) or Branch.objects.order_by(
+        "pk"
+    ).first()
+    if branch is None:
+        raise ValidationFailed("no_branch", _("No branch can receive chat messages."))
+    now = timezone.now()
+    c = Customer(
+        number=f"KH{next_value('customer'):08d}",
+        name=_("WeChat user %(id)s") % {"id": m.external_userid[-8:]},
+        branch=branch,
+        customer_since=timezone.localdate(),
+        created_at=now,
+        updated_at=now,
+    )
+    c.search_text = cust_actions.customer_search_text(c)
+    c.save()
+    search.sync(c)
+    ContactPoint.objects.create(
+        customer=c, kind=ContactPoint.Kind.WECHAT, value=m.external_userid, normalized=m.external_userid
+    )
+    audit.record(None, "customer.create", c, after=audit.snapshot(c), customer_id=c.pk, summary=c.name)
+    return c
+
+
+def ingest(m: ChatMessage) -> tuple[GatewayMessage, bool]:
+    """Store one inbound chat message; (row, created). The same msgid again → (first row, False)."""
+    existing = GatewayMessage.objects.filter(kind=GatewayKind.CHAT, external_id=m.msgid).first()
+    if existing is not None:
+        return existing, False
+    try:
+        with transaction.atomic():
+            return _store(m), True
+    except IntegrityError:
+        return GatewayMessage.objects.get(kind=GatewayKind.CHAT, external_id=m.msgid), False
+
+
+def _store(m: ChatMessage) -> GatewayMessage:
+    now = timezone.now()
+    sent = dt.datetime.fromtimestamp(m.send_time, tz=dt.UTC) if m.send_time else now
+    text = m.text.strip() or _("(The message has no text.)")
+    gm = GatewayMessage.objects.create(
+        kind=GatewayKind.CHAT,
+        external_id=m.msgid,
+        received_at=min(sent, now),
+        payload={
+            "direction": "in",
+            "open_kfid": m.open_kfid,
+            "external_userid": m.external_userid,
+            "text": text,
+        },
+    )
+    customer = _customer(m)
+    window = dt.timedelta(days=int(_setting("KEFU_CHAT_THREAD_DAYS", 7)))
+    order = (
+        WorkOrder.objects.select_for_update()
+        .filter(
+            customer=customer,
+            status__in=[s.value for s in wo_rules.OPEN_STATUSES],
+            updated_at__gte=now - window,
+        )
+        .order_by("-updated_at", "-id")
+        .first()
+    )
+    if order is not None:
+        wo_actions.customer_message_on(order, customer, text, channel=Channel.CHAT)
+    else:
+        chosen = portal_receiver(customer)
+        if chosen is None:
+            raise ValidationFailed("no_receiver", _("Nobody in the branch can receive the chat message."))
+        order = wo_actions.create_order_for(
+            chosen[0],
+            customer,
+            wo_actions.OrderInput(
+                order_type="inquiry",
+                title=(_("Chat from %(name)s") % {"name": customer.name})[:200],
+                description=text,
+                channel=Channel.CHAT,
+            ),
+            actor_user=None,
+            channel=Channel.CHAT,
+        )
+        wo_actions._entry(
+            order, TimelineEntry.Kind.CUSTOMER, customer=customer, body=text, public=True, at=order.created_at
+        )
+    gm.customer = customer
+    gm.workorder = order
+    gm.save(update_fields=["customer", "workorder"])
+    return gm
+
+
+# --- outbound -------------------------------------------------------------------------------------------
+
+
+def _http(method: str, url: str, body: dict[str, Any] | None = None) -> dict[str, Any]:
+    if not url.startswith(("http://", "https://")):
+        raise ChatGatewayError(f"KEFU_CHAT_API_BASE must be an http(s) URL, not {url!r}")
+    data = json.dumps(body, ensure_ascii=False).encode() if body is not None else None
+    req = urllib.request.Request(  # noqa: S310 (scheme checked above)
+        url, data=data, method=method, headers={"Content-Type": "application/json; charset=utf-8"}
+    )
+    try:
+        with urllib.request.urlopen(req, timeout=TIMEOUT_SECONDS) as resp:  # noqa: S310
+            answer = json.loads(resp.read() or b"{}")
+    except (urllib.error.URLError, OSError, ValueError) as exc:
+        raise ChatGatewayError(f"chat API unreachable or not JSON: {exc}") from exc
+    if not isinstance(answer, dict) or answer.get("errcode", 0) != 0:
+        raise ChatGatewayError(f"chat API error: {answer}")
+    return answer
+
+
+def access_token() -> str:
+    token = cache.get(TOKEN_CACHE_KEY)
+    if token:
+        return str(token)
+    base = str(_setting("KEFU_CHAT_API_BASE", "https://qyapi.weixin.qq.com")).rstrip("/")
+    query = urllib.parse.urlencode(
+        {"corpid": _setting("KEFU_CHAT_CORP_ID", ""), "corpsecret": _setting("KEFU_CHAT_SECRET", "")}
+    )
+    answer = _http("GET", f"{base}/cgi-bin/gettoken?{query}")
+    token = answer.get("access_token")
+    if not token:
+        raise ChatGatewayError("chat API gave no access token")
+    cache.set(TOKEN_CACHE_KEY, token, max(60, int(answer.get("expires_in") or 7200) - 300))
+    return str(token)
+
+
+def reply_window(customer: Customer, now: dt.datetime | None = None) -> tuple[GatewayMessage | None, int]:
+    """The customer's last inbound chat message within the reply window and how many replies followed it."""
+    now = now or timezone.now()
+    hours = int(_setting("KEFU_CHAT_REPLY_WINDOW_HOURS", 48))
+    last_in = (
+        GatewayMessage.objects.filter(
+            kind=GatewayKind.CHAT,
+            customer=customer,
+            payload__direction="in",
+            received_at__gte=now - dt.timedelta(hours=hours),
+        )
+        .order_by("-received_at", "-id")
+        .first()
+    )
+    if last_in is None:
+        return None, 0
+    replies = GatewayMessage.objects.filter(
+        kind=GatewayKind.CHAT,
+        customer=customer,
+        payload__direction="out",
+        received_at__gte=last_in.received_at,
+    ).count()
+    return last_in, replies
+
+
+def send_reply(user: Any, key: int | str, text: str) -> GatewayMessage:
+    """Send an agent's text reply to the chat customer of order ``key`` and put it on the timeline.
+    Refused (``reply_window_closed``) outside the reply window; nothing is recorded when the API fails."""
+    o = access_workorder(user, key)
+    body = (text or "").strip()
+    if not body:
+        raise ValidationFailed("required", _("Write the reply first."), "body")
+    last_in, replies = reply_window(o.customer)
+    if last_in is None or replies >= int(_setting("KEFU_CHAT_MAX_REPLIES", 5)):
+        raise ValidationFailed(
+            "reply_window_closed",
+            _(
+                "The chat reply window is closed (replies are allowed within %(hours)s hours of the customer's "
+                "last message, at most %(max)s). Contact the customer by phone or SMS."
+            )
+            % {
+                "hours": _setting("KEFU_CHAT_REPLY_WINDOW_HOURS", 48),
+                "max": _setting("KEFU_CHAT_MAX_REPLIES", 5),
+            },
+            "body",
+        )
+    base = str(_setting("KEFU_CHAT_API_BASE", "https://qyapi.weixin.qq.com")).rstrip("/")
+    token = access_token()
+    answer = _http(
+        "POST",
+        f"{base}/cgi-bin/kf/send_msg?{urllib.parse.urlencode({'access_token': token})}",
+        {
+            "touser": last_in.payload["external_userid"],
+            "open_kfid": last_in.payload["open_kfid"],
+            "msgtype": "text",
+            "text": {"content": body},
+        },
+    )
+    msgid = str(answer.get("msgid") or "")
+    with transaction.atomic():
+        wo_actions.do_reply(user, key, body)
+        return GatewayMessage.objects.create(
+            kind=GatewayKind.CHAT,
+            external_id=f"out:{msgid or timezone.now().timestamp()}",
+            customer=o.customer,
+            workorder=o,
+            received_at=timezone.now(),
+            payload={"direction": "out", "msgid": msgid, "text": body},
+        )
