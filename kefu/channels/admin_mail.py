@@ -144,6 +144,9 @@ class DeadLetterAdmin(AuditedAdmin):
             DeadLetter.objects.filter(pk__in=pks).update(resolved=True)
             for pk in pks:
                 audit.record(
-                    request.user, "mail.dead_letter_resolved", object_type="channels.deadletter", object_id=pk
+                    request.user,
+                    "mail.dead_letter_resolved",
+                    object_type=DeadLetter._meta.label_lower,
+                    object_id=pk,
                 )
         messages.success(request, _("%(count)d dead letter(s) marked resolved.") % {"count": len(pks)})

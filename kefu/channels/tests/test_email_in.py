@@ -326,3 +326,26 @@ def test_parallel_deliveries_make_one_order_and_one_customer(world: Any) -> None
     assert WorkOrder.objects.count() == 5 and InboundMessage.objects.count() == 5
     assert Customer.objects.filter(email="wang.xm@example.com").count() == 1
     assert len(acks()) == 1
+
+
+def test_dead_letter_retry_after_fixing_the_cause_and_resolve(
+    world: Any, box: Mailbox, client: Any, django_user_model: Any
+) -> None:
+    from kefu.organization.models import Staff
+
+    active = list(Staff.objects.filter(branch=world.north, role__in=["agent", "supervisor"], is_active=True))
+    Staff.objects.filter(pk__in=[s.pk for s in active]).update(is_active=False)
+    email_in.ingest(box, make())
+    email_in.ingest(box, b"\r\n\r\nbroken")
+    assert DeadLetter.objects.count() == 2
+    Staff.objects.filter(pk__in=[s.pk for s in active]).update(is_active=True)  # the cause is fixed
+    client.force_login(django_user_model.objects.create_superuser("root", "root@example.cn", "pw"))
+    pks = [str(pk) for pk in DeadLetter.objects.values_list("pk", flat=True)]
+    resp = client.post("/admin/channels/deadletter/", {"action": "retry", "_selected_action": pks})
+    assert resp.status_code == 302
+    assert WorkOrder.objects.count() == 1 and len(acks()) == 1
+    [left] = DeadLetter.objects.all()  # the broken one failed again, once
+    assert bytes(left.raw) == b"\r\n\r\nbroken" and not left.resolved
+    client.post("/admin/channels/deadletter/", {"action": "mark_resolved", "_selected_action": [left.pk]})
+    left.refresh_from_db()
+    assert left.resolved
