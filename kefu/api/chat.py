@@ -7,10 +7,11 @@ import json
 from django.utils.translation import gettext as _
 from ninja import Router, Schema
 from ninja.responses import Status
+from pydantic import Field
 
-from kefu.api.common import WRITE_ERRORS, ApiRequest
+from kefu.api.common import WRITE_ERRORS, ApiRequest, ErrorOut
 from kefu.channels import chat
-from kefu.errors import ValidationFailed
+from kefu.errors import KefuError, ValidationFailed
 from kefu.organization.access import require_staff
 
 router = Router(tags=["chat"])
@@ -57,3 +58,34 @@ def inbound(request: ApiRequest) -> Status:
             }
         )
     return Status(200, {"results": results})
+
+
+class GatewayFailed(KefuError):
+    status = 502
+
+
+class ChatReplyIn(Schema):
+    body: str = Field(max_length=2000)
+
+
+class ChatReplyOut(Schema):
+    id: int
+    msgid: str
+
+
+@router.post(
+    "/orders/{key}/chat-replies",
+    response={201: ChatReplyOut, 502: ErrorOut, **WRITE_ERRORS},
+    summary="Reply to the order's chat customer through the chat API",
+)
+def chat_reply(request: ApiRequest, key: str, payload: ChatReplyIn) -> Status:
+    """400 ``reply_window_closed`` outside the reply window (48 h after the customer's last message, at most
+    5 replies by default); 502 ``chat_gateway`` when the chat API refuses or cannot be reached (nothing is
+    recorded then)."""
+    try:
+        gm = chat.send_reply(request.auth, key, payload.body)
+    except chat.ChatGatewayError as exc:
+        raise GatewayFailed(
+            "chat_gateway", _("The chat service did not accept the reply: %(e)s") % {"e": exc}
+        ) from exc
+    return Status(201, {"id": gm.pk, "msgid": str(gm.payload.get("msgid") or "")})

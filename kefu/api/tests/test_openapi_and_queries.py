@@ -52,6 +52,7 @@ EXPECTED_PATHS = {
     "/api/v1/social/mentions",
     "/api/v1/sms/inbound",
     "/api/v1/chat/inbound",
+    "/api/v1/orders/{key}/chat-replies",
 }
 
 

@@ -170,3 +170,20 @@ def test_gateway_error_records_nothing(world: World, wecom: FakeWeCom, settings:
     with pytest.raises(chat.ChatGatewayError):
         chat.send_reply(world.agent.user, o.number, "您好")
     assert not TimelineEntry.objects.filter(workorder=o, kind="reply").exists()
+
+
+def test_reply_api_window_refusal_and_gateway_error(world: World, wecom: FakeWeCom, settings: Any) -> None:
+    api = api_for(world.agent.user)
+    r = api.post("/chat/inbound", msg("m7"))
+    number = r.body["results"][0]["order"]
+    ok = api.post(f"/orders/{number}/chat-replies", {"body": "您好，已收到。"})
+    assert ok.status_code == 201 and ok.body["msgid"] == "out-1"
+    settings.KEFU_CHAT_MAX_REPLIES = 1
+    refused = api.post(f"/orders/{number}/chat-replies", {"body": "再说一句"})
+    assert refused.status_code == 400 and refused.body["error"]["code"] == "reply_window_closed"
+    settings.KEFU_CHAT_MAX_REPLIES = 5
+    cache.delete(chat.TOKEN_CACHE_KEY)
+    settings.KEFU_CHAT_SECRET = "wrong"
+    failed = api.post(f"/orders/{number}/chat-replies", {"body": "再说一句"})
+    assert failed.status_code == 502 and failed.body["error"]["code"] == "chat_gateway"
+    assert len(wecom.sent) == 1
