@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -74,6 +74,9 @@ def call_detail(request: ConsoleRequest, pk: int) -> HttpResponse:
     logs the call as a contact of the customer."""
     call = get_object_or_404(Call.objects.select_related("staff"), pk=pk)
     customer = _caller_customer(request, call)
+    # a call routed to someone else is open to those who may see its customer (a supervisor of the branch)
+    if call.staff_id not in (None, request.staff.pk) and customer is None:
+        raise Http404
     checked = dict.fromkeys(customer_actions.CALL_STEPS, False)
     summary = ""
     error = ""

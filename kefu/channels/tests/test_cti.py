@@ -198,3 +198,17 @@ def test_callback_list_of_the_branch_and_called_back_once(world: World) -> None:
     assert task.done_at == done_at
     south_task.refresh_from_db()
     assert south_task.done_at is None
+
+
+def test_call_screen_of_another_agents_call_needs_its_customer_visible(world: World) -> None:
+    world.customer(name="北方客户", phone="13800138001")
+    api_for(world.admin.user).post(
+        "/cti/calls", event("c-9", "answered", caller="13800138001", agent="agent")
+    )
+    call = Call.objects.get(call_id="c-9")
+    south = Client()
+    south.force_login(world.agent_south.user)
+    assert south.get(f"/calls/{call.pk}/").status_code == 404
+    north_colleague = Client()
+    north_colleague.force_login(world.agent_senior.user)
+    assert north_colleague.get(f"/calls/{call.pk}/").status_code == 200
