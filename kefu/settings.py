@@ -155,6 +155,11 @@ MEDIA_ROOT = Path(env_str("KEFU_MEDIA_ROOT", str(DATA_DIR / "media")) or "media"
 MEDIA_URL = "/media-not-served/"  # attachments are served only through access-checked views
 
 KEFU_MAX_ATTACHMENT_BYTES = env_int("KEFU_MAX_ATTACHMENT_BYTES", 10 * 1024 * 1024)
+# Inbound e-mail (docs/architecture.md): one acknowledgement per sender per window; larger messages are
+# dead letters; extra addresses of our own that are never acknowledged (mail loops).
+KEFU_MAIL_ACK_WINDOW_MINUTES = env_int("KEFU_MAIL_ACK_WINDOW_MINUTES", 60)
+KEFU_MAIL_MAX_BYTES = env_int("KEFU_MAIL_MAX_BYTES", 30 * 1024 * 1024)
+KEFU_MAIL_OWN_ADDRESSES = env_list("KEFU_MAIL_OWN_ADDRESSES", [])
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 
