@@ -7,6 +7,7 @@ import pytest
 from playwright.sync_api import expect
 
 from kefu.api.tokens import create_token
+from kefu.customers.models import Contact
 from kefu.testing.factories import PASSWORD
 from tests.browser.conftest import login
 
@@ -39,5 +40,13 @@ def test_webhook_pops_the_caller_within_two_seconds(page, live_server, world):
     expect(page.locator("#call-pop-customer")).to_have_text("孙七", timeout=2_000)
     assert time.monotonic() - start < 2.0
     expect(page.locator("#call-pop-new-order")).to_be_visible()
-    page.click("#call-pop-customer")
+    # the call screen: tick the standard steps, write the summary, save → a phone contact of the customer
+    page.click("#call-pop-open")
+    expect(page.locator("#call-customer")).to_contain_text("孙七")
+    for step in ("greet", "rapport", "feeling", "guide", "verify", "close"):
+        page.check(f"#step-{step}")
+    page.fill("#call-summary", "咨询宽带套餐，已说明资费")
+    page.click("#call-log-submit")
     expect(page).to_have_url(f"{live_server.url}/customers/{customer.pk}/")
+    contact = Contact.objects.get(customer=customer, channel="phone", details__call_id="br-1")
+    assert all(contact.details["steps"].values()) and contact.summary == "咨询宽带套餐，已说明资费"
