@@ -230,10 +230,11 @@ def sanitise_html(source: str, *, max_chars: int = MAX_HTML_CHARS) -> str:
     )
 
 
-def html_to_text(sanitised: str) -> str:
+def html_to_text(sanitised: str, *, max_chars: int = 200_000) -> str:
     """Plain text of HTML already passed through :func:`sanitise_html` (well-formed, no scripts or styles,
-    every ``<`` in text escaped), so stripping the tags is one linear pass: block tags become line breaks."""
-    marked = _BLOCK_TAG_RE.sub(lambda m: "\n" + m.group(0), sanitised)
+    every ``<`` in text escaped), so stripping the tags is one linear pass: block tags become line breaks.
+    Only the first ``max_chars`` of markup are read (an order's message holds 20,000 characters)."""
+    marked = _BLOCK_TAG_RE.sub(lambda m: "\n" + m.group(0), sanitised[:max_chars])
     stripped = html_lib.unescape(_TAG_RE.sub("", marked))
     lines = [re.sub(r"[ \t\u00a0]+", " ", line).strip() for line in stripped.splitlines()]
     return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
