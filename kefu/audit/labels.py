@@ -68,6 +68,7 @@ LABELS: dict[str, Any] = {
     "order.materials_check": _("materials checked"),
     "order.materials_notice": _("one-time notice of missing materials given"),
     "outbox.retry": _("outbox messages queued again"),
+    "portal.link_login": _("signed in to the portal with a one-time link"),
 }
 
 
