@@ -56,6 +56,10 @@ class OutboxMessage(models.Model):
     last_error = models.TextField(_("last error"), blank=True)
     sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
     created_at = models.DateTimeField(_("created"))
+    # threading headers of an e-mail reply (In-Reply-To, References); nothing else is taken from here
+    headers = models.JSONField(_("e-mail headers"), default=dict, blank=True)
+    # False when the change that queued the message already wrote the contact (an agent's reply)
+    log_contact = models.BooleanField(_("write to the contact history when sent"), default=True)
 
     class Meta:
         verbose_name = _("outbox message")

@@ -59,6 +59,8 @@ def enqueue(
     subject: str = "",
     customer: Any = None,
     workorder: Any = None,
+    headers: dict[str, Any] | None = None,
+    log_contact: bool = True,
 ) -> tuple[OutboxMessage, bool]:
     """Queue one message in the caller's transaction. Returns ``(row, created)``; an existing key wins."""
     if not transaction.get_connection().in_atomic_block:
@@ -75,6 +77,8 @@ def enqueue(
             "body": body,
             "customer": customer,
             "workorder": workorder,
+            "headers": headers or {},
+            "log_contact": log_contact,
             "next_attempt_at": now,
             "created_at": now,
         },
@@ -116,7 +120,6 @@ class OutboxEmail(EmailMessage):
 
 
 def _email(message: OutboxMessage) -> OutboxEmail:
-    domain = settings.DEFAULT_FROM_EMAIL.rpartition("@")[2].strip("> ") or "kefu.invalid"
     return OutboxEmail(
         subject=message.subject,
         body=message.body,
@@ -124,10 +127,25 @@ def _email(message: OutboxMessage) -> OutboxEmail:
         to=[message.recipient],
         headers={
             # the same Message-ID on every attempt, so a receiving system can drop a duplicate
-            "Message-ID": f"<outbox-{message.pk}.{_key_hash(message)}@{domain}>",
-            "Auto-Submitted": "auto-generated",
+            "Message-ID": message_id(message),
+            **threading_headers(message),
         },
     )
+
+
+def message_id(message: OutboxMessage) -> str:
+    """The Message-ID of an outbox e-mail (stable across attempts; ``mail.OUTBOX_MSGID_RE`` reads it back)."""
+    domain = settings.DEFAULT_FROM_EMAIL.rpartition("@")[2].strip("> ") or "kefu.invalid"
+    return f"<outbox-{message.pk}.{_key_hash(message)}@{domain}>"
+
+
+def threading_headers(message: OutboxMessage) -> dict[str, str]:
+    """In-Reply-To/References of a reply written by a person; ``Auto-Submitted`` on everything else."""
+    stored = message.headers or {}
+    out = {k: str(stored[k])[:2000] for k in ("In-Reply-To", "References") if stored.get(k)}
+    if not stored.get("human"):
+        out["Auto-Submitted"] = "auto-generated"
+    return out
 
 
 def _key_hash(message: OutboxMessage) -> str:
@@ -251,7 +269,12 @@ def _mark_sent(message: OutboxMessage) -> None:
         updated = OutboxMessage.objects.filter(pk=message.pk, status=OutboxStatus.SENDING).update(
             status=OutboxStatus.SENT, sent_at=now, claimed_until=None, last_error=""
         )
-        if updated and message.customer is not None and message.channel != OutboxChannel.PRINT:
+        if (
+            updated
+            and message.log_contact
+            and message.customer is not None
+            and message.channel != OutboxChannel.PRINT
+        ):
             record_contact(
                 message.customer,
                 message.channel,

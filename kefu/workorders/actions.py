@@ -555,6 +555,9 @@ def do_reply(
     audit.record(
         user, "order.reply", entry, customer_id=o.customer_id, workorder_id=o.pk, after={"body": text}
     )
+    from kefu.channels.email_out import queue_reply
+
+    queue_reply(o, entry, text)  # an e-mail order's reply leaves by e-mail (through the outbox)
     return entry
 
 
