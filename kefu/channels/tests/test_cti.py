@@ -212,3 +212,18 @@ def test_call_screen_of_another_agents_call_needs_its_customer_visible(world: Wo
     north_colleague = Client()
     north_colleague.force_login(world.agent_senior.user)
     assert north_colleague.get(f"/calls/{call.pk}/").status_code == 200
+
+
+def test_back_office_lists_calls_and_callbacks_read_only(world: World) -> None:
+    world.customer(name="赵六", phone="13900139000")
+    api = api_for(world.admin.user)
+    api.post("/cti/calls", event("c-9", "ringing", caller="13900139000"))
+    api.post("/cti/calls", event("c-9", "missed", caller="13900139000"))
+    c = Client()
+    c.force_login(world.admin.user)
+    calls = c.get("/admin/channels/call/")
+    assert calls.status_code == 200 and "c-9" in calls.content.decode()
+    tasks = c.get("/admin/channels/callbacktask/")
+    assert tasks.status_code == 200 and "+8613900139000" in tasks.content.decode()
+    assert c.get("/admin/channels/gatewaymessage/").status_code == 200
+    assert c.get("/admin/channels/call/add/").status_code == 403  # records of what happened: read-only
