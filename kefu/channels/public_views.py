@@ -8,7 +8,7 @@ hotline. Nothing about customers or work orders is ever shown here.
 
 from __future__ import annotations
 
-from django.db.models import Prefetch, Q
+from django.db.models import Prefetch
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import get_language
@@ -60,11 +60,6 @@ def disclosure(request: HttpRequest) -> HttpResponse:
         "company": Company.objects.first(),
         "branches": branches,
         "services": services,
-        "staff_with_photo": set(
-            Staff.objects.filter(is_active=True)
-            .exclude(Q(photo="") | Q(photo__isnull=True))
-            .values_list("badge_no", flat=True)
-        ),
     }
     return render(request, "public/disclosure.html", ctx)
 

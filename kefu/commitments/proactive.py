@@ -137,6 +137,7 @@ def do_announce_maintenance(
         errors.append(ValidationFailed("required", _("When does the maintenance start?"), "starts_at"))
     if ends_at is None:
         errors.append(ValidationFailed("required", _("When does the maintenance end?"), "ends_at"))
+    verdict: rules.NoticeVerdict | None = None
     if starts_at is not None and ends_at is not None:
         verdict = rules.maintenance_notice(now, starts_at, ends_at)
         if verdict == rules.NoticeVerdict.BAD_PERIOD:
@@ -177,9 +178,7 @@ def do_announce_maintenance(
         ends_at=ends_at,
         created_by=staff,
         created_at=now,
-        override_reason=override_reason
-        if rules.maintenance_notice(now, starts_at, ends_at) == rules.NoticeVerdict.NEEDS_OVERRIDE
-        else "",
+        override_reason=override_reason if verdict == rules.NoticeVerdict.NEEDS_OVERRIDE else "",
     )
     m.areas.set(areas)
     area_names = "、".join(a.name for a in areas)

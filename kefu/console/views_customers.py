@@ -32,7 +32,7 @@ from kefu.console.views_orders import OPEN, ConsoleRequest, staff_view
 from kefu.customers import actions
 from kefu.customers import rules as cust_rules
 from kefu.customers.access import access_customer, visible_customers
-from kefu.customers.models import Contact, ContactPoint, Customer
+from kefu.customers.models import Contact, ContactPoint, Customer, CustomerNote
 from kefu.errors import Conflict, KefuError, PermissionDenied
 from kefu.organization.models import Branch, ServiceArea, Staff
 from kefu.workorders.access import visible_workorders
@@ -298,7 +298,7 @@ def _render_customer(
             "purchases",
             "payments",
             "bad_records",
-            Prefetch("notes", queryset=c.notes.select_related("author")),
+            Prefetch("notes", queryset=CustomerNote.objects.select_related("author")),
         )
         .get(pk=c.pk)
     )
