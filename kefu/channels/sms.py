@@ -41,10 +41,11 @@ def sign(secret: str, body: bytes) -> str:
 
 
 def verify(secret: str, body: bytes, header: str | None) -> bool:
-    """Whether ``header`` is the signature of ``body`` (constant-time; False without a secret)."""
+    """Whether ``header`` is the signature of ``body`` (constant-time; False without a secret).
+    Compared as bytes: ``compare_digest`` refuses str with non-ASCII characters (a 500 otherwise)."""
     if not secret or not header:
         return False
-    return hmac.compare_digest(sign(secret, body), header.strip())
+    return hmac.compare_digest(sign(secret, body).encode(), header.strip().encode("utf-8", "replace"))
 
 
 class HttpSmsTransport:

@@ -39,6 +39,15 @@ def test_bad_or_missing_signature_is_refused_403(world: World) -> None:
     r = send(body, secret="wrong")
     assert r.status_code == 403 and r.body["error"]["code"] == "bad_signature"
     assert send(body, secret=None).status_code == 403
+    # a non-ASCII header (HTTP headers arrive as latin-1) is a wrong signature, not a server error
+    data = json.dumps(body).encode()
+    r = Client().post(
+        "/api/v1/sms/inbound",
+        data=data,
+        content_type="application/json",
+        headers={"X-Kefu-Signature": "sha256=é"},
+    )
+    assert r.status_code == 403 and r.json()["error"]["code"] == "bad_signature"
     assert not GatewayMessage.objects.exists()
 
 
