@@ -302,9 +302,7 @@ def send_one(message: OutboxMessage) -> bool:
     """Send a claimed row; returns whether it went out."""
     if message.claimed_until is None or timezone.now() >= message.claimed_until:
         # too late: give the unsent row back instead of racing expire_interrupted
-        OutboxMessage.objects.filter(pk=message.pk, status=OutboxStatus.SENDING).update(
-            status=OutboxStatus.QUEUED, claimed_until=None, attempts=F("attempts") - 1
-        )
+        _give_back([message.pk])
         return False
     try:
         transport_for(message.channel).send(message)
@@ -316,15 +314,31 @@ def send_one(message: OutboxMessage) -> bool:
     return True
 
 
+def _give_back(pks: list[int]) -> None:
+    """Claimed rows that were never handed to a transport: queued again, the claim's attempt undone."""
+    OutboxMessage.objects.filter(pk__in=pks, status=OutboxStatus.SENDING).update(
+        status=OutboxStatus.QUEUED, claimed_until=None, attempts=F("attempts") - 1
+    )
+
+
 def send_due(limit: int = BATCH, budget: dt.timedelta = dt.timedelta(seconds=60)) -> int:
     """Expire interrupted sends, then claim and send batches of ``limit`` until nothing is due or the
-    time ``budget`` is spent (well inside the job's lease). Returns how many went out."""
+    time ``budget`` is spent (well inside the job's lease). Returns how many went out.
+
+    If sending stops with an error (e.g. the database fails while marking a row sent), the rest of the
+    batch, not yet handed to a transport, is given back: only the row being sent can end up ``dead`` as
+    interrupted."""
     expire_interrupted()
     deadline = timezone.now() + budget
     sent = 0
     while True:
         batch = claim_due(limit)
-        sent += sum(send_one(m) for m in batch)
+        for i, message in enumerate(batch):
+            try:
+                sent += send_one(message)
+            except BaseException:
+                _give_back([m.pk for m in batch[i + 1 :]])
+                raise
         if len(batch) < limit or timezone.now() >= deadline:
             return sent
 

@@ -290,3 +290,22 @@ def test_send_due_works_through_more_than_one_batch(world: Any) -> None:
             )
     assert outbox.send_due() == 45
     assert OutboxMessage.objects.filter(status=OutboxStatus.SENT).count() == 45
+
+
+@pytest.mark.django_db
+def test_error_while_sending_gives_the_rest_of_the_batch_back(world: Any, monkeypatch: Any) -> None:
+    sent: list[int] = []
+
+    def failing_mark_sent(message: Any) -> None:
+        sent.append(message.pk)
+        raise RuntimeError("database went away")
+
+    monkeypatch.setattr(outbox, "_mark_sent", failing_mark_sent)
+    first, second, third = (queue(world, key=f"k{i}") for i in range(3))
+    with pytest.raises(RuntimeError):
+        outbox.send_due()
+    assert sent == [first.pk]  # the first one left; marking it sent failed
+    rows = {m.pk: m for m in OutboxMessage.objects.all()}
+    assert rows[first.pk].status == OutboxStatus.SENDING  # delivery unknown: expires to dead later
+    for pk in (second.pk, third.pk):  # never handed to a transport: queued again, no attempt counted
+        assert (rows[pk].status, rows[pk].attempts, rows[pk].claimed_until) == (OutboxStatus.QUEUED, 0, None)
