@@ -33,7 +33,7 @@ from kefu.customers import actions
 from kefu.customers import rules as cust_rules
 from kefu.customers.access import access_customer, visible_customers
 from kefu.customers.models import Contact, ContactPoint, Customer, CustomerNote
-from kefu.errors import Conflict, KefuError, PermissionDenied
+from kefu.errors import Conflict, KefuError, NotFound, PermissionDenied
 from kefu.organization.models import Branch, ServiceArea, Staff
 from kefu.workorders.access import visible_workorders
 
@@ -282,14 +282,16 @@ def _audit_rows(customer_id: int) -> list[AuditRecord]:
 
 def _render_customer(
     request: ConsoleRequest,
-    c: Customer,
+    pk: int,
     *,
     bound: dict[str, Any] | None = None,
     status: int = 200,
 ) -> HttpResponse:
+    """The customer page; the customer is read once, with everything the page shows, if visible."""
     staff: Staff = request.staff
     c = (
-        Customer.objects.select_related("area", "branch", "user", "merged_into")
+        visible_customers(request.user)
+        .select_related("area", "branch", "user", "merged_into")
         .prefetch_related(
             "contact_points",
             "people",
@@ -300,8 +302,11 @@ def _render_customer(
             "bad_records",
             Prefetch("notes", queryset=CustomerNote.objects.select_related("author")),
         )
-        .get(pk=c.pk)
+        .filter(pk=pk)
+        .first()
     )
+    if c is None:
+        raise NotFound("not_found", _("Customer not found."), "customer")
     orders_qs = visible_workorders(request.user).filter(customer_id=c.pk)
     order_counts = orders_qs.aggregate(total=Count("id"), open=Count("id", filter=Q(status__in=OPEN)))
     orders = list(
@@ -354,7 +359,7 @@ def _render_customer(
 @require_GET
 @staff_view
 def customer_detail(request: ConsoleRequest, pk: int) -> HttpResponse:
-    return _render_customer(request, access_customer(request.user, pk))
+    return _render_customer(request, pk)
 
 
 def _customer_post(
@@ -383,7 +388,7 @@ def _customer_post(
                 resp["HX-Redirect"] = url
                 return resp
             return redirect(url)
-    return _render_customer(request, access_customer(request.user, pk), bound={name: form}, status=status)
+    return _render_customer(request, c.pk, bound={name: form}, status=status)
 
 
 @require_POST
