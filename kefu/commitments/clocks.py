@@ -597,7 +597,7 @@ def _check_amount(c: OrderClock, amount: Any) -> Decimal:
         value = Decimal(str(amount))
     except ArithmeticError:
         raise ValidationFailed("invalid", _("Enter a number."), "amount") from None
-    if value <= 0 or value > 1000:
+    if not value.is_finite() or value <= 0 or value > 1000:  # NaN cannot even be compared
         raise ValidationFailed("invalid", _("Enter a positive amount."), "amount")
     if c.unit == rules.Unit.WORKING_DAYS and value != value.to_integral_value():
         raise ValidationFailed("whole_days", _("Working days must be whole days."), "amount")

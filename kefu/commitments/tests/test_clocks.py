@@ -228,6 +228,16 @@ def test_extension_approved_by_leader_moves_the_due_time(world, now):
         clocks.do_decide_extension(world.supervisor.user, req.pk, False)
 
 
+@pytest.mark.parametrize("amount", ["NaN", "sNaN", "Infinity", "-1", "0", "abc", "1.005"])
+def test_extension_amount_that_is_not_a_positive_number_is_a_field_error(world, now, amount):
+    now.set(sh(2025, 3, 3, 10, 0))
+    o = world.order(world.customer(), order_type="install_urban")
+    with pytest.raises(ValidationFailed) as exc:
+        clocks.do_request_extension(world.agent.user, clock(o).pk, amount, "光缆未到")
+    assert exc.value.field == "amount"
+    assert not ExtensionRequest.objects.exists()
+
+
 def test_rejected_extension_moves_nothing(world, now):
     now.set(sh(2025, 3, 3, 10, 0))
     o = world.order(world.customer(), order_type="install_urban")
