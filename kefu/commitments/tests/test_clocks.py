@@ -81,6 +81,19 @@ def test_migration_seeds_the_default_calendars_and_limits():
     assert limits[("first_response", "complaint", "")] == ("calendar_hours", Decimal("4"))
 
 
+def test_runtime_defaults_are_the_migrations_defaults():
+    """``clocks.ensure_defaults`` re-creates what migration 0004 seeded; the migration keeps its own frozen
+    copy (migrations must not import data that later changes), so the two lists are compared here."""
+    import importlib
+
+    migration = importlib.import_module("kefu.commitments.migrations.0004_default_calendars_limits")
+    assert clocks.DEFAULT_LIMITS == migration.LIMITS
+    assert (clocks.OFFICE_CALENDAR, clocks.AROUND_THE_CLOCK_CALENDAR) == (
+        migration.OFFICE,
+        migration.AROUND_THE_CLOCK,
+    )
+
+
 def test_installation_received_before_spring_festival(world, now):
     # Monday 27 Jan 2025 17:45, after the 17:30 close; Spring Festival 28 Jan – 4 Feb; make-up Sat 8 Feb
     o = world.order(world.customer(), order_type="install_urban", title="开户安装")
