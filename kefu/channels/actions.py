@@ -32,15 +32,19 @@ from typing import Any
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Count, Q
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from kefu import ratelimit
+from kefu import ratelimit, search
+from kefu.audit import log as audit
 from kefu.commitments.models import Service
+from kefu.customers import actions as cust_actions
 from kefu.customers.access import access_customer
 from kefu.customers.models import Channel, Customer
 from kefu.errors import KefuError, PermissionDenied, TooManyRequests, ValidationFailed, raise_if
-from kefu.organization.models import AreaKind, Staff
+from kefu.organization.models import AreaKind, Branch, Staff
+from kefu.organization.sequences import next_value
 from kefu.workorders import actions as wo_actions
 from kefu.workorders import rules as wo_rules
 from kefu.workorders.models import TimelineEntry, WorkOrder
@@ -172,6 +176,76 @@ def portal_receiver(customer: Customer) -> tuple[Staff, ReceiverRule] | None:
     if chosen is None:
         return None
     return Staff.objects.get(pk=chosen[0]), chosen[1]
+
+
+def create_channel_customer(
+    *, name: str, branch: Branch, summary: str, phone: str = "", email: str = ""
+) -> Customer:
+    """A new customer record made by a channel with no staff member behind it (portal sign-in, anonymous
+    report, SMS, chat, social media): ``phone`` is already normalised; the primary phone/e-mail become
+    contact points; audited without an actor."""
+    now = timezone.now()
+    c = Customer(
+        number=f"KH{next_value('customer'):08d}",
+        name=name,
+        phone=phone,
+        phone_e164=phone,
+        email=email,
+        branch=branch,
+        customer_since=timezone.localdate(),
+        created_at=now,
+        updated_at=now,
+    )
+    c.search_text = cust_actions.customer_search_text(c)
+    c.save()
+    search.sync(c)
+    cust_actions._sync_contact_points(c)
+    audit.record(None, "customer.create", c, after=audit.snapshot(c), customer_id=c.pk, summary=summary)
+    return c
+
+
+def thread_or_open(
+    customer: Customer,
+    text: str,
+    *,
+    channel: str,
+    title: str,
+    window: dt.timedelta,
+    refused: str,
+    now: dt.datetime,
+) -> tuple[WorkOrder, ReceiverRule | None]:
+    """A customer's message from a gateway (SMS, chat) on their (locked) customer record: it goes onto the
+    most recently updated open order updated within ``window``; else it opens an inquiry for the portal
+    receiver with the message as the customer's first entry. Returns (order, receiver rule — None when
+    threaded); ``refused`` is the message when nobody can receive a new order."""
+    order = (
+        WorkOrder.objects.select_for_update()
+        .filter(
+            customer=customer,
+            status__in=[s.value for s in wo_rules.OPEN_STATUSES],
+            updated_at__gte=now - window,
+        )
+        .order_by("-updated_at", "-id")
+        .first()
+    )
+    if order is not None:
+        wo_actions.customer_message_on(order, customer, text, channel=channel)
+        return order, None
+    chosen = portal_receiver(customer)
+    if chosen is None:
+        raise ValidationFailed("no_receiver", refused)
+    receiver, rule = chosen
+    order = wo_actions.create_order_for(
+        receiver,
+        customer,
+        wo_actions.OrderInput(order_type="inquiry", title=title[:200], description=text, channel=channel),
+        actor_user=None,
+        channel=channel,
+    )
+    wo_actions._entry(
+        order, TimelineEntry.Kind.CUSTOMER, customer=customer, body=text, public=True, at=order.created_at
+    )
+    return order, rule
 
 
 def portal_services() -> Any:

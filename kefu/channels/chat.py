@@ -31,19 +31,13 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from kefu import search
-from kefu.audit import log as audit
-from kefu.channels.actions import portal_receiver
+from kefu.channels.actions import create_channel_customer, thread_or_open
 from kefu.channels.models_gateways import GatewayKind, GatewayMessage
-from kefu.customers import actions as cust_actions
 from kefu.customers.models import Channel, ContactPoint, Customer
 from kefu.errors import ValidationFailed
 from kefu.organization.models import Branch
-from kefu.organization.sequences import next_value
 from kefu.workorders import actions as wo_actions
-from kefu.workorders import rules as wo_rules
 from kefu.workorders.access import access_workorder
-from kefu.workorders.models import TimelineEntry, WorkOrder
 
 TIMEOUT_SECONDS = 10
 TOKEN_CACHE_KEY = "kefu:chat:access_token"  # noqa: S105 (a cache key, not a secret)
@@ -110,22 +104,11 @@ def _customer(m: ChatMessage) -> Customer:
     ).first()
     if branch is None:
         raise ValidationFailed("no_branch", _("No branch can receive chat messages."))
-    now = timezone.now()
-    c = Customer(
-        number=f"KH{next_value('customer'):08d}",
-        name=_("WeChat user %(id)s") % {"id": m.external_userid[-8:]},
-        branch=branch,
-        customer_since=timezone.localdate(),
-        created_at=now,
-        updated_at=now,
-    )
-    c.search_text = cust_actions.customer_search_text(c)
-    c.save()
-    search.sync(c)
+    name = _("WeChat user %(id)s") % {"id": m.external_userid[-8:]}
+    c = create_channel_customer(name=name, branch=branch, summary=name)
     ContactPoint.objects.create(
         customer=c, kind=ContactPoint.Kind.WECHAT, value=m.external_userid, normalized=m.external_userid
     )
-    audit.record(None, "customer.create", c, after=audit.snapshot(c), customer_id=c.pk, summary=c.name)
     return c
 
 
@@ -157,38 +140,15 @@ def _store(m: ChatMessage) -> GatewayMessage:
         },
     )
     customer = _customer(m)
-    window = dt.timedelta(days=int(_setting("KEFU_CHAT_THREAD_DAYS", 7)))
-    order = (
-        WorkOrder.objects.select_for_update()
-        .filter(
-            customer=customer,
-            status__in=[s.value for s in wo_rules.OPEN_STATUSES],
-            updated_at__gte=now - window,
-        )
-        .order_by("-updated_at", "-id")
-        .first()
+    order, _rule = thread_or_open(
+        customer,
+        text,
+        channel=Channel.CHAT,
+        title=_("Chat from %(name)s") % {"name": customer.name},
+        window=dt.timedelta(days=int(_setting("KEFU_CHAT_THREAD_DAYS", 7))),
+        refused=_("Nobody in the branch can receive the chat message."),
+        now=now,
     )
-    if order is not None:
-        wo_actions.customer_message_on(order, customer, text, channel=Channel.CHAT)
-    else:
-        chosen = portal_receiver(customer)
-        if chosen is None:
-            raise ValidationFailed("no_receiver", _("Nobody in the branch can receive the chat message."))
-        order = wo_actions.create_order_for(
-            chosen[0],
-            customer,
-            wo_actions.OrderInput(
-                order_type="inquiry",
-                title=(_("Chat from %(name)s") % {"name": customer.name})[:200],
-                description=text,
-                channel=Channel.CHAT,
-            ),
-            actor_user=None,
-            channel=Channel.CHAT,
-        )
-        wo_actions._entry(
-            order, TimelineEntry.Kind.CUSTOMER, customer=customer, body=text, public=True, at=order.created_at
-        )
     gm.customer = customer
     gm.workorder = order
     gm.save(update_fields=["customer", "workorder"])

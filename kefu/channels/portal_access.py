@@ -37,7 +37,7 @@ from django.utils import timezone
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
 
-from kefu import ratelimit, search
+from kefu import ratelimit
 from kefu.audit import log as audit
 from kefu.channels import outbox
 from kefu.channels.models import OutboxChannel
@@ -46,7 +46,6 @@ from kefu.customers import rules as cust_rules
 from kefu.customers.models import Customer
 from kefu.errors import TooManyRequests, ValidationFailed
 from kefu.organization.models import Branch
-from kefu.organization.sequences import next_value
 
 SALT = "kefu.channels.portal-link"
 WINDOW = 3600
@@ -210,31 +209,16 @@ def lock_registrations() -> None:
 
 def create_portal_customer(addr: Address, name: str, *, email: str = "") -> Customer:
     """A new customer record for someone who proved an address nobody in the archive has."""
-    now = timezone.now()
-    c = Customer(
-        number=f"KH{next_value('customer'):08d}",
-        name=(name or "").strip()[:200] or addr.normalized,
+    from kefu.channels.actions import create_channel_customer
+
+    name = (name or "").strip()[:200] or addr.normalized
+    return create_channel_customer(
+        name=name,
         phone=addr.normalized if addr.kind == "phone" else "",
-        phone_e164=addr.normalized if addr.kind == "phone" else "",
         email=addr.normalized if addr.kind == "email" else email,
         branch=default_branch(),
-        customer_since=timezone.localdate(),
-        created_at=now,
-        updated_at=now,
+        summary=_("Customer %(name)s registered on the portal") % {"name": name},
     )
-    c.search_text = cust_actions.customer_search_text(c)
-    c.save()
-    search.sync(c)
-    cust_actions._sync_contact_points(c)
-    audit.record(
-        None,
-        "customer.create",
-        c,
-        after=audit.snapshot(c),
-        customer_id=c.pk,
-        summary=_("Customer %(name)s registered on the portal") % {"name": c.name},
-    )
-    return c
 
 
 def ensure_portal_user(customer: Customer) -> Any:

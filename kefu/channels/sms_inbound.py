@@ -22,22 +22,13 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from kefu import search
-from kefu.audit import log as audit
-from kefu.channels.actions import portal_receiver
+from kefu.channels.actions import create_channel_customer, thread_or_open
 from kefu.channels.cti import customer_for_phone
 from kefu.channels.models_gateways import GatewayKind, GatewayMessage
-from kefu.customers import actions as cust_actions
 from kefu.customers import rules as cust_rules
 from kefu.customers.models import Channel, Customer
 from kefu.errors import ValidationFailed
 from kefu.organization.models import Branch
-from kefu.organization.sequences import next_value
-from kefu.workorders import actions as wo_actions
-from kefu.workorders import rules as wo_rules
-from kefu.workorders.models import TimelineEntry, WorkOrder
-
-ORDER_TYPE = "inquiry"
 
 
 @dataclass
@@ -65,42 +56,11 @@ def _customer(phone: str) -> Customer:
     found = customer_for_phone(phone)
     if found is not None:
         return Customer.objects.select_for_update().get(pk=found.pk)
-    now = timezone.now()
-    c = Customer(
-        number=f"KH{next_value('customer'):08d}",
+    return create_channel_customer(
         name=phone,
         phone=phone,
-        phone_e164=phone,
         branch=_branch(),
-        customer_since=timezone.localdate(),
-        created_at=now,
-        updated_at=now,
-    )
-    c.search_text = cust_actions.customer_search_text(c)
-    c.save()
-    search.sync(c)
-    cust_actions._sync_contact_points(c)
-    audit.record(
-        None,
-        "customer.create",
-        c,
-        after=audit.snapshot(c),
-        customer_id=c.pk,
-        summary=_("Customer %(name)s created from an SMS") % {"name": c.name},
-    )
-    return c
-
-
-def thread_order(customer: Customer, now: dt.datetime) -> WorkOrder | None:
-    return (
-        WorkOrder.objects.select_for_update()
-        .filter(
-            customer=customer,
-            status__in=[s.value for s in wo_rules.OPEN_STATUSES],
-            updated_at__gte=now - thread_window(),
-        )
-        .order_by("-updated_at", "-id")
-        .first()
+        summary=_("Customer %(name)s created from an SMS") % {"name": phone},
     )
 
 
@@ -132,30 +92,18 @@ def _store(message_id: str, phone: str, text: str) -> GatewayMessage:
         kind=GatewayKind.SMS, external_id=message_id, received_at=now, payload={"from": phone, "text": text}
     )
     customer = _customer(phone)
-    order = thread_order(customer, now)
-    if order is not None:
-        wo_actions.customer_message_on(order, customer, text, channel=Channel.SMS)
+    order, rule = thread_or_open(
+        customer,
+        text,
+        channel=Channel.SMS,
+        title=_("SMS from %(phone)s") % {"phone": phone},
+        window=thread_window(),
+        refused=_("Nobody in the branch can receive the SMS."),
+        now=now,
+    )
+    if rule is None:
         gm.payload["outcome"] = "threaded"
     else:
-        chosen = portal_receiver(customer)
-        if chosen is None:
-            raise ValidationFailed("no_receiver", _("Nobody in the branch can receive the SMS."))
-        receiver, rule = chosen
-        order = wo_actions.create_order_for(
-            receiver,
-            customer,
-            wo_actions.OrderInput(
-                order_type=ORDER_TYPE,
-                title=(_("SMS from %(phone)s") % {"phone": phone})[:200],
-                description=text,
-                channel=Channel.SMS,
-            ),
-            actor_user=None,
-            channel=Channel.SMS,
-        )
-        wo_actions._entry(
-            order, TimelineEntry.Kind.CUSTOMER, customer=customer, body=text, public=True, at=order.created_at
-        )
         gm.payload["outcome"] = "new_order"
         gm.payload["receiver_rule"] = rule.value
     gm.customer = customer

@@ -17,16 +17,12 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from kefu import search
-from kefu.audit import log as audit
-from kefu.channels.actions import portal_receiver
+from kefu.channels.actions import create_channel_customer, portal_receiver
 from kefu.channels.models_gateways import GatewayKind, GatewayMessage
-from kefu.customers import actions as cust_actions
 from kefu.customers.models import Channel, ContactPoint, Customer
 from kefu.errors import KefuError, ValidationFailed, raise_if
 from kefu.organization.access import require_staff
 from kefu.organization.models import Branch
-from kefu.organization.sequences import next_value
 from kefu.workorders import actions as wo_actions
 from kefu.workorders.models import WorkOrder
 
@@ -55,28 +51,13 @@ def _customer(m: Mention, branch: Branch) -> Customer:
     cp = ContactPoint.objects.filter(kind=kind, normalized=value).order_by("customer_id").first()
     if cp is not None:
         return Customer.objects.select_for_update().get(pk=cp.customer_id)
-    now = timezone.now()
-    c = Customer(
-        number=f"KH{next_value('customer'):08d}",
+    c = create_channel_customer(
         name=f"@{m.author.strip().lstrip('@')} ({m.platform.strip()})"[:200],
         branch=branch,
-        customer_since=timezone.localdate(),
-        created_at=now,
-        updated_at=now,
+        summary=_("Placeholder customer for the social media handle %(handle)s") % {"handle": m.author},
     )
-    c.search_text = cust_actions.customer_search_text(c)
-    c.save()
-    search.sync(c)
     ContactPoint.objects.create(
         customer=c, kind=kind, value=m.author.strip(), normalized=value, label=m.platform
-    )
-    audit.record(
-        None,
-        "customer.create",
-        c,
-        after=audit.snapshot(c),
-        customer_id=c.pk,
-        summary=_("Placeholder customer for the social media handle %(handle)s") % {"handle": m.author},
     )
     return c
 
