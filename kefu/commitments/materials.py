@@ -25,7 +25,7 @@ from django.utils.translation import ngettext
 
 from kefu.audit import log as audit
 from kefu.channels import outbox
-from kefu.channels.models import OutboxChannel
+from kefu.commitments import proactive
 from kefu.commitments.models_materials import MaterialsNotice, OrderMaterial
 from kefu.customers.actions import record_contact
 from kefu.customers.models import Contact, Customer
@@ -49,12 +49,9 @@ class MaterialsCheck:
 
 
 def notice_channel(customer: Customer) -> tuple[str, str]:
-    """Where a notice goes: e-mail if the customer has an address, else SMS to the phone, else print only."""
-    if customer.email:
-        return OutboxChannel.EMAIL.value, customer.email
-    if customer.phone_e164 or customer.phone:
-        return OutboxChannel.SMS.value, customer.phone_e164 or customer.phone
-    return OutboxChannel.PRINT.value, ""
+    """Where a notice goes: e-mail if the customer has an address, else SMS to the phone, else print only
+    (the same routing as the proactive notices)."""
+    return proactive.route(customer.email, customer.phone_e164, customer.phone)
 
 
 def notice_text(order: WorkOrder, missing: list[OrderMaterial], note: str = "") -> tuple[str, str]:
@@ -87,7 +84,7 @@ def notice_text(order: WorkOrder, missing: list[OrderMaterial], note: str = "") 
     return subject, "\n".join(lines)
 
 
-def _sync_materials(order: WorkOrder, now: Any) -> list[OrderMaterial]:
+def _sync_materials(order: WorkOrder) -> list[OrderMaterial]:
     """The order's checklist: materials copied from the service the first time they are seen."""
     existing = {m.service_material_id: m for m in order.materials.all()}
     if order.service_id is not None:
@@ -104,21 +101,30 @@ def _sync_materials(order: WorkOrder, now: Any) -> list[OrderMaterial]:
     return sorted(existing.values(), key=lambda m: (m.order, m.pk))
 
 
-def order_materials(order: WorkOrder) -> list[tuple[int, str, str, bool, bool]]:
-    """Checklist rows for a form: (service-material id, name, description, required, supplied)."""
-    rows: dict[int, tuple[int, str, str, bool, bool]] = {}
+def order_materials(order: WorkOrder) -> list[dict[str, Any]]:
+    """Checklist rows for a form: id (of the service material), name, description, required, supplied."""
+    rows: dict[int, dict[str, Any]] = {}
     for m in order.materials.all():
         if m.service_material_id is not None:
-            rows[m.service_material_id] = (
-                m.service_material_id,
-                m.name,
-                m.description,
-                m.required,
-                m.supplied,
-            )
+            rows[m.service_material_id] = {
+                "id": m.service_material_id,
+                "name": m.name,
+                "description": m.description,
+                "required": m.required,
+                "supplied": m.supplied,
+            }
     if order.service_id is not None:
         for sm in order.service.materials.all():  # type: ignore[union-attr]
-            rows.setdefault(sm.pk, (sm.pk, sm.name, sm.description, sm.required, False))
+            rows.setdefault(
+                sm.pk,
+                {
+                    "id": sm.pk,
+                    "name": sm.name,
+                    "description": sm.description,
+                    "required": sm.required,
+                    "supplied": False,
+                },
+            )
     return list(rows.values())
 
 
@@ -158,11 +164,10 @@ def do_check_materials(
     if len(note) > 2000:
         raise ValidationFailed("too_long", _("The note is longer than 2,000 characters."), "note")
     now = timezone.now()
-    materials = _sync_materials(order, now)
+    materials = _sync_materials(order)
     known = {m.service_material_id for m in materials}
     if supplied - known:
         raise ValidationFailed("invalid_choice", _("Unknown material."), "supplied")
-    changed = []
     for m in materials:
         flag = m.service_material_id in supplied
         if m.supplied != flag or m.checked_at is None:
@@ -170,7 +175,6 @@ def do_check_materials(
             m.checked_by = staff
             m.checked_at = now
             m.save(update_fields=["supplied", "checked_by", "checked_at"])
-            changed.append(m.name)
     missing = [m for m in materials if m.required and not m.supplied]
     result = MaterialsCheck(order=order, materials=materials, missing=missing)
     audit.record(

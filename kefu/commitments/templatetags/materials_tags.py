@@ -18,18 +18,8 @@ register = template.Library()
 @register.simple_tag
 def materials_panel(order: WorkOrder) -> dict[str, Any]:
     """Checklist rows and notices of ``order`` for the console include."""
-    rows = [
-        {"id": pk, "name": name, "description": desc, "required": req, "supplied": sup}
-        for pk, name, desc, req, sup in order_materials(order)
-    ]
-    notices = list(
-        order.materials_notices.select_related("created_by", "outbox").order_by("-created_at", "-id")
-    )
-    return {
-        "rows": rows,
-        "notices": notices,
-        "missing": [r for r in rows if r["required"] and not r["supplied"]],
-    }
+    notices = order.materials_notices.select_related("created_by", "outbox").order_by("-created_at", "-id")
+    return {"rows": order_materials(order), "notices": list(notices)}
 
 
 @register.simple_tag
