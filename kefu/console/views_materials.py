@@ -11,6 +11,7 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from kefu.channels.models import OutboxChannel
@@ -51,7 +52,11 @@ def order_materials_check(request: ConsoleRequest, key: str) -> HttpResponse:
     if result.notice is not None:
         messages.success(
             request,
-            _("One-time notice listing %(count)d missing item(s) created and queued (%(channel)s).")
+            ngettext(
+                "One-time notice listing %(count)d missing item created and queued (%(channel)s).",
+                "One-time notice listing %(count)d missing items created and queued (%(channel)s).",
+                len(result.notice.items),
+            )
             % {"count": len(result.notice.items), "channel": CHANNEL_LABELS.get(result.notice.channel, "")},
         )
     elif result.missing:
