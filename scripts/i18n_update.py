@@ -43,7 +43,7 @@ def makemessages() -> None:
             "--ignore=tests/*",
             "--ignore=bench/*",
             "--ignore=*/tests/*",
-            "--ignore=kefu/testing/*",
+            "--ignore=testing/*",
         ],
         cwd=ROOT / "kefu",
         check=True,
