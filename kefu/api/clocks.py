@@ -98,8 +98,7 @@ def extension_out(e: ExtensionRequest, number: str) -> dict[str, Any]:
 
 def clock_out(c: OrderClock, number: str, now: dt.datetime) -> dict[str, Any]:
     st = clocks.state(c, now)
-    status = c.status if st is None or c.status == "cancelled" else st.status.value
-    paused = c.pauses[-1][0] if c.pauses and c.pauses[-1][1] is None else None
+    status = clocks.live_status(c, st)
     return {
         "id": c.pk,
         "kind": c.kind,
@@ -110,7 +109,7 @@ def clock_out(c: OrderClock, number: str, now: dt.datetime) -> dict[str, Any]:
         "extension_amount": c.extension_amount,
         "calendar": c.calendar.name,
         "started_at": c.started_at,
-        "paused_since": dt.datetime.fromisoformat(paused) if paused else None,
+        "paused_since": clocks.paused_since(c),
         "stopped_at": c.stopped_at,
         "due_at": st.due_at if st else None,
         "warn_at": st.warn_at if st else None,

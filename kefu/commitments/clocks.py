@@ -228,6 +228,16 @@ def _is_paused(c: OrderClock) -> bool:
     return bool(c.pauses) and c.pauses[-1][1] is None
 
 
+def paused_since(c: OrderClock) -> dt.datetime | None:
+    """When the clock's open pause began; ``None`` when it is not paused."""
+    return _parse(c.pauses[-1][0]) if _is_paused(c) else None
+
+
+def live_status(c: OrderClock, st: rules.ClockState | None) -> str:
+    """The status as of ``st`` (see ``state``): the stored one for a cancelled clock or without calendar data."""
+    return c.status if st is None or c.status == ClockStatusChoices.CANCELLED else st.status.value
+
+
 def _refresh(c: OrderClock, at: dt.datetime) -> None:
     """Recompute the stored due time, warning time, status and remaining time, and save."""
     cancelled = c.status == ClockStatusChoices.CANCELLED

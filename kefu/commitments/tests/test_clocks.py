@@ -154,14 +154,17 @@ def test_pending_customer_pauses_and_resume_keeps_the_remaining_time(world, now)
     c = clock(o)
     assert c.status == "paused" and c.due_at is None
     assert c.remaining_seconds == 20 * 3600
+    assert clocks.paused_since(c) == sh(2025, 3, 3, 13, 0)
+    assert clocks.live_status(c, clocks.state(c, sh(2025, 3, 4, 12, 0))) == "paused"
     now.set(sh(2025, 3, 4, 13, 0))  # the customer answers 24 h later on the portal
     from kefu.testing.factories import make_portal_customer
 
     user = make_portal_customer(world, o.customer)
     do_customer_message(user, o.pk, "明天上午在家")
     c = clock(o)
-    assert c.status == "running"
+    assert c.status == "running" and clocks.paused_since(c) is None
     assert c.due_at == sh(2025, 3, 5, 9, 0)  # 20 h left from Tue 13:00
+    assert clocks.live_status(c, clocks.state(c, sh(2025, 3, 5, 9, 1))) == "breached"
     assert WorkOrder.objects.get(pk=o.pk).due_at == sh(2025, 3, 5, 9, 0)
     now.set(sh(2025, 3, 4, 15, 0))
     do_transition(world.agent.user, o.pk, "pending_customer", reason="再约")

@@ -44,18 +44,15 @@ def order_clocks(o: Any, staff: Any) -> list[ClockRow]:
     )
     for c in qs:
         st = clocks.state(c, now)
-        status = c.status
-        if st is not None and c.status != "cancelled":
-            status = st.status.value
+        status = clocks.live_status(c, st)
         is_open = status in OPEN_CLOCK_STATUSES
-        paused = c.pauses[-1][0] if c.pauses and c.pauses[-1][1] is None else None
         exts = list(c.extensions.all())
         row = ClockRow(
             clock=c,
             state=st,
             status=status,
             is_open=is_open,
-            paused_since=dt.datetime.fromisoformat(paused) if paused else None,
+            paused_since=clocks.paused_since(c),
             extensions=exts,
         )
         if staff is not None and is_open and status != "breached" and c.started_at is not None:
