@@ -34,7 +34,8 @@ from kefu.customers import rules as cust_rules
 from kefu.customers.access import access_customer, visible_customers
 from kefu.customers.models import Contact, ContactPoint, Customer, CustomerNote
 from kefu.errors import Conflict, KefuError, NotFound, PermissionDenied
-from kefu.organization.models import Branch, ServiceArea, Staff
+from kefu.organization.access import areas_of, branches_of
+from kefu.organization.models import Staff
 from kefu.workorders.access import visible_workorders
 
 PHONE_LIKE = re.compile(r"^\+?[\d\s\-().]{5,}$")
@@ -59,20 +60,6 @@ TIER_PARTS: dict[str, Any] = {
     "bad_records": gettext_lazy("bad records"),
 }
 HISTORY_LIMIT = 50
-
-
-def _branches(staff: Staff) -> QuerySet[Branch]:
-    qs = Branch.objects.order_by("code")
-    if staff.sees_all_branches or staff.branch_id is None:
-        return qs
-    return qs.filter(pk=staff.branch_id)
-
-
-def _areas(staff: Staff) -> QuerySet[ServiceArea]:
-    qs = ServiceArea.objects.select_related("branch").order_by("branch__code", "code")
-    if staff.sees_all_branches or staff.branch_id is None:
-        return qs
-    return qs.filter(branch_id=staff.branch_id)
 
 
 def search_customers(qs: QuerySet[Customer], q: str) -> QuerySet[Customer]:
@@ -104,7 +91,7 @@ def search_customers(qs: QuerySet[Customer], q: str) -> QuerySet[Customer]:
 @staff_view
 def customer_list(request: ConsoleRequest) -> HttpResponse:
     staff: Staff = request.staff
-    form = fc.CustomerSearchForm(request.GET or None, areas=_areas(staff))
+    form = fc.CustomerSearchForm(request.GET or None, areas=areas_of(staff))
     filters: dict[str, Any] = {}
     if form.is_bound:
         form.is_valid()
@@ -189,7 +176,7 @@ def customer_create(request: ConsoleRequest) -> HttpResponse:
     staff: Staff = request.staff
     if not staff.can("customer.create"):
         raise Http404
-    kw: dict[str, Any] = {"branches": _branches(staff), "areas": _areas(staff)}
+    kw: dict[str, Any] = {"branches": branches_of(staff), "areas": areas_of(staff)}
     extra: dict[str, Any] = {"duplicates": [], "hidden_duplicates": 0, "conflict": False}
     if request.method == "POST":
         form = fc.CustomerForm(request.POST, **kw)
@@ -220,7 +207,7 @@ def customer_edit(request: ConsoleRequest, pk: int) -> HttpResponse:
     c = access_customer(request.user, pk)
     if not staff.can("customer.edit"):
         raise Http404
-    kw: dict[str, Any] = {"branches": _branches(staff), "areas": _areas(staff), "editing": True}
+    kw: dict[str, Any] = {"branches": branches_of(staff), "areas": areas_of(staff), "editing": True}
     extra: dict[str, Any] = {"duplicates": [], "hidden_duplicates": 0, "conflict": False}
     if request.method == "POST":
         form = fc.CustomerForm(request.POST, **kw)

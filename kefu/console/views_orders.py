@@ -34,8 +34,8 @@ from kefu.commitments.models import OPEN_CLOCK_STATUSES, OrderClock
 from kefu.console import forms_orders as f
 from kefu.customers.access import access_customer
 from kefu.errors import Conflict, KefuError, NotFound, ValidationFailed
-from kefu.organization.access import staff_of
-from kefu.organization.models import ServiceArea, Staff
+from kefu.organization.access import areas_of, staff_of
+from kefu.organization.models import Staff
 from kefu.workorders import actions
 from kefu.workorders import rules as wo_rules
 from kefu.workorders.access import (
@@ -146,13 +146,6 @@ def _with_due_clock(qs: QuerySet[WorkOrder]) -> QuerySet[WorkOrder]:
     )
 
 
-def _queue_areas(staff: Staff) -> QuerySet[ServiceArea]:
-    qs = ServiceArea.objects.order_by("branch_id", "code")
-    if staff.sees_all_branches or staff.branch_id is None:
-        return qs
-    return qs.filter(branch_id=staff.branch_id)
-
-
 @require_GET
 @staff_view
 def queue(request: ConsoleRequest) -> HttpResponse:
@@ -160,7 +153,7 @@ def queue(request: ConsoleRequest) -> HttpResponse:
     tab = request.GET.get("tab", "mine")
     if tab not in dict(TABS):
         tab = "mine"
-    form = f.QueueFilterForm(request.GET or None, areas=_queue_areas(staff))
+    form = f.QueueFilterForm(request.GET or None, areas=areas_of(staff))
     filters: dict[str, Any] = {}
     if form.is_bound:
         form.is_valid()

@@ -20,6 +20,7 @@ from kefu.commitments.models_proactive import PlannedMaintenance
 from kefu.console.forms_orders import add_kefu_error
 from kefu.console.views_orders import ConsoleRequest, staff_view
 from kefu.errors import KefuError
+from kefu.organization.access import areas_of, branches_of
 from kefu.organization.models import Branch, ServiceArea, Staff
 
 
@@ -66,13 +67,8 @@ class MaintenanceForm(forms.Form):
     def __init__(self, *args: Any, staff: Staff, **kwargs: Any) -> None:
         kwargs.setdefault("auto_id", "maint-%s")
         super().__init__(*args, **kwargs)
-        branches = Branch.objects.order_by("code")
-        areas = ServiceArea.objects.select_related("branch").order_by("branch__code", "code")
-        if not (staff.sees_all_branches or staff.branch_id is None):
-            branches = branches.filter(pk=staff.branch_id)
-            areas = areas.filter(branch_id=staff.branch_id)
-        self.fields["branch"].queryset = branches  # type: ignore[attr-defined]
-        self.fields["areas"].queryset = areas  # type: ignore[attr-defined]
+        self.fields["branch"].queryset = branches_of(staff)  # type: ignore[attr-defined]
+        self.fields["areas"].queryset = areas_of(staff)  # type: ignore[attr-defined]
         self.fields["areas"].label_from_instance = (  # type: ignore[attr-defined]
             lambda a: f"{a.branch.name} · {a.name} ({a.households})"
         )

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from kefu.errors import PermissionDenied
-from kefu.organization.models import Staff
+from kefu.organization.models import Branch, ServiceArea, Staff
 
 
 def staff_of(user: Any) -> Staff | None:
@@ -30,3 +31,19 @@ def require_staff(user: Any, capability: str | None = None) -> Staff:
             "forbidden", _("Your role (%(role)s) does not allow this.") % {"role": staff.get_role_display()}
         )
     return staff
+
+
+def branches_of(staff: Staff) -> QuerySet[Branch]:
+    """The branches ``staff`` works in: all for company-level staff, else their own (by code)."""
+    qs = Branch.objects.order_by("code")
+    if staff.sees_all_branches or staff.branch_id is None:
+        return qs
+    return qs.filter(pk=staff.branch_id)
+
+
+def areas_of(staff: Staff) -> QuerySet[ServiceArea]:
+    """The service areas of :func:`branches_of` (with their branch), by branch code and area code."""
+    qs = ServiceArea.objects.select_related("branch").order_by("branch__code", "code")
+    if staff.sees_all_branches or staff.branch_id is None:
+        return qs
+    return qs.filter(branch_id=staff.branch_id)
