@@ -35,6 +35,7 @@ from kefu.channels.actions import create_channel_customer, thread_or_open
 from kefu.channels.models_gateways import GatewayKind, GatewayMessage
 from kefu.customers.models import Channel, ContactPoint, Customer
 from kefu.errors import ValidationFailed
+from kefu.organization.access import require_staff
 from kefu.organization.models import Branch
 from kefu.workorders import actions as wo_actions
 from kefu.workorders.access import access_workorder
@@ -218,7 +219,9 @@ def reply_window(customer: Customer, now: dt.datetime | None = None) -> tuple[Ga
 
 def send_reply(user: Any, key: int | str, text: str) -> GatewayMessage:
     """Send an agent's text reply to the chat customer of order ``key`` and put it on the timeline.
-    Refused (``reply_window_closed``) outside the reply window; nothing is recorded when the API fails."""
+    Refused (``reply_window_closed``) outside the reply window; nothing is recorded when the API fails.
+    The reply permission is checked here, before sending: ``do_reply`` checks it only after the message left."""
+    require_staff(user, "order.reply")
     o = access_workorder(user, key)
     body = (text or "").strip()
     if not body:

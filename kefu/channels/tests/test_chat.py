@@ -19,7 +19,7 @@ from django.utils import timezone
 from kefu.api.tests.conftest import api_for
 from kefu.channels import chat
 from kefu.channels.models import GatewayMessage
-from kefu.errors import ValidationFailed
+from kefu.errors import PermissionDenied, ValidationFailed
 from kefu.testing.factories import World
 from kefu.workorders.models import TimelineEntry, WorkOrder
 
@@ -161,6 +161,16 @@ def test_reply_window_refused_after_48_hours_and_after_5_replies(world: World, w
         chat.send_reply(world.agent.user, o.number, "第六条")
     assert exc.value.code == "reply_window_closed"
     assert len(wecom.sent) == 5
+
+
+def test_reply_needs_the_reply_permission_before_anything_is_sent(world: World, wecom: FakeWeCom) -> None:
+    r = api_for(world.agent.user).post("/chat/inbound", msg("m7"))
+    o = WorkOrder.objects.get(number=r.body["results"][0]["order"])
+    # the inspector sees every order but may only write internal notes
+    with pytest.raises(PermissionDenied):
+        chat.send_reply(world.inspector.user, o.number, "您好")
+    assert wecom.sent == []
+    assert not GatewayMessage.objects.filter(kind="chat", payload__direction="out").exists()
 
 
 def test_gateway_error_records_nothing(world: World, wecom: FakeWeCom, settings: Any) -> None:
