@@ -88,6 +88,9 @@ class InboundMessageAdmin(admin.ModelAdmin):
     exclude = ["raw"]
     readonly_fields = [f.name for f in InboundMessage._meta.fields if f.name != "raw"]
 
+    def get_queryset(self, request: HttpRequest) -> models.QuerySet[InboundMessage]:
+        return super().get_queryset(request).defer("raw")  # up to KEFU_MAIL_MAX_BYTES per row, never shown
+
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
@@ -107,6 +110,9 @@ class DeadLetterAdmin(AuditedAdmin):
     readonly_fields = ["mailbox", "sha256", "reason", "created_at", "raw_preview"]
     actions = ["retry", "mark_resolved"]
 
+    def get_queryset(self, request: HttpRequest) -> models.QuerySet[DeadLetter]:
+        return super().get_queryset(request).defer("raw")  # loaded only for the preview and a retry
+
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
@@ -125,8 +131,9 @@ class DeadLetterAdmin(AuditedAdmin):
         done = 0
         for letter in queryset.filter(resolved=False).select_related("mailbox"):
             with transaction.atomic():  # the letter goes only if the message is taken in or dead again
+                raw = bytes(letter.raw)
                 letter.delete()
-                result = email_in.ingest(letter.mailbox, bytes(letter.raw))
+                result = email_in.ingest(letter.mailbox, raw)
                 audit.record(
                     request.user,
                     "mail.dead_letter_retry",

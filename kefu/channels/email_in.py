@@ -120,7 +120,7 @@ def ingest(mailbox: Mailbox, raw: bytes) -> IngestResult:
 
 
 def _existing(mailbox: Mailbox, key: str) -> InboundMessage | None:
-    return InboundMessage.objects.filter(mailbox=mailbox, message_id=key).first()
+    return InboundMessage.objects.filter(mailbox=mailbox, message_id=key).defer("raw").first()
 
 
 def _dead(mailbox: Mailbox, raw: bytes, digest: str, reason: str) -> IngestResult:
