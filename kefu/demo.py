@@ -183,6 +183,7 @@ def load_demo(
         loader.recompute("final")  # churn risk counts complaints and open orders
         loader.overrides()
         loader.proactive()
+        loader.clock_events()
         audit.record(
             None,
             "demo.load",
@@ -1007,7 +1008,6 @@ class _Loader:
                 ends_at=start + dt.timedelta(hours=hours),
             )
         self.say(f"proactive: {len(plans)} care plans, {len(D.MAINTENANCE)} planned maintenance")
-        self.clock_events()
 
     def clock_events(self) -> None:
         """Extension requests (one approved, two waiting for the supervisor) and an unreachable report (R-14, R-15)."""
