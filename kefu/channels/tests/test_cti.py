@@ -227,3 +227,19 @@ def test_back_office_lists_calls_and_callbacks_read_only(world: World) -> None:
     assert tasks.status_code == 200 and "+8613900139000" in tasks.content.decode()
     assert c.get("/admin/channels/gatewaymessage/").status_code == 200
     assert c.get("/admin/channels/call/add/").status_code == 403  # records of what happened: read-only
+
+
+def test_pop_poll_is_cheap(world: World, django_assert_num_queries: Any) -> None:
+    """Every open console page polls the pop every second: session, user, staff and one indexed call
+    query when nothing rings; the caller's customer and open orders only while a call rings."""
+    customer = world.customer(name="孙七", phone="13700137000")
+    world.order(customer)
+    c = console(world)
+    c.get("/calls/pop/")
+    with django_assert_num_queries(4):
+        assert b"call-pop-bar" not in c.get("/calls/pop/").content
+    api_for(world.admin.user).post(
+        "/cti/calls", event("c-9", "ringing", caller="13700137000", agent=world.agent.badge_no)
+    )
+    with django_assert_num_queries(6):
+        assert b"call-pop-bar" in c.get("/calls/pop/").content
