@@ -68,11 +68,12 @@ CACHE_SECONDS = 300
 
 _lock = threading.Lock()
 _calendars: dict[int, tuple[float, rules.WorkCalendar]] = {}
-_named: dict[str, int] = {}
+_named: dict[str, tuple[float, int]] = {}
 
 
 def clear_calendar_cache(*_args: Any, **_kwargs: Any) -> None:
-    """Forget loaded calendars (called on every calendar change in this process; others expire)."""
+    """Forget loaded calendars and default-calendar ids (called on every calendar change in this process;
+    other processes' entries expire after ``CACHE_SECONDS``)."""
     with _lock:
         _calendars.clear()
         _named.clear()
@@ -98,15 +99,16 @@ def work_calendar(calendar_id: int) -> rules.WorkCalendar:
 
 
 def _named_calendar(name: str, *, is_24x7: bool) -> int:
+    now = time.monotonic()
     with _lock:
-        pk = _named.get(name)
-    if pk is not None:
-        return pk
+        hit = _named.get(name)
+    if hit is not None and now - hit[0] < CACHE_SECONDS:
+        return hit[1]
     row = BusinessCalendar.objects.filter(name=name).first()
     if row is None:
         row = ensure_default_calendars()[1 if is_24x7 else 0]
     with _lock:
-        _named[name] = row.pk
+        _named[name] = (now, row.pk)
     return row.pk
 
 

@@ -354,3 +354,25 @@ def test_unreachable_report_needs_a_started_clock(world, now):
         clocks.do_report_unreachable(world.agent.user, clock(o).pk, "上门无人")
     assert exc.value.code == "not_started"
     assert clock(o).unreachable_reported_at is None
+
+
+def test_default_calendar_id_is_looked_up_again_after_the_cache_time(world, monkeypatch):
+    """Another process's change sends no signal here: the cached id of "标准工作日" expires like the calendars."""
+    import types
+
+    t = [1000.0]
+    monkeypatch.setattr(clocks, "time", types.SimpleNamespace(monotonic=lambda: t[0]))
+    clocks.clear_calendar_cache()
+    assert world.north.calendar_id is None
+    office = BusinessCalendar.objects.get(name=clocks.OFFICE_CALENDAR)
+    assert clocks.calendar_id_for_branch(world.north) == office.pk
+    # as another process would: the default calendar renamed and a new one made (bulk writes send no signal)
+    BusinessCalendar.objects.filter(pk=office.pk).update(name="旧标准日历")
+    BusinessCalendar.objects.bulk_create(
+        [BusinessCalendar(name=clocks.OFFICE_CALENDAR, time_zone="Asia/Shanghai")]
+    )
+    new = BusinessCalendar.objects.get(name=clocks.OFFICE_CALENDAR)
+    assert clocks.calendar_id_for_branch(world.north) == office.pk  # still cached
+    t[0] += clocks.CACHE_SECONDS
+    assert clocks.calendar_id_for_branch(world.north) == new.pk
+    clocks.clear_calendar_cache()
