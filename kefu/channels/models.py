@@ -65,7 +65,11 @@ class OutboxMessage(models.Model):
         verbose_name = _("outbox message")
         verbose_name_plural = _("outbox")
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["status", "next_attempt_at"], name="outbox_due")]
+        indexes = [
+            models.Index(fields=["status", "next_attempt_at"], name="outbox_due"),
+            # the acknowledgement window of inbound mail (email_in._acknowledge): one sender's recent rows
+            models.Index(fields=["recipient", "created_at"], name="outbox_recipient_recent"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_channel_display()} → {self.recipient or '—'}: {self.subject or self.body[:40]}"
