@@ -179,10 +179,15 @@ class SmtpTransport:
 
 
 class ConsoleTransport:
-    """SMS until the channels issue adds gateways: one log line per message."""
+    """One log line per message (the default for SMS without a gateway; also allowed for e-mail)."""
 
     def send(self, message: OutboxMessage) -> None:
-        log.info("SMS to %s: %s", message.recipient, re.sub(r"\s+", " ", message.body)[:500])
+        log.info(
+            "%s to %s: %s",
+            "E-mail" if message.channel == OutboxChannel.EMAIL else "SMS",
+            message.recipient,
+            re.sub(r"\s+", " ", message.body)[:500],
+        )
 
 
 class PrintTransport:

@@ -78,6 +78,15 @@ def test_sms_console_transport_logs(world: Any, caplog: Any) -> None:
     assert "SMS to +8613800138000" in caplog.text and "身份证复印件" in caplog.text
 
 
+@pytest.mark.django_db
+def test_email_console_transport_logs_as_email(world: Any, settings: Any, caplog: Any) -> None:
+    settings.KEFU_OUTBOX_EMAIL_TRANSPORT = "console"
+    queue(world)
+    with caplog.at_level("INFO", logger="kefu.outbox"):
+        assert outbox.send_due() == 1
+    assert "E-mail to zhang@example.com" in caplog.text and "SMS to" not in caplog.text
+
+
 class Broken:
     calls = 0
 
