@@ -14,6 +14,7 @@ from ninja import Field, Query, Router, Schema
 from kefu.api.common import ERRORS, ApiRequest, Id
 from kefu.commitments import rules
 from kefu.commitments.calendars import load_calendar
+from kefu.commitments.limits import published_limits
 from kefu.commitments.models import BusinessCalendar, CalendarDay, Service, TimeLimit, WorkingPeriod
 from kefu.errors import NotFound, ValidationFailed
 from kefu.organization.access import require_staff
@@ -66,7 +67,9 @@ class ServiceOut(Schema):
     materials: list[MaterialOut]
     steps: list[StepOut]
     fees: list[FeeOut]
-    time_limits: list[LimitOut] = Field(description="The service's own limits, else its order type's.")
+    time_limits: list[LimitOut] = Field(
+        description="Per clock kind: the service's own limits if it has any, else its order type's."
+    )
 
 
 def _limit(lim: TimeLimit) -> dict[str, Any]:
@@ -82,8 +85,7 @@ def _limit(lim: TimeLimit) -> dict[str, Any]:
 
 
 def _service(s: Service, limits: list[TimeLimit]) -> dict[str, Any]:
-    own = [lim for lim in limits if lim.service_id == s.pk]
-    applicable = own or [lim for lim in limits if lim.service_id is None and lim.order_type == s.order_type]
+    applicable = published_limits(limits, s.pk, s.order_type)
     return {
         **{f: getattr(s, f) for f in ("code", "name", "name_en", "order_type", "sale_phase", "technical")},
         **{f: getattr(s, f) for f in ("place", "paid", "fee", "recurring", "public", "description")},
@@ -243,6 +245,10 @@ def deadline(request: ApiRequest, calendar_id: Id, q: Query[DeadlineQuery]) -> d
             _("The calendar has no holiday data for %(year)s.") % {"year": exc.year},
             "start",
             year=exc.year,
+        ) from None
+    except OverflowError:  # e.g. a start in the year 9999
+        raise ValidationFailed(
+            "out_of_range", _("The deadline would fall outside the calendar."), "start"
         ) from None
     assert due is not None
     return {

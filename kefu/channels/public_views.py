@@ -15,6 +15,7 @@ from django.utils.translation import get_language
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET
 
+from kefu.commitments.limits import published_limits
 from kefu.commitments.models import Service, TimeLimit
 from kefu.organization.models import Branch, Company, Outlet, ServiceArea, Staff
 
@@ -51,11 +52,7 @@ def disclosure(request: HttpRequest) -> HttpResponse:
     )
     for s in services:
         s.display_name = (s.name_en or s.name) if english else s.name  # type: ignore[attr-defined]
-        # the commitments that apply to the service: its own rules, else those of its order type
-        own = [lim for lim in limits if lim.service_id == s.pk]
-        s.limits = own or [  # type: ignore[attr-defined]
-            lim for lim in limits if lim.service_id is None and lim.order_type == s.order_type
-        ]
+        s.limits = published_limits(limits, s.pk, s.order_type)  # type: ignore[attr-defined]
     ctx = {
         "company": Company.objects.first(),
         "branches": branches,

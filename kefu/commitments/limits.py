@@ -22,8 +22,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
+from typing import Any, TypeVar
 
 from kefu.commitments.rules import Limit, Unit
+
+T = TypeVar("T", bound=Any)
 
 
 class ClockKind(StrEnum):
@@ -103,3 +106,20 @@ def limits_for(rules: Iterable[LimitRule], order: OrderFacts) -> dict[ClockKind,
         if rule is not None:
             result[kind] = rule
     return result
+
+
+def published_limits(limits: Iterable[T], service_id: int, order_type: str) -> list[T]:
+    """The limits a service publishes (disclosure page, catalog API), kind by kind like the matching:
+    the service's own rules of a kind if it has any, else its order type's general rules of that kind
+    (with their tier / area / priority variants). ``limits`` are rows with ``kind``, ``service_id`` and
+    ``order_type``; their order is kept within a kind."""
+    limits = list(limits)
+    out: list[T] = []
+    for kind in ClockKind:
+        own = [lim for lim in limits if lim.kind == kind and lim.service_id == service_id]
+        out += own or [
+            lim
+            for lim in limits
+            if lim.kind == kind and lim.service_id is None and lim.order_type == order_type
+        ]
+    return out

@@ -111,3 +111,28 @@ def test_customers_cannot_read_the_catalog_api(world, apis):  # type: ignore[no-
     user = make_portal_customer(world, world.customer())
     r = api_for(user).get("/services")
     assert r.status_code in (403, 404)
+
+
+def test_a_service_overrides_its_type_limits_kind_by_kind(world, apis):  # type: ignore[no-untyped-def]
+    from decimal import Decimal
+
+    from kefu.commitments.models import TimeLimit
+
+    svc = Service.objects.create(code="vip-complaint", name="重大投诉", order_type="complaint")
+    TimeLimit.objects.create(
+        kind="complaint_answer", order_type="complaint", service=svc, unit="working_days", amount=Decimal(1)
+    )
+    limits = {lim["kind"]: lim for lim in apis("agent").get("/services/vip-complaint").json()["time_limits"]}
+    assert limits["complaint_answer"]["amount"] == "1.00"  # the service's own
+    assert limits["first_response"]["amount"] == "4.00"  # the complaint type's, not dropped
+
+
+def test_deadline_outside_the_calendar_is_a_field_error(world, apis):  # type: ignore[no-untyped-def]
+    office = BusinessCalendar.objects.get(name=clocks.AROUND_THE_CLOCK_CALENDAR)
+    r = apis("agent").get(
+        f"/calendars/{office.pk}/deadline",
+        start="9999-12-31T20:00:00+00:00",
+        unit="calendar_hours",
+        amount="10",
+    )
+    assert_error(r, 400, "out_of_range", "start")
