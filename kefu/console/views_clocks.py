@@ -75,7 +75,11 @@ def clock_extension(request: ConsoleRequest, key: str, clock_id: int) -> HttpRes
 @require_POST
 @staff_view
 def extension_decide(request: ConsoleRequest, pk: int) -> HttpResponse:
-    approve = request.POST.get("decision") == "approve"
+    decision = request.POST.get("decision")
+    if decision not in ("approve", "reject"):  # a missing decision is not a rejection
+        messages.error(request, _("Choose whether to approve or reject the request."))
+        return _back(request, "", to_list=True)
+    approve = decision == "approve"
     number = ""
     try:
         req = clocks.do_decide_extension(request.user, pk, approve, request.POST.get("note", ""))

@@ -99,6 +99,11 @@ def test_extension_request_and_decision_through_the_console(world, now):
         f'id="extension-row-{req.pk}"'
         not in client_for(world.supervisor_south).get("/orders/extensions/").content.decode()
     )
+    # a post without a decision (or an unknown one) decides nothing
+    for bad in ({}, {"decision": "maybe"}):
+        assert leader.post(f"/orders/extensions/{req.pk}/decide/", bad).status_code == 302
+        req.refresh_from_db()
+        assert req.status == "pending"
     resp = leader.post(f"/orders/extensions/{req.pk}/decide/", {"decision": "approve", "back": "list"})
     assert resp.status_code == 302 and resp["Location"] == "/orders/extensions/"
     c.refresh_from_db()
