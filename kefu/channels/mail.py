@@ -34,6 +34,8 @@ from dataclasses import dataclass, field
 
 import nh3
 
+from kefu.customers.rules import normalize_email
+
 MAX_HTML_CHARS = 500_000  # sanitising costs ~0.4 s per million characters of hostile markup
 MAX_TEXT_CHARS = 1_000_000
 MAX_PARTS = 200
@@ -200,8 +202,8 @@ def decode_header_value(value: str | bytes | None) -> str:
 
 
 def normalise_address(addr: str) -> str:
-    """Lower-cased, trimmed address (the customer archive's key for e-mail)."""
-    return (addr or "").strip().strip("<>").strip().lower()
+    """The customer archive's key for e-mail (``customers.rules.normalize_email``), angle brackets removed."""
+    return normalize_email((addr or "").strip().strip("<>"))
 
 
 def _addresses(raw: str) -> list[tuple[str, str]]:
