@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 
 from django.utils.translation import gettext as _
 from ninja import Router, Schema
@@ -14,6 +15,7 @@ from kefu.channels import chat
 from kefu.errors import KefuError, ValidationFailed
 from kefu.organization.access import require_staff
 
+log = logging.getLogger(__name__)
 router = Router(tags=["chat"])
 
 
@@ -85,7 +87,9 @@ def chat_reply(request: ApiRequest, key: str, payload: ChatReplyIn) -> Status:
     try:
         gm = chat.send_reply(request.auth, key, payload.body)
     except chat.ChatGatewayError as exc:
+        # the gateway's own text (English, possibly its raw error body) goes to the log, not to the caller
+        log.warning("chat reply on %s refused by the gateway: %s", key, exc)
         raise GatewayFailed(
-            "chat_gateway", _("The chat service did not accept the reply: %(e)s") % {"e": exc}
+            "chat_gateway", _("The chat service did not accept the reply; try again later.")
         ) from exc
     return Status(201, {"id": gm.pk, "msgid": str(gm.payload.get("msgid") or "")})

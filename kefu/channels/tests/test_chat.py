@@ -196,4 +196,5 @@ def test_reply_api_window_refusal_and_gateway_error(world: World, wecom: FakeWeC
     settings.KEFU_CHAT_SECRET = "wrong"
     failed = api.post(f"/orders/{number}/chat-replies", {"body": "再说一句"})
     assert failed.status_code == 502 and failed.body["error"]["code"] == "chat_gateway"
+    assert "errcode" not in failed.body["error"]["message"]  # the gateway's raw answer stays in the log
     assert len(wecom.sent) == 1
