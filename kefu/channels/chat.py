@@ -93,7 +93,9 @@ def parse(data: dict[str, Any]) -> list[ChatMessage]:
 
 def _customer(m: ChatMessage) -> Customer:
     cp = (
-        ContactPoint.objects.filter(kind=ContactPoint.Kind.WECHAT, normalized=m.external_userid)
+        ContactPoint.objects.filter(
+            kind=ContactPoint.Kind.WECHAT, normalized=m.external_userid, customer__merged_into__isnull=True
+        )
         .order_by("customer_id")
         .first()
     )

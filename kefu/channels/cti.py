@@ -47,7 +47,9 @@ def customer_for_phone(normalized: str) -> Customer | None:
     if not normalized:
         return None
     cp = (
-        ContactPoint.objects.filter(kind=ContactPoint.Kind.PHONE, normalized=normalized)
+        ContactPoint.objects.filter(
+            kind=ContactPoint.Kind.PHONE, normalized=normalized, customer__merged_into__isnull=True
+        )
         .select_related("customer")
         .order_by("customer_id")
         .first()

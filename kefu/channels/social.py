@@ -48,7 +48,11 @@ def handle_key(platform: str, author: str) -> tuple[str, str]:
 
 def _customer(m: Mention, branch: Branch) -> Customer:
     kind, value = handle_key(m.platform, m.author)
-    cp = ContactPoint.objects.filter(kind=kind, normalized=value).order_by("customer_id").first()
+    cp = (
+        ContactPoint.objects.filter(kind=kind, normalized=value, customer__merged_into__isnull=True)
+        .order_by("customer_id")
+        .first()
+    )
     if cp is not None:
         return Customer.objects.select_for_update().get(pk=cp.customer_id)
     c = create_channel_customer(

@@ -243,3 +243,14 @@ def test_pop_poll_is_cheap(world: World, django_assert_num_queries: Any) -> None
     )
     with django_assert_num_queries(6):
         assert b"call-pop-bar" in c.get("/calls/pop/").content
+
+
+def test_a_merged_customer_record_is_never_matched(world: World) -> None:
+    from kefu.channels.cti import customer_for_phone
+    from kefu.customers.models import Customer
+
+    old = world.customer(name="旧档案", phone="13600136000")
+    survivor = world.customer(name="新档案", phone="13700137000")
+    assert customer_for_phone("+8613600136000") == old
+    Customer.objects.filter(pk=old.pk).update(merged_into=survivor)
+    assert customer_for_phone("+8613600136000") is None
