@@ -20,6 +20,7 @@ Guarantees (R-6, DESIGN.md):
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import email.message
 import email.policy
@@ -173,9 +174,14 @@ class SmtpTransport:
 
     def send(self, message: OutboxMessage) -> None:
         conn = get_connection("django.core.mail.backends.smtp.EmailBackend", fail_silently=False)
-        email = _email(message)
-        email.connection = conn
-        email.send(fail_silently=False)
+        conn.open()
+        try:
+            conn.send_messages([_email(message)])
+        finally:
+            # the server has the message once DATA is answered: an error while saying goodbye (QUIT) must
+            # not mark it failed and send it again
+            with contextlib.suppress(Exception):
+                conn.close()
 
 
 class ConsoleTransport:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import email
 import email.policy
+import smtplib
 import socket
 import threading
 from typing import Any
@@ -254,6 +255,42 @@ def test_smtp_delivery_to_loopback_server_with_utf8_headers(world: Any, settings
     assert "请携带身份证复印件" in parsed.get_content()
     msg.refresh_from_db()
     assert msg.status == OutboxStatus.SENT
+
+
+@pytest.mark.django_db
+def test_smtp_error_on_quit_after_the_message_was_accepted_is_not_a_failure(
+    world: Any, settings: Any, monkeypatch: Any
+) -> None:
+    aiosmtpd_controller = pytest.importorskip("aiosmtpd.controller")
+    from aiosmtpd.handlers import Sink
+    from django.core.mail.backends.smtp import EmailBackend
+
+    accepted: list[bytes] = []
+
+    class Keep(Sink):
+        async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+            accepted.append(envelope.content)
+            return "250 OK"
+
+    def quit_fails(self: Any, conn: Any) -> None:
+        conn.close()
+        raise smtplib.SMTPResponseException(421, b"closing")
+
+    monkeypatch.setattr(EmailBackend, "_close_connection", quit_fails)
+    port = _free_port()
+    controller = aiosmtpd_controller.Controller(Keep(), hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        settings.KEFU_OUTBOX_EMAIL_TRANSPORT = "smtp"
+        settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", port
+        msg = queue(world)
+        assert outbox.send_due() == 1
+        assert outbox.send_due() == 0
+    finally:
+        controller.stop()
+    assert len(accepted) == 1
+    msg.refresh_from_db()
+    assert msg.status == OutboxStatus.SENT and msg.attempts == 1
 
 
 @pytest.mark.django_db
