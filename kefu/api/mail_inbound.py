@@ -6,7 +6,7 @@ from django.utils.translation import gettext as _
 from ninja import Router, Schema
 from ninja.responses import Status
 
-from kefu.api.common import WRITE_ERRORS, ApiRequest
+from kefu.api.common import WRITE_ERRORS, ApiRequest, ErrorOut
 from kefu.channels import email_in
 from kefu.channels.models_mail import Mailbox
 from kefu.errors import KefuError, NotFound, ValidationFailed
@@ -32,7 +32,7 @@ class InboundMailOut(Schema):
 
 @router.post(
     "/mail/inbound/{mailbox_id}",
-    response={200: InboundMailOut, 201: InboundMailOut, 202: InboundMailOut, 413: dict, **WRITE_ERRORS},
+    response={200: InboundMailOut, 201: InboundMailOut, 202: InboundMailOut, 413: ErrorOut, **WRITE_ERRORS},
     summary="Deliver one raw e-mail (RFC 822) to a mailbox",
     openapi_extra={
         "requestBody": {
