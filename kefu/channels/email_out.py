@@ -22,25 +22,30 @@ def reply_subject(number: str, title: str) -> str:
 def queue_reply(order: Any, entry: Any, text: str) -> Any | None:
     """Queue the e-mail of an agent's reply on an e-mail order (inside the reply's transaction).
 
-    Returns the outbox row, or None when the order did not come by e-mail or the customer has no address.
+    It goes to the address the customer last wrote from (which may be another of their addresses than the
+    main one), else to their main address. Returns the outbox row, or None when the order did not come by
+    e-mail or there is no address.
     """
     from kefu.channels.models_mail import InboundMessage
 
-    if order.channel != "email" or not order.customer.email:
+    if order.channel != "email":
         return None
     inbound = list(
         InboundMessage.objects.filter(workorder=order)
-        .exclude(message_id__startswith="sha256:")
         .order_by("-id")
-        .values_list("message_id", flat=True)[:10]
+        .values_list("message_id", "from_address")[:10]
     )
+    recipient = next((addr for _mid, addr in inbound if addr), "") or order.customer.email
+    if not recipient:
+        return None
+    ids = [mid for mid, _addr in inbound if not mid.startswith("sha256:")]
     headers: dict[str, Any] = {"human": True}
-    if inbound:
-        headers["In-Reply-To"] = _angle(inbound[0])
-        headers["References"] = " ".join(_angle(m) for m in reversed(inbound))
+    if ids:
+        headers["In-Reply-To"] = _angle(ids[0])
+        headers["References"] = " ".join(_angle(m) for m in reversed(ids))
     row, _created = outbox.enqueue(
         channel=OutboxChannel.EMAIL,
-        recipient=order.customer.email,
+        recipient=recipient,
         subject=reply_subject(order.number, order.title),
         body=text,
         idempotency_key=f"reply:{entry.pk}",

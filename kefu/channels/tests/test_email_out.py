@@ -108,3 +108,16 @@ def test_replies_on_other_channels_send_no_mail(world: Any) -> None:
     o = world.order(c, channel="phone")
     wo_actions.do_reply(world.agent.user, o.pk, "您好，已为您登记。")
     assert not OutboxMessage.objects.filter(idempotency_key__startswith="reply:").exists()
+
+
+def test_reply_goes_to_the_address_the_customer_wrote_from(world: Any) -> None:
+    from kefu.customers.actions import add_contact_point
+
+    c = world.customer(name="王小明", phone="13800138000", email="wang.home@example.com")
+    add_contact_point(c, "email", "wang.xm@example.com")  # a second address of the same customer
+    box = Mailbox.objects.create(branch=world.north, address="kefu@north.example.cn", imap_host="127.0.0.1")
+    o = email_in.ingest(box, mail("燃气表不走字", "三天没走字了。", "<m7@example.com>")).order
+    assert o is not None and o.customer == c
+    entry = wo_actions.do_reply(world.agent.user, o.pk, "您好，明天上门。")
+    row = OutboxMessage.objects.get(idempotency_key=f"reply:{entry.pk}")
+    assert row.recipient == "wang.xm@example.com"
