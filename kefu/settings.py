@@ -42,6 +42,10 @@ INSTALLED_APPS = [
     "kefu.commitments",
     "kefu.workorders",
     "kefu.channels",
+    "kefu.standards",
+    "kefu.complaints",
+    "kefu.followup",
+    "kefu.surveys",
     "kefu.console",
     "kefu.jobs",
 ]

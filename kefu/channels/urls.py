@@ -1,6 +1,6 @@
 """Customer portal URLs (namespace ``portal``, mounted at /portal/)."""
 
-from django.urls import path
+from django.urls import include, path
 
 from kefu.channels import portal_public_views, portal_views
 
@@ -17,4 +17,5 @@ urlpatterns = [
     path("report/", portal_public_views.report, name="report"),
     path("report/done/", portal_public_views.report_done, name="report_done"),
     path("services/materials/", portal_public_views.service_materials, name="service_materials"),
+    path("surveys/", include("kefu.surveys.portal_urls")),  # answer a survey invitation (R-22)
 ]

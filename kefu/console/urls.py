@@ -12,4 +12,8 @@ urlpatterns = [
     path("customers/", include("kefu.console.urls_customers")),
     path("calls/", include("kefu.console.urls_calls")),
     path("maintenance/", views_proactive.maintenance, name="maintenance"),
+    path("followup/", include("kefu.followup.urls")),
+    path("quality/", include("kefu.surveys.urls")),
+    path("standards/", include("kefu.standards.urls")),
+    path("complaints/", include("kefu.complaints.urls")),
 ]

@@ -36,7 +36,7 @@ from kefu.customers.access import access_customer
 from kefu.errors import Conflict, KefuError, NotFound, ValidationFailed
 from kefu.organization.access import areas_of, staff_of
 from kefu.organization.models import Staff
-from kefu.workorders import actions
+from kefu.workorders import actions, hooks
 from kefu.workorders import rules as wo_rules
 from kefu.workorders.access import (
     access_attachment,
@@ -335,6 +335,7 @@ def _render_order(
         "conflict": conflict,
         "now": timezone.now(),
         "active_form": next(iter(bound)) if bound else "",
+        "panels": hooks.order_panels(request, o),  # cards of the feature apps (follow-up, surveys, ...)
     }
     return render(request, "console/orders/detail.html", ctx, status=status)
 

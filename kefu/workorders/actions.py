@@ -35,7 +35,7 @@ from kefu.organization import rules as org_rules
 from kefu.organization.access import require_staff, staff_of
 from kefu.organization.models import Department, ServiceArea, Staff
 from kefu.organization.sequences import next_value
-from kefu.workorders import rules
+from kefu.workorders import hooks, rules
 from kefu.workorders.access import access_workorder
 from kefu.workorders.models import (
     Attachment,
@@ -457,6 +457,17 @@ def do_transition(
     )
     raise_if(_rule_errors(rules.check_transition(current, wanted, ctx)))
     now = timezone.now()
+    event = hooks.TransitionEvent(
+        order=o,
+        staff=staff,
+        user=user,
+        from_status=current.value,
+        to_status=wanted.value,
+        action=action or "",
+        at=now,
+        reason=reason.strip(),
+    )
+    hooks.run_transition_guards(event)  # e.g. a complaint must be classified before closing
     before = audit.snapshot(o, ["status", "resolution", "close_reason", "resolved_at", "closed_at"])
     o.status = wanted.value
     fields = ["status"]
@@ -502,6 +513,7 @@ def do_transition(
         workorder_id=o.pk,
         summary=reason.strip()[:200],
     )
+    hooks.notify_transition(event)  # follow-up tasks, surveys, ... in the same transaction
     return o
 
 
@@ -522,13 +534,31 @@ def do_reply(
     *,
     files: list[Any] | None = None,
     expected_version: int | None = None,
+    override_reason: str = "",
+    source: str = "console",
 ) -> TimelineEntry:
-    """A reply to the customer (public). Counts as the first response (R-6: a person must answer)."""
+    """A reply to the customer (public). Counts as the first response (R-6: a person must answer).
+
+    The registered reply checks (service standards) run first and may refuse the text;
+    ``override_reason`` is the agent's reason for sending it anyway.
+    """
     staff = require_staff(user, "order.reply")
     o = access_workorder(user, key, for_update=True)
     _check_version(o, expected_version)
     text = _check_body(body)
     now = timezone.now()
+    hooks.run_reply_checks(
+        hooks.ReplyEvent(
+            order=o,
+            staff=staff,
+            user=user,
+            text=text,
+            channel=o.channel,
+            at=now,
+            override_reason=override_reason.strip(),
+            source=source,
+        )
+    )
     entry = _entry(o, TimelineEntry.Kind.REPLY, staff=staff, body=text, public=True, at=now)
     for f in files or []:
         _store_attachment(user, o, f, entry=entry, public=True)

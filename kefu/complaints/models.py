@@ -1,0 +1,1 @@
+"""Models of complaints (see apps.py)."""

@@ -1,0 +1,1 @@
+"""Models of followup (see apps.py)."""

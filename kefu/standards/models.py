@@ -1,0 +1,1 @@
+"""Models of standards (see apps.py)."""

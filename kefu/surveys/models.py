@@ -1,0 +1,1 @@
+"""Models of surveys (see apps.py)."""

@@ -1,0 +1,113 @@
+"""Extension points of the work-order flow.
+
+Feature apps (follow-up, surveys, complaints, service standards) plug into the order's life
+here instead of the core importing them. Each app registers its functions in its
+``AppConfig.ready()``; the core calls them inside the same transaction as the change, so a
+guard that raises refuses the change and a listener's writes commit or roll back with it.
+
+- transition guards run before a status change is applied and may raise a ``KefuError``
+  (e.g. "a complaint must be classified before it is closed");
+- transition listeners run after the change is written (e.g. "a resolved repair gets a
+  follow-up task");
+- reply checks run before a staff reply is stored (e.g. the forbidden-phrase checker);
+- order panels add a card to the console order page.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from django.http import HttpRequest
+
+    from kefu.organization.models import Staff
+    from kefu.workorders.models import WorkOrder
+
+
+@dataclass(frozen=True)
+class TransitionEvent:
+    order: WorkOrder
+    staff: Staff
+    user: Any
+    from_status: str
+    to_status: str
+    action: str  # rules.action_name: "resolve", "close", "reopen", ...
+    at: dt.datetime
+    reason: str = ""
+
+
+@dataclass
+class ReplyEvent:
+    order: WorkOrder
+    staff: Staff
+    user: Any
+    text: str
+    channel: str  # the order's channel: the reply leaves that way
+    at: dt.datetime
+    override_reason: str = ""  # "send anyway" reason given by the agent
+    source: str = "console"  # console / api / chat
+    data: dict[str, Any] = field(default_factory=dict)  # checks may leave findings here
+
+
+@dataclass(frozen=True)
+class OrderPanel:
+    """A card on the console order page: ``template`` rendered with ``panel`` = context(request, order)."""
+
+    key: str
+    template: str
+    context: Callable[[HttpRequest, WorkOrder], dict[str, Any] | None]
+    position: int = 100
+
+
+TransitionGuard = Callable[[TransitionEvent], None]
+TransitionListener = Callable[[TransitionEvent], None]
+ReplyCheck = Callable[[ReplyEvent], None]
+
+_guards: dict[str, TransitionGuard] = {}
+_listeners: dict[str, TransitionListener] = {}
+_reply_checks: dict[str, ReplyCheck] = {}
+_panels: dict[str, OrderPanel] = {}
+
+
+def register_transition_guard(name: str, fn: TransitionGuard) -> None:
+    _guards[name] = fn  # keyed, so a second ready() (tests) does not register twice
+
+
+def register_transition_listener(name: str, fn: TransitionListener) -> None:
+    _listeners[name] = fn
+
+
+def register_reply_check(name: str, fn: ReplyCheck) -> None:
+    _reply_checks[name] = fn
+
+
+def register_order_panel(panel: OrderPanel) -> None:
+    _panels[panel.key] = panel
+
+
+def run_transition_guards(event: TransitionEvent) -> None:
+    for fn in list(_guards.values()):
+        fn(event)
+
+
+def notify_transition(event: TransitionEvent) -> None:
+    for fn in list(_listeners.values()):
+        fn(event)
+
+
+def run_reply_checks(event: ReplyEvent) -> None:
+    for fn in list(_reply_checks.values()):
+        fn(event)
+
+
+def order_panels(request: HttpRequest, order: WorkOrder) -> list[tuple[str, dict[str, Any]]]:
+    """(template, context) of each panel that has something to show for this order."""
+    shown = []
+    for panel in sorted(_panels.values(), key=lambda p: (p.position, p.key)):
+        ctx = panel.context(request, order)
+        if ctx is not None:
+            shown.append((panel.template, ctx))
+    return shown
