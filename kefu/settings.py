@@ -225,6 +225,7 @@ if KEFU_OUTBOX_SMS_TRANSPORT == "http" and not (KEFU_SMS_HTTP_URL and KEFU_SMS_H
 # see docs/operations.md, "Phone, SMS, chat and social media gateways".
 KEFU_SMS_BRANCH = env_str("KEFU_SMS_BRANCH", "") or ""
 KEFU_SMS_THREAD_DAYS = env_int("KEFU_SMS_THREAD_DAYS", 7)
+KEFU_SMS_SIGNATURE_MAX_AGE = env_int("KEFU_SMS_SIGNATURE_MAX_AGE", 300)  # seconds; 0 = gateway sends no timestamp
 KEFU_CHAT_API_BASE = (
     env_str("KEFU_CHAT_API_BASE", "https://qyapi.weixin.qq.com") or "https://qyapi.weixin.qq.com"
 )

@@ -39,6 +39,7 @@ class InboundSmsOut(Schema):
                             "id": {"type": "string"},
                             "from": {"type": "string"},
                             "text": {"type": "string"},
+                            "to": {"type": "string", "description": "the number the customer wrote to"},
                         },
                     }
                 }
@@ -48,20 +49,34 @@ class InboundSmsOut(Schema):
     },
 )
 def inbound(request: HttpRequest) -> Status:
-    """Body ``{"id", "from", "text"}`` signed with ``X-Kefu-Signature: sha256=<hex HMAC-SHA256>`` of the raw
-    body (secret ``KEFU_SMS_HTTP_SECRET``); a missing or wrong signature answers 403. 201 when stored,
-    200 when this gateway id was received before."""
+    """Body ``{"id", "from", "text", "to"?}`` with ``X-Kefu-Timestamp: <unix seconds>`` and
+    ``X-Kefu-Signature: sha256=<hex HMAC-SHA256 of "<timestamp>." + raw body>`` (secret
+    ``KEFU_SMS_HTTP_SECRET``); a missing, wrong or stale (over 5 minutes) signature answers 403. ``to``, the
+    receiving number, routes the message to the branch of that SMS endpoint. 201 when stored, 200 when this
+    gateway id was received before."""
     body = request.body
-    if not sms.verify(settings.KEFU_SMS_HTTP_SECRET, body, request.headers.get(sms.SIGNATURE_HEADER)):
-        raise PermissionDenied("bad_signature", _("The signature of the request is missing or wrong."))
+    if not sms.verify(
+        settings.KEFU_SMS_HTTP_SECRET,
+        body,
+        request.headers.get(sms.SIGNATURE_HEADER),
+        request.headers.get(sms.TIMESTAMP_HEADER),
+    ):
+        raise PermissionDenied(
+            "bad_signature", _("The signature or timestamp of the request is missing, wrong or too old.")
+        )
     try:
         data = json.loads(body)
     except (ValueError, UnicodeDecodeError):
         data = None
     if not isinstance(data, dict) or not all(isinstance(data.get(k), str) for k in ("id", "from", "text")):
         raise ValidationFailed("malformed", _("Send a JSON object with the strings id, from and text."))
+    to = data.get("to")
+    if to is not None and not isinstance(to, str):
+        raise ValidationFailed("malformed", _("The receiving number must be a string."), "to")
     gm, created = sms_inbound.ingest(
-        sms_inbound.InboundSms(message_id=data["id"], sender=data["from"], text=data["text"])
+        sms_inbound.InboundSms(
+            message_id=data["id"], sender=data["from"], text=data["text"], receiver=to or ""
+        )
     )
     out = {
         "id": gm.pk,

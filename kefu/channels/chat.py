@@ -31,7 +31,9 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from kefu.channels import endpoints
 from kefu.channels.actions import create_channel_customer, thread_or_open
+from kefu.channels.models_endpoints import ChannelEndpoint, EndpointKind
 from kefu.channels.models_gateways import GatewayKind, GatewayMessage
 from kefu.customers.models import Channel, ContactPoint, Customer
 from kefu.errors import ValidationFailed
@@ -91,7 +93,7 @@ def parse(data: dict[str, Any]) -> list[ChatMessage]:
     return out
 
 
-def _customer(m: ChatMessage) -> Customer:
+def _customer(m: ChatMessage, branch: Branch | None) -> Customer:
     cp = (
         ContactPoint.objects.filter(
             kind=ContactPoint.Kind.WECHAT, normalized=m.external_userid, customer__merged_into__isnull=True
@@ -101,10 +103,6 @@ def _customer(m: ChatMessage) -> Customer:
     )
     if cp is not None:
         return Customer.objects.select_for_update().get(pk=cp.customer_id)
-    code = _setting("KEFU_CHAT_BRANCH", "")
-    branch = (Branch.objects.filter(code=code).first() if code else None) or Branch.objects.order_by(
-        "pk"
-    ).first()
     if branch is None:
         raise ValidationFailed("no_branch", _("No branch can receive chat messages."))
     name = _("WeChat user %(id)s") % {"id": m.external_userid[-8:]}
@@ -131,6 +129,7 @@ def _store(m: ChatMessage) -> GatewayMessage:
     now = timezone.now()
     sent = dt.datetime.fromtimestamp(m.send_time, tz=dt.UTC) if m.send_time else now
     text = m.text.strip() or _("(The message has no text.)")
+    branch, endpoint = endpoints.route(EndpointKind.CHAT, m.open_kfid, "KEFU_CHAT_BRANCH")
     gm = GatewayMessage.objects.create(
         kind=GatewayKind.CHAT,
         external_id=m.msgid,
@@ -141,14 +140,16 @@ def _store(m: ChatMessage) -> GatewayMessage:
             "external_userid": m.external_userid,
             "text": text,
         },
+        endpoint=endpoint,
     )
-    customer = _customer(m)
+    endpoints.note_inbound(endpoint, now)
+    customer = _customer(m, branch)
     order, _rule = thread_or_open(
         customer,
         text,
         channel=Channel.CHAT,
         title=_("Chat from %(name)s") % {"name": customer.name},
-        window=dt.timedelta(days=int(_setting("KEFU_CHAT_THREAD_DAYS", 7))),
+        window=dt.timedelta(days=endpoints.option(endpoint, "thread_days", "KEFU_CHAT_THREAD_DAYS", 7)),
         refused=_("Nobody in the branch can receive the chat message."),
         now=now,
     )
@@ -195,20 +196,26 @@ def access_token() -> str:
 
 
 def reply_window(customer: Customer, now: dt.datetime | None = None) -> tuple[GatewayMessage | None, int]:
-    """The customer's last inbound chat message within the reply window and how many replies followed it."""
+    """The customer's last inbound chat message within the reply window and how many replies followed it.
+    The window (hours) is the one of the endpoint (WeCom account) the message came in on, else the setting."""
     now = now or timezone.now()
-    hours = int(_setting("KEFU_CHAT_REPLY_WINDOW_HOURS", 48))
+    configured = ChannelEndpoint.objects.filter(kind=EndpointKind.CHAT, reply_window_hours__isnull=False)
+    longest = max(
+        int(_setting("KEFU_CHAT_REPLY_WINDOW_HOURS", 48)),
+        *configured.values_list("reply_window_hours", flat=True),
+    )
     last_in = (
         GatewayMessage.objects.filter(
             kind=GatewayKind.CHAT,
             customer=customer,
             payload__direction="in",
-            received_at__gte=now - dt.timedelta(hours=hours),
+            received_at__gte=now - dt.timedelta(hours=longest),
         )
+        .select_related("endpoint")
         .order_by("-received_at", "-id")
         .first()
     )
-    if last_in is None:
+    if last_in is None or last_in.received_at < now - dt.timedelta(hours=window_hours(last_in)):
         return None, 0
     replies = GatewayMessage.objects.filter(
         kind=GatewayKind.CHAT,
@@ -217,6 +224,16 @@ def reply_window(customer: Customer, now: dt.datetime | None = None) -> tuple[Ga
         received_at__gte=last_in.received_at,
     ).count()
     return last_in, replies
+
+
+def window_hours(last_in: GatewayMessage | None) -> int:
+    return endpoints.option(
+        last_in.endpoint if last_in else None, "reply_window_hours", "KEFU_CHAT_REPLY_WINDOW_HOURS", 48
+    )
+
+
+def max_replies(last_in: GatewayMessage | None) -> int:
+    return endpoints.option(last_in.endpoint if last_in else None, "max_replies", "KEFU_CHAT_MAX_REPLIES", 5)
 
 
 def send_reply(user: Any, key: int | str, text: str) -> GatewayMessage:
@@ -229,7 +246,7 @@ def send_reply(user: Any, key: int | str, text: str) -> GatewayMessage:
     if not body:
         raise ValidationFailed("required", _("Write the reply first."), "body")
     last_in, replies = reply_window(o.customer)
-    if last_in is None or replies >= int(_setting("KEFU_CHAT_MAX_REPLIES", 5)):
+    if last_in is None or replies >= max_replies(last_in):
         raise ValidationFailed(
             "reply_window_closed",
             _(
@@ -237,8 +254,8 @@ def send_reply(user: Any, key: int | str, text: str) -> GatewayMessage:
                 "last message, at most %(max)s). Contact the customer by phone or SMS."
             )
             % {
-                "hours": _setting("KEFU_CHAT_REPLY_WINDOW_HOURS", 48),
-                "max": _setting("KEFU_CHAT_MAX_REPLIES", 5),
+                "hours": window_hours(last_in),
+                "max": max_replies(last_in),
             },
             "body",
         )

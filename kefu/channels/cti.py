@@ -17,6 +17,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kefu.audit import log as audit
+from kefu.channels import endpoints
+from kefu.channels.models_endpoints import EndpointKind
 from kefu.channels.models_gateways import Call, CallbackTask, CallEvent, CallState
 from kefu.customers import rules as customer_rules
 from kefu.customers.models import ContactPoint, Customer
@@ -96,13 +98,22 @@ def _apply(user: Any, call_id: str, caller: str, data: CallEventInput) -> tuple[
     call = Call.objects.select_for_update().filter(call_id=call_id).first()
     if call is None:
         normalized = _normalize(caller)
+        customer = customer_for_phone(normalized)
+        agent = _agent(data.agent)
+        line = (data.line or "").strip()[:60]
+        endpoint = endpoints.endpoint_for(EndpointKind.PHONE, line)
+        endpoints.note_inbound(endpoint, now)
         call = Call.objects.create(
             call_id=call_id,
             caller=caller,
             caller_normalized=normalized,
-            line=(data.line or "").strip()[:60],
-            customer=customer_for_phone(normalized),
-            staff=_agent(data.agent),
+            line=line,
+            customer=customer,
+            staff=agent,
+            # the branch of the called line (configured in the admin), else the customer's, else the agent's
+            branch=endpoint.branch
+            if endpoint
+            else (customer.branch if customer else (agent.branch if agent else None)),
             started_at=now,
         )
     if CallEvent.objects.filter(call=call, event=data.event).exists():
@@ -128,7 +139,7 @@ def _apply(user: Any, call_id: str, caller: str, data: CallEventInput) -> tuple[
     if fields:
         call.save(update_fields=fields)
     if data.event == CallState.MISSED:
-        branch = call.customer.branch if call.customer else (call.staff.branch if call.staff else None)
+        branch = call.branch or (call.staff.branch if call.staff else None)
         CallbackTask.objects.get_or_create(
             call=call,
             defaults={

@@ -60,6 +60,8 @@ class OutboxMessage(models.Model):
     headers = models.JSONField(_("e-mail headers"), default=dict, blank=True)
     # False when the change that queued the message already wrote the contact (an agent's reply)
     log_contact = models.BooleanField(_("write to the contact history when sent"), default=True)
+    # an SMS sent from a registered provider template: {"id": <provider template id>, "params": {...}}
+    template = models.JSONField(_("SMS template"), default=dict, blank=True)
 
     class Meta:
         verbose_name = _("outbox message")
@@ -75,6 +77,7 @@ class OutboxMessage(models.Model):
         return f"{self.get_channel_display()} → {self.recipient or '—'}: {self.subject or self.body[:40]}"
 
 
+from kefu.channels.models_endpoints import ChannelEndpoint, EndpointKind, SmsTemplate  # noqa: E402, F401
 from kefu.channels.models_gateways import (  # noqa: E402, F401
     Call,
     CallbackTask,

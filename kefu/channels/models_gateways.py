@@ -40,6 +40,15 @@ class Call(models.Model):
         related_name="calls",
         verbose_name=_("customer"),
     )
+    # the branch of the called line (ChannelEndpoint), else of the customer or agent; None when unknown
+    branch = models.ForeignKey(
+        "organization.Branch",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="calls",
+        verbose_name=_("branch"),
+    )
     state = models.CharField(_("state"), max_length=10, choices=CallState.choices, default=CallState.RINGING)
     started_at = models.DateTimeField(_("started"))
     answered_at = models.DateTimeField(_("answered"), null=True, blank=True)
@@ -144,6 +153,14 @@ class GatewayMessage(models.Model):
     )
     received_at = models.DateTimeField(_("received"))
     payload = models.JSONField(_("payload"), default=dict, blank=True)
+    endpoint = models.ForeignKey(
+        "channels.ChannelEndpoint",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="messages",
+        verbose_name=_("endpoint"),
+    )
 
     class Meta:
         verbose_name = _("gateway message")

@@ -4,12 +4,16 @@
 - ``file``: a text file per message in ``KEFU_OUTBOX_DIR`` (development, tests);
 - ``http``: a generic signed-HTTP gateway. Each message is ``POST``-ed as JSON
   ``{"id": <idempotency key>, "to": <E.164 number>, "text": <body>}`` to ``KEFU_SMS_HTTP_URL`` with the
-  header ``X-Kefu-Signature: sha256=<hex HMAC-SHA256 of the raw body with KEFU_SMS_HTTP_SECRET>``. Any 2xx
+  headers ``X-Kefu-Timestamp: <unix seconds>`` and ``X-Kefu-Signature: sha256=<hex HMAC-SHA256 of
+  "<timestamp>." followed by the raw body, with KEFU_SMS_HTTP_SECRET>``. A message sent from a registered
+  provider template also carries ``"template": <provider template id>, "params": {...}``. Any 2xx
   answer is success; anything else (or no answer) raises, and the outbox retries with back-off. The
   gateway should treat ``id`` as its idempotency key: after a crash between its answer and our commit the
   outbox gives the message up rather than resend it, but a gateway retry by the network is possible.
 
-The same secret signs the inbound direction (the gateway calling us); ``verify`` checks it.
+The same secret signs the inbound direction (the gateway calling us); ``verify`` checks it, and refuses
+a timestamp more than ``KEFU_SMS_SIGNATURE_MAX_AGE`` seconds (300) away from our clock, so a captured
+request cannot be replayed later. (A replay within that time is harmless: each gateway id is stored once.)
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import time
 import urllib.error
 import urllib.request
 from typing import Any, Protocol
@@ -24,6 +29,7 @@ from typing import Any, Protocol
 from django.conf import settings
 
 SIGNATURE_HEADER = "X-Kefu-Signature"
+TIMESTAMP_HEADER = "X-Kefu-Timestamp"
 TIMEOUT_SECONDS = 10
 
 
@@ -35,17 +41,38 @@ class SmsGatewayError(RuntimeError):
     """The gateway refused the message or could not be reached (the outbox retries)."""
 
 
-def sign(secret: str, body: bytes) -> str:
-    """The signature header value of ``body``: ``sha256=<hex>``."""
-    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+def sign(secret: str, body: bytes, timestamp: int | str | None = None) -> str:
+    """The signature header value of ``body`` sent at ``timestamp`` (unix seconds): ``sha256=<hex>``.
+    Without a timestamp the body alone is signed (only accepted when timestamps are not required)."""
+    signed = body if timestamp is None else f"{timestamp}.".encode() + body
+    return "sha256=" + hmac.new(secret.encode(), signed, hashlib.sha256).hexdigest()
 
 
-def verify(secret: str, body: bytes, header: str | None) -> bool:
-    """Whether ``header`` is the signature of ``body`` (constant-time; False without a secret).
-    Compared as bytes: ``compare_digest`` refuses str with non-ASCII characters (a 500 otherwise)."""
+def max_age() -> int:
+    return int(getattr(settings, "KEFU_SMS_SIGNATURE_MAX_AGE", 300))
+
+
+def verify(
+    secret: str, body: bytes, header: str | None, timestamp: str | None = None, *, now: float | None = None
+) -> bool:
+    """Whether ``header`` is the signature of ``body`` sent at ``timestamp`` (constant-time; False without
+    a secret, and False when the timestamp is missing or further than ``max_age()`` seconds from now —
+    ``KEFU_SMS_SIGNATURE_MAX_AGE=0`` accepts signatures of the body alone, for gateways that cannot send
+    a timestamp). Compared as bytes: ``compare_digest`` refuses str with non-ASCII characters."""
     if not secret or not header:
         return False
-    return hmac.compare_digest(sign(secret, body).encode(), header.strip().encode("utf-8", "replace"))
+    age = max_age()
+    if age > 0:
+        try:
+            ts = int((timestamp or "").strip())
+        except ValueError:
+            return False
+        if abs((now if now is not None else time.time()) - ts) > age:
+            return False
+        expected = sign(secret, body, ts)
+    else:
+        expected = sign(secret, body)
+    return hmac.compare_digest(expected.encode(), header.strip().encode("utf-8", "replace"))
 
 
 class HttpSmsTransport:
@@ -60,10 +87,13 @@ class HttpSmsTransport:
             )
 
     def send(self, message: Any) -> None:
-        body = json.dumps(
-            {"id": message.idempotency_key, "to": message.recipient, "text": message.body},
-            ensure_ascii=False,
-        ).encode("utf-8")
+        data: dict[str, Any] = {"id": message.idempotency_key, "to": message.recipient, "text": message.body}
+        template = getattr(message, "template", None) or {}
+        if template.get("id"):
+            data["template"] = template["id"]
+            data["params"] = template.get("params") or {}
+        body = json.dumps(data, ensure_ascii=False).encode("utf-8")
+        timestamp = int(time.time())
         if not self.url.startswith(("http://", "https://")):
             raise SmsGatewayError(f"KEFU_SMS_HTTP_URL must be an http(s) URL, not {self.url!r}")
         request = urllib.request.Request(  # noqa: S310 (scheme checked above)
@@ -72,7 +102,8 @@ class HttpSmsTransport:
             method="POST",
             headers={
                 "Content-Type": "application/json; charset=utf-8",
-                SIGNATURE_HEADER: sign(self.secret, body),
+                TIMESTAMP_HEADER: str(timestamp),
+                SIGNATURE_HEADER: sign(self.secret, body, timestamp),
             },
         )
         try:

@@ -9,7 +9,9 @@ Threading rule: the message goes onto the customer's most recently updated order
 usually the answer to our last SMS about that order. Otherwise it opens a new order (channel sms,
 type inquiry — the agent who reads it sets the type) received by the branch's portal receiver.
 The sender is matched by the normalised phone; an unknown number becomes a new customer of the
-branch ``KEFU_SMS_BRANCH`` (code; default the first branch).
+branch of the SMS endpoint the message was sent to (``to``, a ``ChannelEndpoint`` of kind sms configured
+in the admin), else of ``KEFU_SMS_BRANCH`` (code; default the first branch). The endpoint's own thread
+window, when set, replaces ``KEFU_SMS_THREAD_DAYS``.
 """
 
 from __future__ import annotations
@@ -17,13 +19,14 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from kefu.channels import endpoints
 from kefu.channels.actions import create_channel_customer, thread_or_open
 from kefu.channels.cti import customer_for_phone
+from kefu.channels.models_endpoints import ChannelEndpoint, EndpointKind
 from kefu.channels.models_gateways import GatewayKind, GatewayMessage
 from kefu.customers import rules as cust_rules
 from kefu.customers.models import Channel, Customer
@@ -36,30 +39,23 @@ class InboundSms:
     message_id: str
     sender: str
     text: str
+    receiver: str = ""  # the number the customer wrote to (routes to its endpoint's branch)
 
 
-def thread_window() -> dt.timedelta:
-    return dt.timedelta(days=int(getattr(settings, "KEFU_SMS_THREAD_DAYS", 7)))
+def thread_window(endpoint: ChannelEndpoint | None = None) -> dt.timedelta:
+    return dt.timedelta(days=endpoints.option(endpoint, "thread_days", "KEFU_SMS_THREAD_DAYS", 7))
 
 
-def _branch() -> Branch:
-    code = getattr(settings, "KEFU_SMS_BRANCH", "")
-    branch = (Branch.objects.filter(code=code).first() if code else None) or Branch.objects.order_by(
-        "pk"
-    ).first()
-    if branch is None:
-        raise ValidationFailed("no_branch", _("No branch can receive SMS."))
-    return branch
-
-
-def _customer(phone: str) -> Customer:
+def _customer(phone: str, branch: Branch | None) -> Customer:
     found = customer_for_phone(phone)
     if found is not None:
         return Customer.objects.select_for_update().get(pk=found.pk)
+    if branch is None:
+        raise ValidationFailed("no_branch", _("No branch can receive SMS."))
     return create_channel_customer(
         name=phone,
         phone=phone,
-        branch=_branch(),
+        branch=branch,
         summary=_("Customer %(name)s created from an SMS") % {"name": phone},
     )
 
@@ -81,23 +77,28 @@ def ingest(sms: InboundSms) -> tuple[GatewayMessage, bool]:
         return existing, False
     try:
         with transaction.atomic():
-            return _store(message_id, phone, text), True
+            return _store(message_id, phone, text, sms.receiver), True
     except IntegrityError:
         return GatewayMessage.objects.get(kind=GatewayKind.SMS, external_id=message_id), False
 
 
-def _store(message_id: str, phone: str, text: str) -> GatewayMessage:
+def _store(message_id: str, phone: str, text: str, receiver: str = "") -> GatewayMessage:
     now = timezone.now()
+    branch, endpoint = endpoints.route(EndpointKind.SMS, receiver, "KEFU_SMS_BRANCH")
+    payload = {"from": phone, "text": text}
+    if receiver:
+        payload["to"] = receiver[:60]
     gm = GatewayMessage.objects.create(
-        kind=GatewayKind.SMS, external_id=message_id, received_at=now, payload={"from": phone, "text": text}
+        kind=GatewayKind.SMS, external_id=message_id, received_at=now, payload=payload, endpoint=endpoint
     )
-    customer = _customer(phone)
+    endpoints.note_inbound(endpoint, now)
+    customer = _customer(phone, branch)
     order, rule = thread_or_open(
         customer,
         text,
         channel=Channel.SMS,
         title=_("SMS from %(phone)s") % {"phone": phone},
-        window=thread_window(),
+        window=thread_window(endpoint),
         refused=_("Nobody in the branch can receive the SMS."),
         now=now,
     )

@@ -77,6 +77,11 @@ def call_detail(request: ConsoleRequest, pk: int) -> HttpResponse:
     # a call routed to someone else is open to those who may see its customer (a supervisor of the branch)
     if call.staff_id not in (None, request.staff.pk) and customer is None:
         raise Http404
+    # an unassigned call of an unknown caller belongs to the branch of its line
+    staff_branch = request.staff.branch_id
+    foreign_line = None not in (staff_branch, call.branch_id) and call.branch_id != staff_branch
+    if call.staff_id is None and customer is None and foreign_line:
+        raise Http404
     checked = dict.fromkeys(customer_actions.CALL_STEPS, False)
     summary = ""
     error = ""

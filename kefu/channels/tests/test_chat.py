@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from kefu.api.tests.conftest import api_for
 from kefu.channels import chat
-from kefu.channels.models import GatewayMessage
+from kefu.channels.models import ChannelEndpoint, EndpointKind, GatewayMessage
 from kefu.errors import PermissionDenied, ValidationFailed
 from kefu.testing.factories import World
 from kefu.workorders.models import TimelineEntry, WorkOrder
@@ -198,3 +198,23 @@ def test_reply_api_window_refusal_and_gateway_error(world: World, wecom: FakeWeC
     assert failed.status_code == 502 and failed.body["error"]["code"] == "chat_gateway"
     assert "errcode" not in failed.body["error"]["message"]  # the gateway's raw answer stays in the log
     assert len(wecom.sent) == 1
+
+
+def test_chat_account_routes_to_its_branch_with_its_own_reply_window(world: World, wecom: FakeWeCom) -> None:
+    ep = ChannelEndpoint.objects.create(
+        branch=world.south, kind=EndpointKind.CHAT, identifier="wkKF002", reply_window_hours=72, max_replies=2
+    )
+    old = int(
+        (timezone.now() - dt.timedelta(hours=60)).timestamp()
+    )  # outside 48 h, inside this account's 72 h
+    m = {**msg("m20", user="wmSouth01", send_time=old), "open_kfid": "wkKF002"}
+    r = api_for(world.agent.user).post("/chat/inbound", m)
+    o = WorkOrder.objects.get(number=r.body["results"][0]["order"])
+    assert o.branch == world.south and o.customer.branch == world.south
+    assert GatewayMessage.objects.get(external_id="m20").endpoint == ep
+    chat.send_reply(world.agent_south.user, o.number, "您好，已收到。")
+    chat.send_reply(world.agent_south.user, o.number, "师傅明天上门。")
+    with pytest.raises(ValidationFailed) as exc:  # this account allows 2 replies per customer message
+        chat.send_reply(world.agent_south.user, o.number, "第三条")
+    assert exc.value.code == "reply_window_closed" and "72" in exc.value.message
+    assert len(wecom.sent) == 2

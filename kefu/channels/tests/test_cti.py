@@ -254,3 +254,27 @@ def test_a_merged_customer_record_is_never_matched(world: World) -> None:
     assert customer_for_phone("+8613600136000") == old
     Customer.objects.filter(pk=old.pk).update(merged_into=survivor)
     assert customer_for_phone("+8613600136000") is None
+
+
+def test_called_line_routes_unknown_callers_to_its_branch(world: World) -> None:
+    from kefu.channels.models import ChannelEndpoint, EndpointKind
+
+    ep = ChannelEndpoint.objects.create(
+        branch=world.south, kind=EndpointKind.PHONE, identifier="0755-9600 0001"
+    )
+    api = api_for(world.admin.user)
+    api.post("/cti/calls", event("l-1", "ringing", caller="13011112222", line="075596000001"))
+    api.post("/cti/calls", event("l-1", "missed", caller="13011112222", line="075596000001"))
+    call = Call.objects.get(call_id="l-1")
+    assert call.customer is None and call.branch == world.south
+    assert CallbackTask.objects.get(call=call).branch == world.south
+    ep.refresh_from_db()
+    assert ep.last_inbound_at is not None
+    # the unassigned call of an unknown caller is the south branch's: the north agent does not see it
+    assert console(world).get(f"/calls/{call.pk}/").status_code == 404
+    south = Client()
+    south.force_login(world.agent_south.user)
+    assert south.get(f"/calls/{call.pk}/").status_code == 200
+    # a line without an endpoint: the call has no branch (as before: company-wide call-back list)
+    api.post("/cti/calls", event("l-2", "missed", caller="13011113333", line="99999"))
+    assert Call.objects.get(call_id="l-2").branch is None

@@ -6,6 +6,7 @@ import hashlib
 import hmac
 import json
 import threading
+import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -73,15 +74,26 @@ def _queue(world: Any, key: str = "sms-1") -> OutboxMessage:
     return msg
 
 
-def test_sign_and_verify() -> None:
+def test_sign_and_verify(settings: Any) -> None:
     body = b'{"to": "+8613800138000"}'
-    expected = "sha256=" + hmac.new(SECRET.encode(), body, hashlib.sha256).hexdigest()
-    assert sms.sign(SECRET, body) == expected
-    assert sms.verify(SECRET, body, expected)
-    assert not sms.verify(SECRET, body + b" ", expected)
-    assert not sms.verify("other", body, expected)
-    assert not sms.verify(SECRET, body, None)
-    assert not sms.verify("", body, sms.sign("", body))
+    ts = 1795420800  # 2026-11-23 00:00 UTC
+    expected = "sha256=" + hmac.new(SECRET.encode(), b"1795420800." + body, hashlib.sha256).hexdigest()
+    assert sms.sign(SECRET, body, ts) == expected
+    assert sms.verify(SECRET, body, expected, "1795420800", now=ts + 299)
+    assert sms.verify(SECRET, body, expected, "1795420800", now=ts - 299)  # a gateway clock slightly ahead
+    assert not sms.verify(SECRET, body, expected, "1795420800", now=ts + 301)  # a replay after 5 minutes
+    assert not sms.verify(SECRET, body, expected, None, now=ts)  # the timestamp is required
+    assert not sms.verify(SECRET, body, expected, "1795420801", now=ts)  # the timestamp is signed too
+    assert not sms.verify(SECRET, body + b" ", expected, "1795420800", now=ts)
+    assert not sms.verify("other", body, expected, "1795420800", now=ts)
+    assert not sms.verify(SECRET, body, None, "1795420800", now=ts)
+    assert not sms.verify("", body, sms.sign("", body, ts), "1795420800", now=ts)
+    # a gateway that cannot send a timestamp: KEFU_SMS_SIGNATURE_MAX_AGE=0 checks the body alone
+    settings.KEFU_SMS_SIGNATURE_MAX_AGE = 0
+    plain = "sha256=" + hmac.new(SECRET.encode(), body, hashlib.sha256).hexdigest()
+    assert sms.sign(SECRET, body) == plain
+    assert sms.verify(SECRET, body, plain)
+    assert not sms.verify(SECRET, body, expected)
 
 
 @pytest.mark.django_db
@@ -96,7 +108,10 @@ def test_outbox_sends_sms_once_through_the_signed_http_gateway(world: Any, gatew
         "to": "+8613800138000",
         "text": "【客服】您的工单 GD-20261123-000001 已受理。",
     }
-    assert headers["x-kefu-signature"] == sms.sign(SECRET, body)
+    ts = int(headers["x-kefu-timestamp"])
+    assert abs(ts - time.time()) < 60
+    assert headers["x-kefu-signature"] == sms.sign(SECRET, body, ts)
+    assert sms.verify(SECRET, body, headers["x-kefu-signature"], headers["x-kefu-timestamp"])
     assert headers["content-type"].startswith("application/json")
     msg.refresh_from_db()
     assert msg.status == OutboxStatus.SENT

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import time
 from typing import Any
 
 import pytest
@@ -11,7 +12,7 @@ from django.test import Client
 from django.utils import timezone
 
 from kefu.channels import sms
-from kefu.channels.models import GatewayMessage
+from kefu.channels.models import ChannelEndpoint, EndpointKind, GatewayMessage
 from kefu.customers.models import Customer
 from kefu.testing.factories import World
 from kefu.workorders.models import TimelineEntry, WorkOrder
@@ -26,9 +27,14 @@ def _secret(settings: Any) -> None:
     settings.KEFU_SMS_BRANCH = ""
 
 
-def send(body: dict[str, Any], secret: str | None = SECRET, raw: bytes | None = None) -> Any:
+def send(body: dict[str, Any], secret: str | None = SECRET, raw: bytes | None = None, *, age: int = 0) -> Any:
     data = raw if raw is not None else json.dumps(body, ensure_ascii=False).encode()
-    headers = {"X-Kefu-Signature": sms.sign(secret, data)} if secret is not None else {}
+    ts = int(time.time()) - age
+    headers = (
+        {"X-Kefu-Signature": sms.sign(secret, data, ts), "X-Kefu-Timestamp": str(ts)}
+        if secret is not None
+        else {}
+    )
     r = Client().post("/api/v1/sms/inbound", data=data, content_type="application/json", headers=headers)
     r.body = r.json()
     return r
@@ -82,3 +88,36 @@ def test_threads_onto_the_recent_open_order_else_new(world: World, settings: Any
 def test_malformed_signed_body_is_400(world: World) -> None:
     r = send({}, raw=b'{"id": 5}')
     assert r.status_code == 400
+
+
+def test_stale_timestamp_is_refused_as_a_replay(world: World) -> None:
+    body = {"id": "g-old", "from": "13800138000", "text": "你好"}
+    r = send(body, age=301)  # captured and posted again more than 5 minutes later
+    assert r.status_code == 403 and r.body["error"]["code"] == "bad_signature"
+    assert send(body, age=200).status_code == 201
+    assert GatewayMessage.objects.filter(external_id="g-old").count() == 1
+
+
+def test_receiving_number_routes_to_its_branch_and_endpoint_window(world: World, settings: Any) -> None:
+    settings.KEFU_SMS_THREAD_DAYS = 7
+    ep = ChannelEndpoint.objects.create(
+        branch=world.south, kind=EndpointKind.SMS, identifier="+86 106 9000 0002", thread_days=1
+    )
+    assert ep.identifier == "10690000002"  # stored as digits, the 86 prefix of a 13-digit number dropped
+    r = send({"id": "g-5", "from": "13600136000", "text": "燃气表漏气", "to": "1069 0000 002"})
+    assert r.status_code == 201, r.body
+    o = WorkOrder.objects.get(number=r.body["order"])
+    assert o.branch == world.south and Customer.objects.get(pk=r.body["customer_id"]).branch == world.south
+    gm = GatewayMessage.objects.get(external_id="g-5")
+    assert gm.endpoint == ep and gm.payload["to"] == "1069 0000 002"
+    ep.refresh_from_db()
+    assert ep.last_inbound_at is not None
+    # the endpoint's 1-day window: an order touched 2 days ago no longer takes the customer's SMS
+    WorkOrder.objects.filter(pk=o.pk).update(updated_at=timezone.now() - dt.timedelta(days=2))
+    r2 = send({"id": "g-6", "from": "13600136000", "text": "还是漏气", "to": "10690000002"})
+    assert r2.body["order"] != o.number
+    # an inactive endpoint routes nothing: a new customer lands in the default (first) branch
+    ChannelEndpoint.objects.filter(pk=ep.pk).update(active=False)
+    r3 = send({"id": "g-7", "from": "13500135000", "text": "咨询", "to": "10690000002"})
+    assert WorkOrder.objects.get(number=r3.body["order"]).branch == world.north
+    assert send({"id": "g-8", "from": "13500135000", "text": "x", "to": 5}).status_code == 400
