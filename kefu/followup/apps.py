@@ -10,4 +10,12 @@ class FollowupConfig(AppConfig):
     verbose_name = _("Follow-up")
 
     def ready(self) -> None:
-        pass  # registers its work-order hooks (kefu.workorders.hooks) here
+        from kefu.followup import actions, panels
+        from kefu.workorders import hooks
+
+        hooks.register_transition_listener("followup.tasks", actions.on_transition)
+        hooks.register_order_panel(
+            hooks.OrderPanel(
+                key="followup", template="followup/_order_panel.html", context=panels.order_panel
+            )
+        )

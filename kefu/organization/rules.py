@@ -44,7 +44,9 @@ CAPABILITIES: dict[Role, frozenset[str]] = {
             "maintenance.announce",
         }
     ),
-    Role.FOLLOWUP: frozenset({"order.note", "order.reply", "order.escalate", "order.reopen"}),
+    Role.FOLLOWUP: frozenset(
+        {"order.note", "order.reply", "order.escalate", "order.reopen", "followup.record"}
+    ),
     Role.SUPERVISOR: frozenset(
         {
             "maintenance.announce",
@@ -62,6 +64,7 @@ CAPABILITIES: dict[Role, frozenset[str]] = {
             "order.merge",
             "order.handle_escalation",
             "order.reopen",
+            "followup.record",
         }
     ),
     Role.INSPECTOR: frozenset({"order.note"}),
@@ -82,6 +85,7 @@ CAPABILITIES: dict[Role, frozenset[str]] = {
             "order.merge",
             "order.handle_escalation",
             "order.reopen",
+            "followup.record",
             "admin",
         }
     ),

@@ -1,0 +1,28 @@
+"""The follow-up card on the console order page (registered as a work-order ``OrderPanel``)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+from django.utils import timezone
+
+from kefu.followup.models import FollowupTask
+from kefu.organization.access import staff_of
+from kefu.workorders.models import WorkOrder
+
+
+def order_panel(request: HttpRequest, order: WorkOrder) -> dict[str, Any] | None:
+    """The order's follow-up tasks and their results (nothing shown when it has none)."""
+    staff = staff_of(request.user)
+    if staff is None:
+        return None
+    tasks = list(
+        FollowupTask.objects.filter(workorder=order)
+        .select_related("assignee", "satisfaction", "finished_by")
+        .prefetch_related("attempts__by")
+        .order_by("created_at", "id")
+    )
+    if not tasks:
+        return None
+    return {"tasks": tasks, "now": timezone.now(), "can_record": staff.can("followup.record")}
