@@ -201,8 +201,10 @@ def reply_window(customer: Customer, now: dt.datetime | None = None) -> tuple[Ga
     now = now or timezone.now()
     configured = ChannelEndpoint.objects.filter(kind=EndpointKind.CHAT, reply_window_hours__isnull=False)
     longest = max(
-        int(_setting("KEFU_CHAT_REPLY_WINDOW_HOURS", 48)),
-        *configured.values_list("reply_window_hours", flat=True),
+        [
+            int(_setting("KEFU_CHAT_REPLY_WINDOW_HOURS", 48)),
+            *configured.values_list("reply_window_hours", flat=True),
+        ]
     )
     last_in = (
         GatewayMessage.objects.filter(
