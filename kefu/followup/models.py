@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -230,6 +231,11 @@ class FollowupTask(models.Model):
     @property
     def is_open(self) -> bool:
         return self.status == self.Status.OPEN
+
+    @property
+    def overdue(self) -> bool:
+        """Open and its due time has passed (the work list highlights it)."""
+        return self.is_open and self.due_at is not None and self.due_at < timezone.now()
 
 
 class FollowupAttempt(models.Model):

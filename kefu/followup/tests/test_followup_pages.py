@@ -1,0 +1,180 @@
+"""Console pages of follow-up: the work list (order, scope, overdue, paging, query counts, report), the task
+page and its form, the order-page panel and the navigation link."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.conf import settings
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from kefu.commitments import clocks
+from kefu.followup import actions
+from kefu.followup.models import FollowupTask
+from kefu.workorders.actions import do_transition
+from kefu.workorders.models import WorkOrder
+
+pytestmark = pytest.mark.django_db
+SH = ZoneInfo("Asia/Shanghai")
+LIST = "/followup/"
+
+
+def sh(*args: int) -> dt.datetime:
+    return dt.datetime(*args, tzinfo=SH)
+
+
+@pytest.fixture(autouse=True)
+def _defaults(db: Any) -> None:
+    clocks.ensure_defaults()
+    actions.ensure_satisfaction_levels()
+
+
+def client_for(staff: Any) -> Client:
+    c = Client()
+    c.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    c.force_login(staff.user)
+    return c
+
+
+def resolved(world: Any, customer: Any = None, **kw: Any) -> WorkOrder:
+    o = world.order(customer or world.customer(), **kw)
+    actor = world.agent if o.branch_id == world.north.pk else world.agent_south
+    return do_transition(actor.user, o.pk, "resolved", resolution="已修复")
+
+
+def rows(resp: Any) -> list[int]:
+    return [int(x) for x in re.findall(r'<tr id="followup-(\d+)"', resp.content.decode())]
+
+
+def test_url_names() -> None:
+    assert reverse("console:followup_list") == LIST
+    assert reverse("console:followup_task", args=[7]) == "/followup/7/"
+
+
+def test_list_ordered_by_due_time_scoped_and_overdue_highlighted(world: Any) -> None:
+    c1 = world.customer()
+    a, b = resolved(world, c1), resolved(world, c1)
+    ta, tb = FollowupTask.objects.get(workorder=a), FollowupTask.objects.get(workorder=b)
+    FollowupTask.objects.filter(pk=ta.pk).update(due_at=sh(2026, 1, 5, 17, 30))  # long overdue
+    FollowupTask.objects.filter(pk=tb.pk).update(due_at=sh(2099, 1, 5, 17, 30))
+    south = resolved(world, world.customer(name="南方客户", phone="13900139000", branch=world.south))
+    ts = FollowupTask.objects.get(workorder=south)
+    resp = client_for(world.followup).get(LIST)
+    assert resp.status_code == 200
+    assert rows(resp) == [ta.pk, tb.pk]  # due first; the south branch's task is not shown
+    body = resp.content.decode()
+    row_a = body[body.index(f'id="followup-{ta.pk}"') :].split("</tr>")[0]
+    row_b = body[body.index(f'id="followup-{tb.pk}"') :].split("</tr>")[0]
+    assert "row-overdue" in row_a and "overdue" in row_a and "row-overdue" not in row_b
+    assert 'id="nav-followup"' in body and 'aria-current="page"' in body.split('id="nav-followup"')[1][:40]
+    # company-level staff see every branch; the south supervisor only theirs
+    assert ts.pk in rows(client_for(world.admin).get(LIST, {"show": "open"}))
+    assert rows(client_for(world.supervisor_south).get(LIST)) == [ts.pk]
+    # the task page of another branch's task is not found
+    assert client_for(world.followup).get(f"/followup/{ts.pk}/").status_code == 404
+
+
+def test_who_sees_the_page(world: Any) -> None:
+    assert client_for(world.agent).get(LIST).status_code == 404
+    assert client_for(world.technician).get(LIST).status_code == 404
+    assert 'id="nav-followup"' not in client_for(world.agent).get("/orders/").content.decode()
+    assert client_for(world.supervisor).get(LIST).status_code == 200
+    assert Client().get(LIST).status_code == 302  # to the login
+
+
+def test_mine_shows_own_and_unassigned_and_done_tab(world: Any) -> None:
+    from kefu.testing.factories import make_staff
+
+    other = make_staff("followup2", "followup", world.north, name="吴回访")
+    c = world.customer()
+    t1 = FollowupTask.objects.get(workorder=resolved(world, c))  # → world.followup (lower id)
+    t2 = FollowupTask.objects.get(workorder=resolved(world, c))  # → other (least loaded)
+    t3 = FollowupTask.objects.get(workorder=resolved(world, c))
+    FollowupTask.objects.filter(pk=t3.pk).update(assignee=None)
+    assert (t1.assignee_id, t2.assignee_id) == (world.followup.pk, other.pk)
+    cl = client_for(world.followup)
+    assert set(rows(cl.get(LIST))) == {t1.pk, t3.pk}
+    assert set(rows(cl.get(LIST, {"show": "open"}))) == {t1.pk, t2.pk, t3.pk}
+    actions.do_record_followup(
+        world.followup.user, t1.pk, outcome="reached", solved=True, satisfaction="satisfied"
+    )
+    assert rows(cl.get(LIST, {"show": "done"})) == [t1.pk]
+
+
+def test_record_through_the_form_and_panel_on_the_order(world: Any) -> None:
+    o = resolved(world, assignee_id=world.technician.pk)
+    t = FollowupTask.objects.get(workorder=o)
+    cl = client_for(world.followup)
+    page = cl.get(f"/followup/{t.pk}/")
+    assert page.status_code == 200 and 'id="followup-form"' in page.content.decode()
+    bad = cl.post(f"/followup/{t.pk}/", {"outcome": "reached", "solved": "yes"})
+    assert bad.status_code == 400 and "Choose how satisfied" in bad.content.decode()
+    resp = cl.post(f"/followup/{t.pk}/", {"outcome": "no_answer", "note": "无人接听"})
+    assert resp.status_code == 302
+    resp = cl.post(
+        f"/followup/{t.pk}/",
+        {
+            "outcome": "reached",
+            "solved": "no",
+            "satisfaction": "basically_satisfied",
+            "comments": "还是偶尔断网",
+        },
+        follow=True,
+    )
+    assert resp.status_code == 200
+    assert "the order was reopened" in resp.content.decode()
+    t.refresh_from_db()
+    o.refresh_from_db()
+    assert t.status == "done" and t.solved is False and t.attempts.count() == 2
+    assert o.status == "reopened" and o.assignee_id == o.owner_id == world.agent.pk
+    detail = client_for(world.agent).get(f"/orders/{o.number}/").content.decode()
+    assert 'id="followup-panel"' in detail and "还是偶尔断网" in detail and "2 attempts" in detail
+    # the finished task has no form any more
+    assert 'id="followup-form"' not in cl.get(f"/followup/{t.pk}/").content.decode()
+
+
+def test_report_section_shows_the_numbers(world: Any) -> None:
+    c = world.customer()
+    t1 = FollowupTask.objects.get(workorder=resolved(world, c))
+    t2 = FollowupTask.objects.get(workorder=resolved(world, c))
+    actions.do_record_followup(
+        world.followup.user, t1.pk, outcome="reached", solved=True, satisfaction="satisfied"
+    )
+    month = t2.due_at.astimezone(SH).strftime("%Y-%m")  # type: ignore[union-attr]
+    body = client_for(world.supervisor).get(LIST, {"month": month}).content.decode()
+    assert re.search(r'id="stat-due">2<', body)
+    assert re.search(r'id="stat-followed">1<', body)
+    assert re.search(r'id="stat-coverage">50%<', body)
+    assert re.search(r'id="stat-on-time">1 \(50%\)<', body)
+    other = client_for(world.supervisor).get(LIST, {"month": "2020-01"}).content.decode()
+    assert re.search(r'id="stat-due">0<', other) and re.search(r'id="stat-coverage">—<', other)
+
+
+def _count(client: Client) -> int:
+    with CaptureQueriesContext(connection) as ctx:
+        assert client.get(LIST, {"show": "open"}).status_code == 200
+    return len(ctx.captured_queries)
+
+
+def test_list_query_count_is_flat(world: Any, settings: Any, django_assert_max_num_queries: Any) -> None:
+    c = world.customer()
+    for _ in range(3):
+        resolved(world, c)
+    cl = client_for(world.followup)
+    cl.get(LIST)  # warm the session
+    small = _count(cl)
+    for _ in range(30):
+        resolved(world, c)
+    big = _count(cl)
+    assert big == small
+    with django_assert_max_num_queries(small):
+        resp = cl.get(LIST, {"show": "open"})
+    assert len(rows(resp)) == 25  # one page
+    assert len(rows(cl.get(LIST, {"show": "open", "page": 2}))) == 8
