@@ -75,6 +75,8 @@ LABELS: dict[str, Any] = {
     "order.reopen": _("reopened"),
     "order.materials_check": _("materials checked"),
     "order.materials_notice": _("one-time notice of missing materials given"),
+    "survey.invite": _("customer invited to a satisfaction survey"),
+    "survey.response": _("satisfaction survey answered"),
     "outbox.retry": _("outbox messages queued again"),
     "portal.link_login": _("signed in to the portal with a one-time link"),
 }

@@ -10,4 +10,9 @@ class SurveysConfig(AppConfig):
     verbose_name = _("Surveys")
 
     def ready(self) -> None:
-        pass  # registers its work-order hooks (kefu.workorders.hooks) here
+        from kefu.surveys.actions import on_transition
+        from kefu.workorders.hooks import register_transition_listener
+
+        # a resolved order invites its customer to the survey chosen by the rules
+        register_transition_listener("surveys.invite_after_resolution", on_transition)
+        # after a follow-up: kefu.followup calls kefu.surveys.actions.invite_after_followup (see docs/quality.md)

@@ -1,5 +1,10 @@
 """Console pages of surveys; included in kefu.console.urls (names live in the console namespace)."""
 
-from django.urls import URLPattern
+from django.urls import URLPattern, path
 
-urlpatterns: list[URLPattern] = []
+from kefu.surveys import views
+
+urlpatterns: list[URLPattern] = [
+    path("", views.quality_reports, name="quality_reports"),
+    path("formulas/", views.quality_formulas, name="quality_formulas"),
+]

@@ -1,0 +1,375 @@
+"""Survey invitations and answers (R-22). The only writers of Invitation, Response and Answer.
+
+- ``on_transition`` (a work-order transition listener, registered in apps.py) invites the customer when an
+  order is resolved; ``invite_after_followup`` does the same when a follow-up is done. Both run inside the
+  caller's transaction, so a rolled-back change invites nobody.
+- One invitation per order, occasion and round (``round`` = the resolution clock's round, which a reopen
+  increases): the unique constraint ``surveys_invitation_round`` refuses a second one.
+- ``do_submit_response`` stores one answer per invitation: the invitation row is locked and the response
+  is unique per invitation, so two submissions at the same time store one answer and refuse the other.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import Max, Q
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from kefu.audit import log as audit
+from kefu.channels import outbox
+from kefu.customers.models import Customer
+from kefu.errors import NotFound, ValidationFailed
+from kefu.surveys import rules
+from kefu.surveys.models import (
+    Answer,
+    Invitation,
+    InvitationChannel,
+    Question,
+    QuestionKind,
+    Response,
+    Survey,
+    SurveyRule,
+    Trigger,
+)
+from kefu.workorders.hooks import TransitionEvent
+from kefu.workorders.models import WorkOrder
+
+MOBILE_PREFIXES = ("+861", "1")
+
+
+def has_mobile(customer: Customer) -> str:
+    """The customer's mobile number (a Chinese mobile: +86 1xx…), or ""."""
+    phone = customer.phone_e164 or ""
+    if phone.startswith("+861") and len(phone) == 14:
+        return phone
+    raw = "".join(ch for ch in (customer.phone or "") if ch.isdigit())
+    if len(raw) == 11 and raw.startswith("1"):
+        return phone or raw
+    return ""
+
+
+def invitation_route(order: WorkOrder, customer: Customer) -> tuple[str, str]:
+    """E-mail for e-mail customers (the order came by e-mail, or they have no mobile), else SMS to the
+    mobile, else the invitation is only shown on the portal."""
+    mobile = has_mobile(customer)
+    if customer.email and (order.channel == "email" or not mobile):
+        return InvitationChannel.EMAIL, customer.email
+    if mobile:
+        return InvitationChannel.SMS, mobile
+    return InvitationChannel.PORTAL, ""
+
+
+def choose_rule(order: WorkOrder, trigger: str) -> SurveyRule | None:
+    """The most specific active rule for this order and occasion (see SurveyRule)."""
+    candidates = (
+        SurveyRule.objects.filter(trigger=trigger, active=True, survey__active=True)
+        .filter(Q(order_type="") | Q(order_type=order.order_type))
+        .filter(Q(service__isnull=True) | Q(service_id=order.service_id))
+        .filter(Q(branch__isnull=True) | Q(branch_id=order.branch_id))
+        .select_related("survey")
+    )
+
+    def specificity(r: SurveyRule) -> tuple[int, int, int, int]:
+        kind = 2 if r.service_id else 1 if r.order_type else 0
+        return (-kind, 0 if r.branch_id else 1, r.priority, r.pk)
+
+    ranked = sorted(candidates, key=specificity)
+    return ranked[0] if ranked else None
+
+
+def order_round(order: WorkOrder) -> int:
+    from kefu.commitments.models import OrderClock
+
+    top = OrderClock.objects.filter(workorder=order, kind="resolution").aggregate(m=Max("round"))["m"]
+    return int(top or 1)
+
+
+def survey_url(token: str) -> str:
+    path = reverse("portal:survey_answer", args=[token])
+    return (getattr(settings, "KEFU_PUBLIC_URL", "") or "") + path
+
+
+def invitation_text(inv: Invitation, order: WorkOrder) -> tuple[str, str]:
+    url = survey_url(inv.token)
+    subject = _("How did we do? Your request %(number)s") % {"number": order.number}
+    body = "\n".join(
+        [
+            _("Dear %(name)s,") % {"name": order.customer.name},
+            "",
+            _("Your request %(number)s (%(title)s) has been handled. Please tell us how satisfied you are:")
+            % {"number": order.number, "title": order.title},
+            url,
+            "",
+            _("The link is valid until %(date)s and can be used once.")
+            % {"date": timezone.localtime(inv.expires_at).strftime("%Y-%m-%d")},
+        ]
+    )
+    return subject, body
+
+
+def invite(
+    order: WorkOrder, trigger: str, *, actor: Any = None, now: dt.datetime | None = None
+) -> Invitation | None:
+    """Invite the order's customer to the survey the rules choose for this occasion (inside the caller's
+    transaction). Returns None when no rule applies or this round was already invited."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("surveys.invite must be called inside the transaction of the change")
+    rule = choose_rule(order, trigger)
+    if rule is None:
+        return None
+    rnd = order_round(order)
+    if Invitation.objects.filter(workorder=order, trigger=trigger, round=rnd).exists():
+        return None
+    now = now or timezone.now()
+    customer = order.customer
+    channel, recipient = invitation_route(order, customer)
+    try:
+        with transaction.atomic():
+            inv = Invitation.objects.create(
+                token=secrets.token_urlsafe(32),
+                survey=rule.survey,
+                workorder=order,
+                customer=customer,
+                trigger=trigger,
+                round=rnd,
+                staff_id=order.assignee_id or order.owner_id,
+                channel=channel,
+                recipient=recipient,
+                created_at=now,
+                expires_at=now + dt.timedelta(days=rule.expiry_days),
+            )
+    except IntegrityError:
+        return None  # invited at the same moment by someone else
+    if channel != InvitationChannel.PORTAL:
+        with translation.override(settings.LANGUAGE_CODE):
+            subject, body = invitation_text(inv, order)
+        msg, _created = outbox.enqueue(
+            channel=channel,
+            recipient=recipient,
+            subject=subject,
+            body=body,
+            idempotency_key=f"survey-invite:{inv.pk}",
+            customer=customer,
+            workorder=order,
+        )
+        inv.outbox = msg
+        inv.save(update_fields=["outbox"])
+    audit.record(
+        actor,
+        "survey.invite",
+        inv,
+        after={"survey": rule.survey.code, "trigger": trigger, "round": rnd, "channel": channel},
+        customer_id=customer.pk,
+        workorder_id=order.pk,
+        summary=f"{rule.survey.code} · {channel}",
+    )
+    return inv
+
+
+def on_transition(event: TransitionEvent) -> None:
+    """Work-order transition listener: a resolved order invites its customer (R-22)."""
+    if event.to_status == "resolved":
+        invite(event.order, Trigger.RESOLUTION, actor=event.user, now=event.at)
+
+
+def invite_after_followup(task_or_order: Any, actor: Any = None) -> Invitation | None:
+    """Hook for the follow-up app: call it (inside the transaction) when a follow-up of an order is done.
+    Accepts the order or anything with a ``workorder`` attribute (a follow-up task)."""
+    order = (
+        task_or_order if isinstance(task_or_order, WorkOrder) else getattr(task_or_order, "workorder", None)
+    )
+    if order is None:
+        return None
+    return invite(order, Trigger.FOLLOWUP, actor=actor)
+
+
+# --- answering ---------------------------------------------------------------------------------------
+
+
+def open_invitation(token: str, *, for_update: bool = False) -> Invitation:
+    """The invitation of ``token`` (NotFound if there is none; expiry and use are checked by the caller)."""
+    if not token or len(token) > 64:
+        raise NotFound("not_found", _("This survey link is not valid."))
+    qs = Invitation.objects.select_related("survey", "workorder", "customer")
+    if for_update:
+        qs = qs.select_for_update(of=("self",))
+    try:
+        return qs.get(token=token)
+    except Invitation.DoesNotExist:
+        raise NotFound("not_found", _("This survey link is not valid.")) from None
+
+
+def invitation_state(inv: Invitation, now: dt.datetime | None = None) -> str:
+    """ "open", "answered" or "expired"."""
+    if inv.answered_at is not None:
+        return "answered"
+    if (now or timezone.now()) >= inv.expires_at:
+        return "expired"
+    return "open"
+
+
+@dataclass
+class Submission:
+    """Parsed answers (types only): question id → value."""
+
+    values: dict[int, int] = field(default_factory=dict)  # CSAT, NPS
+    choices: dict[int, str] = field(default_factory=dict)  # four-level
+    pairs: dict[int, tuple[int, int]] = field(default_factory=dict)  # SERVQUAL (expectation, perception)
+    texts: dict[int, str] = field(default_factory=dict)
+    weights: dict[str, int] | None = None
+
+
+def questions_of(survey: Survey) -> list[Question]:
+    return list(survey.questions.order_by("position"))
+
+
+def _scores(survey: Survey, questions: list[Question], sub: Submission) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    items: list[rules.ItemAnswer] = []
+    for q in questions:
+        if q.kind == QuestionKind.CSAT and q.pk in sub.values and "csat" not in out:
+            out["csat"] = sub.values[q.pk]
+        elif q.kind == QuestionKind.NPS and q.pk in sub.values and "nps" not in out:
+            out["nps"] = sub.values[q.pk]
+        elif q.kind == QuestionKind.SAT4 and q.pk in sub.choices and "sat4" not in out:
+            out["sat4"] = sub.choices[q.pk]
+        elif q.kind == QuestionKind.SERVQUAL and q.pk in sub.pairs and q.item_no:
+            e, p = sub.pairs[q.pk]
+            items.append(rules.ItemAnswer(q.item_no, e, p, q.reverse_scored))
+    dims_asked = {
+        rules.dimension_of(q.item_no) for q in questions if q.kind == QuestionKind.SERVQUAL and q.item_no
+    }
+    if items and dims_asked == set(rules.DIMENSIONS):
+        result = rules.servqual(items, sub.weights if survey.ask_importance else None)
+        for d, g in result.dimension_gaps.items():
+            out[f"gap_{d.value}"] = g
+        out["servqual_unweighted"] = result.unweighted
+        out["servqual_weighted"] = result.weighted
+    return out
+
+
+def validate(survey: Survey, questions: list[Question], sub: Submission) -> None:
+    """Raise ValidationFailed naming the first field that is wrong (field names as in the portal form)."""
+    for q in questions:
+        name = f"q{q.pk}"
+        if q.kind in (QuestionKind.CSAT, QuestionKind.NPS):
+            low, high = (1, 5) if q.kind == QuestionKind.CSAT else (0, 10)
+            v = sub.values.get(q.pk)
+            if v is None:
+                if q.required:
+                    raise ValidationFailed("required", _("Please answer: %(q)s") % {"q": q.label}, name)
+            elif not low <= v <= high:
+                raise ValidationFailed("invalid_choice", _("Choose a score from the scale."), name)
+        elif q.kind == QuestionKind.SAT4:
+            c = sub.choices.get(q.pk)
+            if not c:
+                if q.required:
+                    raise ValidationFailed("required", _("Please answer: %(q)s") % {"q": q.label}, name)
+            elif c not in {s.value for s in rules.Sat4}:
+                raise ValidationFailed("invalid_choice", _("Choose one of the answers."), name)
+        elif q.kind == QuestionKind.SERVQUAL:
+            pair = sub.pairs.get(q.pk)
+            if pair is None:
+                raise ValidationFailed(
+                    "required",
+                    _("Please rate both what you expect and what you found: %(q)s") % {"q": q.label},
+                    name,
+                )
+            if not all(1 <= x <= 7 for x in pair):
+                raise ValidationFailed("invalid_choice", _("Choose a score from 1 to 7."), name)
+        elif q.kind == QuestionKind.TEXT:
+            t = sub.texts.get(q.pk, "").strip()
+            if not t and q.required:
+                raise ValidationFailed("required", _("Please answer: %(q)s") % {"q": q.label}, name)
+            if len(t) > 4000:
+                raise ValidationFailed("too_long", _("Please keep it under 4,000 characters."), name)
+    if survey.ask_importance and any(q.kind == QuestionKind.SERVQUAL for q in questions):
+        try:
+            rules.check_weights(sub.weights or {})
+        except ValueError:
+            total = sum((sub.weights or {}).values())
+            raise ValidationFailed(
+                "weights_total",
+                _("Share exactly 100 points among the five aspects (now %(total)d).") % {"total": total},
+                "weights",
+            ) from None
+
+
+def do_submit_response(token: str, sub: Submission, *, now: dt.datetime | None = None) -> Response:
+    """Store the customer's answer to an invitation, once."""
+    with transaction.atomic():
+        inv = open_invitation(token, for_update=True)
+        now = now or timezone.now()
+        state = invitation_state(inv, now)
+        if state == "answered":
+            raise ValidationFailed("already_answered", _("This survey has already been answered. Thank you!"))
+        if state == "expired":
+            raise ValidationFailed("expired", _("This survey link has expired."))
+        questions = questions_of(inv.survey)
+        validate(inv.survey, questions, sub)
+        scores = _scores(inv.survey, questions, sub)
+        comments = [
+            sub.texts[q.pk].strip() for q in questions if q.kind == QuestionKind.TEXT and sub.texts.get(q.pk)
+        ]
+        try:
+            with transaction.atomic():
+                resp = Response.objects.create(
+                    invitation=inv,
+                    survey=inv.survey,
+                    submitted_at=now,
+                    weights=sub.weights or {},
+                    comment="\n\n".join(comments),
+                    **scores,
+                )
+        except IntegrityError:
+            raise ValidationFailed(
+                "already_answered", _("This survey has already been answered. Thank you!")
+            ) from None
+        Answer.objects.bulk_create(
+            [
+                Answer(
+                    response=resp,
+                    question=q,
+                    value=sub.values.get(q.pk),
+                    choice=sub.choices.get(q.pk, ""),
+                    expectation=sub.pairs[q.pk][0] if q.pk in sub.pairs else None,
+                    perception=sub.pairs[q.pk][1] if q.pk in sub.pairs else None,
+                    text=sub.texts.get(q.pk, "").strip(),
+                )
+                for q in questions
+                if q.pk in sub.values
+                or q.pk in sub.choices
+                or q.pk in sub.pairs
+                or sub.texts.get(q.pk, "").strip()
+            ]
+        )
+        inv.answered_at = now
+        inv.save(update_fields=["answered_at"])
+        audit.record(
+            None,
+            "survey.response",
+            resp,
+            after={k: v for k, v in scores.items() if v is not None},
+            customer_id=inv.customer_id,
+            workorder_id=inv.workorder_id,
+            summary=inv.survey.code,
+        )
+        return resp
+
+
+def open_invitations_of(customer: Customer, now: dt.datetime | None = None) -> list[Invitation]:
+    """The customer's invitations not yet answered nor expired (portal home)."""
+    now = now or timezone.now()
+    return list(
+        Invitation.objects.filter(customer=customer, answered_at__isnull=True, expires_at__gt=now)
+        .select_related("survey", "workorder")
+        .order_by("-created_at")[:20]
+    )

@@ -1,0 +1,119 @@
+"""Console: the quality report (/quality/) for supervisors, inspectors and administrators (R-22, R-23)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.http import Http404, HttpResponse
+from django.shortcuts import render
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_GET
+
+from kefu.commitments.models import Service
+from kefu.console.views_orders import ConsoleRequest, staff_view
+from kefu.organization.access import areas_of, branches_of
+from kefu.organization.models import Branch, ServiceArea, Staff
+from kefu.surveys import reports, rules
+from kefu.surveys.models import DimensionChoices, Sat4Choices
+
+REPORT_ROLES = frozenset({"supervisor", "inspector", "admin"})
+
+LEVEL_LABELS = {
+    rules.Level.BASIC.value: _("basic"),
+    rules.Level.SATISFYING.value: _("satisfying"),
+    rules.Level.VALUE_ADDED.value: _("value-added"),
+    rules.Level.MEMORABLE.value: _("memorable"),
+    "unrated": _("no answer from the customer"),
+}
+
+
+def may_see_reports(staff: Staff | None) -> bool:
+    return staff is not None and staff.role in REPORT_ROLES
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+
+class ReportFilterForm(forms.Form):
+    branch = forms.ModelChoiceField(label=_("Branch"), queryset=Branch.objects.none(), required=False)
+    area = forms.ModelChoiceField(
+        label=_("Service area"), queryset=ServiceArea.objects.none(), required=False
+    )
+    staff = forms.ModelChoiceField(label=_("Staff"), queryset=Staff.objects.none(), required=False)
+    service = forms.ModelChoiceField(
+        label=_("Service"), queryset=Service.objects.order_by("code"), required=False
+    )
+    date_from = forms.DateField(label=_("From"), required=False, widget=DateInput(format="%Y-%m-%d"))
+    date_to = forms.DateField(label=_("To"), required=False, widget=DateInput(format="%Y-%m-%d"))
+
+    def __init__(self, *args: Any, staff: Staff, **kwargs: Any) -> None:
+        kwargs.setdefault("auto_id", "qf-%s")
+        super().__init__(*args, **kwargs)
+        branches = branches_of(staff)
+        self.fields["branch"].queryset = branches  # type: ignore[attr-defined]
+        self.fields["area"].queryset = areas_of(staff)  # type: ignore[attr-defined]
+        staff_qs = Staff.objects.order_by("name")
+        if not (staff.sees_all_branches or staff.branch_id is None):
+            staff_qs = staff_qs.filter(branch_id=staff.branch_id)
+        self.fields["staff"].queryset = staff_qs  # type: ignore[attr-defined]
+
+    def filters(self, staff: Staff) -> reports.Filters:
+        d = self.cleaned_data if self.is_valid() else {}
+        allowed = list(branches_of(staff).values_list("pk", flat=True))
+        scope: list[int] | None = None if (staff.sees_all_branches or staff.branch_id is None) else allowed
+        if d.get("branch"):
+            scope = [d["branch"].pk]
+        return reports.Filters(
+            branch_ids=scope,
+            area_id=d["area"].pk if d.get("area") else None,
+            staff_id=d["staff"].pk if d.get("staff") else None,
+            service_id=d["service"].pk if d.get("service") else None,
+            date_from=d.get("date_from"),
+            date_to=d.get("date_to"),
+        )
+
+
+@require_GET
+@staff_view
+def quality_reports(request: ConsoleRequest) -> HttpResponse:
+    staff: Staff = request.staff
+    if not may_see_reports(staff):
+        raise Http404
+    form = ReportFilterForm(request.GET or None, staff=staff)
+    f = form.filters(staff)
+    s = reports.scores(f)
+    dist = reports.levels(f)
+    total = sum(dist.values())
+    level_rows = [
+        {"key": k, "label": LEVEL_LABELS[k], "n": n, "pct": (100.0 * n / total) if total else None}
+        for k, n in dist.items()
+    ]
+    rated = total - dist["unrated"]
+    higher = dist[rules.Level.VALUE_ADDED.value] + dist[rules.Level.MEMORABLE.value]
+    gap_rows = [
+        {"key": d, "label": label, "gap": s.gaps.get(d), "largest": d == s.largest_gap}
+        for d, label in DimensionChoices.choices
+    ]
+    sat4_rows = [{"label": label, "n": s.sat4_counts.get(v, 0)} for v, label in Sat4Choices.choices]
+    ctx = {
+        "form": form,
+        "s": s,
+        "gap_rows": gap_rows,
+        "sat4_rows": sat4_rows,
+        "level_rows": level_rows,
+        "levels_total": total,
+        "higher_pct": (100.0 * higher / rated) if rated else None,
+        "staff_rows": reports.by_staff(f),
+    }
+    return render(request, "surveys/quality.html", ctx)
+
+
+@require_GET
+@staff_view
+def quality_formulas(request: ConsoleRequest) -> HttpResponse:
+    """The formulas behind the report (the text of docs/quality.md is the reference for people)."""
+    if not may_see_reports(request.staff):
+        raise Http404
+    return render(request, "surveys/formulas.html", {"margin_pct": int(rules.MARGIN_SHARE * 100)})
