@@ -79,6 +79,9 @@ from kefu.workorders.actions import (
 from kefu.workorders.models import WorkOrder
 from kefu.workorders.rules import Status
 
+DEMO_COMPLAINT_CAUSES = (
+    ["attitude"] * 4 + ["billing-error"] * 3 + ["quality"] * 2 + ["improper-service", "price"]
+)
 DEMO_PASSWORD = "kefu-demo-2026"  # noqa: S105 - published demo password, documented in the README
 PORTAL_LOGINS = [f"cust{i}" for i in range(1, 6)]
 
@@ -1187,7 +1190,19 @@ class _Play:
         do_note(self.u(who), self.p.pk, text)  # type: ignore[arg-type]
 
     def go(self, who: str, target: Status, **kw: str) -> None:
+        if target == Status.CLOSED and self.p.order_type == "complaint" and not kw:
+            self.classify_complaint(who)  # a complaint is closed only with its cause
         do_transition(self.u(who), self.p.pk, target.value, **kw)  # type: ignore[arg-type]
+
+    def classify_complaint(self, who: str) -> None:
+        from kefu.complaints.actions import do_classify_complaint
+        from kefu.complaints.models import ComplaintCause
+
+        # a fixed, Pareto-like spread by order id: no draw from rng, so the rest of the script stays the same
+        code = DEMO_COMPLAINT_CAUSES[(self.p.pk or 0) % len(DEMO_COMPLAINT_CAUSES)]
+        cause = ComplaintCause.objects.filter(code=code).first() or ComplaintCause.objects.first()
+        if cause is not None:
+            do_classify_complaint(self.u(who), self.p.pk, cause.pk)  # type: ignore[arg-type]
 
     def transfer(self) -> None:
         dept = self.L.departments[(self.p.customer.branch, self.dept)]

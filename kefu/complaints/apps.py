@@ -10,4 +10,6 @@ class ComplaintsConfig(AppConfig):
     verbose_name = _("Complaints")
 
     def ready(self) -> None:
-        pass  # registers its work-order hooks (kefu.workorders.hooks) here
+        from kefu.complaints.hooks import register
+
+        register()  # customer-type suggestion, close guard, order-page panels (kefu.workorders.hooks)

@@ -63,6 +63,7 @@ CAPABILITIES: dict[Role, frozenset[str]] = {
             "order.link",
             "order.merge",
             "order.handle_escalation",
+            "complaint.approve_compensation",
             "order.reopen",
             "followup.record",
         }
@@ -84,6 +85,7 @@ CAPABILITIES: dict[Role, frozenset[str]] = {
             "order.link",
             "order.merge",
             "order.handle_escalation",
+            "complaint.approve_compensation",
             "order.reopen",
             "followup.record",
             "admin",

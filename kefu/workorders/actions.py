@@ -337,6 +337,9 @@ def create_order_for(
         workorder_id=o.pk,
         summary=o.number,
     )
+    hooks.notify_customer_text(  # e.g. the customer-type suggestion (complaints)
+        hooks.CustomerTextEvent(o, f"{o.title}\n{o.description}", "order", now, actor_user)
+    )
     return o
 
 
@@ -657,6 +660,7 @@ def customer_message_on(
         workorder_id=o.pk,
         after={"body": text},
     )
+    hooks.notify_customer_text(hooks.CustomerTextEvent(o, text, "message", now, user))
     return entry
 
 

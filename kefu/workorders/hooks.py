@@ -10,6 +10,8 @@ guard that raises refuses the change and a listener's writes commit or roll back
 - transition listeners run after the change is written (e.g. "a resolved repair gets a
   follow-up task");
 - reply checks run before a staff reply is stored (e.g. the forbidden-phrase checker);
+- customer-text listeners get what the customer wrote: the request of a new order and each later
+  message (e.g. the customer-type suggestion);
 - order panels add a card to the console order page.
 """
 
@@ -53,6 +55,18 @@ class ReplyEvent:
 
 
 @dataclass(frozen=True)
+class CustomerTextEvent:
+    """Text the customer wrote on an order: the request that opened it (``source`` "order") or a
+    later message ("message"). The order row is locked by the caller; ``actor_user`` may be None."""
+
+    order: WorkOrder
+    text: str
+    source: str
+    at: dt.datetime
+    actor_user: Any = None
+
+
+@dataclass(frozen=True)
 class OrderPanel:
     """A card on the console order page: ``template`` rendered with ``panel`` = context(request, order)."""
 
@@ -65,11 +79,13 @@ class OrderPanel:
 TransitionGuard = Callable[[TransitionEvent], None]
 TransitionListener = Callable[[TransitionEvent], None]
 ReplyCheck = Callable[[ReplyEvent], None]
+CustomerTextListener = Callable[[CustomerTextEvent], None]
 
 _guards: dict[str, TransitionGuard] = {}
 _listeners: dict[str, TransitionListener] = {}
 _reply_checks: dict[str, ReplyCheck] = {}
 _panels: dict[str, OrderPanel] = {}
+_text_listeners: dict[str, CustomerTextListener] = {}
 
 
 def register_transition_guard(name: str, fn: TransitionGuard) -> None:
@@ -82,6 +98,10 @@ def register_transition_listener(name: str, fn: TransitionListener) -> None:
 
 def register_reply_check(name: str, fn: ReplyCheck) -> None:
     _reply_checks[name] = fn
+
+
+def register_customer_text_listener(name: str, fn: CustomerTextListener) -> None:
+    _text_listeners[name] = fn
 
 
 def register_order_panel(panel: OrderPanel) -> None:
@@ -100,6 +120,11 @@ def notify_transition(event: TransitionEvent) -> None:
 
 def run_reply_checks(event: ReplyEvent) -> None:
     for fn in list(_reply_checks.values()):
+        fn(event)
+
+
+def notify_customer_text(event: CustomerTextEvent) -> None:
+    for fn in list(_text_listeners.values()):
         fn(event)
 
 
