@@ -181,14 +181,26 @@ def on_transition(event: TransitionEvent) -> None:
 
 
 def invite_after_followup(task_or_order: Any, actor: Any = None) -> Invitation | None:
-    """Hook for the follow-up app: call it (inside the transaction) when a follow-up of an order is done.
-    Accepts the order or anything with a ``workorder`` attribute (a follow-up task)."""
-    order = (
-        task_or_order if isinstance(task_or_order, WorkOrder) else getattr(task_or_order, "workorder", None)
-    )
-    if order is None:
+    """Registered with ``kefu.followup.hooks.register_followup_done``: runs inside the transaction that
+    finished a follow-up task. Accepts the order or a task (``workorder``, ``status``, ``reopened_order``);
+    a task that did not reach the customer or reopened the order invites nobody."""
+    if isinstance(task_or_order, WorkOrder):
+        order: WorkOrder | None = task_or_order
+    else:
+        order = getattr(task_or_order, "workorder", None)
+        # only a follow-up that reached the customer and found the problem solved
+        if getattr(task_or_order, "status", "done") != "done" or getattr(
+            task_or_order, "reopened_order", False
+        ):
+            return None
+    if order is None or order.resolved_at is None:
         return None
     return invite(order, Trigger.FOLLOWUP, actor=actor)
+
+
+def on_followup_done(task: Any) -> None:
+    """Follow-up listener (see ``invite_after_followup``)."""
+    invite_after_followup(task, actor=getattr(getattr(task, "done_by", None), "user", None))
 
 
 # --- answering ---------------------------------------------------------------------------------------

@@ -162,9 +162,11 @@ def test_invite_after_followup(world: World) -> None:
     c = world.customer()
     o = world.order(c)
     resolve(world, o.pk)
+    o.refresh_from_db()
 
     class Task:
         workorder = o
+        status = "done"
 
     with transaction.atomic():
         inv = actions.invite_after_followup(Task())
@@ -182,3 +184,32 @@ def test_questions_have_english_and_chinese() -> None:
         assert q.label.startswith("Overall")
     with translation.override("zh-hans"):
         assert q.label.startswith("您对")
+
+
+def test_registered_with_the_followup_hook(world: World) -> None:
+    """kefu.followup calls its done-listeners with the finished task; ours invites for a solved order only."""
+    from kefu.followup import hooks as followup_hooks
+
+    SurveyRule.objects.create(survey=Survey.objects.get(code="nps"), trigger="followup")
+    c = world.customer()
+    o = world.order(c)
+    resolve(world, o.pk)
+    o.refresh_from_db()
+
+    class Task:
+        workorder = o
+        status = "unreachable"
+        reopened_order = False
+
+    with transaction.atomic():
+        followup_hooks.notify_followup_done(Task())  # type: ignore[arg-type]
+    assert not Invitation.objects.filter(workorder=o, trigger="followup").exists()
+    Task.status = "done"
+    Task.reopened_order = True
+    with transaction.atomic():
+        followup_hooks.notify_followup_done(Task())  # type: ignore[arg-type]
+    assert not Invitation.objects.filter(workorder=o, trigger="followup").exists()
+    Task.reopened_order = False
+    with transaction.atomic():
+        followup_hooks.notify_followup_done(Task())  # type: ignore[arg-type]
+    assert Invitation.objects.get(workorder=o, trigger="followup").survey.code == "nps"
