@@ -178,3 +178,24 @@ def test_list_query_count_is_flat(world: Any, settings: Any, django_assert_max_n
         resp = cl.get(LIST, {"show": "open"})
     assert len(rows(resp)) == 25  # one page
     assert len(rows(cl.get(LIST, {"show": "open", "page": 2}))) == 8
+
+
+def test_customer_page_shows_plans_and_follow_ups(world: Any) -> None:
+    from kefu.followup.models import FollowupPlan
+
+    c = world.customer(name="华润置地", phone="13700137000")
+    plain = world.customer(name="王五", phone="13600136000")
+    body = client_for(world.agent).get(f"/customers/{plain.pk}/").content.decode()
+    assert 'id="followup-section"' not in body
+    FollowupPlan.objects.create(
+        customer=c,
+        period="quarterly",
+        next_visit=dt.date(2026, 12, 1),
+        assignee=world.followup,
+        note="年度用气安全",
+    )
+    o = resolved(world, c)
+    body = client_for(world.agent).get(f"/customers/{c.pk}/").content.decode()
+    section = body[body.index('id="followup-section"') :]
+    assert "2026-12-01" in section and "周回访" in section and "年度用气安全" in section
+    assert o.number in section
