@@ -40,6 +40,7 @@ from kefu.errors import ValidationFailed
 from kefu.organization.access import require_staff
 from kefu.organization.models import Branch
 from kefu.workorders import actions as wo_actions
+from kefu.workorders import hooks
 from kefu.workorders.access import access_workorder
 
 TIMEOUT_SECONDS = 10
@@ -200,12 +201,8 @@ def reply_window(customer: Customer, now: dt.datetime | None = None) -> tuple[Ga
     The window (hours) is the one of the endpoint (WeCom account) the message came in on, else the setting."""
     now = now or timezone.now()
     configured = ChannelEndpoint.objects.filter(kind=EndpointKind.CHAT, reply_window_hours__isnull=False)
-    longest = max(
-        [
-            int(_setting("KEFU_CHAT_REPLY_WINDOW_HOURS", 48)),
-            *configured.values_list("reply_window_hours", flat=True),
-        ]
-    )
+    hours = [int(h) for h in configured.values_list("reply_window_hours", flat=True) if h is not None]
+    longest = max([int(_setting("KEFU_CHAT_REPLY_WINDOW_HOURS", 48)), *hours])
     last_in = (
         GatewayMessage.objects.filter(
             kind=GatewayKind.CHAT,
@@ -238,15 +235,29 @@ def max_replies(last_in: GatewayMessage | None) -> int:
     return endpoints.option(last_in.endpoint if last_in else None, "max_replies", "KEFU_CHAT_MAX_REPLIES", 5)
 
 
-def send_reply(user: Any, key: int | str, text: str) -> GatewayMessage:
+def send_reply(user: Any, key: int | str, text: str, *, override_reason: str = "") -> GatewayMessage:
     """Send an agent's text reply to the chat customer of order ``key`` and put it on the timeline.
     Refused (``reply_window_closed``) outside the reply window; nothing is recorded when the API fails.
-    The reply permission is checked here, before sending: ``do_reply`` checks it only after the message left."""
-    require_staff(user, "order.reply")
+    The reply permission and the reply checks (service standards: forbidden phrases, ``override_reason``)
+    run here, before sending: ``do_reply`` runs them again only after the message left."""
+    staff = require_staff(user, "order.reply")
     o = access_workorder(user, key)
     body = (text or "").strip()
     if not body:
         raise ValidationFailed("required", _("Write the reply first."), "body")
+    hooks.run_reply_checks(  # dry run: refuses without recording; do_reply below records
+        hooks.ReplyEvent(
+            order=o,
+            staff=staff,
+            user=user,
+            text=body,
+            channel=o.channel,
+            at=timezone.now(),
+            override_reason=override_reason.strip(),
+            source="chat",
+            data={"dry_run": True},
+        )
+    )
     last_in, replies = reply_window(o.customer)
     if last_in is None or replies >= max_replies(last_in):
         raise ValidationFailed(
@@ -275,7 +286,7 @@ def send_reply(user: Any, key: int | str, text: str) -> GatewayMessage:
     )
     msgid = str(answer.get("msgid") or "")
     with transaction.atomic():
-        wo_actions.do_reply(user, key, body)
+        wo_actions.do_reply(user, key, body, override_reason=override_reason, source="chat")
         return GatewayMessage.objects.create(
             kind=GatewayKind.CHAT,
             external_id=f"out:{msgid or timezone.now().timestamp()}",

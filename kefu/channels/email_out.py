@@ -1,4 +1,4 @@
-"""Agents' replies to e-mail orders leave by e-mail (issue 4, point 2): queued in the outbox in the
+"""Agents' replies to e-mail orders leave by e-mail (issue 4, point 2), to SMS orders by SMS: queued in the outbox in the
 reply's transaction, threaded onto the customer's mail (``In-Reply-To``/``References``) and carrying the
 order number in the subject, so the customer's answer threads back onto the order."""
 
@@ -10,8 +10,9 @@ from django.conf import settings
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from kefu.channels import outbox
+from kefu.channels import outbox, sms_templates
 from kefu.channels.models import OutboxChannel
+from kefu.channels.models_endpoints import SmsTemplateCode
 
 
 def reply_subject(number: str, title: str) -> str:
@@ -28,6 +29,8 @@ def queue_reply(order: Any, entry: Any, text: str) -> Any | None:
     """
     from kefu.channels.models_mail import InboundMessage
 
+    if order.channel == "sms":
+        return queue_sms_reply(order, entry, text)
     if order.channel != "email":
         return None
     inbound = list(
@@ -60,3 +63,37 @@ def queue_reply(order: Any, entry: Any, text: str) -> Any | None:
 def _angle(message_id: str) -> str:
     message_id = message_id.strip()
     return message_id if message_id.startswith("<") else f"<{message_id}>"
+
+
+def queue_sms_reply(order: Any, entry: Any, text: str) -> Any | None:
+    """Queue the SMS of an agent's reply on an SMS order: to the number the customer last wrote from,
+    else their mobile; the text through the "reply" SMS template when one is configured."""
+    from kefu.channels.models_gateways import GatewayKind, GatewayMessage
+
+    last = (
+        GatewayMessage.objects.filter(kind=GatewayKind.SMS, workorder=order)
+        .order_by("-received_at", "-id")
+        .values_list("payload", flat=True)
+        .first()
+    )
+    customer = order.customer
+    recipient = (last or {}).get("from") or customer.phone_e164 or customer.phone
+    if not recipient:
+        return None
+    with translation.override(settings.LANGUAGE_CODE):
+        sms = sms_templates.render_current(
+            SmsTemplateCode.REPLY,
+            text,
+            {"customer_name": customer.name, "order_number": order.number, "text": text},
+        )
+    row, _created = outbox.enqueue(
+        channel=OutboxChannel.SMS,
+        recipient=recipient,
+        body=sms.body,
+        template=sms.template,
+        idempotency_key=f"reply:{entry.pk}",
+        customer=customer,
+        workorder=order,
+        log_contact=False,  # do_reply already wrote the contact
+    )
+    return row

@@ -62,6 +62,7 @@ def enqueue(
     workorder: Any = None,
     headers: dict[str, Any] | None = None,
     log_contact: bool = True,
+    template: dict[str, Any] | None = None,
 ) -> tuple[OutboxMessage, bool]:
     """Queue one message in the caller's transaction. Returns ``(row, created)``; an existing key wins."""
     if not transaction.get_connection().in_atomic_block:
@@ -80,6 +81,7 @@ def enqueue(
             "workorder": workorder,
             "headers": headers or {},
             "log_contact": log_contact,
+            "template": template or {},
             "next_attempt_at": now,
             "created_at": now,
         },

@@ -39,8 +39,9 @@ from django.utils.translation import gettext as _
 
 from kefu import ratelimit
 from kefu.audit import log as audit
-from kefu.channels import outbox
+from kefu.channels import outbox, sms_templates
 from kefu.channels.models import OutboxChannel
+from kefu.channels.models_endpoints import SmsTemplateCode
 from kefu.customers import actions as cust_actions
 from kefu.customers import rules as cust_rules
 from kefu.customers.models import Customer
@@ -180,13 +181,19 @@ def do_request_link(raw_address: str, name: str, ip: str, link_base: str) -> Non
             "minutes": minutes,
             "url": url,
         }
+    sms = (
+        sms_templates.render_current(SmsTemplateCode.PORTAL_LINK, body, {"url": url, "minutes": minutes})
+        if addr.kind != "email"
+        else sms_templates.Rendered(body, {})
+    )
     outbox.enqueue(
         channel=OutboxChannel.EMAIL if addr.kind == "email" else OutboxChannel.SMS,
         recipient=addr.normalized,
         subject=subject,
-        body=body,
+        body=sms.body,
         idempotency_key="portal-link:" + hashlib.sha256(token.encode()).hexdigest(),
         customer=customer,
+        template=sms.template,
     )
 
 

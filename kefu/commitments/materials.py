@@ -24,7 +24,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from kefu.audit import log as audit
-from kefu.channels import outbox
+from kefu.channels import outbox, sms_templates
+from kefu.channels.models import OutboxChannel
+from kefu.channels.models_endpoints import SmsTemplateCode
 from kefu.commitments import proactive
 from kefu.commitments.models_materials import MaterialsNotice, OrderMaterial
 from kefu.customers.actions import record_contact
@@ -228,11 +230,22 @@ def _give_notice(
         created_at=now,
     )
     digest = hashlib.sha256("\n".join(notice.items).encode()).hexdigest()[:16]
+    sms = sms_templates.Rendered(text, {})
+    if channel == OutboxChannel.SMS:
+        service = order.service.name if order.service else order.get_order_type_display()
+        values = {
+            "customer_name": customer.name,
+            "order_number": order.number,
+            "missing_materials": "、".join(notice.items),
+            "service": service,
+        }
+        sms = sms_templates.render_current(SmsTemplateCode.MATERIALS_NOTICE, text, values)
     message, _created = outbox.enqueue(
         channel=channel,
         recipient=recipient,
         subject=subject,
-        body=text,
+        body=sms.body,
+        template=sms.template,
         idempotency_key=f"materials-notice:{order.pk}:{notice.pk}:{digest}",
         customer=customer,
         workorder=order,

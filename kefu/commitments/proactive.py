@@ -25,7 +25,9 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from kefu.audit import log as audit
-from kefu.channels.models import OutboxMessage
+from kefu.channels import sms_templates
+from kefu.channels.models import OutboxChannel, OutboxMessage
+from kefu.channels.models_endpoints import SmsTemplateCode
 from kefu.commitments import rules_proactive as rules
 from kefu.commitments.models import Service
 from kefu.commitments.models_proactive import CarePlan, PlannedMaintenance
@@ -199,14 +201,23 @@ def do_announce_maintenance(
             "hotline": hotline or "—",
         }
 
+        sms_template = sms_templates.find(SmsTemplateCode.MAINTENANCE)
+
         def rows() -> Iterable[dict[str, Any]]:
             for cid, name, email, e164, phone in _affected_customers([a.pk for a in areas]):
                 channel, recipient = route(email, e164, phone)
+                body, meta = template % {**texts, "name": name}, {}
+                if channel == OutboxChannel.SMS and sms_template is not None:
+                    sms = sms_templates.render(
+                        SmsTemplateCode.MAINTENANCE, body, {**texts, "customer_name": name}, sms_template
+                    )
+                    body, meta = sms.body, sms.template
                 yield {
                     "channel": channel,
                     "recipient": recipient,
                     "subject": subject,
-                    "body": template % {**texts, "name": name},
+                    "body": body,
+                    "template": meta,
                     "customer_id": cid,
                     "idempotency_key": f"maintenance:{m.pk}:{cid}",
                 }
@@ -244,25 +255,40 @@ def send_fee_reminders(today: dt.date | None = None, days_before: int | None = N
     created = 0
     with translation.override(settings.LANGUAGE_CODE), transaction.atomic():
         subject = _("Your subscription expires soon")
+        sms_template = sms_templates.find(SmsTemplateCode.FEE_REMINDER)
         rows = []
         for s in subs.order_by("id").iterator(chunk_size=2000):
             c = s.customer
             channel, recipient = route(c.email, c.phone_e164, c.phone)
+            values = {
+                "name": c.name,
+                "product": s.product,
+                "date": s.expiry_date.isoformat(),
+                "hotline": hotline or "—",
+            }
+            body = (
+                _(
+                    "Dear %(name)s, your %(product)s expires on %(date)s. Renew in time to keep the "
+                    "service running. Questions: %(hotline)s."
+                )
+                % values
+            )
+            meta: dict[str, Any] = {}
+            if channel == OutboxChannel.SMS and sms_template is not None:
+                sms = sms_templates.render(
+                    SmsTemplateCode.FEE_REMINDER,
+                    body,
+                    {**values, "customer_name": c.name, "due": values["date"]},
+                    sms_template,
+                )
+                body, meta = sms.body, sms.template
             rows.append(
                 {
                     "channel": channel,
                     "recipient": recipient,
                     "subject": subject,
-                    "body": _(
-                        "Dear %(name)s, your %(product)s expires on %(date)s. Renew in time to keep the "
-                        "service running. Questions: %(hotline)s."
-                    )
-                    % {
-                        "name": c.name,
-                        "product": s.product,
-                        "date": s.expiry_date.isoformat(),
-                        "hotline": hotline or "—",
-                    },
+                    "body": body,
+                    "template": meta,
                     "customer_id": c.pk,
                     "idempotency_key": f"fee-expiry:{s.pk}:{s.expiry_date.isoformat()}",
                 }

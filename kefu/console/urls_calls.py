@@ -9,4 +9,5 @@ urlpatterns = [
     path("<int:pk>/", v.call_detail, name="call_detail"),
     path("callbacks/", v.callback_list, name="callbacks"),
     path("callbacks/<int:pk>/done/", v.callback_done, name="callback_done"),
+    path("health/", v.channel_health, name="channel_health"),
 ]

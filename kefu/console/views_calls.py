@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from kefu.channels import cti
+from kefu.channels import cti, health
 from kefu.channels.models import Call
 from kefu.console.views_orders import OPEN, ConsoleRequest, staff_view
 from kefu.customers import actions as customer_actions
@@ -146,3 +146,19 @@ def callback_done(request: ConsoleRequest, pk: int) -> HttpResponse:
     else:
         messages.success(request, _("Marked as called back."))
     return redirect("console:callbacks")
+
+
+@require_http_methods(["GET"])
+@staff_view
+def channel_health(request: ConsoleRequest) -> HttpResponse:
+    """Every channel's health (issue 4, point 8): administrators see all branches and the outbox queues,
+    a supervisor the endpoints of their branch; anyone else gets 404."""
+    staff = request.staff
+    if staff.can("admin"):
+        data = health.overview()
+    elif staff.role == "supervisor" and staff.branch_id is not None:
+        data = health.overview(branch_id=staff.branch_id)
+        data["queues"] = []
+    else:
+        raise Http404
+    return render(request, "console/calls/health.html", data)

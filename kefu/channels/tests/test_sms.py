@@ -133,3 +133,23 @@ def test_http_transport_needs_url_and_secret(settings: Any) -> None:
     settings.KEFU_SMS_HTTP_SECRET = SECRET
     with pytest.raises(sms.SmsGatewayError):
         sms.HttpSmsTransport()
+
+
+@pytest.mark.django_db
+def test_a_provider_template_travels_with_the_message(world: Any, gateway: Gateway) -> None:
+    customer = world.customer(phone="13800138000")
+    with transaction.atomic():
+        outbox.enqueue(
+            channel="sms",
+            recipient="+8613800138000",
+            body="【城市燃气】王芳您好，工单GD-1还缺：身份证。",
+            idempotency_key="sms-tpl",
+            customer=customer,
+            template={"id": "SMS_123456", "params": {"customer_name": "王芳", "order_number": "GD-1"}},
+        )
+    assert outbox.send_due() == 1
+    _headers, body = gateway.requests[0]
+    sent = json.loads(body)
+    assert sent["template"] == "SMS_123456"
+    assert sent["params"] == {"customer_name": "王芳", "order_number": "GD-1"}
+    assert sent["text"] == "【城市燃气】王芳您好，工单GD-1还缺：身份证。"

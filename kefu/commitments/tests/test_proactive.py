@@ -222,3 +222,33 @@ def test_console_page(world, homes) -> None:  # type: ignore[no-untyped-def]
     # an inspector sees the list but no form
     page = client_for(world.inspector).get("/maintenance/")
     assert page.status_code == 200 and 'id="maintenance-form"' not in page.content.decode()
+
+
+def test_fee_reminder_by_sms_uses_the_registered_template(world, homes) -> None:  # type: ignore[no-untyped-def]
+    from kefu.channels.models import SmsTemplate
+
+    SmsTemplate.objects.create(
+        code="fee_reminder",
+        language="zh-hans",
+        text="{customer_name}您好，您的{product}将于{due}到期，请及时续费。咨询{hotline}",
+        signature="【城市燃气】",
+        provider_template_id="SMS_778899",
+    )
+    do_add_record(
+        world.agent.user,
+        homes["sms"].pk,
+        "subscription",
+        {
+            "product": "有线电视",
+            "start_date": dt.date(2025, 1, 1),
+            "expiry_date": dt.date(2026, 12, 1),
+            "monthly_fee": Decimal("30"),
+        },
+    )
+    assert proactive.send_fee_reminders(dt.date(2026, 11, 23), 15) == 1
+    (msg,) = OutboxMessage.objects.all()
+    assert msg.channel == "sms"
+    name = homes["sms"].name
+    assert msg.body.startswith(f"【城市燃气】{name}您好，您的有线电视将于2026-12-01到期")
+    assert msg.template["id"] == "SMS_778899"
+    assert msg.template["params"]["product"] == "有线电视" and msg.template["params"]["due"] == "2026-12-01"

@@ -1,0 +1,83 @@
+"""Admin pages of the per-branch channel endpoints (with their health) and of the SMS templates."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django import forms
+from django.contrib import admin
+from django.db import models
+from django.db.models import Count, Q
+from django.http import HttpRequest
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from kefu.audit.admin_mixins import AuditedAdmin
+from kefu.channels import sms_templates
+from kefu.channels.models_endpoints import ChannelEndpoint, SmsTemplate
+
+
+@admin.register(ChannelEndpoint)
+class ChannelEndpointAdmin(AuditedAdmin):
+    list_display = [
+        "kind",
+        "identifier",
+        "name",
+        "branch",
+        "active",
+        "last_inbound_at",
+        "messages_24h",
+        "last_error_short",
+    ]
+    list_filter = ["kind", "active", "branch"]
+    search_fields = ["identifier", "name"]
+    readonly_fields = ["last_inbound_at", "last_outbound_at", "last_error", "last_error_at"]
+
+    def get_queryset(self, request: HttpRequest) -> models.QuerySet[ChannelEndpoint]:
+        since = timezone.now() - dt.timedelta(hours=24)
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("branch")
+            .annotate(recent=Count("messages", filter=Q(messages__received_at__gte=since)))
+        )
+
+    @admin.display(description=gettext_lazy("messages in 24 h"), ordering="recent")
+    def messages_24h(self, obj: Any) -> int:
+        return int(getattr(obj, "recent", 0))
+
+    @admin.display(description=gettext_lazy("last error"))
+    def last_error_short(self, obj: ChannelEndpoint) -> str:
+        return obj.last_error[:80]
+
+
+class SmsTemplateForm(forms.ModelForm):
+    class Meta:
+        model = SmsTemplate
+        fields = ["code", "language", "text", "signature", "provider_template_id", "active"]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        code, text = data.get("code"), data.get("text") or ""
+        if code:
+            unknown = sms_templates.unknown_variables(code, text)
+            if unknown:
+                self.add_error(
+                    "text",
+                    _("Unknown variables: %(names)s. This kind of message offers: %(allowed)s.")
+                    % {
+                        "names": ", ".join(f"{{{n}}}" for n in unknown),
+                        "allowed": ", ".join(f"{{{n}}}" for n in sms_templates.VARIABLES.get(code, ())),
+                    },
+                )
+        return data
+
+
+@admin.register(SmsTemplate)
+class SmsTemplateAdmin(AuditedAdmin):
+    form = SmsTemplateForm
+    list_display = ["code", "language", "provider_template_id", "active", "updated_at"]
+    list_filter = ["code", "language", "active"]
+    search_fields = ["text", "provider_template_id"]

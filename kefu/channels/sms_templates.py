@@ -1,0 +1,78 @@
+"""Outbound SMS texts from templates (issue 4, point 5).
+
+Every SMS the system sends has a kind (``SmsTemplateCode``) and a built-in text. An administrator can
+replace the text per kind and language in the admin (``SmsTemplate``), e.g. to match the template
+registered with the SMS provider; the provider's template id then travels with the message and the
+variables as its parameters (``OutboxMessage.template``), which is what Chinese providers require.
+
+Variables are written ``{name}``; the names each kind offers are in ``VARIABLES``. A template that uses
+an unknown variable cannot be saved (``unknown_variables``), so nothing half-filled is ever sent.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from django.utils import translation
+
+from kefu.channels.models_endpoints import SmsTemplate, SmsTemplateCode
+
+VARIABLES: dict[str, tuple[str, ...]] = {
+    SmsTemplateCode.PORTAL_LINK: ("url", "minutes"),
+    SmsTemplateCode.MATERIALS_NOTICE: ("customer_name", "order_number", "missing_materials", "service"),
+    SmsTemplateCode.MAINTENANCE: ("customer_name", "branch", "title", "areas", "start", "end", "hotline"),
+    SmsTemplateCode.FEE_REMINDER: ("customer_name", "product", "due", "hotline"),
+    SmsTemplateCode.REPLY: ("customer_name", "order_number", "text"),
+    SmsTemplateCode.SURVEY: ("customer_name", "order_number", "url"),
+}
+
+_PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
+
+
+def placeholders(text: str) -> list[str]:
+    """The variable names used in ``text``, in order of first use."""
+    seen: list[str] = []
+    for name in _PLACEHOLDER.findall(text):
+        if name not in seen:
+            seen.append(name)
+    return seen
+
+
+def unknown_variables(code: str, text: str) -> list[str]:
+    allowed = set(VARIABLES.get(code, ()))
+    return [name for name in placeholders(text) if name not in allowed]
+
+
+def fill(text: str, values: dict[str, Any]) -> str:
+    """``text`` with each ``{name}`` replaced; unknown names stay as written (never raises)."""
+    return _PLACEHOLDER.sub(lambda m: str(values.get(m.group(1), m.group(0))), text)
+
+
+@dataclass(frozen=True)
+class Rendered:
+    body: str
+    template: dict[str, Any]  # {} or {"id": provider template id, "params": {...}}
+
+
+def find(code: str, language: str | None = None) -> SmsTemplate | None:
+    """The active template of ``code`` in ``language`` (the active language), else in zh-hans."""
+    language = (language or translation.get_language() or "zh-hans").lower()
+    rows = {t.language.lower(): t for t in SmsTemplate.objects.filter(code=code, active=True)}
+    return rows.get(language) or rows.get("zh-hans")
+
+
+def render(code: str, default: str, values: dict[str, Any], template: SmsTemplate | None = None) -> Rendered:
+    """The SMS text of kind ``code``: the configured template (pass ``template`` when rendering many
+    messages, from one ``find``) filled with ``values``, else the built-in ``default`` text."""
+    params = {k: str(v) for k, v in values.items() if k in VARIABLES.get(code, ())}
+    if template is None:
+        return Rendered(default, {})
+    body = (template.signature or "") + fill(template.text, params)
+    meta = {"id": template.provider_template_id, "params": params} if template.provider_template_id else {}
+    return Rendered(body, meta)
+
+
+def render_current(code: str, default: str, values: dict[str, Any]) -> Rendered:
+    return render(code, default, values, find(code))
