@@ -68,6 +68,7 @@ class GatewayFailed(KefuError):
 
 class ChatReplyIn(Schema):
     body: str = Field(max_length=2000)
+    override_reason: str = Field("", max_length=2000, description="Send although it has a forbidden phrase.")
 
 
 class ChatReplyOut(Schema):
@@ -85,7 +86,7 @@ def chat_reply(request: ApiRequest, key: str, payload: ChatReplyIn) -> Status:
     5 replies by default); 502 ``chat_gateway`` when the chat API refuses or cannot be reached (nothing is
     recorded then)."""
     try:
-        gm = chat.send_reply(request.auth, key, payload.body)
+        gm = chat.send_reply(request.auth, key, payload.body, override_reason=payload.override_reason)
     except chat.ChatGatewayError as exc:
         # the gateway's own text (English, possibly its raw error body) goes to the log, not to the caller
         log.warning("chat reply on %s refused by the gateway: %s", key, exc)

@@ -270,6 +270,9 @@ class TransitionIn(Schema):
 class ReplyIn(Schema):
     body: Str20k
     version: Version | None = None
+    override_reason: Str2000 | None = Field(
+        None, description="Why the reply goes out although it contains a forbidden phrase (recorded)."
+    )
 
 
 class TransferIn(Schema):

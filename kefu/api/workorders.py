@@ -246,8 +246,19 @@ def transition(
     "/{key}/replies", response={201: TimelineEntryOut, **WRITE_ERRORS}, summary="Reply to the customer"
 )
 def reply(request: ApiRequest, key: str, payload: ReplyIn, if_match: str | None = IF_MATCH) -> Status:
+    """400 ``forbidden_phrase`` (field ``body``) when the text contains a forbidden phrase (服务忌语): the error
+    lists ``matches`` (``phrase``, ``matched``, ``start``, ``end`` in the body, ``suggestion``). Send again with
+    ``override_reason`` to send it as it is; the violation is recorded. 400 ``unfilled_variable`` when a
+    phrase-library variable such as ``{deadline}`` is left in the text."""
     version = _version(request, if_match, payload.version, required=False)
-    entry = actions.do_reply(request.auth, check_key(key), payload.body, expected_version=version)
+    entry = actions.do_reply(
+        request.auth,
+        check_key(key),
+        payload.body,
+        expected_version=version,
+        override_reason=payload.override_reason or "",
+        source="api",
+    )
     o = WorkOrder.objects.only("version").get(pk=entry.workorder_id)
     return Status(201, render.entry_out(entry, staff_view=True, order_version=o.version))
 

@@ -86,6 +86,7 @@ LABELS: dict[str, Any] = {
     "survey.response": _("satisfaction survey answered"),
     "outbox.retry": _("outbox messages queued again"),
     "portal.link_login": _("signed in to the portal with a one-time link"),
+    "standards.violation": _("reply sent with a forbidden phrase (reason given)"),
 }
 
 

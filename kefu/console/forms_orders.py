@@ -97,6 +97,13 @@ class ReplyForm(VersionedForm):
         widget=_textarea(4, **{"data-shortcut": "r", "data-testid": "reply-body"}),
     )
     files = MultipleFileField(label=_("Files"))  # type: ignore[assignment]
+    # shown when the service-standards check stopped the reply (kefu/standards)
+    override_reason = forms.CharField(
+        label=_("Reason for sending it as it is"),
+        required=False,
+        max_length=500,
+        widget=_textarea(2, **{"data-testid": "override-reason"}),
+    )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("auto_id", _id("reply"))

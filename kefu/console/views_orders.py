@@ -394,16 +394,27 @@ def _version(d: dict[str, Any]) -> int | None:
 @staff_view
 def order_reply(request: ConsoleRequest, key: str) -> HttpResponse:
     form = f.ReplyForm(request.POST, request.FILES)
-    return _form_post(
-        request,
-        key,
-        "reply",
-        form,
-        lambda d: actions.do_reply(
-            request.user, key, d["body"], files=d["files"], expected_version=_version(d)
-        ),
-        success=_("Reply sent."),
-    )
+
+    def send(d: dict[str, Any]) -> Any:
+        try:
+            entry = actions.do_reply(
+                request.user,
+                key,
+                d["body"],
+                files=d["files"],
+                expected_version=_version(d),
+                override_reason=d.get("override_reason") or "",
+                source="console",
+            )
+        except ValidationFailed as exc:
+            if exc.code == "forbidden_phrase":  # the page shows the matches and asks for a reason
+                form.standards_matches = exc.extra.get("matches")  # type: ignore[attr-defined]
+            raise
+        for warning in getattr(entry, "check_data", {}).get("warnings", []):  # e.g. a missing greeting
+            messages.warning(request, warning)
+        return entry
+
+    return _form_post(request, key, "reply", form, send, success=_("Reply sent."))
 
 
 @require_POST

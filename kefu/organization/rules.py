@@ -51,6 +51,7 @@ CAPABILITIES: dict[Role, frozenset[str]] = {
         {
             "maintenance.announce",
             "maintenance.override",
+            "standards.review",
             "customer.create",
             "customer.edit",
             "customer.tier_override",
@@ -68,11 +69,12 @@ CAPABILITIES: dict[Role, frozenset[str]] = {
             "followup.record",
         }
     ),
-    Role.INSPECTOR: frozenset({"order.note"}),
+    Role.INSPECTOR: frozenset({"order.note", "standards.review"}),
     Role.ADMIN: frozenset(
         {
             "maintenance.announce",
             "maintenance.override",
+            "standards.review",
             "customer.create",
             "customer.edit",
             "customer.tier_override",

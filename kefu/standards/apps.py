@@ -10,4 +10,9 @@ class StandardsConfig(AppConfig):
     verbose_name = _("Service standards")
 
     def ready(self) -> None:
-        pass  # registers its reply check (kefu.workorders.hooks) here
+        from kefu.standards.checks import check_reply
+        from kefu.standards.panels import register
+        from kefu.workorders import hooks
+
+        hooks.register_reply_check("standards", check_reply)
+        register()

@@ -550,19 +550,20 @@ def do_reply(
     _check_version(o, expected_version)
     text = _check_body(body)
     now = timezone.now()
-    hooks.run_reply_checks(
-        hooks.ReplyEvent(
-            order=o,
-            staff=staff,
-            user=user,
-            text=text,
-            channel=o.channel,
-            at=now,
-            override_reason=override_reason.strip(),
-            source=source,
-        )
+    event = hooks.ReplyEvent(
+        order=o,
+        staff=staff,
+        user=user,
+        text=text,
+        channel=o.channel,
+        at=now,
+        override_reason=override_reason.strip(),
+        source=source,
     )
+    hooks.run_reply_checks(event)
     entry = _entry(o, TimelineEntry.Kind.REPLY, staff=staff, body=text, public=True, at=now)
+    # what the reply checks found (e.g. data["warnings"]: sentences the caller shows the agent)
+    entry.check_data = event.data  # type: ignore[attr-defined]
     for f in files or []:
         _store_attachment(user, o, f, entry=entry, public=True)
     fields = ["last_reply_at", "last_reply_by"]

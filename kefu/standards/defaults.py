@@ -1,0 +1,131 @@
+"""Default phrase library, forbidden phrases (SPEC R-24) and greeting rules.
+
+Used by migration 0002 (with the historical models) and by :func:`kefu.standards.services.ensure_defaults`
+(databases emptied since, e.g. by tests that flush tables). Plain data; edit the rows in the admin.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+# key, situation, Chinese, English
+PHRASES: list[tuple[str, str, str, str]] = [
+    ("hello", "greeting", "您好！", "Hello!"),
+    (
+        "hello_name",
+        "greeting",
+        "您好，{customer_name}，很高兴为您服务。",
+        "Hello {customer_name}, glad to help you.",
+    ),
+    (
+        "wait",
+        "waiting",
+        "请稍候，我马上给您办理。",
+        "Please wait a moment, I will take care of it right away.",
+    ),
+    (
+        "missing",
+        "missing_materials",
+        "对不起，您还缺少{missing_materials}材料，请补齐后我们马上为您办理。",
+        "Sorry, these materials are still missing: {missing_materials}. We will go ahead as soon as you "
+        "bring them.",
+    ),
+    (
+        "deadline",
+        "progress",
+        "您的工单{order_number}将在{deadline}前办结，请放心。",
+        "Your order {order_number} will be completed by {deadline}.",
+    ),
+    (
+        "checking",
+        "checking",
+        "这个问题我马上帮您查询，稍后答复您。",
+        "Let me look into this for you right away; I will get back to you shortly.",
+    ),
+    (
+        "transfer",
+        "transfer",
+        "请稍候，我马上帮您联系负责的同事。",
+        "Please wait, I will put you in touch with the colleague in charge right away.",
+    ),
+    ("listen", "explanation", "请您慢慢说，我在认真听。", "Please take your time, I am listening."),
+    (
+        "explain",
+        "explanation",
+        "对不起，刚才没有说清楚，我再为您详细说明一下。",
+        "Sorry I was not clear; let me explain it again.",
+    ),
+    ("sorry", "apology", "对不起，给您带来不便了。", "We are sorry for the inconvenience."),
+    (
+        "improve",
+        "apology",
+        "对不起，这是我们做得不好，我们一定改进。",
+        "We are sorry, we did not do this well and will improve.",
+    ),
+    (
+        "complaint",
+        "apology",
+        "对不起，给您带来不便，我马上为您处理；您的意见我们会认真记录。",
+        "We are sorry for the trouble; I will handle it right away and record your comments carefully.",
+    ),
+    ("thanks", "thanks", "谢谢您的耐心等待。", "Thank you for your patience."),
+    ("bye", "closing", "谢谢，再见！", "Thank you, goodbye!"),
+    (
+        "bye_more",
+        "closing",
+        "请问还有什么可以帮您？谢谢，再见！",
+        "Is there anything else I can do for you? Thank you, goodbye!",
+    ),
+]
+
+# phrase, mode, unless_after, suggested phrase key
+FORBIDDEN: list[tuple[str, str, str, str]] = [
+    ("我不管，问别人去", "anywhere", "", "transfer"),
+    ("问别人去", "anywhere", "", "transfer"),
+    ("别啰嗦，快点讲", "anywhere", "", "listen"),
+    ("别啰嗦", "anywhere", "", "listen"),
+    ("我还没上班，等会再说", "anywhere", "", "wait"),
+    ("我要下班了，你快点", "anywhere", "", "wait"),
+    ("我刚才已经说过，你怎么还问", "anywhere", "", "explain"),
+    ("你这人真笨", "anywhere", "", "explain"),
+    ("你真笨", "anywhere", "", "explain"),
+    ("我就是这样的，你能把我怎么样", "anywhere", "", "improve"),
+    ("你去投诉好了", "anywhere", "", "complaint"),
+    ("不知道", "clause_end", "您 如果 若 是否 还", "checking"),
+    ("I don't care, ask someone else", "anywhere", "", "transfer"),
+    ("stop rambling", "anywhere", "", "listen"),
+    ("I'm not on duty yet", "anywhere", "", "wait"),
+    ("I'm about to get off work", "anywhere", "", "wait"),
+    ("I already told you", "anywhere", "", "explain"),
+    ("you are stupid", "anywhere", "", "explain"),
+    ("go ahead and complain", "anywhere", "", "complaint"),
+    ("I don't know", "clause_end", "if you", "checking"),
+]
+
+GREETING_WORDS = "您好\n你好\n早上好\n上午好\n下午好\n晚上好\n尊敬的\nHello\nHi\nGood morning\nGood afternoon\nGood evening\nDear"
+
+# channel ("" = every channel), when, where, phrases
+GREETINGS: list[tuple[str, str, str, str]] = [
+    ("", "first", "start", GREETING_WORDS),  # the first reply on any order opens with a greeting
+    ("phone", "every", "start", GREETING_WORDS),  # each phone contact log too
+]
+
+
+def seed(phrase_model: Any, forbidden_model: Any, greeting_model: Any) -> None:
+    """Create the defaults that are missing (by text); never changes or deletes edited rows."""
+    by_key: dict[str, Any] = {}
+    for position, (key, situation, zh, en) in enumerate(PHRASES, start=1):
+        row = phrase_model.objects.filter(text_zh=zh).first()
+        if row is None:
+            row = phrase_model.objects.create(
+                situation=situation, text_zh=zh, text_en=en, position=position * 10
+            )
+        by_key[key] = row
+    for text, mode, unless, key in FORBIDDEN:
+        if not forbidden_model.objects.filter(text=text).exists():
+            forbidden_model.objects.create(
+                text=text, mode=mode, unless_after=unless, suggestion=by_key.get(key)
+            )
+    if not greeting_model.objects.exists():
+        for channel, when, where, phrases in GREETINGS:
+            greeting_model.objects.create(channel=channel, when=when, where=where, phrases=phrases)

@@ -1,0 +1,178 @@
+"""Reading the standards from the database: the cached forbidden-phrase automaton, phrase rendering for an
+order, greeting warnings. Writes live in ``actions.py``."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Count, Max
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+
+from kefu.errors import ValidationFailed
+from kefu.standards import checker, defaults, rules
+from kefu.standards.models import ForbiddenPhrase, GreetingRule, StandardPhrase
+from kefu.workorders.models import WorkOrder
+
+_lock = threading.Lock()
+_cached: tuple[Any, checker.Checker] | None = None
+
+
+def _version() -> tuple[Any, ...]:
+    """Changes whenever an active forbidden phrase is added, edited, deactivated or deleted."""
+    agg = ForbiddenPhrase.objects.aggregate(n=Count("id"), latest=Max("updated_at"))
+    return (agg["n"], agg["latest"])
+
+
+def forbidden_checker() -> checker.Checker:
+    """The automaton of the active forbidden phrases, rebuilt when the list changed (one aggregate query)."""
+    global _cached
+    version = _version()
+    cached = _cached
+    if cached is not None and cached[0] == version:
+        return cached[1]
+    with _lock:
+        rows = ForbiddenPhrase.objects.filter(active=True).order_by("id")
+        built = checker.build(
+            checker.Phrase(r.pk, r.text, r.mode, unless_after=tuple(r.unless_after.split())) for r in rows
+        )
+        _cached = (version, built)
+    return built
+
+
+def is_chinese(text: str) -> bool:
+    return any("\u3400" <= ch <= "\u9fff" or "\uf900" <= ch <= "\ufaff" for ch in text)
+
+
+def order_values(order: WorkOrder) -> dict[str, str | None]:
+    """The values of the phrase variables for ``order``; the deadline in the current (user's) time zone."""
+    missing = list(
+        order.materials.filter(required=True, supplied=False)
+        .order_by("order", "id")
+        .values_list("name", flat=True)
+    )
+    lang = get_language() or "zh-hans"
+    sep = ", " if lang.startswith("en") else "、"
+    return {
+        "customer_name": order.customer.name if order.customer_id else None,
+        "order_number": order.number,
+        "missing_materials": sep.join(missing) or None,
+        "deadline": date_format(timezone.localtime(order.due_at), "Y-m-d H:i") if order.due_at else None,
+    }
+
+
+def problem_error(problem: rules.Problem, field: str = "body") -> ValidationFailed:
+    known = ", ".join("{" + n + "}" for n in rules.VARIABLES)
+    if problem.code == "unknown_variable":
+        msg = _("Unknown variable {%(name)s}: the phrase library knows %(known)s.") % {
+            "name": problem.variable,
+            "known": known,
+        }
+    else:
+        msg = _("{%(name)s} has no value on this order yet; fill it in by hand.") % {"name": problem.variable}
+    return ValidationFailed(problem.code, msg, field, variable=problem.variable)
+
+
+@dataclass
+class RenderedPhrase:
+    phrase: StandardPhrase
+    language: str
+    text: str
+    errors: list[ValidationFailed]
+
+
+def render_for_order(
+    phrase: StandardPhrase, order: WorkOrder, language: str, values: Any = None
+) -> RenderedPhrase:
+    values = values if values is not None else order_values(order)
+    r = rules.render(phrase.text_for(language), values)
+    return RenderedPhrase(phrase, language, r.text, [problem_error(p) for p in r.problems])
+
+
+def library(order: WorkOrder | None = None) -> list[dict[str, Any]]:
+    """The active phrases grouped by situation, rendered for ``order`` when given (both languages)."""
+    values = order_values(order) if order is not None else None
+    groups: dict[str, dict[str, Any]] = {}
+    for p in StandardPhrase.objects.filter(active=True):
+        g = groups.setdefault(p.situation, {"situation": p.get_situation_display(), "phrases": []})
+        entry: dict[str, Any] = {"phrase": p}
+        for lang in ("zh", "en"):
+            if lang == "en" and not p.text_en:
+                continue
+            if order is not None:
+                entry[lang] = render_for_order(p, order, lang, values)
+            else:
+                entry[lang] = RenderedPhrase(p, lang, p.text_for(lang), [])
+        g["phrases"].append(entry)
+    return list(groups.values())
+
+
+def match_payload(matches: list[checker.Match], order: WorkOrder | None = None) -> list[dict[str, Any]]:
+    """What the agent is shown and the API returns: each match, where, and what to say instead."""
+    rows = {
+        r.pk: r
+        for r in ForbiddenPhrase.objects.filter(pk__in={m.phrase.id for m in matches}).select_related(
+            "suggestion"
+        )
+    }
+    values = order_values(order) if order is not None else {}
+    out = []
+    for m in matches:
+        row = rows.get(m.phrase.id)
+        suggestion = ""
+        if row is not None and row.suggestion is not None:
+            lang = "zh" if is_chinese(m.phrase.text) else "en"
+            suggestion = rules.render(row.suggestion.text_for(lang), values).text
+        out.append(
+            {
+                "phrase": m.phrase.text,
+                "matched": m.matched,
+                "start": m.start,
+                "end": m.end,
+                "suggestion": suggestion,
+            }
+        )
+    return out
+
+
+def forbidden_error(payload: list[dict[str, Any]]) -> ValidationFailed:
+    items = []
+    for p in payload:
+        if p["suggestion"]:
+            items.append(
+                _("“%(matched)s” (forbidden phrase “%(phrase)s”; say instead: “%(suggestion)s”)") % p
+            )
+        else:
+            items.append(_("“%(matched)s” (forbidden phrase “%(phrase)s”)") % p)
+    message = _(
+        "The reply contains a forbidden phrase: %(items)s. Rephrase it, or give a reason to send it as it is."
+    ) % {"items": "; ".join(items)}
+    return ValidationFailed("forbidden_phrase", message, "body", matches=payload)
+
+
+def greeting_specs() -> list[rules.GreetingSpec]:
+    return [
+        rules.GreetingSpec(g.pk, g.channel, g.when, g.where, tuple(g.phrase_list()))
+        for g in GreetingRule.objects.filter(active=True)
+    ]
+
+
+def greeting_warnings(text: str, channel: str, first_reply: bool) -> list[str]:
+    """Translated warnings for the required greetings/closings this reply lacks (never a stop)."""
+    out = []
+    for spec in rules.missing_greetings(greeting_specs(), text, channel, first_reply):
+        examples = "、".join(spec.phrases[:3])
+        if spec.where == "start":
+            out.append(_("Start the reply with a greeting, e.g. %(examples)s.") % {"examples": examples})
+        else:
+            out.append(_("End the reply with a closing, e.g. %(examples)s.") % {"examples": examples})
+    return out
+
+
+def ensure_defaults() -> None:
+    """The default library (what migration 0002 creates), for databases emptied since."""
+    defaults.seed(StandardPhrase, ForbiddenPhrase, GreetingRule)

@@ -1,0 +1,85 @@
+"""Console pages of the service standards: the phrase library, the violations list, the live reply check."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.core.paginator import Paginator
+from django.db.models import QuerySet
+from django.http import HttpResponse
+from django.shortcuts import render
+from django.utils.http import urlencode
+from django.views.decorators.http import require_GET, require_POST
+
+from kefu.console.views_orders import ConsoleRequest, staff_view
+from kefu.organization.models import Staff
+from kefu.standards import rules, services
+from kefu.standards.models import ForbiddenPhrase, StandardsViolation
+from kefu.workorders.access import access_workorder
+
+
+@require_GET
+@staff_view
+def phrases(request: ConsoleRequest) -> HttpResponse:
+    """The phrase library and the forbidden phrases with what to say instead, for every staff member."""
+    forbidden = list(ForbiddenPhrase.objects.filter(active=True).select_related("suggestion").order_by("id"))
+    for f in forbidden:
+        lang = "zh" if services.is_chinese(f.text) else "en"
+        f.suggestion_text = f.suggestion.text_for(lang) if f.suggestion else ""  # type: ignore[attr-defined]
+    ctx = {
+        "groups": services.library(),
+        "forbidden": forbidden,
+        "can_review": request.staff.can("standards.review"),
+    }
+    return render(request, "standards/phrases.html", ctx)
+
+
+def visible_violations(staff: Staff, scope: str) -> QuerySet[StandardsViolation]:
+    """Reviewers (supervisors, inspectors) see their branch (company-level staff all branches); everyone
+    sees their own with scope "mine"."""
+    qs = StandardsViolation.objects.select_related("workorder", "staff", "branch")
+    if scope == "mine" or not staff.can("standards.review"):
+        return qs.filter(staff=staff)
+    if staff.sees_all_branches or staff.branch_id is None:
+        return qs
+    return qs.filter(branch_id=staff.branch_id)
+
+
+@require_GET
+@staff_view
+def violations(request: ConsoleRequest) -> HttpResponse:
+    staff = request.staff
+    can_review = staff.can("standards.review")
+    scope = request.GET.get("scope") or ("branch" if can_review else "mine")
+    if scope not in ("branch", "mine") or not can_review:
+        scope = "mine"
+    qs = visible_violations(staff, scope)
+    who = request.GET.get("staff") or ""
+    if who.isdecimal():
+        qs = qs.filter(staff_id=int(who))
+    page = Paginator(qs, settings.KEFU_PAGE_SIZE).get_page(request.GET.get("page"))
+    params = {k: v for k in ("scope", "staff") if (v := request.GET.get(k, ""))}
+    ctx: dict[str, Any] = {
+        "page": page,
+        "scope": scope,
+        "can_review": can_review,
+        "query_string": urlencode(params),
+    }
+    return render(request, "standards/violations.html", ctx)
+
+
+@require_POST
+@staff_view
+def check(request: ConsoleRequest, key: str) -> HttpResponse:
+    """The live hint under the reply box (HTMX): forbidden phrases, unfilled variables, missing greeting.
+    Only reads; the reply itself is checked again when sent."""
+    o = access_workorder(request.user, key)
+    text = request.POST.get("body", "")[:20000]
+    ctx: dict[str, Any] = {"matches": [], "warnings": [], "leftover": []}
+    if text.strip():
+        found = services.forbidden_checker().find(text)
+        ctx["matches"] = services.match_payload(found, o) if found else []
+        ctx["leftover"] = ["{" + n + "}" for n in rules.leftover_variables(text)]
+        ctx["warnings"] = services.greeting_warnings(text, o.channel, o.first_response_at is None)
+    return render(request, "standards/_live_check.html", ctx)
