@@ -174,6 +174,9 @@ def load_demo(
         from kefu.commitments.clocks import ensure_defaults
 
         ensure_defaults()  # the office/24x7 calendars and R-13 time limits, should they have been deleted
+        from kefu.followup.actions import ensure_satisfaction_levels
+
+        ensure_satisfaction_levels()  # the follow-up answers (migration data), should they have been deleted
         with loader.clock.active():
             loader.organisation()
             # the tier is computed once per customer after the archive is complete (the per-record
@@ -1011,6 +1014,25 @@ class _Loader:
                 ends_at=start + dt.timedelta(hours=hours),
             )
         self.say(f"proactive: {len(plans)} care plans, {len(D.MAINTENANCE)} planned maintenance")
+        self.followup_plans(today)
+
+    def followup_plans(self, today: dt.date) -> None:
+        """R-20: quarterly follow-up visits to six business customers; two are due, so visits are created."""
+        from kefu.followup.actions import run_plans
+        from kefu.followup.models import FollowupPlan
+
+        business = Customer.objects.filter(relationship=Relationship.BUSINESS).order_by("-id")[:6]
+        FollowupPlan.objects.bulk_create(
+            FollowupPlan(
+                customer=c,
+                period=FollowupPlan.Period.QUARTERLY,
+                next_visit=today + dt.timedelta(days=-2 if i < 2 else 10 * i),
+                assignee=self.staff["followup1" if c.branch.code == "north" else "followup2"],
+                note="大客户季度走访：用气安全、账单与服务意见",
+            )
+            for i, c in enumerate(business.select_related("branch"))
+        )
+        self.say(f"follow-up plans: {FollowupPlan.objects.count()}, visits created: {run_plans(today)}")
 
     def clock_events(self) -> None:
         """Extension requests (one approved, two waiting for the supervisor) and an unreachable report (R-14, R-15)."""
@@ -1242,7 +1264,8 @@ class _Play:
 
     def followup_call(self) -> None:
         text = self.rng.choice(D.FOLLOWUP_NOTES)
-        self.note(self.followup, text)
+        if not self.record_followup(text):
+            self.note(self.followup, text)
         record_contact(
             Customer(pk=self.p.customer.pk),  # only the keys are needed: no extra queries
             Channel.PHONE,
@@ -1251,6 +1274,26 @@ class _Play:
             direction=Contact.Direction.OUTBOUND,
             summary=text,
         )
+
+    def record_followup(self, text: str) -> bool:
+        """The follow-up task of the resolution (R-19): the customer reached and satisfied; an order that
+        will be reopened gets one unanswered call (its task is cancelled by the reopening)."""
+        from kefu.followup.actions import do_record_followup
+        from kefu.followup.models import FollowupTask
+
+        if self.p.pk is None:
+            return False
+        task = FollowupTask.objects.filter(workorder_id=self.p.pk, status="open").only("id").first()
+        if task is None:
+            return False
+        if self.p.final == Status.REOPENED:
+            do_record_followup(self.u(self.followup), task.pk, outcome="no_answer", note="无人接听，稍后再拨")
+            return False
+        level = self.rng.choice(["very_satisfied", "satisfied", "satisfied", "basically_satisfied"])
+        do_record_followup(
+            self.u(self.followup), task.pk, outcome="reached", solved=True, satisfaction=level, comments=text
+        )
+        return True
 
     # the script ----------------------------------------------------------------------------
     def build(self) -> None:
