@@ -89,3 +89,26 @@ def test_only_closing_an_unclassified_complaint_needs_the_cause() -> None:
 
 def test_the_seven_handling_steps_in_order() -> None:
     assert HANDLING_STEPS == ("stay_calm", "listen", "record", "thank", "propose", "carry_out", "summarise")
+
+
+def test_every_action_code_of_complaints_has_a_label() -> None:
+    """Also the codes chosen at run time (steps, decisions), which the project-wide literal scan misses."""
+    import re
+    from pathlib import Path
+
+    from kefu.audit.labels import LABELS
+
+    source = (Path(__file__).resolve().parents[1] / "actions.py").read_text(encoding="utf-8")
+    codes = set(re.findall(r'"((?:complaint|compensation|customer_type)\.[a-z_]+)"', source)) - {
+        "complaint.approve_compensation"  # a capability, not a log code
+    }
+    assert codes == {
+        "complaint.classify",
+        "complaint.step_done",
+        "complaint.step_undone",
+        "compensation.record",
+        "compensation.approve",
+        "compensation.reject",
+        "customer_type.chosen",
+    }
+    assert not codes - set(LABELS)
