@@ -345,3 +345,12 @@ def test_plan_generates_each_visit_once(world: Any) -> None:
         world.followup.user, visit.pk, outcome="reached", satisfaction="satisfied"
     )
     assert done.status == "done" and done.solved is None
+
+
+def test_jobs_are_registered(world: Any) -> None:
+    from kefu.jobs.registry import JOBS
+    from kefu.jobs.runner import load_job_modules
+
+    load_job_modules()
+    assert {"followup.miss_sweep", "followup.plans"} <= set(JOBS)
+    assert JOBS["followup.plans"].func() == 0 and JOBS["followup.miss_sweep"].func() == 0
