@@ -266,6 +266,52 @@ def _refresh(c: OrderClock, at: dt.datetime) -> None:
     c.save()
 
 
+def recompute_missing(calendar_id: int | None = None, limit: int = 500) -> int:
+    """Recompute clocks that lacked a calendar year, now that an administrator may have entered it.
+
+    Runs as the periodic job ``commitments.missing_years`` and right after a calendar's days or years are
+    saved. Each order is locked like any change to it, and its clocks are refreshed and its due time synced
+    in one transaction; clocks whose year is still missing stay flagged. Returns how many clocks now have
+    a due time."""
+    clear_calendar_cache()
+    qs = OrderClock.objects.filter(calendar_missing_year__isnull=False).exclude(
+        status=ClockStatusChoices.CANCELLED
+    )
+    if calendar_id is not None:
+        qs = qs.filter(calendar_id=calendar_id)
+    order_ids = list(qs.order_by("workorder_id").values_list("workorder_id", flat=True).distinct()[:limit])
+    fixed = 0
+    from kefu.workorders.models import WorkOrder
+
+    now = timezone.now()
+    for order_id in order_ids:
+        with transaction.atomic():
+            o = WorkOrder.objects.select_for_update().filter(pk=order_id).first()
+            if o is None:
+                continue
+            for c in OrderClock.objects.filter(workorder=o, calendar_missing_year__isnull=False).exclude(
+                status=ClockStatusChoices.CANCELLED
+            ):
+                _refresh(c, now)
+                if c.calendar_missing_year is None:
+                    fixed += 1
+                    _log(o, c, "clock.recomputed", now)
+            _sync_order_due(o)
+    return fixed
+
+
+def _recompute_after_calendar_change(sender: Any, instance: Any, **_kwargs: Any) -> None:
+    calendar_id = getattr(instance, "calendar_id", None)
+    if calendar_id is not None:
+        transaction.on_commit(lambda: recompute_missing(calendar_id))
+
+
+for _model in (CalendarDay, CalendarYear):
+    post_save.connect(
+        _recompute_after_calendar_change, sender=_model, dispatch_uid=f"clocks-recompute-{_model.__name__}"
+    )
+
+
 def _sync_order_due(o: Any) -> None:
     """WorkOrder.due_at: the open resolution clock's due time, else the earliest open clock's."""
     open_clocks = [c for c in OrderClock.objects.filter(workorder=o) if c.status in OPEN_CLOCK_STATUSES]

@@ -6,7 +6,7 @@ import datetime as dt
 
 from django.conf import settings
 
-from kefu.commitments import proactive, sweep
+from kefu.commitments import clocks, proactive, sweep
 from kefu.jobs.registry import periodic
 
 
@@ -30,3 +30,9 @@ def care_plans() -> int:
 def breach_sweep() -> sweep.SweepResult:
     """R-16: "deadline near" warnings and escalation of passed deadlines, each exactly once."""
     return sweep.sweep()
+
+
+@periodic("commitments.missing_years", every=dt.timedelta(minutes=10), lease=dt.timedelta(minutes=10))
+def missing_years() -> int:
+    """Clocks flagged for a calendar year without data get their due time once the year is entered."""
+    return clocks.recompute_missing(limit=5000)

@@ -384,6 +384,12 @@ class OrderClock(models.Model):
                 name="clock_warn_todo",
                 condition=models.Q(warned_at__isnull=True, status="running"),
             ),
+            # clocks waiting for a calendar year an administrator has still to enter (clocks.recompute_missing)
+            models.Index(
+                fields=["calendar_id"],
+                name="clock_missing_year",
+                condition=models.Q(calendar_missing_year__isnull=False),
+            ),
         ]
         constraints = [
             models.UniqueConstraint(fields=["workorder", "kind", "round"], name="commitments_clock_unique")

@@ -14,6 +14,7 @@ from kefu.audit.models import AuditRecord
 from kefu.commitments import clocks
 from kefu.commitments.models import (
     BusinessCalendar,
+    CalendarDay,
     CalendarYear,
     ExtensionRequest,
     OrderClock,
@@ -376,3 +377,28 @@ def test_default_calendar_id_is_looked_up_again_after_the_cache_time(world, monk
     t[0] += clocks.CACHE_SECONDS
     assert clocks.calendar_id_for_branch(world.north) == new.pk
     clocks.clear_calendar_cache()
+
+
+def test_flagged_clock_gets_its_due_time_once_the_year_is_entered(
+    world, now, django_capture_on_commit_callbacks
+):
+    now.set(sh(2026, 12, 28, 10, 0))  # Monday; 5 working days reach into 2027, which has no data yet
+    o = world.order(world.customer(), order_type="install_urban")
+    c = clock(o)
+    assert c.calendar_missing_year == 2027 and c.due_at is None
+    assert clocks.recompute_missing() == 0  # still missing: stays flagged, nothing guessed
+    assert clock(o).calendar_missing_year == 2027
+    # the administrator enters 2027: New Year's Day (Friday 1 January) is a holiday
+    with django_capture_on_commit_callbacks(execute=True):
+        CalendarDay.objects.create(
+            calendar_id=c.calendar_id, date=dt.date(2027, 1, 1), kind="holiday", name="元旦"
+        )
+        CalendarYear.objects.create(calendar_id=c.calendar_id, year=2027)
+    c = clock(o)
+    assert c.calendar_missing_year is None
+    # Tue 29, Wed 30, Thu 31 December, (Fri 1 January off), Mon 4, Tue 5 January: due at the end of the
+    # 5th working day (the office calendar closes at 17:30)
+    assert c.due_at == sh(2027, 1, 5, 17, 30)
+    assert WorkOrder.objects.get(pk=o.pk).due_at == c.due_at
+    assert TimelineEntry.objects.filter(workorder=o, data__event="clock.recomputed").count() == 1
+    assert clocks.recompute_missing() == 0  # nothing left to do
