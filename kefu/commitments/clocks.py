@@ -300,26 +300,12 @@ def recompute_missing(calendar_id: int | None = None, limit: int = 500) -> int:
     return fixed
 
 
-_pending_recompute: set[int] = set()
-
-
 def _recompute_after_calendar_change(sender: Any, instance: Any, **_kwargs: Any) -> None:
-    """After the transaction that saved a calendar's day or year: one recompute per calendar, however many
-    days the transaction saved."""
+    """After the transaction that saved a calendar's day or year (each callback first asks the small
+    partial index whether any clock of the calendar waits, so saving many days costs little)."""
     calendar_id = getattr(instance, "calendar_id", None)
-    if calendar_id is None:
-        return
-    with _lock:
-        if calendar_id in _pending_recompute:
-            return
-        _pending_recompute.add(calendar_id)
-
-    def run() -> None:
-        with _lock:
-            _pending_recompute.discard(calendar_id)
-        recompute_missing(calendar_id)
-
-    transaction.on_commit(run)
+    if calendar_id is not None:
+        transaction.on_commit(lambda: recompute_missing(calendar_id))
 
 
 for _model in (CalendarDay, CalendarYear):
