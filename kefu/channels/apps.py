@@ -6,3 +6,8 @@ class ChannelsConfig(AppConfig):
     name = "kefu.channels"
     label = "channels"
     verbose_name = _("Channels")
+
+    def ready(self) -> None:
+        from kefu.channels import panels
+
+        panels.register()

@@ -394,8 +394,11 @@ def _version(d: dict[str, Any]) -> int | None:
 @staff_view
 def order_reply(request: ConsoleRequest, key: str) -> HttpResponse:
     form = f.ReplyForm(request.POST, request.FILES)
+    is_chat = _load(request, key).channel == "chat"  # a chat order's reply goes out through the chat gateway
 
     def send(d: dict[str, Any]) -> Any:
+        if is_chat:
+            return _send_chat(d)
         try:
             entry = actions.do_reply(
                 request.user,
@@ -413,6 +416,31 @@ def order_reply(request: ConsoleRequest, key: str) -> HttpResponse:
         for warning in getattr(entry, "check_data", {}).get("warnings", []):  # e.g. a missing greeting
             messages.warning(request, warning)
         return entry
+
+    def _send_chat(d: dict[str, Any]) -> Any:
+        """A chat order's reply leaves through the chat gateway (WeCom shape), text only."""
+        from kefu.channels import chat
+
+        if d.get("files"):
+            raise ValidationFailed(
+                "chat_text_only",
+                _("Chat replies carry text only; send files by e-mail or the portal."),
+                "files",
+            )
+        try:
+            return chat.send_reply(
+                request.user, key, d["body"], override_reason=d.get("override_reason") or ""
+            )
+        except ValidationFailed as exc:
+            if exc.code == "forbidden_phrase":
+                form.standards_matches = exc.extra.get("matches")  # type: ignore[attr-defined]
+            raise
+        except chat.ChatGatewayError as exc:
+            raise ValidationFailed(
+                "chat_gateway",
+                _("The chat service did not take the reply; nothing was sent: %(error)s") % {"error": exc},
+                "body",
+            ) from exc
 
     return _form_post(request, key, "reply", form, send, success=_("Reply sent."))
 

@@ -218,3 +218,39 @@ def test_chat_account_routes_to_its_branch_with_its_own_reply_window(world: Worl
         chat.send_reply(world.agent_south.user, o.number, "第三条")
     assert exc.value.code == "reply_window_closed" and "72" in exc.value.message
     assert len(wecom.sent) == 2
+
+
+def test_console_reply_box_sends_chat_orders_by_chat(world: World, wecom: FakeWeCom) -> None:
+    from django.test import Client
+
+    r = api_for(world.agent.user).post("/chat/inbound", msg("m30", "燃气灶打不着火"))
+    o = WorkOrder.objects.get(number=r.body["results"][0]["order"])
+    c = Client()
+    c.force_login(world.agent.user)
+    c.cookies["django_language"] = "en"
+    page = c.get(f"/orders/{o.number}/").content.decode()
+    assert 'data-testid="chat-window" data-open="yes"' in page and "5 more replies" in page
+    resp = c.post(f"/orders/{o.number}/reply/", {"body": "您好，师傅下午上门检查。", "version": o.version})
+    assert resp.status_code == 302, resp.content.decode()[:500]
+    assert wecom.sent == [
+        {
+            "touser": "wmAbCdEf123",
+            "open_kfid": "wkKF001",
+            "msgtype": "text",
+            "text": {"content": "您好，师傅下午上门检查。"},
+        }
+    ]
+    assert (
+        TimelineEntry.objects.filter(workorder=o, kind="reply", body="您好，师傅下午上门检查。").count() == 1
+    )
+    # the chat API refuses: the agent sees why, nothing is recorded
+    wecom.close()
+    cache.delete(chat.TOKEN_CACHE_KEY)
+    o.refresh_from_db()
+    resp = c.post(f"/orders/{o.number}/reply/", {"body": "您好，还有问题吗？", "version": o.version})
+    assert resp.status_code == 400 and "nothing was sent" in resp.content.decode()
+    assert TimelineEntry.objects.filter(workorder=o, kind="reply").count() == 1
+    # an order of another channel is not affected
+    other = world.order(world.customer())
+    page = c.get(f"/orders/{other.number}/").content.decode()
+    assert 'data-testid="chat-window"' not in page

@@ -1,0 +1,35 @@
+"""Order-page panels of the channels app (see kefu.workorders.hooks)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.http import HttpRequest
+
+from kefu.workorders.hooks import OrderPanel, register_order_panel
+
+
+def chat_window(request: HttpRequest, order: Any) -> dict[str, Any] | None:
+    """For chat orders: whether a reply can still go out by chat, and until when."""
+    if order.channel != "chat":
+        return None
+    from kefu.channels import chat
+
+    last_in, replies = chat.reply_window(order.customer)
+    if last_in is None:
+        return {"open": False, "hours": chat.window_hours(None), "max": chat.max_replies(None)}
+    hours, most = chat.window_hours(last_in), chat.max_replies(last_in)
+    return {
+        "open": replies < most,
+        "last_in": last_in.received_at,
+        "closes_at": last_in.received_at + dt.timedelta(hours=hours),
+        "replies": replies,
+        "left": max(0, most - replies),
+        "hours": hours,
+        "max": most,
+    }
+
+
+def register() -> None:
+    register_order_panel(OrderPanel("chat_window", "channels/_chat_window.html", chat_window, position=5))
