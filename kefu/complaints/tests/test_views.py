@@ -191,3 +191,35 @@ def test_approve_from_the_list(world, complaint) -> None:  # type: ignore[no-unt
     comp.refresh_from_db()
     assert comp.status == "approved"
     assert f'id="pending-{comp.pk}"' not in sup.get("/complaints/").content.decode()
+
+
+def test_panels_cost_a_fixed_number_of_queries(world, causes, django_assert_num_queries) -> None:  # type: ignore[no-untyped-def]
+    from django.test import RequestFactory
+
+    from kefu.complaints.hooks import complaint_panel, customer_type_panel
+
+    request = RequestFactory().get("/")
+    request.user = world.supervisor.user
+    _ = request.user.staff  # loaded once per request by the console
+    fault = world.order(world.customer(), description="请问多少钱？")
+    with django_assert_num_queries(0):
+        assert complaint_panel(request, fault) is None  # not a complaint: nothing to show, nothing read
+    with django_assert_num_queries(1):
+        customer_type_panel(request, fault)
+
+    def complaint_queries(o) -> int:  # type: ignore[no-untyped-def]
+        from django.db import connection
+        from django.test.utils import CaptureQueriesContext
+
+        with CaptureQueriesContext(connection) as ctx:
+            complaint_panel(request, o)
+        return len(ctx.captured_queries)
+
+    small = world.order(world.customer(phone="13100131000"), order_type="complaint", description="投诉")
+    big = world.order(world.customer(phone="13100131001"), order_type="complaint", description="投诉")
+    actions.do_classify_complaint(world.agent.user, big.pk, causes["price"].pk)
+    for step in ("stay_calm", "listen", "record", "thank"):
+        actions.do_tick_step(world.agent.user, big.pk, step)
+    for amount in ("10", "20", "30"):
+        actions.do_record_compensation(world.agent.user, big.pk, amount, "补偿")
+    assert complaint_queries(small) == complaint_queries(big) <= 6

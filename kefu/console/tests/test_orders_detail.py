@@ -449,7 +449,9 @@ def test_order_page_query_count_is_fixed(world, django_assert_max_num_queries) -
     c.get(url(small))  # warm the session
     assert TimelineEntry.objects.filter(workorder=big).count() >= 30
     assert _count(c, url(big)) == _count(c, url(small))
-    with django_assert_max_num_queries(25):
+    # 25 for the page itself, +1 for the customer-type panel of complaints (its own fixed-count test
+    # is in kefu/complaints/tests/test_views.py)
+    with django_assert_max_num_queries(26):
         c.get(url(big))
 
 
