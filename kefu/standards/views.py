@@ -14,7 +14,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from kefu.console.views_orders import ConsoleRequest, staff_view
 from kefu.organization.models import Staff
-from kefu.standards import rules, services
+from kefu.standards import panels, rules, services
 from kefu.standards.models import ForbiddenPhrase, StandardsViolation
 from kefu.workorders.access import access_workorder
 
@@ -67,6 +67,14 @@ def violations(request: ConsoleRequest) -> HttpResponse:
         "query_string": urlencode(params),
     }
     return render(request, "standards/violations.html", ctx)
+
+
+@require_GET
+@staff_view
+def phrase_options(request: ConsoleRequest, key: str) -> HttpResponse:
+    """The options of the order page's phrase picker, rendered for the order (HTMX fragment)."""
+    o = access_workorder(request.user, key)
+    return render(request, "standards/_phrase_options.html", {"groups": panels.phrase_options(o)})
 
 
 @require_POST

@@ -130,7 +130,11 @@ def client_for(staff) -> Client:  # type: ignore[no-untyped-def]
 def test_console_form_stops_shows_match_and_asks_for_a_reason(world, order) -> None:  # type: ignore[no-untyped-def]
     c = client_for(world.agent)
     page = c.get(f"/orders/{order.number}/").content.decode()
-    assert 'id="standard-phrases"' in page and "请稍候，我马上给您办理。" in page
+    assert 'id="standard-phrases"' in page and f"/standards/phrases/{order.number}/" in page
+    options = c.get(f"/standards/phrases/{order.number}/").content.decode()
+    assert 'data-text="请稍候，我马上给您办理。"' in options
+    assert 'data-text="您好，王五，很高兴为您服务。"' in options  # filled from the order
+    assert 'data-problems="missing_materials"' in options  # nothing missing recorded yet
     assert 'name="override_reason"' not in page  # only once the check stopped a reply
     r = c.post(f"/orders/{order.number}/reply/", {"body": RUDE, "version": order.version})
     assert r.status_code == 400
