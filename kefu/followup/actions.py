@@ -125,9 +125,9 @@ def create_order_task(o: WorkOrder, at: dt.datetime) -> FollowupTask | None:
         None,
         "followup.create",
         task,
-        after=audit.snapshot(task, ["kind", "assignee", "due_at", "missing_year"]),
+        after=audit.snapshot(task, ["kind", "workorder", "assignee", "due_at", "missing_year"]),
         customer_id=o.customer_id,
-        workorder_id=o.pk,
+        summary=o.number,  # not filed under the order: the order's own log keeps one record per change
     )
     return task
 
@@ -143,10 +143,9 @@ def cancel_open_tasks(o: WorkOrder, at: dt.datetime) -> int:
             None,
             "followup.cancel",
             task,
-            after={"status": task.status},
+            after={"status": task.status, "workorder": o.pk},
             customer_id=o.customer_id,
-            workorder_id=o.pk,
-            summary="order reopened",
+            summary=f"{o.number} reopened",
         )
     return len(tasks)
 

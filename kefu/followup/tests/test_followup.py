@@ -81,7 +81,10 @@ def test_due_on_the_calendar_across_mid_autumn_and_national_day(world: Any, now:
     assert t.kind == "order"
     assert t.resolved_at == sh(2026, 9, 25, 16, 0)
     assert t.due_at == sh(2026, 10, 8, 17, 30)
-    assert AuditRecord.objects.filter(action="followup.create", workorder_id=o.pk).count() == 1
+    assert (
+        AuditRecord.objects.filter(action="followup.create", object_id=str(t.pk), summary=o.number).count()
+        == 1
+    )
 
 
 def test_due_in_calendar_hours_and_working_hours_when_configured(world: Any, now: Any) -> None:
