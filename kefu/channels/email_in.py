@@ -333,6 +333,11 @@ def _acknowledge(
         "Please keep the number in the subject when you write to us about this matter.\n\n"
         "This message was sent automatically."
     ) % {"name": customer.name, "number": order.number}
+    headers: dict[str, Any] = {}
+    if inbound.message_id and not inbound.message_id.startswith("sha256:"):
+        # threads under the customer's message in their mail program (RFC 5322 3.6.4)
+        mid = inbound.message_id.strip()
+        headers["In-Reply-To"] = headers["References"] = mid if mid.startswith("<") else f"<{mid}>"
     row, _created = outbox.enqueue(
         channel=OutboxChannel.EMAIL,
         recipient=recipient,
@@ -341,5 +346,6 @@ def _acknowledge(
         idempotency_key=f"mail-ack:{inbound.pk}",
         customer=customer,
         workorder=order,
+        headers=headers,
     )
     return row

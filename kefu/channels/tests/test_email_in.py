@@ -71,6 +71,8 @@ def test_new_sender_becomes_customer_and_order_with_acknowledgement(world: Any, 
     assert ack.workorder_id == o.pk and ack.idempotency_key == f"mail-ack:{r.inbound.pk}"
     wire = outbox._email(ack).message().msg
     assert wire["Auto-Submitted"] == "auto-generated"
+    # it threads under the customer's message in their mail program
+    assert wire["In-Reply-To"] == f"<{r.inbound.message_id.strip('<>')}>" == wire["References"]
     # the acknowledgement is not a person's answer: the first-response clock keeps running
     clock = OrderClock.objects.get(workorder=o, kind="first_response")
     assert clock.stopped_at is None
