@@ -349,3 +349,25 @@ def _acknowledge(
         headers=headers,
     )
     return row
+
+
+def purge_raw(now: dt.datetime | None = None, batch: int = 500) -> int:
+    """Empty the raw message of inbound e-mail older than ``KEFU_MAIL_RAW_RETENTION_DAYS`` (0 keeps them
+    forever) and of resolved dead letters as old; open dead letters keep theirs. In batches, each its own
+    short transaction. Returns how many rows were emptied."""
+    days = int(getattr(settings, "KEFU_MAIL_RAW_RETENTION_DAYS", 90))
+    if days <= 0:
+        return 0
+    cutoff = (now or timezone.now()) - dt.timedelta(days=days)
+    total = 0
+    while True:
+        ids = list(
+            InboundMessage.objects.filter(raw_purged=False, received_at__lt=cutoff).values_list(
+                "pk", flat=True
+            )[:batch]
+        )
+        if not ids:
+            break
+        total += InboundMessage.objects.filter(pk__in=ids).update(raw=b"", raw_purged=True)
+    total += DeadLetter.objects.filter(resolved=True, created_at__lt=cutoff).exclude(raw=b"").update(raw=b"")
+    return total

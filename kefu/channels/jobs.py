@@ -1,4 +1,4 @@
-"""Periodic jobs of the channels: the outbox sender."""
+"""Periodic jobs of the channels: the outbox sender, the IMAP poller, raw e-mail retention."""
 
 from __future__ import annotations
 
@@ -20,3 +20,12 @@ def poll_imap() -> int:
     from kefu.channels import imap_poll
 
     return imap_poll.poll_all()
+
+
+@periodic("channels.mail_retention", every=dt.timedelta(hours=6), lease=dt.timedelta(minutes=30))
+def mail_retention() -> int:
+    """Drop the raw bytes of e-mail taken in more than KEFU_MAIL_RAW_RETENTION_DAYS ago (and of resolved
+    dead letters): the text and the attachments stay on the order; the headers stay for tracing."""
+    from kefu.channels import email_in
+
+    return email_in.purge_raw()

@@ -96,6 +96,8 @@ class InboundMessage(models.Model):
         "channels.OutboxMessage", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     received_at = models.DateTimeField(_("received"))
+    # the raw bytes are dropped after KEFU_MAIL_RAW_RETENTION_DAYS (text and attachments live on the order)
+    raw_purged = models.BooleanField(_("raw message removed"), default=False)
 
     class Meta:
         verbose_name = _("inbound e-mail")
@@ -104,6 +106,7 @@ class InboundMessage(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["mailbox", "message_id"], name="inbound_mail_once"),
         ]
+        indexes = [models.Index(fields=["raw_purged", "received_at"], name="inbound_mail_retention")]
 
     def __str__(self) -> str:
         return f"{self.from_address}: {self.subject}"

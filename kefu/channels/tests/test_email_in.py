@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from kefu.channels import email_in, outbox
 from kefu.channels.models import OutboxMessage
@@ -357,3 +358,21 @@ def test_dead_letter_retry_after_fixing_the_cause_and_resolve(
     client.post("/admin/channels/deadletter/", {"action": "mark_resolved", "_selected_action": [left.pk]})
     left.refresh_from_db()
     assert left.resolved
+
+
+def test_raw_mail_dropped_after_the_retention_period(world: Any, box: Mailbox, settings: Any) -> None:
+    settings.KEFU_MAIL_RAW_RETENTION_DAYS = 90
+    old = email_in.ingest(box, make(msgid="<old@example.com>")).inbound
+    new = email_in.ingest(box, make(msgid="<new@example.com>", subject="另一件事")).inbound
+    assert old is not None and new is not None
+    InboundMessage.objects.filter(pk=old.pk).update(received_at=timezone.now() - dt.timedelta(days=91))
+    assert email_in.purge_raw() == 1
+    old.refresh_from_db()
+    new.refresh_from_db()
+    assert bytes(old.raw) == b"" and old.raw_purged and old.subject  # headers stay for tracing
+    assert bytes(new.raw) != b"" and not new.raw_purged
+    assert old.workorder is not None and old.workorder.timeline.filter(kind="customer").exists()
+    assert email_in.purge_raw() == 0
+    settings.KEFU_MAIL_RAW_RETENTION_DAYS = 0  # keep forever
+    InboundMessage.objects.filter(pk=new.pk).update(received_at=timezone.now() - dt.timedelta(days=400))
+    assert email_in.purge_raw() == 0
