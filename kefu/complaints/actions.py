@@ -131,6 +131,12 @@ def do_choose_customer_type(user: Any, key: int | str, customer_type: str) -> Or
     if customer_type not in CustomerTypeChoices.values:
         raise ValidationFailed("invalid_choice", _("Choose the customer type."), "customer_type")
     latest = current_type(o)
+    if (
+        latest is not None
+        and latest.kind == OrderCustomerType.Kind.CHOSEN
+        and latest.customer_type == customer_type
+    ):
+        return latest  # already chosen: nothing to record
     suggestion = (
         OrderCustomerType.objects.filter(workorder=o, kind=OrderCustomerType.Kind.SUGGESTED)
         .order_by("-at", "-id")

@@ -105,6 +105,8 @@ def test_the_agent_chooses_the_type_with_history(world) -> None:  # type: ignore
     rec = AuditRecord.objects.get(workorder_id=o.pk, action="customer_type.chosen")
     assert rec.before == {"customer_type": "demanding"}
     assert rec.after == {"customer_type": "confused", "suggested_type": "demanding"}
+    assert actions.do_choose_customer_type(world.agent_senior.user, o.pk, "confused") == row  # no change
+    assert OrderCustomerType.objects.filter(workorder=o, kind="chosen").count() == 1
     chosen = actions.do_choose_customer_type(world.agent.user, o.pk, "agitated")
     o.refresh_from_db()
     assert o.priority == "high" and actions.current_type(o) == chosen
