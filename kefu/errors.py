@@ -47,6 +47,12 @@ class TooManyRequests(KefuError):
     status = 429
 
 
+class Unavailable(KefuError):
+    """Cannot be taken right now, nothing was stored; the caller should try again later (a gateway retries)."""
+
+    status = 503
+
+
 class Errors(ValidationFailed):
     """Several field errors at once; the first one is the headline."""
 

@@ -10,7 +10,7 @@ from ninja import Router, Schema
 from ninja.responses import Status
 from pydantic import Field
 
-from kefu.api.common import WRITE_ERRORS, ApiRequest, ErrorOut
+from kefu.api.common import GATEWAY_ERRORS, WRITE_ERRORS, ApiRequest, ErrorOut
 from kefu.channels import chat
 from kefu.errors import KefuError, ValidationFailed
 from kefu.organization.access import require_staff
@@ -32,7 +32,7 @@ class ChatInboundOut(Schema):
 
 @router.post(
     "/chat/inbound",
-    response={200: ChatInboundOut, **WRITE_ERRORS},
+    response={200: ChatInboundOut, **GATEWAY_ERRORS},
     summary="Receive chat messages (one sync_msg message or {msg_list: [...]})",
     openapi_extra={
         "requestBody": {"content": {"application/json": {"schema": {"type": "object"}}}, "required": True}

@@ -58,6 +58,8 @@ class ErrorOut(Schema):
 
 ERRORS: dict[int, Any] = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut}
 WRITE_ERRORS: dict[int, Any] = {**ERRORS, 409: ErrorOut, 428: ErrorOut}
+# gateway endpoints: 503 when the message cannot be taken now (nothing stored; the gateway retries)
+GATEWAY_ERRORS: dict[int, Any] = {**WRITE_ERRORS, 503: ErrorOut}
 
 T = TypeVar("T")
 

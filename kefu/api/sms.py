@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from ninja import Router, Schema
 from ninja.responses import Status
 
-from kefu.api.common import WRITE_ERRORS
+from kefu.api.common import GATEWAY_ERRORS
 from kefu.channels import sms, sms_inbound
 from kefu.errors import PermissionDenied, ValidationFailed
 
@@ -26,7 +26,7 @@ class InboundSmsOut(Schema):
 
 @router.post(
     "/sms/inbound",
-    response={200: InboundSmsOut, 201: InboundSmsOut, **WRITE_ERRORS},
+    response={200: InboundSmsOut, 201: InboundSmsOut, **GATEWAY_ERRORS},
     summary="Receive an SMS from the gateway",
     openapi_extra={
         "requestBody": {

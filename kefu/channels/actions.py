@@ -42,7 +42,7 @@ from kefu.commitments.models import Service
 from kefu.customers import actions as cust_actions
 from kefu.customers.access import access_customer
 from kefu.customers.models import Channel, Customer
-from kefu.errors import KefuError, PermissionDenied, TooManyRequests, ValidationFailed, raise_if
+from kefu.errors import KefuError, PermissionDenied, TooManyRequests, Unavailable, ValidationFailed, raise_if
 from kefu.organization.models import AreaKind, Branch, Staff
 from kefu.organization.sequences import next_value
 from kefu.workorders import actions as wo_actions
@@ -233,7 +233,7 @@ def thread_or_open(
         return order, None
     chosen = portal_receiver(customer)
     if chosen is None:
-        raise ValidationFailed("no_receiver", refused)
+        raise Unavailable("no_receiver", refused)  # 503: the gateway delivers again later
     receiver, rule = chosen
     order = wo_actions.create_order_for(
         receiver,

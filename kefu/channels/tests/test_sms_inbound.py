@@ -121,3 +121,20 @@ def test_receiving_number_routes_to_its_branch_and_endpoint_window(world: World,
     r3 = send({"id": "g-7", "from": "13500135000", "text": "咨询", "to": "10690000002"})
     assert WorkOrder.objects.get(number=r3.body["order"]).branch == world.north
     assert send({"id": "g-8", "from": "13500135000", "text": "x", "to": 5}).status_code == 400
+
+
+def test_nobody_to_receive_is_503_nothing_stored_and_the_retry_succeeds(world: World) -> None:
+    from kefu.organization.models import Branch, Staff
+
+    east = Branch.objects.create(code="east", name="城东分公司")
+    ChannelEndpoint.objects.create(branch=east, kind=EndpointKind.SMS, identifier="10690000003")
+    body = {"id": "g-east", "from": "13300133000", "text": "停气了", "to": "10690000003"}
+    r = send(body)
+    assert r.status_code == 503 and r.body["error"]["code"] == "no_receiver"
+    assert not GatewayMessage.objects.filter(external_id="g-east").exists()
+    assert not Customer.objects.filter(phone_e164="+8613300133000").exists()
+    # an agent joins the branch; the gateway delivers again and the message is taken
+    Staff.objects.filter(pk=world.agent_south.pk).update(branch=east)
+    again = send(body)
+    assert again.status_code == 201, again.body
+    assert WorkOrder.objects.get(number=again.body["order"]).branch == east
