@@ -123,7 +123,7 @@ def invite(
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("surveys.invite must be called inside the transaction of the change")
     rule = choose_rule(order, trigger)
-    if rule is None:
+    if rule is None or not rule.survey.questions.exists():
         return None
     rnd = order_round(order)
     if Invitation.objects.filter(workorder=order, trigger=trigger, round=rnd).exists():
@@ -326,6 +326,8 @@ def do_submit_response(token: str, sub: Submission, *, now: dt.datetime | None =
         if state == "expired":
             raise ValidationFailed("expired", _("This survey link has expired."))
         questions = questions_of(inv.survey)
+        if not questions:
+            raise ValidationFailed("empty_survey", _("This survey has no questions."))
         validate(inv.survey, questions, sub)
         scores = _scores(inv.survey, questions, sub)
         comments = [
