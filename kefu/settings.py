@@ -165,6 +165,7 @@ KEFU_MAIL_ACK_WINDOW_MINUTES = env_int("KEFU_MAIL_ACK_WINDOW_MINUTES", 60)
 KEFU_MAIL_MAX_BYTES = env_int("KEFU_MAIL_MAX_BYTES", 30 * 1024 * 1024)
 KEFU_MAIL_OWN_ADDRESSES = env_list("KEFU_MAIL_OWN_ADDRESSES", [])
 KEFU_MAIL_RAW_RETENTION_DAYS = env_int("KEFU_MAIL_RAW_RETENTION_DAYS", 90)  # 0 keeps raw e-mail forever
+KEFU_IMAP_CA_FILE = env_str("KEFU_IMAP_CA_FILE", "") or ""  # PEM of a private CA of the IMAP servers
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 
@@ -226,7 +227,9 @@ if KEFU_OUTBOX_SMS_TRANSPORT == "http" and not (KEFU_SMS_HTTP_URL and KEFU_SMS_H
 # see docs/operations.md, "Phone, SMS, chat and social media gateways".
 KEFU_SMS_BRANCH = env_str("KEFU_SMS_BRANCH", "") or ""
 KEFU_SMS_THREAD_DAYS = env_int("KEFU_SMS_THREAD_DAYS", 7)
-KEFU_SMS_SIGNATURE_MAX_AGE = env_int("KEFU_SMS_SIGNATURE_MAX_AGE", 300)  # seconds; 0 = gateway sends no timestamp
+KEFU_SMS_SIGNATURE_MAX_AGE = env_int(
+    "KEFU_SMS_SIGNATURE_MAX_AGE", 300
+)  # seconds; 0 = gateway sends no timestamp
 KEFU_CHAT_API_BASE = (
     env_str("KEFU_CHAT_API_BASE", "https://qyapi.weixin.qq.com") or "https://qyapi.weixin.qq.com"
 )

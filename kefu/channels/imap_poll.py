@@ -13,9 +13,11 @@ from __future__ import annotations
 import contextlib
 import imaplib
 import logging
+import ssl
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.utils import timezone
 
 from kefu.channels import email_in
@@ -38,9 +40,21 @@ def _quote(folder: str) -> str:
     return '"' + folder.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
+def tls_context() -> ssl.SSLContext:
+    """Certificates are always verified: against the system's CAs, plus ``KEFU_IMAP_CA_FILE`` (a PEM file)
+    for a mail server with a certificate of a private CA."""
+    ctx = ssl.create_default_context()
+    ca_file = getattr(settings, "KEFU_IMAP_CA_FILE", "")
+    if ca_file:
+        ctx.load_verify_locations(cafile=ca_file)
+    return ctx
+
+
 def _connect(mailbox: Mailbox) -> imaplib.IMAP4:
     if mailbox.imap_ssl:
-        conn: imaplib.IMAP4 = imaplib.IMAP4_SSL(mailbox.imap_host, mailbox.imap_port, timeout=TIMEOUT)
+        conn: imaplib.IMAP4 = imaplib.IMAP4_SSL(
+            mailbox.imap_host, mailbox.imap_port, ssl_context=tls_context(), timeout=TIMEOUT
+        )
     else:
         conn = imaplib.IMAP4(mailbox.imap_host, mailbox.imap_port, timeout=TIMEOUT)
     conn.login(mailbox.imap_user or mailbox.address, mailbox.password())

@@ -28,7 +28,7 @@ listen = 127.0.0.1
 base_dir = {root}/run
 state_dir = {root}/state
 log_path = {root}/dovecot.log
-ssl = no
+{ssl}
 disable_plaintext_auth = no
 auth_mechanisms = plain login
 mail_location = maildir:{root}/mail/%u
@@ -51,7 +51,8 @@ service imap-login {{
     port = {port}
   }}
   inet_listener imaps {{
-    port = 0
+    address = 127.0.0.1
+    port = {tls_port}
   }}
 }}
 """
@@ -63,6 +64,8 @@ class Dovecot:
     user: str
     password: str
     root: Path
+    tls_port: int = 0  # IMAP over TLS (imaps), when started with tls=True
+    cert: Path | None = None  # its self-signed certificate (for 127.0.0.1), to trust as a CA
 
     def client(self) -> imaplib.IMAP4:
         c = imaplib.IMAP4("127.0.0.1", self.port, timeout=10)
@@ -105,8 +108,39 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def _self_signed(root: Path) -> tuple[Path, Path]:
+    """A throw-away certificate for 127.0.0.1 / localhost, made with the openssl command."""
+    cert, key = root / "tls" / "cert.pem", root / "tls" / "key.pem"
+    cert.parent.mkdir()
+    subprocess.run(
+        [
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "2",
+            "-subj",
+            "/CN=127.0.0.1",
+            "-addext",
+            "subjectAltName=IP:127.0.0.1,DNS:localhost",
+            "-keyout",
+            str(key),
+            "-out",
+            str(cert),
+        ],
+        check=True,
+        capture_output=True,
+    )
+    key.chmod(0o644)  # read by dovecot's own user
+    cert.parent.chmod(0o755)
+    return cert, key
+
+
 @contextmanager
-def running() -> Iterator[Dovecot]:
+def running(tls: bool = False) -> Iterator[Dovecot]:
     root = Path(tempfile.mkdtemp(prefix="kefu-dovecot-"))
     root.chmod(0o755)  # the mail processes (dovecot's users when root) must reach the Maildir
     proc: subprocess.Popen[bytes] | None = None
@@ -123,11 +157,22 @@ def running() -> Iterator[Dovecot]:
         for sub in ("mail", "home"):
             os.chown(root / sub, uid, gid)
         port = _free_port()
+        tls_port, cert, ssl = 0, None, "ssl = no"
+        if tls:
+            cert, key = _self_signed(root)
+            tls_port = _free_port()
+            ssl = f"ssl = yes\nssl_cert = <{cert}\nssl_key = <{key}"
         (root / "passwd").write_text(f"kefu:{{PLAIN}}secret:{uid}:{gid}::{root}/home\n")
         import grp
 
         conf = CONF.format(
-            root=root, port=port, internal=internal, internal_group=grp.getgrgid(gid).gr_name, login=login
+            root=root,
+            port=port,
+            tls_port=tls_port,
+            ssl=ssl,
+            internal=internal,
+            internal_group=grp.getgrgid(gid).gr_name,
+            login=login,
         )
         (root / "dovecot.conf").write_text(conf)
         proc = subprocess.Popen(
@@ -135,7 +180,7 @@ def running() -> Iterator[Dovecot]:
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
-        server = Dovecot(port=port, user="kefu", password="secret", root=root)
+        server = Dovecot(port=port, user="kefu", password="secret", root=root, tls_port=tls_port, cert=cert)
         deadline = time.monotonic() + 15
         while True:
             try:

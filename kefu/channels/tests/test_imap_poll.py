@@ -24,7 +24,7 @@ pytestmark = [
 
 @pytest.fixture(scope="module")
 def imap() -> Iterator[dovecot.Dovecot]:
-    with dovecot.running() as server:
+    with dovecot.running(tls=True) as server:
         yield server
 
 
@@ -149,3 +149,23 @@ def test_missing_folder_is_reported_and_the_others_flow(imap: dovecot.Dovecot, b
     assert result.statuses == {"new_order": 1} and "No-Such-Folder" in result.errors[0]
     box.refresh_from_db()
     assert "No-Such-Folder" in box.last_error
+
+
+def test_imap_over_tls_verifies_the_certificate(imap: dovecot.Dovecot, box: Mailbox, settings: Any) -> None:
+    folder = box.folders.split(",")[0].strip()
+    imap.append(folder, message("<tls-1@example.cn>", "加密连接收信"))
+    box.imap_ssl, box.imap_port = True, imap.tls_port
+    box.save()
+    # a self-signed certificate nobody said to trust: refused, the reason kept on the mailbox
+    settings.KEFU_IMAP_CA_FILE = ""
+    result = imap_poll.poll_mailbox(box)
+    assert result.fetched == 0 and result.errors
+    box.refresh_from_db()
+    assert "CERTIFICATE_VERIFY_FAILED" in box.last_error or "certificate verify failed" in box.last_error
+    assert imap.unseen(folder) == 1
+    # the administrator points KEFU_IMAP_CA_FILE at the server's CA: the mail flows over TLS
+    settings.KEFU_IMAP_CA_FILE = str(imap.cert)
+    result = imap_poll.poll_mailbox(box)
+    assert result.fetched == 1 and not result.errors
+    assert InboundMessage.objects.filter(mailbox=box, message_id__contains="tls-1@example.cn").count() == 1
+    assert imap.unseen(folder) == 0
