@@ -21,7 +21,12 @@ class MentionIn(Schema):
     text: str = Field(max_length=10000)
     posted_at: dt.datetime | None = None
     branch: int | None = Field(
-        None, description="Branch of a new placeholder customer (default: the token user's)."
+        None,
+        description="Branch handling the mention (default: the branch of the social-media endpoint of "
+        "`account`, else of the platform, else the token user's).",
+    )
+    account: str = Field(
+        "", max_length=200, description="Our account the post mentions (a social-media channel endpoint)."
     )
 
 
@@ -49,6 +54,7 @@ def mention(request: ApiRequest, payload: MentionIn) -> Status:
             text=payload.text,
             posted_at=payload.posted_at,
             branch_id=payload.branch,
+            account=payload.account,
         ),
     )
     out = {

@@ -17,7 +17,9 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from kefu.channels import endpoints
 from kefu.channels.actions import create_channel_customer, portal_receiver
+from kefu.channels.models_endpoints import EndpointKind
 from kefu.channels.models_gateways import GatewayKind, GatewayMessage
 from kefu.customers.models import Channel, ContactPoint, Customer
 from kefu.errors import KefuError, ValidationFailed, raise_if
@@ -35,6 +37,7 @@ class Mention:
     text: str
     posted_at: dt.datetime | None = None
     branch_id: int | None = None
+    account: str = ""  # our account the post mentions (routes through its endpoint)
 
 
 def handle_key(platform: str, author: str) -> tuple[str, str]:
@@ -79,7 +82,9 @@ def do_social_mention(user: Any, m: Mention) -> tuple[WorkOrder, bool]:
         errors.append(ValidationFailed("required", _("The platform is missing."), "platform"))
     if not m.text.strip():
         errors.append(ValidationFailed("required", _("The post has no text."), "text"))
-    branch_id = m.branch_id or staff.branch_id
+    endpoint = endpoints.endpoint_for(EndpointKind.SOCIAL, m.account) if m.account.strip() else None
+    endpoint = endpoint or endpoints.endpoint_for(EndpointKind.SOCIAL, m.platform)
+    branch_id = m.branch_id or (endpoint.branch_id if endpoint else None) or staff.branch_id
     branch = Branch.objects.filter(pk=branch_id).first() if branch_id else None
     if branch is None:
         errors.append(ValidationFailed("required", _("Say which branch handles the mention."), "branch"))
@@ -90,7 +95,9 @@ def do_social_mention(user: Any, m: Mention) -> tuple[WorkOrder, bool]:
         return existing.workorder, False
     try:
         with transaction.atomic():
-            return _create(user, m, url, branch), True
+            created = _create(user, m, url, branch)
+            endpoints.note_inbound(endpoint)
+            return created, True
     except IntegrityError:
         first = GatewayMessage.objects.select_related("workorder").get(
             kind=GatewayKind.SOCIAL, external_id=url

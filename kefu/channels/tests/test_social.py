@@ -70,3 +70,22 @@ def test_mention_needs_token_and_valid_fields(world: World) -> None:
     bad = api_for(world.agent.user).post("/social/mentions", post(url="ftp://x", text=" "))
     assert bad.status_code == 400
     assert not WorkOrder.objects.filter(channel="social").exists()
+
+
+def test_mention_of_a_branch_account_goes_to_that_branch(world: World) -> None:
+    from kefu.channels.models import ChannelEndpoint, EndpointKind
+
+    ep = ChannelEndpoint.objects.create(branch=world.south, kind=EndpointKind.SOCIAL, identifier="@城南燃气服务")
+    api = api_for(world.supervisor.user)
+    r = api.post("/social/mentions", post(url="https://weibo.com/1/south", account="@城南燃气服务"))
+    assert r.status_code == 201, r.body
+    assert WorkOrder.objects.get(pk=r.body["order_id"]).branch == world.south
+    ep.refresh_from_db()
+    assert ep.last_inbound_at is not None
+    # a platform-wide endpoint catches mentions of no configured account
+    ChannelEndpoint.objects.create(branch=world.south, kind=EndpointKind.SOCIAL, identifier="Douyin")
+    r2 = api.post("/social/mentions", post(url="https://douyin.com/v/1", platform="douyin"))
+    assert WorkOrder.objects.get(pk=r2.body["order_id"]).branch == world.south
+    # no endpoint: the token user's branch, as before
+    r3 = api.post("/social/mentions", post(url="https://weibo.com/1/north", author="@北城居民"))
+    assert WorkOrder.objects.get(pk=r3.body["order_id"]).branch == world.north
