@@ -199,3 +199,29 @@ def test_customer_page_shows_plans_and_follow_ups(world: Any) -> None:
     section = body[body.index('id="followup-section"') :]
     assert "2026-12-01" in section and "周回访" in section and "年度用气安全" in section
     assert o.number in section
+
+
+def test_back_office_pages(world: Any) -> None:
+    from kefu.followup.models import FollowupPlan, FollowupSettings
+
+    resolved(world)
+    actions.sweep_misses(sh(2099, 1, 1, 0, 0))
+    FollowupPlan.objects.create(customer=world.customer(), period="yearly", next_visit=dt.date(2027, 1, 4))
+    c = client_for(world.admin)
+    for model in ("followupsettings", "satisfactionlevel", "followupplan", "followuptask", "followupmiss"):
+        assert c.get(f"/admin/followup/{model}/").status_code == 200, model
+    t = FollowupTask.objects.get()
+    assert c.get(f"/admin/followup/followuptask/{t.pk}/change/").status_code == 200
+    assert c.get("/admin/followup/followuptask/add/").status_code == 403
+    resp = c.post(
+        "/admin/followup/followupsettings/add/",
+        {"due_amount": "2", "due_unit": "working_days", "max_attempts": "4", "assignment": "least_loaded"},
+    )
+    assert resp.status_code == 302
+    assert actions.settings_for(world.north.pk).max_attempts == 4
+    # a second default row is refused
+    resp = c.post(
+        "/admin/followup/followupsettings/add/",
+        {"due_amount": "1", "due_unit": "working_days", "max_attempts": "2", "assignment": "least_loaded"},
+    )
+    assert resp.status_code == 200 and FollowupSettings.objects.count() == 1
