@@ -46,6 +46,10 @@ INSTALLED_APPS = [
     "kefu.complaints",
     "kefu.followup",
     "kefu.surveys",
+    "kefu.supervision",
+    "kefu.inspections",
+    "kefu.reports",
+    "kefu.knowledge",
     "kefu.console",
     "kefu.jobs",
 ]

@@ -18,4 +18,5 @@ urlpatterns = [
     path("report/done/", portal_public_views.report_done, name="report_done"),
     path("services/materials/", portal_public_views.service_materials, name="service_materials"),
     path("surveys/", include("kefu.surveys.portal_urls")),  # answer a survey invitation
+    path("faq/", include("kefu.knowledge.portal_urls")),  # self-service questions and answers
 ]

@@ -16,4 +16,8 @@ urlpatterns = [
     path("quality/", include("kefu.surveys.urls")),
     path("standards/", include("kefu.standards.urls")),
     path("complaints/", include("kefu.complaints.urls")),
+    path("supervision/", include("kefu.supervision.urls")),
+    path("inspections/", include("kefu.inspections.urls")),
+    path("reports/", include("kefu.reports.urls")),
+    path("knowledge/", include("kefu.knowledge.urls")),
 ]

@@ -1,0 +1,1 @@
+"""Models of supervision (see apps.py)."""
