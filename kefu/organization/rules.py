@@ -67,9 +67,11 @@ CAPABILITIES: dict[Role, frozenset[str]] = {
             "complaint.approve_compensation",
             "order.reopen",
             "followup.record",
+            "inspection.create",
+            "training.overview",
         }
     ),
-    Role.INSPECTOR: frozenset({"order.note", "standards.review"}),
+    Role.INSPECTOR: frozenset({"order.note", "standards.review", "inspection.create", "training.overview"}),
     Role.ADMIN: frozenset(
         {
             "maintenance.announce",
@@ -90,6 +92,8 @@ CAPABILITIES: dict[Role, frozenset[str]] = {
             "complaint.approve_compensation",
             "order.reopen",
             "followup.record",
+            "inspection.create",
+            "training.overview",
             "admin",
         }
     ),
