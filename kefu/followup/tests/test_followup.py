@@ -357,3 +357,23 @@ def test_jobs_are_registered(world: Any) -> None:
     load_job_modules()
     assert {"followup.miss_sweep", "followup.plans"} <= set(JOBS)
     assert JOBS["followup.plans"].func() == 0 and JOBS["followup.miss_sweep"].func() == 0
+
+
+def test_database_allows_one_open_task_per_order(world: Any, now: Any) -> None:
+    from django.db import IntegrityError, transaction
+
+    o = resolved_order(world, now, sh(2026, 9, 22, 10, 0))
+    t = task_of(o)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        FollowupTask.objects.create(
+            key="other",
+            kind="order",
+            workorder=o,
+            customer_id=t.customer_id,
+            branch=world.north,
+            created_at=t.created_at,
+        )
+    with pytest.raises(IntegrityError), transaction.atomic():  # the same resolution twice
+        FollowupTask.objects.create(
+            key=t.key, kind="order", customer_id=t.customer_id, branch=world.north, created_at=t.created_at
+        )
