@@ -69,9 +69,24 @@ CAPABILITIES: dict[Role, frozenset[str]] = {
             "followup.record",
             "inspection.create",
             "training.overview",
+            "accountability.view",
+            "accountability.record",
+            "accountability.decide",
+            "supervision.notice",
+            "area.assign",
         }
     ),
-    Role.INSPECTOR: frozenset({"order.note", "standards.review", "inspection.create", "training.overview"}),
+    Role.INSPECTOR: frozenset(
+        {
+            "order.note",
+            "standards.review",
+            "inspection.create",
+            "training.overview",
+            "accountability.view",
+            "accountability.record",
+            "supervision.notice",
+        }
+    ),
     Role.ADMIN: frozenset(
         {
             "maintenance.announce",
@@ -94,6 +109,11 @@ CAPABILITIES: dict[Role, frozenset[str]] = {
             "followup.record",
             "inspection.create",
             "training.overview",
+            "accountability.view",
+            "accountability.record",
+            "accountability.decide",
+            "supervision.notice",
+            "area.assign",
             "admin",
         }
     ),
