@@ -74,6 +74,8 @@ CAPABILITIES: dict[Role, frozenset[str]] = {
             "accountability.decide",
             "supervision.notice",
             "area.assign",
+            "knowledge.edit",
+            "staffing.view",
         }
     ),
     Role.INSPECTOR: frozenset(
@@ -114,6 +116,8 @@ CAPABILITIES: dict[Role, frozenset[str]] = {
             "accountability.decide",
             "supervision.notice",
             "area.assign",
+            "knowledge.edit",
+            "staffing.view",
             "admin",
         }
     ),
