@@ -277,14 +277,14 @@ def validate(survey: Survey, questions: list[Question], sub: Submission) -> None
             v = sub.values.get(q.pk)
             if v is None:
                 if q.required:
-                    raise ValidationFailed("required", _("Please answer: %(q)s") % {"q": q.label}, name)
+                    raise ValidationFailed("required", _("Please answer this question."), name)
             elif not low <= v <= high:
                 raise ValidationFailed("invalid_choice", _("Choose a score from the scale."), name)
         elif q.kind == QuestionKind.SAT4:
             c = sub.choices.get(q.pk)
             if not c:
                 if q.required:
-                    raise ValidationFailed("required", _("Please answer: %(q)s") % {"q": q.label}, name)
+                    raise ValidationFailed("required", _("Please answer this question."), name)
             elif c not in {s.value for s in rules.Sat4}:
                 raise ValidationFailed("invalid_choice", _("Choose one of the answers."), name)
         elif q.kind == QuestionKind.SERVQUAL:
@@ -292,7 +292,7 @@ def validate(survey: Survey, questions: list[Question], sub: Submission) -> None
             if pair is None:
                 raise ValidationFailed(
                     "required",
-                    _("Please rate both what you expect and what you found: %(q)s") % {"q": q.label},
+                    _("Please rate both what you expect and what you found."),
                     name,
                 )
             if not all(1 <= x <= 7 for x in pair):
@@ -300,7 +300,7 @@ def validate(survey: Survey, questions: list[Question], sub: Submission) -> None
         elif q.kind == QuestionKind.TEXT:
             t = sub.texts.get(q.pk, "").strip()
             if not t and q.required:
-                raise ValidationFailed("required", _("Please answer: %(q)s") % {"q": q.label}, name)
+                raise ValidationFailed("required", _("Please answer this question."), name)
             if len(t) > 4000:
                 raise ValidationFailed("too_long", _("Please keep it under 4,000 characters."), name)
     if survey.ask_importance and any(q.kind == QuestionKind.SERVQUAL for q in questions):

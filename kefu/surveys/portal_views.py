@@ -71,15 +71,25 @@ class SurveyForm(forms.Form):
                 )
                 self.rows.append({"q": q, "kind": "choice", "field": name})
             elif q.kind == QuestionKind.SERVQUAL:
-                for suffix, label in (
-                    ("e", _("What an excellent company would do")),
-                    ("p", _("What we did")),
-                ):
+                what = {"e": _("What an excellent company would do"), "p": _("What we did")}
+                for suffix, label in what.items():
                     self.fields[f"{name}_{suffix}"] = forms.TypedChoiceField(
-                        label=label, choices=SEVEN, coerce=int, widget=forms.RadioSelect, required=False
+                        label=f"{q.item_no}. {q.label} — {label}",
+                        choices=SEVEN,
+                        coerce=int,
+                        widget=forms.RadioSelect,
+                        required=False,
                     )
                 self.rows.append(
-                    {"q": q, "kind": "servqual", "field": name, "e": f"{name}_e", "p": f"{name}_p"}
+                    {
+                        "q": q,
+                        "kind": "servqual",
+                        "field": name,
+                        "e": f"{name}_e",
+                        "p": f"{name}_p",
+                        "e_label": what["e"],
+                        "p_label": what["p"],
+                    }
                 )
             else:
                 self.fields[name] = forms.CharField(
