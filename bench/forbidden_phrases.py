@@ -17,6 +17,7 @@ the first call on a reply of fresh characters. Prints the build time, median and
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import statistics
 import sys
@@ -99,7 +100,7 @@ def main() -> None:
 
     # first call with characters the cache has not seen yet (each one goes through NFKC and OpenCC once)
     checker._char_cache.clear()
-    checker._table.clear()
+    checker._table, checker._mask, checker._known = {}, {}, set()
     t0 = time.perf_counter()
     found = c.find(text)
     cold_ms = (time.perf_counter() - t0) * 1000
@@ -139,7 +140,12 @@ def main() -> None:
         f"p99 {clean_times[int(len(clean_times) * 0.99) - 1]:.3f} ms; matches {len(clean)}"
     )
     print("matches:", [(m.phrase.text, m.matched) for m in found])
-    print("bar (< 5 ms):", "met" if p99 < 5 else "NOT met")
+    cpu99 = cpu[int(len(cpu) * 0.99) - 1]
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    print(
+        f"bar (< 5 ms): wall p99 {'met' if p99 < 5 else 'NOT met'}, CPU p99 {'met' if cpu99 < 5 else 'NOT met'} "
+        f"(load average {load:.1f} on {os.cpu_count()} CPUs: wall times include waiting for a CPU)"
+    )
 
 
 if __name__ == "__main__":

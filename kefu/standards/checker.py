@@ -28,6 +28,7 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from itertools import compress
 
 ANYWHERE = "anywhere"
 CLAUSE_END = "clause_end"
@@ -66,38 +67,48 @@ def norm_char(c: str) -> str:
     return r
 
 
-_table: dict[int, str] = {}  # code point → normalised string, for str.translate (the fast path)
+# str.translate tables (the fast path), filled lazily: code point → normalised string, and code point →
+# "\x00" (dropped) / "\x01" (one character) / "\x02" (several), from which the position map is computed
+_table: dict[int, str] = {}
+_mask: dict[int, str] = {}
+_known: set[str] = set()  # the characters in both tables
+
+
+def _tables_for(text: str) -> tuple[dict[int, str], dict[int, str]]:
+    """The translate tables, with an entry for every character of ``text``. When they grow too large they are
+    replaced, not cleared, so a caller holding the old ones is not disturbed."""
+    global _table, _mask, _known
+    table, mask, known = _table, _mask, _known
+    missing = set(text) - known
+    if missing:
+        if len(table) > _CACHE_LIMIT:
+            table, mask, known = _table, _mask, _known = {}, {}, set()
+            missing = set(text)
+        for c in missing:
+            r = norm_char(c)
+            table[ord(c)] = r
+            mask[ord(c)] = "\x02" if len(r) > 1 else ("\x01" if r else "\x00")
+        known |= missing
+    return table, mask
 
 
 def fast_normalise(text: str) -> str:
     """The normalised text without the position map (``str.translate``; the map is built only for hits)."""
-    table = _table
-    missing = [c for c in set(text) if ord(c) not in table]
-    if missing:
-        if len(table) > _CACHE_LIMIT:
-            table.clear()
-            missing = list(set(text))
-        for c in missing:
-            table[ord(c)] = norm_char(c)
-    return text.translate(table)
+    return text.translate(_tables_for(text)[0])
+
+
+def positions(text: str) -> list[int]:
+    """For each character of the normalised text, the index in ``text`` it came from."""
+    table, mask = _tables_for(text)
+    flags = text.translate(mask)
+    if "\x02" in flags:  # a character normalised to several (ß → ss)
+        return [i for i, c in enumerate(text) for _ in table[ord(c)]]
+    return list(compress(range(len(text)), flags.encode("latin-1")))
 
 
 def normalise(text: str) -> tuple[str, list[int]]:
-    """The normalised text and, for each of its characters, the index in ``text`` it came from."""
-    out: list[str] = []
-    where: list[int] = []
-    cache = _char_cache
-    for i, c in enumerate(text):
-        r = cache.get(c)
-        if r is None:
-            r = norm_char(c)
-        if r:
-            out.append(r)
-            if len(r) == 1:
-                where.append(i)
-            else:
-                where.extend([i] * len(r))
-    return "".join(out), where
+    """The normalised text and its position map (see :func:`positions`)."""
+    return fast_normalise(text), positions(text)
 
 
 def _is_word_char(ch: str) -> bool:
@@ -185,6 +196,7 @@ class Checker:
                 out[t].extend(out[fail[t]])
         self._fail = fail
         self._goto = goto
+        self._gets = [d.get for d in goto]
         self._out = [tuple(o) for o in out]
 
     def __len__(self) -> int:
@@ -193,20 +205,22 @@ class Checker:
     def find(self, text: str) -> list[Match]:
         """Every phrase found in ``text``; a match lying inside a longer match is left out."""
         norm = fast_normalise(text)
-        goto, fail, out, compiled = self._goto, self._fail, self._out, self._compiled
+        fail, out, compiled = self._fail, self._out, self._compiled
         hits: list[tuple[int, int, int]] = []  # (norm start, norm end, compiled index)
         state = 0
-        root = goto[0]
+        gets = self._gets
         for i, ch in enumerate(norm):
-            while state and ch not in goto[state]:
+            nxt = gets[state](ch)
+            while nxt is None and state:
                 state = fail[state]
-            state = goto[state].get(ch, 0) if state else root.get(ch, 0)
+                nxt = gets[state](ch)
+            state = nxt or 0  # no node but the root is 0
             if out[state]:
                 for idx in out[state]:
                     hits.append((i + 1 - len(compiled[idx].norm), i + 1, idx))
         if not hits:
             return []
-        norm, where = normalise(text)
+        where = positions(text)
         found: list[tuple[int, int, int]] = []
         for ns, ne, idx in hits:
             if self._accepts(text, norm, where, ns, ne, compiled[idx]):
