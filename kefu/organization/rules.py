@@ -76,11 +76,13 @@ CAPABILITIES: dict[Role, frozenset[str]] = {
             "area.assign",
             "knowledge.edit",
             "staffing.view",
+            "reports.view",
         }
     ),
     Role.INSPECTOR: frozenset(
         {
             "order.note",
+            "reports.view",
             "standards.review",
             "inspection.create",
             "training.overview",
@@ -118,6 +120,7 @@ CAPABILITIES: dict[Role, frozenset[str]] = {
             "area.assign",
             "knowledge.edit",
             "staffing.view",
+            "reports.view",
             "admin",
         }
     ),
