@@ -17,18 +17,19 @@ same from task facts; the tests check both agree). One aggregate query, served b
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
-from django.db.models import Count, F, Q
+from django.db.models import Count, F, Q, QuerySet
 
 from kefu.followup import rules
-from kefu.followup.models import FollowupTask
+from kefu.followup.models import FollowupTask, SatisfactionLevel
 
 FINISHED = (FollowupTask.Status.DONE, FollowupTask.Status.UNREACHABLE)
 
 
-def period_counts(
-    start: dt.datetime, end: dt.datetime, *, branch_id: int | None = None, staff_id: int | None = None
-) -> rules.Coverage:
+def _tasks(
+    start: dt.datetime, end: dt.datetime, branch_id: int | None, staff_id: int | None
+) -> QuerySet[FollowupTask]:
     qs = FollowupTask.objects.filter(due_at__gte=start, due_at__lt=end).exclude(
         status=FollowupTask.Status.CANCELLED
     )
@@ -36,6 +37,13 @@ def period_counts(
         qs = qs.filter(branch_id=branch_id)
     if staff_id is not None:
         qs = qs.filter(assignee_id=staff_id)
+    return qs
+
+
+def period_counts(
+    start: dt.datetime, end: dt.datetime, *, branch_id: int | None = None, staff_id: int | None = None
+) -> rules.Coverage:
+    qs = _tasks(start, end, branch_id, staff_id)
     finished = Q(status__in=FINISHED, finished_at__isnull=False)
     counts = qs.aggregate(
         due=Count("id"),
@@ -44,3 +52,19 @@ def period_counts(
         reached=Count("id", filter=Q(status=FollowupTask.Status.DONE)),
     )
     return rules.coverage_from_counts(counts)
+
+
+def findings(
+    start: dt.datetime, end: dt.datetime, *, branch_id: int | None = None, staff_id: int | None = None
+) -> dict[str, Any]:
+    """R-21: what the follow-ups of the same tasks found — answers per satisfaction level (in the list's
+    order, zeros included), problems not solved and orders reopened (three queries)."""
+    qs = _tasks(start, end, branch_id, staff_id).filter(status=FollowupTask.Status.DONE)
+    per_level = dict(qs.values_list("satisfaction_id").annotate(n=Count("id")).order_by())
+    levels = [
+        (lv.label, per_level.get(lv.pk, 0)) for lv in SatisfactionLevel.objects.order_by("position", "id")
+    ]
+    found = qs.aggregate(
+        not_solved=Count("id", filter=Q(solved=False)), reopened=Count("id", filter=Q(reopened_order=True))
+    )
+    return {"levels": levels, "not_solved": found["not_solved"], "reopened": found["reopened"]}

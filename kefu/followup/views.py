@@ -80,6 +80,7 @@ def _report(request: ConsoleRequest, staff: Staff) -> dict[str, Any]:
     return {
         "month": month,
         "numbers": numbers,
+        "findings": stats.findings(start, end, branch_id=branch_id, staff_id=staff_id),
         "misses": misses.count(),
         "branches": branches if staff.sees_all_branches else [],
         "branch_id": branch_id,

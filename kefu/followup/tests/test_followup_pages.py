@@ -153,6 +153,9 @@ def test_report_section_shows_the_numbers(world: Any) -> None:
     assert re.search(r'id="stat-followed">1<', body)
     assert re.search(r'id="stat-coverage">50%<', body)
     assert re.search(r'id="stat-on-time">1 \(50%\)<', body)
+    found = body[body.index('id="followup-findings"') :].split("</dl>")[0]
+    assert re.search(r"<dt>满意</dt><dd>1</dd>", found) and re.search(r"<dt>不满意</dt><dd>0</dd>", found)
+    assert re.search(r'id="stat-not-solved">0<', body)
     other = client_for(world.supervisor).get(LIST, {"month": "2020-01"}).content.decode()
     assert re.search(r'id="stat-due">0<', other) and re.search(r'id="stat-coverage">—<', other)
 
