@@ -162,15 +162,6 @@ def invite(
         )
         inv.outbox = msg
         inv.save(update_fields=["outbox"])
-    audit.record(
-        actor,
-        "survey.invite",
-        inv,
-        after={"survey": rule.survey.code, "trigger": trigger, "round": rnd, "channel": channel},
-        customer_id=customer.pk,
-        workorder_id=order.pk,
-        summary=f"{rule.survey.code} · {channel}",
-    )
     return inv
 
 
