@@ -11,9 +11,16 @@ from typing import Any
 from django.utils.translation import gettext_lazy as _
 
 LABELS: dict[str, Any] = {
+    "accountability.create": _("accountability record opened"),
+    "accountability.statement": _("statement given on an accountability record"),
+    "accountability.decide": _("accountability decision taken"),
     "admin.add": _("added in the back office"),
     "admin.change": _("changed in the back office"),
     "admin.delete": _("deleted in the back office"),
+    "supervision.notice": _("supervision notice (督办) issued"),
+    "supervision.answer": _("supervision notice answered"),
+    "supervision.overdue": _("overdue supervision notice reported to the next level"),
+    "area.assign": _("responsible staff of a service area changed"),
     "api_token.create": _("API token created"),
     "api_token.revoke": _("API token revoked"),
     "calendar.seed": _("holidays filled in"),
