@@ -10,4 +10,15 @@ class SupervisionConfig(AppConfig):
     verbose_name = _("Supervision")
 
     def ready(self) -> None:
-        pass  # registers hooks / periodic jobs here
+        from kefu.supervision import actions, panels
+        from kefu.workorders import hooks
+
+        hooks.register_transition_listener("supervision.notices", actions.on_transition)
+        hooks.register_order_panel(
+            hooks.OrderPanel(
+                key="supervision",
+                template="supervision/_order_panel.html",
+                context=panels.order_panel,
+                position=120,
+            )
+        )

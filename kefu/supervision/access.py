@@ -1,0 +1,53 @@
+"""Fetching supervision rows for a user: a row the user may not see is "not found"."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Q, QuerySet
+from django.utils.translation import gettext_lazy as _
+
+from kefu.errors import NotFound
+from kefu.organization.access import require_staff
+from kefu.organization.models import Staff
+from kefu.supervision.models import AccountabilityRecord, SupervisionNotice
+from kefu.workorders.access import visible_workorders
+
+
+def visible_records(staff: Staff) -> QuerySet[AccountabilityRecord]:
+    """Everyone sees the records against themselves; supervisors and inspectors (``accountability.view``)
+    also those of their branch — company-level staff and admins every branch."""
+    qs = AccountabilityRecord.objects.all()
+    if not staff.can("accountability.view"):
+        return qs.filter(staff=staff)
+    if staff.sees_all_branches:
+        return qs
+    return qs.filter(Q(branch_id=staff.branch_id) | Q(staff=staff))
+
+
+def access_record(user: Any, record_id: int | str, *, for_update: bool = False) -> AccountabilityRecord:
+    staff = require_staff(user)
+    qs = visible_records(staff)
+    if for_update:
+        qs = qs.select_for_update(of=("self",))
+    try:
+        return qs.select_related(
+            "staff", "manager", "branch", "workorder", "customer", "created_by", "decided_by"
+        ).get(pk=int(record_id))
+    except (ValueError, TypeError, AccountabilityRecord.DoesNotExist):
+        raise NotFound("not_found", _("Accountability record not found."), "record") from None
+
+
+def visible_notices(user: Any) -> QuerySet[SupervisionNotice]:
+    """Notices on the orders the user may see."""
+    return SupervisionNotice.objects.filter(workorder__in=visible_workorders(user))
+
+
+def access_notice(user: Any, notice_id: int | str, *, for_update: bool = False) -> SupervisionNotice:
+    qs = visible_notices(user)
+    if for_update:
+        qs = qs.select_for_update(of=("self",))
+    try:
+        return qs.select_related("workorder", "issued_by").get(pk=int(notice_id))
+    except (ValueError, TypeError, SupervisionNotice.DoesNotExist):
+        raise NotFound("not_found", _("Supervision notice not found."), "notice") from None

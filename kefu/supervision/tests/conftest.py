@@ -1,0 +1,44 @@
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.conf import settings
+from django.test import Client
+
+from kefu.commitments import clocks
+
+SH = ZoneInfo("Asia/Shanghai")
+
+
+def sh(*args: int) -> dt.datetime:
+    return dt.datetime(*args, tzinfo=SH)
+
+
+@pytest.fixture(autouse=True)
+def _defaults(db: Any) -> None:
+    clocks.ensure_defaults()
+
+
+@pytest.fixture
+def now(monkeypatch: pytest.MonkeyPatch) -> Any:
+    """A settable clock for every ``timezone.now()`` in the project."""
+
+    class Now:
+        value = sh(2026, 3, 2, 9, 0)  # a Monday
+
+        def set(self, moment: dt.datetime) -> None:
+            self.value = moment
+
+    clock = Now()
+    monkeypatch.setattr("django.utils.timezone.now", lambda: clock.value)
+    return clock
+
+
+def client_for(staff: Any) -> Client:
+    c = Client()
+    c.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    c.force_login(staff.user)
+    return c
