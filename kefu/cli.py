@@ -6,6 +6,7 @@ kefu demo [--orders N] [--customers N]
 kefu createadmin [--username admin] [--password-file F]
 kefu token create USERNAME NAME
 kefu check
+kefu import customers FILE.xlsx|FILE.csv [--branch CODE] [--dry-run] [--report FILE]
 kefu manage <django command> ...
 """
 
@@ -264,6 +265,9 @@ def build_parser() -> argparse.ArgumentParser:
     tc.set_defaults(func=cmd_token)
     p = sub.add_parser("check", help="report configuration problems (exit 1 on errors)")
     p.set_defaults(func=cmd_check)
+    from kefu.knowledge.cli_import import add_parser as add_import_parser
+
+    add_import_parser(sub)
     p = sub.add_parser("manage", help="run a Django management command")
     p.add_argument("rest", nargs=argparse.REMAINDER)
     p.set_defaults(func=cmd_manage)

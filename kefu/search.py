@@ -26,6 +26,7 @@ M = TypeVar("M", bound=models.Model)
 FTS_TABLES = {
     "customers_customer": "kefu_fts_customer",
     "workorders_workorder": "kefu_fts_workorder",
+    "knowledge_article": "kefu_fts_article",
 }
 
 

@@ -10,4 +10,6 @@ class KnowledgeConfig(AppConfig):
     verbose_name = _("Knowledge and staffing")
 
     def ready(self) -> None:
-        pass  # registers hooks / periodic jobs here
+        from kefu.knowledge.panels import register
+
+        register()

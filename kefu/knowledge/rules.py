@@ -1,0 +1,186 @@
+"""Pure rules of the knowledge base and staffing (no Django, no I/O).
+
+* :func:`rank_articles` — which articles best match a text (an order's title and description, the reply
+  being written). Chinese has no spaces, so texts are compared by their overlapping character bigrams
+  (the same normalisation as ``kefu.search``). Each bigram of the query found in an article scores its
+  inverse document frequency ``ln(1 + n / df)`` (``n`` articles, ``df`` of them contain it), three times
+  when it is in the title; the sum is divided by ``sqrt(number of bigrams of the article)`` so long
+  articles do not win by length alone. An article sharing only one bigram with the query, and that one
+  not in its title, or scoring below ``min_score``, is not suggested.
+* :func:`top_questions` — the most-asked questions from orders: an order with a service counts for that
+  service; the others are grouped by their title's topic — the title normalised (NFKC, case-folded,
+  everything but letters cut) and put in the first group (most frequent first) whose topic shares at least
+  ``similarity`` (Jaccard) of its bigrams, else a new group. Groups are ranked by the number of orders.
+* :func:`slot_coverage` — how many shifts cover each half-hour slot of a day.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+import unicodedata
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+_NON_LETTERS = re.compile(r"[^\w]|[\d_]", re.UNICODE)
+
+
+def normalize(text: str) -> str:
+    """NFKC, case-folded, whitespace collapsed (as ``kefu.search.normalize``)."""
+    return " ".join(unicodedata.normalize("NFKC", text or "").casefold().split())
+
+
+def bigrams(text: str) -> set[str]:
+    norm = normalize(text)
+    return {norm[i : i + 2] for i in range(len(norm) - 1) if not any(c.isspace() for c in norm[i : i + 2])}
+
+
+def topic(title: str) -> str:
+    """A title reduced to its letters (Chinese characters and Latin letters), for grouping."""
+    return _NON_LETTERS.sub("", normalize(title))
+
+
+@dataclass(frozen=True)
+class Doc:
+    id: int
+    title: str
+    text: str  # title + body, plain
+
+
+@dataclass(frozen=True)
+class Match:
+    id: int
+    score: float
+
+
+def rank_articles(query: str, docs: Sequence[Doc], *, limit: int = 5, min_score: float = 0.3) -> list[Match]:
+    """The ``limit`` best articles for ``query`` (best first; ties by lower id)."""
+    q = bigrams(query)
+    if not q or not docs:
+        return []
+    grams = [(d, bigrams(d.title), bigrams(d.text)) for d in docs]
+    df: Counter[str] = Counter()
+    for _d, _t, g in grams:
+        df.update(g & q)
+    n = len(docs)
+    idf = {g: math.log(1 + n / c) for g, c in df.items()}
+    out = []
+    for d, tg, g in grams:
+        hits = g & q
+        if len(hits) < 2 and not hits & tg:
+            continue
+        raw = sum(idf[h] * (3 if h in tg else 1) for h in hits)
+        out.append(Match(d.id, round(raw / math.sqrt(max(len(g), 1)), 4)))
+    out = [m for m in out if m.score >= min_score]
+    out.sort(key=lambda m: (-m.score, m.id))
+    return out[:limit]
+
+
+@dataclass(frozen=True)
+class OrderFact:
+    """What the ranking needs of one order."""
+
+    title: str
+    service_id: int | None = None
+    service_name: str = ""
+
+
+@dataclass
+class Question:
+    key: str  # "service:<id>" or "topic:<representative topic>"
+    label: str  # the service name, or the most frequent title of the group
+    count: int = 0
+    service_id: int | None = None
+    titles: Counter[str] = field(default_factory=Counter)
+
+    @property
+    def examples(self) -> list[str]:
+        return [t for t, _n in self.titles.most_common(3)]
+
+
+def _jaccard(a: set[str], b: set[str]) -> float:
+    if not a or not b:
+        return 1.0 if a == b else 0.0
+    return len(a & b) / len(a | b)
+
+
+def top_questions(orders: Iterable[OrderFact], *, limit: int = 20, similarity: float = 0.5) -> list[Question]:
+    """Groups of orders asking the same thing, most asked first (ties by label)."""
+    by_service: dict[int, Question] = {}
+    topics: Counter[str] = Counter()
+    titles_of: dict[str, Counter[str]] = {}
+    for o in orders:
+        if o.service_id is not None:
+            q = by_service.setdefault(
+                o.service_id,
+                Question(
+                    f"service:{o.service_id}", o.service_name or str(o.service_id), service_id=o.service_id
+                ),
+            )
+            q.count += 1
+            q.titles[o.title.strip()] += 1
+            continue
+        t = topic(o.title)
+        if not t:
+            continue
+        topics[t] += 1
+        titles_of.setdefault(t, Counter())[o.title.strip()] += 1
+    groups: list[tuple[set[str], Question]] = []
+    for t, n in sorted(topics.items(), key=lambda kv: (-kv[1], kv[0])):
+        g = bigrams(t) or {t}
+        found = next((grp for rep, grp in groups if _jaccard(g, rep) >= similarity), None)
+        if found is None:
+            found = Question(f"topic:{t}", "")
+            groups.append((g, found))
+        q = found
+        q.count += n
+        q.titles.update(titles_of[t])
+    result = list(by_service.values()) + [q for _g, q in groups]
+    for q in result:
+        if not q.label:
+            q.label = q.titles.most_common(1)[0][0]
+    result.sort(key=lambda q: (-q.count, q.label))
+    return result[:limit]
+
+
+# --- staffing ---------------------------------------------------------------------------------------------
+
+SLOT_MINUTES = 30
+SLOTS_PER_DAY = 24 * 60 // SLOT_MINUTES
+
+
+def slot_of(t: dt.time) -> int:
+    return (t.hour * 60 + t.minute) // SLOT_MINUTES
+
+
+def slot_label(slot: int) -> str:
+    start = slot * SLOT_MINUTES
+    end = start + SLOT_MINUTES
+    return f"{start // 60:02d}:{start % 60:02d}–{end // 60 % 24:02d}:{end % 60:02d}"
+
+
+@dataclass(frozen=True)
+class ShiftSpan:
+    date: dt.date
+    start: dt.time
+    end: dt.time  # at or before start: the shift runs past midnight
+
+
+def slot_coverage(day: dt.date, shifts: Iterable[ShiftSpan]) -> list[int]:
+    """For each half-hour slot of ``day``, the number of shifts covering the whole slot. Shifts of the
+    day before that run past midnight count for their part on ``day``."""
+    counts = [0] * SLOTS_PER_DAY
+    for s in shifts:
+        start_min = s.start.hour * 60 + s.start.minute
+        end_min = s.end.hour * 60 + s.end.minute
+        if end_min <= start_min:
+            end_min += 24 * 60
+        offset = (s.date - day).days * 24 * 60
+        lo, hi = start_min + offset, end_min + offset
+        for slot in range(SLOTS_PER_DAY):
+            a = slot * SLOT_MINUTES
+            if lo <= a and a + SLOT_MINUTES <= hi:
+                counts[slot] += 1
+    return counts

@@ -1,0 +1,293 @@
+"""Console pages of the knowledge base, the suggestions on the order page, the most-asked questions and
+the staffing table. Portal pages are in ``portal_views.py``."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django import forms
+from django.conf import settings
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.http import urlencode
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_GET, require_http_methods
+
+from kefu.commitments.models import Service
+from kefu.console.views_orders import ConsoleRequest, staff_view
+from kefu.errors import KefuError
+from kefu.knowledge import actions, rules, staffing
+from kefu.knowledge.models import Audience, BodyFormat, Category, Language
+from kefu.organization.access import branches_of
+from kefu.workorders.access import access_workorder, visible_workorders
+
+
+class ArticleForm(forms.Form):
+    title = forms.CharField(label=_("Question / title"), max_length=200)
+    body = forms.CharField(label=_("Answer"), widget=forms.Textarea(attrs={"rows": 12}))
+    body_format = forms.ChoiceField(label=_("Format"), choices=BodyFormat.choices, initial=BodyFormat.TEXT)
+    audience = forms.ChoiceField(label=_("Audience"), choices=Audience.choices, initial=Audience.CUSTOMERS)
+    language = forms.ChoiceField(label=_("Language"), choices=Language.choices, initial=Language.ZH_HANS)
+    category = forms.ModelChoiceField(label=_("Category"), queryset=Category.objects.all(), required=False)
+    service = forms.ModelChoiceField(
+        label=_("Service"), queryset=Service.objects.filter(is_active=True), required=False
+    )
+    service_terms = forms.CharField(
+        label=_("Service terms (free / charged from)"),
+        max_length=300,
+        required=False,
+        help_text=_("What is free and from when a charge applies."),
+    )
+    published = forms.BooleanField(label=_("Published"), required=False)
+
+    def to_input(self) -> actions.ArticleInput:
+        d = self.cleaned_data
+        return actions.ArticleInput(
+            title=d["title"],
+            body=d["body"],
+            body_format=d["body_format"],
+            audience=d["audience"],
+            category_id=d["category"].pk if d["category"] else None,
+            service_id=d["service"].pk if d["service"] else None,
+            language=d["language"],
+            service_terms=d["service_terms"],
+            published=d["published"],
+        )
+
+
+def _apply_error(form: forms.Form, exc: KefuError) -> None:
+    for e in getattr(exc, "errors", None) or [exc]:
+        field = e.field if e.field in form.fields else None
+        form.add_error(field, str(e.message))
+
+
+@require_GET
+@staff_view
+def article_list(request: ConsoleRequest) -> HttpResponse:
+    qs = actions.visible_articles(request.user)
+    q = request.GET.get("q", "").strip()[:100]
+    audience = request.GET.get("audience", "")
+    if audience in Audience.values:
+        qs = qs.filter(audience=audience)
+    if q:
+        qs = actions.search_articles(qs, q)
+    page = Paginator(qs.order_by("category__position", "title", "id"), settings.KEFU_PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    params = {k: v for k in ("q", "audience") if (v := request.GET.get(k, ""))}
+    ctx = {
+        "page": page,
+        "q": q,
+        "audience": audience,
+        "audiences": Audience.choices,
+        "can_edit": request.staff.can("knowledge.edit"),
+        "can_staff": request.staff.can("staffing.view"),
+        "query_string": urlencode(params),
+    }
+    return render(request, "knowledge/list.html", ctx)
+
+
+@require_GET
+@staff_view
+def article_detail(request: ConsoleRequest, pk: int) -> HttpResponse:
+    a = actions.access_article(request.user, pk)
+    return render(
+        request,
+        "knowledge/detail.html",
+        {
+            "a": a,
+            "can_edit": request.staff.can("knowledge.edit"),
+            "is_html": a.body_format == BodyFormat.HTML,
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@staff_view
+def article_edit(request: ConsoleRequest, pk: int | None = None) -> HttpResponse:
+    if not request.staff.can("knowledge.edit"):
+        raise Http404
+    article = actions.access_article(request.user, pk) if pk is not None else None
+    if request.method == "POST":
+        form = ArticleForm(request.POST)
+        if form.is_valid():
+            try:
+                saved = actions.do_save_article(request.user, form.to_input(), pk)
+            except KefuError as exc:
+                _apply_error(form, exc)
+            else:
+                return redirect("console:knowledge_article", pk=saved.pk)
+    elif article is not None:
+        form = ArticleForm(
+            initial={
+                "title": article.title,
+                "body": article.body,
+                "body_format": article.body_format,
+                "audience": article.audience,
+                "language": article.language,
+                "category": article.category_id,
+                "service": article.service_id,
+                "service_terms": article.service_terms,
+                "published": article.published,
+            }
+        )
+    else:
+        initial: dict[str, Any] = {"title": request.GET.get("title", "")[:200]}
+        if request.GET.get("service", "").isdecimal():
+            initial["service"] = int(request.GET["service"])
+        form = ArticleForm(initial=initial)
+    return render(request, "knowledge/edit.html", {"form": form, "article": article})
+
+
+# --- suggestions on the order page ---------------------------------------------------------------------
+
+
+@require_GET
+@staff_view
+def suggestions(request: ConsoleRequest, key: str) -> HttpResponse:
+    """HTMX fragment: articles matching the reply being written (first), then the order's title and
+    description."""
+    o = access_workorder(request.user, key)
+    draft = request.GET.get("body", "")[:2000]
+    found = actions.suggest(request.user, draft) if draft.strip() else []
+    seen = {a.pk for a, _s in found}
+    found += [(a, s) for a, s in actions.suggest(request.user, actions.order_text(o)) if a.pk not in seen]
+    return render(request, "knowledge/_suggestions.html", {"found": found[:5], "o": o})
+
+
+# --- most-asked questions --------------------------------------------------------------------------------
+
+
+def _date_param(value: str, default: dt.date) -> dt.date:
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        return default
+
+
+@require_GET
+@staff_view
+def questions(request: ConsoleRequest) -> HttpResponse:
+    """The most-asked questions of the orders received in a period (default: the last 30 days)."""
+    if not request.staff.can("knowledge.edit"):
+        raise Http404
+    today = timezone.localdate()
+    end = _date_param(request.GET.get("end", ""), today)
+    start = _date_param(request.GET.get("start", ""), end - dt.timedelta(days=29))
+    if start > end:
+        start, end = end, start
+    tz = timezone.get_current_timezone()
+    lo = dt.datetime.combine(start, dt.time.min, tzinfo=tz)
+    hi = dt.datetime.combine(end + dt.timedelta(days=1), dt.time.min, tzinfo=tz)
+    rows = (
+        visible_workorders(request.user)
+        .filter(received_at__gte=lo, received_at__lt=hi, merged_into__isnull=True)
+        .values_list("title", "service_id", "service__name")[:50_000]
+    )
+    ranked = rules.top_questions(rules.OrderFact(t, s, n or "") for t, s, n in rows)
+    # the article that best answers each question already (if any)
+    for q in ranked:
+        best = actions.suggest(request.user, " ".join([q.label, *q.examples]), limit=1)
+        q.article = best[0][0] if best else None  # type: ignore[attr-defined]
+    ctx = {"ranked": ranked, "start": start, "end": end}
+    return render(request, "knowledge/questions.html", ctx)
+
+
+# --- staffing ----------------------------------------------------------------------------------------------
+
+
+class StaffingForm(forms.Form):
+    start = forms.DateField(label=_("From"), widget=forms.DateInput(attrs={"type": "date"}))
+    end = forms.DateField(label=_("To"), widget=forms.DateInput(attrs={"type": "date"}))
+    weekday = forms.TypedChoiceField(
+        label=_("Weekday"),
+        coerce=int,
+        empty_value=None,
+        required=False,
+        choices=[
+            ("", _("every day")),
+            ("0", _("Monday")),
+            ("1", _("Tuesday")),
+            ("2", _("Wednesday")),
+            ("3", _("Thursday")),
+            ("4", _("Friday")),
+            ("5", _("Saturday")),
+            ("6", _("Sunday")),
+        ],
+    )
+    source = forms.ChoiceField(
+        label=_("Count"),
+        choices=[
+            ("calls", _("phone calls")),
+            ("contacts", _("other inbound contacts")),
+            ("both", _("calls and other contacts")),
+        ],
+        initial="calls",
+    )
+    aht = forms.IntegerField(label=_("Average handling time (s)"), min_value=1, max_value=7200, initial=180)
+    level = forms.IntegerField(label=_("Service level target (%)"), min_value=1, max_value=99, initial=80)
+    seconds = forms.IntegerField(label=_("… answered within (s)"), min_value=0, max_value=3600, initial=20)
+    shrinkage = forms.IntegerField(label=_("Shrinkage (%)"), min_value=0, max_value=90, initial=30)
+    branch = forms.TypedChoiceField(label=_("Branch"), coerce=int, empty_value=None, required=False)
+
+    def clean(self) -> dict[str, Any]:
+        d = super().clean() or {}
+        if d.get("start") and d.get("end"):
+            if d["end"] < d["start"]:
+                self.add_error("end", _("The end is before the start."))
+            elif (d["end"] - d["start"]).days > 366:
+                self.add_error("end", _("Choose at most one year."))
+        return d
+
+
+@require_GET
+@staff_view
+def staffing_page(request: ConsoleRequest) -> HttpResponse:
+    if not request.staff.can("staffing.view"):
+        raise Http404
+    today = timezone.localdate()
+    defaults = {
+        "start": (today - dt.timedelta(days=28)).isoformat(),
+        "end": (today - dt.timedelta(days=1)).isoformat(),
+        "weekday": "",
+        "source": "calls",
+        "aht": "180",
+        "level": "80",
+        "seconds": "20",
+        "shrinkage": "30",
+        "branch": "",
+    }
+    data = {k: request.GET.get(k, v) for k, v in defaults.items()}
+    form = StaffingForm(data)
+    branches = list(branches_of(request.staff))
+    form.fields["branch"].choices = [("", _("all my branches"))] + [(str(b.pk), b.name) for b in branches]  # type: ignore[attr-defined]
+    rows: list[staffing.Row] = []
+    days = 0
+    if form.is_valid():
+        d = form.cleaned_data
+        p = staffing.Params(
+            start=d["start"],
+            end=d["end"],
+            weekday=d["weekday"],
+            aht_seconds=d["aht"],
+            target_level=d["level"] / 100,
+            target_seconds=d["seconds"],
+            shrinkage=d["shrinkage"] / 100,
+            source=d["source"],
+        )
+        scope = staffing.branch_scope(request.staff, d["branch"])
+        if scope is None and not (request.staff.sees_all_branches or request.staff.branch_id is None):
+            scope = [b.pk for b in branches]
+        rows = staffing.table(p, scope)
+        days = len(staffing.matching_days(p))
+    ctx = {
+        "form": form,
+        "rows": rows,
+        "days": days,
+        "short": sum(1 for r in rows if r.gap < 0),
+        "busy": [r for r in rows if r.arrivals or r.rostered],
+    }
+    return render(request, "knowledge/staffing.html", ctx)
