@@ -140,6 +140,15 @@ class FollowupPlan(models.Model):
     def __str__(self) -> str:
         return f"{self.customer} · {self.get_period_display()}"
 
+    def clean(self) -> None:
+        staff = self.assignee
+        if staff is None or self.customer_id is None:
+            return
+        if staff.branch_id is not None and staff.branch_id != self.customer.branch_id:
+            raise ValidationError(
+                {"assignee": _("Choose staff of the customer's branch (or the company level).")}
+            )
+
 
 class FollowupTask(models.Model):
     class Kind(models.TextChoices):

@@ -136,6 +136,10 @@ def test_record_through_the_form_and_panel_on_the_order(world: Any) -> None:
     assert o.status == "reopened" and o.assignee_id == o.owner_id == world.agent.pk
     detail = client_for(world.agent).get(f"/orders/{o.number}/").content.decode()
     assert 'id="followup-panel"' in detail and "还是偶尔断网" in detail and "2 attempts" in detail
+    assert f'href="/followup/{t.pk}/"' not in detail  # agents do not open follow-up tasks
+    assert (
+        f'href="/followup/{t.pk}/"' in client_for(world.followup).get(f"/orders/{o.number}/").content.decode()
+    )
     # the finished task has no form any more
     assert 'id="followup-form"' not in cl.get(f"/followup/{t.pk}/").content.decode()
 
@@ -222,6 +226,19 @@ def test_back_office_pages(world: Any) -> None:
     )
     assert resp.status_code == 302
     assert actions.settings_for(world.north.pk).max_attempts == 4
+    # a plan's staff member belongs to the customer's branch
+    south = world.customer(name="南方客户", phone="13900139000", branch=world.south)
+    resp = c.post(
+        "/admin/followup/followupplan/add/",
+        {
+            "customer": south.pk,
+            "period": "monthly",
+            "next_visit": "2027-01-04",
+            "assignee": world.followup.pk,
+            "active": "on",
+        },
+    )
+    assert resp.status_code == 200 and not FollowupPlan.objects.filter(customer=south).exists()
     # a second default row is refused
     resp = c.post(
         "/admin/followup/followupsettings/add/",
