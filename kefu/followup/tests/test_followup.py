@@ -377,3 +377,27 @@ def test_database_allows_one_open_task_per_order(world: Any, now: Any) -> None:
         FollowupTask.objects.create(
             key=t.key, kind="order", customer_id=t.customer_id, branch=world.north, created_at=t.created_at
         )
+
+
+def test_closed_complaint_found_unsolved_is_reopened(world: Any, now: Any) -> None:
+    o = resolved_order(world, now, sh(2026, 9, 22, 10, 0), order_type="complaint", title="多收费用")
+    t = task_of(o)
+    from kefu.complaints.actions import do_classify_complaint  # a complaint closes only with its cause
+    from kefu.complaints.models import ComplaintCause
+
+    cause = ComplaintCause.objects.filter(is_active=True).first() or ComplaintCause.objects.create(
+        category="service", name="收费差错"
+    )
+    do_classify_complaint(world.agent.user, o.pk, cause.pk)
+    do_transition(world.agent.user, o.pk, "closed")
+    now.set(sh(2026, 9, 23, 10, 0))
+    actions.do_record_followup(
+        world.followup.user,
+        t.pk,
+        outcome="reached",
+        solved=False,
+        satisfaction="dissatisfied",
+        comments="退款未到账",
+    )
+    o.refresh_from_db()
+    assert o.status == "reopened" and o.closed_at is None and o.assignee_id == o.owner_id
