@@ -87,27 +87,38 @@ def search_customers(qs: QuerySet[Customer], q: str) -> QuerySet[Customer]:
     return search.filter_queryset(qs, q)
 
 
-@require_GET
-@staff_view
-def customer_list(request: ConsoleRequest) -> HttpResponse:
-    staff: Staff = request.staff
-    form = fc.CustomerSearchForm(request.GET or None, areas=areas_of(staff))
+def customer_filters(request: ConsoleRequest) -> tuple[fc.CustomerSearchForm, dict[str, Any]]:
+    """The list's filters of the request (the customer list and its export share them)."""
+    form = fc.CustomerSearchForm(request.GET or None, areas=areas_of(request.staff))
     filters: dict[str, Any] = {}
     if form.is_bound:
         form.is_valid()
         filters = {k: v for k, v in form.cleaned_data.items() if v not in (None, "")}
+    return form, filters
+
+
+def filtered_customers(qs: QuerySet[Customer], filters: dict[str, Any]) -> QuerySet[Customer]:
+    for name in ("tier", "relationship", "churn_risk"):
+        if name in filters:
+            qs = qs.filter(**{name: filters[name]})
+    if "area" in filters:
+        qs = qs.filter(area=filters["area"])
+    q = (filters.get("q") or "").strip()
+    return search_customers(qs, q).select_related("area", "branch").order_by("-id")
+
+
+@require_GET
+@staff_view
+def customer_list(request: ConsoleRequest) -> HttpResponse:
+    staff: Staff = request.staff
+    form, filters = customer_filters(request)
     q = (filters.get("q") or "").strip()
     qs = visible_customers(request.user).filter(merged_into__isnull=True)
     if q and CUSTOMER_NUMBER.match(q):
         hit = qs.filter(number=q.upper()).values_list("pk", flat=True).first()
         if hit and not request.htmx:
             return redirect("console:customer_detail", pk=hit)
-    for name in ("tier", "relationship", "churn_risk"):
-        if name in filters:
-            qs = qs.filter(**{name: filters[name]})
-    if "area" in filters:
-        qs = qs.filter(area=filters["area"])
-    qs = search_customers(qs, q).select_related("area", "branch").order_by("-id")
+    qs = filtered_customers(qs, filters)
     paginator = Paginator(qs, settings.KEFU_PAGE_SIZE)
     page = paginator.get_page(request.GET.get("page"))
     params = {k: v for k in request.GET if k != "page" and (v := request.GET.get(k, ""))}

@@ -6,6 +6,7 @@ in ``kefu.workorders.actions``; a ``KefuError`` is shown next to the field it na
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Callable
 from functools import wraps
@@ -146,28 +147,22 @@ def _with_due_clock(qs: QuerySet[WorkOrder]) -> QuerySet[WorkOrder]:
     )
 
 
-@require_GET
-@staff_view
-def queue(request: ConsoleRequest) -> HttpResponse:
-    staff: Staff = request.staff
+def queue_filters(request: ConsoleRequest) -> tuple[str, f.QueueFilterForm, dict[str, Any]]:
+    """The queue tab and filters of the request (the queue page and its export share them)."""
     tab = request.GET.get("tab", "mine")
     if tab not in dict(TABS):
         tab = "mine"
-    form = f.QueueFilterForm(request.GET or None, areas=areas_of(staff))
+    form = f.QueueFilterForm(request.GET or None, areas=areas_of(request.staff))
     filters: dict[str, Any] = {}
     if form.is_bound:
         form.is_valid()
         filters = {k: v for k, v in form.cleaned_data.items() if v not in (None, "", False)}
+    return tab, form, filters
+
+
+def filtered_queue(qs: QuerySet[WorkOrder], filters: dict[str, Any], now: dt.datetime) -> QuerySet[WorkOrder]:
+    """Apply the queue filters and sort to a tab's orders."""
     q = filters.get("q", "").strip()
-    if q and NUMBER_RE.match(q):
-        hit = (
-            visible_workorders(request.user).filter(number=q.upper()).values_list("number", flat=True).first()
-        )
-        if hit and not request.htmx:
-            return redirect("console:order_detail", key=hit)
-    querysets = _tab_querysets(request.user, staff)
-    qs = querysets[tab]
-    now = timezone.now()
     for name in ("status", "order_type", "priority", "channel"):
         if name in filters:
             qs = qs.filter(**{name: filters[name]})
@@ -177,7 +172,24 @@ def queue(request: ConsoleRequest) -> HttpResponse:
         qs = qs.filter(due_at__lt=now, status__in=OPEN)
     if q:
         qs = search.filter_queryset(qs, q)
-    qs = _sorted(_with_due_clock(qs.select_related(*ORDER_RELATED)), filters.get("sort", "due_at"))
+    return _sorted(_with_due_clock(qs.select_related(*ORDER_RELATED)), filters.get("sort", "due_at"))
+
+
+@require_GET
+@staff_view
+def queue(request: ConsoleRequest) -> HttpResponse:
+    staff: Staff = request.staff
+    tab, form, filters = queue_filters(request)
+    q = filters.get("q", "").strip()
+    if q and NUMBER_RE.match(q):
+        hit = (
+            visible_workorders(request.user).filter(number=q.upper()).values_list("number", flat=True).first()
+        )
+        if hit and not request.htmx:
+            return redirect("console:order_detail", key=hit)
+    querysets = _tab_querysets(request.user, staff)
+    now = timezone.now()
+    qs = filtered_queue(querysets[tab], filters, now)
     paginator = Paginator(qs, settings.KEFU_PAGE_SIZE)
     page = paginator.get_page(request.GET.get("page"))
     for row in page.object_list:

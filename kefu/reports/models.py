@@ -1,1 +1,84 @@
-"""Models of reports (see apps.py)."""
+"""Models of reports: KPI targets set in the admin (R-31)."""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from kefu.reports import kpis
+
+
+class KpiChoices(models.TextChoices):
+    COMPLAINT_RATE = kpis.Kpi.COMPLAINT_RATE.value, _("Complaint rate")
+    ANSWERED_24H = kpis.Kpi.ANSWERED_24H.value, _("Answered within 24 h")
+    ON_TIME = kpis.Kpi.ON_TIME.value, _("Resolved on time")
+    FOLLOWUP = kpis.Kpi.FOLLOWUP.value, _("Follow-up coverage")
+    CSAT = kpis.Kpi.CSAT.value, _("CSAT")
+    NPS = kpis.Kpi.NPS.value, _("NPS")
+    RETENTION = kpis.Kpi.RETENTION.value, _("Customer retention")
+    GROWTH = kpis.Kpi.GROWTH.value, _("Customer growth")
+    RENEWAL = kpis.Kpi.RENEWAL.value, _("Renewal rate")
+
+
+class ScopeChoices(models.TextChoices):
+    COMPANY = "company", _("company-wide")
+    BRANCH = "branch", _("branch")
+    AREA = "area", _("service area")
+    STAFF = "staff", _("staff member")
+
+
+class DirectionChoices(models.TextChoices):
+    HIGHER = kpis.Direction.HIGHER.value, _("higher is better")
+    LOWER = kpis.Direction.LOWER.value, _("lower is better")
+
+
+class KpiTarget(models.Model):
+    """A target for one KPI. The most specific row wins: the staff member / area / branch itself before
+    the company-wide row, and a row for the month before a row for the whole year (``month`` empty)."""
+
+    kpi = models.CharField(_("KPI"), max_length=20, choices=KpiChoices.choices)
+    scope = models.CharField(_("scope"), max_length=10, choices=ScopeChoices.choices)
+    branch = models.ForeignKey(
+        "organization.Branch", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    area = models.ForeignKey(
+        "organization.ServiceArea", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    staff = models.ForeignKey(
+        "organization.Staff", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    year = models.PositiveSmallIntegerField(_("year"))
+    month = models.PositiveSmallIntegerField(
+        _("month"), null=True, blank=True, help_text=_("Empty: the target holds for every month of the year.")
+    )
+    target = models.DecimalField(_("target value"), max_digits=10, decimal_places=2)
+    direction = models.CharField(_("direction"), max_length=10, choices=DirectionChoices.choices)
+
+    class Meta:
+        verbose_name = _("KPI target")
+        verbose_name_plural = _("KPI targets")
+        ordering = ["year", "month", "kpi", "scope"]
+        indexes = [models.Index(fields=["year", "kpi"], name="reports_target_year_kpi")]
+
+    def __str__(self) -> str:
+        when = f"{self.year}" if self.month is None else f"{self.year}-{self.month:02d}"
+        return f"{self.get_kpi_display()} {self.get_scope_display()} {when}: {self.target}"
+
+    def clean(self) -> None:
+        needs = {
+            "branch": self.scope == "branch",
+            "area": self.scope == "area",
+            "staff": self.scope == "staff",
+        }
+        errors: dict[str, object] = {}
+        for field, wanted in needs.items():
+            present = getattr(self, f"{field}_id") is not None
+            if wanted and not present:
+                errors[field] = _("Choose the %(what)s this target is for.") % {"what": field}
+            if present and not wanted:
+                errors[field] = _("Leave empty for this scope.")
+        if self.month is not None and not 1 <= self.month <= 12:
+            errors["month"] = _("A month is 1 to 12.")
+        if errors:
+            raise ValidationError(errors)

@@ -1,5 +1,17 @@
 """Console pages of reports; included in kefu.console.urls (names live in the console namespace)."""
 
-from django.urls import URLPattern
+from django.urls import URLPattern, path
 
-urlpatterns: list[URLPattern] = []
+from kefu.reports import views, views_exports
+
+urlpatterns: list[URLPattern] = [
+    path("", views.dashboard, name="reports_dashboard"),
+    path("formulas/", views.formulas, name="reports_formulas"),
+    path("kpis/<str:dim>/", views.kpi_report, name="reports_kpis"),
+    path("assessment/<str:dim>/", views.assessment, name="reports_assessment"),
+    path("branches/", views.branches, name="reports_branches"),
+    path("mine/", views.my_sheet, name="reports_my_sheet"),
+    path("drill/<str:kpi>/<str:dim>/<int:key>/", views.drill, name="reports_drill"),
+    path("export/orders/", views_exports.export_orders, name="reports_export_orders"),
+    path("export/customers/", views_exports.export_customers, name="reports_export_customers"),
+]

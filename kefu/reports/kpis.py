@@ -1,0 +1,257 @@
+"""KPI definitions, formulas and assessment scoring (R-31, R-32). Pure: no Django, no I/O.
+
+Every KPI is a ratio ``numerator ÷ denominator`` times a scale (1,000 for the complaint rate, 100 for the
+percentages). ``queries.py`` computes the two counts per area, staff member or branch with one aggregate
+query per KPI; this module turns counts into values, compares them with targets and scores them.
+Formulas in words: docs/kpis.md.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+from enum import StrEnum
+
+
+class Kpi(StrEnum):
+    COMPLAINT_RATE = "complaint_rate"
+    ANSWERED_24H = "answered_24h"
+    ON_TIME = "on_time"
+    FOLLOWUP = "followup"
+    CSAT = "csat"
+    NPS = "nps"
+    RETENTION = "retention"
+    GROWTH = "growth"
+    RENEWAL = "renewal"
+
+
+class Dim(StrEnum):
+    AREA = "area"
+    STAFF = "staff"
+    BRANCH = "branch"
+
+
+class Direction(StrEnum):
+    HIGHER = "higher"
+    LOWER = "lower"
+
+
+@dataclass(frozen=True)
+class KpiDef:
+    kpi: Kpi
+    label: str  # English source string; the views translate it
+    unit: str  # "‰" (per 1,000) or "%" or "" (NPS points)
+    scale: int  # value = scale × numerator ÷ denominator
+    direction: Direction
+    weight: int  # assessment points when the target is met
+
+
+DEFS: dict[Kpi, KpiDef] = {
+    d.kpi: d
+    for d in (
+        KpiDef(Kpi.COMPLAINT_RATE, "Complaint rate", "‰", 1000, Direction.LOWER, 20),
+        KpiDef(Kpi.ANSWERED_24H, "Answered within 24 h", "%", 100, Direction.HIGHER, 15),
+        KpiDef(Kpi.ON_TIME, "Resolved on time", "%", 100, Direction.HIGHER, 15),
+        KpiDef(Kpi.FOLLOWUP, "Follow-up coverage", "%", 100, Direction.HIGHER, 10),
+        KpiDef(Kpi.CSAT, "CSAT", "%", 100, Direction.HIGHER, 10),
+        KpiDef(Kpi.NPS, "NPS", "", 100, Direction.HIGHER, 10),
+        KpiDef(Kpi.RETENTION, "Customer retention", "%", 100, Direction.HIGHER, 10),
+        KpiDef(Kpi.GROWTH, "Customer growth", "%", 100, Direction.HIGHER, 5),
+        KpiDef(Kpi.RENEWAL, "Renewal rate", "%", 100, Direction.HIGHER, 5),
+    )
+}
+ALL_KPIS: tuple[Kpi, ...] = tuple(DEFS)
+TOTAL_WEIGHT = sum(d.weight for d in DEFS.values())  # 100
+
+# --- periods ----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Period:
+    """A calendar month (``month`` 1..12) or a whole year (``month`` None). Dates are local days."""
+
+    year: int
+    month: int | None = None
+
+    @classmethod
+    def parse(cls, text: str) -> Period:
+        """``2026-03`` (a month) or ``2026`` (a year); ValueError otherwise."""
+        text = (text or "").strip()
+        parts = text.split("-")
+        if len(parts) == 1 and parts[0].isdigit() and len(parts[0]) == 4:
+            return cls(int(parts[0]))
+        if len(parts) == 2 and all(p.isdigit() for p in parts) and len(parts[0]) == 4:
+            month = int(parts[1])
+            if 1 <= month <= 12:
+                return cls(int(parts[0]), month)
+        raise ValueError(f"not a period: {text!r}")
+
+    @property
+    def first_day(self) -> dt.date:
+        return dt.date(self.year, self.month or 1, 1)
+
+    @property
+    def last_day(self) -> dt.date:
+        if self.month is None:
+            return dt.date(self.year, 12, 31)
+        return dt.date(self.year, self.month, calendar.monthrange(self.year, self.month)[1])
+
+    @property
+    def end_day(self) -> dt.date:
+        """The first day after the period (exclusive bound)."""
+        return self.last_day + dt.timedelta(days=1)
+
+    def bounds(self, tz: dt.tzinfo) -> tuple[dt.datetime, dt.datetime]:
+        """``[start, end)`` as aware datetimes at local midnight in ``tz``."""
+        return (
+            dt.datetime.combine(self.first_day, dt.time.min, tzinfo=tz),
+            dt.datetime.combine(self.end_day, dt.time.min, tzinfo=tz),
+        )
+
+    def months(self) -> list[Period]:
+        return [self] if self.month else [Period(self.year, m) for m in range(1, 13)]
+
+    def __str__(self) -> str:
+        return f"{self.year}" if self.month is None else f"{self.year}-{self.month:02d}"
+
+
+def previous_months(end: Period, count: int) -> list[Period]:
+    """``count`` consecutive months ending with the month ``end`` (oldest first)."""
+    if end.month is None:
+        end = Period(end.year, 12)
+    assert end.month is not None
+    out: list[Period] = []
+    y, m = end.year, end.month
+    for _ in range(count):
+        out.append(Period(y, m))
+        y, m = (y, m - 1) if m > 1 else (y - 1, 12)
+    return out[::-1]
+
+
+# --- values -----------------------------------------------------------------------------------------
+
+ANSWER_WITHIN = dt.timedelta(hours=24)
+
+
+@dataclass(frozen=True)
+class Ratio:
+    """The two counts behind a KPI value. NPS uses ``extra`` for the detractors."""
+
+    num: int
+    den: int
+    extra: int = 0
+
+
+def value(kpi: Kpi, r: Ratio | None) -> Decimal | None:
+    """The KPI value from its counts; None when the denominator is zero (nothing to measure)."""
+    if r is None or r.den <= 0:
+        return None
+    d = DEFS[kpi]
+    if kpi is Kpi.NPS:  # % promoters − % detractors (kefu.surveys.rules.nps_from_counts)
+        return Decimal(d.scale * (r.num - r.extra)) / Decimal(r.den)
+    return Decimal(d.scale * r.num) / Decimal(r.den)
+
+
+def rounded(v: Decimal | None, places: int = 1) -> Decimal | None:
+    if v is None:
+        return None
+    return v.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+
+
+def answered_within(received: dt.datetime, first_response: dt.datetime | None) -> bool:
+    """An order counts as answered within 24 hours when its first response came ≤ 24 h after receipt."""
+    return first_response is not None and first_response - received <= ANSWER_WITHIN
+
+
+# --- targets and scoring ----------------------------------------------------------------------------
+
+
+def meets(v: Decimal, target: Decimal, direction: Direction | str) -> bool:
+    return v >= target if Direction(direction) is Direction.HIGHER else v <= target
+
+
+def score(
+    v: Decimal | None, target: Decimal | None, direction: Direction | str, weight: int
+) -> Decimal | None:
+    """Assessment points of one KPI.
+
+    - no value (nothing to measure) or no target: None — the KPI is left out of the sheet's total and
+      of its maximum;
+    - target met: the full ``weight``;
+    - higher is better, below target: ``weight × value ÷ target`` (0 when the value is ≤ 0);
+    - lower is better, above target: ``weight × target ÷ value`` (a target of 0 missed gives 0).
+
+    Points are rounded to 2 decimals.
+    """
+    if v is None or target is None:
+        return None
+    w = Decimal(weight)
+    if meets(v, target, direction):
+        pts = w
+    elif Direction(direction) is Direction.HIGHER:
+        pts = w * v / target if target > 0 and v > 0 else Decimal(0)
+    else:
+        pts = w * target / v if target > 0 and v > 0 else Decimal(0)
+    return min(w, max(Decimal(0), pts)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+
+
+@dataclass(frozen=True)
+class SheetTotal:
+    points: Decimal
+    possible: int
+
+    @property
+    def percent(self) -> Decimal | None:
+        """Total points ÷ points possible (the KPIs that had both a value and a target) × 100."""
+        if not self.possible:
+            return None
+        return (Decimal(100) * self.points / Decimal(self.possible)).quantize(
+            Decimal("0.1"), rounding=ROUND_HALF_UP
+        )
+
+
+def total(scores: Iterable[tuple[Decimal | None, int]]) -> SheetTotal:
+    pts, possible = Decimal(0), 0
+    for s, weight in scores:
+        if s is None:
+            continue
+        pts += s
+        possible += weight
+    return SheetTotal(pts, possible)
+
+
+def ranks(values: Mapping[int, Decimal | None]) -> dict[int, int | None]:
+    """Competition ranking (1, 2, 2, 4) of the keys by value, highest first; None values get no rank."""
+    known = sorted((v, k) for k, v in values.items() if v is not None)
+    out: dict[int, int | None] = dict.fromkeys(values)
+    ordered = sorted(known, key=lambda t: -t[0])
+    for i, (v, k) in enumerate(ordered):
+        out[k] = i + 1 if i == 0 or ordered[i - 1][0] != v else out[ordered[i - 1][1]]
+    return out
+
+
+def spread(values: Iterable[Decimal | None], direction: Direction | str) -> tuple[Decimal | None, ...]:
+    """(best, worst, best − worst as a non-negative gap) over the known values (R-32 consistency)."""
+    known = [v for v in values if v is not None]
+    if not known:
+        return (None, None, None)
+    higher = Direction(direction) is Direction.HIGHER
+    best, worst = (max(known), min(known)) if higher else (min(known), max(known))
+    return (best, worst, abs(best - worst))
+
+
+# --- Pareto -----------------------------------------------------------------------------------------
+
+
+def pareto(counts: Mapping[str, int]) -> list[tuple[str, int, Decimal]]:
+    """Causes sorted by count descending (ties by name) with the cumulative share in per cent."""
+    items = sorted(((k, n) for k, n in counts.items() if n > 0), key=lambda t: (-t[1], t[0]))
+    whole = sum(n for _k, n in items)
+    out, run = [], 0
+    for k, n in items:
+        run += n
+        out.append((k, n, Decimal(100 * run) / Decimal(whole)))
+    return out

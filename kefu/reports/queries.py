@@ -1,0 +1,321 @@
+"""One aggregate query per KPI, grouped by service area, staff member or branch (R-31, R-32).
+
+Each KPI is described by a :class:`Source`: the rows it counts (``rows``, already limited to the period and
+the caller's branches), the condition of the numerator (``num``) and, where not every row is in the
+denominator, the condition of the denominator (``den``). The report runs
+``rows.values(<group>).annotate(num=Count(filter=num), den=Count(filter=den))`` — one ``GROUP BY`` query
+per KPI whatever the number of orders — and the drill-down lists ``rows.filter(<group>=id, num|den)``, so
+a figure and the list behind it come from the same definition. Formulas: ``kpis.py`` and docs/kpis.md.
+
+Grouping (``GROUP_FIELDS``): orders count for their service area, their branch and their first-contact
+owner (R-10 — the person answerable for the order); survey answers for the staff member the invitation
+names; follow-up tasks for their assignee (as ``followup.stats``); customers and subscriptions for the
+staff responsible for the customer's area (片区承包, R-30).
+
+Indexes these queries use: orders by ``received_at`` (see docs/kpis.md, "Indexes"), clocks by
+(kind, stopped_at) — ``reports`` cannot add indexes to other apps' tables, the needed ones are listed there.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Count, Exists, F, Model, OuterRef, Q, QuerySet
+from django.db.models.functions import TruncMonth
+from django.utils import timezone
+
+from kefu.commitments.models import OrderClock
+from kefu.customers.models import Customer, Subscription
+from kefu.followup.models import FollowupTask
+from kefu.followup.stats import FINISHED
+from kefu.reports.kpis import ANSWER_WITHIN, Dim, Kpi, Period, Ratio
+from kefu.surveys.models import Response
+from kefu.workorders.models import WorkOrder
+
+ENDED_CLOCK = (
+    "met",
+    "met_unreachable",
+    "late",
+)  # a resolution clock that stopped (cancelled ones do not count)
+MET_CLOCK = ("met", "met_unreachable")  # R-14: unreachable with a written report counts as on time
+COMPLAINT = "complaint"
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What a report covers: a period and the branches the viewer may see (None: every branch)."""
+
+    period: Period
+    branch_ids: tuple[int, ...] | None = None
+    tz: dt.tzinfo | None = None
+
+    def bounds(self) -> tuple[dt.datetime, dt.datetime]:
+        return self.period.bounds(self.tz or timezone.get_current_timezone())
+
+
+@dataclass
+class Source:
+    rows: QuerySet[Any]
+    groups: dict[Dim, str]  # the field each dimension groups by
+    branch_field: str
+    num: Q
+    den: Q | None = None
+    extra: Q | None = None  # NPS: the detractors
+
+
+def active_on(day: dt.date, customer: str = "pk") -> Exists:
+    """The customer has a subscription running on ``day`` (started on or before, not expired before)."""
+    return Exists(
+        Subscription.objects.filter(customer=OuterRef(customer), start_date__lte=day).filter(
+            Q(expiry_date__isnull=True) | Q(expiry_date__gte=day)
+        )
+    )
+
+
+ORDER_GROUPS = {Dim.AREA: "area_id", Dim.BRANCH: "branch_id", Dim.STAFF: "owner_id"}
+CUSTOMER_GROUPS = {Dim.AREA: "area_id", Dim.BRANCH: "branch_id", Dim.STAFF: "area__responsible"}
+
+
+def orders_received(scope: Scope) -> QuerySet[WorkOrder]:
+    """Orders received in the period (merged duplicates do not count: the survivor does)."""
+    start, end = scope.bounds()
+    qs = WorkOrder.objects.filter(received_at__gte=start, received_at__lt=end, merged_into__isnull=True)
+    if scope.branch_ids is not None:
+        qs = qs.filter(branch_id__in=scope.branch_ids)
+    return qs
+
+
+def customers_base(scope: Scope) -> QuerySet[Customer]:
+    """Customers on the books at the end of the period (customer since ≤ last day, not merged)."""
+    qs = Customer.objects.filter(merged_into__isnull=True, customer_since__lte=scope.period.last_day)
+    if scope.branch_ids is not None:
+        qs = qs.filter(branch_id__in=scope.branch_ids)
+    return qs
+
+
+def source(kpi: Kpi, scope: Scope) -> Source:
+    start, end = scope.bounds()
+    p = scope.period
+    b = scope.branch_ids
+
+    def scoped(qs: QuerySet[Any], field: str) -> QuerySet[Any]:
+        return qs if b is None else qs.filter(**{f"{field}__in": b})
+
+    rows: QuerySet[Any]
+
+    if kpi is Kpi.COMPLAINT_RATE:
+        return Source(orders_received(scope).filter(order_type=COMPLAINT), ORDER_GROUPS, "branch_id", Q())
+    if kpi is Kpi.ANSWERED_24H:
+        within = Q(first_response_at__isnull=False, first_response_at__lte=F("received_at") + ANSWER_WITHIN)
+        return Source(orders_received(scope), ORDER_GROUPS, "branch_id", within)
+    if kpi is Kpi.ON_TIME:
+        rows = OrderClock.objects.filter(
+            kind="resolution", stopped_at__gte=start, stopped_at__lt=end, status__in=ENDED_CLOCK
+        )
+        groups = {d: f"workorder__{f}" for d, f in ORDER_GROUPS.items()}
+        return Source(
+            scoped(rows, "workorder__branch_id"), groups, "workorder__branch_id", Q(status__in=MET_CLOCK)
+        )
+    if kpi is Kpi.FOLLOWUP:
+        # the definition of followup.stats.period_counts: due in the period, not cancelled; followed up =
+        # finished with a result or unreachable after the attempts
+        rows = FollowupTask.objects.filter(due_at__gte=start, due_at__lt=end).exclude(
+            status=FollowupTask.Status.CANCELLED
+        )
+        groups = {Dim.AREA: "customer__area_id", Dim.BRANCH: "branch_id", Dim.STAFF: "assignee_id"}
+        return Source(
+            scoped(rows, "branch_id"), groups, "branch_id", Q(status__in=FINISHED, finished_at__isnull=False)
+        )
+    if kpi in (Kpi.CSAT, Kpi.NPS):
+        rows = Response.objects.filter(submitted_at__gte=start, submitted_at__lt=end)
+        groups = {
+            Dim.AREA: "invitation__workorder__area_id",
+            Dim.BRANCH: "invitation__workorder__branch_id",
+            Dim.STAFF: "invitation__staff_id",
+        }
+        rows = scoped(rows, "invitation__workorder__branch_id")
+        if kpi is Kpi.CSAT:  # kefu.surveys: satisfied = 4 or 5 on the 1–5 scale
+            return Source(rows.filter(csat__isnull=False), groups, groups[Dim.BRANCH], Q(csat__gte=4))
+        return Source(  # promoters 9–10, detractors 0–6
+            rows.filter(nps__isnull=False), groups, groups[Dim.BRANCH], Q(nps__gte=9), extra=Q(nps__lte=6)
+        )
+    if kpi is Kpi.RETENTION:
+        rows = Customer.objects.filter(merged_into__isnull=True).annotate(
+            a_start=active_on(p.first_day), a_end=active_on(p.last_day)
+        )
+        return Source(
+            scoped(rows.filter(a_start=True), "branch_id"), CUSTOMER_GROUPS, "branch_id", Q(a_end=True)
+        )
+    if kpi is Kpi.GROWTH:
+        new = Q(customer_since__gte=p.first_day, customer_since__lte=p.last_day)
+        rows = (
+            Customer.objects.filter(merged_into__isnull=True)
+            .annotate(a_start=active_on(p.first_day))
+            .filter(Q(a_start=True) | new)
+        )
+        return Source(scoped(rows, "branch_id"), CUSTOMER_GROUPS, "branch_id", new, den=Q(a_start=True))
+    if kpi is Kpi.RENEWAL:
+        rows = Subscription.objects.filter(
+            expiry_date__gte=p.first_day, expiry_date__lte=p.last_day, customer__merged_into__isnull=True
+        ).annotate(renewed=Exists(Subscription.objects.filter(renewed_from=OuterRef("pk"))))
+        groups = {d: f"customer__{f}" for d, f in CUSTOMER_GROUPS.items()}
+        return Source(scoped(rows, "customer__branch_id"), groups, "customer__branch_id", Q(renewed=True))
+    raise ValueError(kpi)
+
+
+def _count(src: Source) -> dict[str, Any]:
+    agg: dict[str, Any] = {"num": Count("pk", filter=src.num) if src.num else Count("pk")}
+    agg["den"] = Count("pk", filter=src.den) if src.den is not None else Count("pk")
+    if src.extra is not None:
+        agg["extra"] = Count("pk", filter=src.extra)
+    return agg
+
+
+def _ratio(row: dict[str, Any]) -> Ratio:
+    return Ratio(int(row["num"] or 0), int(row["den"] or 0), int(row.get("extra") or 0))
+
+
+def complaint_base(dim: Dim, scope: Scope) -> dict[int, int]:
+    """Denominator of the complaint rate: households per area, customers per branch or staff member."""
+    if dim is Dim.AREA:
+        from kefu.organization.models import ServiceArea
+
+        qs = ServiceArea.objects.all()
+        if scope.branch_ids is not None:
+            qs = qs.filter(branch_id__in=scope.branch_ids)
+        return dict(qs.values_list("pk", "households"))
+    field = CUSTOMER_GROUPS[dim]
+    rows = customers_base(scope).values(field).annotate(n=Count("pk")).order_by()
+    return {r[field]: r["n"] for r in rows if r[field] is not None}
+
+
+def counts(kpi: Kpi, dim: Dim, scope: Scope) -> dict[int, Ratio]:
+    """The KPI's counts per area / staff member / branch (one query; two for the complaint rate)."""
+    src = source(kpi, scope)
+    field = src.groups[dim]
+    if kpi is Kpi.COMPLAINT_RATE:
+        complaints = {
+            r[field]: r["n"] for r in src.rows.values(field).annotate(n=Count("pk")).order_by() if r[field]
+        }
+        base = complaint_base(dim, scope)
+        return {k: Ratio(complaints.get(k, 0), base.get(k, 0)) for k in set(complaints) | set(base)}
+    rows = src.rows.values(field).annotate(**_count(src)).order_by()
+    return {r[field]: _ratio(r) for r in rows if r[field] is not None}
+
+
+def company_counts(kpi: Kpi, scope: Scope) -> Ratio:
+    """The KPI over everything in scope (the company, or the viewer's branch)."""
+    src = source(kpi, scope)
+    if kpi is Kpi.COMPLAINT_RATE:
+        return Ratio(src.rows.count(), customers_base(scope).count())
+    return _ratio(src.rows.aggregate(**_count(src)))
+
+
+def drill_rows(kpi: Kpi, dim: Dim, key: int, scope: Scope, part: str) -> QuerySet[Any]:
+    """The rows behind one cell: ``part`` "num" (numerator) or "den" (denominator). For the complaint
+    rate the denominator is the customers (branch, staff) — households of an area are not rows."""
+    src = source(kpi, scope)
+    if kpi is Kpi.COMPLAINT_RATE and part == "den":
+        if dim is Dim.AREA:
+            return Customer.objects.none()
+        return customers_base(scope).filter(**{CUSTOMER_GROUPS[dim]: key}).distinct()
+    qs = src.rows.filter(**{src.groups[dim]: key})
+    if part == "num":
+        qs = qs.filter(src.num)
+    elif src.den is not None:
+        qs = qs.filter(src.den)
+    return qs.distinct() if dim is Dim.STAFF and src.groups[dim].endswith("responsible") else qs
+
+
+def drill_model(kpi: Kpi, part: str) -> type[Model]:
+    """The model of the rows :func:`drill_rows` returns."""
+    return _MODELS.get((kpi, part)) or _MODELS[(kpi, "*")]
+
+
+_MODELS: dict[tuple[Kpi, str], type[Model]] = {
+    (Kpi.COMPLAINT_RATE, "num"): WorkOrder,
+    (Kpi.COMPLAINT_RATE, "den"): Customer,
+    (Kpi.ANSWERED_24H, "*"): WorkOrder,
+    (Kpi.ON_TIME, "*"): OrderClock,
+    (Kpi.FOLLOWUP, "*"): FollowupTask,
+    (Kpi.CSAT, "*"): Response,
+    (Kpi.NPS, "*"): Response,
+    (Kpi.RETENTION, "*"): Customer,
+    (Kpi.GROWTH, "*"): Customer,
+    (Kpi.RENEWAL, "*"): Subscription,
+}
+
+
+# --- dashboard series -------------------------------------------------------------------------------
+
+
+def monthly_trend(months: list[Period], branch_ids: Iterable[int] | None) -> list[dict[str, Any]]:
+    """Orders received, complaints per 1,000 customers and the on-time rate per month (3 grouped queries)."""
+    tz = timezone.get_current_timezone()
+    first, last = months[0], months[-1]
+    scope = Scope(Period(first.year, first.month), tuple(branch_ids) if branch_ids is not None else None)
+    start = first.bounds(tz)[0]
+    end = last.bounds(tz)[1]
+    orders = WorkOrder.objects.filter(received_at__gte=start, received_at__lt=end, merged_into__isnull=True)
+    clocks = OrderClock.objects.filter(
+        kind="resolution", stopped_at__gte=start, stopped_at__lt=end, status__in=ENDED_CLOCK
+    )
+    customers = Customer.objects.filter(merged_into__isnull=True, customer_since__lte=last.last_day)
+    if scope.branch_ids is not None:
+        orders = orders.filter(branch_id__in=scope.branch_ids)
+        clocks = clocks.filter(workorder__branch_id__in=scope.branch_ids)
+        customers = customers.filter(branch_id__in=scope.branch_ids)
+    o_rows = (
+        orders.annotate(m=TruncMonth("received_at", tzinfo=tz))
+        .values("m")
+        .annotate(n=Count("pk"), c=Count("pk", filter=Q(order_type=COMPLAINT)))
+        .order_by()
+    )
+    c_rows = (
+        clocks.annotate(m=TruncMonth("stopped_at", tzinfo=tz))
+        .values("m")
+        .annotate(n=Count("pk"), met=Count("pk", filter=Q(status__in=MET_CLOCK)))
+        .order_by()
+    )
+    cust_rows = (
+        customers.annotate(m=TruncMonth("customer_since")).values("m").annotate(n=Count("pk")).order_by()
+    )
+
+    def key(m: Any) -> tuple[int, int]:
+        return (m.year, m.month)
+
+    o = {key(r["m"]): r for r in o_rows}
+    c = {key(r["m"]): r for r in c_rows}
+    joined = sorted((key(r["m"]), r["n"]) for r in cust_rows)
+    out = []
+    for mp in months:
+        k = (mp.year, mp.month or 1)
+        base = sum(n for kk, n in joined if kk <= k)
+        orow: Any = o.get(k, {})
+        crow: Any = c.get(k, {})
+        out.append(
+            {
+                "period": mp,
+                "orders": orow.get("n", 0),
+                "complaints": orow.get("c", 0),
+                "customers": base,
+                "complaint_rate": Ratio(orow.get("c", 0), base),
+                "on_time": Ratio(crow.get("met", 0), crow.get("n", 0)),
+            }
+        )
+    return out
+
+
+def complaint_causes(scope: Scope) -> dict[int | None, int]:
+    """Complaints received in the period per cause id (None: not classified yet). One query."""
+    rows = (
+        orders_received(scope)
+        .filter(order_type=COMPLAINT)
+        .values(cause=F("complaint__cause_id"))
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    return {r["cause"]: r["n"] for r in rows}

@@ -1,0 +1,189 @@
+"""Every KPI recounted against data with known answers (see data.py), and the drill-downs list exactly
+the rows the figures count."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from kefu.followup import stats
+from kefu.reports import kpis, queries, sheets
+from kefu.reports.kpis import Dim, Kpi, Period, Ratio
+from kefu.reports.models import KpiTarget
+from kefu.reports.tests import data
+from kefu.surveys import reports as survey_reports
+
+pytestmark = pytest.mark.django_db
+
+MARCH = Period(2026, 3)
+
+
+@pytest.fixture
+def known(world):  # type: ignore[no-untyped-def]
+    with timezone.override("Asia/Shanghai"):
+        yield data.build(world)
+
+
+def scope(branches: tuple[int, ...] | None = None) -> queries.Scope:
+    return queries.Scope(MARCH, branches, data.TZ)
+
+
+def test_area_kpis_exact(world, known) -> None:  # type: ignore[no-untyped-def]
+    n1, n2, s1 = world.area_n1.pk, world.area_n2.pk, world.area_s1.pk
+    got = {k: queries.counts(k, Dim.AREA, scope()) for k in kpis.ALL_KPIS}
+    assert got[Kpi.COMPLAINT_RATE][n1] == Ratio(6, 4000)
+    assert kpis.value(Kpi.COMPLAINT_RATE, got[Kpi.COMPLAINT_RATE][n1]) == Decimal("1.5")
+    assert got[Kpi.COMPLAINT_RATE][n2] == Ratio(1, 3900)
+    assert got[Kpi.COMPLAINT_RATE][s1] == Ratio(2, 1800)
+    assert got[Kpi.ANSWERED_24H][n1] == Ratio(30, 40)
+    assert kpis.value(Kpi.ANSWERED_24H, got[Kpi.ANSWERED_24H][n1]) == Decimal(75)
+    assert got[Kpi.ANSWERED_24H][n2] == Ratio(0, 10)
+    assert got[Kpi.ON_TIME][n1] == Ratio(16, 20)
+    assert kpis.value(Kpi.ON_TIME, got[Kpi.ON_TIME][n1]) == Decimal(80)
+    assert got[Kpi.FOLLOWUP][n1] == Ratio(9, 10)
+    assert got[Kpi.CSAT][n1] == Ratio(6, 8)
+    assert got[Kpi.NPS][n1] == Ratio(5, 10, 2)
+    assert kpis.value(Kpi.NPS, got[Kpi.NPS][n1]) == Decimal(30)
+    assert got[Kpi.RETENTION][n1] == Ratio(90, 100)
+    assert got[Kpi.GROWTH][n1] == Ratio(5, 100)
+    assert got[Kpi.RENEWAL][n1] == Ratio(10, 20)
+    assert kpis.value(Kpi.RENEWAL, got[Kpi.RENEWAL][n1]) == Decimal(50)
+    assert got[Kpi.RETENTION][n2] == Ratio(20, 20)
+    assert n2 not in got[Kpi.RENEWAL]
+
+
+def test_staff_and_branch_kpis_exact(world, known) -> None:  # type: ignore[no-untyped-def]
+    agent, senior = world.agent.pk, world.agent_senior.pk
+    cr = queries.counts(Kpi.COMPLAINT_RATE, Dim.STAFF, scope())
+    # complaints the person owns ÷ customers of the areas they are responsible for
+    assert cr[agent] == Ratio(4, 105)
+    assert cr[senior] == Ratio(3, 20)
+    assert kpis.value(Kpi.COMPLAINT_RATE, cr[senior]) == Decimal(150)
+    ans = queries.counts(Kpi.ANSWERED_24H, Dim.STAFF, scope())
+    assert ans[agent] == Ratio(27, 34)
+    assert ans[senior] == Ratio(3, 16)
+    assert queries.counts(Kpi.CSAT, Dim.STAFF, scope())[agent] == Ratio(6, 8)
+    assert queries.counts(Kpi.FOLLOWUP, Dim.STAFF, scope())[world.followup.pk] == Ratio(9, 10)
+    assert queries.counts(Kpi.RETENTION, Dim.STAFF, scope())[agent] == Ratio(90, 100)
+
+    north, south = world.north.pk, world.south.pk
+    bcr = queries.counts(Kpi.COMPLAINT_RATE, Dim.BRANCH, scope())
+    assert bcr[north] == Ratio(7, 125)
+    assert kpis.value(Kpi.COMPLAINT_RATE, bcr[north]) == Decimal(56)
+    assert bcr[south] == Ratio(2, 10)
+    assert queries.counts(Kpi.ANSWERED_24H, Dim.BRANCH, scope())[north] == Ratio(30, 50)
+    assert queries.company_counts(Kpi.COMPLAINT_RATE, scope()) == Ratio(9, 135)
+    # a supervisor's scope: only their branch
+    assert set(queries.counts(Kpi.ANSWERED_24H, Dim.AREA, scope((south,)))) == {world.area_s1.pk}
+    assert queries.company_counts(Kpi.COMPLAINT_RATE, scope((south,))) == Ratio(2, 10)
+
+
+def test_february_and_april_are_separate(world, known) -> None:  # type: ignore[no-untyped-def]
+    feb = queries.counts(Kpi.COMPLAINT_RATE, Dim.AREA, queries.Scope(Period(2026, 2), None, data.TZ))
+    apr = queries.counts(Kpi.COMPLAINT_RATE, Dim.AREA, queries.Scope(Period(2026, 4), None, data.TZ))
+    assert feb[world.area_n1.pk].num == 1
+    assert apr[world.area_n1.pk].num == 1
+    year = queries.counts(Kpi.COMPLAINT_RATE, Dim.AREA, queries.Scope(Period(2026), None, data.TZ))
+    assert year[world.area_n1.pk].num == 8  # the merged duplicate never counts
+
+
+def test_reuses_followup_and_survey_formulas(world, known) -> None:  # type: ignore[no-untyped-def]
+    start, end = MARCH.bounds(data.TZ)
+    cov = stats.period_counts(start, end, branch_id=world.north.pk)
+    mine = queries.counts(Kpi.FOLLOWUP, Dim.BRANCH, scope())[world.north.pk]
+    assert (mine.num, mine.den) == (cov.followed_up, cov.due)
+    with timezone.override("Asia/Shanghai"):
+        s = survey_reports.scores(
+            survey_reports.Filters(
+                area_id=world.area_n1.pk, date_from=dt.date(2026, 3, 1), date_to=dt.date(2026, 3, 31)
+            )
+        )
+    assert s.csat == float(
+        kpis.value(Kpi.CSAT, queries.counts(Kpi.CSAT, Dim.AREA, scope())[world.area_n1.pk])
+    )
+    assert s.nps == float(kpis.value(Kpi.NPS, queries.counts(Kpi.NPS, Dim.AREA, scope())[world.area_n1.pk]))
+
+
+@pytest.mark.parametrize("dim", list(Dim))
+def test_drilldown_lists_exactly_the_counted_rows(world, known, dim: Dim) -> None:  # type: ignore[no-untyped-def]
+    key = {Dim.AREA: world.area_n1.pk, Dim.STAFF: world.agent.pk, Dim.BRANCH: world.north.pk}[dim]
+    for k in kpis.ALL_KPIS:
+        r = queries.counts(k, dim, scope()).get(key, Ratio(0, 0))
+        num = queries.drill_rows(k, dim, key, scope(), "num")
+        assert num.count() == r.num, (k, dim)
+        assert len({x.pk for x in num}) == r.num
+        if k is Kpi.COMPLAINT_RATE and dim is Dim.AREA:
+            continue  # households are not rows
+        assert queries.drill_rows(k, dim, key, scope(), "den").count() == r.den, (k, dim)
+
+
+def test_drilldown_orders_are_the_known_ones(world, known) -> None:  # type: ignore[no-untyped-def]
+    rows = queries.drill_rows(Kpi.ANSWERED_24H, Dim.AREA, world.area_n1.pk, scope(), "num")
+    assert {o.number for o in rows} == {o.number for o in known.n1_answered}
+    rows = queries.drill_rows(Kpi.COMPLAINT_RATE, Dim.AREA, world.area_n1.pk, scope(), "num")
+    assert {o.number for o in rows} == {o.number for o in known.n1_complaints}
+
+
+def test_targets_scores_and_ranks(world, known) -> None:  # type: ignore[no-untyped-def]
+    KpiTarget.objects.create(
+        kpi="answered_24h", scope="company", year=2026, target=Decimal(80), direction="higher"
+    )
+    KpiTarget.objects.create(
+        kpi="complaint_rate", scope="company", year=2026, target=Decimal(1), direction="lower"
+    )
+    # a monthly target for the area beats the yearly company-wide one
+    KpiTarget.objects.create(
+        kpi="on_time",
+        scope="area",
+        area=world.area_n1,
+        year=2026,
+        month=3,
+        target=Decimal(80),
+        direction="higher",
+    )
+    KpiTarget.objects.create(
+        kpi="on_time", scope="company", year=2026, target=Decimal(95), direction="higher"
+    )
+    sheet = sheets.sheet(Dim.AREA, scope())
+    row = next(r for r in sheet.rows if r.entity.key == world.area_n1.pk)
+    assert row.cells[Kpi.ANSWERED_24H].points == Decimal("14.06")  # 15 × 75 ÷ 80
+    assert row.cells[Kpi.COMPLAINT_RATE].points == Decimal("13.33")  # 20 × 1 ÷ 1.5
+    assert row.cells[Kpi.ON_TIME].target == Decimal(80)
+    assert row.cells[Kpi.ON_TIME].points == Decimal(15)  # met
+    assert row.cells[Kpi.CSAT].points is None  # no target: left out
+    assert row.total.possible == 50
+    assert row.total.points == Decimal("42.39")
+    assert row.total.percent == Decimal("84.8")
+    n2 = next(r for r in sheet.rows if r.entity.key == world.area_n2.pk)
+    # n2: answered 0 % → 0 points; complaint rate 0.256‰ ≤ 1 → 20; no on-time clocks → left out
+    assert n2.cells[Kpi.ANSWERED_24H].points == Decimal(0)
+    assert n2.total.possible == 35
+    assert (row.rank, n2.rank, row.rank_of) == (1, 2, 2)
+    s1 = next(r for r in sheet.rows if r.entity.key == world.area_s1.pk)
+    assert (s1.rank, s1.rank_of) == (1, 1)  # ranked within its own branch
+    spread = sheet.spreads[Kpi.ANSWERED_24H]
+    assert (spread.best, spread.worst, spread.gap) == (Decimal(75), Decimal(0), Decimal(75))
+
+
+def test_query_count_is_flat(world, known) -> None:  # type: ignore[no-untyped-def]
+    def run() -> int:
+        with CaptureQueriesContext(connection) as ctx:
+            sheets.sheet(Dim.AREA, scope())
+            sheets.sheet(Dim.STAFF, scope())
+        return len(ctx.captured_queries)
+
+    before = run()
+    more = data.customers(world, world.area_n2, 30, dt.date(2025, 1, 1), "X")
+    data.subs(more, dt.date(2025, 1, 1), dt.date(2026, 3, 2))
+    from kefu.workorders.models import WorkOrder
+
+    WorkOrder.objects.bulk_create(
+        [data.order(c, world.agent_senior, data.at(2026, 3, 5), order_type="complaint") for c in more]
+    )
+    assert run() == before
+    assert queries.counts(Kpi.COMPLAINT_RATE, Dim.AREA, scope())[world.area_n2.pk] == Ratio(31, 3900)

@@ -1,0 +1,551 @@
+"""Console pages of reports (R-31, R-32): dashboard, KPI tables, assessment sheets, branch comparison,
+drill-downs and exports. Thin: the numbers come from ``sheets``/``queries``, the charts from ``svg``,
+the files from ``exports``; who sees what from ``access``."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from decimal import Decimal
+from typing import Any
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.core.paginator import Paginator
+from django.db.models import Model, QuerySet
+from django.http import Http404, HttpResponse, HttpResponseBase
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET
+
+from kefu.commitments.models import OrderClock
+from kefu.complaints.models import ComplaintCause
+from kefu.console.views_orders import ConsoleRequest, staff_view
+from kefu.customers.models import Customer
+from kefu.errors import NotFound
+from kefu.followup.models import FollowupTask
+from kefu.organization.models import Staff
+from kefu.reports import access, exports, kpis, queries, sheets, svg
+from kefu.reports.kpis import Dim, Kpi, Period
+from kefu.reports.models import KpiChoices
+from kefu.surveys.models import Response
+from kefu.workorders.models import WorkOrder
+
+KPI_LABELS = dict(KpiChoices.choices)
+PERCENT_KPIS = (Kpi.ANSWERED_24H, Kpi.ON_TIME, Kpi.FOLLOWUP, Kpi.CSAT)
+
+
+def dim_label(dim: Dim) -> str:
+    return {Dim.AREA: _("Service area"), Dim.STAFF: _("Staff"), Dim.BRANCH: _("Branch")}[dim]
+
+
+def _period(request: ConsoleRequest) -> Period:
+    try:
+        return Period.parse(request.GET.get("period", ""))
+    except ValueError:
+        now = timezone.localdate()
+        return Period(now.year, now.month)
+
+
+def _dim(name: str) -> Dim:
+    try:
+        return Dim(name)
+    except ValueError:
+        raise Http404 from None
+
+
+def _scope(request: ConsoleRequest, period: Period) -> queries.Scope:
+    return queries.Scope(period, access.report_branches(request.staff))
+
+
+def fmt(v: Decimal | None, kpi: Kpi | None = None) -> str:
+    if v is None:
+        return "—"
+    r = kpis.rounded(v, 1)
+    unit = kpis.DEFS[kpi].unit if kpi else ""
+    return f"{r}{unit}"
+
+
+def _drill_url(kpi: Kpi, dim: Dim, key: int, period: Period, part: str) -> str:
+    url = reverse("console:reports_drill", args=[kpi.value, dim.value, key])
+    return f"{url}?{urlencode({'period': str(period), 'part': part})}"
+
+
+def _cell_ctx(c: sheets.Cell, dim: Dim, key: int, period: Period) -> dict[str, Any]:
+    return {
+        "kpi": c.kpi,
+        "text": fmt(c.value, c.kpi),
+        "num": c.ratio.num,
+        "den": c.ratio.den,
+        "target": fmt(c.target, c.kpi) if c.target is not None else "",
+        "met": c.met,
+        "points": c.points,
+        "weight": kpis.DEFS[c.kpi].weight,
+        "url_num": _drill_url(c.kpi, dim, key, period, "num"),
+        "url_den": _drill_url(c.kpi, dim, key, period, "den")
+        if not (c.kpi is Kpi.COMPLAINT_RATE and dim is Dim.AREA)
+        else "",
+    }
+
+
+def _rows_ctx(sheet: sheets.Sheet, period: Period) -> list[dict[str, Any]]:
+    return [
+        {
+            "entity": r.entity,
+            "cells": [_cell_ctx(c, sheet.dim, r.entity.key, period) for c in r.cells.values()],
+            "total": r.total,
+            "rank": r.rank,
+            "rank_of": r.rank_of,
+        }
+        for r in sheet.rows
+    ]
+
+
+def _export_sheet(sheet: sheets.Sheet, with_score: bool) -> tuple[list[str], Iterator[list[Any]]]:
+    header = [dim_label(sheet.dim), _("Code"), _("Branch")]
+    for k in sheet.rows[0].cells if sheet.rows else kpis.ALL_KPIS:
+        label = str(KPI_LABELS[k.value])
+        header += [
+            label,
+            f"{label} — {_('numerator')}",
+            f"{label} — {_('denominator')}",
+            f"{label} — {_('target')}",
+        ]
+        if with_score:
+            header.append(f"{label} — {_('points')}")
+    if with_score:
+        header += [_("Points"), _("Points possible"), _("Score %"), _("Rank in branch")]
+
+    def rows() -> Iterator[list[Any]]:
+        for r in sheet.rows:
+            line: list[Any] = [r.entity.name, r.entity.code, r.entity.branch_name]
+            for c in r.cells.values():
+                line += [kpis.rounded(c.value, 2), c.ratio.num, c.ratio.den, c.target]
+                if with_score:
+                    line.append(c.points)
+            if with_score:
+                line += [r.total.points, r.total.possible, r.total.percent, r.rank]
+            yield line
+
+    return header, rows()
+
+
+def _maybe_export(
+    request: ConsoleRequest, name: str, title: str, header: list[Any], rows: Iterable[Any]
+) -> HttpResponseBase | None:
+    fmt_ = request.GET.get("format", "")
+    if fmt_ not in ("csv", "xlsx"):
+        return None
+    return exports.respond(fmt_, name, title, header, rows)
+
+
+def _export_links(request: ConsoleRequest) -> dict[str, str]:
+    params = {k: v for k, v in request.GET.items() if k not in ("format", "page")}
+    return {f: request.path + "?" + urlencode({**params, "format": f}) for f in ("csv", "xlsx")}
+
+
+def _base_ctx(request: ConsoleRequest, period: Period) -> dict[str, Any]:
+    return {
+        "period": period,
+        "period_text": str(period),
+        "exports": _export_links(request),
+        "kpi_defs": [(k, KPI_LABELS[k.value], kpis.DEFS[k]) for k in kpis.ALL_KPIS],
+        "dims": [(d.value, dim_label(d)) for d in Dim],
+        "can_reports": access.may_see_reports(request.staff),
+    }
+
+
+# --- pages ------------------------------------------------------------------------------------------
+
+
+@require_GET
+@staff_view
+def dashboard(request: ConsoleRequest) -> HttpResponse:
+    period = _period(request)
+    scope = _scope(request, period)
+    months = (
+        kpis.previous_months(period, 12) if period.month else [Period(period.year, m) for m in range(1, 13)]
+    )
+    trend = queries.monthly_trend(months, scope.branch_ids)
+    labels = [str(m) for m in months]
+
+    def fl(v: Decimal | None) -> float | None:
+        return None if v is None else float(v)
+
+    charts: list[tuple[str, Any]] = []
+    charts.append(
+        (
+            "trend-orders",
+            svg.line_chart(
+                _("Orders received per month"), labels, [(_("Orders"), [t["orders"] for t in trend])]
+            ),
+        )
+    )
+    charts.append(
+        (
+            "trend-complaints",
+            svg.line_chart(
+                _("Complaint rate per month (per 1,000 customers)"),
+                labels,
+                [
+                    (
+                        _("Complaint rate"),
+                        [fl(kpis.value(Kpi.COMPLAINT_RATE, t["complaint_rate"])) for t in trend],
+                    )
+                ],
+                "‰",
+            ),
+        )
+    )
+    charts.append(
+        (
+            "trend-ontime",
+            svg.line_chart(
+                _("Resolved on time per month"),
+                labels,
+                [(_("Resolved on time"), [fl(kpis.value(Kpi.ON_TIME, t["on_time"])) for t in trend])],
+                "%",
+            ),
+        )
+    )
+    causes = queries.complaint_causes(scope)
+    names = {c.pk: c.label for c in ComplaintCause.objects.filter(pk__in=[k for k in causes if k])}
+    named = {(names.get(k, "?") if k else _("not classified")): n for k, n in causes.items()}
+    par = kpis.pareto(named)
+    charts.append(
+        (
+            "pareto",
+            svg.pareto_chart(
+                _("Complaint causes (Pareto)"),
+                [p[0] for p in par],
+                [p[1] for p in par],
+                [float(p[2]) for p in par],
+            ),
+        )
+    )
+    bsheet = sheets.sheet(Dim.BRANCH, scope, kpi_list=PERCENT_KPIS)
+    blabels = [r.entity.name for r in bsheet.rows]
+    charts.append(
+        (
+            "sla-branches",
+            svg.bar_chart(
+                _("SLA compliance per branch (resolved on time)"),
+                blabels,
+                [(_("Resolved on time"), [fl(r.cells[Kpi.ON_TIME].value) for r in bsheet.rows])],
+                "%",
+                ymax=100.0,
+            ),
+        )
+    )
+    charts.append(("branch-comparison", _branch_chart(bsheet)))
+    asheet = sheets.sheet(Dim.AREA, scope, kpi_list=(Kpi.COMPLAINT_RATE,))
+    charts.append(
+        (
+            "area-heatmap",
+            svg.heat_map(
+                _("Complaint rate by service area (per 1,000 households)"),
+                [
+                    (r.entity.name, r.entity.branch_name, fl(r.cells[Kpi.COMPLAINT_RATE].value))
+                    for r in asheet.rows
+                ],
+                "‰",
+            ),
+        )
+    )
+    company = sheets.company(scope)
+    ctx = _base_ctx(request, period)
+    ctx.update(
+        {
+            "charts": charts,
+            "company": [
+                (
+                    KPI_LABELS[k.value],
+                    fmt(c.value, k),
+                    fmt(c.target, k) if c.target is not None else "",
+                    c.met,
+                )
+                for k, c in company.items()
+            ],
+            "pareto": par,
+        }
+    )
+    return render(request, "reports/dashboard.html", ctx)
+
+
+def _branch_chart(bsheet: sheets.Sheet) -> Any:
+    def fl(v: Decimal | None) -> float | None:
+        return None if v is None else float(v)
+
+    return svg.bar_chart(
+        _("Branch comparison"),
+        [r.entity.name for r in bsheet.rows],
+        [(str(KPI_LABELS[k.value]), [fl(r.cells[k].value) for r in bsheet.rows]) for k in PERCENT_KPIS],
+        "%",
+        ymax=100.0,
+    )
+
+
+@require_GET
+@staff_view
+def kpi_report(request: ConsoleRequest, dim: str) -> HttpResponseBase:
+    d = _dim(dim)
+    period = _period(request)
+    scope = _scope(request, period)
+    sheet = sheets.sheet(d, scope)
+    header, rows = _export_sheet(sheet, with_score=False)
+    exported = _maybe_export(request, f"kpi-{d.value}-{period}", _("KPIs"), header, rows)
+    if exported:
+        return exported
+    ctx = _base_ctx(request, period)
+    ctx.update({"dim": d, "dim_label": dim_label(d), "rows": _rows_ctx(sheet, period), "mode": "kpis"})
+    return render(request, "reports/table.html", ctx)
+
+
+@require_GET
+@staff_view
+def assessment(request: ConsoleRequest, dim: str) -> HttpResponseBase:
+    d = _dim(dim)
+    if d is Dim.BRANCH:
+        raise Http404
+    period = _period(request)
+    scope = _scope(request, period)
+    sheet = sheets.sheet(d, scope)
+    header, rows = _export_sheet(sheet, with_score=True)
+    exported = _maybe_export(request, f"assessment-{d.value}-{period}", _("Assessment"), header, rows)
+    if exported:
+        return exported
+    ctx = _base_ctx(request, period)
+    ctx.update({"dim": d, "dim_label": dim_label(d), "rows": _rows_ctx(sheet, period), "mode": "assessment"})
+    return render(request, "reports/table.html", ctx)
+
+
+@require_GET
+@staff_view
+def my_sheet(request: ConsoleRequest) -> HttpResponseBase:
+    """Every staff member's own assessment sheet (whatever the role)."""
+    period = _period(request)
+    me: Staff = request.staff
+    scope = queries.Scope(period, (me.branch_id,) if me.branch_id else None)
+    sheet = sheets.sheet(Dim.STAFF, scope, only=me.pk)
+    header, rows = _export_sheet(sheet, with_score=True)
+    exported = _maybe_export(request, f"my-assessment-{period}", _("Assessment"), header, rows)
+    if exported:
+        return exported
+    ctx = _base_ctx(request, period)
+    ctx.update(
+        {
+            "dim": Dim.STAFF,
+            "dim_label": dim_label(Dim.STAFF),
+            "rows": _rows_ctx(sheet, period),
+            "mode": "mine",
+        }
+    )
+    return render(request, "reports/table.html", ctx)
+
+
+@require_GET
+@staff_view
+def branches(request: ConsoleRequest) -> HttpResponseBase:
+    """R-32: every KPI per branch and the spread (best − worst) that shows how even the service is."""
+    period = _period(request)
+    scope = _scope(request, period)
+    sheet = sheets.sheet(Dim.BRANCH, scope)
+    header, rows = _export_sheet(sheet, with_score=False)
+    spread_line: list[Any] = [_("Spread (best − worst)"), "", ""]
+    for s in sheet.spreads.values():
+        spread_line += [kpis.rounded(s.gap, 2), kpis.rounded(s.best, 2), kpis.rounded(s.worst, 2), ""]
+    spread_rows = [spread_line]
+    exported = _maybe_export(
+        request, f"branches-{period}", _("Branch comparison"), header, [*rows, *spread_rows]
+    )
+    if exported:
+        return exported
+    ctx = _base_ctx(request, period)
+    ctx.update(
+        {
+            "dim": Dim.BRANCH,
+            "dim_label": dim_label(Dim.BRANCH),
+            "rows": _rows_ctx(sheet, period),
+            "mode": "branches",
+            "spreads": [
+                (s.kpi, fmt(s.best, s.kpi), fmt(s.worst, s.kpi), fmt(s.gap, s.kpi))
+                for s in sheet.spreads.values()
+            ],
+            "chart": _branch_chart(sheet),
+        }
+    )
+    return render(request, "reports/table.html", ctx)
+
+
+# --- drill-down -------------------------------------------------------------------------------------
+
+
+def _order_link(o: WorkOrder | None) -> tuple[str, str]:
+    if o is None:
+        return ("", "")
+    return (o.number, reverse("console:order_detail", args=[o.number]))
+
+
+def _drill_table(model: type[Model], qs: QuerySet[Any]) -> tuple[list[str], QuerySet[Any], Any]:
+    """Column headers, the queryset with its joins, and a function row → list of (text, url)."""
+    if model is WorkOrder:
+        header = [
+            _("Number"),
+            _("Title"),
+            _("Type"),
+            _("Status"),
+            _("Service area"),
+            _("First-contact owner"),
+            _("Received"),
+            _("First response"),
+            _("Resolved"),
+        ]
+
+        def row(x: Any) -> list[Any]:
+            o = x
+            return [
+                _order_link(o),
+                o.title,
+                o.get_order_type_display(),
+                o.get_status_display(),
+                o.area.name if o.area else "",
+                o.owner.name,
+                o.received_at,
+                o.first_response_at,
+                o.resolved_at,
+            ]
+
+        return header, qs.select_related("area", "owner").order_by("received_at", "pk"), row
+    if model is OrderClock:
+        header = [_("Number"), _("Round"), _("Status"), _("Started"), _("Due"), _("Stopped")]
+
+        def row(x: Any) -> list[Any]:
+            c = x
+            return [
+                _order_link(c.workorder),
+                c.round,
+                c.get_status_display(),
+                c.started_at,
+                c.due_at,
+                c.stopped_at,
+            ]
+
+        return header, qs.select_related("workorder").order_by("stopped_at", "pk"), row
+    if model is FollowupTask:
+        header = [_("Number"), _("Customer"), _("Status"), _("Due"), _("Finished")]
+
+        def row(x: Any) -> list[Any]:
+            t = x
+            return [
+                _order_link(t.workorder),
+                t.customer.name,
+                t.get_status_display(),
+                t.due_at,
+                t.finished_at,
+            ]
+
+        return header, qs.select_related("workorder", "customer").order_by("due_at", "pk"), row
+    if model is Response:
+        header = [_("Number"), _("Customer"), _("Staff"), _("Submitted"), "CSAT", "NPS"]
+
+        def row(x: Any) -> list[Any]:
+            r = x
+            inv = r.invitation
+            return [
+                _order_link(inv.workorder),
+                inv.customer.name,
+                inv.staff.name if inv.staff else "",
+                r.submitted_at,
+                r.csat,
+                r.nps,
+            ]
+
+        return (
+            header,
+            qs.select_related("invitation__workorder", "invitation__customer", "invitation__staff").order_by(
+                "submitted_at", "pk"
+            ),
+            row,
+        )
+    if model is Customer:
+        header = [_("Customer number"), _("Name"), _("Service area"), _("Customer since")]
+
+        def row(x: Any) -> list[Any]:
+            c = x
+            return [
+                (c.number, reverse("console:customer_detail", args=[c.pk])),
+                c.name,
+                c.area.name if c.area else "",
+                c.customer_since,
+            ]
+
+        return header, qs.select_related("area").order_by("number", "pk"), row
+    header = [_("Customer number"), _("Name"), _("Product"), _("Start"), _("Expiry")]
+
+    def row_sub(x: Any) -> list[Any]:
+        s = x
+        return [
+            (s.customer.number, reverse("console:customer_detail", args=[s.customer_id])),
+            s.customer.name,
+            s.product,
+            s.start_date,
+            s.expiry_date,
+        ]
+
+    return header, qs.select_related("customer").order_by("expiry_date", "pk"), row_sub
+
+
+@require_GET
+@staff_view
+def drill(request: ConsoleRequest, kpi: str, dim: str, key: int) -> HttpResponseBase:
+    """The rows behind one KPI cell (numerator or denominator), paginated; exportable."""
+    try:
+        k = Kpi(kpi)
+    except ValueError:
+        raise Http404 from None
+    d = _dim(dim)
+    part = "den" if request.GET.get("part") == "den" else "num"
+    period = _period(request)
+    me: Staff = request.staff
+    access.check_entity(me, d, key)
+    own = d is Dim.STAFF and key == me.pk and not access.may_see_reports(me)
+    scope = queries.Scope(period, None if own else access.report_branches(me))
+    if own:
+        scope = queries.Scope(period, (me.branch_id,) if me.branch_id else None)
+    model = queries.drill_model(k, part)
+    header, qs, row = _drill_table(model, queries.drill_rows(k, d, key, scope, part))
+    entity = sheets.entities(d, scope, only=key)
+    if not entity:
+        raise NotFound("not_found", "")
+    name = entity[0].name
+    fmt_ = request.GET.get("format", "")
+    if fmt_ in ("csv", "xlsx"):
+        plain = ([c[0] if isinstance(c, tuple) else c for c in row(o)] for o in qs.iterator(chunk_size=2000))
+        return exports.respond(
+            fmt_, f"drill-{k.value}-{d.value}-{key}-{period}-{part}", str(KPI_LABELS[k.value]), header, plain
+        )
+    page = Paginator(qs, settings.KEFU_PAGE_SIZE).get_page(request.GET.get("page"))
+    lines = [[c if isinstance(c, tuple) else (c, "") for c in row(o)] for o in page.object_list]
+    ctx = _base_ctx(request, period)
+    ctx.update(
+        {
+            "kpi": k,
+            "kpi_label": KPI_LABELS[k.value],
+            "dim": d,
+            "entity_name": name,
+            "part": part,
+            "header": header,
+            "lines": lines,
+            "page": page,
+            "query_string": urlencode({"period": str(period), "part": part}),
+        }
+    )
+    return render(request, "reports/drill.html", ctx)
+
+
+@require_GET
+@staff_view
+def formulas(request: ConsoleRequest) -> HttpResponse:
+    access.report_branches(request.staff)
+    return render(request, "reports/formulas.html", {})

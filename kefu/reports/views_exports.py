@@ -1,0 +1,73 @@
+"""Exports of the main console lists: the order queue and the customer list, with the page's own filters
+and the viewer's branch scoping (the same querysets as the pages)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from django.http import HttpResponseBase
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET
+
+from kefu.console.views_customers import customer_filters, filtered_customers
+from kefu.console.views_orders import (
+    ConsoleRequest,
+    _tab_querysets,
+    filtered_queue,
+    queue_filters,
+    staff_view,
+)
+from kefu.customers.access import visible_customers
+from kefu.reports import exports
+
+
+def _fmt(request: ConsoleRequest) -> str:
+    return "xlsx" if request.GET.get("format") == "xlsx" else "csv"
+
+
+@require_GET
+@staff_view
+def export_orders(request: ConsoleRequest) -> HttpResponseBase:
+    tab, _form, filters = queue_filters(request)
+    now = timezone.now()
+    qs = filtered_queue(_tab_querysets(request.user, request.staff)[tab], filters, now)
+    header = [
+        _("Number"), _("Title"), _("Customer"), _("Type"), _("Status"), _("Priority"), _("Service area"),
+        _("First-contact owner"), _("Assignee"), _("Received"), _("Due"), _("Resolved"),
+    ]  # fmt: skip
+
+    def rows() -> Iterator[list[Any]]:
+        for o in qs.select_related("customer", "area", "owner", "assignee").iterator(chunk_size=2000):
+            yield [
+                o.number, o.title, o.customer.name, o.get_order_type_display(), o.get_status_display(),
+                o.get_priority_display(), o.area.name if o.area else "", o.owner.name,
+                o.assignee.name if o.assignee else "", o.received_at, o.due_at, o.resolved_at,
+            ]  # fmt: skip
+
+    return exports.respond(
+        _fmt(request), f"orders-{tab}-{timezone.localdate():%Y%m%d}", _("Orders"), header, rows()
+    )
+
+
+@require_GET
+@staff_view
+def export_customers(request: ConsoleRequest) -> HttpResponseBase:
+    _form, filters = customer_filters(request)
+    qs = filtered_customers(visible_customers(request.user).filter(merged_into__isnull=True), filters)
+    header = [
+        _("Customer number"), _("Name"), _("Phone"), _("Email"), _("Address"), _("Branch"), _("Service area"),
+        _("Tier"), _("Relationship"), _("Churn risk"), _("Customer since"),
+    ]  # fmt: skip
+
+    def rows() -> Iterator[list[Any]]:
+        for c in qs.iterator(chunk_size=2000):
+            yield [
+                c.number, c.name, c.phone, c.email, c.address, c.branch.name, c.area.name if c.area else "",
+                c.get_tier_display(), c.get_relationship_display(), c.get_churn_risk_display(), c.customer_since,
+            ]  # fmt: skip
+
+    return exports.respond(
+        _fmt(request), f"customers-{timezone.localdate():%Y%m%d}", _("Customers"), header, rows()
+    )
