@@ -18,6 +18,7 @@ from django.views.decorators.http import require_GET
 from kefu.commitments.limits import published_limits
 from kefu.commitments.models import Service, TimeLimit
 from kefu.organization.models import Branch, Company, Outlet, ServiceArea, Staff
+from kefu.supervision.actions import recent_changes as recent_area_changes
 
 PHOTO_TYPES = {b"\x89PNG": "image/png", b"\xff\xd8\xff": "image/jpeg", b"RIFF": "image/webp"}
 
@@ -57,6 +58,7 @@ def disclosure(request: HttpRequest) -> HttpResponse:
         "company": Company.objects.first(),
         "branches": branches,
         "services": services,
+        "area_changes": recent_area_changes(),
     }
     return render(request, "public/disclosure.html", ctx)
 

@@ -167,6 +167,7 @@ class DecisionForm(forms.Form):
         label=gettext_lazy("Decision and its grounds"),
         widget=forms.Textarea(attrs={"rows": 4}),
         max_length=10000,
+        required=False,  # not for the preview; the action requires it to decide
     )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -232,7 +233,7 @@ def record_detail(request: ConsoleRequest, record_id: int) -> HttpResponse:
                             rec.pk,
                             actions.DecisionInput(
                                 outcome=d["outcome"],
-                                decision=d["decision"],
+                                decision=d.get("decision") or "",
                                 penalty=d.get("penalty") or Decimal("0"),
                                 severity=d["severity"],
                                 factors=decision_form.factors(),
@@ -274,7 +275,7 @@ def report_sent_away(request: ConsoleRequest, transfer_id: int) -> HttpResponse:
         messages.error(request, str(exc.message))
         number = request.POST.get("order", "")
         if number:
-            return redirect("console:order_detail", number=number)
+            return redirect("console:order_detail", key=number)
         return redirect("console:supervision_list")
     messages.success(request, _("Recorded as sending the customer away."))
     return redirect("console:supervision_record", record_id=rec.pk)
@@ -329,7 +330,7 @@ def notice_issue(request: ConsoleRequest, number: str) -> HttpResponse:
             messages.success(request, _("Supervision notice issued."))
     else:
         messages.error(request, _("Give a due time and what must be done."))
-    return redirect("console:order_detail", number=order.number)
+    return redirect("console:order_detail", key=order.number)
 
 
 @require_POST
@@ -343,7 +344,7 @@ def notice_answer(request: ConsoleRequest, notice_id: int) -> HttpResponse:
         messages.error(request, str(exc.message))
         return redirect("console:supervision_notices")
     messages.success(request, _("Answer recorded."))
-    return redirect("console:order_detail", number=n.workorder.number)
+    return redirect("console:order_detail", key=n.workorder.number)
 
 
 # --- service areas (R-30) ---------------------------------------------------------------------------------
