@@ -9,6 +9,7 @@ import re
 from typing import Any
 
 import pytest
+from django.conf import settings
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -243,6 +244,11 @@ def test_areas_page_load_warnings_and_disclosure(world: Any, now: Any) -> None:
         {"area": world.area_n1.pk, "staff": [world.agent_south.pk], "from_date": "2026-04-01"},
     )
     assert resp.status_code == 404
-    public = Client().get("/disclosure/").content.decode()
-    assert 'id="area-changes"' in public
-    assert "和平里片区: 赵客服" in public and "from 2026-04-01" in public or "2026-04-01" in public
+    anon = Client()
+    anon.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    public = anon.get("/disclosure/").content.decode()
+    changes = re.findall(r'<li data-testid="area-change">([^<]*)</li>', public)
+    assert (
+        f"城北分公司 · 和平里片区: 赵客服 (Badge number {world.agent_senior.badge_no}) from 2026-04-01"
+        in [" ".join(c.split()) for c in changes]
+    )
