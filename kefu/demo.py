@@ -190,6 +190,9 @@ def load_demo(
         loader.overrides()
         loader.proactive()
         loader.clock_events()
+        from kefu.inspections.demo import load as load_inspections
+
+        load_inspections()  # inspections, corrective actions, plans, a required course and its exam
         audit.record(
             None,
             "demo.load",
