@@ -180,3 +180,46 @@ def test_portal_home_lists_open_invitations(world: World) -> None:
         actions.do_submit_response(inv.token, actions.Submission(values={q(inv, "csat").pk: 4}))
     html = client.get("/portal/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert 'id="portal-surveys"' not in html
+
+
+@pytest.mark.django_db(transaction=True)
+def test_parallel_answers_store_one(world: World) -> None:
+    import threading
+
+    from django.db import connection, connections
+
+    if connection.vendor != "postgresql":
+        pytest.skip("parallel answers are exercised on PostgreSQL (SQLite serialises writers)")
+    SurveyRule.objects.update(active=False)
+    survey = Survey.objects.create(code="par", name="并发", name_en="Parallel")
+    question = survey.questions.create(position=1, kind="csat", text="满意吗", text_en="Satisfied?")
+    SurveyRule.objects.create(survey=survey, trigger="resolution")
+    c = world.customer()
+    o = world.order(c)
+    do_transition(world.agent.user, o.pk, "in_progress")
+    do_transition(world.agent.user, o.pk, "resolved", resolution="ok")
+    inv = Invitation.objects.get(workorder=o)
+    barrier = threading.Barrier(4)
+    outcomes: list[str] = []
+    lock = threading.Lock()
+
+    def submit(score: int) -> None:
+        try:
+            barrier.wait()
+            try:
+                actions.do_submit_response(inv.token, actions.Submission(values={question.pk: score}))
+                result = "stored"
+            except ValidationFailed as exc:
+                result = exc.code
+            with lock:
+                outcomes.append(result)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=submit, args=(score,)) for score in (1, 2, 4, 5)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(outcomes) == ["already_answered"] * 3 + ["stored"]
+    assert Response.objects.filter(invitation=inv).count() == 1
