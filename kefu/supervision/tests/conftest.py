@@ -18,7 +18,11 @@ def sh(*args: int) -> dt.datetime:
 
 
 @pytest.fixture(autouse=True)
-def _defaults(db: Any) -> None:
+def _defaults(request: pytest.FixtureRequest) -> None:
+    """The default calendars and time limits, for database tests (the pure rule tests need no database)."""
+    if request.node.get_closest_marker("django_db") is None:
+        return
+    request.getfixturevalue("db")
     clocks.ensure_defaults()
 
 
