@@ -103,6 +103,7 @@ class SurveyForm(forms.Form):
             for value, dim_label in DimensionChoices.choices:
                 self.fields[f"w_{value}"] = forms.IntegerField(
                     label=dim_label,
+                    initial=100 // len(DimensionChoices.choices),
                     min_value=0,
                     max_value=100,
                     required=False,

@@ -115,6 +115,9 @@ def _servqual_post(inv: Invitation, weights: dict[str, int]) -> dict[str, str]:
 
 def test_servqual_answer_stores_gaps_and_weighted_score(world: World) -> None:
     inv = invited(world, "servqual")
+    form = Client().get(url(inv), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert form.count('type="radio"') == 22 * 2 * 7
+    assert 'name="w_reliability" value="20"' in form  # 100 points shared equally to start with
     weights = {"tangibles": 10, "reliability": 40, "responsiveness": 20, "assurance": 15, "empathy": 15}
     resp = Client().post(url(inv), _servqual_post(inv, weights), HTTP_ACCEPT_LANGUAGE="en")
     assert resp.status_code == 200, resp.content.decode()[:2000]
