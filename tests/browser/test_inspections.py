@@ -54,7 +54,7 @@ def test_inspector_scores_and_owner_corrects(page, world, browser, live_server):
     item = page.locator("[data-testid=corrective-action]")
     expect(item).to_have_count(1)
     expect(item).to_have_attribute("data-status", "open")
-    screenshot(page, "inspection-page", for_docs=True)
+    screenshot(page, "inspection-page")
     act = CorrectiveAction.objects.get()
     expect(page.locator(f"#action-done-{act.pk}")).to_have_count(0)  # only the owner marks it done
 
