@@ -1,0 +1,342 @@
+"""Build a realistic Kefu data set at a chosen scale, with bulk inserts, and report the time.
+
+Usage (the database is dropped and re-created; its name must contain "bench"):
+
+    DATABASE_URL=postgres://kefu@127.0.0.1:54329/kefu_bench_http .venv/bin/python bench/generate.py
+    DATABASE_URL=sqlite:///var/kefu_bench.sqlite3 .venv/bin/python bench/generate.py --scale quick
+    DATABASE_URL=... .venv/bin/python bench/generate.py --scale full     # 1,000,000 orders
+
+Scales (orders / customers / timeline entries / staff):
+
+    tiny    2,000 /     400 /     6,000 /  20   (debugging)
+    quick  10,000 /   2,000 /    30,000 /  30   (default; part of run_all.sh --quick)
+    full 1,000,000 / 200,000 / 3,000,000 / 300
+
+The base organisation is ``kefu.testing.factories.build_world()`` (company, branches 城北/城南, areas,
+departments, the logins ``agent``, ``agent2``, ``sup`` … with the test password), plus generated staff
+(agents, technicians, supervisors; one precomputed password hash). Customers and orders have Chinese
+names, addresses, titles and descriptions; ``search_text`` is filled as the actions fill it, so the
+PostgreSQL generated bigram column (and on SQLite the FTS tables, written with ``search.sync_many``) make
+search work. 10 % of the orders are open (new / in progress / pending customer) with a running
+resolution clock (``commitments.OrderClock``, as ``kefu.testing.bulk_orders`` writes them) and a due time;
+the others are resolved or closed. Every order has 3 timeline entries (customer message, reply, status).
+About 60 % of everything is in the north branch, where the ``agent`` login works; ``agent`` is the
+assignee of about 1 in 12 of the open north orders.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import random
+import sys
+import time
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import recreate_database, setup_path
+
+setup_path()
+
+
+@dataclass(frozen=True)
+class Scale:
+    orders: int
+    customers: int
+    timeline: int
+    staff: int
+
+
+SCALES = {
+    "tiny": Scale(2_000, 400, 6_000, 20),
+    "quick": Scale(10_000, 2_000, 30_000, 30),
+    "full": Scale(1_000_000, 200_000, 3_000_000, 300),
+}
+OPEN_SHARE = 10  # one order in OPEN_SHARE is open
+
+SURNAMES = (
+    "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈"
+)
+GIVEN = "伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超秀兰霞平刚桂英华玉萍红娥玲芬燕建国志强海波晓东"
+STREETS = ["和平里", "安定路", "北苑", "南湖乡", "青年路", "建设街", "人民路", "解放大道", "滨江路", "文化街"]
+TITLES = [
+    "燃气表不走字",
+    "厨房有燃气泄漏的味道",
+    "热水器打不着火",
+    "申请开通燃气",
+    "燃气费账单有疑问",
+    "灶具火焰发黄",
+    "预约上门安检",
+    "更换燃气表",
+    "宽带无法上网",
+    "投诉维修人员迟到",
+    "报装进度查询",
+    "管道改造咨询",
+]
+PHRASES = [
+    "用户来电反映家中燃气表不走字",
+    "闻到明显的漏气味道请尽快上门",
+    "热水器点火后马上熄灭",
+    "希望周末上门服务",
+    "上个月的账单金额比往常高很多",
+    "灶具火焰发黄并且有黑烟",
+    "小区正在进行管道改造",
+    "维修人员约好的时间没有到",
+    "老人独居请提前电话联系",
+    "已经第二次报修了问题仍然存在",
+    "需要开具发票",
+    "表箱锈蚀需要更换",
+    "楼道里有燃气泄漏报警器在响",
+    "客户要求尽快处理并回电",
+    "地址在小区东门第三栋",
+    "上次安检发现软管老化",
+]
+# the 2- and 4-character terms that the HTTP benchmark searches for
+SEARCH_TERM_2 = "漏气"
+SEARCH_TERM_4 = "燃气泄漏"
+
+
+def chinese_name(rng: random.Random) -> str:
+    return rng.choice(SURNAMES) + "".join(rng.choice(GIVEN) for _ in range(rng.randint(1, 2)))
+
+
+def description(rng: random.Random) -> str:
+    return "，".join(rng.sample(PHRASES, 3)) + "。"
+
+
+def generate(scale: Scale, *, seed: int = 7, chunk: int = 10_000, out=print) -> dict[str, float]:
+    import django
+
+    django.setup()
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.hashers import make_password
+    from django.core.management import call_command
+    from django.db import connection, transaction
+
+    from kefu import search
+    from kefu.commitments import clocks
+    from kefu.commitments.models import OrderClock
+    from kefu.customers.actions import customer_search_text
+    from kefu.customers.models import Customer
+    from kefu.organization.models import Staff
+    from kefu.testing.factories import PASSWORD, build_world
+    from kefu.workorders.actions import order_search_text
+    from kefu.workorders.models import TimelineEntry, WorkOrder
+
+    rng = random.Random(seed)
+    timings: dict[str, float] = {}
+    t0 = time.perf_counter()
+    call_command("migrate", verbosity=0)
+    timings["migrate"] = time.perf_counter() - t0
+    out(f"migrate: {timings['migrate']:.1f} s")
+
+    t_all = time.perf_counter()
+    now = dt.datetime.now(dt.UTC).replace(microsecond=0)
+    world = build_world()
+    clocks.ensure_defaults()
+    branches = [world.north, world.south]
+    calendar_ids = {b.pk: clocks.calendar_id_for_branch(b) for b in branches}
+    areas = {world.north.pk: [world.area_n1, world.area_n2], world.south.pk: [world.area_s1]}
+
+    # staff: one password hash for all generated logins
+    t0 = time.perf_counter()
+    User = get_user_model()
+    hashed = make_password(PASSWORD)
+    n_extra = max(0, scale.staff - Staff.objects.count())
+    roles = ["agent"] * 6 + ["technician"] * 3 + ["supervisor"]
+    with transaction.atomic():
+        users = User.objects.bulk_create(
+            [User(username=f"bench{i:04d}", password=hashed) for i in range(n_extra)], batch_size=chunk
+        )
+        Staff.objects.bulk_create(
+            [
+                Staff(
+                    user=u,
+                    name=chinese_name(rng),
+                    badge_no=f"BENCH{i:05d}",
+                    role=roles[i % len(roles)],
+                    branch=world.north if i % 5 < 3 else world.south,
+                    grade=1 + i % 4,
+                    hired_on=dt.date(2015, 1, 1) + dt.timedelta(days=i * 7),
+                    department=(world.repair_north if i % 5 < 3 else world.repair_south)
+                    if roles[i % len(roles)] == "technician"
+                    else None,
+                )
+                for i, u in enumerate(users)
+            ],
+            batch_size=chunk,
+        )
+    agents: dict[int, list[int]] = {
+        b.pk: list(Staff.objects.filter(branch=b, role="agent").values_list("pk", flat=True))
+        for b in branches
+    }
+    timings["staff"] = time.perf_counter() - t0
+
+    # customers
+    t0 = time.perf_counter()
+    customer_rows: list[tuple[int, int, str, str, str]] = []  # pk, branch, name, phone, number
+    for first in range(0, scale.customers, chunk):
+        batch = []
+        for i in range(first, min(scale.customers, first + chunk)):
+            branch = branches[0] if i % 5 < 3 else branches[1]
+            c = Customer(
+                number=f"KH{i + 1:08d}",
+                name=chinese_name(rng),
+                phone=f"13{i % 10}{i:08d}"[:11],
+                phone_e164=f"+8613{i % 10}{i:08d}"[:14],
+                address=f"{rng.choice(STREETS)}{rng.randint(1, 300)}号{rng.randint(1, 30)}栋{rng.randint(101, 2808)}室",
+                branch=branch,
+                area=rng.choice(areas[branch.pk]),
+                customer_since=dt.date(2010, 1, 1) + dt.timedelta(days=i % 5000),
+                created_at=now - dt.timedelta(days=i % 3000),
+                updated_at=now,
+            )
+            c.search_text = customer_search_text(c)
+            batch.append(c)
+        with transaction.atomic():
+            created = Customer.objects.bulk_create(batch)
+            search.sync_many(Customer, [(c.pk, c.search_text) for c in created])
+        customer_rows.extend((c.pk, c.branch_id, c.name, c.phone, c.number) for c in created)
+    timings["customers"] = time.perf_counter() - t0
+    out(f"customers: {scale.customers:,} in {timings['customers']:.1f} s")
+
+    # orders, their timeline and (open ones) clocks
+    t0 = time.perf_counter()
+    per_order = max(1, round(scale.timeline / scale.orders))
+    n_timeline = n_clocks = 0
+    limit = dt.timedelta(hours=24)
+    agent_pk = world.agent.pk
+    for first in range(0, scale.orders, chunk):
+        batch = []
+        for i in range(first, min(scale.orders, first + chunk)):
+            cpk, cbranch, cname, cphone, cnumber = customer_rows[rng.randrange(len(customer_rows))]
+            is_open = i % OPEN_SHARE == 0
+            if is_open:
+                received = now - dt.timedelta(minutes=rng.randint(5, 20 * 60))
+                status = rng.choice(["new", "in_progress", "in_progress", "pending_customer"])
+            else:
+                received = now - dt.timedelta(
+                    days=1 + (i * 3650 // scale.orders), minutes=rng.randint(0, 1440)
+                )
+                status = "closed" if i % 3 else "resolved"
+            branch_agents = agents[cbranch]
+            assignee = None
+            if is_open:
+                assignee = (
+                    agent_pk if cbranch == world.north.pk and i % 12 == 0 else rng.choice(branch_agents)
+                )
+            o = WorkOrder(
+                number=f"GD-{received:%Y%m%d}-{i + 1:07d}",
+                order_type="fault_general",
+                channel=rng.choice(["phone", "phone", "portal", "email", "counter"]),
+                customer_id=cpk,
+                branch_id=cbranch,
+                title=rng.choice(TITLES),
+                description=description(rng),
+                status=status,
+                owner_id=rng.choice(branch_agents),
+                assignee_id=assignee,
+                received_at=received,
+                created_at=received,
+                updated_at=received,
+                first_response_at=received + dt.timedelta(minutes=30),
+                resolved_at=None if is_open else received + dt.timedelta(hours=5),
+                closed_at=received + dt.timedelta(days=1) if status == "closed" else None,
+                close_reason="solved" if status == "closed" else "",
+                resolution="" if is_open else "已上门处理，问题解决。",
+                due_at=received + limit,
+                last_reply_at=received + dt.timedelta(minutes=30),
+            )
+            o.search_text = order_search_text(o, Customer(name=cname, phone=cphone, number=cnumber))
+            batch.append(o)
+        with transaction.atomic():
+            orders = WorkOrder.objects.bulk_create(batch)
+            search.sync_many(WorkOrder, [(o.pk, o.search_text) for o in orders])
+            entries = []
+            for o in orders:
+                for k in range(per_order):
+                    kind = ("customer", "reply", "status")[k % 3]
+                    entries.append(
+                        TimelineEntry(
+                            workorder_id=o.pk,
+                            kind=kind,
+                            author_staff_id=None if kind == "customer" else o.owner_id,
+                            author_customer_id=o.customer_id if kind == "customer" else None,
+                            body={
+                                "customer": o.description,
+                                "reply": "您好，我们已安排师傅上门，请保持电话畅通。",
+                            }.get(kind, ""),
+                            public=kind != "status",
+                            data={"from": "new", "to": o.status} if kind == "status" else {},
+                            created_at=o.received_at + dt.timedelta(minutes=10 * k),
+                        )
+                    )
+            TimelineEntry.objects.bulk_create(entries)
+            n_timeline += len(entries)
+            clock_rows = [
+                OrderClock(
+                    workorder_id=o.pk,
+                    kind="resolution",
+                    round=1,
+                    unit="calendar_hours",
+                    amount=Decimal(24),
+                    calendar_id=calendar_ids[o.branch_id],
+                    started_at=o.received_at,
+                    due_at=o.received_at + limit,
+                    warn_at=o.received_at + limit * 0.75,
+                    status="running",
+                    remaining_seconds=int((o.received_at + limit - now).total_seconds()),
+                    created_at=o.received_at,
+                    updated_at=o.received_at,
+                )
+                for o in orders
+                if o.status in ("new", "in_progress", "pending_customer")
+            ]
+            OrderClock.objects.bulk_create(clock_rows)
+            n_clocks += len(clock_rows)
+        done = min(scale.orders, first + chunk)
+        if done % (chunk * 10) == 0 or done == scale.orders:
+            out(f"  orders: {done:,} ({time.perf_counter() - t0:.1f} s)")
+    timings["orders"] = time.perf_counter() - t0
+    out(
+        f"orders: {scale.orders:,} ({n_clocks:,} open with clocks), timeline entries: {n_timeline:,} "
+        f"in {timings['orders']:.1f} s"
+    )
+    t0 = time.perf_counter()
+    with connection.cursor() as cur:
+        if connection.vendor == "postgresql":
+            cur.execute("VACUUM ANALYZE")
+        else:
+            cur.execute("ANALYZE")
+    timings["analyze"] = time.perf_counter() - t0
+    timings["total"] = time.perf_counter() - t_all
+    out(f"analyze: {timings['analyze']:.1f} s; data set built in {timings['total']:.1f} s (without migrate)")
+    return timings
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--scale", choices=sorted(SCALES), default="quick")
+    parser.add_argument("--orders", type=int, help="override the number of orders (others scale with it)")
+    parser.add_argument("--chunk", type=int, default=10_000, help="rows per bulk insert")
+    args = parser.parse_args()
+    scale = SCALES[args.scale]
+    if args.orders:
+        f = args.orders / scale.orders
+        scale = Scale(args.orders, max(10, int(scale.customers * f)), int(scale.timeline * f), scale.staff)
+    url = os.environ.get("DATABASE_URL", "")
+    if not url:
+        sys.exit("set DATABASE_URL to a database of its own whose name contains 'bench'")
+    os.environ.setdefault("KEFU_WORKER_IN_SERVE", "false")
+    recreate_database(url)
+    print(f"scale {args.scale}: {scale}")
+    generate(scale, chunk=args.chunk)
+
+
+if __name__ == "__main__":
+    main()
