@@ -18,7 +18,7 @@ PALETTE = ["#2b6cb0", "#dd6b20", "#2f855a", "#805ad5", "#c53030", "#319795", "#b
 _ids = itertools.count(1)
 
 W, H = 640, 300
-LEFT, RIGHT, TOP, BOTTOM = 56, 56, 36, 64
+LEFT, RIGHT, TOP, BOTTOM = 56, 56, 36, 76
 
 
 def _e(text: object) -> str:
@@ -77,13 +77,22 @@ def _y(v: float, ymax: float) -> float:
     return (H - BOTTOM) - (H - BOTTOM - TOP) * (v / ymax if ymax else 0)
 
 
+def _text_width(text: str, size: float = 12) -> float:
+    """Rough rendered width: CJK characters are square, Latin ones a little over half as wide."""
+    return sum(size if ord(ch) > 0x2E80 else size * 0.58 for ch in text)
+
+
 def _legend(parts: list[str], names: Sequence[str], width: int = W) -> None:
-    x = LEFT
+    """Swatches and names under the chart, wrapping onto a second line when they do not fit."""
+    x, y = float(LEFT), H - 22
     for i, name in enumerate(names):
+        w = 18 + _text_width(name, 11)
+        if x + w > width - 8 and x > LEFT:
+            x, y = float(LEFT), y + 14
         color = PALETTE[i % len(PALETTE)]
-        parts.append(f'<rect x="{x}" y="{H - 16}" width="10" height="10" fill="{color}"/>')
-        parts.append(f'<text x="{x + 14}" y="{H - 7}">{_e(name)}</text>')
-        x += 20 + 13 * len(name)
+        parts.append(f'<rect x="{x:.1f}" y="{y - 9}" width="10" height="10" fill="{color}"/>')
+        parts.append(f'<text x="{x + 14:.1f}" y="{y}" font-size="11">{_e(name)}</text>')
+        x += w + 10
 
 
 def _close(head: str, parts: list[str]) -> SafeString:
@@ -209,9 +218,10 @@ def heat_map(
     title: str, cells: Sequence[tuple[str, str, float | None]], unit: str = "", columns: int = 5
 ) -> SafeString:
     """A grid of tiles (label, second line, value) coloured by value; grey when there is no value."""
+    columns = max(1, min(columns, len(cells)))
     rows = max(1, (len(cells) + columns - 1) // columns)
     cw, ch = 120, 64
-    width = max(W, columns * (cw + 8) + 16)
+    width = max(360, columns * (cw + 8) + 16)
     height = 40 + rows * (ch + 8) + 8
     desc = ", ".join(f"{a} {'—' if v is None else _fmt(v) + unit}" for a, _b, v in cells)
     head, parts = _open(title, desc, width, height)

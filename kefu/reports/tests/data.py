@@ -10,6 +10,7 @@ Area n1 (北城 和平里片区, set to 4,000 households), responsible: the agen
 - Follow-up tasks due in March: 8 done, 1 unreachable, 1 open → 9/10; 1 cancelled not counted.
 - Survey answers in March: CSAT on 8 (6 of them 4–5) → 75 %; NPS on 10 (5 promoters, 3 passives,
   2 detractors) → 30.
+- Complaint causes: 3 staff attitude, 1 billing error, 1 quality, 1 not classified.
 - Customers: 80 with a subscription running throughout, 10 whose subscription expired on 15 March
   (not renewed), 10 whose subscription expired on 20 March and was renewed → 100 active on 1 March,
   90 on 31 March (retention 90 %), renewal 10/20 = 50 %; 5 new customers since March (growth 5/100).
@@ -26,6 +27,8 @@ from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
 from kefu.commitments.models import BusinessCalendar, OrderClock
+from kefu.complaints.models import ComplaintCause, ComplaintRecord
+from kefu.complaints.taxonomy import ensure_causes
 from kefu.customers.models import Customer, Subscription
 from kefu.followup.models import FollowupTask
 from kefu.organization.models import ServiceArea, Staff
@@ -217,6 +220,22 @@ def build(world: World) -> Known:
                 s1_c[i], world.agent_south, at(2026, 3, 3 + i), order_type="complaint" if i < 2 else "inquiry"
             )
             for i in range(5)
+        ]
+    )
+
+    # causes of n1's complaints: 3 staff attitude, 1 billing error, 1 quality, 1 not classified yet
+    ensure_causes()
+    causes = {
+        c.code: c for c in ComplaintCause.objects.filter(code__in=["attitude", "billing-error", "quality"])
+    }
+    ComplaintRecord.objects.bulk_create(
+        [
+            ComplaintRecord(workorder=o, cause=causes[code], classified_at=o.received_at)
+            for o, code in zip(
+                k.n1_complaints,
+                ["attitude", "attitude", "billing-error", "attitude", "quality"],
+                strict=False,
+            )
         ]
     )
 

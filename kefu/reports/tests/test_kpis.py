@@ -187,3 +187,18 @@ def test_query_count_is_flat(world, known) -> None:  # type: ignore[no-untyped-d
     )
     assert run() == before
     assert queries.counts(Kpi.COMPLAINT_RATE, Dim.AREA, scope())[world.area_n2.pk] == Ratio(31, 3900)
+
+
+def test_complaint_causes_pareto(world, known) -> None:  # type: ignore[no-untyped-def]
+    from kefu.complaints.models import ComplaintCause
+
+    counts = queries.complaint_causes(scope((world.north.pk,)))
+    by_code = dict(ComplaintCause.objects.values_list("pk", "code"))
+    named = {(by_code[k] if k else "-"): n for k, n in counts.items()}
+    assert named == {"attitude": 3, "billing-error": 1, "quality": 1, "-": 2}  # n2's complaint too
+    assert kpis.pareto(named) == [
+        ("attitude", 3, Decimal(300) / 7),
+        ("-", 2, Decimal(500) / 7),
+        ("billing-error", 1, Decimal(600) / 7),
+        ("quality", 1, Decimal(100)),
+    ]
