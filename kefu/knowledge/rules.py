@@ -5,8 +5,9 @@
   (the same normalisation as ``kefu.search``). Each bigram of the query found in an article scores its
   inverse document frequency ``ln(1 + n / df)`` (``n`` articles, ``df`` of them contain it), three times
   when it is in the title; the sum is divided by ``sqrt(number of bigrams of the article)`` so long
-  articles do not win by length alone. An article sharing only one bigram with the query, and that one
-  not in its title, or scoring below ``min_score``, is not suggested.
+  articles do not win by length alone. An article sharing only one bigram with the query is suggested
+  only when that bigram is in its title and is at least a third of the query's bigrams (我要退款 finds
+  "如何申请退款", 燃气费怎么交 does not find "宽带无法上网怎么办"); below ``min_score`` nothing is.
 * :func:`top_questions` — the most-asked questions from orders: an order with a service counts for that
   service; the others are grouped by their title's topic — the title normalised (NFKC, case-folded,
   everything but letters cut) and put in the first group (most frequent first) whose topic shares at least
@@ -69,7 +70,7 @@ def rank_articles(query: str, docs: Sequence[Doc], *, limit: int = 5, min_score:
     out = []
     for d, tg, g in grams:
         hits = g & q
-        if len(hits) < 2 and not hits & tg:
+        if len(hits) < 2 and not (hits & tg and 3 * len(hits) >= len(q)):
             continue
         raw = sum(idf[h] * (3 if h in tg else 1) for h in hits)
         out.append(Match(d.id, round(raw / math.sqrt(max(len(g), 1)), 4)))
@@ -97,7 +98,8 @@ class Question:
 
     @property
     def examples(self) -> list[str]:
-        return [t for t, _n in self.titles.most_common(3)]
+        """The three most frequent titles (ties: the shorter, then alphabetical)."""
+        return [t for t, _n in sorted(self.titles.items(), key=lambda kv: (-kv[1], len(kv[0]), kv[0]))[:3]]
 
 
 def _jaccard(a: set[str], b: set[str]) -> float:
@@ -140,7 +142,7 @@ def top_questions(orders: Iterable[OrderFact], *, limit: int = 20, similarity: f
     result = list(by_service.values()) + [q for _g, q in groups]
     for q in result:
         if not q.label:
-            q.label = q.titles.most_common(1)[0][0]
+            q.label = q.examples[0]
     result.sort(key=lambda q: (-q.count, q.label))
     return result[:limit]
 
