@@ -4,6 +4,7 @@ the files from ``exports``; who sees what from ``access``."""
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Iterator
 from decimal import Decimal
 from typing import Any
@@ -14,7 +15,7 @@ from django.core.paginator import Paginator
 from django.db.models import Model, QuerySet
 from django.http import Http404, HttpResponse, HttpResponseBase
 from django.shortcuts import render
-from django.urls import reverse
+from django.urls import get_script_prefix, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
@@ -67,9 +68,15 @@ def fmt(v: Decimal | None, kpi: Kpi | None = None) -> str:
     return f"{r}{unit}"
 
 
+@functools.lru_cache(maxsize=256)
+def _drill_base(kpi: Kpi, dim: Dim, prefix: str) -> str:
+    base = reverse("console:reports_drill", args=[kpi.value, dim.value, 0])
+    return base[: -len("0/")]
+
+
 def _drill_url(kpi: Kpi, dim: Dim, key: int, period: Period, part: str) -> str:
-    url = reverse("console:reports_drill", args=[kpi.value, dim.value, key])
-    return f"{url}?{urlencode({'period': str(period), 'part': part})}"
+    # one reverse() per KPI, dimension and script prefix, not per cell (a sheet has hundreds of cells)
+    return f"{_drill_base(kpi, dim, get_script_prefix())}{key}/?period={period}&part={part}"
 
 
 def _cell_ctx(c: sheets.Cell, dim: Dim, key: int, period: Period) -> dict[str, Any]:
