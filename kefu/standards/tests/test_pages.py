@@ -79,3 +79,28 @@ def test_back_office_lists(world, violations) -> None:  # type: ignore[no-untype
     for model in ("standardphrase", "forbiddenphrase", "greetingrule", "standardsviolation"):
         assert c.get(f"/admin/standards/{model}/").status_code == 200, model
     assert c.get("/admin/standards/standardsviolation/add/").status_code == 403
+
+
+def test_phrase_added_in_the_back_office_is_audited_and_used_at_once(world, standards) -> None:  # type: ignore[no-untyped-def]
+    from kefu.audit.models import AuditRecord
+    from kefu.errors import ValidationFailed
+    from kefu.standards.models import ForbiddenPhrase, StandardPhrase
+
+    o = world.order(world.customer())
+    actions.do_reply(world.agent.user, o.pk, "您好，这个没门儿。")  # allowed before
+    c = client_for(world.admin)
+    assert c.get("/admin/standards/forbiddenphrase/add/").status_code == 200
+    sorry = StandardPhrase.objects.get(text_zh="对不起，给您带来不便了。")
+    r = c.post(
+        "/admin/standards/forbiddenphrase/add/",
+        {"text": "没门儿", "mode": "anywhere", "unless_after": "", "suggestion": sorry.pk, "active": "on"},
+    )
+    assert r.status_code == 302, r.content.decode()[:2000]
+    assert AuditRecord.objects.filter(action="admin.add", object_type="standards.forbiddenphrase").exists()
+    with pytest.raises(ValidationFailed) as exc:
+        actions.do_reply(world.agent.user, o.pk, "您好，这个沒門兒！")
+    assert exc.value.extra["matches"][0]["suggestion"] == "对不起，给您带来不便了。"
+    # a phrase of punctuation only is refused with the field named
+    r = c.post("/admin/standards/forbiddenphrase/add/", {"text": "！！", "mode": "anywhere"})
+    assert r.status_code == 200 and "at least two letters" in r.content.decode()
+    assert not ForbiddenPhrase.objects.filter(text="！！").exists()
