@@ -138,7 +138,7 @@ def main() -> None:
 
     django.setup()
     from django.contrib.auth import get_user_model
-    from generate import SEARCH_TERM_2, SEARCH_TERM_4
+    from vocab import SEARCH_TERM_2, SEARCH_TERM_4
 
     from kefu.testing.factories import PASSWORD
     from kefu.workorders.models import WorkOrder
