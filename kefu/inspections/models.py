@@ -10,7 +10,13 @@ from __future__ import annotations
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
+
+
+def _english() -> bool:
+    return (get_language() or "").startswith("en")
+
 
 # --- inspections -------------------------------------------------------------------------------------------
 
@@ -46,6 +52,11 @@ class ScoreSheet(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    @property
+    def display_name(self) -> str:
+        """The English name on English pages (when there is one), else the Chinese name."""
+        return self.name_en if self.name_en and _english() else self.name
+
 
 class ScoreItem(models.Model):
     sheet = models.ForeignKey(ScoreSheet, on_delete=models.CASCADE, related_name="items")
@@ -65,6 +76,11 @@ class ScoreItem(models.Model):
 
     def __str__(self) -> str:
         return self.text
+
+    @property
+    def display_text(self) -> str:
+        """The English text on English pages (when there is one), else the Chinese text."""
+        return self.text_en if self.text_en and _english() else self.text
 
 
 class SubjectKind(models.TextChoices):
@@ -277,6 +293,10 @@ class HandbookPage(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    @property
+    def display_title(self) -> str:
+        return self.title_en if self.title_en and _english() else self.title
 
     def do_list(self) -> list[str]:
         return [x.strip() for x in self.dos.splitlines() if x.strip()]

@@ -45,6 +45,7 @@ def sheet(db: Any) -> ScoreSheet:
     s = ScoreSheet.objects.create(name="柜台测试表")
     ScoreItem.objects.create(sheet=s, category="quality", text="办理准确", max_points=10, position=2)
     ScoreItem.objects.create(sheet=s, category="language", text="文明用语", max_points=5, position=1)
+    ScoreSheet.objects.filter(pk=s.pk).update(name_en="Counter test sheet")
     return s
 
 
@@ -77,6 +78,7 @@ def test_fill_the_score_sheet(world: Any, sheet: ScoreSheet) -> None:
     body = page.content.decode()
     assert page.status_code == 200 and "文明用语" in body and "办理准确" in body
     assert body.index("文明用语") < body.index("办理准确")  # language before quality
+    assert "Counter test sheet" in body  # the English name on an English page
     lang, qual = ScoreItem.objects.get(text="文明用语"), ScoreItem.objects.get(text="办理准确")
     post = {
         "sheet": sheet.pk,
@@ -277,7 +279,11 @@ def test_training_overview_scoped(world: Any, exam: Exam) -> None:
 def test_handbook_and_courses(world: Any, exam: Exam) -> None:
     c = client_for(world.agent)
     hb = c.get("/inspections/handbook/").content.decode()
-    assert "首问负责制" in hb and "让客户“去问别人”" in hb  # seeded by migration 0002
+    # seeded by migration 0002; the English title on an English page, the Chinese one in Chinese
+    assert "First-contact responsibility" in hb and "首问负责制" not in hb and "让客户“去问别人”" in hb
+    zh = client_for(world.agent)
+    zh.cookies[settings.LANGUAGE_COOKIE_NAME] = "zh-hans"
+    assert "首问负责制" in zh.get("/inspections/handbook/").content.decode()
     courses = c.get("/inspections/courses/").content.decode()
     assert "新员工必修" in courses and f"/inspections/exams/{exam.pk}/" in courses
     assert "新员工必修" not in client_for(world.technician).get("/inspections/courses/").content.decode()
