@@ -110,7 +110,7 @@ def do_save_article(user: Any, data: ArticleInput, article_id: int | None = None
         a = Article(created_at=now, updated_at=now, updated_by=staff, **values)
         before: dict[str, Any] = {}
     else:
-        found = Article.objects.select_for_update().filter(pk=article_id).first()
+        found = Article.objects.select_for_update().filter(pk=article_id).order_by().first()
         if found is None:
             raise NotFound("not_found", _("No such article."))
         a = found
