@@ -252,3 +252,11 @@ def test_areas_page_load_warnings_and_disclosure(world: Any, now: Any) -> None:
         f"城北分公司 · 和平里片区: 赵客服 (Badge number {world.agent_senior.badge_no}) from 2026-04-01"
         in [" ".join(c.split()) for c in changes]
     )
+
+
+def test_back_office_lists_are_read_only(world: Any, now: Any) -> None:
+    manual(world.inspector, world.agent, sh(2026, 3, 1, 9, 0))
+    c = client_for(world.admin)
+    for model in ("accountabilityrecord", "supervisionnotice", "areaassignment"):
+        assert c.get(f"/admin/supervision/{model}/").status_code == 200
+    assert c.get("/admin/supervision/accountabilityrecord/add/").status_code == 403
