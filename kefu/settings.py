@@ -210,6 +210,14 @@ if not 0 < KEFU_CLOCK_WARN_FRACTION <= 1:
 KEFU_BREACH_SWEEP_SECONDS = env_int("KEFU_BREACH_SWEEP_SECONDS", 60)
 if KEFU_BREACH_SWEEP_SECONDS < 1:
     raise ConfigError(f"KEFU_BREACH_SWEEP_SECONDS={KEFU_BREACH_SWEEP_SECONDS} must be at least 1")
+# accountability (kefu.supervision, R-27): the days a staff member has to give a statement before a leader may
+# decide without it, and the penalty (yuan) proposed with public criticism
+KEFU_ACCOUNTABILITY_STATEMENT_DAYS = env_int("KEFU_ACCOUNTABILITY_STATEMENT_DAYS", 5)
+if KEFU_ACCOUNTABILITY_STATEMENT_DAYS < 0:
+    raise ConfigError(
+        f"KEFU_ACCOUNTABILITY_STATEMENT_DAYS={KEFU_ACCOUNTABILITY_STATEMENT_DAYS} must not be negative"
+    )
+KEFU_ACCOUNTABILITY_PENALTY = env_int("KEFU_ACCOUNTABILITY_PENALTY", 200)
 
 # Outbox (kefu.channels.outbox): transports "file" (writes into KEFU_OUTBOX_DIR), "smtp" (e-mail through
 # Django's SMTP backend and the EMAIL_* settings below) and "console" (a log line; SMS until gateways exist)
