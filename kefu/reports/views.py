@@ -168,7 +168,7 @@ def _base_ctx(request: ConsoleRequest, period: Period) -> dict[str, Any]:
 
 @require_GET
 @staff_view
-def dashboard(request: ConsoleRequest) -> HttpResponse:
+def dashboard(request: ConsoleRequest) -> HttpResponseBase:
     period = _period(request)
     scope = _scope(request, period)
     months = (
@@ -261,6 +261,9 @@ def dashboard(request: ConsoleRequest) -> HttpResponse:
         )
     )
     company = sheets.company(scope)
+    fmt_ = request.GET.get("format", "")
+    if fmt_ in ("csv", "xlsx"):
+        return _dashboard_export(fmt_, period, company, trend, par, bsheet, asheet)
     ctx = _base_ctx(request, period)
     ctx.update(
         {
@@ -278,6 +281,76 @@ def dashboard(request: ConsoleRequest) -> HttpResponse:
         }
     )
     return render(request, "reports/dashboard.html", ctx)
+
+
+def _dashboard_export(
+    fmt_: str,
+    period: Period,
+    company: dict[Kpi, sheets.Cell],
+    trend: list[dict[str, Any]],
+    par: list[tuple[str, int, Decimal]],
+    bsheet: sheets.Sheet,
+    asheet: sheets.Sheet,
+) -> HttpResponseBase:
+    """The dashboard's figures: the KPIs of the period (CSV), plus every chart's data (XLSX sheets)."""
+    kpi_header = [_("KPI"), _("Value"), _("numerator"), _("denominator"), _("target")]
+    kpi_rows = [
+        [str(KPI_LABELS[k.value]), kpis.rounded(c.value, 2), c.ratio.num, c.ratio.den, c.target]
+        for k, c in company.items()
+    ]
+    name = f"dashboard-{period}"
+    if fmt_ == "csv":
+        return exports.csv_response(name, kpi_header, kpi_rows)
+    trend_rows = [
+        [
+            str(t["period"]),
+            t["orders"],
+            t["complaints"],
+            t["customers"],
+            kpis.rounded(kpis.value(Kpi.COMPLAINT_RATE, t["complaint_rate"]), 2),
+            kpis.rounded(kpis.value(Kpi.ON_TIME, t["on_time"]), 2),
+        ]
+        for t in trend
+    ]
+    return exports.xlsx_response(
+        name,
+        [
+            (_("KPIs"), kpi_header, kpi_rows),
+            (
+                _("Trend"),
+                [
+                    _("Month"),
+                    _("Orders"),
+                    _("Complaints"),
+                    _("Customers"),
+                    _("Complaint rate"),
+                    _("Resolved on time"),
+                ],
+                trend_rows,
+            ),
+            (
+                _("Complaint causes"),
+                [_("Cause"), _("Complaints"), _("Cumulative %")],
+                [[c, n, kpis.rounded(cum, 2)] for c, n, cum in par],
+            ),
+            (
+                _("Branches"),
+                [_("Branch")] + [str(KPI_LABELS[k.value]) for k in PERCENT_KPIS],
+                [
+                    [r.entity.name] + [kpis.rounded(r.cells[k].value, 2) for k in PERCENT_KPIS]
+                    for r in bsheet.rows
+                ],
+            ),
+            (
+                _("Service areas"),
+                [_("Service area"), _("Branch"), _("Complaint rate")],
+                [
+                    [r.entity.name, r.entity.branch_name, kpis.rounded(r.cells[Kpi.COMPLAINT_RATE].value, 2)]
+                    for r in asheet.rows
+                ],
+            ),
+        ],
+    )
 
 
 def _branch_chart(bsheet: sheets.Sheet) -> Any:

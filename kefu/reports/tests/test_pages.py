@@ -184,3 +184,16 @@ def test_assessment_exports(world, known) -> None:  # type: ignore[no-untyped-de
     assert "李客服" in names
     text = body(c.get(reverse("console:reports_branches") + P + "&format=csv"))
     assert "Spread" in text
+
+
+def test_dashboard_exports(world, known) -> None:  # type: ignore[no-untyped-def]
+    c = login(world.admin)
+    text = body(c.get(reverse("console:reports_dashboard") + P + "&format=csv"))
+    assert text.startswith("\ufeff") and "Complaint rate" in text
+    resp = c.get(reverse("console:reports_dashboard") + P + "&format=xlsx")
+    wb = load_workbook(io.BytesIO(resp.content))
+    assert len(wb.sheetnames) == 5
+    causes = {r[0]: r[1] for r in wb.worksheets[2].iter_rows(min_row=2, values_only=True)}
+    assert causes["服务态度"] == 3
+    areas = {r[0]: r[2] for r in wb.worksheets[4].iter_rows(min_row=2, values_only=True)}
+    assert areas["和平里片区"] == 1.5
