@@ -1,0 +1,305 @@
+"""Concurrency run: N agents replying to and updating orders (some on the same order) while e-mail arrives.
+
+Usage (on the database that ``bench/generate.py`` built; it adds agents, replies and orders to it):
+
+    DATABASE_URL=postgres://kefu@127.0.0.1:54329/kefu_bench_http .venv/bin/python bench/concurrency.py --quick
+    DATABASE_URL=... .venv/bin/python bench/concurrency.py --agents 200 --hot 20 --seconds 180   # the issue's run
+
+Setup: N agent logins in the north branch (``conc0000`` …), one open order shared by ``--hot`` of them
+(quick: 5 of 20) and one open order of its own for each of the others; ``kefu serve --workers 2
+--no-worker`` plus two ``kefu worker`` processes (2 web + 2 worker processes) on PostgreSQL.
+
+Each agent (a client thread with its own session, logged in through the form) loops for ``--seconds``:
+reads its order (``GET /api/v1/orders/<number>``, version from the ETag), waits 0–50 ms, then sends a reply
+(70 %; unique body) or changes the title (30 %, ``PATCH``) with ``If-Match`` of the version it read. At the
+same time e-mail arrives through ``channels.email_in.ingest`` (in this process, one message at a time, as
+the poller does): replies of the shared order's customer (order number in the subject; they change the
+order, so agents get stale versions), new requests, and 10 % delivered twice.
+
+Checks: every reply answered 201 is in the timeline exactly once, no reply answered 409 is there, no
+reply is there without a 201 (lost = 201 but missing; duplicated = more than once); the only refusals are
+409 ``stale``; no 5xx; every distinct e-mail taken in once. Prints p50/p95/p99 per request kind.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import random
+import subprocess
+import sys
+import threading
+import time
+from email.message import EmailMessage
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import BENCH, ROOT, loadavg, machine, percentile, setup_path
+from httpload import login, stop, wait_until_up
+
+setup_path()
+
+
+def start(cmd: list[str], url: str, log: Path) -> subprocess.Popen[Any]:
+    env = dict(os.environ, DATABASE_URL=url, KEFU_WORKER_IN_SERVE="false", PYTHONPATH=str(BENCH))
+    env.pop("KEFU_FAST_PASSWORD_HASHER", None)
+    env.pop("DJANGO_SETTINGS_MODULE", None)
+    return subprocess.Popen(
+        [sys.executable, "-m", "kefu.cli", *cmd],
+        cwd=ROOT,
+        env=env,
+        stdout=log.open("w"),
+        stderr=subprocess.STDOUT,
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--quick", action="store_true", help="20 agents, 5 on one order, 30 s (default)")
+    parser.add_argument("--agents", type=int, default=20)
+    parser.add_argument("--hot", type=int, default=5, help="agents working on the same order")
+    parser.add_argument("--seconds", type=float, default=30)
+    parser.add_argument("--mails", type=int, default=60, help="distinct e-mails during the run")
+    parser.add_argument("--port", type=int, default=18451)
+    args = parser.parse_args()
+    url = os.environ.get("DATABASE_URL", "")
+    if not url.startswith("postgres") or "bench" not in url:
+        sys.exit("set DATABASE_URL to the PostgreSQL benchmark database built by bench/generate.py")
+
+    import django
+
+    django.setup()
+    from django.conf import settings
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.hashers import make_password
+    from django.db import connection, transaction
+
+    from kefu.channels import email_in
+    from kefu.channels.models_mail import InboundMessage, Mailbox
+    from kefu.organization.models import Branch, Staff
+    from kefu.testing.factories import PASSWORD
+    from kefu.workorders.models import TimelineEntry, WorkOrder
+
+    north = Branch.objects.get(code="north")
+    run = f"{time.time():.0f}"
+    User = get_user_model()
+    hashed = make_password(PASSWORD)
+    with transaction.atomic():
+        users = User.objects.bulk_create(
+            [User(username=f"conc{run}-{i:04d}", password=hashed) for i in range(args.agents)]
+        )
+        Staff.objects.bulk_create(
+            Staff(
+                user=u,
+                name=f"并发客服{i}",
+                badge_no=f"C{run}-{i:04d}",
+                role="agent",
+                branch=north,
+                grade=2,
+                hired_on=dt.date(2020, 1, 1),
+            )
+            for i, u in enumerate(users)
+        )
+    open_orders = list(
+        WorkOrder.objects.filter(branch=north, status="in_progress")
+        .select_related("customer")
+        .order_by("?")[: args.agents - args.hot + 1]
+    )
+    if len(open_orders) < args.agents - args.hot + 1:
+        sys.exit("not enough open orders in the north branch")
+    hot = open_orders[0]
+    customer = hot.customer
+    customer.email = f"hot{run}@example.cn"
+    customer.save(update_fields=["email"])
+    box, _ = Mailbox.objects.get_or_create(branch=north, address="kefu-bench@north.example.cn")
+    settings.KEFU_OUTBOX_DIR = ROOT / "var" / "bench" / "outbox"
+    targets = [hot.number] * args.hot + [o.number for o in open_orders[1 : args.agents - args.hot + 1]]
+    connection.close()
+
+    logdir = ROOT / "var" / "bench"
+    logdir.mkdir(parents=True, exist_ok=True)
+    web = start(
+        ["serve", "--bind", f"127.0.0.1:{args.port}", "--workers", "2", "--no-worker"],
+        url,
+        logdir / "conc-serve.log",
+    )
+    workers = [start(["worker"], url, logdir / f"conc-worker{i}.log") for i in range(2)]
+    lock = threading.Lock()
+    lat: dict[str, list[float]] = {"read": [], "reply": [], "update": []}
+    statuses: dict[str, dict[int, int]] = {k: {} for k in lat}
+    unexpected: list[str] = []
+    replies_201: dict[str, int] = {}  # body -> entry id
+    replies_409: set[str] = set()
+    replies_unknown: set[str] = set()
+    mails: dict[str, int] = {}
+    try:
+        wait_until_up(args.port)
+        print(f"machine: {machine()}; load average {loadavg()}; {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC")
+        print(
+            f"{args.agents} agents ({args.hot} on order {hot.number}), {args.seconds:.0f} s, 2 web + 2 worker processes"
+        )
+        clients = [login(args.port, u.username, PASSWORD) for u in users]
+        end = time.monotonic() + args.seconds
+
+        def record(kind: str, status: int, ms: float, what: str, body: bytes) -> None:
+            with lock:
+                lat[kind].append(ms)
+                statuses[kind][status] = statuses[kind].get(status, 0) + 1
+                good = {"read": (200,), "reply": (201, 409), "update": (200, 409)}[kind]
+                stale = status != 409 or b'"stale"' in body
+                if (status not in good or not stale) and len(unexpected) < 20:
+                    unexpected.append(f"{what} → {status}: {body[:200]!r}")
+
+        def agent(i: int) -> None:
+            rng = random.Random(i)
+            c = clients[i]
+            key = targets[i]
+            seq = 0
+            while time.monotonic() < end:
+                t = time.perf_counter()
+                status, body, headers = c.request("GET", f"/api/v1/orders/{key}")
+                record("read", status, (time.perf_counter() - t) * 1000, f"GET {key}", body)
+                if status != 200:
+                    continue
+                version = headers.get("etag", "").strip('W/"')
+                time.sleep(rng.random() * 0.05)
+                seq += 1
+                if rng.random() < 0.7:
+                    text = f"conc-{run}-{i}-{seq} 您好，师傅已经出发，预计半小时内到达。"
+                    t = time.perf_counter()
+                    try:
+                        status, body, _ = c.request(
+                            "POST",
+                            f"/api/v1/orders/{key}/replies",
+                            {"body": text},
+                            headers={"If-Match": f'"{version}"'},
+                        )
+                    except OSError:
+                        with lock:
+                            replies_unknown.add(text)
+                        continue
+                    record("reply", status, (time.perf_counter() - t) * 1000, f"reply {key}", body)
+                    with lock:
+                        if status == 201:
+                            replies_201[text] = json.loads(body)["id"]
+                        elif status == 409:
+                            replies_409.add(text)
+                        else:
+                            replies_unknown.add(text)
+                else:
+                    t = time.perf_counter()
+                    status, body, _ = c.request(
+                        "PATCH",
+                        f"/api/v1/orders/{key}",
+                        {"title": f"燃气表不走字（{i}-{seq}）"},
+                        headers={"If-Match": f'"{version}"'},
+                    )
+                    record("update", status, (time.perf_counter() - t) * 1000, f"PATCH {key}", body)
+
+        def mail_feed() -> None:
+            rng = random.Random(99)
+            pause = args.seconds / max(1, args.mails * 1.1)
+            sent: list[bytes] = []
+            k = 0
+            while time.monotonic() < end and k < args.mails:
+                m = EmailMessage()
+                if k % 2 == 0:
+                    m["From"] = customer.email
+                    m["Subject"] = f"回复：{hot.number} 师傅什么时候到？"
+                    m.set_content(f"请问师傅什么时候到？第 {k} 封")
+                else:
+                    m["From"] = f"newcomer{run}-{k}@example.cn"
+                    m["Subject"] = f"报修 {k}"
+                    m.set_content(f"厨房燃气灶打不着火，第 {k} 封。")
+                m["Message-ID"] = f"<conc-{run}-{k}@example.cn>"
+                raw = m.as_bytes()
+                sent.append(raw)
+                r = email_in.ingest(box, raw)
+                mails[r.status] = mails.get(r.status, 0) + 1
+                if rng.random() < 0.1:  # delivered twice
+                    r = email_in.ingest(box, raw)
+                    mails["again:" + r.status] = mails.get("again:" + r.status, 0) + 1
+                k += 1
+                time.sleep(pause)
+            mails["distinct"] = k
+            connection.close()
+
+        threads = [threading.Thread(target=agent, args=(i,)) for i in range(args.agents)]
+        threads.append(threading.Thread(target=mail_feed))
+        t0 = time.perf_counter()
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        wall = time.perf_counter() - t0
+    finally:
+        stop(web)
+        for w in workers:
+            stop(w)
+
+    # checks against the database
+    in_db: dict[str, int] = {}
+    for body in TimelineEntry.objects.filter(kind="reply", body__startswith=f"conc-{run}-").values_list(
+        "body", flat=True
+    ):
+        in_db[body] = in_db.get(body, 0) + 1
+    lost = [b for b in replies_201 if b not in in_db]
+    duplicated = [b for b, n in in_db.items() if n > 1]
+    written_409 = [b for b in replies_409 if b in in_db]
+    without_201 = [b for b in in_db if b not in replies_201 and b not in replies_unknown]
+    taken_in = InboundMessage.objects.filter(mailbox=box, message_id__contains=f"conc-{run}-").count()
+    five_xx = sum(n for s in statuses.values() for code, n in s.items() if code >= 500)
+    print(f"ran {wall:.1f} s; load average {loadavg()}")
+    for kind, values in lat.items():
+        n = len(values)
+        print(
+            f"{kind:<7} {n:>6} requests ({n / wall:.1f}/s)  p50 {percentile(values, 50):.1f}  p95 "
+            f"{percentile(values, 95):.1f}  p99 {percentile(values, 99):.1f} ms  statuses {dict(sorted(statuses[kind].items()))}"
+        )
+    print(f"e-mail: {mails}; distinct messages taken in: {taken_in}")
+    checks = {
+        "no reply lost (201 but not in the timeline)": not lost,
+        "no reply duplicated": not duplicated,
+        "no reply answered 409 was written": not written_409,
+        "no reply written without a 201": not without_201,
+        "refusals only 409 stale, no 5xx": not unexpected and five_xx == 0,
+        "every distinct e-mail taken in once": taken_in == mails.get("distinct", -1),
+    }
+    for name, ok in checks.items():
+        print(f"  {'OK  ' if ok else 'FAIL'} {name}")
+    for u in unexpected[:5]:
+        print("  unexpected:", u)
+    print(
+        f"replies: {len(replies_201)} answered 201 ({len(in_db)} in the timeline), {len(replies_409)} answered 409"
+    )
+    out = {
+        "date": f"{dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC",
+        "machine": machine(),
+        "load_after": loadavg(),
+        "agents": args.agents,
+        "hot": args.hot,
+        "seconds": round(wall, 1),
+        "latency": {
+            k: {"n": len(v), "p50": percentile(v, 50), "p95": percentile(v, 95), "p99": percentile(v, 99)}
+            for k, v in lat.items()
+        },
+        "statuses": {k: {str(c): n for c, n in v.items()} for k, v in statuses.items()},
+        "replies_201": len(replies_201),
+        "replies_409": len(replies_409),
+        "lost": len(lost),
+        "duplicated": len(duplicated),
+        "mail": mails,
+        "checks": checks,
+    }
+    (logdir / "concurrency.json").write_text(json.dumps(out, ensure_ascii=False, indent=1), encoding="utf-8")
+    if not all(checks.values()):
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()
