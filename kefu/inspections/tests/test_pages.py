@@ -15,7 +15,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from kefu.inspections import actions
+from kefu.inspections import actions, training
 from kefu.inspections.actions import InspectionInput
 from kefu.inspections.models import (
     Choice,
@@ -28,6 +28,7 @@ from kefu.inspections.models import (
     ScoreItem,
     ScoreSheet,
 )
+from kefu.testing.factories import make_staff
 
 pytestmark = pytest.mark.django_db
 LIST = "/inspections/"
@@ -287,3 +288,41 @@ def test_handbook_and_courses(world: Any, exam: Exam) -> None:
     courses = c.get("/inspections/courses/").content.decode()
     assert "新员工必修" in courses and f"/inspections/exams/{exam.pk}/" in courses
     assert "新员工必修" not in client_for(world.technician).get("/inspections/courses/").content.decode()
+
+
+def test_overview_and_plans_query_counts_are_flat(world: Any, exam: Exam, sheet: ScoreSheet) -> None:
+    sup = client_for(world.supervisor)
+
+    def count(url: str) -> int:
+        with CaptureQueriesContext(connection) as ctx:
+            assert sup.get(url).status_code == 200
+        return len(ctx.captured_queries)
+
+    today = timezone.localdate()
+
+    def plan(n: int) -> None:
+        actions.do_create_plan(
+            world.supervisor.user,
+            name=f"计划{n}",
+            scope="branch",
+            branch_id=None,
+            kind="spot",
+            starts_on=today.replace(day=1),
+            ends_on=today,
+            per_month=2,
+        )
+
+    plan(0)
+    inspect(world, sheet)
+    sup.get("/inspections/training/")
+    small_overview, small_plans = count("/inspections/training/"), count("/inspections/plans/")
+    for i in range(12):
+        s = make_staff(f"new{i}", "agent", world.north, name=f"新人{i}")
+        if i % 2:
+            training.do_record_training(world.supervisor.user, s.pk, exam.course_id)
+        plan(i + 1)
+        inspect(world, sheet)
+    assert count("/inspections/training/") == small_overview
+    assert count("/inspections/plans/") == small_plans
+    page = sup.get("/inspections/plans/").content.decode()
+    assert page.count('data-testid="plan-row"') == 13 and "13/2 (650.0%)" in page
