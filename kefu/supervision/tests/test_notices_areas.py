@@ -173,3 +173,57 @@ def test_area_assignment_history(world: Any, now: Any) -> None:
     assert logs[0].before == {"responsible": [world.agent.pk]}
     changes = actions.recent_changes()
     assert all(c.published for c in changes) and len(changes) == 3
+
+
+def test_the_worker_runs_the_supervision_jobs(world: Any, now: Any) -> None:
+    from kefu.jobs import runner
+
+    o = world.order(world.customer())
+    issue(world, o)
+    now.set(sh(2026, 3, 4, 9, 0))
+    ran = runner.run_due_jobs("w1")
+    assert {"supervision.accountability", "supervision.overdue_notices"} <= set(ran)
+    assert SupervisionNotice.objects.get().overdue_reported_at == sh(2026, 3, 4, 9, 0)
+    assert AccountabilityRecord.objects.filter(kind="notice_overdue").count() == 1
+
+
+@pytest.mark.pg
+@pytest.mark.django_db(transaction=True)
+def test_parallel_workers_report_each_overdue_notice_once(world: Any) -> None:
+    import threading
+    from unittest import mock
+
+    from django.db import connection, connections
+
+    if connection.vendor != "postgresql":
+        pytest.skip("parallel claiming is exercised on PostgreSQL (SQLite serialises writers)")
+    with mock.patch("django.utils.timezone.now", return_value=sh(2026, 3, 2, 9, 0)):
+        orders = [world.order(world.customer(phone=f"1380013{i:04d}")) for i in range(6)]
+        notices = [issue(world, o, by=by) for o in orders for by in (world.supervisor, world.inspector)]
+    at = sh(2026, 3, 4, 9, 0)
+    threads, results, errors = 4, [], []
+    lock = threading.Lock()
+    barrier = threading.Barrier(threads)
+
+    def worker() -> None:
+        try:
+            barrier.wait()
+            for _ in range(2):
+                n = actions.report_overdue(now=at)
+                with lock:
+                    results.append(n)
+        except BaseException as exc:
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    pool = [threading.Thread(target=worker) for _ in range(threads)]
+    for t in pool:
+        t.start()
+    for t in pool:
+        t.join(timeout=120)
+    assert errors == []
+    assert sum(results) == len(notices) == 12
+    assert Escalation.objects.filter(raised_by__isnull=True).count() == 12
+    assert AccountabilityRecord.objects.filter(kind="notice_overdue").count() == 12
+    assert AuditRecord.objects.filter(action="supervision.overdue").count() == 12
