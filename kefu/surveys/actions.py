@@ -24,7 +24,9 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from kefu.audit import log as audit
-from kefu.channels import outbox
+from kefu.channels import outbox, sms_templates
+from kefu.channels.models import OutboxChannel
+from kefu.channels.models_endpoints import SmsTemplateCode
 from kefu.customers.models import Customer
 from kefu.errors import NotFound, ValidationFailed
 from kefu.surveys import rules
@@ -151,11 +153,20 @@ def invite(
     if channel != InvitationChannel.PORTAL:
         with translation.override(settings.LANGUAGE_CODE):
             subject, body = invitation_text(inv, order)
+            sms = sms_templates.Rendered(body, {})
+            if channel == OutboxChannel.SMS:  # the provider's registered template, when configured
+                values = {
+                    "customer_name": customer.name,
+                    "order_number": order.number,
+                    "url": survey_url(inv.token),
+                }
+                sms = sms_templates.render_current(SmsTemplateCode.SURVEY, body, values)
         msg, _created = outbox.enqueue(
             channel=channel,
             recipient=recipient,
             subject=subject,
-            body=body,
+            body=sms.body,
+            template=sms.template,
             idempotency_key=f"survey-invite:{inv.pk}",
             customer=customer,
             workorder=order,

@@ -215,3 +215,23 @@ def test_registered_with_the_followup_hook(world: World) -> None:
     with transaction.atomic():
         followup_hooks.notify_followup_done(Task())  # type: ignore[arg-type]
     assert Invitation.objects.get(workorder=o, trigger="followup").survey.code == "nps"
+
+
+def test_sms_invitation_uses_the_registered_survey_template(world: World) -> None:
+    from kefu.channels.models import SmsTemplate
+
+    SmsTemplate.objects.create(
+        code="survey",
+        language="zh-hans",
+        text="{customer_name}您好，请评价工单{order_number}的服务：{url}",
+        signature="【城市燃气】",
+        provider_template_id="SMS_990011",
+    )
+    c = world.customer(name="李华", phone="13800138000")
+    o = world.order(c)
+    resolve(world, o.pk)
+    inv = Invitation.objects.get(workorder=o)
+    msg = OutboxMessage.objects.get(pk=inv.outbox_id)
+    assert msg.body.startswith(f"【城市燃气】李华您好，请评价工单{o.number}的服务：")
+    assert msg.body.endswith(f"/portal/surveys/{inv.token}/")
+    assert msg.template["id"] == "SMS_990011" and msg.template["params"]["order_number"] == o.number
