@@ -5,9 +5,10 @@
   (the same normalisation as ``kefu.search``). Each bigram of the query found in an article scores its
   inverse document frequency ``ln(1 + n / df)`` (``n`` articles, ``df`` of them contain it), three times
   when it is in the title; the sum is divided by ``sqrt(number of bigrams of the article)`` so long
-  articles do not win by length alone. An article sharing only one bigram with the query is suggested
-  only when that bigram is in its title and is at least a third of the query's bigrams (我要退款 finds
-  "如何申请退款", 燃气费怎么交 does not find "宽带无法上网怎么办"); below ``min_score`` nothing is.
+  articles do not win by length alone. Pairs with punctuation and the question words of
+  ``QUESTION_WORDS`` (怎么, 如何, 您好, …) are not compared. An article sharing only one pair with the
+  query is suggested only when that pair is in its title (我要退款 finds "如何申请退款", 燃气费怎么交 does
+  not find "宽带无法上网怎么办"); below ``min_score`` nothing is.
 * :func:`top_questions` — the most-asked questions from orders: an order with a service counts for that
   service; the others are grouped by their title's topic — the title normalised (NFKC, case-folded,
   everything but letters cut) and put in the first group (most frequent first) whose topic shares at least
@@ -43,6 +44,33 @@ def topic(title: str) -> str:
     return _NON_LETTERS.sub("", normalize(title))
 
 
+# Chinese question and courtesy words: they occur in most questions and say nothing about the topic.
+QUESTION_WORDS = frozenset(
+    {
+        "怎么",
+        "么办",
+        "如何",
+        "什么",
+        "为什",
+        "为何",
+        "怎样",
+        "请问",
+        "您好",
+        "你好",
+        "我要",
+        "我想",
+        "可以",
+        "是否",
+        "一下",
+        "谢谢",
+        "么样",
+        "能否",
+        "哪里",
+        "多少",
+    }
+)
+
+
 @dataclass(frozen=True)
 class Doc:
     id: int
@@ -58,7 +86,7 @@ class Match:
 
 def rank_articles(query: str, docs: Sequence[Doc], *, limit: int = 5, min_score: float = 0.3) -> list[Match]:
     """The ``limit`` best articles for ``query`` (best first; ties by lower id)."""
-    q = bigrams(query)
+    q = {g for g in bigrams(query) if g.isalnum()} - QUESTION_WORDS
     if not q or not docs:
         return []
     grams = [(d, bigrams(d.title), bigrams(d.text)) for d in docs]
@@ -70,7 +98,7 @@ def rank_articles(query: str, docs: Sequence[Doc], *, limit: int = 5, min_score:
     out = []
     for d, tg, g in grams:
         hits = g & q
-        if len(hits) < 2 and not (hits & tg and 3 * len(hits) >= len(q)):
+        if len(hits) < 2 and not hits & tg:
             continue
         raw = sum(idf[h] * (3 if h in tg else 1) for h in hits)
         out.append(Match(d.id, round(raw / math.sqrt(max(len(g), 1)), 4)))
