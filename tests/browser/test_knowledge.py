@@ -14,11 +14,15 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 def articles(world):  # type: ignore[no-untyped-def]
     def save(title: str, body: str, **kw):  # type: ignore[no-untyped-def]
-        return do_save_article(world.supervisor.user, ArticleInput(title=title, body=body, published=True, **kw))
+        return do_save_article(
+            world.supervisor.user, ArticleInput(title=title, body=body, published=True, **kw)
+        )
 
     return {
         "refund": save(
-            "如何申请退款？", "拨打热线或到营业厅办理，退款三个工作日内原路退回。", service_terms="办理退款免费"
+            "如何申请退款？",
+            "拨打热线或到营业厅办理，退款三个工作日内原路退回。",
+            service_terms="办理退款免费",
         ),
         "broadband": save(
             "宽带无法上网怎么办？",
