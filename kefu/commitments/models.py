@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from kefu.workorders.rules import OrderType
 
@@ -305,7 +306,7 @@ class ClockStatusChoices(models.TextChoices):
     NOT_STARTED = "not_started", _("not started (materials incomplete)")
     RUNNING = "running", _("running")
     PAUSED = "paused", _("paused")
-    BREACHED = "breached", _("overdue")
+    BREACHED = "breached", pgettext_lazy("time limit", "overdue")
     MET = "met", _("met on time")
     MET_UNREACHABLE = "met_unreachable", _("met (customer unreachable, report filed)")
     LATE = "late", _("met late")
