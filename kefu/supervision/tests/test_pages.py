@@ -260,3 +260,20 @@ def test_back_office_lists_are_read_only(world: Any, now: Any) -> None:
     for model in ("accountabilityrecord", "supervisionnotice", "areaassignment"):
         assert c.get(f"/admin/supervision/{model}/").status_code == 200
     assert c.get("/admin/supervision/accountabilityrecord/add/").status_code == 403
+
+
+def test_areas_page_query_count_flat(world: Any, now: Any) -> None:
+    from kefu.organization.models import ServiceArea
+
+    sup = client_for(world.supervisor)
+    sup.get("/supervision/areas/")
+    with CaptureQueriesContext(connection) as few:
+        assert sup.get("/supervision/areas/").status_code == 200
+    for i in range(6):
+        a = ServiceArea.objects.create(branch=world.north, code=f"x{i}", name=f"新区{i}", households=1000 * i)
+        actions.do_assign_area(world.supervisor.user, a.pk, [world.agent.pk], dt.date(2026, 1, 1))
+        actions.do_assign_area(world.supervisor.user, a.pk, [world.agent_senior.pk], dt.date(2026, 2, 1))
+    with CaptureQueriesContext(connection) as many:
+        page = sup.get("/supervision/areas/").content.decode()
+    assert page.count('class="area-history"') == 6
+    assert len(many) == len(few), [q["sql"][:100] for q in many.captured_queries]
