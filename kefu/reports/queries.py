@@ -23,7 +23,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Count, Exists, F, Model, OuterRef, Q, QuerySet
+from django.db.models import Count, F, Model, Q, QuerySet
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
@@ -66,13 +66,16 @@ class Source:
     extra: Q | None = None  # NPS: the detractors
 
 
-def active_on(day: dt.date, customer: str = "pk") -> Exists:
-    """The customer has a subscription running on ``day`` (started on or before, not expired before)."""
-    return Exists(
-        Subscription.objects.filter(customer=OuterRef(customer), start_date__lte=day).filter(
-            Q(expiry_date__isnull=True) | Q(expiry_date__gte=day)
-        )
+def active_on(day: dt.date) -> Q:
+    """The customer has a subscription running on ``day`` (started on or before, not expired before).
+
+    An uncorrelated ``pk IN (SELECT customer_id …)``: PostgreSQL hashes the subquery once (a "hashed
+    SubPlan"), where a correlated ``EXISTS`` inside ``FILTER``/``OR`` would probe the index per customer.
+    """
+    running = Subscription.objects.filter(start_date__lte=day).filter(
+        Q(expiry_date__isnull=True) | Q(expiry_date__gte=day)
     )
+    return Q(pk__in=running.values("customer_id"))
 
 
 ORDER_GROUPS = {Dim.AREA: "area_id", Dim.BRANCH: "branch_id", Dim.STAFF: "owner_id"}
@@ -143,26 +146,20 @@ def source(kpi: Kpi, scope: Scope) -> Source:
             rows.filter(nps__isnull=False), groups, groups[Dim.BRANCH], Q(nps__gte=9), extra=Q(nps__lte=6)
         )
     if kpi is Kpi.RETENTION:
-        rows = Customer.objects.filter(merged_into__isnull=True).annotate(
-            a_start=active_on(p.first_day), a_end=active_on(p.last_day)
-        )
-        return Source(
-            scoped(rows.filter(a_start=True), "branch_id"), CUSTOMER_GROUPS, "branch_id", Q(a_end=True)
-        )
+        rows = Customer.objects.filter(merged_into__isnull=True).filter(active_on(p.first_day))
+        return Source(scoped(rows, "branch_id"), CUSTOMER_GROUPS, "branch_id", active_on(p.last_day))
     if kpi is Kpi.GROWTH:
         new = Q(customer_since__gte=p.first_day, customer_since__lte=p.last_day)
-        rows = (
-            Customer.objects.filter(merged_into__isnull=True)
-            .annotate(a_start=active_on(p.first_day))
-            .filter(Q(a_start=True) | new)
-        )
-        return Source(scoped(rows, "branch_id"), CUSTOMER_GROUPS, "branch_id", new, den=Q(a_start=True))
+        start_active = active_on(p.first_day)
+        rows = Customer.objects.filter(merged_into__isnull=True).filter(start_active | new)
+        return Source(scoped(rows, "branch_id"), CUSTOMER_GROUPS, "branch_id", new, den=start_active)
     if kpi is Kpi.RENEWAL:
         rows = Subscription.objects.filter(
             expiry_date__gte=p.first_day, expiry_date__lte=p.last_day, customer__merged_into__isnull=True
-        ).annotate(renewed=Exists(Subscription.objects.filter(renewed_from=OuterRef("pk"))))
+        )
+        renewed = Q(pk__in=Subscription.objects.filter(renewed_from__isnull=False).values("renewed_from_id"))
         groups = {d: f"customer__{f}" for d, f in CUSTOMER_GROUPS.items()}
-        return Source(scoped(rows, "customer__branch_id"), groups, "customer__branch_id", Q(renewed=True))
+        return Source(scoped(rows, "customer__branch_id"), groups, "customer__branch_id", renewed)
     raise ValueError(kpi)
 
 
