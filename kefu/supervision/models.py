@@ -18,7 +18,7 @@ class KindChoices(models.TextChoices):
     FORBIDDEN_PHRASE = rules.Kind.FORBIDDEN_PHRASE.value, _("forbidden phrase")
     SENT_AWAY = rules.Kind.SENT_AWAY.value, _("customer sent away")
     NOTICE_OVERDUE = rules.Kind.NOTICE_OVERDUE.value, _("supervision notice overdue")
-    MANUAL = rules.Kind.MANUAL.value, _("recorded by a supervisor")
+    MANUAL = rules.Kind.MANUAL.value, _("found by supervision")
 
 
 class SeverityChoices(models.TextChoices):

@@ -28,7 +28,7 @@ class Migration(migrations.Migration):
             name='AccountabilityRecord',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('breach', 'deadline breached'), ('missed_followup', 'missed follow-up'), ('forbidden_phrase', 'forbidden phrase'), ('sent_away', 'customer sent away'), ('notice_overdue', 'supervision notice overdue'), ('manual', 'recorded by a supervisor')], max_length=20, verbose_name='kind')),
+                ('kind', models.CharField(choices=[('breach', 'deadline breached'), ('missed_followup', 'missed follow-up'), ('forbidden_phrase', 'forbidden phrase'), ('sent_away', 'customer sent away'), ('notice_overdue', 'supervision notice overdue'), ('manual', 'found by supervision')], max_length=20, verbose_name='kind')),
                 ('source_id', models.BigIntegerField(blank=True, help_text='The row it was created from (empty when manual).', null=True, verbose_name='source')),
                 ('summary', models.TextField(verbose_name='what happened')),
                 ('severity', models.CharField(choices=[('minor', 'minor'), ('serious', 'serious'), ('grave', 'grave')], max_length=10, verbose_name='severity')),
