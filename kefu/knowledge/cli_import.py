@@ -64,7 +64,7 @@ def cmd_import_customers(args: argparse.Namespace) -> int:
     from django.contrib.auth import get_user_model
     from django.utils import translation
 
-    from kefu.knowledge.imports import ImportFileError, run_import, write_report
+    from kefu.knowledge.imports import ImportFileError, field_label, run_import, write_report
     from kefu.organization.models import Branch
 
     with translation.override(args.lang or settings.LANGUAGE_CODE):
@@ -102,7 +102,7 @@ def cmd_import_customers(args: argparse.Namespace) -> int:
         for p in result.problems:
             _say(
                 _("row %(row)d, %(field)s: %(message)s")
-                % {"row": p.row, "field": p.field, "message": p.message}
+                % {"row": p.row, "field": field_label(p.field), "message": p.message}
             )
         if args.report:
             write_report(result.problems, args.report)

@@ -42,6 +42,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from kefu import search
 from kefu.audit import log as audit
@@ -64,6 +65,24 @@ HEADERS: dict[str, tuple[str, ...]] = {
     "fee": ("月费", "monthly fee", "fee", "monthly_fee"),
 }
 _LOOKUP = {h.casefold(): f for f, names in HEADERS.items() for h in names}
+FIELD_LABELS: dict[str, Any] = {
+    "number": gettext_lazy("customer number"),
+    "name": gettext_lazy("name"),
+    "phone": gettext_lazy("phone"),
+    "email": gettext_lazy("e-mail"),
+    "address": gettext_lazy("address"),
+    "area": gettext_lazy("area code"),
+    "product": gettext_lazy("product"),
+    "start": gettext_lazy("start"),
+    "expiry": gettext_lazy("expiry"),
+    "fee": gettext_lazy("monthly fee"),
+}
+
+
+def field_label(name: str) -> str:
+    """The column's name in the current language (for the report)."""
+    return str(FIELD_LABELS.get(name, name))
+
 
 Progress = Callable[[str, int, int], None]
 
@@ -471,4 +490,4 @@ def write_report(problems: list[Problem], target: Path) -> None:
         w = csv.writer(fh)
         w.writerow([_("row"), _("field"), _("problem")])
         for p in problems:
-            w.writerow([p.row, p.field, p.message])
+            w.writerow([p.row, field_label(p.field), p.message])
