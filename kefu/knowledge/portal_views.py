@@ -28,9 +28,9 @@ def faq(request: HttpRequest) -> HttpResponse:
         if not qs.exists():
             qs = actions.search_articles(base, q)
             other_language = True
-    page = Paginator(qs.order_by("category__position", "title", "id"), PAGE_SIZE).get_page(
-        request.GET.get("page")
-    )
+    page = Paginator(
+        qs.order_by("category__position", "category__name", "category_id", "title", "id"), PAGE_SIZE
+    ).get_page(request.GET.get("page"))
     ctx = {
         "page": page,
         "q": q,

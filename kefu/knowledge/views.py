@@ -74,9 +74,10 @@ def article_list(request: ConsoleRequest) -> HttpResponse:
         qs = qs.filter(audience=audience)
     if q:
         qs = actions.search_articles(qs, q)
-    page = Paginator(qs.order_by("category__position", "title", "id"), settings.KEFU_PAGE_SIZE).get_page(
-        request.GET.get("page")
-    )
+    page = Paginator(
+        qs.order_by("category__position", "category__name", "category_id", "title", "id"),
+        settings.KEFU_PAGE_SIZE,
+    ).get_page(request.GET.get("page"))
     params = {k: v for k in ("q", "audience") if (v := request.GET.get(k, ""))}
     ctx = {
         "page": page,

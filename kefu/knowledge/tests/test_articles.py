@@ -217,3 +217,25 @@ def test_suggestions_for_an_order_and_the_reply_text(world, kb) -> None:  # type
     # an order of another branch is not found
     south = world.order(world.customer("钱七", "13600136000", branch=world.south))
     assert c.get(f"/knowledge/suggest/{south.number}/").status_code == 404
+
+
+def test_portal_groups_by_category_and_shows_sanitised_html(world) -> None:  # type: ignore[no-untyped-def]
+    gas = Category.objects.create(name="燃气", position=5)
+    water = Category.objects.create(name="用水", position=5)
+    article(world, "A燃气问题", "答", category_id=gas.pk)
+    article(world, "B用水问题", "答", category_id=water.pk)
+    article(world, "C燃气问题", "答", category_id=gas.pk)
+    html = article(
+        world,
+        "D停气通知",
+        '<p>计划<strong>检修</strong></p><img src=x onerror="alert(1)"><script>alert(2)</script>',
+        body_format="html",
+        category_id=water.pk,
+    )
+    body = anon().get("/portal/faq/").content.decode()
+    # each category once, its articles together
+    assert body.count("<h2>燃气</h2>") == 1 and body.count("<h2>用水</h2>") == 1
+    assert body.index("A燃气问题") < body.index("C燃气问题") < body.index("<h2>用水</h2>")
+    page = anon().get(f"/portal/faq/{html.pk}/").content.decode()
+    assert "<strong>检修</strong>" in page
+    assert "onerror" not in page and "alert(2)" not in page
