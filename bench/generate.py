@@ -66,13 +66,14 @@ def generate(scale: Scale, *, seed: int = 7, chunk: int = 10_000, out=print) -> 
     from django.contrib.auth.hashers import make_password
     from django.core.management import call_command
     from django.db import connection, transaction
+    from django.utils import timezone
 
     from kefu import search
     from kefu.commitments import clocks
     from kefu.commitments.models import OrderClock
     from kefu.customers.actions import customer_search_text
     from kefu.customers.models import Customer
-    from kefu.organization.models import Staff
+    from kefu.organization.models import NumberSequence, Staff
     from kefu.testing.factories import PASSWORD, build_world
     from kefu.workorders.actions import order_search_text
     from kefu.workorders.models import TimelineEntry, WorkOrder
@@ -160,6 +161,15 @@ def generate(scale: Scale, *, seed: int = 7, chunk: int = 10_000, out=print) -> 
     n_timeline = n_clocks = 0
     limit = dt.timedelta(hours=24)
     agent_pk = world.agent.pk
+    tz = timezone.get_default_timezone()
+    per_day: dict[str, int] = {}
+
+    def number_for(at: dt.datetime) -> str:
+        # GD-YYYYMMDD-NNNNNN counted per day in the company time zone, as workorders.actions.order_number
+        day = timezone.localtime(at, tz).strftime("%Y%m%d")
+        per_day[day] = per_day.get(day, 0) + 1
+        return f"GD-{day}-{per_day[day]:06d}"
+
     for first in range(0, scale.orders, chunk):
         batch = []
         for i in range(first, min(scale.orders, first + chunk)):
@@ -180,7 +190,7 @@ def generate(scale: Scale, *, seed: int = 7, chunk: int = 10_000, out=print) -> 
                     agent_pk if cbranch == world.north.pk and i % 12 == 0 else rng.choice(branch_agents)
                 )
             o = WorkOrder(
-                number=f"GD-{received:%Y%m%d}-{i + 1:07d}",
+                number=number_for(received),
                 order_type="fault_general",
                 channel=rng.choice(["phone", "phone", "portal", "email", "counter"]),
                 customer_id=cpk,
@@ -255,6 +265,15 @@ def generate(scale: Scale, *, seed: int = 7, chunk: int = 10_000, out=print) -> 
     out(
         f"orders: {scale.orders:,} ({n_clocks:,} open with clocks), timeline entries: {n_timeline:,} "
         f"in {timings['orders']:.1f} s"
+    )
+    # the counters continue after the generated numbers, so new customers and orders get fresh ones
+    NumberSequence.objects.bulk_create(
+        [NumberSequence(key="customer", value=scale.customers)]
+        + [NumberSequence(key="GD-" + day, value=n) for day, n in per_day.items()],
+        update_conflicts=True,
+        unique_fields=["key"],
+        update_fields=["value"],
+        batch_size=chunk,
     )
     t0 = time.perf_counter()
     with connection.cursor() as cur:

@@ -211,7 +211,10 @@ def _customer_for(parsed: mail.ParsedMail, mailbox: Mailbox, *, create: bool) ->
         return None
     found = cust_actions.find_duplicates(email=address)
     if found:
-        return Customer.objects.select_for_update().get(pk=found[0].pk)  # serialises one sender's mail
+        # serialises one sender's mail; NO KEY UPDATE so that other transactions' foreign-key checks on the
+        # customer (a reply's new rows, at commit) do not wait for it — with FOR UPDATE, a reply holding the
+        # order and this ingest waiting for the order deadlocked (bench/concurrency.py)
+        return Customer.objects.select_for_update(no_key=True).get(pk=found[0].pk)
     if not create:
         return None
     now = timezone.now()

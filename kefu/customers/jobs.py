@@ -31,7 +31,11 @@ def recompute_all_tiers(batch: int = 500) -> int:
             return done
         for pk in ids:
             with transaction.atomic():
-                c = Customer.objects.select_for_update().filter(pk=pk, merged_into__isnull=True).first()
+                c = (
+                    Customer.objects.select_for_update(no_key=True)  # foreign-key checks need not wait
+                    .filter(pk=pk, merged_into__isnull=True)
+                    .first()
+                )
                 if c is not None:
                     recompute_tier(c, rule)
                     done += 1
