@@ -193,6 +193,9 @@ def load_demo(
         from kefu.inspections.demo import load as load_inspections
 
         load_inspections()  # inspections, corrective actions, plans, a required course and its exam
+        from kefu.knowledge.demo import load as load_knowledge
+
+        load_knowledge()  # FAQ categories and articles, two weeks of agents' shifts
         audit.record(
             None,
             "demo.load",
