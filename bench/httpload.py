@@ -172,19 +172,22 @@ def run_load(
     ok: tuple[int, ...] = (200,),
     form: bool = False,
     on_response: Callable[[int, int, bytes], None] | None = None,
+    max_seconds: float | None = None,
 ) -> LoadResult:
     """``n`` requests made by ``make(i)`` over ``concurrency`` threads, each with its own connection and
-    a copy of ``cookies``; latency of each request, throughput = n / wall time."""
+    a copy of ``cookies`` — or fewer if ``max_seconds`` runs out first (no new request is started then);
+    latency of each request, throughput = requests done / wall time."""
     counter = itertools.count()
     lock = threading.Lock()
     result = LoadResult(name, n, concurrency, 0.0)
+    deadline = time.monotonic() + max_seconds if max_seconds else None
 
     def worker() -> None:
         client = Client(port, cookies)
         while True:
             with lock:
                 i = next(counter)
-            if i >= n:
+            if i >= n or (deadline is not None and time.monotonic() > deadline):
                 return
             method, path, body = make(i)
             t = time.perf_counter()
@@ -208,4 +211,5 @@ def run_load(
     for t in threads:
         t.join()
     result.wall = time.perf_counter() - t0
+    result.n = len(result.latencies)
     return result

@@ -201,7 +201,9 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=4)
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--port", type=int, default=18441)
+    parser.add_argument("--seconds", type=float, default=6, help="at most this long per operation (quick: 6)")
     parser.add_argument("--skip-load", action="store_true", help="reuse the loaded database")
+    parser.add_argument("--load-only", action="store_true", help="load the data set and stop")
     args = parser.parse_args()
     url = os.environ.get("HD_DATABASE_URL", DEFAULT_URL)
     os.environ["HD_DATABASE_URL"] = url
@@ -214,7 +216,14 @@ def main() -> None:
     from django.db import connection
     from helpdesk.models import Queue, Ticket
 
+    load_file = ROOT / "var" / "bench" / "helpdesk-load.json"
     timings = {} if args.skip_load else load(SCALES[args.scale])
+    if args.skip_load and load_file.exists():
+        timings = json.loads(load_file.read_text(encoding="utf-8"))
+    if args.load_only:
+        (ROOT / "var" / "bench").mkdir(parents=True, exist_ok=True)
+        (ROOT / "var" / "bench" / "helpdesk-load.json").write_text(json.dumps(timings), encoding="utf-8")
+        return
     north = Queue.objects.get(slug="north")
     open_ids = list(
         Ticket.objects.filter(queue=north, status__in=[1, 2]).order_by("?").values_list("id", flat=True)[:500]
@@ -295,8 +304,12 @@ def main() -> None:
             ),
         ]
         for name, make, ok in ops:
-            fl = run_load("floor", args.port, cookies, floor_make, n=n, concurrency=c)
-            res = run_load(name, args.port, cookies, make, n=n, concurrency=c, ok=ok)
+            fl = run_load(
+                "floor", args.port, cookies, floor_make, n=n, concurrency=c, max_seconds=args.seconds / 2
+            )
+            res = run_load(
+                name, args.port, cookies, make, n=n, concurrency=c, ok=ok, max_seconds=args.seconds
+            )
             print(res.line())
             print(f"      floor p95 {fl.p(95):6.1f} ms ({fl.throughput:.0f} req/s)")
             for e in res.errors[:3]:
