@@ -14,7 +14,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Count, QuerySet
+from django.db.models import Avg, Count, DurationField, ExpressionWrapper, F, QuerySet
 from django.db.models.functions import ExtractHour, ExtractMinute, TruncDate
 from django.utils import timezone
 
@@ -106,6 +106,21 @@ def arrivals(p: Params, branch_ids: list[int] | None) -> list[int]:
             contacts = contacts.filter(customer__branch_id__in=branch_ids)
         total = [a + b for a, b in zip(total, _slot_counts(contacts, "occurred_at", days), strict=True)]
     return total
+
+
+def measured_aht(p: Params, branch_ids: list[int] | None) -> int | None:
+    """Average talk time (answered → ended) of the period's answered calls, in whole seconds; None without
+    any. Shown next to the handling-time input (after-call work is not recorded, so it is a lower bound)."""
+    lo, hi = _bounds(p)
+    qs = Call.objects.filter(
+        started_at__gte=lo, started_at__lt=hi, answered_at__isnull=False, ended_at__gt=F("answered_at")
+    )
+    if branch_ids is not None:
+        qs = qs.filter(branch_id__in=branch_ids)
+    avg = qs.aggregate(
+        d=Avg(ExpressionWrapper(F("ended_at") - F("answered_at"), output_field=DurationField()))
+    )["d"]
+    return round(avg.total_seconds()) if avg is not None else None
 
 
 def roster(p: Params, branch_ids: list[int] | None) -> list[float]:

@@ -267,6 +267,7 @@ def staffing_page(request: ConsoleRequest) -> HttpResponse:
     form.fields["branch"].choices = [("", _("all my branches"))] + [(str(b.pk), b.name) for b in branches]  # type: ignore[attr-defined]
     rows: list[staffing.Row] = []
     days = 0
+    aht: int | None = None
     if form.is_valid():
         d = form.cleaned_data
         p = staffing.Params(
@@ -284,10 +285,12 @@ def staffing_page(request: ConsoleRequest) -> HttpResponse:
             scope = [b.pk for b in branches]
         rows = staffing.table(p, scope)
         days = len(staffing.matching_days(p))
+        aht = staffing.measured_aht(p, scope)
     ctx = {
         "form": form,
         "rows": rows,
         "days": days,
+        "measured_aht": aht,
         "short": sum(1 for r in rows if r.gap < 0),
         "busy": [r for r in rows if r.arrivals or r.rostered],
     }

@@ -47,6 +47,11 @@ def traffic(world):  # type: ignore[no-untyped-def]
     calls(TUE1, 9, 10, 50, world.north)  # a Tuesday: not counted for Mondays
     calls(MON1, 9, 5, 30, world.south)  # another branch
     calls(MON1, 10, 0, 7, world.north)  # 10:00–10:30: 7 + 0 → 3.5 on average
+    at = dt.datetime.combine(MON1, dt.time(10, 0), tzinfo=SH)
+    for c, talk in zip(Call.objects.filter(started_at=at).order_by("id")[:2], (100, 200), strict=True):
+        c.answered_at = at + dt.timedelta(seconds=10)
+        c.ended_at = c.answered_at + dt.timedelta(seconds=talk)
+        c.save()
     cust = world.customer()
     for d in (MON1, MON2):
         for _ in range(10):
@@ -89,6 +94,8 @@ def test_table_for_mondays_of_the_north_branch(world, traffic) -> None:  # type:
         assert ten.arrivals == 3.5 and ten.agents >= 1
         assert rows["00:00–00:30"].rostered == 0.5 and rows["02:00–02:30"].rostered == 0
         assert rows["12:00–12:30"].arrivals == 0 and rows["12:00–12:30"].agents == 0
+        assert staffing.measured_aht(p, [world.north.pk]) == 150
+        assert staffing.measured_aht(p, [world.south.pk]) is None
         both = by_slot(
             staffing.table(staffing.Params(start=MON1, end=MON2, weekday=0, source="both"), [world.north.pk])
         )
@@ -111,6 +118,7 @@ def test_staffing_page_for_supervisors_only(world, traffic) -> None:  # type: ig
         "-16.0",
     ]
     assert 'data-testid="staffing-short"' in body
+    assert "Measured talk time of the answered calls in this period: 150 s" in body
     assert client_for(world.agent).get(url).status_code == 404
     body = client_for(world.supervisor).get(url.replace("shrinkage=30", "shrinkage=95")).content.decode()
     assert "staffing-row" not in body and "error" in body
