@@ -251,6 +251,16 @@ def main() -> None:
         )
         run_load("warm-up", args.port + 1, fc, lambda i: ("GET", "/bench-floor/", None), n=20, concurrency=2)
         for s in scenarios:
+            # warm-up of this scenario on every worker (templates, caches, first queries); not measured
+            run_load(
+                "warm-up",
+                args.port,
+                kc,
+                encoded(s.make),
+                n=args.workers * 4,
+                concurrency=args.concurrency,
+                max_seconds=3,
+            )
             fl = run_load(
                 "floor",
                 args.port + 1,

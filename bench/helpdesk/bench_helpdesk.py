@@ -304,6 +304,10 @@ def main() -> None:
             ),
         ]
         for name, make, ok in ops:
+            # warm-up of this operation on every worker, as for Kefu; not measured
+            run_load(
+                "warm-up", args.port, cookies, make, n=args.workers * 4, concurrency=c, ok=ok, max_seconds=3
+            )
             fl = run_load(
                 "floor", args.port, cookies, floor_make, n=n, concurrency=c, max_seconds=args.seconds / 2
             )
