@@ -627,5 +627,5 @@ def drill(request: ConsoleRequest, kpi: str, dim: str, key: int) -> HttpResponse
 @require_GET
 @staff_view
 def formulas(request: ConsoleRequest) -> HttpResponse:
-    access.report_branches(request.staff)
+    """How the KPIs and the score are computed (every staff member: their own sheet links here)."""
     return render(request, "reports/formulas.html", {})

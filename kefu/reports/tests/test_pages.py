@@ -93,6 +93,7 @@ def test_permissions_and_branch_scoping(world, known) -> None:  # type: ignore[n
     agent = login(world.agent)
     assert agent.get(reverse("console:reports_dashboard") + P).status_code == 404
     assert agent.get(reverse("console:reports_kpis", args=["area"]) + P).status_code == 404
+    assert agent.get(reverse("console:reports_formulas")).status_code == 200  # linked from their own sheet
     mine = agent.get(reverse("console:reports_my_sheet") + P)
     assert mine.status_code == 200
     assert "李客服" in body(mine) and "赵客服" not in body(mine)
