@@ -107,7 +107,7 @@ def replay_sql(url: str, statements: list[str], runs: int) -> list[float]:
     import psycopg
 
     times: list[float] = []
-    deadline = time.monotonic() + 3  # at most about 3 s per scenario
+    deadline = time.monotonic() + 2  # at most about 2 s per scenario
     with psycopg.connect(url) as conn:
         for _ in range(runs + 2):
             if len(times) >= 12 and time.monotonic() > deadline:
@@ -131,7 +131,7 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=4, help="client threads")
     parser.add_argument("--workers", type=int, default=4, help="web worker processes of kefu serve")
     parser.add_argument("--port", type=int, default=18431)
-    parser.add_argument("--seconds", type=float, default=6, help="at most this long per scenario (quick: 6)")
+    parser.add_argument("--seconds", type=float, default=5, help="at most this long per scenario (quick: 5)")
     parser.add_argument("--only", help="comma-separated scenario names")
     args = parser.parse_args()
     url = os.environ.get("DATABASE_URL", "")
@@ -259,7 +259,7 @@ def main() -> None:
                 encoded(s.make),
                 n=args.workers * 4,
                 concurrency=args.concurrency,
-                max_seconds=3,
+                max_seconds=2,
             )
             fl = run_load(
                 "floor",
@@ -268,7 +268,7 @@ def main() -> None:
                 lambda i: ("GET", "/bench-floor/", None),
                 n=n,
                 concurrency=args.concurrency,
-                max_seconds=args.seconds / 2,
+                max_seconds=args.seconds * 0.4,
             )
             res: LoadResult = run_load(
                 s.name,

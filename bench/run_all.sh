@@ -1,6 +1,6 @@
 #!/bin/sh
 # Every benchmark of issue 7 in one go.
-#   bench/run_all.sh --quick   10,000 orders / tickets; per scenario ≤ 200 requests in ≤ 6 s; 20 agents for 20 s
+#   bench/run_all.sh --quick   10,000 orders / tickets; per scenario ≤ 200 requests in ≤ 5 s; 20 agents for 20 s
 #                              (about 4–5 minutes on 2 idle cores)
 #   bench/run_all.sh --full    1,000,000 orders / tickets (hours; see bench/README.md)
 #   bench/run_all.sh --tiny    2,000 orders, a few requests (checks that everything runs)
@@ -10,7 +10,7 @@ set -eu
 cd "$(dirname "$0")/.."
 mode=${1:---quick}
 case "$mode" in
-    --quick) scale=quick; requests=200; seconds=6; agents=20; hot=5; conc_seconds=20; mails=30 ;;
+    --quick) scale=quick; requests=200; seconds=5; agents=20; hot=5; conc_seconds=20; mails=30 ;;
     --full) scale=full; requests=2000; seconds=60; agents=200; hot=20; conc_seconds=180; mails=600 ;;
     --tiny) scale=tiny; requests=20; seconds=3; agents=6; hot=2; conc_seconds=8; mails=8 ;;
     *) echo "usage: $0 --quick|--full|--tiny" >&2; exit 2 ;;

@@ -201,7 +201,7 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=4)
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--port", type=int, default=18441)
-    parser.add_argument("--seconds", type=float, default=6, help="at most this long per operation (quick: 6)")
+    parser.add_argument("--seconds", type=float, default=5, help="at most this long per operation (quick: 5)")
     parser.add_argument("--skip-load", action="store_true", help="reuse the loaded database")
     parser.add_argument("--load-only", action="store_true", help="load the data set and stop")
     args = parser.parse_args()
@@ -306,10 +306,10 @@ def main() -> None:
         for name, make, ok in ops:
             # warm-up of this operation on every worker, as for Kefu; not measured
             run_load(
-                "warm-up", args.port, cookies, make, n=args.workers * 4, concurrency=c, ok=ok, max_seconds=3
+                "warm-up", args.port, cookies, make, n=args.workers * 4, concurrency=c, ok=ok, max_seconds=2
             )
             fl = run_load(
-                "floor", args.port, cookies, floor_make, n=n, concurrency=c, max_seconds=args.seconds / 2
+                "floor", args.port, cookies, floor_make, n=n, concurrency=c, max_seconds=args.seconds * 0.4
             )
             res = run_load(
                 name, args.port, cookies, make, n=n, concurrency=c, ok=ok, max_seconds=args.seconds
