@@ -203,6 +203,48 @@ def counts(kpi: Kpi, dim: Dim, scope: Scope) -> dict[int, Ratio]:
     return {r[field]: _ratio(r) for r in rows if r[field] is not None}
 
 
+def counts_many(kpi_list: Iterable[Kpi], dim: Dim, scope: Scope) -> dict[Kpi, dict[int, Ratio]]:
+    """:func:`counts` of several KPIs; retention and growth share one query over the customers (the
+    customers active on the first day are the denominator of both)."""
+    kpi_list = list(kpi_list)
+    out: dict[Kpi, dict[int, Ratio]] = {}
+    if Kpi.RETENTION in kpi_list and Kpi.GROWTH in kpi_list:
+        out[Kpi.RETENTION], out[Kpi.GROWTH] = customer_flow(dim, scope)
+    for k in kpi_list:
+        if k not in out:
+            out[k] = counts(k, dim, scope)
+    return out
+
+
+def customer_flow(dim: Dim, scope: Scope) -> tuple[dict[int, Ratio], dict[int, Ratio]]:
+    """Retention and growth in one grouped query: the same rows as the two ``Source`` definitions."""
+    p = scope.period
+    start_active = active_on(p.first_day)
+    new = Q(customer_since__gte=p.first_day, customer_since__lte=p.last_day)
+    rows = Customer.objects.filter(merged_into__isnull=True).filter(start_active | new)
+    if scope.branch_ids is not None:
+        rows = rows.filter(branch_id__in=scope.branch_ids)
+    field = CUSTOMER_GROUPS[dim]
+    agg = (
+        rows.values(field)
+        .annotate(
+            start=Count("pk", filter=start_active),
+            kept=Count("pk", filter=start_active & active_on(p.last_day)),
+            new=Count("pk", filter=new),
+        )
+        .order_by()
+    )
+    retention: dict[int, Ratio] = {}
+    growth: dict[int, Ratio] = {}
+    for r in agg:
+        if r[field] is None:
+            continue
+        if r["start"]:
+            retention[r[field]] = Ratio(r["kept"], r["start"])
+        growth[r[field]] = Ratio(r["new"], r["start"])
+    return retention, growth
+
+
 def company_counts(kpi: Kpi, scope: Scope) -> Ratio:
     """The KPI over everything in scope (the company, or the viewer's branch)."""
     src = source(kpi, scope)

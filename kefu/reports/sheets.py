@@ -150,7 +150,7 @@ def sheet(
     branch by total score (per cent of the points possible)."""
     kpi_list = tuple(kpi_list)
     ents = entities(dim, scope, only)
-    counts = {k: queries.counts(k, dim, scope) for k in kpi_list}
+    counts = queries.counts_many(kpi_list, dim, scope)
     targets = Targets(scope.period)
     rows = []
     for e in ents:

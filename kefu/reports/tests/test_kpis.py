@@ -202,3 +202,13 @@ def test_complaint_causes_pareto(world, known) -> None:  # type: ignore[no-untyp
         ("billing-error", 1, Decimal(600) / 7),
         ("quality", 1, Decimal(100)),
     ]
+
+
+@pytest.mark.parametrize("dim", list(Dim))
+def test_counts_many_equals_one_query_per_kpi(world, known, dim: Dim) -> None:  # type: ignore[no-untyped-def]
+    many = queries.counts_many(kpis.ALL_KPIS, dim, scope())
+    for k in kpis.ALL_KPIS:
+        single = queries.counts(k, dim, scope())
+        assert {key: r for key, r in many[k].items() if r.den or r.num} == {
+            key: r for key, r in single.items() if r.den or r.num
+        }, k
