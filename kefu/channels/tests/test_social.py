@@ -75,7 +75,9 @@ def test_mention_needs_token_and_valid_fields(world: World) -> None:
 def test_mention_of_a_branch_account_goes_to_that_branch(world: World) -> None:
     from kefu.channels.models import ChannelEndpoint, EndpointKind
 
-    ep = ChannelEndpoint.objects.create(branch=world.south, kind=EndpointKind.SOCIAL, identifier="@城南燃气服务")
+    ep = ChannelEndpoint.objects.create(
+        branch=world.south, kind=EndpointKind.SOCIAL, identifier="@城南燃气服务"
+    )
     api = api_for(world.supervisor.user)
     r = api.post("/social/mentions", post(url="https://weibo.com/1/south", account="@城南燃气服务"))
     assert r.status_code == 201, r.body
