@@ -180,17 +180,21 @@ def test_assessment_exports(world, known) -> None:  # type: ignore[no-untyped-de
     resp = c.get(reverse("console:reports_assessment", args=["staff"]) + P + "&format=xlsx")
     ws = load_workbook(io.BytesIO(resp.content)).active
     header = list(next(ws.iter_rows(max_row=1, values_only=True)))
-    assert "Rank in branch" in header
+    # name, code, branch; value, numerator, denominator, target, points per KPI; points, possible, score, rank
+    assert len(header) == 3 + 9 * 5 + 4
     names = [r[0] for r in ws.iter_rows(min_row=2, values_only=True)]
     assert "李客服" in names
-    text = body(c.get(reverse("console:reports_branches") + P + "&format=csv"))
-    assert "Spread" in text
+    rows = list(csv.reader(io.StringIO(body(c.get(reverse("console:reports_branches") + P + "&format=csv")))))
+    assert len(rows) == 1 + 2 + 1  # header, two branches, the spread row
+    assert rows[-1][3] == "144.00"  # complaint rate: 200 ‰ (south) − 56 ‰ (north)
 
 
 def test_dashboard_exports(world, known) -> None:  # type: ignore[no-untyped-def]
     c = login(world.admin)
     text = body(c.get(reverse("console:reports_dashboard") + P + "&format=csv"))
-    assert text.startswith("\ufeff") and "Complaint rate" in text
+    lines = list(csv.reader(io.StringIO(text.lstrip("\ufeff"))))
+    assert text.startswith("\ufeff") and len(lines) == 1 + 9
+    assert lines[1][2:4] == ["9", "135"]  # complaints ÷ customers of the company
     resp = c.get(reverse("console:reports_dashboard") + P + "&format=xlsx")
     wb = load_workbook(io.BytesIO(resp.content))
     assert len(wb.sheetnames) == 5
