@@ -385,6 +385,8 @@ class OrderClock(models.Model):
                 name="clock_warn_todo",
                 condition=models.Q(warned_at__isnull=True, status="running"),
             ),
+            # the reports' on-time rate: resolution clocks ended in a period
+            models.Index(fields=["kind", "stopped_at"], name="clock_kind_stopped"),
             # clocks waiting for a calendar year an administrator has still to enter (clocks.recompute_missing)
             models.Index(
                 fields=["calendar_id"],

@@ -231,6 +231,7 @@ class FollowupTask(models.Model):
         ]
         indexes = [
             models.Index(fields=["branch", "status", "due_at"], name="followup_branch_status_due"),
+            models.Index(fields=["due_at"], name="followup_due"),  # the reports: tasks due in a period
             models.Index(fields=["status", "due_at"], name="followup_status_due"),
         ]
 

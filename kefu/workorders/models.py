@@ -143,6 +143,8 @@ class WorkOrder(models.Model):
             models.Index(fields=["branch", "created_at"], name="wo_branch_created"),
             models.Index(fields=["area", "created_at"], name="wo_area_created"),
             models.Index(fields=["escalated", "status"], name="wo_escalated"),
+            # the monthly reports (kefu.reports): orders received in a period
+            models.Index(fields=["received_at"], name="wo_received"),
         ]
 
     def __str__(self) -> str:
