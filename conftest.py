@@ -34,3 +34,47 @@ def _clear_cache(request):  # type: ignore[no-untyped-def]
         from django.core.cache import cache
 
         cache.clear()
+
+
+# Data the migrations seed (default calendars and limits, complaint causes, satisfaction levels, score
+# sheets, standard and forbidden phrases, survey instruments). A transactional test (browser tests, the
+# concurrency tests) empties every table when it ends; the next test in the same worker must still find
+# this data, whatever order pytest-xdist gives the tests. (migration module, model whose rows show the
+# seed is present)
+SEEDS = [
+    ("kefu.commitments.migrations.0004_default_calendars_limits", "forwards", "commitments.TimeLimit"),
+    ("kefu.complaints.migrations.0002_seed_causes", "seed", "complaints.ComplaintCause"),
+    ("kefu.followup.migrations.0002_satisfaction_levels", "seed", "followup.SatisfactionLevel"),
+    ("kefu.inspections.migrations.0002_default_sheets", "seed", "inspections.ScoreSheet"),
+    ("kefu.standards.migrations.0002_default_phrases", "seed", "standards.ForbiddenPhrase"),
+    ("kefu.surveys.migrations.0002_default_instruments", "seed", "surveys.Survey"),
+]
+
+
+def reseed() -> None:
+    import importlib
+
+    from django.apps import apps
+    from django.db import transaction
+
+    for module, func, label in SEEDS:
+        if apps.get_model(label).objects.exists():
+            continue
+        with transaction.atomic():
+            getattr(importlib.import_module(module), func)(apps, None)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_teardown(item, nextitem):  # type: ignore[no-untyped-def]
+    yield  # every fixture is torn down now, the flush of a transactional test included
+    marker = item.get_closest_marker("django_db")
+    transactional = bool(marker and marker.kwargs.get("transaction")) or bool(
+        {"transactional_db", "live_server"} & set(getattr(item, "fixturenames", ()))
+    )
+    if not transactional:
+        return
+    from pytest_django.plugin import blocking_manager_key
+
+    blocker = item.config.stash[blocking_manager_key]
+    with blocker.unblock():
+        reseed()
