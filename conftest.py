@@ -71,8 +71,8 @@ def pytest_runtest_teardown(item, nextitem):  # type: ignore[no-untyped-def]
     transactional = bool(marker and marker.kwargs.get("transaction")) or bool(
         {"transactional_db", "live_server"} & set(getattr(item, "fixturenames", ()))
     )
-    if not transactional:
-        return
+    if not transactional or nextitem is None:
+        return  # after the worker's last test the test database is already gone
     from pytest_django.plugin import blocking_manager_key
 
     blocker = item.config.stash[blocking_manager_key]
