@@ -25,28 +25,12 @@ import statistics
 import sys
 import time
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kefu.settings")
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import recreate_database, setup_path
+
+setup_path()
 os.environ.setdefault("KEFU_FAST_PASSWORD_HASHER", "true")
-
-
-def recreate_database(url: str) -> None:
-    import psycopg
-
-    parts = urlsplit(url)
-    name = parts.path.lstrip("/")
-    if "bench" not in name:
-        sys.exit(f"refusing to drop database {name!r}: use a database whose name contains 'bench'")
-    admin = urlunsplit(parts._replace(path="/postgres"))
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
-        conn.execute(
-            f"CREATE DATABASE \"{name}\" TEMPLATE template0 ENCODING 'UTF8' LC_COLLATE 'C.UTF-8' "
-            "LC_CTYPE 'C.UTF-8'"
-        )
 
 
 def main() -> None:

@@ -1,19 +1,19 @@
-"""Helpers shared by the benchmark scripts (not part of Kefu): databases, timing, load average."""
+"""Helpers shared by the benchmark scripts (not part of Kefu): databases, Kefu processes, percentiles, load average."""
 
 from __future__ import annotations
 
 import math
 import os
 import platform
+import subprocess
 import sys
-import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 BENCH = ROOT / "bench"
-PG_SERVER = "postgres://kefu@127.0.0.1:54329"
 
 
 def setup_path() -> None:
@@ -73,18 +73,20 @@ def machine() -> str:
     return f"{os.cpu_count()} cores, Python {platform.python_version()}, {platform.machine()}"
 
 
-def timed_runs(fn: Callable[[], object], runs: int) -> list[float]:
-    """Wall time in milliseconds of ``runs`` calls of ``fn``."""
-    out = []
-    for _ in range(runs):
-        t = time.perf_counter()
-        fn()
-        out.append((time.perf_counter() - t) * 1000)
-    return out
-
-
-def ms(values: Sequence[float]) -> str:
-    return (
-        f"p50 {percentile(values, 50):.1f} ms, p95 {percentile(values, 95):.1f} ms, "
-        f"p99 {percentile(values, 99):.1f} ms"
+def kefu_process(args: list[str], url: str, log: Path, settings: str | None = None) -> subprocess.Popen[Any]:
+    """``python -m kefu.cli <args>`` (``serve …`` or ``worker``) on the database ``url``, output to ``log``:
+    ``bench/`` on the Python path, real password hashing, ``KEFU_WORKER_IN_SERVE=false`` (a server runs no
+    periodic jobs), Kefu's own settings unless ``settings`` names others (``floor_settings``)."""
+    env = dict(os.environ, DATABASE_URL=url, KEFU_WORKER_IN_SERVE="false", PYTHONPATH=str(BENCH))
+    env.pop("KEFU_FAST_PASSWORD_HASHER", None)
+    if settings:
+        env["DJANGO_SETTINGS_MODULE"] = settings
+    else:
+        env.pop("DJANGO_SETTINGS_MODULE", None)
+    return subprocess.Popen(
+        [sys.executable, "-m", "kefu.cli", *args],
+        cwd=ROOT,
+        env=env,
+        stdout=log.open("w"),
+        stderr=subprocess.STDOUT,
     )

@@ -28,32 +28,17 @@ import datetime as dt
 import json
 import os
 import random
-import subprocess
 import sys
 import threading
 import time
 from email.message import EmailMessage
 from pathlib import Path
-from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import BENCH, ROOT, loadavg, machine, percentile, setup_path
+from common import ROOT, kefu_process, loadavg, machine, percentile, setup_path
 from httpload import login, stop, wait_until_up
 
 setup_path()
-
-
-def start(cmd: list[str], url: str, log: Path) -> subprocess.Popen[Any]:
-    env = dict(os.environ, DATABASE_URL=url, KEFU_WORKER_IN_SERVE="false", PYTHONPATH=str(BENCH))
-    env.pop("KEFU_FAST_PASSWORD_HASHER", None)
-    env.pop("DJANGO_SETTINGS_MODULE", None)
-    return subprocess.Popen(
-        [sys.executable, "-m", "kefu.cli", *cmd],
-        cwd=ROOT,
-        env=env,
-        stdout=log.open("w"),
-        stderr=subprocess.STDOUT,
-    )
 
 
 def main() -> None:
@@ -123,12 +108,12 @@ def main() -> None:
 
     logdir = ROOT / "var" / "bench"
     logdir.mkdir(parents=True, exist_ok=True)
-    web = start(
+    web = kefu_process(
         ["serve", "--bind", f"127.0.0.1:{args.port}", "--workers", "2", "--no-worker"],
         url,
         logdir / "conc-serve.log",
     )
-    workers = [start(["worker"], url, logdir / f"conc-worker{i}.log") for i in range(2)]
+    workers = [kefu_process(["worker"], url, logdir / f"conc-worker{i}.log") for i in range(2)]
     lock = threading.Lock()
     lat: dict[str, list[float]] = {"read": [], "reply": [], "update": []}
     statuses: dict[str, dict[int, int]] = {k: {} for k in lat}

@@ -30,14 +30,13 @@ import argparse
 import datetime as dt
 import json
 import os
-import subprocess
 import sys
 import time
 from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import BENCH, ROOT, loadavg, machine, percentile, setup_path
+from common import ROOT, kefu_process, loadavg, machine, percentile, setup_path
 from httpload import LoadResult, login, run_load, stop, wait_until_up
 
 setup_path()
@@ -46,28 +45,9 @@ SKIP_SQL = ('FROM "django_session"', 'FROM "auth_user"', "SAVEPOINT", "RELEASE S
 REPLY = "您好，我们已经安排维修师傅今天下午上门检查，请保持电话畅通，谢谢您的耐心等待。"
 
 
-def start_kefu(
-    port: int, url: str, workers: int, log: Path, settings: str | None = None
-) -> subprocess.Popen[Any]:
-    env = dict(os.environ)
-    env.update(DATABASE_URL=url, KEFU_WORKER_IN_SERVE="false", PYTHONPATH=str(BENCH))
-    env.pop("KEFU_FAST_PASSWORD_HASHER", None)
-    if settings:
-        env["DJANGO_SETTINGS_MODULE"] = settings
-    else:
-        env.pop("DJANGO_SETTINGS_MODULE", None)
-    cmd = [
-        sys.executable,
-        "-m",
-        "kefu.cli",
-        "serve",
-        "--bind",
-        f"127.0.0.1:{port}",
-        "--workers",
-        str(workers),
-    ]
-    cmd.append("--no-worker")
-    return subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT)
+def start_kefu(port: int, url: str, workers: int, log: Path, settings: str | None = None) -> Any:
+    args = ["serve", "--bind", f"127.0.0.1:{port}", "--workers", str(workers), "--no-worker"]
+    return kefu_process(args, url, log, settings)
 
 
 class Scenario:

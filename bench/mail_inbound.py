@@ -29,11 +29,10 @@ from email.message import EmailMessage
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kefu.settings")
-os.environ.setdefault("KEFU_FAST_PASSWORD_HASHER", "true")
+from common import recreate_database, setup_path
 
-from breach_sweep import recreate_database
+setup_path()
+os.environ.setdefault("KEFU_FAST_PASSWORD_HASHER", "true")
 
 
 def message(i: int, sender: int) -> bytes:
