@@ -32,30 +32,14 @@ import os
 import random
 import sys
 import time
-from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import recreate_database, setup_path
-from vocab import OPEN_SHARE, STREETS, TITLES, chinese_name, description
+from vocab import OPEN_SHARE, SCALES, STREETS, TITLES, Scale, chinese_name, description
 
 setup_path()
-
-
-@dataclass(frozen=True)
-class Scale:
-    orders: int
-    customers: int
-    timeline: int
-    staff: int
-
-
-SCALES = {
-    "tiny": Scale(2_000, 400, 6_000, 20),
-    "quick": Scale(10_000, 2_000, 30_000, 30),
-    "full": Scale(1_000_000, 200_000, 3_000_000, 300),
-}
 
 
 def generate(scale: Scale, *, seed: int = 7, chunk: int = 10_000, out=print) -> dict[str, float]:

@@ -11,18 +11,11 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent / "helpdesk"))
+from bench_helpdesk import PAIRS
 from common import ROOT
-from vocab import SEARCH_TERM_2, SEARCH_TERM_4
 
 OUT = ROOT / "var" / "bench"
-PAIRS = [
-    ("API list 50 by due time", "ticket list for a queue (50 by due date)"),
-    ("order page", "ticket page"),
-    ("create order (API)", "create ticket (API)"),
-    ("reply (API)", "follow-up (API)"),
-    (f"search 2 chars {SEARCH_TERM_2}", f"search 2 chars {SEARCH_TERM_2}"),
-    (f"search 4 chars {SEARCH_TERM_4}", f"search 4 chars {SEARCH_TERM_4}"),
-]
 
 
 def read(name: str) -> dict[str, Any] | None:

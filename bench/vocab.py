@@ -1,8 +1,24 @@
-"""Chinese text for the generated data sets (Kefu and django-helpdesk get the same vocabulary)."""
+"""The generated data sets' shape and Chinese text (Kefu and django-helpdesk get the same volume and vocabulary)."""
 
 from __future__ import annotations
 
 import random
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Scale:
+    orders: int  # django-helpdesk: tickets
+    customers: int
+    timeline: int  # django-helpdesk: follow-ups
+    staff: int
+
+
+SCALES = {
+    "tiny": Scale(2_000, 400, 6_000, 20),
+    "quick": Scale(10_000, 2_000, 30_000, 30),
+    "full": Scale(1_000_000, 200_000, 3_000_000, 300),
+}
 
 SURNAMES = (
     "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈"

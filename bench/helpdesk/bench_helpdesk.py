@@ -44,16 +44,20 @@ sys.path.insert(0, str(HERE.parent))
 sys.path.insert(0, str(HERE))
 from common import ROOT, loadavg, machine, recreate_database  # noqa: E402
 from httpload import login, run_load, stop, wait_until_up  # noqa: E402
-from vocab import OPEN_SHARE, SEARCH_TERM_2, SEARCH_TERM_4, TITLES, chinese_name, description  # noqa: E402
+from vocab import (  # noqa: E402
+    OPEN_SHARE,
+    SCALES,
+    SEARCH_TERM_2,
+    SEARCH_TERM_4,
+    TITLES,
+    Scale,
+    chinese_name,
+    description,
+)
 
-SCALES = {
-    "tiny": (2_000, 400, 6_000, 20),
-    "quick": (10_000, 2_000, 30_000, 30),
-    "full": (1_000_000, 200_000, 3_000_000, 300),
-}
 PASSWORD = "kefu-test-pass-42"  # noqa: S105 - the benchmark's login, as Kefu's test world
 DEFAULT_URL = "postgres://kefu@127.0.0.1:54329/helpdesk_bench"
-# Kefu scenario ↔ django-helpdesk operation
+# Kefu scenario ↔ django-helpdesk operation (also read by bench/results_table.py)
 PAIRS = [
     ("API list 50 by due time", "ticket list for a queue (50 by due date)"),
     ("order page", "ticket page"),
@@ -64,14 +68,14 @@ PAIRS = [
 ]
 
 
-def load(scale: tuple[int, int, int, int], chunk: int = 10_000) -> dict[str, float]:
+def load(scale: Scale, chunk: int = 10_000) -> dict[str, float]:
     from django.contrib.auth import get_user_model
     from django.contrib.auth.hashers import make_password
     from django.core.management import call_command
     from django.db import connection, transaction
     from helpdesk.models import FollowUp, Queue, Ticket, UserSettings
 
-    n_tickets, n_customers, n_followups, n_staff = scale
+    n_tickets, n_customers, n_followups, n_staff = scale.orders, scale.customers, scale.timeline, scale.staff
     rng = random.Random(7)
     t0 = time.perf_counter()
     call_command("migrate", verbosity=0)
