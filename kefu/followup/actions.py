@@ -41,7 +41,7 @@ from kefu.organization.models import Branch, Staff
 from kefu.organization.rules import Role
 from kefu.workorders import hooks as order_hooks
 from kefu.workorders import rules as order_rules
-from kefu.workorders.models import TimelineEntry, Transfer, WorkOrder
+from kefu.workorders.models import TimelineEntry, WorkOrder
 
 log = logging.getLogger(__name__)
 
@@ -332,48 +332,14 @@ def _note(o: WorkOrder, staff: Staff, body: str, at: dt.datetime, task: Followup
 
 def _reopen_to_owner(user: Any, staff: Staff, o: WorkOrder, finding: str, now: dt.datetime) -> None:
     """Reopen through the order flow (timeline, clocks, audit), then hand the work back to the owner."""
-    from kefu.workorders.actions import do_transition
+    from kefu.workorders.actions import do_transition, hand_over
 
     o = do_transition(user, o.pk, order_rules.Status.REOPENED.value, reason=finding)
     if o.owner_id is None or o.assignee_id == o.owner_id:
         return
     owner = Staff.objects.select_related("department").get(pk=o.owner_id)
-    Transfer.objects.create(
-        workorder=o,
-        by=staff,
-        from_staff_id=o.assignee_id,
-        from_department_id=o.department_id,
-        to_staff=owner,
-        to_department=None,
-        reason=finding,
-        created_at=now,
-    )
-    before = audit.snapshot(o, ["assignee", "department"])
-    o.assignee = owner
-    dept = owner.department
-    o.department = (
-        dept if dept is not None and order_rules.serves_branch(dept.branch_id, o.branch_id) else None
-    )
-    o.version += 1
-    o.updated_at = now
-    o.save(update_fields=["assignee", "department", "version", "updated_at"])
-    TimelineEntry.objects.create(
-        workorder=o,
-        kind=TimelineEntry.Kind.TRANSFER,
-        author_staff=staff,
-        body=finding,
-        data={"to_staff": owner.pk, "to_department": None, "to_label": str(owner), "followup": True},
-        created_at=now,
-    )
-    audit.record(
-        user,
-        "followup.hand_back",
-        o,
-        before=before,
-        after=audit.snapshot(o, ["assignee", "department"]),
-        customer_id=o.customer_id,
-        workorder_id=o.pk,
-        summary=finding[:200],
+    hand_over(
+        user, staff, o, owner, None, finding, at=now, action="followup.hand_back", data={"followup": True}
     )
 
 

@@ -713,16 +713,32 @@ def do_transfer(
             )
         )
     )
-    now = timezone.now()
+    return hand_over(user, staff, o, to_staff, to_dept, reason.strip(), at=timezone.now())
+
+
+def hand_over(
+    user: Any,
+    staff: Staff,
+    o: WorkOrder,
+    to_staff: Staff | None,
+    to_dept: Department | None,
+    reason: str,
+    *,
+    at: dt.datetime,
+    action: str = "order.transfer",
+    data: dict[str, Any] | None = None,
+) -> Transfer:
+    """Write the hand-over of the locked order ``o`` (the checks are the caller's): the Transfer row, the new
+    assignee/department, the timeline entry (``data`` added to its own) and the audit record ``action``."""
     t = Transfer.objects.create(
         workorder=o,
         by=staff,
-        from_staff=o.assignee,
-        from_department=o.department,
+        from_staff_id=o.assignee_id,
+        from_department_id=o.department_id,
         to_staff=to_staff,
         to_department=to_dept,
-        reason=reason.strip(),
-        created_at=now,
+        reason=reason,
+        created_at=at,
     )
     before = audit.snapshot(o, ["assignee", "department"])
     o.assignee = to_staff
@@ -734,28 +750,29 @@ def do_transfer(
         and rules.serves_branch(to_staff.department.branch_id, o.branch_id)
     )
     o.department = to_dept if to_dept is not None else (to_staff.department if to_staff and follows else None)
-    _bump(o, now, ["assignee", "department"])
+    _bump(o, at, ["assignee", "department"])
     _entry(
         o,
         TimelineEntry.Kind.TRANSFER,
         staff=staff,
-        body=reason.strip(),
+        body=reason,
         data={
             "to_staff": to_staff.pk if to_staff else None,
             "to_department": to_dept.pk if to_dept else None,
             "to_label": str(to_staff or to_dept),
+            **(data or {}),
         },
-        at=now,
+        at=at,
     )
     audit.record(
         user,
-        "order.transfer",
+        action,
         o,
         before=before,
         after=audit.snapshot(o, ["assignee", "department"]),
         customer_id=o.customer_id,
         workorder_id=o.pk,
-        summary=reason.strip()[:200],
+        summary=reason[:200],
     )
     return t
 
