@@ -17,7 +17,7 @@ What it does:
    has — replayed with psycopg on one connection, writes inside a transaction that is rolled back), the
    floor over HTTP with the same number of requests and threads, then Kefu over HTTP;
 4. the breach sweep (``kefu.commitments.sweep.sweep``, in-process) over the open orders, and the monthly
-   KPI report per service area (``kefu.reports.queries.counts`` for every KPI, ``Dim.AREA``), if present.
+   KPI sheet per service area (``kefu.reports.sheets.sheet(Dim.AREA, …)``, what the assessment page shows).
 
 Figures: throughput (requests/s), p50/p95/p99 latency in ms; ratio = Kefu p95 / (floor p95 + SQL p95);
 the issue's bar is ≤ 2. Results also go to ``var/bench/http.json`` (read by ``helpdesk/bench_helpdesk.py``
@@ -327,13 +327,10 @@ def in_process_figures() -> dict[str, Any]:
         f"breach sweep over {running:,} running clocks: first run {first_ms:.0f} ms (warned {first.warned}, "
         f"breached {first.breached}); steady state median {sorted(steady)[2]:.1f} ms, max {max(steady):.1f} ms"
     )
-    try:
-        from kefu.reports.kpis import Dim, Kpi, Period
-        from kefu.reports.queries import Scope, counts
-    except ImportError as exc:
-        figures["kpi"] = {"available": False, "why": str(exc)}
-        print("monthly area KPI report: not available (kefu.reports has no query function)")
-        return figures
+    from kefu.reports.kpis import ALL_KPIS, Dim, Period
+    from kefu.reports.queries import Scope
+    from kefu.reports.sheets import sheet
+
     local = timezone.localtime(now)
     # the last full month (the generated orders spread over ten years, about 1/120 of them a month)
     year, month = (local.year, local.month - 1) if local.month > 1 else (local.year - 1, 12)
@@ -341,17 +338,17 @@ def in_process_figures() -> dict[str, Any]:
     times = []
     for _ in range(3):
         t = time.perf_counter()
-        report = {kpi.value: counts(kpi, Dim.AREA, scope) for kpi in Kpi}
+        report = sheet(Dim.AREA, scope)
         times.append((time.perf_counter() - t) * 1000)
     figures["kpi"] = {
         "available": True,
         "period": f"{year}-{month:02d}",
-        "kpis": len(report),
+        "kpis": len(ALL_KPIS),
         "median_ms": round(sorted(times)[1], 1),
         "max_ms": round(max(times), 1),
     }
     print(
-        f"monthly KPI report per area ({year}-{month:02d}, {len(report)} KPIs, one query each): "
+        f"monthly KPI sheet per area ({year}-{month:02d}, {len(ALL_KPIS)} KPIs, {len(report.rows)} areas): "
         f"median {sorted(times)[1]:.0f} ms, max {max(times):.0f} ms"
     )
     return figures
