@@ -117,8 +117,8 @@ def main() -> None:
     cpu.sort()
     median = statistics.median(times)
     p99 = times[int(len(times) * 0.99) - 1]
-    clean = c.find(text.replace("我不管，問別人去", "").replace("你 去，投 诉好了", "").replace("不知道", ""))
     clean_text = text.replace("我不管，問別人去", "").replace("你 去，投 诉好了", "").replace("不知道", "")
+    clean = c.find(clean_text)
     clean_times = []
     for _ in range(args.runs):
         t0 = time.perf_counter()

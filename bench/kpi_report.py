@@ -222,11 +222,12 @@ def time_report(label: str) -> dict[str, float]:
 
     from kefu.reports import queries, sheets
     from kefu.reports.kpis import Dim, Period
+    from kefu.testing.factories import PASSWORD
 
     march = Period(2026, 3)
     scope = queries.Scope(march, None, TZ)
     client = Client()
-    assert client.login(username="admin", password="kefu-test-pass-42")  # noqa: S106 - the test world's login
+    assert client.login(username="admin", password=PASSWORD)
 
     def dashboard() -> None:
         resp = client.get("/reports/?period=2026-03")

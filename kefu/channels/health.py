@@ -7,14 +7,15 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Count, Max, Min, Q
+from django.db.models import Count, IntegerField, Max, Min, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kefu.channels.models import OutboxChannel, OutboxMessage, OutboxStatus
 from kefu.channels.models_endpoints import ChannelEndpoint, EndpointKind
-from kefu.channels.models_gateways import CallbackTask
-from kefu.channels.models_mail import Mailbox
+from kefu.channels.models_gateways import CallbackTask, GatewayMessage
+from kefu.channels.models_mail import DeadLetter, InboundMessage, Mailbox
 
 # a mailbox not fetched for this long (while active) is reported stale: the worker may be down
 STALE_FETCH = dt.timedelta(minutes=10)
@@ -59,11 +60,18 @@ def _state(active: bool, error_at: dt.datetime | None, last_ok: dt.datetime | No
     return "ok"
 
 
+def _count(rows: QuerySet[Any], parent: str) -> Coalesce:
+    """The number of ``rows`` of each outer row (``parent`` names the foreign key to it), as a correlated
+    subquery: counting two relations through joins would multiply their rows (dead letters × messages)."""
+    counted = rows.filter(**{parent: OuterRef("pk")}).order_by().values(parent).annotate(n=Count("pk"))
+    return Coalesce(Subquery(counted.values("n"), output_field=IntegerField()), 0)
+
+
 def mailboxes(now: dt.datetime, branch_id: int | None = None) -> list[EndpointHealth]:
     since = now - dt.timedelta(hours=24)
     qs = Mailbox.objects.select_related("branch").annotate(
-        open_dead=Count("dead_letters", filter=Q(dead_letters__resolved=False), distinct=True),
-        recent=Count("inbound", filter=Q(inbound__received_at__gte=since), distinct=True),
+        open_dead=_count(DeadLetter.objects.filter(resolved=False), "mailbox"),
+        recent=_count(InboundMessage.objects.filter(received_at__gte=since), "mailbox"),
     )
     if branch_id is not None:
         qs = qs.filter(branch_id=branch_id)
@@ -96,16 +104,13 @@ def mailboxes(now: dt.datetime, branch_id: int | None = None) -> list[EndpointHe
 def endpoints(now: dt.datetime, branch_id: int | None = None) -> list[EndpointHealth]:
     since = now - dt.timedelta(hours=24)
     qs = ChannelEndpoint.objects.select_related("branch").annotate(
-        recent=Count("messages", filter=Q(messages__received_at__gte=since))
+        recent=_count(GatewayMessage.objects.filter(received_at__gte=since), "endpoint")
     )
+    open_callbacks = CallbackTask.objects.filter(done_at__isnull=True)
     if branch_id is not None:
         qs = qs.filter(branch_id=branch_id)
-    callbacks = dict(
-        CallbackTask.objects.filter(done_at__isnull=True)
-        .values("branch_id")
-        .annotate(n=Count("id"))
-        .values_list("branch_id", "n")
-    )
+        open_callbacks = open_callbacks.filter(branch_id=branch_id)
+    callbacks = dict(open_callbacks.values("branch_id").annotate(n=Count("id")).values_list("branch_id", "n"))
     rows = []
     for e in qs.order_by("branch__code", "kind", "identifier"):
         last_ok = max((t for t in (e.last_inbound_at, e.last_outbound_at) if t), default=None)
@@ -174,9 +179,11 @@ def queues(now: dt.datetime) -> list[QueueHealth]:
 
 
 def overview(branch_id: int | None = None) -> dict[str, Any]:
+    """All endpoints and the outbox queues; with ``branch_id`` (a supervisor's view) that branch's
+    endpoints only and no queues (the outbox is shared by all branches)."""
     now = timezone.now()
     return {
         "now": now,
         "endpoints": mailboxes(now, branch_id) + endpoints(now, branch_id),
-        "queues": queues(now),
+        "queues": queues(now) if branch_id is None else [],
     }

@@ -25,7 +25,7 @@ from django.views.decorators.http import require_GET, require_POST
 from kefu.complaints import actions
 from kefu.complaints.models import Compensation, ComplaintCause, ComplaintRecord
 from kefu.complaints.rules import COMPLAINT
-from kefu.console.views_orders import ConsoleRequest, _load, _render_order, staff_view
+from kefu.console.views_orders import ConsoleRequest, load_order, render_order, staff_view
 from kefu.errors import Conflict, KefuError, ValidationFailed
 from kefu.organization.access import branches_of
 from kefu.workorders.access import visible_workorders
@@ -39,12 +39,12 @@ def _order_post(
     try:
         call()
     except KefuError as exc:
-        o = _load(request, key)
+        o = load_order(request, key)
         request.complaints_errors = {form: {exc.field or form: str(exc.message)}}  # type: ignore[attr-defined]
         request.complaints_posted = {k: request.POST.get(k, "") for k in keep}  # type: ignore[attr-defined]
-        return _render_order(request, o, status=409 if isinstance(exc, Conflict) else 400)
+        return render_order(request, o, status=409 if isinstance(exc, Conflict) else 400)
     messages.success(request, success)
-    return redirect(reverse("console:order_detail", kwargs={"key": _load(request, key).number}))
+    return redirect(reverse("console:order_detail", kwargs={"key": load_order(request, key).number}))
 
 
 @require_POST
@@ -121,9 +121,9 @@ def compensation_decide(request: ConsoleRequest, pk: int) -> HttpResponseBase:
         if back_to_list:
             messages.error(request, str(exc.message))
             return redirect(reverse("console:complaints"))
-        o = _load(request, str(order_id))
+        o = load_order(request, str(order_id))
         request.complaints_errors = {"decide": {exc.field or "decision": str(exc.message)}}  # type: ignore[attr-defined]
-        return _render_order(request, o, status=409 if isinstance(exc, Conflict) else 400)
+        return render_order(request, o, status=409 if isinstance(exc, Conflict) else 400)
     messages.success(
         request,
         _("Compensation approved.")

@@ -158,7 +158,6 @@ def channel_health(request: ConsoleRequest) -> HttpResponse:
         data = health.overview()
     elif staff.role == "supervisor" and staff.branch_id is not None:
         data = health.overview(branch_id=staff.branch_id)
-        data["queues"] = []
     else:
         raise Http404
     return render(request, "console/calls/health.html", data)

@@ -221,7 +221,7 @@ def queue(request: ConsoleRequest) -> HttpResponse:
 # Order page
 
 
-def _load(request: ConsoleRequest, key: str) -> WorkOrder:
+def load_order(request: ConsoleRequest, key: str) -> WorkOrder:
     """The order if visible to the user (404 otherwise), with what the header shows."""
     o = access_workorder(request.user, key)
     return (
@@ -300,7 +300,7 @@ def _default_forms(o: WorkOrder) -> dict[str, Any]:
     }
 
 
-def _render_order(
+def render_order(
     request: ConsoleRequest,
     o: WorkOrder,
     *,
@@ -308,6 +308,7 @@ def _render_order(
     conflict: bool = False,
     status: int = 200,
 ) -> HttpResponse:
+    """The order page; also what a feature app's order-page form answers with on an error (e.g. complaints)."""
     staff: Staff = request.staff
     user = request.user
     forms = _default_forms(o)
@@ -355,7 +356,7 @@ def _render_order(
 @require_GET
 @staff_view
 def order_detail(request: ConsoleRequest, key: str) -> HttpResponse:
-    return _render_order(request, _load(request, key))
+    return render_order(request, load_order(request, key))
 
 
 def _form_post(
@@ -369,7 +370,7 @@ def _form_post(
     success: str,
 ) -> HttpResponse:
     """Validate ``form``, run the one action ``call(cleaned_data)``; errors go next to their field."""
-    o = _load(request, key)
+    o = load_order(request, key)
     conflict = False
     if form.is_valid():
         try:
@@ -388,13 +389,13 @@ def _form_post(
                 resp["HX-Redirect"] = url
                 return resp
             return redirect(url)
-    o = _load(request, key)  # fresh after a rolled-back action
+    o = load_order(request, key)  # fresh after a rolled-back action
     if "version" in form.fields:
         # show the latest state and let the user resubmit deliberately against it
         data = form.data.copy()
         data["version"] = o.version
         form.data = data
-    return _render_order(request, o, bound={name: form}, conflict=conflict, status=409 if conflict else 400)
+    return render_order(request, o, bound={name: form}, conflict=conflict, status=409 if conflict else 400)
 
 
 def _version(d: dict[str, Any]) -> int | None:
@@ -406,7 +407,8 @@ def _version(d: dict[str, Any]) -> int | None:
 @staff_view
 def order_reply(request: ConsoleRequest, key: str) -> HttpResponse:
     form = f.ReplyForm(request.POST, request.FILES)
-    is_chat = _load(request, key).channel == "chat"  # a chat order's reply goes out through the chat gateway
+    # a chat order's reply goes out through the chat gateway
+    is_chat = load_order(request, key).channel == "chat"
 
     def send(d: dict[str, Any]) -> Any:
         if is_chat:
@@ -474,7 +476,7 @@ def order_note(request: ConsoleRequest, key: str) -> HttpResponse:
 @require_POST
 @staff_view
 def order_transition(request: ConsoleRequest, key: str) -> HttpResponse:
-    form = f.StatusForm(request.POST, order=_load(request, key))
+    form = f.StatusForm(request.POST, order=load_order(request, key))
     return _form_post(
         request,
         key,
@@ -496,7 +498,7 @@ def order_transition(request: ConsoleRequest, key: str) -> HttpResponse:
 @require_POST
 @staff_view
 def order_transfer(request: ConsoleRequest, key: str) -> HttpResponse:
-    form = f.TransferForm(request.POST, order=_load(request, key))
+    form = f.TransferForm(request.POST, order=load_order(request, key))
     return _form_post(
         request,
         key,
@@ -571,7 +573,7 @@ def order_merge(request: ConsoleRequest, key: str) -> HttpResponse:
 @require_POST
 @staff_view
 def order_edit(request: ConsoleRequest, key: str) -> HttpResponse:
-    form = f.EditForm(request.POST, order=_load(request, key))
+    form = f.EditForm(request.POST, order=load_order(request, key))
     return _form_post(
         request,
         key,

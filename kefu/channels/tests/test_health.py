@@ -86,6 +86,8 @@ def test_overview_counts_each_channel(world: World, django_assert_max_num_querie
     # a supervisor's view: the endpoints of the branch only
     south = health.overview(branch_id=world.south.pk)
     assert {e.kind for e in south["endpoints"]} == {"sms", "phone"}
+    assert south["queues"] == []  # the outbox is shared by all branches: not a supervisor's
+    assert {e.waiting for e in south["endpoints"] if e.kind == "phone"} == {1}
 
 
 def test_health_page_for_admin_and_supervisor_only(world: World) -> None:
