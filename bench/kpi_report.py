@@ -285,6 +285,7 @@ def main() -> None:
     from django.core.management import call_command
     from django.db import connection
     from django.test.utils import setup_test_environment
+    from django.utils import timezone
 
     setup_test_environment()  # the test client needs it (allowed hosts, template rendering signals)
     if args.reuse:
@@ -317,7 +318,24 @@ def main() -> None:
     print(f"{total:,} orders ({in_march:,} received in March 2026)")
     print(f"{version}; {machine()}; load average {loadavg()}")
 
-    time_report("with the indexes of the migrations")
+    from kefu.reports import closing
+    from kefu.reports.models import ClosedPeriod
+
+    ClosedPeriod.objects.all().delete()  # counted live first
+    time_report("counted live (an open month), with the indexes of the migrations")
+    print(f"load average {loadavg()}")
+
+    # what the job reports.close_periods does on 23 November 2026: every month over for 7 days is closed
+    t0 = time.perf_counter()
+    with timezone.override(TZ):
+        closed = closing.close_due(dt.date(2026, 11, 23))
+    took = time.perf_counter() - t0
+    per = ClosedPeriod.objects.filter(year=2026, month=3).values_list("duration_ms", "figures")[0]
+    print(
+        f"\nclosed {len(closed)} periods ({closed[0]} … {closed[-1]}) in {took:.1f} s; "
+        f"March 2026: {per[0]:,} ms, {per[1]:,} figures"
+    )
+    time_report("a closed month (frozen figures, docs/kpis.md)")
     print(f"load average {loadavg()}")
 
 

@@ -169,6 +169,9 @@ KEFU_MAIL_ACK_WINDOW_MINUTES = env_int("KEFU_MAIL_ACK_WINDOW_MINUTES", 60)
 KEFU_MAIL_MAX_BYTES = env_int("KEFU_MAIL_MAX_BYTES", 30 * 1024 * 1024)
 KEFU_MAIL_OWN_ADDRESSES = env_list("KEFU_MAIL_OWN_ADDRESSES", [])
 KEFU_MAIL_RAW_RETENTION_DAYS = env_int("KEFU_MAIL_RAW_RETENTION_DAYS", 90)  # 0 keeps raw e-mail forever
+# Reports (docs/kpis.md, "Closed months"): a month's KPI figures are frozen this many days after it ended;
+# a negative value never closes a period (every report counts live).
+KEFU_REPORT_CLOSE_AFTER_DAYS = env_int("KEFU_REPORT_CLOSE_AFTER_DAYS", 7)
 KEFU_IMAP_CA_FILE = env_str("KEFU_IMAP_CA_FILE", "") or ""  # PEM of a private CA of the IMAP servers
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024

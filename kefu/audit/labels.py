@@ -17,6 +17,7 @@ LABELS: dict[str, Any] = {
     "admin.add": _("added in the back office"),
     "admin.change": _("changed in the back office"),
     "admin.delete": _("deleted in the back office"),
+    "reports.close": _("KPI figures of a period frozen (closed or recomputed)"),
     "supervision.notice": _("supervision notice (督办) issued"),
     "supervision.answer": _("supervision notice answered"),
     "supervision.overdue": _("overdue supervision notice reported to the next level"),

@@ -82,3 +82,52 @@ class KpiTarget(models.Model):
             errors["month"] = _("A month is 1 to 12.")
         if errors:
             raise ValidationError(errors)
+
+
+class ClosedPeriod(models.Model):
+    """A month (or year) whose KPI figures are frozen: computed once, after the period ended and the
+    days of grace for late answers and follow-ups passed (``KEFU_REPORT_CLOSE_AFTER_DAYS``), by the job
+    ``reports.close_periods`` or by the "recompute" action of the back office. Reports of a closed period
+    read :class:`KpiFigure` instead of counting the orders again (docs/kpis.md, "Closed months")."""
+
+    year = models.PositiveSmallIntegerField(_("year"))
+    month = models.PositiveSmallIntegerField(_("month"), help_text=_("0: the whole year."))
+    tz = models.CharField(_("time zone"), max_length=64)
+    closed_at = models.DateTimeField(_("closed at"))
+    closed_by = models.ForeignKey(
+        "auth.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("by")
+    )
+    figures = models.PositiveIntegerField(_("figures"), default=0)
+    duration_ms = models.PositiveIntegerField(_("computed in (ms)"), default=0)
+
+    class Meta:
+        verbose_name = _("closed period")
+        verbose_name_plural = _("closed periods")
+        ordering = ["-year", "-month"]
+        constraints = [models.UniqueConstraint(fields=["year", "month"], name="reports_closed_period_once")]
+
+    def __str__(self) -> str:
+        return f"{self.year}" if self.month == 0 else f"{self.year}-{self.month:02d}"
+
+
+class KpiFigure(models.Model):
+    """The counts of one KPI of a closed period, per row key (area, staff member or branch; empty: the
+    rows no key groups, which count only for the company) and per branch of the counted rows (so that a
+    viewer limited to some branches sums only theirs, exactly as the live query filters them)."""
+
+    period = models.ForeignKey(ClosedPeriod, on_delete=models.CASCADE, related_name="kpi_figures")
+    dim = models.CharField(_("dimension"), max_length=10)
+    kpi = models.CharField(_("KPI"), max_length=20, choices=KpiChoices.choices)
+    key = models.IntegerField(_("row"), null=True, blank=True)
+    branch_id = models.IntegerField(_("branch"), null=True, blank=True)
+    num = models.BigIntegerField(_("numerator"))
+    den = models.BigIntegerField(_("denominator"))
+    extra = models.BigIntegerField(_("detractors (NPS)"), default=0)
+
+    class Meta:
+        verbose_name = _("KPI figure")
+        verbose_name_plural = _("KPI figures")
+        indexes = [models.Index(fields=["period", "dim", "kpi"], name="reports_figure_period_dim")]
+
+    def __str__(self) -> str:
+        return f"{self.period} {self.dim} {self.kpi} {self.key}: {self.num}/{self.den}"

@@ -176,57 +176,123 @@ def _ratio(row: dict[str, Any]) -> Ratio:
     return Ratio(int(row["num"] or 0), int(row["den"] or 0), int(row.get("extra") or 0))
 
 
-def complaint_base(dim: Dim, scope: Scope) -> dict[int, int]:
+# (row key, branch of the counted rows) → counts. The branch lets a closed period's figures, computed once for
+# the whole company, be summed for a viewer limited to some branches exactly as the live query filters.
+Pairs = dict[tuple[int | None, int | None], Ratio]
+
+
+def _add(out: Pairs, key: int | None, branch: int | None, num: int = 0, den: int = 0, extra: int = 0) -> None:
+    r = out.get((key, branch))
+    out[(key, branch)] = (
+        Ratio(num, den, extra) if r is None else Ratio(r.num + num, r.den + den, r.extra + extra)
+    )
+
+
+def _group_cols(field: str, branch_field: str) -> list[str]:
+    return [field] if field == branch_field else [field, branch_field]
+
+
+def fold(pairs: Pairs, *, keep_empty: bool = False) -> dict[Any, Ratio]:
+    """Sum the branches of each row key; rows without a key are dropped (``keep_empty``: kept as None)."""
+    out: dict[Any, Ratio] = {}
+    for (key, _branch), r in pairs.items():
+        if key is None and not keep_empty:
+            continue
+        t = out.get(key)
+        out[key] = r if t is None else Ratio(t.num + r.num, t.den + r.den, t.extra + r.extra)
+    return out
+
+
+def total(pairs: Pairs) -> Ratio:
+    """Everything in the pairs, rows without a key included (the company row, from the branch pairs)."""
+    return Ratio(
+        sum(r.num for r in pairs.values()),
+        sum(r.den for r in pairs.values()),
+        sum(r.extra for r in pairs.values()),
+    )
+
+
+def complaint_base(dim: Dim, scope: Scope) -> Pairs:
     """Denominator of the complaint rate: households per area, customers per branch or staff member."""
+    out: Pairs = {}
     if dim is Dim.AREA:
         from kefu.organization.models import ServiceArea
 
         qs = ServiceArea.objects.all()
         if scope.branch_ids is not None:
             qs = qs.filter(branch_id__in=scope.branch_ids)
-        return dict(qs.values_list("pk", "households"))
+        for pk, branch_id, households in qs.values_list("pk", "branch_id", "households"):
+            _add(out, pk, branch_id, den=households)
+        return out
     field = CUSTOMER_GROUPS[dim]
-    rows = customers_base(scope).values(field).annotate(n=Count("pk")).order_by()
-    return {r[field]: r["n"] for r in rows if r[field] is not None}
+    cols = _group_cols(field, "branch_id")
+    for r in customers_base(scope).values(*cols).annotate(n=Count("pk")).order_by():
+        _add(out, r[field], r["branch_id"], den=r["n"])
+    return out
 
 
-def counts(kpi: Kpi, dim: Dim, scope: Scope) -> dict[int, Ratio]:
-    """The KPI's counts per area / staff member / branch (one query; two for the complaint rate)."""
+def live_pairs(kpi: Kpi, dim: Dim, scope: Scope) -> Pairs:
+    """The KPI's counts per row key and branch, counted now (one query; two for the complaint rate)."""
     src = source(kpi, scope)
-    field = src.groups[dim]
+    field, bf = src.groups[dim], src.branch_field
+    cols = _group_cols(field, bf)
+    out: Pairs = {}
     if kpi is Kpi.COMPLAINT_RATE:
-        complaints = {
-            r[field]: r["n"] for r in src.rows.values(field).annotate(n=Count("pk")).order_by() if r[field]
-        }
-        base = complaint_base(dim, scope)
-        return {k: Ratio(complaints.get(k, 0), base.get(k, 0)) for k in set(complaints) | set(base)}
-    rows = src.rows.values(field).annotate(**_count(src)).order_by()
-    return {r[field]: _ratio(r) for r in rows if r[field] is not None}
+        for r in src.rows.values(*cols).annotate(n=Count("pk")).order_by():
+            _add(out, r[field], r[bf], num=r["n"])
+        for (k, b), base in complaint_base(dim, scope).items():
+            _add(out, k, b, den=base.den)
+        return out
+    for r in src.rows.values(*cols).annotate(**_count(src)).order_by():
+        out[(r[field], r[bf])] = _ratio(r)
+    return out
 
 
-def counts_many(kpi_list: Iterable[Kpi], dim: Dim, scope: Scope) -> dict[Kpi, dict[int, Ratio]]:
-    """:func:`counts` of several KPIs; retention and growth share one query over the customers (the
-    customers active on the first day are the denominator of both)."""
+def live_pairs_many(kpi_list: Iterable[Kpi], dim: Dim, scope: Scope) -> dict[Kpi, Pairs]:
+    """:func:`live_pairs` of several KPIs; retention and growth share one query over the customers (the
+    customers active on the first day are the denominator of both), complaints and answered-within-24-hours
+    one over the orders."""
     kpi_list = list(kpi_list)
-    out: dict[Kpi, dict[int, Ratio]] = {}
+    out: dict[Kpi, Pairs] = {}
     if Kpi.RETENTION in kpi_list and Kpi.GROWTH in kpi_list:
         out[Kpi.RETENTION], out[Kpi.GROWTH] = customer_flow(dim, scope)
     if Kpi.COMPLAINT_RATE in kpi_list and Kpi.ANSWERED_24H in kpi_list:
         out[Kpi.COMPLAINT_RATE], out[Kpi.ANSWERED_24H] = order_flow(dim, scope)
     for k in kpi_list:
         if k not in out:
-            out[k] = counts(k, dim, scope)
+            out[k] = live_pairs(k, dim, scope)
     return out
 
 
-def order_flow(dim: Dim, scope: Scope) -> tuple[dict[int, Ratio], dict[int, Ratio]]:
+def pairs_many(kpi_list: Iterable[Kpi], dim: Dim, scope: Scope) -> dict[Kpi, Pairs]:
+    """The counts of a closed period from its frozen figures (:mod:`kefu.reports.closing`), of any other
+    period counted now."""
+    from kefu.reports import closing
+
+    kpi_list = list(kpi_list)
+    frozen = closing.figures(kpi_list, dim, scope)
+    return frozen if frozen is not None else live_pairs_many(kpi_list, dim, scope)
+
+
+def counts(kpi: Kpi, dim: Dim, scope: Scope) -> dict[int, Ratio]:
+    """The KPI's counts per area / staff member / branch."""
+    return fold(pairs_many([kpi], dim, scope)[kpi])
+
+
+def counts_many(kpi_list: Iterable[Kpi], dim: Dim, scope: Scope) -> dict[Kpi, dict[int, Ratio]]:
+    """:func:`counts` of several KPIs (see :func:`live_pairs_many` for the shared queries)."""
+    return {k: fold(p) for k, p in pairs_many(kpi_list, dim, scope).items()}
+
+
+def order_flow(dim: Dim, scope: Scope) -> tuple[Pairs, Pairs]:
     """Complaint rate and answered-within-24-hours in one pass over the orders received in the period
     (the same rows as their two ``Source`` definitions)."""
     complaints_src, answered_src = source(Kpi.COMPLAINT_RATE, scope), source(Kpi.ANSWERED_24H, scope)
     field = answered_src.groups[dim]
+    assert complaints_src.groups[dim] == field and answered_src.branch_field == "branch_id"
     rows = (
         orders_received(scope)
-        .values(field)
+        .values(*_group_cols(field, "branch_id"))
         .annotate(
             complaints=Count("pk", filter=Q(order_type=COMPLAINT)),
             within=Count("pk", filter=answered_src.num),
@@ -234,21 +300,19 @@ def order_flow(dim: Dim, scope: Scope) -> tuple[dict[int, Ratio], dict[int, Rati
         )
         .order_by()
     )
-    assert complaints_src.groups[dim] == field
-    complaints: dict[int, int] = {}
-    answered: dict[int, Ratio] = {}
+    rate: Pairs = {}
+    answered: Pairs = {}
     for r in rows:
-        if r[field] is None:
-            continue
+        key, branch = r[field], r["branch_id"]
         if r["complaints"]:
-            complaints[r[field]] = r["complaints"]
-        answered[r[field]] = Ratio(r["within"], r["total"])
-    base = complaint_base(dim, scope)
-    rate = {k: Ratio(complaints.get(k, 0), base.get(k, 0)) for k in set(complaints) | set(base)}
+            _add(rate, key, branch, num=r["complaints"])
+        answered[(key, branch)] = Ratio(r["within"], r["total"])
+    for (k, b), base in complaint_base(dim, scope).items():
+        _add(rate, k, b, den=base.den)
     return rate, answered
 
 
-def customer_flow(dim: Dim, scope: Scope) -> tuple[dict[int, Ratio], dict[int, Ratio]]:
+def customer_flow(dim: Dim, scope: Scope) -> tuple[Pairs, Pairs]:
     """Retention and growth in one grouped query: the same rows as the two ``Source`` definitions.
 
     One pass over the subscriptions computes, per customer, whether a subscription runs on the first
@@ -273,7 +337,7 @@ def customer_flow(dim: Dim, scope: Scope) -> tuple[dict[int, Ratio], dict[int, R
         branch_filter = "AND c.branch_id IN (" + ", ".join(["%s"] * len(scope.branch_ids)) + ")"
         branch_params = list(scope.branch_ids)
     sql = f"""
-        SELECT {group} AS k,
+        SELECT {group} AS k, c.branch_id AS b,
                COUNT(*) FILTER (WHERE s.at_start = 1) AS start,
                COUNT(*) FILTER (WHERE s.at_start = 1 AND s.at_end = 1) AS kept,
                COUNT(*) FILTER (WHERE c.customer_since >= %s AND c.customer_since <= %s) AS new
@@ -292,29 +356,25 @@ def customer_flow(dim: Dim, scope: Scope) -> tuple[dict[int, Ratio], dict[int, R
         WHERE c.merged_into_id IS NULL
           AND (s.at_start = 1 OR (c.customer_since >= %s AND c.customer_since <= %s))
           {branch_filter}
-        GROUP BY {group}
+        GROUP BY {group}, c.branch_id
     """  # noqa: S608 - table names from the models, values as parameters
     first, last = p.first_day, p.last_day
     params: list[Any] = [first, last, first, first, last, last, last, first, first, last, *branch_params]
-    retention: dict[int, Ratio] = {}
-    growth: dict[int, Ratio] = {}
+    retention: Pairs = {}
+    growth: Pairs = {}
     with connection.cursor() as cur:
         cur.execute(sql, params)
-        for key, start, kept, new in cur.fetchall():
-            if key is None:
-                continue
+        for key, branch, start, kept, new in cur.fetchall():
             if start:
-                retention[key] = Ratio(kept, start)
-            growth[key] = Ratio(new, start)
+                retention[(key, branch)] = Ratio(kept, start)
+            growth[(key, branch)] = Ratio(new, start)
     return retention, growth
 
 
 def company_counts(kpi: Kpi, scope: Scope) -> Ratio:
-    """The KPI over everything in scope (the company, or the viewer's branch)."""
-    src = source(kpi, scope)
-    if kpi is Kpi.COMPLAINT_RATE:
-        return Ratio(src.rows.count(), customers_base(scope).count())
-    return _ratio(src.rows.aggregate(**_count(src)))
+    """The KPI over everything in scope (the company, or the viewer's branches): the sum of its branch
+    counts, rows of no branch included."""
+    return total(pairs_many([kpi], Dim.BRANCH, scope)[kpi])
 
 
 def drill_rows(kpi: Kpi, dim: Dim, key: int, scope: Scope, part: str) -> QuerySet[Any]:
@@ -356,45 +416,72 @@ _MODELS: dict[tuple[Kpi, str], type[Model]] = {
 
 
 def monthly_trend(months: list[Period], branch_ids: Iterable[int] | None) -> list[dict[str, Any]]:
-    """Orders received, complaints per 1,000 customers and the on-time rate per month (3 grouped queries)."""
+    """Orders received, complaints per 1,000 customers and the on-time rate per month: the closed months
+    from their frozen branch figures (two queries), the others with 3 grouped queries over their span."""
+    from kefu.reports import closing
+
     tz = timezone.get_current_timezone()
-    first, last = months[0], months[-1]
-    scope = Scope(Period(first.year, first.month), tuple(branch_ids) if branch_ids is not None else None)
-    start = first.bounds(tz)[0]
-    end = last.bounds(tz)[1]
-    orders = WorkOrder.objects.filter(received_at__gte=start, received_at__lt=end, merged_into__isnull=True)
-    clocks = OrderClock.objects.filter(
-        kind="resolution", stopped_at__gte=start, stopped_at__lt=end, status__in=ENDED_CLOCK
-    )
-    customers = Customer.objects.filter(merged_into__isnull=True, customer_since__lte=last.last_day)
-    if scope.branch_ids is not None:
-        orders = orders.filter(branch_id__in=scope.branch_ids)
-        clocks = clocks.filter(workorder__branch_id__in=scope.branch_ids)
-        customers = customers.filter(branch_id__in=scope.branch_ids)
-    o_rows = (
-        orders.annotate(m=TruncMonth("received_at", tzinfo=tz))
-        .values("m")
-        .annotate(n=Count("pk"), c=Count("pk", filter=Q(order_type=COMPLAINT)))
-        .order_by()
-    )
-    c_rows = (
-        clocks.annotate(m=TruncMonth("stopped_at", tzinfo=tz))
-        .values("m")
-        .annotate(n=Count("pk"), met=Count("pk", filter=Q(status__in=MET_CLOCK)))
-        .order_by()
-    )
-    cust_rows = (
-        customers.annotate(m=TruncMonth("customer_since")).values("m").annotate(n=Count("pk")).order_by()
-    )
+    b = tuple(branch_ids) if branch_ids is not None else None
+    frozen = closing.monthly_figures(months, [Kpi.COMPLAINT_RATE, Kpi.ANSWERED_24H, Kpi.ON_TIME], b, tz)
+    live_months = [m for m in months if m not in frozen]
+    o: dict[tuple[int, int], Any] = {}
+    c: dict[tuple[int, int], Any] = {}
+    joined: list[tuple[tuple[int, int], int]] = []
+    if live_months:
+        first, last = live_months[0], live_months[-1]
+        start = first.bounds(tz)[0]
+        end = last.bounds(tz)[1]
+        orders = WorkOrder.objects.filter(
+            received_at__gte=start, received_at__lt=end, merged_into__isnull=True
+        )
+        clocks = OrderClock.objects.filter(
+            kind="resolution", stopped_at__gte=start, stopped_at__lt=end, status__in=ENDED_CLOCK
+        )
+        customers = Customer.objects.filter(merged_into__isnull=True, customer_since__lte=last.last_day)
+        if b is not None:
+            orders = orders.filter(branch_id__in=b)
+            clocks = clocks.filter(workorder__branch_id__in=b)
+            customers = customers.filter(branch_id__in=b)
+        o_rows = (
+            orders.annotate(m=TruncMonth("received_at", tzinfo=tz))
+            .values("m")
+            .annotate(n=Count("pk"), c=Count("pk", filter=Q(order_type=COMPLAINT)))
+            .order_by()
+        )
+        c_rows = (
+            clocks.annotate(m=TruncMonth("stopped_at", tzinfo=tz))
+            .values("m")
+            .annotate(n=Count("pk"), met=Count("pk", filter=Q(status__in=MET_CLOCK)))
+            .order_by()
+        )
+        cust_rows = (
+            customers.annotate(m=TruncMonth("customer_since")).values("m").annotate(n=Count("pk")).order_by()
+        )
 
-    def key(m: Any) -> tuple[int, int]:
-        return (m.year, m.month)
+        def key(m: Any) -> tuple[int, int]:
+            return (m.year, m.month)
 
-    o = {key(r["m"]): r for r in o_rows}
-    c = {key(r["m"]): r for r in c_rows}
-    joined = sorted((key(r["m"]), r["n"]) for r in cust_rows)
+        o = {key(r["m"]): r for r in o_rows}
+        c = {key(r["m"]): r for r in c_rows}
+        joined = sorted((key(r["m"]), r["n"]) for r in cust_rows)
     out = []
     for mp in months:
+        if mp in frozen:
+            f = frozen[mp]
+            rate, answered, on_time = (
+                total(f[k]) for k in (Kpi.COMPLAINT_RATE, Kpi.ANSWERED_24H, Kpi.ON_TIME)
+            )
+            out.append(
+                {
+                    "period": mp,
+                    "orders": answered.den,
+                    "complaints": rate.num,
+                    "customers": rate.den,
+                    "complaint_rate": rate,
+                    "on_time": on_time,
+                }
+            )
+            continue
         k = (mp.year, mp.month or 1)
         base = sum(n for kk, n in joined if kk <= k)
         orow: Any = o.get(k, {})
@@ -412,13 +499,23 @@ def monthly_trend(months: list[Period], branch_ids: Iterable[int] | None) -> lis
     return out
 
 
-def complaint_causes(scope: Scope) -> dict[int | None, int]:
-    """Complaints received in the period per cause id (None: not classified yet). One query."""
+def cause_pairs(scope: Scope) -> Pairs:
+    """Complaints received in the period per (cause id, branch); cause None: not classified yet."""
     rows = (
         orders_received(scope)
         .filter(order_type=COMPLAINT)
-        .values(cause=F("complaint__cause_id"))
+        .values("branch_id", cause=F("complaint__cause_id"))
         .annotate(n=Count("pk"))
         .order_by()
     )
-    return {r["cause"]: r["n"] for r in rows}
+    return {(r["cause"], r["branch_id"]): Ratio(r["n"], 0) for r in rows}
+
+
+def complaint_causes(scope: Scope) -> dict[int | None, int]:
+    """Complaints received in the period per cause id (None: not classified yet). One query (two from the
+    frozen figures of a closed period)."""
+    from kefu.reports import closing
+
+    frozen = closing.cause_figures(scope)
+    pairs = frozen if frozen is not None else cause_pairs(scope)
+    return {k: r.num for k, r in fold(pairs, keep_empty=True).items()}

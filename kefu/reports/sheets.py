@@ -1,7 +1,8 @@
 """KPI tables, assessment sheets and the branch comparison (R-31, R-32), built from ``queries``.
 
 A sheet costs a fixed number of queries whatever the data: one per KPI (two for the complaint rate), one
-for the rows' names and one for the targets of the year.
+for the rows' names and one for the targets of the year — or, for a closed period, one for its frozen
+figures (``closing``).
 """
 
 from __future__ import annotations
@@ -176,5 +177,7 @@ def sheet(
 
 def company(scope: queries.Scope, kpi_list: Iterable[Kpi] = kpis.ALL_KPIS) -> dict[Kpi, Cell]:
     """Each KPI over the whole scope, against the company-wide target."""
+    kpi_list = tuple(kpi_list)
     targets = Targets(scope.period)
-    return {k: make_cell(k, queries.company_counts(k, scope), targets.find(k, None, None)) for k in kpi_list}
+    by_branch = queries.pairs_many(kpi_list, Dim.BRANCH, scope)  # the branch sheet's queries; summed
+    return {k: make_cell(k, queries.total(by_branch[k]), targets.find(k, None, None)) for k in kpi_list}

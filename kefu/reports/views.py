@@ -27,7 +27,7 @@ from kefu.customers.models import Customer
 from kefu.errors import NotFound
 from kefu.followup.models import FollowupTask
 from kefu.organization.models import Staff
-from kefu.reports import access, exports, kpis, queries, sheets, svg
+from kefu.reports import access, closing, exports, kpis, queries, sheets, svg
 from kefu.reports.kpis import Dim, Kpi, Period
 from kefu.reports.models import KpiChoices
 from kefu.surveys.models import Response
@@ -160,6 +160,7 @@ def _base_ctx(request: ConsoleRequest, period: Period) -> dict[str, Any]:
         "kpi_defs": [(k, KPI_LABELS[k.value], kpis.DEFS[k]) for k in kpis.ALL_KPIS],
         "dims": [(d.value, dim_label(d)) for d in Dim],
         "can_reports": access.may_see_reports(request.staff),
+        "closed_period": closing.closed(period),
     }
 
 

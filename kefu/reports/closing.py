@@ -1,0 +1,203 @@
+"""Closed periods: the KPI figures of a month (or year) frozen once it is over (docs/kpis.md, "Closed months").
+
+A month's figures keep moving for a few days after it ends — an order received on the 31st is answered on
+the 1st, a follow-up due on the 31st is done on the 2nd — and then settle. After
+``KEFU_REPORT_CLOSE_AFTER_DAYS`` days the job ``reports.close_periods`` counts the month once, with the same
+queries as a live report (:func:`kefu.reports.queries.live_pairs_many`), for every dimension and KPI, and
+stores the counts per row and per branch (:class:`~kefu.reports.models.KpiFigure`). From then on the month's
+sheets, company row and dashboard read those rows — a few hundred, whatever the number of orders — instead
+of counting up to a million orders again; this is what makes a monthly report fast at scale and what
+managers are judged on: a published assessment does not change afterwards. A change to old data after the
+close (a re-classified order, a corrected area) is reflected only when the period is recomputed (back
+office → Closed periods → "Recompute", audited). The drill-down lists always show the rows as they are now.
+
+Figures are computed in the company's time zone (``TIME_ZONE``); a viewer whose own time zone draws the
+month's bounds elsewhere gets a live count.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Min
+from django.utils import timezone
+
+from kefu.audit import log as audit
+from kefu.reports import kpis
+from kefu.reports.kpis import Dim, Kpi, Period, Ratio
+from kefu.reports.models import ClosedPeriod, KpiFigure
+
+DIMS = (Dim.AREA, Dim.STAFF, Dim.BRANCH)
+CAUSE = "cause"  # KpiFigure.dim of the complaints per cause (the dashboard's Pareto)
+
+
+def tz_name(tz: dt.tzinfo) -> str:
+    return str(getattr(tz, "key", tz))
+
+
+def _month(period: Period) -> int:
+    return period.month or 0
+
+
+def closed(period: Period, tz: dt.tzinfo | None = None) -> ClosedPeriod | None:
+    """The period's close, if it is closed in the time zone ``tz`` (default: the current one)."""
+    cp = ClosedPeriod.objects.filter(year=period.year, month=_month(period)).first()
+    if cp is None or cp.tz != tz_name(tz or timezone.get_current_timezone()):
+        return None
+    return cp
+
+
+def _pairs(rows: Any, branch_ids: tuple[int, ...] | None) -> dict[str, dict[tuple[Any, Any], Ratio]]:
+    out: dict[str, dict[tuple[Any, Any], Ratio]] = {}
+    for f in rows:
+        if branch_ids is not None and f.branch_id not in branch_ids:
+            continue
+        out.setdefault(f.kpi, {})[(f.key, f.branch_id)] = Ratio(f.num, f.den, f.extra)
+    return out
+
+
+def figures(kpi_list: list[Kpi], dim: Dim, scope: Any) -> dict[Kpi, dict[tuple[Any, Any], Ratio]] | None:
+    """The frozen counts of a closed period for ``scope`` (a :class:`kefu.reports.queries.Scope`), or None
+    when the period is not closed (two queries when it is, one when not)."""
+    cp = closed(scope.period, scope.tz)
+    if cp is None:
+        return None
+    rows = KpiFigure.objects.filter(period=cp, dim=dim.value, kpi__in=[k.value for k in kpi_list])
+    if scope.branch_ids is not None:
+        rows = rows.filter(branch_id__in=scope.branch_ids)
+    got = _pairs(rows.only("kpi", "key", "branch_id", "num", "den", "extra"), scope.branch_ids)
+    return {k: got.get(k.value, {}) for k in kpi_list}
+
+
+def cause_figures(scope: Any) -> dict[tuple[Any, Any], Ratio] | None:
+    """The frozen complaints per (cause, branch) of a closed period (None when it is not closed)."""
+    cp = closed(scope.period, scope.tz)
+    if cp is None:
+        return None
+    rows = KpiFigure.objects.filter(period=cp, dim=CAUSE, kpi=Kpi.COMPLAINT_RATE.value)
+    if scope.branch_ids is not None:
+        rows = rows.filter(branch_id__in=scope.branch_ids)
+    return _pairs(rows.only("kpi", "key", "branch_id", "num", "den", "extra"), scope.branch_ids).get(
+        Kpi.COMPLAINT_RATE.value, {}
+    )
+
+
+def monthly_figures(
+    months: list[Period], kpi_list: list[Kpi], branch_ids: tuple[int, ...] | None, tz: dt.tzinfo
+) -> dict[Period, dict[Kpi, dict[tuple[Any, Any], Ratio]]]:
+    """The branch figures of those of ``months`` that are closed (in ``tz``), in two queries."""
+    wanted = {(m.year, _month(m)): m for m in months}
+    closes = [
+        cp
+        for cp in ClosedPeriod.objects.filter(year__in={m.year for m in months}, tz=tz_name(tz))
+        if (cp.year, cp.month) in wanted
+    ]
+    if not closes:
+        return {}
+    rows = KpiFigure.objects.filter(
+        period__in=closes, dim=Dim.BRANCH.value, kpi__in=[k.value for k in kpi_list]
+    ).only("period_id", "kpi", "key", "branch_id", "num", "den", "extra")
+    if branch_ids is not None:
+        rows = rows.filter(branch_id__in=branch_ids)
+    by_close: dict[int, list[KpiFigure]] = {}
+    for f in rows:
+        by_close.setdefault(f.period_id, []).append(f)
+    out = {}
+    for cp in closes:
+        got = _pairs(by_close.get(cp.pk, []), branch_ids)
+        out[wanted[(cp.year, cp.month)]] = {k: got.get(k.value, {}) for k in kpi_list}
+    return out
+
+
+def close_period(period: Period, *, by: Any = None, tz: dt.tzinfo | None = None) -> ClosedPeriod:
+    """Count ``period`` for the whole company and store the figures (replacing an earlier close)."""
+    from kefu.reports import queries
+
+    tz = tz or timezone.get_default_timezone()
+    scope = queries.Scope(period, None, tz)
+    started = time.monotonic()
+    with transaction.atomic():
+        ClosedPeriod.objects.filter(year=period.year, month=_month(period)).delete()
+        cp = ClosedPeriod.objects.create(
+            year=period.year,
+            month=_month(period),
+            tz=tz_name(tz),
+            closed_at=timezone.now(),
+            closed_by=getattr(by, "user", by) if by is not None and getattr(by, "pk", None) else None,
+        )
+        rows = [
+            KpiFigure(
+                period=cp,
+                dim=dim.value,
+                kpi=k.value,
+                key=key,
+                branch_id=branch,
+                num=r.num,
+                den=r.den,
+                extra=r.extra,
+            )
+            for dim in DIMS
+            for k, pairs in queries.live_pairs_many(kpis.ALL_KPIS, dim, scope).items()
+            for (key, branch), r in pairs.items()
+        ]
+        rows += [  # the Pareto of complaint causes
+            KpiFigure(
+                period=cp,
+                dim=CAUSE,
+                kpi=Kpi.COMPLAINT_RATE.value,
+                key=key,
+                branch_id=branch,
+                num=r.num,
+                den=0,
+            )
+            for (key, branch), r in queries.cause_pairs(scope).items()
+        ]
+        KpiFigure.objects.bulk_create(rows, batch_size=2000)
+        cp.figures = len(rows)
+        cp.duration_ms = int((time.monotonic() - started) * 1000)
+        cp.save(update_fields=["figures", "duration_ms"])
+        audit.record(by, "reports.close", cp, after={"figures": cp.figures, "tz": cp.tz}, summary=str(cp))
+    return cp
+
+
+def due_periods(today: dt.date, after_days: int | None = None) -> list[Period]:
+    """Months and years over, with ``after_days`` of grace, since the first order, that are not closed."""
+    grace = settings.KEFU_REPORT_CLOSE_AFTER_DAYS if after_days is None else after_days
+    if grace < 0:
+        return []
+    from kefu.workorders.models import WorkOrder
+
+    first = WorkOrder.objects.aggregate(m=Min("received_at"))["m"]
+    if first is None:
+        return []
+    tz = timezone.get_default_timezone()
+    first_day = timezone.localtime(first, tz).date()
+    done = set(ClosedPeriod.objects.values_list("year", "month"))
+    out: list[Period] = []
+    y, m = first_day.year, first_day.month
+    while True:
+        p = Period(y, m)
+        if p.end_day + dt.timedelta(days=grace) > today:
+            break
+        if (y, m) not in done:
+            out.append(p)
+        if m == 12:
+            if (y, 0) not in done:
+                out.append(Period(y))
+            y, m = y + 1, 1
+        else:
+            m += 1
+    return out
+
+
+def close_due(today: dt.date | None = None) -> list[Period]:
+    """The job: close every period that is due (each in its own transaction)."""
+    today = today or timezone.localdate(timezone.now(), timezone.get_default_timezone())
+    periods = due_periods(today)
+    for p in periods:
+        close_period(p)
+    return periods
