@@ -19,6 +19,7 @@ import signal
 import subprocess
 import sys
 import threading
+from collections.abc import Callable
 from pathlib import Path
 
 
@@ -29,14 +30,34 @@ def _setup() -> None:
     django.setup()
 
 
-def _prepare_database() -> None:
-    """Apply migrations; create the data directory for the embedded database."""
+# PostgreSQL advisory lock key of "migrating" (any constant shared by all Kefu processes)
+MIGRATE_LOCK = 0x4B4546550001
+
+
+def _prepare_database(after: Callable[[], object] | None = None) -> None:
+    """Apply migrations (then ``after``); create the data directory for the embedded database.
+
+    On PostgreSQL the two run under an advisory lock: several ``kefu serve``/``kefu worker`` processes
+    starting at once (after an upgrade) would otherwise race to apply the same migration and all but one
+    would fail with "relation already exists"."""
     from django.conf import settings
     from django.core.management import call_command
+    from django.db import connection
 
     Path(settings.DATA_DIR).mkdir(parents=True, exist_ok=True)
     Path(settings.MEDIA_ROOT).mkdir(parents=True, exist_ok=True)
-    call_command("migrate", interactive=False, verbosity=0)
+    locked = connection.vendor == "postgresql"
+    if locked:
+        with connection.cursor() as cur:
+            cur.execute("SELECT pg_advisory_lock(%s)", [MIGRATE_LOCK])
+    try:
+        call_command("migrate", interactive=False, verbosity=0)
+        if after is not None:
+            after()
+    finally:
+        if locked:
+            with connection.cursor() as cur:
+                cur.execute("SELECT pg_advisory_unlock(%s)", [MIGRATE_LOCK])
 
 
 def ensure_admin(username: str = "admin", password: str | None = None, *, quiet: bool = False) -> str | None:
@@ -83,8 +104,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     _setup()
     from django.conf import settings
 
-    _prepare_database()
-    ensure_admin()
+    _prepare_database(after=ensure_admin)
     bind = args.bind or os.environ.get("KEFU_BIND", "127.0.0.1:8000")
     sqlite = settings.DATABASES["default"]["ENGINE"].endswith("sqlite3")
     workers = args.workers or int(os.environ.get("KEFU_WEB_WORKERS", "2" if sqlite else "4"))
