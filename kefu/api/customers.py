@@ -15,6 +15,7 @@ from kefu import search
 from kefu.api import render
 from kefu.api.common import (
     ERRORS,
+    SEARCH_COUNT_CAP,
     WRITE_ERRORS,
     ApiRequest,
     Id,
@@ -118,7 +119,8 @@ def list_customers(
         qs = qs.filter(branch_id=filters.branch)
     qs = order_by(qs, filters.ordering, CUSTOMER_ORDERINGS, "-id")
     staff_view = staff_of(request.auth) is not None
-    return paginate(qs, page, lambda c: render.customer_out(c, staff_view=staff_view))
+    capped = SEARCH_COUNT_CAP if filters.q else None
+    return paginate(qs, page, lambda c: render.customer_out(c, staff_view=staff_view), count_cap=capped)
 
 
 @router.get("/{customer_id}", response={200: CustomerOut, **ERRORS}, summary="Get a customer")

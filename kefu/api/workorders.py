@@ -14,6 +14,7 @@ from kefu import search
 from kefu.api import render
 from kefu.api.common import (
     ERRORS,
+    SEARCH_COUNT_CAP,
     WRITE_ERRORS,
     ApiRequest,
     Id,
@@ -154,7 +155,7 @@ def list_orders(request: ApiRequest, filters: Query[OrderFilters], page: Query[P
     if filters.q:
         qs = search.filter_queryset(qs, filters.q)
     qs = order_by(qs.select_related(*render.ORDER_RELATED), filters.ordering, ORDER_ORDERINGS, "-received_at")
-    return paginate(qs, page, render.order_out)
+    return paginate(qs, page, render.order_out, count_cap=SEARCH_COUNT_CAP if filters.q else None)
 
 
 @router.get("/{key}", response={200: OrderOut, **ERRORS}, summary="Get a work order by id or number")

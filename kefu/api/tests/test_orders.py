@@ -118,6 +118,30 @@ def test_search_orders_for_two_character_word(world, apis, cust):
     assert apis("agent").get("/orders", q=hit.number).body["items"][0]["id"] == hit.pk
 
 
+def test_search_count_stops_at_the_cap_and_says_so(world, apis, cust, monkeypatch):
+    from kefu.api import workorders as api_orders
+
+    for i in range(5):
+        world.order(cust, title=f"燃气泄漏 {i}")
+    world.order(cust, title="水管爆裂")
+    api = apis("agent")
+    r = api.get("/orders", q="泄漏", limit=2, ordering="received_at")
+    assert (r.body["count"], r.body["count_capped"]) == (5, False)
+    monkeypatch.setattr(api_orders, "SEARCH_COUNT_CAP", 3)
+    r = api.get("/orders", q="泄漏", limit=2, ordering="received_at")
+    assert (r.body["count"], r.body["count_capped"]) == (3, True)  # "3 or more"
+    assert [o["title"] for o in r.body["items"]] == ["燃气泄漏 0", "燃气泄漏 1"]
+    # pages past the cap are still served
+    r = api.get("/orders", q="泄漏", limit=2, offset=4, ordering="received_at")
+    assert [o["title"] for o in r.body["items"]] == ["燃气泄漏 4"] and r.body["count_capped"] is True
+    # exactly the cap: not capped; without a search: always the exact count
+    monkeypatch.setattr(api_orders, "SEARCH_COUNT_CAP", 5)
+    assert api.get("/orders", q="泄漏").body["count_capped"] is False
+    monkeypatch.setattr(api_orders, "SEARCH_COUNT_CAP", 1)
+    r = api.get("/orders")
+    assert (r.body["count"], r.body["count_capped"]) == (6, False)
+
+
 def test_pagination_totals(world, apis, cust):
     for i in range(5):
         world.order(cust, title=f"工单{i}")
