@@ -43,3 +43,21 @@ def test_team_queue_uses_the_open_index_and_jit_is_off(world: Any) -> None:
     with connection.cursor() as cur:
         cur.execute("SHOW jit")
         assert cur.fetchone()[0] == "off"
+
+
+def test_newest_first_reads_the_received_index_backwards(world: Any) -> None:
+    """The API's default order (newest first) on a NOT NULL column has no NULLS LAST, so PostgreSQL walks
+    ``wo_received`` backwards and stops after the page instead of sorting every match of a search."""
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL's planner")
+    from kefu.api.workorders import ORDER_ORDERINGS
+
+    c = world.customer()
+    world.order(c, title="燃气泄漏")
+    qs = ORDER_ORDERINGS["received_at"](visible_workorders(world.agent.user), True)[:50]
+    plan = _plan(qs)
+    assert "Index Scan Backward using wo_received" in plan, plan
+    assert "Sort Key" not in plan or "Presorted Key: received_at" in plan, plan  # ties by id only
+    # a column that can be empty keeps its empty values last (and is read through a sort)
+    due = ORDER_ORDERINGS["due_at"](visible_workorders(world.agent.user), True)
+    assert "NULLS LAST" in str(due.query)
