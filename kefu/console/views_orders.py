@@ -33,6 +33,7 @@ from kefu.audit.models import AuditRecord
 from kefu.commitments import clocks
 from kefu.commitments.models import OPEN_CLOCK_STATUSES, OrderClock
 from kefu.console import forms_orders as f
+from kefu.console.paging import CappedPaginator
 from kefu.customers.access import access_customer
 from kefu.errors import Conflict, KefuError, NotFound, ValidationFailed
 from kefu.organization.access import areas_of, staff_of
@@ -190,7 +191,10 @@ def queue(request: ConsoleRequest) -> HttpResponse:
     querysets = _tab_querysets(request.user, staff)
     now = timezone.now()
     qs = filtered_queue(querysets[tab], filters, now)
-    paginator = Paginator(qs, settings.KEFU_PAGE_SIZE)
+    # a search counts at most 1,000 matches (a common word matches a fifth of a million orders)
+    paginator: Paginator = (
+        CappedPaginator(qs, settings.KEFU_PAGE_SIZE) if q else Paginator(qs, settings.KEFU_PAGE_SIZE)
+    )
     page = paginator.get_page(request.GET.get("page"))
     for row in page.object_list:
         row.remaining = clocks.remaining_until(  # type: ignore[attr-defined]

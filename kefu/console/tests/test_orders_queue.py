@@ -150,6 +150,25 @@ def test_search_by_exact_number_opens_the_order(world, orders) -> None:  # type:
     assert numbers(resp) == set()
 
 
+def test_search_count_stops_at_the_cap(world, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from kefu.console import paging
+
+    cust = world.customer()
+    for i in range(4):
+        world.order(cust, title=f"燃气泄漏 {i}")
+    world.order(cust, title="水管爆裂")
+    c = client_for(world.agent)
+    resp = c.get(QUEUE, {"tab": "team", "q": "泄漏"})
+    assert "4 orders" in resp.content.decode() and len(numbers(resp)) == 4
+    monkeypatch.setattr(paging, "SEARCH_COUNT_CAP", 3)
+    resp = c.get(QUEUE, {"tab": "team", "q": "泄漏"})
+    body = resp.content.decode()
+    assert "More than 3 orders match: narrow the search to see them all" in body
+    assert len(numbers(resp)) == 3  # the page stops at the cap
+    # without a search the team tab is counted exactly
+    assert "5 orders" in c.get(QUEUE, {"tab": "team"}).content.decode()
+
+
 def _row_order(resp) -> list[str]:  # type: ignore[no-untyped-def]
     body = resp.content.decode()
     return re.findall(r'data-number="(GD-\d{8}-\d{6})"', body[body.index('id="queue-table"') :])
