@@ -114,6 +114,7 @@ elif _db["ENGINE"].startswith("django.db.backends.postgresql") and env_bool("KEF
     _db.setdefault("OPTIONS", {}).setdefault("options", "-c jit=off")
 DATABASES = {"default": _db}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+FORM_RENDERER = "kefu.forms_renderer.FastSelectRenderer"  # <select> without a template per option
 
 CACHES = {
     "default": {

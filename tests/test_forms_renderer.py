@@ -1,0 +1,58 @@
+"""The Python-built <select> is character for character what Django's select templates render."""
+
+from __future__ import annotations
+
+import pytest
+from django import forms
+from django.forms.renderers import DjangoTemplates
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext_lazy
+
+from kefu.forms_renderer import FastSelectRenderer, render_select
+
+pytestmark = pytest.mark.django_db
+
+
+class Sample(forms.Form):
+    plain = forms.ChoiceField(choices=[("a", "甲"), ("b", 'B & "<b>"'), ("", "—")], required=False)
+    grouped = forms.ChoiceField(
+        choices=[
+            ("北", [(1, "城北 1"), (2, "城北 <2>")]),
+            ("南", [(3, gettext_lazy("Branch"))]),
+            (4, "other"),
+        ]
+    )
+    many = forms.MultipleChoiceField(choices=[("x", "X"), ("y", mark_safe("<i>Y</i>"))], required=False)
+    flagged = forms.ChoiceField(
+        choices=[("1", "one"), ("2", "two")],
+        widget=forms.Select(attrs={"class": "wide", "data-x": 'q"uote', "disabled": True, "hidden": False}),
+    )
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        None,
+        {"plain": "b", "grouped": "2", "many": ["x", "y"], "flagged": "2"},
+        {"plain": "zzz", "grouped": "9"},  # invalid values: errors and aria-invalid attributes
+    ],
+)
+def test_fast_select_equals_the_templates(data) -> None:  # type: ignore[no-untyped-def]
+    fast = Sample(data, renderer=FastSelectRenderer())
+    slow = Sample(data, renderer=DjangoTemplates())
+    if data is not None:
+        fast.is_valid()
+        slow.is_valid()
+    for name in Sample.base_fields:
+        assert str(fast[name]) == str(slow[name]), name
+    assert "B &amp; &quot;&lt;b&gt;&quot;" in str(fast["plain"]) and "<i>Y</i>" in str(fast["many"])
+
+
+def test_other_option_templates_fall_back() -> None:
+    widget = {
+        "name": "n",
+        "attrs": {},
+        "optgroups": [(None, [{"template_name": "custom.html", "value": "1", "attrs": {}, "label": "x"}], 0)],
+    }
+    assert render_select(widget) is None
+    assert str(Sample(renderer=FastSelectRenderer())["plain"]).startswith('<select name="plain"')
