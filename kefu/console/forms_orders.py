@@ -156,7 +156,8 @@ class TransferForm(VersionedForm):
     def __init__(self, *args: Any, order: WorkOrder, **kwargs: Any) -> None:
         kwargs.setdefault("auto_id", _id("transfer"))
         super().__init__(*args, **kwargs)
-        _model_field(self, "to_staff").queryset = branch_staff(order.branch_id)
+        # only what the option shows (name, badge): the view passes the id on; 150+ staff per order page
+        _model_field(self, "to_staff").queryset = branch_staff(order.branch_id).only("id", "name", "badge_no")
         _model_field(self, "to_department").queryset = branch_departments(order.branch_id)
 
 
