@@ -13,7 +13,8 @@ those renewed); N orders received evenly over 2026 (8 % complaints, 80 % answere
 with a resolution clock (85 % met, 15 % late); a follow-up task for every fifth order, a survey answer for
 every twentieth, a complaint cause for every classified complaint. Then ``VACUUM ANALYZE``.
 
-Timed (median of 5 runs after one warm-up): the monthly sheets for March 2026 — by area, by staff, by
+Timed (median of 5 runs after one warm-up), counted live, from the snapshot the job
+``reports.refresh_open`` makes of a month not closed yet, and once the month is closed: the monthly sheets for March 2026 — by area, by staff, by
 branch — as ``kefu.reports.sheets.sheet`` computes them (every KPI, targets, ranks), the company row,
 and the dashboard page rendered through Django's test client as the administrator. The indexes the
 reports need are created by the migrations (workorders 0004, commitments 0009, followup 0003,
@@ -324,6 +325,19 @@ def main() -> None:
     ClosedPeriod.objects.all().delete()  # counted live first
     time_report("counted live (an open month), with the indexes of the migrations")
     print(f"load average {loadavg()}")
+
+    # what the job reports.refresh_open does on 20 March 2026: snapshots of March and of 2026
+    t0 = time.perf_counter()
+    with timezone.override(TZ):
+        snapped = closing.refresh_open(dt.date(2026, 3, 20))
+    took = time.perf_counter() - t0
+    each = {(y, m): ms for y, m, ms in ClosedPeriod.objects.values_list("year", "month", "duration_ms")}
+    print(
+        f"\nsnapshots of {', '.join(map(str, snapped))} in {took:.1f} s "
+        f"(March {each.get((2026, 3), 0):,} ms, the year {each.get((2026, 0), 0):,} ms)"
+    )
+    time_report("the current month, read from its snapshot (job reports.refresh_open, docs/kpis.md)")
+    ClosedPeriod.objects.all().delete()
 
     # what the job reports.close_periods does on 23 November 2026: every month over for 7 days is closed
     t0 = time.perf_counter()

@@ -178,6 +178,9 @@ KEFU_MAIL_RAW_RETENTION_DAYS = env_int("KEFU_MAIL_RAW_RETENTION_DAYS", 90)  # 0 
 # Reports (docs/kpis.md, "Closed months"): a month's KPI figures are frozen this many days after it ended;
 # a negative value never closes a period (every report counts live).
 KEFU_REPORT_CLOSE_AFTER_DAYS = env_int("KEFU_REPORT_CLOSE_AFTER_DAYS", 7)
+# ("The current month"): the periods not closed yet are recounted this often in the background and their
+# reports read that snapshot while it is younger than three intervals; 0 counts every report live.
+KEFU_REPORT_REFRESH_MINUTES = env_int("KEFU_REPORT_REFRESH_MINUTES", 10)
 KEFU_IMAP_CA_FILE = env_str("KEFU_IMAP_CA_FILE", "") or ""  # PEM of a private CA of the IMAP servers
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024

@@ -27,8 +27,8 @@ class ClosedPeriodAdmin(AuditedAdmin):
     """Closed months and years: recompute their figures after a correction of old data, or delete the
     close to count the period live again (the job closes it again on its next run)."""
 
-    list_display = ["__str__", "tz", "closed_at", "closed_by", "figures", "duration_ms"]
-    list_filter = ["year"]
+    list_display = ["__str__", "provisional", "tz", "closed_at", "closed_by", "figures", "duration_ms"]
+    list_filter = ["year", "provisional"]
     actions = ["recompute"]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
@@ -39,9 +39,9 @@ class ClosedPeriodAdmin(AuditedAdmin):
 
     @admin.action(description=_("Recompute the KPI figures of the selected periods"))
     def recompute(self, request: HttpRequest, queryset: QuerySet[ClosedPeriod]) -> None:
-        periods = [Period(cp.year, cp.month or None) for cp in queryset]
-        for p in periods:
-            closing.close_period(p, by=request.user)
+        periods = [(Period(cp.year, cp.month or None), cp.provisional) for cp in queryset]
+        for p, provisional in periods:  # a snapshot stays one: the period is not over
+            closing.close_period(p, by=request.user, provisional=provisional)
         n = len(periods)
         self.message_user(
             request,

@@ -11,6 +11,12 @@ managers are judged on: a published assessment does not change afterwards. A cha
 close (a re-classified order, a corrected area) is reflected only when the period is recomputed (back
 office → Closed periods → "Recompute", audited). The drill-down lists always show the rows as they are now.
 
+The periods not closed yet — the current month and year, and a month still in its days of grace — are
+counted the same way every ``KEFU_REPORT_REFRESH_MINUTES`` by the job ``reports.refresh_open`` and stored as a
+*provisional* close (a snapshot). Their reports read the snapshot while it is younger than three intervals
+(so a stopped worker never shows old figures as current), say when it was counted, and offer to count now
+(``?live=1``); closing the period replaces the snapshot.
+
 Figures are computed in the company's time zone (``TIME_ZONE``); a viewer whose own time zone draws the
 month's bounds elsewhere gets a live count.
 """
@@ -22,7 +28,7 @@ import time
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Min
 from django.utils import timezone
 
@@ -32,6 +38,7 @@ from kefu.reports.kpis import Dim, Kpi, Period, Ratio
 from kefu.reports.models import ClosedPeriod, KpiFigure
 
 DIMS = (Dim.AREA, Dim.STAFF, Dim.BRANCH)
+CLOSE_LOCK = 0x4B4546  # PostgreSQL advisory lock class of "counting a period" (with the period as key)
 CAUSE = "cause"  # KpiFigure.dim of the complaints per cause (the dashboard's Pareto)
 
 
@@ -43,10 +50,25 @@ def _month(period: Period) -> int:
     return period.month or 0
 
 
-def closed(period: Period, tz: dt.tzinfo | None = None) -> ClosedPeriod | None:
-    """The period's close, if it is closed in the time zone ``tz`` (default: the current one)."""
+def snapshot_max_age() -> dt.timedelta | None:
+    """How old a provisional snapshot may be to be read (None: snapshots are off)."""
+    minutes = settings.KEFU_REPORT_REFRESH_MINUTES
+    return dt.timedelta(minutes=3 * minutes) if minutes > 0 else None
+
+
+def usable(cp: ClosedPeriod, live: bool = False) -> bool:
+    """A close is read by reports; a snapshot only when fresh and the viewer did not ask to count now."""
+    if not cp.provisional:
+        return True
+    age = snapshot_max_age()
+    return not live and age is not None and cp.closed_at >= timezone.now() - age
+
+
+def closed(period: Period, tz: dt.tzinfo | None = None, live: bool = False) -> ClosedPeriod | None:
+    """The period's close (or fresh snapshot), if there is one in the time zone ``tz`` (default: the
+    current one) that reports should read; ``live`` skips snapshots (never a real close)."""
     cp = ClosedPeriod.objects.filter(year=period.year, month=_month(period)).first()
-    if cp is None or cp.tz != tz_name(tz or timezone.get_current_timezone()):
+    if cp is None or cp.tz != tz_name(tz or timezone.get_current_timezone()) or not usable(cp, live):
         return None
     return cp
 
@@ -63,7 +85,7 @@ def _pairs(rows: Any, branch_ids: tuple[int, ...] | None) -> dict[str, dict[tupl
 def figures(kpi_list: list[Kpi], dim: Dim, scope: Any) -> dict[Kpi, dict[tuple[Any, Any], Ratio]] | None:
     """The frozen counts of a closed period for ``scope`` (a :class:`kefu.reports.queries.Scope`), or None
     when the period is not closed (two queries when it is, one when not)."""
-    cp = closed(scope.period, scope.tz)
+    cp = closed(scope.period, scope.tz, scope.live)
     if cp is None:
         return None
     rows = KpiFigure.objects.filter(period=cp, dim=dim.value, kpi__in=[k.value for k in kpi_list])
@@ -75,7 +97,7 @@ def figures(kpi_list: list[Kpi], dim: Dim, scope: Any) -> dict[Kpi, dict[tuple[A
 
 def cause_figures(scope: Any) -> dict[tuple[Any, Any], Ratio] | None:
     """The frozen complaints per (cause, branch) of a closed period (None when it is not closed)."""
-    cp = closed(scope.period, scope.tz)
+    cp = closed(scope.period, scope.tz, scope.live)
     if cp is None:
         return None
     rows = KpiFigure.objects.filter(period=cp, dim=CAUSE, kpi=Kpi.COMPLAINT_RATE.value)
@@ -87,14 +109,19 @@ def cause_figures(scope: Any) -> dict[tuple[Any, Any], Ratio] | None:
 
 
 def monthly_figures(
-    months: list[Period], kpi_list: list[Kpi], branch_ids: tuple[int, ...] | None, tz: dt.tzinfo
+    months: list[Period],
+    kpi_list: list[Kpi],
+    branch_ids: tuple[int, ...] | None,
+    tz: dt.tzinfo,
+    live: bool = False,
 ) -> dict[Period, dict[Kpi, dict[tuple[Any, Any], Ratio]]]:
-    """The branch figures of those of ``months`` that are closed (in ``tz``), in two queries."""
+    """The branch figures of those of ``months`` that are closed or have a fresh snapshot (in ``tz``), in
+    two queries."""
     wanted = {(m.year, _month(m)): m for m in months}
     closes = [
         cp
         for cp in ClosedPeriod.objects.filter(year__in={m.year for m in months}, tz=tz_name(tz))
-        if (cp.year, cp.month) in wanted
+        if (cp.year, cp.month) in wanted and usable(cp, live)
     ]
     if not closes:
         return {}
@@ -113,14 +140,26 @@ def monthly_figures(
     return out
 
 
-def close_period(period: Period, *, by: Any = None, tz: dt.tzinfo | None = None) -> ClosedPeriod:
-    """Count ``period`` for the whole company and store the figures (replacing an earlier close)."""
+def close_period(
+    period: Period, *, by: Any = None, tz: dt.tzinfo | None = None, provisional: bool = False
+) -> ClosedPeriod:
+    """Count ``period`` for the whole company and store the figures (replacing an earlier close or
+    snapshot); ``provisional`` stores a snapshot of a period not over (not audited: it changes no data,
+    it is recounted every few minutes)."""
     from kefu.reports import queries
 
     tz = tz or timezone.get_default_timezone()
     scope = queries.Scope(period, None, tz)
     started = time.monotonic()
     with transaction.atomic():
+        if connection.vendor == "postgresql":  # one count of a period at a time (the job, the snapshot job,
+            with connection.cursor() as cur:  # the back office): the second waits and then replaces it
+                cur.execute(
+                    "SELECT pg_advisory_xact_lock(%s, %s)", [CLOSE_LOCK, period.year * 100 + _month(period)]
+                )
+        earlier = ClosedPeriod.objects.filter(year=period.year, month=_month(period)).first()
+        if provisional and earlier is not None and not earlier.provisional:
+            return earlier  # closed meanwhile: a snapshot never replaces a close
         ClosedPeriod.objects.filter(year=period.year, month=_month(period)).delete()
         cp = ClosedPeriod.objects.create(
             year=period.year,
@@ -128,6 +167,7 @@ def close_period(period: Period, *, by: Any = None, tz: dt.tzinfo | None = None)
             tz=tz_name(tz),
             closed_at=timezone.now(),
             closed_by=getattr(by, "user", by) if by is not None and getattr(by, "pk", None) else None,
+            provisional=provisional,
         )
         rows = [
             KpiFigure(
@@ -160,7 +200,8 @@ def close_period(period: Period, *, by: Any = None, tz: dt.tzinfo | None = None)
         cp.figures = len(rows)
         cp.duration_ms = int((time.monotonic() - started) * 1000)
         cp.save(update_fields=["figures", "duration_ms"])
-        audit.record(by, "reports.close", cp, after={"figures": cp.figures, "tz": cp.tz}, summary=str(cp))
+        if not provisional or by is not None:  # the job's snapshots change no data: not audited
+            audit.record(by, "reports.close", cp, after={"figures": cp.figures, "tz": cp.tz}, summary=str(cp))
     return cp
 
 
@@ -176,7 +217,7 @@ def due_periods(today: dt.date, after_days: int | None = None) -> list[Period]:
         return []
     tz = timezone.get_default_timezone()
     first_day = timezone.localtime(first, tz).date()
-    done = set(ClosedPeriod.objects.values_list("year", "month"))
+    done = set(ClosedPeriod.objects.filter(provisional=False).values_list("year", "month"))
     out: list[Period] = []
     y, m = first_day.year, first_day.month
     while True:
@@ -200,4 +241,31 @@ def close_due(today: dt.date | None = None) -> list[Period]:
     periods = due_periods(today)
     for p in periods:
         close_period(p)
+    return periods
+
+
+def open_periods(today: dt.date, after_days: int | None = None) -> list[Period]:
+    """The periods reports are asked about that are not closed: the months from ``after_days`` of grace
+    ago to ``today``'s and their years (each once), without those already closed."""
+    grace = settings.KEFU_REPORT_CLOSE_AFTER_DAYS if after_days is None else after_days
+    since = today - dt.timedelta(days=max(grace, 0))
+    done = set(ClosedPeriod.objects.filter(provisional=False).values_list("year", "month"))
+    out: list[Period] = []
+    y, m = since.year, since.month
+    while (y, m) <= (today.year, today.month):
+        out.append(Period(y, m))
+        if m == 12 or (y, m) == (today.year, today.month):
+            out.append(Period(y))
+        y, m = (y + 1, 1) if m == 12 else (y, m + 1)
+    return [p for p in out if (p.year, _month(p)) not in done]
+
+
+def refresh_open(today: dt.date | None = None) -> list[Period]:
+    """The job: recount the snapshots of the open periods (nothing when snapshots are off)."""
+    if snapshot_max_age() is None:
+        return []
+    today = today or timezone.localdate(timezone.now(), timezone.get_default_timezone())
+    periods = open_periods(today)
+    for p in periods:
+        close_period(p, provisional=True)
     return periods

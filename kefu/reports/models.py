@@ -88,7 +88,11 @@ class ClosedPeriod(models.Model):
     """A month (or year) whose KPI figures are frozen: computed once, after the period ended and the
     days of grace for late answers and follow-ups passed (``KEFU_REPORT_CLOSE_AFTER_DAYS``), by the job
     ``reports.close_periods`` or by the "recompute" action of the back office. Reports of a closed period
-    read :class:`KpiFigure` instead of counting the orders again (docs/kpis.md, "Closed months")."""
+    read :class:`KpiFigure` instead of counting the orders again (docs/kpis.md, "Closed months").
+
+    A *provisional* row is a snapshot of the current month (or year, or a month still in its days of
+    grace), recounted every ``KEFU_REPORT_REFRESH_MINUTES`` by the job ``reports.refresh_open``: reports
+    read it while it is fresh and say when it was counted (docs/kpis.md, "The current month")."""
 
     year = models.PositiveSmallIntegerField(_("year"))
     month = models.PositiveSmallIntegerField(_("month"), help_text=_("0: the whole year."))
@@ -99,6 +103,14 @@ class ClosedPeriod(models.Model):
     )
     figures = models.PositiveIntegerField(_("figures"), default=0)
     duration_ms = models.PositiveIntegerField(_("computed in (ms)"), default=0)
+    provisional = models.BooleanField(
+        _("provisional"),
+        default=False,
+        help_text=_(
+            "A snapshot of a period not closed yet, recounted every few minutes by the job "
+            "reports.refresh_open; it is replaced when the period is closed."
+        ),
+    )
 
     class Meta:
         verbose_name = _("closed period")

@@ -47,11 +47,13 @@ COMPLAINT = "complaint"
 
 @dataclass(frozen=True)
 class Scope:
-    """What a report covers: a period and the branches the viewer may see (None: every branch)."""
+    """What a report covers: a period and the branches the viewer may see (None: every branch); ``live``
+    counts now instead of reading a provisional snapshot (a closed period is always read)."""
 
     period: Period
     branch_ids: tuple[int, ...] | None = None
     tz: dt.tzinfo | None = None
+    live: bool = False
 
     def bounds(self) -> tuple[dt.datetime, dt.datetime]:
         return self.period.bounds(self.tz or timezone.get_current_timezone())
@@ -415,14 +417,16 @@ _MODELS: dict[tuple[Kpi, str], type[Model]] = {
 # --- dashboard series -------------------------------------------------------------------------------
 
 
-def monthly_trend(months: list[Period], branch_ids: Iterable[int] | None) -> list[dict[str, Any]]:
+def monthly_trend(
+    months: list[Period], branch_ids: Iterable[int] | None, live: bool = False
+) -> list[dict[str, Any]]:
     """Orders received, complaints per 1,000 customers and the on-time rate per month: the closed months
     from their frozen branch figures (two queries), the others with 3 grouped queries over their span."""
     from kefu.reports import closing
 
     tz = timezone.get_current_timezone()
     b = tuple(branch_ids) if branch_ids is not None else None
-    frozen = closing.monthly_figures(months, [Kpi.COMPLAINT_RATE, Kpi.ANSWERED_24H, Kpi.ON_TIME], b, tz)
+    frozen = closing.monthly_figures(months, [Kpi.COMPLAINT_RATE, Kpi.ANSWERED_24H, Kpi.ON_TIME], b, tz, live)
     live_months = [m for m in months if m not in frozen]
     o: dict[tuple[int, int], Any] = {}
     c: dict[tuple[int, int], Any] = {}

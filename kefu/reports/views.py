@@ -56,8 +56,13 @@ def _dim(name: str) -> Dim:
         raise Http404 from None
 
 
+def _live(request: ConsoleRequest) -> bool:
+    """ "Count now": skip the provisional snapshot of a period not closed (closing.py)."""
+    return request.GET.get("live") == "1"
+
+
 def _scope(request: ConsoleRequest, period: Period) -> queries.Scope:
-    return queries.Scope(period, access.report_branches(request.staff))
+    return queries.Scope(period, access.report_branches(request.staff), live=_live(request))
 
 
 def fmt(v: Decimal | None, kpi: Kpi | None = None) -> str:
@@ -147,6 +152,10 @@ def _maybe_export(
     return exports.respond(fmt_, name, title, header, rows)
 
 
+def _plain_params(request: ConsoleRequest) -> dict[str, str]:
+    return {k: v for k, v in request.GET.items() if k not in ("format", "page", "live")}
+
+
 def _export_links(request: ConsoleRequest) -> dict[str, str]:
     params = {k: v for k, v in request.GET.items() if k not in ("format", "page")}
     return {f: request.path + "?" + urlencode({**params, "format": f}) for f in ("csv", "xlsx")}
@@ -160,7 +169,10 @@ def _base_ctx(request: ConsoleRequest, period: Period) -> dict[str, Any]:
         "kpi_defs": [(k, KPI_LABELS[k.value], kpis.DEFS[k]) for k in kpis.ALL_KPIS],
         "dims": [(d.value, dim_label(d)) for d in Dim],
         "can_reports": access.may_see_reports(request.staff),
-        "closed_period": closing.closed(period),
+        "closed_period": closing.closed(period, live=_live(request)),
+        "live": _live(request),
+        "live_url": request.path + "?" + urlencode({**_plain_params(request), "live": "1"}),
+        "refresh_minutes": settings.KEFU_REPORT_REFRESH_MINUTES,
     }
 
 
@@ -175,7 +187,7 @@ def dashboard(request: ConsoleRequest) -> HttpResponseBase:
     months = (
         kpis.previous_months(period, 12) if period.month else [Period(period.year, m) for m in range(1, 13)]
     )
-    trend = queries.monthly_trend(months, scope.branch_ids)
+    trend = queries.monthly_trend(months, scope.branch_ids, scope.live)
     labels = [str(m) for m in months]
 
     def fl(v: Decimal | None) -> float | None:
@@ -407,7 +419,7 @@ def my_sheet(request: ConsoleRequest) -> HttpResponseBase:
     """Every staff member's own assessment sheet (whatever the role)."""
     period = _period(request)
     me: Staff = request.staff
-    scope = queries.Scope(period, (me.branch_id,) if me.branch_id else None)
+    scope = queries.Scope(period, (me.branch_id,) if me.branch_id else None, live=_live(request))
     sheet = sheets.sheet(Dim.STAFF, scope, only=me.pk)
     header, rows = _export_sheet(sheet, with_score=True)
     exported = _maybe_export(request, f"my-assessment-{period}", _("Assessment"), header, rows)

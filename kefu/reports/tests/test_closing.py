@@ -179,3 +179,100 @@ def test_pages_of_a_closed_month_say_so_and_show_the_same_figures(world, known) 
     # the table itself is the same (the notice aside)
     table = lambda html: html[html.index("<table") : html.index("</table>")]  # noqa: E731
     assert table(after) == table(before)
+
+
+# --- snapshots of the periods not closed (docs/kpis.md, "The current month") ----------------------------
+
+
+def test_open_periods() -> None:
+    assert closing.open_periods(dt.date(2026, 3, 20), after_days=7) == [MARCH, Period(2026)]
+    # early in a month the previous one is still in its days of grace
+    assert closing.open_periods(dt.date(2026, 4, 3), after_days=7) == [MARCH, Period(2026, 4), Period(2026)]
+    # the old year is counted until its December is closed
+    assert closing.open_periods(dt.date(2027, 1, 3), after_days=7) == [
+        Period(2026, 12),
+        Period(2026),
+        Period(2027, 1),
+        Period(2027),
+    ]
+    assert closing.open_periods(dt.date(2026, 3, 20), after_days=-1) == [MARCH, Period(2026)]
+
+
+def test_a_snapshot_is_read_while_fresh_and_replaced_by_the_close(world, known, settings) -> None:  # type: ignore[no-untyped-def]
+    settings.KEFU_REPORT_REFRESH_MINUTES = 10
+    live = snapshot(world)
+    assert closing.refresh_open(dt.date(2026, 3, 20)) == [MARCH, Period(2026)]
+    snap = ClosedPeriod.objects.get(year=2026, month=3)
+    assert snap.provisional and snap.figures > 0 and snap.tz == "Asia/Shanghai"
+    assert not AuditRecord.objects.filter(action="reports.close").exists()  # a snapshot changes no data
+    assert snapshot(world) == live
+
+    # read, not counted
+    scope = queries.Scope(MARCH, None, data.TZ)
+    with CaptureQueriesContext(connection) as q:
+        sheets.sheet(Dim.AREA, scope)
+    assert not any("workorders_workorder" in x["sql"] for x in q), [x["sql"] for x in q]
+
+    # a change shows at once when counting now, in the report after the next refresh
+    n1 = world.area_n1.pk
+    o = WorkOrder.objects.filter(area_id=n1, received_at__gte=data.at(2026, 3, 1)).exclude(
+        order_type="complaint"
+    )[0]
+    WorkOrder.objects.filter(pk=o.pk).update(order_type="complaint")
+    assert queries.counts(Kpi.COMPLAINT_RATE, Dim.AREA, scope)[n1] == Ratio(6, 4000)
+    now = queries.Scope(MARCH, None, data.TZ, live=True)
+    assert queries.counts(Kpi.COMPLAINT_RATE, Dim.AREA, now)[n1] == Ratio(7, 4000)
+    closing.refresh_open(dt.date(2026, 3, 21))
+    assert queries.counts(Kpi.COMPLAINT_RATE, Dim.AREA, scope)[n1] == Ratio(7, 4000)
+    assert ClosedPeriod.objects.filter(year=2026, month=3).count() == 1
+
+    # a snapshot older than three intervals (a stopped worker) is not read: the report counts live
+    WorkOrder.objects.filter(pk=o.pk).update(order_type="repair")
+    ClosedPeriod.objects.filter(pk__isnull=False).update(closed_at=timezone.now() - dt.timedelta(minutes=29))
+    assert queries.counts(Kpi.COMPLAINT_RATE, Dim.AREA, scope)[n1] == Ratio(7, 4000)  # 29 min: fresh
+    ClosedPeriod.objects.filter(pk__isnull=False).update(closed_at=timezone.now() - dt.timedelta(minutes=31))
+    assert closing.closed(MARCH, data.TZ) is None
+    assert queries.counts(Kpi.COMPLAINT_RATE, Dim.AREA, scope)[n1] == Ratio(6, 4000)
+    with timezone.override(data.TZ):
+        trend = queries.monthly_trend([MARCH], None)
+    assert trend[0]["complaints"] == live[(None, "trend")][2][1]  # counted, not the stale 7
+
+    # snapshots do not count as closes: March is due on 8 April and the close replaces its snapshot
+    assert closing.due_periods(dt.date(2026, 4, 8), after_days=7) == [Period(2026, 2), MARCH]
+    closing.close_period(MARCH)
+    cp = ClosedPeriod.objects.get(year=2026, month=3)
+    assert not cp.provisional and AuditRecord.objects.filter(action="reports.close").count() == 1
+    # … and a snapshot never replaces a close
+    assert closing.close_period(MARCH, provisional=True) == cp
+    assert ClosedPeriod.objects.get(year=2026, month=3) == cp and not cp.provisional
+    assert closing.open_periods(dt.date(2026, 4, 3), after_days=7) == [Period(2026, 4), Period(2026)]
+
+    # off: no snapshot is made or read
+    settings.KEFU_REPORT_REFRESH_MINUTES = 0
+    assert closing.refresh_open(dt.date(2026, 4, 20)) == []
+    ClosedPeriod.objects.filter(year=2026, month=0).update(closed_at=timezone.now())
+    assert closing.closed(Period(2026), data.TZ) is None
+
+
+def test_report_pages_say_when_a_snapshot_was_counted(world, known, settings) -> None:  # type: ignore[no-untyped-def]
+    settings.KEFU_REPORT_REFRESH_MINUTES = 10
+    load_job_modules()
+    assert "reports.refresh_open" in JOBS
+    closing.refresh_open(dt.date(2026, 3, 20))
+    c = Client()
+    assert c.login(username=world.admin.user.username, password=PASSWORD)
+    url = reverse("console:reports_kpis", args=["area"]) + "?period=2026-03"
+    with timezone.override(data.TZ):
+        page = c.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+        now = c.get(url + "&live=1", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+        drill = c.get(
+            reverse("console:reports_drill", args=["complaint_rate", "area", world.area_n1.pk])
+            + "?period=2026-03&part=num",
+            HTTP_ACCEPT_LANGUAGE="en",
+        ).content.decode()
+    assert 'id="reports-snapshot"' in page and "recounted every 10 minutes" in page
+    assert 'id="reports-count-now"' in page and "live=1" in page
+    assert 'id="reports-live"' in now and 'id="reports-snapshot"' not in now
+    assert 'id="reports-snapshot"' in drill
+    table = lambda html: html[html.index("<table") : html.index("</table>")]  # noqa: E731
+    assert table(page) == table(now)
