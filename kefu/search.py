@@ -11,14 +11,21 @@ and confirm candidates with ``LIKE``:
   :func:`sync` in the same transaction.
 
 A one-character query has no bigram and falls back to ``LIKE`` alone.
+
+Counting the matches of a common word is the slow part of a search at scale: at 1,000,000 orders the
+bigrams of 燃气泄漏 each occur in a quarter of the rows, and the GIN index builds bitmaps of 250,000 rows
+before the first match is counted. :func:`capped_count` therefore first counts among the most recent rows
+with a plain index scan that stops at the cap (docs/architecture.md, "Search").
 """
 
 from __future__ import annotations
 
+import time
 import unicodedata
 from typing import TypeVar
 
-from django.db import connection, models
+from django.db import connection, models, transaction
+from django.db.models import Max
 
 M = TypeVar("M", bound=models.Model)
 
@@ -118,3 +125,61 @@ def filter_queryset(qs: models.QuerySet[M], query: str) -> models.QuerySet[M]:
     for term in terms:
         qs = qs.filter(search_text__contains=term)
     return qs
+
+
+# capped_count: the probe reads at most this many of the newest rows, and only for words whose bigrams are
+# all in at least COMMON of the rows (PostgreSQL's statistics of the column); it succeeds when the cap is
+# reached there, else the index counts as usual
+PROBE_ROWS = 50_000
+COMMON = 0.05
+STATS_TTL = 600.0  # seconds a process keeps a table's bigram frequencies
+_stats: dict[str, tuple[float, dict[str, float]]] = {}
+
+
+def gram_frequencies(table: str) -> dict[str, float]:
+    """The share of rows holding each of the most common bigrams (``pg_stats``; refreshed by ANALYZE)."""
+    now = time.monotonic()
+    hit = _stats.get(table)
+    if hit and hit[0] > now:
+        return hit[1]
+    with connection.cursor() as cur:
+        cur.execute(
+            "SELECT most_common_elems::text::text[], most_common_elem_freqs FROM pg_stats "
+            "WHERE schemaname = current_schema() AND tablename = %s AND attname = 'search_grams'",
+            [table],
+        )
+        row = cur.fetchone()
+    freqs = dict(zip(row[0], row[1], strict=False)) if row and row[0] else {}
+    _stats[table] = (now + STATS_TTL, freqs)
+    return freqs
+
+
+def is_common(table: str, query: str) -> bool:
+    """Every bigram of ``query`` is in at least ``COMMON`` of the rows of ``table`` (PostgreSQL)."""
+    grams = [g for term in normalize(query).split() for g in bigrams(term)]
+    if not grams:
+        return False
+    freqs = gram_frequencies(table)
+    return all(freqs.get(g, 0.0) >= COMMON for g in grams)
+
+
+def capped_count(qs: models.QuerySet[M], query: str, cap: int) -> int:
+    """``min(count, cap + 1)`` of ``qs``, a queryset filtered by :func:`filter_queryset` for ``query``.
+
+    On PostgreSQL a common word is first counted among the ``PROBE_ROWS`` newest rows with the bitmap
+    scans (hence the GIN index) off for that one statement: the primary-key scan stops as soon as
+    ``cap + 1`` matches are found — about 12 ms instead of 250 ms for 燃气泄漏 at 1,000,000 orders. Fewer
+    matches there prove nothing about the rest, and the count runs as usual."""
+    rows = qs.order_by()
+    if connection.vendor == "postgresql" and is_common(qs.model._meta.db_table, query):
+        top = qs.model._base_manager.aggregate(m=Max("pk"))["m"] or 0
+        if top > 2 * PROBE_ROWS:
+            with transaction.atomic(), connection.cursor() as cur:
+                cur.execute("SELECT current_setting('enable_bitmapscan')")
+                before = cur.fetchone()[0]
+                cur.execute("SET LOCAL enable_bitmapscan = off")
+                n = rows.filter(pk__gt=top - PROBE_ROWS)[: cap + 1].count()
+                cur.execute("SELECT set_config('enable_bitmapscan', %s, true)", [before])
+            if n > cap:
+                return n
+    return rows[: cap + 1].count()

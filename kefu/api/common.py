@@ -12,6 +12,7 @@ from ninja import Field, Schema
 from pydantic import AfterValidator
 from pydantic_core import PydanticCustomError
 
+from kefu import search
 from kefu.errors import KefuError, NotFound, ValidationFailed
 
 MAX_ID = 2**63 - 1  # the largest id either database can hold
@@ -86,14 +87,19 @@ class PageParams(Schema):
 
 
 def paginate(
-    qs: QuerySet[Any], params: PageParams, render: Any, *, count_cap: int | None = None
+    qs: QuerySet[Any],
+    params: PageParams,
+    render: Any,
+    *,
+    count_cap: int | None = None,
+    search_query: str = "",
 ) -> dict[str, Any]:
     """A page of ``qs`` rendered row by row; two queries (count + page) whatever the page size. With
     ``count_cap`` the count stops there (``SELECT count(*) FROM (… LIMIT cap + 1)``) and says so."""
     if count_cap is None:
         total, capped = qs.count(), False
     else:
-        total = qs.order_by()[: count_cap + 1].count()
+        total = search.capped_count(qs, search_query, count_cap)
         capped = total > count_cap
         total = min(total, count_cap)
     fetch = capped or params.offset < total

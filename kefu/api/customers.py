@@ -120,7 +120,13 @@ def list_customers(
     qs = order_by(qs, filters.ordering, CUSTOMER_ORDERINGS, "-id")
     staff_view = staff_of(request.auth) is not None
     capped = SEARCH_COUNT_CAP if filters.q else None
-    return paginate(qs, page, lambda c: render.customer_out(c, staff_view=staff_view), count_cap=capped)
+    return paginate(
+        qs,
+        page,
+        lambda c: render.customer_out(c, staff_view=staff_view),
+        count_cap=capped,
+        search_query=filters.q or "",
+    )
 
 
 @router.get("/{customer_id}", response={200: CustomerOut, **ERRORS}, summary="Get a customer")

@@ -163,7 +163,13 @@ def list_orders(request: ApiRequest, filters: Query[OrderFilters], page: Query[P
     if filters.q:
         qs = search.filter_queryset(qs, filters.q)
     qs = order_by(qs.select_related(*render.ORDER_RELATED), filters.ordering, ORDER_ORDERINGS, "-received_at")
-    return paginate(qs, page, render.order_out, count_cap=SEARCH_COUNT_CAP if filters.q else None)
+    return paginate(
+        qs,
+        page,
+        render.order_out,
+        count_cap=SEARCH_COUNT_CAP if filters.q else None,
+        search_query=filters.q or "",
+    )
 
 
 @router.get("/{key}", response={200: OrderOut, **ERRORS}, summary="Get a work order by id or number")

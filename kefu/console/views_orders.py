@@ -193,7 +193,7 @@ def queue(request: ConsoleRequest) -> HttpResponse:
     qs = filtered_queue(querysets[tab], filters, now)
     # a search counts at most 1,000 matches (a common word matches a fifth of a million orders)
     paginator: Paginator = (
-        CappedPaginator(qs, settings.KEFU_PAGE_SIZE) if q else Paginator(qs, settings.KEFU_PAGE_SIZE)
+        CappedPaginator(qs, settings.KEFU_PAGE_SIZE, q) if q else Paginator(qs, settings.KEFU_PAGE_SIZE)
     )
     page = paginator.get_page(request.GET.get("page"))
     for row in page.object_list:

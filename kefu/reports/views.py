@@ -153,7 +153,7 @@ def _maybe_export(
 
 
 def _plain_params(request: ConsoleRequest) -> dict[str, str]:
-    return {k: v for k, v in request.GET.items() if k not in ("format", "page", "live")}
+    return {k: request.GET[k] for k in request.GET if k not in ("format", "page", "live")}
 
 
 def _export_links(request: ConsoleRequest) -> dict[str, str]:
