@@ -206,7 +206,7 @@ def customer_orders(
     request: ApiRequest, customer_id: Id, page: Query[PageParams], ordering: Str200 | None = None
 ) -> dict[str, Any]:
     c = access_customer(request.auth, customer_id)
-    qs = visible_workorders(request.auth).filter(customer_id=c.pk).select_related(*render.ORDER_RELATED)
+    qs = render.order_rows(visible_workorders(request.auth).filter(customer_id=c.pk))
     qs = order_by(qs, ordering, ORDER_ORDERINGS, "-received_at")
     return paginate(qs, page, render.order_out)
 

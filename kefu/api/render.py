@@ -1,9 +1,11 @@
-"""Rows → response dicts. Callers fetch with the ``*_RELATED`` select_related lists (no N+1)."""
+"""Rows → response dicts. Callers fetch orders with :func:`order_rows` and customers with the
+``CUSTOMER_RELATED`` select_related list (no N+1)."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from django.db.models import OuterRef, QuerySet, Subquery
 from django.utils import timezone
 
 from kefu.customers.models import Customer, CustomerNote
@@ -12,7 +14,22 @@ from kefu.workorders import rules as wo_rules
 from kefu.workorders.models import TimelineEntry, WorkOrder
 
 CUSTOMER_RELATED = ("branch", "area")
-ORDER_RELATED = ("customer", "branch", "area", "owner", "assignee", "department", "merged_into")
+# An order's customer and staff are joined; the small organisation tables are fetched by one query each
+# (prefetch) and the merged-into number by a subquery: every extra join of workorders_workorder — 22 indexes
+# — costs the planner several milliseconds (a page of 50 search results: planning 28 ms with 7 joins, 3.5 ms
+# with 3; a load by primary key 7.4 → 2.9 ms, at 1,000,000 orders).
+ORDER_RELATED = ("customer", "owner", "assignee")
+ORDER_PREFETCH = ("branch", "area", "department")
+
+
+def order_rows(qs: QuerySet[WorkOrder]) -> QuerySet[WorkOrder]:
+    """``qs`` with what :func:`order_out` reads, in a fixed number of queries."""
+    merged = WorkOrder.objects.filter(pk=OuterRef("merged_into_id")).values("number")[:1]
+    return (
+        qs.select_related(*ORDER_RELATED)
+        .prefetch_related(*ORDER_PREFETCH)
+        .annotate(merged_into_number=Subquery(merged))
+    )
 
 
 def ref(obj: Any) -> dict[str, Any] | None:
@@ -75,7 +92,11 @@ def order_out(o: WorkOrder, *, detail: bool = False) -> dict[str, Any]:
         "department": ref(o.department),
         "escalated": o.escalated,
         "to_president": o.to_president,
-        "merged_into": o.merged_into.number if o.merged_into is not None else None,
+        "merged_into": (
+            o.merged_into_number
+            if hasattr(o, "merged_into_number")
+            else (o.merged_into.number if o.merged_into is not None else None)
+        ),
         "close_reason": o.close_reason,
         "resolution": o.resolution,
         "received_at": o.received_at,

@@ -114,11 +114,11 @@ class OrderFilters(Schema):
 
 def _load(request: ApiRequest, key: str) -> WorkOrder:
     o = access_workorder(request.auth, check_key(key))
-    return WorkOrder.objects.select_related(*render.ORDER_RELATED).get(pk=o.pk)
+    return render.order_rows(WorkOrder.objects.all()).get(pk=o.pk)
 
 
 def _reload(pk: int) -> WorkOrder:
-    return WorkOrder.objects.select_related(*render.ORDER_RELATED).get(pk=pk)
+    return render.order_rows(WorkOrder.objects.all()).get(pk=pk)
 
 
 def _version(
@@ -162,7 +162,7 @@ def list_orders(request: ApiRequest, filters: Query[OrderFilters], page: Query[P
         qs = qs.exclude(status__in=OPEN)
     if filters.q:
         qs = search.filter_queryset(qs, filters.q)
-    qs = order_by(qs.select_related(*render.ORDER_RELATED), filters.ordering, ORDER_ORDERINGS, "-received_at")
+    qs = order_by(render.order_rows(qs), filters.ordering, ORDER_ORDERINGS, "-received_at")
     return paginate(
         qs,
         page,
