@@ -7,6 +7,34 @@ from typing import Any
 from django.conf import settings
 from django.http import HttpRequest
 
+# the main menu's groups (base.html) and the pages (URL names, or their prefixes ending in "*") of each
+NAV_GROUPS = {
+    "work": ("queue?owned", "queue?team", "escalations", "callbacks", "maintenance"),
+    "quality": (
+        "followup*",
+        "quality*",
+        "complaints*",
+        "standards*",
+        "inspection*",
+        "training*",
+        "supervision*",
+    ),
+    "admin": ("channel_health",),
+}
+
+
+def nav_group(request: HttpRequest) -> str:
+    """The menu group holding the current page ("" for a top-level link or no console page)."""
+    match = getattr(request, "resolver_match", None)
+    name = getattr(match, "url_name", None) or ""
+    if name == "queue":
+        name = f"queue?{request.GET.get('tab', 'mine')}"
+    for group, pages in NAV_GROUPS.items():
+        for page in pages:
+            if name == page or (page.endswith("*") and name.startswith(page[:-1])):
+                return group
+    return ""
+
 
 def kefu_context(request: HttpRequest) -> dict[str, Any]:
     user = getattr(request, "user", None)
@@ -16,4 +44,5 @@ def kefu_context(request: HttpRequest) -> dict[str, Any]:
     return {
         "current_staff": staff,
         "queue_poll_seconds": settings.KEFU_QUEUE_POLL_SECONDS,
+        "nav_group": nav_group(request) if staff is not None else "",
     }

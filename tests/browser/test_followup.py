@@ -26,6 +26,7 @@ def test_dissatisfied_follow_up_reopens_to_the_owner(page, world, browser, live_
     late_task = FollowupTask.objects.get(workorder=late)
 
     login(page, "followup", PASSWORD)
+    page.click("#navgroup-quality > summary")  # the "Quality and supervision" menu
     page.click("#nav-followup")
     rows = page.locator("[data-testid=followup-row]")
     expect(rows).to_have_count(2)

@@ -28,6 +28,7 @@ def test_inspector_scores_and_owner_corrects(page, world, browser, live_server):
     )
 
     login(page, "inspector", PASSWORD)
+    page.click("#navgroup-quality > summary")  # the "Quality and supervision" menu
     page.click("#nav-inspections")
     page.select_option("#start-sheet", str(sheet.pk))
     page.click("#inspection-start-button")
@@ -60,6 +61,7 @@ def test_inspector_scores_and_owner_corrects(page, world, browser, live_server):
 
     owner = new_context_page(browser, live_server, "agent", PASSWORD)
     try:
+        owner.click("#navgroup-quality > summary")  # the "Quality and supervision" menu
         owner.click("#nav-inspections")
         owner.locator("[data-testid=my-action] a").click()
         expect(owner.locator("#inspection-findings")).to_contain_text("未佩戴工号牌")

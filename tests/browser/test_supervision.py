@@ -2,6 +2,7 @@
 staff member gives a statement, the supervisor previews the proposal with a mitigating fact and decides."""
 
 import datetime as dt
+import re
 
 import pytest
 from django.utils import timezone
@@ -27,7 +28,17 @@ def test_statement_then_decision(page, world, browser, live_server):
     )
 
     login(page, "sup", PASSWORD)
+    page.click("#navgroup-quality > summary")  # the "Quality and supervision" menu
+    expect(page.locator("#nav-supervision")).to_be_visible()
+    page.click("#navgroup-work > summary")  # opening another menu closes the first (kefu.js)
+    expect(page.locator("#nav-supervision")).to_be_hidden()
+    expect(page.locator("#nav-team")).to_be_visible()
+    page.keyboard.press("Escape")
+    expect(page.locator("#nav-team")).to_be_hidden()
+    page.click("#navgroup-quality > summary")
+    screenshot(page, "main-menu", for_docs=True)
     page.click("#nav-supervision")
+    expect(page.locator("#navgroup-quality")).to_have_class(re.compile(r"\bcurrent\b"))
     expect(page.locator("[data-testid=acc-row]")).to_have_count(1)
     page.locator(f"#acc-{rec.pk} a.acc-open").click()
     expect(page.locator("#acc-summary")).to_contain_text("去找别人")
@@ -37,6 +48,7 @@ def test_statement_then_decision(page, world, browser, live_server):
 
     staff = new_context_page(browser, live_server, "agent", PASSWORD)
     try:
+        staff.click("#navgroup-quality > summary")  # the "Quality and supervision" menu
         staff.click("#nav-supervision")
         staff.locator(f"#acc-{rec.pk} a.acc-open").click()
         expect(staff.locator("#acc-decision-form")).to_have_count(0)

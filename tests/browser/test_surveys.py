@@ -111,6 +111,7 @@ def test_supervisor_sees_the_quality_report(page, world):
             ),
         )
     login(page, "sup", PASSWORD)
+    page.click("#navgroup-quality > summary")  # the "Quality and supervision" menu
     page.click("#nav-quality")
     expect(page.locator("#quality-csat")).to_contain_text("100.0%")
     expect(page.locator("#quality-nps")).to_contain_text("100.0")

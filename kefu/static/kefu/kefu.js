@@ -16,3 +16,22 @@ document.addEventListener("keydown", function (event) {
     }
   }
 });
+
+// Main menu groups (<details class="navgroup">): one open at a time; a click elsewhere or Escape closes.
+(function () {
+  function groups() { return document.querySelectorAll("details.navgroup"); }
+  document.addEventListener("toggle", function (event) {
+    var d = event.target;
+    if (!d.classList || !d.classList.contains("navgroup") || !d.open) return;
+    groups().forEach(function (other) { if (other !== d) other.open = false; });
+  }, true);
+  document.addEventListener("click", function (event) {
+    groups().forEach(function (d) { if (d.open && !d.contains(event.target)) d.open = false; });
+  });
+  document.addEventListener("keydown", function (event) {
+    if (event.key !== "Escape") return;
+    groups().forEach(function (d) {
+      if (d.open) { d.open = false; d.querySelector("summary").focus(); }
+    });
+  });
+})();
