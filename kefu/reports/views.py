@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
+from kefu import exports
 from kefu.commitments.models import OrderClock
 from kefu.complaints.models import ComplaintCause
 from kefu.console.views_orders import ConsoleRequest, staff_view
@@ -27,7 +28,7 @@ from kefu.customers.models import Customer
 from kefu.errors import NotFound
 from kefu.followup.models import FollowupTask
 from kefu.organization.models import Staff
-from kefu.reports import access, closing, exports, kpis, queries, sheets, svg
+from kefu.reports import access, closing, kpis, queries, sheets, svg
 from kefu.reports.kpis import Dim, Kpi, Period
 from kefu.reports.models import KpiChoices
 from kefu.surveys.models import Response

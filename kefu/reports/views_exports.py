@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
+from kefu import exports
 from kefu.console.views_customers import customer_filters, filtered_customers
 from kefu.console.views_orders import (
     ConsoleRequest,
@@ -20,7 +21,6 @@ from kefu.console.views_orders import (
     staff_view,
 )
 from kefu.customers.access import visible_customers
-from kefu.reports import exports
 
 
 def _fmt(request: ConsoleRequest) -> str:

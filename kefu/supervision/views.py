@@ -4,20 +4,23 @@ and the service areas with their contractors' load and history."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from decimal import Decimal
+from functools import partial
 from typing import Any
 
 from django import forms
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import Prefetch
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
+from kefu import exports
 from kefu.console.forms_orders import add_kefu_error
 from kefu.console.views_orders import ConsoleRequest, staff_view
 from kefu.errors import KefuError
@@ -59,7 +62,7 @@ def _staff_choices(me: Staff) -> list[tuple[str, str]]:
 
 @require_http_methods(["GET"])
 @staff_view
-def record_list(request: ConsoleRequest) -> HttpResponse:
+def record_list(request: ConsoleRequest) -> HttpResponseBase:
     me = request.staff
     qs = visible_records(me).select_related("staff", "branch", "workorder")
     status = request.GET.get("status", "")
@@ -77,9 +80,14 @@ def record_list(request: ConsoleRequest) -> HttpResponse:
         qs = qs.filter(staff_id=int(staff_id))
     else:
         staff_id = ""
-    page = Paginator(qs.order_by("-occurred_at", "-id"), PAGE_SIZE).get_page(request.GET.get("page"))
+    qs = qs.order_by("-occurred_at", "-id")
+    fmt = exports.requested(request)
+    if fmt:
+        return _export_records(fmt, qs)
+    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
     ctx = {
         "page": page,
+        "export_links": exports.links(request),
         "status": status,
         "kind": kind,
         "staff_id": staff_id,
@@ -90,6 +98,28 @@ def record_list(request: ConsoleRequest) -> HttpResponse:
         "query_string": f"status={status}&kind={kind}&staff={staff_id}",
     }
     return render(request, "supervision/list.html", ctx)
+
+
+def _export_records(fmt: str, qs: Any) -> HttpResponseBase:
+    """The filtered accountability records with their statement and decision, one row each."""
+    label = partial(exports.field_label, AccountabilityRecord)
+    names = ["occurred_at", "kind", "severity", "staff", "manager", "branch", "workorder", "summary", "status",
+             "statement_at", "statement", "proposed_outcome", "outcome", "penalty", "decision", "decided_by",
+             "decided_at"]  # fmt: skip
+    header = [label(n) for n in names]
+
+    def rows() -> Iterator[list[Any]]:
+        related = ("staff", "manager", "branch", "workorder", "decided_by")
+        for r in qs.select_related(*related).iterator(chunk_size=2000):
+            yield [
+                r.occurred_at, r.get_kind_display(), r.get_severity_display(), r.staff.name,
+                r.manager.name if r.manager else "", r.branch.name if r.branch else "",
+                r.workorder.number if r.workorder else "", r.summary, r.get_status_display(), r.statement_at,
+                r.statement, r.get_proposed_outcome_display(), r.get_outcome_display(), r.penalty, r.decision,
+                r.decided_by.name if r.decided_by else "", r.decided_at,
+            ]  # fmt: skip
+
+    return exports.respond(fmt, exports.filename("accountability"), _("Accountability"), header, rows())
 
 
 class ManualForm(forms.Form):
@@ -286,7 +316,7 @@ def report_sent_away(request: ConsoleRequest, transfer_id: int) -> HttpResponse:
 
 @require_http_methods(["GET"])
 @staff_view
-def notice_list(request: ConsoleRequest) -> HttpResponse:
+def notice_list(request: ConsoleRequest) -> HttpResponseBase:
     show = request.GET.get("show", "open")
     if show not in ("open", "overdue", "answered"):
         show = "open"
@@ -298,9 +328,37 @@ def notice_list(request: ConsoleRequest) -> HttpResponse:
         qs = qs.filter(status=SupervisionNotice.Status.OPEN).order_by("due_at", "id")
         if show == "overdue":
             qs = qs.filter(due_at__lt=now)
+    fmt = exports.requested(request)
+    if fmt:
+        return _export_notices(fmt, qs, show)
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
-    ctx = {"page": page, "show": show, "now": now, "query_string": f"show={show}"}
+    ctx = {
+        "page": page,
+        "show": show,
+        "now": now,
+        "query_string": f"show={show}",
+        "export_links": exports.links(request),
+    }
     return render(request, "supervision/notices.html", ctx)
+
+
+def _export_notices(fmt: str, qs: Any, show: str) -> HttpResponseBase:
+    label = partial(exports.field_label, SupervisionNotice)
+    header = [label("workorder"), _("Title"), label("branch"), label("issued_by"), label("issued_at"),
+              label("due_at"), label("text"), label("status"), label("answered_at"), label("answered_by"),
+              label("answered_how"), label("answer"), label("overdue_reported_at"), label("reported_to")]  # fmt: skip
+
+    def rows() -> Iterator[list[Any]]:
+        for n in qs.select_related("branch").iterator(chunk_size=2000):
+            yield [
+                n.workorder.number, n.workorder.title, n.branch.name if n.branch else "", n.issued_by.name,
+                n.issued_at, n.due_at, n.text, n.get_status_display(), n.answered_at,
+                n.answered_by.name if n.answered_by else "", n.get_answered_how_display(), n.answer,
+                n.overdue_reported_at, n.reported_to.name if n.reported_to else "",
+            ]  # fmt: skip
+
+    return exports.respond(fmt, exports.filename(f"supervision-notices-{show}"), _("Supervision notices"),
+                           header, rows())  # fmt: skip
 
 
 class NoticeForm(forms.Form):
@@ -370,9 +428,43 @@ def _assignable(me: Staff) -> list[Staff]:
     return list(qs)
 
 
+def _export_areas(
+    fmt: str,
+    areas: list[ServiceArea],
+    verdicts: dict[int, rules.AreaVerdict],
+    loads: list[tuple[Staff, rules.StaffVerdict]],
+) -> HttpResponseBase:
+    """The areas with their households, responsible staff and load against the guidance; in XLSX a second
+    sheet with each responsible person's households and load."""
+    header = [_("Service area"), _("Code"), _("Branch"), _("Kind"), _("Households"), _("Responsible"),
+              _("Per person"), _("Guidance"), _("Above the guidance")]  # fmt: skip
+    rows = []
+    for a in areas:
+        v = verdicts[a.pk]
+        who = ", ".join(s.name for s in a.responsible.all())
+        rows.append([a.name, a.code, a.branch.name, a.get_kind_display(), a.households, who, v.per_person,
+                     v.guidance, _("yes") if v.over else _("no")])  # fmt: skip
+    name = exports.filename("service-areas")
+    if fmt == "csv":
+        return exports.csv_response(name, header, rows)
+    staff_header = [_("Staff member"), _("Badge number"), _("Households"), _("Load (1.00 = guidance)"),
+                    _("Above the guidance")]  # fmt: skip
+    staff_rows = [
+        [p.name, p.badge_no, v.households, v.load, _("yes") if v.over else _("no")]
+        for p, v in sorted(loads, key=lambda x: (-x[1].load, x[0].name))
+    ]
+    return exports.xlsx_response(
+        name,
+        [
+            (_("Service areas"), header, rows),
+            (_("Responsible staff"), staff_header, staff_rows),
+        ],
+    )
+
+
 @require_http_methods(["GET", "POST"])
 @staff_view
-def area_list(request: ConsoleRequest) -> HttpResponse:
+def area_list(request: ConsoleRequest) -> HttpResponseBase:
     me = request.staff
     if not (me.can("area.assign") or me.can("accountability.view")):
         raise Http404
@@ -415,6 +507,9 @@ def area_list(request: ConsoleRequest) -> HttpResponse:
     )
     area_v, staff_v = actions.area_loads(areas)
     people = {s.pk: s for a in areas for s in a.responsible.all()}
+    fmt = exports.requested(request) if request.method == "GET" else None
+    if fmt:
+        return _export_areas(fmt, areas, area_v, [(people[s], v) for s, v in staff_v.items() if s in people])
     today = timezone.localdate()
     for a in areas:
         a.verdict = area_v[a.pk]  # type: ignore[attr-defined]

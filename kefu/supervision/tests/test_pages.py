@@ -18,6 +18,7 @@ from django.urls import reverse
 from kefu.supervision import actions
 from kefu.supervision.models import AccountabilityRecord, SupervisionNotice
 from kefu.supervision.tests.conftest import client_for, sh
+from kefu.testing.exports import csv_rows, xlsx_sheets
 from kefu.workorders.actions import do_transfer
 
 pytestmark = pytest.mark.django_db
@@ -277,3 +278,44 @@ def test_areas_page_query_count_flat(world: Any, now: Any) -> None:
         page = sup.get("/supervision/areas/").content.decode()
     assert page.count('class="area-history"') == 6
     assert len(many) == len(few), [q["sql"][:100] for q in many.captured_queries]
+
+
+def test_exports_follow_the_filters_and_scoping(world: Any, now: Any) -> None:
+    """Accountability records, supervision notices and service areas export to CSV and XLSX with the page's
+    filters and the viewer's scope; text that a spreadsheet would run as a formula is neutralised."""
+    a = manual(world.inspector, world.agent, sh(2026, 3, 1, 9, 0), summary="=HYPERLINK(1)")
+    manual(world.inspector, world.agent_senior, sh(2026, 3, 1, 10, 0), summary="迟到")
+    manual(world.inspector, world.agent_south, sh(2026, 3, 1, 11, 0), summary="南区")
+    actions.do_give_statement(world.agent.user, a.pk, "堵车")
+    sup = client_for(world.supervisor)
+    assert 'id="acc-export-csv"' in sup.get(LIST).content.decode()
+    rows_ = csv_rows(sup, LIST)
+    assert rows_[0][:4] == ["Occurred at", "Kind", "Severity", "Staff member"]
+    assert [r[3] for r in rows_[1:]] == ["赵客服", "李客服"]  # newest first, the north only
+    mine = csv_rows(sup, LIST, staff=world.agent.pk, status="heard")
+    assert len(mine) == 2
+    assert mine[1][0] == "2026-03-01 09:00" and mine[1][7] == "'=HYPERLINK(1)" and mine[1][10] == "堵车"
+    sheets = xlsx_sheets(sup, LIST, staff=world.agent.pk)
+    ((title, xrows),) = sheets.items()
+    assert title == "Accountability" and xrows[1][0] == dt.datetime(2026, 3, 1, 9, 0)
+    assert xrows[1][7] == "'=HYPERLINK(1)"
+    assert [r[3] for r in csv_rows(client_for(world.agent), LIST)[1:]] == ["李客服"]  # their own only
+
+    o = world.order(world.customer(), title="督办的工单")
+    actions.do_issue_notice(world.supervisor.user, o.pk, "今天内处理", sh(2026, 3, 3, 17, 0))
+    notices = csv_rows(sup, "/supervision/notices/", show="open")
+    assert [r[:2] for r in notices[1:]] == [[o.number, "督办的工单"]] and notices[1][5] == "2026-03-03 17:00"
+    assert csv_rows(client_for(world.supervisor_south), "/supervision/notices/")[1:] == []
+    assert csv_rows(sup, "/supervision/notices/", show="answered")[1:] == []
+
+    # 和平里 4,200 urban households and 北苑 3,900, both to one person: 8,100 households, 1.80 of the guidance
+    actions.do_assign_area(world.supervisor.user, world.area_n1.pk, [world.agent.pk], dt.date(2026, 3, 1))
+    actions.do_assign_area(world.supervisor.user, world.area_n2.pk, [world.agent.pk], dt.date(2026, 3, 1))
+    areas = csv_rows(sup, "/supervision/areas/")
+    assert areas[0][:5] == ["Service area", "Code", "Branch", "Kind", "Households"]
+    by_code = {r[1]: r for r in areas[1:]}
+    assert "s1" not in by_code and by_code["n1"][4:9] == ["4200", "李客服", "4200", "4500", "no"]
+    sheets = xlsx_sheets(sup, "/supervision/areas/")
+    assert list(sheets) == ["Service areas", "Responsible staff"]
+    assert sheets["Responsible staff"][1][0] == "李客服"
+    assert sheets["Responsible staff"][1][2:4] == [8100, 1.8]

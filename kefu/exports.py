@@ -15,9 +15,12 @@ import io
 from collections.abc import Iterable, Iterator, Sequence
 from decimal import Decimal
 from typing import Any
+from urllib.parse import urlencode
 
-from django.http import HttpResponse, StreamingHttpResponse
+from django.db.models import Model
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.utils import timezone
+from django.utils.text import capfirst
 
 DANGEROUS_START = ("=", "+", "-", "@", "\t", "\r")
 BOM = "\ufeff"
@@ -108,3 +111,28 @@ def respond(
     if fmt == "xlsx":
         return xlsx_response(filename, [(title, header, rows)])
     return csv_response(filename, header, rows)
+
+
+FORMATS = ("csv", "xlsx")
+
+
+def requested(request: HttpRequest) -> str | None:
+    """The export format a list page was asked for (``?format=csv|xlsx``), or None for the page itself."""
+    fmt = request.GET.get("format", "")
+    return fmt if fmt in FORMATS else None
+
+
+def links(request: HttpRequest) -> dict[str, str]:
+    """The page's own address with its filters and ``format=csv|xlsx``: what the "Export" links open."""
+    params = {k: v for k, v in request.GET.items() if k not in ("format", "page")}
+    return {f: request.path + "?" + urlencode({**params, "format": f}) for f in FORMATS}
+
+
+def filename(stem: str) -> str:
+    """A download name with today's local date, e.g. ``accountability-20261206``."""
+    return f"{stem}-{timezone.localdate():%Y%m%d}"
+
+
+def field_label(model: type[Model], name: str) -> str:
+    """A model field's (translated) name as a column header."""
+    return str(capfirst(model._meta.get_field(name).verbose_name))
