@@ -9,6 +9,7 @@ Each POST calls one action.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 from itertools import groupby
 from typing import Any
 
@@ -16,13 +17,14 @@ from django import forms
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext
 from django.views.decorators.http import require_http_methods, require_POST
 
+from kefu import exports
 from kefu.console.forms_orders import add_kefu_error
 from kefu.console.views_orders import ConsoleRequest, staff_view
 from kefu.errors import KefuError
@@ -41,9 +43,12 @@ from kefu.inspections.models import (
     Course,
     ExamAttempt,
     HandbookPage,
+    Inspection,
     InspectionKind,
+    InspectionScore,
     PlanScope,
     ScoreSheet,
+    SubjectKind,
     TrainingRecord,
 )
 from kefu.organization.access import branches_of
@@ -70,7 +75,7 @@ def _inspector(request: ConsoleRequest) -> Staff:
 
 @require_http_methods(["GET"])
 @staff_view
-def inspection_list(request: ConsoleRequest) -> HttpResponse:
+def inspection_list(request: ConsoleRequest) -> HttpResponseBase:
     staff = request.staff
     qs = visible_inspections(staff).select_related(
         "staff", "outlet", "workorder", "call", "inspector", "sheet"
@@ -93,6 +98,9 @@ def inspection_list(request: ConsoleRequest) -> HttpResponse:
             "actions", filter=Q(actions__status=ActionStatus.OPEN, actions__due_on__lt=today)
         ),
     ).order_by("-inspected_on", "-id")
+    fmt = exports.requested(request)
+    if fmt:
+        return _export_inspections(fmt, qs)
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
     my_actions = list(
         CorrectiveAction.objects.filter(
@@ -109,8 +117,71 @@ def inspection_list(request: ConsoleRequest) -> HttpResponse:
         "sheets": list(ScoreSheet.objects.filter(active=True)) if inspects(staff) else [],
         "my_actions": my_actions,
         "query_string": f"kind={kind}&state={state}",
+        "export_links": exports.links(request),
     }
     return render(request, "inspections/list.html", ctx)
+
+
+def _subject_text(i: Inspection) -> str:
+    """The inspected subject as the list shows it."""
+    if i.subject_kind == SubjectKind.STAFF and i.staff:
+        return i.staff.name
+    if i.subject_kind == SubjectKind.OUTLET and i.outlet:
+        return i.outlet.name
+    if i.subject_kind == SubjectKind.ORDER and i.workorder:
+        who = f" · {i.staff.name}" if i.staff else ""
+        return f"{pgettext('work order', 'order')} {i.workorder.number}{who}"
+    if i.subject_kind == SubjectKind.CALL and i.call:
+        who = f" · {i.staff.name}" if i.staff else ""
+        return f"{_('call')} {i.call.call_id}{who}"
+    return ""
+
+
+def _export_inspections(fmt: str, qs: Any) -> HttpResponseBase:
+    """The filtered inspections, one row each; in XLSX also every item's score and the corrective actions."""
+    header = [_("Date"), _("Kind"), _("Score sheet"), _("Subject"), _("Branch"), _("Inspector"), _("Points"),
+              _("Points possible"), _("Score %"), _("Published"), _("Comments"), _("Findings"),
+              _("Open corrective actions"), _("Overdue corrective actions")]  # fmt: skip
+
+    def rows() -> Iterator[list[Any]]:
+        for i in qs.select_related("branch").iterator(chunk_size=2000):
+            yield [i.inspected_on, i.get_kind_display(), i.sheet.display_name, _subject_text(i),
+                   i.branch.name if i.branch else "", i.inspector.name, i.points, i.max_points, i.percentage,
+                   _("yes") if i.published else _("no"), i.comments, i.findings, i.open_actions,
+                   i.overdue_actions]  # fmt: skip
+
+    name = exports.filename("inspections")
+    if fmt == "csv":
+        return exports.csv_response(name, header, rows())
+    ids = qs.values("pk")
+    labels = dict(Category.choices)
+    score_header = [_("Date"), _("Subject"), _("Category"), _("Item"), _("Points"), _("Points possible"),
+                    _("Note")]  # fmt: skip
+    related = ("inspection__staff", "inspection__outlet", "inspection__workorder", "inspection__call")
+
+    def scores() -> Iterator[list[Any]]:
+        qs_ = InspectionScore.objects.filter(inspection__in=ids).select_related("item", *related)
+        order = ("-inspection__inspected_on", "-inspection_id", "item__position", "item_id")
+        for sc in qs_.order_by(*order).iterator(chunk_size=2000):
+            category = labels.get(sc.item.category, sc.item.category)
+            yield [sc.inspection.inspected_on, _subject_text(sc.inspection), category, sc.item.display_text,
+                   sc.points, sc.item.max_points, sc.comment]  # fmt: skip
+
+    action_header = [_("Date"), _("Subject"), _("Corrective action"), _("Owner"), _("Due"), _("Status"),
+                     _("Done at"), _("What was done")]  # fmt: skip
+
+    def corrective() -> Iterator[list[Any]]:
+        qs_ = CorrectiveAction.objects.filter(inspection__in=ids).select_related("owner", *related)
+        for ac in qs_.order_by("due_on", "id").iterator(chunk_size=2000):
+            yield [ac.inspection.inspected_on, _subject_text(ac.inspection), ac.description, ac.owner.name,
+                   ac.due_on, ac.get_status_display(), ac.done_at, ac.done_note]  # fmt: skip
+
+    sheets = [
+        (_("Inspections"), header, rows()),
+        (_("Scores"), score_header, scores()),
+        (_("Corrective actions"), action_header, corrective()),
+    ]
+    return exports.xlsx_response(name, sheets)
 
 
 # --- the score-sheet form ----------------------------------------------------------------------------------
@@ -450,9 +521,54 @@ def exam_page(request: ConsoleRequest, exam_id: int) -> HttpResponse:
     return render(request, "inspections/exam.html", ctx, status=status)
 
 
+def _export_training(fmt: str, rows: list[training.OverviewRow]) -> HttpResponseBase:
+    """Each staff member with their training status and the required courses still missing; in XLSX also
+    every training record (course, completion, exam score, passed)."""
+
+    def record_text(rec: TrainingRecord) -> str:
+        state = _("passed") if rec.passed else _("not passed")
+        score = f" ({rec.exam_score}%)" if rec.exam_score is not None else ""
+        return f"{rec.course.title}: {state}{score}"
+
+    header = [_("Staff member"), _("Badge number"), _("Role"), _("Branch"), _("Status"),
+              _("Required courses missing"), _("Records")]  # fmt: skip
+    lines = [
+        [
+            r.staff.name,
+            r.staff.badge_no,
+            r.staff.get_role_display(),
+            r.staff.branch.name if r.staff.branch else "",
+            _("untrained") if r.untrained else _("trained"),
+            ", ".join(c.title for c in r.missing),
+            "; ".join(record_text(rec) for rec in r.records),
+        ]
+        for r in rows
+    ]
+    name = exports.filename("training")
+    if fmt == "csv":
+        return exports.csv_response(name, header, lines)
+    record_header = [_("Staff member"), _("Badge number"), _("Course"), _("Completed at"), _("Exam score %"),
+                     _("Passed")]  # fmt: skip
+    records = [
+        [
+            r.staff.name,
+            r.staff.badge_no,
+            rec.course.title,
+            rec.completed_at,
+            rec.exam_score,
+            _("yes") if rec.passed else _("no"),
+        ]
+        for r in rows
+        for rec in r.records
+    ]
+    return exports.xlsx_response(
+        name, [(_("Training overview"), header, lines), (_("Training records"), record_header, records)]
+    )
+
+
 @require_http_methods(["GET", "POST"])
 @staff_view
-def training_overview(request: ConsoleRequest) -> HttpResponse:
+def training_overview(request: ConsoleRequest) -> HttpResponseBase:
     viewer = request.staff
     if not viewer.can("training.overview"):
         raise Http404
@@ -473,6 +589,15 @@ def training_overview(request: ConsoleRequest) -> HttpResponse:
     n_untrained = sum(1 for r in rows if r.untrained)
     if only:
         rows = [r for r in rows if r.untrained]
+    fmt = exports.requested(request)
+    if fmt:
+        return _export_training(fmt, rows)
     courses = list(Course.objects.filter(active=True))
-    ctx = {"rows": rows, "only": only, "n_untrained": n_untrained, "courses": courses}
+    ctx = {
+        "rows": rows,
+        "only": only,
+        "n_untrained": n_untrained,
+        "courses": courses,
+        "export_links": exports.links(request),
+    }
     return render(request, "inspections/training.html", ctx)

@@ -28,6 +28,7 @@ from kefu.inspections.models import (
     ScoreItem,
     ScoreSheet,
 )
+from kefu.testing.exports import csv_rows, xlsx_sheets
 from kefu.testing.factories import make_staff
 
 pytestmark = pytest.mark.django_db
@@ -326,3 +327,46 @@ def test_overview_and_plans_query_counts_are_flat(world: Any, exam: Exam, sheet:
     assert count("/inspections/plans/") == small_plans
     page = sup.get("/inspections/plans/").content.decode()
     assert page.count('data-testid="plan-row"') == 13 and "13/2 (650.0%)" in page
+
+
+def test_inspection_and_training_exports(world: Any, sheet: ScoreSheet, exam: Exam) -> None:
+    """The inspection list exports with its filters and scope (mystery shopping hidden from the inspected
+    until published); XLSX adds every item's score and the corrective actions. The training overview exports
+    who is untrained and what is missing."""
+    day = dt.date(2026, 3, 2)
+    points = {sheet.items.get(text="办理准确").pk: 9, sheet.items.get(text="文明用语").pk: 3}
+    insp = inspect(world, sheet, inspected_on=day, scores=points)
+    inspect(world, sheet, staff=world.agent_senior, kind="mystery", inspected_on=day)
+    due = timezone.localdate() + dt.timedelta(days=7)
+    actions.do_add_corrective_action(
+        world.supervisor.user, insp.pk, description="=1+1 重新培训", owner_id=world.agent.pk, due_on=due
+    )
+    sup = client_for(world.supervisor)
+    assert 'id="inspection-export-csv"' in sup.get(LIST).content.decode()
+    table = csv_rows(sup, LIST, kind="spot")
+    assert table[0][:4] == ["Date", "Kind", "Score sheet", "Subject"]
+    assert len(table) == 2
+    assert table[1][0] == "2026-03-02" and table[1][3] == "李客服" and table[1][6:9] == ["12", "15", "80.0"]
+    assert table[1][12:14] == ["1", "0"]  # one open corrective action, not overdue yet
+    assert len(csv_rows(sup, LIST)) == 3  # the supervisor sees the unpublished mystery shopping too
+    assert [r[3] for r in csv_rows(client_for(world.agent_senior), LIST)[1:]] == []  # hidden until published
+    sheets = xlsx_sheets(sup, LIST, kind="spot")
+    assert list(sheets) == ["Inspections", "Scores", "Corrective actions"]
+    scores = {r[3]: r[4:6] for r in sheets["Scores"][1:]}
+    assert scores == {"办理准确": [9, 10], "文明用语": [3, 5]}
+    assert sheets["Corrective actions"][1][2:5] == [
+        "'=1+1 重新培训",
+        "李客服",
+        dt.datetime.combine(due, dt.time()),
+    ]
+
+    training_url = "/inspections/training/"
+    assert 'id="training-export-xlsx"' in sup.get(training_url).content.decode()
+    training.do_record_training(world.supervisor.user, world.agent.pk, exam.course_id)
+    people = {r[0]: r for r in csv_rows(sup, training_url)[1:]}
+    assert people["李客服"][4:6] == ["trained", ""] and people["赵客服"][4:6] == ["untrained", "新员工必修"]
+    assert "钱客服" not in people  # another branch
+    untrained = csv_rows(sup, training_url, only="untrained")
+    assert "李客服" not in {r[0] for r in untrained[1:]}
+    records = xlsx_sheets(sup, training_url)["Training records"]
+    assert [r[0] for r in records[1:]] == ["李客服"] and records[1][2] == "新员工必修"
