@@ -3,20 +3,22 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from django import forms
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db.models import F, Q, QuerySet
-from django.http import Http404, HttpResponse
+from django.db.models import Count, F, Q, QuerySet
+from django.http import Http404, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
+from kefu import exports
 from kefu.console.forms_orders import add_kefu_error
 from kefu.console.views_orders import ConsoleRequest, staff_view
 from kefu.errors import KefuError
@@ -105,15 +107,19 @@ def _tasks(staff: Staff, show: str) -> QuerySet[FollowupTask]:
 
 @require_http_methods(["GET"])
 @staff_view
-def followup_list(request: ConsoleRequest) -> HttpResponse:
+def followup_list(request: ConsoleRequest) -> HttpResponseBase:
     staff = _require(request)
     default = "mine" if staff.role == Role.FOLLOWUP else "open"
     show = request.GET.get("show", default)
     if show not in dict(SHOW):
         show = default
+    fmt = exports.requested(request)
+    if fmt:
+        return _export_tasks(fmt, _tasks(staff, show), show)
     page = Paginator(_tasks(staff, show), PAGE_SIZE).get_page(request.GET.get("page"))
     ctx = {
         "page": page,
+        "export_links": exports.links(request),
         "show": show,
         "show_choices": SHOW,
         "now": timezone.now(),
@@ -121,6 +127,25 @@ def followup_list(request: ConsoleRequest) -> HttpResponse:
         "query_string": f"show={show}",
     }
     return render(request, "followup/list.html", ctx)
+
+
+def _export_tasks(fmt: str, qs: QuerySet[FollowupTask], show: str) -> HttpResponseBase:
+    """The tasks of the tab, with their outcome and the number of attempts."""
+    header = [_("Due"), _("Kind"), _("Order number"), _("Title"), _("Customer"), _("Branch"),
+              _("Follow-up staff"), _("Status"), _("Order resolved at"), _("Attempts"), _("Finished at"),
+              _("Problem really solved"), _("Satisfaction"), _("Order reopened"), _("Comments")]  # fmt: skip
+    yes_no = {True: _("yes"), False: _("no"), None: ""}
+
+    def rows() -> Iterator[list[Any]]:
+        for t in qs.annotate(n_attempts=Count("attempts")).iterator(chunk_size=2000):
+            o = t.workorder
+            yield [t.due_at, t.get_kind_display(), o.number if o else "", o.title if o else "", t.customer.name,
+                   t.branch.name if t.branch else "", t.assignee.name if t.assignee else "",
+                   t.get_status_display(), t.resolved_at, t.n_attempts, t.finished_at, yes_no[t.solved],
+                   t.satisfaction.label if t.satisfaction else "", yes_no[t.reopened_order],
+                   t.comments]  # fmt: skip
+
+    return exports.respond(fmt, exports.filename(f"followup-{show}"), _("Follow-up"), header, rows())
 
 
 class RecordForm(forms.Form):

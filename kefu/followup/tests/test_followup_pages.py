@@ -18,6 +18,7 @@ from django.urls import reverse
 from kefu.commitments import clocks
 from kefu.followup import actions
 from kefu.followup.models import FollowupTask
+from kefu.testing.exports import csv_rows, xlsx_sheets
 from kefu.workorders.actions import do_transition
 from kefu.workorders.models import WorkOrder
 
@@ -245,3 +246,28 @@ def test_back_office_pages(world: Any) -> None:
         {"due_amount": "1", "due_unit": "working_days", "max_attempts": "2", "assignment": "least_loaded"},
     )
     assert resp.status_code == 200 and FollowupSettings.objects.count() == 1
+
+
+def test_export_of_the_tabs(world: Any) -> None:
+    """Each tab exports with the viewer's scope: open tasks by due time, done ones with their outcome and the
+    number of attempts."""
+    c1 = world.customer()
+    a, b = resolved(world, c1, title="=CMD|x"), resolved(world, c1, title="第二单")
+    ta, tb = FollowupTask.objects.get(workorder=a), FollowupTask.objects.get(workorder=b)
+    FollowupTask.objects.filter(pk=ta.pk).update(due_at=sh(2026, 1, 5, 17, 30))
+    FollowupTask.objects.filter(pk=tb.pk).update(due_at=sh(2026, 1, 6, 9, 0))
+    resolved(world, world.customer(name="南方客户", phone="13900139000", branch=world.south))
+    cl = client_for(world.followup)
+    assert 'id="followup-export-csv"' in cl.get(LIST, {"show": "open"}).content.decode()
+    open_rows = csv_rows(cl, LIST, show="open")
+    assert open_rows[0][:3] == ["Due", "Kind", "Order number"]
+    assert [r[2] for r in open_rows[1:]] == [a.number, b.number]  # the north's, by due time
+    assert open_rows[1][0] == "2026-01-05 17:30" and open_rows[1][3] == "'=CMD|x"
+    cl.post(f"/followup/{tb.pk}/", {"outcome": "no_answer"})
+    cl.post(f"/followup/{tb.pk}/", {"outcome": "reached", "solved": "yes", "satisfaction": "satisfied"})
+    done = xlsx_sheets(cl, LIST, show="done")["Follow-up"]
+    assert len(done) == 2
+    assert done[1][2] == b.number and done[1][9:12] == [2, done[1][10], "yes"] and done[1][10] is not None
+    assert done[1][12] and done[1][13] == "no"
+    south = csv_rows(client_for(world.supervisor_south), LIST, show="open")
+    assert [r[4] for r in south[1:]] == ["南方客户"]
