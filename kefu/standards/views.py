@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 from django.conf import settings
 from django.core.paginator import Paginator
 from django.db.models import QuerySet
-from django.http import HttpResponse
+from django.http import HttpResponse, HttpResponseBase
 from django.shortcuts import render
 from django.utils.http import urlencode
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from kefu import exports
 from kefu.console.views_orders import ConsoleRequest, staff_view
 from kefu.organization.models import Staff
 from kefu.standards import panels, rules, services
@@ -48,7 +51,7 @@ def visible_violations(staff: Staff, scope: str) -> QuerySet[StandardsViolation]
 
 @require_GET
 @staff_view
-def violations(request: ConsoleRequest) -> HttpResponse:
+def violations(request: ConsoleRequest) -> HttpResponseBase:
     staff = request.staff
     can_review = staff.can("standards.review")
     scope = request.GET.get("scope") or ("branch" if can_review else "mine")
@@ -58,6 +61,9 @@ def violations(request: ConsoleRequest) -> HttpResponse:
     who = request.GET.get("staff") or ""
     if who.isdecimal():
         qs = qs.filter(staff_id=int(who))
+    fmt = exports.requested(request)
+    if fmt:
+        return _export_violations(fmt, qs)
     page = Paginator(qs, settings.KEFU_PAGE_SIZE).get_page(request.GET.get("page"))
     params = {k: v for k in ("scope", "staff") if (v := request.GET.get(k, ""))}
     ctx: dict[str, Any] = {
@@ -65,8 +71,30 @@ def violations(request: ConsoleRequest) -> HttpResponse:
         "scope": scope,
         "can_review": can_review,
         "query_string": urlencode(params),
+        "export_links": exports.links(request),
     }
     return render(request, "standards/violations.html", ctx)
+
+
+def _export_violations(fmt: str, qs: QuerySet[StandardsViolation]) -> HttpResponseBase:
+    """Replies sent with a forbidden phrase: who, when, the phrase as written and as listed, the reason."""
+    header = [_("At"), _("Staff"), _("Badge number"), _("Branch"), _("Order number"), _("Forbidden phrase"),
+              _("Text"), _("Reason given"), _("Channel"), _("Source")]  # fmt: skip
+
+    def phrases(v: StandardsViolation) -> str:
+        out = []
+        for p in v.phrases:
+            matched, listed = p.get("matched", ""), p.get("phrase", "")
+            out.append(matched if matched == listed else f"{matched} ({listed})")
+        return "; ".join(out)
+
+    def rows() -> Iterator[list[Any]]:
+        for v in qs.iterator(chunk_size=2000):
+            yield [v.at, v.staff.name, v.staff.badge_no, v.branch.name if v.branch else "", v.workorder.number,
+                   phrases(v), v.excerpt, v.reason, v.get_channel_display(), v.source]  # fmt: skip
+
+    return exports.respond(fmt, exports.filename("standards-violations"), _("Standards violations"), header,
+                           rows())  # fmt: skip
 
 
 @require_GET

@@ -8,6 +8,7 @@ from django.conf import settings
 from django.test import Client
 
 from kefu.standards.models import StandardsViolation
+from kefu.testing.exports import csv_rows, xlsx_sheets
 from kefu.workorders import actions
 
 pytestmark = pytest.mark.django_db
@@ -104,3 +105,19 @@ def test_phrase_added_in_the_back_office_is_audited_and_used_at_once(world, stan
     r = c.post("/admin/standards/forbiddenphrase/add/", {"text": "！！", "mode": "anywhere"})
     assert r.status_code == 200 and "at least two letters" in r.content.decode()
     assert not ForbiddenPhrase.objects.filter(text="！！").exists()
+
+
+def test_violations_export(world, violations) -> None:  # type: ignore[no-untyped-def]
+    """The list exports to CSV/XLSX with the same scope and filter as the page."""
+    north, _south = violations
+    sup = client_for(world.supervisor)
+    assert 'id="violation-export-csv"' in sup.get("/standards/violations/").content.decode()
+    table = csv_rows(sup, "/standards/violations/")
+    assert table[0][:5] == ["At", "Staff", "Badge number", "Branch", "Order number"]
+    assert sorted(r[1] for r in table[1:]) == sorted(["李客服", "赵客服"])  # the north only
+    assert {r[4] for r in table[1:]} == {north.number}
+    mine = csv_rows(sup, "/standards/violations/", staff=world.agent_senior.pk)
+    assert len(mine) == 2 and "别啰嗦" in mine[1][5] and "别啰嗦" in mine[1][6] and mine[1][7] == "引用"
+    assert len(csv_rows(client_for(world.agent), "/standards/violations/", scope="branch")) == 2  # own only
+    ((title, sheet),) = xlsx_sheets(client_for(world.inspector), "/standards/violations/").items()
+    assert title == "Standards violations" and len(sheet) == 4
