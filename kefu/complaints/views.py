@@ -13,7 +13,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.db.models import Count
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -22,6 +22,7 @@ from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from kefu import exports
 from kefu.complaints import actions
 from kefu.complaints.models import Compensation, ComplaintCause, ComplaintRecord
 from kefu.complaints.rules import COMPLAINT
@@ -151,7 +152,7 @@ def _period(request: ConsoleRequest) -> tuple[dt.date, dt.date]:
 
 @require_GET
 @staff_view
-def index(request: ConsoleRequest) -> HttpResponse:
+def index(request: ConsoleRequest) -> HttpResponseBase:
     """Complaints by cause for a period (the basis of a Pareto chart) and compensations to approve.
     Supervisors and admins only; a supervisor sees their branch, company-level staff every branch."""
     staff = request.staff
@@ -193,7 +194,14 @@ def index(request: ConsoleRequest) -> HttpResponse:
                 "cumulative": (Decimal(100) * cumulative / total_classified).quantize(Decimal("0.1")),
             }
         )
+    pending = pending.select_related("workorder", "workorder__branch", "requested_by").order_by(
+        "requested_at", "id"
+    )
+    fmt = exports.requested(request)
+    if fmt:
+        return _export_causes(fmt, rows, pending, start, end)
     ctx = {
+        "export_links": exports.links(request),
         "start": start,
         "end": end,
         "branches": branches if len(branches) > 1 else [],
@@ -202,10 +210,50 @@ def index(request: ConsoleRequest) -> HttpResponse:
         "total": complaints.count(),
         "classified": total_classified,
         "unclassified": complaints.filter(complaint__isnull=True).count(),
-        "pending": list(
-            pending.select_related("workorder", "workorder__branch", "requested_by").order_by(
-                "requested_at", "id"
-            )
-        ),
+        "pending": list(pending),
     }
     return render(request, "complaints/index.html", ctx)
+
+
+def _export_causes(
+    fmt: str, rows: list[dict[str, Any]], pending: Any, start: dt.date, end: dt.date
+) -> HttpResponseBase:
+    """Complaints by cause with share and cumulative share (the Pareto table); in XLSX also the compensation
+    waiting for approval."""
+    header = [_("Cause"), _("Code"), _("Category"), _("Complaints"), _("Share %"), _("Cumulative %")]
+    lines = [
+        [
+            r["cause"].label,
+            r["cause"].code,
+            r["cause"].get_category_display(),
+            r["count"],
+            r["share"],
+            r["cumulative"],
+        ]
+        for r in rows
+    ]
+    name = exports.filename(f"complaints-{start:%Y%m%d}-{end:%Y%m%d}")
+    if fmt == "csv":
+        return exports.csv_response(name, header, lines)
+    comp_header = [_("Order number"), _("Title"), _("Branch"), _("Amount"), _("Currency"), _("Reason"),
+                   _("Recorded by"), _("Requested at")]  # fmt: skip
+    comp_lines = [
+        [
+            c.workorder.number,
+            c.workorder.title,
+            c.workorder.branch.name,
+            c.amount,
+            c.currency,
+            c.reason,
+            c.requested_by.name,
+            c.requested_at,
+        ]
+        for c in pending
+    ]
+    return exports.xlsx_response(
+        name,
+        [
+            (_("Complaints by cause"), header, lines),
+            (_("Compensation"), comp_header, comp_lines),
+        ],
+    )

@@ -11,6 +11,7 @@ from django.test import Client
 
 from kefu.complaints import actions
 from kefu.complaints.models import Compensation, CompensationLimit, ComplaintRecord, ComplaintStep
+from kefu.testing.exports import csv_rows, xlsx_sheets
 from kefu.workorders import actions as wo
 
 pytestmark = pytest.mark.django_db
@@ -223,3 +224,31 @@ def test_panels_cost_a_fixed_number_of_queries(world, causes, django_assert_num_
     for amount in ("10", "20", "30"):
         actions.do_record_compensation(world.agent.user, big.pk, amount, "补偿")
     assert complaint_queries(small) == complaint_queries(big) <= 6
+
+
+def test_complaints_export(world, causes) -> None:  # type: ignore[no-untyped-def]
+    """The Pareto table exports with the page's period and branch; XLSX adds the compensation to approve."""
+    north = world.customer(phone="13600136001")
+    south = world.customer(phone="13600136002", branch=world.south)
+    for cause in ("attitude", "attitude", "billing-error"):
+        _classified(world, causes, north, cause)
+    _classified(world, causes, south, "price")
+    comp = actions.do_record_compensation(
+        world.agent.user, world.order(north, order_type="complaint", description="x").pk, "500", "=赔偿"
+    )
+    sup = client_for(world.supervisor)
+    assert 'id="complaints-export-csv"' in sup.get("/complaints/").content.decode()
+    table = csv_rows(sup, "/complaints/")
+    assert table[0] == ["Cause", "Code", "Category", "Complaints", "Share %", "Cumulative %"]
+    assert [r[1:] for r in table[1:]] == [
+        ["attitude", table[1][2], "2", "66.7", "66.7"],
+        ["billing-error", table[2][2], "1", "33.3", "100.0"],
+    ]
+    assert csv_rows(sup, "/complaints/", **{"from": "2020-01-01", "to": "2020-01-31"})[1:] == []
+    sheets = xlsx_sheets(sup, "/complaints/")
+    assert list(sheets) == ["Complaints by cause", "Compensation"]
+    ((number, _title, branch, amount, *_rest),) = sheets["Compensation"][1:]
+    assert (number, branch, amount) == (comp.workorder.number, "城北分公司", 500)
+    assert sheets["Compensation"][1][5] == "'=赔偿"
+    south_only = csv_rows(client_for(world.admin), "/complaints/", branch=world.south.pk)
+    assert [r[1] for r in south_only[1:]] == ["price"]
