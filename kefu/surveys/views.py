@@ -5,11 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, HttpResponseBase
 from django.shortcuts import render
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
+from kefu import exports
 from kefu.commitments.models import Service
 from kefu.console.views_orders import ConsoleRequest, staff_view
 from kefu.organization.access import areas_of, branches_of
@@ -77,7 +79,7 @@ class ReportFilterForm(forms.Form):
 
 @require_GET
 @staff_view
-def quality_reports(request: ConsoleRequest) -> HttpResponse:
+def quality_reports(request: ConsoleRequest) -> HttpResponseBase:
     staff: Staff = request.staff
     if not may_see_reports(staff):
         raise Http404
@@ -97,17 +99,73 @@ def quality_reports(request: ConsoleRequest) -> HttpResponse:
         for d, label in DimensionChoices.choices
     ]
     sat4_rows = [{"label": label, "n": s.sat4_counts.get(v, 0)} for v, label in Sat4Choices.choices]
+    higher_pct = (100.0 * higher / rated) if rated else None
+    fmt = exports.requested(request)
+    if fmt:
+        return _export_quality(fmt, s, gap_rows, sat4_rows, level_rows, higher_pct, reports.by_staff(f))
     ctx = {
+        "export_links": exports.links(request),
         "form": form,
         "s": s,
         "gap_rows": gap_rows,
         "sat4_rows": sat4_rows,
         "level_rows": level_rows,
         "levels_total": total,
-        "higher_pct": (100.0 * higher / rated) if rated else None,
+        "higher_pct": higher_pct,
         "staff_rows": reports.by_staff(f),
     }
     return render(request, "surveys/quality.html", ctx)
+
+
+def _rounded(value: float | None, places: int = 1) -> float | None:
+    return None if value is None else round(value, places)
+
+
+def _export_quality(
+    fmt: str,
+    s: reports.Scores,
+    gap_rows: list[dict[str, Any]],
+    sat4_rows: list[dict[str, Any]],
+    level_rows: list[dict[str, Any]],
+    higher_pct: float | None,
+    staff_rows: list[dict[str, Any]],
+) -> HttpResponseBase:
+    """The report as one long table (section, item, value, count); XLSX puts the staff rows on a sheet of
+    their own, CSV adds them as "name · CSAT" and "name · NPS" rows."""
+    sat, sq, lv = (
+        _("Satisfaction"),
+        _("SERVQUAL gaps (perception − expectation)"),
+        _("Service levels of resolved orders"),
+    )
+    lines: list[list[Any]] = [
+        [sat, "CSAT %", _rounded(s.csat), s.csat_n],
+        [sat, "NPS", _rounded(s.nps), s.nps_n],
+        [sat, _("Satisfaction rate"), _rounded(s.satisfaction_rate), s.sat4_n],
+        *([sat, r["label"], None, r["n"]] for r in sat4_rows),
+        *([sq, capfirst(r["label"]), _rounded(r["gap"], 2), s.servqual_n] for r in gap_rows),
+        [sq, _("Unweighted score"), _rounded(s.servqual_unweighted, 2), s.servqual_n],
+        [sq, _("Weighted score"), _rounded(s.servqual_weighted, 2), s.servqual_n],
+        *([lv, capfirst(r["label"]), _rounded(r["pct"]), r["n"]] for r in level_rows),
+        [
+            lv,
+            _("Value-added or memorable %"),
+            _rounded(higher_pct),
+            None,
+        ],
+    ]
+    header = [_("Section"), _("Item"), _("Value"), _("Count")]
+    name = exports.filename("service-quality")
+    if fmt == "csv":
+        by_staff = _("By staff member")
+        for r in staff_rows:
+            lines.append([by_staff, f"{r['staff']} · CSAT %", _rounded(r["csat"]), r["n"]])
+            lines.append([by_staff, f"{r['staff']} · NPS", _rounded(r["nps"]), r["n"]])
+        return exports.csv_response(name, header, lines)
+    staff_header = [_("Staff"), _("Answers"), "CSAT %", "NPS"]
+    staff_lines = [[r["staff"], r["n"], _rounded(r["csat"]), _rounded(r["nps"])] for r in staff_rows]
+    return exports.xlsx_response(
+        name, [(_("Service quality"), header, lines), (_("By staff member"), staff_header, staff_lines)]
+    )
 
 
 @require_GET

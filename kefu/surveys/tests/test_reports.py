@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import pytest
 from django.db import transaction
@@ -13,6 +14,7 @@ from kefu.commitments.models import OrderClock
 from kefu.organization.models import Staff
 from kefu.surveys import actions, reports
 from kefu.surveys.models import Invitation, Survey, SurveyRule
+from kefu.testing.exports import csv_rows, xlsx_sheets
 from kefu.testing.factories import PASSWORD, World
 from kefu.workorders.actions import do_transition
 from kefu.workorders.models import WorkOrder
@@ -165,3 +167,27 @@ def test_query_count_stays_flat(world: World) -> None:
     for i in range(6):
         answered(world, csat=1 + i % 5, nps=i)
     assert count() == few
+
+
+def test_report_export(world: World, settings: Any) -> None:
+    """The report exports with the page's filters and scope: CSAT, NPS, levels and the staff rows."""
+    answered(world, csat=5, nps=10)
+    answered(world, csat=2, nps=3)
+    answered(world, csat=1, nps=0, branch="south")
+    sup = login(world.supervisor)
+    sup.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    assert 'id="quality-export-csv"' in sup.get("/quality/").content.decode()
+    table = csv_rows(sup, "/quality/")
+    assert table[0] == ["Section", "Item", "Value", "Count"]
+    items = {r[1]: r[2:] for r in table[1:]}
+    assert items["CSAT %"] == ["50.0", "2"]  # the north's two answers: 5 and 2
+    assert items["NPS"] == ["0.0", "2"]  # one promoter (10), one detractor (3)
+    assert items[f"{world.agent.name} · CSAT %"] == ["50.0", "2"]
+    assert not any(world.agent_south.name in k for k in items)
+    sheets = xlsx_sheets(sup, "/quality/")
+    assert list(sheets) == ["Service quality", "By staff member"]
+    assert sheets["By staff member"][1:] == [[world.agent.name, 2, 50, 0]]
+    admin = login(world.admin)
+    admin.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    south = {r[1]: r[2:] for r in csv_rows(admin, "/quality/", branch=world.south.pk)[1:]}
+    assert south["CSAT %"] == ["0.0", "1"]
