@@ -9,13 +9,14 @@ from typing import Any
 from django import forms
 from django.conf import settings
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods
 
+from kefu import exports
 from kefu.commitments.models import Service
 from kefu.console.views_orders import ConsoleRequest, staff_view
 from kefu.errors import KefuError
@@ -171,7 +172,7 @@ def _date_param(value: str, default: dt.date) -> dt.date:
 
 @require_GET
 @staff_view
-def questions(request: ConsoleRequest) -> HttpResponse:
+def questions(request: ConsoleRequest) -> HttpResponseBase:
     """The most-asked questions of the orders received in a period (default: the last 30 days)."""
     if not request.staff.can("knowledge.edit"):
         raise Http404
@@ -193,7 +194,16 @@ def questions(request: ConsoleRequest) -> HttpResponse:
     for q in ranked:
         best = actions.suggest(request.user, " ".join([q.label, *q.examples]), limit=1)
         q.article = best[0][0] if best else None  # type: ignore[attr-defined]
-    ctx = {"ranked": ranked, "start": start, "end": end}
+    fmt = exports.requested(request)
+    if fmt:
+        header = ["#", _("Question"), _("Orders"), _("Examples"), _("Article")]
+        lines = [
+            [i, q.label, q.count, " · ".join(q.examples), q.article.title if q.article else ""]  # type: ignore[attr-defined]
+            for i, q in enumerate(ranked, 1)
+        ]
+        name = exports.filename(f"most-asked-{start:%Y%m%d}-{end:%Y%m%d}")
+        return exports.respond(fmt, name, _("Most-asked questions"), header, lines)
+    ctx = {"ranked": ranked, "start": start, "end": end, "export_links": exports.links(request)}
     return render(request, "knowledge/questions.html", ctx)
 
 
@@ -246,7 +256,7 @@ class StaffingForm(forms.Form):
 
 @require_GET
 @staff_view
-def staffing_page(request: ConsoleRequest) -> HttpResponse:
+def staffing_page(request: ConsoleRequest) -> HttpResponseBase:
     if not request.staff.can("staffing.view"):
         raise Http404
     today = timezone.localdate()
@@ -286,7 +296,11 @@ def staffing_page(request: ConsoleRequest) -> HttpResponse:
         rows = staffing.table(p, scope)
         days = len(staffing.matching_days(p))
         aht = staffing.measured_aht(p, scope)
+        fmt = exports.requested(request)
+        if fmt:
+            return _export_staffing(fmt, rows)
     ctx = {
+        "export_links": exports.links(request),
         "form": form,
         "rows": rows,
         "days": days,
@@ -295,3 +309,24 @@ def staffing_page(request: ConsoleRequest) -> HttpResponse:
         "busy": [r for r in rows if r.arrivals or r.rostered],
     }
     return render(request, "knowledge/staffing.html", ctx)
+
+
+def _export_staffing(fmt: str, rows: list[staffing.Row]) -> HttpResponseBase:
+    """Every half hour of the day: arrivals, Erlangs, agents needed (Erlang C), the service level they
+    reach, rostered needed after shrinkage, rostered, difference."""
+    header = [_("Half hour"), _("Arrivals (average)"), _("Erlangs"), _("Agents needed"), _("Service level %"),
+              _("Rostered needed"), _("Rostered"), _("Difference")]  # fmt: skip
+    lines = [
+        [
+            r.label,
+            r.arrivals,
+            r.traffic,
+            r.agents,
+            round(100 * r.service_level, 1),
+            r.needed,
+            r.rostered,
+            r.gap,
+        ]
+        for r in rows
+    ]
+    return exports.respond(fmt, exports.filename("staffing"), _("Staffing"), header, lines)

@@ -17,6 +17,7 @@ from kefu.customers.models import Contact
 from kefu.knowledge import rules, staffing
 from kefu.knowledge.actions import ArticleInput, do_save_article
 from kefu.knowledge.models import Shift
+from kefu.testing.exports import csv_rows, xlsx_sheets
 
 pytestmark = pytest.mark.django_db
 
@@ -164,3 +165,29 @@ def test_questions_page_links_to_write_or_update(world) -> None:  # type: ignore
     assert f'href="/knowledge/{a.pk}/edit/"' in body
     assert 'href="/knowledge/new/?title=%E7%87%83%E6%B0%94%E8%B4%B9%E6%80%8E%E4%B9%88%E4%BA%A4"' in body
     assert client_for(world.agent).get("/knowledge/questions/").status_code == 404
+
+
+def test_staffing_and_questions_export(world, traffic) -> None:  # type: ignore[no-untyped-def]
+    """The staffing table exports every half hour of the day with the page's parameters; the most-asked
+    questions export with their rank, count, examples and article."""
+    sup = client_for(world.supervisor)
+    params = {"start": "2026-11-02", "end": "2026-11-15", "weekday": "0", "aht": "180", "level": "80",
+              "seconds": "20", "shrinkage": "30"}  # fmt: skip
+    assert 'id="staffing-export-csv"' in sup.get("/knowledge/staffing/", params).content.decode()
+    table = csv_rows(sup, "/knowledge/staffing/", **params)
+    assert table[0][:4] == ["Half hour", "Arrivals (average)", "Erlangs", "Agents needed"]
+    assert len(table) == 1 + 48
+    nine = next(r for r in table if r[0] == "09:00–09:30")
+    assert (
+        nine[1:4] == ["100.0", "10.0", "14"] and float(nine[4]) >= 80 and nine[5:] == ["20", "4.0", "-16.0"]
+    )
+    ((_title, sheet),) = xlsx_sheets(sup, "/knowledge/staffing/", **params).items()
+    assert next(r for r in sheet if r[0] == "09:00–09:30")[3] == 14
+
+    cust = world.customer(phone="13700137001")
+    for title in ("燃气费怎么交", "燃气费怎么交？", "宽带无法上网"):
+        world.order(cust, title=title, order_type="inquiry")
+    asked = csv_rows(sup, "/knowledge/questions/")
+    assert asked[0] == ["#", "Question", "Orders", "Examples", "Article"]
+    assert asked[1][:3] == ["1", "燃气费怎么交", "2"] and asked[2][1:3] == ["宽带无法上网", "1"]
+    assert 'id="questions-export-xlsx"' in sup.get("/knowledge/questions/").content.decode()
