@@ -77,7 +77,7 @@ def csv_response(
     return resp
 
 
-def xlsx_bytes(sheets: Sequence[tuple[str, Sequence[Any], Iterable[Sequence[Any]]]]) -> bytes:
+def xlsx_bytes(sheets: Sequence[tuple[object, Sequence[Any], Iterable[Sequence[Any]]]]) -> bytes:
     from openpyxl import Workbook
 
     wb = Workbook(write_only=True)
@@ -91,14 +91,16 @@ def xlsx_bytes(sheets: Sequence[tuple[str, Sequence[Any], Iterable[Sequence[Any]
     return buf.getvalue()
 
 
-def _sheet_title(title: str) -> str:
+def _sheet_title(name: object) -> str:
+    """A sheet name as XLSX allows it: no ``[]:*?/\\``, at most 31 characters (translated names are lazy)."""
+    title = str(name)
     for ch in "[]:*?/\\":
         title = title.replace(ch, " ")
     return (title or "Sheet")[:31]
 
 
 def xlsx_response(
-    filename: str, sheets: Sequence[tuple[str, Sequence[Any], Iterable[Sequence[Any]]]]
+    filename: str, sheets: Sequence[tuple[object, Sequence[Any], Iterable[Sequence[Any]]]]
 ) -> HttpResponse:
     resp = HttpResponse(xlsx_bytes(sheets), content_type=XLSX_TYPE)
     resp["Content-Disposition"] = f'attachment; filename="{filename}.xlsx"'
@@ -106,7 +108,7 @@ def xlsx_response(
 
 
 def respond(
-    fmt: str, filename: str, title: str, header: Sequence[Any], rows: Iterable[Sequence[Any]]
+    fmt: str, filename: str, title: object, header: Sequence[Any], rows: Iterable[Sequence[Any]]
 ) -> HttpResponse | StreamingHttpResponse:
     if fmt == "xlsx":
         return xlsx_response(filename, [(title, header, rows)])
@@ -135,4 +137,5 @@ def filename(stem: str) -> str:
 
 def field_label(model: type[Model], name: str) -> str:
     """A model field's (translated) name as a column header."""
-    return str(capfirst(model._meta.get_field(name).verbose_name))
+    field = model._meta.get_field(name)
+    return str(capfirst(getattr(field, "verbose_name", name)))
