@@ -53,6 +53,9 @@ EXPECTED_PATHS = {
     "/api/v1/sms/inbound",
     "/api/v1/chat/inbound",
     "/api/v1/orders/{key}/chat-replies",
+    "/api/v1/reports/kpis",
+    "/api/v1/reports/sheets/mine",
+    "/api/v1/reports/sheets/{dim}",
 }
 
 
