@@ -9,6 +9,7 @@ from django.http import Http404, HttpResponse, HttpResponseBase
 from django.shortcuts import render
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from django.views.decorators.http import require_GET
 
 from kefu import exports
@@ -153,7 +154,7 @@ def _export_quality(
             None,
         ],
     ]
-    header = [_("Section"), _("Item"), _("Value"), _("Count")]
+    header = [_("Section"), _("Item"), _("Value"), pgettext_lazy("how many", "Count")]
     name = exports.filename("service-quality")
     if fmt == "csv":
         by_staff = _("By staff member")
