@@ -1,10 +1,13 @@
-"""The form renderer: Django's templates, except ``<select>``, which is built in Python.
+"""The form renderer: Django's templates, except ``<select>``, ``<input>`` and ``<textarea>``, which are built
+in Python.
 
 Django renders every ``<option>`` through a template include: a transfer form listing the 150 staff of a
 branch cost about 40 ms of the order page's 130 ms CPU time (bench/RESULTS.md, 1,000,000 orders). The
 output here is character for character what ``django/forms/widgets/select.html`` produces (tested against
 it in ``tests/test_forms_renderer.py``); any other widget, or an option with another template, goes
-through the templates as before.
+through the templates as before. The same holds for the ``<input>`` widgets (text, number, date, hidden,
+checkbox …: each a wrapper that includes ``input.html``) and ``<textarea>``: an order page has about twenty
+fields, each three template renders deep.
 """
 
 from __future__ import annotations
@@ -17,6 +20,16 @@ from django.utils.safestring import SafeString, mark_safe
 
 SELECT = "django/forms/widgets/select.html"
 OPTION = "django/forms/widgets/select_option.html"
+INPUT = "django/forms/widgets/input.html"
+TEXTAREA = "django/forms/widgets/textarea.html"
+# widgets whose template is exactly ``{% include "django/forms/widgets/input.html" %}`` and a newline
+INPUT_WRAPPERS = frozenset(
+    f"django/forms/widgets/{name}.html"
+    for name in (
+        "text", "number", "email", "url", "password", "hidden", "date", "datetime", "time", "search", "tel",
+        "color", "checkbox",
+    )
+)  # fmt: skip
 
 
 def _attrs(attrs: dict[str, Any]) -> str:
@@ -51,10 +64,40 @@ def render_select(widget: dict[str, Any]) -> SafeString | None:
     return mark_safe("".join(parts))  # noqa: S308 - every value above is escaped
 
 
+def _text(value: Any) -> str:
+    # ``{{ value|stringformat:'s' }}`` with autoescaping
+    return str(conditional_escape(value if hasattr(value, "__html__") else str(value)))
+
+
+def render_input(widget: dict[str, Any]) -> SafeString:
+    """django/forms/widgets/input.html (the renderer strips the final newline, as Django's does)."""
+    value = "" if widget["value"] is None else f' value="{_text(widget["value"])}"'
+    html = (
+        f'<input type="{conditional_escape(widget["type"])}" name="{conditional_escape(widget["name"])}"'
+        f"{value}{_attrs(widget['attrs'])}>"
+    )
+    return mark_safe(html)  # noqa: S308 - every value above is escaped
+
+
+def render_textarea(widget: dict[str, Any]) -> SafeString:
+    """django/forms/widgets/textarea.html (stripped, as Django's renderer strips every widget)."""
+    body = conditional_escape(widget["value"]) if widget["value"] else ""
+    html = (
+        f'<textarea name="{conditional_escape(widget["name"])}"{_attrs(widget["attrs"])}>\n{body}</textarea>'
+    )
+    return mark_safe(html)  # noqa: S308 - every value above is escaped
+
+
 class FastSelectRenderer(DjangoTemplates):
     def render(self, template_name: str, context: dict[str, Any], request: Any = None) -> str:
-        if template_name == SELECT and "widget" in context:
-            html = render_select(context["widget"])
-            if html is not None:
-                return html
+        widget = context.get("widget")
+        if widget is not None:
+            if template_name == SELECT:
+                html = render_select(widget)
+                if html is not None:
+                    return html
+            elif template_name in INPUT_WRAPPERS or template_name == INPUT:
+                return render_input(widget)
+            elif template_name == TEXTAREA:
+                return render_textarea(widget)
         return super().render(template_name, context, request)
