@@ -453,7 +453,7 @@ def _from_miss(m: Any, picker: ManagerPicker, now: dt.datetime) -> Accountabilit
         manager=picker(staff, m.branch_id),
         branch_id=m.branch_id,
         workorder=o,
-        occurred_at=m.found_at,
+        occurred_at=m.due_at,  # when the follow-up became missed, not when the job noticed
         summary=_("Follow-up #%(task)s was due at %(due)s and not done.")
         % {"task": task.pk, "due": timezone.localtime(m.due_at).strftime("%Y-%m-%d %H:%M")},
         now=now,

@@ -75,6 +75,8 @@ def test_missed_followup_becomes_record_once(world: Any, now: Any) -> None:
     # nobody was assigned the follow-up: the order's first-contact owner answers for it
     assert r.staff == (miss.responsible or world.agent)
     assert r.workorder == o and r.branch == world.north
+    # it happened when the follow-up fell due (what the 12-month repeat count reads), not when it was found
+    assert r.occurred_at == miss.due_at < miss.found_at
 
 
 def test_forbidden_phrase_becomes_record_once(world: Any, now: Any) -> None:
