@@ -65,7 +65,7 @@ class Inputs(forms.Form):
     number = forms.IntegerField(min_value=0, required=False)
     decimal = forms.DecimalField(max_digits=5, decimal_places=2, required=False)
     email = forms.EmailField(required=False)
-    url = forms.URLField(required=False)
+    url = forms.URLField(required=False, assume_scheme="https")
     secret = forms.CharField(widget=forms.PasswordInput(render_value=True), required=False)
     hidden = forms.CharField(widget=forms.HiddenInput(), required=False)
     day = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}), required=False)
