@@ -19,11 +19,10 @@ from kefu.api.render import staff_ref
 from kefu.api.schemas import StaffRef
 from kefu.errors import ValidationFailed
 from kefu.organization.access import require_staff
-from kefu.supervision.access import access_record, visible_notices, visible_records
+from kefu.supervision.access import RECORD_RELATED, access_record, notices_shown, visible_records
 from kefu.supervision.models import AccountabilityRecord, KindChoices, OutcomeChoices, SupervisionNotice
 
 router = Router(tags=["supervision"])
-RECORD_RELATED = ("staff", "manager", "branch", "workorder", "decided_by")
 
 
 class Factors(Schema):
@@ -191,15 +190,5 @@ def list_notices(
     """Notices on the orders the user may see: open ones by due time, answered ones newest first."""
     require_staff(request.auth)
     now = timezone.now()
-    qs = visible_notices(request.auth).select_related(
-        "workorder", "branch", "issued_by", "answered_by", "reported_to"
-    )
-    if filters.show == "answered":
-        qs = qs.filter(status=SupervisionNotice.Status.ANSWERED).order_by("-answered_at", "-id")
-    elif filters.show in ("open", "overdue"):
-        qs = qs.filter(status=SupervisionNotice.Status.OPEN).order_by("due_at", "id")
-        if filters.show == "overdue":
-            qs = qs.filter(due_at__lt=now)
-    else:
-        qs = qs.order_by("-issued_at", "-id")
+    qs = notices_shown(request.auth, filters.show, now)
     return paginate(qs, page, lambda n: notice_out(n, now))

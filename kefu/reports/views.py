@@ -147,26 +147,19 @@ def _export_sheet(sheet: sheets.Sheet, with_score: bool) -> tuple[list[str], Ite
 def _maybe_export(
     request: ConsoleRequest, name: str, title: str, header: list[Any], rows: Iterable[Any]
 ) -> HttpResponseBase | None:
-    fmt_ = request.GET.get("format", "")
-    if fmt_ not in ("csv", "xlsx"):
-        return None
-    return exports.respond(fmt_, name, title, header, rows)
+    fmt_ = exports.requested(request)
+    return exports.respond(fmt_, name, title, header, rows) if fmt_ else None
 
 
 def _plain_params(request: ConsoleRequest) -> dict[str, str]:
     return {k: request.GET[k] for k in request.GET if k not in ("format", "page", "live")}
 
 
-def _export_links(request: ConsoleRequest) -> dict[str, str]:
-    params = {k: v for k, v in request.GET.items() if k not in ("format", "page")}
-    return {f: request.path + "?" + urlencode({**params, "format": f}) for f in ("csv", "xlsx")}
-
-
 def _base_ctx(request: ConsoleRequest, period: Period) -> dict[str, Any]:
     return {
         "period": period,
         "period_text": str(period),
-        "exports": _export_links(request),
+        "exports": exports.links(request),
         "kpi_defs": [(k, KPI_LABELS[k.value], kpis.DEFS[k]) for k in kpis.ALL_KPIS],
         "dims": [(d.value, dim_label(d)) for d in Dim],
         "can_reports": access.may_see_reports(request.staff),
@@ -275,8 +268,8 @@ def dashboard(request: ConsoleRequest) -> HttpResponseBase:
         )
     )
     company = sheets.company(scope)
-    fmt_ = request.GET.get("format", "")
-    if fmt_ in ("csv", "xlsx"):
+    fmt_ = exports.requested(request)
+    if fmt_:
         return _dashboard_export(fmt_, period, company, trend, par, bsheet, asheet)
     ctx = _base_ctx(request, period)
     ctx.update(
@@ -613,8 +606,8 @@ def drill(request: ConsoleRequest, kpi: str, dim: str, key: int) -> HttpResponse
     if not entity:
         raise NotFound("not_found", "")
     name = entity[0].name
-    fmt_ = request.GET.get("format", "")
-    if fmt_ in ("csv", "xlsx"):
+    fmt_ = exports.requested(request)
+    if fmt_:
         plain = ([c[0] if isinstance(c, tuple) else c for c in row(o)] for o in qs.iterator(chunk_size=2000))
         return exports.respond(
             fmt_, f"drill-{k.value}-{d.value}-{key}-{period}-{part}", str(KPI_LABELS[k.value]), header, plain

@@ -24,7 +24,8 @@ from kefu.customers.access import visible_customers
 
 
 def _fmt(request: ConsoleRequest) -> str:
-    return "xlsx" if request.GET.get("format") == "xlsx" else "csv"
+    """These addresses are exports only: CSV unless XLSX is asked for."""
+    return exports.requested(request) or "csv"
 
 
 @require_GET

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django.db.models import Q, QuerySet
@@ -12,6 +13,9 @@ from kefu.organization.access import require_staff
 from kefu.organization.models import Staff
 from kefu.supervision.models import AccountabilityRecord, SupervisionNotice
 from kefu.workorders.access import visible_workorders
+
+# what a list or an export of records shows besides the record
+RECORD_RELATED = ("staff", "manager", "branch", "workorder", "decided_by")
 
 
 def visible_records(staff: Staff) -> QuerySet[AccountabilityRecord]:
@@ -41,6 +45,20 @@ def access_record(user: Any, record_id: int | str, *, for_update: bool = False) 
 def visible_notices(user: Any) -> QuerySet[SupervisionNotice]:
     """Notices on the orders the user may see."""
     return SupervisionNotice.objects.filter(workorder__in=visible_workorders(user))
+
+
+def notices_shown(user: Any, show: str, now: dt.datetime) -> QuerySet[SupervisionNotice]:
+    """The visible notices of a list tab: ``open`` and ``overdue`` (open past due) by due time, ``answered``
+    newest answer first, anything else (``all``) newest issued first; with what a list row shows."""
+    qs = visible_notices(user).select_related(
+        "workorder", "branch", "issued_by", "answered_by", "reported_to"
+    )
+    if show == "answered":
+        return qs.filter(status=SupervisionNotice.Status.ANSWERED).order_by("-answered_at", "-id")
+    if show in ("open", "overdue"):
+        qs = qs.filter(status=SupervisionNotice.Status.OPEN).order_by("due_at", "id")
+        return qs.filter(due_at__lt=now) if show == "overdue" else qs
+    return qs.order_by("-issued_at", "-id")
 
 
 def access_notice(user: Any, notice_id: int | str, *, for_update: bool = False) -> SupervisionNotice:

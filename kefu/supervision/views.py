@@ -27,7 +27,7 @@ from kefu.errors import KefuError
 from kefu.organization.access import areas_of
 from kefu.organization.models import ServiceArea, Staff
 from kefu.supervision import actions, rules
-from kefu.supervision.access import access_record, visible_notices, visible_records
+from kefu.supervision.access import RECORD_RELATED, access_record, notices_shown, visible_records
 from kefu.supervision.models import (
     AccountabilityRecord,
     AreaAssignment,
@@ -109,8 +109,7 @@ def _export_records(fmt: str, qs: Any) -> HttpResponseBase:
     header = [label(n) for n in names]
 
     def rows() -> Iterator[list[Any]]:
-        related = ("staff", "manager", "branch", "workorder", "decided_by")
-        for r in qs.select_related(*related).iterator(chunk_size=2000):
+        for r in qs.select_related(*RECORD_RELATED).iterator(chunk_size=2000):
             yield [
                 r.occurred_at, r.get_kind_display(), r.get_severity_display(), r.staff.name,
                 r.manager.name if r.manager else "", r.branch.name if r.branch else "",
@@ -321,13 +320,7 @@ def notice_list(request: ConsoleRequest) -> HttpResponseBase:
     if show not in ("open", "overdue", "answered"):
         show = "open"
     now = timezone.now()
-    qs = visible_notices(request.user).select_related("workorder", "issued_by", "reported_to", "answered_by")
-    if show == "answered":
-        qs = qs.filter(status=SupervisionNotice.Status.ANSWERED).order_by("-answered_at", "-id")
-    else:
-        qs = qs.filter(status=SupervisionNotice.Status.OPEN).order_by("due_at", "id")
-        if show == "overdue":
-            qs = qs.filter(due_at__lt=now)
+    qs = notices_shown(request.user, show, now)
     fmt = exports.requested(request)
     if fmt:
         return _export_notices(fmt, qs, show)
@@ -349,9 +342,9 @@ def _export_notices(fmt: str, qs: Any, show: str) -> HttpResponseBase:
               label("answered_how"), label("answer"), label("overdue_reported_at"), label("reported_to")]  # fmt: skip
 
     def rows() -> Iterator[list[Any]]:
-        for n in qs.select_related("branch").iterator(chunk_size=2000):
+        for n in qs.iterator(chunk_size=2000):
             yield [
-                n.workorder.number, n.workorder.title, n.branch.name if n.branch else "", n.issued_by.name,
+                n.workorder.number, n.workorder.title, n.branch.name, n.issued_by.name,
                 n.issued_at, n.due_at, n.text, n.get_status_display(), n.answered_at,
                 n.answered_by.name if n.answered_by else "", n.get_answered_how_display(), n.answer,
                 n.overdue_reported_at, n.reported_to.name if n.reported_to else "",
@@ -435,7 +428,7 @@ def _export_areas(
     loads: list[tuple[Staff, rules.StaffVerdict]],
 ) -> HttpResponseBase:
     """The areas with their households, responsible staff and load against the guidance; in XLSX a second
-    sheet with each responsible person's households and load."""
+    sheet with each responsible person's households and load (``loads`` in the page's order)."""
     header = [_("Service area"), _("Code"), _("Branch"), _("Kind"), _("Households"), _("Responsible"),
               _("Per person"), _("Guidance"), _("Above the guidance")]  # fmt: skip
     rows = []
@@ -450,8 +443,7 @@ def _export_areas(
     staff_header = [_("Staff member"), _("Badge number"), _("Households"), _("Load (1.00 = guidance)"),
                     _("Above the guidance")]  # fmt: skip
     staff_rows = [
-        [p.name, p.badge_no, v.households, v.load, _("yes") if v.over else _("no")]
-        for p, v in sorted(loads, key=lambda x: (-x[1].load, x[0].name))
+        [p.name, p.badge_no, v.households, v.load, _("yes") if v.over else _("no")] for p, v in loads
     ]
     return exports.xlsx_response(
         name,
@@ -507,9 +499,12 @@ def area_list(request: ConsoleRequest) -> HttpResponseBase:
     )
     area_v, staff_v = actions.area_loads(areas)
     people = {s.pk: s for a in areas for s in a.responsible.all()}
+    staff_rows = sorted(
+        ((people[s], v) for s, v in staff_v.items() if s in people), key=lambda x: (-x[1].load, x[0].name)
+    )
     fmt = exports.requested(request) if request.method == "GET" else None
     if fmt:
-        return _export_areas(fmt, areas, area_v, [(people[s], v) for s, v in staff_v.items() if s in people])
+        return _export_areas(fmt, areas, area_v, staff_rows)
     today = timezone.localdate()
     for a in areas:
         a.verdict = area_v[a.pk]  # type: ignore[attr-defined]
@@ -527,9 +522,6 @@ def area_list(request: ConsoleRequest) -> HttpResponseBase:
                         "published": True,
                     },
                 )
-    staff_rows = sorted(
-        ((people[s], v) for s, v in staff_v.items() if s in people), key=lambda x: (-x[1].load, x[0].name)
-    )
     ctx = {
         "areas": areas,
         "staff_rows": staff_rows,

@@ -58,8 +58,7 @@ def api_for(user: Any) -> Api:
     return Api(Client(), token)
 
 
-@pytest.fixture
-def apis(world):  # type: ignore[no-untyped-def]
+def persona_apis(world: Any) -> Any:
     """Token clients for every persona of the world, created lazily: ``apis("agent")``."""
     cache: dict[str, Api] = {}
 
@@ -69,6 +68,11 @@ def apis(world):  # type: ignore[no-untyped-def]
         return cache[name]
 
     return get
+
+
+@pytest.fixture
+def apis(world):  # type: ignore[no-untyped-def]
+    return persona_apis(world)
 
 
 def assert_error(resp: Any, status: int, code: str | None = None, field: str | None = "*") -> dict[str, Any]:

@@ -267,7 +267,8 @@ def test_export_of_the_tabs(world: Any) -> None:
     cl.post(f"/followup/{tb.pk}/", {"outcome": "reached", "solved": "yes", "satisfaction": "satisfied"})
     done = xlsx_sheets(cl, LIST, show="done")["Follow-up"]
     assert len(done) == 2
-    assert done[1][2] == b.number and done[1][9:12] == [2, done[1][10], "yes"] and done[1][10] is not None
-    assert done[1][12] and done[1][13] == "no"
+    assert done[1][2] == b.number and done[1][9] == 2  # two attempts
+    assert isinstance(done[1][10], dt.datetime) and done[1][11] == "yes"  # finished, solved
+    assert done[1][12] and done[1][13] == "no"  # a satisfaction level; not reopened
     south = csv_rows(client_for(world.supervisor_south), LIST, show="open")
     assert [r[4] for r in south[1:]] == ["南方客户"]

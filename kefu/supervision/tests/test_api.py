@@ -12,23 +12,11 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
-from kefu.api.tests.conftest import Api, api_for, assert_error
+from kefu.api.tests.conftest import assert_error, persona_apis
 from kefu.supervision import actions
 from kefu.supervision.tests.conftest import sh
 
 pytestmark = pytest.mark.django_db
-
-
-def apis_of(world: Any) -> Any:
-    """A token client per persona, made when first asked for: ``apis("supervisor")``."""
-    cache: dict[str, Api] = {}
-
-    def get(name: str) -> Api:
-        if name not in cache:
-            cache[name] = api_for(getattr(world, name).user)
-        return cache[name]
-
-    return get
 
 
 def manual(world: Any, staff: Any, at: dt.datetime, summary: str = "迟到") -> Any:
@@ -36,7 +24,7 @@ def manual(world: Any, staff: Any, at: dt.datetime, summary: str = "迟到") -> 
 
 
 def test_records_scope_filters_and_decision(world: Any, now: Any) -> None:
-    apis = apis_of(world)
+    apis = persona_apis(world)
     now.set(sh(2026, 3, 6, 9, 0))
     a = manual(world, world.agent, sh(2026, 3, 1, 9, 0), "柜台态度差")
     b = manual(world, world.agent_senior, sh(2026, 3, 5, 10, 0))
@@ -74,7 +62,7 @@ def test_records_scope_filters_and_decision(world: Any, now: Any) -> None:
 
 
 def test_record_list_costs_a_fixed_number_of_queries(world: Any, now: Any) -> None:
-    apis = apis_of(world)
+    apis = persona_apis(world)
     api = apis("inspector")
     api.get("/accountability")  # token, session and staff look-ups warmed
     manual(world, world.agent, sh(2026, 3, 1, 9, 0))
@@ -88,7 +76,7 @@ def test_record_list_costs_a_fixed_number_of_queries(world: Any, now: Any) -> No
 
 
 def test_notices_tabs_and_scope(world: Any, now: Any) -> None:
-    apis = apis_of(world)
+    apis = persona_apis(world)
     o1 = world.order(world.customer(), title="一")
     o2 = world.order(world.customer(phone="13700137002"), title="二")
     n1 = actions.do_issue_notice(world.supervisor.user, o1.pk, "今天内处理", sh(2026, 3, 2, 17, 0))
