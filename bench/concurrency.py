@@ -64,8 +64,8 @@ def main() -> None:
     from django.contrib.auth.hashers import make_password
     from django.db import connection, transaction
 
-    from kefu.channels import email_in
-    from kefu.channels.models_mail import InboundMessage, Mailbox
+    from kefu.channels.mail import inbound as email_in
+    from kefu.channels.models.mail import InboundMessage, Mailbox
     from kefu.organization.models import Branch, Staff
     from kefu.testing.factories import PASSWORD
     from kefu.workorders.models import TimelineEntry, WorkOrder

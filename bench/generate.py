@@ -52,11 +52,11 @@ def generate(scale: Scale, *, seed: int = 7, chunk: int = 10_000, out=print) -> 
     from django.db import connection, transaction
     from django.utils import timezone
 
-    from kefu import search
     from kefu.commitments import clocks
     from kefu.commitments.models import OrderClock
     from kefu.customers.actions import customer_search_text
     from kefu.customers.models import Customer
+    from kefu.lib import search
     from kefu.organization.models import NumberSequence, Staff
     from kefu.testing.factories import PASSWORD, build_world
     from kefu.workorders.actions import order_search_text

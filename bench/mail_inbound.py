@@ -78,9 +78,10 @@ def main() -> None:
     from django.core.management import call_command
     from django.db import transaction
 
-    from kefu.channels import email_in, outbox
+    from kefu.channels import outbox
+    from kefu.channels.mail import inbound as email_in
     from kefu.channels.models import OutboxMessage, OutboxStatus
-    from kefu.channels.models_mail import DeadLetter, InboundMessage, Mailbox
+    from kefu.channels.models.mail import DeadLetter, InboundMessage, Mailbox
     from kefu.testing.factories import build_world
     from kefu.workorders.models import WorkOrder
 

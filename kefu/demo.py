@@ -966,7 +966,7 @@ class _Loader:
 
     def catalog_details(self) -> None:
         """Required materials, process steps and fee items of the services (R-11, R-17)."""
-        from kefu.commitments.models_materials import ServiceFee, ServiceMaterial, ServiceStep
+        from kefu.commitments.models.materials import ServiceFee, ServiceMaterial, ServiceStep
 
         materials, steps, fees = [], [], []
         for code, service in self.services.items():
@@ -985,7 +985,7 @@ class _Loader:
 
     def proactive(self) -> None:
         """Care plans for business customers (yearly safety checks) and one announced maintenance (R-17, R-18)."""
-        from kefu.commitments.models_proactive import CarePlan
+        from kefu.commitments.models.proactive import CarePlan
         from kefu.commitments.proactive import do_announce_maintenance
 
         today = django_timezone.localdate()

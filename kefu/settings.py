@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "kefu.reports",
     "kefu.knowledge",
     "kefu.console",
+    "kefu.portal",
     "kefu.jobs",
 ]
 
@@ -114,7 +115,7 @@ elif _db["ENGINE"].startswith("django.db.backends.postgresql") and env_bool("KEF
     _db.setdefault("OPTIONS", {}).setdefault("options", "-c jit=off")
 DATABASES = {"default": _db}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
-FORM_RENDERER = "kefu.forms_renderer.FastSelectRenderer"  # <select> without a template per option
+FORM_RENDERER = "kefu.lib.forms_renderer.FastSelectRenderer"  # <select> without a template per option
 
 CACHES = {
     "default": {
@@ -247,7 +248,7 @@ KEFU_SMS_HTTP_URL = env_str("KEFU_SMS_HTTP_URL", "") or ""
 KEFU_SMS_HTTP_SECRET = env_str("KEFU_SMS_HTTP_SECRET", "") or ""
 if KEFU_OUTBOX_SMS_TRANSPORT == "http" and not (KEFU_SMS_HTTP_URL and KEFU_SMS_HTTP_SECRET):
     raise ConfigError("KEFU_OUTBOX_SMS_TRANSPORT=http needs KEFU_SMS_HTTP_URL and KEFU_SMS_HTTP_SECRET")
-# Inbound SMS (kefu.channels.sms_inbound) and chat (kefu.channels.chat), phone call-backs (kefu.channels.cti);
+# Inbound SMS (kefu.channels.sms.inbound) and chat (kefu.channels.chat), phone call-backs (kefu.channels.cti);
 # see docs/operations.md, "Phone, SMS, chat and social media gateways".
 KEFU_SMS_BRANCH = env_str("KEFU_SMS_BRANCH", "") or ""
 KEFU_SMS_THREAD_DAYS = env_int("KEFU_SMS_THREAD_DAYS", 7)

@@ -2,8 +2,8 @@ from django.contrib import admin
 from django.urls import include, path
 
 from kefu.api import api
-from kefu.channels import public_views
 from kefu.console import auth_views
+from kefu.portal import disclosure as public_views
 
 urlpatterns = [
     path("admin/", admin.site.urls),
@@ -11,7 +11,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("login/", auth_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.logout_view, name="logout"),
-    path("portal/", include("kefu.channels.urls")),
+    path("portal/", include("kefu.portal.urls")),
     path("disclosure/", public_views.disclosure, name="disclosure"),
     path("disclosure/staff/<str:badge_no>/photo/", public_views.staff_photo, name="disclosure_staff_photo"),
     path("", include("kefu.console.urls")),

@@ -8,7 +8,7 @@ from django.forms.renderers import DjangoTemplates
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy
 
-from kefu.forms_renderer import FastSelectRenderer, render_select
+from kefu.lib.forms_renderer import FastSelectRenderer, render_select
 
 pytestmark = pytest.mark.django_db
 

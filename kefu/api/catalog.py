@@ -16,7 +16,7 @@ from kefu.commitments import rules
 from kefu.commitments.calendars import load_calendar
 from kefu.commitments.limits import published_limits
 from kefu.commitments.models import BusinessCalendar, CalendarDay, Service, TimeLimit, WorkingPeriod
-from kefu.errors import NotFound, ValidationFailed
+from kefu.lib.errors import NotFound, ValidationFailed
 from kefu.organization.access import require_staff
 
 router = Router(tags=["catalog and calendars"])

@@ -11,8 +11,8 @@ from ninja.responses import Status
 from pydantic import Field
 
 from kefu.api.common import GATEWAY_ERRORS, WRITE_ERRORS, ApiRequest, ErrorOut
-from kefu.channels import chat
-from kefu.errors import KefuError, ValidationFailed
+from kefu.channels.chat import wecom as chat
+from kefu.lib.errors import KefuError, ValidationFailed
 from kefu.organization.access import require_staff
 
 log = logging.getLogger(__name__)

@@ -17,7 +17,7 @@ from kefu.api.common import ERRORS, WRITE_ERRORS, ApiRequest, Id, Str20k, Str200
 from kefu.api.schemas import StaffRef
 from kefu.commitments import clocks
 from kefu.commitments.models import OPEN_CLOCK_STATUSES, ExtensionRequest, OrderClock
-from kefu.errors import NotFound
+from kefu.lib.errors import NotFound
 from kefu.organization.access import require_staff
 from kefu.workorders.access import access_workorder
 

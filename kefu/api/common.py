@@ -12,8 +12,8 @@ from ninja import Field, Schema
 from pydantic import AfterValidator
 from pydantic_core import PydanticCustomError
 
-from kefu import search
-from kefu.errors import KefuError, NotFound, ValidationFailed
+from kefu.lib import search
+from kefu.lib.errors import KefuError, NotFound, ValidationFailed
 
 MAX_ID = 2**63 - 1  # the largest id either database can hold
 MAX_LIMIT = 200

@@ -9,7 +9,7 @@ from ninja.responses import Status
 from pydantic import Field
 
 from kefu.api.common import WRITE_ERRORS, ApiRequest
-from kefu.channels import cti
+from kefu.channels.cti import calls as cti
 from kefu.organization.access import require_staff
 
 router = Router(tags=["phone"])

@@ -11,7 +11,6 @@ from django.utils.translation import gettext as _
 from ninja import Header, Query, Router, Schema
 from ninja.responses import Status
 
-from kefu import search
 from kefu.api import render
 from kefu.api.common import (
     ERRORS,
@@ -43,7 +42,8 @@ from kefu.customers import actions
 from kefu.customers import rules as customer_rules
 from kefu.customers.access import access_customer, visible_customers
 from kefu.customers.models import ContactPoint, Customer, Relationship, TierChoices
-from kefu.errors import ValidationFailed
+from kefu.lib import search
+from kefu.lib.errors import ValidationFailed
 from kefu.organization.access import staff_of
 from kefu.workorders.access import visible_workorders
 

@@ -13,7 +13,7 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.parser import Parser
 
-from kefu.errors import KefuError
+from kefu.lib.errors import KefuError
 
 # Where ninja says a value came from; not field names.
 _LOCATIONS = {"body", "query", "path", "header", "cookie", "form", "file"}

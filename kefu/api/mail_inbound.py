@@ -7,9 +7,9 @@ from ninja import Router, Schema
 from ninja.responses import Status
 
 from kefu.api.common import WRITE_ERRORS, ApiRequest, ErrorOut
-from kefu.channels import email_in
-from kefu.channels.models_mail import Mailbox
-from kefu.errors import KefuError, NotFound, ValidationFailed
+from kefu.channels.mail import inbound as email_in
+from kefu.channels.models.mail import Mailbox
+from kefu.lib.errors import KefuError, NotFound, ValidationFailed
 from kefu.organization.access import require_staff
 from kefu.workorders.rules import serves_branch
 

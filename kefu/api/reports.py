@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
 
 from kefu.api.common import ERRORS, ApiRequest
-from kefu.errors import NotFound, ValidationFailed
+from kefu.lib.errors import NotFound, ValidationFailed
 from kefu.organization.access import require_staff
 from kefu.reports import access, closing, kpis, queries, sheets
 from kefu.reports.kpis import Dim, Kpi, Period

@@ -19,7 +19,7 @@ from kefu.api.sms import router as sms_router
 from kefu.api.social import router as social_router
 from kefu.api.supervision import router as supervision_router
 from kefu.api.workorders import router as orders_router
-from kefu.errors import NotFound
+from kefu.lib.errors import NotFound
 
 DESCRIPTION = """
 Customers and work orders of Kefu. Authenticate with `Authorization: Bearer <token>` (create one with

@@ -11,8 +11,9 @@ from ninja import Router, Schema
 from ninja.responses import Status
 
 from kefu.api.common import GATEWAY_ERRORS
-from kefu.channels import sms, sms_inbound
-from kefu.errors import PermissionDenied, ValidationFailed
+from kefu.channels.outbox import sms
+from kefu.channels.sms import inbound as sms_inbound
+from kefu.lib.errors import PermissionDenied, ValidationFailed
 
 router = Router(tags=["SMS"], auth=None)
 

@@ -9,7 +9,7 @@ from ninja.responses import Status
 from pydantic import Field
 
 from kefu.api.common import WRITE_ERRORS, ApiRequest
-from kefu.channels import social
+from kefu.channels.social import mentions as social
 
 router = Router(tags=["social media"])
 

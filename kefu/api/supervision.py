@@ -17,7 +17,7 @@ from ninja import Field, Query, Router, Schema
 from kefu.api.common import ERRORS, ApiRequest, Page, PageParams, paginate
 from kefu.api.render import staff_ref
 from kefu.api.schemas import StaffRef
-from kefu.errors import ValidationFailed
+from kefu.lib.errors import ValidationFailed
 from kefu.organization.access import require_staff
 from kefu.supervision.access import RECORD_RELATED, access_record, notices_shown, visible_records
 from kefu.supervision.models import AccountabilityRecord, KindChoices, OutcomeChoices, SupervisionNotice

@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kefu.audit import log as audit
-from kefu.errors import NotFound, ValidationFailed
+from kefu.lib.errors import NotFound, ValidationFailed
 from kefu.organization.models import ApiToken
 
 TOKEN_PREFIX = "kefu_"  # noqa: S105 - a public prefix, not a secret

@@ -10,7 +10,6 @@ from django.utils import timezone
 from ninja import Header, Query, Router, Schema
 from ninja.responses import Status
 
-from kefu import search
 from kefu.api import render
 from kefu.api.common import (
     ERRORS,
@@ -48,6 +47,7 @@ from kefu.api.schemas import (
 )
 from kefu.commitments.models import OrderTypeChoices
 from kefu.customers.models import Channel
+from kefu.lib import search
 from kefu.organization.access import staff_of
 from kefu.workorders import actions
 from kefu.workorders import rules as wo_rules

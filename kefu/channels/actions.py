@@ -18,7 +18,7 @@ never left with nobody. The choice is made by the pure :func:`choose_portal_rece
 helper :func:`portal_receiver_candidates` collects the facts it needs.
 
 Rate limit: at most ``KEFU_PORTAL_SUBMIT_PER_HOUR`` (default 10) submissions per customer and per
-client address in a fixed one-hour window (counters in the shared cache, see ``kefu.ratelimit``).
+client address in a fixed one-hour window (counters in the shared cache, see ``kefu.lib.ratelimit``).
 """
 
 from __future__ import annotations
@@ -36,13 +36,20 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from kefu import ratelimit, search
 from kefu.audit import log as audit
 from kefu.commitments.models import Service
 from kefu.customers import actions as cust_actions
 from kefu.customers.access import access_customer
 from kefu.customers.models import Channel, Customer
-from kefu.errors import KefuError, PermissionDenied, TooManyRequests, Unavailable, ValidationFailed, raise_if
+from kefu.lib import ratelimit, search
+from kefu.lib.errors import (
+    KefuError,
+    PermissionDenied,
+    TooManyRequests,
+    Unavailable,
+    ValidationFailed,
+    raise_if,
+)
 from kefu.organization.models import AreaKind, Branch, Staff
 from kefu.organization.sequences import next_value
 from kefu.workorders import actions as wo_actions

@@ -6,7 +6,8 @@ from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from kefu.channels import admin_endpoints, admin_gateways, admin_mail, outbox  # noqa: F401 (admin_* register their pages)
+from kefu.channels import admin_endpoints, admin_gateways, outbox  # noqa: F401 (admin_* register their pages)
+from kefu.channels.mail import admin as admin_mail  # noqa: F401 (admin_* register their pages)
 from kefu.channels.models import OutboxMessage
 
 

@@ -15,8 +15,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from kefu.audit.admin_mixins import AuditedAdmin
-from kefu.channels import sms_templates
-from kefu.channels.models_endpoints import ChannelEndpoint, SmsTemplate
+from kefu.channels.models.endpoints import ChannelEndpoint, SmsTemplate
+from kefu.channels.outbox import sms_templates
 
 
 @admin.register(ChannelEndpoint)

@@ -8,7 +8,7 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest
 
-from kefu.channels.models_gateways import Call, CallbackTask, GatewayMessage
+from kefu.channels.models.gateways import Call, CallbackTask, GatewayMessage
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):

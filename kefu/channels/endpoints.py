@@ -16,7 +16,7 @@ from typing import Any
 from django.conf import settings
 from django.utils import timezone
 
-from kefu.channels.models_endpoints import ChannelEndpoint, identifier_key
+from kefu.channels.models.endpoints import ChannelEndpoint, identifier_key
 from kefu.organization.models import Branch
 
 __all__ = ["endpoint_for", "identifier_key", "note_error", "note_inbound", "note_outbound", "option", "route"]

@@ -13,9 +13,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kefu.channels.models import OutboxChannel, OutboxMessage, OutboxStatus
-from kefu.channels.models_endpoints import ChannelEndpoint, EndpointKind
-from kefu.channels.models_gateways import CallbackTask, GatewayMessage
-from kefu.channels.models_mail import DeadLetter, InboundMessage, Mailbox
+from kefu.channels.models.endpoints import ChannelEndpoint, EndpointKind
+from kefu.channels.models.gateways import CallbackTask, GatewayMessage
+from kefu.channels.models.mail import DeadLetter, InboundMessage, Mailbox
 
 # a mailbox not fetched for this long (while active) is reported stale: the worker may be down
 STALE_FETCH = dt.timedelta(minutes=10)

@@ -14,7 +14,7 @@ def chat_window(request: HttpRequest, order: Any) -> dict[str, Any] | None:
     """For chat orders: whether a reply can still go out by chat, and until when."""
     if order.channel != "chat":
         return None
-    from kefu.channels import chat
+    from kefu.channels.chat import wecom as chat
 
     last_in, replies = chat.reply_window(order.customer)
     if last_in is None:

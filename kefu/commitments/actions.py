@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 
 from kefu.audit import log as audit
 from kefu.commitments.models import BusinessCalendar, CalendarDay, CalendarYear, DayKind, YearSource
-from kefu.errors import ValidationFailed
+from kefu.lib.errors import ValidationFailed
 
 
 @dataclass

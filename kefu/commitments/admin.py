@@ -14,9 +14,9 @@ from kefu.audit.admin_mixins import AuditedAdmin
 from kefu.commitments import actions
 from kefu.commitments.calendars import current_year, missing_years
 from kefu.commitments.models import BusinessCalendar, CalendarDay, CalendarYear, Service, WorkingPeriod
-from kefu.commitments.models_materials import ServiceFee, ServiceMaterial, ServiceStep
-from kefu.commitments.models_proactive import CarePlan, PlannedMaintenance
-from kefu.errors import KefuError
+from kefu.commitments.models.materials import ServiceFee, ServiceMaterial, ServiceStep
+from kefu.commitments.models.proactive import CarePlan, PlannedMaintenance
+from kefu.lib.errors import KefuError
 
 
 class ServiceMaterialInline(admin.TabularInline):

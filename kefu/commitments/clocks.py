@@ -56,7 +56,7 @@ from kefu.commitments.models import (
     TimeLimit,
     WorkingPeriod,
 )
-from kefu.errors import NotFound, PermissionDenied, ValidationFailed
+from kefu.lib.errors import NotFound, PermissionDenied, ValidationFailed
 from kefu.organization.access import require_staff
 from kefu.organization.models import Branch, Staff
 

@@ -24,14 +24,15 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from kefu.audit import log as audit
-from kefu.channels import outbox, sms_templates
+from kefu.channels import outbox
 from kefu.channels.models import OutboxChannel
-from kefu.channels.models_endpoints import SmsTemplateCode
+from kefu.channels.models.endpoints import SmsTemplateCode
+from kefu.channels.outbox import sms_templates
 from kefu.commitments import proactive
-from kefu.commitments.models_materials import MaterialsNotice, OrderMaterial
+from kefu.commitments.models.materials import MaterialsNotice, OrderMaterial
 from kefu.customers.actions import record_contact
 from kefu.customers.models import Contact, Customer
-from kefu.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from kefu.lib.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from kefu.organization.access import require_staff
 from kefu.organization.models import Company
 from kefu.workorders import actions as wo_actions

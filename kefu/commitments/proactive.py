@@ -25,14 +25,14 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from kefu.audit import log as audit
-from kefu.channels import sms_templates
 from kefu.channels.models import OutboxChannel, OutboxMessage
-from kefu.channels.models_endpoints import SmsTemplateCode
+from kefu.channels.models.endpoints import SmsTemplateCode
+from kefu.channels.outbox import sms_templates
 from kefu.commitments import rules_proactive as rules
 from kefu.commitments.models import Service
-from kefu.commitments.models_proactive import CarePlan, PlannedMaintenance
+from kefu.commitments.models.proactive import CarePlan, PlannedMaintenance
 from kefu.customers.models import Customer, Subscription
-from kefu.errors import KefuError, ValidationFailed, raise_if
+from kefu.lib.errors import KefuError, ValidationFailed, raise_if
 from kefu.organization.access import require_staff
 from kefu.organization.models import Branch, Company, ServiceArea
 

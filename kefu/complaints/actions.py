@@ -30,7 +30,7 @@ from kefu.complaints.models import (
     OrderCustomerType,
 )
 from kefu.customers.models import Contact
-from kefu.errors import Conflict, NotFound, ValidationFailed
+from kefu.lib.errors import Conflict, NotFound, ValidationFailed
 from kefu.organization.access import require_staff, staff_of
 from kefu.workorders.access import access_workorder, visible_workorders
 from kefu.workorders.models import Priority, WorkOrder

@@ -26,7 +26,7 @@ from kefu.complaints.models import (
     HandlingStep,
     OrderCustomerType,
 )
-from kefu.errors import ValidationFailed
+from kefu.lib.errors import ValidationFailed
 from kefu.organization.access import staff_of
 from kefu.workorders import hooks
 from kefu.workorders.models import WorkOrder

@@ -22,12 +22,12 @@ from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from kefu import exports
 from kefu.complaints import actions
 from kefu.complaints.models import Compensation, ComplaintCause, ComplaintRecord
 from kefu.complaints.rules import COMPLAINT
 from kefu.console.views_orders import ConsoleRequest, load_order, render_order, staff_view
-from kefu.errors import Conflict, KefuError, ValidationFailed
+from kefu.lib import exports
+from kefu.lib.errors import Conflict, KefuError, ValidationFailed
 from kefu.organization.access import branches_of
 from kefu.workorders.access import visible_workorders
 

@@ -14,7 +14,7 @@ from django.shortcuts import resolve_url
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from kefu import ratelimit
+from kefu.lib import ratelimit
 
 
 class RateLimitedAuthenticationForm(AuthenticationForm):

@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from kefu.commitments.models import OrderTypeChoices, Service
 from kefu.customers.models import Channel
-from kefu.errors import Errors, KefuError
+from kefu.lib.errors import Errors, KefuError
 from kefu.organization.models import Department, ServiceArea, Staff
 from kefu.workorders.models import CloseReasonChoices, Priority, StatusChoices, WorkOrder
 from kefu.workorders.rules import Status, allowed_targets

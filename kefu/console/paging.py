@@ -7,7 +7,7 @@ from typing import Any
 from django.core.paginator import Paginator
 from django.utils.functional import cached_property
 
-from kefu import search
+from kefu.lib import search
 
 # as the API's SEARCH_COUNT_CAP: a search counts at most this many matches
 SEARCH_COUNT_CAP = 1000
@@ -19,7 +19,7 @@ class CappedPaginator(Paginator):
 
     def __init__(self, object_list: Any, per_page: int, query: str, cap: int | None = None) -> None:
         super().__init__(object_list, per_page)
-        self.query = query  # the search (kefu.search.capped_count)
+        self.query = query  # the search (kefu.lib.search.capped_count)
         self.cap = SEARCH_COUNT_CAP if cap is None else cap
         self.capped = False
 

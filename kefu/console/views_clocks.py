@@ -15,7 +15,7 @@ from django.views.decorators.http import require_GET, require_POST
 from kefu.commitments import clocks
 from kefu.commitments.models import OrderClock
 from kefu.console.views_orders import ConsoleRequest, staff_view
-from kefu.errors import KefuError
+from kefu.lib.errors import KefuError
 from kefu.workorders.access import access_workorder
 
 

@@ -24,7 +24,6 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from kefu import search
 from kefu.audit.models import AuditRecord
 from kefu.console import forms_customers as fc
 from kefu.console.forms_orders import add_kefu_error
@@ -33,7 +32,8 @@ from kefu.customers import actions
 from kefu.customers import rules as cust_rules
 from kefu.customers.access import access_customer, visible_customers
 from kefu.customers.models import Contact, ContactPoint, Customer, CustomerNote
-from kefu.errors import Conflict, KefuError, NotFound, PermissionDenied
+from kefu.lib import search
+from kefu.lib.errors import Conflict, KefuError, NotFound, PermissionDenied
 from kefu.organization.access import areas_of, branches_of
 from kefu.organization.models import Staff
 from kefu.workorders.access import visible_workorders

@@ -28,14 +28,14 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.middleware import HtmxDetails
 
-from kefu import search
 from kefu.audit.models import AuditRecord
 from kefu.commitments import clocks
 from kefu.commitments.models import OPEN_CLOCK_STATUSES, OrderClock
 from kefu.console import forms_orders as f
 from kefu.console.paging import CappedPaginator
 from kefu.customers.access import access_customer
-from kefu.errors import Conflict, KefuError, NotFound, ValidationFailed
+from kefu.lib import search
+from kefu.lib.errors import Conflict, KefuError, NotFound, ValidationFailed
 from kefu.organization.access import areas_of, staff_of
 from kefu.organization.models import Staff
 from kefu.workorders import actions, hooks
@@ -447,7 +447,7 @@ def order_reply(request: ConsoleRequest, key: str) -> HttpResponse:
 
     def _send_chat(d: dict[str, Any]) -> Any:
         """A chat order's reply leaves through the chat gateway (WeCom shape), text only."""
-        from kefu.channels import chat
+        from kefu.channels.chat import wecom as chat
 
         if d.get("files"):
             raise ValidationFailed(

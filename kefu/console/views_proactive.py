@@ -16,10 +16,10 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
 from kefu.commitments import proactive
-from kefu.commitments.models_proactive import PlannedMaintenance
+from kefu.commitments.models.proactive import PlannedMaintenance
 from kefu.console.forms_orders import add_kefu_error
 from kefu.console.views_orders import ConsoleRequest, staff_view
-from kefu.errors import KefuError
+from kefu.lib.errors import KefuError
 from kefu.organization.access import areas_of, branches_of
 from kefu.organization.models import Branch, ServiceArea, Staff
 

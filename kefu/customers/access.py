@@ -8,7 +8,7 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from kefu.customers.models import Customer
-from kefu.errors import NotFound
+from kefu.lib.errors import NotFound
 from kefu.organization.access import staff_of
 
 

@@ -17,7 +17,6 @@ from django.db.models import Count, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from kefu import search
 from kefu.audit import log as audit
 from kefu.customers import rules
 from kefu.customers.models import (
@@ -36,7 +35,8 @@ from kefu.customers.models import (
     TierChoices,
     TierPolicy,
 )
-from kefu.errors import Conflict, KefuError, ValidationFailed, raise_if
+from kefu.lib import search
+from kefu.lib.errors import Conflict, KefuError, ValidationFailed, raise_if
 from kefu.organization.access import require_staff
 from kefu.organization.models import Branch, ServiceArea, Staff
 from kefu.organization.sequences import next_value

@@ -25,7 +25,6 @@ from django.utils.translation import gettext_lazy
 from kefu.audit import log as audit
 from kefu.commitments import clocks
 from kefu.commitments.rules import CalendarDataMissing
-from kefu.errors import Conflict, KefuError, NotFound, ValidationFailed, raise_if
 from kefu.followup import hooks, rules
 from kefu.followup.models import (
     AssignmentChoices,
@@ -36,6 +35,7 @@ from kefu.followup.models import (
     FollowupTask,
     SatisfactionLevel,
 )
+from kefu.lib.errors import Conflict, KefuError, NotFound, ValidationFailed, raise_if
 from kefu.organization.access import require_staff
 from kefu.organization.models import Branch, Staff
 from kefu.organization.rules import Role

@@ -18,12 +18,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
-from kefu import exports
 from kefu.console.forms_orders import add_kefu_error
 from kefu.console.views_orders import ConsoleRequest, staff_view
-from kefu.errors import KefuError
 from kefu.followup import actions, stats
 from kefu.followup.models import FollowupAttempt, FollowupMiss, FollowupTask
+from kefu.lib import exports
+from kefu.lib.errors import KefuError
 from kefu.organization.access import branches_of
 from kefu.organization.models import Staff
 from kefu.organization.rules import Role

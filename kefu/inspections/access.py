@@ -13,8 +13,8 @@ from typing import Any
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from kefu.errors import NotFound
 from kefu.inspections.models import CorrectiveAction, Inspection, InspectionPlan
+from kefu.lib.errors import NotFound
 from kefu.organization.access import require_staff
 from kefu.organization.models import Staff
 

@@ -22,8 +22,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kefu.audit import log as audit
-from kefu.channels.models_gateways import Call
-from kefu.errors import Conflict, KefuError, NotFound, ValidationFailed, raise_if
+from kefu.channels.models.gateways import Call
 from kefu.inspections import rules
 from kefu.inspections.access import access_inspection, visible_inspections
 from kefu.inspections.models import (
@@ -38,6 +37,7 @@ from kefu.inspections.models import (
     ScoreSheet,
     SubjectKind,
 )
+from kefu.lib.errors import Conflict, KefuError, NotFound, ValidationFailed, raise_if
 from kefu.organization.access import require_staff
 from kefu.organization.models import Branch, Outlet, Staff
 from kefu.workorders.models import WorkOrder

@@ -18,10 +18,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kefu.audit import log as audit
-from kefu.errors import NotFound, ValidationFailed
 from kefu.inspections import rules
 from kefu.inspections.access import visible_staff
 from kefu.inspections.models import Course, Exam, ExamAttempt, Question, TrainingRecord
+from kefu.lib.errors import NotFound, ValidationFailed
 from kefu.organization.access import require_staff
 from kefu.organization.models import Staff
 

@@ -24,10 +24,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext
 from django.views.decorators.http import require_http_methods, require_POST
 
-from kefu import exports
 from kefu.console.forms_orders import add_kefu_error
 from kefu.console.views_orders import ConsoleRequest, staff_view
-from kefu.errors import KefuError
 from kefu.inspections import actions, training
 from kefu.inspections.access import (
     access_inspection,
@@ -51,6 +49,8 @@ from kefu.inspections.models import (
     SubjectKind,
     TrainingRecord,
 )
+from kefu.lib import exports
+from kefu.lib.errors import KefuError
 from kefu.organization.access import branches_of
 from kefu.organization.models import Outlet, Staff
 

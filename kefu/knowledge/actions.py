@@ -13,13 +13,13 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from kefu import search
 from kefu.audit import log as audit
-from kefu.channels.mail import html_to_text, sanitise_html
+from kefu.channels.mail.parse import html_to_text, sanitise_html
 from kefu.commitments.models import Service
-from kefu.errors import KefuError, NotFound, ValidationFailed, raise_if
 from kefu.knowledge import rules
 from kefu.knowledge.models import Article, Audience, BodyFormat, Category, Language
+from kefu.lib import search
+from kefu.lib.errors import KefuError, NotFound, ValidationFailed, raise_if
 from kefu.organization.access import require_staff, staff_of
 
 MAX_BODY = 50_000
@@ -156,7 +156,7 @@ def access_article(user: Any, article_id: int) -> Article:
 
 def search_articles(qs: QuerySet[Article], query: str) -> QuerySet[Article]:
     """Articles whose title, answer or terms contain every word of ``query`` (Chinese substrings of
-    two or more characters work on both databases: ``kefu.search``)."""
+    two or more characters work on both databases: ``kefu.lib.search``)."""
     return search.filter_queryset(qs, query)
 
 

@@ -21,7 +21,7 @@ Several rows with the same number (or, without numbers, the same phone) are one 
 subscriptions; their name, phone, e-mail and address must agree. Everything is validated first; if any
 row has a problem nothing is imported. Duplicates are problems: the same phone or number for two different
 customers in the file, or a number or phone already in the archive. Then all rows are written in one
-transaction with the archive's normalisation, contact points and search index (``kefu.search``), and one
+transaction with the archive's normalisation, contact points and search index (``kefu.lib.search``), and one
 service-log record for the whole import. Tiers are computed by the nightly recomputation.
 """
 
@@ -44,11 +44,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from kefu import search
 from kefu.audit import log as audit
 from kefu.customers import rules as customer_rules
 from kefu.customers.actions import customer_search_text
 from kefu.customers.models import ContactPoint, Customer, Subscription
+from kefu.lib import search
 from kefu.organization.models import Branch, NumberSequence, ServiceArea
 from kefu.organization.sequences import next_value
 

@@ -2,7 +2,7 @@
 
 * :func:`rank_articles` — which articles best match a text (an order's title and description, the reply
   being written). Chinese has no spaces, so texts are compared by their overlapping character bigrams
-  (the same normalisation as ``kefu.search``). Each bigram of the query found in an article scores its
+  (the same normalisation as ``kefu.lib.search``). Each bigram of the query found in an article scores its
   inverse document frequency ``ln(1 + n / df)`` (``n`` articles, ``df`` of them contain it), three times
   when it is in the title; the sum is divided by ``sqrt(number of bigrams of the article)`` so long
   articles do not win by length alone. Pairs with punctuation and the question words of
@@ -30,7 +30,7 @@ _NON_LETTERS = re.compile(r"[^\w]|[\d_]", re.UNICODE)
 
 
 def normalize(text: str) -> str:
-    """NFKC, case-folded, whitespace collapsed (as ``kefu.search.normalize``)."""
+    """NFKC, case-folded, whitespace collapsed (as ``kefu.lib.search.normalize``)."""
     return " ".join(unicodedata.normalize("NFKC", text or "").casefold().split())
 
 

@@ -18,7 +18,7 @@ from django.db.models import Avg, Count, DurationField, ExpressionWrapper, F, Qu
 from django.db.models.functions import ExtractHour, ExtractMinute, TruncDate
 from django.utils import timezone
 
-from kefu.channels.models_gateways import Call
+from kefu.channels.models.gateways import Call
 from kefu.customers.models import Channel, Contact
 from kefu.knowledge import erlang, rules
 from kefu.knowledge.models import Shift

@@ -16,12 +16,12 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods
 
-from kefu import exports
 from kefu.commitments.models import Service
 from kefu.console.views_orders import ConsoleRequest, staff_view
-from kefu.errors import KefuError
 from kefu.knowledge import actions, rules, staffing
 from kefu.knowledge.models import Audience, BodyFormat, Category, Language
+from kefu.lib import exports
+from kefu.lib.errors import KefuError
 from kefu.organization.access import branches_of
 from kefu.workorders.access import access_workorder, visible_workorders
 

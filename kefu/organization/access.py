@@ -7,7 +7,7 @@ from typing import Any
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from kefu.errors import PermissionDenied
+from kefu.lib.errors import PermissionDenied
 from kefu.organization.models import Branch, ServiceArea, Staff
 
 

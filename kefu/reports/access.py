@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
 
-from kefu.errors import NotFound
+from kefu.lib.errors import NotFound
 from kefu.organization.models import ServiceArea, Staff
 from kefu.reports.kpis import Dim
 

@@ -20,13 +20,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from kefu import exports
 from kefu.commitments.models import OrderClock
 from kefu.complaints.models import ComplaintCause
 from kefu.console.views_orders import ConsoleRequest, staff_view
 from kefu.customers.models import Customer
-from kefu.errors import NotFound
 from kefu.followup.models import FollowupTask
+from kefu.lib import exports
+from kefu.lib.errors import NotFound
 from kefu.organization.models import Staff
 from kefu.reports import access, closing, kpis, queries, sheets, svg
 from kefu.reports.kpis import Dim, Kpi, Period

@@ -11,7 +11,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from kefu import exports
 from kefu.console.views_customers import customer_filters, filtered_customers
 from kefu.console.views_orders import (
     ConsoleRequest,
@@ -21,6 +20,7 @@ from kefu.console.views_orders import (
     staff_view,
 )
 from kefu.customers.access import visible_customers
+from kefu.lib import exports
 
 
 def _fmt(request: ConsoleRequest) -> str:

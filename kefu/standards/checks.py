@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from django.utils.translation import gettext as _
 
-from kefu.errors import ValidationFailed
+from kefu.lib.errors import ValidationFailed
 from kefu.standards import actions, rules, services
 from kefu.workorders.hooks import ReplyEvent
 

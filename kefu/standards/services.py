@@ -13,7 +13,7 @@ from django.utils.formats import date_format
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from kefu.errors import ValidationFailed
+from kefu.lib.errors import ValidationFailed
 from kefu.standards import checker, defaults, rules
 from kefu.standards.models import ForbiddenPhrase, GreetingRule, StandardPhrase
 from kefu.workorders.models import WorkOrder

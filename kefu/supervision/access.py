@@ -8,7 +8,7 @@ from typing import Any
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from kefu.errors import NotFound
+from kefu.lib.errors import NotFound
 from kefu.organization.access import require_staff
 from kefu.organization.models import Staff
 from kefu.supervision.models import AccountabilityRecord, SupervisionNotice

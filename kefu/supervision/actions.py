@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kefu.audit.log import record as audit
-from kefu.errors import NotFound, PermissionDenied, ValidationFailed
+from kefu.lib.errors import NotFound, PermissionDenied, ValidationFailed
 from kefu.organization.access import areas_of, require_staff
 from kefu.organization.models import ServiceArea, Staff
 from kefu.supervision import rules

@@ -20,10 +20,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
-from kefu import exports
 from kefu.console.forms_orders import add_kefu_error
 from kefu.console.views_orders import ConsoleRequest, staff_view
-from kefu.errors import KefuError
+from kefu.lib import exports
+from kefu.lib.errors import KefuError
 from kefu.organization.access import areas_of
 from kefu.organization.models import ServiceArea, Staff
 from kefu.supervision import actions, rules

@@ -24,11 +24,12 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from kefu.audit import log as audit
-from kefu.channels import outbox, sms_templates
+from kefu.channels import outbox
 from kefu.channels.models import OutboxChannel
-from kefu.channels.models_endpoints import SmsTemplateCode
+from kefu.channels.models.endpoints import SmsTemplateCode
+from kefu.channels.outbox import sms_templates
 from kefu.customers.models import Customer
-from kefu.errors import NotFound, ValidationFailed
+from kefu.lib.errors import NotFound, ValidationFailed
 from kefu.surveys import rules
 from kefu.surveys.models import (
     Answer,

@@ -10,8 +10,8 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from kefu import ratelimit
-from kefu.errors import KefuError, NotFound
+from kefu.lib import ratelimit
+from kefu.lib.errors import KefuError, NotFound
 from kefu.surveys import actions, rules
 from kefu.surveys.models import DimensionChoices, Invitation, Question, QuestionKind, Sat4Choices
 

@@ -12,9 +12,9 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from django.views.decorators.http import require_GET
 
-from kefu import exports
 from kefu.commitments.models import Service
 from kefu.console.views_orders import ConsoleRequest, staff_view
+from kefu.lib import exports
 from kefu.organization.access import areas_of, branches_of
 from kefu.organization.models import Branch, ServiceArea, Staff
 from kefu.surveys import reports, rules

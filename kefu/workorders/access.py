@@ -7,7 +7,7 @@ from typing import Any
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from kefu.errors import NotFound
+from kefu.lib.errors import NotFound
 from kefu.organization.access import staff_of
 from kefu.workorders.models import Attachment, TimelineEntry, WorkOrder
 

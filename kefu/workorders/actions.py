@@ -23,14 +23,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from kefu import search
 from kefu.audit import log as audit
 from kefu.commitments import clocks
 from kefu.commitments.models import OrderTypeChoices, SalePhase, Service, ServicePlace
 from kefu.customers.access import access_customer
 from kefu.customers.actions import record_contact
 from kefu.customers.models import Channel, Contact, Customer
-from kefu.errors import Conflict, KefuError, NotFound, PermissionDenied, ValidationFailed, raise_if
+from kefu.lib import search
+from kefu.lib.errors import Conflict, KefuError, NotFound, PermissionDenied, ValidationFailed, raise_if
 from kefu.organization import rules as org_rules
 from kefu.organization.access import require_staff, staff_of
 from kefu.organization.models import Department, ServiceArea, Staff
@@ -589,7 +589,7 @@ def do_reply(
     audit.record(
         user, "order.reply", entry, customer_id=o.customer_id, workorder_id=o.pk, after={"body": text}
     )
-    from kefu.channels.email_out import queue_reply
+    from kefu.channels.outbox.replies import queue_reply
 
     queue_reply(o, entry, text)  # an e-mail order's reply leaves by e-mail (through the outbox)
     return entry

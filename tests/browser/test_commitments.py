@@ -6,7 +6,7 @@ from playwright.sync_api import expect
 
 from kefu.commitments import clocks
 from kefu.commitments.models import OrderClock, Service
-from kefu.commitments.models_materials import MaterialsNotice, ServiceFee, ServiceMaterial, ServiceStep
+from kefu.commitments.models.materials import MaterialsNotice, ServiceFee, ServiceMaterial, ServiceStep
 from kefu.organization.models import Outlet
 from kefu.testing.factories import PASSWORD
 from kefu.workorders.models import WorkOrder

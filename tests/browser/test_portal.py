@@ -99,7 +99,7 @@ def test_self_registration_missing_document_notice_and_clock(phone_page, world, 
     from kefu.channels.models import OutboxMessage
     from kefu.commitments import clocks
     from kefu.commitments.models import OrderClock, Service
-    from kefu.commitments.models_materials import MaterialsNotice, ServiceMaterial
+    from kefu.commitments.models.materials import MaterialsNotice, ServiceMaterial
     from tests.browser.conftest import new_context_page
 
     clocks.ensure_defaults()

@@ -9,7 +9,7 @@ import pytest
 from kefu.api.tests.conftest import assert_error
 from kefu.commitments import clocks
 from kefu.commitments.models import BusinessCalendar, Service
-from kefu.commitments.models_materials import ServiceFee, ServiceMaterial, ServiceStep
+from kefu.commitments.models.materials import ServiceFee, ServiceMaterial, ServiceStep
 
 pytestmark = pytest.mark.django_db
 

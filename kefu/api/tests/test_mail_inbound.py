@@ -10,7 +10,7 @@ from django.test import Client
 
 from kefu.api.tests.conftest import BASE, api_for, assert_error
 from kefu.channels.models import OutboxMessage
-from kefu.channels.models_mail import DeadLetter, Mailbox
+from kefu.channels.models.mail import DeadLetter, Mailbox
 from kefu.workorders.models import WorkOrder
 
 pytestmark = pytest.mark.django_db

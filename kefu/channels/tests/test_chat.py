@@ -17,9 +17,9 @@ from django.core.cache import cache
 from django.utils import timezone
 
 from kefu.api.tests.conftest import api_for
-from kefu.channels import chat
+from kefu.channels.chat import wecom as chat
 from kefu.channels.models import ChannelEndpoint, EndpointKind, GatewayMessage
-from kefu.errors import PermissionDenied, ValidationFailed
+from kefu.lib.errors import PermissionDenied, ValidationFailed
 from kefu.testing.factories import World
 from kefu.workorders.models import TimelineEntry, WorkOrder
 

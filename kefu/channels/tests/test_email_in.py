@@ -1,4 +1,4 @@
-"""Taking in e-mail (kefu.channels.email_in.ingest): customers, orders, threading, acknowledgement, dedup."""
+"""Taking in e-mail (kefu.channels.mail.inbound.ingest): customers, orders, threading, acknowledgement, dedup."""
 
 from __future__ import annotations
 
@@ -12,9 +12,10 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from kefu.channels import email_in, outbox
+from kefu.channels import outbox
+from kefu.channels.mail import inbound as email_in
 from kefu.channels.models import OutboxMessage
-from kefu.channels.models_mail import DeadLetter, InboundMessage, Mailbox
+from kefu.channels.models.mail import DeadLetter, InboundMessage, Mailbox
 from kefu.commitments.models import OrderClock, TimeLimit
 from kefu.customers.models import Contact, Customer
 from kefu.workorders import actions as wo_actions

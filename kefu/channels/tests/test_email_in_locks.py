@@ -14,8 +14,9 @@ import psycopg
 import pytest
 from django.db import connection, transaction
 
-from kefu.channels import email_in, mail
-from kefu.channels.models_mail import Mailbox
+from kefu.channels.mail import inbound as email_in
+from kefu.channels.mail import parse as mail
+from kefu.channels.models.mail import Mailbox
 
 pytestmark = [pytest.mark.pg, pytest.mark.django_db(transaction=True)]
 

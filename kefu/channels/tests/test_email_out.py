@@ -12,9 +12,10 @@ from typing import Any
 
 import pytest
 
-from kefu.channels import email_in, outbox
+from kefu.channels import outbox
+from kefu.channels.mail import inbound as email_in
 from kefu.channels.models import OutboxMessage, OutboxStatus
-from kefu.channels.models_mail import Mailbox
+from kefu.channels.models.mail import Mailbox
 from kefu.customers.models import Contact
 from kefu.workorders import actions as wo_actions
 

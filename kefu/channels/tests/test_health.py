@@ -10,7 +10,7 @@ from django.db import transaction
 from django.test import Client
 from django.utils import timezone
 
-from kefu.channels import health, outbox, sms_templates
+from kefu.channels import health, outbox
 from kefu.channels.admin_endpoints import SmsTemplateForm
 from kefu.channels.models import (
     Call,
@@ -23,6 +23,7 @@ from kefu.channels.models import (
     OutboxMessage,
     SmsTemplate,
 )
+from kefu.channels.outbox import sms_templates
 from kefu.testing.factories import World
 
 pytestmark = pytest.mark.django_db
@@ -142,7 +143,7 @@ def test_sms_template_variables_checked_and_filled(world: World) -> None:
 
 
 def test_sms_reply_leaves_by_sms_through_the_reply_template(world: World, settings: Any) -> None:
-    from kefu.channels import sms_inbound
+    from kefu.channels.sms import inbound as sms_inbound
     from kefu.workorders import actions as wo_actions
 
     SmsTemplate.objects.create(code="reply", language="zh-hans", text="【客服】{text}（工单{order_number}）")

@@ -8,10 +8,11 @@ from typing import Any
 
 import pytest
 
-from kefu.channels import email_in, imap_poll
 from kefu.channels import jobs as _jobs  # noqa: F401 (registers the periodic jobs)
+from kefu.channels.mail import imap as imap_poll
+from kefu.channels.mail import inbound as email_in
 from kefu.channels.models import OutboxMessage
-from kefu.channels.models_mail import DeadLetter, InboundMessage, Mailbox
+from kefu.channels.models.mail import DeadLetter, InboundMessage, Mailbox
 from kefu.channels.tests import dovecot
 from kefu.jobs.registry import JOBS
 from kefu.workorders.models import WorkOrder

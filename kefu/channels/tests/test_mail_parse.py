@@ -8,7 +8,7 @@ from email.message import EmailMessage
 
 import pytest
 
-from kefu.channels import mail
+from kefu.channels.mail import parse as mail
 
 
 def raw(

@@ -15,7 +15,7 @@ from kefu.channels.actions import (
     do_portal_submit,
     portal_order_type,
 )
-from kefu.errors import ValidationFailed
+from kefu.lib.errors import ValidationFailed
 from kefu.testing.factories import make_portal_customer
 from kefu.workorders.models import WorkOrder
 

@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils import translation
 
 from kefu.channels.models import OutboxMessage
-from kefu.commitments.models_materials import ServiceMaterial
+from kefu.commitments.models.materials import ServiceMaterial
 from kefu.customers.models import Customer
 from kefu.testing.factories import PASSWORD, make_portal_customer
 from kefu.workorders.models import WorkOrder
@@ -330,7 +330,7 @@ def test_order_page_shows_clock_deadline(world: Any) -> None:
 def test_submit_with_documents_attaches_them_and_marks_nothing_supplied(world: Any, materials: Any) -> None:
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    from kefu.commitments.models_materials import OrderMaterial
+    from kefu.commitments.models.materials import OrderMaterial
 
     c = world.customer("张三", "13800138000")
     make_portal_customer(world, c, "cust")

@@ -14,8 +14,9 @@ from typing import Any
 import pytest
 from django.db import transaction
 
-from kefu.channels import outbox, sms
+from kefu.channels import outbox
 from kefu.channels.models import OutboxMessage, OutboxStatus
+from kefu.channels.outbox import sms
 
 SECRET = "s3cret-共享"
 

@@ -11,8 +11,8 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
-from kefu.channels import sms
 from kefu.channels.models import ChannelEndpoint, EndpointKind, GatewayMessage
+from kefu.channels.outbox import sms
 from kefu.customers.models import Customer
 from kefu.testing.factories import World
 from kefu.workorders.models import TimelineEntry, WorkOrder

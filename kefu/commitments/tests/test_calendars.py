@@ -22,7 +22,7 @@ from kefu.commitments.models import (
     YearSource,
 )
 from kefu.commitments.tests.official import AFTERNOON, MAKEUP_DAYS, MORNING, china_calendar, holiday_dates
-from kefu.errors import ValidationFailed
+from kefu.lib.errors import ValidationFailed
 
 D = dt.date
 SHANGHAI = ZoneInfo("Asia/Shanghai")

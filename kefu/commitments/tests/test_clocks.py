@@ -21,7 +21,7 @@ from kefu.commitments.models import (
     TimeLimit,
     WorkingPeriod,
 )
-from kefu.errors import PermissionDenied, ValidationFailed
+from kefu.lib.errors import PermissionDenied, ValidationFailed
 from kefu.workorders.actions import do_customer_message, do_reply, do_transition, do_update_order
 from kefu.workorders.models import TimelineEntry, WorkOrder
 

@@ -13,7 +13,7 @@ from kefu.channels.models import OutboxMessage, OutboxStatus
 from kefu.commitments.materials import do_check_materials, order_notices
 from kefu.commitments.models import MaterialsNotice, OrderMaterial, ServiceMaterial
 from kefu.customers.models import Contact, Customer
-from kefu.errors import NotFound, ValidationFailed
+from kefu.lib.errors import NotFound, ValidationFailed
 from kefu.workorders.models import TimelineEntry, WorkOrder
 
 pytestmark = pytest.mark.django_db

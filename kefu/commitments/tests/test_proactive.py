@@ -18,8 +18,8 @@ from kefu.commitments import proactive
 from kefu.commitments.models import CarePlan, PlannedMaintenance
 from kefu.customers.actions import do_add_record
 from kefu.customers.models import Subscription
-from kefu.errors import KefuError
 from kefu.jobs.registry import JOBS
+from kefu.lib.errors import KefuError
 from kefu.workorders.models import WorkOrder
 
 pytestmark = pytest.mark.django_db

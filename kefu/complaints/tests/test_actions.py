@@ -16,7 +16,7 @@ from kefu.complaints.models import (
     ComplaintStep,
     OrderCustomerType,
 )
-from kefu.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from kefu.lib.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from kefu.testing.factories import make_portal_customer
 from kefu.workorders import actions as wo
 from kefu.workorders.models import WorkOrder

@@ -1,6 +1,6 @@
 from django.db import migrations
 
-from kefu.search_migration import search_index_operation
+from kefu.lib.search_migration import search_index_operation
 
 
 class Migration(migrations.Migration):

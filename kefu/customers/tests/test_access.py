@@ -8,7 +8,7 @@ import pytest
 from django.contrib.auth.models import AnonymousUser
 
 from kefu.customers.access import access_customer, visible_customers
-from kefu.errors import NotFound
+from kefu.lib.errors import NotFound
 from kefu.testing.factories import make_portal_customer, make_staff
 
 pytestmark = pytest.mark.django_db

@@ -19,7 +19,7 @@ from kefu.customers.actions import (
     find_duplicates,
 )
 from kefu.customers.models import ContactPoint, Customer
-from kefu.errors import Conflict, Errors, NotFound, PermissionDenied, ValidationFailed
+from kefu.lib.errors import Conflict, Errors, NotFound, PermissionDenied, ValidationFailed
 
 pytestmark = pytest.mark.django_db
 

@@ -12,7 +12,7 @@ from django.utils import timezone
 from kefu.audit.models import AuditRecord
 from kefu.customers.actions import archive_facts, do_add_record, do_override_tier, recompute_tier
 from kefu.customers.models import BadRecord, Customer, Payment, Purchase, Subscription, TierPolicy
-from kefu.errors import PermissionDenied, ValidationFailed
+from kefu.lib.errors import PermissionDenied, ValidationFailed
 
 pytestmark = pytest.mark.django_db
 

@@ -7,10 +7,10 @@ from typing import Any
 import pytest
 from django.db import connection
 
-from kefu import search
 from kefu.customers.access import visible_customers
 from kefu.customers.actions import CustomerInput, do_update_customer
 from kefu.customers.models import Customer
+from kefu.lib import search
 
 pytestmark = pytest.mark.django_db
 

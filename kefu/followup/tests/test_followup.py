@@ -12,7 +12,6 @@ import pytest
 
 from kefu.audit.models import AuditRecord
 from kefu.commitments import clocks
-from kefu.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from kefu.followup import actions, hooks, rules, stats
 from kefu.followup.models import (
     FollowupMiss,
@@ -20,6 +19,7 @@ from kefu.followup.models import (
     FollowupSettings,
     FollowupTask,
 )
+from kefu.lib.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from kefu.organization.models import Staff
 from kefu.testing.factories import make_staff
 from kefu.workorders.actions import do_transition

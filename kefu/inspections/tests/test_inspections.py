@@ -11,12 +11,12 @@ import pytest
 from django.utils import timezone
 
 from kefu.audit.models import AuditRecord
-from kefu.channels.models_gateways import Call
-from kefu.errors import Conflict, Errors, NotFound, PermissionDenied, ValidationFailed
+from kefu.channels.models.gateways import Call
 from kefu.inspections import actions
 from kefu.inspections.access import visible_inspections
 from kefu.inspections.actions import InspectionInput
 from kefu.inspections.models import CorrectiveAction, Inspection, InspectionScore, ScoreItem, ScoreSheet
+from kefu.lib.errors import Conflict, Errors, NotFound, PermissionDenied, ValidationFailed
 from kefu.organization.models import Outlet
 
 pytestmark = pytest.mark.django_db

@@ -9,9 +9,9 @@ from typing import Any
 import pytest
 
 from kefu.audit.models import AuditRecord
-from kefu.errors import NotFound, PermissionDenied, ValidationFailed
 from kefu.inspections import training
 from kefu.inspections.models import Choice, Course, Exam, ExamAttempt, Question, TrainingRecord
+from kefu.lib.errors import NotFound, PermissionDenied, ValidationFailed
 
 pytestmark = pytest.mark.django_db
 

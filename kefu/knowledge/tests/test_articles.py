@@ -8,10 +8,10 @@ from django.conf import settings
 from django.test import Client
 
 from kefu.audit.models import AuditRecord
-from kefu.errors import PermissionDenied, ValidationFailed
 from kefu.knowledge import actions, rules
 from kefu.knowledge.actions import ArticleInput, do_save_article
 from kefu.knowledge.models import Article, Category
+from kefu.lib.errors import PermissionDenied, ValidationFailed
 
 pytestmark = pytest.mark.django_db
 

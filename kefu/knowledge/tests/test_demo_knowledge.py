@@ -6,9 +6,9 @@ import io
 
 import pytest
 
-from kefu import search
 from kefu.demo import load_demo
 from kefu.knowledge.models import Article, Shift
+from kefu.lib import search
 
 pytestmark = pytest.mark.django_db
 

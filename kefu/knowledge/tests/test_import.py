@@ -13,11 +13,11 @@ import pytest
 from django.utils import timezone, translation
 from openpyxl import Workbook
 
-from kefu import search
 from kefu.audit.models import AuditRecord
 from kefu.cli import main
 from kefu.customers.models import ContactPoint, Customer, Subscription
 from kefu.knowledge.imports import ImportFileError, run_import
+from kefu.lib import search
 
 pytestmark = pytest.mark.django_db(transaction=False)
 

@@ -12,7 +12,7 @@ from django.conf import settings
 from django.test import Client
 from django.utils import timezone
 
-from kefu.channels.models_gateways import Call
+from kefu.channels.models.gateways import Call
 from kefu.customers.models import Contact
 from kefu.knowledge import rules, staffing
 from kefu.knowledge.actions import ArticleInput, do_save_article

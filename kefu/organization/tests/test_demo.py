@@ -11,7 +11,6 @@ import pytest
 from django.db.models import F
 from django.utils import timezone
 
-from kefu import search
 from kefu.audit.models import AuditRecord
 from kefu.customers.models import (
     Contact,
@@ -24,6 +23,7 @@ from kefu.customers.models import (
 )
 from kefu.customers.rules import Tier
 from kefu.demo import DEMO_PASSWORD, PORTAL_LOGINS, demo_logins, load_demo
+from kefu.lib import search
 from kefu.organization.models import Branch, Company, NumberSequence, Outlet, ServiceArea, Staff
 from kefu.workorders.access import visible_workorders
 from kefu.workorders.models import Escalation, TimelineEntry, Transfer, WorkOrder

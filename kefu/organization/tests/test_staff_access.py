@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from django.contrib.auth.models import AnonymousUser
 
-from kefu.errors import PermissionDenied
+from kefu.lib.errors import PermissionDenied
 from kefu.organization.access import require_staff, staff_of
 from kefu.organization.models import NumberSequence
 from kefu.organization.sequences import next_value

@@ -12,8 +12,8 @@ from django.urls import reverse
 from django.utils import timezone
 from openpyxl import load_workbook
 
-from kefu import exports
 from kefu.customers.models import Customer
+from kefu.lib import exports
 from kefu.reports.tests import data
 from kefu.testing.factories import PASSWORD
 

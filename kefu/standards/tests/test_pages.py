@@ -84,7 +84,7 @@ def test_back_office_lists(world, violations) -> None:  # type: ignore[no-untype
 
 def test_phrase_added_in_the_back_office_is_audited_and_used_at_once(world, standards) -> None:  # type: ignore[no-untyped-def]
     from kefu.audit.models import AuditRecord
-    from kefu.errors import ValidationFailed
+    from kefu.lib.errors import ValidationFailed
     from kefu.standards.models import ForbiddenPhrase, StandardPhrase
 
     o = world.order(world.customer())

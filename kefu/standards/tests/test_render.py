@@ -10,7 +10,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.utils import timezone, translation
 
-from kefu.commitments.models_materials import OrderMaterial
+from kefu.commitments.models.materials import OrderMaterial
 from kefu.standards import rules, services
 from kefu.standards.models import StandardPhrase
 from kefu.standards.rules import Problem, render

@@ -12,10 +12,10 @@ from django.test import Client
 from kefu.api.tests.conftest import api_for
 from kefu.audit.labels import label
 from kefu.audit.models import AuditRecord
-from kefu.channels import chat
+from kefu.channels.chat import wecom as chat
 from kefu.channels.models import GatewayMessage
 from kefu.channels.tests.test_chat import FakeWeCom, msg, wecom  # noqa: F401  (fixture)
-from kefu.errors import ValidationFailed
+from kefu.lib.errors import ValidationFailed
 from kefu.standards.models import ForbiddenPhrase, StandardsViolation
 from kefu.workorders import actions
 from kefu.workorders.models import TimelineEntry, WorkOrder
@@ -76,7 +76,7 @@ def test_override_reason_sends_and_records_the_violation(world, order) -> None: 
 
 
 def test_violation_rolls_back_with_a_failed_reply(world, order) -> None:  # type: ignore[no-untyped-def]
-    from kefu.errors import Conflict
+    from kefu.lib.errors import Conflict
 
     with pytest.raises(Conflict):
         actions.do_reply(world.agent.user, order.pk, RUDE, override_reason="原话", expected_version=0)

@@ -12,10 +12,10 @@ import pytest
 from kefu.audit.models import AuditRecord
 from kefu.commitments import sweep
 from kefu.commitments.models import Breach
-from kefu.errors import NotFound, PermissionDenied, ValidationFailed
 from kefu.followup import actions as followup_actions
 from kefu.followup.models import FollowupMiss
 from kefu.jobs.registry import JOBS
+from kefu.lib.errors import NotFound, PermissionDenied, ValidationFailed
 from kefu.standards.models import StandardsViolation
 from kefu.supervision import actions, jobs
 from kefu.supervision.models import AccountabilityRecord, SourceWatermark

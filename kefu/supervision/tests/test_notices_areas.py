@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from kefu.audit.models import AuditRecord
-from kefu.errors import NotFound, PermissionDenied, ValidationFailed
+from kefu.lib.errors import NotFound, PermissionDenied, ValidationFailed
 from kefu.organization.models import ServiceArea
 from kefu.supervision import actions, jobs
 from kefu.supervision.models import AccountabilityRecord, AreaAssignment, SupervisionNotice

@@ -11,7 +11,7 @@ from django.test import Client
 from django.utils import timezone
 
 from kefu.audit.models import AuditRecord
-from kefu.errors import ValidationFailed
+from kefu.lib.errors import ValidationFailed
 from kefu.surveys import actions
 from kefu.surveys.models import Answer, Invitation, Question, Response, Survey, SurveyRule
 from kefu.testing.factories import World, make_portal_customer

@@ -13,7 +13,7 @@ import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from kefu.errors import NotFound
+from kefu.lib.errors import NotFound
 from kefu.testing.factories import make_portal_customer, make_staff
 from kefu.workorders.access import (
     access_attachment,

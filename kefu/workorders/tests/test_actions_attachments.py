@@ -10,7 +10,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from kefu.audit.models import AuditRecord
-from kefu.errors import PermissionDenied, ValidationFailed
+from kefu.lib.errors import PermissionDenied, ValidationFailed
 from kefu.testing.factories import make_portal_customer
 from kefu.workorders.actions import do_add_attachments, do_note, do_reply, sniff_content_type
 from kefu.workorders.models import Attachment, WorkOrder
@@ -162,7 +162,7 @@ def test_portal_customer_uploads_are_public_and_limited_to_own_orders(world: Any
     (att,) = do_add_attachments(user, o.pk, [SimpleUploadedFile("photo.png", png_bytes())], public=False)
     assert att.public is True
     foreign = world.order(other)
-    from kefu.errors import NotFound
+    from kefu.lib.errors import NotFound
 
     with pytest.raises(NotFound):
         do_add_attachments(user, foreign.pk, [SimpleUploadedFile("x.txt", b"x")])

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from kefu.audit.models import AuditRecord
-from kefu.errors import NotFound, PermissionDenied, ValidationFailed
+from kefu.lib.errors import NotFound, PermissionDenied, ValidationFailed
 from kefu.testing.factories import make_portal_customer
 from kefu.workorders.actions import (
     do_customer_message,

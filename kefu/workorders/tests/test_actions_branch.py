@@ -12,7 +12,7 @@ from django.utils import translation
 from kefu.api.tests.conftest import api_for, assert_error
 from kefu.audit.models import AuditRecord
 from kefu.console.forms_orders import OrderCreateForm, TransferForm
-from kefu.errors import Errors, ValidationFailed
+from kefu.lib.errors import Errors, ValidationFailed
 from kefu.organization.models import Department, Staff
 from kefu.testing.factories import make_staff
 from kefu.workorders import rules

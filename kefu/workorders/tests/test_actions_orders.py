@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from kefu.audit.models import AuditRecord
 from kefu.customers.models import Contact
-from kefu.errors import NotFound, PermissionDenied, ValidationFailed
+from kefu.lib.errors import NotFound, PermissionDenied, ValidationFailed
 from kefu.workorders.actions import do_update_order
 from kefu.workorders.models import WorkOrder
 

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from kefu.audit.models import AuditRecord
-from kefu.errors import Errors, PermissionDenied, ValidationFailed
+from kefu.lib.errors import Errors, PermissionDenied, ValidationFailed
 from kefu.organization.models import Department
 from kefu.testing.factories import make_staff
 from kefu.workorders import rules

@@ -9,7 +9,7 @@ import pytest
 
 from kefu.audit import log as audit_log
 from kefu.audit.models import AuditRecord
-from kefu.errors import Conflict, Errors, PermissionDenied, ValidationFailed
+from kefu.lib.errors import Conflict, Errors, PermissionDenied, ValidationFailed
 from kefu.workorders.actions import do_transition, do_update_order
 from kefu.workorders.models import TimelineEntry, WorkOrder
 

@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 from django.db import connection
 
-from kefu import search
 from kefu.customers.actions import CustomerInput, do_update_customer
+from kefu.lib import search
 from kefu.workorders.access import visible_workorders
 from kefu.workorders.actions import do_update_order
 from kefu.workorders.models import WorkOrder

@@ -1,4 +1,4 @@
-"""kefu.search.capped_count: a common word is counted among the newest rows first (PostgreSQL), with the
+"""kefu.lib.search.capped_count: a common word is counted among the newest rows first (PostgreSQL), with the
 same result as the plain capped count; rare words and a failed probe count as usual."""
 
 from __future__ import annotations
@@ -7,7 +7,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from kefu import search
+from kefu.lib import search
 from kefu.workorders.models import WorkOrder
 
 pytestmark = pytest.mark.django_db

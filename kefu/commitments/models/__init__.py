@@ -506,7 +506,7 @@ class Breach(models.Model):
 
 
 # service catalog details and the one-time notice live in their own module
-from kefu.commitments.models_materials import (  # noqa: E402, F401
+from kefu.commitments.models.materials import (  # noqa: E402, F401
     MaterialsNotice,
     OrderMaterial,
     ServiceFee,
@@ -515,4 +515,4 @@ from kefu.commitments.models_materials import (  # noqa: E402, F401
 )
 
 # proactive service: planned maintenance and care plans
-from kefu.commitments.models_proactive import CarePlan, PlannedMaintenance  # noqa: E402, F401
+from kefu.commitments.models.proactive import CarePlan, PlannedMaintenance  # noqa: E402, F401

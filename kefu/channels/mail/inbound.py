@@ -32,15 +32,16 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from kefu import search
 from kefu.audit import log as audit
-from kefu.channels import mail, outbox
+from kefu.channels import outbox
 from kefu.channels.actions import portal_receiver
+from kefu.channels.mail import parse as mail
 from kefu.channels.models import OutboxChannel, OutboxMessage
-from kefu.channels.models_mail import DeadLetter, InboundMessage, InboundOutcome, Mailbox
+from kefu.channels.models.mail import DeadLetter, InboundMessage, InboundOutcome, Mailbox
 from kefu.customers import actions as cust_actions
 from kefu.customers.models import Channel, Customer
-from kefu.errors import KefuError, ValidationFailed
+from kefu.lib import search
+from kefu.lib.errors import KefuError, ValidationFailed
 from kefu.organization.sequences import next_value
 from kefu.workorders import actions as wo_actions
 from kefu.workorders import rules as wo_rules

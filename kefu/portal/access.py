@@ -37,15 +37,16 @@ from django.utils import timezone
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
 
-from kefu import ratelimit
 from kefu.audit import log as audit
-from kefu.channels import outbox, sms_templates
+from kefu.channels import outbox
 from kefu.channels.models import OutboxChannel
-from kefu.channels.models_endpoints import SmsTemplateCode
+from kefu.channels.models.endpoints import SmsTemplateCode
+from kefu.channels.outbox import sms_templates
 from kefu.customers import actions as cust_actions
 from kefu.customers import rules as cust_rules
 from kefu.customers.models import Customer
-from kefu.errors import TooManyRequests, ValidationFailed
+from kefu.lib import ratelimit
+from kefu.lib.errors import TooManyRequests, ValidationFailed
 from kefu.organization.models import Branch
 
 SALT = "kefu.channels.portal-link"

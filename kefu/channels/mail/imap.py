@@ -20,8 +20,8 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.utils import timezone
 
-from kefu.channels import email_in
-from kefu.channels.models_mail import Mailbox
+from kefu.channels.mail import inbound as email_in
+from kefu.channels.models.mail import Mailbox
 
 log = logging.getLogger("kefu.mail")
 

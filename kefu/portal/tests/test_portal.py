@@ -358,7 +358,7 @@ def test_submit_rate_limit_per_address(world: Any, portal: Any, settings: Any) -
 @pytest.mark.django_db
 def test_staff_cannot_submit_through_the_action(world: Any) -> None:
     from kefu.channels.actions import PortalRequest, do_portal_submit
-    from kefu.errors import PermissionDenied
+    from kefu.lib.errors import PermissionDenied
 
     with pytest.raises(PermissionDenied):
         do_portal_submit(world.agent.user, PortalRequest("fault", "t", "d"))

@@ -124,7 +124,7 @@ class SmsTemplate(models.Model):
 
     Chinese SMS providers only deliver texts from registered templates: ``provider_template_id`` is sent
     with the message (with the variables as parameters) when set. The text uses ``{variable}`` placeholders;
-    the variables each kind offers are listed in ``kefu.channels.sms_templates.VARIABLES``.
+    the variables each kind offers are listed in ``kefu.channels.outbox.sms_templates.VARIABLES``.
     """
 
     code = models.CharField(_("message kind"), max_length=30, choices=SmsTemplateCode.choices)

@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from kefu.channels.actions import PORTAL_TYPE_LABELS, PortalType, portal_services
 from kefu.commitments.models import Service
-from kefu.errors import Errors, KefuError
+from kefu.lib.errors import Errors, KefuError
 
 
 class MultipleFileInput(forms.ClearableFileInput):

@@ -79,7 +79,7 @@ def test_public_page_without_login(published) -> None:  # type: ignore[no-untype
 
 def test_commitments_materials_steps_and_fees_are_published(published) -> None:  # type: ignore[no-untyped-def]
     from kefu.commitments.clocks import ensure_defaults
-    from kefu.commitments.models_materials import ServiceFee, ServiceMaterial, ServiceStep
+    from kefu.commitments.models.materials import ServiceFee, ServiceMaterial, ServiceStep
 
     ensure_defaults()  # the R-13 limits seeded by migration (some tests flush tables)
     svc = Service.objects.get(code="install-urban")

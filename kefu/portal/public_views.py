@@ -17,13 +17,14 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
-from kefu import ratelimit
-from kefu.channels import portal_access, portal_report
 from kefu.channels.actions import portal_services
-from kefu.channels.forms import ServiceChoiceField, add_kefu_error
-from kefu.channels.portal_views import CustomerRequest, portal_view, service_materials_context
 from kefu.commitments.models import Service
-from kefu.errors import KefuError, TooManyRequests
+from kefu.lib import ratelimit
+from kefu.lib.errors import KefuError, TooManyRequests
+from kefu.portal import access as portal_access
+from kefu.portal import report as portal_report
+from kefu.portal.forms import ServiceChoiceField, add_kefu_error
+from kefu.portal.views import CustomerRequest, portal_view, service_materials_context
 
 
 class LinkRequestForm(forms.Form):

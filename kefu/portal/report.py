@@ -19,10 +19,11 @@ from django.conf import settings
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from kefu import ratelimit
-from kefu.channels import actions, portal_access
+from kefu.channels import actions
 from kefu.customers.models import Channel, Customer
-from kefu.errors import KefuError, TooManyRequests, ValidationFailed, raise_if
+from kefu.lib import ratelimit
+from kefu.lib.errors import KefuError, TooManyRequests, ValidationFailed, raise_if
+from kefu.portal import access as portal_access
 from kefu.workorders import actions as wo_actions
 from kefu.workorders.models import TimelineEntry, WorkOrder
 

@@ -23,13 +23,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from kefu import ratelimit
 from kefu.channels import actions
-from kefu.channels.forms import PortalReplyForm, PortalSubmitForm, add_kefu_error
 from kefu.commitments.models import OrderClock
 from kefu.customers.access import visible_customers
 from kefu.customers.models import Customer
-from kefu.errors import KefuError, NotFound, TooManyRequests
+from kefu.lib import ratelimit
+from kefu.lib.errors import KefuError, NotFound, TooManyRequests
+from kefu.portal.forms import PortalReplyForm, PortalSubmitForm, add_kefu_error
 from kefu.workorders import actions as wo_actions
 from kefu.workorders import rules as wo_rules
 from kefu.workorders.access import (

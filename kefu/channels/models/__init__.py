@@ -77,8 +77,8 @@ class OutboxMessage(models.Model):
         return f"{self.get_channel_display()} → {self.recipient or '—'}: {self.subject or self.body[:40]}"
 
 
-from kefu.channels.models_endpoints import ChannelEndpoint, EndpointKind, SmsTemplate  # noqa: E402, F401
-from kefu.channels.models_gateways import (  # noqa: E402, F401
+from kefu.channels.models.endpoints import ChannelEndpoint, EndpointKind, SmsTemplate  # noqa: E402, F401
+from kefu.channels.models.gateways import (  # noqa: E402, F401
     Call,
     CallbackTask,
     CallEvent,
@@ -86,4 +86,4 @@ from kefu.channels.models_gateways import (  # noqa: E402, F401
     GatewayKind,
     GatewayMessage,
 )
-from kefu.channels.models_mail import DeadLetter, InboundMessage, InboundOutcome, Mailbox  # noqa: E402, F401
+from kefu.channels.models.mail import DeadLetter, InboundMessage, InboundOutcome, Mailbox  # noqa: E402, F401

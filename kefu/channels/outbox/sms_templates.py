@@ -17,7 +17,7 @@ from typing import Any
 
 from django.utils import translation
 
-from kefu.channels.models_endpoints import SmsTemplate, SmsTemplateCode
+from kefu.channels.models.endpoints import SmsTemplate, SmsTemplateCode
 
 VARIABLES: dict[str, tuple[str, ...]] = {
     SmsTemplateCode.PORTAL_LINK: ("url", "minutes"),

@@ -19,10 +19,10 @@ from django.utils.translation import gettext as _
 
 from kefu.channels import endpoints
 from kefu.channels.actions import create_channel_customer, portal_receiver
-from kefu.channels.models_endpoints import EndpointKind
-from kefu.channels.models_gateways import GatewayKind, GatewayMessage
+from kefu.channels.models.endpoints import EndpointKind
+from kefu.channels.models.gateways import GatewayKind, GatewayMessage
 from kefu.customers.models import Channel, ContactPoint, Customer
-from kefu.errors import KefuError, ValidationFailed, raise_if
+from kefu.lib.errors import KefuError, ValidationFailed, raise_if
 from kefu.organization.access import require_staff
 from kefu.organization.models import Branch
 from kefu.workorders import actions as wo_actions

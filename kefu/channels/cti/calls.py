@@ -18,11 +18,11 @@ from django.utils.translation import gettext as _
 
 from kefu.audit import log as audit
 from kefu.channels import endpoints
-from kefu.channels.models_endpoints import EndpointKind
-from kefu.channels.models_gateways import Call, CallbackTask, CallEvent, CallState
+from kefu.channels.models.endpoints import EndpointKind
+from kefu.channels.models.gateways import Call, CallbackTask, CallEvent, CallState
 from kefu.customers import rules as customer_rules
 from kefu.customers.models import ContactPoint, Customer
-from kefu.errors import KefuError, ValidationFailed, raise_if
+from kefu.lib.errors import KefuError, ValidationFailed, raise_if
 from kefu.organization.models import Staff
 
 # A pop older than this is not shown any more (the call is long over or was never ended by the CTI).
@@ -186,7 +186,7 @@ def visible_callbacks(staff: Staff) -> Any:
 
 def do_callback_done(user: Any, task_id: int) -> CallbackTask:
     """Mark a call-back task as done (the agent called the customer back). Done twice → conflict."""
-    from kefu.errors import Conflict, NotFound
+    from kefu.lib.errors import Conflict, NotFound
     from kefu.organization.access import require_staff
 
     staff = require_staff(user, "customer.edit")

@@ -6,7 +6,7 @@ from typing import Any
 
 from django.db import migrations
 
-from kefu import search
+from kefu.lib import search
 
 
 def search_index_operation(table: str) -> migrations.RunPython:

@@ -2,7 +2,8 @@
 
 from django.urls import include, path
 
-from kefu.channels import portal_public_views, portal_views
+from kefu.portal import public_views as portal_public_views
+from kefu.portal import views as portal_views
 
 app_name = "portal"
 urlpatterns = [

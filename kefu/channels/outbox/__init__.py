@@ -39,7 +39,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from kefu.channels.models import OutboxChannel, OutboxMessage, OutboxStatus
-from kefu.channels.sms import HttpSmsTransport
+from kefu.channels.outbox.sms import HttpSmsTransport
 
 log = logging.getLogger("kefu.outbox")
 

@@ -10,9 +10,10 @@ from django.conf import settings
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from kefu.channels import outbox, sms_templates
+from kefu.channels import outbox
 from kefu.channels.models import OutboxChannel
-from kefu.channels.models_endpoints import SmsTemplateCode
+from kefu.channels.models.endpoints import SmsTemplateCode
+from kefu.channels.outbox import sms_templates
 
 
 def reply_subject(number: str, title: str) -> str:
@@ -27,7 +28,7 @@ def queue_reply(order: Any, entry: Any, text: str) -> Any | None:
     main one), else to their main address. Returns the outbox row, or None when the order did not come by
     e-mail or there is no address.
     """
-    from kefu.channels.models_mail import InboundMessage
+    from kefu.channels.models.mail import InboundMessage
 
     if order.channel == "sms":
         return queue_sms_reply(order, entry, text)
@@ -68,7 +69,7 @@ def _angle(message_id: str) -> str:
 def queue_sms_reply(order: Any, entry: Any, text: str) -> Any | None:
     """Queue the SMS of an agent's reply on an SMS order: to the number the customer last wrote from,
     else their mobile; the text through the "reply" SMS template when one is configured."""
-    from kefu.channels.models_gateways import GatewayKind, GatewayMessage
+    from kefu.channels.models.gateways import GatewayKind, GatewayMessage
 
     last = (
         GatewayMessage.objects.filter(kind=GatewayKind.SMS, workorder=order)
