@@ -17,6 +17,7 @@ from kefu.channels.cti import calls as cti
 from kefu.channels.models import Call
 from kefu.console.views_orders import OPEN, ConsoleRequest, staff_view
 from kefu.customers import actions as customer_actions
+from kefu.customers import lookup
 from kefu.customers.access import visible_customers
 from kefu.customers.models import Customer
 from kefu.lib.errors import KefuError
@@ -38,7 +39,7 @@ def _caller_customer(request: ConsoleRequest, call: Call) -> Customer | None:
     (from the pop's "new customer") is found by the phone now."""
     customer_id = call.customer_id
     if customer_id is None:
-        found = cti.customer_for_phone(call.caller_normalized)
+        found = lookup.customer_for_phone(call.caller_normalized)
         customer_id = found.pk if found else None
     if customer_id is None:
         return None

@@ -25,7 +25,7 @@ from django.utils.translation import gettext_lazy
 from kefu.audit import log as audit
 from kefu.commitments import clocks
 from kefu.commitments.rules import CalendarDataMissing
-from kefu.followup import hooks, rules
+from kefu.followup import rules
 from kefu.followup.models import (
     AssignmentChoices,
     FollowupAttempt,
@@ -266,7 +266,7 @@ def do_record_followup(
                     "n": unreached
                 }
             _note(o, staff, body, now, task)
-        hooks.notify_followup_done(task)
+        order_hooks.notify_followup_done(task)
         return task
     assert level is not None
     task.status = FollowupTask.Status.DONE
@@ -290,7 +290,7 @@ def do_record_followup(
         _note(o, staff, finding, now, task)
         if task.reopened_order:
             _reopen_to_owner(user, staff, o, finding, now)
-    hooks.notify_followup_done(task)
+    order_hooks.notify_followup_done(task)
     return task
 
 

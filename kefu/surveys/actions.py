@@ -184,7 +184,7 @@ def on_transition(event: TransitionEvent) -> None:
 
 
 def invite_after_followup(task_or_order: Any, actor: Any = None) -> Invitation | None:
-    """Registered with ``kefu.followup.hooks.register_followup_done``: runs inside the transaction that
+    """Registered with ``kefu.workorders.hooks.register_followup_done``: runs inside the transaction that
     finished a follow-up task. Accepts the order or a task (``workorder``, ``status``, ``reopened_order``);
     a task that did not reach the customer or reopened the order invites nobody."""
     if isinstance(task_or_order, WorkOrder):

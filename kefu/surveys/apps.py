@@ -15,8 +15,8 @@ class SurveysConfig(AppConfig):
 
         # a resolved order invites its customer to the survey chosen by the rules
         register_transition_listener("surveys.invite_after_resolution", on_transition)
-        from kefu.followup.hooks import register_followup_done
         from kefu.surveys.actions import on_followup_done
+        from kefu.workorders.hooks import register_followup_done
 
         # a finished follow-up invites to the survey of the "after follow-up" rules (if any)
         register_followup_done("surveys.invite_after_followup", on_followup_done)

@@ -12,7 +12,11 @@ guard that raises refuses the change and a listener's writes commit or roll back
 - reply checks run before a staff reply is stored (e.g. the forbidden-phrase checker);
 - customer-text listeners get what the customer wrote: the request of a new order and each later
   message (e.g. the customer-type suggestion);
-- order panels add a card to the console order page.
+- order panels add a card to the console order page;
+- follow-up-done listeners run when a follow-up task ends (e.g. surveys send an invitation after the
+  call): each gets the finished task (status ``done`` or ``unreachable``; ``task.workorder`` may be empty
+  for planned visits) inside the transaction that finished it, so what it writes commits or rolls back
+  with the result, and an exception refuses the result.
 """
 
 from __future__ import annotations
@@ -80,12 +84,14 @@ TransitionGuard = Callable[[TransitionEvent], None]
 TransitionListener = Callable[[TransitionEvent], None]
 ReplyCheck = Callable[[ReplyEvent], None]
 CustomerTextListener = Callable[[CustomerTextEvent], None]
+FollowupDone = Callable[[Any], None]  # gets the finished followup.FollowupTask
 
 _guards: dict[str, TransitionGuard] = {}
 _listeners: dict[str, TransitionListener] = {}
 _reply_checks: dict[str, ReplyCheck] = {}
 _panels: dict[str, OrderPanel] = {}
 _text_listeners: dict[str, CustomerTextListener] = {}
+_on_followup_done: dict[str, FollowupDone] = {}
 
 
 def register_transition_guard(name: str, fn: TransitionGuard) -> None:
@@ -106,6 +112,19 @@ def register_customer_text_listener(name: str, fn: CustomerTextListener) -> None
 
 def register_order_panel(panel: OrderPanel) -> None:
     _panels[panel.key] = panel
+
+
+def register_followup_done(name: str, fn: FollowupDone) -> None:
+    _on_followup_done[name] = fn
+
+
+def unregister_followup_done(name: str) -> None:
+    _on_followup_done.pop(name, None)
+
+
+def notify_followup_done(task: Any) -> None:
+    for fn in list(_on_followup_done.values()):
+        fn(task)
 
 
 def run_transition_guards(event: TransitionEvent) -> None:

@@ -20,8 +20,8 @@ from kefu.audit import log as audit
 from kefu.channels import endpoints
 from kefu.channels.models.endpoints import EndpointKind
 from kefu.channels.models.gateways import Call, CallbackTask, CallEvent, CallState
+from kefu.customers import lookup
 from kefu.customers import rules as customer_rules
-from kefu.customers.models import ContactPoint, Customer
 from kefu.lib.errors import KefuError, ValidationFailed, raise_if
 from kefu.organization.models import Staff
 
@@ -43,20 +43,6 @@ def _normalize(raw: str) -> str:
         return customer_rules.normalize_phone(raw)
     except customer_rules.InvalidPhone:
         return ""
-
-
-def customer_for_phone(normalized: str) -> Customer | None:
-    if not normalized:
-        return None
-    cp = (
-        ContactPoint.objects.filter(
-            kind=ContactPoint.Kind.PHONE, normalized=normalized, customer__merged_into__isnull=True
-        )
-        .select_related("customer")
-        .order_by("customer_id")
-        .first()
-    )
-    return cp.customer if cp else None
 
 
 def _agent(ref: str) -> Staff | None:
@@ -98,7 +84,7 @@ def _apply(user: Any, call_id: str, caller: str, data: CallEventInput) -> tuple[
     call = Call.objects.select_for_update().filter(call_id=call_id).first()
     if call is None:
         normalized = _normalize(caller)
-        customer = customer_for_phone(normalized)
+        customer = lookup.customer_for_phone(normalized)
         agent = _agent(data.agent)
         line = (data.line or "").strip()[:60]
         endpoint = endpoints.endpoint_for(EndpointKind.PHONE, line)

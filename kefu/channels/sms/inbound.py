@@ -25,10 +25,10 @@ from django.utils.translation import gettext as _
 
 from kefu.channels import endpoints
 from kefu.channels.actions import create_channel_customer, thread_or_open
-from kefu.channels.cti.calls import customer_for_phone
 from kefu.channels.models.endpoints import ChannelEndpoint, EndpointKind
 from kefu.channels.models.gateways import GatewayKind, GatewayMessage
 from kefu.customers import rules as cust_rules
+from kefu.customers.lookup import customer_for_phone
 from kefu.customers.models import Channel, Customer
 from kefu.lib.errors import ValidationFailed
 from kefu.organization.models import Branch

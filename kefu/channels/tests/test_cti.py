@@ -246,7 +246,7 @@ def test_pop_poll_is_cheap(world: World, django_assert_num_queries: Any) -> None
 
 
 def test_a_merged_customer_record_is_never_matched(world: World) -> None:
-    from kefu.channels.cti.calls import customer_for_phone
+    from kefu.customers.lookup import customer_for_phone
     from kefu.customers.models import Customer
 
     old = world.customer(name="旧档案", phone="13600136000")

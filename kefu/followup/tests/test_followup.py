@@ -12,7 +12,7 @@ import pytest
 
 from kefu.audit.models import AuditRecord
 from kefu.commitments import clocks
-from kefu.followup import actions, hooks, rules, stats
+from kefu.followup import actions, rules, stats
 from kefu.followup.models import (
     FollowupMiss,
     FollowupPlan,
@@ -22,6 +22,7 @@ from kefu.followup.models import (
 from kefu.lib.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from kefu.organization.models import Staff
 from kefu.testing.factories import make_staff
+from kefu.workorders import hooks
 from kefu.workorders.actions import do_transition
 from kefu.workorders.models import TimelineEntry, Transfer, WorkOrder
 

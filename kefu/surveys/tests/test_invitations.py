@@ -190,7 +190,7 @@ def test_questions_have_english_and_chinese() -> None:
 
 def test_registered_with_the_followup_hook(world: World) -> None:
     """kefu.followup calls its done-listeners with the finished task; ours invites for a solved order only."""
-    from kefu.followup import hooks as followup_hooks
+    from kefu.workorders import hooks as followup_hooks
 
     SurveyRule.objects.create(survey=Survey.objects.get(code="nps"), trigger="followup")
     c = world.customer()
@@ -204,16 +204,16 @@ def test_registered_with_the_followup_hook(world: World) -> None:
         reopened_order = False
 
     with transaction.atomic():
-        followup_hooks.notify_followup_done(Task())  # type: ignore[arg-type]
+        followup_hooks.notify_followup_done(Task())
     assert not Invitation.objects.filter(workorder=o, trigger="followup").exists()
     Task.status = "done"
     Task.reopened_order = True
     with transaction.atomic():
-        followup_hooks.notify_followup_done(Task())  # type: ignore[arg-type]
+        followup_hooks.notify_followup_done(Task())
     assert not Invitation.objects.filter(workorder=o, trigger="followup").exists()
     Task.reopened_order = False
     with transaction.atomic():
-        followup_hooks.notify_followup_done(Task())  # type: ignore[arg-type]
+        followup_hooks.notify_followup_done(Task())
     assert Invitation.objects.get(workorder=o, trigger="followup").survey.code == "nps"
 
 

@@ -64,7 +64,7 @@ def cmd_import_customers(args: argparse.Namespace) -> int:
     from django.contrib.auth import get_user_model
     from django.utils import translation
 
-    from kefu.knowledge.imports import ImportFileError, field_label, run_import, write_report
+    from kefu.customers.imports import ImportFileError, field_label, run_import, write_report
     from kefu.organization.models import Branch
 
     with translation.override(args.lang or settings.LANGUAGE_CODE):

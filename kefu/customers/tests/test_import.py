@@ -15,8 +15,8 @@ from openpyxl import Workbook
 
 from kefu.audit.models import AuditRecord
 from kefu.cli import main
+from kefu.customers.imports import ImportFileError, run_import
 from kefu.customers.models import ContactPoint, Customer, Subscription
-from kefu.knowledge.imports import ImportFileError, run_import
 from kefu.lib import search
 
 pytestmark = pytest.mark.django_db(transaction=False)

@@ -285,7 +285,7 @@ def build_parser() -> argparse.ArgumentParser:
     tc.set_defaults(func=cmd_token)
     p = sub.add_parser("check", help="report configuration problems (exit 1 on errors)")
     p.set_defaults(func=cmd_check)
-    from kefu.knowledge.cli_import import add_parser as add_import_parser
+    from kefu.cli.imports import add_parser as add_import_parser
 
     add_import_parser(sub)
     p = sub.add_parser("manage", help="run a Django management command")
