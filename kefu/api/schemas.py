@@ -21,9 +21,15 @@ from kefu.api.common import (
     Str2000,
     Version,
 )
-from kefu.commitments.models import OrderTypeChoices, SalePhase, ServicePlace
 from kefu.customers.models import Channel, CustomerKind, Relationship, TierChoices
-from kefu.workorders.models import CloseReasonChoices, Priority, StatusChoices
+from kefu.workorders.models import (
+    CloseReasonChoices,
+    OrderTypeChoices,
+    Priority,
+    SalePhase,
+    ServicePlace,
+    StatusChoices,
+)
 
 Money12 = Annotated[Decimal, Field(max_digits=12, decimal_places=2)]
 Money14 = Annotated[Decimal, Field(max_digits=14, decimal_places=2)]

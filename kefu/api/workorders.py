@@ -45,14 +45,13 @@ from kefu.api.schemas import (
     TransferOut,
     TransitionIn,
 )
-from kefu.commitments.models import OrderTypeChoices
 from kefu.customers.models import Channel
 from kefu.lib import search
 from kefu.organization.access import staff_of
 from kefu.workorders import actions
 from kefu.workorders import rules as wo_rules
 from kefu.workorders.access import access_workorder, visible_timeline, visible_workorders
-from kefu.workorders.models import Priority, StatusChoices, WorkOrder
+from kefu.workorders.models import OrderTypeChoices, Priority, StatusChoices, WorkOrder
 
 router = Router(tags=["work orders"])
 

@@ -9,3 +9,7 @@ class CommitmentsConfig(AppConfig):
 
     def ready(self) -> None:
         from kefu.commitments import admin_limits  # noqa: F401  (admin of time limits and clocks)
+        from kefu.commitments.engine import Engine
+        from kefu.workorders import hooks
+
+        hooks.register_commitments(Engine())

@@ -13,11 +13,11 @@ from django import forms
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from kefu.commitments.models import OrderTypeChoices, Service
+from kefu.commitments.models import Service
 from kefu.customers.models import Channel
 from kefu.lib.errors import Errors, KefuError
 from kefu.organization.models import Department, ServiceArea, Staff
-from kefu.workorders.models import CloseReasonChoices, Priority, StatusChoices, WorkOrder
+from kefu.workorders.models import CloseReasonChoices, OrderTypeChoices, Priority, StatusChoices, WorkOrder
 from kefu.workorders.rules import Status, allowed_targets
 
 # Channels an agent records by hand in the console (the others arrive through their own adapters).

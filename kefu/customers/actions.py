@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kefu.audit import log as audit
-from kefu.customers import rules
+from kefu.customers import hooks, rules
 from kefu.customers.models import (
     BadRecord,
     Contact,
@@ -342,20 +342,9 @@ def do_update_customer(
     _sync_contact_points(c)
     b, a = audit.diff(before, audit.snapshot(c))
     if {"name", "phone", "phone_e164"} & set(a):
-        _refresh_order_search(c)
+        hooks.notify_customer_renamed(c)  # the orders' search text names the customer
     audit.record(user, "customer.update", c, before=b, after=a, customer_id=c.pk)
     return c
-
-
-def _refresh_order_search(c: Customer) -> None:
-    """The customer's name and phone are part of each order's search text; keep them current."""
-    from kefu.workorders.actions import order_search_text
-    from kefu.workorders.models import WorkOrder
-
-    for o in WorkOrder.objects.filter(customer=c).only("id", "number", "title", "description"):
-        o.search_text = order_search_text(o, c)
-        o.save(update_fields=["search_text"])
-        search.sync(o)
 
 
 # Records attached to a customer that staff add through forms / API. Model → required fields.
@@ -472,9 +461,6 @@ def tier_rule() -> rules.TierRule:
 
 def archive_facts(c: Customer, today: dt.date | None = None) -> rules.ArchiveFacts:
     """Gather the facts the tier and churn rules need, in a fixed number of queries."""
-    from kefu.workorders.models import TimelineEntry, WorkOrder
-    from kefu.workorders.rules import OPEN_STATUSES, OrderType
-
     today = today or timezone.localdate()
     year_ago = today - dt.timedelta(days=365)
     spend_purchases = Purchase.objects.filter(customer=c, purchased_on__gte=year_ago).aggregate(
@@ -505,19 +491,7 @@ def archive_facts(c: Customer, today: dt.date | None = None) -> rules.ArchiveFac
         .exclude(id__in=renewed_ids)
         .count()
     )
-    orders = WorkOrder.objects.filter(customer=c).aggregate(
-        complaints=Count("id", filter=Q(order_type=OrderType.COMPLAINT, received_at__date__gte=year_ago)),
-        open=Count("id", filter=Q(status__in=[s.value for s in OPEN_STATUSES])),
-    )
-    # orders reopened in the last 12 months (whatever their status now), from the status timeline
-    reopened = (
-        TimelineEntry.objects.filter(
-            workorder__customer=c, kind="status", data__action="reopen", created_at__date__gte=year_ago
-        )
-        .values("workorder_id")
-        .distinct()
-        .count()
-    )
+    orders = hooks.order_facts(c, today)
     spend = (spend_purchases["total"] or Decimal(0)) + (paid["total12"] or Decimal(0))
     return rules.ArchiveFacts(
         today=today,
@@ -533,9 +507,9 @@ def archive_facts(c: Customer, today: dt.date | None = None) -> rules.ArchiveFac
         subscriptions_expiring_60d=subs["expiring"],
         subscriptions_lapsed_12m=lapsed_not_renewed,
         renewals_12m=subs["renewals"],
-        complaints_12m=orders["complaints"],
-        open_orders=orders["open"],
-        reopened_orders_12m=reopened,
+        complaints_12m=orders.complaints_12m,
+        open_orders=orders.open_orders,
+        reopened_orders_12m=orders.reopened_orders_12m,
     )
 
 

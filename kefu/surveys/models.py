@@ -13,7 +13,7 @@ from django.db import models
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from kefu.commitments.models import OrderTypeChoices
+from kefu.workorders.models import OrderTypeChoices
 
 
 class QuestionKind(models.TextChoices):

@@ -24,8 +24,6 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from kefu.audit import log as audit
-from kefu.commitments import clocks
-from kefu.commitments.models import OrderTypeChoices, SalePhase, Service, ServicePlace
 from kefu.customers.access import access_customer
 from kefu.customers.actions import record_contact
 from kefu.customers.models import Channel, Contact, Customer
@@ -41,9 +39,12 @@ from kefu.workorders.models import (
     Attachment,
     Escalation,
     OrderLink,
+    OrderTypeChoices,
     Presence,
     Priority,
     Receiver,
+    SalePhase,
+    ServicePlace,
     TimelineEntry,
     Transfer,
     WorkOrder,
@@ -191,7 +192,7 @@ def _clean_order(staff: Staff, customer: Customer, data: OrderInput) -> dict[str
             errors.append(ValidationFailed("invalid", _("Choose yes or no."), flag))
     service = None
     if data.service_id:
-        service = Service.objects.filter(pk=data.service_id, is_active=True).first()
+        service = hooks.commitments().active_service(data.service_id)
         if service is None:
             errors.append(ValidationFailed("invalid_choice", _("Unknown service."), "service"))
         elif data.order_type and service.order_type != data.order_type:
@@ -284,7 +285,7 @@ def create_order_for(
         [org_rules.Receiver(s.pk, s.grade, s.hired_on) for s in clean["receivers"]]
     )
     owner = next(s for s in clean["receivers"] if s.pk == owner_id)
-    service: Service | None = clean["service"]
+    service = clean["service"]
     now = timezone.now()
     vip = customer.tier in ("diamond", "gold")
     o = WorkOrder(
@@ -317,7 +318,7 @@ def create_order_for(
     o.save()
     search.sync(o)
     Receiver.objects.bulk_create([Receiver(workorder=o, staff=s) for s in clean["receivers"]])
-    clocks.on_order_created(o, now)
+    hooks.commitments().on_order_created(o, now)
     _entry(
         o,
         TimelineEntry.Kind.SYSTEM,
@@ -415,7 +416,7 @@ def do_update_order(
     search.sync(o)
     b, a = audit.diff(before, audit.snapshot(o))
     if set(a) & {"order_type", "service_id", "area_id", "priority"}:
-        clocks.on_order_changed(o, o.updated_at)  # the time limits that match now
+        hooks.commitments().on_order_changed(o, o.updated_at)  # the time limits that match now
     if a:
         audit.record(user, "order.update", o, before=b, after=a, customer_id=o.customer_id, workorder_id=o.pk)
     return o
@@ -488,7 +489,7 @@ def do_transition(
         o.close_reason = ""
         fields += ["resolved_at", "closed_at", "close_reason"]
     _bump(o, now, fields)
-    clock_events = clocks.on_status_change(o, current.value, wanted.value, now)
+    clock_events = hooks.commitments().on_status_change(o, current.value, wanted.value, now)
     data: dict[str, Any] = {
         "from": current.value,
         "to": wanted.value,
@@ -574,7 +575,7 @@ def do_reply(
         fields.append("first_response_at")
     _bump(o, now, fields)
     if first:
-        clocks.on_first_reply(o, now)
+        hooks.commitments().on_first_reply(o, now)
     record_contact(
         o.customer,
         o.channel
@@ -646,7 +647,7 @@ def customer_message_on(
     if o.status == rules.Status.PENDING_CUSTOMER:
         o.status = rules.Status.IN_PROGRESS.value
         fields.append("status")
-        clock_events = clocks.on_status_change(o, "pending_customer", "in_progress", now)
+        clock_events = hooks.commitments().on_status_change(o, "pending_customer", "in_progress", now)
         data: dict[str, Any] = {"from": "pending_customer", "to": "in_progress", "action": "resume"}
         if clock_events:
             data["clocks"] = clock_events
@@ -933,7 +934,7 @@ def do_merge(user: Any, duplicate_key: int | str, survivor_key: int | str, reaso
     dup.close_reason = rules.CloseReason.DUPLICATE.value
     dup.closed_at = now
     _bump(dup, now, ["merged_into", "status", "close_reason", "closed_at"])
-    clocks.on_status_change(dup, before["status"], rules.Status.CLOSED.value, now)
+    hooks.commitments().on_status_change(dup, before["status"], rules.Status.CLOSED.value, now)
     _bump(surv, now, [])
     OrderLink.objects.get_or_create(
         source=dup,

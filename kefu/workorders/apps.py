@@ -6,3 +6,10 @@ class WorkordersConfig(AppConfig):
     name = "kefu.workorders"
     label = "workorders"
     verbose_name = _("Work orders")
+
+    def ready(self) -> None:
+        from kefu.customers import hooks as customer_hooks
+        from kefu.workorders import customer_hooks as ours
+
+        customer_hooks.register_order_facts(ours.order_facts)
+        customer_hooks.register_customer_renamed("workorders.search_text", ours.refresh_order_search)

@@ -13,6 +13,10 @@ guard that raises refuses the change and a listener's writes commit or roll back
 - customer-text listeners get what the customer wrote: the request of a new order and each later
   message (e.g. the customer-type suggestion);
 - order panels add a card to the console order page;
+- the commitments engine (one, registered by the commitments app) keeps the order's clocks in step
+  with its life — created, changed, status changed, first reply — and looks services up in the
+  catalogue; the core calls it where it used to import the clocks, so the work-order layer does not
+  depend on the layer above it;
 - follow-up-done listeners run when a follow-up task ends (e.g. surveys send an invitation after the
   call): each gets the finished task (status ``done`` or ``unreachable``; ``task.workorder`` may be empty
   for planned visits) inside the transaction that finished it, so what it writes commits or rolls back
@@ -24,7 +28,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
     from django.http import HttpRequest
@@ -78,6 +82,52 @@ class OrderPanel:
     template: str
     context: Callable[[HttpRequest, WorkOrder], dict[str, Any] | None]
     position: int = 100
+
+
+class CommitmentsEngine(Protocol):
+    """What the core asks of the service commitments (kefu.commitments.engine implements it)."""
+
+    def on_order_created(self, order: WorkOrder, at: dt.datetime) -> Any: ...
+
+    def on_order_changed(self, order: WorkOrder, at: dt.datetime) -> list[dict[str, Any]]: ...
+
+    def on_status_change(
+        self, order: WorkOrder, old: str, new: str, at: dt.datetime
+    ) -> list[dict[str, Any]]: ...
+
+    def on_first_reply(self, order: WorkOrder, at: dt.datetime) -> None: ...
+
+    def active_service(self, pk: int) -> Any | None: ...
+
+
+class _NoCommitments:
+    """Until the commitments app registers its engine (never, once Django is set up): no clocks."""
+
+    def on_order_created(self, order: WorkOrder, at: dt.datetime) -> Any:
+        return []
+
+    def on_order_changed(self, order: WorkOrder, at: dt.datetime) -> list[dict[str, Any]]:
+        return []
+
+    def on_status_change(self, order: WorkOrder, old: str, new: str, at: dt.datetime) -> list[dict[str, Any]]:
+        return []
+
+    def on_first_reply(self, order: WorkOrder, at: dt.datetime) -> None:
+        return None
+
+    def active_service(self, pk: int) -> Any | None:
+        return None
+
+
+_commitments: list[CommitmentsEngine] = [_NoCommitments()]
+
+
+def register_commitments(engine: CommitmentsEngine) -> None:
+    _commitments[0] = engine
+
+
+def commitments() -> CommitmentsEngine:
+    return _commitments[0]
 
 
 TransitionGuard = Callable[[TransitionEvent], None]

@@ -11,31 +11,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from kefu.workorders.rules import OrderType
-
-
-class OrderTypeChoices(models.TextChoices):
-    INQUIRY = OrderType.INQUIRY.value, _("inquiry")
-    FAULT_GENERAL = OrderType.FAULT_GENERAL.value, _("fault (general)")
-    FAULT_MAJOR = OrderType.FAULT_MAJOR.value, _("fault (major)")
-    INSTALL_URBAN = OrderType.INSTALL_URBAN.value, _("installation (urban)")
-    INSTALL_RURAL = OrderType.INSTALL_RURAL.value, _("installation (rural)")
-    RESTORATION = OrderType.RESTORATION.value, _("service restoration")
-    COMPLAINT = OrderType.COMPLAINT.value, _("complaint")
-    SUGGESTION = OrderType.SUGGESTION.value, _("suggestion")
-    PRAISE = OrderType.PRAISE.value, _("praise")
-
-
-class SalePhase(models.TextChoices):
-    PRE = "pre", _("pre-sale")
-    IN = "in", _("in-sale")
-    AFTER = "after", _("after-sale")
-
-
-class ServicePlace(models.TextChoices):
-    COUNTER = "counter", _("at the counter")
-    ONSITE = "onsite", _("on site")
-    REMOTE = "remote", _("remote")
+from kefu.workorders.models import OrderTypeChoices, SalePhase, ServicePlace
 
 
 class Service(models.Model):

@@ -1,0 +1,27 @@
+"""The commitments engine the work-order core calls through ``kefu.workorders.hooks.commitments()``:
+the order's clocks (``clocks.py``) and the service catalogue, registered in ``CommitmentsConfig.ready``."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from kefu.commitments import clocks
+from kefu.commitments.models import Service
+
+
+class Engine:
+    def on_order_created(self, order: Any, at: dt.datetime) -> Any:
+        return clocks.on_order_created(order, at)
+
+    def on_order_changed(self, order: Any, at: dt.datetime) -> list[dict[str, Any]]:
+        return clocks.on_order_changed(order, at)
+
+    def on_status_change(self, order: Any, old: str, new: str, at: dt.datetime) -> list[dict[str, Any]]:
+        return clocks.on_status_change(order, old, new, at)
+
+    def on_first_reply(self, order: Any, at: dt.datetime) -> None:
+        clocks.on_first_reply(order, at)
+
+    def active_service(self, pk: int) -> Service | None:
+        return Service.objects.filter(pk=pk, is_active=True).first()
