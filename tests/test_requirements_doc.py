@@ -1,0 +1,122 @@
+"""The repository explains itself: every rule id it cites has a section in docs/requirements.md, and no
+text sends readers to documents that are not in the repository or to issue numbers of the tracker.
+
+Pure file checks (no database). Each check is a function over a tree so that the tests below can also
+run it on a small tree of their own and see it fail.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+REQUIREMENTS = ROOT / "docs" / "requirements.md"
+
+# Where rule ids may be cited: product code, docs, tests, benchmarks and the README.
+CITING = ["kefu", "docs", "tests", "bench", "README.md"]
+# Where references to files outside the repository and to issue numbers are not allowed.
+NO_OUTSIDE_REFERENCES = ["kefu", "docs", "tests", "bench", "README.md"]
+TEXT_SUFFIXES = {".py", ".md", ".html", ".txt", ".js", ".css", ".sh", ".toml", ".cfg", ".ini", ".po"}
+SKIP_DIRS = {".venv", "__pycache__", "node_modules", ".git", "screenshots"}
+
+RULE_ID = re.compile(r"\bR-(\d+)\b")
+HEADING = re.compile(r"^## R-(\d+) — \S", re.MULTILINE)
+OUTSIDE_DOC = re.compile(r"\b(SPEC|DESIGN)\.md\b")
+ISSUE_CITATION = re.compile(r"\b(issue|point|stop)\s+\d", re.IGNORECASE)
+THIS_FILE = Path(__file__).resolve()
+
+
+def text_files(root: Path, entries: list[str]) -> list[Path]:
+    files: list[Path] = []
+    for entry in entries:
+        path = root / entry
+        if path.is_file():
+            files.append(path)
+            continue
+        for p in sorted(path.rglob("*")):
+            if p.is_file() and p.suffix in TEXT_SUFFIXES and not SKIP_DIRS.intersection(p.parts):
+                files.append(p)
+    return files
+
+
+def documented_ids(requirements: Path) -> set[int]:
+    return {int(n) for n in HEADING.findall(requirements.read_text(encoding="utf-8"))}
+
+
+def cited_ids(root: Path, entries: list[str]) -> dict[int, list[str]]:
+    """Rule id → the files (relative to root) that cite it."""
+    cited: dict[int, list[str]] = {}
+    for path in text_files(root, entries):
+        for n in set(RULE_ID.findall(path.read_text(encoding="utf-8", errors="replace"))):
+            cited.setdefault(int(n), []).append(str(path.relative_to(root)))
+    return cited
+
+
+def undocumented(root: Path, requirements: Path, entries: list[str]) -> dict[int, list[str]]:
+    known = documented_ids(requirements)
+    return {n: files for n, files in cited_ids(root, entries).items() if n not in known}
+
+
+def offending_lines(root: Path, entries: list[str], pattern: re.Pattern[str]) -> list[str]:
+    found = []
+    for path in text_files(root, entries):
+        if path.resolve() == THIS_FILE:
+            continue  # the patterns themselves are written here
+        for lineno, line in enumerate(path.read_text(encoding="utf-8", errors="replace").splitlines(), 1):
+            if pattern.search(line):
+                found.append(f"{path.relative_to(root)}:{lineno}: {line.strip()}")
+    return found
+
+
+# --- the repository ------------------------------------------------------------------------------------
+
+
+def test_requirements_has_one_section_per_rule_in_order() -> None:
+    ids = [int(n) for n in HEADING.findall(REQUIREMENTS.read_text(encoding="utf-8"))]
+    assert ids == list(range(1, 40))
+
+
+def test_every_section_says_where_in_the_code() -> None:
+    sections = re.split(r"^## R-\d+ — ", REQUIREMENTS.read_text(encoding="utf-8"), flags=re.MULTILINE)[1:]
+    assert len(sections) == 39
+    missing = [s.splitlines()[0] for s in sections if "Where in the code:" not in s]
+    assert missing == []
+
+
+def test_every_cited_rule_id_has_a_section() -> None:
+    cited = cited_ids(ROOT, CITING)
+    assert {1, 10, 24, 33} <= cited.keys()  # the scan does reach the code
+    assert undocumented(ROOT, REQUIREMENTS, CITING) == {}
+
+
+# --- the checks fail when they should -------------------------------------------------------------------
+
+
+def _tree(tmp_path: Path, files: dict[str, str]) -> Path:
+    for name, text in files.items():
+        p = tmp_path / name
+        p.parent.mkdir(parents=True, exist_ok=True)
+        p.write_text(text, encoding="utf-8")
+    return tmp_path
+
+
+def test_an_undocumented_rule_id_is_reported(tmp_path: Path) -> None:
+    rid = "R-" + "40"  # built, so that this file does not cite it itself
+    root = _tree(
+        tmp_path,
+        {
+            "docs/requirements.md": "## R-1 — Archive\n\nWhere in the code: customers.\n",
+            "kefu/app/rules.py": f'"""Archive (R-1) and something new ({rid})."""\n',
+            "kefu/app/tests/test_x.py": f"# {rid}\n",
+            "kefu/static/x.png": f"{rid}",  # not a text file: not scanned
+        },
+    )
+    assert undocumented(root, root / "docs/requirements.md", ["kefu"]) == {
+        40: ["kefu/app/rules.py", "kefu/app/tests/test_x.py"]
+    }
+
+
+def test_a_heading_needs_the_exact_form(tmp_path: Path) -> None:
+    root = _tree(tmp_path, {"docs/requirements.md": "### R-1 — nested\n## R-2 - hyphen\n## R-3 — ok\n"})
+    assert documented_ids(root / "docs/requirements.md") == {3}
