@@ -22,7 +22,7 @@ SKIP_DIRS = {".venv", "__pycache__", "node_modules", ".git", "screenshots"}
 
 RULE_ID = re.compile(r"\bR-(\d+)\b")
 HEADING = re.compile(r"^## R-(\d+) — \S", re.MULTILINE)
-OUTSIDE_DOC = re.compile(r"\b(SPEC|DESIGN)\.md\b")
+OUTSIDE_DOC = re.compile(r"\b(SPEC|DESIGN)\.md\b|\bSPEC R-")  # "SPEC R-24" means the same file
 ISSUE_CITATION = re.compile(r"\b(issue|point|stop)\s+\d", re.IGNORECASE)
 THIS_FILE = Path(__file__).resolve()
 
@@ -90,6 +90,14 @@ def test_every_cited_rule_id_has_a_section() -> None:
     assert undocumented(ROOT, REQUIREMENTS, CITING) == {}
 
 
+def test_no_reference_to_documents_outside_the_repository() -> None:
+    assert offending_lines(ROOT, NO_OUTSIDE_REFERENCES, OUTSIDE_DOC) == []
+
+
+def test_no_issue_number_citations() -> None:
+    assert offending_lines(ROOT, NO_OUTSIDE_REFERENCES, ISSUE_CITATION) == []
+
+
 # --- the checks fail when they should -------------------------------------------------------------------
 
 
@@ -120,3 +128,25 @@ def test_an_undocumented_rule_id_is_reported(tmp_path: Path) -> None:
 def test_a_heading_needs_the_exact_form(tmp_path: Path) -> None:
     root = _tree(tmp_path, {"docs/requirements.md": "### R-1 — nested\n## R-2 - hyphen\n## R-3 — ok\n"})
     assert documented_ids(root / "docs/requirements.md") == {3}
+
+
+def test_outside_documents_and_issue_numbers_are_reported(tmp_path: Path) -> None:
+    spec, design = "SPEC" + ".md", "DESIGN" + ".md"
+    root = _tree(
+        tmp_path,
+        {
+            "kefu/a.py": f'"""See {spec} for the rule."""\nx = 1  # the bar of Issue 7\n',
+            "docs/b.md": f"Conventions: {design}\n\nAs asked in point 4.\n",
+            "kefu/c.py": '"""Nothing wrong: R-6, specification, 7 issues of the magazine."""\n',
+            "kefu/d.py": '"""Forbidden phrases (' + "SPEC" + ' R-24)."""\n',
+        },
+    )
+    assert offending_lines(root, ["kefu", "docs"], OUTSIDE_DOC) == [
+        f'kefu/a.py:1: """See {spec} for the rule."""',
+        'kefu/d.py:1: """Forbidden phrases (SPEC R-24)."""',
+        f"docs/b.md:1: Conventions: {design}",
+    ]
+    assert offending_lines(root, ["kefu", "docs"], ISSUE_CITATION) == [
+        "kefu/a.py:2: x = 1  # the bar of Issue 7",
+        "docs/b.md:3: As asked in point 4.",
+    ]
