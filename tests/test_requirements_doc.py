@@ -150,3 +150,79 @@ def test_outside_documents_and_issue_numbers_are_reported(tmp_path: Path) -> Non
         "kefu/a.py:2: x = 1  # the bar of Issue 7",
         "docs/b.md:3: As asked in point 4.",
     ]
+
+
+# --- links between documents ------------------------------------------------------------------------------
+
+MD_LINK = re.compile(r"\]\(([^)\s]+)\)")
+DOC_PATH = re.compile(r"\bdocs/[\w/.-]+\.md\b")
+LINKED_DOCS = ["docs", "README.md", "bench/README.md"]
+
+
+def slug(heading: str) -> str:
+    """The anchor GitHub gives a heading: lower case, punctuation dropped, spaces to hyphens."""
+    text = re.sub(r"[^\w\- ]", "", heading.strip().lower())
+    return text.replace(" ", "-")
+
+
+def anchors(path: Path) -> set[str]:
+    text = re.sub(r"(?ms)^```.*?^```", "", path.read_text(encoding="utf-8"))
+    return {slug(m) for m in re.findall(r"^#+ (.*)$", text, flags=re.MULTILINE)}
+
+
+def broken_links(root: Path, entries: list[str]) -> list[str]:
+    """Relative Markdown links whose file or heading does not exist."""
+    broken = []
+    for path in text_files(root, entries):
+        if path.suffix != ".md":
+            continue
+        for target in MD_LINK.findall(path.read_text(encoding="utf-8")):
+            if re.match(r"[a-z]+:", target):
+                continue  # https:, mailto:
+            file_part, _, anchor = target.partition("#")
+            dest = (path.parent / file_part).resolve() if file_part else path
+            where = f"{path.relative_to(root)} → {target}"
+            missing_anchor = bool(anchor) and dest.is_file() and anchor not in anchors(dest)
+            if not dest.exists() or missing_anchor:
+                broken.append(where)
+    return broken
+
+
+def missing_doc_paths(root: Path, entries: list[str]) -> list[str]:
+    """`docs/….md` named in code and documents that does not exist."""
+    missing = []
+    for path in text_files(root, entries):
+        if path.resolve() == THIS_FILE:
+            continue
+        for name in set(DOC_PATH.findall(path.read_text(encoding="utf-8", errors="replace"))):
+            if not (root / name).exists():
+                missing.append(f"{path.relative_to(root)}: {name}")
+    return sorted(missing)
+
+
+def test_links_between_documents_resolve() -> None:
+    assert len(text_files(ROOT, ["docs/adr"])) >= 5
+    assert broken_links(ROOT, LINKED_DOCS) == []
+
+
+def test_documents_named_in_code_exist() -> None:
+    assert missing_doc_paths(ROOT, NO_OUTSIDE_REFERENCES) == []
+
+
+def test_a_broken_link_or_anchor_is_reported(tmp_path: Path) -> None:
+    root = _tree(
+        tmp_path,
+        {
+            "docs/a.md": "# A\n\n## R-1 — The archive (客户档案)\n\nSee [b](b.md), [gone](c.md), [web](https://x.org/y),\n"
+            "[here](#r-1--the-archive-客户档案), [no](#r-2), [b's](b.md#work-order-states), [bad](b.md#nope).\n",
+            "docs/b.md": "# B\n\n## Work-order states\n\n```\n## not a heading\n```\n",
+            "kefu/x.py": '"""Documented in docs/b.md and in docs/gone.md."""\n',
+        },
+    )
+    assert broken_links(root, ["docs"]) == [
+        "docs/a.md → c.md",
+        "docs/a.md → #r-2",
+        "docs/a.md → b.md#nope",
+    ]
+    assert anchors(root / "docs/b.md") == {"b", "work-order-states"}
+    assert missing_doc_paths(root, ["kefu"]) == ["kefu/x.py: docs/gone.md"]
