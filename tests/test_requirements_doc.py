@@ -226,3 +226,16 @@ def test_a_broken_link_or_anchor_is_reported(tmp_path: Path) -> None:
     ]
     assert anchors(root / "docs/b.md") == {"b", "work-order-states"}
     assert missing_doc_paths(root, ["kefu"]) == ["kefu/x.py: docs/gone.md"]
+
+
+def test_every_periodic_job_is_documented() -> None:
+    """A job added with ``@periodic`` shows up in the list of docs/design/background-work.md."""
+    names = set()
+    for path in text_files(ROOT, ["kefu"]):
+        if path.suffix == ".py" and "tests" not in path.parts:
+            names.update(re.findall(r'@periodic\(\s*"([^"]+)"', path.read_text(encoding="utf-8")))
+    assert {"channels.outbox", "commitments.breach_sweep", "reports.refresh_open"} <= names
+    listed = set(
+        re.findall(r"^\| `([\w.]+)` \|", (ROOT / "docs/design/background-work.md").read_text(), re.M)
+    )
+    assert sorted(names - listed) == []
