@@ -1,4 +1,4 @@
-"""Benchmark of the breach sweep (R-16, issue 3's quality bar: < 2 s over 100,000 open orders on PostgreSQL).
+"""Benchmark of the breach sweep (R-16; quality bar: < 2 s over 100,000 open orders on PostgreSQL).
 
 Usage (its own database, dropped and re-created on every run; the name must contain "bench"):
 

@@ -1,4 +1,4 @@
-"""Benchmark of the forbidden-phrase checker (R-24, issue 5's bar: a 2,000-character reply against 1,000
+"""Benchmark of the forbidden-phrase checker (R-24; quality bar: a 2,000-character reply against 1,000
 phrases in under 5 ms).
 
 Usage (no database; pure module):

@@ -1,5 +1,5 @@
-"""Benchmark of the monthly KPI report (issue 6: a monthly report over 1,000,000 orders in under 1 s on
-PostgreSQL).
+"""Benchmark of the monthly KPI report (R-31; quality bar: a monthly report over 1,000,000 orders in
+under 1 s on PostgreSQL).
 
 Usage (its own database, dropped and re-created on every run; the name must contain "bench"):
 

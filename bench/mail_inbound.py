@@ -1,4 +1,4 @@
-"""Benchmark of inbound e-mail (issue 4's bar: 10,000 inbound e-mails with 1 % malformed).
+"""Benchmark of inbound e-mail (R-6; quality bar: 10,000 inbound e-mails with 1 % malformed).
 
 Usage (its own database, dropped and re-created on every run; the name must contain "bench"):
 

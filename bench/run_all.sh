@@ -1,5 +1,5 @@
 #!/bin/sh
-# Every benchmark of issue 7 in one go.
+# Every scale benchmark (at scale, against django-helpdesk, concurrency) in one go.
 #   bench/run_all.sh --quick   10,000 orders / tickets; per scenario ≤ 200 requests in ≤ 5 s; 20 agents for 20 s
 #                              (about 4–5 minutes on 2 idle cores)
 #   bench/run_all.sh --full    1,000,000 orders / tickets (hours; see bench/README.md)

@@ -170,7 +170,7 @@ MEDIA_ROOT = Path(env_str("KEFU_MEDIA_ROOT", str(DATA_DIR / "media")) or "media"
 MEDIA_URL = "/media-not-served/"  # attachments are served only through access-checked views
 
 KEFU_MAX_ATTACHMENT_BYTES = env_int("KEFU_MAX_ATTACHMENT_BYTES", 10 * 1024 * 1024)
-# Inbound e-mail (docs/architecture.md): one acknowledgement per sender per window; larger messages are
+# Inbound e-mail (docs/design/inbound-email.md): one acknowledgement per sender per window; larger messages are
 # dead letters; extra addresses of our own that are never acknowledged (mail loops).
 KEFU_MAIL_ACK_WINDOW_MINUTES = env_int("KEFU_MAIL_ACK_WINDOW_MINUTES", 60)
 KEFU_MAIL_MAX_BYTES = env_int("KEFU_MAIL_MAX_BYTES", 30 * 1024 * 1024)

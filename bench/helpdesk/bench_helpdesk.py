@@ -154,7 +154,7 @@ def load(scale: Scale, chunk: int = 10_000) -> dict[str, float]:
 
 
 def gunicorn(port: int, workers: int, url: str, log: Path) -> subprocess.Popen[Any]:
-    """gunicorn with the command line ``kefu serve`` uses (kefu/cli.py: cmd_serve)."""
+    """gunicorn with the command line ``kefu serve`` uses (kefu/cli/__init__.py: cmd_serve)."""
     cmd = [
         sys.executable,
         "-m",

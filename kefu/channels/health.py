@@ -1,5 +1,5 @@
-"""The health of every channel for administrators (issue 4, point 8): what came in last, what failed,
-and what waits in the outbox. A fixed number of aggregate queries, whatever the volume."""
+"""The health of every channel for administrators, so that a silent channel is noticed: what came in
+last, what failed, and what waits in the outbox. A fixed number of aggregate queries, whatever the volume."""
 
 from __future__ import annotations
 

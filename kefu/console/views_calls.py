@@ -153,7 +153,7 @@ def callback_done(request: ConsoleRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET"])
 @staff_view
 def channel_health(request: ConsoleRequest) -> HttpResponse:
-    """Every channel's health (issue 4, point 8): administrators see all branches and the outbox queues,
+    """Every channel's health: administrators see all branches and the outbox queues,
     a supervisor the endpoints of their branch; anyone else gets 404."""
     staff = request.staff
     if staff.can("admin"):

@@ -15,7 +15,7 @@ A one-character query has no bigram and falls back to ``LIKE`` alone.
 Counting the matches of a common word is the slow part of a search at scale: at 1,000,000 orders the
 bigrams of 燃气泄漏 each occur in a quarter of the rows, and the GIN index builds bitmaps of 250,000 rows
 before the first match is counted. :func:`capped_count` therefore first counts among the most recent rows
-with a plain index scan that stops at the cap (docs/architecture.md, "Search").
+with a plain index scan that stops at the cap (docs/design/search.md).
 """
 
 from __future__ import annotations

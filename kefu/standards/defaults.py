@@ -1,4 +1,4 @@
-"""Default phrase library, forbidden phrases (SPEC R-24) and greeting rules.
+"""Default phrase library, forbidden phrases (R-24) and greeting rules.
 
 Used by migration 0002 (with the historical models) and by :func:`kefu.standards.services.ensure_defaults`
 (databases emptied since, e.g. by tests that flush tables). Plain data; edit the rows in the admin.

@@ -1,7 +1,7 @@
 """Pure rules of work orders: types, states and the transition table (R-9..R-12).
 
 No Django imports. ``actions.py`` asks :func:`check_transition` before changing a state; the table
-below is the single source of truth and is documented in docs/architecture.md.
+below is the single source of truth and is documented in docs/design/work-orders.md.
 """
 
 from __future__ import annotations

@@ -90,7 +90,7 @@ PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 
 
 def test_self_registration_missing_document_notice_and_clock(phone_page, world, browser, live_server):
-    """Issue 4's portal bar: a customer registers with a one-time link, requests a service that needs
+    """The portal end to end: a customer registers with a one-time link, requests a service that needs
     documents but sends only one, staff record the check, the customer sees the one-time notice,
     sends the missing document with a reply, staff mark it supplied, the order is in progress and the
     portal shows the deadline of the running clock."""

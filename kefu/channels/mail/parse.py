@@ -3,7 +3,7 @@
 ``parse(raw)`` turns the bytes of one RFC 822 message into a :class:`ParsedMail`: decoded subject and
 addresses, plain text, sanitised HTML (``nh3``), attachments and inline images within size limits, the
 threading headers and the signals of automatic mail. Decoding is forgiving where mail in the wild is
-broken (DESIGN.md):
+broken, because mail in the wild often is:
 
 - RFC 2047 encoded words: adjacent words of one charset are joined *as bytes* before decoding, so a
   multi-byte character split across two words survives; bad base64 padding is repaired; an unknown

@@ -1,4 +1,4 @@
-"""Per-branch channel configuration (issue 4, point 8) and SMS templates.
+"""Per-branch channel configuration (each branch has its own numbers and accounts) and SMS templates.
 
 A ``ChannelEndpoint`` is one way in for a branch: an SMS number the gateway reports as the receiver, a
 WeCom customer-service account (``open_kfid``), a called phone line, a social-media account. Inbound

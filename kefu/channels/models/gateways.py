@@ -1,4 +1,4 @@
-"""Phone (CTI) calls and call-back tasks (issue 4, point 4).
+"""Phone (CTI) calls and call-back tasks (R-7).
 
 A CTI system posts call events to ``POST /api/v1/cti/calls``; each (call id, event) is stored once
 (``CallEvent``) so a retried webhook changes nothing. A missed call becomes a ``CallbackTask``.

@@ -1,6 +1,6 @@
 """Outbox: enqueue messages to customers inside the caller's transaction; a worker sends them after commit.
 
-Guarantees (R-6, DESIGN.md):
+Guarantees (R-6; docs/design/outbox.md):
 
 - ``enqueue`` must run inside the transaction of the change that caused the message, so a rolled-back
   action leaves no row and sends nothing. The idempotency key is UNIQUE: enqueueing the same key twice

@@ -1,4 +1,4 @@
-"""Agents' replies to e-mail orders leave by e-mail (issue 4, point 2), to SMS orders by SMS: queued in the outbox in the
+"""Agents' replies to e-mail orders leave by e-mail, to SMS orders by SMS: queued in the outbox in the
 reply's transaction, threaded onto the customer's mail (``In-Reply-To``/``References``) and carrying the
 order number in the subject, so the customer's answer threads back onto the order."""
 

@@ -1,4 +1,4 @@
-"""Outbound SMS texts from templates (issue 4, point 5).
+"""Outbound SMS texts from templates, so administrators can word them without a release.
 
 Every SMS the system sends has a kind (``SmsTemplateCode``) and a built-in text. An administrator can
 replace the text per kind and language in the admin (``SmsTemplate``), e.g. to match the template

@@ -1,4 +1,4 @@
-"""Phone calls (issue 4 point 4): the CTI webhook, idempotency, the screen pop, missed calls → call-back tasks."""
+"""Phone calls (R-7): the CTI webhook, idempotency, the screen pop, missed calls → call-back tasks."""
 
 from __future__ import annotations
 

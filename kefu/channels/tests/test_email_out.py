@@ -1,4 +1,4 @@
-"""An agent's reply to an e-mail order leaves by e-mail through the outbox (issue 4, point 2): UTF-8,
+"""An agent's reply to an e-mail order leaves by e-mail through the outbox: UTF-8,
 threaded onto the customer's mail, sent once over a real SMTP server on loopback, and the customer's
 answer to it threads back onto the same order."""
 

@@ -1,4 +1,4 @@
-"""Channel health (issue 4, point 8) and SMS templates (point 5)."""
+"""Channel health for administrators and SMS templates."""
 
 from __future__ import annotations
 

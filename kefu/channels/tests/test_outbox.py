@@ -1,4 +1,4 @@
-"""Outbox (R-6, DESIGN.md): sent after commit, exactly once across workers, retried with back-off."""
+"""Outbox (R-6): sent after commit, exactly once across workers, retried with back-off."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """Service catalog details (materials, process steps, fee items) and the one-time notice (R-11, R-17).
 
-Imported by ``commitments/models.py`` so that Django registers them in the ``commitments`` app.
+Imported by ``commitments/models/__init__.py`` so that Django registers them in the ``commitments`` app.
 """
 
 from __future__ import annotations

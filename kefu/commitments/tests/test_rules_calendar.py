@@ -88,7 +88,7 @@ def test_spring_festival_and_national_day_2026_dates_are_the_official_ones():
 
 
 def test_chinesecalendar_has_no_2027_schedule_yet():
-    """DESIGN.md: the package raises for 2027 — the reason the table is editable and admins are warned."""
+    """The package raises for 2027 — the reason the calendar table is editable and admins are warned."""
     with pytest.raises(NotImplementedError):
         chinese_calendar.is_workday(D(2027, 3, 1))
 

@@ -325,7 +325,7 @@ def test_parallel_workers_breach_and_warn_exactly_once(world):
 @pytest.mark.slow
 @pytest.mark.django_db(transaction=True)
 def test_sweep_over_100k_open_orders_is_fast(world):
-    """The quality bar of issue 3: under 2 s on PostgreSQL for 100,000 open orders, nothing due."""
+    """The sweep's quality bar: under 2 s on PostgreSQL for 100,000 open orders, nothing due."""
     if connection.vendor != "postgresql":
         pytest.skip("the figure is about PostgreSQL")
     from kefu.testing.bulk_orders import build_open_orders

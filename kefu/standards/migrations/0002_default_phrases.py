@@ -1,4 +1,4 @@
-"""Default phrase library, the forbidden phrases of SPEC R-24 and the greeting rules (kefu/standards/defaults.py)."""
+"""Default phrase library, the forbidden phrases of R-24 and the greeting rules (kefu/standards/defaults.py)."""
 
 from django.db import migrations
 

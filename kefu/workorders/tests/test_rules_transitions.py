@@ -1,6 +1,6 @@
 """Pure rules of work orders: the full 7×7 transition table, required inputs, transfers, priority.
 
-The expected table is written out here by hand (from docs/architecture.md / issue 2), not derived
+The expected table is written out here by hand (from docs/design/work-orders.md), not derived
 from ``rules.TRANSITIONS``, so that a change to the table makes these tests fail.
 """
 

@@ -1,4 +1,4 @@
-"""Work-order search (kefu/search.py) on SQLite and PostgreSQL: Chinese substrings of 1, 2, 3 and
+"""Work-order search (kefu/lib/search.py) on SQLite and PostgreSQL: Chinese substrings of 1, 2, 3 and
 4+ characters, mixed scripts, full-width forms, phone digits, several words, no false positives,
 the bigram index really used, and results that follow edits."""
 
