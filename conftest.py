@@ -5,8 +5,14 @@ from __future__ import annotations
 import os
 
 import pytest
+from hypothesis import settings as hypothesis_settings
 
 os.environ.setdefault("KEFU_FAST_PASSWORD_HASHER", "true")
+
+# Property tests check rules, not speed: on a loaded 2-core machine (xdist workers, a browser, a server)
+# one example can take longer than hypothesis' default 200 ms deadline, which fails a correct rule.
+hypothesis_settings.register_profile("kefu", deadline=None)
+hypothesis_settings.load_profile("kefu")
 
 
 @pytest.fixture

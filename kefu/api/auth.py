@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 from ninja.errors import AuthenticationError
 from ninja.security import HttpBearer, SessionAuth
 
-from kefu.api.tokens import user_for_token
+from kefu.organization.tokens import user_for_token
 
 
 class BearerToken(HttpBearer):

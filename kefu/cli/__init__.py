@@ -222,7 +222,7 @@ def cmd_token(args: argparse.Namespace) -> int:
     _setup()
     from django.contrib.auth import get_user_model
 
-    from kefu.api.tokens import create_token
+    from kefu.organization.tokens import create_token
 
     user = get_user_model().objects.filter(username=args.username).first()
     if user is None:

@@ -6,8 +6,8 @@ import time
 import pytest
 from playwright.sync_api import expect
 
-from kefu.api.tokens import create_token
 from kefu.customers.models import Contact
+from kefu.organization.tokens import create_token
 from kefu.testing.factories import PASSWORD
 from tests.browser.conftest import login
 

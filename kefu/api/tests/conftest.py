@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from django.test import Client
 
-from kefu.api.tokens import create_token
+from kefu.organization.tokens import create_token
 
 BASE = "/api/v1"
 

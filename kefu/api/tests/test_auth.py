@@ -9,9 +9,9 @@ from django.test import Client
 from django.utils import timezone
 
 from kefu.api.tests.conftest import Api, assert_error
-from kefu.api.tokens import create_token, hash_token, revoke_token, user_for_token
 from kefu.lib.errors import ValidationFailed
 from kefu.organization.models import ApiToken
+from kefu.organization.tokens import create_token, hash_token, revoke_token, user_for_token
 from kefu.testing.factories import PASSWORD
 
 pytestmark = pytest.mark.django_db
