@@ -31,5 +31,21 @@ def chat_window(request: HttpRequest, order: Any) -> dict[str, Any] | None:
     }
 
 
+def sender_check(request: HttpRequest, order: Any) -> dict[str, Any] | None:
+    """For e-mail orders opened by an unverified sender (DMARC failed at our receiving server): a warning
+    with the mails concerned and the server's verdict. One query, only on e-mail orders."""
+    if order.channel != "email":
+        return None
+    from kefu.channels.models_mail import InboundMessage, SenderVerification
+
+    mails = list(
+        InboundMessage.objects.filter(workorder=order, sender_check=SenderVerification.FAIL)
+        .order_by("received_at", "id")
+        .values("from_address", "received_at", "sender_check_detail")[:20]
+    )
+    return {"mails": mails} if mails else None
+
+
 def register() -> None:
     register_order_panel(OrderPanel("chat_window", "channels/_chat_window.html", chat_window, position=5))
+    register_order_panel(OrderPanel("sender_check", "channels/_sender_check.html", sender_check, position=1))
