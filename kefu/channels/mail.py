@@ -35,6 +35,7 @@ import email.errors
 import email.message
 import email.policy
 import email.utils
+import functools
 import html as html_lib
 import quopri
 import re
@@ -187,29 +188,50 @@ def looks_iso2022_jp(data: bytes) -> bool:
     return b"\x1b" in data and data.isascii() and _JIS_DESIGNATION_RE.search(data) is not None
 
 
+# an order keeps 20,000 characters of a message: 2 MB of ISO-2022-JP (a million characters or more) bounds the
+# work on a pathological body (one escape sequence per character) to about a second
+_ISO2022JP_MAX_BYTES = 2_000_000
+_JIS_CONTROLS_RE = re.compile(rb"([\x00-\x20\x7f]+)")
+_KANA_TO_SJIS = bytes.maketrans(bytes(range(0x21, 0x60)), bytes(range(0xA1, 0xE0)))  # JIS X 0201 katakana
+
+
+# JIS X 0208 → Shift_JIS, a byte string at a time: the lead byte depends on the first JIS byte only; the
+# trail byte on the second and on whether the first is odd (carried in the second's high bit)
+_SJIS_LEAD = bytes(
+    ((b + 1) >> 1) + (0x70 if b <= 0x5E else 0xB0) if 0x21 <= b <= 0x7E else b for b in range(256)
+)
+_ODD_ROW = bytes(0x80 if b & 1 else 0 for b in range(256))
+_SJIS_TRAIL = bytes(
+    (b + 0x7E if b < 0x80 else (b & 0x7F) + (0x20 if (b & 0x7F) >= 0x60 else 0x1F))
+    if 0x21 <= (b & 0x7F) <= 0x7E
+    else b
+    for b in range(256)
+)
+
+
 def _jis_to_sjis(run: bytes) -> bytes:
-    """JIS X 0208 code pairs (0x21–0x7E each) as Shift_JIS, which CP932 reads with the NEC extensions."""
-    out = bytearray()
-    for j1, j2 in zip(run[0::2], run[1::2], strict=True):
-        out.append(((j1 + 1) >> 1) + (0x70 if j1 <= 0x5E else 0xB0))
-        if j1 & 1:
-            out.append(j2 + (0x20 if j2 >= 0x60 else 0x1F))
-        else:
-            out.append(j2 + 0x7E)
+    """JIS X 0208 code pairs (0x21–0x7E each, even length) as Shift_JIS."""
+    firsts, seconds = run[0::2], run[1::2]
+    marked = int.from_bytes(seconds, "big") | int.from_bytes(firsts.translate(_ODD_ROW), "big")
+    out = bytearray(len(run))
+    out[0::2] = firsts.translate(_SJIS_LEAD)
+    out[1::2] = marked.to_bytes(len(seconds), "big").translate(_SJIS_TRAIL)
     return bytes(out)
 
 
-def _jis_run(run: bytes) -> str:
-    """Text of a JIS X 0208 run without control characters."""
-    tail = ""
-    if len(run) % 2:
-        run, tail = run[:-1], "\ufffd"
-    if not run:
-        return tail
-    try:
-        return (b"\x1b$B" + run + b"\x1b(B").decode("iso2022_jp") + tail
-    except UnicodeDecodeError:  # NEC row 13, IBM extensions: CP932 has them (Microsoft's CP50220)
-        return _jis_to_sjis(run).decode("cp932", errors="replace").translate(_CP932_TO_JIS) + tail
+@functools.cache
+def _sjis_pairs() -> dict[bytes, bytes]:
+    """Every JIS X 0208 code pair → its Shift_JIS bytes (short runs look pairs up, long ones are vectorised)."""
+    pairs = bytes(b for j1 in range(0x21, 0x7F) for j2 in range(0x21, 0x7F) for b in (j1, j2))
+    sjis = _jis_to_sjis(pairs)
+    return {pairs[i : i + 2]: sjis[i : i + 2] for i in range(0, len(pairs), 2)}
+
+
+def _jis_as_sjis(run: bytes) -> bytes:
+    if len(run) > 64:
+        return _jis_to_sjis(run)
+    table = _sjis_pairs()
+    return b"".join([table[run[i : i + 2]] for i in range(0, len(run), 2)])
 
 
 def decode_iso2022_jp(data: bytes) -> str | None:
@@ -217,44 +239,63 @@ def decode_iso2022_jp(data: bytes) -> str | None:
     (row 13: ①…⑳, Ⅰ…Ⅹ, ㈱, №) and the NEC-selected IBM extensions, JIS X 0201 Roman and half-width
     katakana (``ESC ( I`` and SO/SI). Forgiving: a line break inside a two-byte run passes through, an odd
     byte becomes U+FFFD. Returns None for other escape sequences (ISO-2022-JP-2's Chinese, Korean or
-    Latin sets, JIS X 0212/0213), which Python's codecs read."""
+    Latin sets, JIS X 0212/0213), which Python's codecs read.
+
+    Text within the standard is read by Python's codec; otherwise the stream is rewritten as Shift_JIS and
+    read by CP932 — which has the NEC and IBM extensions — once, with the six characters CP932 maps
+    differently from the standard (〜‖−¢£¬) turned back, so a ① in a message changes no other character."""
     if not data.isascii():
         return None
+    try:
+        return data.decode("iso2022_jp")  # the common case, in C: nothing beyond the standard
+    except UnicodeDecodeError:
+        pass
     mode, before_so = "ascii", "ascii"
     out: list[str] = []
+    buf = bytearray()  # Shift_JIS not decoded yet
+
+    def flush() -> None:
+        if buf:
+            out.append(bytes(buf).decode("cp932", errors="replace").translate(_CP932_TO_JIS))
+            buf.clear()
+
     for piece in _JIS_ESCAPE_RE.split(data):
         if not piece:
             continue
         if piece == b"\x0e":
             mode, before_so = "kana", mode
-            continue
-        if piece == b"\x0f":
+        elif piece == b"\x0f":
             mode = before_so if mode == "kana" else mode
-            continue
-        if piece.startswith(b"\x1b"):
+        elif piece[0] == 0x1B:
             if piece not in _JIS_MODES:
                 return None
             mode = _JIS_MODES[piece]
-            continue
-        if mode == "ascii":
-            out.append(piece.decode("ascii"))
-        elif mode == "roman":
+        elif mode == "ascii":
+            buf += piece
+        elif mode == "roman":  # JIS X 0201 Roman: ¥ and ‾ where ASCII has \ and ~
+            flush()
             out.append(piece.decode("ascii").replace("\\", "\u00a5").replace("~", "\u203e"))
         elif mode == "kana":
-            out.append("".join(chr(0xFF61 + b - 0x21) if 0x21 <= b <= 0x5F else chr(b) for b in piece))
-        else:
-            for chunk in re.split(rb"([\x00-\x20\x7f]+)", piece):
-                if chunk and chunk[0] > 0x20 and chunk[0] != 0x7F:
-                    out.append(_jis_run(chunk))
-                else:
-                    out.append(chunk.decode("ascii"))
+            buf += piece.translate(_KANA_TO_SJIS)
+        elif len(piece) % 2 == 0 and _JIS_CONTROLS_RE.search(piece) is None:
+            buf += _jis_as_sjis(piece)
+        else:  # a line break inside a two-byte run, or an odd byte (broken, but sent)
+            for chunk in _JIS_CONTROLS_RE.split(piece):
+                if not chunk or chunk[0] <= 0x20 or chunk[0] == 0x7F:
+                    buf += chunk
+                    continue
+                buf += _jis_as_sjis(chunk[: len(chunk) // 2 * 2])
+                if len(chunk) % 2:
+                    flush()
+                    out.append("\ufffd")
+    flush()
     return "".join(out)
 
 
 def decode_bytes(data: bytes, charset: str | None = None) -> str:
     """Text from bytes under a (possibly wrong, missing or unknown) charset label; never raises."""
     if _codec_name(charset) not in _NOT_JP and looks_iso2022_jp(data):
-        text = decode_iso2022_jp(data)
+        text = decode_iso2022_jp(data[:_ISO2022JP_MAX_BYTES])
         if text is not None:
             return text
         charset = "iso2022_jp"  # other sets designated too: ISO-2022-JP-2 and JIS X 0213 by Python's codecs

@@ -110,3 +110,18 @@ def test_iso2022jp2_chinese_still_read_by_python() -> None:
 
 def test_seven_bit_text_without_japanese_escapes_is_unchanged() -> None:
     assert mail.decode_bytes(b"plain \x1b[1m text") == "plain \x1b[1m text"
+
+
+def test_every_standard_character_reads_the_same_next_to_a_nec_character() -> None:
+    # all 94×94 JIS X 0208 pairs: the CP932 path agrees with Python's standard codec wherever it has one
+    checked = 0
+    for j1 in range(0x21, 0x7F):
+        for j2 in range(0x21, 0x7F):
+            pair = bytes((j1, j2))
+            try:
+                standard = (ESC_JIS + pair + ESC_ASCII).decode("iso2022_jp")
+            except UnicodeDecodeError:
+                continue
+            assert mail.decode_bytes(ESC_JIS + pair + CIRCLED_1 + ESC_ASCII) == standard + "①", pair
+            checked += 1
+    assert checked == 6879  # the characters of JIS X 0208
