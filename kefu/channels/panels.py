@@ -6,6 +6,7 @@ import datetime as dt
 from typing import Any
 
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 
 from kefu.workorders.hooks import OrderPanel, register_order_panel
 
@@ -43,7 +44,12 @@ def sender_check(request: HttpRequest, order: Any) -> dict[str, Any] | None:
         .order_by("received_at", "id")
         .values("from_address", "received_at", "sender_check_detail")[:20]
     )
-    return {"mails": mails} if mails else None
+    if not mails:
+        return None
+    return {
+        "mails": mails,
+        "header_badge": {"text": _("Unverified sender: DMARC failed"), "anchor": "sender-check"},
+    }
 
 
 def register() -> None:

@@ -229,11 +229,13 @@ def test_unverified_order_is_marked_on_the_order_page(world: Any, box: Mailbox, 
     c.force_login(world.supervisor.user)
     page = c.get(reverse("console:order_detail", args=[unverified.number])).content.decode()
     assert 'data-testid="sender-check"' in page
+    assert 'href="#sender-check" data-testid="header-badge-sender-check"' in page
     assert _("Unverified sender: DMARC failed") in page
     assert f"{MX}: dmarc=fail header.from=example.com" in page
     assert 'data-testid="mail-unverified"' in page and VICTIM in page
     page = c.get(reverse("console:order_detail", args=[verified.number])).content.decode()
     assert 'data-testid="sender-check"' not in page and 'data-testid="mail-unverified"' not in page
+    assert "header-badge" not in page
 
 
 # --- point 5: acknowledgements echo nothing of the sender's -------------------------------------------
