@@ -176,6 +176,9 @@ KEFU_MAIL_ACK_WINDOW_MINUTES = env_int("KEFU_MAIL_ACK_WINDOW_MINUTES", 60)
 KEFU_MAIL_MAX_BYTES = env_int("KEFU_MAIL_MAX_BYTES", 30 * 1024 * 1024)
 KEFU_MAIL_OWN_ADDRESSES = env_list("KEFU_MAIL_OWN_ADDRESSES", [])
 KEFU_MAIL_RAW_RETENTION_DAYS = env_int("KEFU_MAIL_RAW_RETENTION_DAYS", 90)  # 0 keeps raw e-mail forever
+# authserv-ids of our receiving mail servers whose Authentication-Results are believed (empty: none read);
+# DMARC failed for the From domain → the mail is unverified and never joins an existing order
+KEFU_MAIL_TRUSTED_AUTHSERV_IDS = env_list("KEFU_MAIL_TRUSTED_AUTHSERV_IDS", [])
 # Reports (docs/kpis.md, "Closed months"): a month's KPI figures are frozen this many days after it ended;
 # a negative value never closes a period (every report counts live).
 KEFU_REPORT_CLOSE_AFTER_DAYS = env_int("KEFU_REPORT_CLOSE_AFTER_DAYS", 7)

@@ -28,6 +28,9 @@ class InboundMailOut(Schema):
     acknowledged: bool
     dead_letter_id: int | None
     reason: str
+    # DMARC per the trusted Authentication-Results (KEFU_MAIL_TRUSTED_AUTHSERV_IDS): "" not checked, "pass",
+    # "none" (no verdict), "fail" (unverified sender: a new order, never added to an existing one)
+    sender_check: str
 
 
 @router.post(
@@ -46,7 +49,9 @@ def inbound_mail(request: ApiRequest, mailbox_id: int) -> Status:
     order, or kept as automatic mail), 200 when this message was taken in before (same Message-ID, or
     the same bytes without one), 202 when it could not be read and went to the dead-letter list (do not
     retry: an admin sees it there). Needs a staff or integration user allowed to create customers and
-    orders in the mailbox's branch."""
+    orders in the mailbox's branch. Put the receiving server's ``Authentication-Results`` on top of the
+    message as it does for delivered mail: with ``KEFU_MAIL_TRUSTED_AUTHSERV_IDS`` set, a DMARC failure
+    makes the sender unverified (``sender_check`` "fail")."""
     staff = require_staff(request.auth, "order.create")
     require_staff(request.auth, "customer.create")
     mailbox = Mailbox.objects.filter(pk=mailbox_id, active=True).select_related("branch").first()
@@ -73,6 +78,7 @@ def inbound_mail(request: ApiRequest, mailbox_id: int) -> Status:
         "acknowledged": bool(inbound and inbound.acknowledgement_id),
         "dead_letter_id": result.dead_letter.pk if result.dead_letter else None,
         "reason": result.reason,
+        "sender_check": inbound.sender_check if inbound else "",
     }
     code = {email_in.Status.DUPLICATE: 200, email_in.Status.DEAD_LETTER: 202}.get(result.status, 201)
     return Status(code, out)

@@ -6,6 +6,7 @@ import datetime as dt
 from typing import Any
 
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 
 from kefu.workorders.hooks import OrderPanel, register_order_panel
 
@@ -31,5 +32,26 @@ def chat_window(request: HttpRequest, order: Any) -> dict[str, Any] | None:
     }
 
 
+def sender_check(request: HttpRequest, order: Any) -> dict[str, Any] | None:
+    """For e-mail orders opened by an unverified sender (DMARC failed at our receiving server): a warning
+    with the mails concerned and the server's verdict. One query, only on e-mail orders."""
+    if order.channel != "email":
+        return None
+    from kefu.channels.models.mail import InboundMessage, SenderVerification
+
+    mails = list(
+        InboundMessage.objects.filter(workorder=order, sender_check=SenderVerification.FAIL)
+        .order_by("received_at", "id")
+        .values("from_address", "received_at", "sender_check_detail")[:20]
+    )
+    if not mails:
+        return None
+    return {
+        "mails": mails,
+        "header_badge": {"text": _("Unverified sender: DMARC failed"), "anchor": "sender-check"},
+    }
+
+
 def register() -> None:
     register_order_panel(OrderPanel("chat_window", "channels/_chat_window.html", chat_window, position=5))
+    register_order_panel(OrderPanel("sender_check", "channels/_sender_check.html", sender_check, position=1))

@@ -76,7 +76,9 @@ class CustomerTextEvent:
 
 @dataclass(frozen=True)
 class OrderPanel:
-    """A card on the console order page: ``template`` rendered with ``panel`` = context(request, order)."""
+    """A card on the console order page: ``template`` rendered with ``panel`` = context(request, order).
+    A context with ``header_badge`` = ``{"text", "anchor"}`` also puts a badge linking to the card (its
+    element id ``anchor``) in the order's header, for what must not be missed."""
 
     key: str
     template: str

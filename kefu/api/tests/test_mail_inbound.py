@@ -71,3 +71,16 @@ def test_authentication_and_permissions(world: Any, box: Mailbox) -> None:
 def test_too_large(world: Any, box: Mailbox, settings: Any) -> None:
     settings.KEFU_MAIL_MAX_BYTES = 1000
     assert_error(post(world.supervisor.user, box.pk, raw_mail() + b"x" * 2000), 413, "too_large")
+
+
+def test_mta_delivers_mail_that_failed_dmarc(world: Any, box: Mailbox, settings: Any) -> None:
+    settings.KEFU_MAIL_TRUSTED_AUTHSERV_IDS = ["mx.north.example.cn"]
+    first = post(world.supervisor.user, box.pk, raw_mail())
+    assert first.status_code == 201 and first.json()["sender_check"] == ""
+    number = first.json()["order"]
+    verdict = b"Authentication-Results: mx.north.example.cn; dmarc=fail header.from=example.cn\r\n"
+    reply = raw_mail("<mta2@example.cn>").replace(b"Subject: ", f"Subject: Re: [{number}] ".encode(), 1)
+    r = post(world.supervisor.user, box.pk, verdict + reply)
+    assert r.status_code == 201, r.content
+    assert r.json()["sender_check"] == "fail" and r.json()["status"] == "new_order"
+    assert r.json()["order"] != number and WorkOrder.objects.count() == 2

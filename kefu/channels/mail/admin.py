@@ -80,8 +80,16 @@ def _masked(obj: models.Model) -> dict[str, Any]:
 class InboundMessageAdmin(admin.ModelAdmin):
     """Read-only: what became of each e-mail taken in."""
 
-    list_display = ["received_at", "mailbox", "from_address", "subject", "outcome", "workorder"]
-    list_filter = ["outcome", "mailbox", "received_at"]
+    list_display = [
+        "received_at",
+        "mailbox",
+        "from_address",
+        "subject",
+        "outcome",
+        "sender_check",
+        "workorder",
+    ]
+    list_filter = ["outcome", "sender_check", "mailbox", "received_at"]
     search_fields = ["from_address", "subject", "message_id", "workorder__number"]
     list_select_related = ["mailbox", "workorder"]
     date_hierarchy = "received_at"

@@ -8,8 +8,15 @@ e-mails) as the customer's message — so an order waiting for the customer resu
 order (channel e-mail, received by the portal receiver of the branch), store attachments, and queue the
 acknowledgement in the outbox.
 
-The acknowledgement (``Auto-Submitted: auto-generated``, set by the outbox on every e-mail) names the
-order number. It is never sent to automatic mail (auto-replies, lists, bounces, delivery reports), to
+A sender whose From domain failed DMARC at one of our trusted receiving servers (``mail.sender_check``,
+``KEFU_MAIL_TRUSTED_AUTHSERV_IDS``) is *unverified*: the message never joins an existing order — not by
+``In-Reply-To``/``References``, not by an order number in the subject — but opens a new order, which
+says so on its timeline and order page; ``InboundMessage.sender_check`` keeps the verdict.
+
+The acknowledgement (``Auto-Submitted: auto-generated``, set by the outbox on every e-mail) is the order
+number and our standard text only: nothing the sender wrote (subject, name, links) is echoed, so it
+cannot carry a spammer's text to a forged address; to an unverified sender it does not even reference
+their Message-ID. It is never sent to automatic mail (auto-replies, lists, bounces, delivery reports), to
 the system's own addresses, nor more than once per sender within ``KEFU_MAIL_ACK_WINDOW_MINUTES``
 (default 60). It is not a reply by a person: the first-response clock keeps running until a person
 answers (``do_reply``).
@@ -37,7 +44,7 @@ from kefu.channels import outbox
 from kefu.channels.actions import portal_receiver
 from kefu.channels.mail import parse as mail
 from kefu.channels.models import OutboxChannel, OutboxMessage
-from kefu.channels.models.mail import DeadLetter, InboundMessage, InboundOutcome, Mailbox
+from kefu.channels.models.mail import DeadLetter, InboundMessage, InboundOutcome, Mailbox, SenderVerification
 from kefu.customers import actions as cust_actions
 from kefu.customers.models import Channel, Customer
 from kefu.lib import search
@@ -93,6 +100,10 @@ def own_addresses() -> set[str]:
     return own
 
 
+def trusted_authserv_ids() -> list[str]:
+    return list(getattr(settings, "KEFU_MAIL_TRUSTED_AUTHSERV_IDS", []) or [])
+
+
 def ingest(mailbox: Mailbox, raw: bytes) -> IngestResult:
     """Take in one message (see the module docstring). Never raises for a bad message."""
     digest = hashlib.sha256(raw).hexdigest()
@@ -137,6 +148,7 @@ def _dead(mailbox: Mailbox, raw: bytes, digest: str, reason: str) -> IngestResul
 
 def _take_in(mailbox: Mailbox, raw: bytes, parsed: mail.ParsedMail, key: str) -> IngestResult:
     now = timezone.now()
+    check = mail.sender_check(parsed, trusted_authserv_ids())
     inbound = InboundMessage(
         mailbox=mailbox,
         message_id=key,
@@ -145,6 +157,8 @@ def _take_in(mailbox: Mailbox, raw: bytes, parsed: mail.ParsedMail, key: str) ->
         raw=raw,
         outcome=InboundOutcome.AUTOMATIC,
         received_at=now,
+        sender_check=check.state,
+        sender_check_detail=check.detail[:300],
     )
     # One message of a mailbox at a time: a sender's first mails arriving in parallel make one customer,
     # and the acknowledgement window is checked against committed rows.
@@ -162,7 +176,8 @@ def _take_in(mailbox: Mailbox, raw: bytes, parsed: mail.ParsedMail, key: str) ->
         return IngestResult(Status.OWN, inbound=inbound)
     automatic = mail.is_automatic(parsed)
     customer = _customer_for(parsed, mailbox, create=not automatic)
-    order = _thread_order(parsed, customer) if customer is not None else None
+    # an unverified sender (DMARC failed) never writes into an existing order: anyone can forge a From
+    order = _thread_order(parsed, customer) if customer is not None and not check.unverified else None
     if automatic and order is None:
         # a bounce, an auto-reply or list mail that belongs to no order of the sender: kept, no order
         inbound.customer = customer
@@ -185,20 +200,26 @@ def _take_in(mailbox: Mailbox, raw: bytes, parsed: mail.ParsedMail, key: str) ->
         entry = wo_actions.customer_message_on(order, customer, body, channel=Channel.EMAIL, files=files)
         status = Status.THREADED
     else:
-        order, entry = _new_order(parsed, customer, body, files)
+        order, entry = _new_order(parsed, customer, body, files, check)
         status = Status.NEW_ORDER
     inbound.customer = customer
     inbound.workorder = order
     inbound.entry = entry
     inbound.outcome = InboundOutcome.THREADED if status == Status.THREADED else InboundOutcome.NEW_ORDER
-    ack = None if automatic else _acknowledge(inbound, parsed, customer, order, now)
+    ack = None if automatic else _acknowledge(inbound, parsed, customer, order, now, check)
     inbound.acknowledgement = ack
     inbound.save(update_fields=["customer", "workorder", "entry", "outcome", "acknowledgement"])
     audit.record(
         None,
         "mail.inbound",
         inbound,
-        after={"message_id": key, "from": parsed.from_address, "outcome": inbound.outcome},
+        after={
+            "message_id": key,
+            "from": parsed.from_address,
+            "outcome": inbound.outcome,
+            "sender_check": check.state,
+            "sender_check_detail": check.detail[:300],
+        },
         customer_id=customer.pk,
         workorder_id=order.pk,
         summary=parsed.subject[:200],
@@ -283,7 +304,7 @@ def _files(parsed: mail.ParsedMail) -> list[ContentFile[bytes]]:
 
 
 def _new_order(
-    parsed: mail.ParsedMail, customer: Customer, body: str, files: list[Any]
+    parsed: mail.ParsedMail, customer: Customer, body: str, files: list[Any], check: mail.SenderCheck
 ) -> tuple[WorkOrder, TimelineEntry]:
     chosen = portal_receiver(customer)
     if chosen is None:
@@ -307,6 +328,19 @@ def _new_order(
         data={"event": "mail_receiver", "staff": receiver.pk, "rule": rule.value},
         at=o.created_at,
     )
+    if check.unverified:  # shown on the order page: the sender may not be who the From says
+        wo_actions._entry(
+            o,
+            TimelineEntry.Kind.SYSTEM,
+            data={
+                "event": "mail_unverified",
+                "sender_check": SenderVerification.FAIL.value,
+                "from": parsed.from_address,
+                "domain": check.domain,
+                "detail": check.detail[:300],
+            },
+            at=o.created_at,
+        )
     entry = wo_actions._entry(
         o, TimelineEntry.Kind.CUSTOMER, customer=customer, body=body, public=True, at=o.created_at
     )
@@ -316,8 +350,16 @@ def _new_order(
 
 
 def _acknowledge(
-    inbound: InboundMessage, parsed: mail.ParsedMail, customer: Customer, order: WorkOrder, now: dt.datetime
+    inbound: InboundMessage,
+    parsed: mail.ParsedMail,
+    customer: Customer,
+    order: WorkOrder,
+    now: dt.datetime,
+    check: mail.SenderCheck,
 ) -> OutboxMessage | None:
+    """The order number and our standard text, nothing of the sender's (no subject, no name, no links):
+    the From address may be forged, and an acknowledgement that repeats the subject would deliver a
+    spammer's text to it."""
     recipient = parsed.from_address
     recent = OutboxMessage.objects.filter(
         channel=OutboxChannel.EMAIL,
@@ -328,17 +370,15 @@ def _acknowledge(
     if recent.exists():
         return None
     subject = _("[%(number)s] We have received your e-mail") % {"number": order.number}
-    if parsed.subject:
-        subject += f": {parsed.subject}"
     body = _(
-        "Dear %(name)s,\n\n"
+        "Hello,\n\n"
         "we have received your e-mail and registered it under the number %(number)s. "
         "A member of our staff will answer you personally. "
         "Please keep the number in the subject when you write to us about this matter.\n\n"
         "This message was sent automatically."
-    ) % {"name": customer.name, "number": order.number}
+    ) % {"number": order.number}
     headers: dict[str, Any] = {}
-    if inbound.message_id and not inbound.message_id.startswith("sha256:"):
+    if not check.unverified and inbound.message_id and not inbound.message_id.startswith("sha256:"):
         # threads under the customer's message in their mail program (RFC 5322 3.6.4)
         mid = inbound.message_id.strip()
         headers["In-Reply-To"] = headers["References"] = mid if mid.startswith("<") else f"<{mid}>"

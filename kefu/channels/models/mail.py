@@ -67,6 +67,15 @@ class InboundOutcome(models.TextChoices):
     OWN = "own", _("from our own address, ignored")
 
 
+class SenderVerification(models.TextChoices):
+    """What the trusted receiving mail servers said about the sender (``mail.sender_check``)."""
+
+    NOT_CHECKED = "", _("not checked")
+    PASS = "pass", _("DMARC passed")
+    NO_VERDICT = "none", _("no DMARC verdict")
+    FAIL = "fail", _("unverified sender: DMARC failed")
+
+
 class InboundMessage(models.Model):
     """One e-mail taken in, with what became of it."""
 
@@ -96,6 +105,12 @@ class InboundMessage(models.Model):
         "channels.OutboxMessage", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     received_at = models.DateTimeField(_("received"))
+    # DMARC of the From domain per the trusted Authentication-Results (KEFU_MAIL_TRUSTED_AUTHSERV_IDS);
+    # "fail": never threaded onto an existing order, acknowledged without anything of the sender's
+    sender_check = models.CharField(
+        _("sender check"), max_length=4, blank=True, default="", choices=SenderVerification.choices
+    )
+    sender_check_detail = models.CharField(_("sender check details"), max_length=300, blank=True, default="")
     # the raw bytes are dropped after KEFU_MAIL_RAW_RETENTION_DAYS (text and attachments live on the order)
     raw_purged = models.BooleanField(_("raw message removed"), default=False)
 

@@ -18,7 +18,7 @@ from kefu.channels.outbox import sms_templates
 
 def reply_subject(number: str, title: str) -> str:
     with translation.override(settings.LANGUAGE_CODE):
-        return _("Re: [%(number)s] %(title)s") % {"number": number, "title": title}
+        return (_("Re: [%(number)s] %(title)s") % {"number": number, "title": title}).strip()
 
 
 def queue_reply(order: Any, entry: Any, text: str) -> Any | None:
@@ -28,7 +28,7 @@ def queue_reply(order: Any, entry: Any, text: str) -> Any | None:
     main one), else to their main address. Returns the outbox row, or None when the order did not come by
     e-mail or there is no address.
     """
-    from kefu.channels.models.mail import InboundMessage
+    from kefu.channels.models.mail import InboundMessage, SenderVerification
 
     if order.channel == "sms":
         return queue_sms_reply(order, entry, text)
@@ -37,12 +37,14 @@ def queue_reply(order: Any, entry: Any, text: str) -> Any | None:
     inbound = list(
         InboundMessage.objects.filter(workorder=order)
         .order_by("-id")
-        .values_list("message_id", "from_address")[:10]
+        .values_list("message_id", "from_address", "sender_check")[:10]
     )
-    recipient = next((addr for _mid, addr in inbound if addr), "") or order.customer.email
+    recipient = next((addr for _mid, addr, _check in inbound if addr), "") or order.customer.email
     if not recipient:
         return None
-    ids = [mid for mid, _addr in inbound if not mid.startswith("sha256:")]
+    ids = [mid for mid, _addr, _check in inbound if not mid.startswith("sha256:")]
+    # the title of an order opened by an unverified sender is their subject: never echoed back to them
+    unverified = any(check == SenderVerification.FAIL for _mid, _addr, check in inbound)
     headers: dict[str, Any] = {"human": True}
     if ids:
         headers["In-Reply-To"] = _angle(ids[0])
@@ -50,7 +52,7 @@ def queue_reply(order: Any, entry: Any, text: str) -> Any | None:
     row, _created = outbox.enqueue(
         channel=OutboxChannel.EMAIL,
         recipient=recipient,
-        subject=reply_subject(order.number, order.title),
+        subject=reply_subject(order.number, "" if unverified else order.title),
         body=text,
         idempotency_key=f"reply:{entry.pk}",
         customer=order.customer,
