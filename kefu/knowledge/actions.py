@@ -14,12 +14,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kefu.audit import log as audit
-from kefu.channels.mail.parse import html_to_text, sanitise_html
 from kefu.commitments.models import Service
 from kefu.knowledge import rules
 from kefu.knowledge.models import Article, Audience, BodyFormat, Category, Language
 from kefu.lib import search
 from kefu.lib.errors import KefuError, NotFound, ValidationFailed, raise_if
+from kefu.lib.html import html_to_text, sanitise_html
 from kefu.organization.access import require_staff, staff_of
 
 MAX_BODY = 50_000
