@@ -285,3 +285,8 @@ LOGGING = {
 }
 
 MESSAGE_TAGS_TRANSLATED = {"error": _("Error")}
+
+# --- Content-Security-Policy and portal sign-in hardening --------------------------------------------
+# a customer without a password who signed in with a link may set one this many minutes after it
+KEFU_PORTAL_RECENT_AUTH_MINUTES = env_int("KEFU_PORTAL_RECENT_AUTH_MINUTES", 10)
+KEFU_PORTAL_PASSWORD_PER_HOUR = env_int("KEFU_PORTAL_PASSWORD_PER_HOUR", 10)  # attempts per customer
