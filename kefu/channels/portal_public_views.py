@@ -162,7 +162,11 @@ def _password_needs_new_link(request: CustomerRequest, ip: str) -> HttpResponse:
             error = str(exc.message)
             status = exc.status
         else:
-            return render(request, "portal/signin_sent.html", {"minutes": portal_access.link_minutes()})
+            return render(
+                request,
+                "portal/password_link_sent.html",
+                {"address": address, "minutes": portal_access.link_minutes()},
+            )
     return render(
         request,
         "portal/password_relink.html",

@@ -195,3 +195,66 @@ def test_portal_and_disclosure_work_under_the_policy(phone_page, world):  # type
     expect(page.locator("#portal-order")).to_be_visible()
     screenshot(page, "csp-portal-order")
     watch.clean("portal submit and order page")
+
+
+def test_portal_signin_then_password_on_a_phone(phone_page, world, settings):  # type: ignore[no-untyped-def]
+    """The sign-in → set-password walk under the policy, with what each page says (screenshots
+    csp-portal-password-*.png): the deadline, the page after it, the new link, a wrong current password."""
+    from kefu.channels.models import OutboxMessage
+    from tests.browser.conftest import zh
+
+    page = phone_page
+    watch = Watch(page)
+    world.customer("张三", "13800138000")
+
+    def open_newest_link() -> None:
+        sms = OutboxMessage.objects.filter(recipient="+8613800138000").order_by("-id").first()
+        page.goto(re.search(r"https?://[^/\s]+(/portal/signin/link/\S+/)", sms.body).group(1))
+        page.click("#portal-link-confirm")
+
+    page.goto("/portal/signin/")
+    page.fill("#id_address", "13800138000")
+    page.click("#portal-signin-submit")
+    expect(page.locator("#portal-signin-sent")).to_be_visible()
+    open_newest_link()
+    expect(page.locator(".messages")).to_contain_text(zh("You are signed in."))
+    expect(page.locator("#portal-password-deadline")).to_be_visible()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    screenshot(page, "csp-portal-password-1-deadline")
+
+    # the ten minutes are over (0 here): the page explains and offers a new link to the same number
+    settings.KEFU_PORTAL_RECENT_AUTH_MINUTES = 0
+    page.reload()
+    expect(page.locator("#portal-password-relink")).to_be_visible()
+    expect(page.locator("#portal-relink-address")).to_have_text("+8613800138000")
+    assert page.locator("#id_new_password1").count() == 0
+    screenshot(page, "csp-portal-password-2-too-late")
+    page.click("#portal-relink-send")
+    expect(page.locator("#portal-signin-sent")).to_be_visible()
+    screenshot(page, "csp-portal-password-3-link-sent")
+
+    settings.KEFU_PORTAL_RECENT_AUTH_MINUTES = 10
+    open_newest_link()
+    page.fill("#id_new_password1", "a-long-secret-77")
+    page.fill("#id_new_password2", "a-long-secret-78")
+    page.click("#portal-password-submit")
+    expect(page.locator("#id_new_password2-errors")).to_be_visible()
+    screenshot(page, "csp-portal-password-4-mismatch")
+    page.fill("#id_new_password1", "a-long-secret-77")
+    page.fill("#id_new_password2", "a-long-secret-77")
+    page.click("#portal-password-submit")
+    expect(page.locator(".messages")).to_contain_text(
+        zh("Your password was saved. You can now also log in with it.")
+    )
+    screenshot(page, "csp-portal-password-5-saved")
+
+    # changing it later needs the current one; a wrong one is named at its field
+    page.goto("/portal/password/")
+    page.fill("#id_old_password", "not-the-password")
+    page.fill("#id_new_password1", "another-secret-88")
+    page.fill("#id_new_password2", "another-secret-88")
+    page.click("#portal-password-submit")
+    expect(page.locator("#id_old_password-errors")).to_be_visible()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    screenshot(page, "csp-portal-password-6-wrong-current")
+    watch.clean("portal password walk")
