@@ -23,9 +23,9 @@ setting or changing the password, and any change of the customer's phone, e-mail
 while it is the *newest* one sent to its address: the outbox row that carries it is the record of
 issue (idempotency key ``portal-link:<sha256 of the token>``), so asking for a new link voids the
 older ones, for an address nobody has yet too. An address a customer's record keeps only as
-"previous" (a replaced phone or e-mail) no longer signs in to that customer. Requests are limited per client address and per e-mail/phone
-(``KEFU_PORTAL_LINK_PER_HOUR_IP`` default 10, ``KEFU_PORTAL_LINK_PER_HOUR_ADDRESS`` default 3), counted
-whether or not the address is known.
+"previous" (a replaced phone or e-mail) no longer signs in to that customer. Requests are limited per
+client address and per e-mail/phone (``KEFU_PORTAL_LINK_PER_HOUR_IP`` default 10,
+``KEFU_PORTAL_LINK_PER_HOUR_ADDRESS`` default 3), counted whether or not the address is known.
 """
 
 from __future__ import annotations
