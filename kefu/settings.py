@@ -57,6 +57,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "kefu.middleware.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -289,3 +290,14 @@ LOGGING = {
 }
 
 MESSAGE_TAGS_TRANSLATED = {"error": _("Error")}
+
+# --- Content-Security-Policy and portal sign-in hardening --------------------------------------------
+# KEFU_CSP: enforce (default) sends Content-Security-Policy; report-only sends
+# Content-Security-Policy-Report-Only (violations are reported, nothing is blocked); off sends none.
+KEFU_CSP = (env_str("KEFU_CSP", "enforce") or "enforce").strip().lower()
+if KEFU_CSP not in ("enforce", "report-only", "off"):
+    raise ConfigError(f"KEFU_CSP={KEFU_CSP!r}: use enforce, report-only or off")
+KEFU_CSP_REPORT_URI = env_str("KEFU_CSP_REPORT_URI", "") or ""  # where browsers POST violation reports
+# a customer without a password who signed in with a link may set one this many minutes after it
+KEFU_PORTAL_RECENT_AUTH_MINUTES = env_int("KEFU_PORTAL_RECENT_AUTH_MINUTES", 10)
+KEFU_PORTAL_PASSWORD_PER_HOUR = env_int("KEFU_PORTAL_PASSWORD_PER_HOUR", 10)  # attempts per customer

@@ -106,6 +106,8 @@ LABELS: dict[str, Any] = {
     "survey.response": _("satisfaction survey answered"),
     "outbox.retry": _("outbox messages queued again"),
     "portal.link_login": _("signed in to the portal with a one-time link"),
+    "portal.password_set": _("set a portal password"),
+    "portal.password_changed": _("changed the portal password"),
     "standards.violation": _("reply sent with a forbidden phrase (reason given)"),
 }
 

@@ -15,16 +15,23 @@ How it works
 
 The link is a :class:`~django.core.signing.TimestampSigner` token (``KEFU_PORTAL_LINK_MINUTES``,
 default 30) over the address, the name and a hash of the matched customer's *login state* (customer
-id, login id, last login time). Using it changes that state (the login is created, or its last login
-time moves), so a used link no longer verifies: single use without a table of spent tokens, like
-Django's password-reset tokens. Requests are limited per client address and per e-mail/phone
-(``KEFU_PORTAL_LINK_PER_HOUR_IP`` default 10, ``KEFU_PORTAL_LINK_PER_HOUR_ADDRESS`` default 3), counted
-whether or not the address is known.
+id, login id, last login time, password hash, phone, e-mail and contact points). Using it changes
+that state (the login is created, or its last login time moves), so a used link no longer verifies:
+single use without a table of spent tokens, like Django's password-reset tokens. For the same reason
+setting or changing the password, and any change of the customer's phone, e-mail or contact points
+(also by staff, in ``customers.actions``), voids every link still out. A link is moreover valid only
+while it is the *newest* one sent to its address: the outbox row that carries it is the record of
+issue (idempotency key ``portal-link:<sha256 of the token>``), so asking for a new link voids the
+older ones, for an address nobody has yet too. An address a customer's record keeps only as
+"previous" (a replaced phone or e-mail) no longer signs in to that customer. Requests are limited per
+client address and per e-mail/phone (``KEFU_PORTAL_LINK_PER_HOUR_IP`` default 10,
+``KEFU_PORTAL_LINK_PER_HOUR_ADDRESS`` default 3), counted whether or not the address is known.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 import secrets
 from dataclasses import dataclass
 from typing import Any
@@ -33,23 +40,26 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core import signing
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
 
 from kefu.audit import log as audit
 from kefu.channels import outbox
-from kefu.channels.models import OutboxChannel
+from kefu.channels.models import OutboxChannel, OutboxMessage
 from kefu.channels.models.endpoints import SmsTemplateCode
 from kefu.channels.outbox import sms_templates
 from kefu.customers import actions as cust_actions
 from kefu.customers import rules as cust_rules
-from kefu.customers.models import Customer
+from kefu.customers.models import ContactPoint, Customer
 from kefu.lib import ratelimit
 from kefu.lib.errors import TooManyRequests, ValidationFailed
 from kefu.organization.models import Branch
 
 SALT = "kefu.channels.portal-link"
+LINK_KEY_PREFIX = "portal-link:"
+PREVIOUS_LABEL = "previous"  # what customers.actions labels a replaced primary phone or e-mail
 WINDOW = 3600
 
 
@@ -97,15 +107,65 @@ def match_customer(addr: Address) -> Customer | None:
     return found[0] if found else None
 
 
+def signin_customer(addr: Address) -> Customer | None:
+    """The customer an address signs in to: the oldest (not merged) with it as primary phone/e-mail
+    or as a contact point that is not a replaced ("previous") one; None if nobody has it now."""
+    own = Q(phone_e164=addr.normalized) if addr.kind == "phone" else Q(email=addr.normalized)
+    points = ContactPoint.objects.filter(kind=addr.kind, normalized=addr.normalized).exclude(
+        label=PREVIOUS_LABEL
+    )
+    return (
+        Customer.objects.filter(own | Q(pk__in=points.values("customer_id")), merged_into__isnull=True)
+        .select_related("user")
+        .order_by("id")
+        .first()
+    )
+
+
 def login_state(customer: Customer | None) -> str:
-    """A hash of what using a link changes: which customer, their login and its last login time."""
+    """A hash of what voids a link: which customer, their login, its last login time (moved by every
+    sign-in), its password hash (changed with the password), and the customer's phone, e-mail and
+    phone/e-mail contact points (changed by staff's edits of the archive)."""
     if customer is None:
         raw = "none"
     else:
         user = customer.user
         last = user.last_login.isoformat() if user is not None and user.last_login else ""
-        raw = f"{customer.pk}:{customer.user_id or ''}:{last}"
+        password = user.password if user is not None else ""
+        contacts = sorted(
+            f"{kind}:{normalized}:{label}"
+            for kind, normalized, label in ContactPoint.objects.filter(
+                customer=customer, kind__in=(ContactPoint.Kind.PHONE, ContactPoint.Kind.EMAIL)
+            ).values_list("kind", "normalized", "label")
+        )
+        raw = json.dumps(
+            [
+                customer.pk,
+                customer.user_id or "",
+                last,
+                password,
+                customer.phone_e164,
+                customer.email,
+                contacts,
+            ]
+        )
     return salted_hmac(SALT, raw).hexdigest()[:24]
+
+
+def link_key(token: str) -> str:
+    """The outbox idempotency key of the message carrying ``token``."""
+    return LINK_KEY_PREFIX + hashlib.sha256(token.encode()).hexdigest()
+
+
+def is_newest_link(addr: Address, token: str) -> bool:
+    """Whether ``token`` is the last link queued to ``addr`` (a newer request voids the older links)."""
+    newest = (
+        OutboxMessage.objects.filter(recipient=addr.normalized, idempotency_key__startswith=LINK_KEY_PREFIX)
+        .order_by("-created_at", "-id")
+        .values_list("idempotency_key", flat=True)
+        .first()
+    )
+    return newest is not None and newest == link_key(token)
 
 
 def make_token(addr: Address, name: str, customer: Customer | None) -> str:
@@ -139,10 +199,16 @@ def read_token(token: str) -> dict[str, str]:
     return data
 
 
+def token_address(token: str) -> str:
+    """The normalised address a (valid) link was sent to."""
+    return str(read_token(token)["a"])
+
+
 def peek_link(token: str) -> None:
     """Raise ``invalid_link`` unless the link would sign in now (without spending it)."""
     data = read_token(token)
-    if login_state(match_customer(Address(data["k"], data["a"]))) != data.get("s"):
+    addr = Address(data["k"], data["a"])
+    if not is_newest_link(addr, token) or login_state(signin_customer(addr)) != data.get("s"):
         raise invalid_link()
 
 
@@ -166,7 +232,7 @@ def do_request_link(raw_address: str, name: str, ip: str, link_base: str) -> Non
         raise ValidationFailed("invalid_address", _("Enter an e-mail address or a mobile number."), "address")
     ratelimit.increment("portal-link-ip", ip, WINDOW)
     ratelimit.increment("portal-link-address", addr.normalized, WINDOW)
-    customer = match_customer(addr)
+    customer = signin_customer(addr)
     token = make_token(addr, name.strip(), customer)
     url = link_base + token + "/"
     minutes = link_minutes()
@@ -192,7 +258,7 @@ def do_request_link(raw_address: str, name: str, ip: str, link_base: str) -> Non
         recipient=addr.normalized,
         subject=subject,
         body=sms.body,
-        idempotency_key="portal-link:" + hashlib.sha256(token.encode()).hexdigest(),
+        idempotency_key=link_key(token),
         customer=customer,
         template=sms.template,
     )
@@ -245,13 +311,13 @@ def do_use_link(token: str) -> Any:
     link cannot be used again. Raises ``invalid_link`` for a bad, expired or used link."""
     data = read_token(token)
     addr = Address(data["k"], data["a"])
-    customer = match_customer(addr)
+    customer = signin_customer(addr)
     if customer is None:
         lock_registrations()
-        customer = match_customer(addr)
+        customer = signin_customer(addr)
     if customer is not None:
-        customer = Customer.objects.select_for_update().get(pk=customer.pk)
-    if login_state(customer) != data.get("s"):
+        customer = Customer.objects.select_for_update(of=("self",)).select_related("user").get(pk=customer.pk)
+    if not is_newest_link(addr, token) or login_state(customer) != data.get("s"):
         raise invalid_link()
     created = customer is None
     if customer is None:

@@ -9,10 +9,10 @@ from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login, update_session_auth_hash
-from django.contrib.auth.forms import SetPasswordForm
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
@@ -22,6 +22,7 @@ from kefu.commitments.models import Service
 from kefu.lib import ratelimit
 from kefu.lib.errors import KefuError, TooManyRequests
 from kefu.portal import access as portal_access
+from kefu.portal import password as portal_password
 from kefu.portal import report as portal_report
 from kefu.portal.forms import ServiceChoiceField, add_kefu_error
 from kefu.portal.views import CustomerRequest, portal_view, service_materials_context
@@ -93,6 +94,7 @@ def signin_link(request: HttpRequest, token: str) -> HttpResponse:
     except KefuError as exc:
         return render(request, "portal/signin_link.html", {"error": exc.message}, status=400)
     login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+    portal_password.remember_link_signin(request.session, portal_access.token_address(token), timezone.now())
     messages.success(request, _("You are signed in."))
     if not user.has_usable_password():
         return redirect("portal:password")
@@ -102,19 +104,76 @@ def signin_link(request: HttpRequest, token: str) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @portal_view
 def password(request: CustomerRequest) -> HttpResponse:
-    """Set (or change) the password for the ordinary login with the shown login name."""
+    """Set (or change) the password for the ordinary login with the shown login name; see
+    ``portal_password`` for who may and how often."""
     user: Any = request.user
-    form = SetPasswordForm(user, request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        form.save()
-        update_session_auth_hash(request, user)
-        messages.success(request, _("Your password was saved. You can now also log in with it."))
-        return redirect("portal:home")
+    ip = ratelimit.client_ip(request)
+    has_password = user.has_usable_password()
+    deadline = None if has_password else portal_password.set_deadline(request.session, timezone.now())
+    if not has_password and deadline is None:
+        return _password_needs_new_link(request, ip)
+    form = portal_password.password_form(user, request.POST if request.method == "POST" else None)
+    status = 200
+    if request.method == "POST":
+        try:
+            portal_password.check_attempt(user, ip)
+        except TooManyRequests as exc:
+            add_kefu_error(form, exc)
+            status = 429
+        else:
+            if form.is_valid():
+                portal_password.do_save_password(form, request.customer)
+                update_session_auth_hash(request, user)
+                request.session.pop(portal_password.SIGNED_IN_AT, None)
+                messages.success(
+                    request,
+                    _("Your password was changed. Sign-in links sent before no longer work.")
+                    if has_password
+                    else _("Your password was saved. You can now also log in with it."),
+                )
+                return redirect("portal:home")
+            if has_password and "old_password" in form.errors:
+                portal_password.count_wrong_current_password(user, ip)
+            status = 400
     return render(
         request,
         "portal/password.html",
-        {"form": form, "username": user.get_username()},
-        status=400 if request.method == "POST" else 200,
+        {
+            "form": form,
+            "username": user.get_username(),
+            "has_password": has_password,
+            "deadline": deadline,
+            "minutes": portal_password.recent_minutes(),
+        },
+        status=status,
+    )
+
+
+def _password_needs_new_link(request: CustomerRequest, ip: str) -> HttpResponse:
+    """A customer without a password whose link sign-in is too old: explain, and on request send a
+    new link to the address they signed in with (else their e-mail, else their phone)."""
+    address = request.session.get(portal_password.SIGNED_IN_ADDRESS) or (
+        request.customer.email or request.customer.phone_e164
+    )
+    error = ""
+    status = 403 if request.method == "POST" else 200
+    if request.method == "POST" and request.POST.get("send_link") and address:
+        try:
+            portal_access.do_request_link(address, "", ip, _link_base(request))
+        except KefuError as exc:
+            error = str(exc.message)
+            status = exc.status
+        else:
+            return render(
+                request,
+                "portal/password_link_sent.html",
+                {"address": address, "minutes": portal_access.link_minutes()},
+            )
+    return render(
+        request,
+        "portal/password_relink.html",
+        {"address": address, "minutes": portal_password.recent_minutes(), "error": error},
+        status=status,
     )
 
 

@@ -35,3 +35,16 @@ document.addEventListener("keydown", function (event) {
     });
   });
 })();
+
+// Behaviour that used to sit in inline attributes (the Content-Security-Policy allows no inline script):
+// <select data-autosubmit> submits its form when changed (the language menu); <button data-print> prints.
+document.addEventListener("change", function (event) {
+  var el = event.target;
+  if (el && el.matches && el.matches("select[data-autosubmit]") && el.form) el.form.submit();
+});
+document.addEventListener("click", function (event) {
+  var btn = event.target && event.target.closest ? event.target.closest("[data-print]") : null;
+  if (!btn) return;
+  event.preventDefault();
+  window.print();
+});
