@@ -92,7 +92,7 @@ def customer_messages(o: WorkOrder) -> list[str]:
     return list(o.timeline.filter(kind="customer").order_by("id").values_list("body", flat=True))
 
 
-# --- point 1: the sender is the address in the raw header ---------------------------------------------
+# --- the sender is the address in the raw header ---------------------------------------------
 
 
 def test_encoded_display_name_cannot_post_on_another_customers_order(world: Any, box: Mailbox) -> None:
@@ -240,7 +240,7 @@ def test_unverified_order_is_marked_on_the_order_page(world: Any, box: Mailbox, 
     assert "header-badge" not in page
 
 
-# --- point 5: acknowledgements echo nothing of the sender's -------------------------------------------
+# --- acknowledgements echo nothing of the sender's -------------------------------------------
 
 SPAM_SUBJECT = "Cheap pills at http://pills.spam.example/buy"
 SPAM_NAME = "Visit www.spam.example now"
@@ -305,7 +305,7 @@ def test_agents_reply_to_an_unverified_order_does_not_echo_its_title(
     )
 
 
-# --- point 3 end to end: Outlook's ISO-2022-JP -----------------------------------------------------------
+# --- end to end: Outlook's ISO-2022-JP -----------------------------------------------------------
 
 
 def test_iso2022jp_without_charset_becomes_readable_order(world: Any, box: Mailbox) -> None:

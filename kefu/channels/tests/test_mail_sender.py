@@ -26,7 +26,7 @@ def message(from_header: str, *extra: str) -> bytes:
     return ("\r\n".join(lines) + "\r\n\r\nhello\r\n").encode("utf-8")
 
 
-# --- point 1: addresses from the raw header ---------------------------------------------------------
+# --- addresses from the raw header ---------------------------------------------------------
 
 
 def test_encoded_display_name_with_comma_and_address_is_not_the_sender() -> None:

@@ -1,6 +1,6 @@
 """Sign-in links are voided by a newer link, a password change and a change of the customer's contact
 data (point 6); ``/portal/password/`` asks for the current password, or for a recent link sign-in,
-and is rate-limited (point 7). Times are set with a fixed clock."""
+and is rate-limited. Times are set with a fixed clock."""
 
 from __future__ import annotations
 
@@ -72,7 +72,7 @@ def refused(resp: Any) -> bool:
 
 
 # ---------------------------------------------------------------------------------------------------
-# Point 6: a newer link, a password change, a contact change void the links still out
+# A newer link, a password change, a contact change void the links still out
 
 
 @pytest.mark.django_db
@@ -187,7 +187,7 @@ def test_a_replaced_phone_no_longer_signs_in_to_the_customer(world: Any, clock: 
 
 
 # ---------------------------------------------------------------------------------------------------
-# Point 7: /portal/password/
+# /portal/password/
 
 
 def password_login(world: Any, username: str = "cust") -> tuple[Customer, Client]:
