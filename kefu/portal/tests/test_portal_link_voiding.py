@@ -1,5 +1,5 @@
 """Sign-in links are voided by a newer link, a password change and a change of the customer's contact
-data (point 6); ``/portal/password/`` asks for the current password, or for a recent link sign-in,
+data; ``/portal/password/`` asks for the current password, or for a recent link sign-in,
 and is rate-limited. Times are set with a fixed clock."""
 
 from __future__ import annotations
