@@ -53,7 +53,7 @@ from kefu.commitments.models import (
     ClockStatusChoices,
     OrderClock,
 )
-from kefu.organization.models import Staff
+from kefu.organization.leaders import LeaderPicker
 
 BATCH = 1000
 
@@ -143,29 +143,6 @@ def _breach_batch(now: dt.datetime, batch: int) -> tuple[int, int]:
     return found, len(ids)
 
 
-def _leader_picker() -> Any:
-    """``workorders.actions.leader_for(staff, order, to_president=False)`` for many orders with one query:
-    the staff's active leader, else the highest supervisor/admin of the order's branch, else of the
-    company level (never the staff member themselves)."""
-    supervisors = list(
-        Staff.objects.filter(is_active=True, role__in=["supervisor", "admin"]).order_by("-grade", "id")
-    )
-
-    def pick(staff: Staff, branch_id: int) -> Staff | None:
-        lead = staff.leader
-        if staff.leader_id and lead is not None and lead.is_active and staff.leader_id != staff.pk:
-            return lead
-        for s in supervisors:
-            if s.branch_id == branch_id and s.pk != staff.pk:
-                return s
-        for s in supervisors:
-            if s.branch_id is None and s.pk != staff.pk:
-                return s
-        return None
-
-    return pick
-
-
 def _due_text(c: OrderClock) -> str:
     try:
         zone = zoneinfo.ZoneInfo(c.calendar.time_zone)
@@ -188,7 +165,7 @@ def _record_breaches(ids: Iterable[int], now: dt.datetime) -> None:
         )
         .order_by("id")
     )
-    leader_for = _leader_picker()
+    leader_for = LeaderPicker()
     breaches: list[Breach] = []
     escalations: list[tuple[Breach, Escalation]] = []
     for c in clocks:

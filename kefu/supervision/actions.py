@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from kefu.audit.log import record as audit
 from kefu.errors import NotFound, PermissionDenied, ValidationFailed
 from kefu.organization.access import areas_of, require_staff
+from kefu.organization.leaders import LeaderPicker
 from kefu.organization.models import ServiceArea, Staff
 from kefu.supervision import rules
 from kefu.supervision.access import access_notice, access_record
@@ -46,28 +47,7 @@ def default_penalty() -> Decimal:
 
 
 # --- who is the manager / the next level ------------------------------------------------------------------
-
-
-class ManagerPicker:
-    """The staff member's active leader, else the most senior supervisor/admin of the branch, else of the
-    company level (never the person themselves) — like ``workorders.actions.leader_for``; one query."""
-
-    def __init__(self) -> None:
-        self.supervisors = list(
-            Staff.objects.filter(is_active=True, role__in=["supervisor", "admin"]).order_by("-grade", "id")
-        )
-
-    def __call__(self, staff: Staff, branch_id: int | None) -> Staff | None:
-        lead = staff.leader if staff.leader_id else None
-        if lead is not None and lead.is_active and lead.pk != staff.pk:
-            return lead
-        for s in self.supervisors:
-            if branch_id is not None and s.branch_id == branch_id and s.pk != staff.pk:
-                return s
-        for s in self.supervisors:
-            if s.branch_id is None and s.pk != staff.pk:
-                return s
-        return None
+# The manager of a record is ``organization.rules.leader_of`` (through ``organization.leaders.LeaderPicker``).
 
 
 def next_level(issuer: Staff) -> Staff | None:
@@ -216,7 +196,7 @@ def do_record_manual(
         kind=rules.Kind.MANUAL.value,
         source_id=None,
         staff=staff,
-        manager=ManagerPicker()(staff, branch_id),
+        manager=LeaderPicker()(staff, branch_id),
         branch_id=branch_id,
         workorder=order,
         occurred_at=occurred_at,
@@ -249,7 +229,7 @@ def do_report_sent_away(user: Any, transfer_id: int | str, note: str) -> Account
         kind=rules.Kind.SENT_AWAY.value,
         source_id=tr.pk,
         staff=tr.by,
-        manager=ManagerPicker()(tr.by, order.branch_id),
+        manager=LeaderPicker()(tr.by, order.branch_id),
         branch_id=order.branch_id,
         workorder=order,
         occurred_at=tr.created_at,
@@ -403,7 +383,7 @@ def _scan(source: str, model: Any, at_field: str, rows_of: Any, make: Any, now: 
             rows = list(rows_of(last)[:BATCH])
             if not rows:
                 break
-            picker = ManagerPicker()
+            picker = LeaderPicker()
             for row in rows:
                 if make(row, picker, now) is not None:
                     created += 1
@@ -420,7 +400,7 @@ def _scan(source: str, model: Any, at_field: str, rows_of: Any, make: Any, now: 
     return created
 
 
-def _from_breach(b: Any, picker: ManagerPicker, now: dt.datetime) -> AccountabilityRecord | None:
+def _from_breach(b: Any, picker: LeaderPicker, now: dt.datetime) -> AccountabilityRecord | None:
     o = b.workorder
     return _new_record(
         kind=rules.Kind.BREACH.value,
@@ -440,7 +420,7 @@ def _from_breach(b: Any, picker: ManagerPicker, now: dt.datetime) -> Accountabil
     )
 
 
-def _from_miss(m: Any, picker: ManagerPicker, now: dt.datetime) -> AccountabilityRecord | None:
+def _from_miss(m: Any, picker: LeaderPicker, now: dt.datetime) -> AccountabilityRecord | None:
     task = m.task
     o = task.workorder
     staff = m.responsible or (o.owner if o is not None else None)
@@ -460,7 +440,7 @@ def _from_miss(m: Any, picker: ManagerPicker, now: dt.datetime) -> Accountabilit
     )
 
 
-def _from_violation(v: Any, picker: ManagerPicker, now: dt.datetime) -> AccountabilityRecord | None:
+def _from_violation(v: Any, picker: LeaderPicker, now: dt.datetime) -> AccountabilityRecord | None:
     phrases = "、".join(str(p.get("phrase", "")) for p in (v.phrases or []) if isinstance(p, dict))
     return _new_record(
         kind=rules.Kind.FORBIDDEN_PHRASE.value,
@@ -696,7 +676,7 @@ def _report_one(n: SupervisionNotice, now: dt.datetime) -> None:
         kind=rules.Kind.NOTICE_OVERDUE.value,
         source_id=n.pk,
         staff=staff,
-        manager=ManagerPicker()(staff, o.branch_id),
+        manager=LeaderPicker()(staff, o.branch_id),
         branch_id=o.branch_id,
         workorder=o,
         occurred_at=now,

@@ -33,6 +33,7 @@ from kefu.customers.models import Channel, Contact, Customer
 from kefu.errors import Conflict, KefuError, NotFound, PermissionDenied, ValidationFailed, raise_if
 from kefu.organization import rules as org_rules
 from kefu.organization.access import require_staff, staff_of
+from kefu.organization.leaders import LeaderPicker
 from kefu.organization.models import Department, ServiceArea, Staff
 from kefu.organization.sequences import next_value
 from kefu.workorders import hooks, rules
@@ -777,27 +778,6 @@ def hand_over(
     return t
 
 
-def leader_for(staff: Staff, order: WorkOrder, to_president: bool) -> Staff | None:
-    """Who receives an escalation: the top of the company, else the staff's leader, else a supervisor
-    of the order's branch, else a company-level supervisor."""
-    supervisors = Staff.objects.filter(is_active=True, role__in=["supervisor", "admin"]).order_by(
-        "-grade", "id"
-    )
-    if to_president:
-        top = supervisors.filter(branch__isnull=True).first()
-        if top is not None:
-            return top
-    if (
-        staff.leader_id
-        and staff.leader is not None
-        and staff.leader.is_active
-        and staff.leader_id != staff.pk
-    ):
-        return staff.leader
-    local = supervisors.filter(branch_id=order.branch_id).exclude(pk=staff.pk).first()
-    return local or supervisors.filter(branch__isnull=True).exclude(pk=staff.pk).first()
-
-
 @transaction.atomic
 def do_escalate(user: Any, key: int | str, reason: str, *, to_president: bool = False) -> Escalation:
     """R-12: raise the order to a leader (or to the top of the company) with a reason."""
@@ -809,7 +789,7 @@ def do_escalate(user: Any, key: int | str, reason: str, *, to_president: bool = 
         raise ValidationFailed(
             "not_open", _("A closed order cannot be escalated; reopen it first."), "status"
         )
-    leader = leader_for(staff, o, to_president)
+    leader = LeaderPicker()(staff, o.branch_id, to_president=to_president)
     if leader is None:
         raise ValidationFailed("no_leader", _("No leader is configured to receive escalations."), "reason")
     now = timezone.now()
