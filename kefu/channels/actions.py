@@ -242,7 +242,7 @@ def thread_or_open(
         actor_user=None,
         channel=channel,
     )
-    wo_actions._entry(
+    wo_actions.add_entry(
         order, TimelineEntry.Kind.CUSTOMER, customer=customer, body=text, public=True, at=order.created_at
     )
     return order, rule
@@ -355,17 +355,17 @@ def do_portal_submit(user: Any, data: PortalRequest) -> WorkOrder:
         actor_user=user,
         channel=Channel.PORTAL,
     )
-    wo_actions._entry(
+    wo_actions.add_entry(
         o,
         TimelineEntry.Kind.SYSTEM,
         data={"event": "portal_receiver", "staff": receiver.pk, "rule": rule.value},
         at=o.created_at,
     )
-    entry = wo_actions._entry(
+    entry = wo_actions.add_entry(
         o, TimelineEntry.Kind.CUSTOMER, customer=customer, body=o.description, public=True, at=o.created_at
     )
     for f in data.files:
-        wo_actions._store_attachment(user, o, f, entry=entry, public=True)
+        wo_actions.attach_file(user, o, f, entry=entry, public=True)
     window = 3600
     ratelimit.increment("portal-submit-customer", str(customer.pk), window)
     if data.ip:

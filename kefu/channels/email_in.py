@@ -172,7 +172,7 @@ def _take_in(mailbox: Mailbox, raw: bytes, parsed: mail.ParsedMail, key: str) ->
     files = _files(parsed)
     if order is not None and automatic:
         # an auto-reply on an order: on the timeline for the agent, without resuming the order
-        entry = wo_actions._entry(
+        entry = wo_actions.add_entry(
             order,
             TimelineEntry.Kind.SYSTEM,
             body=body,
@@ -300,17 +300,17 @@ def _new_order(
         actor_user=None,
         channel=Channel.EMAIL,
     )
-    wo_actions._entry(
+    wo_actions.add_entry(
         o,
         TimelineEntry.Kind.SYSTEM,
         data={"event": "mail_receiver", "staff": receiver.pk, "rule": rule.value},
         at=o.created_at,
     )
-    entry = wo_actions._entry(
+    entry = wo_actions.add_entry(
         o, TimelineEntry.Kind.CUSTOMER, customer=customer, body=body, public=True, at=o.created_at
     )
     for f in files:
-        wo_actions._store_attachment(None, o, f, entry=entry, public=True)
+        wo_actions.attach_file(None, o, f, entry=entry, public=True)
     return o, entry
 
 

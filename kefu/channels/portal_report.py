@@ -127,13 +127,13 @@ def do_anonymous_report(data: Report) -> WorkOrder:
         actor_user=None,
         channel=Channel.PORTAL,
     )
-    wo_actions._entry(
+    wo_actions.add_entry(
         o,
         TimelineEntry.Kind.SYSTEM,
         data={"event": "portal_receiver", "staff": receiver.pk, "rule": rule.value, "anonymous": True},
         at=o.created_at,
     )
-    wo_actions._entry(
+    wo_actions.add_entry(
         o, TimelineEntry.Kind.CUSTOMER, customer=customer, body=o.description, public=True, at=o.created_at
     )
     if data.ip:

@@ -349,13 +349,9 @@ def do_update_customer(
 
 def _refresh_order_search(c: Customer) -> None:
     """The customer's name and phone are part of each order's search text; keep them current."""
-    from kefu.workorders.actions import order_search_text
-    from kefu.workorders.models import WorkOrder
+    from kefu.workorders.actions import refresh_search_text  # the orders' writer (a layer above)
 
-    for o in WorkOrder.objects.filter(customer=c).only("id", "number", "title", "description"):
-        o.search_text = order_search_text(o, c)
-        o.save(update_fields=["search_text"])
-        search.sync(o)
+    refresh_search_text(c)
 
 
 # Records attached to a customer that staff add through forms / API. Model → required fields.

@@ -32,7 +32,8 @@ from kefu.supervision.models import (
     SupervisionNotice,
 )
 from kefu.workorders.access import access_workorder
-from kefu.workorders.models import Escalation, TimelineEntry, Transfer, WorkOrder
+from kefu.workorders.actions import add_entry, escalate
+from kefu.workorders.models import TimelineEntry, Transfer, WorkOrder
 
 SETTLE = dt.timedelta(minutes=10)  # source rows younger than this are scanned again (late commits)
 BATCH = 500
@@ -524,14 +525,14 @@ def do_issue_notice(user: Any, order_key: int | str, text: str, due_at: dt.datet
     n = SupervisionNotice.objects.create(
         workorder=o, branch_id=o.branch_id, issued_by=me, issued_at=now, due_at=due_at, text=text.strip()
     )
-    TimelineEntry.objects.create(
-        workorder=o,
-        kind=TimelineEntry.Kind.NOTE,
-        author_staff=me,
+    add_entry(
+        o,
+        TimelineEntry.Kind.NOTE,
+        staff=me,
         body=_("Supervision notice (督办), due %(due)s: %(text)s")
         % {"due": timezone.localtime(due_at).strftime("%Y-%m-%d %H:%M"), "text": n.text},
         data={"event": "supervision.notice", "notice": n.pk},
-        created_at=now,
+        at=now,
     )
     audit(
         user,
@@ -565,13 +566,13 @@ def do_answer_notice(user: Any, notice_id: int | str, answer: str) -> Supervisio
         raise ValidationFailed("answer_required", _("Write the answer."), "answer")
     now = timezone.now()
     _answer(n, me, now, SupervisionNotice.AnsweredHow.REPLY, answer.strip(), user)
-    TimelineEntry.objects.create(
-        workorder=n.workorder,
-        kind=TimelineEntry.Kind.NOTE,
-        author_staff=me,
+    add_entry(
+        n.workorder,
+        TimelineEntry.Kind.NOTE,
+        staff=me,
         body=_("Answer to the supervision notice: %(text)s") % {"text": n.answer},
         data={"event": "supervision.answer", "notice": n.pk},
-        created_at=now,
+        at=now,
     )
     return n
 
@@ -643,23 +644,9 @@ def _report_one(n: SupervisionNotice, now: dt.datetime) -> None:
         "due": timezone.localtime(n.due_at).strftime("%Y-%m-%d %H:%M"),
     }
     if target is not None:
-        e = Escalation.objects.create(
-            workorder=o, raised_by=None, leader=target, reason=reason, created_at=now
-        )
-        n.escalation = e
-        WorkOrder.objects.filter(pk=o.pk).update(escalated=True, version=F("version") + 1, updated_at=now)
-        TimelineEntry.objects.create(
-            workorder=o,
-            kind=TimelineEntry.Kind.ESCALATION,
-            body=reason,
-            data={
-                "leader": target.pk,
-                "leader_label": str(target),
-                "to_president": False,
-                "automatic": True,
-                "notice": n.pk,
-            },
-            created_at=now,
+        # by the system; the priority is not raised here (unlike a staff escalation or a breach)
+        n.escalation = escalate(
+            o, leader=target, reason=reason, at=now, raise_priority=False, data={"notice": n.pk}
         )
     n.save(update_fields=["reported_to", "escalation"])
     audit(
