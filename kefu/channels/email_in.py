@@ -35,7 +35,7 @@ from django.utils.translation import gettext as _
 from kefu import search
 from kefu.audit import log as audit
 from kefu.channels import mail, outbox
-from kefu.channels.actions import portal_receiver
+from kefu.channels.actions import receive_request
 from kefu.channels.models import OutboxChannel, OutboxMessage
 from kefu.channels.models_mail import DeadLetter, InboundMessage, InboundOutcome, Mailbox
 from kefu.customers import actions as cust_actions
@@ -284,34 +284,21 @@ def _files(parsed: mail.ParsedMail) -> list[ContentFile[bytes]]:
 def _new_order(
     parsed: mail.ParsedMail, customer: Customer, body: str, files: list[Any]
 ) -> tuple[WorkOrder, TimelineEntry]:
-    chosen = portal_receiver(customer)
-    if chosen is None:
-        raise ValidationFailed(
-            "no_receiver", _("Nobody in the branch can receive the e-mail (no agent or supervisor).")
-        )
-    receiver, rule = chosen
     title = " ".join(parsed.subject.split())[:200] or _("E-mail from %(sender)s") % {
         "sender": parsed.from_address
     }
-    o = wo_actions.create_order_for(
-        receiver,
+    received = receive_request(
         customer,
         wo_actions.OrderInput(order_type=ORDER_TYPE, title=title, description=body, channel=Channel.EMAIL),
-        actor_user=None,
-        channel=Channel.EMAIL,
+        refusal=ValidationFailed(
+            "no_receiver", _("Nobody in the branch can receive the e-mail (no agent or supervisor).")
+        ),
+        receiver_event="mail_receiver",
+        message=body,
+        files=files,
     )
-    wo_actions.add_entry(
-        o,
-        TimelineEntry.Kind.SYSTEM,
-        data={"event": "mail_receiver", "staff": receiver.pk, "rule": rule.value},
-        at=o.created_at,
-    )
-    entry = wo_actions.add_entry(
-        o, TimelineEntry.Kind.CUSTOMER, customer=customer, body=body, public=True, at=o.created_at
-    )
-    for f in files:
-        wo_actions.attach_file(None, o, f, entry=entry, public=True)
-    return o, entry
+    assert received.entry is not None
+    return received.order, received.entry
 
 
 def _acknowledge(
