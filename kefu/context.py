@@ -7,6 +7,8 @@ from typing import Any
 from django.conf import settings
 from django.http import HttpRequest
 
+from kefu.organization.access import may_see_reports
+
 # the main menu's groups (base.html) and the pages (URL names, or their prefixes ending in "*") of each
 NAV_GROUPS = {
     "work": ("queue?owned", "queue?team", "escalations", "callbacks", "maintenance"),
@@ -45,4 +47,5 @@ def kefu_context(request: HttpRequest) -> dict[str, Any]:
         "current_staff": staff,
         "queue_poll_seconds": settings.KEFU_QUEUE_POLL_SECONDS,
         "nav_group": nav_group(request) if staff is not None else "",
+        "may_see_reports": may_see_reports(staff),  # the Reports and Quality menu entries
     }

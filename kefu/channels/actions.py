@@ -185,6 +185,66 @@ def portal_receiver(customer: Customer) -> tuple[Staff, ReceiverRule] | None:
     return Staff.objects.get(pk=chosen[0]), chosen[1]
 
 
+@dataclass(frozen=True)
+class Received:
+    """What :func:`receive_request` made: the order, the customer's first message on it (if written) and
+    which step of the receiver rule chose the first-contact owner."""
+
+    order: WorkOrder
+    entry: TimelineEntry | None
+    rule: ReceiverRule
+
+
+def receive_request(
+    customer: Customer,
+    data: wo_actions.OrderInput,
+    *,
+    refusal: KefuError,
+    actor_user: Any = None,
+    receiver_event: str = "",
+    event_data: dict[str, Any] | None = None,
+    message: str | None = None,
+    customer_entry: bool = True,
+    files: Sequence[Any] = (),
+    system_entries: Sequence[dict[str, Any]] = (),
+) -> Received:
+    """A request that reached us through a channel with nobody in front of the customer (portal form,
+    anonymous report, e-mail, SMS, chat, social media): the order for the on-duty receiver of the
+    customer's (locked) record, inside the caller's transaction.
+
+    - nobody can receive it: ``refusal`` is raised (nothing is saved);
+    - ``receiver_event``: a system entry naming the chosen receiver and rule (``{"event": receiver_event,
+      "staff", "rule", **event_data}``), none when empty;
+    - ``system_entries``: further system entries (their ``data``), written after it (e.g. an e-mail's
+      unverified sender);
+    - ``customer_entry``: the customer's first message as a public entry — ``message``, by default the
+      order's description — with ``files`` attached to it (uploaded by ``actor_user``).
+    """
+    chosen = portal_receiver(customer)
+    if chosen is None:
+        raise refusal
+    receiver, rule = chosen
+    o = wo_actions.create_order_for(receiver, customer, data, actor_user=actor_user, channel=data.channel)
+    if receiver_event:
+        wo_actions.add_entry(
+            o,
+            TimelineEntry.Kind.SYSTEM,
+            data={"event": receiver_event, "staff": receiver.pk, "rule": rule.value, **(event_data or {})},
+            at=o.created_at,
+        )
+    for extra in system_entries:
+        wo_actions.add_entry(o, TimelineEntry.Kind.SYSTEM, data=dict(extra), at=o.created_at)
+    entry = None
+    if customer_entry:
+        body = o.description if message is None else message
+        entry = wo_actions.add_entry(
+            o, TimelineEntry.Kind.CUSTOMER, customer=customer, body=body, public=True, at=o.created_at
+        )
+        for f in files:
+            wo_actions.attach_file(actor_user, o, f, entry=entry, public=True)
+    return Received(o, entry, rule)
+
+
 def create_channel_customer(
     *, name: str, branch: Branch, summary: str, phone: str = "", email: str = ""
 ) -> Customer:
@@ -238,21 +298,13 @@ def thread_or_open(
     if order is not None:
         wo_actions.customer_message_on(order, customer, text, channel=channel)
         return order, None
-    chosen = portal_receiver(customer)
-    if chosen is None:
-        raise Unavailable("no_receiver", refused)  # 503: the gateway delivers again later
-    receiver, rule = chosen
-    order = wo_actions.create_order_for(
-        receiver,
+    received = receive_request(
         customer,
         wo_actions.OrderInput(order_type="inquiry", title=title[:200], description=text, channel=channel),
-        actor_user=None,
-        channel=channel,
+        refusal=Unavailable("no_receiver", refused),  # 503: the gateway delivers again later
+        message=text,
     )
-    wo_actions._entry(
-        order, TimelineEntry.Kind.CUSTOMER, customer=customer, body=text, public=True, at=order.created_at
-    )
-    return order, rule
+    return received.order, received.rule
 
 
 def portal_services() -> Any:
@@ -342,15 +394,7 @@ def do_portal_submit(user: Any, data: PortalRequest) -> WorkOrder:
         )
     raise_if(errors)
     assert order_type is not None
-    chosen = portal_receiver(customer)
-    if chosen is None:
-        raise ValidationFailed(
-            "no_receiver",
-            _("Your request cannot be received online right now; please call the hotline."),
-        )
-    receiver, rule = chosen
-    o = wo_actions.create_order_for(
-        receiver,
+    o = receive_request(
         customer,
         wo_actions.OrderInput(
             order_type=order_type,
@@ -359,20 +403,14 @@ def do_portal_submit(user: Any, data: PortalRequest) -> WorkOrder:
             channel=Channel.PORTAL,
             service_id=service.pk if service else None,
         ),
+        refusal=ValidationFailed(
+            "no_receiver",
+            _("Your request cannot be received online right now; please call the hotline."),
+        ),
         actor_user=user,
-        channel=Channel.PORTAL,
-    )
-    wo_actions._entry(
-        o,
-        TimelineEntry.Kind.SYSTEM,
-        data={"event": "portal_receiver", "staff": receiver.pk, "rule": rule.value},
-        at=o.created_at,
-    )
-    entry = wo_actions._entry(
-        o, TimelineEntry.Kind.CUSTOMER, customer=customer, body=o.description, public=True, at=o.created_at
-    )
-    for f in data.files:
-        wo_actions._store_attachment(user, o, f, entry=entry, public=True)
+        receiver_event="portal_receiver",
+        files=data.files,
+    ).order
     window = 3600
     ratelimit.increment("portal-submit-customer", str(customer.pk), window)
     if data.ip:

@@ -324,9 +324,9 @@ def _sync_order_due(o: Any) -> None:
     else:
         dues = [c.due_at for c in open_clocks if c.due_at]
         due = min(dues) if dues else None
-    if o.due_at != due:
-        o.due_at = due
-        type(o).objects.filter(pk=o.pk).update(due_at=due)
+    from kefu.workorders.actions import set_due_at  # workorders.actions calls this module
+
+    set_due_at(o, due)
 
 
 # --- hooks called by workorders.actions --------------------------------------------------------------------
@@ -561,12 +561,13 @@ def on_first_reply(o: Any, at: dt.datetime) -> None:
 
 
 def _log(o: Any, c: OrderClock, action: str, at: dt.datetime, actor: Any = None, **extra: Any) -> None:
+    from kefu.workorders.actions import add_entry  # workorders.actions calls this module
     from kefu.workorders.models import TimelineEntry
 
-    TimelineEntry.objects.create(
-        workorder=o,
-        kind=TimelineEntry.Kind.SYSTEM,
-        author_staff=getattr(actor, "staff", None) if actor is not None else None,
+    add_entry(
+        o,
+        TimelineEntry.Kind.SYSTEM,
+        staff=getattr(actor, "staff", None) if actor is not None else None,
         data={
             "event": action,
             "clock": c.kind,
@@ -574,7 +575,7 @@ def _log(o: Any, c: OrderClock, action: str, at: dt.datetime, actor: Any = None,
             "due_at": c.due_at.isoformat() if c.due_at else None,
             **{k: str(v) for k, v in extra.items()},
         },
-        created_at=at,
+        at=at,
     )
     audit.record(
         actor,

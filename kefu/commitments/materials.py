@@ -258,14 +258,14 @@ def _give_notice(
         "One-time notice: %(count)d items missing: %(items)s",
         len(missing),
     ) % {"count": len(missing), "items": "; ".join(notice.items)}
-    TimelineEntry.objects.create(
-        workorder=order,
-        kind=TimelineEntry.Kind.SYSTEM,
-        author_staff=staff,
+    wo_actions.add_entry(
+        order,
+        TimelineEntry.Kind.SYSTEM,
+        staff=staff,
         body=summary,
         public=True,
         data={"event": "materials_notice", "notice": notice.pk, "items": notice.items, "channel": channel},
-        created_at=now,
+        at=now,
     )
     record_contact(
         customer,

@@ -41,7 +41,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Case, F, QuerySet, Value, When
+from django.db.models import Case, QuerySet, Value, When
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -53,7 +53,7 @@ from kefu.commitments.models import (
     ClockStatusChoices,
     OrderClock,
 )
-from kefu.organization.models import Staff
+from kefu.organization.leaders import LeaderPicker
 
 BATCH = 1000
 
@@ -143,29 +143,6 @@ def _breach_batch(now: dt.datetime, batch: int) -> tuple[int, int]:
     return found, len(ids)
 
 
-def _leader_picker() -> Any:
-    """``workorders.actions.leader_for(staff, order, to_president=False)`` for many orders with one query:
-    the staff's active leader, else the highest supervisor/admin of the order's branch, else of the
-    company level (never the staff member themselves)."""
-    supervisors = list(
-        Staff.objects.filter(is_active=True, role__in=["supervisor", "admin"]).order_by("-grade", "id")
-    )
-
-    def pick(staff: Staff, branch_id: int) -> Staff | None:
-        lead = staff.leader
-        if staff.leader_id and lead is not None and lead.is_active and staff.leader_id != staff.pk:
-            return lead
-        for s in supervisors:
-            if s.branch_id == branch_id and s.pk != staff.pk:
-                return s
-        for s in supervisors:
-            if s.branch_id is None and s.pk != staff.pk:
-                return s
-        return None
-
-    return pick
-
-
 def _due_text(c: OrderClock) -> str:
     try:
         zone = zoneinfo.ZoneInfo(c.calendar.time_zone)
@@ -176,7 +153,8 @@ def _due_text(c: OrderClock) -> str:
 
 
 def _record_breaches(ids: Iterable[int], now: dt.datetime) -> None:
-    from kefu.workorders.models import Escalation, Priority, TimelineEntry, WorkOrder
+    from kefu.workorders.actions import NewEntry, NewEscalation, add_entries, escalate_many
+    from kefu.workorders.models import TimelineEntry
 
     clocks = list(
         OrderClock.objects.filter(pk__in=list(ids))
@@ -188,9 +166,9 @@ def _record_breaches(ids: Iterable[int], now: dt.datetime) -> None:
         )
         .order_by("id")
     )
-    leader_for = _leader_picker()
+    leader_for = LeaderPicker()
     breaches: list[Breach] = []
-    escalations: list[tuple[Breach, Escalation]] = []
+    to_escalate: list[tuple[Breach, NewEscalation]] = []
     for c in clocks:
         o = c.workorder
         responsible = o.assignee or o.owner
@@ -213,44 +191,33 @@ def _record_breaches(ids: Iterable[int], now: dt.datetime) -> None:
                 "due": _due_text(c),
             }
             b.escalated = True
-            escalations.append(
-                (b, Escalation(workorder=o, raised_by=None, leader=leader, reason=reason, created_at=now))
-            )
-    Escalation.objects.bulk_create([e for _b, e in escalations])
-    for b, e in escalations:
-        b.escalation = e
+            to_escalate.append((b, NewEscalation(o, leader, reason)))
+    # the timeline: the breach entries, then the escalation entries (as one insert did before)
+    add_entries(
+        NewEntry(
+            b.workorder,
+            TimelineEntry.Kind.SYSTEM,
+            now,
+            data={
+                "event": "clock.breached",
+                "clock": b.clock.kind,
+                "round": b.clock.round,
+                "due_at": b.due_at.isoformat(),
+                "responsible": b.responsible.name,
+            },
+        )
+        for b in breaches
+        if b.clock.status == ClockStatusChoices.BREACHED
+    )
+    # an escalation raised by the system; a normal/low priority becomes high, like do_escalate
+    escalations = escalate_many([e for _b, e in to_escalate], at=now, raise_priority=True)
+    for (b, _e), esc in zip(to_escalate, escalations, strict=True):
+        b.escalation = esc
     Breach.objects.bulk_create(breaches)
 
-    escalated_orders = sorted({e.workorder_id for _b, e in escalations})
-    if escalated_orders:
-        WorkOrder.objects.filter(pk__in=escalated_orders).update(
-            escalated=True,
-            priority=Case(
-                When(priority__in=[Priority.NORMAL, Priority.LOW], then=Value(Priority.HIGH.value)),
-                default=F("priority"),
-            ),
-            version=F("version") + 1,
-            updated_at=now,
-        )
-    entries: list[TimelineEntry] = []
     records: list[AuditRecord] = []
     for b in breaches:
         c, o = b.clock, b.workorder
-        if c.status == ClockStatusChoices.BREACHED:
-            entries.append(
-                TimelineEntry(
-                    workorder=o,
-                    kind=TimelineEntry.Kind.SYSTEM,
-                    data={
-                        "event": "clock.breached",
-                        "clock": c.kind,
-                        "round": c.round,
-                        "due_at": b.due_at.isoformat(),
-                        "responsible": b.responsible.name,
-                    },
-                    created_at=now,
-                )
-            )
         records.append(
             _audit(
                 "clock.breached",
@@ -266,29 +233,16 @@ def _record_breaches(ids: Iterable[int], now: dt.datetime) -> None:
                 },
             )
         )
-    for b, e in escalations:
-        o = b.workorder
-        assert e.leader is not None
-        entries.append(
-            TimelineEntry(
-                workorder=o,
-                kind=TimelineEntry.Kind.ESCALATION,
-                body=e.reason,
-                data={
-                    "leader": e.leader_id,
-                    "leader_label": str(e.leader),
-                    "to_president": False,
-                    "automatic": True,
-                },
-                created_at=now,
-            )
-        )
+    for esc in escalations:
         records.append(
             _audit(
-                "order.escalate", e, now, o, after={"leader": e.leader_id, "reason": e.reason, "auto": True}
+                "order.escalate",
+                esc,
+                now,
+                esc.workorder,
+                after={"leader": esc.leader_id, "reason": esc.reason, "auto": True},
             )
         )
-    TimelineEntry.objects.bulk_create(entries)
     AuditRecord.objects.bulk_create(records)
 
 
@@ -296,23 +250,24 @@ def _record_breaches(ids: Iterable[int], now: dt.datetime) -> None:
 
 
 def _warning_batch(now: dt.datetime, batch: int) -> tuple[int, int]:
+    from kefu.workorders.actions import NewEntry, add_entries
     from kefu.workorders.models import TimelineEntry
 
     with transaction.atomic():
         found, ids = _claim(warning_candidates(now), batch, "warn_at", warned_at=now)
         if ids:
             clocks = list(OrderClock.objects.filter(pk__in=ids).select_related("workorder").order_by("id"))
-            TimelineEntry.objects.bulk_create(
-                TimelineEntry(
-                    workorder=c.workorder,
-                    kind=TimelineEntry.Kind.SYSTEM,
+            add_entries(
+                NewEntry(
+                    c.workorder,
+                    TimelineEntry.Kind.SYSTEM,
+                    now,
                     data={
                         "event": "clock.warning",
                         "clock": c.kind,
                         "round": c.round,
                         "due_at": c.due_at.isoformat() if c.due_at else None,
                     },
-                    created_at=now,
                 )
                 for c in clocks
             )

@@ -16,7 +16,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kefu.audit import log as audit
-from kefu.commitments import clocks
 from kefu.complaints import rules
 from kefu.complaints.classifier import Classification, CustomerType, classify
 from kefu.complaints.models import (
@@ -32,13 +31,12 @@ from kefu.complaints.models import (
 from kefu.customers.models import Contact
 from kefu.lib.errors import Conflict, NotFound, ValidationFailed
 from kefu.organization.access import require_staff, staff_of
+from kefu.workorders import actions as wo_actions
 from kefu.workorders.access import access_workorder, visible_workorders
-from kefu.workorders.models import Priority, WorkOrder
+from kefu.workorders.models import WorkOrder
 
 APPROVE = "complaint.approve_compensation"
 REPEAT_WINDOW = dt.timedelta(days=30)  # "repeated contacts": the customer's contacts in the last 30 days
-RAISED_PRIORITY = Priority.HIGH.value
-LOWER_PRIORITIES = (Priority.NORMAL.value, Priority.LOW.value)
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -61,28 +59,6 @@ def earlier_contacts(order: WorkOrder, at: dt.datetime) -> int:
         occurred_at__gte=at - REPEAT_WINDOW,
     ).count()
     return max(n - 1, 0)
-
-
-def _raise_priority(o: WorkOrder, actor_user: Any, at: dt.datetime, why: str) -> None:
-    """An agitated customer's order goes up to "high" (never down; urgent stays urgent)."""
-    if o.priority not in LOWER_PRIORITIES:
-        return
-    before = o.priority
-    o.priority = RAISED_PRIORITY
-    o.version += 1
-    o.updated_at = at
-    o.save(update_fields=["priority", "version", "updated_at"])
-    clocks.on_order_changed(o, at)  # time limits may depend on the priority
-    audit.record(
-        actor_user,
-        "order.update",
-        o,
-        before={"priority": before},
-        after={"priority": o.priority},
-        customer_id=o.customer_id,
-        workorder_id=o.pk,
-        summary=why,
-    )
 
 
 def _signals_json(c: Classification) -> list[dict[str, Any]]:
@@ -119,7 +95,7 @@ def suggest_customer_type(
         at=at,
     )
     if result.suggested == CustomerType.AGITATED:
-        _raise_priority(order, actor_user, at, _("The customer seems agitated."))
+        wo_actions.raise_priority(order, actor_user, at, _("The customer seems agitated."))
     return row
 
 
@@ -163,7 +139,7 @@ def do_choose_customer_type(user: Any, key: int | str, customer_type: str) -> Or
         summary=str(CustomerTypeChoices(customer_type).label),
     )
     if customer_type == CustomerType.AGITATED:
-        _raise_priority(o, user, now, _("The customer is agitated."))
+        wo_actions.raise_priority(o, user, now, _("The customer is agitated."))
     return row
 
 

@@ -16,7 +16,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db.models import Case, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Value, When
+from django.db.models import OuterRef, Q, QuerySet, Subquery
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
@@ -34,11 +34,10 @@ from kefu.commitments.models import OPEN_CLOCK_STATUSES, OrderClock
 from kefu.console import forms_orders as f
 from kefu.console.paging import CappedPaginator
 from kefu.customers.access import access_customer
-from kefu.lib import search
 from kefu.lib.errors import Conflict, KefuError, NotFound, ValidationFailed
 from kefu.organization.access import areas_of, staff_of
 from kefu.organization.models import Staff
-from kefu.workorders import actions, hooks
+from kefu.workorders import actions, hooks, queries
 from kefu.workorders import rules as wo_rules
 from kefu.workorders.access import (
     access_attachment,
@@ -66,8 +65,7 @@ class ConsoleRequest(HttpRequest):
     staff: Staff
 
 
-OPEN = [s.value for s in wo_rules.OPEN_STATUSES]
-UNCLOSED = [s.value for s in wo_rules.UNCLOSED_STATUSES]
+OPEN = queries.OPEN
 NUMBER_RE = re.compile(r"^GD-\d{8}-\d{6}$", re.IGNORECASE)
 # joined; the small organisation tables are fetched by a query each (kefu.api.render: every join of the
 # orders table costs the planner milliseconds at scale)
@@ -105,40 +103,6 @@ TABS: list[tuple[str, Any]] = [
 ]
 
 
-def _tab_querysets(user: Any, staff: Staff) -> dict[str, QuerySet[WorkOrder]]:
-    base = visible_workorders(user)
-    return {
-        "mine": base.filter(assignee=staff, status__in=OPEN),
-        # R-10: the first-contact owner answers for the order until it is closed.
-        "owned": base.filter(owner=staff, status__in=UNCLOSED),
-        "team": base.filter(status__in=OPEN),
-        "escalated": base.filter(
-            pk__in=Escalation.objects.filter(leader=staff, handled_at__isnull=True).values("workorder_id")
-        ),
-    }
-
-
-PRIORITY_RANK = Case(
-    *[When(priority=p, then=Value(rank)) for p, rank in wo_rules.PRIORITY_ORDER.items()],
-    default=Value(9),
-    output_field=IntegerField(),
-)
-
-
-def _sorted(qs: QuerySet[WorkOrder], sort: str) -> QuerySet[WorkOrder]:
-    desc = sort.startswith("-")
-    key = sort.lstrip("-")
-    if key not in f.SORTS:
-        key, desc = "due_at", False
-    if key == "priority":
-        qs = qs.annotate(priority_rank=PRIORITY_RANK)
-        # "priority ↓" = most urgent first
-        expr = F("priority_rank").asc() if desc else F("priority_rank").desc()
-    else:
-        expr = F(key).desc(nulls_last=True) if desc else F(key).asc(nulls_last=True)
-    return qs.order_by(expr, "-id" if desc else "id")
-
-
 def _with_due_clock(qs: QuerySet[WorkOrder]) -> QuerySet[WorkOrder]:
     """Annotate the unit and calendar of the clock that sets each order's due time (no per-row query):
     the queue shows the remaining time as that clock counts it (working time for working-day limits)."""
@@ -166,18 +130,22 @@ def queue_filters(request: ConsoleRequest) -> tuple[str, f.QueueFilterForm, dict
 
 def filtered_queue(qs: QuerySet[WorkOrder], filters: dict[str, Any], now: dt.datetime) -> QuerySet[WorkOrder]:
     """Apply the queue filters and sort to a tab's orders."""
-    q = filters.get("q", "").strip()
-    for name in ("status", "order_type", "priority", "channel"):
-        if name in filters:
-            qs = qs.filter(**{name: filters[name]})
-    if "area" in filters:
-        qs = qs.filter(area=filters["area"])
-    if filters.get("overdue"):
-        qs = qs.filter(due_at__lt=now, status__in=OPEN)
-    if q:
-        qs = search.filter_queryset(qs, q)
-    rows = qs.select_related(*ORDER_RELATED).prefetch_related(*ORDER_PREFETCH)
-    return _sorted(_with_due_clock(rows), filters.get("sort", "due_at"))
+    area = filters.get("area")
+    chosen = queries.OrderFilter(
+        status=filters.get("status", ""),
+        order_type=filters.get("order_type", ""),
+        priority=filters.get("priority", ""),
+        channel=filters.get("channel", ""),
+        area_id=area.pk if area is not None else None,
+        overdue=True if filters.get("overdue") else None,
+        q=filters.get("q", "").strip(),
+    )
+    rows = (
+        queries.filter_orders(qs, chosen, now)
+        .select_related(*ORDER_RELATED)
+        .prefetch_related(*ORDER_PREFETCH)
+    )
+    return queries.queue_sort(_with_due_clock(rows), filters.get("sort", "due_at"))
 
 
 @require_GET
@@ -192,7 +160,7 @@ def queue(request: ConsoleRequest) -> HttpResponse:
         )
         if hit and not request.htmx:
             return redirect("console:order_detail", key=hit)
-    querysets = _tab_querysets(request.user, staff)
+    querysets = queries.queue_tabs(request.user, staff)
     now = timezone.now()
     qs = filtered_queue(querysets[tab], filters, now)
     # a search counts at most 1,000 matches (a common word matches a fifth of a million orders)

@@ -41,6 +41,7 @@ from kefu.organization.models import Branch, Staff
 from kefu.organization.rules import Role
 from kefu.workorders import hooks as order_hooks
 from kefu.workorders import rules as order_rules
+from kefu.workorders.actions import add_entry, do_transition, hand_over
 from kefu.workorders.models import TimelineEntry, WorkOrder
 
 log = logging.getLogger(__name__)
@@ -319,20 +320,19 @@ def _finding(task: FollowupTask, level: SatisfactionLevel) -> str:
 
 def _note(o: WorkOrder, staff: Staff, body: str, at: dt.datetime, task: FollowupTask) -> None:
     """The follow-up's finding on the order's timeline (internal note)."""
-    TimelineEntry.objects.create(
-        workorder=o,
-        kind=TimelineEntry.Kind.NOTE,
-        author_staff=staff,
+    add_entry(
+        o,
+        TimelineEntry.Kind.NOTE,
+        staff=staff,
         body=body,
         public=False,
         data={"followup": task.pk, "status": task.status},
-        created_at=at,
+        at=at,
     )
 
 
 def _reopen_to_owner(user: Any, staff: Staff, o: WorkOrder, finding: str, now: dt.datetime) -> None:
     """Reopen through the order flow (timeline, clocks, audit), then hand the work back to the owner."""
-    from kefu.workorders.actions import do_transition, hand_over
 
     o = do_transition(user, o.pk, order_rules.Status.REOPENED.value, reason=finding)
     if o.owner_id is None or o.assignee_id == o.owner_id:

@@ -33,6 +33,12 @@ def require_staff(user: Any, capability: str | None = None) -> Staff:
     return staff
 
 
+def may_see_reports(staff: Staff | None) -> bool:
+    """Whether ``staff`` sees the management reports (KPIs, quality): the roles with ``reports.view``
+    (supervisors, inspectors, administrators), active. Which rows they see is ``reports.access``."""
+    return staff is not None and staff.can("reports.view")
+
+
 def branches_of(staff: Staff) -> QuerySet[Branch]:
     """The branches ``staff`` works in: all for company-level staff, else their own (by code)."""
     qs = Branch.objects.order_by("code")

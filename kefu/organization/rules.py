@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -155,3 +156,53 @@ def most_senior(receivers: list[Receiver]) -> int:
         raise ValueError("at least one receiver is required")
     best = min(receivers, key=lambda r: (-r.grade, r.hired_on, r.staff_id))
     return best.staff_id
+
+
+# Who may receive an escalation or answer for someone else's breach: active staff with one of these roles.
+LEADER_ROLES = frozenset({Role.SUPERVISOR.value, Role.ADMIN.value})
+
+
+@dataclass(frozen=True)
+class Boss:
+    """An active staff member who may receive escalations, as far as :func:`leader_of` is concerned."""
+
+    staff_id: int
+    role: str
+    branch_id: int | None  # None: the company level
+    grade: int  # higher is more senior
+
+
+def leader_of(
+    staff_id: int,
+    active_leader_id: int | None,
+    branch_id: int | None,
+    bosses: Iterable[Boss],
+    *,
+    to_president: bool = False,
+) -> int | None:
+    """Who receives an escalation raised by (or a breach of) staff member ``staff_id`` on an order of
+    ``branch_id`` (R-12, R-16, R-27):
+
+    1. with ``to_president``, the most senior company-level supervisor/administrator (even the raiser);
+    2. else the staff member's own leader, if active (``active_leader_id``: None when there is none or
+       they are inactive) and not the staff member themselves;
+    3. else the most senior supervisor/administrator of ``branch_id``, never the staff member themselves;
+    4. else the most senior company-level one, never the staff member themselves;
+    5. else nobody (None).
+
+    Most senior: the higher grade, then the lower id. ``bosses`` may hold anyone; only the roles in
+    :data:`LEADER_ROLES` count, and the caller passes active staff only.
+    """
+    ranked = sorted((b for b in bosses if b.role in LEADER_ROLES), key=lambda b: (-b.grade, b.staff_id))
+    if to_president:
+        top = next((b for b in ranked if b.branch_id is None), None)
+        if top is not None:
+            return top.staff_id
+    if active_leader_id is not None and active_leader_id != staff_id:
+        return active_leader_id
+    if branch_id is not None:
+        local = next((b for b in ranked if b.branch_id == branch_id and b.staff_id != staff_id), None)
+        if local is not None:
+            return local.staff_id
+    company = next((b for b in ranked if b.branch_id is None and b.staff_id != staff_id), None)
+    return company.staff_id if company is not None else None

@@ -25,7 +25,7 @@ from kefu.lib import ratelimit
 from kefu.lib.errors import KefuError, TooManyRequests, ValidationFailed, raise_if
 from kefu.portal import access as portal_access
 from kefu.workorders import actions as wo_actions
-from kefu.workorders.models import TimelineEntry, WorkOrder
+from kefu.workorders.models import WorkOrder
 
 WINDOW = 3600
 
@@ -108,15 +108,8 @@ def do_anonymous_report(data: Report) -> WorkOrder:
         )
     else:
         customer = Customer.objects.select_for_update().get(pk=customer.pk)
-    chosen = actions.portal_receiver(customer)
-    if chosen is None:
-        raise ValidationFailed(
-            "no_receiver", _("Your report cannot be received online right now; please call the hotline.")
-        )
-    receiver, rule = chosen
     order_type = service.order_type if service is not None else "fault_general"
-    o = wo_actions.create_order_for(
-        receiver,
+    o = actions.receive_request(
         customer,
         wo_actions.OrderInput(
             order_type=order_type,
@@ -125,18 +118,12 @@ def do_anonymous_report(data: Report) -> WorkOrder:
             channel=Channel.PORTAL,
             service_id=service.pk if service else None,
         ),
-        actor_user=None,
-        channel=Channel.PORTAL,
-    )
-    wo_actions._entry(
-        o,
-        TimelineEntry.Kind.SYSTEM,
-        data={"event": "portal_receiver", "staff": receiver.pk, "rule": rule.value, "anonymous": True},
-        at=o.created_at,
-    )
-    wo_actions._entry(
-        o, TimelineEntry.Kind.CUSTOMER, customer=customer, body=o.description, public=True, at=o.created_at
-    )
+        refusal=ValidationFailed(
+            "no_receiver", _("Your report cannot be received online right now; please call the hotline.")
+        ),
+        receiver_event="portal_receiver",
+        event_data={"anonymous": True},
+    ).order
     if data.ip:
         ratelimit.increment("portal-report-ip", data.ip, WINDOW)
     for k in keys:

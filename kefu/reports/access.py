@@ -6,14 +6,11 @@ from __future__ import annotations
 from django.utils.translation import gettext_lazy as _
 
 from kefu.lib.errors import NotFound
+from kefu.organization.access import may_see_reports
 from kefu.organization.models import ServiceArea, Staff
 from kefu.reports.kpis import Dim
 
 COMPANY_WIDE = frozenset({"inspector", "admin"})
-
-
-def may_see_reports(staff: Staff | None) -> bool:
-    return staff is not None and staff.can("reports.view")
 
 
 def report_branches(staff: Staff) -> tuple[int, ...] | None:

@@ -27,6 +27,7 @@ from kefu.customers.models import Customer
 from kefu.followup.models import FollowupTask
 from kefu.lib import exports
 from kefu.lib.errors import NotFound
+from kefu.organization.access import may_see_reports
 from kefu.organization.models import Staff
 from kefu.reports import access, closing, kpis, queries, sheets, svg
 from kefu.reports.kpis import Dim, Kpi, Period
@@ -162,7 +163,7 @@ def _base_ctx(request: ConsoleRequest, period: Period) -> dict[str, Any]:
         "exports": exports.links(request),
         "kpi_defs": [(k, KPI_LABELS[k.value], kpis.DEFS[k]) for k in kpis.ALL_KPIS],
         "dims": [(d.value, dim_label(d)) for d in Dim],
-        "can_reports": access.may_see_reports(request.staff),
+        "can_reports": may_see_reports(request.staff),
         "closed_period": closing.closed(period, live=_live(request)),
         "live": _live(request),
         "live_url": request.path + "?" + urlencode({**_plain_params(request), "live": "1"}),
@@ -596,7 +597,7 @@ def drill(request: ConsoleRequest, kpi: str, dim: str, key: int) -> HttpResponse
     period = _period(request)
     me: Staff = request.staff
     access.check_entity(me, d, key)
-    own = d is Dim.STAFF and key == me.pk and not access.may_see_reports(me)
+    own = d is Dim.STAFF and key == me.pk and not may_see_reports(me)
     scope = queries.Scope(period, None if own else access.report_branches(me))
     if own:
         scope = queries.Scope(period, (me.branch_id,) if me.branch_id else None)

@@ -12,15 +12,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from kefu.console.views_customers import customer_filters, filtered_customers
-from kefu.console.views_orders import (
-    ConsoleRequest,
-    _tab_querysets,
-    filtered_queue,
-    queue_filters,
-    staff_view,
-)
+from kefu.console.views_orders import ConsoleRequest, filtered_queue, queue_filters, staff_view
 from kefu.customers.access import visible_customers
 from kefu.lib import exports
+from kefu.workorders import queries
 
 
 def _fmt(request: ConsoleRequest) -> str:
@@ -33,7 +28,7 @@ def _fmt(request: ConsoleRequest) -> str:
 def export_orders(request: ConsoleRequest) -> HttpResponseBase:
     tab, _form, filters = queue_filters(request)
     now = timezone.now()
-    qs = filtered_queue(_tab_querysets(request.user, request.staff)[tab], filters, now)
+    qs = filtered_queue(queries.queue_tabs(request.user, request.staff)[tab], filters, now)
     header = [
         _("Number"), _("Title"), _("Customer"), _("Type"), _("Status"), _("Priority"), _("Service area"),
         _("First-contact owner"), _("Assignee"), _("Received"), _("Due"), _("Resolved"),

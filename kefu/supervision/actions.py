@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from kefu.audit.log import record as audit
 from kefu.lib.errors import NotFound, PermissionDenied, ValidationFailed
 from kefu.organization.access import areas_of, require_staff
+from kefu.organization.leaders import LeaderPicker
 from kefu.organization.models import ServiceArea, Staff
 from kefu.supervision import rules
 from kefu.supervision.access import access_notice, access_record
@@ -31,7 +32,8 @@ from kefu.supervision.models import (
     SupervisionNotice,
 )
 from kefu.workorders.access import access_workorder
-from kefu.workorders.models import Escalation, TimelineEntry, Transfer, WorkOrder
+from kefu.workorders.actions import add_entry, escalate
+from kefu.workorders.models import TimelineEntry, Transfer, WorkOrder
 
 SETTLE = dt.timedelta(minutes=10)  # source rows younger than this are scanned again (late commits)
 BATCH = 500
@@ -46,28 +48,7 @@ def default_penalty() -> Decimal:
 
 
 # --- who is the manager / the next level ------------------------------------------------------------------
-
-
-class ManagerPicker:
-    """The staff member's active leader, else the most senior supervisor/admin of the branch, else of the
-    company level (never the person themselves) — like ``workorders.actions.leader_for``; one query."""
-
-    def __init__(self) -> None:
-        self.supervisors = list(
-            Staff.objects.filter(is_active=True, role__in=["supervisor", "admin"]).order_by("-grade", "id")
-        )
-
-    def __call__(self, staff: Staff, branch_id: int | None) -> Staff | None:
-        lead = staff.leader if staff.leader_id else None
-        if lead is not None and lead.is_active and lead.pk != staff.pk:
-            return lead
-        for s in self.supervisors:
-            if branch_id is not None and s.branch_id == branch_id and s.pk != staff.pk:
-                return s
-        for s in self.supervisors:
-            if s.branch_id is None and s.pk != staff.pk:
-                return s
-        return None
+# The manager of a record is ``organization.rules.leader_of`` (through ``organization.leaders.LeaderPicker``).
 
 
 def next_level(issuer: Staff) -> Staff | None:
@@ -216,7 +197,7 @@ def do_record_manual(
         kind=rules.Kind.MANUAL.value,
         source_id=None,
         staff=staff,
-        manager=ManagerPicker()(staff, branch_id),
+        manager=LeaderPicker()(staff, branch_id),
         branch_id=branch_id,
         workorder=order,
         occurred_at=occurred_at,
@@ -249,7 +230,7 @@ def do_report_sent_away(user: Any, transfer_id: int | str, note: str) -> Account
         kind=rules.Kind.SENT_AWAY.value,
         source_id=tr.pk,
         staff=tr.by,
-        manager=ManagerPicker()(tr.by, order.branch_id),
+        manager=LeaderPicker()(tr.by, order.branch_id),
         branch_id=order.branch_id,
         workorder=order,
         occurred_at=tr.created_at,
@@ -403,7 +384,7 @@ def _scan(source: str, model: Any, at_field: str, rows_of: Any, make: Any, now: 
             rows = list(rows_of(last)[:BATCH])
             if not rows:
                 break
-            picker = ManagerPicker()
+            picker = LeaderPicker()
             for row in rows:
                 if make(row, picker, now) is not None:
                     created += 1
@@ -420,7 +401,7 @@ def _scan(source: str, model: Any, at_field: str, rows_of: Any, make: Any, now: 
     return created
 
 
-def _from_breach(b: Any, picker: ManagerPicker, now: dt.datetime) -> AccountabilityRecord | None:
+def _from_breach(b: Any, picker: LeaderPicker, now: dt.datetime) -> AccountabilityRecord | None:
     o = b.workorder
     return _new_record(
         kind=rules.Kind.BREACH.value,
@@ -440,7 +421,7 @@ def _from_breach(b: Any, picker: ManagerPicker, now: dt.datetime) -> Accountabil
     )
 
 
-def _from_miss(m: Any, picker: ManagerPicker, now: dt.datetime) -> AccountabilityRecord | None:
+def _from_miss(m: Any, picker: LeaderPicker, now: dt.datetime) -> AccountabilityRecord | None:
     task = m.task
     o = task.workorder
     staff = m.responsible or (o.owner if o is not None else None)
@@ -460,7 +441,7 @@ def _from_miss(m: Any, picker: ManagerPicker, now: dt.datetime) -> Accountabilit
     )
 
 
-def _from_violation(v: Any, picker: ManagerPicker, now: dt.datetime) -> AccountabilityRecord | None:
+def _from_violation(v: Any, picker: LeaderPicker, now: dt.datetime) -> AccountabilityRecord | None:
     phrases = "、".join(str(p.get("phrase", "")) for p in (v.phrases or []) if isinstance(p, dict))
     return _new_record(
         kind=rules.Kind.FORBIDDEN_PHRASE.value,
@@ -544,14 +525,14 @@ def do_issue_notice(user: Any, order_key: int | str, text: str, due_at: dt.datet
     n = SupervisionNotice.objects.create(
         workorder=o, branch_id=o.branch_id, issued_by=me, issued_at=now, due_at=due_at, text=text.strip()
     )
-    TimelineEntry.objects.create(
-        workorder=o,
-        kind=TimelineEntry.Kind.NOTE,
-        author_staff=me,
+    add_entry(
+        o,
+        TimelineEntry.Kind.NOTE,
+        staff=me,
         body=_("Supervision notice (督办), due %(due)s: %(text)s")
         % {"due": timezone.localtime(due_at).strftime("%Y-%m-%d %H:%M"), "text": n.text},
         data={"event": "supervision.notice", "notice": n.pk},
-        created_at=now,
+        at=now,
     )
     audit(
         user,
@@ -585,13 +566,13 @@ def do_answer_notice(user: Any, notice_id: int | str, answer: str) -> Supervisio
         raise ValidationFailed("answer_required", _("Write the answer."), "answer")
     now = timezone.now()
     _answer(n, me, now, SupervisionNotice.AnsweredHow.REPLY, answer.strip(), user)
-    TimelineEntry.objects.create(
-        workorder=n.workorder,
-        kind=TimelineEntry.Kind.NOTE,
-        author_staff=me,
+    add_entry(
+        n.workorder,
+        TimelineEntry.Kind.NOTE,
+        staff=me,
         body=_("Answer to the supervision notice: %(text)s") % {"text": n.answer},
         data={"event": "supervision.answer", "notice": n.pk},
-        created_at=now,
+        at=now,
     )
     return n
 
@@ -663,23 +644,9 @@ def _report_one(n: SupervisionNotice, now: dt.datetime) -> None:
         "due": timezone.localtime(n.due_at).strftime("%Y-%m-%d %H:%M"),
     }
     if target is not None:
-        e = Escalation.objects.create(
-            workorder=o, raised_by=None, leader=target, reason=reason, created_at=now
-        )
-        n.escalation = e
-        WorkOrder.objects.filter(pk=o.pk).update(escalated=True, version=F("version") + 1, updated_at=now)
-        TimelineEntry.objects.create(
-            workorder=o,
-            kind=TimelineEntry.Kind.ESCALATION,
-            body=reason,
-            data={
-                "leader": target.pk,
-                "leader_label": str(target),
-                "to_president": False,
-                "automatic": True,
-                "notice": n.pk,
-            },
-            created_at=now,
+        # by the system; the priority is not raised here (unlike a staff escalation or a breach)
+        n.escalation = escalate(
+            o, leader=target, reason=reason, at=now, raise_priority=False, data={"notice": n.pk}
         )
     n.save(update_fields=["reported_to", "escalation"])
     audit(
@@ -696,7 +663,7 @@ def _report_one(n: SupervisionNotice, now: dt.datetime) -> None:
         kind=rules.Kind.NOTICE_OVERDUE.value,
         source_id=n.pk,
         staff=staff,
-        manager=ManagerPicker()(staff, o.branch_id),
+        manager=LeaderPicker()(staff, o.branch_id),
         branch_id=o.branch_id,
         workorder=o,
         occurred_at=now,

@@ -15,12 +15,10 @@ from django.views.decorators.http import require_GET
 from kefu.commitments.models import Service
 from kefu.console.views_orders import ConsoleRequest, staff_view
 from kefu.lib import exports
-from kefu.organization.access import areas_of, branches_of
+from kefu.organization.access import areas_of, branches_of, may_see_reports
 from kefu.organization.models import Branch, ServiceArea, Staff
 from kefu.surveys import reports, rules
 from kefu.surveys.models import DimensionChoices, Sat4Choices
-
-REPORT_ROLES = frozenset({"supervisor", "inspector", "admin"})
 
 LEVEL_LABELS = {
     rules.Level.BASIC.value: _("basic"),
@@ -29,10 +27,6 @@ LEVEL_LABELS = {
     rules.Level.MEMORABLE.value: _("memorable"),
     "unrated": _("no answer from the customer"),
 }
-
-
-def may_see_reports(staff: Staff | None) -> bool:
-    return staff is not None and staff.role in REPORT_ROLES
 
 
 class DateInput(forms.DateInput):

@@ -11,6 +11,7 @@ import codecs
 import dataclasses
 import datetime as dt
 import hashlib
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -18,7 +19,7 @@ import filetype
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Case, F, Q, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -31,6 +32,7 @@ from kefu.lib import search
 from kefu.lib.errors import Conflict, KefuError, NotFound, PermissionDenied, ValidationFailed, raise_if
 from kefu.organization import rules as org_rules
 from kefu.organization.access import require_staff, staff_of
+from kefu.organization.leaders import LeaderPicker
 from kefu.organization.models import Department, ServiceArea, Staff
 from kefu.organization.sequences import next_value
 from kefu.workorders import hooks, rules
@@ -123,7 +125,10 @@ def _bump(o: WorkOrder, now: dt.datetime, fields: list[str]) -> None:
     o.save(update_fields=[*fields, "version", "updated_at"])
 
 
-def _entry(
+# --- the public write API of the order's rows (other apps call these, never the models) ------------------
+
+
+def add_entry(
     o: WorkOrder,
     kind: str,
     *,
@@ -134,6 +139,8 @@ def _entry(
     data: dict[str, Any] | None = None,
     at: dt.datetime | None = None,
 ) -> TimelineEntry:
+    """One timeline entry on ``o`` (``kind``: ``TimelineEntry.Kind``), inside the caller's transaction.
+    The caller writes its own audit record."""
     return TimelineEntry.objects.create(
         workorder=o,
         kind=kind,
@@ -144,6 +151,168 @@ def _entry(
         data=data or {},
         created_at=at or timezone.now(),
     )
+
+
+@dataclass(frozen=True)
+class NewEntry:
+    """A timeline entry for :func:`add_entries` (the arguments of :func:`add_entry`)."""
+
+    order: WorkOrder
+    kind: str
+    at: dt.datetime
+    body: str = ""
+    public: bool = False
+    data: dict[str, Any] | None = None
+    staff: Staff | None = None
+    customer: Customer | None = None
+
+
+def add_entries(entries: Iterable[NewEntry]) -> list[TimelineEntry]:
+    """Many timeline entries with one INSERT, in the given order (the bulk form of :func:`add_entry`)."""
+    return TimelineEntry.objects.bulk_create(
+        TimelineEntry(
+            workorder=e.order,
+            kind=e.kind,
+            author_staff=e.staff,
+            author_customer=e.customer,
+            body=e.body,
+            public=e.public,
+            data=e.data or {},
+            created_at=e.at,
+        )
+        for e in entries
+    )
+
+
+def raise_priority(o: WorkOrder, actor_user: Any, at: dt.datetime, why: str) -> bool:
+    """Raise the (locked) order's priority to high when it is normal or low (never lowered; urgent stays
+    urgent): version bumped, time limits matched again, audited as ``order.update`` with ``why``.
+    Returns whether it changed. (An escalation raises the priority itself: see :func:`escalate`.)"""
+    raised = rules.raised_priority(o.priority)
+    if raised == o.priority:
+        return False
+    before = o.priority
+    o.priority = raised
+    _bump(o, at, ["priority"])
+    hooks.commitments().on_order_changed(o, at)  # time limits may depend on the priority
+    audit.record(
+        actor_user,
+        "order.update",
+        o,
+        before={"priority": before},
+        after={"priority": o.priority},
+        customer_id=o.customer_id,
+        workorder_id=o.pk,
+        summary=why,
+    )
+    return True
+
+
+def set_due_at(o: WorkOrder, due: dt.datetime | None) -> None:
+    """The order's due time, mirrored from its clocks (``commitments.clocks`` decides it)."""
+    if o.due_at != due:
+        o.due_at = due
+        WorkOrder.objects.filter(pk=o.pk).update(due_at=due)
+
+
+def refresh_search_text(customer: Customer) -> None:
+    """The customer's name and phone are part of each of their orders' search text; keep them current."""
+    for o in WorkOrder.objects.filter(customer=customer).only("id", "number", "title", "description"):
+        o.search_text = order_search_text(o, customer)
+        o.save(update_fields=["search_text"])
+        search.sync(o)
+
+
+@dataclass(frozen=True)
+class NewEscalation:
+    """An escalation for :func:`escalate_many`: ``raised_by`` None means raised by the system."""
+
+    order: WorkOrder
+    leader: Staff
+    reason: str
+    raised_by: Staff | None = None
+    to_president: bool = False
+    data: dict[str, Any] | None = None  # added to the timeline entry's data (e.g. {"notice": 7})
+
+
+def escalate_many(
+    items: Sequence[NewEscalation], *, at: dt.datetime, raise_priority: bool
+) -> list[Escalation]:
+    """Raise escalations (R-12, R-16) inside the caller's transaction, the orders locked by the caller:
+    one ``Escalation`` row each, the orders marked escalated (and sent to the president where asked), with
+    ``raise_priority`` a normal/low priority becomes high (:func:`rules.raised_priority`), each order's
+    version bumped once, and one escalation entry each on the timeline. The caller writes the audit.
+
+    ``raise_priority``: staff escalations (:func:`do_escalate`) and the breach sweep raise it; the overdue
+    supervision notice (``supervision.actions``) does not — kept as it was when the writers were merged.
+    The time limits are not matched again (unlike :func:`raise_priority`), as before."""
+    if not items:
+        return []
+    escalations = Escalation.objects.bulk_create(
+        Escalation(
+            workorder=i.order,
+            raised_by=i.raised_by,
+            leader=i.leader,
+            reason=i.reason,
+            to_president=i.to_president,
+            created_at=at,
+        )
+        for i in items
+    )
+    changes: dict[str, Any] = {"escalated": True, "version": F("version") + 1, "updated_at": at}
+    if raise_priority:
+        changes["priority"] = Case(
+            When(priority__in=rules.RAISABLE_PRIORITIES, then=Value(rules.RAISED_PRIORITY)),
+            default=F("priority"),
+        )
+    president = sorted({i.order.pk for i in items if i.to_president})
+    if president:
+        changes["to_president"] = Case(When(pk__in=president, then=Value(True)), default=F("to_president"))
+    WorkOrder.objects.filter(pk__in=sorted({i.order.pk for i in items})).update(**changes)
+    add_entries(
+        NewEntry(
+            i.order,
+            TimelineEntry.Kind.ESCALATION,
+            at,
+            body=i.reason,
+            staff=i.raised_by,
+            data={
+                "leader": i.leader.pk,
+                "leader_label": str(i.leader),
+                "to_president": i.to_president,
+                **({"automatic": True} if i.raised_by is None else {}),
+                **(i.data or {}),
+            },
+        )
+        for i in items
+    )
+    return escalations
+
+
+def escalate(
+    o: WorkOrder,
+    *,
+    leader: Staff,
+    reason: str,
+    at: dt.datetime,
+    raise_priority: bool,
+    raised_by: Staff | None = None,
+    to_president: bool = False,
+    data: dict[str, Any] | None = None,
+) -> Escalation:
+    """One escalation of :func:`escalate_many`; ``o`` (in memory) shows the order's new state."""
+    (esc,) = escalate_many(
+        [NewEscalation(o, leader, reason, raised_by, to_president, data)],
+        at=at,
+        raise_priority=raise_priority,
+    )
+    o.escalated = True
+    o.to_president = o.to_president or to_president
+    if raise_priority:
+        o.priority = rules.raised_priority(o.priority)
+    o.version += 1
+    o.updated_at = at
+    return esc
 
 
 @dataclass
@@ -319,7 +488,7 @@ def create_order_for(
     search.sync(o)
     Receiver.objects.bulk_create([Receiver(workorder=o, staff=s) for s in clean["receivers"]])
     hooks.commitments().on_order_created(o, now)
-    _entry(
+    add_entry(
         o,
         TimelineEntry.Kind.SYSTEM,
         staff=actor_staff,
@@ -498,7 +667,7 @@ def do_transition(
     }
     if clock_events:
         data["clocks"] = clock_events
-    _entry(
+    add_entry(
         o,
         TimelineEntry.Kind.STATUS,
         staff=staff,
@@ -562,11 +731,11 @@ def do_reply(
         source=source,
     )
     hooks.run_reply_checks(event)
-    entry = _entry(o, TimelineEntry.Kind.REPLY, staff=staff, body=text, public=True, at=now)
+    entry = add_entry(o, TimelineEntry.Kind.REPLY, staff=staff, body=text, public=True, at=now)
     # what the reply checks found (e.g. data["warnings"]: sentences the caller shows the agent)
     entry.check_data = event.data  # type: ignore[attr-defined]
     for f in files or []:
-        _store_attachment(user, o, f, entry=entry, public=True)
+        attach_file(user, o, f, entry=entry, public=True)
     fields = ["last_reply_at", "last_reply_by"]
     o.last_reply_at, o.last_reply_by = now, staff
     first = o.first_response_at is None
@@ -602,9 +771,9 @@ def do_note(user: Any, key: int | str, body: str, *, files: list[Any] | None = N
     o = access_workorder(user, key, for_update=True)
     text = _check_body(body)
     now = timezone.now()
-    entry = _entry(o, TimelineEntry.Kind.NOTE, staff=staff, body=text, at=now)
+    entry = add_entry(o, TimelineEntry.Kind.NOTE, staff=staff, body=text, at=now)
     for f in files or []:
-        _store_attachment(user, o, f, entry=entry, public=False)
+        attach_file(user, o, f, entry=entry, public=False)
     _bump(o, now, [])
     audit.record(
         user, "order.note", entry, customer_id=o.customer_id, workorder_id=o.pk, after={"body": text}
@@ -640,9 +809,9 @@ def customer_message_on(
     user = actor_user
     text = _check_body(body)
     now = timezone.now()
-    entry = _entry(o, TimelineEntry.Kind.CUSTOMER, customer=customer, body=text, public=True, at=now)
+    entry = add_entry(o, TimelineEntry.Kind.CUSTOMER, customer=customer, body=text, public=True, at=now)
     for f in files or []:
-        _store_attachment(user, o, f, entry=entry, public=True)
+        attach_file(user, o, f, entry=entry, public=True)
     fields: list[str] = []
     if o.status == rules.Status.PENDING_CUSTOMER:
         o.status = rules.Status.IN_PROGRESS.value
@@ -651,7 +820,7 @@ def customer_message_on(
         data: dict[str, Any] = {"from": "pending_customer", "to": "in_progress", "action": "resume"}
         if clock_events:
             data["clocks"] = clock_events
-        _entry(o, TimelineEntry.Kind.STATUS, data=data, at=now)
+        add_entry(o, TimelineEntry.Kind.STATUS, data=data, at=now)
     _bump(o, now, fields)
     record_contact(customer, channel, workorder=o, summary=text[:200], at=now)
     audit.record(
@@ -752,7 +921,7 @@ def hand_over(
     )
     o.department = to_dept if to_dept is not None else (to_staff.department if to_staff and follows else None)
     _bump(o, at, ["assignee", "department"])
-    _entry(
+    add_entry(
         o,
         TimelineEntry.Kind.TRANSFER,
         staff=staff,
@@ -778,27 +947,6 @@ def hand_over(
     return t
 
 
-def leader_for(staff: Staff, order: WorkOrder, to_president: bool) -> Staff | None:
-    """Who receives an escalation: the top of the company, else the staff's leader, else a supervisor
-    of the order's branch, else a company-level supervisor."""
-    supervisors = Staff.objects.filter(is_active=True, role__in=["supervisor", "admin"]).order_by(
-        "-grade", "id"
-    )
-    if to_president:
-        top = supervisors.filter(branch__isnull=True).first()
-        if top is not None:
-            return top
-    if (
-        staff.leader_id
-        and staff.leader is not None
-        and staff.leader.is_active
-        and staff.leader_id != staff.pk
-    ):
-        return staff.leader
-    local = supervisors.filter(branch_id=order.branch_id).exclude(pk=staff.pk).first()
-    return local or supervisors.filter(branch__isnull=True).exclude(pk=staff.pk).first()
-
-
 @transaction.atomic
 def do_escalate(user: Any, key: int | str, reason: str, *, to_president: bool = False) -> Escalation:
     """R-12: raise the order to a leader (or to the top of the company) with a reason."""
@@ -810,30 +958,17 @@ def do_escalate(user: Any, key: int | str, reason: str, *, to_president: bool = 
         raise ValidationFailed(
             "not_open", _("A closed order cannot be escalated; reopen it first."), "status"
         )
-    leader = leader_for(staff, o, to_president)
+    leader = LeaderPicker()(staff, o.branch_id, to_president=to_president)
     if leader is None:
         raise ValidationFailed("no_leader", _("No leader is configured to receive escalations."), "reason")
-    now = timezone.now()
-    esc = Escalation.objects.create(
-        workorder=o,
-        raised_by=staff,
+    esc = escalate(
+        o,
         leader=leader,
         reason=reason.strip(),
+        at=timezone.now(),
+        raise_priority=True,
+        raised_by=staff,
         to_president=to_president,
-        created_at=now,
-    )
-    o.escalated = True
-    o.to_president = o.to_president or to_president
-    if o.priority in (Priority.NORMAL, Priority.LOW):
-        o.priority = Priority.HIGH
-    _bump(o, now, ["escalated", "to_president", "priority"])
-    _entry(
-        o,
-        TimelineEntry.Kind.ESCALATION,
-        staff=staff,
-        body=reason.strip(),
-        data={"leader": leader.pk, "leader_label": str(leader), "to_president": to_president},
-        at=now,
     )
     audit.record(
         user,
@@ -863,7 +998,7 @@ def do_handle_escalation(user: Any, escalation_id: int, response: str) -> Escala
     if not o.escalations.filter(handled_at__isnull=True).exclude(pk=esc.pk).exists():
         o.escalated = False
     _bump(o, now, ["escalated"])
-    _entry(o, TimelineEntry.Kind.ESCALATION, staff=staff, body=text, data={"handled": esc.pk}, at=now)
+    add_entry(o, TimelineEntry.Kind.ESCALATION, staff=staff, body=text, data={"handled": esc.pk}, at=now)
     audit.record(
         user,
         "order.escalation_handled",
@@ -887,7 +1022,7 @@ def do_link(user: Any, key: int | str, other_key: int | str) -> OrderLink:
     now = timezone.now()
     link = OrderLink.objects.create(source=a, target=b, created_by=staff, created_at=now)
     for o, other in ((a, b), (b, a)):
-        _entry(
+        add_entry(
             o, TimelineEntry.Kind.SYSTEM, staff=staff, data={"event": "linked", "other": other.number}, at=now
         )
     audit.record(
@@ -942,7 +1077,7 @@ def do_merge(user: Any, duplicate_key: int | str, survivor_key: int | str, reaso
         defaults={"kind": OrderLink.Kind.DUPLICATE, "created_by": staff, "created_at": now},
     )
     Attachment.objects.filter(workorder=dup).update(workorder=surv)
-    _entry(
+    add_entry(
         dup,
         TimelineEntry.Kind.STATUS,
         staff=staff,
@@ -951,7 +1086,7 @@ def do_merge(user: Any, duplicate_key: int | str, survivor_key: int | str, reaso
         data={"from": before["status"], "to": "closed", "action": "merge", "survivor": surv.number},
         at=now,
     )
-    _entry(
+    add_entry(
         surv,
         TimelineEntry.Kind.SYSTEM,
         staff=staff,
@@ -985,9 +1120,11 @@ def sniff_content_type(head: bytes, filename: str) -> str:
         return "application/octet-stream"
 
 
-def _store_attachment(
+def attach_file(
     user: Any, o: WorkOrder, upload: Any, *, entry: TimelineEntry | None, public: bool
 ) -> Attachment:
+    """Store ``upload`` on the (locked) order, attached to ``entry`` if given, by ``user`` (None: a
+    channel with nobody logged in); audited as ``order.attachment``. Refuses empty and too large files."""
     limit = settings.KEFU_MAX_ATTACHMENT_BYTES
     name = (getattr(upload, "name", "") or "file").replace("\\", "/").rsplit("/", 1)[-1][:200] or "file"
     size = getattr(upload, "size", None)
@@ -1043,7 +1180,7 @@ def do_add_attachments(
     o = access_workorder(user, key, for_update=True)
     if not files:
         raise ValidationFailed("required", _("Choose at least one file."), "files")
-    atts = [_store_attachment(user, o, f, entry=None, public=public or staff is None) for f in files]
+    atts = [attach_file(user, o, f, entry=None, public=public or staff is None) for f in files]
     _bump(o, timezone.now(), [])
     return atts
 

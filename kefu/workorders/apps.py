@@ -9,7 +9,8 @@ class WorkordersConfig(AppConfig):
 
     def ready(self) -> None:
         from kefu.customers import hooks as customer_hooks
+        from kefu.workorders import actions
         from kefu.workorders import customer_hooks as ours
 
         customer_hooks.register_order_facts(ours.order_facts)
-        customer_hooks.register_customer_renamed("workorders.search_text", ours.refresh_order_search)
+        customer_hooks.register_customer_renamed("workorders.search_text", actions.refresh_search_text)

@@ -8,8 +8,6 @@ from django.db.models import Count, Q
 
 from kefu.customers.hooks import OrderFacts
 from kefu.customers.models import Customer
-from kefu.lib import search
-from kefu.workorders.actions import order_search_text
 from kefu.workorders.models import TimelineEntry, WorkOrder
 from kefu.workorders.rules import OPEN_STATUSES, OrderType
 
@@ -33,11 +31,3 @@ def order_facts(c: Customer, today: dt.date) -> OrderFacts:
     return OrderFacts(
         complaints_12m=orders["complaints"], open_orders=orders["open"], reopened_orders_12m=reopened
     )
-
-
-def refresh_order_search(c: Customer) -> None:
-    """The customer's name and phone are part of each order's search text; keep them current."""
-    for o in WorkOrder.objects.filter(customer=c).only("id", "number", "title", "description"):
-        o.search_text = order_search_text(o, c)
-        o.save(update_fields=["search_text"])
-        search.sync(o)

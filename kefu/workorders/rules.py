@@ -177,6 +177,16 @@ def is_open(status: Status | str) -> bool:
 
 PRIORITY_ORDER = {"urgent": 0, "high": 1, "normal": 2, "low": 3}
 
+# Raising an order's priority (an escalation, an agitated customer) lifts these to RAISED_PRIORITY; an
+# order already high or urgent keeps its priority (never lowered).
+RAISABLE_PRIORITIES = ("normal", "low")
+RAISED_PRIORITY = "high"
+
+
+def raised_priority(priority: str) -> str:
+    """The priority after a raise: normal and low become high, anything else stays."""
+    return RAISED_PRIORITY if priority in RAISABLE_PRIORITIES else priority
+
 
 def default_priority(order_type: OrderType, vip: bool) -> str:
     """急事急办: major faults and complaints are high priority; VIP customers one step higher."""

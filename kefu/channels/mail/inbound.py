@@ -41,7 +41,7 @@ from django.utils.translation import gettext as _
 
 from kefu.audit import log as audit
 from kefu.channels import outbox
-from kefu.channels.actions import portal_receiver
+from kefu.channels.actions import receive_request
 from kefu.channels.mail import parse as mail
 from kefu.channels.models import OutboxChannel, OutboxMessage
 from kefu.channels.models.mail import DeadLetter, InboundMessage, InboundOutcome, Mailbox, SenderVerification
@@ -188,7 +188,7 @@ def _take_in(mailbox: Mailbox, raw: bytes, parsed: mail.ParsedMail, key: str) ->
     files = _files(parsed)
     if order is not None and automatic:
         # an auto-reply on an order: on the timeline for the agent, without resuming the order
-        entry = wo_actions._entry(
+        entry = wo_actions.add_entry(
             order,
             TimelineEntry.Kind.SYSTEM,
             body=body,
@@ -306,47 +306,33 @@ def _files(parsed: mail.ParsedMail) -> list[ContentFile[bytes]]:
 def _new_order(
     parsed: mail.ParsedMail, customer: Customer, body: str, files: list[Any], check: mail.SenderCheck
 ) -> tuple[WorkOrder, TimelineEntry]:
-    chosen = portal_receiver(customer)
-    if chosen is None:
-        raise ValidationFailed(
-            "no_receiver", _("Nobody in the branch can receive the e-mail (no agent or supervisor).")
-        )
-    receiver, rule = chosen
     title = " ".join(parsed.subject.split())[:200] or _("E-mail from %(sender)s") % {
         "sender": parsed.from_address
     }
-    o = wo_actions.create_order_for(
-        receiver,
+    received = receive_request(
         customer,
         wo_actions.OrderInput(order_type=ORDER_TYPE, title=title, description=body, channel=Channel.EMAIL),
-        actor_user=None,
-        channel=Channel.EMAIL,
-    )
-    wo_actions._entry(
-        o,
-        TimelineEntry.Kind.SYSTEM,
-        data={"event": "mail_receiver", "staff": receiver.pk, "rule": rule.value},
-        at=o.created_at,
-    )
-    if check.unverified:  # shown on the order page: the sender may not be who the From says
-        wo_actions._entry(
-            o,
-            TimelineEntry.Kind.SYSTEM,
-            data={
+        refusal=ValidationFailed(
+            "no_receiver", _("Nobody in the branch can receive the e-mail (no agent or supervisor).")
+        ),
+        receiver_event="mail_receiver",
+        message=body,
+        files=files,
+        # shown on the order page: the sender may not be who the From says
+        system_entries=[
+            {
                 "event": "mail_unverified",
                 "sender_check": SenderVerification.FAIL.value,
                 "from": parsed.from_address,
                 "domain": check.domain,
                 "detail": check.detail[:300],
-            },
-            at=o.created_at,
-        )
-    entry = wo_actions._entry(
-        o, TimelineEntry.Kind.CUSTOMER, customer=customer, body=body, public=True, at=o.created_at
+            }
+        ]
+        if check.unverified
+        else [],
     )
-    for f in files:
-        wo_actions._store_attachment(None, o, f, entry=entry, public=True)
-    return o, entry
+    assert received.entry is not None
+    return received.order, received.entry
 
 
 def _acknowledge(

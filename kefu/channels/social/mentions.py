@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kefu.channels import endpoints
-from kefu.channels.actions import create_channel_customer, portal_receiver
+from kefu.channels.actions import create_channel_customer, receive_request
 from kefu.channels.models.endpoints import EndpointKind
 from kefu.channels.models.gateways import GatewayKind, GatewayMessage
 from kefu.customers.models import Channel, ContactPoint, Customer
@@ -120,20 +120,13 @@ def _create(user: Any, m: Mention, url: str, branch: Branch) -> WorkOrder:
         },
     )
     customer = _customer(m, branch)
-    chosen = portal_receiver(customer)
-    if chosen is None:
-        raise ValidationFailed(
-            "no_receiver", _("Nobody in the branch can receive the mention (no agent or supervisor).")
-        )
-    receiver, _rule = chosen
     title = _("Public post by %(author)s on %(platform)s") % {
         "author": m.author.strip(),
         "platform": m.platform.strip(),
     }
     posted = m.posted_at.isoformat() if m.posted_at else "—"
     description = f"{m.text.strip()[:8000]}\n\n{url}\n{_('Posted at')}: {posted}"
-    o = wo_actions.create_order_for(
-        receiver,
+    o = receive_request(
         customer,
         wo_actions.OrderInput(
             order_type="complaint",
@@ -143,9 +136,12 @@ def _create(user: Any, m: Mention, url: str, branch: Branch) -> WorkOrder:
             priority="urgent",
             received_at=m.posted_at if m.posted_at and m.posted_at <= now else None,
         ),
+        refusal=ValidationFailed(
+            "no_receiver", _("Nobody in the branch can receive the mention (no agent or supervisor).")
+        ),
         actor_user=user,
-        channel=Channel.SOCIAL,
-    )
+        customer_entry=False,  # the post is the description; no message of the customer's own
+    ).order
     gm.customer = customer
     gm.workorder = o
     gm.save(update_fields=["customer", "workorder"])

@@ -205,3 +205,78 @@ def test_db_nobody_refused_nothing_saved(world: Any, cust: Any) -> None:
         submit(cust.user)
     assert exc.value.code == "no_receiver"
     assert WorkOrder.objects.count() == before
+
+
+# ---------------------------------------------------------------------------------------------------
+# receive_request: the one postlude every channel runs (portal, report, e-mail, SMS, chat, social)
+
+
+@pytest.mark.django_db
+def test_receive_request_entries_and_files(world: Any, cust: Any) -> None:
+    from django.core.files.base import ContentFile
+    from django.db import transaction
+
+    from kefu.channels.actions import receive_request
+    from kefu.lib.errors import Unavailable
+    from kefu.workorders.actions import OrderInput
+
+    with transaction.atomic():
+        got = receive_request(
+            cust,
+            OrderInput(order_type="inquiry", title="问一下", description="  套餐怎么改？  ", channel="sms"),
+            refusal=Unavailable("no_receiver", "nobody"),
+            receiver_event="sms_receiver",
+            event_data={"gateway": 3},
+            files=[ContentFile(b"hello", name="a.txt")],
+        )
+    o = got.order
+    assert (o.channel, o.owner_id, got.rule) == ("sms", world.agent_senior.pk, ReceiverRule.FEWEST_OPEN)
+    system = o.timeline.get(kind="system", data__event="sms_receiver")
+    assert system.data == {
+        "event": "sms_receiver",
+        "staff": world.agent_senior.pk,
+        "rule": "fewest_open",
+        "gateway": 3,
+    }
+    assert got.entry is not None
+    assert (got.entry.kind, got.entry.body, got.entry.public, got.entry.author_customer_id) == (
+        "customer",
+        "套餐怎么改？",  # the order's (cleaned) description unless a message is given
+        True,
+        cust.pk,
+    )
+    assert [(a.filename, a.entry_id, a.uploaded_by) for a in o.attachments.all()] == [
+        ("a.txt", got.entry.pk, None)
+    ]
+    with transaction.atomic():
+        bare = receive_request(
+            cust,
+            OrderInput(order_type="inquiry", title="贴文", description="微博", channel="social"),
+            refusal=Unavailable("no_receiver", "nobody"),
+            customer_entry=False,
+        )
+    assert bare.entry is None and list(bare.order.timeline.values_list("data__event", flat=True)) == [
+        "created"
+    ]
+
+
+@pytest.mark.django_db
+def test_receive_request_refusal_saves_nothing(world: Any, cust: Any) -> None:
+    from django.db import transaction
+
+    from kefu.channels.actions import receive_request
+    from kefu.lib.errors import Unavailable
+    from kefu.workorders.actions import OrderInput
+
+    for s in (world.agent, world.agent_senior, world.supervisor):
+        s.is_active = False
+        s.save()
+    before = WorkOrder.objects.count()
+    with pytest.raises(Unavailable) as exc, transaction.atomic():
+        receive_request(
+            cust,
+            OrderInput(order_type="inquiry", title="t", description="d", channel="chat"),
+            refusal=Unavailable("no_receiver", "try later"),
+        )
+    assert (exc.value.code, str(exc.value.message)) == ("no_receiver", "try later")
+    assert WorkOrder.objects.count() == before

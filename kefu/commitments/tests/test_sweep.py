@@ -179,7 +179,7 @@ def test_without_a_leader_the_branch_supervisor_receives_it(world, now):
     fault(world)
     sweep.sweep(now=sh(2025, 3, 4, 10, 0))
     b = Breach.objects.get()
-    assert (b.responsible, b.leader) == (agent, world.supervisor)  # as workorders.actions.leader_for
+    assert (b.responsible, b.leader) == (agent, world.supervisor)  # organization.rules.leader_of
 
 
 @pytest.mark.django_db

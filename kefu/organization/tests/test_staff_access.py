@@ -8,7 +8,7 @@ import pytest
 from django.contrib.auth.models import AnonymousUser
 
 from kefu.lib.errors import PermissionDenied
-from kefu.organization.access import require_staff, staff_of
+from kefu.organization.access import may_see_reports, require_staff, staff_of
 from kefu.organization.models import NumberSequence
 from kefu.organization.sequences import next_value
 from kefu.testing.factories import make_portal_customer, make_user
@@ -44,6 +44,18 @@ def test_require_staff(world: Any) -> None:
     with pytest.raises(PermissionDenied) as exc:
         require_staff(AnonymousUser())
     assert exc.value.code == "not_staff"
+
+
+def test_may_see_reports(world: Any) -> None:
+    """The one rule behind /reports/ and /quality/ (and their menu entries): supervisors, inspectors and
+    administrators, while active; nobody else."""
+    for staff in (world.supervisor, world.inspector, world.admin, world.president):
+        assert may_see_reports(staff), staff.role
+    for staff in (world.agent, world.technician, world.followup, world.agent_south):
+        assert not may_see_reports(staff), staff.role
+    assert not may_see_reports(None)
+    world.supervisor.is_active = False
+    assert not may_see_reports(world.supervisor)
 
 
 def test_sees_all_branches(world: Any) -> None:
