@@ -86,4 +86,4 @@ from kefu.channels.models_gateways import (  # noqa: E402, F401
     GatewayKind,
     GatewayMessage,
 )
-from kefu.channels.models_mail import DeadLetter, InboundMessage, InboundOutcome, Mailbox  # noqa: E402, F401
+from kefu.channels.models_mail import DeadLetter, InboundMessage, InboundOutcome, Mailbox, MailboxFolder  # noqa: E402, F401
