@@ -15,7 +15,9 @@ the system's own addresses, nor more than once per sender within ``KEFU_MAIL_ACK
 answers (``do_reply``).
 
 A message that cannot be read or taken in becomes a ``DeadLetter`` with the reason; ``ingest`` never
-raises for a bad message.
+raises for a bad message. A temporary failure (``kefu.transient``: the database locked or unreachable, the
+attachment directory unavailable) raises ``TemporaryFailure`` instead, with nothing stored: the caller
+keeps the message and tries again (the endpoint answers 503, the poller leaves it in the folder).
 """
 
 from __future__ import annotations
@@ -32,7 +34,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from kefu import search
+from kefu import search, transient
 from kefu.audit import log as audit
 from kefu.channels import mail, outbox
 from kefu.channels.actions import portal_receiver
@@ -75,6 +77,11 @@ class _Duplicate(Exception):
     pass
 
 
+class TemporaryFailure(Exception):
+    """The message could not be taken in now for a reason that is not the message's (see the module
+    docstring); nothing was stored, not even a dead letter."""
+
+
 def max_message_bytes() -> int:
     return int(getattr(settings, "KEFU_MAIL_MAX_BYTES", 30 * 1024 * 1024))
 
@@ -93,7 +100,19 @@ def own_addresses() -> set[str]:
 
 
 def ingest(mailbox: Mailbox, raw: bytes) -> IngestResult:
-    """Take in one message (see the module docstring). Never raises for a bad message."""
+    """Take in one message (see the module docstring). Never raises for a bad message; raises
+    ``TemporaryFailure`` when the database or the attachment directory is unavailable."""
+    try:
+        return _ingest(mailbox, raw)
+    except TemporaryFailure:
+        raise
+    except Exception as exc:  # writing the dead letter itself failed
+        if transient.is_temporary(exc):
+            raise TemporaryFailure(f"{type(exc).__name__}: {exc}") from exc
+        raise
+
+
+def _ingest(mailbox: Mailbox, raw: bytes) -> IngestResult:
     digest = hashlib.sha256(raw).hexdigest()
     if len(raw) > max_message_bytes():
         return _dead(mailbox, raw, digest, _("The message is larger than the limit (%(mb)d MB).")
@@ -115,6 +134,9 @@ def ingest(mailbox: Mailbox, raw: bytes) -> IngestResult:
     except KefuError as exc:
         return _dead(mailbox, raw, digest, f"{exc.code}: {exc}")
     except Exception as exc:
+        if transient.is_temporary(exc):
+            log.warning("inbound mail %s in %s: temporary failure, not taken in: %s", key, mailbox, exc)
+            raise TemporaryFailure(f"{type(exc).__name__}: {exc}") from exc
         log.exception("inbound mail %s in %s could not be taken in", key, mailbox)
         return _dead(mailbox, raw, digest, f"{type(exc).__name__}: {exc}")
 
