@@ -43,12 +43,12 @@ class InboundMailOut(Schema):
 )
 def inbound_mail(request: ApiRequest, mailbox_id: int) -> Status:
     """The request body is the message exactly as received. 201 when taken in (new order, reply on an
-        order, or kept as automatic mail), 200 when this message was taken in before (same Message-ID, or
-        the same bytes without one), 202 when it could not be read and went to the dead-letter list (do not
-        retry: an admin sees it there), 503 with ``Retry-After`` when it cannot be taken in now (the database
-    is locked or unreachable, the attachment directory unavailable): nothing was stored, deliver it again
-    later. Needs a staff or integration user allowed to create customers and
-        orders in the mailbox's branch."""
+    order, or kept as automatic mail), 200 when this message was taken in before (same Message-ID, or
+    the same bytes without one), 202 when it could not be read and went to the dead-letter list (do not
+    retry: an admin sees it there), 503 with ``Retry-After`` when it cannot be taken in now (the database
+    locked or unreachable, the attachment directory unavailable): nothing was stored, deliver it again
+    later. Needs a staff or integration user allowed to create customers and orders in the mailbox's
+    branch."""
     staff = require_staff(request.auth, "order.create")
     require_staff(request.auth, "customer.create")
     mailbox = Mailbox.objects.filter(pk=mailbox_id, active=True).select_related("branch").first()

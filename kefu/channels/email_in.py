@@ -102,17 +102,6 @@ def own_addresses() -> set[str]:
 def ingest(mailbox: Mailbox, raw: bytes) -> IngestResult:
     """Take in one message (see the module docstring). Never raises for a bad message; raises
     ``TemporaryFailure`` when the database or the attachment directory is unavailable."""
-    try:
-        return _ingest(mailbox, raw)
-    except TemporaryFailure:
-        raise
-    except Exception as exc:  # writing the dead letter itself failed
-        if transient.is_temporary(exc):
-            raise TemporaryFailure(f"{type(exc).__name__}: {exc}") from exc
-        raise
-
-
-def _ingest(mailbox: Mailbox, raw: bytes) -> IngestResult:
     digest = hashlib.sha256(raw).hexdigest()
     if len(raw) > max_message_bytes():
         return _dead(mailbox, raw, digest, _("The message is larger than the limit (%(mb)d MB).")
@@ -130,7 +119,7 @@ def _ingest(mailbox: Mailbox, raw: bytes) -> IngestResult:
         with transaction.atomic():
             return _take_in(mailbox, raw, parsed, key)
     except _Duplicate:
-        return IngestResult(Status.DUPLICATE, inbound=_existing(mailbox, key))
+        return IngestResult(Status.DUPLICATE, inbound=_transient(_existing, mailbox, key))
     except KefuError as exc:
         return _dead(mailbox, raw, digest, f"{exc.code}: {exc}")
     except Exception as exc:
@@ -145,15 +134,30 @@ def _existing(mailbox: Mailbox, key: str) -> InboundMessage | None:
     return InboundMessage.objects.filter(mailbox=mailbox, message_id=key).defer("raw").first()
 
 
+def _transient(func: Any, *args: Any) -> Any:
+    """``func(*args)``, a temporary failure of it raised as ``TemporaryFailure``."""
+    try:
+        return func(*args)
+    except Exception as exc:
+        if transient.is_temporary(exc):
+            raise TemporaryFailure(f"{type(exc).__name__}: {exc}") from exc
+        raise
+
+
 def _dead(mailbox: Mailbox, raw: bytes, digest: str, reason: str) -> IngestResult:
+    letter = _transient(_store_dead, mailbox, raw, digest, reason)
+    log.warning("dead letter in %s: %s", mailbox, reason)
+    return IngestResult(Status.DEAD_LETTER, dead_letter=letter, reason=reason)
+
+
+def _store_dead(mailbox: Mailbox, raw: bytes, digest: str, reason: str) -> DeadLetter:
     with transaction.atomic():
         letter, _created = DeadLetter.objects.get_or_create(
             mailbox=mailbox,
             sha256=digest,
             defaults={"raw": raw, "reason": reason[:5000], "created_at": timezone.now()},
         )
-    log.warning("dead letter in %s: %s", mailbox, reason)
-    return IngestResult(Status.DEAD_LETTER, dead_letter=letter, reason=reason)
+    return letter
 
 
 def _take_in(mailbox: Mailbox, raw: bytes, parsed: mail.ParsedMail, key: str) -> IngestResult:
