@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import os
-import tempfile
 from pathlib import Path
 
 from django.conf import settings
 from django.core import checks as django_checks
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
+
+from kefu.lib import transient
 
 Problem = tuple[str, str]
 
@@ -75,13 +76,15 @@ def check_postgresql() -> list[Problem]:
 
 def check_files() -> list[Problem]:
     problems: list[Problem] = []
-    media = Path(settings.MEDIA_ROOT)
-    try:
-        media.mkdir(parents=True, exist_ok=True)
-        with tempfile.NamedTemporaryFile(dir=media):
-            pass
-    except OSError as exc:
-        problems.append(("error", f"KEFU_MEDIA_ROOT={media} is not writable ({exc})"))
+    media_problem = transient.media_problem()
+    if media_problem:
+        problems.append(
+            (
+                "error",
+                f"KEFU_MEDIA_ROOT is missing or not writable ({media_problem}): portal uploads answer 503 and "
+                "inbound e-mail with attachments waits until it is available",
+            )
+        )
     for code in ("zh_Hans", "en"):
         mo = Path(settings.LOCALE_PATHS[0]) / code / "LC_MESSAGES" / "django.mo"
         if code != "en" and not mo.exists():

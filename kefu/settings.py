@@ -56,6 +56,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # outermost: a temporary database failure is a 503 (a read is run once more on a fresh connection)
+    "kefu.middleware.TemporaryFailureMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "kefu.middleware.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -98,18 +100,29 @@ try:
     _db = dj_database_url.parse(DATABASE_URL, conn_max_age=env_int("KEFU_DB_CONN_MAX_AGE", 60))
 except Exception as exc:  # dj_database_url raises several kinds
     raise ConfigError(f"DATABASE_URL={DATABASE_URL!r} is not a database URL: {exc}") from exc
+# SQLite: how long a writer waits for another writer's lock before the request fails with a temporary
+# error (503, the mail stays for the next poll); docs/operations.md, "Temporary failures".
+KEFU_SQLITE_BUSY_TIMEOUT_MS = env_int("KEFU_SQLITE_BUSY_TIMEOUT_MS", 15000)
+if KEFU_SQLITE_BUSY_TIMEOUT_MS < 0:
+    raise ConfigError(f"KEFU_SQLITE_BUSY_TIMEOUT_MS={KEFU_SQLITE_BUSY_TIMEOUT_MS} must not be negative")
 if _db["ENGINE"] == "django.db.backends.sqlite3":
+    # WAL: readers never wait for the writer; IMMEDIATE: a transaction takes the write lock when it begins
+    # (waiting up to busy_timeout), so two writers never deadlock upgrading a read lock
     _db["CONN_MAX_AGE"] = 0
     _db["OPTIONS"] = {
-        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=15000;"
-        " PRAGMA foreign_keys=ON;",
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
+        f" PRAGMA busy_timeout={KEFU_SQLITE_BUSY_TIMEOUT_MS}; PRAGMA foreign_keys=ON;",
         "transaction_mode": "IMMEDIATE",
-        "timeout": 20,
+        "timeout": KEFU_SQLITE_BUSY_TIMEOUT_MS / 1000,
     }
     _db.setdefault("TEST", {})
     if env_str("KEFU_TEST_SQLITE_FILE"):
         _db["TEST"]["NAME"] = env_str("KEFU_TEST_SQLITE_FILE")
-elif _db["ENGINE"].startswith("django.db.backends.postgresql") and env_bool("KEFU_PG_JIT_OFF", True):
+elif _db["ENGINE"].startswith("django.db.backends.postgresql"):
+    # a persistent connection is checked before its first use in each request: after a restart of the server
+    # a dead one is replaced instead of failing the request (kefu.middleware also reads once more)
+    _db["CONN_HEALTH_CHECKS"] = _db.get("CONN_MAX_AGE") != 0  # None: persistent for good
+if _db["ENGINE"].startswith("django.db.backends.postgresql") and env_bool("KEFU_PG_JIT_OFF", True):
     # PostgreSQL's JIT compiles any query the planner costs high — 15-20 ms spent compiling the counts of
     # the order queue at 1,000,000 orders that then run in 20 ms (bench/RESULTS.md). Kefu's queries are
     # short; a URL that already sets ``options`` keeps them.

@@ -13,6 +13,7 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.parser import Parser
 
+from kefu.lib import transient
 from kefu.lib.errors import KefuError
 
 # Where ninja says a value came from; not field names.
@@ -112,7 +113,10 @@ def install(api: NinjaAPI) -> None:
 
     @api.exception_handler(KefuError)
     def kefu_error(request: HttpRequest, exc: KefuError) -> HttpResponse:
-        return respond(request, exc.status, exc.as_dict())
+        response = respond(request, exc.status, exc.as_dict())
+        if exc.status == 503:  # nothing was stored: the client (an MTA, a gateway) tries again
+            response["Retry-After"] = str(transient.RETRY_AFTER_SECONDS)
+        return response
 
     @api.exception_handler(ValidationError)
     def validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:

@@ -6,10 +6,10 @@ from django.utils.translation import gettext as _
 from ninja import Router, Schema
 from ninja.responses import Status
 
-from kefu.api.common import WRITE_ERRORS, ApiRequest, ErrorOut
+from kefu.api.common import GATEWAY_ERRORS, ApiRequest, ErrorOut
 from kefu.channels.mail import inbound as email_in
 from kefu.channels.models.mail import Mailbox
-from kefu.lib.errors import KefuError, NotFound, ValidationFailed
+from kefu.lib.errors import KefuError, NotFound, Unavailable, ValidationFailed
 from kefu.organization.access import require_staff
 from kefu.workorders.rules import serves_branch
 
@@ -35,7 +35,7 @@ class InboundMailOut(Schema):
 
 @router.post(
     "/mail/inbound/{mailbox_id}",
-    response={200: InboundMailOut, 201: InboundMailOut, 202: InboundMailOut, 413: ErrorOut, **WRITE_ERRORS},
+    response={200: InboundMailOut, 201: InboundMailOut, 202: InboundMailOut, 413: ErrorOut, **GATEWAY_ERRORS},
     summary="Deliver one raw e-mail (RFC 822) to a mailbox",
     openapi_extra={
         "requestBody": {
@@ -48,10 +48,12 @@ def inbound_mail(request: ApiRequest, mailbox_id: int) -> Status:
     """The request body is the message exactly as received. 201 when taken in (new order, reply on an
     order, or kept as automatic mail), 200 when this message was taken in before (same Message-ID, or
     the same bytes without one), 202 when it could not be read and went to the dead-letter list (do not
-    retry: an admin sees it there). Needs a staff or integration user allowed to create customers and
-    orders in the mailbox's branch. Put the receiving server's ``Authentication-Results`` on top of the
-    message as it does for delivered mail: with ``KEFU_MAIL_TRUSTED_AUTHSERV_IDS`` set, a DMARC failure
-    makes the sender unverified (``sender_check`` "fail")."""
+    retry: an admin sees it there), 503 with ``Retry-After`` when it cannot be taken in now (the database
+    locked or unreachable, the attachment directory unavailable): nothing was stored, deliver it again
+    later. Needs a staff or integration user allowed to create customers and orders in the mailbox's
+    branch. Put the receiving server's ``Authentication-Results`` on top of the message as it does for
+    delivered mail: with ``KEFU_MAIL_TRUSTED_AUTHSERV_IDS`` set, a DMARC failure makes the sender
+    unverified (``sender_check`` "fail")."""
     staff = require_staff(request.auth, "order.create")
     require_staff(request.auth, "customer.create")
     mailbox = Mailbox.objects.filter(pk=mailbox_id, active=True).select_related("branch").first()
@@ -67,7 +69,14 @@ def inbound_mail(request: ApiRequest, mailbox_id: int) -> Status:
         )
     if not raw.strip():
         raise ValidationFailed("required", _("The request body must be the raw e-mail."), None)
-    result = email_in.ingest(mailbox, raw)
+    try:
+        result = email_in.ingest(mailbox, raw)
+    except email_in.TemporaryFailure:
+        raise Unavailable(
+            "temporarily_unavailable",
+            _("The message cannot be taken in right now; nothing was saved. Deliver it again later."),
+            None,
+        ) from None
     inbound = result.inbound
     order = result.order or (inbound.workorder if inbound else None)
     out = {

@@ -16,6 +16,7 @@ from kefu.channels.models import OutboxChannel, OutboxMessage, OutboxStatus
 from kefu.channels.models.endpoints import ChannelEndpoint, EndpointKind
 from kefu.channels.models.gateways import CallbackTask, GatewayMessage
 from kefu.channels.models.mail import DeadLetter, InboundMessage, Mailbox
+from kefu.lib import transient
 
 # a mailbox not fetched for this long (while active) is reported stale: the worker may be down
 STALE_FETCH = dt.timedelta(minutes=10)
@@ -180,10 +181,12 @@ def queues(now: dt.datetime) -> list[QueueHealth]:
 
 def overview(branch_id: int | None = None) -> dict[str, Any]:
     """All endpoints and the outbox queues; with ``branch_id`` (a supervisor's view) that branch's
-    endpoints only and no queues (the outbox is shared by all branches)."""
+    endpoints only and no queues (the outbox is shared by all branches). ``storage_problem``: why
+    attachments cannot be stored now ("" when they can) — uploads answer 503 and inbound e-mail waits."""
     now = timezone.now()
     return {
         "now": now,
+        "storage_problem": transient.media_problem(),
         "endpoints": mailboxes(now, branch_id) + endpoints(now, branch_id),
         "queues": queues(now) if branch_id is None else [],
     }

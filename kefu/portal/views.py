@@ -27,7 +27,7 @@ from kefu.channels import actions
 from kefu.commitments.models import OrderClock
 from kefu.customers.access import visible_customers
 from kefu.customers.models import Customer
-from kefu.lib import ratelimit
+from kefu.lib import ratelimit, transient
 from kefu.lib.errors import KefuError, NotFound, TooManyRequests
 from kefu.portal.forms import PortalReplyForm, PortalSubmitForm, add_kefu_error
 from kefu.workorders import actions as wo_actions
@@ -75,6 +75,21 @@ def portal_view(view: View) -> View:
 
 def _max_mb() -> int:
     return max(1, settings.KEFU_MAX_ATTACHMENT_BYTES // (1024 * 1024))
+
+
+def _unavailable(form: Any, exc: Exception) -> int:
+    """A temporary failure (the attachment directory or the database unavailable, ``kefu.lib.transient``):
+    nothing was saved; the form comes back as typed with the reason, answered 503. Anything else raises."""
+    if not transient.is_temporary(exc):
+        raise exc
+    form.add_error(
+        None,
+        _(
+            "We cannot save your message right now because of a temporary fault on our side; nothing was "
+            "sent. Please try again in a few minutes. Your text is still here; choose the files again."
+        ),
+    )
+    return 503
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -210,6 +225,8 @@ def order_reply(request: CustomerRequest, number: str) -> HttpResponse:
             )
         except KefuError as exc:
             add_kefu_error(form, exc)
+        except Exception as exc:
+            return _render_order(request, o, form, status=_unavailable(form, exc))
         else:
             messages.success(request, _("Your message was sent."))
             return redirect("portal:order_detail", number=o.number)
@@ -264,6 +281,8 @@ def submit(request: CustomerRequest) -> HttpResponse:
             except KefuError as exc:
                 add_kefu_error(form, exc)
                 status = 400
+            except Exception as exc:
+                status = _unavailable(form, exc)
             else:
                 messages.success(
                     request,

@@ -22,7 +22,9 @@ the system's own addresses, nor more than once per sender within ``KEFU_MAIL_ACK
 answers (``do_reply``).
 
 A message that cannot be read or taken in becomes a ``DeadLetter`` with the reason; ``ingest`` never
-raises for a bad message.
+raises for a bad message. A temporary failure (``kefu.lib.transient``: the database locked or unreachable, the
+attachment directory unavailable) raises ``TemporaryFailure`` instead, with nothing stored: the caller
+keeps the message and tries again (the endpoint answers 503, the poller leaves it in the folder).
 """
 
 from __future__ import annotations
@@ -47,7 +49,7 @@ from kefu.channels.models import OutboxChannel, OutboxMessage
 from kefu.channels.models.mail import DeadLetter, InboundMessage, InboundOutcome, Mailbox, SenderVerification
 from kefu.customers import actions as cust_actions
 from kefu.customers.models import Channel, Customer
-from kefu.lib import search
+from kefu.lib import search, transient
 from kefu.lib.errors import KefuError, ValidationFailed
 from kefu.organization.sequences import next_value
 from kefu.workorders import actions as wo_actions
@@ -83,6 +85,11 @@ class _Duplicate(Exception):
     pass
 
 
+class TemporaryFailure(Exception):
+    """The message could not be taken in now for a reason that is not the message's (see the module
+    docstring); nothing was stored, not even a dead letter."""
+
+
 def max_message_bytes() -> int:
     return int(getattr(settings, "KEFU_MAIL_MAX_BYTES", 30 * 1024 * 1024))
 
@@ -105,7 +112,8 @@ def trusted_authserv_ids() -> list[str]:
 
 
 def ingest(mailbox: Mailbox, raw: bytes) -> IngestResult:
-    """Take in one message (see the module docstring). Never raises for a bad message."""
+    """Take in one message (see the module docstring). Never raises for a bad message; raises
+    ``TemporaryFailure`` when the database or the attachment directory is unavailable."""
     digest = hashlib.sha256(raw).hexdigest()
     if len(raw) > max_message_bytes():
         return _dead(mailbox, raw, digest, _("The message is larger than the limit (%(mb)d MB).")
@@ -123,10 +131,13 @@ def ingest(mailbox: Mailbox, raw: bytes) -> IngestResult:
         with transaction.atomic():
             return _take_in(mailbox, raw, parsed, key)
     except _Duplicate:
-        return IngestResult(Status.DUPLICATE, inbound=_existing(mailbox, key))
+        return IngestResult(Status.DUPLICATE, inbound=_transient(_existing, mailbox, key))
     except KefuError as exc:
         return _dead(mailbox, raw, digest, f"{exc.code}: {exc}")
     except Exception as exc:
+        if transient.is_temporary(exc):
+            log.warning("inbound mail %s in %s: temporary failure, not taken in: %s", key, mailbox, exc)
+            raise TemporaryFailure(f"{type(exc).__name__}: {exc}") from exc
         log.exception("inbound mail %s in %s could not be taken in", key, mailbox)
         return _dead(mailbox, raw, digest, f"{type(exc).__name__}: {exc}")
 
@@ -135,15 +146,30 @@ def _existing(mailbox: Mailbox, key: str) -> InboundMessage | None:
     return InboundMessage.objects.filter(mailbox=mailbox, message_id=key).defer("raw").first()
 
 
+def _transient(func: Any, *args: Any) -> Any:
+    """``func(*args)``, a temporary failure of it raised as ``TemporaryFailure``."""
+    try:
+        return func(*args)
+    except Exception as exc:
+        if transient.is_temporary(exc):
+            raise TemporaryFailure(f"{type(exc).__name__}: {exc}") from exc
+        raise
+
+
 def _dead(mailbox: Mailbox, raw: bytes, digest: str, reason: str) -> IngestResult:
+    letter = _transient(_store_dead, mailbox, raw, digest, reason)
+    log.warning("dead letter in %s: %s", mailbox, reason)
+    return IngestResult(Status.DEAD_LETTER, dead_letter=letter, reason=reason)
+
+
+def _store_dead(mailbox: Mailbox, raw: bytes, digest: str, reason: str) -> DeadLetter:
     with transaction.atomic():
         letter, _created = DeadLetter.objects.get_or_create(
             mailbox=mailbox,
             sha256=digest,
             defaults={"raw": raw, "reason": reason[:5000], "created_at": timezone.now()},
         )
-    log.warning("dead letter in %s: %s", mailbox, reason)
-    return IngestResult(Status.DEAD_LETTER, dead_letter=letter, reason=reason)
+    return letter
 
 
 def _take_in(mailbox: Mailbox, raw: bytes, parsed: mail.ParsedMail, key: str) -> IngestResult:

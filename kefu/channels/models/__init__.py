@@ -86,4 +86,10 @@ from kefu.channels.models.gateways import (  # noqa: E402, F401
     GatewayKind,
     GatewayMessage,
 )
-from kefu.channels.models.mail import DeadLetter, InboundMessage, InboundOutcome, Mailbox  # noqa: E402, F401
+from kefu.channels.models.mail import (  # noqa: E402, F401
+    DeadLetter,
+    InboundMessage,
+    InboundOutcome,
+    Mailbox,
+    MailboxFolder,
+)

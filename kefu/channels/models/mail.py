@@ -60,6 +60,31 @@ class Mailbox(models.Model):
         return ""
 
 
+class MailboxFolder(models.Model):
+    """How far the poller has taken in one IMAP folder of a mailbox: every message with a UID up to
+    ``last_uid`` under ``uidvalidity`` is an inbound message or a dead letter, whatever its flags (mail
+    already read in another program is taken in too). When the server's UIDVALIDITY changes the UIDs
+    mean other messages: the folder is read again from the start, and the per-message dedup
+    (Message-ID, else SHA-256) keeps it to one order per message."""
+
+    mailbox = models.ForeignKey(
+        Mailbox, on_delete=models.CASCADE, related_name="folder_states", verbose_name=_("mailbox")
+    )
+    name = models.CharField(_("folder"), max_length=300)
+    uidvalidity = models.PositiveBigIntegerField(_("UIDVALIDITY"), null=True, blank=True)
+    last_uid = models.PositiveBigIntegerField(_("last UID taken in"), default=0)
+    updated_at = models.DateTimeField(_("updated"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("mailbox folder")
+        verbose_name_plural = _("mailbox folders")
+        ordering = ["mailbox", "name"]
+        constraints = [models.UniqueConstraint(fields=["mailbox", "name"], name="mailbox_folder_once")]
+
+    def __str__(self) -> str:
+        return f"{self.mailbox_id}:{self.name}"
+
+
 class InboundOutcome(models.TextChoices):
     NEW_ORDER = "new_order", _("new order")
     THREADED = "threaded", _("added to an order")

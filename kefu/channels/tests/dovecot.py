@@ -80,11 +80,38 @@ class Dovecot:
         finally:
             c.logout()
 
-    def append(self, folder: str, raw: bytes) -> None:
+    def append(self, folder: str, raw: bytes, flags: str | None = None) -> None:
+        """Deliver ``raw`` into ``folder``; ``flags`` e.g. ``(\\Seen)`` for mail already read elsewhere."""
         c = self.client()
         try:
-            typ, data = c.append(folder, None, None, raw)  # type: ignore[arg-type]
+            typ, data = c.append(folder, flags, None, raw)  # type: ignore[arg-type]
             assert typ == "OK", data
+        finally:
+            c.logout()
+
+    def delete(self, folder: str) -> None:
+        c = self.client()
+        try:
+            typ, data = c.delete(folder)
+            assert typ == "OK", data
+        finally:
+            c.logout()
+
+    def uidvalidity(self, folder: str) -> int:
+        c = self.client()
+        try:
+            typ, data = c.status(folder, "(UIDVALIDITY)")
+            assert typ == "OK", data
+            return int(data[0].split(b"UIDVALIDITY", 1)[1].strip(b" ()"))  # type: ignore[union-attr]
+        finally:
+            c.logout()
+
+    def seen(self, folder: str = "INBOX") -> int:
+        c = self.client()
+        try:
+            c.select(folder)
+            _typ, data = c.uid("SEARCH", None, "SEEN")  # type: ignore[arg-type]
+            return len((data[0] or b"").split())
         finally:
             c.logout()
 
