@@ -300,8 +300,8 @@ def send_fee_reminders(today: dt.date | None = None, days_before: int | None = N
 def run_care_plans(today: dt.date | None = None, batch: int = 200) -> int:
     """Turn due care plans into work orders (R-18). Each plan is locked and advanced in the same
     transaction as its order, so two workers never create the same visit twice."""
-    from kefu.channels.actions import portal_receiver
     from kefu.workorders.actions import OrderInput, create_order_for
+    from kefu.workorders.receivers import portal_receiver
 
     today = today or timezone.localdate()
     created = 0

@@ -4,7 +4,7 @@ The reporter gives a name, a phone and/or an e-mail address, a description and o
 The customer is matched by the normalised phone, then the normalised e-mail (the oldest record not
 merged away); nobody matching → a new customer record of the default branch (see
 ``portal_access.default_branch``). The order goes to the same on-duty receiver as a portal request
-(``actions.portal_receiver``) with channel ``portal``.
+(``workorders.receivers.portal_receiver``) with channel ``portal``.
 
 Abuse limit: ``KEFU_PORTAL_REPORT_PER_HOUR_IP`` (default 5) reports per client address and
 ``KEFU_PORTAL_REPORT_PER_HOUR_ADDRESS`` (default 3) per phone and per e-mail in a fixed one-hour window,
@@ -25,6 +25,7 @@ from kefu.lib import ratelimit
 from kefu.lib.errors import KefuError, TooManyRequests, ValidationFailed, raise_if
 from kefu.portal import access as portal_access
 from kefu.workorders import actions as wo_actions
+from kefu.workorders import receivers
 from kefu.workorders.models import WorkOrder
 
 WINDOW = 3600
@@ -109,7 +110,7 @@ def do_anonymous_report(data: Report) -> WorkOrder:
     else:
         customer = Customer.objects.select_for_update().get(pk=customer.pk)
     order_type = service.order_type if service is not None else "fault_general"
-    o = actions.receive_request(
+    o = receivers.receive_request(
         customer,
         wo_actions.OrderInput(
             order_type=order_type,

@@ -43,7 +43,6 @@ from django.utils.translation import gettext as _
 
 from kefu.audit import log as audit
 from kefu.channels import outbox
-from kefu.channels.actions import receive_request
 from kefu.channels.mail import parse as mail
 from kefu.channels.models import OutboxChannel, OutboxMessage
 from kefu.channels.models.mail import DeadLetter, InboundMessage, InboundOutcome, Mailbox, SenderVerification
@@ -55,6 +54,7 @@ from kefu.organization.sequences import next_value
 from kefu.workorders import actions as wo_actions
 from kefu.workorders import rules as wo_rules
 from kefu.workorders.models import TimelineEntry, WorkOrder
+from kefu.workorders.receivers import receive_request
 
 log = logging.getLogger("kefu.mail")
 

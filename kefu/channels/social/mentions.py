@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kefu.channels import endpoints
-from kefu.channels.actions import create_channel_customer, receive_request
+from kefu.channels.actions import create_channel_customer
 from kefu.channels.models.endpoints import EndpointKind
 from kefu.channels.models.gateways import GatewayKind, GatewayMessage
 from kefu.customers.models import Channel, ContactPoint, Customer
@@ -27,6 +27,7 @@ from kefu.organization.access import require_staff
 from kefu.organization.models import Branch
 from kefu.workorders import actions as wo_actions
 from kefu.workorders.models import WorkOrder
+from kefu.workorders.receivers import receive_request
 
 
 @dataclass

@@ -7,17 +7,11 @@ from typing import Any
 
 import pytest
 
-from kefu.channels.actions import (
-    Candidate,
-    PortalRequest,
-    ReceiverRule,
-    choose_portal_receiver,
-    do_portal_submit,
-    portal_order_type,
-)
+from kefu.channels.actions import PortalRequest, do_portal_submit, portal_order_type
 from kefu.lib.errors import ValidationFailed
 from kefu.testing.factories import make_portal_customer
 from kefu.workorders.models import WorkOrder
+from kefu.workorders.receivers import Candidate, ReceiverRule, choose_portal_receiver
 
 
 def cand(staff_id: int, role: str = "agent", **kw: Any) -> Candidate:
@@ -216,9 +210,9 @@ def test_receive_request_entries_and_files(world: Any, cust: Any) -> None:
     from django.core.files.base import ContentFile
     from django.db import transaction
 
-    from kefu.channels.actions import receive_request
     from kefu.lib.errors import Unavailable
     from kefu.workorders.actions import OrderInput
+    from kefu.workorders.receivers import receive_request
 
     with transaction.atomic():
         got = receive_request(
@@ -264,9 +258,9 @@ def test_receive_request_entries_and_files(world: Any, cust: Any) -> None:
 def test_receive_request_refusal_saves_nothing(world: Any, cust: Any) -> None:
     from django.db import transaction
 
-    from kefu.channels.actions import receive_request
     from kefu.lib.errors import Unavailable
     from kefu.workorders.actions import OrderInput
+    from kefu.workorders.receivers import receive_request
 
     for s in (world.agent, world.agent_senior, world.supervisor):
         s.is_active = False
