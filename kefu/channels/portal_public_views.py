@@ -20,10 +20,11 @@ from django.views.decorators.http import require_GET, require_http_methods
 from kefu import ratelimit
 from kefu.channels import portal_access, portal_report
 from kefu.channels.actions import portal_services
-from kefu.channels.forms import ServiceChoiceField, add_kefu_error
+from kefu.channels.forms import ServiceChoiceField
 from kefu.channels.portal_views import CustomerRequest, portal_view, service_materials_context
 from kefu.commitments.models import Service
 from kefu.errors import KefuError, TooManyRequests
+from kefu.web.forms import add_kefu_error
 
 
 class LinkRequestForm(forms.Form):

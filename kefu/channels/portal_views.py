@@ -25,11 +25,13 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from kefu import ratelimit
 from kefu.channels import actions
-from kefu.channels.forms import PortalReplyForm, PortalSubmitForm, add_kefu_error
+from kefu.channels.forms import PortalReplyForm, PortalSubmitForm
 from kefu.commitments.models import OrderClock
 from kefu.customers.access import visible_customers
 from kefu.customers.models import Customer
 from kefu.errors import KefuError, NotFound, TooManyRequests
+from kefu.web.files import attachment_response
+from kefu.web.forms import add_kefu_error
 from kefu.workorders import actions as wo_actions
 from kefu.workorders import rules as wo_rules
 from kefu.workorders.access import (
@@ -220,15 +222,7 @@ def order_reply(request: CustomerRequest, number: str) -> HttpResponse:
 @portal_view
 def attachment_download(request: CustomerRequest, pk: int) -> FileResponse:
     att = access_attachment(request.user, pk)
-    try:
-        fh = att.file.open("rb")
-    except FileNotFoundError:
-        raise Http404(_("The file is missing from storage.")) from None
-    resp = FileResponse(fh, as_attachment=True, filename=att.filename, content_type=att.content_type)
-    resp["X-Content-Type-Options"] = "nosniff"
-    resp["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    resp["Cache-Control"] = "private, no-store"
-    return resp
+    return attachment_response(att.file, att.filename, att.content_type)
 
 
 # ---------------------------------------------------------------------------------------------------

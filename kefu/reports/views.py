@@ -23,7 +23,6 @@ from django.views.decorators.http import require_GET
 from kefu import exports
 from kefu.commitments.models import OrderClock
 from kefu.complaints.models import ComplaintCause
-from kefu.console.views_orders import ConsoleRequest, staff_view
 from kefu.customers.models import Customer
 from kefu.errors import NotFound
 from kefu.followup.models import FollowupTask
@@ -32,6 +31,7 @@ from kefu.reports import access, closing, kpis, queries, sheets, svg
 from kefu.reports.kpis import Dim, Kpi, Period
 from kefu.reports.models import KpiChoices
 from kefu.surveys.models import Response
+from kefu.web.views import ConsoleRequest, staff_view
 from kefu.workorders.models import WorkOrder
 
 KPI_LABELS = dict(KpiChoices.choices)

@@ -15,10 +15,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from kefu import exports
-from kefu.console.views_orders import ConsoleRequest, staff_view
 from kefu.organization.models import Staff
 from kefu.standards import panels, rules, services
 from kefu.standards.models import ForbiddenPhrase, StandardsViolation
+from kefu.web.views import ConsoleRequest, staff_view
 from kefu.workorders.access import access_workorder
 
 

@@ -14,11 +14,11 @@ from django.views.decorators.http import require_GET
 
 from kefu import exports
 from kefu.commitments.models import Service
-from kefu.console.views_orders import ConsoleRequest, staff_view
 from kefu.organization.access import areas_of, branches_of
 from kefu.organization.models import Branch, ServiceArea, Staff
 from kefu.surveys import reports, rules
 from kefu.surveys.models import DimensionChoices, Sat4Choices
+from kefu.web.views import ConsoleRequest, staff_view
 
 REPORT_ROLES = frozenset({"supervisor", "inspector", "admin"})
 
