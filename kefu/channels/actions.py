@@ -33,6 +33,7 @@ from kefu.lib.errors import (
     ValidationFailed,
     raise_if,
 )
+from kefu.organization.access import Actor
 from kefu.organization.models import AreaKind, Branch
 from kefu.organization.sequences import next_value
 from kefu.workorders import actions as wo_actions
@@ -160,7 +161,7 @@ def portal_services() -> Any:
     return Service.objects.filter(public=True, is_active=True).order_by("order_type", "code")
 
 
-def portal_customer(user: Any) -> Customer | None:
+def portal_customer(user: Actor) -> Customer | None:
     """The customer record behind a portal login (never for staff), or None."""
     if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
         return None
@@ -207,7 +208,7 @@ def check_submit_rate(customer: Customer, ip: str) -> None:
 
 
 @transaction.atomic
-def do_portal_submit(user: Any, data: PortalRequest) -> WorkOrder:
+def do_portal_submit(user: Actor, data: PortalRequest) -> WorkOrder:
     """A customer submits a new request on the portal: an order with channel ``portal``, received by
     the on-duty receiver of the customer's branch (see the module docstring), with the description as
     the customer's first (public) message and the files attached to it. Nothing is saved on error."""
@@ -266,6 +267,6 @@ def do_portal_submit(user: Any, data: PortalRequest) -> WorkOrder:
     return o
 
 
-def is_staff_user(user: Any) -> bool:
+def is_staff_user(user: Actor) -> bool:
     """Whether the login belongs to staff (active or not): they use the console, not the portal."""
     return getattr(user, "staff", None) is not None

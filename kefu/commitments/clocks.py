@@ -57,7 +57,7 @@ from kefu.commitments.models import (
     WorkingPeriod,
 )
 from kefu.lib.errors import NotFound, PermissionDenied, ValidationFailed
-from kefu.organization.access import require_staff
+from kefu.organization.access import Actor, require_staff
 from kefu.organization.models import Branch, Staff
 
 OFFICE_CALENDAR = "标准工作日"
@@ -595,7 +595,7 @@ def _responsible(staff: Staff, o: Any) -> bool:
     return staff.pk in (o.owner_id, o.assignee_id)
 
 
-def _clock_of(user: Any, clock_id: int, *, for_update: bool = True) -> tuple[OrderClock, Any]:
+def _clock_of(user: Actor, clock_id: int, *, for_update: bool = True) -> tuple[OrderClock, Any]:
     from kefu.workorders.access import access_workorder
 
     c = OrderClock.objects.filter(pk=clock_id).select_related("workorder").first()
@@ -608,7 +608,7 @@ def _clock_of(user: Any, clock_id: int, *, for_update: bool = True) -> tuple[Ord
 
 @transaction.atomic
 def do_report_unreachable(
-    user: Any, clock_id: int, text: str, *, now: dt.datetime | None = None
+    user: Actor, clock_id: int, text: str, *, now: dt.datetime | None = None
 ) -> OrderClock:
     """R-14: the customer could not be reached / was not at home at the agreed visit; written report.
 
@@ -669,7 +669,7 @@ def _check_amount(c: OrderClock, amount: Any) -> Decimal:
 
 @transaction.atomic
 def do_request_extension(
-    user: Any, clock_id: int, amount: Any, reason: str, *, now: dt.datetime | None = None
+    user: Actor, clock_id: int, amount: Any, reason: str, *, now: dt.datetime | None = None
 ) -> ExtensionRequest:
     """R-15: the responsible staff (owner or assignee) asks a leader for more time, before the deadline."""
     staff = require_staff(user, "order.work")
@@ -713,7 +713,7 @@ def may_decide(staff: Staff, req: ExtensionRequest, o: Any) -> bool:
 
 @transaction.atomic
 def do_decide_extension(
-    user: Any, request_id: int, approve: bool, note: str = "", *, now: dt.datetime | None = None
+    user: Actor, request_id: int, approve: bool, note: str = "", *, now: dt.datetime | None = None
 ) -> ExtensionRequest:
     """A leader approves or rejects; only an approval before the deadline moves the due time."""
     staff = require_staff(user)

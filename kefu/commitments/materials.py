@@ -33,7 +33,7 @@ from kefu.commitments.models.materials import MaterialsNotice, OrderMaterial
 from kefu.customers.actions import record_contact
 from kefu.customers.models import Contact, Customer
 from kefu.lib.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
-from kefu.organization.access import require_staff
+from kefu.organization.access import Actor, require_staff
 from kefu.organization.models import Company
 from kefu.workorders import actions as wo_actions
 from kefu.workorders import rules as wo_rules
@@ -133,7 +133,7 @@ def order_materials(order: WorkOrder) -> list[dict[str, Any]]:
 
 @transaction.atomic
 def do_check_materials(
-    user: Any,
+    user: Actor,
     order_key: int | str,
     supplied_material_ids: Iterable[int | str],
     note: str = "",
@@ -215,7 +215,7 @@ def do_check_materials(
 
 
 def _give_notice(
-    user: Any, staff: Any, order: WorkOrder, missing: list[OrderMaterial], note: str, now: Any
+    user: Actor, staff: Any, order: WorkOrder, missing: list[OrderMaterial], note: str, now: Any
 ) -> MaterialsNotice:
     customer = order.customer
     channel, recipient = notice_channel(customer)
@@ -289,13 +289,13 @@ def _give_notice(
     return notice
 
 
-def order_notices(user: Any, order_key: int | str) -> list[MaterialsNotice]:
+def order_notices(user: Actor, order_key: int | str) -> list[MaterialsNotice]:
     """The one-time notices of an order the user may see (staff of its branch, or its own customer)."""
     order = access_workorder(user, order_key)
     return list(order.materials_notices.select_related("created_by").order_by("created_at", "id"))
 
 
-def access_notice(user: Any, order_key: int | str, notice_id: int | str) -> MaterialsNotice:
+def access_notice(user: Actor, order_key: int | str, notice_id: int | str) -> MaterialsNotice:
     """One notice of a visible order; NotFound for anything else (same answer for both)."""
     order = access_workorder(user, order_key)
     try:

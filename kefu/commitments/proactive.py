@@ -33,7 +33,7 @@ from kefu.commitments.models import Service
 from kefu.commitments.models.proactive import CarePlan, PlannedMaintenance
 from kefu.customers.models import Customer, Subscription
 from kefu.lib.errors import KefuError, ValidationFailed, raise_if
-from kefu.organization.access import require_staff
+from kefu.organization.access import Actor, require_staff
 from kefu.organization.models import Branch, Company, ServiceArea
 
 log = logging.getLogger(__name__)
@@ -98,7 +98,7 @@ def _affected_customers(area_ids: list[int]) -> Iterable[tuple[int, str, str, st
 
 @transaction.atomic
 def do_announce_maintenance(
-    user: Any,
+    user: Actor,
     *,
     branch_id: int | None,
     area_ids: list[int],

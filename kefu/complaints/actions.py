@@ -30,7 +30,7 @@ from kefu.complaints.models import (
 )
 from kefu.customers.models import Contact
 from kefu.lib.errors import Conflict, NotFound, ValidationFailed
-from kefu.organization.access import require_staff, staff_of
+from kefu.organization.access import Actor, require_staff, staff_of
 from kefu.workorders import actions as wo_actions
 from kefu.workorders.access import access_workorder, visible_workorders
 from kefu.workorders.models import WorkOrder
@@ -68,7 +68,12 @@ def _signals_json(c: Classification) -> list[dict[str, Any]]:
 
 
 def suggest_customer_type(
-    order: WorkOrder, text: str, *, source: str, actor_user: Any = None, at: dt.datetime | None = None
+    order: WorkOrder,
+    text: str,
+    *,
+    source: str,
+    actor_user: Actor | None = None,
+    at: dt.datetime | None = None,
 ) -> OrderCustomerType | None:
     """Classify the customer's ``text`` on ``order`` (locked by the caller, inside its transaction) and
     store the suggestion when it is the first one or the suggested type changed. An agitated
@@ -100,7 +105,7 @@ def suggest_customer_type(
 
 
 @transaction.atomic
-def do_choose_customer_type(user: Any, key: int | str, customer_type: str) -> OrderCustomerType:
+def do_choose_customer_type(user: Actor, key: int | str, customer_type: str) -> OrderCustomerType:
     """The agent sets (or corrects) the customer's type; "agitated" raises the priority."""
     staff = require_staff(user, "order.work")
     o = access_workorder(user, key, for_update=True)
@@ -147,7 +152,7 @@ def do_choose_customer_type(user: Any, key: int | str, customer_type: str) -> Or
 # Complaints (R-26)
 
 
-def _complaint(user: Any, key: int | str, field: str) -> WorkOrder:
+def _complaint(user: Actor, key: int | str, field: str) -> WorkOrder:
     o = access_workorder(user, key, for_update=True)
     if o.order_type != rules.COMPLAINT:
         raise ValidationFailed("not_complaint", _("This order is not a complaint."), field)
@@ -160,7 +165,7 @@ def is_classified(order: WorkOrder) -> bool:
 
 @transaction.atomic
 def do_classify_complaint(
-    user: Any, key: int | str, cause_id: int | None, details: str = ""
+    user: Actor, key: int | str, cause_id: int | None, details: str = ""
 ) -> ComplaintRecord:
     """Record (or correct) the cause of a complaint; needed before the complaint is closed."""
     staff = require_staff(user, "order.work")
@@ -193,7 +198,7 @@ def do_classify_complaint(
 
 
 @transaction.atomic
-def do_tick_step(user: Any, key: int | str, step: str, done: bool = True) -> ComplaintStep | None:
+def do_tick_step(user: Actor, key: int | str, step: str, done: bool = True) -> ComplaintStep | None:
     """Tick (or untick) one handling step of a complaint; ticking records who and when."""
     staff = require_staff(user, "order.work")
     o = _complaint(user, key, "step")
@@ -229,7 +234,7 @@ def limit_for(order: WorkOrder, role: str) -> Any:
 
 
 @transaction.atomic
-def do_record_compensation(user: Any, key: int | str, amount: Any, reason: str) -> Compensation:
+def do_record_compensation(user: Actor, key: int | str, amount: Any, reason: str) -> Compensation:
     """Record compensation on a complaint: within the recording person's limit it is approved at once,
     above it (or with no limit configured) it waits for a supervisor's approval."""
     staff = require_staff(user, "order.work")
@@ -275,13 +280,13 @@ def do_record_compensation(user: Any, key: int | str, amount: Any, reason: str) 
     return c
 
 
-def visible_compensations(user: Any) -> Any:
+def visible_compensations(user: Actor) -> Any:
     return Compensation.objects.filter(workorder__in=visible_workorders(user))
 
 
 @transaction.atomic
 def do_decide_compensation(
-    user: Any, compensation_id: int | str, approve: bool, note: str = ""
+    user: Actor, compensation_id: int | str, approve: bool, note: str = ""
 ) -> Compensation:
     """A supervisor approves or rejects a compensation above the limit (not their own request)."""
     staff = require_staff(user, APPROVE)
@@ -319,6 +324,6 @@ def do_decide_compensation(
     return c
 
 
-def can_approve(user: Any) -> bool:
+def can_approve(user: Actor) -> bool:
     staff = staff_of(user)
     return staff is not None and staff.can(APPROVE)

@@ -25,11 +25,12 @@ from django.views.decorators.http import require_GET, require_POST
 from kefu.complaints import actions
 from kefu.complaints.models import Compensation, ComplaintCause, ComplaintRecord
 from kefu.complaints.rules import COMPLAINT
-from kefu.console.views_orders import ConsoleRequest, load_order, render_order, staff_view
 from kefu.lib import exports
 from kefu.lib.errors import Conflict, KefuError, ValidationFailed
 from kefu.organization.access import branches_of
-from kefu.workorders.access import visible_workorders
+from kefu.web.order_page import render_order_page
+from kefu.web.views import ConsoleRequest, staff_view
+from kefu.workorders.access import access_workorder, visible_workorders
 
 DEFAULT_PERIOD_DAYS = 30
 
@@ -40,12 +41,13 @@ def _order_post(
     try:
         call()
     except KefuError as exc:
-        o = load_order(request, key)
         request.complaints_errors = {form: {exc.field or form: str(exc.message)}}  # type: ignore[attr-defined]
         request.complaints_posted = {k: request.POST.get(k, "") for k in keep}  # type: ignore[attr-defined]
-        return render_order(request, o, status=409 if isinstance(exc, Conflict) else 400)
+        return render_order_page(request, key, status=409 if isinstance(exc, Conflict) else 400)
     messages.success(request, success)
-    return redirect(reverse("console:order_detail", kwargs={"key": load_order(request, key).number}))
+    return redirect(
+        reverse("console:order_detail", kwargs={"key": access_workorder(request.user, key).number})
+    )
 
 
 @require_POST
@@ -122,9 +124,8 @@ def compensation_decide(request: ConsoleRequest, pk: int) -> HttpResponseBase:
         if back_to_list:
             messages.error(request, str(exc.message))
             return redirect(reverse("console:complaints"))
-        o = load_order(request, str(order_id))
         request.complaints_errors = {"decide": {exc.field or "decision": str(exc.message)}}  # type: ignore[attr-defined]
-        return render_order(request, o, status=409 if isinstance(exc, Conflict) else 400)
+        return render_order_page(request, str(order_id), status=409 if isinstance(exc, Conflict) else 400)
     messages.success(
         request,
         _("Compensation approved.")
@@ -151,13 +152,11 @@ def _period(request: ConsoleRequest) -> tuple[dt.date, dt.date]:
 
 
 @require_GET
-@staff_view
+@staff_view(actions.APPROVE)
 def index(request: ConsoleRequest) -> HttpResponseBase:
     """Complaints by cause for a period (the basis of a Pareto chart) and compensations to approve.
     Supervisors and admins only; a supervisor sees their branch, company-level staff every branch."""
     staff = request.staff
-    if not staff.can(actions.APPROVE):
-        raise Http404
     start, end = _period(request)
     tz = timezone.get_current_timezone()
     since = dt.datetime.combine(start, dt.time.min, tzinfo=tz)

@@ -6,3 +6,9 @@ class ConsoleConfig(AppConfig):
     name = "kefu.console"
     label = "console"
     verbose_name = _("Console")
+
+    def ready(self) -> None:
+        from kefu.console.views_orders import order_page_answer
+        from kefu.web.order_page import register_order_page
+
+        register_order_page(order_page_answer)

@@ -2,7 +2,7 @@
 
 They parse and render input only (types, choices, widgets); the business checks — phone and e-mail
 normalisation, duplicates, branch and area rules, date order, amounts — live in
-``kefu.customers.actions`` and reach the form through :func:`kefu.console.forms_orders.add_kefu_error`.
+``kefu.customers.actions`` and reach the form through :func:`kefu.web.forms.add_kefu_error`.
 """
 
 from __future__ import annotations
@@ -16,7 +16,6 @@ from django.utils.translation import gettext_lazy as _
 from kefu.console.forms_orders import CONSOLE_CHANNELS
 from kefu.customers.models import (
     BadRecord,
-    ChurnChoices,
     Contact,
     ContactPerson,
     Contract,
@@ -40,37 +39,6 @@ class DateInput(forms.DateInput):
     def __init__(self, **kwargs: Any) -> None:
         kwargs.setdefault("format", "%Y-%m-%d")
         super().__init__(**kwargs)
-
-
-class CustomerSearchForm(forms.Form):
-    q = forms.CharField(
-        label=_("Search"),
-        required=False,
-        max_length=200,
-        widget=forms.TextInput(
-            attrs={
-                "type": "search",
-                "placeholder": _("name, phone, e-mail, address or number"),
-                "autofocus": True,
-                "data-shortcut": "/",
-            }
-        ),
-    )
-    tier = forms.ChoiceField(label=_("Value tier"), required=False, choices=_blank(TierChoices.choices))
-    relationship = forms.ChoiceField(
-        label=_("Relationship"), required=False, choices=_blank(Relationship.choices)
-    )
-    churn_risk = forms.ChoiceField(
-        label=_("Churn risk"), required=False, choices=_blank(ChurnChoices.choices)
-    )
-    area = forms.ModelChoiceField(
-        label=_("Service area"), required=False, queryset=ServiceArea.objects.none()
-    )
-
-    def __init__(self, *args: Any, areas: QuerySet[ServiceArea], **kwargs: Any) -> None:
-        kwargs.setdefault("auto_id", "cs-%s")
-        super().__init__(*args, **kwargs)
-        self.fields["area"].queryset = areas  # type: ignore[attr-defined]
 
 
 class CustomerForm(forms.Form):

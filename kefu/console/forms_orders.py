@@ -2,7 +2,7 @@
 
 These forms only parse and render input (types, choices, widgets). Business validation lives in
 ``kefu.workorders.actions``: most fields are optional here so that the action's message (in the
-user's language, naming the field) is what the user sees; views attach it with :func:`add_kefu_error`.
+user's language, naming the field) is what the user sees; views attach it with :func:`kefu.web.forms.add_kefu_error`.
 """
 
 from __future__ import annotations
@@ -15,43 +15,13 @@ from django.utils.translation import gettext_lazy as _
 
 from kefu.commitments.models import Service
 from kefu.customers.models import Channel
-from kefu.lib.errors import Errors, KefuError
 from kefu.organization.models import Department, ServiceArea, Staff
+from kefu.web.forms import MultipleFileField
 from kefu.workorders.models import CloseReasonChoices, OrderTypeChoices, Priority, StatusChoices, WorkOrder
 from kefu.workorders.rules import Status, allowed_targets
 
 # Channels an agent records by hand in the console (the others arrive through their own adapters).
 CONSOLE_CHANNELS = [Channel.PHONE, Channel.COUNTER, Channel.EMAIL, Channel.VISIT, Channel.SMS, Channel.CHAT]
-
-
-class MultipleFileInput(forms.ClearableFileInput):
-    allow_multiple_selected = True
-
-
-class MultipleFileField(forms.FileField):
-    """Several files in one input; the cleaned value is a list (possibly empty)."""
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        kwargs.setdefault("widget", MultipleFileInput())
-        kwargs.setdefault("required", False)
-        super().__init__(*args, **kwargs)
-
-    def clean(self, data: Any, initial: Any = None) -> list[Any]:
-        single = super().clean
-        if isinstance(data, list | tuple):
-            return [single(d, initial) for d in data if d]
-        return [single(data, initial)] if data else []
-
-
-def add_kefu_error(form: forms.Form, error: KefuError, aliases: dict[str, str] | None = None) -> None:
-    """Show an action's error next to the field it names (or above the form if the form lacks it)."""
-    errors = error.errors if isinstance(error, Errors) else [error]
-    for e in errors:
-        name = (aliases or {}).get(e.field or "", e.field)
-        if name and name.endswith("_id"):
-            name = name[:-3]
-        visible = name in form.fields and not form.fields[name].widget.is_hidden
-        form.add_error(name if visible else None, str(e.message))
 
 
 def branch_staff(order_branch_id: int | None) -> QuerySet[Staff]:

@@ -2,7 +2,7 @@
 
 from django.urls import include, path
 
-from kefu.console import views, views_proactive
+from kefu.console import views, views_exports, views_proactive
 
 app_name = "console"
 urlpatterns = [
@@ -18,6 +18,9 @@ urlpatterns = [
     path("complaints/", include("kefu.complaints.urls")),
     path("supervision/", include("kefu.supervision.urls")),
     path("inspections/", include("kefu.inspections.urls")),
+    # the queue's and the customer list's exports (console lists; under /reports/ where managers find them)
+    path("reports/export/orders/", views_exports.export_orders, name="reports_export_orders"),
+    path("reports/export/customers/", views_exports.export_customers, name="reports_export_customers"),
     path("reports/", include("kefu.reports.urls")),
     path("knowledge/", include("kefu.knowledge.urls")),
 ]

@@ -15,12 +15,13 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from kefu.channels import health
 from kefu.channels.cti import calls as cti
 from kefu.channels.models import Call
-from kefu.console.views_orders import OPEN, ConsoleRequest, staff_view
+from kefu.console.views_orders import OPEN
 from kefu.customers import actions as customer_actions
 from kefu.customers import lookup
 from kefu.customers.access import visible_customers
 from kefu.customers.models import Customer
 from kefu.lib.errors import KefuError
+from kefu.web.views import ConsoleRequest, staff_view
 from kefu.workorders.access import visible_workorders
 
 # Labels of customers.actions.CALL_STEPS (R-7: 问候, 寒暄/建立关系, 体察情绪, 引导, 核实记录, 礼貌结束).

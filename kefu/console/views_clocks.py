@@ -14,8 +14,8 @@ from django.views.decorators.http import require_GET, require_POST
 
 from kefu.commitments import clocks
 from kefu.commitments.models import OrderClock
-from kefu.console.views_orders import ConsoleRequest, staff_view
 from kefu.lib.errors import KefuError
+from kefu.web.views import ConsoleRequest, staff_view
 from kefu.workorders.access import access_workorder
 
 

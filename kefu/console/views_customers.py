@@ -14,7 +14,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, Prefetch, Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -26,19 +26,19 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from kefu.audit.models import AuditRecord
 from kefu.console import forms_customers as fc
-from kefu.console.forms_orders import add_kefu_error
-from kefu.console.views_orders import OPEN, ConsoleRequest, staff_view
+from kefu.console.views_orders import OPEN
 from kefu.customers import actions
 from kefu.customers import rules as cust_rules
 from kefu.customers.access import access_customer, visible_customers
-from kefu.customers.models import Contact, ContactPoint, Customer, CustomerNote
-from kefu.lib import search
+from kefu.customers.models import Contact, Customer, CustomerNote
+from kefu.customers.queries import customer_filters, filtered_customers
 from kefu.lib.errors import Conflict, KefuError, NotFound, PermissionDenied
 from kefu.organization.access import areas_of, branches_of
 from kefu.organization.models import Staff
+from kefu.web.forms import add_kefu_error
+from kefu.web.views import ConsoleRequest, staff_view
 from kefu.workorders.access import visible_workorders
 
-PHONE_LIKE = re.compile(r"^\+?[\d\s\-().]{5,}$")
 CUSTOMER_NUMBER = re.compile(r"^KH\d{8}$", re.IGNORECASE)
 
 # Reason codes of customers.rules.compute_churn_risk, for display.
@@ -62,56 +62,11 @@ TIER_PARTS: dict[str, Any] = {
 HISTORY_LIMIT = 50
 
 
-def search_customers(qs: QuerySet[Customer], q: str) -> QuerySet[Customer]:
-    """Name, number, address and e-mail by substring (Chinese 2+ characters); a phone number in any
-    format by its normalised form, including the customer's other numbers (contact points)."""
-    q = q.strip()
-    if not q:
-        return qs
-    if PHONE_LIKE.match(q):
-        digits = re.sub(r"\D", "", q)
-        try:
-            e164 = cust_rules.normalize_phone(q)
-        except cust_rules.InvalidPhone:
-            e164 = ""
-        if e164:
-            by_point = ContactPoint.objects.filter(kind=ContactPoint.Kind.PHONE, normalized=e164)
-            return qs.filter(Q(phone_e164=e164) | Q(pk__in=by_point.values("customer_id")))
-        # a partial number: its digits as a substring of the stored numbers
-        return search.filter_queryset(qs, digits)
-    if "@" in q and " " not in q:
-        email = cust_rules.normalize_email(q)
-        by_point = ContactPoint.objects.filter(kind=ContactPoint.Kind.EMAIL, normalized=email)
-        exact = qs.filter(Q(email=email) | Q(pk__in=by_point.values("customer_id")))
-        return exact if exact.exists() else search.filter_queryset(qs, q)
-    return search.filter_queryset(qs, q)
-
-
-def customer_filters(request: ConsoleRequest) -> tuple[fc.CustomerSearchForm, dict[str, Any]]:
-    """The list's filters of the request (the customer list and its export share them)."""
-    form = fc.CustomerSearchForm(request.GET or None, areas=areas_of(request.staff))
-    filters: dict[str, Any] = {}
-    if form.is_bound:
-        form.is_valid()
-        filters = {k: v for k, v in form.cleaned_data.items() if v not in (None, "")}
-    return form, filters
-
-
-def filtered_customers(qs: QuerySet[Customer], filters: dict[str, Any]) -> QuerySet[Customer]:
-    for name in ("tier", "relationship", "churn_risk"):
-        if name in filters:
-            qs = qs.filter(**{name: filters[name]})
-    if "area" in filters:
-        qs = qs.filter(area=filters["area"])
-    q = (filters.get("q") or "").strip()
-    return search_customers(qs, q).select_related("area", "branch").order_by("-id")
-
-
 @require_GET
 @staff_view
 def customer_list(request: ConsoleRequest) -> HttpResponse:
     staff: Staff = request.staff
-    form, filters = customer_filters(request)
+    form, filters = customer_filters(request.GET, areas_of(staff))
     q = (filters.get("q") or "").strip()
     qs = visible_customers(request.user).filter(merged_into__isnull=True)
     if q and CUSTOMER_NUMBER.match(q):
@@ -182,11 +137,9 @@ def _save_customer(
 
 
 @require_http_methods(["GET", "POST"])
-@staff_view
+@staff_view("customer.create")
 def customer_create(request: ConsoleRequest) -> HttpResponse:
     staff: Staff = request.staff
-    if not staff.can("customer.create"):
-        raise Http404
     kw: dict[str, Any] = {"branches": branches_of(staff), "areas": areas_of(staff)}
     extra: dict[str, Any] = {"duplicates": [], "hidden_duplicates": 0, "conflict": False}
     if request.method == "POST":
@@ -212,12 +165,10 @@ def customer_create(request: ConsoleRequest) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-@staff_view
+@staff_view("customer.edit")
 def customer_edit(request: ConsoleRequest, pk: int) -> HttpResponse:
     staff: Staff = request.staff
     c = access_customer(request.user, pk)
-    if not staff.can("customer.edit"):
-        raise Http404
     kw: dict[str, Any] = {"branches": branches_of(staff), "areas": areas_of(staff), "editing": True}
     extra: dict[str, Any] = {"duplicates": [], "hidden_duplicates": 0, "conflict": False}
     if request.method == "POST":

@@ -16,9 +16,9 @@ from django.views.decorators.http import require_GET, require_POST
 
 from kefu.channels.models import OutboxChannel
 from kefu.commitments.materials import access_notice, do_check_materials
-from kefu.console.views_orders import ConsoleRequest, staff_view
 from kefu.lib.errors import KefuError
 from kefu.organization.models import Company
+from kefu.web.views import ConsoleRequest, staff_view
 from kefu.workorders.access import access_workorder
 
 CHANNEL_LABELS = dict(OutboxChannel.choices)

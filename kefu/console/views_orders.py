@@ -9,16 +9,13 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Callable
-from functools import wraps
 from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import OuterRef, Q, QuerySet, Subquery
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
-from django.http.response import HttpResponseBase
+from django.http import FileResponse, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -26,7 +23,6 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
-from django_htmx.middleware import HtmxDetails
 
 from kefu.audit.models import AuditRecord
 from kefu.commitments import clocks
@@ -35,8 +31,11 @@ from kefu.console import forms_orders as f
 from kefu.console.paging import CappedPaginator
 from kefu.customers.access import access_customer
 from kefu.lib.errors import Conflict, KefuError, NotFound, ValidationFailed
-from kefu.organization.access import areas_of, staff_of
+from kefu.organization.access import areas_of
 from kefu.organization.models import Staff
+from kefu.web.files import attachment_response
+from kefu.web.forms import add_kefu_error
+from kefu.web.views import ConsoleRequest, staff_view
 from kefu.workorders import actions, hooks, queries
 from kefu.workorders import rules as wo_rules
 from kefu.workorders.access import (
@@ -55,40 +54,12 @@ from kefu.workorders.models import (
     WorkOrder,
 )
 
-View = Callable[..., HttpResponseBase]
-
-
-class ConsoleRequest(HttpRequest):
-    """What the middleware and :func:`staff_view` add to a console request (for type checking)."""
-
-    htmx: HtmxDetails
-    staff: Staff
-
-
 OPEN = queries.OPEN
 NUMBER_RE = re.compile(r"^GD-\d{8}-\d{6}$", re.IGNORECASE)
 # joined; the small organisation tables are fetched by a query each (kefu.api.render: every join of the
 # orders table costs the planner milliseconds at scale)
 ORDER_RELATED = ("customer", "owner", "assignee")
 ORDER_PREFETCH = ("area", "department")
-
-
-def staff_view(view: View) -> View:
-    """Logged-in, active staff only; anyone else gets 404 (nothing to probe)."""
-
-    @login_required
-    @wraps(view)
-    def wrapper(request: ConsoleRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
-        staff = staff_of(request.user)
-        if staff is None:
-            raise Http404
-        request.staff = staff
-        try:
-            return view(request, *args, **kwargs)
-        except NotFound as exc:
-            raise Http404(str(exc.message)) from exc
-
-    return wrapper
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -341,6 +312,11 @@ def order_detail(request: ConsoleRequest, key: str) -> HttpResponse:
     return render_order(request, load_order(request, key))
 
 
+def order_page_answer(request: ConsoleRequest, key: str, status: int) -> HttpResponse:
+    """The order page as the answer to a feature app's panel form (registered in ``kefu.web.order_page``)."""
+    return render_order(request, load_order(request, key), status=status)
+
+
 def _form_post(
     request: ConsoleRequest,
     key: str,
@@ -359,9 +335,9 @@ def _form_post(
             result = call(form.cleaned_data)
         except Conflict as exc:
             conflict = True
-            f.add_kefu_error(form, exc, aliases)
+            add_kefu_error(form, exc, aliases)
         except KefuError as exc:
-            f.add_kefu_error(form, exc, aliases)
+            add_kefu_error(form, exc, aliases)
         else:
             messages.success(request, success)
             target = result if isinstance(result, WorkOrder) and name == "merge" else o
@@ -590,15 +566,7 @@ def order_presence(request: ConsoleRequest, key: str) -> HttpResponse:
 @staff_view
 def attachment_download(request: ConsoleRequest, pk: int) -> FileResponse:
     att = access_attachment(request.user, pk)
-    try:
-        fh = att.file.open("rb")
-    except FileNotFoundError:
-        raise Http404(_("The file is missing from storage.")) from None
-    resp = FileResponse(fh, as_attachment=True, filename=att.filename, content_type=att.content_type)
-    resp["X-Content-Type-Options"] = "nosniff"
-    resp["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    resp["Cache-Control"] = "private, no-store"
-    return resp
+    return attachment_response(att.file, att.filename, att.content_type)
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -636,7 +604,7 @@ def order_create(request: ConsoleRequest) -> HttpResponse:
                     ),
                 )
             except KefuError as exc:
-                f.add_kefu_error(form, exc)
+                add_kefu_error(form, exc)
             else:
                 messages.success(request, _("Work order %(number)s created.") % {"number": o.number})
                 return redirect("console:order_detail", key=o.number)
@@ -714,7 +682,7 @@ def escalation_handle(request: ConsoleRequest, pk: int) -> HttpResponse:
     except NotFound:
         raise
     except KefuError as exc:
-        f.add_kefu_error(form, exc)
+        add_kefu_error(form, exc)
         return _render_escalations(request, request.staff, bound=(pk, form), status=400)
     messages.success(request, _("Escalation of %(number)s handled.") % {"number": esc.workorder.number})
     query = urlencode({"scope": request.GET.get("scope", "mine")})

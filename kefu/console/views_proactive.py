@@ -17,11 +17,11 @@ from django.views.decorators.http import require_http_methods
 
 from kefu.commitments import proactive
 from kefu.commitments.models.proactive import PlannedMaintenance
-from kefu.console.forms_orders import add_kefu_error
-from kefu.console.views_orders import ConsoleRequest, staff_view
 from kefu.lib.errors import KefuError
 from kefu.organization.access import areas_of, branches_of
 from kefu.organization.models import Branch, ServiceArea, Staff
+from kefu.web.forms import add_kefu_error
+from kefu.web.views import ConsoleRequest, staff_view
 
 
 class DateTimeLocalInput(forms.DateTimeInput):

@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from kefu.customers.models import Customer
 from kefu.lib.errors import NotFound
-from kefu.organization.access import staff_of
+from kefu.organization.access import Actor, staff_of
 
 
-def visible_customers(user: Any) -> QuerySet[Customer]:
+def visible_customers(user: Actor) -> QuerySet[Customer]:
     """Customers ``user`` may see: all for company-level staff and admins, the branch for branch
     staff, only themselves for a portal customer, nothing for anyone else."""
     qs = Customer.objects.all()
@@ -28,7 +26,7 @@ def visible_customers(user: Any) -> QuerySet[Customer]:
     return qs.none()
 
 
-def access_customer(user: Any, customer_id: int | str, *, for_update: bool = False) -> Customer:
+def access_customer(user: Actor, customer_id: int | str, *, for_update: bool = False) -> Customer:
     """The customer if visible to ``user``; NotFound (never "forbidden", so ids cannot be probed)."""
     try:
         pk = int(customer_id)

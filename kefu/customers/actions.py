@@ -37,7 +37,7 @@ from kefu.customers.models import (
 )
 from kefu.lib import search
 from kefu.lib.errors import Conflict, KefuError, ValidationFailed, raise_if
-from kefu.organization.access import require_staff
+from kefu.organization.access import Actor, require_staff
 from kefu.organization.models import Branch, ServiceArea, Staff
 from kefu.organization.sequences import next_value
 
@@ -209,7 +209,7 @@ def _sync_contact_points(c: Customer) -> None:
 
 
 @transaction.atomic
-def do_create_customer(user: Any, data: CustomerInput, *, allow_duplicate: bool = False) -> Customer:
+def do_create_customer(user: Actor, data: CustomerInput, *, allow_duplicate: bool = False) -> Customer:
     staff = require_staff(user, "customer.create")
     clean = check_customer_input(staff, data)
     if not allow_duplicate:
@@ -281,7 +281,7 @@ def add_contact_point(c: Customer, kind: str, raw: str, label: str = "") -> Cont
 
 @transaction.atomic
 def do_update_customer(
-    user: Any,
+    user: Actor,
     customer_id: int,
     data: CustomerInput,
     *,
@@ -359,7 +359,7 @@ RECORD_MODELS: dict[str, type[models.Model]] = {
 
 
 @transaction.atomic
-def do_add_record(user: Any, customer_id: int, kind: str, values: dict[str, Any]) -> models.Model:
+def do_add_record(user: Actor, customer_id: int, kind: str, values: dict[str, Any]) -> models.Model:
     """Add a subscription, contract, purchase, payment, bad record or contact person.
 
     ``values`` must already be type-checked (form or API schema); business checks happen here.
@@ -412,7 +412,7 @@ def _check_record(kind: str, v: dict[str, Any]) -> None:
 
 
 @transaction.atomic
-def do_add_note(user: Any, customer_id: int, body: str) -> CustomerNote:
+def do_add_note(user: Actor, customer_id: int, body: str) -> CustomerNote:
     from kefu.customers.access import access_customer
 
     staff = require_staff(user)
@@ -426,7 +426,7 @@ def do_add_note(user: Any, customer_id: int, body: str) -> CustomerNote:
 
 
 @transaction.atomic
-def do_override_tier(user: Any, customer_id: int, tier: str, reason: str) -> Customer:
+def do_override_tier(user: Actor, customer_id: int, tier: str, reason: str) -> Customer:
     """Set (or with an empty tier, clear) a manual tier; a reason is required to set one."""
     from kefu.customers.access import access_customer
 
@@ -585,7 +585,7 @@ def record_contact(
 
 @transaction.atomic
 def do_log_contact(
-    user: Any, customer_id: int, channel: str, summary: str, *, direction: str = Contact.Direction.INBOUND
+    user: Actor, customer_id: int, channel: str, summary: str, *, direction: str = Contact.Direction.INBOUND
 ) -> Contact:
     """A staff member records a contact that did not (yet) become a work order (a call, a visit)."""
     from kefu.customers.access import access_customer
@@ -623,7 +623,7 @@ CALL_STEPS: tuple[str, ...] = ("greet", "rapport", "feeling", "guide", "verify",
 
 @transaction.atomic
 def do_log_call(
-    user: Any, customer_id: int, summary: str, *, call_id: str, steps: dict[str, bool]
+    user: Actor, customer_id: int, summary: str, *, call_id: str, steps: dict[str, bool]
 ) -> Contact:
     """Log a phone call as a contact (channel phone) with the R-7 checklist and the CTI call id in
     ``details``. A call is logged once: a second attempt for the same call id is a conflict."""

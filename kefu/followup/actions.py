@@ -36,7 +36,7 @@ from kefu.followup.models import (
     SatisfactionLevel,
 )
 from kefu.lib.errors import Conflict, KefuError, NotFound, ValidationFailed, raise_if
-from kefu.organization.access import require_staff
+from kefu.organization.access import Actor, require_staff
 from kefu.organization.models import Branch, Staff
 from kefu.organization.rules import Role
 from kefu.workorders import hooks as order_hooks
@@ -162,7 +162,7 @@ def visible_tasks(staff: Staff) -> QuerySet[FollowupTask]:
     return qs.filter(branch=staff.branch)
 
 
-def access_task(user: Any, task_id: int | str, *, for_update: bool = False) -> FollowupTask:
+def access_task(user: Actor, task_id: int | str, *, for_update: bool = False) -> FollowupTask:
     staff = require_staff(user, "followup.record")
     qs = visible_tasks(staff)
     if for_update:
@@ -201,7 +201,7 @@ def satisfaction_levels() -> QuerySet[SatisfactionLevel]:
 
 @transaction.atomic
 def do_record_followup(
-    user: Any,
+    user: Actor,
     task_id: int | str,
     *,
     outcome: str,
@@ -331,7 +331,7 @@ def _note(o: WorkOrder, staff: Staff, body: str, at: dt.datetime, task: Followup
     )
 
 
-def _reopen_to_owner(user: Any, staff: Staff, o: WorkOrder, finding: str, now: dt.datetime) -> None:
+def _reopen_to_owner(user: Actor, staff: Staff, o: WorkOrder, finding: str, now: dt.datetime) -> None:
     """Reopen through the order flow (timeline, clocks, audit), then hand the work back to the owner."""
 
     o = do_transition(user, o.pk, order_rules.Status.REOPENED.value, reason=finding)

@@ -11,15 +11,13 @@ from django import forms
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import Count, F, Q, QuerySet
-from django.http import Http404, HttpResponse, HttpResponseBase
+from django.http import HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
-from kefu.console.forms_orders import add_kefu_error
-from kefu.console.views_orders import ConsoleRequest, staff_view
 from kefu.followup import actions, stats
 from kefu.followup.models import FollowupAttempt, FollowupMiss, FollowupTask
 from kefu.lib import exports
@@ -27,6 +25,8 @@ from kefu.lib.errors import KefuError
 from kefu.organization.access import branches_of
 from kefu.organization.models import Staff
 from kefu.organization.rules import Role
+from kefu.web.forms import add_kefu_error
+from kefu.web.views import ConsoleRequest, staff_view
 
 PAGE_SIZE = 25
 SHOW = [
@@ -34,13 +34,6 @@ SHOW = [
     ("open", gettext_lazy("All open")),
     ("done", gettext_lazy("Finished")),
 ]
-
-
-def _require(request: ConsoleRequest) -> Staff:
-    staff = request.staff
-    if not staff.can("followup.record"):
-        raise Http404
-    return staff
 
 
 def _month_bounds(month: str, tz: ZoneInfo) -> tuple[dt.datetime, dt.datetime, str]:
@@ -106,9 +99,9 @@ def _tasks(staff: Staff, show: str) -> QuerySet[FollowupTask]:
 
 
 @require_http_methods(["GET"])
-@staff_view
+@staff_view("followup.record")
 def followup_list(request: ConsoleRequest) -> HttpResponseBase:
-    staff = _require(request)
+    staff = request.staff
     default = "mine" if staff.role == Role.FOLLOWUP else "open"
     show = request.GET.get("show", default)
     if show not in dict(SHOW):
@@ -177,9 +170,8 @@ class RecordForm(forms.Form):
 
 
 @require_http_methods(["GET", "POST"])
-@staff_view
+@staff_view("followup.record")
 def followup_task(request: ConsoleRequest, task_id: int) -> HttpResponse:
-    _require(request)
     task = actions.access_task(request.user, task_id)
     form = RecordForm(task=task)
     status = 200

@@ -8,14 +8,12 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from kefu.inspections.models import CorrectiveAction, Inspection, InspectionPlan
 from kefu.lib.errors import NotFound
-from kefu.organization.access import require_staff
+from kefu.organization.access import Actor, require_staff
 from kefu.organization.models import Staff
 
 
@@ -31,7 +29,7 @@ def visible_inspections(staff: Staff) -> QuerySet[Inspection]:
     return qs.filter(Q(staff=staff) | owns, published=True)
 
 
-def access_inspection(user: Any, inspection_id: int | str, *, for_update: bool = False) -> Inspection:
+def access_inspection(user: Actor, inspection_id: int | str, *, for_update: bool = False) -> Inspection:
     staff = require_staff(user)
     qs = visible_inspections(staff)
     if for_update:

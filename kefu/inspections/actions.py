@@ -38,7 +38,7 @@ from kefu.inspections.models import (
     SubjectKind,
 )
 from kefu.lib.errors import Conflict, KefuError, NotFound, ValidationFailed, raise_if
-from kefu.organization.access import require_staff
+from kefu.organization.access import Actor, require_staff
 from kefu.organization.models import Branch, Outlet, Staff
 from kefu.workorders.models import WorkOrder
 
@@ -110,7 +110,7 @@ def sheet_items(sheet_id: int) -> list[ScoreItem]:
 
 
 @transaction.atomic
-def do_create_inspection(user: Any, data: InspectionInput) -> Inspection:
+def do_create_inspection(user: Actor, data: InspectionInput) -> Inspection:
     actor = require_staff(user, "inspection.create")
     errors: list[KefuError] = []
     if data.kind not in InspectionKind.values:
@@ -188,7 +188,7 @@ def do_create_inspection(user: Any, data: InspectionInput) -> Inspection:
 
 
 @transaction.atomic
-def do_publish_inspection(user: Any, inspection_id: int | str) -> Inspection:
+def do_publish_inspection(user: Actor, inspection_id: int | str) -> Inspection:
     require_staff(user, "inspection.create")
     insp = access_inspection(user, inspection_id, for_update=True)
     if insp.published:
@@ -202,7 +202,7 @@ def do_publish_inspection(user: Any, inspection_id: int | str) -> Inspection:
 
 @transaction.atomic
 def do_add_corrective_action(
-    user: Any, inspection_id: int | str, *, description: str, owner_id: int | None, due_on: dt.date | None
+    user: Actor, inspection_id: int | str, *, description: str, owner_id: int | None, due_on: dt.date | None
 ) -> CorrectiveAction:
     actor = require_staff(user, "inspection.create")
     insp = access_inspection(user, inspection_id, for_update=True)
@@ -243,7 +243,7 @@ def do_add_corrective_action(
     return act
 
 
-def access_action(user: Any, action_id: int | str, *, for_update: bool = False) -> CorrectiveAction:
+def access_action(user: Actor, action_id: int | str, *, for_update: bool = False) -> CorrectiveAction:
     staff = require_staff(user)
     qs = CorrectiveAction.objects.filter(inspection__in=visible_inspections(staff))
     if for_update:
@@ -255,7 +255,7 @@ def access_action(user: Any, action_id: int | str, *, for_update: bool = False) 
 
 
 @transaction.atomic
-def do_complete_action(user: Any, action_id: int | str, *, note: str = "") -> CorrectiveAction:
+def do_complete_action(user: Actor, action_id: int | str, *, note: str = "") -> CorrectiveAction:
     """The owner marks the corrective action done (with what was done)."""
     staff = require_staff(user)
     act = access_action(user, action_id, for_update=True)
@@ -311,7 +311,7 @@ def flag_overdue_actions(today: dt.date | None = None, batch: int = 500) -> int:
 
 @transaction.atomic
 def do_create_plan(
-    user: Any,
+    user: Actor,
     *,
     name: str,
     scope: str,

@@ -9,8 +9,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
 
 from django.db import transaction
 from django.db.models import QuerySet
@@ -22,7 +22,7 @@ from kefu.inspections import rules
 from kefu.inspections.access import visible_staff
 from kefu.inspections.models import Course, Exam, ExamAttempt, Question, TrainingRecord
 from kefu.lib.errors import NotFound, ValidationFailed
-from kefu.organization.access import require_staff
+from kefu.organization.access import Actor, require_staff
 from kefu.organization.models import Staff
 
 
@@ -77,7 +77,7 @@ def overview(viewer: Staff, staff_qs: QuerySet[Staff] | None = None) -> list[Ove
     return rows
 
 
-def access_exam(user: Any, exam_id: int | str) -> Exam:
+def access_exam(user: Actor, exam_id: int | str) -> Exam:
     """An active exam of an active course for the user's role."""
     staff = require_staff(user)
     try:
@@ -94,7 +94,7 @@ def exam_questions(exam: Exam) -> list[Question]:
 
 
 @transaction.atomic
-def do_submit_exam(user: Any, exam_id: int | str, answers: dict[int, int | None]) -> ExamAttempt:
+def do_submit_exam(user: Actor, exam_id: int | str, answers: Mapping[int, int | None]) -> ExamAttempt:
     staff = require_staff(user)
     exam = access_exam(user, exam_id)
     questions = exam_questions(exam)
@@ -146,7 +146,7 @@ def do_submit_exam(user: Any, exam_id: int | str, answers: dict[int, int | None]
 
 
 @transaction.atomic
-def do_record_training(user: Any, staff_id: int, course_id: int) -> TrainingRecord:
+def do_record_training(user: Actor, staff_id: int, course_id: int) -> TrainingRecord:
     """A supervisor records that a staff member of their branch completed a course (e.g. in class)."""
     viewer = require_staff(user, "training.overview")
     person = visible_staff(viewer).filter(pk=staff_id).first()

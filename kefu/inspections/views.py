@@ -24,8 +24,6 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext
 from django.views.decorators.http import require_http_methods, require_POST
 
-from kefu.console.forms_orders import add_kefu_error
-from kefu.console.views_orders import ConsoleRequest, staff_view
 from kefu.inspections import actions, training
 from kefu.inspections.access import (
     access_inspection,
@@ -53,6 +51,8 @@ from kefu.lib import exports
 from kefu.lib.errors import KefuError
 from kefu.organization.access import branches_of
 from kefu.organization.models import Outlet, Staff
+from kefu.web.forms import add_kefu_error
+from kefu.web.views import ConsoleRequest, staff_view
 
 PAGE_SIZE = 25
 STATES = [
@@ -567,11 +567,9 @@ def _export_training(fmt: str, rows: list[training.OverviewRow]) -> HttpResponse
 
 
 @require_http_methods(["GET", "POST"])
-@staff_view
+@staff_view("training.overview")
 def training_overview(request: ConsoleRequest) -> HttpResponseBase:
     viewer = request.staff
-    if not viewer.can("training.overview"):
-        raise Http404
     if request.method == "POST":
         try:
             training.do_record_training(

@@ -20,7 +20,7 @@ from kefu.knowledge.models import Article, Audience, BodyFormat, Category, Langu
 from kefu.lib import search
 from kefu.lib.errors import KefuError, NotFound, ValidationFailed, raise_if
 from kefu.lib.html import html_to_text, sanitise_html
-from kefu.organization.access import require_staff, staff_of
+from kefu.organization.access import Actor, require_staff, staff_of
 
 MAX_BODY = 50_000
 
@@ -100,7 +100,7 @@ def _clean(data: ArticleInput) -> tuple[dict[str, Any], list[KefuError]]:
 
 
 @transaction.atomic
-def do_save_article(user: Any, data: ArticleInput, article_id: int | None = None) -> Article:
+def do_save_article(user: Actor, data: ArticleInput, article_id: int | None = None) -> Article:
     """Create (``article_id`` None) or update an article; audited, search index kept in step."""
     staff = require_staff(user, "knowledge.edit")
     values, errors = _clean(data)
@@ -135,7 +135,7 @@ def do_save_article(user: Any, data: ArticleInput, article_id: int | None = None
 # --- reading --------------------------------------------------------------------------------------------
 
 
-def visible_articles(user: Any) -> QuerySet[Article]:
+def visible_articles(user: Actor) -> QuerySet[Article]:
     """Staff see internal and public articles (editors also unpublished ones); everyone else sees
     published customer articles only."""
     qs = Article.objects.select_related("category", "service")
@@ -147,7 +147,7 @@ def visible_articles(user: Any) -> QuerySet[Article]:
     return qs.filter(published=True)
 
 
-def access_article(user: Any, article_id: int) -> Article:
+def access_article(user: Actor, article_id: int) -> Article:
     a = visible_articles(user).filter(pk=article_id).first()
     if a is None:
         raise NotFound("not_found", _("No such article."))
@@ -169,7 +169,7 @@ def portal_language(language: str | None) -> str:
 MAX_CANDIDATES = 2000
 
 
-def suggest(user: Any, text: str, *, limit: int = 5) -> list[tuple[Article, float]]:
+def suggest(user: Actor, text: str, *, limit: int = 5) -> list[tuple[Article, float]]:
     """The published articles (internal and public) best matching ``text``, best first.
 
     Candidates are the most recently updated published articles (at most ``MAX_CANDIDATES``) sharing at

@@ -9,7 +9,7 @@ from typing import Any
 from django import forms
 from django.conf import settings
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse, HttpResponseBase
+from django.http import HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.http import urlencode
@@ -17,12 +17,12 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from kefu.commitments.models import Service
-from kefu.console.views_orders import ConsoleRequest, staff_view
 from kefu.knowledge import actions, rules, staffing
 from kefu.knowledge.models import Audience, BodyFormat, Category, Language
 from kefu.lib import exports
 from kefu.lib.errors import KefuError
 from kefu.organization.access import branches_of
+from kefu.web.views import ConsoleRequest, staff_view
 from kefu.workorders.access import access_workorder, visible_workorders
 
 
@@ -108,10 +108,8 @@ def article_detail(request: ConsoleRequest, pk: int) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-@staff_view
+@staff_view("knowledge.edit")
 def article_edit(request: ConsoleRequest, pk: int | None = None) -> HttpResponse:
-    if not request.staff.can("knowledge.edit"):
-        raise Http404
     article = actions.access_article(request.user, pk) if pk is not None else None
     if request.method == "POST":
         form = ArticleForm(request.POST)
@@ -171,11 +169,9 @@ def _date_param(value: str, default: dt.date) -> dt.date:
 
 
 @require_GET
-@staff_view
+@staff_view("knowledge.edit")
 def questions(request: ConsoleRequest) -> HttpResponseBase:
     """The most-asked questions of the orders received in a period (default: the last 30 days)."""
-    if not request.staff.can("knowledge.edit"):
-        raise Http404
     today = timezone.localdate()
     end = _date_param(request.GET.get("end", ""), today)
     start = _date_param(request.GET.get("start", ""), end - dt.timedelta(days=29))
@@ -255,10 +251,8 @@ class StaffingForm(forms.Form):
 
 
 @require_GET
-@staff_view
+@staff_view("staffing.view")
 def staffing_page(request: ConsoleRequest) -> HttpResponseBase:
-    if not request.staff.can("staffing.view"):
-        raise Http404
     today = timezone.localdate()
     defaults = {
         "start": (today - dt.timedelta(days=28)).isoformat(),

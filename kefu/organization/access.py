@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, TypeAlias, cast
 
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
@@ -10,8 +10,15 @@ from django.utils.translation import gettext_lazy as _
 from kefu.lib.errors import PermissionDenied
 from kefu.organization.models import Branch, ServiceArea, Staff
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser, User
 
-def staff_of(user: Any) -> Staff | None:
+# Whom a call acts for: ``request.user`` of a page (a login or anonymous), an API token's user; the
+# functions below answer "no staff" for anything else.
+Actor: TypeAlias = "User | AnonymousUser"
+
+
+def staff_of(user: Actor | None) -> Staff | None:
     """The active staff profile of ``user``, or None (customers, anonymous, inactive staff)."""
     if user is None or not getattr(user, "is_authenticated", False):
         return None
@@ -21,7 +28,14 @@ def staff_of(user: Any) -> Staff | None:
     return staff
 
 
-def require_staff(user: Any, capability: str | None = None) -> Staff:
+def login_of(user: Actor | None) -> User | None:
+    """The stored login behind ``user``: None for nobody or an anonymous visitor."""
+    if user is None or not user.is_authenticated:
+        return None
+    return cast("User", user)  # authenticated: a login row, never AnonymousUser
+
+
+def require_staff(user: Actor | None, capability: str | None = None) -> Staff:
     """The staff profile of ``user`` holding ``capability``; PermissionDenied otherwise."""
     staff = staff_of(user)
     if staff is None:

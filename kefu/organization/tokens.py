@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import secrets
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -17,6 +17,9 @@ from django.utils.translation import gettext as _
 from kefu.audit import log as audit
 from kefu.lib.errors import NotFound, ValidationFailed
 from kefu.organization.models import ApiToken
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
 TOKEN_PREFIX = "kefu_"  # noqa: S105 - a public prefix, not a secret
 # last_used_at is written at most this often per token (a busy integration must not write on every call)
@@ -29,7 +32,7 @@ def hash_token(token: str) -> str:
 
 
 @transaction.atomic
-def create_token(user: Any, name: str) -> tuple[str, ApiToken]:
+def create_token(user: User, name: str) -> tuple[str, ApiToken]:
     """Create a token for ``user``; returns the secret (shown once, never stored) and the row."""
     clean = " ".join((name or "").split())
     if not clean:
@@ -63,7 +66,7 @@ def revoke_token(token_id: int, *, actor: Any = None) -> ApiToken:
     return row
 
 
-def tokens_of(user: Any) -> list[ApiToken]:
+def tokens_of(user: User) -> list[ApiToken]:
     return list(ApiToken.objects.filter(user=user).order_by("-created_at", "-id"))
 
 

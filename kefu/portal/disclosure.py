@@ -19,6 +19,7 @@ from kefu.commitments.limits import published_limits
 from kefu.commitments.models import Service, TimeLimit
 from kefu.organization.models import Branch, Company, Outlet, ServiceArea, Staff
 from kefu.supervision.actions import recent_changes as recent_area_changes
+from kefu.web.files import sandboxed
 
 PHOTO_TYPES = {b"\x89PNG": "image/png", b"\xff\xd8\xff": "image/jpeg", b"RIFF": "image/webp"}
 
@@ -79,7 +80,4 @@ def staff_photo(request: HttpRequest, badge_no: str) -> FileResponse:
         fh.close()
         raise Http404
     fh.seek(0)
-    resp = FileResponse(fh, content_type=ctype)
-    resp["X-Content-Type-Options"] = "nosniff"
-    resp["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    return resp
+    return sandboxed(FileResponse(fh, content_type=ctype))

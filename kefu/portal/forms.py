@@ -12,34 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from kefu.channels.actions import PORTAL_TYPE_LABELS, PortalType, portal_services
 from kefu.commitments.models import Service
-from kefu.lib.errors import Errors, KefuError
-
-
-class MultipleFileInput(forms.ClearableFileInput):
-    allow_multiple_selected = True
-
-
-class MultipleFileField(forms.FileField):
-    """Several files in one input; the cleaned value is a list (possibly empty)."""
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        kwargs.setdefault("widget", MultipleFileInput())
-        kwargs.setdefault("required", False)
-        super().__init__(*args, **kwargs)
-
-    def clean(self, data: Any, initial: Any = None) -> list[Any]:
-        single = super().clean
-        if isinstance(data, list | tuple):
-            return [single(d, initial) for d in data if d]
-        return [single(data, initial)] if data else []
-
-
-def add_kefu_error(form: forms.Form, error: KefuError) -> None:
-    """Show an action's error next to the field it names (or above the form if the form lacks it)."""
-    for e in error.errors if isinstance(error, Errors) else [error]:
-        name = e.field[:-3] if e.field and e.field.endswith("_id") else e.field
-        form.add_error(name if name in form.fields else None, str(e.message))
-
+from kefu.web.forms import MultipleFileField
 
 FILES_HELP = _("Photos or documents, up to %(mb)s MB each.")
 

@@ -24,8 +24,9 @@ from kefu.lib.errors import KefuError, TooManyRequests
 from kefu.portal import access as portal_access
 from kefu.portal import password as portal_password
 from kefu.portal import report as portal_report
-from kefu.portal.forms import ServiceChoiceField, add_kefu_error
+from kefu.portal.forms import ServiceChoiceField
 from kefu.portal.views import CustomerRequest, portal_view, service_materials_context
+from kefu.web.forms import add_kefu_error
 
 
 class LinkRequestForm(forms.Form):

@@ -29,7 +29,9 @@ from kefu.customers.access import visible_customers
 from kefu.customers.models import Customer
 from kefu.lib import ratelimit, transient
 from kefu.lib.errors import KefuError, NotFound, TooManyRequests
-from kefu.portal.forms import PortalReplyForm, PortalSubmitForm, add_kefu_error
+from kefu.portal.forms import PortalReplyForm, PortalSubmitForm
+from kefu.web.files import attachment_response
+from kefu.web.forms import add_kefu_error
 from kefu.workorders import actions as wo_actions
 from kefu.workorders import rules as wo_rules
 from kefu.workorders.access import (
@@ -237,15 +239,7 @@ def order_reply(request: CustomerRequest, number: str) -> HttpResponse:
 @portal_view
 def attachment_download(request: CustomerRequest, pk: int) -> FileResponse:
     att = access_attachment(request.user, pk)
-    try:
-        fh = att.file.open("rb")
-    except FileNotFoundError:
-        raise Http404(_("The file is missing from storage.")) from None
-    resp = FileResponse(fh, as_attachment=True, filename=att.filename, content_type=att.content_type)
-    resp["X-Content-Type-Options"] = "nosniff"
-    resp["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    resp["Cache-Control"] = "private, no-store"
-    return resp
+    return attachment_response(att.file, att.filename, att.content_type)
 
 
 # ---------------------------------------------------------------------------------------------------

@@ -2,7 +2,7 @@
 
 from django.urls import URLPattern, path
 
-from kefu.reports import views, views_exports
+from kefu.reports import views
 
 urlpatterns: list[URLPattern] = [
     path("", views.dashboard, name="reports_dashboard"),
@@ -12,6 +12,4 @@ urlpatterns: list[URLPattern] = [
     path("branches/", views.branches, name="reports_branches"),
     path("mine/", views.my_sheet, name="reports_my_sheet"),
     path("drill/<str:kpi>/<str:dim>/<int:key>/", views.drill, name="reports_drill"),
-    path("export/orders/", views_exports.export_orders, name="reports_export_orders"),
-    path("export/customers/", views_exports.export_customers, name="reports_export_customers"),
 ]

@@ -22,7 +22,6 @@ from django.views.decorators.http import require_GET
 
 from kefu.commitments.models import OrderClock
 from kefu.complaints.models import ComplaintCause
-from kefu.console.views_orders import ConsoleRequest, staff_view
 from kefu.customers.models import Customer
 from kefu.followup.models import FollowupTask
 from kefu.lib import exports
@@ -33,6 +32,7 @@ from kefu.reports import access, closing, kpis, queries, sheets, svg
 from kefu.reports.kpis import Dim, Kpi, Period
 from kefu.reports.models import KpiChoices
 from kefu.surveys.models import Response
+from kefu.web.views import ConsoleRequest, staff_view
 from kefu.workorders.models import WorkOrder
 
 KPI_LABELS = dict(KpiChoices.choices)

@@ -14,11 +14,11 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from kefu.console.views_orders import ConsoleRequest, staff_view
 from kefu.lib import exports
 from kefu.organization.models import Staff
 from kefu.standards import panels, rules, services
 from kefu.standards.models import ForbiddenPhrase, StandardsViolation
+from kefu.web.views import ConsoleRequest, staff_view
 from kefu.workorders.access import access_workorder
 
 

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from kefu.lib.errors import NotFound
-from kefu.organization.access import require_staff
+from kefu.organization.access import Actor, require_staff
 from kefu.organization.models import Staff
 from kefu.supervision.models import AccountabilityRecord, SupervisionNotice
 from kefu.workorders.access import visible_workorders
@@ -29,7 +28,7 @@ def visible_records(staff: Staff) -> QuerySet[AccountabilityRecord]:
     return qs.filter(Q(branch_id=staff.branch_id) | Q(staff=staff))
 
 
-def access_record(user: Any, record_id: int | str, *, for_update: bool = False) -> AccountabilityRecord:
+def access_record(user: Actor, record_id: int | str, *, for_update: bool = False) -> AccountabilityRecord:
     staff = require_staff(user)
     qs = visible_records(staff)
     if for_update:
@@ -42,12 +41,12 @@ def access_record(user: Any, record_id: int | str, *, for_update: bool = False) 
         raise NotFound("not_found", _("Accountability record not found."), "record") from None
 
 
-def visible_notices(user: Any) -> QuerySet[SupervisionNotice]:
+def visible_notices(user: Actor) -> QuerySet[SupervisionNotice]:
     """Notices on the orders the user may see."""
     return SupervisionNotice.objects.filter(workorder__in=visible_workorders(user))
 
 
-def notices_shown(user: Any, show: str, now: dt.datetime) -> QuerySet[SupervisionNotice]:
+def notices_shown(user: Actor, show: str, now: dt.datetime) -> QuerySet[SupervisionNotice]:
     """The visible notices of a list tab: ``open`` and ``overdue`` (open past due) by due time, ``answered``
     newest answer first, anything else (``all``) newest issued first; with what a list row shows."""
     qs = visible_notices(user).select_related(
@@ -61,7 +60,7 @@ def notices_shown(user: Any, show: str, now: dt.datetime) -> QuerySet[Supervisio
     return qs.order_by("-issued_at", "-id")
 
 
-def access_notice(user: Any, notice_id: int | str, *, for_update: bool = False) -> SupervisionNotice:
+def access_notice(user: Actor, notice_id: int | str, *, for_update: bool = False) -> SupervisionNotice:
     qs = visible_notices(user)
     if for_update:
         qs = qs.select_for_update(of=("self",))

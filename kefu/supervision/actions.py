@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 
 from kefu.audit.log import record as audit
 from kefu.lib.errors import NotFound, PermissionDenied, ValidationFailed
-from kefu.organization.access import areas_of, require_staff
+from kefu.organization.access import Actor, areas_of, require_staff
 from kefu.organization.leaders import LeaderPicker
 from kefu.organization.models import ServiceArea, Staff
 from kefu.supervision import rules
@@ -168,7 +168,7 @@ def _scope_check(me: Staff, staff: Staff) -> None:
 
 @transaction.atomic
 def do_record_manual(
-    user: Any,
+    user: Actor,
     staff_id: int,
     summary: str,
     severity: str,
@@ -212,7 +212,7 @@ def do_record_manual(
 
 
 @transaction.atomic
-def do_report_sent_away(user: Any, transfer_id: int | str, note: str) -> AccountabilityRecord:
+def do_report_sent_away(user: Actor, transfer_id: int | str, note: str) -> AccountabilityRecord:
     """推诿: a supervisor or inspector finds that a transfer passed the customer on instead of helping them.
     The record is against the person who made the transfer; one per transfer."""
     me = require_staff(user, "accountability.record")
@@ -252,7 +252,7 @@ def do_report_sent_away(user: Any, transfer_id: int | str, note: str) -> Account
 
 
 @transaction.atomic
-def do_give_statement(user: Any, record_id: int | str, text: str) -> AccountabilityRecord:
+def do_give_statement(user: Actor, record_id: int | str, text: str) -> AccountabilityRecord:
     """申辩: the staff member concerned states their side (once, before the decision)."""
     me = require_staff(user)
     rec = access_record(user, record_id, for_update=True)
@@ -290,7 +290,7 @@ class DecisionInput:
 
 
 @transaction.atomic
-def do_decide(user: Any, record_id: int | str, data: DecisionInput) -> AccountabilityRecord:
+def do_decide(user: Actor, record_id: int | str, data: DecisionInput) -> AccountabilityRecord:
     """The decision by an authorised leader, after the staff member was heard (or let the deadline pass)."""
     me = require_staff(user, "accountability.decide")
     rec = access_record(user, record_id, for_update=True)
@@ -512,7 +512,7 @@ def collect(now: dt.datetime | None = None) -> dict[str, int]:
 
 
 @transaction.atomic
-def do_issue_notice(user: Any, order_key: int | str, text: str, due_at: dt.datetime) -> SupervisionNotice:
+def do_issue_notice(user: Actor, order_key: int | str, text: str, due_at: dt.datetime) -> SupervisionNotice:
     me = require_staff(user, "supervision.notice")
     o = access_workorder(user, order_key, for_update=True)
     if o.status in ("resolved", "closed"):
@@ -554,7 +554,7 @@ def may_answer(staff: Staff, notice: SupervisionNotice) -> bool:
 
 
 @transaction.atomic
-def do_answer_notice(user: Any, notice_id: int | str, answer: str) -> SupervisionNotice:
+def do_answer_notice(user: Actor, notice_id: int | str, answer: str) -> SupervisionNotice:
     """A written reply to a notice (by the people working on the order, not the issuer)."""
     me = require_staff(user)
     n = access_notice(user, notice_id, for_update=True)
@@ -677,7 +677,7 @@ def _report_one(n: SupervisionNotice, now: dt.datetime) -> None:
 
 @transaction.atomic
 def do_assign_area(
-    user: Any, area_id: int | str, staff_ids: Iterable[int], from_date: dt.date, *, published: bool = True
+    user: Actor, area_id: int | str, staff_ids: Iterable[int], from_date: dt.date, *, published: bool = True
 ) -> ServiceArea:
     """Change who is responsible for an area from ``from_date``: the assignments of those who leave end that
     day, the newcomers' begin; ``ServiceArea.responsible`` follows."""

@@ -20,8 +20,6 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
-from kefu.console.forms_orders import add_kefu_error
-from kefu.console.views_orders import ConsoleRequest, staff_view
 from kefu.lib import exports
 from kefu.lib.errors import KefuError
 from kefu.organization.access import areas_of
@@ -37,6 +35,8 @@ from kefu.supervision.models import (
     SupervisionNotice,
     reason_text,
 )
+from kefu.web.forms import add_kefu_error
+from kefu.web.views import ConsoleRequest, staff_view
 from kefu.workorders.access import access_workorder
 
 PAGE_SIZE = 25
@@ -139,11 +139,9 @@ class ManualForm(forms.Form):
 
 
 @require_http_methods(["GET", "POST"])
-@staff_view
+@staff_view("accountability.record")
 def record_new(request: ConsoleRequest) -> HttpResponse:
     me = request.staff
-    if not me.can("accountability.record"):
-        raise Http404
     form = ManualForm(me=me)
     status = 200
     if request.method == "POST":
@@ -455,11 +453,9 @@ def _export_areas(
 
 
 @require_http_methods(["GET", "POST"])
-@staff_view
+@staff_view("area.assign", "accountability.view")
 def area_list(request: ConsoleRequest) -> HttpResponseBase:
     me = request.staff
-    if not (me.can("area.assign") or me.can("accountability.view")):
-        raise Http404
     status = 200
     failed: tuple[int, AssignForm] | None = None
     assignable = _assignable(me) if me.can("area.assign") else []

@@ -13,12 +13,12 @@ from django.utils.translation import pgettext_lazy
 from django.views.decorators.http import require_GET
 
 from kefu.commitments.models import Service
-from kefu.console.views_orders import ConsoleRequest, staff_view
 from kefu.lib import exports
 from kefu.organization.access import areas_of, branches_of, may_see_reports
 from kefu.organization.models import Branch, ServiceArea, Staff
 from kefu.surveys import reports, rules
 from kefu.surveys.models import DimensionChoices, Sat4Choices
+from kefu.web.views import ConsoleRequest, staff_view
 
 LEVEL_LABELS = {
     rules.Level.BASIC.value: _("basic"),

@@ -8,17 +8,17 @@ from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from kefu.lib.errors import NotFound
-from kefu.organization.access import staff_of
+from kefu.organization.access import Actor, staff_of
 from kefu.workorders.models import Attachment, TimelineEntry, WorkOrder
 
 
-def _portal_customer(user: Any) -> Any:
+def _portal_customer(user: Actor) -> Any:
     if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
         return None
     return getattr(user, "customer", None)
 
 
-def visible_workorders(user: Any) -> QuerySet[WorkOrder]:
+def visible_workorders(user: Actor) -> QuerySet[WorkOrder]:
     """Orders ``user`` may see: company-level staff and admins all, branch staff their branch (plus
     orders they own or work on elsewhere), a portal customer only their own, anyone else nothing."""
     qs = WorkOrder.objects.all()
@@ -33,7 +33,7 @@ def visible_workorders(user: Any) -> QuerySet[WorkOrder]:
     return qs.none()
 
 
-def access_workorder(user: Any, key: int | str, *, for_update: bool = False) -> WorkOrder:
+def access_workorder(user: Actor, key: int | str, *, for_update: bool = False) -> WorkOrder:
     """The order by id or number if visible to ``user``; NotFound otherwise (same answer for both)."""
     qs = visible_workorders(user)
     if for_update:
@@ -46,21 +46,21 @@ def access_workorder(user: Any, key: int | str, *, for_update: bool = False) -> 
         raise NotFound("not_found", _("Work order not found."), "workorder") from None
 
 
-def visible_timeline(user: Any, order: WorkOrder) -> QuerySet[TimelineEntry]:
+def visible_timeline(user: Actor, order: WorkOrder) -> QuerySet[TimelineEntry]:
     qs = order.timeline.select_related("author_staff", "author_customer")
     if staff_of(user) is None:
         qs = qs.filter(public=True)
     return qs
 
 
-def visible_attachments(user: Any, order: WorkOrder) -> QuerySet[Attachment]:
+def visible_attachments(user: Actor, order: WorkOrder) -> QuerySet[Attachment]:
     qs = order.attachments.all()
     if staff_of(user) is None:
         qs = qs.filter(public=True)
     return qs
 
 
-def access_attachment(user: Any, attachment_id: int | str) -> Attachment:
+def access_attachment(user: Actor, attachment_id: int | str) -> Attachment:
     try:
         pk = int(attachment_id)
     except (TypeError, ValueError):

@@ -31,7 +31,7 @@ from kefu.customers.models import Channel, Contact, Customer
 from kefu.lib import search
 from kefu.lib.errors import Conflict, KefuError, NotFound, PermissionDenied, ValidationFailed, raise_if
 from kefu.organization import rules as org_rules
-from kefu.organization.access import require_staff, staff_of
+from kefu.organization.access import Actor, login_of, require_staff, staff_of
 from kefu.organization.leaders import LeaderPicker
 from kefu.organization.models import Department, ServiceArea, Staff
 from kefu.organization.sequences import next_value
@@ -424,7 +424,7 @@ def _clean_order(staff: Staff, customer: Customer, data: OrderInput) -> dict[str
 
 
 @transaction.atomic
-def do_create_order(user: Any, customer_id: int, data: OrderInput) -> WorkOrder:
+def do_create_order(user: Actor, customer_id: int, data: OrderInput) -> WorkOrder:
     """Register a request. The first receiver (the most senior of several) becomes the owner (R-10)."""
     staff = require_staff(user, "order.create")
     customer = access_customer(user, customer_id)
@@ -433,7 +433,7 @@ def do_create_order(user: Any, customer_id: int, data: OrderInput) -> WorkOrder:
 
 @transaction.atomic
 def create_order_for(
-    owner_staff: Staff, customer: Customer, data: OrderInput, *, actor_user: Any, channel: str
+    owner_staff: Staff, customer: Customer, data: OrderInput, *, actor_user: Actor | None, channel: str
 ) -> WorkOrder:
     """Create the order received by ``owner_staff`` (shared by the console/API and other channels).
 
@@ -471,7 +471,7 @@ def create_order_for(
         owner=owner,
         assignee=clean["assignee"],
         department=clean["department"],
-        created_by=actor_user,
+        created_by=login_of(actor_user),
         to_president=data.to_president,
         received_at=clean["received_at"],
         created_at=now,
@@ -530,7 +530,7 @@ EDITABLE_FIELDS = (
 
 @transaction.atomic
 def do_update_order(
-    user: Any, key: int | str, changes: dict[str, Any], *, expected_version: int | None = None
+    user: Actor, key: int | str, changes: dict[str, Any], *, expected_version: int | None = None
 ) -> WorkOrder:
     require_staff(user, "order.work")
     o = access_workorder(user, key, for_update=True)
@@ -593,7 +593,7 @@ def do_update_order(
 
 @transaction.atomic
 def do_transition(
-    user: Any,
+    user: Actor,
     key: int | str,
     target: str,
     *,
@@ -701,7 +701,7 @@ def _check_body(body: str, field_name: str = "body") -> str:
 
 @transaction.atomic
 def do_reply(
-    user: Any,
+    user: Actor,
     key: int | str,
     body: str,
     *,
@@ -766,7 +766,7 @@ def do_reply(
 
 
 @transaction.atomic
-def do_note(user: Any, key: int | str, body: str, *, files: list[Any] | None = None) -> TimelineEntry:
+def do_note(user: Actor, key: int | str, body: str, *, files: list[Any] | None = None) -> TimelineEntry:
     staff = require_staff(user, "order.note")
     o = access_workorder(user, key, for_update=True)
     text = _check_body(body)
@@ -783,7 +783,7 @@ def do_note(user: Any, key: int | str, body: str, *, files: list[Any] | None = N
 
 @transaction.atomic
 def do_customer_message(
-    user: Any, key: int | str, body: str, *, files: list[Any] | None = None
+    user: Actor, key: int | str, body: str, *, files: list[Any] | None = None
 ) -> TimelineEntry:
     """A message from the customer (portal). An order waiting for the customer resumes."""
     customer = getattr(user, "customer", None) if user is not None else None
@@ -799,7 +799,7 @@ def customer_message_on(
     body: str,
     *,
     channel: str,
-    actor_user: Any = None,
+    actor_user: Actor | None = None,
     files: list[Any] | None = None,
 ) -> TimelineEntry:
     """The customer's message on a (locked) order, from any channel: the portal or an e-mail reply.
@@ -837,7 +837,7 @@ def customer_message_on(
 
 @transaction.atomic
 def do_transfer(
-    user: Any,
+    user: Actor,
     key: int | str,
     *,
     to_staff_id: int | None = None,
@@ -887,7 +887,7 @@ def do_transfer(
 
 
 def hand_over(
-    user: Any,
+    user: Actor,
     staff: Staff,
     o: WorkOrder,
     to_staff: Staff | None,
@@ -948,7 +948,7 @@ def hand_over(
 
 
 @transaction.atomic
-def do_escalate(user: Any, key: int | str, reason: str, *, to_president: bool = False) -> Escalation:
+def do_escalate(user: Actor, key: int | str, reason: str, *, to_president: bool = False) -> Escalation:
     """R-12: raise the order to a leader (or to the top of the company) with a reason."""
     staff = require_staff(user, "order.escalate")
     o = access_workorder(user, key, for_update=True)
@@ -982,7 +982,7 @@ def do_escalate(user: Any, key: int | str, reason: str, *, to_president: bool = 
 
 
 @transaction.atomic
-def do_handle_escalation(user: Any, escalation_id: int, response: str) -> Escalation:
+def do_handle_escalation(user: Actor, escalation_id: int, response: str) -> Escalation:
     staff = require_staff(user)
     esc = Escalation.objects.select_for_update().filter(pk=escalation_id).first()
     if esc is None or (esc.leader_id != staff.pk and not staff.can("order.handle_escalation")):
@@ -1011,7 +1011,7 @@ def do_handle_escalation(user: Any, escalation_id: int, response: str) -> Escala
 
 
 @transaction.atomic
-def do_link(user: Any, key: int | str, other_key: int | str) -> OrderLink:
+def do_link(user: Actor, key: int | str, other_key: int | str) -> OrderLink:
     staff = require_staff(user, "order.link")
     a = access_workorder(user, key)
     b = access_workorder(user, other_key)
@@ -1037,7 +1037,7 @@ def do_link(user: Any, key: int | str, other_key: int | str) -> OrderLink:
 
 
 @transaction.atomic
-def do_merge(user: Any, duplicate_key: int | str, survivor_key: int | str, reason: str = "") -> WorkOrder:
+def do_merge(user: Actor, duplicate_key: int | str, survivor_key: int | str, reason: str = "") -> WorkOrder:
     """Close ``duplicate`` as a duplicate of ``survivor``; it keeps pointing to the survivor."""
     staff = require_staff(user, "order.merge")
     dup_probe = access_workorder(user, duplicate_key)
@@ -1121,7 +1121,7 @@ def sniff_content_type(head: bytes, filename: str) -> str:
 
 
 def attach_file(
-    user: Any, o: WorkOrder, upload: Any, *, entry: TimelineEntry | None, public: bool
+    user: Actor | None, o: WorkOrder, upload: Any, *, entry: TimelineEntry | None, public: bool
 ) -> Attachment:
     """Store ``upload`` on the (locked) order, attached to ``entry`` if given, by ``user`` (None: a
     channel with nobody logged in); audited as ``order.attachment``. Refuses empty and too large files."""
@@ -1170,7 +1170,7 @@ def attach_file(
 
 @transaction.atomic
 def do_add_attachments(
-    user: Any, key: int | str, files: list[Any], *, public: bool = True
+    user: Actor, key: int | str, files: list[Any], *, public: bool = True
 ) -> list[Attachment]:
     staff = staff_of(user)
     if staff is not None:
@@ -1203,7 +1203,7 @@ def touch_presence(staff: Staff, o: WorkOrder) -> list[Staff]:
     return [p.staff for p in others]
 
 
-def allowed_transitions(user: Any, o: WorkOrder) -> list[tuple[rules.Status, str, bool]]:
+def allowed_transitions(user: Actor, o: WorkOrder) -> list[tuple[rules.Status, str, bool]]:
     """(target, action, permitted) for each status reachable from the order's current one, with the
     same capability rule as :func:`do_transition` (reopen needs ``order.reopen`` unless the caller
     owns the order) and the same order facts (a merged duplicate cannot be reopened). Used by the API

@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 if TYPE_CHECKING:
     from django.http import HttpRequest
 
+    from kefu.organization.access import Actor
     from kefu.organization.models import Staff
     from kefu.workorders.models import WorkOrder
 
@@ -41,7 +42,7 @@ if TYPE_CHECKING:
 class TransitionEvent:
     order: WorkOrder
     staff: Staff
-    user: Any
+    user: Actor
     from_status: str
     to_status: str
     action: str  # rules.action_name: "resolve", "close", "reopen", ...
@@ -53,7 +54,7 @@ class TransitionEvent:
 class ReplyEvent:
     order: WorkOrder
     staff: Staff
-    user: Any
+    user: Actor
     text: str
     channel: str  # the order's channel: the reply leaves that way
     at: dt.datetime
@@ -71,7 +72,7 @@ class CustomerTextEvent:
     text: str
     source: str
     at: dt.datetime
-    actor_user: Any = None
+    actor_user: Actor | None = None
 
 
 @dataclass(frozen=True)

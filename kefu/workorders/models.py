@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -212,6 +214,8 @@ class TimelineEntry(models.Model):
 
     workorder = models.ForeignKey(WorkOrder, on_delete=models.CASCADE, related_name="timeline")
     kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices)
+    # not a column: what the reply checks found, set on the entry ``actions.do_reply`` returns
+    check_data: dict[str, Any]
     author_staff = models.ForeignKey(
         "organization.Staff", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )

@@ -72,6 +72,7 @@ def test_materials_notice_clock_and_extension(page, world, live_server, browser)
     expect(leader.locator(f"#approve-{ext.pk}")).to_have_count(0)
     leader.context.close()
     clock.refresh_from_db()
+    assert clock.due_at is not None and due_before is not None
     assert clock.extension_amount == 2 and clock.due_at > due_before
     assert WorkOrder.objects.get(pk=o.pk).due_at == clock.due_at
 

@@ -179,7 +179,9 @@ def test_portal_and_disclosure_work_under_the_policy(phone_page, world):  # type
     page.click("#portal-signin-submit")
     expect(page.locator("#portal-signin-sent")).to_be_visible()
     sms = OutboxMessage.objects.get(recipient="+8613700137000", channel="sms")
-    page.goto(re.search(r"https?://[^/\s]+(/portal/signin/link/\S+/)", sms.body).group(1))
+    link = re.search(r"https?://[^/\s]+(/portal/signin/link/\S+/)", sms.body)
+    assert link is not None
+    page.goto(link.group(1))
     page.click("#portal-link-confirm")
     expect(page.locator("#portal-password-form")).to_be_visible()
     watch.clean("sign-in")
@@ -209,7 +211,10 @@ def test_portal_signin_then_password_on_a_phone(phone_page, world, settings):  #
 
     def open_newest_link() -> None:
         sms = OutboxMessage.objects.filter(recipient="+8613800138000").order_by("-id").first()
-        page.goto(re.search(r"https?://[^/\s]+(/portal/signin/link/\S+/)", sms.body).group(1))
+        assert sms is not None
+        link = re.search(r"https?://[^/\s]+(/portal/signin/link/\S+/)", sms.body)
+        assert link is not None
+        page.goto(link.group(1))
         page.click("#portal-link-confirm")
 
     page.goto("/portal/signin/")

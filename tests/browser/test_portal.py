@@ -121,7 +121,9 @@ def test_self_registration_missing_document_notice_and_clock(phone_page, world, 
     page.click("#portal-signin-submit")
     expect(page.locator("#portal-signin-sent")).to_be_visible()
     sms = OutboxMessage.objects.get(recipient="+8613700137000", channel="sms")
-    link = re.search(r"https?://[^/\s]+(/portal/signin/link/\S+/)", sms.body).group(1)
+    found = re.search(r"https?://[^/\s]+(/portal/signin/link/\S+/)", sms.body)
+    assert found is not None
+    link = found.group(1)
     page.goto(link)
     page.click("#portal-link-confirm")
     expect(page.locator("#portal-password-form")).to_be_visible()

@@ -37,6 +37,7 @@ def test_customer_answers_on_a_phone(phone_page, world):
     actions.do_transition(world.agent.user, o.pk, "in_progress")
     actions.do_transition(world.agent.user, o.pk, "resolved", resolution="更换光猫，已恢复上网")
     inv = Invitation.objects.get(workorder=o)
+    assert inv.outbox_id is not None
     sms = OutboxMessage.objects.get(pk=inv.outbox_id)
     link = sms.body[sms.body.index("/portal/surveys/") :].split()[0]
     assert link == f"/portal/surveys/{inv.token}/"

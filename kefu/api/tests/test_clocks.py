@@ -11,6 +11,7 @@ import pytest
 from kefu.api.tests.conftest import assert_error
 from kefu.commitments import clocks
 from kefu.commitments.models import OrderClock
+from kefu.testing.clock import FakeClock, freeze, sh
 
 pytestmark = pytest.mark.django_db
 SH = ZoneInfo("Asia/Shanghai")
@@ -22,21 +23,10 @@ def _default_limits(db: Any) -> None:
     clocks.ensure_defaults()
 
 
-def sh(*args: int) -> dt.datetime:
-    return dt.datetime(*args, tzinfo=SH)
-
-
 @pytest.fixture
-def now(monkeypatch: pytest.MonkeyPatch) -> Any:
-    class Now:
-        value = sh(2025, 3, 3, 10, 0)  # Monday
-
-        def set(self, moment: dt.datetime) -> None:
-            self.value = moment
-
-    clock = Now()
-    monkeypatch.setattr("django.utils.timezone.now", lambda: clock.value)
-    return clock
+def now(monkeypatch: pytest.MonkeyPatch) -> FakeClock:
+    """A settable clock for every ``timezone.now()`` in the project."""
+    return freeze(monkeypatch, sh(2025, 3, 3, 10, 0))  # Monday
 
 
 def test_clocks_of_an_order(world, apis, now):

@@ -37,7 +37,7 @@ from kefu.channels.models.endpoints import ChannelEndpoint, EndpointKind
 from kefu.channels.models.gateways import GatewayKind, GatewayMessage
 from kefu.customers.models import Channel, ContactPoint, Customer
 from kefu.lib.errors import ValidationFailed
-from kefu.organization.access import require_staff
+from kefu.organization.access import Actor, require_staff
 from kefu.organization.models import Branch
 from kefu.workorders import actions as wo_actions
 from kefu.workorders import hooks
@@ -235,7 +235,7 @@ def max_replies(last_in: GatewayMessage | None) -> int:
     return endpoints.option(last_in.endpoint if last_in else None, "max_replies", "KEFU_CHAT_MAX_REPLIES", 5)
 
 
-def send_reply(user: Any, key: int | str, text: str, *, override_reason: str = "") -> GatewayMessage:
+def send_reply(user: Actor, key: int | str, text: str, *, override_reason: str = "") -> GatewayMessage:
     """Send an agent's text reply to the chat customer of order ``key`` and put it on the timeline.
     Refused (``reply_window_closed``) outside the reply window; nothing is recorded when the API fails.
     The reply permission and the reply checks (service standards: forbidden phrases, ``override_reason``)

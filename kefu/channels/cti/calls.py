@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -24,6 +24,9 @@ from kefu.customers import lookup
 from kefu.customers import rules as customer_rules
 from kefu.lib.errors import KefuError, ValidationFailed, raise_if
 from kefu.organization.models import Staff
+
+if TYPE_CHECKING:
+    from kefu.organization.access import Actor
 
 # A pop older than this is not shown any more (the call is long over or was never ended by the CTI).
 POP_MAX_AGE = dt.timedelta(minutes=30)
@@ -59,7 +62,7 @@ def callback_delay() -> dt.timedelta:
     return dt.timedelta(minutes=int(getattr(settings, "KEFU_CALLBACK_DUE_MINUTES", 30)))
 
 
-def do_call_event(user: Any, data: CallEventInput) -> tuple[Call, bool]:
+def do_call_event(user: Actor, data: CallEventInput) -> tuple[Call, bool]:
     """Apply one CTI event; returns (call, applied) — applied is False for a repeated (call id, event)."""
     errors: list[KefuError] = []
     call_id = (data.call_id or "").strip()
@@ -79,7 +82,7 @@ def do_call_event(user: Any, data: CallEventInput) -> tuple[Call, bool]:
         return Call.objects.get(call_id=call_id), False
 
 
-def _apply(user: Any, call_id: str, caller: str, data: CallEventInput) -> tuple[Call, bool]:
+def _apply(user: Actor, call_id: str, caller: str, data: CallEventInput) -> tuple[Call, bool]:
     now = timezone.now()
     call = Call.objects.select_for_update().filter(call_id=call_id).first()
     if call is None:
@@ -170,7 +173,7 @@ def visible_callbacks(staff: Staff) -> Any:
     return qs
 
 
-def do_callback_done(user: Any, task_id: int) -> CallbackTask:
+def do_callback_done(user: Actor, task_id: int) -> CallbackTask:
     """Mark a call-back task as done (the agent called the customer back). Done twice → conflict."""
     from kefu.lib.errors import Conflict, NotFound
     from kefu.organization.access import require_staff

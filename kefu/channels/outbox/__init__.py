@@ -40,6 +40,7 @@ from django.utils import timezone
 
 from kefu.channels.models import OutboxChannel, OutboxMessage, OutboxStatus
 from kefu.channels.outbox.sms import HttpSmsTransport
+from kefu.organization.access import Actor
 
 log = logging.getLogger("kefu.outbox")
 
@@ -357,7 +358,7 @@ def send_due(limit: int = BATCH, budget: dt.timedelta = dt.timedelta(seconds=60)
 
 
 @transaction.atomic
-def retry_now(user: Any, ids: list[int]) -> int:
+def retry_now(user: Actor, ids: list[int]) -> int:
     """Admin "retry now": failed or dead rows are queued again for one more attempt at once (logged)."""
     from kefu.audit import log as audit
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -23,7 +22,7 @@ from kefu.channels.models.endpoints import EndpointKind
 from kefu.channels.models.gateways import GatewayKind, GatewayMessage
 from kefu.customers.models import Channel, ContactPoint, Customer
 from kefu.lib.errors import KefuError, ValidationFailed, raise_if
-from kefu.organization.access import require_staff
+from kefu.organization.access import Actor, require_staff
 from kefu.organization.models import Branch
 from kefu.workorders import actions as wo_actions
 from kefu.workorders.models import WorkOrder
@@ -70,7 +69,7 @@ def _customer(m: Mention, branch: Branch) -> Customer:
     return c
 
 
-def do_social_mention(user: Any, m: Mention) -> tuple[WorkOrder, bool]:
+def do_social_mention(user: Actor, m: Mention) -> tuple[WorkOrder, bool]:
     """Create the urgent complaint order of a post; (order, created). The same URL again → (first order, False)."""
     staff = require_staff(user, "customer.edit")
     errors: list[KefuError] = []
@@ -107,7 +106,7 @@ def do_social_mention(user: Any, m: Mention) -> tuple[WorkOrder, bool]:
         return first.workorder, False
 
 
-def _create(user: Any, m: Mention, url: str, branch: Branch) -> WorkOrder:
+def _create(user: Actor, m: Mention, url: str, branch: Branch) -> WorkOrder:
     now = timezone.now()
     gm = GatewayMessage.objects.create(
         kind=GatewayKind.SOCIAL,

@@ -11,7 +11,6 @@ import imaplib
 import os
 import pwd
 import shutil
-import socket
 import subprocess
 import tempfile
 import time
@@ -19,6 +18,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+
+from kefu.testing.shell import free_port, run
 
 DOVECOT = shutil.which("dovecot") or "/usr/sbin/dovecot"
 
@@ -129,17 +130,11 @@ def available() -> bool:
     return Path(DOVECOT).exists()
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def _self_signed(root: Path) -> tuple[Path, Path]:
     """A throw-away certificate for 127.0.0.1 / localhost, made with the openssl command."""
     cert, key = root / "tls" / "cert.pem", root / "tls" / "key.pem"
     cert.parent.mkdir()
-    subprocess.run(
+    run(
         [
             "openssl",
             "req",
@@ -159,7 +154,6 @@ def _self_signed(root: Path) -> tuple[Path, Path]:
             str(cert),
         ],
         check=True,
-        capture_output=True,
     )
     key.chmod(0o644)  # read by dovecot's own user
     cert.parent.chmod(0o755)
@@ -183,11 +177,11 @@ def running(tls: bool = False) -> Iterator[Dovecot]:
             (root / sub).mkdir()
         for sub in ("mail", "home"):
             os.chown(root / sub, uid, gid)
-        port = _free_port()
+        port = free_port()
         tls_port, cert, ssl = 0, None, "ssl = no"
         if tls:
             cert, key = _self_signed(root)
-            tls_port = _free_port()
+            tls_port = free_port()
             ssl = f"ssl = yes\nssl_cert = <{cert}\nssl_key = <{key}"
         (root / "passwd").write_text(f"kefu:{{PLAIN}}secret:{uid}:{gid}::{root}/home\n")
         import grp

@@ -216,7 +216,7 @@ def test_chat_account_routes_to_its_branch_with_its_own_reply_window(world: Worl
     chat.send_reply(world.agent_south.user, o.number, "师傅明天上门。")
     with pytest.raises(ValidationFailed) as exc:  # this account allows 2 replies per customer message
         chat.send_reply(world.agent_south.user, o.number, "第三条")
-    assert exc.value.code == "reply_window_closed" and "72" in exc.value.message
+    assert exc.value.code == "reply_window_closed" and "72" in str(exc.value.message)
     assert len(wecom.sent) == 2
 
 

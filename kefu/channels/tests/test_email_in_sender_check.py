@@ -110,6 +110,7 @@ def test_encoded_display_name_cannot_post_on_another_customers_order(world: Any,
     )
     assert r.status == email_in.Status.NEW_ORDER and r.order is not None and r.order.pk != o.pk
     assert r.order.customer.email == "attacker@evil.example"
+    assert r.inbound is not None
     assert r.inbound.from_address == "attacker@evil.example"
     o.refresh_from_db()
     assert o.status == "pending_customer" and customer_messages(o) == ["您好，我家水表漏水，请派人来看看。"]
@@ -148,6 +149,7 @@ def test_dmarc_fail_reply_opens_a_new_unverified_order(world: Any, box: Mailbox,
     assert r.order.customer_id == o.customer_id  # the archive's customer of that address, a new order
     o.refresh_from_db()
     assert o.status == "pending_customer" and customer_messages(o) == ["您好，我家水表漏水，请派人来看看。"]
+    assert r.inbound is not None
     inbound = InboundMessage.objects.get(pk=r.inbound.pk)
     assert inbound.sender_check == "fail"
     assert inbound.sender_check_detail == f"{MX}: dmarc=fail header.from=example.com"
@@ -164,6 +166,7 @@ def test_dmarc_fail_with_order_number_in_subject_opens_a_new_order(
     r = email_in.ingest(
         box, raw_mail(subject=f"关于 {o.number} 的补充", msgid="<a3@example.com>", dmarc="fail")
     )
+    assert r.order is not None
     assert r.status == email_in.Status.NEW_ORDER and r.order.pk != o.pk
     assert WorkOrder.objects.count() == 2
 
@@ -181,6 +184,7 @@ def test_dmarc_fail_automatic_mail_does_not_join_the_order(world: Any, box: Mail
     )
     assert r.status == email_in.Status.AUTOMATIC and r.order is None
     assert not o.timeline.filter(data__event="automatic_mail").exists()
+    assert r.inbound is not None
     assert r.inbound.sender_check == "fail" and len(acks()) == 1
 
 
@@ -208,7 +212,9 @@ def test_verified_or_unchecked_reply_still_threads(
             headers=(f"In-Reply-To: {ack_id}",),
         ),
     )
+    assert r.order is not None
     assert r.status == email_in.Status.THREADED and r.order.pk == o.pk
+    assert r.inbound is not None
     assert r.inbound.sender_check == state
     o.refresh_from_db()
     assert o.status == "in_progress" and customer_messages(o)[-1] == "表号是 12345"
@@ -220,6 +226,8 @@ def test_forged_fail_below_the_servers_pass_is_ignored(world: Any, box: Mailbox,
     raw = raw_mail(msgid="<a2@example.com>", dmarc="pass", headers=(f"In-Reply-To: {ack_id}",))
     raw = raw.replace(b"\r\nFrom: ", f"\r\n{forged_below}\r\nFrom: ".encode(), 1)
     r = email_in.ingest(box, raw)
+    assert r.order is not None
+    assert r.inbound is not None
     assert r.status == email_in.Status.THREADED and r.order.pk == o.pk and r.inbound.sender_check == "pass"
 
 
@@ -274,6 +282,7 @@ def test_acknowledgement_to_an_unverified_sender_references_nothing_of_theirs(
     )
     r = email_in.ingest(box, raw)
     assert r.order is not None and r.acknowledgement is not None
+    assert r.inbound is not None
     assert r.inbound.sender_check == "fail"
     ack = r.acknowledgement
     assert ack.subject == _("[%(number)s] We have received your e-mail") % {"number": r.order.number}
@@ -321,5 +330,6 @@ def test_iso2022jp_without_charset_becomes_readable_order(world: Any, box: Mailb
     )
     r = email_in.ingest(box, raw)
     assert r.order is not None
+    assert r.inbound is not None
     assert r.order.title == "①水漏れ" and r.inbound.subject == "①水漏れ"
     assert customer_messages(r.order) == ["①番の部屋⑳"]

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import email
 import email.policy
-import socket
 from email.message import EmailMessage
 from typing import Any
 
@@ -17,6 +16,7 @@ from kefu.channels.mail import inbound as email_in
 from kefu.channels.models import OutboxMessage, OutboxStatus
 from kefu.channels.models.mail import Mailbox
 from kefu.customers.models import Contact
+from kefu.testing.shell import free_port
 from kefu.workorders import actions as wo_actions
 
 pytestmark = pytest.mark.django_db
@@ -32,12 +32,6 @@ def mail(subject: str, body: str, msgid: str, **headers: str) -> bytes:
         m[k.replace("_", "-")] = v
     m.set_content(body)
     return m.as_bytes()
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def test_reply_is_threaded_sent_once_over_smtp_and_the_answer_threads_back(world: Any, settings: Any) -> None:

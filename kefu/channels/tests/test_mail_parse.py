@@ -151,7 +151,7 @@ def test_attachments_inline_images_and_size_limit():
     msg.set_content("见附件")
     msg.add_alternative('<p>见图 <img src="cid:pic1"></p>', subtype="html")
     png = b"\x89PNG\r\n\x1a\n" + b"\0" * 100
-    msg.get_payload()[1].add_related(png, "image", "png", cid="<pic1>")
+    list(msg.iter_parts())[1].add_related(png, "image", "png", cid="<pic1>")
     msg.add_attachment(
         "表格".encode(), maintype="application", subtype="octet-stream", filename="用水记录.xlsx"
     )

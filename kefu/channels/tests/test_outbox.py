@@ -6,12 +6,11 @@ import datetime as dt
 import email
 import email.policy
 import smtplib
-import socket
 import threading
 from typing import Any
 
 import pytest
-from django.db import connection, connections, transaction
+from django.db import connection, transaction
 from django.test import Client
 from django.utils import timezone
 
@@ -20,6 +19,8 @@ from kefu.channels import outbox
 from kefu.channels.models import OutboxMessage, OutboxStatus
 from kefu.customers.models import Contact
 from kefu.jobs import runner
+from kefu.testing.shell import free_port
+from kefu.testing.threads import together
 
 
 @pytest.fixture(autouse=True)
@@ -181,21 +182,12 @@ def test_two_parallel_workers_send_exactly_once(world: Any, monkeypatch: Any) ->
                 idempotency_key=f"p{i}",
                 customer=customer,
             )
-    barrier = threading.Barrier(2)
 
-    def worker() -> None:
-        try:
-            barrier.wait()
-            for _ in range(5):
-                outbox.send_due(limit=7)
-        finally:
-            connections.close_all()
+    def worker(_: int) -> None:
+        for _ in range(5):
+            outbox.send_due(limit=7)
 
-    threads = [threading.Thread(target=worker) for _ in range(2)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    together(worker, range(2))
     assert sorted(sent) == sorted(set(sent)) and len(sent) == 40
     assert OutboxMessage.objects.filter(status=OutboxStatus.SENT).count() == 40
     assert Contact.objects.filter(details__has_key="outbox_id").count() == 40
@@ -210,12 +202,6 @@ def test_job_runner_runs_outbox_job(world: Any) -> None:
     assert OutboxMessage.objects.get().status == OutboxStatus.SENT
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.mark.django_db
 def test_smtp_delivery_to_loopback_server_with_utf8_headers(world: Any, settings: Any) -> None:
     aiosmtpd_controller = pytest.importorskip("aiosmtpd.controller")
@@ -227,7 +213,7 @@ def test_smtp_delivery_to_loopback_server_with_utf8_headers(world: Any, settings
         def handle_message(self, message: Any) -> None:
             received.append(message)
 
-    port = _free_port()
+    port = free_port()
     controller = aiosmtpd_controller.Controller(
         Keep(message_class=email.message.EmailMessage), hostname="127.0.0.1", port=port
     )
@@ -277,7 +263,7 @@ def test_smtp_error_on_quit_after_the_message_was_accepted_is_not_a_failure(
         raise smtplib.SMTPResponseException(421, b"closing")
 
     monkeypatch.setattr(EmailBackend, "_close_connection", quit_fails)
-    port = _free_port()
+    port = free_port()
     controller = aiosmtpd_controller.Controller(Keep(), hostname="127.0.0.1", port=port)
     controller.start()
     try:

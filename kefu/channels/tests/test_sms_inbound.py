@@ -35,7 +35,7 @@ def send(body: dict[str, Any], secret: str | None = SECRET, raw: bytes | None = 
         if secret is not None
         else {}
     )
-    r = Client().post("/api/v1/sms/inbound", data=data, content_type="application/json", headers=headers)
+    r: Any = Client().post("/api/v1/sms/inbound", data=data, content_type="application/json", headers=headers)
     r.body = r.json()
     return r
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 
 import pytest
 
@@ -34,7 +35,9 @@ def management(prefix: str, total: int, initial: int = 0) -> dict[str, str]:
     }
 
 
-def form_data(periods: list[tuple[int, str, str]], days: list[tuple[str, str, str]] = ()) -> dict[str, str]:
+def form_data(
+    periods: list[tuple[int, str, str]], days: Sequence[tuple[str, str, str]] = ()
+) -> dict[str, str]:
     data = {"name": "城北营业时间", "time_zone": "Asia/Shanghai", "makeup_weekday": "0"}
     data |= management("periods", len(periods)) | management("years", 1) | management("days", len(days))
     for i, (weekday, start, end) in enumerate(periods):
@@ -77,8 +80,9 @@ def test_admin_creates_a_calendar_with_periods_days_and_a_year_and_logs_each_row
         "commitments.workingperiod",
         "commitments.workingperiod",
     ]
-    assert all(r.actor.username == "admin" for r in adds)
+    assert all(r.actor is not None and r.actor.username == "admin" for r in adds)
     day_record = adds.get(object_type="commitments.calendarday")
+    assert day_record.after is not None
     assert day_record.after["date"] == "2027-01-01"
 
 
@@ -126,6 +130,7 @@ def test_inline_changes_and_deletes_are_logged(client, world, no_default_calenda
     assert change.after == {"start": "09:00:00"}
     delete = AuditRecord.objects.get(action="admin.delete", object_type="commitments.calendarday")
     assert delete.object_id == str(day.pk)
+    assert delete.before is not None
     assert delete.before["name"] == "元旦"
     assert not CalendarDay.objects.exists()
 

@@ -69,6 +69,7 @@ def test_seed_fills_the_official_2025_and_2026_schedules():
     }
     record = AuditRecord.objects.get(action="calendar.seed")
     assert record.object_id == str(calendar.pk)
+    assert record.after is not None
     assert record.after["years"] == [2025, 2026]
     assert "2026-02-14" in record.after["created"]
 

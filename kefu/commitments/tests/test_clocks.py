@@ -22,6 +22,7 @@ from kefu.commitments.models import (
     WorkingPeriod,
 )
 from kefu.lib.errors import PermissionDenied, ValidationFailed
+from kefu.testing.clock import FakeClock, freeze, sh
 from kefu.workorders.actions import do_customer_message, do_reply, do_transition, do_update_order
 from kefu.workorders.models import TimelineEntry, WorkOrder
 
@@ -35,23 +36,10 @@ def _default_limits(db: Any) -> None:
     clocks.ensure_defaults()
 
 
-def sh(*args: int) -> dt.datetime:
-    return dt.datetime(*args, tzinfo=SH)
-
-
 @pytest.fixture
-def now(monkeypatch: pytest.MonkeyPatch) -> Any:
+def now(monkeypatch: pytest.MonkeyPatch) -> FakeClock:
     """A settable clock for every ``timezone.now()`` in the project."""
-
-    class Now:
-        value = sh(2025, 1, 27, 17, 45)
-
-        def set(self, moment: dt.datetime) -> None:
-            self.value = moment
-
-    clock = Now()
-    monkeypatch.setattr("django.utils.timezone.now", lambda: clock.value)
-    return clock
+    return freeze(monkeypatch, sh(2025, 1, 27, 17, 45))
 
 
 def clock(o: WorkOrder, kind: str = "resolution", rnd: int | None = None) -> OrderClock:

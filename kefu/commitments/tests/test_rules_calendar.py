@@ -36,6 +36,7 @@ from kefu.commitments.tests.official import (
     china_calendar,
     holiday_dates,
 )
+from kefu.testing.clock import local, sh, utc
 
 D = dt.date
 T = dt.time
@@ -45,16 +46,8 @@ BUDAPEST = ZoneInfo("Europe/Budapest")
 CAL = china_calendar()
 
 
-def sh(*args: int) -> dt.datetime:
-    return dt.datetime(*args, tzinfo=SHANGHAI)
-
-
-def bp(*args: int) -> dt.datetime:
-    return dt.datetime(*args, tzinfo=BUDAPEST)
-
-
-def utc(*args: int) -> dt.datetime:
-    return dt.datetime(*args, tzinfo=dt.UTC)
+def bp(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> dt.datetime:
+    return local(BUDAPEST, year, month, day, hour, minute)
 
 
 # --- the official schedule itself -------------------------------------------------------------------------

@@ -28,6 +28,7 @@ from kefu.commitments.rules import (
     working_time_between,
 )
 from kefu.commitments.tests.official import china_calendar
+from kefu.testing.clock import sh
 
 D = dt.date
 T = dt.time
@@ -43,10 +44,6 @@ INSTALL_URBAN = Limit(Unit.WORKING_DAYS, 5)
 INSTALL_RURAL = Limit(Unit.WORKING_DAYS, 10)
 COMPLAINT_ANSWER = Limit(Unit.WORKING_DAYS, 3)
 HOTLINE_RESPONSE = Limit(Unit.WORKING_HOURS, 4)
-
-
-def sh(*args: int) -> dt.datetime:
-    return dt.datetime(*args, tzinfo=SHANGHAI)
 
 
 # --- the clock starts when the materials are complete -----------------------------------------------
@@ -454,7 +451,9 @@ def test_calendar_hour_due_time_is_start_plus_budget_plus_paused_time(amount, st
     clock = Clock(Limit(Unit.CALENDAR_HOURS, amount), start, pauses=pauses)
     due = due_at(clock, CAL)
     assert due is not None
-    paused_before_due = sum((min(p.end, due) - p.start for p in pauses if p.start < due), dt.timedelta(0))  # type: ignore[type-var]
+    closed = [(p.start, p.end) for p in pauses if p.end is not None]
+    assert len(closed) == len(pauses)
+    paused_before_due = sum((min(end, due) - begin for begin, end in closed if begin < due), dt.timedelta(0))
     assert due == start + amount * H + paused_before_due
 
 

@@ -16,12 +16,11 @@ from kefu.commitments.rules_proactive import (
     maintenance_notice,
     reminder_window,
 )
+from kefu.testing.clock import sh
 
 SH = ZoneInfo("Asia/Shanghai")
 
-
-def at(*a: int) -> dt.datetime:
-    return dt.datetime(*a, tzinfo=SH)
+at = sh  # a moment in the branch's time zone
 
 
 @pytest.mark.parametrize(

@@ -18,14 +18,12 @@ from kefu.audit.models import AuditRecord
 from kefu.commitments import clocks, sweep
 from kefu.commitments.models import Breach, OrderClock
 from kefu.jobs import runner
+from kefu.testing.clock import FakeClock, freeze, frozen_at, sh
+from kefu.testing.threads import together
 from kefu.workorders.actions import do_transfer, do_transition
 from kefu.workorders.models import Escalation, TimelineEntry, WorkOrder
 
 SH = ZoneInfo("Asia/Shanghai")
-
-
-def sh(*args: int) -> dt.datetime:
-    return dt.datetime(*args, tzinfo=SH)
 
 
 @pytest.fixture(autouse=True)
@@ -34,18 +32,9 @@ def _default_limits(db: Any) -> None:
 
 
 @pytest.fixture
-def now(monkeypatch: pytest.MonkeyPatch) -> Any:
+def now(monkeypatch: pytest.MonkeyPatch) -> FakeClock:
     """A settable clock for every ``timezone.now()`` in the project."""
-
-    class Now:
-        value = sh(2025, 3, 3, 9, 0)
-
-        def set(self, moment: dt.datetime) -> None:
-            self.value = moment
-
-    clock = Now()
-    monkeypatch.setattr("django.utils.timezone.now", lambda: clock.value)
-    return clock
+    return freeze(monkeypatch, sh(2025, 3, 3, 9, 0))
 
 
 def fault(world: Any, phone: str = "13800138000") -> WorkOrder:
@@ -279,36 +268,18 @@ def test_parallel_workers_breach_and_warn_exactly_once(world):
     if connection.vendor != "postgresql":
         pytest.skip("parallel claiming is exercised on PostgreSQL (SQLite serialises writers)")
     clocks.ensure_defaults()
-    from unittest import mock
 
-    with mock.patch("django.utils.timezone.now", return_value=sh(2025, 3, 3, 9, 0)):
+    with frozen_at(sh(2025, 3, 3, 9, 0)):
         late = [fault(world, phone=f"1380013{i:04d}") for i in range(24)]
-    with mock.patch("django.utils.timezone.now", return_value=sh(2025, 3, 3, 20, 0)):
+    with frozen_at(sh(2025, 3, 3, 20, 0)):
         near = [fault(world, phone=f"1390013{i:04d}") for i in range(24)]
     # Tue 14:30: the first 24 are overdue (due Tue 09:00); the other 24 (due Tue 20:00) warn from 14:00
     at = sh(2025, 3, 4, 14, 30)
-    threads, results, errors = 4, [], []
-    lock = threading.Lock()
-    barrier = threading.Barrier(threads)
 
-    def worker() -> None:
-        try:
-            barrier.wait()
-            for _ in range(3):
-                r = sweep.sweep(now=at, batch=5)
-                with lock:
-                    results.append(r)
-        except BaseException as exc:
-            errors.append(exc)
-        finally:
-            connections.close_all()
+    def worker(_: int) -> list[sweep.SweepResult]:
+        return [sweep.sweep(now=at, batch=5) for _ in range(3)]
 
-    pool = [threading.Thread(target=worker) for _ in range(threads)]
-    for t in pool:
-        t.start()
-    for t in pool:
-        t.join(timeout=120)
-    assert errors == []
+    results = [r for rs in together(worker, range(4)) for r in rs]
     assert sum(r.breached for r in results) == 24
     assert sum(r.warned for r in results) == 24
     assert Breach.objects.count() == 24 == Escalation.objects.count()
@@ -348,11 +319,10 @@ def test_an_order_locked_by_another_transaction_waits_for_the_next_sweep(world):
     if connection.vendor != "postgresql":
         pytest.skip("SKIP LOCKED is PostgreSQL's")
     clocks.ensure_defaults()
-    from unittest import mock
 
     from django.db import transaction
 
-    with mock.patch("django.utils.timezone.now", return_value=sh(2025, 3, 3, 9, 0)):
+    with frozen_at(sh(2025, 3, 3, 9, 0)):
         busy, free = fault(world), fault(world, phone="13900139000")
     locked, release = threading.Event(), threading.Event()
 

@@ -229,6 +229,7 @@ def test_compensation_within_the_limit_is_approved_at_once(world, complaint) -> 
     rec = AuditRecord.objects.filter(workorder_id=complaint.pk, action="compensation.record").order_by("id")[
         1
     ]
+    assert rec.after is not None
     assert (
         rec.after["status"] == "pending" and rec.after["amount"] == "50.01" and rec.after["limit"] == "50.00"
     )

@@ -200,8 +200,9 @@ def test_panels_cost_a_fixed_number_of_queries(world, causes, django_assert_num_
     from kefu.complaints.hooks import complaint_panel, customer_type_panel
 
     request = RequestFactory().get("/")
-    request.user = world.supervisor.user
-    _ = request.user.staff  # loaded once per request by the console
+    user = world.supervisor.user
+    request.user = user
+    _ = user.staff  # loaded once per request by the console
     fault = world.order(world.customer(), description="请问多少钱？")
     with django_assert_num_queries(0):
         assert complaint_panel(request, fault) is None  # not a complaint: nothing to show, nothing read

@@ -3,7 +3,6 @@ remaining time in the queue (no per-row queries)."""
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -15,6 +14,7 @@ from django.test.utils import CaptureQueriesContext
 
 from kefu.commitments import clocks
 from kefu.commitments.models import ExtensionRequest, OrderClock
+from kefu.testing.clock import FakeClock, freeze, sh
 from kefu.workorders import actions
 
 pytestmark = pytest.mark.django_db
@@ -27,21 +27,10 @@ def _default_limits(db: Any) -> None:
     clocks.ensure_defaults()
 
 
-def sh(*args: int) -> dt.datetime:
-    return dt.datetime(*args, tzinfo=SH)
-
-
 @pytest.fixture
-def now(monkeypatch: pytest.MonkeyPatch) -> Any:
-    class Now:
-        value = sh(2025, 3, 3, 10, 0)  # Monday
-
-        def set(self, moment: dt.datetime) -> None:
-            self.value = moment
-
-    clock = Now()
-    monkeypatch.setattr("django.utils.timezone.now", lambda: clock.value)
-    return clock
+def now(monkeypatch: pytest.MonkeyPatch) -> FakeClock:
+    """A settable clock for every ``timezone.now()`` in the project."""
+    return freeze(monkeypatch, sh(2025, 3, 3, 10, 0))  # Monday
 
 
 def client_for(staff: Any) -> Client:

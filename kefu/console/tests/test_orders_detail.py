@@ -111,7 +111,7 @@ def test_reply_with_file_and_download(world, order) -> None:  # type: ignore[no-
     assert f"/orders/attachments/{att.pk}/" in page and "现场照片.png" in page
     dl = c.get(f"/orders/attachments/{att.pk}/")
     assert dl.status_code == 200
-    assert b"".join(dl.streaming_content) == PNG
+    assert dl.getvalue() == PNG
     assert dl["Content-Type"] == "image/png"
     assert dl["Content-Disposition"].startswith("attachment;")
     assert dl["X-Content-Type-Options"] == "nosniff"

@@ -219,7 +219,7 @@ def test_pagination(world, settings) -> None:  # type: ignore[no-untyped-def]
         assert f"page {page} of 3" in body
         seen += _row_order(resp)
     assert seen == [o.number for o in made]
-    body = c.get(QUEUE, {"tab": "team", "sort": "received_at", "page": 2}).content.decode()
+    body = c.get(QUEUE, {"tab": "team", "sort": "received_at", "page": "2"}).content.decode()
     assert "page=3" in body and "page=1" in body and "sort=received_at" in body
 
 

@@ -25,7 +25,7 @@ pytestmark = pytest.mark.django_db
 
 
 def create(world: Any, **kw: Any) -> Customer:
-    data = {"name": "张三", "phone": "13800138000"}
+    data: dict[str, Any] = {"name": "张三", "phone": "13800138000"}
     data.update(kw)
     allow = data.pop("allow_duplicate", False)
     actor = data.pop("actor", world.agent)
@@ -139,6 +139,7 @@ def test_create_is_audited(world: Any) -> None:
     c = create(world)
     rec = AuditRecord.objects.get(action="customer.create")
     assert (rec.actor, rec.customer_id, rec.object_id) == (world.agent.user, c.pk, str(c.pk))
+    assert rec.after is not None
     assert rec.after["name"] == "张三" and rec.after["phone_e164"] == "+8613800138000"
 
 
@@ -149,6 +150,7 @@ def test_update(world: Any) -> None:
     )
     assert (c2.name, c2.version) == ("张三丰", c.version + 1)
     rec = AuditRecord.objects.get(action="customer.update")
+    assert rec.before is not None and rec.after is not None
     assert rec.before["name"] == "张三" and rec.after["name"] == "张三丰"
     assert "phone" not in rec.after  # only what changed
     with pytest.raises(Conflict) as exc:
@@ -176,6 +178,8 @@ def test_update_without_changes_writes_nothing(world: Any) -> None:
         expected_version=c.version,
     )
     rec = AuditRecord.objects.get(action="customer.update")
+    assert rec.before is not None
+    assert rec.after is not None
     assert (rec.before["address"], rec.after["address"]) == ("和平里3号楼", "和平里5号楼")
     assert Customer.objects.get(pk=c.pk).version == c.version + 1
 
@@ -286,6 +290,7 @@ def test_records_are_audited(world: Any) -> None:
     )
     rec = AuditRecord.objects.get(action="customer.add_purchase")
     assert (rec.actor, rec.customer_id, rec.object_id) == (world.agent.user, c.pk, str(p.pk))
+    assert rec.after is not None
     assert rec.after["unit_price"] == "150.50" and rec.after["quantity"] == 2
     with pytest.raises(PermissionDenied):
         do_add_record(
@@ -306,7 +311,7 @@ def test_note(world: Any) -> None:
     assert AuditRecord.objects.filter(action="customer.note").count() == 1
 
 
-RECORDS = {
+RECORDS: dict[str, dict[str, Any]] = {
     "subscription": {
         "product": "宽带100M",
         "start_date": dt.date(2025, 1, 1),
@@ -336,5 +341,6 @@ def test_every_record_kind_is_audited(world: Any, kind: str) -> None:
     obj = do_add_record(world.supervisor.user, c.pk, kind, dict(RECORDS[kind]))
     rec = AuditRecord.objects.get(action=f"customer.add_{kind}")
     assert (rec.actor, rec.customer_id, rec.object_id) == (world.supervisor.user, c.pk, str(obj.pk))
+    assert rec.after is not None
     assert rec.after["customer_id"] == c.pk
     assert obj.customer_id == c.pk  # type: ignore[attr-defined]

@@ -203,6 +203,7 @@ def test_tier_change_is_logged_once(world: Any, customer: Customer) -> None:
     rec = AuditRecord.objects.get(action="customer.tier_recomputed", customer_id=customer.pk)
     assert rec.actor is None and rec.actor_label == "system"
     assert rec.before == {"tier": "lead", "tier_computed": "lead", "churn_risk": "low"}
+    assert rec.after is not None
     assert (
         rec.after["tier"] == "brass" and rec.after["churn_risk"] == "high" and rec.after["tier_score"] == 38
     )

@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import time
+from collections.abc import Sequence
 from decimal import Decimal
 from pathlib import Path
 
@@ -21,11 +22,21 @@ from kefu.lib import search
 
 pytestmark = pytest.mark.django_db(transaction=False)
 
-ZH_HEADER = ["客户编号", "姓名", "电话", "地址", "片区", "产品", "开始", "到期", "月费"]
-EN_HEADER = ["Number", "Name", "Phone", "Address", "Area code", "Product", "Start", "Expiry", "Monthly fee"]
+ZH_HEADER: list[object] = ["客户编号", "姓名", "电话", "地址", "片区", "产品", "开始", "到期", "月费"]
+EN_HEADER: list[object] = [
+    "Number",
+    "Name",
+    "Phone",
+    "Address",
+    "Area code",
+    "Product",
+    "Start",
+    "Expiry",
+    "Monthly fee",
+]
 
 
-def write_xlsx(path: Path, rows: list[list[object]]) -> Path:
+def write_xlsx(path: Path, rows: Sequence[Sequence[object]]) -> Path:
     wb = Workbook()
     ws = wb.active
     assert ws is not None
@@ -35,13 +46,13 @@ def write_xlsx(path: Path, rows: list[list[object]]) -> Path:
     return path
 
 
-def write_csv(path: Path, rows: list[list[object]], encoding: str) -> Path:
+def write_csv(path: Path, rows: Sequence[Sequence[object]], encoding: str) -> Path:
     with path.open("w", encoding=encoding, newline="") as fh:
         csv.writer(fh).writerows(rows)
     return path
 
 
-GOOD = [
+GOOD: list[list[object]] = [
     ZH_HEADER,
     ["C-001", "刘备", "13911112222", "北京市和平里3号楼", "", "宽带100M", "2025-01-01", "2026-12-31", "99"],
     ["C-001", "刘备", "13911112222", "北京市和平里3号楼", "", "有线电视", "2025-03-01", "", "25.5"],
@@ -78,13 +89,14 @@ def test_xlsx_import_creates_customers_subscriptions_index_and_one_audit(world, 
     assert list(search.filter_queryset(Customer.objects.all(), "13933334444")) == [zhang]
     recs = AuditRecord.objects.filter(action="customer.import")
     assert recs.count() == 1
+    assert recs[0].after is not None
     assert recs[0].after["customers"] == 3 and recs[0].after["file"] == "customers.xlsx"
     assert recs[0].actor == world.supervisor.user
 
 
 @pytest.mark.parametrize("encoding", ["utf-8-sig", "utf-8", "gbk"])
 def test_csv_encodings_and_english_headers(world, tmp_path, encoding) -> None:  # type: ignore[no-untyped-def]
-    rows = [
+    rows: list[list[object]] = [
         EN_HEADER,
         ["", "诸葛亮", "13812345678", "南阳卧龙岗", "", "宽带", "2024/05/01", "2025/04/30", "1,200.00"],
         ["", "赵云", "13812345679", "常山", "n1", "", "", "", ""],
@@ -109,7 +121,7 @@ def test_csv_encodings_and_english_headers(world, tmp_path, encoding) -> None:  
 
 def test_file_with_errors_imports_nothing_and_reports_every_row(world, tmp_path) -> None:  # type: ignore[no-untyped-def]
     existing = world.customer("老客户", "13700001111")
-    rows = [
+    rows: list[list[object]] = [
         ZH_HEADER,
         ["", "", "13911110000", "", "", "", "", "", ""],  # 2: no name
         ["", "王五", "12345", "", "", "", "", "", ""],  # 3: bad phone

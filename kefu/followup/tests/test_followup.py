@@ -21,6 +21,7 @@ from kefu.followup.models import (
 )
 from kefu.lib.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from kefu.organization.models import Staff
+from kefu.testing.clock import FakeClock, freeze, sh
 from kefu.testing.factories import make_staff
 from kefu.workorders import hooks
 from kefu.workorders.actions import do_transition
@@ -30,10 +31,6 @@ pytestmark = pytest.mark.django_db
 SH = ZoneInfo("Asia/Shanghai")
 
 
-def sh(*args: int) -> dt.datetime:
-    return dt.datetime(*args, tzinfo=SH)
-
-
 @pytest.fixture(autouse=True)
 def _defaults(db: Any) -> None:
     clocks.ensure_defaults()
@@ -41,18 +38,9 @@ def _defaults(db: Any) -> None:
 
 
 @pytest.fixture
-def now(monkeypatch: pytest.MonkeyPatch) -> Any:
+def now(monkeypatch: pytest.MonkeyPatch) -> FakeClock:
     """A settable clock for every ``timezone.now()`` in the project."""
-
-    class Now:
-        value = sh(2026, 9, 24, 10, 0)
-
-        def set(self, moment: dt.datetime) -> None:
-            self.value = moment
-
-    clock = Now()
-    monkeypatch.setattr("django.utils.timezone.now", lambda: clock.value)
-    return clock
+    return freeze(monkeypatch, sh(2026, 9, 24, 10, 0))
 
 
 def resolved_order(world: Any, now: Any, at: dt.datetime, **kw: Any) -> WorkOrder:

@@ -18,6 +18,7 @@ from django.urls import reverse
 from kefu.commitments import clocks
 from kefu.followup import actions
 from kefu.followup.models import FollowupTask
+from kefu.testing.clock import sh
 from kefu.testing.exports import csv_rows, xlsx_sheets
 from kefu.workorders.actions import do_transition
 from kefu.workorders.models import WorkOrder
@@ -25,10 +26,6 @@ from kefu.workorders.models import WorkOrder
 pytestmark = pytest.mark.django_db
 SH = ZoneInfo("Asia/Shanghai")
 LIST = "/followup/"
-
-
-def sh(*args: int) -> dt.datetime:
-    return dt.datetime(*args, tzinfo=SH)
 
 
 @pytest.fixture(autouse=True)
@@ -185,7 +182,7 @@ def test_list_query_count_is_flat(world: Any, settings: Any, django_assert_max_n
     with django_assert_max_num_queries(small):
         resp = cl.get(LIST, {"show": "open"})
     assert len(rows(resp)) == 25  # one page
-    assert len(rows(cl.get(LIST, {"show": "open", "page": 2}))) == 8
+    assert len(rows(cl.get(LIST, {"show": "open", "page": "2"}))) == 8
 
 
 def test_customer_page_shows_plans_and_follow_ups(world: Any) -> None:

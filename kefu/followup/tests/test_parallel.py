@@ -3,46 +3,23 @@
 from __future__ import annotations
 
 import datetime as dt
-import threading
 from collections.abc import Callable
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from django.db import connection, connections
+from django.db import connection
 
 from kefu.commitments import clocks
 from kefu.followup import actions
 from kefu.followup.models import FollowupMiss, FollowupPlan, FollowupTask
+from kefu.testing.threads import together
 
 SH = ZoneInfo("Asia/Shanghai")
 
 
 def in_parallel(fn: Callable[[], int], threads: int = 4) -> list[int]:
-    results: list[int] = []
-    errors: list[BaseException] = []
-    lock = threading.Lock()
-    barrier = threading.Barrier(threads)
-
-    def worker() -> None:
-        try:
-            barrier.wait()
-            for _ in range(2):
-                n = fn()
-                with lock:
-                    results.append(n)
-        except BaseException as exc:
-            errors.append(exc)
-        finally:
-            connections.close_all()
-
-    pool = [threading.Thread(target=worker) for _ in range(threads)]
-    for t in pool:
-        t.start()
-    for t in pool:
-        t.join(timeout=120)
-    assert errors == []
-    return results
+    return [n for ns in together(lambda _: [fn() for _ in range(2)], range(threads)) for n in ns]
 
 
 @pytest.mark.pg

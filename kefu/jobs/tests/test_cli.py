@@ -1,17 +1,12 @@
-import os
 import signal
-import socket
 import subprocess
-import sys
 import time
 import urllib.request
-from pathlib import Path
 
 import pytest
 
 from kefu.cli import build_parser
-
-ROOT = Path(__file__).resolve().parents[3]
+from kefu.testing.shell import ROOT, free_port, kefu_command, kefu_env, run
 
 
 def test_parser_knows_every_documented_command():
@@ -27,38 +22,24 @@ def test_parser_knows_every_documented_command():
         assert parser.parse_args(argv).func is not None
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _env(tmp_path: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
-    env["KEFU_DATA_DIR"] = str(tmp_path / "data")
-    env.pop("DJANGO_SETTINGS_MODULE", None)
-    return env
-
-
 def test_check_reports_pending_migrations_then_passes(tmp_path):
-    kefu = [sys.executable, "-m", "kefu.cli"]
-    env = _env(tmp_path)
+    env = kefu_env(tmp_path / "data")
     (tmp_path / "data").mkdir()
-    first = subprocess.run([*kefu, "check"], env=env, capture_output=True, text=True, cwd=ROOT, timeout=120)
+    first = run(kefu_command("check"), env=env)
     assert first.returncode == 1
     assert "migration(s) not applied" in first.stdout
-    subprocess.run([*kefu, "manage", "migrate", "-v0"], env=env, check=True, cwd=ROOT, timeout=300)
-    second = subprocess.run([*kefu, "check"], env=env, capture_output=True, text=True, cwd=ROOT, timeout=120)
+    run(kefu_command("manage", "migrate", "-v0"), env=env, check=True, timeout=300)
+    second = run(kefu_command("check"), env=env)
     assert "migration(s) not applied" not in second.stdout
     assert "ERROR" not in second.stdout, second.stdout
 
 
 @pytest.mark.slow
 def test_serve_starts_creates_an_admin_and_answers(tmp_path):
-    port = _free_port()
-    env = _env(tmp_path)
+    port = free_port()
+    env = kefu_env(tmp_path / "data")
     proc = subprocess.Popen(
-        [sys.executable, "-m", "kefu.cli", "serve", "--bind", f"127.0.0.1:{port}", "--workers", "1"],
+        kefu_command("serve", "--bind", f"127.0.0.1:{port}", "--workers", "1"),
         env=env,
         cwd=ROOT,
         stdout=subprocess.PIPE,

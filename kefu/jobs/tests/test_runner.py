@@ -2,11 +2,12 @@ import datetime as dt
 import threading
 
 import pytest
-from django.db import connection, connections
+from django.db import connection
 from django.utils import timezone
 
 from kefu.jobs import registry, runner
 from kefu.jobs.models import JobState
+from kefu.testing.threads import together
 
 
 @pytest.fixture
@@ -67,20 +68,6 @@ def test_parallel_workers_run_a_due_job_exactly_once(counting_job):
     if connection.vendor != "postgresql":
         pytest.skip("parallel claiming is exercised on PostgreSQL (SQLite serialises writers)")
     runner.ensure_rows()
-    barrier = threading.Barrier(6)
-    ran: list[list[str]] = []
-
-    def worker(i: int) -> None:
-        try:
-            barrier.wait()
-            ran.append(runner.run_due_jobs(f"w{i}"))
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=worker, args=(i,)) for i in range(6)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    ran = together(lambda i: runner.run_due_jobs(f"w{i}"), range(6))
     assert sum(len(r) for r in ran) == 1
     assert len(counting_job) == 1

@@ -86,6 +86,8 @@ def test_save_sanitises_html_audits_and_requires_capability(world) -> None:  # t
         a.pk,
     )
     rec = AuditRecord.objects.get(action="knowledge.article_update")
+    assert rec.before is not None
+    assert rec.after is not None
     assert rec.before["title"] == "停气通知" and rec.after["title"] == "停气通知（更新）"
     assert "body" not in rec.after
     with pytest.raises(PermissionDenied):

@@ -28,7 +28,7 @@ def test_admin_creates_staff_with_login_and_logs_it(client, world):
     assert staff.user.check_password("Str0ng-pass-word!")
     assert not staff.user.is_staff  # agents do not get the admin site
     record = AuditRecord.objects.get(action="admin.add", object_type="organization.staff")
-    assert record.actor.username == "admin"
+    assert record.actor is not None and record.actor.username == "admin"
     assert client.login(username="newagent", password="Str0ng-pass-word!")
 
 

@@ -136,10 +136,10 @@ def test_demo_data_set(client) -> None:  # type: ignore[no-untyped-def]
     assert not WorkOrder.objects.filter(owner__isnull=True).exists()
     per_day: dict[str, int] = {}
     for o in WorkOrder.objects.all():
-        m = NUMBER.match(o.number)
-        assert m, o.number
-        assert m.group(1) == timezone.localtime(o.received_at, tz).strftime("%Y%m%d"), o.number
-        per_day[m.group(1)] = max(per_day.get(m.group(1), 0), int(m.group(2)))
+        number = NUMBER.match(o.number)
+        assert number, o.number
+        assert number.group(1) == timezone.localtime(o.received_at, tz).strftime("%Y%m%d"), o.number
+        per_day[number.group(1)] = max(per_day.get(number.group(1), 0), int(number.group(2)))
         assert now - dt.timedelta(days=190) < o.received_at <= o.created_at <= o.updated_at <= now
         if o.first_response_at:
             assert o.created_at <= o.first_response_at <= now
@@ -193,6 +193,7 @@ def test_demo_data_set(client) -> None:  # type: ignore[no-untyped-def]
         assert client.login(username=username, password=DEMO_PASSWORD), username
         client.logout()
     cust = Customer.objects.get(user__username="cust1")
+    assert cust.user is not None
     mine = visible_workorders(cust.user)
     assert mine.exists()
     assert set(mine.values_list("customer_id", flat=True)) == {cust.pk}

@@ -103,10 +103,11 @@ def test_reuses_followup_and_survey_formulas(world, known) -> None:  # type: ign
                 area_id=world.area_n1.pk, date_from=dt.date(2026, 3, 1), date_to=dt.date(2026, 3, 31)
             )
         )
-    assert s.csat == float(
-        kpis.value(Kpi.CSAT, queries.counts(Kpi.CSAT, Dim.AREA, scope())[world.area_n1.pk])
-    )
-    assert s.nps == float(kpis.value(Kpi.NPS, queries.counts(Kpi.NPS, Dim.AREA, scope())[world.area_n1.pk]))
+    csat = kpis.value(Kpi.CSAT, queries.counts(Kpi.CSAT, Dim.AREA, scope())[world.area_n1.pk])
+    nps = kpis.value(Kpi.NPS, queries.counts(Kpi.NPS, Dim.AREA, scope())[world.area_n1.pk])
+    assert csat is not None and nps is not None
+    assert s.csat == float(csat)
+    assert s.nps == float(nps)
 
 
 @pytest.mark.parametrize("dim", list(Dim))

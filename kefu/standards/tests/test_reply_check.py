@@ -71,6 +71,7 @@ def test_override_reason_sends_and_records_the_violation(world, order) -> None: 
     assert v.at == entry.created_at
     assert [p["phrase"] for p in v.phrases] == ["我不管，问别人去"] and v.excerpt == RUDE
     rec = AuditRecord.objects.get(action="standards.violation")
+    assert rec.after is not None
     assert rec.workorder_id == order.pk and rec.after["reason"] == "客户要求转述原话"
     assert label("standards.violation") != "standards.violation"
 

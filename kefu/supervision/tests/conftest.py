@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -9,12 +8,9 @@ from django.conf import settings
 from django.test import Client
 
 from kefu.commitments import clocks
+from kefu.testing.clock import FakeClock, freeze, sh
 
 SH = ZoneInfo("Asia/Shanghai")
-
-
-def sh(*args: int) -> dt.datetime:
-    return dt.datetime(*args, tzinfo=SH)
 
 
 @pytest.fixture(autouse=True)
@@ -27,18 +23,9 @@ def _defaults(request: pytest.FixtureRequest) -> None:
 
 
 @pytest.fixture
-def now(monkeypatch: pytest.MonkeyPatch) -> Any:
+def now(monkeypatch: pytest.MonkeyPatch) -> FakeClock:
     """A settable clock for every ``timezone.now()`` in the project."""
-
-    class Now:
-        value = sh(2026, 3, 2, 9, 0)  # a Monday
-
-        def set(self, moment: dt.datetime) -> None:
-            self.value = moment
-
-    clock = Now()
-    monkeypatch.setattr("django.utils.timezone.now", lambda: clock.value)
-    return clock
+    return freeze(monkeypatch, sh(2026, 3, 2, 9, 0))  # a Monday
 
 
 def client_for(staff: Any) -> Client:

@@ -19,7 +19,7 @@ from kefu.lib.errors import NotFound, PermissionDenied, ValidationFailed
 from kefu.standards.models import StandardsViolation
 from kefu.supervision import actions, jobs
 from kefu.supervision.models import AccountabilityRecord, SourceWatermark
-from kefu.supervision.tests.conftest import sh
+from kefu.testing.clock import sh
 from kefu.workorders.actions import do_reply, do_transfer, do_transition
 
 pytestmark = pytest.mark.django_db
@@ -258,6 +258,8 @@ def test_decision_only_by_an_authorised_leader(world: Any, now: Any) -> None:
     assert r.proposed_outcome == "criticism"
     assert [x["code"] for x in r.proposal_reasons] == ["severity_grave", "obstruction", "penalty"]
     log = AuditRecord.objects.get(action="accountability.decide")
+    assert log.after is not None
+    assert log.before is not None
     assert log.after["outcome"] == "criticism" and log.before == {"status": "heard", "outcome": ""}
 
 

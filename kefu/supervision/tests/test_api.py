@@ -14,7 +14,7 @@ from django.test.utils import CaptureQueriesContext
 
 from kefu.api.tests.conftest import assert_error, persona_apis
 from kefu.supervision import actions
-from kefu.supervision.tests.conftest import sh
+from kefu.testing.clock import sh
 
 pytestmark = pytest.mark.django_db
 

@@ -17,7 +17,8 @@ from django.urls import reverse
 
 from kefu.supervision import actions
 from kefu.supervision.models import AccountabilityRecord, SupervisionNotice
-from kefu.supervision.tests.conftest import client_for, sh
+from kefu.supervision.tests.conftest import client_for
+from kefu.testing.clock import sh
 from kefu.testing.exports import csv_rows, xlsx_sheets
 from kefu.workorders.actions import do_transfer
 

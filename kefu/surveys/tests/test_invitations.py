@@ -54,6 +54,7 @@ def test_resolving_an_order_invites_by_sms_with_a_portal_link(world: World) -> N
     assert len(inv.token) >= 40
     assert inv.expires_at - inv.created_at == dt.timedelta(days=14)
     assert inv.staff_id == (o.assignee_id or o.owner_id)
+    assert inv.outbox_id is not None
     msg = OutboxMessage.objects.get(pk=inv.outbox_id)
     assert msg.channel == "sms" and msg.customer_id == c.pk and msg.workorder_id == o.pk
     assert f"/portal/surveys/{inv.token}/" in msg.body
@@ -69,6 +70,7 @@ def test_email_customers_get_email_and_others_the_portal(world: World) -> None:
     resolve(world, o1.pk)
     inv1 = Invitation.objects.get(workorder=o1)
     assert (inv1.channel, inv1.recipient) == ("email", "wang@example.com")
+    assert inv1.outbox_id is not None
     assert OutboxMessage.objects.get(pk=inv1.outbox_id).channel == "email"
 
     c_none = world.customer(name="座机客户", phone="010-62345678")
@@ -231,6 +233,7 @@ def test_sms_invitation_uses_the_registered_survey_template(world: World) -> Non
     o = world.order(c)
     resolve(world, o.pk)
     inv = Invitation.objects.get(workorder=o)
+    assert inv.outbox_id is not None
     msg = OutboxMessage.objects.get(pk=inv.outbox_id)
     assert msg.body.startswith(f"【城市燃气】李华您好，请评价工单{o.number}的服务：")
     assert msg.body.endswith(f"/portal/surveys/{inv.token}/")

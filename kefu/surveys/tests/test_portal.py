@@ -15,6 +15,7 @@ from kefu.lib.errors import ValidationFailed
 from kefu.surveys import actions
 from kefu.surveys.models import Answer, Invitation, Question, Response, Survey, SurveyRule
 from kefu.testing.factories import World, make_portal_customer
+from kefu.testing.threads import together
 from kefu.workorders.actions import do_transition
 
 pytestmark = pytest.mark.django_db
@@ -187,9 +188,8 @@ def test_portal_home_lists_open_invitations(world: World) -> None:
 
 @pytest.mark.django_db(transaction=True)
 def test_parallel_answers_store_one(world: World) -> None:
-    import threading
 
-    from django.db import connection, connections
+    from django.db import connection
 
     if connection.vendor != "postgresql":
         pytest.skip("parallel answers are exercised on PostgreSQL (SQLite serialises writers)")
@@ -202,27 +202,14 @@ def test_parallel_answers_store_one(world: World) -> None:
     do_transition(world.agent.user, o.pk, "in_progress")
     do_transition(world.agent.user, o.pk, "resolved", resolution="ok")
     inv = Invitation.objects.get(workorder=o)
-    barrier = threading.Barrier(4)
-    outcomes: list[str] = []
-    lock = threading.Lock()
 
-    def submit(score: int) -> None:
+    def submit(score: int) -> str:
         try:
-            barrier.wait()
-            try:
-                actions.do_submit_response(inv.token, actions.Submission(values={question.pk: score}))
-                result = "stored"
-            except ValidationFailed as exc:
-                result = exc.code
-            with lock:
-                outcomes.append(result)
-        finally:
-            connections.close_all()
+            actions.do_submit_response(inv.token, actions.Submission(values={question.pk: score}))
+        except ValidationFailed as exc:
+            return exc.code
+        return "stored"
 
-    threads = [threading.Thread(target=submit, args=(score,)) for score in (1, 2, 4, 5)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    outcomes = together(submit, (1, 2, 4, 5))
     assert sorted(outcomes) == ["already_answered"] * 3 + ["stored"]
     assert Response.objects.filter(invitation=inv).count() == 1

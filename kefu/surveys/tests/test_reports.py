@@ -109,8 +109,8 @@ def test_report_page_branch_scope_and_filters(world: World) -> None:
     html = admin.get(f"/quality/?date_from={tomorrow}", HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert 'id="quality-csat">—' in html
     # a branch supervisor cannot widen the scope to another branch (the choice is refused → own branch)
-    html = login(world.supervisor).get(f"/quality/?branch={world.south.pk}", HTTP_ACCEPT_LANGUAGE="en")
-    assert 'id="quality-csat">100.0%' in html.content.decode()
+    resp = login(world.supervisor).get(f"/quality/?branch={world.south.pk}", HTTP_ACCEPT_LANGUAGE="en")
+    assert 'id="quality-csat">100.0%' in resp.content.decode()
 
 
 def test_largest_servqual_gap_is_highlighted(world: World) -> None:

@@ -69,6 +69,7 @@ def test_png_named_txt_is_stored_as_png(world: Any) -> None:
     assert att.file.read() == png_bytes()
     assert att.public is True and att.uploaded_by == world.agent.user
     rec = AuditRecord.objects.get(action="order.attachment", workorder_id=o.pk)
+    assert rec.after is not None
     assert rec.after["filename"] == "evil.txt" and rec.after["size"] == len(png_bytes())
     assert rec.after["sha256"] == att.sha256 and len(att.sha256) == 64
 
@@ -99,7 +100,7 @@ def test_path_in_file_name_is_dropped(world: Any) -> None:
     upload.name = "..\\..\\etc/passwd"
     (att,) = do_add_attachments(world.agent.user, o.pk, [upload])
     assert att.filename == "passwd"
-    assert ".." not in att.file.name
+    assert att.file.name is not None and ".." not in att.file.name
 
 
 @pytest.mark.django_db

@@ -42,6 +42,7 @@ def test_create(world: Any) -> None:
     )
     assert rec.object_type == "workorders.workorder" and rec.object_id == str(o.pk)
     assert rec.before is None
+    assert rec.after is not None
     assert rec.after["owner_id"] == world.agent.pk and rec.after["status"] == "new"
     assert rec.after["title"] == "宽带无法上网"
 
@@ -51,12 +52,14 @@ def test_update_records_only_changed_fields(world: Any) -> None:
     do_update_order(world.agent.user, o.pk, {"title": "  光猫  红灯 ", "priority": "high"})
     rec = last("order.update")
     assert rec.actor == world.agent.user
+    assert rec.before is not None
     assert set(rec.before) == {"title", "priority", "version", "updated_at"}
     assert (rec.before["title"], rec.before["priority"], rec.before["version"]) == (
         "宽带无法上网",
         "normal",
         1,
     )
+    assert rec.after is not None
     assert rec.after["title"] == "光猫 红灯" and rec.after["priority"] == "high"
     assert rec.after["version"] == 2
     assert set(rec.after) == {"title", "priority", "version", "updated_at"}

@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import threading
 from typing import Any
 
 import pytest
-from django.db import connection, connections, transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from kefu.organization.models import NumberSequence
 from kefu.organization.sequences import next_value
+from kefu.testing.clock import freeze, utc
+from kefu.testing.threads import together
 from kefu.workorders.actions import OrderInput, do_create_order, order_number
 from kefu.workorders.models import WorkOrder
 
@@ -42,11 +43,10 @@ def test_created_orders_are_numbered_consecutively_per_day(
     world: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     c = world.customer()
-    moment = [dt.datetime(2026, 3, 1, 16, 30, tzinfo=UTC)]
-    monkeypatch.setattr(timezone, "now", lambda: moment[0])
+    clock = freeze(monkeypatch, utc(2026, 3, 1, 16, 30))
     numbers = [world.order(c).number for _ in range(3)]
     assert numbers == ["GD-20260302-000001", "GD-20260302-000002", "GD-20260302-000003"]
-    moment[0] = dt.datetime(2026, 3, 2, 16, 5, tzinfo=UTC)  # 00:05 on 3 March in Beijing
+    clock.set(utc(2026, 3, 2, 16, 5))  # 00:05 on 3 March in Beijing
     assert world.order(c).number == "GD-20260303-000001"
 
 
@@ -85,33 +85,18 @@ def test_concurrent_creation_gives_distinct_consecutive_numbers(world: Any) -> N
     if connection.vendor != "postgresql":
         pytest.skip("needs PostgreSQL: SQLite's in-memory test database cannot be shared by threads")
     customer = world.customer()
-    errors: list[BaseException] = []
-    numbers: list[str] = []
-    lock = threading.Lock()
-    start = threading.Barrier(THREADS)
 
-    def worker(i: int) -> None:
-        try:
-            start.wait()
-            for j in range(PER_THREAD):
-                o = do_create_order(
-                    world.agent.user,
-                    customer.pk,
-                    OrderInput(order_type="inquiry", title=f"并发 {i}-{j}", description="并发测试"),
-                )
-                with lock:
-                    numbers.append(o.number)
-        except BaseException as exc:
-            errors.append(exc)
-        finally:
-            connections.close_all()
+    def worker(i: int) -> list[str]:
+        return [
+            do_create_order(
+                world.agent.user,
+                customer.pk,
+                OrderInput(order_type="inquiry", title=f"并发 {i}-{j}", description="并发测试"),
+            ).number
+            for j in range(PER_THREAD)
+        ]
 
-    threads = [threading.Thread(target=worker, args=(i,)) for i in range(THREADS)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=60)
-    assert errors == []
+    numbers = [n for ns in together(worker, range(THREADS), timeout=60) for n in ns]
     assert len(numbers) == THREADS * PER_THREAD == 200
     assert len(set(numbers)) == 200
     days = {NUMBER.match(n).group(1) for n in numbers}  # type: ignore[union-attr]

@@ -16,7 +16,7 @@ from kefu.workorders.models import TimelineEntry, WorkOrder
 pytestmark = pytest.mark.django_db
 
 # how to reach each status from "new" (target, kwargs)
-PATH: dict[str, list[tuple[str, dict[str, str]]]] = {
+PATH: dict[str, list[tuple[str, dict[str, Any]]]] = {
     "new": [],
     "awaiting_materials": [("awaiting_materials", {})],
     "in_progress": [("in_progress", {})],
@@ -85,6 +85,8 @@ def test_each_allowed_edge(world: Any, frm: str, to: str, action: str, kw: dict[
     rec = AuditRecord.objects.filter(workorder_id=o.pk).latest("id")
     assert rec.action == f"order.{action}"
     assert rec.actor == world.agent.user
+    assert rec.before is not None
+    assert rec.after is not None
     assert rec.before["status"] == frm and rec.after["status"] == to
     assert rec.customer_id == o.customer_id
 
@@ -99,11 +101,14 @@ def test_resolve_and_close_timestamps_cleared_on_reopen(world: Any) -> None:
     do_transition(world.agent.user, o.pk, "closed")
     fresh = WorkOrder.objects.get(pk=o.pk)
     assert fresh.close_reason == "solved"
-    assert fresh.closed_at is not None and fresh.closed_at >= fresh.resolved_at
+    assert fresh.closed_at is not None and fresh.resolved_at is not None
+    assert fresh.closed_at >= fresh.resolved_at
     do_transition(world.agent.user, o.pk, "reopened", reason="客户说又断网了")
     fresh = WorkOrder.objects.get(pk=o.pk)
     assert (fresh.resolved_at, fresh.closed_at, fresh.close_reason) == (None, None, "")
     rec = AuditRecord.objects.filter(workorder_id=o.pk, action="order.reopen").get()
+    assert rec.before is not None
+    assert rec.after is not None
     assert rec.before["close_reason"] == "solved" and rec.after["close_reason"] == ""
     assert rec.summary == "客户说又断网了"
 
@@ -147,7 +152,7 @@ FAILURES = [
 
 @pytest.mark.parametrize(("frm", "to", "kw", "code"), FAILURES)
 def test_refused_transition_changes_nothing(
-    world: Any, frm: str, to: str, kw: dict[str, str], code: str
+    world: Any, frm: str, to: str, kw: dict[str, Any], code: str
 ) -> None:
     o = bring_to(world, world.order(world.customer()), frm)
     before = WorkOrder.objects.get(pk=o.pk)

@@ -11,10 +11,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from kefu.console.views_customers import customer_filters, filtered_customers
-from kefu.console.views_orders import ConsoleRequest, filtered_queue, queue_filters, staff_view
+from kefu.console.views_orders import filtered_queue, queue_filters
 from kefu.customers.access import visible_customers
+from kefu.customers.queries import customer_filters, filtered_customers
 from kefu.lib import exports
+from kefu.organization.access import areas_of
+from kefu.web.views import ConsoleRequest, staff_view
 from kefu.workorders import queries
 
 
@@ -50,7 +52,7 @@ def export_orders(request: ConsoleRequest) -> HttpResponseBase:
 @require_GET
 @staff_view
 def export_customers(request: ConsoleRequest) -> HttpResponseBase:
-    _form, filters = customer_filters(request)
+    _form, filters = customer_filters(request.GET, areas_of(request.staff))
     qs = filtered_customers(visible_customers(request.user).filter(merged_into__isnull=True), filters)
     header = [
         _("Customer number"), _("Name"), _("Phone"), _("Email"), _("Address"), _("Branch"), _("Service area"),
