@@ -20,4 +20,5 @@ urlpatterns = [
     path("inspections/", include("kefu.inspections.urls")),
     path("reports/", include("kefu.reports.urls")),
     path("knowledge/", include("kefu.knowledge.urls")),
+    path("notifications/", include("kefu.notifications.urls")),
 ]
