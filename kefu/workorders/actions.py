@@ -611,7 +611,9 @@ def do_note(user: Any, key: int | str, body: str, *, files: list[Any] | None = N
     audit.record(
         user, "order.note", entry, customer_id=o.customer_id, workorder_id=o.pk, after={"body": text}
     )
-    hooks.staff_event(hooks.StaffEventKind.MENTION, mentioned_staff(text), order=o, actor=staff, at=now)
+    hooks.staff_event(
+        hooks.StaffEventKind.MENTION, mentioned_staff(text), order=o, actor=staff, at=now, text=text[:200]
+    )
     return entry
 
 
