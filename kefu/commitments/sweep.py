@@ -15,6 +15,8 @@ It works set-based, in batches, one transaction per batch:
   come (``warn_at <= now``, ``KEFU_CLOCK_WARN_FRACTION`` of the limit used) and whose due time has not
   passed. Each gets ``warned_at``, a "deadline near" system entry on the timeline and a service-log record.
   The warning is never repeated (not after an approved extension either).
+* **Notifications** — each batch emits one ``StaffEvent`` (``breach`` or ``warning``) per order, to the
+  order's owner, assignee and leader (``workorders.hooks.staff_event``), inside the batch's transaction.
 
 Paused clocks have no due time stored (it moves with the pause), clocks that have not started have none,
 and a clock whose calendar lacks a year has none: none of them is ever picked.

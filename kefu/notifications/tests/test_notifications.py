@@ -1,4 +1,4 @@
-"""Notifications (issue "Work reaches people", point 1): who is told of each event, one unread row per order
+"""Notifications to staff: who is told of each event, one unread row per order
 and kind, preferences, quiet hours, the outbox, the pages."""
 
 from __future__ import annotations
