@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "kefu.inspections",
     "kefu.reports",
     "kefu.knowledge",
+    "kefu.notifications",
     "kefu.console",
     "kefu.portal",
     "kefu.jobs",

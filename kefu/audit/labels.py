@@ -79,6 +79,7 @@ LABELS: dict[str, Any] = {
     "mail.dead_letter_retry": _("undeliverable e-mail taken in again"),
     "mail.dead_letter_resolved": _("undeliverable e-mail marked resolved"),
     "maintenance.announce": _("planned maintenance announced"),
+    "notification.preferences": _("notification preferences changed"),
     "order.create": _("work order registered"),
     "order.update": _("work order edited"),
     "order.reply": _("reply sent to the customer"),

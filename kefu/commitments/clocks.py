@@ -59,6 +59,7 @@ from kefu.commitments.models import (
 from kefu.lib.errors import NotFound, PermissionDenied, ValidationFailed
 from kefu.organization.access import Actor, require_staff
 from kefu.organization.models import Branch, Staff
+from kefu.workorders import hooks
 
 OFFICE_CALENDAR = "标准工作日"
 AROUND_THE_CLOCK_CALENDAR = "7×24小时"
@@ -697,7 +698,29 @@ def do_request_extension(
         clock=c, requested_by=staff, requested_at=at, amount=value, reason=reason
     )
     _log(o, c, "clock.extension_requested", at, user, amount=value, reason=reason[:200])
+    hooks.staff_event(
+        hooks.StaffEventKind.EXTENSION_REQUESTED,
+        extension_deciders(staff, o),
+        order=o,
+        actor=staff,
+        at=at,
+        clock=c.kind,
+        reason=reason[:200],
+    )
     return req
+
+
+def extension_deciders(requester: Staff, o: Any) -> list[int]:
+    """Who is told of an extension request: the requester's active leader, else the supervisors of the
+    order's branch (``may_decide`` lets both decide)."""
+    lead = requester.leader
+    if lead is not None and lead.is_active and lead.pk != requester.pk:
+        return [lead.pk]
+    return list(
+        Staff.objects.filter(role="supervisor", is_active=True, branch_id=o.branch_id)
+        .exclude(pk=requester.pk)
+        .values_list("pk", flat=True)
+    )
 
 
 def may_decide(staff: Staff, req: ExtensionRequest, o: Any) -> bool:
@@ -744,6 +767,15 @@ def do_decide_extension(
         _refresh(c, at)
         _sync_order_due(o)
     _log(o, c, f"clock.extension_{req.status}", at, user, amount=req.amount, note=req.decision_note[:200])
+    hooks.staff_event(
+        hooks.StaffEventKind.EXTENSION_DECIDED,
+        [req.requested_by_id],
+        order=o,
+        actor=staff,
+        at=at,
+        approved=approve,
+        note=req.decision_note[:200],
+    )
     return req
 
 

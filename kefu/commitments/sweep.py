@@ -15,6 +15,8 @@ It works set-based, in batches, one transaction per batch:
   come (``warn_at <= now``, ``KEFU_CLOCK_WARN_FRACTION`` of the limit used) and whose due time has not
   passed. Each gets ``warned_at``, a "deadline near" system entry on the timeline and a service-log record.
   The warning is never repeated (not after an approved extension either).
+* **Notifications** — each batch emits one ``StaffEvent`` (``breach`` or ``warning``) per order, to the
+  order's owner, assignee and leader (``workorders.hooks.staff_event``), inside the batch's transaction.
 
 Paused clocks have no due time stored (it moves with the pause), clocks that have not started have none,
 and a clock whose calendar lacks a year has none: none of them is ever picked.
@@ -54,6 +56,8 @@ from kefu.commitments.models import (
     OrderClock,
 )
 from kefu.organization.leaders import LeaderPicker
+from kefu.organization.models import Staff
+from kefu.workorders import hooks
 
 BATCH = 1000
 
@@ -244,6 +248,19 @@ def _record_breaches(ids: Iterable[int], now: dt.datetime) -> None:
             )
         )
     AuditRecord.objects.bulk_create(records)
+    _tell(hooks.StaffEventKind.BREACH, [(b.clock, b.leader) for b in breaches], now)
+
+
+def _tell(kind: str, clocks: list[tuple[OrderClock, Staff | None]], now: dt.datetime) -> None:
+    """One staff event per order (however many of its clocks), to its owner, assignee and leader."""
+    by_order: dict[int, tuple[Any, set[int], list[str]]] = {}
+    for c, leader in clocks:
+        o = c.workorder
+        _o, people, kinds = by_order.setdefault(o.pk, (o, set(), []))
+        people.update(pk for pk in (o.owner_id, o.assignee_id, leader.pk if leader else None) if pk)
+        kinds.append(c.kind)
+    for o, people, kinds in by_order.values():
+        hooks.staff_event(kind, sorted(people), order=o, at=now, clocks=kinds)
 
 
 # --- warnings ---------------------------------------------------------------------------------------------
@@ -256,7 +273,11 @@ def _warning_batch(now: dt.datetime, batch: int) -> tuple[int, int]:
     with transaction.atomic():
         found, ids = _claim(warning_candidates(now), batch, "warn_at", warned_at=now)
         if ids:
-            clocks = list(OrderClock.objects.filter(pk__in=ids).select_related("workorder").order_by("id"))
+            clocks = list(
+                OrderClock.objects.filter(pk__in=ids)
+                .select_related("workorder", "workorder__owner__leader", "workorder__assignee__leader")
+                .order_by("id")
+            )
             add_entries(
                 NewEntry(
                     c.workorder,
@@ -274,6 +295,15 @@ def _warning_batch(now: dt.datetime, batch: int) -> tuple[int, int]:
             AuditRecord.objects.bulk_create(
                 _audit("clock.warning", c, now, c.workorder, after={"warn_at": c.warn_at, "due_at": c.due_at})
                 for c in clocks
+            )
+            leader_for = LeaderPicker()
+            _tell(
+                hooks.StaffEventKind.WARNING,
+                [
+                    (c, leader_for(c.workorder.assignee or c.workorder.owner, c.workorder.branch_id))
+                    for c in clocks
+                ],
+                now,
             )
     return found, len(ids)
 

@@ -23,4 +23,5 @@ urlpatterns = [
     path("reports/export/customers/", views_exports.export_customers, name="reports_export_customers"),
     path("reports/", include("kefu.reports.urls")),
     path("knowledge/", include("kefu.knowledge.urls")),
+    path("notifications/", include("kefu.notifications.urls")),
 ]

@@ -335,11 +335,23 @@ def _reopen_to_owner(user: Actor, staff: Staff, o: WorkOrder, finding: str, now:
     """Reopen through the order flow (timeline, clocks, audit), then hand the work back to the owner."""
 
     o = do_transition(user, o.pk, order_rules.Status.REOPENED.value, reason=finding)
+    order_hooks.staff_event(
+        order_hooks.StaffEventKind.FOLLOWUP_FAILED, [o.owner_id], order=o, actor=staff, at=now, reason=finding
+    )
     if o.owner_id is None or o.assignee_id == o.owner_id:
         return
     owner = Staff.objects.select_related("department").get(pk=o.owner_id)
     hand_over(
-        user, staff, o, owner, None, finding, at=now, action="followup.hand_back", data={"followup": True}
+        user,
+        staff,
+        o,
+        owner,
+        None,
+        finding,
+        at=now,
+        action="followup.hand_back",
+        data={"followup": True},
+        event=None,
     )
 
 

@@ -40,6 +40,7 @@ from kefu.inspections.models import (
 from kefu.lib.errors import Conflict, KefuError, NotFound, ValidationFailed, raise_if
 from kefu.organization.access import Actor, require_staff
 from kefu.organization.models import Branch, Outlet, Staff
+from kefu.workorders import hooks as order_hooks
 from kefu.workorders.models import WorkOrder
 
 MAX_TEXT = 5000
@@ -184,12 +185,14 @@ def do_create_inspection(user: Actor, data: InspectionInput) -> Inspection:
         workorder_id=insp.workorder_id,
         summary=f"{insp.get_kind_display()} {result.percentage}%",
     )
+    if insp.published:
+        _tell_published(insp, actor)
     return insp
 
 
 @transaction.atomic
 def do_publish_inspection(user: Actor, inspection_id: int | str) -> Inspection:
-    require_staff(user, "inspection.create")
+    staff = require_staff(user, "inspection.create")
     insp = access_inspection(user, inspection_id, for_update=True)
     if insp.published:
         raise Conflict("published", _("This inspection is already published."), "inspection")
@@ -197,7 +200,22 @@ def do_publish_inspection(user: Actor, inspection_id: int | str) -> Inspection:
     insp.published_at = timezone.now()
     insp.save(update_fields=["published", "published_at"])
     audit.record(user, "inspection.publish", insp, after={"published": True})
+    _tell_published(insp, staff)
     return insp
+
+
+def _tell_published(insp: Inspection, actor: Staff) -> None:
+    """The inspected staff member (or the order's owner, the call's agent) learns of the published result."""
+    assert insp.published_at is not None
+    order_hooks.staff_event(
+        order_hooks.StaffEventKind.INSPECTION,
+        [insp.staff_id],
+        order=insp.workorder,
+        actor=actor,
+        at=insp.published_at,
+        inspection=insp.pk,
+        percentage=str(insp.percentage),
+    )
 
 
 @transaction.atomic

@@ -31,6 +31,7 @@ from kefu.supervision.models import (
     SourceWatermark,
     SupervisionNotice,
 )
+from kefu.workorders import hooks
 from kefu.workorders.access import access_workorder
 from kefu.workorders.actions import add_entry, escalate
 from kefu.workorders.models import TimelineEntry, Transfer, WorkOrder
@@ -157,6 +158,15 @@ def _new_record(
         workorder_id=workorder.pk if workorder is not None else None,
         customer_id=rec.customer_id,
         summary=f"{KindChoices(kind).label} · {staff}"[:500],
+    )
+    hooks.staff_event(
+        hooks.StaffEventKind.STATEMENT,
+        [staff],
+        order=workorder,
+        actor=created_by,
+        at=now,
+        record=rec.pk,
+        due=rec.statement_due.isoformat(),
     )
     return rec
 
@@ -543,7 +553,28 @@ def do_issue_notice(user: Actor, order_key: int | str, text: str, due_at: dt.dat
         customer_id=o.customer_id,
         summary=o.number,
     )
+    hooks.staff_event(
+        hooks.StaffEventKind.SUPERVISION_NOTICE,
+        notice_recipients(o),
+        order=o,
+        actor=me,
+        at=now,
+        notice=n.pk,
+        due=due_at.isoformat(),
+        text=n.text[:200],
+    )
     return n
+
+
+def notice_recipients(o: WorkOrder) -> list[int]:
+    """The unit a 督办 notice goes to: the owner, the assignee and the active members of the order's
+    department."""
+    unit = [o.owner_id, o.assignee_id]
+    if o.department_id:
+        unit += Staff.objects.filter(department_id=o.department_id, is_active=True).values_list(
+            "pk", flat=True
+        )
+    return [pk for pk in unit if pk is not None]
 
 
 def may_answer(staff: Staff, notice: SupervisionNotice) -> bool:

@@ -510,6 +510,8 @@ def create_order_for(
     hooks.notify_customer_text(  # e.g. the customer-type suggestion (complaints)
         hooks.CustomerTextEvent(o, f"{o.title}\n{o.description}", "order", now, actor_user)
     )
+    hooks.staff_event(hooks.StaffEventKind.OWNER, [owner], order=o, actor=actor_staff, at=now)
+    hooks.staff_event(hooks.StaffEventKind.ASSIGNED, [o.assignee], order=o, actor=actor_staff, at=now)
     return o
 
 
@@ -778,7 +780,22 @@ def do_note(user: Actor, key: int | str, body: str, *, files: list[Any] | None =
     audit.record(
         user, "order.note", entry, customer_id=o.customer_id, workorder_id=o.pk, after={"body": text}
     )
+    hooks.staff_event(
+        hooks.StaffEventKind.MENTION, mentioned_staff(text), order=o, actor=staff, at=now, text=text[:200]
+    )
     return entry
+
+
+def mentioned_staff(text: str) -> list[int]:
+    """Active staff named by ``@badge`` or ``@name`` in a note (rules.mentions), one query."""
+    tokens = rules.mentions(text)
+    if not tokens:
+        return []
+    return list(
+        Staff.objects.filter(Q(badge_no__in=tokens) | Q(name__in=tokens), is_active=True)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
 
 
 @transaction.atomic
@@ -832,6 +849,7 @@ def customer_message_on(
         after={"body": text},
     )
     hooks.notify_customer_text(hooks.CustomerTextEvent(o, text, "message", now, user))
+    hooks.staff_event(hooks.StaffEventKind.CUSTOMER_MESSAGE, [o.assignee_id, o.owner_id], order=o, at=now)
     return entry
 
 
@@ -897,6 +915,7 @@ def hand_over(
     at: dt.datetime,
     action: str = "order.transfer",
     data: dict[str, Any] | None = None,
+    event: str | None = hooks.StaffEventKind.ASSIGNED,
 ) -> Transfer:
     """Write the hand-over of the locked order ``o`` (the checks are the caller's): the Transfer row, the new
     assignee/department, the timeline entry (``data`` added to its own) and the audit record ``action``."""
@@ -944,6 +963,8 @@ def hand_over(
         workorder_id=o.pk,
         summary=reason[:200],
     )
+    if event:
+        hooks.staff_event(event, [to_staff], order=o, actor=staff, at=at, reason=reason[:200])
     return t
 
 
@@ -977,6 +998,15 @@ def do_escalate(user: Actor, key: int | str, reason: str, *, to_president: bool 
         after={"leader": leader.pk, "reason": reason.strip()},
         customer_id=o.customer_id,
         workorder_id=o.pk,
+    )
+    hooks.staff_event(
+        hooks.StaffEventKind.ESCALATION,
+        [leader],
+        order=o,
+        actor=staff,
+        at=esc.created_at,
+        reason=reason.strip()[:200],
+        to_president=to_president,
     )
     return esc
 

@@ -133,11 +133,100 @@ def commitments() -> CommitmentsEngine:
     return _commitments[0]
 
 
+class StaffEventKind:
+    """The kinds of ``StaffEvent`` (stable strings: stored on notifications and preferences)."""
+
+    ASSIGNED = "assigned"  # assigned or transferred to me
+    OWNER = "owner"  # I became the first-contact owner
+    ESCALATION = "escalation"  # escalated to me (or to the president, who is me)
+    WARNING = "warning"  # a deadline is near on an order I own, am assigned or lead
+    BREACH = "breach"  # a deadline passed on an order I own, am assigned or lead
+    SUPERVISION_NOTICE = "supervision_notice"  # 督办 notice to my unit
+    EXTENSION_REQUESTED = "extension_requested"  # to the leader who decides
+    EXTENSION_DECIDED = "extension_decided"  # to the requester
+    FOLLOWUP_FAILED = "followup_failed"  # the follow-up found a problem; the order came back to me
+    CUSTOMER_MESSAGE = "customer_message"  # the customer wrote on my order
+    MENTION = "mention"  # @mention in an internal note
+    INSPECTION = "inspection"  # an inspection about me was published
+    STATEMENT = "statement"  # my statement is requested on an accountability record
+
+    ALL = (
+        ASSIGNED,
+        OWNER,
+        ESCALATION,
+        WARNING,
+        BREACH,
+        SUPERVISION_NOTICE,
+        EXTENSION_REQUESTED,
+        EXTENSION_DECIDED,
+        FOLLOWUP_FAILED,
+        CUSTOMER_MESSAGE,
+        MENTION,
+        INSPECTION,
+        STATEMENT,
+    )
+
+
+@dataclass(frozen=True)
+class StaffEvent:
+    """Something that happened to staff members. ``recipients`` are staff ids (the emitter chose them;
+    the actor is dropped by the listener), ``order_id`` the work order it concerns (None for e.g. an
+    inspection), ``params`` short JSON-able details for the text (order number, reason, due time, ...).
+    ``emergency`` events pass quiet hours."""
+
+    kind: str
+    recipients: tuple[int, ...]
+    order_id: int | None
+    actor_id: int | None
+    params: dict[str, Any]
+    at: dt.datetime
+    emergency: bool = False
+
+
+def staff_event(
+    kind: str,
+    recipients: Any,
+    *,
+    order: Any = None,
+    actor: Any = None,
+    at: dt.datetime,
+    emergency: bool | None = None,
+    **params: Any,
+) -> None:
+    """Emit a ``StaffEvent`` (the one-line call the emitters use). ``recipients`` are staff objects or ids
+    (None skipped, duplicates once); ``order`` a work order (its number goes into the params; an urgent
+    order makes the event an emergency unless ``emergency`` is given); ``actor`` a staff object or id."""
+    ids: list[int] = []
+    for r in recipients:
+        pk = getattr(r, "pk", r)
+        if pk is not None and pk not in ids:
+            ids.append(int(pk))
+    if not ids:
+        return
+    if order is not None:
+        params = {"number": order.number, "title": order.title[:100], **params}
+        if emergency is None:
+            emergency = order.priority == "urgent"
+    actor_id = getattr(actor, "pk", actor)
+    notify_staff_event(
+        StaffEvent(
+            kind=kind,
+            recipients=tuple(ids),
+            order_id=order.pk if order is not None else None,
+            actor_id=int(actor_id) if actor_id is not None else None,
+            params=params,
+            at=at,
+            emergency=bool(emergency),
+        )
+    )
+
+
 TransitionGuard = Callable[[TransitionEvent], None]
 TransitionListener = Callable[[TransitionEvent], None]
 ReplyCheck = Callable[[ReplyEvent], None]
 CustomerTextListener = Callable[[CustomerTextEvent], None]
 FollowupDone = Callable[[Any], None]  # gets the finished followup.FollowupTask
+StaffEventListener = Callable[[StaffEvent], None]
 
 _guards: dict[str, TransitionGuard] = {}
 _listeners: dict[str, TransitionListener] = {}
@@ -145,6 +234,7 @@ _reply_checks: dict[str, ReplyCheck] = {}
 _panels: dict[str, OrderPanel] = {}
 _text_listeners: dict[str, CustomerTextListener] = {}
 _on_followup_done: dict[str, FollowupDone] = {}
+_staff_event_listeners: dict[str, StaffEventListener] = {}
 
 
 def register_transition_guard(name: str, fn: TransitionGuard) -> None:
@@ -173,6 +263,20 @@ def register_followup_done(name: str, fn: FollowupDone) -> None:
 
 def unregister_followup_done(name: str) -> None:
     _on_followup_done.pop(name, None)
+
+
+def register_staff_event_listener(name: str, fn: StaffEventListener) -> None:
+    _staff_event_listeners[name] = fn
+
+
+def unregister_staff_event_listener(name: str) -> None:
+    _staff_event_listeners.pop(name, None)
+
+
+def notify_staff_event(event: StaffEvent) -> None:
+    """Call inside the transaction of the change that caused the event."""
+    for fn in list(_staff_event_listeners.values()):
+        fn(event)
 
 
 def notify_followup_done(task: Any) -> None:

@@ -6,6 +6,7 @@ below is the single source of truth and is documented in docs/design/work-orders
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -194,3 +195,16 @@ def default_priority(order_type: OrderType, vip: bool) -> str:
     if vip:
         return "urgent" if base == "high" else "high"
     return base
+
+
+MENTION_RE = re.compile(r"(?<![\w.@])@([\w.\-]{1,30})")
+
+
+def mentions(text: str) -> list[str]:
+    """The ``@name`` / ``@badge`` tokens of an internal note, in order, each once (``a@b.cn`` is not one)."""
+    seen: list[str] = []
+    for m in MENTION_RE.finditer(text or ""):
+        token = m.group(1).rstrip(".-")
+        if token and token not in seen:
+            seen.append(token)
+    return seen

@@ -64,8 +64,10 @@ def enqueue(
     headers: dict[str, Any] | None = None,
     log_contact: bool = True,
     template: dict[str, Any] | None = None,
+    not_before: dt.datetime | None = None,
 ) -> tuple[OutboxMessage, bool]:
-    """Queue one message in the caller's transaction. Returns ``(row, created)``; an existing key wins."""
+    """Queue one message in the caller's transaction. Returns ``(row, created)``; an existing key wins.
+    ``not_before`` defers the first attempt (e.g. a staff notification held back by quiet hours)."""
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("outbox.enqueue must be called inside the transaction of the change")
     if channel not in OutboxChannel.values:
@@ -83,7 +85,7 @@ def enqueue(
             "headers": headers or {},
             "log_contact": log_contact,
             "template": template or {},
-            "next_attempt_at": now,
+            "next_attempt_at": not_before or now,
             "created_at": now,
         },
     )

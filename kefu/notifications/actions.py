@@ -1,0 +1,94 @@
+"""Use cases of notifications: read, read all, preferences (each writes to the service log)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.db import transaction
+from django.db.models import QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from kefu.audit import log as audit
+from kefu.lib.errors import NotFound, ValidationFailed
+from kefu.notifications import rules
+from kefu.notifications.models import Notification, NotificationPreference, PreferenceKind, QuietHours
+from kefu.organization.access import require_staff
+from kefu.organization.models import Staff
+
+
+def unread_count(staff: Staff) -> int:
+    """The bell's number: one query on the partial index ``notification_unread``."""
+    return Notification.objects.filter(recipient=staff, read_at__isnull=True).count()
+
+
+def notifications_of(staff: Staff) -> QuerySet[Notification]:
+    return (
+        Notification.objects.filter(recipient=staff)
+        .select_related("workorder", "actor")
+        .order_by("-updated_at", "-id")
+    )
+
+
+@transaction.atomic
+def do_mark_read(user: Any, notification_id: int) -> Notification:
+    staff = require_staff(user)
+    n = Notification.objects.select_for_update().filter(pk=notification_id, recipient=staff).first()
+    if n is None:
+        raise NotFound("not_found", _("No such notification."), "notification")
+    if n.read_at is None:
+        n.read_at = timezone.now()
+        n.save(update_fields=["read_at"])
+    return n
+
+
+@transaction.atomic
+def do_mark_all_read(user: Any) -> int:
+    staff = require_staff(user)
+    return Notification.objects.filter(recipient=staff, read_at__isnull=True).update(read_at=timezone.now())
+
+
+def preferences_of(staff: Staff) -> list[tuple[str, str, bool, bool]]:
+    """(kind, label, e-mail, SMS) for every kind, stored or default."""
+    stored = {p.kind: (p.email, p.sms) for p in NotificationPreference.objects.filter(staff=staff)}
+    return [
+        (kind, str(label), *(stored.get(kind) or rules.default_channels(kind)))
+        for kind, label in PreferenceKind.choices
+    ]
+
+
+@transaction.atomic
+def do_save_preferences(
+    user: Any,
+    choices: dict[str, tuple[bool, bool]],
+    quiet: tuple[dt.time, dt.time] | None,
+) -> None:
+    """Store the staff member's channels per kind (every kind given) and quiet hours (None: none)."""
+    staff = require_staff(user)
+    unknown = set(choices) - set(PreferenceKind.values)
+    if unknown:
+        raise ValidationFailed("invalid_choice", _("Unknown notification kind."), "kind")
+    if quiet is not None and quiet[0] == quiet[1]:
+        raise ValidationFailed(
+            "quiet_empty", _("The quiet period must start and end at different times."), "quiet_start"
+        )
+    before = {kind: [email, sms] for kind, _label, email, sms in preferences_of(staff)}
+    for kind, (email, sms) in choices.items():
+        NotificationPreference.objects.update_or_create(
+            staff=staff, kind=kind, defaults={"email": email, "sms": sms}
+        )
+    if quiet is None:
+        QuietHours.objects.filter(staff=staff).delete()
+    else:
+        QuietHours.objects.update_or_create(staff=staff, defaults={"start": quiet[0], "end": quiet[1]})
+    audit.record(
+        user,
+        "notification.preferences",
+        staff,
+        before=before,
+        after={
+            "channels": {k: [e, s] for k, (e, s) in choices.items()},
+            "quiet": [quiet[0].isoformat(), quiet[1].isoformat()] if quiet else None,
+        },
+    )
