@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 
 from kefu.channels import outbox
+from kefu.channels.mail import imap as imap_poll
+from kefu.channels.mail import inbound as email_in
 from kefu.jobs.registry import periodic
 
 
@@ -17,7 +19,6 @@ def send_outbox() -> int:
 @periodic("channels.imap", every=dt.timedelta(minutes=1), lease=dt.timedelta(minutes=30))
 def poll_imap() -> int:
     """Fetch the unseen mail of every active mailbox (exactly once per message, see imap_poll)."""
-    from kefu.channels.mail import imap as imap_poll
 
     return imap_poll.poll_all()
 
@@ -26,6 +27,5 @@ def poll_imap() -> int:
 def mail_retention() -> int:
     """Drop the raw bytes of e-mail taken in more than KEFU_MAIL_RAW_RETENTION_DAYS ago (and of resolved
     dead letters): the text and the attachments stay on the order; the headers stay for tracing."""
-    from kefu.channels.mail import inbound as email_in
 
     return email_in.purge_raw()

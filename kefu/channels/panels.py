@@ -8,6 +8,8 @@ from typing import Any
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
+from kefu.channels.chat import wecom as chat
+from kefu.channels.models.mail import InboundMessage, SenderVerification
 from kefu.workorders.hooks import OrderPanel, register_order_panel
 
 
@@ -15,7 +17,6 @@ def chat_window(request: HttpRequest, order: Any) -> dict[str, Any] | None:
     """For chat orders: whether a reply can still go out by chat, and until when."""
     if order.channel != "chat":
         return None
-    from kefu.channels.chat import wecom as chat
 
     last_in, replies = chat.reply_window(order.customer)
     if last_in is None:
@@ -37,7 +38,6 @@ def sender_check(request: HttpRequest, order: Any) -> dict[str, Any] | None:
     with the mails concerned and the server's verdict. One query, only on e-mail orders."""
     if order.channel != "email":
         return None
-    from kefu.channels.models.mail import InboundMessage, SenderVerification
 
     mails = list(
         InboundMessage.objects.filter(workorder=order, sender_check=SenderVerification.FAIL)

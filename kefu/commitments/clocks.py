@@ -43,6 +43,7 @@ from django.utils.translation import gettext as _
 from kefu.audit import log as audit
 from kefu.commitments import limits as L
 from kefu.commitments import rules
+from kefu.commitments.actions import china_package_years, seed_china_calendar
 from kefu.commitments.calendars import load_calendar
 from kefu.commitments.models import (
     OPEN_CLOCK_STATUSES,
@@ -60,6 +61,9 @@ from kefu.lib.errors import NotFound, PermissionDenied, ValidationFailed
 from kefu.organization.access import Actor, require_staff
 from kefu.organization.models import Branch, Staff
 from kefu.workorders import hooks
+from kefu.workorders.access import access_workorder
+from kefu.workorders.actions import add_entry, set_due_at
+from kefu.workorders.models import TimelineEntry, WorkOrder
 
 OFFICE_CALENDAR = "标准工作日"
 AROUND_THE_CLOCK_CALENDAR = "7×24小时"
@@ -116,7 +120,6 @@ def _named_calendar(name: str, *, is_24x7: bool) -> int:
 @transaction.atomic
 def ensure_default_calendars() -> tuple[BusinessCalendar, BusinessCalendar]:
     """The default office calendar and the 24×7 calendar (created like migration 0004 if missing)."""
-    from kefu.commitments.actions import china_package_years, seed_china_calendar
 
     office, created = BusinessCalendar.objects.get_or_create(
         name=OFFICE_CALENDAR, defaults={"time_zone": "Asia/Shanghai", "makeup_weekday": 0}
@@ -282,7 +285,6 @@ def recompute_missing(calendar_id: int | None = None, limit: int = 500) -> int:
         qs = qs.filter(calendar_id=calendar_id)
     order_ids = list(qs.order_by("workorder_id").values_list("workorder_id", flat=True).distinct()[:limit])
     fixed = 0
-    from kefu.workorders.models import WorkOrder
 
     now = timezone.now()
     for order_id in order_ids:
@@ -325,7 +327,6 @@ def _sync_order_due(o: Any) -> None:
     else:
         dues = [c.due_at for c in open_clocks if c.due_at]
         due = min(dues) if dues else None
-    from kefu.workorders.actions import set_due_at  # workorders.actions calls this module
 
     set_due_at(o, due)
 
@@ -562,8 +563,6 @@ def on_first_reply(o: Any, at: dt.datetime) -> None:
 
 
 def _log(o: Any, c: OrderClock, action: str, at: dt.datetime, actor: Any = None, **extra: Any) -> None:
-    from kefu.workorders.actions import add_entry  # workorders.actions calls this module
-    from kefu.workorders.models import TimelineEntry
 
     add_entry(
         o,
@@ -597,7 +596,6 @@ def _responsible(staff: Staff, o: Any) -> bool:
 
 
 def _clock_of(user: Actor, clock_id: int, *, for_update: bool = True) -> tuple[OrderClock, Any]:
-    from kefu.workorders.access import access_workorder
 
     c = OrderClock.objects.filter(pk=clock_id).select_related("workorder").first()
     if c is None:

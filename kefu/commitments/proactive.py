@@ -35,6 +35,8 @@ from kefu.customers.models import Customer, Subscription
 from kefu.lib.errors import KefuError, ValidationFailed, raise_if
 from kefu.organization.access import Actor, require_staff
 from kefu.organization.models import Branch, Company, ServiceArea
+from kefu.workorders.actions import OrderInput, create_order_for
+from kefu.workorders.receivers import portal_receiver
 
 log = logging.getLogger(__name__)
 
@@ -300,8 +302,6 @@ def send_fee_reminders(today: dt.date | None = None, days_before: int | None = N
 def run_care_plans(today: dt.date | None = None, batch: int = 200) -> int:
     """Turn due care plans into work orders (R-18). Each plan is locked and advanced in the same
     transaction as its order, so two workers never create the same visit twice."""
-    from kefu.workorders.actions import OrderInput, create_order_for
-    from kefu.workorders.receivers import portal_receiver
 
     today = today or timezone.localdate()
     created = 0

@@ -47,6 +47,7 @@ from django.db.models import Case, QuerySet, Value, When
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from kefu.audit.log import _jsonable
 from kefu.audit.models import AuditRecord
 from kefu.commitments.models import (
     BREACH_CANDIDATE_STATUSES,
@@ -58,6 +59,8 @@ from kefu.commitments.models import (
 from kefu.organization.leaders import LeaderPicker
 from kefu.organization.models import Staff
 from kefu.workorders import hooks
+from kefu.workorders.actions import NewEntry, NewEscalation, add_entries, escalate_many
+from kefu.workorders.models import TimelineEntry, WorkOrder
 
 BATCH = 1000
 
@@ -109,7 +112,6 @@ def _claim(
     rows = list(candidates.order_by(order_by, "id").values_list("id", "workorder_id")[:batch])
     if not rows:
         return 0, []
-    from kefu.workorders.models import WorkOrder
 
     orders = WorkOrder.objects.filter(pk__in={w for _c, w in rows}).order_by("pk")
     if connection.features.has_select_for_update_skip_locked:
@@ -157,8 +159,6 @@ def _due_text(c: OrderClock) -> str:
 
 
 def _record_breaches(ids: Iterable[int], now: dt.datetime) -> None:
-    from kefu.workorders.actions import NewEntry, NewEscalation, add_entries, escalate_many
-    from kefu.workorders.models import TimelineEntry
 
     clocks = list(
         OrderClock.objects.filter(pk__in=list(ids))
@@ -267,8 +267,6 @@ def _tell(kind: str, clocks: list[tuple[OrderClock, Staff | None]], now: dt.date
 
 
 def _warning_batch(now: dt.datetime, batch: int) -> tuple[int, int]:
-    from kefu.workorders.actions import NewEntry, add_entries
-    from kefu.workorders.models import TimelineEntry
 
     with transaction.atomic():
         found, ids = _claim(warning_candidates(now), batch, "warn_at", warned_at=now)
@@ -311,7 +309,6 @@ def _warning_batch(now: dt.datetime, batch: int) -> tuple[int, int]:
 def _audit(action: str, obj: Any, now: dt.datetime, o: Any, *, after: dict[str, Any]) -> AuditRecord:
     """A service-log record by the system (``audit.log.record`` writes one row; this builds it for a bulk
     insert in the same transaction)."""
-    from kefu.audit.log import _jsonable
 
     return AuditRecord(
         at=now,

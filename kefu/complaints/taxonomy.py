@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from kefu.complaints.models import ComplaintCause
+
 CAUSES: list[tuple[str, str, str, str]] = [
     # code, category, Chinese name, English name
     ("price", "product", "价格", "price"),
@@ -32,6 +34,5 @@ def seed_causes(model: Any) -> None:
 
 def ensure_causes() -> None:
     """Seed the causes again where a test flushed the table (transactional tests, like the clocks' defaults)."""
-    from kefu.complaints.models import ComplaintCause
 
     seed_causes(ComplaintCause)

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from kefu.channels.models import OutboxChannel
 from kefu.commitments.materials import access_notice, do_check_materials
+from kefu.commitments.models import Service
 from kefu.lib.errors import KefuError
 from kefu.organization.models import Company
 from kefu.web.views import ConsoleRequest, staff_view
@@ -89,7 +90,6 @@ def order_notice(request: ConsoleRequest, key: str, notice_id: int) -> HttpRespo
 def service_materials(request: ConsoleRequest) -> HttpResponse:
     """The required materials of the service chosen on the create form (HTMX fragment), so the agent asks
     for everything at once; they are ticked on the order page after it is created."""
-    from kefu.commitments.models import Service
 
     raw = request.GET.get("service", "")
     service = Service.objects.filter(pk=int(raw), is_active=True).first() if raw.isdecimal() else None

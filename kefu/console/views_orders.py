@@ -25,6 +25,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from kefu.audit.models import AuditRecord
+from kefu.channels.chat import wecom as chat
 from kefu.commitments import clocks
 from kefu.commitments.models import OPEN_CLOCK_STATUSES, OrderClock
 from kefu.console import forms_orders as f
@@ -391,7 +392,6 @@ def order_reply(request: ConsoleRequest, key: str) -> HttpResponse:
 
     def _send_chat(d: dict[str, Any]) -> Any:
         """A chat order's reply leaves through the chat gateway (WeCom shape), text only."""
-        from kefu.channels.chat import wecom as chat
 
         if d.get("files"):
             raise ValidationFailed(

@@ -19,8 +19,10 @@ from django.utils.translation import gettext as _
 
 from kefu.audit import log as audit
 from kefu.customers import hooks, rules
+from kefu.customers.access import access_customer
 from kefu.customers.models import (
     BadRecord,
+    Channel,
     Contact,
     ContactPerson,
     ContactPoint,
@@ -288,7 +290,6 @@ def do_update_customer(
     expected_version: int | None = None,
     allow_duplicate: bool = False,
 ) -> Customer:
-    from kefu.customers.access import access_customer
 
     staff = require_staff(user, "customer.edit")
     c = access_customer(user, customer_id, for_update=True)
@@ -365,7 +366,6 @@ def do_add_record(user: Actor, customer_id: int, kind: str, values: dict[str, An
     ``values`` must already be type-checked (form or API schema); business checks happen here.
     The tier and churn risk are recomputed in the same transaction.
     """
-    from kefu.customers.access import access_customer
 
     require_staff(user, "customer.edit")
     c = access_customer(user, customer_id, for_update=True)
@@ -413,7 +413,6 @@ def _check_record(kind: str, v: dict[str, Any]) -> None:
 
 @transaction.atomic
 def do_add_note(user: Actor, customer_id: int, body: str) -> CustomerNote:
-    from kefu.customers.access import access_customer
 
     staff = require_staff(user)
     c = access_customer(user, customer_id)
@@ -428,7 +427,6 @@ def do_add_note(user: Actor, customer_id: int, body: str) -> CustomerNote:
 @transaction.atomic
 def do_override_tier(user: Actor, customer_id: int, tier: str, reason: str) -> Customer:
     """Set (or with an empty tier, clear) a manual tier; a reason is required to set one."""
-    from kefu.customers.access import access_customer
 
     require_staff(user, "customer.tier_override")
     c = access_customer(user, customer_id, for_update=True)
@@ -588,8 +586,6 @@ def do_log_contact(
     user: Actor, customer_id: int, channel: str, summary: str, *, direction: str = Contact.Direction.INBOUND
 ) -> Contact:
     """A staff member records a contact that did not (yet) become a work order (a call, a visit)."""
-    from kefu.customers.access import access_customer
-    from kefu.customers.models import Channel
 
     staff = require_staff(user, "customer.edit")
     c = access_customer(user, customer_id)
@@ -627,8 +623,6 @@ def do_log_call(
 ) -> Contact:
     """Log a phone call as a contact (channel phone) with the R-7 checklist and the CTI call id in
     ``details``. A call is logged once: a second attempt for the same call id is a conflict."""
-    from kefu.customers.access import access_customer
-    from kefu.customers.models import Channel
 
     staff = require_staff(user, "customer.edit")
     c = access_customer(user, customer_id)

@@ -37,6 +37,7 @@ from kefu.inspections.models import (
     Category,
     CorrectiveAction,
     Course,
+    Exam,
     ExamAttempt,
     HandbookPage,
     Inspection,
@@ -489,7 +490,6 @@ def course_list(request: ConsoleRequest) -> HttpResponse:
     courses = training.courses_for(staff)
     ids = [c.pk for c in courses]
     exams: dict[int, list[Any]] = {}
-    from kefu.inspections.models import Exam
 
     for e in Exam.objects.filter(course_id__in=ids, active=True).order_by("id"):
         exams.setdefault(e.course_id, []).append(e)

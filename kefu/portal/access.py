@@ -47,6 +47,7 @@ from django.utils.translation import gettext as _
 
 from kefu.audit import log as audit
 from kefu.channels import outbox
+from kefu.channels.actions import create_channel_customer
 from kefu.channels.models import OutboxChannel, OutboxMessage
 from kefu.channels.models.endpoints import SmsTemplateCode
 from kefu.channels.outbox import sms_templates
@@ -283,7 +284,6 @@ def lock_registrations() -> None:
 
 def create_portal_customer(addr: Address, name: str, *, email: str = "") -> Customer:
     """A new customer record for someone who proved an address nobody in the archive has."""
-    from kefu.channels.actions import create_channel_customer
 
     name = (name or "").strip()[:200] or addr.normalized
     return create_channel_customer(

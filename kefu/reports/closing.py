@@ -33,9 +33,10 @@ from django.db.models import Min
 from django.utils import timezone
 
 from kefu.audit import log as audit
-from kefu.reports import kpis
+from kefu.reports import kpis, queries
 from kefu.reports.kpis import Dim, Kpi, Period, Ratio
 from kefu.reports.models import ClosedPeriod, KpiFigure
+from kefu.workorders.models import WorkOrder
 
 DIMS = (Dim.AREA, Dim.STAFF, Dim.BRANCH)
 CLOSE_LOCK = 0x4B4546  # PostgreSQL advisory lock class of "counting a period" (with the period as key)
@@ -146,7 +147,6 @@ def close_period(
     """Count ``period`` for the whole company and store the figures (replacing an earlier close or
     snapshot); ``provisional`` stores a snapshot of a period not over (not audited: it changes no data,
     it is recounted every few minutes)."""
-    from kefu.reports import queries
 
     tz = tz or timezone.get_default_timezone()
     scope = queries.Scope(period, None, tz)
@@ -210,7 +210,6 @@ def due_periods(today: dt.date, after_days: int | None = None) -> list[Period]:
     grace = settings.KEFU_REPORT_CLOSE_AFTER_DAYS if after_days is None else after_days
     if grace < 0:
         return []
-    from kefu.workorders.models import WorkOrder
 
     first = WorkOrder.objects.aggregate(m=Min("received_at"))["m"]
     if first is None:

@@ -32,6 +32,8 @@ from kefu.commitments.models import OrderClock
 from kefu.customers.models import Customer, Subscription
 from kefu.followup.models import FollowupTask
 from kefu.followup.stats import FINISHED
+from kefu.organization.models import ServiceArea
+from kefu.reports import closing
 from kefu.reports.kpis import ANSWER_WITHIN, Dim, Kpi, Period, Ratio
 from kefu.surveys.models import Response
 from kefu.workorders.models import WorkOrder
@@ -218,8 +220,6 @@ def complaint_base(dim: Dim, scope: Scope) -> Pairs:
     """Denominator of the complaint rate: households per area, customers per branch or staff member."""
     out: Pairs = {}
     if dim is Dim.AREA:
-        from kefu.organization.models import ServiceArea
-
         qs = ServiceArea.objects.all()
         if scope.branch_ids is not None:
             qs = qs.filter(branch_id__in=scope.branch_ids)
@@ -269,7 +269,6 @@ def live_pairs_many(kpi_list: Iterable[Kpi], dim: Dim, scope: Scope) -> dict[Kpi
 def pairs_many(kpi_list: Iterable[Kpi], dim: Dim, scope: Scope) -> dict[Kpi, Pairs]:
     """The counts of a closed period from its frozen figures (:mod:`kefu.reports.closing`), of any other
     period counted now."""
-    from kefu.reports import closing
 
     kpi_list = list(kpi_list)
     frozen = closing.figures(kpi_list, dim, scope)
@@ -321,8 +320,6 @@ def customer_flow(dim: Dim, scope: Scope) -> tuple[Pairs, Pairs]:
     and on the last day of the period (``active_on``); the customers are joined to that once. (Written
     with the ORM as three ``pk IN (subquery)`` filters, PostgreSQL evaluated the subscriptions three
     times per worker: 1.2 s at 200,000 customers, against about 0.2 s here.)"""
-    from kefu.customers.models import Subscription
-    from kefu.organization.models import ServiceArea
 
     p = scope.period
     customers = connection.ops.quote_name(Customer._meta.db_table)
@@ -422,7 +419,6 @@ def monthly_trend(
 ) -> list[dict[str, Any]]:
     """Orders received, complaints per 1,000 customers and the on-time rate per month: the closed months
     from their frozen branch figures (two queries), the others with 3 grouped queries over their span."""
-    from kefu.reports import closing
 
     tz = timezone.get_current_timezone()
     b = tuple(branch_ids) if branch_ids is not None else None
@@ -518,7 +514,6 @@ def cause_pairs(scope: Scope) -> Pairs:
 def complaint_causes(scope: Scope) -> dict[int | None, int]:
     """Complaints received in the period per cause id (None: not classified yet). One query (two from the
     frozen figures of a closed period)."""
-    from kefu.reports import closing
 
     frozen = closing.cause_figures(scope)
     pairs = frozen if frozen is not None else cause_pairs(scope)

@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from kefu.customers.models import Channel
 from kefu.standards import rules
+from kefu.standards.checker import normalise
 
 
 class Situation(models.TextChoices):
@@ -116,7 +117,6 @@ class ForbiddenPhrase(models.Model):
         return self.text
 
     def clean(self) -> None:
-        from kefu.standards.checker import normalise
 
         if len(normalise(self.text or "")[0]) < 2:
             raise ValidationError(

@@ -18,10 +18,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kefu.audit.log import record as audit
+from kefu.commitments.models import Breach
+from kefu.followup.models import FollowupMiss
 from kefu.lib.errors import NotFound, PermissionDenied, ValidationFailed
 from kefu.organization.access import Actor, areas_of, require_staff
 from kefu.organization.leaders import LeaderPicker
 from kefu.organization.models import ServiceArea, Staff
+from kefu.standards.models import StandardsViolation
 from kefu.supervision import rules
 from kefu.supervision.access import access_notice, access_record
 from kefu.supervision.models import (
@@ -470,9 +473,6 @@ def _from_violation(v: Any, picker: LeaderPicker, now: dt.datetime) -> Accountab
 def collect(now: dt.datetime | None = None) -> dict[str, int]:
     """R-16, R-27: each breach, missed follow-up and recorded forbidden phrase becomes one accountability
     record. Idempotent (watermark + anti-join + the unique constraint)."""
-    from kefu.commitments.models import Breach
-    from kefu.followup.models import FollowupMiss
-    from kefu.standards.models import StandardsViolation
 
     now = now or timezone.now()
 

@@ -28,6 +28,7 @@ from kefu.channels import outbox
 from kefu.channels.models import OutboxChannel
 from kefu.channels.models.endpoints import SmsTemplateCode
 from kefu.channels.outbox import sms_templates
+from kefu.commitments.models import OrderClock
 from kefu.customers.models import Customer
 from kefu.lib.errors import NotFound, ValidationFailed
 from kefu.surveys import rules
@@ -89,7 +90,6 @@ def choose_rule(order: WorkOrder, trigger: str) -> SurveyRule | None:
 
 
 def order_round(order: WorkOrder) -> int:
-    from kefu.commitments.models import OrderClock
 
     top = OrderClock.objects.filter(workorder=order, kind="resolution").aggregate(m=Max("round"))["m"]
     return int(top or 1)

@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from kefu.audit import log as audit
+from kefu.channels.outbox.replies import queue_reply
 from kefu.customers.access import access_customer
 from kefu.customers.actions import record_contact
 from kefu.customers.models import Channel, Contact, Customer
@@ -761,7 +762,6 @@ def do_reply(
     audit.record(
         user, "order.reply", entry, customer_id=o.customer_id, workorder_id=o.pk, after={"body": text}
     )
-    from kefu.channels.outbox.replies import queue_reply
 
     queue_reply(o, entry, text)  # an e-mail order's reply leaves by e-mail (through the outbox)
     return entry

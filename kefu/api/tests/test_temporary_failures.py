@@ -1,4 +1,4 @@
-"""Temporary database failures on reads (issue 14, points 8 and 9): a read that fails on a lost, terminated
+"""Temporary database failures on reads: a read that fails on a lost, terminated
 or locked connection is run once more on a fresh connection, and answers 503 with ``Retry-After`` — never
 500 — when the database is still unavailable. The database settings that make it so."""
 

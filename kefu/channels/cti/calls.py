@@ -22,7 +22,8 @@ from kefu.channels.models.endpoints import EndpointKind
 from kefu.channels.models.gateways import Call, CallbackTask, CallEvent, CallState
 from kefu.customers import lookup
 from kefu.customers import rules as customer_rules
-from kefu.lib.errors import KefuError, ValidationFailed, raise_if
+from kefu.lib.errors import Conflict, KefuError, NotFound, ValidationFailed, raise_if
+from kefu.organization.access import require_staff
 from kefu.organization.models import Staff
 
 if TYPE_CHECKING:
@@ -175,8 +176,6 @@ def visible_callbacks(staff: Staff) -> Any:
 
 def do_callback_done(user: Actor, task_id: int) -> CallbackTask:
     """Mark a call-back task as done (the agent called the customer back). Done twice → conflict."""
-    from kefu.lib.errors import Conflict, NotFound
-    from kefu.organization.access import require_staff
 
     staff = require_staff(user, "customer.edit")
     with transaction.atomic():

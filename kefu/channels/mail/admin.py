@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy
 
 from kefu.audit import log as audit
 from kefu.audit.admin_mixins import AuditedAdmin
+from kefu.channels.mail import inbound as email_in
 from kefu.channels.models.mail import DeadLetter, InboundMessage, Mailbox
 
 SECRET_FIELDS = {"imap_password"}
@@ -134,7 +135,6 @@ class DeadLetterAdmin(AuditedAdmin):
 
     @admin.action(description=gettext_lazy("Take in again (after fixing the cause)"), permissions=["change"])
     def retry(self, request: HttpRequest, queryset: models.QuerySet[DeadLetter]) -> None:
-        from kefu.channels.mail import inbound as email_in
 
         done = 0
         for letter in queryset.filter(resolved=False).select_related("mailbox"):

@@ -38,8 +38,11 @@ from django.db import connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from kefu.audit import log as audit
 from kefu.channels.models import OutboxChannel, OutboxMessage, OutboxStatus
 from kefu.channels.outbox.sms import HttpSmsTransport
+from kefu.customers.actions import record_contact
+from kefu.customers.models import Contact
 from kefu.organization.access import Actor
 
 log = logging.getLogger("kefu.outbox")
@@ -277,8 +280,6 @@ def backoff(attempts: int) -> dt.timedelta:
 
 
 def _mark_sent(message: OutboxMessage) -> None:
-    from kefu.customers.actions import record_contact
-    from kefu.customers.models import Contact
 
     now = timezone.now()
     with transaction.atomic():
@@ -362,7 +363,6 @@ def send_due(limit: int = BATCH, budget: dt.timedelta = dt.timedelta(seconds=60)
 @transaction.atomic
 def retry_now(user: Actor, ids: list[int]) -> int:
     """Admin "retry now": failed or dead rows are queued again for one more attempt at once (logged)."""
-    from kefu.audit import log as audit
 
     count = OutboxMessage.objects.filter(
         pk__in=ids, status__in=[OutboxStatus.FAILED, OutboxStatus.DEAD]

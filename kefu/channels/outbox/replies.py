@@ -13,6 +13,8 @@ from django.utils.translation import gettext as _
 from kefu.channels import outbox
 from kefu.channels.models import OutboxChannel
 from kefu.channels.models.endpoints import SmsTemplateCode
+from kefu.channels.models.gateways import GatewayKind, GatewayMessage
+from kefu.channels.models.mail import InboundMessage, SenderVerification
 from kefu.channels.outbox import sms_templates
 
 
@@ -28,7 +30,6 @@ def queue_reply(order: Any, entry: Any, text: str) -> Any | None:
     main one), else to their main address. Returns the outbox row, or None when the order did not come by
     e-mail or there is no address.
     """
-    from kefu.channels.models.mail import InboundMessage, SenderVerification
 
     if order.channel == "sms":
         return queue_sms_reply(order, entry, text)
@@ -71,7 +72,6 @@ def _angle(message_id: str) -> str:
 def queue_sms_reply(order: Any, entry: Any, text: str) -> Any | None:
     """Queue the SMS of an agent's reply on an SMS order: to the number the customer last wrote from,
     else their mobile; the text through the "reply" SMS template when one is configured."""
-    from kefu.channels.models.gateways import GatewayKind, GatewayMessage
 
     last = (
         GatewayMessage.objects.filter(kind=GatewayKind.SMS, workorder=order)

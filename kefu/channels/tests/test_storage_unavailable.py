@@ -1,4 +1,4 @@
-"""The attachment directory unavailable (issue 14, point 8): portal uploads answer 503 with the form as
+"""The attachment directory unavailable: portal uploads answer 503 with the form as
 typed, `kefu check` and the channel health page say so; nothing is half-saved."""
 
 from __future__ import annotations
