@@ -3,6 +3,7 @@
 from django.urls import include, path
 
 from kefu.console import views, views_exports, views_proactive
+from kefu.reports import views_staffing
 
 app_name = "console"
 urlpatterns = [
@@ -22,6 +23,8 @@ urlpatterns = [
     path("reports/export/orders/", views_exports.export_orders, name="reports_export_orders"),
     path("reports/export/customers/", views_exports.export_customers, name="reports_export_customers"),
     path("reports/", include("kefu.reports.urls")),
+    # the staffing table is a report (kefu/reports), shown among the knowledge section's tabs
+    path("knowledge/staffing/", views_staffing.staffing_page, name="knowledge_staffing"),
     path("knowledge/", include("kefu.knowledge.urls")),
     path("notifications/", include("kefu.notifications.urls")),
 ]

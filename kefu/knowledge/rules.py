@@ -1,4 +1,4 @@
-"""Pure rules of the knowledge base and staffing (no Django, no I/O).
+"""Pure rules of the knowledge base (no Django, no I/O).
 
 * :func:`rank_articles` — which articles best match a text (an order's title and description, the reply
   being written). Chinese has no spaces, so texts are compared by their overlapping character bigrams
@@ -13,12 +13,12 @@
   service; the others are grouped by their title's topic — the title normalised (NFKC, case-folded,
   everything but letters cut) and put in the first group (most frequent first) whose topic shares at least
   ``similarity`` (Jaccard) of its bigrams, else a new group. Groups are ranked by the number of orders.
-* :func:`slot_coverage` — how many shifts cover each half-hour slot of a day.
+
+The staffing table's slot rules are in ``kefu.reports.staffing_rules``.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import math
 import re
 import unicodedata
@@ -173,44 +173,3 @@ def top_questions(orders: Iterable[OrderFact], *, limit: int = 20, similarity: f
             q.label = q.examples[0]
     result.sort(key=lambda q: (-q.count, q.label))
     return result[:limit]
-
-
-# --- staffing ---------------------------------------------------------------------------------------------
-
-SLOT_MINUTES = 30
-SLOTS_PER_DAY = 24 * 60 // SLOT_MINUTES
-
-
-def slot_of(t: dt.time) -> int:
-    return (t.hour * 60 + t.minute) // SLOT_MINUTES
-
-
-def slot_label(slot: int) -> str:
-    start = slot * SLOT_MINUTES
-    end = start + SLOT_MINUTES
-    return f"{start // 60:02d}:{start % 60:02d}–{end // 60 % 24:02d}:{end % 60:02d}"
-
-
-@dataclass(frozen=True)
-class ShiftSpan:
-    date: dt.date
-    start: dt.time
-    end: dt.time  # at or before start: the shift runs past midnight
-
-
-def slot_coverage(day: dt.date, shifts: Iterable[ShiftSpan]) -> list[int]:
-    """For each half-hour slot of ``day``, the number of shifts covering the whole slot. Shifts of the
-    day before that run past midnight count for their part on ``day``."""
-    counts = [0] * SLOTS_PER_DAY
-    for s in shifts:
-        start_min = s.start.hour * 60 + s.start.minute
-        end_min = s.end.hour * 60 + s.end.minute
-        if end_min <= start_min:
-            end_min += 24 * 60
-        offset = (s.date - day).days * 24 * 60
-        lo, hi = start_min + offset, end_min + offset
-        for slot in range(SLOTS_PER_DAY):
-            a = slot * SLOT_MINUTES
-            if lo <= a and a + SLOT_MINUTES <= hi:
-                counts[slot] += 1
-    return counts

@@ -11,5 +11,4 @@ urlpatterns: list[URLPattern] = [
     path("<int:pk>/edit/", views.article_edit, name="knowledge_edit"),
     path("suggest/<str:key>/", views.suggestions, name="knowledge_suggest"),
     path("questions/", views.questions, name="knowledge_questions"),
-    path("staffing/", views.staffing_page, name="knowledge_staffing"),
 ]

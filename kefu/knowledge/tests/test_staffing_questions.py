@@ -14,9 +14,10 @@ from django.utils import timezone
 
 from kefu.channels.models.gateways import Call
 from kefu.customers.models import Contact
-from kefu.knowledge import rules, staffing
+from kefu.knowledge import rules
 from kefu.knowledge.actions import ArticleInput, do_save_article
 from kefu.knowledge.models import Shift
+from kefu.reports import staffing
 from kefu.testing.exports import csv_rows, xlsx_sheets
 
 pytestmark = pytest.mark.django_db

@@ -4,7 +4,7 @@ Arrivals are counted in the current time zone (the user's branch): phone calls (
 when chosen, the other inbound contacts (``Contact`` rows of every channel but phone — a phone call is
 already counted as a call). For a date range and one weekday (or every day) the average arrivals of a
 half-hour slot are ``arrivals in that slot ÷ number of matching days``; the agents needed follow from
-:mod:`kefu.knowledge.erlang`, the roster from :class:`~kefu.knowledge.models.Shift` (a shift counts for a
+:mod:`kefu.reports.erlang`, the roster from :class:`~kefu.knowledge.models.Shift` (a shift counts for a
 slot it covers completely; the rostered figure is the average over the matching days).
 """
 
@@ -20,9 +20,10 @@ from django.utils import timezone
 
 from kefu.channels.models.gateways import Call
 from kefu.customers.models import Channel, Contact
-from kefu.knowledge import erlang, rules
 from kefu.knowledge.models import Shift
 from kefu.organization.models import Staff
+from kefu.reports import erlang
+from kefu.reports import staffing_rules as rules
 
 
 @dataclass(frozen=True)

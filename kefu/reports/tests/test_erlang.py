@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from kefu.knowledge import erlang
+from kefu.reports import erlang
 
 
 def test_published_example_100_calls_per_half_hour() -> None:
