@@ -62,6 +62,7 @@ from kefu.customers.actions import (
     tier_rule,
 )
 from kefu.customers.models import Channel, Contact, Customer, CustomerKind, Payment, Relationship
+from kefu.lib import clock as lib_clock
 from kefu.organization.models import Branch, Company, Department, Outlet, ServiceArea, Staff
 from kefu.workorders.actions import (
     OrderInput,
@@ -988,7 +989,7 @@ class _Loader:
         from kefu.commitments.models.proactive import CarePlan
         from kefu.commitments.proactive import do_announce_maintenance
 
-        today = django_timezone.localdate()
+        today = lib_clock.localdate()
         care = self.services.get("boiler-care") or next(iter(self.services.values()))
         plans = []
         for i, c in enumerate(
@@ -1007,9 +1008,7 @@ class _Loader:
         sup = self.user("sup_north")
         for area_code, title, text, days, hours in D.MAINTENANCE:
             area = ServiceArea.objects.get(code=area_code)
-            start = (django_timezone.now() + dt.timedelta(days=days)).replace(
-                minute=0, second=0, microsecond=0
-            )
+            start = (lib_clock.now() + dt.timedelta(days=days)).replace(minute=0, second=0, microsecond=0)
             do_announce_maintenance(
                 sup,
                 branch_id=area.branch_id,

@@ -6,7 +6,6 @@ from typing import Any
 
 from django.db.models import Case, F, IntegerField, QuerySet, Value, When
 from django.http import HttpResponse
-from django.utils import timezone
 from ninja import Header, Query, Router, Schema
 from ninja.responses import Status
 
@@ -47,7 +46,7 @@ from kefu.api.schemas import (
 )
 from kefu.commitments.models import OrderTypeChoices
 from kefu.customers.models import Channel
-from kefu.lib import search
+from kefu.lib import clock, search
 from kefu.organization.access import staff_of
 from kefu.workorders import actions
 from kefu.workorders import rules as wo_rules
@@ -149,7 +148,7 @@ def list_orders(request: ApiRequest, filters: Query[OrderFilters], page: Query[P
         value = getattr(filters, name)
         if value is not None:
             qs = qs.filter(**{f"{name}_id": value})
-    now = timezone.now()
+    now = clock.now()
     if filters.overdue is True:
         qs = qs.filter(due_at__lt=now, status__in=OPEN)
     elif filters.overdue is False:

@@ -14,7 +14,6 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import validate_email
 from django.db import models, transaction
 from django.db.models import Count, Q, Sum
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kefu.audit import log as audit
@@ -35,7 +34,7 @@ from kefu.customers.models import (
     TierChoices,
     TierPolicy,
 )
-from kefu.lib import search
+from kefu.lib import clock, search
 from kefu.lib.errors import Conflict, KefuError, ValidationFailed, raise_if
 from kefu.organization.access import require_staff
 from kefu.organization.models import Branch, ServiceArea, Staff
@@ -145,8 +144,8 @@ def check_customer_input(staff: Staff, data: CustomerInput) -> CleanCustomer:
                 )
         elif address:
             area = find_area(branch, address)
-    since = data.customer_since or timezone.localdate()
-    if since > timezone.localdate():
+    since = data.customer_since or clock.localdate()
+    if since > clock.localdate():
         errors.append(
             ValidationFailed("future_date", _("“Customer since” cannot be in the future."), "customer_since")
         )
@@ -222,7 +221,7 @@ def do_create_customer(user: Any, data: CustomerInput, *, allow_duplicate: bool 
                 "phone" if clean.phone_e164 else "email",
                 duplicates=[d.pk for d in dups],
             )
-    now = timezone.now()
+    now = clock.now()
     c = Customer(
         number=f"KH{next_value('customer'):08d}",
         name=clean.name,
@@ -334,7 +333,7 @@ def do_update_customer(
         setattr(c, name, getattr(clean, name))
     if not audit.diff(before, audit.snapshot(c))[1]:
         return c  # nothing changed: no write, no new version, no audit record
-    c.updated_at = timezone.now()
+    c.updated_at = clock.now()
     c.version += 1
     c.search_text = customer_search_text(c)
     c.save()
@@ -386,7 +385,7 @@ def do_add_record(user: Any, customer_id: int, kind: str, values: dict[str, Any]
     _check_record(kind, values)
     obj = model(customer=c, **values)
     if kind == "subscription":
-        obj.created_at = timezone.now()  # type: ignore[attr-defined]
+        obj.created_at = clock.now()  # type: ignore[attr-defined]
     obj.save()
     audit.record(user, f"customer.add_{kind}", obj, after=audit.snapshot(obj), customer_id=c.pk)
     recompute_tier(c)
@@ -431,7 +430,7 @@ def do_add_note(user: Any, customer_id: int, body: str) -> CustomerNote:
     text = (body or "").strip()
     if not text:
         raise ValidationFailed("required", _("The note is empty."), "body")
-    note = CustomerNote.objects.create(customer=c, author=staff, body=text, created_at=timezone.now())
+    note = CustomerNote.objects.create(customer=c, author=staff, body=text, created_at=clock.now())
     audit.record(user, "customer.note", note, after={"body": text}, customer_id=c.pk)
     return note
 
@@ -452,7 +451,7 @@ def do_override_tier(user: Any, customer_id: int, tier: str, reason: str) -> Cus
     c.tier_override_reason = reason.strip() if tier else ""
     c.tier = tier or c.tier_computed
     c.version += 1
-    c.updated_at = timezone.now()
+    c.updated_at = clock.now()
     c.save(update_fields=["tier_override", "tier_override_reason", "tier", "version", "updated_at"])
     audit.record(
         user,
@@ -475,7 +474,7 @@ def archive_facts(c: Customer, today: dt.date | None = None) -> rules.ArchiveFac
     from kefu.workorders.models import TimelineEntry, WorkOrder
     from kefu.workorders.rules import OPEN_STATUSES, OrderType
 
-    today = today or timezone.localdate()
+    today = today or clock.localdate()
     year_ago = today - dt.timedelta(days=365)
     spend_purchases = Purchase.objects.filter(customer=c, purchased_on__gte=year_ago).aggregate(
         n=Count("id"), total=Sum(models.F("unit_price") * models.F("quantity"))
@@ -605,7 +604,7 @@ def record_contact(
         direction=direction,
         summary=summary[:2000],
         details=details or {},
-        occurred_at=at or timezone.now(),
+        occurred_at=at or clock.now(),
     )
 
 

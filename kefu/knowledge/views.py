@@ -20,7 +20,7 @@ from kefu.commitments.models import Service
 from kefu.console.views_orders import ConsoleRequest, staff_view
 from kefu.knowledge import actions, rules, staffing
 from kefu.knowledge.models import Audience, BodyFormat, Category, Language
-from kefu.lib import exports
+from kefu.lib import clock, exports
 from kefu.lib.errors import KefuError
 from kefu.organization.access import branches_of
 from kefu.workorders.access import access_workorder, visible_workorders
@@ -176,7 +176,7 @@ def questions(request: ConsoleRequest) -> HttpResponseBase:
     """The most-asked questions of the orders received in a period (default: the last 30 days)."""
     if not request.staff.can("knowledge.edit"):
         raise Http404
-    today = timezone.localdate()
+    today = clock.localdate()
     end = _date_param(request.GET.get("end", ""), today)
     start = _date_param(request.GET.get("start", ""), end - dt.timedelta(days=29))
     if start > end:
@@ -259,7 +259,7 @@ class StaffingForm(forms.Form):
 def staffing_page(request: ConsoleRequest) -> HttpResponseBase:
     if not request.staff.can("staffing.view"):
         raise Http404
-    today = timezone.localdate()
+    today = clock.localdate()
     defaults = {
         "start": (today - dt.timedelta(days=28)).isoformat(),
         "end": (today - dt.timedelta(days=1)).isoformat(),

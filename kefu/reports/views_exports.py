@@ -7,7 +7,6 @@ from collections.abc import Iterator
 from typing import Any
 
 from django.http import HttpResponseBase
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
@@ -20,7 +19,7 @@ from kefu.console.views_orders import (
     staff_view,
 )
 from kefu.customers.access import visible_customers
-from kefu.lib import exports
+from kefu.lib import clock, exports
 
 
 def _fmt(request: ConsoleRequest) -> str:
@@ -32,7 +31,7 @@ def _fmt(request: ConsoleRequest) -> str:
 @staff_view
 def export_orders(request: ConsoleRequest) -> HttpResponseBase:
     tab, _form, filters = queue_filters(request)
-    now = timezone.now()
+    now = clock.now()
     qs = filtered_queue(_tab_querysets(request.user, request.staff)[tab], filters, now)
     header = [
         _("Number"), _("Title"), _("Customer"), _("Type"), _("Status"), _("Priority"), _("Service area"),
@@ -48,7 +47,7 @@ def export_orders(request: ConsoleRequest) -> HttpResponseBase:
             ]  # fmt: skip
 
     return exports.respond(
-        _fmt(request), f"orders-{tab}-{timezone.localdate():%Y%m%d}", _("Orders"), header, rows()
+        _fmt(request), f"orders-{tab}-{clock.localdate():%Y%m%d}", _("Orders"), header, rows()
     )
 
 
@@ -70,5 +69,5 @@ def export_customers(request: ConsoleRequest) -> HttpResponseBase:
             ]  # fmt: skip
 
     return exports.respond(
-        _fmt(request), f"customers-{timezone.localdate():%Y%m%d}", _("Customers"), header, rows()
+        _fmt(request), f"customers-{clock.localdate():%Y%m%d}", _("Customers"), header, rows()
     )

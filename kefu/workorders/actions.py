@@ -29,7 +29,7 @@ from kefu.commitments.models import OrderTypeChoices, SalePhase, Service, Servic
 from kefu.customers.access import access_customer
 from kefu.customers.actions import record_contact
 from kefu.customers.models import Channel, Contact, Customer
-from kefu.lib import search
+from kefu.lib import clock, search
 from kefu.lib.errors import Conflict, KefuError, NotFound, PermissionDenied, ValidationFailed, raise_if
 from kefu.organization import rules as org_rules
 from kefu.organization.access import require_staff, staff_of
@@ -141,7 +141,7 @@ def _entry(
         body=body,
         public=public,
         data=data or {},
-        created_at=at or timezone.now(),
+        created_at=at or clock.now(),
     )
 
 
@@ -232,7 +232,7 @@ def _clean_order(staff: Staff, customer: Customer, data: OrderInput) -> dict[str
             errors.append(ValidationFailed("invalid_choice", _("Unknown department."), "department"))
         elif not rules.serves_branch(department.branch_id, customer.branch_id):
             errors.append(_other_branch("department", department))
-    now = timezone.now()
+    now = clock.now()
     received_at = data.received_at or now
     if timezone.is_naive(received_at):
         errors.append(ValidationFailed("naive_time", _("The time needs a time zone."), "received_at"))
@@ -285,7 +285,7 @@ def create_order_for(
     )
     owner = next(s for s in clean["receivers"] if s.pk == owner_id)
     service: Service | None = clean["service"]
-    now = timezone.now()
+    now = clock.now()
     vip = customer.tier in ("diamond", "gold")
     o = WorkOrder(
         number=order_number(now),
@@ -396,7 +396,7 @@ def do_update_order(
     o.search_text = order_search_text(o, o.customer)
     _bump(
         o,
-        timezone.now(),
+        clock.now(),
         [
             "title",
             "description",
@@ -459,7 +459,7 @@ def do_transition(
         merged=bool(o.merged_into_id),
     )
     raise_if(_rule_errors(rules.check_transition(current, wanted, ctx)))
-    now = timezone.now()
+    now = clock.now()
     event = hooks.TransitionEvent(
         order=o,
         staff=staff,
@@ -549,7 +549,7 @@ def do_reply(
     o = access_workorder(user, key, for_update=True)
     _check_version(o, expected_version)
     text = _check_body(body)
-    now = timezone.now()
+    now = clock.now()
     event = hooks.ReplyEvent(
         order=o,
         staff=staff,
@@ -600,7 +600,7 @@ def do_note(user: Any, key: int | str, body: str, *, files: list[Any] | None = N
     staff = require_staff(user, "order.note")
     o = access_workorder(user, key, for_update=True)
     text = _check_body(body)
-    now = timezone.now()
+    now = clock.now()
     entry = _entry(o, TimelineEntry.Kind.NOTE, staff=staff, body=text, at=now)
     for f in files or []:
         _store_attachment(user, o, f, entry=entry, public=False)
@@ -638,7 +638,7 @@ def customer_message_on(
         raise ValidationFailed("closed", _("This order is closed; please submit a new request."), "body")
     user = actor_user
     text = _check_body(body)
-    now = timezone.now()
+    now = clock.now()
     entry = _entry(o, TimelineEntry.Kind.CUSTOMER, customer=customer, body=text, public=True, at=now)
     for f in files or []:
         _store_attachment(user, o, f, entry=entry, public=True)
@@ -713,7 +713,7 @@ def do_transfer(
             )
         )
     )
-    return hand_over(user, staff, o, to_staff, to_dept, reason.strip(), at=timezone.now())
+    return hand_over(user, staff, o, to_staff, to_dept, reason.strip(), at=clock.now())
 
 
 def hand_over(
@@ -812,7 +812,7 @@ def do_escalate(user: Any, key: int | str, reason: str, *, to_president: bool = 
     leader = leader_for(staff, o, to_president)
     if leader is None:
         raise ValidationFailed("no_leader", _("No leader is configured to receive escalations."), "reason")
-    now = timezone.now()
+    now = clock.now()
     esc = Escalation.objects.create(
         workorder=o,
         raised_by=staff,
@@ -855,7 +855,7 @@ def do_handle_escalation(user: Any, escalation_id: int, response: str) -> Escala
     if esc.handled_at is not None:
         raise ValidationFailed("already_handled", _("This escalation was already handled."), "response")
     text = _check_body(response, "response")
-    now = timezone.now()
+    now = clock.now()
     esc.handled_at, esc.response = now, text
     esc.save(update_fields=["handled_at", "response"])
     o = WorkOrder.objects.select_for_update().get(pk=esc.workorder_id)
@@ -883,7 +883,7 @@ def do_link(user: Any, key: int | str, other_key: int | str) -> OrderLink:
         raise ValidationFailed("self_link", _("An order cannot be linked to itself."), "other")
     if OrderLink.objects.filter(Q(source=a, target=b) | Q(source=b, target=a)).exists():
         raise ValidationFailed("already_linked", _("These orders are already linked."), "other")
-    now = timezone.now()
+    now = clock.now()
     link = OrderLink.objects.create(source=a, target=b, created_by=staff, created_at=now)
     for o, other in ((a, b), (b, a)):
         _entry(
@@ -926,7 +926,7 @@ def do_merge(user: Any, duplicate_key: int | str, survivor_key: int | str, reaso
         )
     if dup.status == rules.Status.CLOSED:
         raise ValidationFailed("not_open", _("The duplicate is already closed."), "duplicate")
-    now = timezone.now()
+    now = clock.now()
     before = audit.snapshot(dup, ["status", "merged_into", "close_reason"])
     dup.merged_into = surv
     dup.status = rules.Status.CLOSED.value
@@ -1015,7 +1015,7 @@ def _store_attachment(
         sha256=digest,
         public=public,
         uploaded_by=user if user is not None and user.pk else None,
-        created_at=timezone.now(),
+        created_at=clock.now(),
     )
     att.file.save(digest, ContentFile(data), save=False)
     att.save()
@@ -1043,7 +1043,7 @@ def do_add_attachments(
     if not files:
         raise ValidationFailed("required", _("Choose at least one file."), "files")
     atts = [_store_attachment(user, o, f, entry=None, public=public or staff is None) for f in files]
-    _bump(o, timezone.now(), [])
+    _bump(o, clock.now(), [])
     return atts
 
 
@@ -1052,7 +1052,7 @@ PRESENCE_WINDOW = dt.timedelta(seconds=45)
 
 def touch_presence(staff: Staff, o: WorkOrder) -> list[Staff]:
     """Mark ``staff`` as viewing ``o``; return the others viewing it now (collision notice)."""
-    now = timezone.now()
+    now = clock.now()
     with transaction.atomic():
         updated = Presence.objects.filter(workorder=o, staff=staff).update(seen_at=now)
         if not updated:

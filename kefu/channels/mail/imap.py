@@ -18,10 +18,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.utils import timezone
 
 from kefu.channels.mail import inbound as email_in
 from kefu.channels.models.mail import Mailbox
+from kefu.lib import clock
 
 log = logging.getLogger("kefu.mail")
 
@@ -111,7 +111,7 @@ def poll_mailbox(mailbox: Mailbox) -> PollResult:
         if conn is not None:
             with contextlib.suppress(Exception):  # the connection may already be gone
                 conn.logout()
-    now = timezone.now()
+    now = clock.now()
     if result.errors:
         Mailbox.objects.filter(pk=mailbox.pk).update(
             last_fetch_at=now, last_error=result.errors[-1][:2000], last_error_at=now

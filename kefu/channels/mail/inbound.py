@@ -29,7 +29,6 @@ from typing import Any
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kefu.audit import log as audit
@@ -40,7 +39,7 @@ from kefu.channels.models import OutboxChannel, OutboxMessage
 from kefu.channels.models.mail import DeadLetter, InboundMessage, InboundOutcome, Mailbox
 from kefu.customers import actions as cust_actions
 from kefu.customers.models import Channel, Customer
-from kefu.lib import search
+from kefu.lib import clock, search
 from kefu.lib.errors import KefuError, ValidationFailed
 from kefu.organization.sequences import next_value
 from kefu.workorders import actions as wo_actions
@@ -129,14 +128,14 @@ def _dead(mailbox: Mailbox, raw: bytes, digest: str, reason: str) -> IngestResul
         letter, _created = DeadLetter.objects.get_or_create(
             mailbox=mailbox,
             sha256=digest,
-            defaults={"raw": raw, "reason": reason[:5000], "created_at": timezone.now()},
+            defaults={"raw": raw, "reason": reason[:5000], "created_at": clock.now()},
         )
     log.warning("dead letter in %s: %s", mailbox, reason)
     return IngestResult(Status.DEAD_LETTER, dead_letter=letter, reason=reason)
 
 
 def _take_in(mailbox: Mailbox, raw: bytes, parsed: mail.ParsedMail, key: str) -> IngestResult:
-    now = timezone.now()
+    now = clock.now()
     inbound = InboundMessage(
         mailbox=mailbox,
         message_id=key,
@@ -218,13 +217,13 @@ def _customer_for(parsed: mail.ParsedMail, mailbox: Mailbox, *, create: bool) ->
         return Customer.objects.select_for_update(no_key=True).get(pk=found[0].pk)
     if not create:
         return None
-    now = timezone.now()
+    now = clock.now()
     c = Customer(
         number=f"KH{next_value('customer'):08d}",
         name=(parsed.from_name or address.split("@", 1)[0])[:200],
         email=address,
         branch=mailbox.branch,
-        customer_since=timezone.localdate(),
+        customer_since=clock.localdate(),
         created_at=now,
         updated_at=now,
     )
@@ -362,7 +361,7 @@ def purge_raw(now: dt.datetime | None = None, batch: int = 500) -> int:
     days = int(getattr(settings, "KEFU_MAIL_RAW_RETENTION_DAYS", 90))
     if days <= 0:
         return 0
-    cutoff = (now or timezone.now()) - dt.timedelta(days=days)
+    cutoff = (now or clock.now()) - dt.timedelta(days=days)
     total = 0
     while True:
         ids = list(
