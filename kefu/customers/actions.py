@@ -6,6 +6,9 @@ Lock order (whole project): Customer → WorkOrder (ascending id) → NumberSequ
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -538,10 +541,30 @@ def archive_facts(c: Customer, today: dt.date | None = None) -> rules.ArchiveFac
     )
 
 
+_tier_recompute_deferred: ContextVar[bool] = ContextVar("kefu_tier_recompute_deferred", default=False)
+
+
+@contextmanager
+def deferred_tier_recompute() -> Iterator[None]:
+    """Within the block :func:`recompute_tier` does nothing (this thread/task only).
+
+    For bulk loads that add many archive records per customer (the demo data set): each record would
+    otherwise recompute the tier from the whole archive only to produce an intermediate value. The
+    caller then calls :func:`recompute_tier` for every customer it touched, after the block."""
+    token = _tier_recompute_deferred.set(True)
+    try:
+        yield
+    finally:
+        _tier_recompute_deferred.reset(token)
+
+
 def recompute_tier(c: Customer, rule: rules.TierRule | None = None, today: dt.date | None = None) -> Customer:
     """Recompute tier and churn risk from the archive and store them (inside the caller's transaction).
 
-    A change of the tier or of the churn-risk level is written to the service log (R-33)."""
+    A change of the tier or of the churn-risk level is written to the service log (R-33). Inside
+    :func:`deferred_tier_recompute` nothing is computed and ``c`` is returned as it is."""
+    if _tier_recompute_deferred.get():
+        return c
     facts = archive_facts(c, today)
     tier = rules.compute_tier(facts, rule or tier_rule())
     churn = rules.compute_churn_risk(facts)
