@@ -114,6 +114,17 @@ def test_a_function_local_import_gets_a_function_local_clock(use_clock, tmp_path
     )
 
 
+def test_a_call_left_by_a_merge_without_its_import_is_rewritten(use_clock, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    new, _ = sweep(
+        use_clock,
+        tmp_path,
+        "from kefu.lib import clock\n\n\ndef f(today=None):\n    return today or timezone.localdate(), clock.now()\n",
+    )
+    assert new == (
+        "from kefu.lib import clock\n\n\ndef f(today=None):\n    return today or clock.localdate(), clock.now()\n"
+    )
+
+
 def test_product_code_is_swept(use_clock) -> None:  # type: ignore[no-untyped-def]
     """Product code reads the present from kefu.lib.clock (so the demo can play history); after a merge
     that brought new timezone.now() calls, run `.venv/bin/python scripts/dev/use_clock.py`."""

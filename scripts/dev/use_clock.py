@@ -56,6 +56,9 @@ def timezone_aliases(tree: ast.AST) -> set[str]:
             names |= {a.asname or a.name for a in node.names if a.name == "timezone"}
         elif isinstance(node, ast.Import):
             names |= {a.asname for a in node.names if a.name == "django.utils.timezone" and a.asname}
+    if "timezone" not in names and not binds(tree, "timezone"):
+        # a merge can bring back a call to a module whose timezone import was already swept away
+        names.add("timezone")
     return names
 
 
