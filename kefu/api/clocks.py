@@ -7,7 +7,6 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema
 from ninja.responses import Status
@@ -17,6 +16,7 @@ from kefu.api.common import ERRORS, WRITE_ERRORS, ApiRequest, Id, Str20k, Str200
 from kefu.api.schemas import StaffRef
 from kefu.commitments import clocks
 from kefu.commitments.models import OPEN_CLOCK_STATUSES, ExtensionRequest, OrderClock
+from kefu.lib import clock
 from kefu.lib.errors import NotFound
 from kefu.organization.access import require_staff
 from kefu.workorders.access import access_workorder
@@ -141,7 +141,7 @@ def order_clocks(request: ApiRequest, key: str) -> list[dict[str, Any]]:
     """Each clock with its live status, due time and remaining time (staff only)."""
     require_staff(request.auth)
     o = access_workorder(request.auth, check_key(key))
-    now = timezone.now()
+    now = clock.now()
     qs = (
         OrderClock.objects.filter(workorder=o)
         .select_related("calendar")
@@ -171,7 +171,7 @@ def report_unreachable(request: ApiRequest, key: str, clock_id: Id, payload: Unr
     """Filed at or before the due time, the clock counts as met on time (R-14)."""
     c = _clock_of_order(request, key, clock_id)
     c = clocks.do_report_unreachable(request.auth, c.pk, payload.text)
-    return clock_out(c, c.workorder.number, timezone.now())
+    return clock_out(c, c.workorder.number, clock.now())
 
 
 @router.get(

@@ -6,9 +6,9 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import OuterRef, QuerySet, Subquery
-from django.utils import timezone
 
 from kefu.customers.models import Customer, CustomerNote
+from kefu.lib import clock
 from kefu.organization.models import Staff
 from kefu.workorders import rules as wo_rules
 from kefu.workorders.models import TimelineEntry, WorkOrder
@@ -73,7 +73,7 @@ def customer_out(c: Customer, *, staff_view: bool) -> dict[str, Any]:
 
 
 def order_out(o: WorkOrder, *, detail: bool = False) -> dict[str, Any]:
-    now = timezone.now()
+    now = clock.now()
     return {
         "id": o.pk,
         "number": o.number,

@@ -8,11 +8,11 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
 
 from kefu.api.common import ERRORS, ApiRequest
+from kefu.lib import clock
 from kefu.lib.errors import NotFound, ValidationFailed
 from kefu.organization.access import require_staff
 from kefu.reports import access, closing, kpis, queries, sheets
@@ -91,7 +91,7 @@ class SheetParams(Schema):
 
 def _period(text: str) -> Period:
     if not text:
-        today = timezone.localdate()
+        today = clock.localdate()
         return Period(today.year, today.month)
     try:
         return Period.parse(text)

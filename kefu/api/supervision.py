@@ -17,6 +17,7 @@ from ninja import Field, Query, Router, Schema
 from kefu.api.common import ERRORS, ApiRequest, Page, PageParams, paginate
 from kefu.api.render import staff_ref
 from kefu.api.schemas import StaffRef
+from kefu.lib import clock
 from kefu.lib.errors import ValidationFailed
 from kefu.organization.access import require_staff
 from kefu.supervision.access import RECORD_RELATED, access_record, notices_shown, visible_records
@@ -189,6 +190,6 @@ def list_notices(
 ) -> dict[str, Any]:
     """Notices on the orders the user may see: open ones by due time, answered ones newest first."""
     require_staff(request.auth)
-    now = timezone.now()
+    now = clock.now()
     qs = notices_shown(request.auth, filters.show, now)
     return paginate(qs, page, lambda n: notice_out(n, now))

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpResponse
-from django.utils import timezone
 from ninja import Header, Query, Router, Schema
 from ninja.responses import Status
 
@@ -45,6 +44,7 @@ from kefu.api.schemas import (
     TransitionIn,
 )
 from kefu.customers.models import Channel
+from kefu.lib import clock
 from kefu.organization.access import staff_of
 from kefu.workorders import actions, queries
 from kefu.workorders import rules as wo_rules
@@ -115,7 +115,7 @@ def list_orders(request: ApiRequest, filters: Query[OrderFilters], page: Query[P
             open=filters.open,
             q=filters.q or "",
         ),
-        timezone.now(),
+        clock.now(),
     )
     qs = order_by(render.order_rows(qs), filters.ordering, ORDER_ORDERINGS, "-received_at")
     return paginate(

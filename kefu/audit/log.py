@@ -9,9 +9,9 @@ from typing import Any
 
 from django.db import models, transaction
 from django.db.models.fields.files import FieldFile
-from django.utils import timezone
 
 from kefu.audit.models import AuditRecord
+from kefu.lib import clock
 
 
 def _jsonable(value: Any) -> Any:
@@ -77,7 +77,7 @@ def record(
         object_type = object_type or obj._meta.label_lower
         object_id = obj.pk if object_id is None else object_id
     return AuditRecord.objects.create(
-        at=timezone.now(),
+        at=clock.now(),
         actor=user,
         actor_label=label[:200],
         action=action,

@@ -15,7 +15,6 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -24,7 +23,7 @@ from kefu.commitments.models import Service
 from kefu.customers import actions as cust_actions
 from kefu.customers.access import access_customer
 from kefu.customers.models import Channel, Customer
-from kefu.lib import ratelimit, search
+from kefu.lib import clock, ratelimit, search
 from kefu.lib.errors import (
     KefuError,
     PermissionDenied,
@@ -100,7 +99,7 @@ def create_channel_customer(
     """A new customer record made by a channel with no staff member behind it (portal sign-in, anonymous
     report, SMS, chat, social media): ``phone`` is already normalised; the primary phone/e-mail become
     contact points; audited without an actor."""
-    now = timezone.now()
+    now = clock.now()
     c = Customer(
         number=f"KH{next_value('customer'):08d}",
         name=name,
@@ -108,7 +107,7 @@ def create_channel_customer(
         phone_e164=phone,
         email=email,
         branch=branch,
-        customer_since=timezone.localdate(),
+        customer_since=clock.localdate(),
         created_at=now,
         updated_at=now,
     )

@@ -10,13 +10,13 @@ from django.contrib import admin
 from django.db import models
 from django.db.models import Count, Q
 from django.http import HttpRequest
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from kefu.audit.admin_mixins import AuditedAdmin
 from kefu.channels.models.endpoints import ChannelEndpoint, SmsTemplate
 from kefu.channels.outbox import sms_templates
+from kefu.lib import clock
 
 
 @admin.register(ChannelEndpoint)
@@ -36,7 +36,7 @@ class ChannelEndpointAdmin(AuditedAdmin):
     readonly_fields = ["last_inbound_at", "last_outbound_at", "last_error", "last_error_at"]
 
     def get_queryset(self, request: HttpRequest) -> models.QuerySet[ChannelEndpoint]:
-        since = timezone.now() - dt.timedelta(hours=24)
+        since = clock.now() - dt.timedelta(hours=24)
         return (
             super()
             .get_queryset(request)

@@ -14,9 +14,9 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
-from django.utils import timezone
 
 from kefu.channels.models.endpoints import ChannelEndpoint, identifier_key
+from kefu.lib import clock
 from kefu.organization.models import Branch
 
 __all__ = ["endpoint_for", "identifier_key", "note_error", "note_inbound", "note_outbound", "option", "route"]
@@ -59,16 +59,16 @@ def option(endpoint: ChannelEndpoint | None, name: str, setting_name: str, defau
 
 def note_inbound(endpoint: ChannelEndpoint | None, at: Any = None) -> None:
     if endpoint is not None:
-        ChannelEndpoint.objects.filter(pk=endpoint.pk).update(last_inbound_at=at or timezone.now())
+        ChannelEndpoint.objects.filter(pk=endpoint.pk).update(last_inbound_at=at or clock.now())
 
 
 def note_outbound(endpoint: ChannelEndpoint | None, at: Any = None) -> None:
     if endpoint is not None:
-        ChannelEndpoint.objects.filter(pk=endpoint.pk).update(last_outbound_at=at or timezone.now())
+        ChannelEndpoint.objects.filter(pk=endpoint.pk).update(last_outbound_at=at or clock.now())
 
 
 def note_error(endpoint: ChannelEndpoint | None, message: str, at: Any = None) -> None:
     if endpoint is not None:
         ChannelEndpoint.objects.filter(pk=endpoint.pk).update(
-            last_error=message[:2000], last_error_at=at or timezone.now()
+            last_error=message[:2000], last_error_at=at or clock.now()
         )

@@ -9,14 +9,13 @@ from typing import Any
 
 from django.db.models import Count, IntegerField, Max, Min, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kefu.channels.models import OutboxChannel, OutboxMessage, OutboxStatus
 from kefu.channels.models.endpoints import ChannelEndpoint, EndpointKind
 from kefu.channels.models.gateways import CallbackTask, GatewayMessage
 from kefu.channels.models.mail import DeadLetter, InboundMessage, Mailbox
-from kefu.lib import transient
+from kefu.lib import clock, transient
 
 # a mailbox not fetched for this long (while active) is reported stale: the worker may be down
 STALE_FETCH = dt.timedelta(minutes=10)
@@ -183,7 +182,7 @@ def overview(branch_id: int | None = None) -> dict[str, Any]:
     """All endpoints and the outbox queues; with ``branch_id`` (a supervisor's view) that branch's
     endpoints only and no queues (the outbox is shared by all branches). ``storage_problem``: why
     attachments cannot be stored now ("" when they can) — uploads answer 503 and inbound e-mail waits."""
-    now = timezone.now()
+    now = clock.now()
     return {
         "now": now,
         "storage_problem": transient.media_problem(),

@@ -65,8 +65,8 @@ def ensure_admin(username: str = "admin", password: str | None = None, *, quiet:
     from django.conf import settings
     from django.contrib.auth import get_user_model
     from django.db import transaction
-    from django.utils import timezone
 
+    from kefu.lib import clock
     from kefu.organization.models import Staff
 
     User = get_user_model()
@@ -87,7 +87,7 @@ def ensure_admin(username: str = "admin", password: str | None = None, *, quiet:
                 "role": "admin",
                 "branch": None,
                 "grade": 9,
-                "hired_on": timezone.localdate(),
+                "hired_on": clock.localdate(),
             },
         )
     if generated:

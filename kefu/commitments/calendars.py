@@ -9,10 +9,9 @@ import datetime as dt
 from collections import defaultdict
 from zoneinfo import ZoneInfo
 
-from django.utils import timezone
-
 from kefu.commitments import rules
 from kefu.commitments.models import BusinessCalendar, DayKind
+from kefu.lib import clock
 
 
 def load_calendar(calendar: BusinessCalendar) -> rules.WorkCalendar:
@@ -41,7 +40,7 @@ def load_calendar(calendar: BusinessCalendar) -> rules.WorkCalendar:
 
 def current_year(calendar: BusinessCalendar, now: dt.datetime | None = None) -> int:
     """This year in the calendar's own time zone (on 31 December 16:30 UTC it is already next year in China)."""
-    return (now or timezone.now()).astimezone(ZoneInfo(calendar.time_zone)).year
+    return (now or clock.now()).astimezone(ZoneInfo(calendar.time_zone)).year
 
 
 def missing_years(calendar: BusinessCalendar, now: dt.datetime | None = None) -> list[int]:

@@ -37,7 +37,6 @@ from typing import Any
 from django.conf import settings
 from django.db import transaction
 from django.db.models.signals import post_delete, post_save
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kefu.audit import log as audit
@@ -57,6 +56,7 @@ from kefu.commitments.models import (
     TimeLimit,
     WorkingPeriod,
 )
+from kefu.lib import clock
 from kefu.lib.errors import NotFound, PermissionDenied, ValidationFailed
 from kefu.organization.access import Actor, require_staff
 from kefu.organization.models import Branch, Staff
@@ -224,7 +224,7 @@ def state(c: OrderClock, now: dt.datetime | None = None) -> rules.ClockState | N
     """The clock at ``now``; ``None`` when its calendar lacks a year it needs (see ``calendar_missing_year``)."""
     try:
         return rules.clock_state(
-            rules_clock(c), work_calendar(c.calendar_id), now or timezone.now(), warn_fraction()
+            rules_clock(c), work_calendar(c.calendar_id), now or clock.now(), warn_fraction()
         )
     except rules.CalendarDataMissing:
         return None
@@ -266,7 +266,7 @@ def _refresh(c: OrderClock, at: dt.datetime) -> None:
         c.remaining_seconds = None if st.remaining is None else int(st.remaining.total_seconds())
         if not cancelled:
             c.status = st.status.value
-    c.updated_at = timezone.now()
+    c.updated_at = clock.now()
     c.save()
 
 
@@ -286,7 +286,7 @@ def recompute_missing(calendar_id: int | None = None, limit: int = 500) -> int:
     order_ids = list(qs.order_by("workorder_id").values_list("workorder_id", flat=True).distinct()[:limit])
     fixed = 0
 
-    now = timezone.now()
+    now = clock.now()
     for order_id in order_ids:
         with transaction.atomic():
             o = WorkOrder.objects.select_for_update().filter(pk=order_id).first()
@@ -628,7 +628,7 @@ def do_report_unreachable(
         raise ValidationFailed(
             "already_reported", _("A report was already filed for this time limit."), "text"
         )
-    at = now or timezone.now()
+    at = now or clock.now()
     c.unreachable_report = text
     c.unreachable_reported_at = at
     c.unreachable_reported_by = staff
@@ -681,7 +681,7 @@ def do_request_extension(
     if not reason:
         raise ValidationFailed("required", _("Give the reason for the extension."), "reason")
     value = _check_amount(c, amount)
-    at = now or timezone.now()
+    at = now or clock.now()
     if not _extension_allowed(c, at):
         raise ValidationFailed(
             "deadline_passed",
@@ -750,7 +750,7 @@ def do_decide_extension(
         )
     if req.status != ExtensionStatus.PENDING:
         raise ValidationFailed("decided", _("This request has already been decided."), "approve")
-    at = now or timezone.now()
+    at = now or clock.now()
     if approve and not _extension_allowed(c, at):
         raise ValidationFailed(
             "deadline_passed",

@@ -19,7 +19,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -32,6 +31,7 @@ from kefu.commitments import proactive
 from kefu.commitments.models.materials import MaterialsNotice, OrderMaterial
 from kefu.customers.actions import record_contact
 from kefu.customers.models import Contact, Customer
+from kefu.lib import clock
 from kefu.lib.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from kefu.organization.access import Actor, require_staff
 from kefu.organization.models import Company
@@ -166,7 +166,7 @@ def do_check_materials(
         raise ValidationFailed("invalid_choice", _("Unknown material."), "supplied") from None
     if len(note) > 2000:
         raise ValidationFailed("too_long", _("The note is longer than 2,000 characters."), "note")
-    now = timezone.now()
+    now = clock.now()
     materials = _sync_materials(order)
     known = {m.service_material_id for m in materials}
     if supplied - known:

@@ -32,6 +32,7 @@ from kefu.commitments import rules_proactive as rules
 from kefu.commitments.models import Service
 from kefu.commitments.models.proactive import CarePlan, PlannedMaintenance
 from kefu.customers.models import Customer, Subscription
+from kefu.lib import clock
 from kefu.lib.errors import KefuError, ValidationFailed, raise_if
 from kefu.organization.access import Actor, require_staff
 from kefu.organization.models import Branch, Company, ServiceArea
@@ -65,7 +66,7 @@ def _hotline() -> str:
 def _enqueue_many(rows: Iterable[dict[str, Any]]) -> int:
     """Bulk outbox insert for notices to many customers (inside the caller's transaction). Rows whose
     idempotency key is already queued are skipped; returns how many new messages were queued."""
-    now = timezone.now()
+    now = clock.now()
     created = 0
 
     def flush(batch: list[OutboxMessage]) -> int:
@@ -112,7 +113,7 @@ def do_announce_maintenance(
     now: dt.datetime | None = None,
 ) -> PlannedMaintenance:
     staff = require_staff(user, "maintenance.announce")
-    now = now or timezone.now()
+    now = now or clock.now()
     errors: list[KefuError] = []
     title = " ".join((title or "").split())
     description = (description or "").strip()
@@ -245,7 +246,7 @@ def _not_renewed(qs: Any) -> Any:
 
 def send_fee_reminders(today: dt.date | None = None, days_before: int | None = None) -> int:
     """Queue one reminder per subscription expiring within the window and not renewed (R-17)."""
-    today = today or timezone.localdate()
+    today = today or clock.localdate()
     days = settings.KEFU_FEE_REMINDER_DAYS if days_before is None else days_before
     first, last = rules.reminder_window(today, days)
     hotline = _hotline()
@@ -303,7 +304,7 @@ def run_care_plans(today: dt.date | None = None, batch: int = 200) -> int:
     """Turn due care plans into work orders (R-18). Each plan is locked and advanced in the same
     transaction as its order, so two workers never create the same visit twice."""
 
-    today = today or timezone.localdate()
+    today = today or clock.localdate()
     created = 0
     due_ids = list(
         CarePlan.objects.filter(active=True, next_due__lte=today)

@@ -56,6 +56,7 @@ from kefu.commitments.models import (
     ClockStatusChoices,
     OrderClock,
 )
+from kefu.lib import clock
 from kefu.organization.leaders import LeaderPicker
 from kefu.organization.models import Staff
 from kefu.workorders import hooks
@@ -87,7 +88,7 @@ def warning_candidates(now: dt.datetime) -> QuerySet[OrderClock]:
 
 def sweep(now: dt.datetime | None = None, batch: int = BATCH) -> SweepResult:
     """Record the passed deadlines (escalating them) and give the due warnings, each exactly once."""
-    now = now or timezone.now()
+    now = now or clock.now()
     with translation.override(settings.LANGUAGE_CODE):
         breached = _drain(lambda: _breach_batch(now, batch), batch)
         warned = _drain(lambda: _warning_batch(now, batch), batch)

@@ -12,7 +12,6 @@ import datetime as dt
 from typing import Any
 
 from django.db import transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kefu.audit import log as audit
@@ -29,6 +28,7 @@ from kefu.complaints.models import (
     OrderCustomerType,
 )
 from kefu.customers.models import Contact
+from kefu.lib import clock
 from kefu.lib.errors import Conflict, NotFound, ValidationFailed
 from kefu.organization.access import Actor, require_staff, staff_of
 from kefu.workorders import actions as wo_actions
@@ -80,7 +80,7 @@ def suggest_customer_type(
     suggestion raises the order's priority (audited as ``order.update``). The suggestion itself is
     not a person's action and is not written to the service log: the history row is its record.
     Returns the new row, or None when nothing changed."""
-    at = at or timezone.now()
+    at = at or clock.now()
     result = classify(text, recent_contacts=earlier_contacts(order, at))
     latest = (
         OrderCustomerType.objects.filter(workorder=order, kind=OrderCustomerType.Kind.SUGGESTED)
@@ -123,7 +123,7 @@ def do_choose_customer_type(user: Actor, key: int | str, customer_type: str) -> 
         .order_by("-at", "-id")
         .first()
     )
-    now = timezone.now()
+    now = clock.now()
     row = OrderCustomerType.objects.create(
         workorder=o,
         kind=OrderCustomerType.Kind.CHOSEN,
@@ -176,7 +176,7 @@ def do_classify_complaint(
     details = (details or "").strip()
     if len(details) > 2000:
         raise ValidationFailed("too_long", _("The details are longer than 2,000 characters."), "details")
-    now = timezone.now()
+    now = clock.now()
     record = ComplaintRecord.objects.filter(workorder=o).first()
     before = {"cause": record.cause.code, "details": record.details} if record else None
     if record is None:
@@ -209,7 +209,7 @@ def do_tick_step(user: Actor, key: int | str, step: str, done: bool = True) -> C
         return existing  # already as asked: nothing to record
     if done:
         row: ComplaintStep | None = ComplaintStep.objects.create(
-            workorder=o, step=step, done_by=staff, done_at=timezone.now()
+            workorder=o, step=step, done_by=staff, done_at=clock.now()
         )
         code = "complaint.step_done"
     else:
@@ -250,7 +250,7 @@ def do_record_compensation(user: Actor, key: int | str, amount: Any, reason: str
     if not reason:
         raise ValidationFailed("required", _("Give the reason for the compensation."), "reason")
     limit = limit_for(o, staff.role)
-    now = timezone.now()
+    now = clock.now()
     pending = rules.needs_approval(value, limit)
     c = Compensation.objects.create(
         workorder=o,
@@ -309,7 +309,7 @@ def do_decide_compensation(
     if not approve and not note:
         raise ValidationFailed("required", _("Say why the compensation is rejected."), "note")
     c.status = Compensation.Status.APPROVED if approve else Compensation.Status.REJECTED
-    c.decided_by, c.decided_at, c.decision_note = staff, timezone.now(), note[:2000]
+    c.decided_by, c.decided_at, c.decision_note = staff, clock.now(), note[:2000]
     c.save(update_fields=["status", "decided_by", "decided_at", "decision_note"])
     audit.record(
         user,

@@ -25,7 +25,7 @@ from django.views.decorators.http import require_GET, require_POST
 from kefu.complaints import actions
 from kefu.complaints.models import Compensation, ComplaintCause, ComplaintRecord
 from kefu.complaints.rules import COMPLAINT
-from kefu.lib import exports
+from kefu.lib import clock, exports
 from kefu.lib.errors import Conflict, KefuError, ValidationFailed
 from kefu.organization.access import branches_of
 from kefu.web.order_page import render_order_page
@@ -146,7 +146,7 @@ def _date(value: str | None) -> dt.date | None:
 
 def _period(request: ConsoleRequest) -> tuple[dt.date, dt.date]:
     """The period asked for (``from``/``to``, inclusive), by default the last 30 days to today."""
-    end = _date(request.GET.get("to")) or timezone.localdate()
+    end = _date(request.GET.get("to")) or clock.localdate()
     start = _date(request.GET.get("from")) or end - dt.timedelta(days=DEFAULT_PERIOD_DAYS - 1)
     return (end, start) if start > end else (start, end)
 

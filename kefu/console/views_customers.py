@@ -18,7 +18,6 @@ from django.db.models import Count, Prefetch, Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -32,6 +31,7 @@ from kefu.customers import rules as cust_rules
 from kefu.customers.access import access_customer, visible_customers
 from kefu.customers.models import Contact, Customer, CustomerNote
 from kefu.customers.queries import customer_filters, filtered_customers
+from kefu.lib import clock
 from kefu.lib.errors import Conflict, KefuError, NotFound, PermissionDenied
 from kefu.organization.access import areas_of, branches_of
 from kefu.organization.models import Staff
@@ -283,7 +283,7 @@ def _render_customer(
     forms.update(bound or {})
     facts = actions.archive_facts(c)
     tier_result = cust_rules.compute_tier(facts, actions.tier_rule())
-    today = timezone.localdate()
+    today = clock.localdate()
     ctx = {
         "c": c,
         "can": can,

@@ -7,14 +7,13 @@ from collections.abc import Iterator
 from typing import Any
 
 from django.http import HttpResponseBase
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from kefu.console.views_orders import filtered_queue, queue_filters
 from kefu.customers.access import visible_customers
 from kefu.customers.queries import customer_filters, filtered_customers
-from kefu.lib import exports
+from kefu.lib import clock, exports
 from kefu.organization.access import areas_of
 from kefu.web.views import ConsoleRequest, staff_view
 from kefu.workorders import queries
@@ -29,7 +28,7 @@ def _fmt(request: ConsoleRequest) -> str:
 @staff_view
 def export_orders(request: ConsoleRequest) -> HttpResponseBase:
     tab, _form, filters = queue_filters(request)
-    now = timezone.now()
+    now = clock.now()
     qs = filtered_queue(queries.queue_tabs(request.user, request.staff)[tab], filters, now)
     header = [
         _("Number"), _("Title"), _("Customer"), _("Type"), _("Status"), _("Priority"), _("Service area"),
@@ -45,7 +44,7 @@ def export_orders(request: ConsoleRequest) -> HttpResponseBase:
             ]  # fmt: skip
 
     return exports.respond(
-        _fmt(request), f"orders-{tab}-{timezone.localdate():%Y%m%d}", _("Orders"), header, rows()
+        _fmt(request), f"orders-{tab}-{clock.localdate():%Y%m%d}", _("Orders"), header, rows()
     )
 
 
@@ -67,5 +66,5 @@ def export_customers(request: ConsoleRequest) -> HttpResponseBase:
             ]  # fmt: skip
 
     return exports.respond(
-        _fmt(request), f"customers-{timezone.localdate():%Y%m%d}", _("Customers"), header, rows()
+        _fmt(request), f"customers-{clock.localdate():%Y%m%d}", _("Customers"), header, rows()
     )

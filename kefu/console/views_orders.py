@@ -18,7 +18,6 @@ from django.db.models import OuterRef, Q, QuerySet, Subquery
 from django.http import FileResponse, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -31,6 +30,7 @@ from kefu.commitments.models import OPEN_CLOCK_STATUSES, OrderClock
 from kefu.console import forms_orders as f
 from kefu.console.paging import CappedPaginator
 from kefu.customers.access import access_customer
+from kefu.lib import clock
 from kefu.lib.errors import Conflict, KefuError, NotFound, ValidationFailed
 from kefu.organization.access import areas_of
 from kefu.organization.models import Staff
@@ -133,7 +133,7 @@ def queue(request: ConsoleRequest) -> HttpResponse:
         if hit and not request.htmx:
             return redirect("console:order_detail", key=hit)
     querysets = queries.queue_tabs(request.user, staff)
-    now = timezone.now()
+    now = clock.now()
     qs = filtered_queue(querysets[tab], filters, now)
     # a search counts at most 1,000 matches (a common word matches a fifth of a million orders)
     paginator: Paginator = (
@@ -300,7 +300,7 @@ def render_order(
         "can": can,
         "page_errors": page_errors,
         "conflict": conflict,
-        "now": timezone.now(),
+        "now": clock.now(),
         "active_form": next(iter(bound)) if bound else "",
         "panels": hooks.order_panels(request, o),  # cards of the feature apps (follow-up, surveys, ...)
     }

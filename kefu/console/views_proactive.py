@@ -10,13 +10,13 @@ from django.core.paginator import Paginator
 from django.db.models import QuerySet
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
 from kefu.commitments import proactive
 from kefu.commitments.models.proactive import PlannedMaintenance
+from kefu.lib import clock
 from kefu.lib.errors import KefuError
 from kefu.organization.access import areas_of, branches_of
 from kefu.organization.models import Branch, ServiceArea, Staff
@@ -114,7 +114,7 @@ def maintenance(request: ConsoleRequest) -> HttpResponse:
                     _("Announced to %(count)d customers.") % {"count": m.customers_notified},
                 )
                 return redirect("console:maintenance")
-    now = timezone.now()
+    now = clock.now()
     page = Paginator(_visible(staff).order_by("-starts_at", "-id"), 25).get_page(request.GET.get("page"))
     ctx = {"form": form, "page": page, "now": now, "can_announce": can_announce}
     return render(request, "console/maintenance.html", ctx, status=status)

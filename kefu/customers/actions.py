@@ -6,6 +6,9 @@ Lock order (whole project): Customer → WorkOrder (ascending id) → NumberSequ
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -14,7 +17,6 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import validate_email
 from django.db import models, transaction
 from django.db.models import Count, Q, Sum
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kefu.audit import log as audit
@@ -37,7 +39,7 @@ from kefu.customers.models import (
     TierChoices,
     TierPolicy,
 )
-from kefu.lib import search
+from kefu.lib import clock, search
 from kefu.lib.errors import Conflict, KefuError, ValidationFailed, raise_if
 from kefu.organization.access import Actor, require_staff
 from kefu.organization.models import Branch, ServiceArea, Staff
@@ -147,8 +149,8 @@ def check_customer_input(staff: Staff, data: CustomerInput) -> CleanCustomer:
                 )
         elif address:
             area = find_area(branch, address)
-    since = data.customer_since or timezone.localdate()
-    if since > timezone.localdate():
+    since = data.customer_since or clock.localdate()
+    if since > clock.localdate():
         errors.append(
             ValidationFailed("future_date", _("“Customer since” cannot be in the future."), "customer_since")
         )
@@ -224,7 +226,7 @@ def do_create_customer(user: Actor, data: CustomerInput, *, allow_duplicate: boo
                 "phone" if clean.phone_e164 else "email",
                 duplicates=[d.pk for d in dups],
             )
-    now = timezone.now()
+    now = clock.now()
     c = Customer(
         number=f"KH{next_value('customer'):08d}",
         name=clean.name,
@@ -335,7 +337,7 @@ def do_update_customer(
         setattr(c, name, getattr(clean, name))
     if not audit.diff(before, audit.snapshot(c))[1]:
         return c  # nothing changed: no write, no new version, no audit record
-    c.updated_at = timezone.now()
+    c.updated_at = clock.now()
     c.version += 1
     c.search_text = customer_search_text(c)
     c.save()
@@ -375,7 +377,7 @@ def do_add_record(user: Actor, customer_id: int, kind: str, values: dict[str, An
     _check_record(kind, values)
     obj = model(customer=c, **values)
     if kind == "subscription":
-        obj.created_at = timezone.now()  # type: ignore[attr-defined]
+        obj.created_at = clock.now()  # type: ignore[attr-defined]
     obj.save()
     audit.record(user, f"customer.add_{kind}", obj, after=audit.snapshot(obj), customer_id=c.pk)
     recompute_tier(c)
@@ -419,7 +421,7 @@ def do_add_note(user: Actor, customer_id: int, body: str) -> CustomerNote:
     text = (body or "").strip()
     if not text:
         raise ValidationFailed("required", _("The note is empty."), "body")
-    note = CustomerNote.objects.create(customer=c, author=staff, body=text, created_at=timezone.now())
+    note = CustomerNote.objects.create(customer=c, author=staff, body=text, created_at=clock.now())
     audit.record(user, "customer.note", note, after={"body": text}, customer_id=c.pk)
     return note
 
@@ -439,7 +441,7 @@ def do_override_tier(user: Actor, customer_id: int, tier: str, reason: str) -> C
     c.tier_override_reason = reason.strip() if tier else ""
     c.tier = tier or c.tier_computed
     c.version += 1
-    c.updated_at = timezone.now()
+    c.updated_at = clock.now()
     c.save(update_fields=["tier_override", "tier_override_reason", "tier", "version", "updated_at"])
     audit.record(
         user,
@@ -459,7 +461,7 @@ def tier_rule() -> rules.TierRule:
 
 def archive_facts(c: Customer, today: dt.date | None = None) -> rules.ArchiveFacts:
     """Gather the facts the tier and churn rules need, in a fixed number of queries."""
-    today = today or timezone.localdate()
+    today = today or clock.localdate()
     year_ago = today - dt.timedelta(days=365)
     spend_purchases = Purchase.objects.filter(customer=c, purchased_on__gte=year_ago).aggregate(
         n=Count("id"), total=Sum(models.F("unit_price") * models.F("quantity"))
@@ -511,10 +513,30 @@ def archive_facts(c: Customer, today: dt.date | None = None) -> rules.ArchiveFac
     )
 
 
+_tier_recompute_deferred: ContextVar[bool] = ContextVar("kefu_tier_recompute_deferred", default=False)
+
+
+@contextmanager
+def deferred_tier_recompute() -> Iterator[None]:
+    """Within the block :func:`recompute_tier` does nothing (this thread/task only).
+
+    For bulk loads that add many archive records per customer (the demo data set): each record would
+    otherwise recompute the tier from the whole archive only to produce an intermediate value. The
+    caller then calls :func:`recompute_tier` for every customer it touched, after the block."""
+    token = _tier_recompute_deferred.set(True)
+    try:
+        yield
+    finally:
+        _tier_recompute_deferred.reset(token)
+
+
 def recompute_tier(c: Customer, rule: rules.TierRule | None = None, today: dt.date | None = None) -> Customer:
     """Recompute tier and churn risk from the archive and store them (inside the caller's transaction).
 
-    A change of the tier or of the churn-risk level is written to the service log (R-33)."""
+    A change of the tier or of the churn-risk level is written to the service log (R-33). Inside
+    :func:`deferred_tier_recompute` nothing is computed and ``c`` is returned as it is."""
+    if _tier_recompute_deferred.get():
+        return c
     facts = archive_facts(c, today)
     tier = rules.compute_tier(facts, rule or tier_rule())
     churn = rules.compute_churn_risk(facts)
@@ -577,7 +599,7 @@ def record_contact(
         direction=direction,
         summary=summary[:2000],
         details=details or {},
-        occurred_at=at or timezone.now(),
+        occurred_at=at or clock.now(),
     )
 
 

@@ -40,7 +40,6 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import validate_email
 from django.db import transaction
 from django.db.models import F
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -48,7 +47,7 @@ from kefu.audit import log as audit
 from kefu.customers import rules as customer_rules
 from kefu.customers.actions import customer_search_text
 from kefu.customers.models import ContactPoint, Customer, Subscription
-from kefu.lib import search
+from kefu.lib import clock, search
 from kefu.organization.models import Branch, NumberSequence, ServiceArea
 from kefu.organization.sequences import next_value
 
@@ -222,7 +221,7 @@ def validate(
         )
     areas = {a.code.casefold(): a for a in ServiceArea.objects.filter(branch=branch)}
     keyword_areas = [(kw, a) for a in areas.values() for kw in a.keywords() if kw]
-    today = timezone.localdate()
+    today = clock.localdate()
     plans: dict[str, CustomerPlan] = {}
     phone_owner: dict[str, tuple[str, int]] = {}  # e164 -> (plan key, first row)
     problems = result.problems
@@ -415,7 +414,7 @@ def run_import(
         return result
     with transaction.atomic():
         numbers = iter(_allocate_numbers(sum(1 for p in plans if not p.number)))
-        now = timezone.now()
+        now = clock.now()
         customers = []
         for p in plans:
             c = Customer(

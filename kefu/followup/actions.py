@@ -18,7 +18,7 @@ from typing import Any
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Count, Q, QuerySet
-from django.utils import timezone, translation
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -35,6 +35,7 @@ from kefu.followup.models import (
     FollowupTask,
     SatisfactionLevel,
 )
+from kefu.lib import clock
 from kefu.lib.errors import Conflict, KefuError, NotFound, ValidationFailed, raise_if
 from kefu.organization.access import Actor, require_staff
 from kefu.organization.models import Branch, Staff
@@ -245,7 +246,7 @@ def do_record_followup(
         if len(comments) > 5000:
             errors.append(ValidationFailed("too_long", _("The comments are too long."), "comments"))
         raise_if(errors)
-    now = timezone.now()
+    now = clock.now()
     FollowupAttempt.objects.create(task=task, at=now, by=staff, outcome=out.value, note=note)
     before = audit.snapshot(task, ["status", "solved", "satisfaction", "assignee"])
     o = task.workorder
@@ -361,7 +362,7 @@ def _reopen_to_owner(user: Actor, staff: Staff, o: WorkOrder, finding: str, now:
 def sweep_misses(now: dt.datetime | None = None, batch: int = 500) -> int:
     """Open tasks whose due time has passed become a ``FollowupMiss`` (exactly once per task), for
     accountability (R-27). Returns how many were found."""
-    now = now or timezone.now()
+    now = now or clock.now()
     found = 0
     while True:
         with transaction.atomic():
@@ -403,7 +404,7 @@ def sweep_misses(now: dt.datetime | None = None, batch: int = 500) -> int:
 
 def run_plans(today: dt.date | None = None, batch: int = 200) -> int:
     """Due follow-up plans (R-20) become visit tasks: one per plan and visit date, however often it runs."""
-    today = today or timezone.localdate()
+    today = today or clock.localdate()
     created = 0
     due_ids = list(
         FollowupPlan.objects.filter(active=True, next_visit__lte=today)
@@ -437,7 +438,7 @@ def run_plans(today: dt.date | None = None, batch: int = 200) -> int:
                     customer=plan.customer,
                     branch=branch,
                     assignee_id=plan.assignee_id or choose_assignee(branch.pk, conf),
-                    created_at=timezone.now(),
+                    created_at=clock.now(),
                     due_at=due,
                     missing_year=missing,
                 )

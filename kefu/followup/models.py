@@ -11,8 +11,9 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from kefu.lib import clock
 
 
 class UnitChoices(models.TextChoices):
@@ -245,7 +246,7 @@ class FollowupTask(models.Model):
     @property
     def overdue(self) -> bool:
         """Open and its due time has passed (the work list highlights it)."""
-        return self.is_open and self.due_at is not None and self.due_at < timezone.now()
+        return self.is_open and self.due_at is not None and self.due_at < clock.now()
 
 
 class FollowupAttempt(models.Model):

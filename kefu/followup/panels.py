@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpRequest
-from django.utils import timezone
 
 from kefu.followup.models import FollowupTask
+from kefu.lib import clock
 from kefu.organization.access import staff_of
 from kefu.workorders.models import WorkOrder
 
@@ -25,4 +25,4 @@ def order_panel(request: HttpRequest, order: WorkOrder) -> dict[str, Any] | None
     )
     if not tasks:
         return None
-    return {"tasks": tasks, "now": timezone.now(), "can_record": staff.can("followup.record")}
+    return {"tasks": tasks, "now": clock.now(), "can_record": staff.can("followup.record")}

@@ -20,7 +20,7 @@ from django.views.decorators.http import require_http_methods
 
 from kefu.followup import actions, stats
 from kefu.followup.models import FollowupAttempt, FollowupMiss, FollowupTask
-from kefu.lib import exports
+from kefu.lib import clock, exports
 from kefu.lib.errors import KefuError
 from kefu.organization.access import branches_of
 from kefu.organization.models import Staff
@@ -42,7 +42,7 @@ def _month_bounds(month: str, tz: ZoneInfo) -> tuple[dt.datetime, dt.datetime, s
         year, mon = (int(x) for x in month.split("-"))
         first = dt.date(year, mon, 1)
     except (AttributeError, TypeError, ValueError):
-        first = timezone.localdate(timezone.now(), tz).replace(day=1)
+        first = timezone.localdate(clock.now(), tz).replace(day=1)
     nxt = (first + dt.timedelta(days=32)).replace(day=1)
     start = dt.datetime.combine(first, dt.time(0, 0), tzinfo=tz)
     end = dt.datetime.combine(nxt, dt.time(0, 0), tzinfo=tz)
@@ -115,7 +115,7 @@ def followup_list(request: ConsoleRequest) -> HttpResponseBase:
         "export_links": exports.links(request),
         "show": show,
         "show_choices": SHOW,
-        "now": timezone.now(),
+        "now": clock.now(),
         "report": _report(request, staff),
         "query_string": f"show={show}",
     }
@@ -206,7 +206,7 @@ def followup_task(request: ConsoleRequest, task_id: int) -> HttpResponse:
         "task": task,
         "attempts": list(task.attempts.select_related("by")),
         "form": form if task.is_open else None,
-        "now": timezone.now(),
+        "now": clock.now(),
         "max_attempts": actions.settings_for(task.branch_id).max_attempts,
     }
     return render(request, "followup/task.html", ctx, status=status)

@@ -18,7 +18,6 @@ from typing import Any
 from django.db import transaction
 from django.db.models import Count, IntegerField, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kefu.audit import log as audit
@@ -37,6 +36,7 @@ from kefu.inspections.models import (
     ScoreSheet,
     SubjectKind,
 )
+from kefu.lib import clock
 from kefu.lib.errors import Conflict, KefuError, NotFound, ValidationFailed, raise_if
 from kefu.organization.access import Actor, require_staff
 from kefu.organization.models import Branch, Outlet, Staff
@@ -119,7 +119,7 @@ def do_create_inspection(user: Actor, data: InspectionInput) -> Inspection:
     sheet = ScoreSheet.objects.filter(pk=data.sheet_id, active=True).first()
     if sheet is None:
         raise ValidationFailed("not_found", _("Choose a score sheet."), "sheet")
-    if data.inspected_on > timezone.localdate():
+    if data.inspected_on > clock.localdate():
         errors.append(ValidationFailed("future", _("The date cannot be in the future."), "inspected_on"))
     for name in ("comments", "findings"):
         if len(getattr(data, name) or "") > MAX_TEXT:
@@ -148,7 +148,7 @@ def do_create_inspection(user: Actor, data: InspectionInput) -> Inspection:
             )
     raise_if(errors)
     result = rules.score_sheet([rules.SheetItem(i.pk, i.max_points) for i in items], data.scores)
-    now = timezone.now()
+    now = clock.now()
     mystery = data.kind == InspectionKind.MYSTERY
     insp = Inspection.objects.create(
         kind=data.kind,
@@ -197,7 +197,7 @@ def do_publish_inspection(user: Actor, inspection_id: int | str) -> Inspection:
     if insp.published:
         raise Conflict("published", _("This inspection is already published."), "inspection")
     insp.published = True
-    insp.published_at = timezone.now()
+    insp.published_at = clock.now()
     insp.save(update_fields=["published", "published_at"])
     audit.record(user, "inspection.publish", insp, after={"published": True})
     _tell_published(insp, staff)
@@ -249,7 +249,7 @@ def do_add_corrective_action(
         owner=owner,
         due_on=due_on,
         created_by=actor,
-        created_at=timezone.now(),
+        created_at=clock.now(),
     )
     audit.record(
         user,
@@ -282,14 +282,14 @@ def do_complete_action(user: Actor, action_id: int | str, *, note: str = "") -> 
     if act.status == ActionStatus.DONE:
         raise Conflict("done", _("This corrective action is already done."), "action")
     act.status = ActionStatus.DONE
-    act.done_at = timezone.now()
+    act.done_at = clock.now()
     act.done_note = (note or "").strip()[:500]
     act.save(update_fields=["status", "done_at", "done_note"])
     audit.record(
         user,
         "inspection.action_done",
         act,
-        after={"status": act.status, "note": act.done_note, "late": act.due_on < timezone.localdate()},
+        after={"status": act.status, "note": act.done_note, "late": act.due_on < clock.localdate()},
         summary=act.done_note[:200],
     )
     return act
@@ -297,7 +297,7 @@ def do_complete_action(user: Actor, action_id: int | str, *, note: str = "") -> 
 
 def flag_overdue_actions(today: dt.date | None = None, batch: int = 500) -> int:
     """Open corrective actions past their due date are flagged once (audited for accountability)."""
-    today = today or timezone.localdate()
+    today = today or clock.localdate()
     flagged = 0
     while True:
         with transaction.atomic():
@@ -308,7 +308,7 @@ def flag_overdue_actions(today: dt.date | None = None, batch: int = 500) -> int:
             )
             if not acts:
                 return flagged
-            now = timezone.now()
+            now = clock.now()
             for a in acts:
                 a.overdue_flagged_at = now
             CorrectiveAction.objects.bulk_update(acts, ["overdue_flagged_at"])
@@ -374,7 +374,7 @@ def do_create_plan(
         ends_on=ends_on,
         per_month=per_month,
         created_by=actor,
-        created_at=timezone.now(),
+        created_at=clock.now(),
     )
     audit.record(
         user,

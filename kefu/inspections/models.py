@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
+
+from kefu.lib import clock
 
 
 def _english() -> bool:
@@ -227,7 +228,7 @@ class CorrectiveAction(models.Model):
 
     @property
     def overdue(self) -> bool:
-        return self.status == ActionStatus.OPEN and self.due_on < timezone.localdate()
+        return self.status == ActionStatus.OPEN and self.due_on < clock.localdate()
 
     @property
     def display_status(self) -> str:

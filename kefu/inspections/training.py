@@ -14,13 +14,13 @@ from dataclasses import dataclass
 
 from django.db import transaction
 from django.db.models import QuerySet
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kefu.audit import log as audit
 from kefu.inspections import rules
 from kefu.inspections.access import visible_staff
 from kefu.inspections.models import Course, Exam, ExamAttempt, Question, TrainingRecord
+from kefu.lib import clock
 from kefu.lib.errors import NotFound, ValidationFailed
 from kefu.organization.access import Actor, require_staff
 from kefu.organization.models import Staff
@@ -111,7 +111,7 @@ def do_submit_exam(user: Actor, exam_id: int | str, answers: Mapping[int, int | 
         if q_id in valid and choice in valid[q_id]:
             given[q_id] = choice
     result = rules.score_exam(correct, given, exam.pass_mark)
-    now = timezone.now()
+    now = clock.now()
     attempt = ExamAttempt.objects.create(
         exam=exam,
         staff=staff,
@@ -159,7 +159,7 @@ def do_record_training(user: Actor, staff_id: int, course_id: int) -> TrainingRe
     if record.passed:
         return record
     record.passed = True
-    record.completed_at = timezone.now()
+    record.completed_at = clock.now()
     record.save(update_fields=["passed", "completed_at"])
     audit.record(
         user, "training.record", record, after={"staff": person.pk, "course": course.pk, "passed": True}

@@ -19,7 +19,6 @@ from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.http import Http404, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext
 from django.views.decorators.http import require_http_methods, require_POST
@@ -48,7 +47,7 @@ from kefu.inspections.models import (
     SubjectKind,
     TrainingRecord,
 )
-from kefu.lib import exports
+from kefu.lib import clock, exports
 from kefu.lib.errors import KefuError
 from kefu.organization.access import branches_of
 from kefu.organization.models import Outlet, Staff
@@ -87,12 +86,12 @@ def inspection_list(request: ConsoleRequest) -> HttpResponseBase:
         qs = qs.filter(kind=kind)
     else:
         kind = ""
-    cond = actions.inspection_status_filter(state, timezone.localdate())
+    cond = actions.inspection_status_filter(state, clock.localdate())
     if cond is not None:
         qs = qs.filter(cond)
     else:
         state = ""
-    today = timezone.localdate()
+    today = clock.localdate()
     qs = qs.annotate(
         open_actions=Count("actions", filter=Q(actions__status=ActionStatus.OPEN)),
         overdue_actions=Count(
@@ -254,7 +253,7 @@ def inspection_new(request: ConsoleRequest) -> HttpResponse:
     items = sorted(
         actions.sheet_items(sheet.pk), key=lambda i: (list(Category.values).index(i.category), i.position)
     )
-    initial = {"inspected_on": timezone.localdate(), "kind": request.GET.get("kind", InspectionKind.SPOT)}
+    initial = {"inspected_on": clock.localdate(), "kind": request.GET.get("kind", InspectionKind.SPOT)}
     if request.GET.get("staff", "").isdecimal():
         initial["staff"] = int(request.GET["staff"])
     form = InspectionForm(initial=initial, actor=actor, items=items)
@@ -335,7 +334,7 @@ def _detail(
     can_manage = inspects(staff)
     if can_manage and action_form is None:
         action_form = ActionForm(
-            branch_id=insp.branch_id, initial={"due_on": timezone.localdate() + dt.timedelta(days=7)}
+            branch_id=insp.branch_id, initial={"due_on": clock.localdate() + dt.timedelta(days=7)}
         )
     ctx = {
         "insp": insp,
@@ -434,7 +433,7 @@ class PlanForm(forms.Form):
 @staff_view
 def plan_list(request: ConsoleRequest) -> HttpResponse:
     actor = _inspector(request)
-    today = timezone.localdate()
+    today = clock.localdate()
     first = today.replace(day=1)
     form = PlanForm(
         actor=actor,

@@ -18,10 +18,10 @@ import traceback
 from django.apps import apps
 from django.db import close_old_connections
 from django.db.models import F, Q
-from django.utils import timezone
 
 from kefu.jobs.models import JobState
 from kefu.jobs.registry import JOBS, PeriodicJob
+from kefu.lib import clock
 
 log = logging.getLogger("kefu.worker")
 
@@ -42,7 +42,7 @@ def worker_id() -> str:
 
 
 def ensure_rows() -> None:
-    now = timezone.now()
+    now = clock.now()
     existing = set(JobState.objects.values_list("name", flat=True))
     JobState.objects.bulk_create(
         [JobState(name=name, next_run_at=now) for name in JOBS if name not in existing], ignore_conflicts=True
@@ -50,7 +50,7 @@ def ensure_rows() -> None:
 
 
 def claim(job: PeriodicJob, me: str) -> bool:
-    now = timezone.now()
+    now = clock.now()
     return bool(
         JobState.objects.filter(
             Q(claimed_until__isnull=True) | Q(claimed_until__lt=now), name=job.name, next_run_at__lte=now
@@ -68,7 +68,7 @@ def run_job(job: PeriodicJob, me: str) -> bool:
     except Exception:
         error = traceback.format_exc()[-4000:]
         log.exception("job %s failed", job.name)
-    finished = timezone.now()
+    finished = clock.now()
     JobState.objects.filter(name=job.name, claimed_by=me).update(
         claimed_by="",
         claimed_until=None,

@@ -10,14 +10,13 @@ from typing import Any
 
 from django.db import connection, transaction
 from django.db.models import QuerySet
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kefu.audit import log as audit
 from kefu.commitments.models import Service
 from kefu.knowledge import rules
 from kefu.knowledge.models import Article, Audience, BodyFormat, Category, Language
-from kefu.lib import search
+from kefu.lib import clock, search
 from kefu.lib.errors import KefuError, NotFound, ValidationFailed, raise_if
 from kefu.lib.html import html_to_text, sanitise_html
 from kefu.organization.access import Actor, require_staff, staff_of
@@ -105,7 +104,7 @@ def do_save_article(user: Actor, data: ArticleInput, article_id: int | None = No
     staff = require_staff(user, "knowledge.edit")
     values, errors = _clean(data)
     raise_if(errors)
-    now = timezone.now()
+    now = clock.now()
     if article_id is None:
         a = Article(created_at=now, updated_at=now, updated_by=staff, **values)
         before: dict[str, Any] = {}

@@ -19,7 +19,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from kefu.commitments.models import Service
 from kefu.knowledge import actions, rules
 from kefu.knowledge.models import Audience, BodyFormat, Category, Language
-from kefu.lib import exports
+from kefu.lib import clock, exports
 from kefu.lib.errors import KefuError
 from kefu.web.views import ConsoleRequest, staff_view
 from kefu.workorders.access import access_workorder, visible_workorders
@@ -171,7 +171,7 @@ def _date_param(value: str, default: dt.date) -> dt.date:
 @staff_view("knowledge.edit")
 def questions(request: ConsoleRequest) -> HttpResponseBase:
     """The most-asked questions of the orders received in a period (default: the last 30 days)."""
-    today = timezone.localdate()
+    today = clock.localdate()
     end = _date_param(request.GET.get("end", ""), today)
     start = _date_param(request.GET.get("start", ""), end - dt.timedelta(days=29))
     if start > end:

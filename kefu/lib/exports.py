@@ -22,6 +22,8 @@ from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.utils import timezone
 from django.utils.text import capfirst
 
+from kefu.lib import clock
+
 DANGEROUS_START = ("=", "+", "-", "@", "\t", "\r")
 BOM = "\ufeff"
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -132,7 +134,7 @@ def links(request: HttpRequest) -> dict[str, str]:
 
 def filename(stem: str) -> str:
     """A download name with today's local date, e.g. ``accountability-20261206``."""
-    return f"{stem}-{timezone.localdate():%Y%m%d}"
+    return f"{stem}-{clock.localdate():%Y%m%d}"
 
 
 def field_label(model: type[Model], name: str) -> str:

@@ -7,10 +7,10 @@ from typing import Any
 
 from django.db import transaction
 from django.db.models import QuerySet
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kefu.audit import log as audit
+from kefu.lib import clock
 from kefu.lib.errors import NotFound, ValidationFailed
 from kefu.notifications import rules
 from kefu.notifications.models import Notification, NotificationPreference, PreferenceKind, QuietHours
@@ -38,7 +38,7 @@ def do_mark_read(user: Any, notification_id: int) -> Notification:
     if n is None:
         raise NotFound("not_found", _("No such notification."), "notification")
     if n.read_at is None:
-        n.read_at = timezone.now()
+        n.read_at = clock.now()
         n.save(update_fields=["read_at"])
     return n
 
@@ -46,7 +46,7 @@ def do_mark_read(user: Any, notification_id: int) -> Notification:
 @transaction.atomic
 def do_mark_all_read(user: Any) -> int:
     staff = require_staff(user)
-    return Notification.objects.filter(recipient=staff, read_at__isnull=True).update(read_at=timezone.now())
+    return Notification.objects.filter(recipient=staff, read_at__isnull=True).update(read_at=clock.now())
 
 
 def preferences_of(staff: Staff) -> list[tuple[str, str, bool, bool]]:

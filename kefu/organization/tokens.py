@@ -11,10 +11,10 @@ import secrets
 from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kefu.audit import log as audit
+from kefu.lib import clock
 from kefu.lib.errors import NotFound, ValidationFailed
 from kefu.organization.models import ApiToken
 
@@ -47,7 +47,7 @@ def create_token(user: User, name: str) -> tuple[str, ApiToken]:
         name=clean,
         prefix=token[:12],
         key_hash=hash_token(token),
-        created_at=timezone.now(),
+        created_at=clock.now(),
     )
     audit.record(user, "api_token.create", row, after={"name": clean, "prefix": row.prefix})
     return token, row
@@ -81,7 +81,7 @@ def user_for_token(token: str) -> Any | None:
     )
     if row is None or not row.user.is_active:
         return None
-    now = timezone.now()
+    now = clock.now()
     if row.last_used_at is None or now - row.last_used_at >= LAST_USED_RESOLUTION:
         ApiToken.objects.filter(pk=row.pk).update(last_used_at=now)
     return row.user

@@ -41,7 +41,6 @@ from django.contrib.auth import get_user_model
 from django.core import signing
 from django.db import transaction
 from django.db.models import Q
-from django.utils import timezone
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
 
@@ -54,7 +53,7 @@ from kefu.channels.outbox import sms_templates
 from kefu.customers import actions as cust_actions
 from kefu.customers import rules as cust_rules
 from kefu.customers.models import ContactPoint, Customer
-from kefu.lib import ratelimit
+from kefu.lib import clock, ratelimit
 from kefu.lib.errors import TooManyRequests, ValidationFailed
 from kefu.organization.models import Branch
 
@@ -325,7 +324,7 @@ def do_use_link(token: str) -> Any:
     user = ensure_portal_user(customer)
     if not user.is_active or getattr(user, "staff", None) is not None:
         raise invalid_link()
-    user.last_login = timezone.now()
+    user.last_login = clock.now()
     user.save(update_fields=["last_login"])
     audit.record(
         user,

@@ -12,14 +12,13 @@ from django.contrib.auth import login, update_session_auth_hash
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
 from kefu.channels.actions import portal_services
 from kefu.commitments.models import Service
-from kefu.lib import ratelimit
+from kefu.lib import clock, ratelimit
 from kefu.lib.errors import KefuError, TooManyRequests
 from kefu.portal import access as portal_access
 from kefu.portal import password as portal_password
@@ -95,7 +94,7 @@ def signin_link(request: HttpRequest, token: str) -> HttpResponse:
     except KefuError as exc:
         return render(request, "portal/signin_link.html", {"error": exc.message}, status=400)
     login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-    portal_password.remember_link_signin(request.session, portal_access.token_address(token), timezone.now())
+    portal_password.remember_link_signin(request.session, portal_access.token_address(token), clock.now())
     messages.success(request, _("You are signed in."))
     if not user.has_usable_password():
         return redirect("portal:password")
@@ -110,7 +109,7 @@ def password(request: CustomerRequest) -> HttpResponse:
     user: Any = request.user
     ip = ratelimit.client_ip(request)
     has_password = user.has_usable_password()
-    deadline = None if has_password else portal_password.set_deadline(request.session, timezone.now())
+    deadline = None if has_password else portal_password.set_deadline(request.session, clock.now())
     if not has_password and deadline is None:
         return _password_needs_new_link(request, ip)
     form = portal_password.password_form(user, request.POST if request.method == "POST" else None)

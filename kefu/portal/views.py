@@ -19,7 +19,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -27,7 +26,7 @@ from kefu.channels import actions
 from kefu.commitments.models import OrderClock
 from kefu.customers.access import visible_customers
 from kefu.customers.models import Customer
-from kefu.lib import ratelimit, transient
+from kefu.lib import clock, ratelimit, transient
 from kefu.lib.errors import KefuError, NotFound, TooManyRequests
 from kefu.portal.forms import PortalReplyForm, PortalSubmitForm
 from kefu.web.files import attachment_response
@@ -105,7 +104,7 @@ def home(request: CustomerRequest) -> HttpResponse:
     orders = visible_workorders(request.user).select_related("service").order_by("-updated_at", "-id")
     open_orders = list(orders.filter(status__in=OPEN))
     recent_orders = list(orders.exclude(status__in=OPEN)[:RECENT_LIMIT])
-    today = timezone.localdate()
+    today = clock.localdate()
     subscriptions = [
         {
             "s": s,

@@ -33,6 +33,7 @@ from django.db.models import Min
 from django.utils import timezone
 
 from kefu.audit import log as audit
+from kefu.lib import clock
 from kefu.reports import kpis, queries
 from kefu.reports.kpis import Dim, Kpi, Period, Ratio
 from kefu.reports.models import ClosedPeriod, KpiFigure
@@ -62,7 +63,7 @@ def usable(cp: ClosedPeriod, live: bool = False) -> bool:
     if not cp.provisional:
         return True
     age = snapshot_max_age()
-    return not live and age is not None and cp.closed_at >= timezone.now() - age
+    return not live and age is not None and cp.closed_at >= clock.now() - age
 
 
 def closed(period: Period, tz: dt.tzinfo | None = None, live: bool = False) -> ClosedPeriod | None:
@@ -165,7 +166,7 @@ def close_period(
             year=period.year,
             month=_month(period),
             tz=tz_name(tz),
-            closed_at=timezone.now(),
+            closed_at=clock.now(),
             closed_by=getattr(by, "user", by) if by is not None and getattr(by, "pk", None) else None,
             provisional=provisional,
         )
@@ -236,7 +237,7 @@ def due_periods(today: dt.date, after_days: int | None = None) -> list[Period]:
 
 def close_due(today: dt.date | None = None) -> list[Period]:
     """The job: close every period that is due (each in its own transaction)."""
-    today = today or timezone.localdate(timezone.now(), timezone.get_default_timezone())
+    today = today or timezone.localdate(clock.now(), timezone.get_default_timezone())
     periods = due_periods(today)
     for p in periods:
         close_period(p)
@@ -263,7 +264,7 @@ def refresh_open(today: dt.date | None = None) -> list[Period]:
     """The job: recount the snapshots of the open periods (nothing when snapshots are off)."""
     if snapshot_max_age() is None:
         return []
-    today = today or timezone.localdate(timezone.now(), timezone.get_default_timezone())
+    today = today or timezone.localdate(clock.now(), timezone.get_default_timezone())
     periods = open_periods(today)
     for p in periods:
         close_period(p, provisional=True)

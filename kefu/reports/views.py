@@ -16,7 +16,6 @@ from django.db.models import Model, QuerySet
 from django.http import Http404, HttpResponse, HttpResponseBase
 from django.shortcuts import render
 from django.urls import get_script_prefix, reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
@@ -24,7 +23,7 @@ from kefu.commitments.models import OrderClock
 from kefu.complaints.models import ComplaintCause
 from kefu.customers.models import Customer
 from kefu.followup.models import FollowupTask
-from kefu.lib import exports
+from kefu.lib import clock, exports
 from kefu.lib.errors import NotFound
 from kefu.organization.access import may_see_reports
 from kefu.organization.models import Staff
@@ -47,7 +46,7 @@ def _period(request: ConsoleRequest) -> Period:
     try:
         return Period.parse(request.GET.get("period", ""))
     except ValueError:
-        now = timezone.localdate()
+        now = clock.localdate()
         return Period(now.year, now.month)
 
 

@@ -9,11 +9,10 @@ from typing import Any
 from django import forms
 from django.http import HttpResponseBase
 from django.shortcuts import render
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
-from kefu.lib import exports
+from kefu.lib import clock, exports
 from kefu.organization.access import branches_of
 from kefu.reports import staffing
 from kefu.web.views import ConsoleRequest, staff_view
@@ -66,7 +65,7 @@ class StaffingForm(forms.Form):
 @require_GET
 @staff_view("staffing.view")
 def staffing_page(request: ConsoleRequest) -> HttpResponseBase:
-    today = timezone.localdate()
+    today = clock.localdate()
     defaults = {
         "start": (today - dt.timedelta(days=28)).isoformat(),
         "end": (today - dt.timedelta(days=1)).isoformat(),

@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from kefu.audit.log import record as audit
 from kefu.commitments.models import Breach
 from kefu.followup.models import FollowupMiss
+from kefu.lib import clock
 from kefu.lib.errors import NotFound, PermissionDenied, ValidationFailed
 from kefu.organization.access import Actor, areas_of, require_staff
 from kefu.organization.leaders import LeaderPicker
@@ -201,7 +202,7 @@ def do_record_manual(
         raise ValidationFailed("summary_required", _("Describe what happened."), "summary")
     if severity not in rules.Severity.__members__.values():
         raise ValidationFailed("bad_severity", _("Choose a severity."), "severity")
-    now = timezone.now()
+    now = clock.now()
     if occurred_at > now:
         raise ValidationFailed("future", _("The violation cannot lie in the future."), "occurred_at")
     order = access_workorder(user, order_key.strip()) if order_key.strip() else None
@@ -238,7 +239,7 @@ def do_report_sent_away(user: Actor, transfer_id: int | str, note: str) -> Accou
         raise ValidationFailed("note_required", _("Say why this transfer sent the customer away."), "note")
     if tr.by_id == me.pk:
         raise ValidationFailed("self", _("You cannot record a violation against yourself."), "note")
-    now = timezone.now()
+    now = clock.now()
     rec = _new_record(
         kind=rules.Kind.SENT_AWAY.value,
         source_id=tr.pk,
@@ -277,7 +278,7 @@ def do_give_statement(user: Actor, record_id: int | str, text: str) -> Accountab
         raise ValidationFailed("already_stated", _("You have already given your statement."), "statement")
     if not text.strip():
         raise ValidationFailed("statement_required", _("Write your statement."), "statement")
-    now = timezone.now()
+    now = clock.now()
     rec.statement = text.strip()
     rec.statement_at = now
     rec.status = AccountabilityRecord.Status.HEARD
@@ -313,7 +314,7 @@ def do_decide(user: Actor, record_id: int | str, data: DecisionInput) -> Account
         raise PermissionDenied("self", _("You cannot decide on a record against yourself."))
     if rec.status == AccountabilityRecord.Status.CLOSED:
         raise ValidationFailed("closed", _("The record is already decided."), "outcome")
-    now = timezone.now()
+    now = clock.now()
     if not rules.may_decide(rec.statement_at is not None, rec.statement_due, now):
         raise ValidationFailed(
             "not_heard",
@@ -474,7 +475,7 @@ def collect(now: dt.datetime | None = None) -> dict[str, int]:
     """R-16, R-27: each breach, missed follow-up and recorded forbidden phrase becomes one accountability
     record. Idempotent (watermark + anti-join + the unique constraint)."""
 
-    now = now or timezone.now()
+    now = now or clock.now()
 
     def breaches(last: int) -> QuerySet[Any]:
         done = AccountabilityRecord.objects.filter(kind=rules.Kind.BREACH, source_id__gt=last).values(
@@ -529,7 +530,7 @@ def do_issue_notice(user: Actor, order_key: int | str, text: str, due_at: dt.dat
         raise ValidationFailed("not_open", _("Only an open order can be supervised."), "text")
     if not text.strip():
         raise ValidationFailed("text_required", _("Say what must be done."), "text")
-    now = timezone.now()
+    now = clock.now()
     if due_at <= now:
         raise ValidationFailed("due_past", _("The due time must lie in the future."), "due_at")
     n = SupervisionNotice.objects.create(
@@ -595,7 +596,7 @@ def do_answer_notice(user: Actor, notice_id: int | str, answer: str) -> Supervis
         raise ValidationFailed("answered", _("The notice is already answered."), "answer")
     if not answer.strip():
         raise ValidationFailed("answer_required", _("Write the answer."), "answer")
-    now = timezone.now()
+    now = clock.now()
     _answer(n, me, now, SupervisionNotice.AnsweredHow.REPLY, answer.strip(), user)
     add_entry(
         n.workorder,
@@ -641,7 +642,7 @@ def report_overdue(now: dt.datetime | None = None) -> int:
     """Open notices past their due time go to the next level, exactly once each: a conditional UPDATE sets
     ``overdue_reported_at``; the winner writes the escalation, the timeline entry, the log and an
     accountability record against the order's responsible staff (assignee, else first-contact owner)."""
-    now = now or timezone.now()
+    now = now or clock.now()
     ids = list(
         SupervisionNotice.objects.filter(
             status=SupervisionNotice.Status.OPEN, due_at__lt=now, overdue_reported_at__isnull=True
@@ -735,7 +736,7 @@ def do_assign_area(
                 % {"name": a.staff.name, "date": a.from_date.isoformat()},
                 "from_date",
             )
-    now = timezone.now()
+    now = clock.now()
     for pk in sorted(current - wanted):
         row = open_rows.get(pk)
         if row is None:  # responsible from before the history began

@@ -6,8 +6,8 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpRequest
-from django.utils import timezone
 
+from kefu.lib import clock
 from kefu.organization.access import staff_of
 from kefu.supervision import actions
 from kefu.supervision.access import visible_records
@@ -55,5 +55,5 @@ def order_panel(request: HttpRequest, order: WorkOrder) -> dict[str, Any] | None
         "can_issue": can_issue,
         "transfers": transfers,
         "records": records,
-        "now": timezone.now(),
+        "now": clock.now(),
     }

@@ -15,12 +15,11 @@ from django.core.paginator import Paginator
 from django.db.models import Prefetch
 from django.http import Http404, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
-from kefu.lib import exports
+from kefu.lib import clock, exports
 from kefu.lib.errors import KefuError
 from kefu.organization.access import areas_of
 from kefu.organization.models import ServiceArea, Staff
@@ -218,7 +217,7 @@ def _decision_initial(rec: AccountabilityRecord, proposal: rules.Proposal) -> di
 def record_detail(request: ConsoleRequest, record_id: int) -> HttpResponse:
     me = request.staff
     rec = access_record(request.user, record_id)
-    now = timezone.now()
+    now = clock.now()
     is_open = rec.status != AccountabilityRecord.Status.CLOSED
     may_state = is_open and rec.staff_id == me.pk and rec.statement_at is None
     may_decide_role = (
@@ -317,7 +316,7 @@ def notice_list(request: ConsoleRequest) -> HttpResponseBase:
     show = request.GET.get("show", "open")
     if show not in ("open", "overdue", "answered"):
         show = "open"
-    now = timezone.now()
+    now = clock.now()
     qs = notices_shown(request.user, show, now)
     fmt = exports.requested(request)
     if fmt:
@@ -501,7 +500,7 @@ def area_list(request: ConsoleRequest) -> HttpResponseBase:
     fmt = exports.requested(request) if request.method == "GET" else None
     if fmt:
         return _export_areas(fmt, areas, area_v, staff_rows)
-    today = timezone.localdate()
+    today = clock.localdate()
     for a in areas:
         a.verdict = area_v[a.pk]  # type: ignore[attr-defined]
         a.history = list(a.assignments.all())[:10]  # type: ignore[attr-defined]

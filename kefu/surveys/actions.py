@@ -30,6 +30,7 @@ from kefu.channels.models.endpoints import SmsTemplateCode
 from kefu.channels.outbox import sms_templates
 from kefu.commitments.models import OrderClock
 from kefu.customers.models import Customer
+from kefu.lib import clock
 from kefu.lib.errors import NotFound, ValidationFailed
 from kefu.surveys import rules
 from kefu.surveys.models import (
@@ -131,7 +132,7 @@ def invite(
     rnd = order_round(order)
     if Invitation.objects.filter(workorder=order, trigger=trigger, round=rnd).exists():
         return None
-    now = now or timezone.now()
+    now = now or clock.now()
     customer = order.customer
     channel, recipient = invitation_route(order, customer)
     try:
@@ -226,7 +227,7 @@ def invitation_state(inv: Invitation, now: dt.datetime | None = None) -> str:
     """ "open", "answered" or "expired"."""
     if inv.answered_at is not None:
         return "answered"
-    if (now or timezone.now()) >= inv.expires_at:
+    if (now or clock.now()) >= inv.expires_at:
         return "expired"
     return "open"
 
@@ -322,7 +323,7 @@ def do_submit_response(token: str, sub: Submission, *, now: dt.datetime | None =
     """Store the customer's answer to an invitation, once."""
     with transaction.atomic():
         inv = open_invitation(token, for_update=True)
-        now = now or timezone.now()
+        now = now or clock.now()
         state = invitation_state(inv, now)
         if state == "answered":
             raise ValidationFailed("already_answered", _("This survey has already been answered. Thank you!"))
@@ -384,7 +385,7 @@ def do_submit_response(token: str, sub: Submission, *, now: dt.datetime | None =
 
 def open_invitations_of(customer: Customer, now: dt.datetime | None = None) -> list[Invitation]:
     """The customer's invitations not yet answered nor expired (portal home)."""
-    now = now or timezone.now()
+    now = now or clock.now()
     return list(
         Invitation.objects.filter(customer=customer, answered_at__isnull=True, expires_at__gt=now)
         .select_related("survey", "workorder")

@@ -29,7 +29,7 @@ from kefu.channels.outbox.replies import queue_reply
 from kefu.customers.access import access_customer
 from kefu.customers.actions import record_contact
 from kefu.customers.models import Channel, Contact, Customer
-from kefu.lib import search
+from kefu.lib import clock, search
 from kefu.lib.errors import Conflict, KefuError, NotFound, PermissionDenied, ValidationFailed, raise_if
 from kefu.organization import rules as org_rules
 from kefu.organization.access import Actor, login_of, require_staff, staff_of
@@ -150,7 +150,7 @@ def add_entry(
         body=body,
         public=public,
         data=data or {},
-        created_at=at or timezone.now(),
+        created_at=at or clock.now(),
     )
 
 
@@ -403,7 +403,7 @@ def _clean_order(staff: Staff, customer: Customer, data: OrderInput) -> dict[str
             errors.append(ValidationFailed("invalid_choice", _("Unknown department."), "department"))
         elif not rules.serves_branch(department.branch_id, customer.branch_id):
             errors.append(_other_branch("department", department))
-    now = timezone.now()
+    now = clock.now()
     received_at = data.received_at or now
     if timezone.is_naive(received_at):
         errors.append(ValidationFailed("naive_time", _("The time needs a time zone."), "received_at"))
@@ -456,7 +456,7 @@ def create_order_for(
     )
     owner = next(s for s in clean["receivers"] if s.pk == owner_id)
     service = clean["service"]
-    now = timezone.now()
+    now = clock.now()
     vip = customer.tier in ("diamond", "gold")
     o = WorkOrder(
         number=order_number(now),
@@ -569,7 +569,7 @@ def do_update_order(
     o.search_text = order_search_text(o, o.customer)
     _bump(
         o,
-        timezone.now(),
+        clock.now(),
         [
             "title",
             "description",
@@ -632,7 +632,7 @@ def do_transition(
         merged=bool(o.merged_into_id),
     )
     raise_if(_rule_errors(rules.check_transition(current, wanted, ctx)))
-    now = timezone.now()
+    now = clock.now()
     event = hooks.TransitionEvent(
         order=o,
         staff=staff,
@@ -722,7 +722,7 @@ def do_reply(
     o = access_workorder(user, key, for_update=True)
     _check_version(o, expected_version)
     text = _check_body(body)
-    now = timezone.now()
+    now = clock.now()
     event = hooks.ReplyEvent(
         order=o,
         staff=staff,
@@ -772,7 +772,7 @@ def do_note(user: Actor, key: int | str, body: str, *, files: list[Any] | None =
     staff = require_staff(user, "order.note")
     o = access_workorder(user, key, for_update=True)
     text = _check_body(body)
-    now = timezone.now()
+    now = clock.now()
     entry = add_entry(o, TimelineEntry.Kind.NOTE, staff=staff, body=text, at=now)
     for f in files or []:
         attach_file(user, o, f, entry=entry, public=False)
@@ -825,7 +825,7 @@ def customer_message_on(
         raise ValidationFailed("closed", _("This order is closed; please submit a new request."), "body")
     user = actor_user
     text = _check_body(body)
-    now = timezone.now()
+    now = clock.now()
     entry = add_entry(o, TimelineEntry.Kind.CUSTOMER, customer=customer, body=text, public=True, at=now)
     for f in files or []:
         attach_file(user, o, f, entry=entry, public=True)
@@ -901,7 +901,7 @@ def do_transfer(
             )
         )
     )
-    return hand_over(user, staff, o, to_staff, to_dept, reason.strip(), at=timezone.now())
+    return hand_over(user, staff, o, to_staff, to_dept, reason.strip(), at=clock.now())
 
 
 def hand_over(
@@ -986,7 +986,7 @@ def do_escalate(user: Actor, key: int | str, reason: str, *, to_president: bool 
         o,
         leader=leader,
         reason=reason.strip(),
-        at=timezone.now(),
+        at=clock.now(),
         raise_priority=True,
         raised_by=staff,
         to_president=to_president,
@@ -1021,7 +1021,7 @@ def do_handle_escalation(user: Actor, escalation_id: int, response: str) -> Esca
     if esc.handled_at is not None:
         raise ValidationFailed("already_handled", _("This escalation was already handled."), "response")
     text = _check_body(response, "response")
-    now = timezone.now()
+    now = clock.now()
     esc.handled_at, esc.response = now, text
     esc.save(update_fields=["handled_at", "response"])
     o = WorkOrder.objects.select_for_update().get(pk=esc.workorder_id)
@@ -1049,7 +1049,7 @@ def do_link(user: Actor, key: int | str, other_key: int | str) -> OrderLink:
         raise ValidationFailed("self_link", _("An order cannot be linked to itself."), "other")
     if OrderLink.objects.filter(Q(source=a, target=b) | Q(source=b, target=a)).exists():
         raise ValidationFailed("already_linked", _("These orders are already linked."), "other")
-    now = timezone.now()
+    now = clock.now()
     link = OrderLink.objects.create(source=a, target=b, created_by=staff, created_at=now)
     for o, other in ((a, b), (b, a)):
         add_entry(
@@ -1092,7 +1092,7 @@ def do_merge(user: Actor, duplicate_key: int | str, survivor_key: int | str, rea
         )
     if dup.status == rules.Status.CLOSED:
         raise ValidationFailed("not_open", _("The duplicate is already closed."), "duplicate")
-    now = timezone.now()
+    now = clock.now()
     before = audit.snapshot(dup, ["status", "merged_into", "close_reason"])
     dup.merged_into = surv
     dup.status = rules.Status.CLOSED.value
@@ -1183,7 +1183,7 @@ def attach_file(
         sha256=digest,
         public=public,
         uploaded_by=user if user is not None and user.pk else None,
-        created_at=timezone.now(),
+        created_at=clock.now(),
     )
     att.file.save(digest, ContentFile(data), save=False)
     att.save()
@@ -1211,7 +1211,7 @@ def do_add_attachments(
     if not files:
         raise ValidationFailed("required", _("Choose at least one file."), "files")
     atts = [attach_file(user, o, f, entry=None, public=public or staff is None) for f in files]
-    _bump(o, timezone.now(), [])
+    _bump(o, clock.now(), [])
     return atts
 
 
@@ -1220,7 +1220,7 @@ PRESENCE_WINDOW = dt.timedelta(seconds=45)
 
 def touch_presence(staff: Staff, o: WorkOrder) -> list[Staff]:
     """Mark ``staff`` as viewing ``o``; return the others viewing it now (collision notice)."""
-    now = timezone.now()
+    now = clock.now()
     with transaction.atomic():
         updated = Presence.objects.filter(workorder=o, staff=staff).update(seen_at=now)
         if not updated:

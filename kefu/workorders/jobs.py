@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.utils import timezone
-
 from kefu.jobs.registry import periodic
+from kefu.lib import clock
 from kefu.workorders.models import Presence
 
 
 @periodic("workorders.presence_cleanup", every=dt.timedelta(minutes=30))
 def presence_cleanup() -> int:
     """Forget who was viewing which order more than an hour ago."""
-    deleted, _ = Presence.objects.filter(seen_at__lt=timezone.now() - dt.timedelta(hours=1)).delete()
+    deleted, _ = Presence.objects.filter(seen_at__lt=clock.now() - dt.timedelta(hours=1)).delete()
     return deleted

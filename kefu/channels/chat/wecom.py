@@ -28,7 +28,6 @@ from typing import Any
 from django.conf import settings
 from django.core.cache import cache
 from django.db import IntegrityError, transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kefu.channels import endpoints
@@ -36,6 +35,7 @@ from kefu.channels.actions import create_channel_customer, thread_or_open
 from kefu.channels.models.endpoints import ChannelEndpoint, EndpointKind
 from kefu.channels.models.gateways import GatewayKind, GatewayMessage
 from kefu.customers.models import Channel, ContactPoint, Customer
+from kefu.lib import clock
 from kefu.lib.errors import ValidationFailed
 from kefu.organization.access import Actor, require_staff
 from kefu.organization.models import Branch
@@ -127,7 +127,7 @@ def ingest(m: ChatMessage) -> tuple[GatewayMessage, bool]:
 
 
 def _store(m: ChatMessage) -> GatewayMessage:
-    now = timezone.now()
+    now = clock.now()
     sent = dt.datetime.fromtimestamp(m.send_time, tz=dt.UTC) if m.send_time else now
     text = m.text.strip() or _("(The message has no text.)")
     branch, endpoint = endpoints.route(EndpointKind.CHAT, m.open_kfid, "KEFU_CHAT_BRANCH")
@@ -199,7 +199,7 @@ def access_token() -> str:
 def reply_window(customer: Customer, now: dt.datetime | None = None) -> tuple[GatewayMessage | None, int]:
     """The customer's last inbound chat message within the reply window and how many replies followed it.
     The window (hours) is the one of the endpoint (WeCom account) the message came in on, else the setting."""
-    now = now or timezone.now()
+    now = now or clock.now()
     configured = ChannelEndpoint.objects.filter(kind=EndpointKind.CHAT, reply_window_hours__isnull=False)
     hours = [int(h) for h in configured.values_list("reply_window_hours", flat=True) if h is not None]
     longest = max([int(_setting("KEFU_CHAT_REPLY_WINDOW_HOURS", 48)), *hours])
@@ -252,7 +252,7 @@ def send_reply(user: Actor, key: int | str, text: str, *, override_reason: str =
             user=user,
             text=body,
             channel=o.channel,
-            at=timezone.now(),
+            at=clock.now(),
             override_reason=override_reason.strip(),
             source="chat",
             data={"dry_run": True},
@@ -289,9 +289,9 @@ def send_reply(user: Actor, key: int | str, text: str, *, override_reason: str =
         wo_actions.do_reply(user, key, body, override_reason=override_reason, source="chat")
         return GatewayMessage.objects.create(
             kind=GatewayKind.CHAT,
-            external_id=f"out:{msgid or timezone.now().timestamp()}",
+            external_id=f"out:{msgid or clock.now().timestamp()}",
             customer=o.customer,
             workorder=o,
-            received_at=timezone.now(),
+            received_at=clock.now(),
             payload={"direction": "out", "msgid": msgid, "text": body},
         )

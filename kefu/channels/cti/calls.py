@@ -13,7 +13,6 @@ from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kefu.audit import log as audit
@@ -22,6 +21,7 @@ from kefu.channels.models.endpoints import EndpointKind
 from kefu.channels.models.gateways import Call, CallbackTask, CallEvent, CallState
 from kefu.customers import lookup
 from kefu.customers import rules as customer_rules
+from kefu.lib import clock
 from kefu.lib.errors import Conflict, KefuError, NotFound, ValidationFailed, raise_if
 from kefu.organization.access import require_staff
 from kefu.organization.models import Staff
@@ -84,7 +84,7 @@ def do_call_event(user: Actor, data: CallEventInput) -> tuple[Call, bool]:
 
 
 def _apply(user: Actor, call_id: str, caller: str, data: CallEventInput) -> tuple[Call, bool]:
-    now = timezone.now()
+    now = clock.now()
     call = Call.objects.select_for_update().filter(call_id=call_id).first()
     if call is None:
         normalized = _normalize(caller)
@@ -156,7 +156,7 @@ def pending_pop(staff: Staff) -> Call | None:
         Call.objects.filter(
             staff=staff,
             state__in=(CallState.RINGING, CallState.ANSWERED),
-            started_at__gte=timezone.now() - POP_MAX_AGE,
+            started_at__gte=clock.now() - POP_MAX_AGE,
         )
         .order_by("-started_at", "-id")
         .first()
@@ -185,7 +185,7 @@ def do_callback_done(user: Actor, task_id: int) -> CallbackTask:
         if task.done_at is not None:
             raise Conflict("callback_done", _("This call has already been returned."))
         task.done_by = staff
-        task.done_at = timezone.now()
+        task.done_at = clock.now()
         task.save(update_fields=["done_by", "done_at"])
         audit.record(
             user,

@@ -25,11 +25,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.utils import timezone
 
 from kefu.channels.mail import inbound as email_in
 from kefu.channels.models.mail import Mailbox, MailboxFolder
-from kefu.lib import transient
+from kefu.lib import clock, transient
 
 log = logging.getLogger("kefu.mail")
 
@@ -110,13 +109,13 @@ def folder_state(mailbox: Mailbox, folder: str, uidvalidity: int | None) -> Mail
                 "mailbox %s folder %s: UIDVALIDITY changed from %s to %s; reading the folder again",
                 mailbox, folder, state.uidvalidity, uidvalidity,
             )  # fmt: skip
-        state.uidvalidity, state.last_uid, state.updated_at = uidvalidity, 0, timezone.now()
+        state.uidvalidity, state.last_uid, state.updated_at = uidvalidity, 0, clock.now()
         state.save(update_fields=["uidvalidity", "last_uid", "updated_at"])
     return state
 
 
 def _advance(state: MailboxFolder, uid: int) -> None:
-    state.last_uid, state.updated_at = uid, timezone.now()
+    state.last_uid, state.updated_at = uid, clock.now()
     MailboxFolder.objects.filter(pk=state.pk).update(last_uid=uid, updated_at=state.updated_at)
 
 
@@ -174,7 +173,7 @@ def poll_mailbox(mailbox: Mailbox) -> PollResult:
         if conn is not None:
             with contextlib.suppress(Exception):  # the connection may already be gone
                 conn.logout()
-    now = timezone.now()
+    now = clock.now()
     try:
         if result.errors:
             Mailbox.objects.filter(pk=mailbox.pk).update(

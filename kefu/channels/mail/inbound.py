@@ -38,7 +38,6 @@ from typing import Any
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kefu.audit import log as audit
@@ -48,7 +47,7 @@ from kefu.channels.models import OutboxChannel, OutboxMessage
 from kefu.channels.models.mail import DeadLetter, InboundMessage, InboundOutcome, Mailbox, SenderVerification
 from kefu.customers import actions as cust_actions
 from kefu.customers.models import Channel, Customer
-from kefu.lib import search, transient
+from kefu.lib import clock, search, transient
 from kefu.lib.errors import KefuError, ValidationFailed
 from kefu.organization.sequences import next_value
 from kefu.workorders import actions as wo_actions
@@ -167,13 +166,13 @@ def _store_dead(mailbox: Mailbox, raw: bytes, digest: str, reason: str) -> DeadL
         letter, _created = DeadLetter.objects.get_or_create(
             mailbox=mailbox,
             sha256=digest,
-            defaults={"raw": raw, "reason": reason[:5000], "created_at": timezone.now()},
+            defaults={"raw": raw, "reason": reason[:5000], "created_at": clock.now()},
         )
     return letter
 
 
 def _take_in(mailbox: Mailbox, raw: bytes, parsed: mail.ParsedMail, key: str) -> IngestResult:
-    now = timezone.now()
+    now = clock.now()
     check = mail.sender_check(parsed, trusted_authserv_ids())
     inbound = InboundMessage(
         mailbox=mailbox,
@@ -265,13 +264,13 @@ def _customer_for(parsed: mail.ParsedMail, mailbox: Mailbox, *, create: bool) ->
         return Customer.objects.select_for_update(no_key=True).get(pk=found[0].pk)
     if not create:
         return None
-    now = timezone.now()
+    now = clock.now()
     c = Customer(
         number=f"KH{next_value('customer'):08d}",
         name=(parsed.from_name or address.split("@", 1)[0])[:200],
         email=address,
         branch=mailbox.branch,
-        customer_since=timezone.localdate(),
+        customer_since=clock.localdate(),
         created_at=now,
         updated_at=now,
     )
@@ -414,7 +413,7 @@ def purge_raw(now: dt.datetime | None = None, batch: int = 500) -> int:
     days = int(getattr(settings, "KEFU_MAIL_RAW_RETENTION_DAYS", 90))
     if days <= 0:
         return 0
-    cutoff = (now or timezone.now()) - dt.timedelta(days=days)
+    cutoff = (now or clock.now()) - dt.timedelta(days=days)
     total = 0
     while True:
         ids = list(

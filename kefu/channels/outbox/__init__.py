@@ -36,13 +36,13 @@ from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
 from django.db import connection, transaction
 from django.db.models import F, Q
-from django.utils import timezone
 
 from kefu.audit import log as audit
 from kefu.channels.models import OutboxChannel, OutboxMessage, OutboxStatus
 from kefu.channels.outbox.sms import HttpSmsTransport
 from kefu.customers.actions import record_contact
 from kefu.customers.models import Contact
+from kefu.lib import clock
 from kefu.organization.access import Actor
 
 log = logging.getLogger("kefu.outbox")
@@ -75,7 +75,7 @@ def enqueue(
         raise RuntimeError("outbox.enqueue must be called inside the transaction of the change")
     if channel not in OutboxChannel.values:
         raise ValueError(f"unknown outbox channel {channel!r}")
-    now = timezone.now()
+    now = clock.now()
     return OutboxMessage.objects.get_or_create(
         idempotency_key=idempotency_key[:200],
         defaults={
@@ -242,7 +242,7 @@ def _due(now: dt.datetime) -> Q:
 
 def expire_interrupted(now: dt.datetime | None = None) -> int:
     """Rows left in ``sending`` by a worker that died: delivery unknown, so give up (at most once)."""
-    now = now or timezone.now()
+    now = now or clock.now()
     return OutboxMessage.objects.filter(status=OutboxStatus.SENDING, claimed_until__lt=now).update(
         status=OutboxStatus.DEAD, claimed_until=None, last_error=INTERRUPTED
     )
@@ -250,7 +250,7 @@ def expire_interrupted(now: dt.datetime | None = None) -> int:
 
 def claim_due(limit: int = BATCH, now: dt.datetime | None = None) -> list[OutboxMessage]:
     """Hand up to ``limit`` due rows to this worker; a row goes to exactly one worker."""
-    now = now or timezone.now()
+    now = now or clock.now()
     won: list[int] = []
     with transaction.atomic():
         qs = OutboxMessage.objects.filter(_due(now)).order_by("next_attempt_at", "id")
@@ -281,7 +281,7 @@ def backoff(attempts: int) -> dt.timedelta:
 
 def _mark_sent(message: OutboxMessage) -> None:
 
-    now = timezone.now()
+    now = clock.now()
     with transaction.atomic():
         updated = OutboxMessage.objects.filter(pk=message.pk, status=OutboxStatus.SENDING).update(
             status=OutboxStatus.SENT, sent_at=now, claimed_until=None, last_error=""
@@ -304,7 +304,7 @@ def _mark_sent(message: OutboxMessage) -> None:
 
 
 def _mark_failed(message: OutboxMessage, error: str) -> None:
-    now = timezone.now()
+    now = clock.now()
     attempts = OutboxMessage.objects.filter(pk=message.pk).values_list("attempts", flat=True).get()
     if attempts >= settings.KEFU_OUTBOX_MAX_ATTEMPTS:
         fields: dict[str, Any] = {"status": OutboxStatus.DEAD}
@@ -317,7 +317,7 @@ def _mark_failed(message: OutboxMessage, error: str) -> None:
 
 def send_one(message: OutboxMessage) -> bool:
     """Send a claimed row; returns whether it went out."""
-    if message.claimed_until is None or timezone.now() >= message.claimed_until:
+    if message.claimed_until is None or clock.now() >= message.claimed_until:
         # too late: give the unsent row back instead of racing expire_interrupted
         _give_back([message.pk])
         return False
@@ -346,7 +346,7 @@ def send_due(limit: int = BATCH, budget: dt.timedelta = dt.timedelta(seconds=60)
     batch, not yet handed to a transport, is given back: only the row being sent can end up ``dead`` as
     interrupted."""
     expire_interrupted()
-    deadline = timezone.now() + budget
+    deadline = clock.now() + budget
     sent = 0
     while True:
         batch = claim_due(limit)
@@ -356,7 +356,7 @@ def send_due(limit: int = BATCH, budget: dt.timedelta = dt.timedelta(seconds=60)
             except BaseException:
                 _give_back([m.pk for m in batch[i + 1 :]])
                 raise
-        if len(batch) < limit or timezone.now() >= deadline:
+        if len(batch) < limit or clock.now() >= deadline:
             return sent
 
 
@@ -366,7 +366,7 @@ def retry_now(user: Actor, ids: list[int]) -> int:
 
     count = OutboxMessage.objects.filter(
         pk__in=ids, status__in=[OutboxStatus.FAILED, OutboxStatus.DEAD]
-    ).update(status=OutboxStatus.QUEUED, next_attempt_at=timezone.now(), claimed_until=None)
+    ).update(status=OutboxStatus.QUEUED, next_attempt_at=clock.now(), claimed_until=None)
     if count:
         audit.record(
             user,

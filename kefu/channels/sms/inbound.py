@@ -20,7 +20,6 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kefu.channels import endpoints
@@ -30,6 +29,7 @@ from kefu.channels.models.gateways import GatewayKind, GatewayMessage
 from kefu.customers import rules as cust_rules
 from kefu.customers.lookup import customer_for_phone
 from kefu.customers.models import Channel, Customer
+from kefu.lib import clock
 from kefu.lib.errors import ValidationFailed
 from kefu.organization.models import Branch
 
@@ -83,7 +83,7 @@ def ingest(sms: InboundSms) -> tuple[GatewayMessage, bool]:
 
 
 def _store(message_id: str, phone: str, text: str, receiver: str = "") -> GatewayMessage:
-    now = timezone.now()
+    now = clock.now()
     branch, endpoint = endpoints.route(EndpointKind.SMS, receiver, "KEFU_SMS_BRANCH")
     payload = {"from": phone, "text": text}
     if receiver:

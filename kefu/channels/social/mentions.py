@@ -13,7 +13,6 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kefu.channels import endpoints
@@ -21,6 +20,7 @@ from kefu.channels.actions import create_channel_customer
 from kefu.channels.models.endpoints import EndpointKind
 from kefu.channels.models.gateways import GatewayKind, GatewayMessage
 from kefu.customers.models import Channel, ContactPoint, Customer
+from kefu.lib import clock
 from kefu.lib.errors import KefuError, ValidationFailed, raise_if
 from kefu.organization.access import Actor, require_staff
 from kefu.organization.models import Branch
@@ -107,7 +107,7 @@ def do_social_mention(user: Actor, m: Mention) -> tuple[WorkOrder, bool]:
 
 
 def _create(user: Actor, m: Mention, url: str, branch: Branch) -> WorkOrder:
-    now = timezone.now()
+    now = clock.now()
     gm = GatewayMessage.objects.create(
         kind=GatewayKind.SOCIAL,
         external_id=url,

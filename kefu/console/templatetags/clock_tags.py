@@ -8,12 +8,12 @@ from decimal import Decimal
 from typing import Any
 
 from django import template
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kefu.commitments import clocks
 from kefu.commitments.models import OPEN_CLOCK_STATUSES, ExtensionRequest, OrderClock
 from kefu.commitments.rules import ClockState
+from kefu.lib import clock as lib_clock
 
 register = template.Library()
 
@@ -34,7 +34,7 @@ class ClockRow:
 @register.simple_tag
 def order_clocks(o: Any, staff: Any) -> list[ClockRow]:
     """Each clock of the order with its live state (two queries; calendars come from the cache)."""
-    now = timezone.now()
+    now = lib_clock.now()
     rows = []
     qs = (
         OrderClock.objects.filter(workorder=o)

@@ -10,7 +10,13 @@ import pytest
 from django.utils import timezone
 
 from kefu.audit.models import AuditRecord
-from kefu.customers.actions import archive_facts, do_add_record, do_override_tier, recompute_tier
+from kefu.customers.actions import (
+    archive_facts,
+    deferred_tier_recompute,
+    do_add_record,
+    do_override_tier,
+    recompute_tier,
+)
 from kefu.customers.models import BadRecord, Customer, Payment, Purchase, Subscription, TierPolicy
 from kefu.lib.errors import PermissionDenied, ValidationFailed
 
@@ -139,6 +145,29 @@ def test_adding_a_record_recomputes(world: Any) -> None:
     )
     fresh = Customer.objects.get(pk=c.pk)
     assert (fresh.tier_computed, fresh.tier_score, fresh.tier) == ("gold", 45, "gold")
+
+
+def test_deferred_recompute_waits_for_the_caller(world: Any) -> None:
+    c = world.customer()
+    purchase = {
+        "product": "光纤升级",
+        "quantity": 1,
+        "unit_price": Decimal("45000"),
+        "purchased_on": timezone.localdate(),
+    }
+    before = AuditRecord.objects.filter(action="customer.tier_recomputed").count()
+    with deferred_tier_recompute():
+        do_add_record(world.agent.user, c.pk, "purchase", purchase)
+        assert recompute_tier(Customer.objects.get(pk=c.pk)).tier_computed == "lead"  # no-op here
+        fresh = Customer.objects.get(pk=c.pk)
+        assert (fresh.tier_computed, fresh.tier_score, fresh.tier) == ("lead", 0, "lead")
+    assert AuditRecord.objects.filter(action="customer.tier_recomputed").count() == before
+    recompute_tier(fresh)  # the caller's one recomputation after the block
+    fresh = Customer.objects.get(pk=c.pk)
+    assert (fresh.tier_computed, fresh.tier_score, fresh.tier) == ("gold", 45, "gold")
+    other = world.customer()
+    do_add_record(world.agent.user, other.pk, "purchase", purchase)
+    assert Customer.objects.get(pk=other.pk).tier_computed == "gold"  # the block has ended
 
 
 def test_override_and_clear(world: Any, customer: Customer) -> None:

@@ -1,4 +1,4 @@
-"""Word lists and fixed rows for the demo data set (see kefu/demo.py).
+"""Word lists and fixed rows for the demo data set (see kefu/demo/__init__.py).
 
 Everything here is plain data: Chinese names, addresses, services and the texts of work orders for a
 gas / water / broadband utility. The demo content is sample data in Chinese by design (it is what a

@@ -10,10 +10,9 @@ from __future__ import annotations
 import datetime as dt
 import importlib
 
-from django.utils import timezone
-
 from kefu.inspections import actions, training
 from kefu.inspections.models import Choice, Course, Exam, HandbookPage, Question, ScoreItem, ScoreSheet
+from kefu.lib import clock
 from kefu.organization.models import Outlet, Staff
 
 EXAM = [
@@ -51,7 +50,7 @@ def load(say: object = None) -> dict[str, int]:
     ensure_default_sheets()
     staff = {s.user.username: s for s in Staff.objects.select_related("user")}
     inspector, sup = staff["inspector1"].user, staff["sup_north"].user
-    today = timezone.localdate()
+    today = clock.localdate()
     counter = ScoreSheet.objects.filter(name="营业厅柜台服务检查表").first() or ScoreSheet.objects.first()
     phone = ScoreSheet.objects.filter(name="热线电话服务检查表").first() or counter
     assert counter is not None and phone is not None

@@ -6,10 +6,9 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.utils import timezone
-
 from kefu.knowledge.actions import ArticleInput, do_save_article
 from kefu.knowledge.models import Category, Shift
+from kefu.lib import clock
 from kefu.organization.models import Staff
 
 CATEGORIES = [
@@ -119,7 +118,7 @@ def load() -> None:
                 published=published,
             ),
         )
-    today = timezone.localdate()
+    today = clock.localdate()
     agents = list(Staff.objects.filter(role="agent", is_active=True).order_by("id"))
     shifts = []
     for back in range(1, 15):
