@@ -1,4 +1,4 @@
-"""The demo data set (kefu/demo.py): complete, consistent, played through the real actions."""
+"""The demo data set (kefu/demo/): complete, consistent, played through the real actions."""
 
 from __future__ import annotations
 
