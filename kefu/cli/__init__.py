@@ -116,15 +116,15 @@ def cmd_serve(args: argparse.Namespace) -> int:
         sys.executable,
         "-m",
         "gunicorn",
-        "kefu.wsgi:application",
+        "kefu.asgi:application",
         "--bind",
         bind,
         "--workers",
         str(workers),
+        # ASGI (docs/adr/0006-live-updates.md): uvicorn in gunicorn's processes holds the open event
+        # streams of the consoles; ordinary (sync) views run on a thread per request
         "--worker-class",
-        "gthread",
-        "--threads",
-        os.environ.get("KEFU_WEB_THREADS", "4"),
+        "uvicorn_worker.UvicornWorker",
         "--timeout",
         "60",
         "--graceful-timeout",
@@ -141,7 +141,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
         f" {workers} web workers)",
         flush=True,
     )
-    web = subprocess.Popen(cmd)
+    # ASGI runs each request's sync code on a thread of its own: PostgreSQL connections come from a pool
+    web = subprocess.Popen(cmd, env={**os.environ, "KEFU_DB_POOL": os.environ.get("KEFU_DB_POOL", "1")})
     stop = threading.Event()
 
     def shutdown(signum: int, _frame: object) -> None:
