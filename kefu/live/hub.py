@@ -120,6 +120,11 @@ class Hub:
         assert self._executor is not None
         return await asyncio.get_running_loop().run_in_executor(self._executor, func, *args)
 
+    def close_db(self) -> None:
+        """Close the reader thread's database connection (tests, before the test database is dropped)."""
+        if self._executor is not None:
+            self._executor.submit(connections.close_all).result(timeout=10)
+
     # -- the reader ----------------------------------------------------------------------------------
     async def _ensure_started(self) -> None:
         loop = asyncio.get_running_loop()
