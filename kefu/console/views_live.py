@@ -7,10 +7,12 @@ the order of the page (``?order=``) if the order is visible to them."""
 from __future__ import annotations
 
 import contextlib
+from collections.abc import AsyncIterator
 from typing import Any
 
 from asgiref.sync import sync_to_async
 from django.core.handlers.asgi import ASGIRequest
+from django.db import connections
 from django.http import HttpRequest, HttpResponse, HttpResponseBase, StreamingHttpResponse
 from django.views.decorators.http import require_GET
 
@@ -44,6 +46,15 @@ def _since(request: HttpRequest) -> int:
     return int(raw) if raw.isdecimal() else 0
 
 
+async def _released(it: AsyncIterator[bytes]) -> AsyncIterator[bytes]:
+    """The stream, after handing back the database connection the request's middleware and authorisation
+    used (it runs on the request's own thread): an open stream holds no connection of the pool, whatever
+    its length (the hub reads for all streams of the process)."""
+    await sync_to_async(connections.close_all)()
+    async for chunk in it:
+        yield chunk
+
+
 @require_GET
 async def live_events(request: HttpRequest) -> HttpResponseBase:
     if not isinstance(request, ASGIRequest):
@@ -56,7 +67,7 @@ async def live_events(request: HttpRequest) -> HttpResponseBase:
         return HttpResponse(status=403)
     topics, prefixes = allowed
     response = StreamingHttpResponse(
-        live_stream.stream(topics, prefixes, _since(request)), content_type="text/event-stream"
+        _released(live_stream.stream(topics, prefixes, _since(request))), content_type="text/event-stream"
     )
     response["Cache-Control"] = "no-cache"
     response["X-Accel-Buffering"] = "no"  # nginx: do not buffer this response
