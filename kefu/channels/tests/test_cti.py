@@ -243,8 +243,8 @@ def test_back_office_lists_calls_and_callbacks_read_only(world: World) -> None:
 
 
 def test_pop_poll_is_cheap(world: World, django_assert_num_queries: Any) -> None:
-    """Every open console page polls the pop every second: session, user, staff and one indexed call
-    query when nothing rings; the caller's customer and open orders only while a call rings."""
+    """An open console page fetches the pop on load and on each pushed call event (polls it only without
+    push): session, user, staff and one indexed call query when nothing rings; the caller's customer and open orders only while a call rings."""
     customer = world.customer(name="孙七", phone="13700137000")
     world.order(customer)
     c = console(world)
