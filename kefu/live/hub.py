@@ -37,6 +37,13 @@ class Event:
     topic: str
     event: str
     data: dict[str, Any]
+    frame: bytes = b""  # the encoded SSE frame, made once for all the streams it goes to
+
+
+def frame_of(ev_id: int, event: str, data: dict[str, Any]) -> bytes:
+    from sse_starlette.event import JSONServerSentEvent
+
+    return JSONServerSentEvent(data, event=event, id=str(ev_id)).encode()
 
 
 @dataclass(eq=False)
@@ -177,7 +184,9 @@ class Hub:
                 log.exception("live: reading new events failed")
                 await asyncio.sleep(1)
                 continue
-            self._dispatch([Event(r.pk, r.topic, r.event, r.data) for r in rows])
+            self._dispatch(
+                [Event(r.pk, r.topic, r.event, r.data, frame_of(r.pk, r.event, r.data)) for r in rows]
+            )
             if len(rows) >= FETCH_LIMIT:
                 self._wake.set()  # more are waiting
 

@@ -10,16 +10,16 @@ import time
 from collections.abc import AsyncIterator, Iterable
 
 from django.conf import settings
-from sse_starlette.event import JSONServerSentEvent, ServerSentEvent
+from sse_starlette.event import ServerSentEvent
 
 from kefu.live import bus
-from kefu.live.hub import HUB, Event, Hub
+from kefu.live.hub import HUB, Event, Hub, frame_of
 
 REPLAY_LIMIT = 500
 
 
 def encode(ev: Event) -> bytes:
-    return JSONServerSentEvent(ev.data, event=ev.event, id=str(ev.id)).encode()
+    return ev.frame or frame_of(ev.id, ev.event, ev.data)
 
 
 async def stream(topics: Iterable[str], prefixes: Iterable[str] = (), since: int = 0) -> AsyncIterator[bytes]:

@@ -122,13 +122,20 @@ def _bump(o: WorkOrder, now: dt.datetime, fields: list[str]) -> None:
     o.version += 1
     o.updated_at = now
     o.save(update_fields=[*fields, "version", "updated_at"])
-    _announce(o)
+    _announce(o, queue=not QUEUE_FIELDS.isdisjoint(fields))
 
 
-def _announce(o: WorkOrder) -> None:
-    """Server push after commit: the queue rows of the order's branch and the open pages of the order."""
+# the fields a queue row shows: a change to one of them refreshes the open queues of the branch
+QUEUE_FIELDS = frozenset(
+    ("assignee", "department", "status", "priority", "title", "order_type", "area", "owner", "escalated")
+)
+
+
+def _announce(o: WorkOrder, *, queue: bool) -> None:
+    """Server push after commit: the open pages of the order, and the queues of its branch if a row changed."""
     data = {"order": o.pk, "version": o.version, "assignee": o.assignee_id, "owner": o.owner_id}
-    live.publish(live.queue_topic(o.branch_id), "queue", data)
+    if queue:
+        live.publish(live.queue_topic(o.branch_id), "queue", data)
     live.publish(live.order_topic(o.pk), "order", data)
 
 
@@ -325,7 +332,7 @@ def create_order_for(
             setattr(o, name, value)
     o.search_text = order_search_text(o, customer)
     o.save()
-    _announce(o)
+    _announce(o, queue=True)
     search.sync(o)
     Receiver.objects.bulk_create([Receiver(workorder=o, staff=s) for s in clean["receivers"]])
     hooks.commitments().on_order_created(o, now)

@@ -277,7 +277,9 @@ def test_queue_query_count_does_not_grow_with_rows(world, django_assert_max_num_
             actions.do_transfer(world.agent.user, o.pk, to_department_id=world.repair_north.pk, reason="维修")
     big = _count_queue_queries(c)
     assert big == small
-    with django_assert_max_num_queries(13):  # 12 + the newest live-event id (the page's stream starts after it)
+    with django_assert_max_num_queries(
+        13
+    ):  # 12 + the newest live-event id (the page's stream starts after it)
         resp = c.get(QUEUE, {"tab": "team"})
     assert len(_row_order(resp)) == 50
     assert "60 orders" in resp.content.decode()

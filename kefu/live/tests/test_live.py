@@ -167,6 +167,11 @@ def test_order_changes_are_announced_on_the_branch_queue_and_the_order(world) ->
         (f"order:{o.pk}", "order"),
     }
     assert all(e.data["assignee"] == world.agent_senior.pk for e in new)
+    # a reply changes nothing a queue row shows: only the order's own open pages hear of it
+    start = new[-1].pk
+    actions.do_reply(world.agent_senior.user, o.number, "您好，师傅下午两点上门。")
+    new = list(LiveEvent.objects.filter(id__gt=start).order_by("id"))
+    assert [(e.topic, e.event) for e in new] == [(f"order:{o.pk}", "order")]
 
 
 def test_the_stream_over_asgi_authorises_and_replays_after_last_event_id(world) -> None:  # type: ignore[no-untyped-def]
