@@ -170,7 +170,8 @@ def hold(args: argparse.Namespace) -> None:
     asyncio.run(consoles.run(args.hold))
     got = sum(len(r) for r in consoles.received)
     print(
-        f"consoles: {args.consoles} held {args.hold:.0f} s; {got} events received; {len(consoles.failed)} failures"
+        f"consoles: {args.consoles} held {args.hold:.0f} s; {got} events received; {len(consoles.failed)} failures;"
+        f" the client process used {time.process_time():.1f} s of CPU (on the same cores as the server)"
     )
     for f in consoles.failed[:5]:
         print("  ", f)
