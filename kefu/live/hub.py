@@ -136,6 +136,12 @@ class Hub:
     async def _ensure_started(self) -> None:
         loop = asyncio.get_running_loop()
         if self._loop is loop and self._tasks:
+            if any(t.done() for t in self._tasks):  # a task died of an unexpected error: start it again
+                log.error("live: hub task ended; restarting it")
+                self._tasks = [
+                    loop.create_task(self._reader() if i == 0 else self._listener()) if t.done() else t
+                    for i, t in enumerate(self._tasks)
+                ]
             return
         # first use in this process, or a new event loop (tests): start afresh
         for t in self._tasks:
