@@ -28,6 +28,7 @@ import datetime as dt
 import json
 import os
 import random
+import subprocess
 import sys
 import threading
 import time
@@ -51,6 +52,12 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=30)
     parser.add_argument("--mails", type=int, default=60, help="distinct e-mails during the run")
     parser.add_argument("--port", type=int, default=18451)
+    parser.add_argument(
+        "--consoles",
+        type=int,
+        default=0,
+        help="staff consoles holding a live-update stream during the run (bench/live_consoles.py --hold)",
+    )
     args = parser.parse_args()
     url = os.environ.get("DATABASE_URL", "")
     if not url.startswith("postgres") or "bench" not in url:
@@ -129,6 +136,30 @@ def main() -> None:
             f"{args.agents} agents ({args.hot} on order {hot.number}), {args.seconds:.0f} s, 2 web + 2 worker processes"
         )
         clients = [login(args.port, u.username, PASSWORD) for u in users]
+        holder = None
+        if args.consoles:
+            # N open consoles (event streams of the agents' sessions) in their own process, connected first
+            keys = logdir / "conc-sessions.txt"
+            keys.write_text("\n".join(c.cookies["sessionid"] for c in clients))
+            holder = subprocess.Popen(
+                [
+                    sys.executable,
+                    str(Path(__file__).resolve().parent / "live_consoles.py"),
+                    "--hold",
+                    str(args.seconds + 15 + args.consoles / 50),
+                    "--sessions",
+                    str(keys),
+                    "--consoles",
+                    str(args.consoles),
+                    "--port",
+                    str(args.port),
+                ],
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+                text=True,
+            )
+            time.sleep(5 + args.consoles / 50)
+            print(f"{args.consoles} consoles connected (live-update streams)")
         end = time.monotonic() + args.seconds
 
         def record(kind: str, status: int, ms: float, what: str, body: bytes) -> None:
@@ -222,6 +253,8 @@ def main() -> None:
         for t in threads:
             t.join()
         wall = time.perf_counter() - t0
+        if holder is not None:
+            print((holder.communicate(timeout=120)[0] or "").strip())
     finally:
         stop(web)
         for w in workers:

@@ -38,6 +38,12 @@ def nav_group(request: HttpRequest) -> str:
     return ""
 
 
+def _live_since() -> int:
+    from kefu.live.bus import latest_id
+
+    return latest_id()
+
+
 def kefu_context(request: HttpRequest) -> dict[str, Any]:
     user = getattr(request, "user", None)
     staff = None
@@ -46,6 +52,9 @@ def kefu_context(request: HttpRequest) -> dict[str, Any]:
     return {
         "current_staff": staff,
         "queue_poll_seconds": settings.KEFU_QUEUE_POLL_SECONDS,
+        # server push (kefu.live): the page's stream starts after the newest event at render time
+        "live_enabled": settings.KEFU_LIVE and staff is not None,
+        "live_since": _live_since,
         "nav_group": nav_group(request) if staff is not None else "",
         "may_see_reports": may_see_reports(staff),  # the Reports and Quality menu entries
     }

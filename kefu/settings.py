@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "ninja",  # /api/v1/docs serves Swagger UI from its static files, not from a CDN
     "kefu.audit",
+    "kefu.live",
     "kefu.organization",
     "kefu.customers",
     "kefu.commitments",
@@ -128,6 +129,16 @@ if _db["ENGINE"].startswith("django.db.backends.postgresql") and env_bool("KEFU_
     # the order queue at 1,000,000 orders that then run in 20 ms (bench/RESULTS.md). Kefu's queries are
     # short; a URL that already sets ``options`` keeps them.
     _db.setdefault("OPTIONS", {}).setdefault("options", "-c jit=off")
+if _db["ENGINE"].startswith("django.db.backends.postgresql") and env_bool("KEFU_DB_POOL", False):
+    # `kefu serve` runs ASGI: a request's sync code runs on a thread of its own, so a connection kept per
+    # thread (CONN_MAX_AGE) would be lost with the thread; a small pool per process is used instead
+    # (docs/adr/0006-live-updates.md). ``kefu serve`` sets KEFU_DB_POOL=1 for its processes.
+    _db["CONN_MAX_AGE"] = 0
+    _db.setdefault("OPTIONS", {})["pool"] = {
+        "min_size": 2,
+        "max_size": env_int("KEFU_DB_POOL_SIZE", 12),
+        "timeout": 20,
+    }
 DATABASES = {"default": _db}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 FORM_RENDERER = "kefu.lib.forms_renderer.FastSelectRenderer"  # <select> without a template per option
@@ -226,6 +237,18 @@ KEFU_PORTAL_REPORT_PER_HOUR_ADDRESS = env_int("KEFU_PORTAL_REPORT_PER_HOUR_ADDRE
 KEFU_PORTAL_SUBMIT_PER_HOUR = env_int("KEFU_PORTAL_SUBMIT_PER_HOUR", 10)
 KEFU_WORKER_IN_SERVE = env_bool("KEFU_WORKER_IN_SERVE", True)
 KEFU_QUEUE_POLL_SECONDS = env_int("KEFU_QUEUE_POLL_SECONDS", 15)
+# Live updates by server push (kefu.live, docs/adr/0006-live-updates.md): on SQLite the one process reads
+# new events every KEFU_LIVE_POLL_MS; on PostgreSQL LISTEN/NOTIFY wakes it and the table is re-read
+# every KEFU_LIVE_SAFETY_POLL_SECONDS only as a safety net. A stream ends after KEFU_LIVE_MAX_SECONDS (the
+# browser reconnects with Last-Event-ID at once); events are kept KEFU_LIVE_KEEP_SECONDS for that replay.
+# KEFU_LIVE=0 turns push off: pages poll every KEFU_QUEUE_POLL_SECONDS as before.
+KEFU_LIVE = env_bool("KEFU_LIVE", True)
+KEFU_LIVE_POLL_MS = env_int("KEFU_LIVE_POLL_MS", 500)
+KEFU_LIVE_SAFETY_POLL_SECONDS = env_int("KEFU_LIVE_SAFETY_POLL_SECONDS", 5)
+KEFU_LIVE_KEEPALIVE_SECONDS = env_int("KEFU_LIVE_KEEPALIVE_SECONDS", 25)
+KEFU_LIVE_MAX_SECONDS = env_int("KEFU_LIVE_MAX_SECONDS", 1800)
+KEFU_LIVE_RETRY_MS = env_int("KEFU_LIVE_RETRY_MS", 3000)
+KEFU_LIVE_KEEP_SECONDS = env_int("KEFU_LIVE_KEEP_SECONDS", 600)
 KEFU_PAGE_SIZE = env_int("KEFU_PAGE_SIZE", 50)
 # days before a subscription expires that the customer is reminded (R-17)
 KEFU_FEE_REMINDER_DAYS = env_int("KEFU_FEE_REMINDER_DAYS", 15)

@@ -112,19 +112,31 @@ def cmd_serve(args: argparse.Namespace) -> int:
         from django.core.management import call_command
 
         call_command("collectstatic", interactive=False, verbosity=0)
+    wsgi = os.environ.get("KEFU_SERVE_WSGI", "") in ("1", "true", "yes")
+    env = dict(os.environ)
+    if wsgi:
+        # the former WSGI server (threads, no server push: the consoles poll) — for comparison and as a way back
+        server = [
+            "kefu.wsgi:application",
+            "--worker-class",
+            "gthread",
+            "--threads",
+            os.environ.get("KEFU_WEB_THREADS", "4"),
+        ]
+    else:
+        # ASGI (docs/adr/0006-live-updates.md): uvicorn in gunicorn's processes holds the open event
+        # streams of the consoles; ordinary (sync) views run on a thread per request
+        server = ["kefu.asgi:application", "--worker-class", "uvicorn_worker.UvicornWorker"]
     cmd = [
         sys.executable,
         "-m",
         "gunicorn",
-        "kefu.wsgi:application",
+        *server[:1],
         "--bind",
         bind,
         "--workers",
         str(workers),
-        "--worker-class",
-        "gthread",
-        "--threads",
-        os.environ.get("KEFU_WEB_THREADS", "4"),
+        *server[1:],
         "--timeout",
         "60",
         "--graceful-timeout",
@@ -138,10 +150,12 @@ def cmd_serve(args: argparse.Namespace) -> int:
     ]
     print(
         f"Kefu listening on http://{bind}/  (database: {settings.DATABASES['default']['ENGINE'].rsplit('.', 1)[-1]},"
-        f" {workers} web workers)",
+        f" {workers} web workers, {'WSGI' if wsgi else 'ASGI'})",
         flush=True,
     )
-    web = subprocess.Popen(cmd)
+    if not wsgi:  # ASGI runs each request's sync code on a thread of its own: connections come from a pool
+        env.setdefault("KEFU_DB_POOL", "1")
+    web = subprocess.Popen(cmd, env=env)
     stop = threading.Event()
 
     def shutdown(signum: int, _frame: object) -> None:

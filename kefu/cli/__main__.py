@@ -1,3 +1,7 @@
+"""``python -m kefu.cli`` (the tests and the benchmarks start the server this way)."""
+
+import sys
+
 from kefu.cli import main
 
-raise SystemExit(main())
+sys.exit(main())

@@ -2,12 +2,13 @@
 
 from django.urls import include, path
 
-from kefu.console import views, views_exports, views_proactive
+from kefu.console import views, views_exports, views_live, views_proactive
 from kefu.reports import views_staffing
 
 app_name = "console"
 urlpatterns = [
     path("", views.home, name="home"),
+    path("live/events/", views_live.live_events, name="live_events"),
     path("orders/", include("kefu.console.urls_clocks")),
     path("orders/", include("kefu.console.urls_orders")),
     path("customers/", include("kefu.console.urls_customers")),

@@ -24,6 +24,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from kefu import live
 from kefu.audit import log as audit
 from kefu.channels.outbox.replies import queue_reply
 from kefu.customers.access import access_customer
@@ -124,6 +125,21 @@ def _bump(o: WorkOrder, now: dt.datetime, fields: list[str]) -> None:
     o.version += 1
     o.updated_at = now
     o.save(update_fields=[*fields, "version", "updated_at"])
+    _announce(o, queue=not QUEUE_FIELDS.isdisjoint(fields))
+
+
+# the fields a queue row shows: a change to one of them refreshes the open queues of the branch
+QUEUE_FIELDS = frozenset(
+    ("assignee", "department", "status", "priority", "title", "order_type", "area", "owner", "escalated")
+)
+
+
+def _announce(o: WorkOrder, *, queue: bool) -> None:
+    """Server push after commit: the open pages of the order, and the queues of its branch if a row changed."""
+    data = {"order": o.pk, "version": o.version, "assignee": o.assignee_id, "owner": o.owner_id}
+    if queue:
+        live.publish(live.queue_topic(o.branch_id), "queue", data)
+    live.publish(live.order_topic(o.pk), "order", data)
 
 
 # --- the public write API of the order's rows (other apps call these, never the models) ------------------
@@ -486,6 +502,7 @@ def create_order_for(
             setattr(o, name, value)
     o.search_text = order_search_text(o, customer)
     o.save()
+    _announce(o, queue=True)
     search.sync(o)
     Receiver.objects.bulk_create([Receiver(workorder=o, staff=s) for s in clean["receivers"]])
     hooks.commitments().on_order_created(o, now)
@@ -1222,9 +1239,11 @@ def touch_presence(staff: Staff, o: WorkOrder) -> list[Staff]:
     """Mark ``staff`` as viewing ``o``; return the others viewing it now (collision notice)."""
     now = clock.now()
     with transaction.atomic():
-        updated = Presence.objects.filter(workorder=o, staff=staff).update(seen_at=now)
-        if not updated:
-            Presence.objects.get_or_create(workorder=o, staff=staff, defaults={"seen_at": now})
+        mine = Presence.objects.filter(workorder=o, staff=staff)
+        if not mine.filter(seen_at__gte=now - PRESENCE_WINDOW).update(seen_at=now):
+            # arriving: the others viewing it learn at once that someone else is on it (server push)
+            Presence.objects.update_or_create(workorder=o, staff=staff, defaults={"seen_at": now})
+            live.publish(live.order_topic(o.pk), "presence", {"staff": staff.pk})
     others = (
         Presence.objects.filter(workorder=o, seen_at__gte=now - PRESENCE_WINDOW)
         .exclude(staff=staff)

@@ -210,3 +210,57 @@ def add_archive(world, customer):  # type: ignore[no-untyped-def]
                 "paid_on": due + dt.timedelta(days=12 if late else 0),
             },
         )
+
+
+@pytest.fixture
+def asgi_server(transactional_db):  # type: ignore[no-untyped-def]
+    """The ASGI application (as ``kefu serve`` runs it) under uvicorn on a loopback port, in a thread of
+    this process (so it sees the test database): the server push of kefu.live needs an ASGI server, which
+    pytest-django's ``live_server`` (WSGI) is not. ``.url`` like ``live_server``."""
+    import socket
+    import threading
+    import time
+    from types import SimpleNamespace
+
+    import uvicorn
+
+    from kefu.asgi import application
+    from kefu.live.hub import HUB
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    config = uvicorn.Config(
+        application,
+        host="127.0.0.1",
+        port=port,
+        lifespan="off",
+        log_level="warning",
+        timeout_graceful_shutdown=1,
+    )
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, name="asgi-test-server", daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert server.started, "uvicorn did not start"
+    yield SimpleNamespace(url=f"http://127.0.0.1:{port}")
+    server.should_exit = True
+    thread.join(10)
+    HUB.close_db()
+
+
+@pytest.fixture
+def asgi_page(browser, asgi_server):  # type: ignore[no-untyped-def]
+    """Like ``page``, against :func:`asgi_server`."""
+    context = browser.new_context(
+        locale="zh-CN",
+        timezone_id="Asia/Shanghai",
+        viewport={"width": 1366, "height": 900},
+        base_url=asgi_server.url,
+    )
+    context.set_default_timeout(10_000)
+    pg = context.new_page()
+    yield pg
+    context.close()

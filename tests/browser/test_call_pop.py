@@ -14,13 +14,14 @@ from tests.browser.conftest import login
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def test_webhook_pops_the_caller_within_two_seconds(page, live_server, world):
+def test_webhook_pops_the_caller_within_two_seconds(asgi_page, asgi_server, world):
+    page, live_server = asgi_page, asgi_server  # server push: the ASGI server (kefu serve runs ASGI)
     customer = world.customer(name="孙七", phone="13700137000")
     token, _row = create_token(world.admin.user, "cti")
     login(page, "agent", PASSWORD)
     page.goto("/customers/")
     expect(page.locator("#call-pop-bar")).to_have_count(0)
-    page.wait_for_timeout(1_200)  # the poll is running
+    expect(page.locator("body")).to_have_attribute("data-live-state", "push")  # the stream is open
     # the CTI system posts from outside the browser session (own request context, bearer token)
     resp = page.context.request.post(
         "/api/v1/cti/calls",

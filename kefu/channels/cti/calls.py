@@ -15,6 +15,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
+from kefu import live
 from kefu.audit import log as audit
 from kefu.channels import endpoints
 from kefu.channels.models.endpoints import EndpointKind
@@ -128,6 +129,8 @@ def _apply(user: Actor, call_id: str, caller: str, data: CallEventInput) -> tupl
         fields.append("ended_at")
     if fields:
         call.save(update_fields=fields)
+    if call.staff_id is not None:  # the agent's console shows (or hides) the pop at once (server push)
+        live.publish(live.staff_topic(call.staff_id), "call", {"call": call.pk, "state": call.state})
     if data.event == CallState.MISSED:
         branch = call.branch or (call.staff.branch if call.staff else None)
         CallbackTask.objects.get_or_create(
@@ -150,8 +153,9 @@ def _apply(user: Actor, call_id: str, caller: str, data: CallEventInput) -> tupl
 
 
 def pending_pop(staff: Staff) -> Call | None:
-    """The call to pop in ``staff``'s console: the latest ringing/answered call routed to them (polled every
-    second by every console page: one indexed query; the pop loads the customer through the agent's access)."""
+    """The call to pop in ``staff``'s console: the latest ringing/answered call routed to them (fetched by
+    the console page when a ``call`` event reaches it, or on its slow poll without push: one indexed query;
+    the pop loads the customer through the agent's access)."""
     return (
         Call.objects.filter(
             staff=staff,

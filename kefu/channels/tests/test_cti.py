@@ -113,9 +113,22 @@ def test_unknown_caller_offers_a_new_customer_with_the_phone(world: World) -> No
     assert "/customers/new/?phone=%2B8613600136000" in html
 
 
-def test_console_pages_poll_the_pop(world: World) -> None:
+def test_console_pages_fetch_the_pop_when_the_call_event_is_pushed(world: World) -> None:
+    from kefu.live.models import LiveEvent
+
     html = console(world).get("/customers/").content.decode()
-    assert 'hx-get="/calls/pop/"' in html and "every 1s" in html
+    # no 1-second poll: the pop is fetched on load and when the page's stream delivers a "call" event
+    assert 'hx-get="/calls/pop/" hx-trigger="load, live-call from:body"' in html
+    assert "every 1s" not in html
+    api_for(world.admin.user).post("/cti/calls", event("c-8", "ringing", caller="13700137000", agent="agent"))
+    ev = LiveEvent.objects.get(topic=f"staff:{world.agent.pk}")
+    assert (ev.event, ev.data) == ("call", {"call": Call.objects.get(call_id="c-8").pk, "state": "ringing"})
+
+
+def test_without_push_the_pop_is_polled_slowly(world: World, settings) -> None:  # type: ignore[no-untyped-def]
+    settings.KEFU_LIVE = False
+    html = console(world).get("/customers/").content.decode()
+    assert f"live-call from:body, every {settings.KEFU_QUEUE_POLL_SECONDS}s" in html
 
 
 def test_call_screen_logs_the_call_with_the_checklist_once(world: World) -> None:
@@ -230,8 +243,8 @@ def test_back_office_lists_calls_and_callbacks_read_only(world: World) -> None:
 
 
 def test_pop_poll_is_cheap(world: World, django_assert_num_queries: Any) -> None:
-    """Every open console page polls the pop every second: session, user, staff and one indexed call
-    query when nothing rings; the caller's customer and open orders only while a call rings."""
+    """An open console page fetches the pop on load and on each pushed call event (polls it only without
+    push): session, user, staff and one indexed call query when nothing rings; the caller's customer and open orders only while a call rings."""
     customer = world.customer(name="孙七", phone="13700137000")
     world.order(customer)
     c = console(world)

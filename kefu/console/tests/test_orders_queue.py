@@ -226,7 +226,9 @@ def test_pagination(world, settings) -> None:  # type: ignore[no-untyped-def]
 def test_htmx_poll_returns_only_the_table(world, orders) -> None:  # type: ignore[no-untyped-def]
     c = client_for(world.agent)
     full = c.get(QUEUE, {"tab": "team"}).content.decode()
-    assert f'hx-trigger="every {settings.KEFU_QUEUE_POLL_SECONDS}s"' in full
+    # refreshed when the page's live stream announces a change (kefu.live), not on a timer
+    assert 'hx-trigger="live-queue from:body"' in full and 'data-live-scope="team"' in full
+    assert f'data-live-poll="{settings.KEFU_QUEUE_POLL_SECONDS}"' in full  # the fall-back without push
     assert "<html" in full
     resp = c.get(QUEUE, {"tab": "team", "order_type": "fault_major"}, HTTP_HX_REQUEST="true")
     body = resp.content.decode()
@@ -235,6 +237,13 @@ def test_htmx_poll_returns_only_the_table(world, orders) -> None:  # type: ignor
     # the poll keeps the current filters
     assert re.search(r'hx-get="/orders/\?[^"]*order_type=fault_major', body)
     assert numbers(resp) == {orders["o1"].number}
+
+
+def test_queue_polls_when_live_updates_are_off(world, orders, settings) -> None:  # type: ignore[no-untyped-def]
+    settings.KEFU_LIVE = False
+    full = client_for(world.agent).get(QUEUE, {"tab": "team"}).content.decode()
+    assert f'hx-trigger="every {settings.KEFU_QUEUE_POLL_SECONDS}s"' in full
+    assert "data-live-url" not in full and "live.js" not in full
 
 
 def test_customers_and_anonymous_cannot_open_queues(world, orders) -> None:  # type: ignore[no-untyped-def]
@@ -268,7 +277,9 @@ def test_queue_query_count_does_not_grow_with_rows(world, django_assert_max_num_
             actions.do_transfer(world.agent.user, o.pk, to_department_id=world.repair_north.pk, reason="维修")
     big = _count_queue_queries(c)
     assert big == small
-    with django_assert_max_num_queries(13):  # 12 for the page, +1 for the notification bell's COUNT
+    # 12 for the page, +1 for the notification bell's COUNT, +1 the newest live-event id (the page's stream
+    # starts after it)
+    with django_assert_max_num_queries(14):
         resp = c.get(QUEUE, {"tab": "team"})
     assert len(_row_order(resp)) == 50
     assert "60 orders" in resp.content.decode()

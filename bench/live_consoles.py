@@ -1,0 +1,324 @@
+"""Server push at scale: N connected staff consoles (Server-Sent Events) against ``kefu serve`` on 2 cores.
+
+Usage (its own PostgreSQL database, dropped and re-created; the name must contain "bench"):
+
+    DATABASE_URL=postgres://kefu@127.0.0.1:54329/kefu_bench_live .venv/bin/python bench/live_consoles.py
+    ... bench/live_consoles.py --consoles 500 --idle 30 --events 60      # the issue's run (default)
+
+What it does:
+
+1. builds the test world (branches, staff) and N more agents of the north branch, each with a session
+   made directly in the session table (no N password hashes);
+2. starts ``kefu serve --workers 2 --no-worker`` (ASGI, uvicorn workers) and measures the RSS of its
+   processes; opens the N consoles' event streams (``/live/events/``) from **one** asyncio client process
+   (httpx + httpx-sse) and measures the RSS again: (after − before) / N = memory per connection;
+3. idle: for ``--idle`` seconds nothing happens; counts the requests the server logged, the CPU time its
+   processes used and the database transactions (``pg_stat_database.xact_commit``) — what N idle
+   consoles cost;
+4. latency: publishes ``--events`` events from this process (``kefu.live.publish`` inside a committed
+   transaction, 4 a second), alternating the branch queue (every console receives it: fan-out to N) and
+   one console's own staff topic; every receipt's time minus its commit time → p50/p95/p99/max, and
+   checks that every console received every event meant for it.
+
+``--hold SECONDS --sessions FILE``: only hold connected consoles (the session keys in FILE, one a line,
+used round-robin for ``--consoles`` streams) on ``--port`` for SECONDS and print how many events they
+received — used by ``bench/concurrency.py --consoles N``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import datetime as dt
+import logging
+import os
+import random
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import ROOT, kefu_process, loadavg, machine, percentile, recreate_database, setup_path
+from httpload import stop, wait_until_up
+
+setup_path()
+
+
+def tree_pids(root: int) -> list[int]:
+    """``root`` and all its descendants (the gunicorn master and its workers under ``kefu serve``)."""
+    children: dict[int, list[int]] = {}
+    for d in Path("/proc").iterdir():
+        if d.name.isdigit():
+            try:
+                ppid = int((d / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+            children.setdefault(ppid, []).append(int(d.name))
+    out, todo = [], [root]
+    while todo:
+        p = todo.pop()
+        out.append(p)
+        todo.extend(children.get(p, []))
+    return out
+
+
+def rss_kib(pids: list[int]) -> int:
+    total = 0
+    for p in pids:
+        try:
+            for line in Path(f"/proc/{p}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    total += int(line.split()[1])
+        except OSError:
+            pass
+    return total
+
+
+def cpu_seconds(pids: list[int]) -> float:
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for p in pids:
+        try:
+            fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])  # utime, stime
+        except (OSError, IndexError, ValueError):
+            pass
+    return total / tick
+
+
+class Consoles:
+    """N event streams in one asyncio loop; every received event's (id, receive time) per console."""
+
+    def __init__(self, port: int, sessions: list[str], n: int) -> None:
+        self.base = f"http://127.0.0.1:{port}"
+        self.sessions, self.n = sessions, n
+        self.connected = 0
+        self.failed: list[str] = []
+        self.received: list[dict[int, float]] = [{} for _ in range(n)]
+        self.requests = 0  # requests the consoles made (the stream itself and reconnections)
+
+    async def one(self, client: Any, i: int, stop_at: float) -> None:
+        from httpx_sse import aconnect_sse
+
+        headers = {"Cookie": f"sessionid={self.sessions[i % len(self.sessions)]}"}
+        last = ""
+        while time.monotonic() < stop_at:
+            if last:
+                headers["Last-Event-ID"] = last
+            self.requests += 1
+            try:
+                async with aconnect_sse(client, "GET", "/live/events/", headers=headers) as source:
+                    if source.response.status_code != 200:
+                        self.failed.append(f"console {i}: {source.response.status_code}")
+                        return
+                    self.connected += 1
+                    try:
+                        async for ev in source.aiter_sse():
+                            if ev.id:
+                                last = ev.id
+                                self.received[i][int(ev.id)] = time.time()
+                    finally:
+                        self.connected -= 1
+            except Exception as exc:
+                if time.monotonic() < stop_at:
+                    self.failed.append(f"console {i}: {exc!r}")
+                    await asyncio.sleep(1)
+
+    async def run(self, seconds: float, ready: threading.Event | None = None) -> None:
+        import httpx
+
+        stop_at = time.monotonic() + seconds
+        limits = httpx.Limits(max_connections=self.n + 10, max_keepalive_connections=self.n + 10)
+        timeout = httpx.Timeout(connect=60, read=None, write=30, pool=60)
+        async with httpx.AsyncClient(base_url=self.base, limits=limits, timeout=timeout) as client:
+            tasks = []
+            for i in range(self.n):
+                tasks.append(asyncio.create_task(self.one(client, i, stop_at)))
+                if i % 50 == 49:
+                    await asyncio.sleep(0.2)  # connect in waves, as a shift logs in
+            while self.connected < self.n and time.monotonic() < stop_at and not self.failed:
+                await asyncio.sleep(0.2)
+            if ready is not None:
+                ready.set()
+            await asyncio.sleep(max(0.0, stop_at - time.monotonic()))
+            for t in tasks:
+                t.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+
+
+def make_sessions(users: list[Any]) -> list[str]:
+    from django.conf import settings
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+    from django.contrib.sessions.backends.db import SessionStore
+
+    keys = []
+    for u in users:
+        s = SessionStore()
+        s[SESSION_KEY] = str(u.pk)
+        s[BACKEND_SESSION_KEY] = settings.AUTHENTICATION_BACKENDS[0]
+        s[HASH_SESSION_KEY] = u.get_session_auth_hash()
+        s.create()
+        keys.append(s.session_key)
+    return keys
+
+
+def hold(args: argparse.Namespace) -> None:
+    sessions = Path(args.sessions).read_text().split()
+    consoles = Consoles(args.port, sessions, args.consoles)
+    asyncio.run(consoles.run(args.hold))
+    got = sum(len(r) for r in consoles.received)
+    print(
+        f"consoles: {args.consoles} held {args.hold:.0f} s; {got} events received; {len(consoles.failed)} failures;"
+        f" the client process used {time.process_time():.1f} s of CPU (on the same cores as the server)"
+    )
+    for f in consoles.failed[:5]:
+        print("  ", f)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--consoles", type=int, default=500)
+    parser.add_argument("--idle", type=float, default=30, help="seconds of the idle measurement")
+    parser.add_argument("--events", type=int, default=60)
+    parser.add_argument("--port", type=int, default=18461)
+    parser.add_argument("--hold", type=float, default=0)
+    parser.add_argument("--sessions", default="")
+    args = parser.parse_args()
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    if args.hold:
+        hold(args)
+        return
+    url = os.environ.get("DATABASE_URL", "")
+    if not url.startswith("postgres") or "bench" not in url:
+        sys.exit("set DATABASE_URL to a PostgreSQL database whose name contains 'bench' (it is re-created)")
+    recreate_database(url)
+    logdir = ROOT / "var" / "bench"
+    logdir.mkdir(parents=True, exist_ok=True)
+    log = logdir / "live-serve.log"
+    web = kefu_process(
+        ["serve", "--bind", f"127.0.0.1:{args.port}", "--workers", "2", "--no-worker"], url, log
+    )
+    try:
+        wait_until_up(args.port)  # `kefu serve` migrated the database
+        import django
+
+        django.setup()
+        from django.contrib.auth import get_user_model
+        from django.db import connection, transaction
+
+        from kefu import live
+        from kefu.organization.models import Staff
+        from kefu.testing.factories import build_world
+
+        User = get_user_model()
+        User.objects.filter(username="admin").update(username="admin-serve")  # made by `kefu serve`
+        world = build_world()
+        users = User.objects.bulk_create([User(username=f"live{i:04d}") for i in range(args.consoles)])
+        staff = Staff.objects.bulk_create(
+            Staff(
+                user=u,
+                name=f"在线客服{i}",
+                badge_no=f"L{i:04d}",
+                role="agent",
+                branch=world.north,
+                grade=2,
+                hired_on=dt.date(2020, 1, 1),
+            )
+            for i, u in enumerate(users)
+        )
+        sessions = make_sessions(users)
+        print(f"machine: {machine()}; load average {loadavg()}; {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC")
+        print(f"{args.consoles} consoles, kefu serve --workers 2 (ASGI), PostgreSQL")
+        # warm-up: every worker has served pages and streams once (imports, the hub), then the baseline
+        warm = Consoles(args.port, sessions, 20)
+        asyncio.run(warm.run(4))
+        time.sleep(2)
+        pids = tree_pids(web.pid)
+        rss_before = rss_kib(pids)
+
+        consoles = Consoles(args.port, sessions, args.consoles)
+        ready = threading.Event()
+        total = 75 + args.idle + args.events / 4 + 10
+        client = threading.Thread(target=lambda: asyncio.run(consoles.run(total, ready)), daemon=True)
+        t0 = time.monotonic()
+        client.start()
+        if not ready.wait(90) or consoles.connected < args.consoles:
+            sys.exit(
+                f"only {consoles.connected} of {args.consoles} consoles connected: {consoles.failed[:5]}"
+            )
+        print(f"connected {args.consoles} streams in {time.monotonic() - t0:.1f} s")
+        time.sleep(2)
+        pids = tree_pids(web.pid)
+        rss_after = rss_kib(pids)
+        print(
+            f"server RSS (kefu serve, all processes): {rss_before / 1024:.0f} MiB before, "
+            f"{rss_after / 1024:.0f} MiB with {args.consoles} streams → "
+            f"{(rss_after - rss_before) / args.consoles:.1f} KiB per connection"
+        )
+
+        # idle
+        def xacts() -> int:
+            with connection.cursor() as cur:
+                cur.execute("SELECT xact_commit FROM pg_stat_database WHERE datname = current_database()")
+                return int(cur.fetchone()[0])
+
+        def logged() -> int:
+            return sum(
+                1
+                for line in log.read_text(errors="replace").splitlines()
+                if '"GET /' in line or '"POST /' in line
+            )
+
+        time.sleep(12)  # PostgreSQL flushes its transaction counters with a delay: let the connects' settle
+        req0, cpu0, x0, creq0 = logged(), cpu_seconds(pids), xacts(), consoles.requests
+        time.sleep(args.idle)
+        req1, cpu1, x1, creq1 = logged(), cpu_seconds(pids), xacts(), consoles.requests
+        print(
+            f"idle {args.idle:.0f} s: {(req1 - req0) / args.idle:.2f} requests/s logged by the server, "
+            f"{(creq1 - creq0) / args.idle:.2f} requests/s made by the consoles, "
+            f"server CPU {100 * (cpu1 - cpu0) / args.idle:.1f} % of one core, "
+            f"{(x1 - x0 - 2) / args.idle:.2f} database transactions/s (the hubs' safety poll; 2 are this probe's)"
+        )
+
+        # latency
+        rng = random.Random(7)
+        committed: dict[int, float] = {}
+        expected: dict[int, list[int]] = {}
+        everyone = list(range(args.consoles))
+        for k in range(args.events):
+            if k % 2 == 0:
+                topic, who = live.queue_topic(world.north.pk), everyone
+            else:
+                i = rng.randrange(args.consoles)
+                topic, who = live.staff_topic(staff[i].pk), [i]
+            with transaction.atomic():
+                ev = live.publish(topic, "bench", {"k": k})
+            committed[ev.pk] = time.time()
+            expected[ev.pk] = who
+            time.sleep(0.25)
+        time.sleep(3)
+        lat, missing = [], 0
+        for ev_id, who in expected.items():
+            for i in who:
+                got = consoles.received[i].get(ev_id)
+                if got is None:
+                    missing += 1
+                else:
+                    lat.append((got - committed[ev_id]) * 1000)
+        print(
+            f"latency commit → console over {len(lat)} receipts of {args.events} events "
+            f"({args.events // 2 + args.events % 2} to all {args.consoles}, {args.events // 2} to one): "
+            f"p50 {percentile(lat, 50):.0f} ms, p95 {percentile(lat, 95):.0f} ms, p99 {percentile(lat, 99):.0f} ms, "
+            f"max {max(lat):.0f} ms; missing {missing}; console errors {len(consoles.failed)}"
+        )
+        print(f"client process RSS {rss_kib([os.getpid()]) / 1024:.0f} MiB; load average {loadavg()}")
+    finally:
+        stop(web)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,60 @@
+"""One browser's event stream: replay after ``Last-Event-ID``, then the live events of its topics.
+
+The wire format (``id:``/``event:``/``data:``/``retry:`` lines, comments as keep-alives) is written by
+``sse-starlette``'s event class; this module only decides *what* is sent."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator, Iterable
+
+from django.conf import settings
+from sse_starlette.event import ServerSentEvent
+
+from kefu.live import bus
+from kefu.live.hub import HUB, Event, Hub, frame_of
+
+REPLAY_LIMIT = 500
+
+
+def encode(ev: Event) -> bytes:
+    return ev.frame or frame_of(ev.id, ev.event, ev.data)
+
+
+async def stream(topics: Iterable[str], prefixes: Iterable[str] = (), since: int = 0) -> AsyncIterator[bytes]:
+    """The bytes of a ``text/event-stream``: the events after ``since`` on ``topics`` (or topics starting
+    with one of ``prefixes``), then each new one as it is committed, with a comment every
+    ``KEFU_LIVE_KEEPALIVE_SECONDS``; it ends after ``KEFU_LIVE_MAX_SECONDS`` (the browser reconnects at
+    once with ``Last-Event-ID``, and the topics are authorised again)."""
+    topics, prefixes = list(topics), list(prefixes)
+    sub = await HUB.subscribe(topics, prefixes)
+    try:
+        yield ServerSentEvent(comment="kefu live", retry=int(settings.KEFU_LIVE_RETRY_MS)).encode()
+        replayed: set[int] = set()
+        if since > 0:
+            rows = await HUB.run_in_db_thread(
+                Hub._db, bus.events_since, since, topics, prefixes, REPLAY_LIMIT
+            )
+            if len(rows) >= REPLAY_LIMIT:  # too much missed: the page refreshes whatever it shows
+                yield ServerSentEvent("{}", event="reset", id=str(rows[-1].pk)).encode()
+            else:
+                for r in rows:
+                    replayed.add(r.pk)
+                    yield encode(Event(r.pk, r.topic, r.event, r.data))
+        deadline = time.monotonic() + float(settings.KEFU_LIVE_MAX_SECONDS)
+        keepalive = float(settings.KEFU_LIVE_KEEPALIVE_SECONDS)
+        while not sub.overflowed:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return
+            try:
+                ev = await asyncio.wait_for(sub.queue.get(), timeout=min(keepalive, left))
+            except TimeoutError:
+                yield ServerSentEvent(comment="keep-alive").encode()
+                continue
+            if ev.id <= since or ev.id in replayed:
+                continue
+            yield encode(ev)
+    finally:
+        HUB.unsubscribe(sub)

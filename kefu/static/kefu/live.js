@@ -1,0 +1,81 @@
+// Live updates by server push (docs/adr/0006-live-updates.md): one EventSource per console page.
+// Events: "queue" (a queue row of the branch changed), "order" (the open order changed), "presence"
+// (someone else opened it), "call" (the agent's call pop-up), "notification" (the bell), "reset".
+// Each one is turned into a DOM event on <body> ("live-queue", "live-order", "live-call",
+// "live-notification") that the HTMX fragments listen to (hx-trigger="live-queue from:body").
+// Without push (a WSGI server answers 204, or the stream keeps failing) the same DOM events are fired on a
+// slow timer instead: polling only as a fall-back.
+(function () {
+  var body = document.body;
+  var url = body && body.getAttribute("data-live-url");
+  if (!url) return;
+  var me = body.getAttribute("data-live-staff");
+  var pollSeconds = parseInt(body.getAttribute("data-live-poll") || "15", 10);
+  var PRESENCE_PUSH = 30, PRESENCE_POLL = 5;  // presence heartbeat (the server forgets a viewer after 45 s)
+
+  function fire(name, detail) {
+    body.dispatchEvent(new CustomEvent(name, { detail: detail || {} }));
+  }
+
+  // the queue fragment: refresh when a change concerns it, after a short random delay so that the
+  // consoles of a whole branch do not all ask at the same millisecond
+  var queueTimer = null;
+  function queueChanged(data) {
+    var q = document.getElementById("queue-body");
+    if (!q) return;
+    var scope = q.getAttribute("data-live-scope") || "team";
+    var shown = data && data.order && document.getElementById("order-row-" + data.order);
+    var mine = data && ((scope === "mine" && String(data.assignee) === me) ||
+                        (scope === "owned" && String(data.owner) === me));
+    if (data && scope !== "team" && !shown && !mine) return;
+    if (queueTimer) return;
+    queueTimer = setTimeout(function () { queueTimer = null; fire("live-queue", data); },
+                            100 + Math.floor(Math.random() * 400));
+  }
+
+  var order = document.querySelector("[data-live-order]");
+  var full = url + (url.indexOf("?") < 0 ? "?" : "&") + "since=" + encodeURIComponent(body.getAttribute("data-live-since") || "0");
+  if (order) full += "&order=" + encodeURIComponent(order.getAttribute("data-live-order"));
+
+  var pollers = [];
+  function startPolling() {
+    if (pollers.length) return;
+    body.setAttribute("data-live-state", "polling");
+    pollers.push(setInterval(function () { fire("live-queue"); fire("live-call"); }, pollSeconds * 1000));
+    if (order) pollers.push(setInterval(function () { fire("live-order"); }, PRESENCE_POLL * 1000));
+  }
+  function stopPolling() {
+    pollers.forEach(clearInterval);
+    pollers = [];
+  }
+
+  if (!window.EventSource) { startPolling(); return; }
+  var es = new EventSource(full);
+  var failures = 0;
+  es.addEventListener("open", function () {
+    failures = 0;
+    stopPolling();
+    body.setAttribute("data-live-state", "push");
+  });
+  es.addEventListener("error", function () {
+    failures += 1;
+    // closed for good (no push on this server), or failing again and again: poll until it is back
+    if (es.readyState === EventSource.CLOSED || failures >= 3) startPolling();
+  });
+  function parse(ev) { try { return JSON.parse(ev.data || "{}"); } catch (e) { return {}; } }
+  es.addEventListener("queue", function (ev) { queueChanged(parse(ev)); });
+  es.addEventListener("order", function (ev) { fire("live-order", parse(ev)); });
+  es.addEventListener("presence", function (ev) { fire("live-order", parse(ev)); });
+  es.addEventListener("call", function (ev) { fire("live-call", parse(ev)); });
+  es.addEventListener("notification", function (ev) {
+    var data = parse(ev);
+    var bell = document.querySelector("[data-live-bell]");
+    if (bell && data.unread !== undefined) bell.textContent = String(data.unread);
+    fire("live-notification", data);
+  });
+  es.addEventListener("reset", function () {
+    queueChanged(null); fire("live-order"); fire("live-call"); fire("live-notification");
+  });
+  if (order) setInterval(function () { if (!pollers.length) fire("live-order"); }, PRESENCE_PUSH * 1000);
+  window.addEventListener("pagehide", function () { es.close(); });
+})();
