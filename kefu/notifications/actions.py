@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from kefu.audit import log as audit
 from kefu.lib import clock
 from kefu.lib.errors import NotFound, ValidationFailed
-from kefu.notifications import rules
+from kefu.notifications import delivery, rules
 from kefu.notifications.models import Notification, NotificationPreference, PreferenceKind, QuietHours
 from kefu.organization.access import require_staff
 from kefu.organization.models import Staff
@@ -40,13 +40,17 @@ def do_mark_read(user: Any, notification_id: int) -> Notification:
     if n.read_at is None:
         n.read_at = clock.now()
         n.save(update_fields=["read_at"])
+        delivery.push_count(staff.pk)  # the bell of the staff member's other open pages
     return n
 
 
 @transaction.atomic
 def do_mark_all_read(user: Any) -> int:
     staff = require_staff(user)
-    return Notification.objects.filter(recipient=staff, read_at__isnull=True).update(read_at=clock.now())
+    done = Notification.objects.filter(recipient=staff, read_at__isnull=True).update(read_at=clock.now())
+    if done:
+        delivery.push_count(staff.pk)
+    return done
 
 
 def preferences_of(staff: Staff) -> list[tuple[str, str, bool, bool]]:

@@ -24,6 +24,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import translation
 
+from kefu import live
 from kefu.channels import outbox
 from kefu.notifications import rules, texts
 from kefu.notifications.models import Notification, NotificationPreference, QuietHours
@@ -52,11 +53,18 @@ def on_staff_event(event: StaffEvent) -> None:
         if staff is None:
             continue
         n = record(staff.pk, event)
+        push_count(staff.pk)
         email, sms = channels_for(staff.pk, event, prefs)
         if not (email or sms):
             continue
         not_before = None if event.emergency else quiet_until(staff, quiet.get(staff.pk), event.at)
         _send(staff, n, email=email, sms=sms, not_before=not_before)
+
+
+def push_count(staff_id: int) -> None:
+    """The recipient's open console pages show the new unread count at once (server push, after commit)."""
+    unread = Notification.objects.filter(recipient_id=staff_id, read_at__isnull=True).count()
+    live.notify_staff(staff_id, {"unread": unread})
 
 
 def record(staff_id: int, event: StaffEvent) -> Notification:

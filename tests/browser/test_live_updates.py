@@ -23,6 +23,7 @@ def test_a_transfer_appears_in_the_technicians_open_queue_within_two_seconds(
     expect(tech.locator(f"#order-row-{o.pk}")).to_have_count(0)
     expect(tech.locator("body")).to_have_attribute("data-live-state", "push")  # the stream is open
     tech.evaluate("window.__notReloaded = true")
+    unread_before = int(tech.locator("#notification-count").text_content() or "0")
 
     agent = new_context_page(browser, asgi_server, "agent", PASSWORD)
     try:
@@ -38,6 +39,9 @@ def test_a_transfer_appears_in_the_technicians_open_queue_within_two_seconds(
         expect(row).to_be_visible(timeout=2_000)
         assert time.monotonic() - start < 2.0
         expect(row).to_contain_text(o.number)
+        # the notification of the transfer reached the bell of the same open page, also without a reload
+        expect(tech.locator("#notification-count")).to_have_text(str(unread_before + 1), timeout=2_000)
+        expect(tech.locator("#notification-count")).to_be_visible()
         assert (
             tech.evaluate("window.__notReloaded") is True
         )  # the fragment was swapped, the page not reloaded

@@ -322,7 +322,7 @@ def test_bell_list_mark_read_open_and_mark_all(world: Any) -> None:
         hooks.notify_staff_event(_event(world, o, sh(2026, 12, 7, 9, 0)))
     c = client_for(world.agent)
     page = c.get("/orders/?tab=mine").content.decode()
-    assert 'id="notification-bell"' in page and 'id="notification-count">2<' in page
+    assert 'id="notification-bell"' in page and 'id="notification-count" data-live-bell>2<' in page
     page = c.get("/notifications/").content.decode()
     assert page.count('data-testid="notification"') == 2 and page.count("notification unread") == 2
     n1 = Notification.objects.get(workorder=o1)
@@ -331,12 +331,12 @@ def test_bell_list_mark_read_open_and_mark_all(world: Any) -> None:
     assert resp.status_code == 302 and resp["Location"] == f"/orders/{o1.number}/"
     n1.refresh_from_db()
     assert n1.read_at is not None
-    assert 'id="notification-count">1<' in c.get("/notifications/").content.decode()
+    assert 'id="notification-count" data-live-bell>1<' in c.get("/notifications/").content.decode()
     # someone else's notification is not found
     assert client_for(world.agent_senior).post(f"/notifications/{n1.pk}/read/").status_code == 404
     c.post("/notifications/read-all/")
     assert not Notification.objects.filter(read_at__isnull=True).exists()
-    assert 'id="notification-count"' not in c.get("/notifications/").content.decode()
+    assert 'id="notification-count" data-live-bell hidden>0<' in c.get("/notifications/").content.decode()
 
 
 def test_csrf_is_required(world: Any) -> None:
@@ -383,3 +383,20 @@ def test_preferences_page(world: Any) -> None:
     assert resp.status_code == 200 and 'id="preferences-error"' in resp.content.decode()
     c.post("/notifications/preferences/", {})
     assert not QuietHours.objects.filter(staff=world.agent).exists()
+
+
+def test_each_notification_and_reading_pushes_the_unread_count_to_the_open_consoles(world: Any) -> None:
+    from kefu.live.models import LiveEvent
+
+    o1 = world.order(world.customer(phone="13800138000"))
+    o2 = world.order(world.customer(phone="13800138001"))
+    topic = f"staff:{world.agent.pk}"
+    start = LiveEvent.objects.order_by("-id").values_list("id", flat=True).first() or 0
+    for o in (o1, o2):
+        hooks.notify_staff_event(_event(world, o, sh(2026, 12, 7, 9, 0)))
+    pushed = LiveEvent.objects.filter(id__gt=start, topic=topic, event="notification").order_by("id")
+    assert [e.data["unread"] for e in pushed] == [1, 2]
+    c = client_for(world.agent)
+    c.post("/notifications/read-all/")
+    last = LiveEvent.objects.filter(topic=topic, event="notification").order_by("-id").first()
+    assert last is not None and last.data == {"unread": 0}

@@ -70,7 +70,10 @@
   es.addEventListener("notification", function (ev) {
     var data = parse(ev);
     var bell = document.querySelector("[data-live-bell]");
-    if (bell && data.unread !== undefined) bell.textContent = String(data.unread);
+    if (bell && data.unread !== undefined) {
+      bell.textContent = String(data.unread);
+      bell.hidden = !data.unread;  // no number on the bell when nothing is unread
+    }
     fire("live-notification", data);
   });
   es.addEventListener("reset", function () {
