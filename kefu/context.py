@@ -7,6 +7,7 @@ from typing import Any
 from django.conf import settings
 from django.http import HttpRequest
 
+from kefu.live.bus import latest_id
 from kefu.organization.access import may_see_reports
 
 # the main menu's groups (base.html) and the pages (URL names, or their prefixes ending in "*") of each
@@ -39,7 +40,6 @@ def nav_group(request: HttpRequest) -> str:
 
 
 def _live_since() -> int:
-    from kefu.live.bus import latest_id
 
     return latest_id()
 

@@ -7,7 +7,16 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from kefu.commitments.models import Service
+from kefu.commitments.clocks import (
+    do_decide_extension,
+    do_report_unreachable,
+    do_request_extension,
+)
+from kefu.commitments.clocks import ensure_defaults as ensure_clock_defaults
+from kefu.commitments.models import OrderClock, Service
+from kefu.commitments.models.materials import ServiceFee, ServiceMaterial, ServiceStep
+from kefu.commitments.models.proactive import CarePlan
+from kefu.commitments.proactive import do_announce_maintenance
 from kefu.customers.models import Customer, Relationship
 from kefu.demo import data as D
 from kefu.demo.loader import Loader
@@ -18,9 +27,7 @@ from kefu.workorders.actions import OrderInput, do_create_order
 
 def ensure_defaults() -> None:
     """The office/24x7 calendars and R-13 time limits, should they have been deleted."""
-    from kefu.commitments.clocks import ensure_defaults
-
-    ensure_defaults()
+    ensure_clock_defaults()
 
 
 def catalog(L: Loader) -> None:
@@ -44,7 +51,6 @@ def catalog(L: Loader) -> None:
 
 def catalog_details(L: Loader) -> None:
     """Required materials, process steps and fee items of the services (R-11, R-17)."""
-    from kefu.commitments.models.materials import ServiceFee, ServiceMaterial, ServiceStep
 
     materials, steps, fees = [], [], []
     for code, service in L.services.items():
@@ -62,8 +68,6 @@ def catalog_details(L: Loader) -> None:
 
 def proactive(L: Loader) -> dt.date:
     """Care plans for business customers (yearly safety checks) and one announced maintenance (R-17, R-18)."""
-    from kefu.commitments.models.proactive import CarePlan
-    from kefu.commitments.proactive import do_announce_maintenance
 
     today = lib_clock.localdate()
     care = L.services.get("boiler-care") or next(iter(L.services.values()))
@@ -98,8 +102,6 @@ def proactive(L: Loader) -> dt.date:
 
 def clock_events(L: Loader) -> None:
     """Extension requests (one approved, two waiting for the supervisor) and an unreachable report (R-14, R-15)."""
-    from kefu.commitments.clocks import do_decide_extension, do_report_unreachable, do_request_extension
-    from kefu.commitments.models import OrderClock
 
     # four installations received just now (5 working days each), so their deadlines lie ahead
     agent = L.user("agent1")

@@ -23,6 +23,7 @@ from kefu.customers.models import Payment
 from kefu.demo import data as D
 from kefu.lib import clock
 from kefu.organization.models import Branch, Department, ServiceArea, Staff
+from kefu.workorders.models import TimelineEntry
 
 
 @dataclass
@@ -65,7 +66,6 @@ class Loader:
             self.out.flush()
 
     def count(self, name: str) -> int:
-        from kefu.workorders.models import TimelineEntry
 
         return TimelineEntry.objects.count() if name == "timeline" else self.stats[name]
 

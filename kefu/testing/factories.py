@@ -10,7 +10,8 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.db import transaction
 
-from kefu.commitments.models import Service
+from kefu.commitments.clocks import AROUND_THE_CLOCK_CALENDAR, OFFICE_CALENDAR, ensure_defaults
+from kefu.commitments.models import BusinessCalendar, Service, TimeLimit
 from kefu.customers.actions import CustomerInput, do_create_customer
 from kefu.customers.models import Customer
 from kefu.organization.models import Branch, Company, Department, ServiceArea, Staff
@@ -103,8 +104,6 @@ class World:
 
 @transaction.atomic
 def build_world() -> World:
-    from kefu.commitments.clocks import AROUND_THE_CLOCK_CALENDAR, OFFICE_CALENDAR, ensure_defaults
-    from kefu.commitments.models import BusinessCalendar, TimeLimit
 
     # the default calendars and R-13 limits come from a data migration; a transactional test that ran
     # earlier in the same process flushed them, and without them orders would carry no clocks
