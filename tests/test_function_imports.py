@@ -28,10 +28,10 @@ def function_level_imports(root: Path) -> list[str]:
         if "/tests/" in f"/{rel}" or "/migrations/" in f"/{rel}":
             continue
         tree = ast.parse(path.read_text(encoding="utf-8"))
-        top = set()
-        for node in tree.body:
-            for sub in ast.walk(node) if isinstance(node, ast.If | ast.Try) else [node]:
-                top.add(id(sub))
+        top: set[int] = set()
+        for stmt in tree.body:
+            subs: list[ast.AST] = list(ast.walk(stmt)) if isinstance(stmt, ast.If | ast.Try) else [stmt]
+            top.update(id(sub) for sub in subs)
         for node in ast.walk(tree):
             if id(node) in top:
                 continue

@@ -43,6 +43,11 @@ def now() -> dt.datetime:
     return timezone.now()
 
 
+def is_simulated() -> bool:
+    """Whether history is being played (inside :func:`simulated`): what happens now happened in the past."""
+    return _simulated.get() is not None
+
+
 def localdate() -> dt.date:
     """Today's date in the current time zone, of :func:`now`."""
     return timezone.localdate(now())
@@ -60,4 +65,4 @@ def simulated(at: dt.datetime | None = None) -> Iterator[SimulatedTime]:
         _simulated.reset(token)
 
 
-__all__ = ["SimulatedTime", "localdate", "now", "simulated"]
+__all__ = ["SimulatedTime", "is_simulated", "localdate", "now", "simulated"]

@@ -400,3 +400,25 @@ def test_each_notification_and_reading_pushes_the_unread_count_to_the_open_conso
     c.post("/notifications/read-all/")
     last = LiveEvent.objects.filter(topic=topic, event="notification").order_by("-id").first()
     assert last is not None and last.data == {"unread": 0}
+
+
+def test_history_played_on_the_simulated_clock_is_recorded_as_read_and_sent_nowhere(world: Any) -> None:
+    from kefu.lib import clock
+    from kefu.live.models import LiveEvent
+
+    o = world.order(world.customer(phone="13800138000"))
+    world.agent.phone = "13900139000"
+    world.agent.save(update_fields=["phone"])
+    world.agent.user.email = "agent@north.example.cn"
+    world.agent.user.save(update_fields=["email"])
+    NotificationPreference.objects.create(staff=world.agent, kind=K.BREACH, email=True, sms=True)
+    outbox_before, live_before = OutboxMessage.objects.count(), LiveEvent.objects.count()
+    past = sh(2026, 6, 1, 9, 0)
+    with clock.simulated(past):
+        hooks.notify_staff_event(_event(world, o, past))
+    n = Notification.objects.get(recipient=world.agent, workorder=o)
+    assert n.read_at == past
+    assert OutboxMessage.objects.count() == outbox_before and LiveEvent.objects.count() == live_before
+    hooks.notify_staff_event(_event(world, o, sh(2026, 12, 7, 9, 0)))  # today: unread, and sent
+    assert Notification.objects.filter(recipient=world.agent, read_at__isnull=True).count() == 1
+    assert OutboxMessage.objects.count() == outbox_before + 2
