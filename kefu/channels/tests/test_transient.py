@@ -10,6 +10,7 @@ import pytest
 from django.db import DatabaseError, IntegrityError, InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse
 from django.test import RequestFactory
+from django.utils import translation
 
 from kefu.lib import transient
 from kefu.middleware import TemporaryFailureMiddleware
@@ -57,7 +58,8 @@ def test_middleware_reads_once_more_then_answers_503() -> None:
 
     mw = TemporaryFailureMiddleware(failing)
     # inside the test's transaction no retry is attempted (a transaction is open on the connection)
-    html = mw(RequestFactory().get("/portal/", HTTP_ACCEPT_LANGUAGE="en"))
+    with translation.override("en"):
+        html = mw(RequestFactory().get("/portal/", HTTP_ACCEPT_LANGUAGE="en"))
     assert calls == ["GET"] and html.status_code == 503 and html["Retry-After"] == "30"
     assert "unavailable for a moment; nothing was saved" in html.content.decode()
     calls.clear()
