@@ -70,8 +70,12 @@ def test_the_watch_sees_a_violation(page, world):  # type: ignore[no-untyped-def
     assert any(v.startswith("script-src") for v in watch.violations), watch.violations
 
 
-def test_console_works_under_the_policy(page, watched, world, live_server):  # type: ignore[no-untyped-def]
+def test_console_works_under_the_policy(asgi_page, world):  # type: ignore[no-untyped-def]
+    """The console as `kefu serve` runs it (ASGI, with the server push of live.js) under the policy."""
     from kefu.standards.services import ensure_defaults
+
+    page = asgi_page
+    watched = Watch(page)
 
     ensure_defaults()
     orders = seed_orders(world)
@@ -83,8 +87,7 @@ def test_console_works_under_the_policy(page, watched, world, live_server):  # t
     # the queue loads and refreshes itself (HTMX polling); the menus open and close (kefu.js)
     page.goto("/?tab=mine")
     expect(page.locator(f"#queue-body tr[data-number='{o.number}']")).to_be_visible()
-    with page.expect_response(re.compile(r"/calls/pop/")):
-        pass  # the call pop-up polls every second
+    expect(page.locator("body")).to_have_attribute("data-live-state", "push")  # live.js's stream is open
     page.click("#navgroup-work summary")
     expect(page.locator("#navgroup-work")).to_have_attribute("open", "")
     page.locator("#main").click(position={"x": 5, "y": 5})
