@@ -54,18 +54,24 @@ def browser() -> Iterator[object]:
         b.close()
 
 
-@pytest.fixture
-def page(browser, live_server):  # type: ignore[no-untyped-def]
+def desktop_page(browser, base_url: str):  # type: ignore[no-untyped-def]
+    """A page of a new browser context (own cookies) at desktop size in China's locale and time zone;
+    the caller closes ``page.context``."""
     context = browser.new_context(
         locale="zh-CN",
         timezone_id="Asia/Shanghai",
         viewport={"width": 1366, "height": 900},
-        base_url=live_server.url,
+        base_url=base_url,
     )
     context.set_default_timeout(10_000)
-    pg = context.new_page()
+    return context.new_page()
+
+
+@pytest.fixture
+def page(browser, live_server):  # type: ignore[no-untyped-def]
+    pg = desktop_page(browser, live_server.url)
     yield pg
-    context.close()
+    pg.context.close()
 
 
 @pytest.fixture
@@ -104,14 +110,7 @@ def screenshot(page, name: str, *, for_docs: bool = False) -> Path:  # type: ign
 
 def new_context_page(browser, live_server, username: str, password: str):  # type: ignore[no-untyped-def]
     """A second, independent browser (own cookies) logged in as ``username``; close its context after."""
-    context = browser.new_context(
-        locale="zh-CN",
-        timezone_id="Asia/Shanghai",
-        viewport={"width": 1366, "height": 900},
-        base_url=live_server.url,
-    )
-    context.set_default_timeout(10_000)
-    pg = context.new_page()
+    pg = desktop_page(browser, live_server.url)
     login(pg, username, password)
     return pg
 
@@ -254,13 +253,6 @@ def asgi_server(transactional_db):  # type: ignore[no-untyped-def]
 @pytest.fixture
 def asgi_page(browser, asgi_server):  # type: ignore[no-untyped-def]
     """Like ``page``, against :func:`asgi_server`."""
-    context = browser.new_context(
-        locale="zh-CN",
-        timezone_id="Asia/Shanghai",
-        viewport={"width": 1366, "height": 900},
-        base_url=asgi_server.url,
-    )
-    context.set_default_timeout(10_000)
-    pg = context.new_page()
+    pg = desktop_page(browser, asgi_server.url)
     yield pg
-    context.close()
+    pg.context.close()
