@@ -108,6 +108,15 @@ def check_settings() -> list[Problem]:
                 f"{settings.KEFU_OUTBOX_DIR} instead of being sent (set it to smtp and the KEFU_EMAIL_* settings)",
             )
         )
+    if not getattr(settings, "KEFU_PUBLIC_URL", ""):
+        problems.append(
+            (
+                "error" if settings.PRODUCTION else "warning",
+                "KEFU_PUBLIC_URL is not set: links in SMS, e-mail and notifications point to "
+                "the bind address (KEFU_BIND), which customers and staff outside this machine cannot "
+                "open; set it to the address people use, e.g. https://kefu.example.com",
+            )
+        )
     return problems
 
 

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.conf import settings
 from django.urls import reverse
 from django.utils.translation import gettext as _
+
+from kefu.lib import links
 
 
 def describe(kind: str, params: dict[str, Any]) -> str:
@@ -51,9 +52,8 @@ def detail(params: dict[str, Any]) -> str:
 
 
 def order_link(number: str) -> str:
-    """The absolute link to the order when ``KEFU_PUBLIC_URL`` is set, else the path."""
-    path = reverse("console:order_detail", kwargs={"key": number})
-    return (getattr(settings, "KEFU_PUBLIC_URL", "") or "") + path
+    """The absolute link to the order (``kefu.lib.links``)."""
+    return links.absolute(reverse("console:order_detail", kwargs={"key": number}))
 
 
 def message(kind: str, params: dict[str, Any], repeats: int) -> tuple[str, str]:

@@ -30,7 +30,7 @@ from kefu.channels.models.endpoints import SmsTemplateCode
 from kefu.channels.outbox import sms_templates
 from kefu.commitments.models import OrderClock
 from kefu.customers.models import Customer
-from kefu.lib import clock
+from kefu.lib import clock, links
 from kefu.lib.errors import NotFound, ValidationFailed
 from kefu.surveys import rules
 from kefu.surveys.models import (
@@ -97,8 +97,7 @@ def order_round(order: WorkOrder) -> int:
 
 
 def survey_url(token: str) -> str:
-    path = reverse("portal:survey_answer", args=[token])
-    return (getattr(settings, "KEFU_PUBLIC_URL", "") or "") + path
+    return links.absolute(reverse("portal:survey_answer", args=[token]))
 
 
 def invitation_text(inv: Invitation, order: WorkOrder) -> tuple[str, str]:

@@ -70,15 +70,21 @@ def enqueue(
     not_before: dt.datetime | None = None,
 ) -> tuple[OutboxMessage, bool]:
     """Queue one message in the caller's transaction. Returns ``(row, created)``; an existing key wins.
-    ``not_before`` defers the first attempt (e.g. a staff notification held back by quiet hours)."""
+    ``not_before`` defers the first attempt (e.g. a staff notification held back by quiet hours). On the
+    simulated clock (``kefu.lib.clock.simulated``: history played by the demo loader) the row is recorded
+    as sent at that time and never handed to a transport."""
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("outbox.enqueue must be called inside the transaction of the change")
     if channel not in OutboxChannel.values:
         raise ValueError(f"unknown outbox channel {channel!r}")
     now = clock.now()
+    # history being played (the demo data): the message belongs to the past, recorded as sent then; a
+    # first start does not send months-old replies, invitations and notices today
+    past = {"status": OutboxStatus.SENT, "sent_at": now} if clock.is_simulated() else {}
     return OutboxMessage.objects.get_or_create(
         idempotency_key=idempotency_key[:200],
         defaults={
+            **past,
             "channel": channel,
             "recipient": recipient,
             "subject": subject[:300],

@@ -341,3 +341,28 @@ def test_error_while_sending_gives_the_rest_of_the_batch_back(world: Any, monkey
     assert rows[first.pk].status == OutboxStatus.SENDING  # delivery unknown: expires to dead later
     for pk in (second.pk, third.pk):  # never handed to a transport: queued again, no attempt counted
         assert (rows[pk].status, rows[pk].attempts, rows[pk].claimed_until) == (OutboxStatus.QUEUED, 0, None)
+
+
+@pytest.mark.django_db
+def test_messages_of_history_played_on_the_simulated_clock_are_recorded_as_sent_not_sent_again() -> None:
+    from django.db import transaction
+
+    from kefu.lib import clock
+
+    past = dt.datetime(2026, 6, 1, 1, 0, tzinfo=dt.UTC)
+    with transaction.atomic(), clock.simulated(past):
+        old, _ = outbox.enqueue(
+            channel="sms", recipient="+8613800138000", body="旧消息", idempotency_key="h1"
+        )
+    with transaction.atomic():
+        new, _ = outbox.enqueue(
+            channel="sms", recipient="+8613800138000", body="新消息", idempotency_key="h2"
+        )
+    old.refresh_from_db()
+    assert old.status == OutboxStatus.SENT and old.sent_at == past
+    assert new.status == OutboxStatus.QUEUED
+    outbox.send_due()
+    old.refresh_from_db()
+    new.refresh_from_db()
+    assert old.sent_at == past and old.attempts == 0  # never handed to a transport
+    assert new.status == OutboxStatus.SENT and new.attempts == 1
