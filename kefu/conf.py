@@ -52,3 +52,6 @@ def env_list(name: str, default: list[str]) -> list[str]:
     if raw is None:
         return default
     return [item.strip() for item in raw.split(",") if item.strip()]
+
+
+DEFAULT_BIND = "127.0.0.1:8000"  # where `kefu serve` listens unless --bind or KEFU_BIND says otherwise

@@ -8,7 +8,7 @@ from pathlib import Path
 import dj_database_url
 from django.utils.translation import gettext_lazy as _
 
-from kefu.conf import ConfigError, env_bool, env_int, env_list, env_str
+from kefu.conf import DEFAULT_BIND, ConfigError, env_bool, env_int, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent
 PROJECT_DIR = BASE_DIR.parent
@@ -231,6 +231,7 @@ KEFU_PORTAL_LINK_PER_HOUR_IP = env_int("KEFU_PORTAL_LINK_PER_HOUR_IP", 10)
 KEFU_PORTAL_LINK_PER_HOUR_ADDRESS = env_int("KEFU_PORTAL_LINK_PER_HOUR_ADDRESS", 3)
 KEFU_PORTAL_DEFAULT_BRANCH = env_str("KEFU_PORTAL_DEFAULT_BRANCH", "") or ""
 KEFU_PUBLIC_URL = (env_str("KEFU_PUBLIC_URL", "") or "").rstrip("/")
+KEFU_BIND = env_str("KEFU_BIND", DEFAULT_BIND) or DEFAULT_BIND
 KEFU_PORTAL_REPORT_PER_HOUR_IP = env_int("KEFU_PORTAL_REPORT_PER_HOUR_IP", 5)
 KEFU_PORTAL_REPORT_PER_HOUR_ADDRESS = env_int("KEFU_PORTAL_REPORT_PER_HOUR_ADDRESS", 3)
 # portal requests per customer and per address

@@ -3,7 +3,7 @@ from django.urls import include, path
 
 from kefu.api import api
 from kefu.console import auth_views
-from kefu.portal import disclosure as public_views
+from kefu.portal import disclosure
 
 urlpatterns = [
     path("admin/", admin.site.urls),
@@ -12,7 +12,7 @@ urlpatterns = [
     path("login/", auth_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.logout_view, name="logout"),
     path("portal/", include("kefu.portal.urls")),
-    path("disclosure/", public_views.disclosure, name="disclosure"),
-    path("disclosure/staff/<str:badge_no>/photo/", public_views.staff_photo, name="disclosure_staff_photo"),
+    path("disclosure/", disclosure.disclosure, name="disclosure"),
+    path("disclosure/staff/<str:badge_no>/photo/", disclosure.staff_photo, name="disclosure_staff_photo"),
     path("", include("kefu.console.urls")),
 ]

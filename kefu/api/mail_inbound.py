@@ -7,7 +7,7 @@ from ninja import Router, Schema
 from ninja.responses import Status
 
 from kefu.api.common import GATEWAY_ERRORS, ApiRequest, ErrorOut
-from kefu.channels.mail import inbound as email_in
+from kefu.channels.mail import inbound as mail_in
 from kefu.channels.models.mail import Mailbox
 from kefu.lib.errors import KefuError, NotFound, Unavailable, ValidationFailed
 from kefu.organization.access import require_staff
@@ -59,7 +59,7 @@ def inbound_mail(request: ApiRequest, mailbox_id: int) -> Status:
     mailbox = Mailbox.objects.filter(pk=mailbox_id, active=True).select_related("branch").first()
     if mailbox is None or not serves_branch(staff.branch_id, mailbox.branch_id):
         raise NotFound("not_found", _("There is no such mailbox."), None)
-    limit = email_in.max_message_bytes()
+    limit = mail_in.max_message_bytes()
     raw = request.body if hasattr(request, "_body") else request.read(limit + 1)
     if len(raw) > limit:
         raise TooLarge(
@@ -70,8 +70,8 @@ def inbound_mail(request: ApiRequest, mailbox_id: int) -> Status:
     if not raw.strip():
         raise ValidationFailed("required", _("The request body must be the raw e-mail."), None)
     try:
-        result = email_in.ingest(mailbox, raw)
-    except email_in.TemporaryFailure:
+        result = mail_in.ingest(mailbox, raw)
+    except mail_in.TemporaryFailure:
         raise Unavailable(
             "temporarily_unavailable",
             _("The message cannot be taken in right now; nothing was saved. Deliver it again later."),
@@ -89,5 +89,5 @@ def inbound_mail(request: ApiRequest, mailbox_id: int) -> Status:
         "reason": result.reason,
         "sender_check": inbound.sender_check if inbound else "",
     }
-    code = {email_in.Status.DUPLICATE: 200, email_in.Status.DEAD_LETTER: 202}.get(result.status, 201)
+    code = {mail_in.Status.DUPLICATE: 200, mail_in.Status.DEAD_LETTER: 202}.get(result.status, 201)
     return Status(code, out)

@@ -5,8 +5,8 @@ from __future__ import annotations
 import datetime as dt
 
 from kefu.channels import outbox
-from kefu.channels.mail import imap as imap_poll
-from kefu.channels.mail import inbound as email_in
+from kefu.channels.mail import imap
+from kefu.channels.mail import inbound as inbound_mail
 from kefu.jobs.registry import periodic
 
 
@@ -18,9 +18,9 @@ def send_outbox() -> int:
 
 @periodic("channels.imap", every=dt.timedelta(minutes=1), lease=dt.timedelta(minutes=30))
 def poll_imap() -> int:
-    """Fetch the unseen mail of every active mailbox (exactly once per message, see imap_poll)."""
+    """Fetch the unseen mail of every active mailbox (exactly once per message, see channels.mail.imap)."""
 
-    return imap_poll.poll_all()
+    return imap.poll_all()
 
 
 @periodic("channels.mail_retention", every=dt.timedelta(hours=6), lease=dt.timedelta(minutes=30))
@@ -28,4 +28,4 @@ def mail_retention() -> int:
     """Drop the raw bytes of e-mail taken in more than KEFU_MAIL_RAW_RETENTION_DAYS ago (and of resolved
     dead letters): the text and the attachments stay on the order; the headers stay for tracing."""
 
-    return email_in.purge_raw()
+    return inbound_mail.purge_raw()

@@ -105,7 +105,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from django.conf import settings
 
     _prepare_database(after=ensure_admin)
-    bind = args.bind or os.environ.get("KEFU_BIND", "127.0.0.1:8000")
+    bind = args.bind or settings.KEFU_BIND
     sqlite = settings.DATABASES["default"]["ENGINE"].endswith("sqlite3")
     workers = args.workers or int(os.environ.get("KEFU_WEB_WORKERS", "2" if sqlite else "4"))
     if settings.PRODUCTION:

@@ -4,8 +4,6 @@ to (``KEFU_BIND``, default ``127.0.0.1:8000``), so a link is never a bare path a
 
 from __future__ import annotations
 
-import os
-
 from django.conf import settings
 
 
@@ -14,7 +12,7 @@ def public_base() -> str:
     public = (getattr(settings, "KEFU_PUBLIC_URL", "") or "").rstrip("/")
     if public:
         return public
-    return "http://" + (os.environ.get("KEFU_BIND") or "127.0.0.1:8000")
+    return "http://" + settings.KEFU_BIND
 
 
 def absolute(path: str) -> str:

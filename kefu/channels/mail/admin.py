@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy
 
 from kefu.audit import log as audit
 from kefu.audit.admin_mixins import AuditedAdmin
-from kefu.channels.mail import inbound as email_in
+from kefu.channels.mail import inbound as inbound_mail
 from kefu.channels.models.mail import DeadLetter, InboundMessage, Mailbox
 
 SECRET_FIELDS = {"imap_password"}
@@ -141,14 +141,14 @@ class DeadLetterAdmin(AuditedAdmin):
             with transaction.atomic():  # the letter goes only if the message is taken in or dead again
                 raw = bytes(letter.raw)
                 letter.delete()
-                result = email_in.ingest(letter.mailbox, raw)
+                result = inbound_mail.ingest(letter.mailbox, raw)
                 audit.record(
                     request.user,
                     "mail.dead_letter_retry",
                     result.inbound or result.dead_letter,
                     after={"status": result.status, "reason": result.reason},
                 )
-            if result.status != email_in.Status.DEAD_LETTER:
+            if result.status != inbound_mail.Status.DEAD_LETTER:
                 done += 1
         messages.info(request, _("%(count)d message(s) taken in.") % {"count": done})
 

@@ -5,7 +5,7 @@ Each folder is tracked by UID (``MailboxFolder``: the folder's UIDVALIDITY and t
 Per folder: ``SELECT`` (and its UIDVALIDITY: when it changed, the old UIDs mean nothing and the folder is
 read again from the start), ``UID SEARCH UID <last+1>:*`` (a range ``n:*`` always names the newest
 message even when its UID is below n, so UIDs up to the last one are dropped), then for each UID in
-order ``FETCH BODY.PEEK[]``, ``email_in.ingest`` (its own transaction), ``STORE +FLAGS (\\Seen)`` and
+order ``FETCH BODY.PEEK[]``, ``inbound_mail.ingest`` (its own transaction), ``STORE +FLAGS (\\Seen)`` and
 only then the folder's last UID moves to it. A crash anywhere before that takes the message again on the
 next run, and ``ingest`` finds the same (mailbox, Message-ID) — or the same bytes —: exactly one order.
 A message that cannot be taken in is a dead letter and the folder moves past it, so it never blocks the
@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 
-from kefu.channels.mail import inbound as email_in
+from kefu.channels.mail import inbound as inbound_mail
 from kefu.channels.models.mail import Mailbox, MailboxFolder
 from kefu.lib import clock, transient
 
@@ -137,8 +137,8 @@ def _poll_folder(conn: imaplib.IMAP4, mailbox: Mailbox, folder: str, result: Pol
             _advance(state, uid)
             continue
         try:
-            outcome = email_in.ingest(mailbox, raw)
-        except email_in.TemporaryFailure:
+            outcome = inbound_mail.ingest(mailbox, raw)
+        except inbound_mail.TemporaryFailure:
             result.deferred += len(uids[:MAX_PER_FOLDER]) - i
             raise
         result.fetched += 1
@@ -159,7 +159,7 @@ def poll_mailbox(mailbox: Mailbox) -> PollResult:
                 result.errors.append(f"SELECT {folder}: {typ} {data!r}"[:500])
                 continue
             _poll_folder(conn, mailbox, folder, result)
-    except email_in.TemporaryFailure as exc:
+    except inbound_mail.TemporaryFailure as exc:
         result.errors.append(f"temporary failure, the mail stays for the next poll: {exc}")
     except (TimeoutError, OSError, imaplib.IMAP4.error, imaplib.IMAP4.abort) as exc:
         result.errors.append(f"{type(exc).__name__}: {exc}")

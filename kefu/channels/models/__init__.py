@@ -69,7 +69,7 @@ class OutboxMessage(models.Model):
         ordering = ["-created_at", "-id"]
         indexes = [
             models.Index(fields=["status", "next_attempt_at"], name="outbox_due"),
-            # the acknowledgement window of inbound mail (email_in._acknowledge): one sender's recent rows
+            # the acknowledgement window of inbound mail (channels.mail.inbound._acknowledge): one sender's recent rows
             models.Index(fields=["recipient", "created_at"], name="outbox_recipient_recent"),
         ]
 
