@@ -147,6 +147,9 @@ CACHES = {
     "default": {
         "BACKEND": "django.core.cache.backends.db.DatabaseCache",
         "LOCATION": "kefu_cache",
+        # Rate-limit counters live here: Django's default of 300 entries would let a burst of distinct keys
+        # cull the counters of an ongoing attack. Expired entries are still removed first.
+        "OPTIONS": {"MAX_ENTRIES": env_int("KEFU_CACHE_MAX_ENTRIES", 1_000_000)},
     }
 }
 
