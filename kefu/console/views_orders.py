@@ -27,7 +27,7 @@ from kefu.audit import labels as audit_labels
 from kefu.audit.models import AuditRecord
 from kefu.channels.chat import wecom as chat
 from kefu.commitments import clocks
-from kefu.commitments.models import OPEN_CLOCK_STATUSES, OrderClock
+from kefu.commitments.models import OPEN_CLOCK_STATUSES, ClockKindChoices, OrderClock
 from kefu.console import forms_orders as f
 from kefu.console.paging import CappedPaginator
 from kefu.customers.access import access_customer
@@ -223,6 +223,20 @@ def system_event_label(data: dict[str, Any], staff_names: dict[int, str]) -> str
     return _("System event")
 
 
+CLOCK_KIND_LABELS = dict(ClockKindChoices.choices)
+
+
+def _service_log(o: WorkOrder) -> list[AuditRecord]:
+    """The order's newest 50 service-log records. The deadline sweep's summary is "<number> <clock
+    kind>" with the kind's code (``first_response``): the page shows the kind's label instead."""
+    rows = list(AuditRecord.objects.filter(workorder_id=o.pk).order_by("-at", "-id")[:50])
+    for r in rows:
+        number, _sep, kind = r.summary.rpartition(" ")
+        if number == o.number and kind in CLOCK_KIND_LABELS:
+            r.summary = f"{number} {CLOCK_KIND_LABELS[kind]}"
+    return rows
+
+
 def _timeline(request: ConsoleRequest, o: WorkOrder, staff_names: dict[int, str]) -> list[TimelineEntry]:
     entries = list(visible_timeline(request.user, o))
     files: dict[int, list[Any]] = {}
@@ -331,7 +345,7 @@ def render_order(
             )
         ),
         "escalations": list(Escalation.objects.filter(workorder=o).select_related("raised_by", "leader")),
-        "audit": list(AuditRecord.objects.filter(workorder_id=o.pk).order_by("-at", "-id")[:50]),
+        "audit": _service_log(o),
         "links": links,
         "merged_orders": list(visible.filter(merged_into=o).only("id", "number", "title")),
         "receivers": receivers,

@@ -3,13 +3,16 @@ the reply action is on screen without scrolling, stays there while the page scro
 in the reply box; the header shows how to call the customer and their tier; the transfer list can be
 filtered by name and shows each colleague's load."""
 
+import os
+import shutil
+
 import pytest
 from playwright.sync_api import expect
 
 from kefu.customers.actions import do_override_tier
 from kefu.testing.factories import PASSWORD
 from kefu.workorders import actions
-from tests.browser.conftest import login, screenshot, zh
+from tests.browser.conftest import ARTIFACTS, DOCS_SHOTS, login, screenshot, zh
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -106,3 +109,55 @@ def test_resolve_action_chooses_resolved(page, world):
     page.fill("#status-resolution", "更换燃气表接头，检测无泄漏")
     page.click("#status-submit")
     expect(page.locator("#order-status")).to_have_attribute("data-status", "resolved")
+
+
+def test_order_screenshots_on_demo_data(browser, live_server):  # type: ignore[no-untyped-def]
+    """docs/screenshots/order.png and order-phone.png: the most urgent open order (of a gold or diamond
+    customer if there is one) of a small demo data set, seen by its first-contact owner, with the transfer
+    list open."""
+    from django.db.models import Case, Count, When
+
+    from kefu.demo import DEMO_PASSWORD, load_demo
+    from kefu.workorders.models import WorkOrder
+    from tests.browser.conftest import desktop_page
+
+    load_demo(orders=120, customers=40)
+    urgent_first = Case(When(priority="urgent", then=0), When(priority="high", then=1), default=2)
+    valued_first = Case(When(customer__tier__in=["diamond", "gold"], then=0), default=1)
+    o = (
+        WorkOrder.objects.filter(status__in=["new", "in_progress", "pending_customer"], branch__code="north")
+        .exclude(customer__phone="")
+        .exclude(customer__address="")
+        .exclude(due_at=None)
+        .exclude(owner__role="admin")
+        .annotate(n=Count("timeline"), rank=urgent_first, valued=valued_first)
+        .filter(n__gte=3)
+        .order_by("rank", "valued", "-n", "number")
+        .select_related("owner__user", "customer")
+        .first()
+    )
+    assert o is not None
+    pg = desktop_page(browser, live_server.url)
+    try:
+        pg.set_viewport_size({"width": 1280, "height": 800})
+        login(pg, o.owner.user.username, DEMO_PASSWORD)
+        pg.goto(f"/orders/{o.number}/")
+        expect(pg.locator("#action-reply")).to_be_in_viewport()
+        expect(pg.locator("#customer-phone a")).to_have_text(o.customer.phone)
+        pg.locator("#action-transfer").click()
+        expect(pg.locator("#transfer-filter")).to_be_focused()
+        expect(pg.locator("#transfer-to_staff option").nth(1)).to_contain_text(" · ")
+        pg.locator("#transfer-filter").blur()
+        pg.evaluate("window.scrollTo(0, 0)")
+        screenshot(pg, "order", for_docs=True)
+        pg.set_viewport_size({"width": 390, "height": 844})
+        pg.goto(f"/orders/{o.number}/")
+        expect(pg.locator("#action-reply")).to_be_in_viewport()
+        pg.wait_for_timeout(200)
+        # the phone's first screen as it is (not the whole page): header, then the bar at the bottom
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        pg.screenshot(path=str(ARTIFACTS / "order-phone.png"))
+        if os.environ.get("KEFU_UPDATE_SCREENSHOTS"):
+            shutil.copyfile(ARTIFACTS / "order-phone.png", DOCS_SHOTS / "order-phone.png")
+    finally:
+        pg.context.close()

@@ -226,7 +226,8 @@ def test_a_worked_portal_order_shows_no_machine_code(world) -> None:  # type: ig
 
     cust = world.customer("张三", "13800138000", address="和平里3号")
     user = make_portal_customer(world, cust, "cust")
-    o = do_portal_submit(user, PortalRequest("fault", "没有网络", "从早上开始断网"))
+    # a complaint: its clocks (first response, complaint answer) have codes with underscores
+    o = do_portal_submit(user, PortalRequest("complaint", "师傅态度差", "上门维修的师傅态度很差"))
     agent = world.agent_senior.user  # the on-duty receiver (see the test above)
     actions.do_transition(agent, o.pk, "in_progress")
     actions.do_reply(agent, o.pk, "您好，已安排师傅")
@@ -236,15 +237,17 @@ def test_a_worked_portal_order_shows_no_machine_code(world) -> None:  # type: ig
     actions.do_transfer(agent, o.pk, to_staff_id=world.technician.pk, reason="上门")
     actions.do_escalate(agent, o.pk, "客户着急")
     do_issue_notice(world.supervisor.user, o.pk, "请今天处理完", clock.now() + dt.timedelta(days=1))
-    from django.db import transaction
+    from kefu.commitments import sweep
+    from kefu.commitments.models import ClockKindChoices, OrderClock
 
-    from kefu.audit import log as audit
-
-    with transaction.atomic():  # e.g. a sweep's change: the service log's actor is the system
-        audit.record(None, "order.update", o, workorder_id=o.pk)
+    # the deadline passes: the sweep (the system) records the breach in the service log
+    past = clock.now() - dt.timedelta(hours=1)
+    assert OrderClock.objects.filter(workorder=o, status="running").update(due_at=past, warn_at=past) >= 1
+    assert sweep.sweep(clock.now()).breached >= 1
     body = page(world.supervisor, o)
     text = visible_text(body)
     codes = {"portal_receiver", *(r.value for r in ReceiverRule), *LABELS}
+    codes |= {v for v, _ in ClockKindChoices.choices}
     codes |= {v for v, _ in StatusChoices.choices if "_" in v} | {
         v for v, _ in OrderTypeChoices.choices if "_" in v
     }
@@ -253,5 +256,5 @@ def test_a_worked_portal_order_shows_no_machine_code(world) -> None:  # type: ig
     assert shown == []
     assert "supervision notice (督办) issued" in text  # the notice's timeline entry, as words
     log = visible_text(body[body.index('id="audit-log"') :].split("</section>")[0])
-    assert "the system ·" in log
+    assert "the system · time limit passed" in log
     assert not re.search(r"(?<!the )system ·", log)  # the service log names the system in words too
