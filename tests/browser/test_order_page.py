@@ -1,4 +1,4 @@
-"""The order page built for working (issue 16, point 7) in Chromium: at 1280×800 and on a 390×844 phone
+"""The order page built for working, in Chromium: at 1280×800 and on a 390×844 phone
 the reply action is on screen without scrolling, stays there while the page scrolls, and puts the cursor
 in the reply box; the header shows how to call the customer and their tier; the transfer list can be
 filtered by name and shows each colleague's load."""

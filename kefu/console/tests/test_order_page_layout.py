@@ -1,4 +1,4 @@
-"""The order page built for working (issue 16, point 7): the header (who, how to reach them, how much
+"""The order page built for working: the header (who, how to reach them, how much
 they matter, when it is due), the action bar, transfer targets with role, department and load, and no
 internal code shown to people."""
 
