@@ -35,6 +35,8 @@ LABELS: dict[str, Any] = {
     "clock.extension_rejected": _("time-limit extension rejected"),
     "clock.unreachable": _("customer unreachable: written report filed"),
     "clock.recomputed": _("time limit computed once the calendar year was entered"),
+    "clock.warning": _("time limit about to pass (warning)"),
+    "clock.breached": _("time limit passed"),
     "complaint.classify": _("complaint cause recorded"),
     "complaint.step_done": _("complaint handling step done"),
     "complaint.step_undone": _("complaint handling step unticked"),

@@ -106,6 +106,14 @@ def customer_type_panel(request: HttpRequest, o: WorkOrder) -> dict[str, Any] | 
         if suggestion
         else [],
         "guidance": GUIDANCE.get(current.customer_type) if current else None,
+        # the order page's header shows the current type next to the customer's tier
+        "header_fact": {
+            "label": _("Customer type"),
+            "text": current.get_customer_type_display(),
+            "anchor": "customer-type-section",
+        }
+        if current
+        else None,
         "choices": CustomerTypeChoices.choices,
         "history": list(reversed(rows))[:10],
         "can_work": _can_work(request, o),

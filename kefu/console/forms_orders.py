@@ -10,7 +10,8 @@ from __future__ import annotations
 from typing import Any, cast
 
 from django import forms
-from django.db.models import Q, QuerySet
+from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
 from kefu.commitments.models import Service
@@ -18,7 +19,7 @@ from kefu.customers.models import Channel
 from kefu.organization.models import Department, ServiceArea, Staff
 from kefu.web.forms import MultipleFileField
 from kefu.workorders.models import CloseReasonChoices, OrderTypeChoices, Priority, StatusChoices, WorkOrder
-from kefu.workorders.rules import Status, allowed_targets
+from kefu.workorders.rules import OPEN_STATUSES, Status, allowed_targets
 
 # Channels an agent records by hand in the console (the others arrive through their own adapters).
 CONSOLE_CHANNELS = [Channel.PHONE, Channel.COUNTER, Channel.EMAIL, Channel.VISIT, Channel.SMS, Channel.CHAT]
@@ -31,6 +32,38 @@ def branch_staff(order_branch_id: int | None) -> QuerySet[Staff]:
     if order_branch_id is not None:
         qs = qs.filter(Q(branch_id=order_branch_id) | Q(branch__isnull=True))
     return qs
+
+
+def transfer_targets(order_branch_id: int | None) -> QuerySet[Staff]:
+    """The staff an order can be transferred to (:func:`branch_staff`) with what the choice needs: role,
+    department and ``open_assigned``, the open orders each works on now. One query: the count is a
+    correlated subquery on the index ``wo_assignee_status_due``, the department a join."""
+    load = (
+        WorkOrder.objects.filter(assignee=OuterRef("pk"), status__in=sorted(s.value for s in OPEN_STATUSES))
+        .order_by()
+        .values("assignee")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return (
+        branch_staff(order_branch_id)
+        .select_related("department")
+        .only("id", "name", "badge_no", "role", "department__name")
+        .annotate(open_assigned=Coalesce(Subquery(load, output_field=IntegerField()), 0))
+    )
+
+
+class TransferTargetField(forms.ModelChoiceField):  # type: ignore[type-arg]
+    """A staff choice whose option reads "name (badge) · role · department · N open"."""
+
+    def label_from_instance(self, obj: Any) -> str:
+        parts = [f"{obj.name} ({obj.badge_no})", str(obj.get_role_display())]
+        if obj.department is not None:
+            parts.append(obj.department.name)
+        n = getattr(obj, "open_assigned", None)
+        if n is not None:
+            parts.append(str(_("%(n)d open") % {"n": n}))
+        return " · ".join(parts)
 
 
 def branch_departments(order_branch_id: int) -> QuerySet[Department]:
@@ -115,8 +148,13 @@ class StatusForm(VersionedForm):
 
 
 class TransferForm(VersionedForm):
-    to_staff = forms.ModelChoiceField(
-        label=_("To staff member"), required=False, queryset=Staff.objects.none(), empty_label="—"
+    to_staff = TransferTargetField(
+        label=_("To staff member"),
+        required=False,
+        queryset=Staff.objects.none(),
+        empty_label="—",
+        help_text=_("Role · department · open orders each works on now"),
+        widget=forms.Select(attrs={"size": 8, "data-testid": "transfer-to-staff"}),
     )
     to_department = forms.ModelChoiceField(
         label=_("Or to department"), required=False, queryset=Department.objects.none(), empty_label="—"
@@ -126,8 +164,8 @@ class TransferForm(VersionedForm):
     def __init__(self, *args: Any, order: WorkOrder, **kwargs: Any) -> None:
         kwargs.setdefault("auto_id", _id("transfer"))
         super().__init__(*args, **kwargs)
-        # only what the option shows (name, badge): the view passes the id on; 150+ staff per order page
-        _model_field(self, "to_staff").queryset = branch_staff(order.branch_id).only("id", "name", "badge_no")
+        # what the option shows (name, badge, role, department, load) in one query; 150+ staff per order page
+        _model_field(self, "to_staff").queryset = transfer_targets(order.branch_id)
         _model_field(self, "to_department").queryset = branch_departments(order.branch_id)
 
 

@@ -23,10 +23,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from kefu.audit import labels as audit_labels
 from kefu.audit.models import AuditRecord
 from kefu.channels.chat import wecom as chat
 from kefu.commitments import clocks
-from kefu.commitments.models import OPEN_CLOCK_STATUSES, OrderClock
+from kefu.commitments.models import OPEN_CLOCK_STATUSES, ClockKindChoices, OrderClock
 from kefu.console import forms_orders as f
 from kefu.console.paging import CappedPaginator
 from kefu.customers.access import access_customer
@@ -189,8 +190,54 @@ def load_order(request: ConsoleRequest, key: str) -> WorkOrder:
 
 STATUS_LABELS = dict(StatusChoices.choices)
 
+# how the on-duty receiver of a request with nobody in front of the customer was chosen
+# (kefu.workorders.receivers.ReceiverRule)
+RECEIVER_RULE_LABELS: dict[str, Any] = {
+    "area_responsible": gettext_lazy("responsible for the customer's service area"),
+    "fewest_open": gettext_lazy("the agent with the fewest open orders"),
+    "supervisor": gettext_lazy("the supervisor, no agent was on duty"),
+}
 
-def _timeline(request: ConsoleRequest, o: WorkOrder) -> list[TimelineEntry]:
+
+def system_event_label(data: dict[str, Any], staff_names: dict[int, str]) -> str:
+    """What a system entry of the timeline says to people: its stored ``event`` is a machine code
+    (``portal_receiver``, ``supervision.notice``), never shown as it is."""
+    event = str(data.get("event", ""))
+    rule = RECEIVER_RULE_LABELS.get(str(data.get("rule", "")), "")
+    who = staff_names.get(data.get("staff") or 0, "?")
+    if event == "portal_receiver":
+        if data.get("anonymous"):
+            return _("Anonymous report received online; received by %(who)s (%(rule)s)") % {
+                "who": who,
+                "rule": rule,
+            }
+        return _("Request received online; received by %(who)s (%(rule)s)") % {"who": who, "rule": rule}
+    if event == "mail_receiver":
+        return _("E-mail received; received by %(who)s (%(rule)s)") % {"who": who, "rule": rule}
+    if event == "automatic_mail":
+        return _(
+            "Automatic e-mail (auto-reply or delivery report) from %(sender)s; the order was not resumed"
+        ) % {"sender": data.get("from", "?")}
+    if event in audit_labels.LABELS:  # e.g. supervision.notice: the service log names it already
+        return str(audit_labels.LABELS[event])
+    return _("System event")
+
+
+CLOCK_KIND_LABELS = dict(ClockKindChoices.choices)
+
+
+def _service_log(o: WorkOrder) -> list[AuditRecord]:
+    """The order's newest 50 service-log records. The deadline sweep's summary is "<number> <clock
+    kind>" with the kind's code (``first_response``): the page shows the kind's label instead."""
+    rows = list(AuditRecord.objects.filter(workorder_id=o.pk).order_by("-at", "-id")[:50])
+    for r in rows:
+        number, _sep, kind = r.summary.rpartition(" ")
+        if number == o.number and kind in CLOCK_KIND_LABELS:
+            r.summary = f"{number} {CLOCK_KIND_LABELS[kind]}"
+    return rows
+
+
+def _timeline(request: ConsoleRequest, o: WorkOrder, staff_names: dict[int, str]) -> list[TimelineEntry]:
     entries = list(visible_timeline(request.user, o))
     files: dict[int, list[Any]] = {}
     attachments = list(visible_attachments(request.user, o))
@@ -202,6 +249,8 @@ def _timeline(request: ConsoleRequest, o: WorkOrder) -> list[TimelineEntry]:
         e.files = files.get(e.pk, [])  # type: ignore[attr-defined]
         e.from_label = STATUS_LABELS.get(data.get("from", ""), data.get("from", ""))  # type: ignore[attr-defined]
         e.to_label = STATUS_LABELS.get(data.get("to", ""), data.get("to", ""))  # type: ignore[attr-defined]
+        if e.kind == TimelineEntry.Kind.SYSTEM:
+            e.event_label = system_event_label(data, staff_names)  # type: ignore[attr-defined]
     o.attachment_list = attachments  # type: ignore[attr-defined]
     return entries
 
@@ -281,27 +330,36 @@ def render_order(
         if not _form_shown(name, form, can):
             # the page does not show this form, so its messages go above the page
             page_errors += [str(e) for errors in form.errors.values() for e in errors]
+    receivers = list(Staff.objects.filter(pk__in=o.receivers.values("staff_id")).order_by("-grade"))
+    # names the timeline's system entries may need (the on-duty receiver is among these), no query
+    staff_names = {s.pk: s.name for s in (o.owner, o.assignee, *receivers) if s is not None}
     ctx = {
         "o": o,
         "customer": customer,
+        "tel": customer.phone_e164 or re.sub(r"[^\d+]", "", customer.phone),
         "open_orders": visible.filter(customer_id=customer.pk, status__in=OPEN).count(),
-        "timeline": _timeline(request, o),
+        "timeline": _timeline(request, o, staff_names),
         "transfers": list(
             Transfer.objects.filter(workorder=o).select_related(
                 "by", "from_staff", "from_department", "to_staff", "to_department"
             )
         ),
         "escalations": list(Escalation.objects.filter(workorder=o).select_related("raised_by", "leader")),
-        "audit": list(AuditRecord.objects.filter(workorder_id=o.pk).order_by("-at", "-id")[:50]),
+        "audit": _service_log(o),
         "links": links,
         "merged_orders": list(visible.filter(merged_into=o).only("id", "number", "title")),
-        "receivers": list(Staff.objects.filter(pk__in=o.receivers.values("staff_id")).order_by("-grade")),
+        "receivers": receivers,
         "forms": forms,
         "can": can,
         "page_errors": page_errors,
         "conflict": conflict,
         "now": clock.now(),
         "active_form": next(iter(bound)) if bound else "",
+        # the action bar's "Resolve" opens the status form with "resolved" chosen when it may be chosen
+        "can_resolve": _form_shown("status", forms["status"], can)
+        and any(
+            value == wo_rules.Status.RESOLVED for value, _label in forms["status"].fields["status"].choices
+        ),
         "panels": hooks.order_panels(request, o),  # cards of the feature apps (follow-up, surveys, ...)
     }
     return render(request, "console/orders/detail.html", ctx, status=status)

@@ -79,7 +79,9 @@ class CustomerTextEvent:
 class OrderPanel:
     """A card on the console order page: ``template`` rendered with ``panel`` = context(request, order).
     A context with ``header_badge`` = ``{"text", "anchor"}`` also puts a badge linking to the card (its
-    element id ``anchor``) in the order's header, for what must not be missed."""
+    element id ``anchor``) in the order's header, for what must not be missed; ``header_fact`` =
+    ``{"label", "text", "anchor"}`` adds a short fact about the customer to the header (e.g. the
+    customer type)."""
 
     key: str
     template: str

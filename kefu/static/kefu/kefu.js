@@ -48,3 +48,45 @@ document.addEventListener("click", function (event) {
   event.preventDefault();
   window.print();
 });
+
+// The order page's action bar: <a href="#section" data-jump="field-id" [data-jump-value="v"]> opens the
+// section (a closed <details> too), scrolls it under the bar, puts the cursor in the field and, with
+// data-jump-value, chooses that value of a <select> (the "Resolve" action). Without script the link
+// still jumps to the section.
+document.addEventListener("click", function (event) {
+  var link = event.target && event.target.closest ? event.target.closest("a[data-jump]") : null;
+  if (!link) return;
+  var section = document.getElementById((link.getAttribute("href") || "").replace(/^#/, ""));
+  var field = document.getElementById(link.getAttribute("data-jump"));
+  if (!section) return;
+  event.preventDefault();
+  for (var el = field || section; el; el = el.parentElement) {
+    if (el.tagName === "DETAILS") el.open = true;
+  }
+  var value = link.getAttribute("data-jump-value");
+  if (field && value !== null && field.tagName === "SELECT") {
+    for (var i = 0; i < field.options.length; i++) {
+      if (field.options[i].value === value) {
+        field.value = value;
+        field.dispatchEvent(new Event("change", { bubbles: true }));
+        break;
+      }
+    }
+  }
+  section.scrollIntoView({ block: "start" });
+  if (field) field.focus({ preventScroll: true });
+});
+
+// <input data-filter-options="select-id">: shows only the options of that <select> whose text contains
+// what was typed (the transfer targets: 150+ colleagues); the chosen option always stays.
+document.addEventListener("input", function (event) {
+  var input = event.target;
+  if (!input || !input.matches || !input.matches("input[data-filter-options]")) return;
+  var select = document.getElementById(input.getAttribute("data-filter-options"));
+  if (!select) return;
+  var q = input.value.trim().toLowerCase();
+  for (var i = 0; i < select.options.length; i++) {
+    var opt = select.options[i];
+    opt.hidden = q !== "" && opt.value !== "" && !opt.selected && opt.text.toLowerCase().indexOf(q) < 0;
+  }
+});
