@@ -84,6 +84,24 @@ def _with_due_clock(qs: QuerySet[WorkOrder]) -> QuerySet[WorkOrder]:
     return qs.annotate(
         due_unit=Subquery(due_clock.values("unit")[:1]),
         due_calendar=Subquery(due_clock.values("calendar_id")[:1]),
+        due_warn_at=Subquery(due_clock.values("warn_at")[:1]),
+    )
+
+
+def mark_deadline(row: WorkOrder, now: dt.datetime) -> None:
+    """Set what a queue row shows of its deadline (rows annotated by ``_with_due_clock``): ``time_left``
+    (``kefu.lib.durations.TimeLeft`` or None), ``overdue`` (due time passed, still open) and ``due_soon``
+    (inside the warning window of its clock, R-16)."""
+    is_open = row.is_open
+    row.time_left = (  # type: ignore[attr-defined]
+        clocks.time_left(getattr(row, "due_unit", None), getattr(row, "due_calendar", None), row.due_at, now)
+        if is_open
+        else None
+    )
+    row.overdue = bool(is_open and row.due_at is not None and row.due_at < now)  # type: ignore[attr-defined]
+    warn_at = getattr(row, "due_warn_at", None)
+    row.due_soon = bool(  # type: ignore[attr-defined]
+        is_open and not row.overdue and warn_at is not None and warn_at <= now  # type: ignore[attr-defined]
     )
 
 
@@ -117,7 +135,7 @@ def filtered_queue(qs: QuerySet[WorkOrder], filters: dict[str, Any], now: dt.dat
         .select_related(*ORDER_RELATED)
         .prefetch_related(*ORDER_PREFETCH)
     )
-    return queries.queue_sort(_with_due_clock(rows), filters.get("sort", "due_at"))
+    return queries.queue_sort(_with_due_clock(rows), filters.get("sort", queries.DEFAULT_QUEUE_SORT))
 
 
 @require_GET
@@ -141,9 +159,7 @@ def queue(request: ConsoleRequest) -> HttpResponse:
     )
     page = paginator.get_page(request.GET.get("page"))
     for row in page.object_list:
-        row.remaining = clocks.remaining_until(  # type: ignore[attr-defined]
-            getattr(row, "due_unit", None), getattr(row, "due_calendar", None), row.due_at, now
-        )
+        mark_deadline(row, now)
     params: dict[str, str | int] = {
         k: v for k in request.GET if k != "page" and (v := request.GET.get(k, ""))
     }
