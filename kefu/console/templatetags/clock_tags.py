@@ -9,9 +9,8 @@ from typing import Any
 
 from django import template
 
-from kefu.commitments import clocks
+from kefu.commitments import clocks, rules
 from kefu.commitments.models import OPEN_CLOCK_STATUSES, ExtensionRequest, OrderClock
-from kefu.commitments import rules
 from kefu.commitments.rules import ClockState
 from kefu.lib import clock as lib_clock
 from kefu.lib.durations import DAY, TimeLeft, format_time_left, time_basis_help
