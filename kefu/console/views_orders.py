@@ -31,6 +31,7 @@ from kefu.console import forms_orders as f
 from kefu.console.paging import CappedPaginator
 from kefu.customers.access import access_customer
 from kefu.lib import clock
+from kefu.lib.durations import TimeLeft
 from kefu.lib.errors import Conflict, KefuError, NotFound, ValidationFailed
 from kefu.organization.access import areas_of
 from kefu.organization.models import Staff
@@ -93,11 +94,14 @@ def mark_deadline(row: WorkOrder, now: dt.datetime) -> None:
     (``kefu.lib.durations.TimeLeft`` or None), ``overdue`` (due time passed, still open) and ``due_soon``
     (inside the warning window of its clock, R-16)."""
     is_open = row.is_open
-    row.time_left = (  # type: ignore[attr-defined]
-        clocks.time_left(getattr(row, "due_unit", None), getattr(row, "due_calendar", None), row.due_at, now)
-        if is_open
-        else None
-    )
+    unit = getattr(row, "due_unit", None)
+    left = None
+    if is_open and row.due_at is not None:
+        if unit is None:  # a due time no clock sets (set by hand or imported): a plain instant, clock time
+            left = TimeLeft(row.due_at - now)
+        else:  # None when the calendar lacks the year (the order page says so)
+            left = clocks.time_left(unit, getattr(row, "due_calendar", None), row.due_at, now)
+    row.time_left = left  # type: ignore[attr-defined]
     row.overdue = bool(is_open and row.due_at is not None and row.due_at < now)  # type: ignore[attr-defined]
     warn_at = getattr(row, "due_warn_at", None)
     row.due_soon = bool(  # type: ignore[attr-defined]
