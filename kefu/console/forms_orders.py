@@ -301,7 +301,7 @@ class QueueFilterForm(forms.Form):
         super().__init__(*args, **kwargs)
         _model_field(self, "area").queryset = areas
         # the default (first) choice: the order of queries.by_urgency
-        sort_choices = [("urgency", _("urgency (urgent first, then due time)"))]
+        sort_choices: list[tuple[str, Any]] = [("urgency", _("urgency (urgent first, then due time)"))]
         for key, label in SORTS.items():
             sort_choices.append((key, _("%(field)s ↑") % {"field": label}))
             sort_choices.append(("-" + key, _("%(field)s ↓") % {"field": label}))

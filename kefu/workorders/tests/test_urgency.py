@@ -122,7 +122,8 @@ def _plan(qs: Any) -> str:
 @pytest.mark.pg
 def test_default_order_reads_the_urgency_index(world: Any, now: FakeClock) -> None:
     """The team queue and the API list walk ``wo_urgency`` in order and stop after a page (no sort of
-    every open order); bench/RESULTS.md has the plan at 1,000,000 orders."""
+    every open order), "My queue" ``wo_assignee_urgency``, "My responsibilities" ``wo_owner_urgency``;
+    bench/RESULTS.md has the plans at 1,000,000 orders."""
     if connection.vendor != "postgresql":
         pytest.skip("PostgreSQL's planner")
     cust = world.customer()
@@ -133,3 +134,8 @@ def test_default_order_reads_the_urgency_index(world: Any, now: FakeClock) -> No
     assert "wo_urgency" in plan and "Sort" not in plan, plan
     api_plan = _plan(queries.by_urgency(visible_workorders(world.agent.user))[:50])
     assert "wo_urgency" in api_plan and "Sort" not in api_plan, api_plan
+    tabs = queries.queue_tabs(world.agent.user, world.agent)
+    mine_plan = _plan(queries.queue_sort(tabs["mine"], "")[:50])
+    assert "wo_assignee_urgency" in mine_plan and "Sort" not in mine_plan, mine_plan
+    owned_plan = _plan(queries.queue_sort(tabs["owned"], "")[:50])
+    assert "wo_owner_urgency" in owned_plan and "Sort" not in owned_plan, owned_plan
