@@ -141,9 +141,10 @@ DEFAULT_QUEUE_SORT = "urgency"
 
 
 def queue_sort(qs: QuerySet[WorkOrder], sort: str) -> QuerySet[WorkOrder]:
-    """The console queue's order; by urgency (``by_urgency``) unless the user chose another column. Its "priority ↓" (``-priority``) lists the most urgent first with the
-    higher id first among equals — the reverse sign of the API's ``priority`` and other ties; both kept as
-    they were when the two copies were merged."""
+    """The console queue's order: by urgency (``by_urgency``) unless the user chose another column. Its
+    "priority ↓" (``-priority``) lists the most urgent first with the higher id first among equals — the
+    reverse sign of the API's ``priority`` and other ties; both kept as they were when the two copies were
+    merged."""
     desc = sort.startswith("-")
     key = sort.lstrip("-")
     if key not in QUEUE_SORTS:
