@@ -146,7 +146,7 @@ def main() -> None:
     q4 = f"/api/v1/orders?q={SEARCH_TERM_4}&limit=50"
     scenarios = [
         Scenario("queue page (team, due)", lambda i: ("GET", "/orders/?tab=team&sort=due_at", None)),
-        # the default order since issue 16: urgent first, then due time (index wo_urgency)
+        # the default order: urgent first, then due time (index wo_urgency)
         Scenario("queue page (team, urgency)", lambda i: ("GET", "/orders/?tab=team", None)),
         Scenario(
             "API list 50 by due time",

@@ -1,4 +1,4 @@
-"""Urgent first in a real browser (issue 16, point 3): the technician's own queue shows the fresh urgent
+"""Urgent first in a real browser: the technician's own queue shows the fresh urgent
 gas leak in row 1 above 17 months-old overdue orders, which are highlighted and say so in words."""
 
 import datetime as dt

@@ -1,4 +1,4 @@
-"""The console queue urgent first (issue 16, point 3): the technician's own queue by default lists the
+"""The console queue urgent first: the technician's own queue by default lists the
 fresh gas leak above 17 months-old overdue orders; overdue and due-soon rows carry a class and a text
 marker; remaining and overdue time read in days/hours/minutes and say working or clock time. The same
 order in the API's default list."""

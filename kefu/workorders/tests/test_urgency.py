@@ -1,4 +1,4 @@
-"""Urgent first (issue 16, point 3): the stored urgency rank and the default order of the queues and the
+"""Urgent first: the stored urgency rank and the default order of the queues and the
 API — urgent and high priority before normal, then the earliest due time, open work before resolved and
 closed; on PostgreSQL the default order is read from the index ``wo_urgency``."""
 
