@@ -146,10 +146,13 @@ def main() -> None:
     q4 = f"/api/v1/orders?q={SEARCH_TERM_4}&limit=50"
     scenarios = [
         Scenario("queue page (team, due)", lambda i: ("GET", "/orders/?tab=team&sort=due_at", None)),
+        # the default order: urgent first, then due time (index wo_urgency)
+        Scenario("queue page (team, urgency)", lambda i: ("GET", "/orders/?tab=team", None)),
         Scenario(
             "API list 50 by due time",
             lambda i: ("GET", "/api/v1/orders?open=true&ordering=due_at&limit=50", None),
         ),
+        Scenario("API list 50 by urgency", lambda i: ("GET", "/api/v1/orders?open=true&limit=50", None)),
         Scenario("order page", lambda i: ("GET", f"/orders/{open_numbers[i % len(open_numbers)]}/", None)),
         Scenario(
             "create order (API)",

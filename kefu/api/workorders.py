@@ -96,8 +96,9 @@ IF_MATCH = Header(None, alias="If-Match", description='The version you read, e.g
 def list_orders(request: ApiRequest, filters: Query[OrderFilters], page: Query[PageParams]) -> dict[str, Any]:
     """Orders visible to the caller (own branch for branch staff, own orders for a portal customer).
     ``q`` searches number, title, description and the customer (Chinese words of 2+ characters too).
-    Ordering: ``due_at``, ``received_at``, ``updated_at``, ``created_at``, ``priority`` (prefix ``-``
-    to reverse; ``priority`` lists the most urgent first)."""
+    Ordering: ``urgency`` (the default, as the console queues: open orders first, the most urgent priority
+    first, then the earliest due time), ``due_at``, ``received_at``, ``updated_at``, ``created_at``,
+    ``priority`` (prefix ``-`` to reverse; ``priority`` lists the most urgent first)."""
     qs = queries.filter_orders(
         visible_workorders(request.auth),
         queries.OrderFilter(
@@ -117,7 +118,7 @@ def list_orders(request: ApiRequest, filters: Query[OrderFilters], page: Query[P
         ),
         clock.now(),
     )
-    qs = order_by(render.order_rows(qs), filters.ordering, ORDER_ORDERINGS, "-received_at")
+    qs = order_by(render.order_rows(qs), filters.ordering, ORDER_ORDERINGS, queries.DEFAULT_ORDERING)
     return paginate(
         qs,
         page,

@@ -57,6 +57,7 @@ from kefu.commitments.models import (
     WorkingPeriod,
 )
 from kefu.lib import clock
+from kefu.lib.durations import TimeLeft
 from kefu.lib.errors import NotFound, PermissionDenied, ValidationFailed
 from kefu.organization.access import Actor, require_staff
 from kefu.organization.models import Branch, Staff
@@ -803,3 +804,15 @@ def remaining_until(
         return -rules.working_time_between(due, now, cal)
     except (rules.CalendarDataMissing, BusinessCalendar.DoesNotExist):
         return None
+
+
+def time_left(
+    unit: str | None, calendar_id: int | None, due: dt.datetime | None, now: dt.datetime
+) -> TimeLeft | None:
+    """``remaining_until`` with how it was counted, for ``kefu.lib.durations.format_time_left``."""
+    delta = remaining_until(unit, calendar_id, due, now)
+    if delta is None or unit is None or calendar_id is None:
+        return None
+    if unit == rules.Unit.CALENDAR_HOURS:
+        return TimeLeft(delta)
+    return TimeLeft(delta, working=True, working_day=rules.working_day_length(work_calendar(calendar_id)))

@@ -224,6 +224,25 @@ def _intervals_from(start: dt.datetime, cal: WorkCalendar) -> Iterator[tuple[dt.
 # Arithmetic
 
 
+def working_day_length(cal: WorkCalendar) -> dt.timedelta:
+    """The average working time of the calendar's working weekdays (24 h for a 24×7 calendar): what "one
+    working day" means when working time is told in days (``kefu.lib.durations``)."""
+    if cal.is_24x7:
+        return dt.timedelta(days=1)
+    days = [
+        sum(
+            (
+                dt.datetime.combine(dt.date.min, end) - dt.datetime.combine(dt.date.min, start)
+                for start, end in p
+            ),
+            dt.timedelta(0),
+        )
+        for p in cal.week
+        if p
+    ]
+    return sum(days, dt.timedelta(0)) / len(days)
+
+
 def hours(amount: Hours) -> dt.timedelta:
     """An exact timedelta for a whole or decimal number of hours (Decimal("1.5") → 1 h 30 min)."""
     if isinstance(amount, bool) or not isinstance(amount, int | Decimal):

@@ -338,7 +338,8 @@ class QueueFilterForm(forms.Form):
         kwargs.setdefault("auto_id", _id("filter"))
         super().__init__(*args, **kwargs)
         _model_field(self, "area").queryset = areas
-        sort_choices = []
+        # the default (first) choice: the order of queries.by_urgency
+        sort_choices: list[tuple[str, Any]] = [("urgency", _("urgency (urgent first, then due time)"))]
         for key, label in SORTS.items():
             sort_choices.append((key, _("%(field)s ↑") % {"field": label}))
             sort_choices.append(("-" + key, _("%(field)s ↓") % {"field": label}))

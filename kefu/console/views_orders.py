@@ -32,6 +32,7 @@ from kefu.console import forms_orders as f
 from kefu.console.paging import CappedPaginator
 from kefu.customers.access import access_customer
 from kefu.lib import clock
+from kefu.lib.durations import TimeLeft
 from kefu.lib.errors import Conflict, KefuError, NotFound, ValidationFailed
 from kefu.organization.access import areas_of
 from kefu.organization.models import Staff
@@ -85,6 +86,27 @@ def _with_due_clock(qs: QuerySet[WorkOrder]) -> QuerySet[WorkOrder]:
     return qs.annotate(
         due_unit=Subquery(due_clock.values("unit")[:1]),
         due_calendar=Subquery(due_clock.values("calendar_id")[:1]),
+        due_warn_at=Subquery(due_clock.values("warn_at")[:1]),
+    )
+
+
+def mark_deadline(row: WorkOrder, now: dt.datetime) -> None:
+    """Set what a queue row shows of its deadline (rows annotated by ``_with_due_clock``): ``time_left``
+    (``kefu.lib.durations.TimeLeft`` or None), ``overdue`` (due time passed, still open) and ``due_soon``
+    (inside the warning window of its clock, R-16)."""
+    is_open = row.is_open
+    unit = getattr(row, "due_unit", None)
+    left = None
+    if is_open and row.due_at is not None:
+        if unit is None:  # a due time no clock sets (set by hand or imported): a plain instant, clock time
+            left = TimeLeft(row.due_at - now)
+        else:  # None when the calendar lacks the year (the order page says so)
+            left = clocks.time_left(unit, getattr(row, "due_calendar", None), row.due_at, now)
+    row.time_left = left  # type: ignore[attr-defined]
+    row.overdue = bool(is_open and row.due_at is not None and row.due_at < now)  # type: ignore[attr-defined]
+    warn_at = getattr(row, "due_warn_at", None)
+    row.due_soon = bool(  # type: ignore[attr-defined]
+        is_open and not row.overdue and warn_at is not None and warn_at <= now  # type: ignore[attr-defined]
     )
 
 
@@ -118,7 +140,7 @@ def filtered_queue(qs: QuerySet[WorkOrder], filters: dict[str, Any], now: dt.dat
         .select_related(*ORDER_RELATED)
         .prefetch_related(*ORDER_PREFETCH)
     )
-    return queries.queue_sort(_with_due_clock(rows), filters.get("sort", "due_at"))
+    return queries.queue_sort(_with_due_clock(rows), filters.get("sort", queries.DEFAULT_QUEUE_SORT))
 
 
 @require_GET
@@ -142,9 +164,7 @@ def queue(request: ConsoleRequest) -> HttpResponse:
     )
     page = paginator.get_page(request.GET.get("page"))
     for row in page.object_list:
-        row.remaining = clocks.remaining_until(  # type: ignore[attr-defined]
-            getattr(row, "due_unit", None), getattr(row, "due_calendar", None), row.due_at, now
-        )
+        mark_deadline(row, now)
     params: dict[str, str | int] = {
         k: v for k in request.GET if k != "page" and (v := request.GET.get(k, ""))
     }

@@ -9,7 +9,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from kefu.customers.models import Channel
-from kefu.workorders.rules import OPEN_STATUSES, CloseReason, OrderType, Status
+from kefu.workorders.rules import OPEN_STATUSES, PRIORITY_ORDER, CloseReason, OrderType, Status
 
 
 class OrderTypeChoices(models.TextChoices):
@@ -51,6 +51,25 @@ class Priority(models.TextChoices):
     HIGH = "high", _("high")
     NORMAL = "normal", _("normal")
     LOW = "low", _("low")
+
+
+_OPEN = sorted(s.value for s in OPEN_STATUSES)
+
+# The queues' default order (``workorders.queries.by_urgency``): open work first, most urgent priority
+# first (0 urgent … 3 low), then the resolved and closed orders (4 … 7). Computed and stored by the
+# database, so that it sorts the same on SQLite and PostgreSQL and an index can serve the sort.
+URGENCY = models.Case(
+    *[
+        models.When(models.Q(status__in=_OPEN, priority=p), then=models.Value(rank))
+        for p, rank in PRIORITY_ORDER.items()
+    ],
+    *[
+        models.When(priority=p, then=models.Value(len(PRIORITY_ORDER) + rank))
+        for p, rank in PRIORITY_ORDER.items()
+    ],
+    default=models.Value(9),
+    output_field=models.SmallIntegerField(),
+)
 
 
 class CloseReasonChoices(models.TextChoices):
@@ -153,6 +172,12 @@ class WorkOrder(models.Model):
     last_reply_by = models.ForeignKey(
         "organization.Staff", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    urgency = models.GeneratedField(
+        expression=URGENCY,
+        output_field=models.SmallIntegerField(),
+        db_persist=True,
+        verbose_name=_("urgency"),
+    )
     version = models.PositiveIntegerField(default=1)
     search_text = models.TextField(blank=True, editable=False)
 
@@ -179,6 +204,13 @@ class WorkOrder(models.Model):
                 condition=models.Q(status__in=sorted(s.value for s in OPEN_STATUSES)),
                 name="wo_open_due",
             ),
+            # the queues' and the API's default order, urgent open work first (queries.by_urgency): read in
+            # index order and stopped after a page, whatever the number of orders — the team queue and the
+            # API list by the first, "My queue" and "My responsibilities" (a technician may have thousands
+            # of orders) by the other two (bench/RESULTS.md, 1,000,000 orders: 0.5 ms instead of 110 ms)
+            models.Index(fields=["urgency", "due_at", "id"], name="wo_urgency"),
+            models.Index(fields=["assignee", "urgency", "due_at", "id"], name="wo_assignee_urgency"),
+            models.Index(fields=["owner", "urgency", "due_at", "id"], name="wo_owner_urgency"),
         ]
 
     def __str__(self) -> str:

@@ -109,6 +109,15 @@ def by_priority(qs: QuerySet[Any], *, urgent_first: bool, ties_desc: bool) -> Qu
     )
 
 
+def by_urgency(qs: QuerySet[Any], desc: bool = False) -> QuerySet[Any]:
+    """The queues' and the API's default order: open work before resolved and closed, the most urgent
+    priority first (``WorkOrder.urgency``), then the earliest due time (the most overdue first; no due time
+    last), ties by id. ``desc`` reverses it. Served by the index ``wo_urgency`` (bench/RESULTS.md)."""
+    if desc:
+        return qs.order_by(F("urgency").desc(), F("due_at").desc(nulls_first=True), "-id")
+    return qs.order_by(F("urgency").asc(), F("due_at").asc(nulls_last=True), "id")
+
+
 def _api_priority(qs: QuerySet[Any], desc: bool) -> QuerySet[Any]:
     # the API's "priority" lists the most urgent first, "-priority" the least urgent; ties by id
     return by_priority(qs, urgent_first=not desc, ties_desc=False)
@@ -121,20 +130,25 @@ ORDERINGS: dict[str, Ordering] = {
     "updated_at": by_field("updated_at"),
     "created_at": by_field("created_at"),
     "priority": _api_priority,
+    "urgency": by_urgency,
 }
+# the API's order list when the caller names none: the same order as the console queues
+DEFAULT_ORDERING = "urgency"
 
-# The console queue's sort keys (``key`` ↑ or ``-key`` ↓); unknown ones sort by due time.
-QUEUE_SORTS = ("due_at", "received_at", "priority", "updated_at")
+# The console queue's sort keys (``key`` ↑ or ``-key`` ↓); unknown ones sort by urgency, the default.
+QUEUE_SORTS = ("urgency", "due_at", "received_at", "priority", "updated_at")
+DEFAULT_QUEUE_SORT = "urgency"
 
 
 def queue_sort(qs: QuerySet[WorkOrder], sort: str) -> QuerySet[WorkOrder]:
-    """The console queue's order. Its "priority ↓" (``-priority``) lists the most urgent first with the
-    higher id first among equals — the reverse sign of the API's ``priority`` and other ties; both kept as
-    they were when the two copies were merged."""
+    """The console queue's order: by urgency (``by_urgency``) unless the user chose another column. Its
+    "priority ↓" (``-priority``) lists the most urgent first with the higher id first among equals — the
+    reverse sign of the API's ``priority`` and other ties; both kept as they were when the two copies were
+    merged."""
     desc = sort.startswith("-")
     key = sort.lstrip("-")
     if key not in QUEUE_SORTS:
-        key, desc = "due_at", False
+        key, desc = DEFAULT_QUEUE_SORT, False
     if key == "priority":
         return by_priority(qs, urgent_first=desc, ties_desc=desc)
     return ORDERINGS[key](qs, desc)

@@ -8,12 +8,12 @@ from decimal import Decimal
 from typing import Any
 
 from django import template
-from django.utils.translation import gettext as _
 
-from kefu.commitments import clocks
+from kefu.commitments import clocks, rules
 from kefu.commitments.models import OPEN_CLOCK_STATUSES, ExtensionRequest, OrderClock
 from kefu.commitments.rules import ClockState
 from kefu.lib import clock as lib_clock
+from kefu.lib.durations import DAY, TimeLeft, format_time_left, time_basis_help
 
 register = template.Library()
 
@@ -29,6 +29,7 @@ class ClockRow:
     can_request: bool = False
     can_report: bool = False
     decidable: list[int] = field(default_factory=list)
+    time_left: TimeLeft | None = None
 
 
 @register.simple_tag
@@ -55,6 +56,10 @@ def order_clocks(o: Any, staff: Any) -> list[ClockRow]:
             paused_since=clocks.paused_since(c),
             extensions=exts,
         )
+        if st is not None and st.remaining is not None:
+            working = c.unit != "calendar_hours"
+            day = rules.working_day_length(clocks.work_calendar(c.calendar_id)) if working else DAY
+            row.time_left = TimeLeft(st.remaining, working=working, working_day=day)
         if staff is not None and is_open and status != "breached" and c.started_at is not None:
             row.can_request = staff.pk in (o.owner_id, o.assignee_id) and not any(
                 e.status == "pending" for e in exts
@@ -66,19 +71,25 @@ def order_clocks(o: Any, staff: Any) -> list[ClockRow]:
     return rows
 
 
-@register.filter
-def span(value: dt.timedelta | None) -> str:
-    """A duration in hours and minutes, like "37 h 05 min" or "−45 min" (overdue).
+def _time_left(value: TimeLeft | dt.timedelta) -> TimeLeft:
+    return value if isinstance(value, TimeLeft) else TimeLeft(value)
 
-    No days: for working-time limits the remaining time is working time, and "1 day" would be ambiguous.
-    """
+
+@register.filter
+def time_left(value: TimeLeft | dt.timedelta | None) -> str:
+    """Remaining or overdue time in readable units that say working or clock time
+    (``kefu.lib.durations.format_time_left``); a bare timedelta is clock time."""
     if value is None:
         return "—"
-    sign = "−" if value < dt.timedelta(0) else ""
-    hours, mins = divmod(int(abs(value).total_seconds() // 60), 60)
-    if hours:
-        return sign + _("%(h)d h %(m)02d min") % {"h": hours, "m": mins}
-    return sign + _("%(m)d min") % {"m": mins}
+    return format_time_left(_time_left(value))
+
+
+@register.filter
+def time_basis(value: TimeLeft | dt.timedelta | None) -> str:
+    """The tooltip of a ``time_left`` value: what the time counts."""
+    if value is None:
+        return ""
+    return time_basis_help(_time_left(value).working)
 
 
 @register.filter

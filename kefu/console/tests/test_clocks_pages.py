@@ -54,7 +54,9 @@ def test_card_shows_limit_due_and_remaining_working_time(world, now):
     assert "5 working days" in card
     assert "2025-03-10 17:30" in card  # shown in the branch's time zone
     assert "Remaining working time" in card
-    assert "8 h 00 min" in card  # Fri 16:30–17:30 and Mon 08:30–12:00, 14:00–17:30
+    # Fri 16:30–17:30 and Mon 08:30–12:00, 14:00–17:30: 8 working hours, a working day here is 7 h
+    assert "1 working d 1 working h left" in card
+    assert "Working time: only the working hours" in card  # the tooltip says what it counts
     assert 'data-testid="clock-warning"' in card  # 39 of 47 working hours used (> 75 %)
 
 
@@ -62,7 +64,7 @@ def test_card_flags_breach_and_missing_calendar_year(world, now):
     o = world.order(world.customer())
     now.set(sh(2025, 3, 4, 11, 0))
     body = page(client_for(world.agent), o.number)
-    assert 'data-testid="clock-breached"' in body and "−1 h 00 min" in body
+    assert 'data-testid="clock-breached"' in body and "1 h overdue (clock time)" in body
     now.set(sh(2026, 12, 28, 10, 0))
     o2 = world.order(world.customer(name="王五", phone="13700137000"), order_type="install_urban")
     body = page(client_for(world.agent), o2.number)
@@ -128,8 +130,9 @@ def test_queue_shows_remaining_time_without_per_row_queries(world, now):
     c = client_for(world.agent)
     c.get("/orders/")  # warm the session's time zone and the calendar cache
     small, body = _queue_queries(c)
-    assert "19 h 00 min" in body  # the fault: 24 calendar hours from 10:00, now 15:00
-    assert "37 h 30 min" in body  # the installation: working time until next Monday 17:30
+    assert "19 h left (clock time)" in body  # the fault: 24 calendar hours from 10:00, now 15:00
+    # the installation: 37.5 working hours until next Monday 17:30, 5 working days of 7 h and 2.5 h
+    assert "5 working d 2 working h left" in body
     for i in range(12):
         world.order(cust, order_type="install_urban" if i % 2 else "fault_general", title=f"批量{i}")
     big, _body = _queue_queries(c)

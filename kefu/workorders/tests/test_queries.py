@@ -79,12 +79,14 @@ def test_sorting_by_date_and_priority(world: Any) -> None:
     assert numbers(queries.ORDERINGS["priority"](base, True)) == [
         o.number for o in (low, normal, urgent1, urgent2)
     ]
-    # an unknown console sort falls back to the due time
-    assert str(queries.queue_sort(base, "-title").query) == str(queries.queue_sort(base, "due_at").query)
+    # an unknown console sort falls back to the default, urgency
+    assert str(queries.queue_sort(base, "-title").query) == str(queries.queue_sort(base, "urgency").query)
+    assert str(queries.queue_sort(base, "").query) == str(queries.by_urgency(base).query)
 
 
 def test_console_sort_choices_are_the_queue_sorts() -> None:
-    assert set(SORTS) == set(queries.QUEUE_SORTS)
+    # "urgency" is the form's first, separate choice (one direction only)
+    assert set(SORTS) | {queries.DEFAULT_QUEUE_SORT} == set(queries.QUEUE_SORTS)
 
 
 def test_filters(world: Any) -> None:
