@@ -33,7 +33,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext
+from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from kefu.commitments import clocks
@@ -70,7 +70,7 @@ def assignable_staff(me: Staff) -> list[Staff]:
 ESC_STATUSES = ("open", "handled", "all")
 ESC_SORTS = ("order", "priority", "kind", "age", "branch")
 ESC_COLUMNS: list[tuple[str, Any]] = [
-    ("order", gettext_lazy("Order")),
+    ("order", pgettext_lazy("work order", "Order")),
     ("priority", gettext_lazy("Priority")),
     ("kind", gettext_lazy("Raised by")),
     ("age", gettext_lazy("Waiting since")),
@@ -240,11 +240,9 @@ def escalations_bulk(request: ConsoleRequest) -> HttpResponse:
         inbox.report_bulk(
             request,
             result,
-            lambda n: (
-                ngettext("escalation handled", "escalations handled", n)
-                if action == "acknowledge"
-                else ngettext("escalation assigned and handled", "escalations assigned and handled", n)
-            ),
+            _("Handled: %(done)s of %(total)s.")
+            if action == "acknowledge"
+            else _("Assigned and handled: %(done)s of %(total)s."),
         )
     return redirect(inbox.back_url(request, reverse("console:escalations")))
 
@@ -259,7 +257,7 @@ def escalation_handle(request: ConsoleRequest, pk: int) -> HttpResponse:
     ):
         raise Http404
     result = _handle_escalations(request, [pk], "acknowledge", request.POST.get("response", ""), None)
-    inbox.report_bulk(request, result, lambda n: ngettext("escalation handled", "escalations handled", n))
+    inbox.report_bulk(request, result, _("Handled: %(done)s of %(total)s."))
     return redirect(inbox.back_url(request, reverse("console:escalations")))
 
 
@@ -269,7 +267,7 @@ def escalation_handle(request: ConsoleRequest, pk: int) -> HttpResponse:
 EXT_STATUSES = ("pending", "approved", "rejected", "all")
 EXT_SORTS = ("order", "priority", "due", "age", "branch")
 EXT_COLUMNS: list[tuple[str, Any]] = [
-    ("order", gettext_lazy("Order")),
+    ("order", pgettext_lazy("work order", "Order")),
     ("priority", gettext_lazy("Priority")),
     ("due", gettext_lazy("Due")),
     ("age", gettext_lazy("Requested")),
@@ -372,10 +370,6 @@ def extensions_bulk(request: ConsoleRequest) -> HttpResponse:
     inbox.report_bulk(
         request,
         result,
-        lambda n: (
-            ngettext("extension approved", "extensions approved", n)
-            if approve
-            else ngettext("extension rejected", "extensions rejected", n)
-        ),
+        _("Approved: %(done)s of %(total)s.") if approve else _("Rejected: %(done)s of %(total)s."),
     )
     return redirect(inbox.back_url(request, reverse("console:extensions")))

@@ -19,7 +19,7 @@ from django.http import Http404, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext
+from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from kefu.lib import clock, exports
@@ -168,9 +168,8 @@ def record_list(request: ConsoleRequest) -> HttpResponseBase:
     page = Paginator(qs, settings.KEFU_PAGE_SIZE).get_page(f.page or None)
     rows = list(page.object_list)
     for r in rows:
-        r.may_state = (
-            r.status != AccountabilityRecord.Status.CLOSED and r.staff_id == me.pk and r.statement_at is None
-        )  # type: ignore[attr-defined]
+        is_open = r.status != AccountabilityRecord.Status.CLOSED
+        r.may_state = is_open and r.staff_id == me.pk and r.statement_at is None  # type: ignore[attr-defined]
         r.may_decide = _may_decide_role(me, r) and rules.may_decide(  # type: ignore[attr-defined]
             r.statement_at is not None, r.statement_due, now
         )
@@ -234,13 +233,13 @@ def records_bulk(request: ConsoleRequest) -> HttpResponse:
         result = inbox.run_bulk(
             ids, labels.__getitem__, lambda pk: _decide_one(request.user, pk, outcome, grounds)
         )
-        inbox.report_bulk(request, result, lambda n: ngettext("record decided", "records decided", n))
+        inbox.report_bulk(request, result, _("Decided: %(done)s of %(total)s."))
     elif action == "statement":
         text = request.POST.get("statement", "")
         result = inbox.run_bulk(
             ids, labels.__getitem__, lambda pk: actions.do_give_statement(request.user, pk, text)
         )
-        inbox.report_bulk(request, result, lambda n: ngettext("statement recorded", "statements recorded", n))
+        inbox.report_bulk(request, result, _("Statements recorded: %(done)s of %(total)s."))
     else:
         messages.error(request, _("Choose an action."))
     return redirect(back)
@@ -461,7 +460,7 @@ NOTICE_STATUSES = ("open", "overdue", "answered", "all")
 NOTICE_SORTS = ("due", "order", "priority", "age", "branch")
 NOTICE_COLUMNS: list[tuple[str, Any]] = [
     ("due", gettext_lazy("Due")),
-    ("order", gettext_lazy("Order")),
+    ("order", pgettext_lazy("work order", "Order")),
     ("priority", gettext_lazy("Priority")),
     ("age", gettext_lazy("Issued")),
     ("branch", gettext_lazy("Branch")),
@@ -573,7 +572,7 @@ def notices_bulk(request: ConsoleRequest) -> HttpResponse:
             lambda pk: numbers.get(pk) or f"#{pk}",
             lambda pk: actions.do_answer_notice(request.user, pk, text),
         )
-        inbox.report_bulk(request, result, lambda n: ngettext("notice answered", "notices answered", n))
+        inbox.report_bulk(request, result, _("Answered: %(done)s of %(total)s."))
     elif action == "assign":
         to_staff = request.POST.get("to_staff", "")
 
@@ -584,7 +583,7 @@ def notices_bulk(request: ConsoleRequest) -> HttpResponse:
             do_transfer(request.user, n.workorder_id, to_staff_id=int(to_staff), reason=text)
 
         result = inbox.run_bulk(ids, lambda pk: numbers.get(pk) or f"#{pk}", assign)
-        inbox.report_bulk(request, result, lambda n: ngettext("order assigned", "orders assigned", n))
+        inbox.report_bulk(request, result, _("Assigned: %(done)s of %(total)s."))
     else:
         messages.error(request, _("Choose an action."))
     return redirect(back)

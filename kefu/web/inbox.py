@@ -20,7 +20,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext
+from django.utils.translation import gettext_lazy
 
 from kefu.lib.errors import KefuError
 from kefu.organization.access import branches_of
@@ -44,6 +44,7 @@ PRIORITY_CHOICES: list[tuple[str, Any]] = [
     ("normal", gettext_lazy("normal")),
     ("low", gettext_lazy("low")),
 ]
+PRIORITIES = tuple(choice[0] for choice in PRIORITY_CHOICES)
 # (newer than, older than or equal) in days
 AGE_BOUNDS: dict[str, tuple[int | None, int | None]] = {
     "1d": (None, 1),
@@ -97,7 +98,7 @@ def read_filters(
     sorts: Iterable[str],
     branches: QuerySet[Branch],
     kinds: bool = True,
-    priorities: Sequence[str] = tuple(v for v, _l in PRIORITY_CHOICES),
+    priorities: Sequence[str] = PRIORITIES,
     extra: Iterable[str] = (),
 ) -> Filters:
     """The inbox filters of ``request.GET``; a branch the viewer may not see is ignored (not an error)."""
@@ -195,24 +196,22 @@ def run_bulk(ids: Sequence[int], label: Callable[[int], str], act: Callable[[int
     return result
 
 
-def report_bulk(request: HttpRequest, result: BulkResult, done_text: Callable[[int], str]) -> None:
-    """The result message: how many succeeded, and which failed and why."""
+def report_bulk(request: HttpRequest, result: BulkResult, done: str) -> None:
+    """The result message: ``done`` (a translated text with ``%(done)s`` and ``%(total)s``, e.g. "Handled:
+    %(done)s of %(total)s.") when something succeeded, and which failed and why."""
     total = len(result.done) + len(result.failed)
+    if not total:
+        messages.error(request, _("Select at least one row."))
+        return
     if result.done:
-        messages.success(
-            request,
-            ngettext("%(done)s of %(total)s: %(what)s", "%(done)s of %(total)s: %(what)s", total)
-            % {"done": len(result.done), "total": total, "what": done_text(len(result.done))},
-        )
+        messages.success(request, done % {"done": len(result.done), "total": total})
     if result.failed:
         reasons = "; ".join(f"{name}: {reason}" for name, reason in result.failed)
         messages.error(
             request,
-            ngettext("%(count)s failed — %(reasons)s", "%(count)s failed — %(reasons)s", len(result.failed))
-            % {"count": len(result.failed), "reasons": reasons},
+            _("Not done (%(count)s of %(total)s): %(reasons)s")
+            % {"count": len(result.failed), "total": total, "reasons": reasons},
         )
-    if not total:
-        messages.error(request, _("Select at least one row."))
 
 
 def back_url(request: HttpRequest, default: str) -> str:

@@ -122,14 +122,16 @@ def test_bulk_acknowledge_partial_failure_and_other_branch(world: Any, now: Fake
         follow=True,
     )
     # the other branch's order stays unnamed: its number is not shown to someone who may not see it
-    assert messages_of(resp) == ["2 of 3: escalations handled", f"1 failed — #{es.pk}: Work order not found."]
-    e1.refresh_from_db(), e2.refresh_from_db(), es.refresh_from_db()
+    assert messages_of(resp) == ["Handled: 2 of 3.", f"Not done (1 of 3): #{es.pk}: Work order not found."]
+    e1.refresh_from_db()
+    e2.refresh_from_db()
+    es.refresh_from_db()
     assert e1.handled_at and e2.handled_at and es.handled_at is None  # the south one untouched
     assert AuditRecord.objects.filter(action="order.escalation_handled").count() == 2  # one per record
     # an empty response fails each record with the use case's reason, nothing changes
     e3 = actions.do_escalate(world.agent.user, n1.pk, "再次")
     resp = sup.post(f"{ESC}bulk/", {"action": "acknowledge", "ids": [e3.pk], "response": " "}, follow=True)
-    assert f"1 failed — {n1.number}: The text is empty." in messages_of(resp)
+    assert f"Not done (1 of 1): {n1.number}: The text is empty." in messages_of(resp)
     e3.refresh_from_db()
     assert e3.handled_at is None
 
@@ -148,7 +150,7 @@ def test_bulk_assign_transfers_each_order_once(world: Any, now: FakeClock) -> No
         },
         follow=True,
     )
-    assert "2 of 2: escalations assigned and handled" in messages_of(resp)
+    assert "Assigned and handled: 2 of 2." in messages_of(resp)
     o.refresh_from_db()
     assert o.assignee_id == world.technician.pk and not o.escalated
     assert o.transfers.count() == 1
@@ -175,8 +177,9 @@ def test_extensions_bulk_decide_with_one_reason(world: Any, now: FakeClock) -> N
     resp = sup.post(
         f"{EXT}bulk/", {"decision": "reject", "ids": [r1.pk, rs.pk], "note": "材料不全"}, follow=True
     )
-    assert messages_of(resp) == ["1 of 2: extension rejected", f"1 failed — #{rs.pk}: Work order not found."]
-    r1.refresh_from_db(), rs.refresh_from_db()
+    assert messages_of(resp) == ["Rejected: 1 of 2.", f"Not done (1 of 2): #{rs.pk}: Work order not found."]
+    r1.refresh_from_db()
+    rs.refresh_from_db()
     assert (r1.status, r1.decision_note, rs.status) == ("rejected", "材料不全", "pending")
     assert ids(sup.get(EXT), "extension-row") == [r2.pk]
     assert ids(sup.get(EXT, {"status": "rejected"}), "extension-row") == [r1.pk]
@@ -205,9 +208,11 @@ def test_records_bulk_decide_and_filters(world: Any, now: FakeClock) -> None:
         follow=True,
     )
     msgs = messages_of(resp)
-    assert "2 of 3: records decided" in msgs
+    assert "Decided: 2 of 3." in msgs
     assert any(f"#{s.pk}: Accountability record not found." in m for m in msgs)
-    a.refresh_from_db(), b.refresh_from_db(), s.refresh_from_db()
+    a.refresh_from_db()
+    b.refresh_from_db()
+    s.refresh_from_db()
     assert (a.status, a.outcome, b.outcome, b.penalty) == ("closed", "warning", "criticism", 200)
     assert s.status == "open"
     assert AuditRecord.objects.filter(action="accountability.decide").count() == 2
@@ -231,11 +236,11 @@ def test_notices_bulk_answer_and_assign(world: Any, now: FakeClock) -> None:
         {"action": "assign", "ids": [n1.pk, n2.pk], "to_staff": world.technician.pk, "answer": "请上门"},
         follow=True,
     )
-    assert "2 of 2: orders assigned" in messages_of(resp)
+    assert "Assigned: 2 of 2." in messages_of(resp)
     resp = client_for(world.agent).post(
         f"{NOTICES}bulk/", {"action": "answer", "ids": [n1.pk, n2.pk], "answer": "已安排上门"}, follow=True
     )
-    assert "2 of 2: notices answered" in messages_of(resp)
+    assert "Answered: 2 of 2." in messages_of(resp)
     assert SupervisionNotice.objects.filter(status="answered").count() == 2
     assert ids(sup.get(NOTICES, {"status": "answered"}), "notice") == [n2.pk, n1.pk] or ids(
         sup.get(NOTICES, {"status": "answered"}), "notice"

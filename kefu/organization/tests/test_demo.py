@@ -127,7 +127,7 @@ def test_demo_data_set(client) -> None:  # type: ignore[no-untyped-def]
     from kefu.commitments.models import ExtensionRequest, OrderClock
 
     assert OrderClock.objects.filter(kind="resolution", status="running").exists()
-    assert set(ExtensionRequest.objects.values_list("status", flat=True)) == {"approved", "pending"}
+    assert {"approved", "pending"} <= set(ExtensionRequest.objects.values_list("status", flat=True))
     assert OrderClock.objects.exclude(unreachable_report="").count() == 1
 
     # orders: every type in every status, all with an owner, consistent times and numbers
