@@ -183,9 +183,14 @@ def _decider(rec: AccountabilityRecord) -> Staff | None:
 
 
 def _open_orders(now: dt.datetime) -> list[WorkOrder]:
-    """Orders received before ``now`` and still open today (so also open at ``now``), by number."""
+    """Orders received a day before ``now``, still open today (so also open at ``now``) and not yet
+    supervised, by id."""
     return list(
-        WorkOrder.objects.filter(received_at__lt=now - dt.timedelta(days=1), status__in=OPEN_ORDER)
+        WorkOrder.objects.filter(
+            received_at__lt=now - dt.timedelta(days=1),
+            status__in=OPEN_ORDER,
+            supervision_notices__isnull=True,
+        )
         .select_related("branch")
         .order_by("pk")
     )
@@ -195,7 +200,7 @@ def _notices(L: Loader, now: dt.datetime, counts: dict[str, int]) -> None:
     """About one 督办 notice every two days, by a branch supervisor or the inspector."""
     if L.rng.random() >= 0.5:
         return
-    orders = [o for o in _open_orders(now) if not o.supervision_notices.exists()]
+    orders = _open_orders(now)
     if not orders:
         return
     o = L.rng.choice(orders)
