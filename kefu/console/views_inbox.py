@@ -122,13 +122,16 @@ def escalation_rows(base: QuerySet[Escalation], sort: str) -> QuerySet[Escalatio
             manual_rank=Case(
                 When(raised_by__isnull=True, then=Value(1)), default=Value(0), output_field=IntegerField()
             ),
+            open_rank=Case(
+                When(handled_at__isnull=True, then=Value(0)), default=Value(1), output_field=IntegerField()
+            ),
             prio_rank=PRIORITY_RANK,
         )
         .select_related("workorder", "workorder__customer", "workorder__branch", "raised_by", "leader")
     )
     key, desc = sort.lstrip("-"), sort.startswith("-")
     order: list[Any] = {
-        "": ["manual_rank", "prio_rank", "first_at", "pk"],
+        "": ["open_rank", "manual_rank", "prio_rank", "first_at", "pk"],
         "order": ["workorder__number", "pk"],
         "priority": ["prio_rank", "first_at", "pk"],
         "kind": ["manual_rank", "first_at", "pk"],

@@ -10,6 +10,8 @@ extension requests, inspections and training, the knowledge base and the roster.
 One module per app, called in this order by :func:`load_demo` on one shared :class:`~kefu.demo.loader.Loader`
 (the seeded random generator and what was created so far): ``organization``, ``commitments`` (catalog),
 ``customers``, ``workorders`` (which plays the ``complaints`` and ``followup`` steps of each order),
+``supervision`` (the breach sweep, the accountability and overdue-notice jobs and the leaders' inbox work,
+day by day over the history),
 ``commitments`` and ``followup`` again (plans, clocks), ``inspections``, ``knowledge``; the fixed word
 lists and rows are in ``data``.
 
