@@ -146,7 +146,7 @@ def _work(L: Loader, now: dt.datetime) -> None:
         .order_by("pk")
     ):
         who = n.workorder.assignee or n.workorder.owner
-        if who is not None and rng.random() < 0.6:
+        if who is not None and rng.random() < 0.35:
             _try(sv.do_answer_notice, who.user, n.pk, rng.choice(NOTICE_ANSWERS))
     # extension requests: decided by the requester's leader the next day, mostly approved
     for req in (
