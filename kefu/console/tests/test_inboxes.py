@@ -1,4 +1,4 @@
-"""The supervisors' inboxes (issue 16, point 5): escalations, extension requests, 督办 notices and
+"""The supervisors' inboxes: escalations, extension requests, 督办 notices and
 accountability records — filters from GET parameters, sort, grouping of automatic escalations per order,
 bulk actions with partial failure and branch permissions, and flat query budgets with 50 rows."""
 
