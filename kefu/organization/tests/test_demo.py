@@ -174,8 +174,8 @@ def test_demo_data_set(client) -> None:  # type: ignore[no-untyped-def]
     from kefu.supervision.models import AccountabilityRecord, SupervisionNotice
 
     records = list(AccountabilityRecord.objects.all())
-    per_day = Counter(timezone.localtime(r.created_at, tz).date() for r in records)
-    assert len(per_day) >= 5 and max(per_day.values()) <= max(3, len(records) // 4), per_day
+    record_days = Counter(timezone.localtime(r.created_at, tz).date() for r in records)
+    assert len(record_days) >= 5 and max(record_days.values()) <= max(3, len(records) // 4), record_days
     assert sum(r.status == "closed" for r in records) > len(records) // 2
     automatic = list(Escalation.objects.filter(raised_by__isnull=True))
     assert len({timezone.localtime(e.created_at, tz).date() for e in automatic}) >= 3
