@@ -36,6 +36,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q, QuerySet
 from django.db.models.signals import post_delete, post_save
 from django.utils.translation import gettext as _
 
@@ -776,6 +777,21 @@ def do_decide_extension(
         note=req.decision_note[:200],
     )
     return req
+
+
+def decidable_extensions(staff: Staff) -> QuerySet[ExtensionRequest]:
+    """The extension requests ``staff`` may decide (:func:`may_decide` as a query, for the leaders' inbox):
+    the requests of the people they lead, a supervisor's of their branch (all for company level), an
+    administrator's all; never their own."""
+    qs = ExtensionRequest.objects.exclude(requested_by=staff)
+    if not staff.is_active:
+        return qs.none()
+    if staff.role == "admin" or (staff.role == "supervisor" and staff.branch_id is None):
+        return qs
+    mine = Q(requested_by__leader=staff)
+    if staff.role == "supervisor":
+        mine |= Q(clock__workorder__branch_id=staff.branch_id)
+    return qs.filter(mine)
 
 
 def pending_extensions_for(staff: Staff) -> list[ExtensionRequest]:

@@ -2,6 +2,7 @@
 
 from django.urls import path
 
+from kefu.console import views_inbox as vi
 from kefu.console import views_materials as vm
 from kefu.console import views_orders as v
 
@@ -10,8 +11,9 @@ urlpatterns = [
     path("new/", v.order_create, name="order_create"),
     path("new/services/", v.service_options, name="order_service_options"),
     path("new/materials/", vm.service_materials, name="order_service_materials"),
-    path("escalations/", v.escalations, name="escalations"),
-    path("escalations/<int:pk>/handle/", v.escalation_handle, name="escalation_handle"),
+    path("escalations/", vi.escalations, name="escalations"),
+    path("escalations/bulk/", vi.escalations_bulk, name="escalations_bulk"),
+    path("escalations/<int:pk>/handle/", vi.escalation_handle, name="escalation_handle"),
     path("attachments/<int:pk>/", v.attachment_download, name="attachment_download"),
     path("<str:key>/", v.order_detail, name="order_detail"),
     path("<str:key>/presence/", v.order_presence, name="order_presence"),

@@ -7,21 +7,22 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.http import Http404, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_POST
 
 from kefu.commitments import clocks
 from kefu.commitments.models import OrderClock
 from kefu.lib.errors import KefuError
+from kefu.web import inbox
 from kefu.web.views import ConsoleRequest, staff_view
 from kefu.workorders.access import access_workorder
 
 
 def _back(request: ConsoleRequest, number: str, to_list: bool = False) -> HttpResponse:
-    if to_list:
-        url = reverse("console:extensions")
+    if to_list:  # the inbox, with its filters (the form's ``next``)
+        url = inbox.back_url(request, reverse("console:extensions"))
     else:
         url = reverse("console:order_detail", kwargs={"key": number}) + "#clocks-section"
     if request.htmx:
@@ -90,11 +91,3 @@ def extension_decide(request: ConsoleRequest, pk: int) -> HttpResponse:
         messages.success(request, _("Extension approved.") if approve else _("Extension rejected."))
     to_list = request.POST.get("back") == "list" or not number
     return _back(request, number, to_list=to_list)
-
-
-@require_GET
-@staff_view
-def extensions(request: ConsoleRequest) -> HttpResponse:
-    """Pending extension requests the user may decide (leaders, supervisors, admins)."""
-    rows = clocks.pending_extensions_for(request.staff)
-    return render(request, "console/orders/extensions.html", {"rows": rows})

@@ -33,7 +33,7 @@ from kefu.console.paging import CappedPaginator
 from kefu.customers.access import access_customer
 from kefu.lib import clock
 from kefu.lib.durations import TimeLeft
-from kefu.lib.errors import Conflict, KefuError, NotFound, ValidationFailed
+from kefu.lib.errors import Conflict, KefuError, ValidationFailed
 from kefu.organization.access import areas_of
 from kefu.organization.models import Staff
 from kefu.web.files import attachment_response
@@ -705,63 +705,3 @@ def service_options(request: ConsoleRequest) -> HttpResponse:
     staff: Staff = request.staff
     form = f.OrderCreateForm(branch_id=0, me=staff, order_type=request.GET.get("order_type") or None)
     return render(request, "console/orders/_service_options.html", {"field": form["service"]})
-
-
-# ---------------------------------------------------------------------------------------------------
-# Escalations
-
-
-def _escalations(request: ConsoleRequest, staff: Staff, scope: str) -> QuerySet[Escalation]:
-    qs = Escalation.objects.filter(
-        handled_at__isnull=True, workorder__in=visible_workorders(request.user)
-    ).select_related("workorder", "workorder__customer", "raised_by", "leader")
-    if scope != "all" or not staff.can("order.handle_escalation"):
-        qs = qs.filter(leader=staff)
-    return qs.order_by("created_at", "id")
-
-
-def _render_escalations(
-    request: ConsoleRequest, staff: Staff, *, bound: tuple[int, Any] | None = None, status: int = 200
-) -> HttpResponse:
-    scope = request.GET.get("scope", "mine")
-    rows = list(_escalations(request, staff, scope))
-    for esc in rows:
-        if bound and bound[0] == esc.pk:
-            esc.form = bound[1]  # type: ignore[attr-defined]
-        else:
-            esc.form = f.HandleEscalationForm(auto_id=f"esc{esc.pk}-%s")  # type: ignore[attr-defined]
-    recent = (
-        Escalation.objects.filter(leader=staff, handled_at__isnull=False)
-        .select_related("workorder")
-        .order_by("-handled_at")[:20]
-    )
-    ctx = {
-        "rows": rows,
-        "scope": scope,
-        "can_all": staff.can("order.handle_escalation"),
-        "recent": list(recent),
-    }
-    return render(request, "console/orders/escalations.html", ctx, status=status)
-
-
-@require_GET
-@staff_view
-def escalations(request: ConsoleRequest) -> HttpResponse:
-    return _render_escalations(request, request.staff)
-
-
-@require_POST
-@staff_view
-def escalation_handle(request: ConsoleRequest, pk: int) -> HttpResponse:
-    form = f.HandleEscalationForm(request.POST, auto_id=f"esc{pk}-%s")
-    form.is_valid()
-    try:
-        esc = actions.do_handle_escalation(request.user, pk, form.cleaned_data.get("response") or "")
-    except NotFound:
-        raise
-    except KefuError as exc:
-        add_kefu_error(form, exc)
-        return _render_escalations(request, request.staff, bound=(pk, form), status=400)
-    messages.success(request, _("Escalation of %(number)s handled.") % {"number": esc.workorder.number})
-    query = urlencode({"scope": request.GET.get("scope", "mine")})
-    return redirect(reverse("console:escalations") + "?" + query)

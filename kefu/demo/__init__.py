@@ -10,6 +10,8 @@ extension requests, inspections and training, the knowledge base and the roster.
 One module per app, called in this order by :func:`load_demo` on one shared :class:`~kefu.demo.loader.Loader`
 (the seeded random generator and what was created so far): ``organization``, ``commitments`` (catalog),
 ``customers``, ``workorders`` (which plays the ``complaints`` and ``followup`` steps of each order),
+``supervision`` (the breach sweep, the accountability and overdue-notice jobs and the leaders' inbox work,
+day by day over the history),
 ``commitments`` and ``followup`` again (plans, clocks), ``inspections``, ``knowledge``; the fixed word
 lists and rows are in ``data``.
 
@@ -45,7 +47,6 @@ from django.db import transaction
 
 from kefu.audit import log as audit
 from kefu.audit.models import AuditRecord
-from kefu.commitments import sweep
 from kefu.customers.models import Contact, Customer
 from kefu.demo import (
     commitments,
@@ -54,13 +55,13 @@ from kefu.demo import (
     inspections,
     knowledge,
     organization,
+    supervision,
     workorders,
 )
 from kefu.demo import data as D
 from kefu.demo.customers import PORTAL_LOGINS
 from kefu.demo.loader import Loader
 from kefu.demo.organization import DEMO_PASSWORD
-from kefu.lib import clock
 from kefu.organization.models import Company, Staff
 from kefu.workorders.models import WorkOrder
 
@@ -108,10 +109,11 @@ def _load(L: Loader, *, seed: int, n_orders: int, n_customers: int) -> None:
     customers.recompute(L, "archive")  # orders of VIP customers get their priority from it
     with L.history():
         workorders.load(L, max(n_orders, 20) - 4)  # + 4 installations received at the end (clock_events)
-        # the deadlines that passed during that history were swept then (breaches, escalations, their
-        # notifications recorded as read): the first start tells nobody today about months-old breaches
-        L.at(L.now)
-        sweep.sweep(clock.now())
+        # the deadlines that passed during that history were swept then, day by day, with the
+        # accountability and overdue-notice jobs, and the leaders worked their inboxes as they went
+        # (breaches, escalations, their notifications recorded as read): the first start tells nobody
+        # today about months-old breaches, and the inboxes show a month, not one batch
+        supervision.play(L)
     customers.recompute(L, "final")  # churn risk counts complaints and open orders
     customers.overrides(L)
     today = commitments.proactive(L)

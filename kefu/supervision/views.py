@@ -4,27 +4,37 @@ and the service areas with their contractors' load and history."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterator
 from decimal import Decimal
 from functools import partial
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db.models import Prefetch
+from django.db.models import Case, IntegerField, Prefetch, QuerySet, Value, When
 from django.http import Http404, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from kefu.lib import clock, exports
-from kefu.lib.errors import KefuError
+from kefu.lib.errors import KefuError, ValidationFailed
 from kefu.organization.access import areas_of
 from kefu.organization.models import ServiceArea, Staff
 from kefu.supervision import actions, rules
-from kefu.supervision.access import RECORD_RELATED, access_record, notices_shown, visible_records
+from kefu.supervision.access import (
+    RECORD_RELATED,
+    access_notice,
+    access_record,
+    notices_shown,
+    visible_notices,
+    visible_records,
+)
 from kefu.supervision.models import (
     AccountabilityRecord,
     AreaAssignment,
@@ -34,11 +44,11 @@ from kefu.supervision.models import (
     SupervisionNotice,
     reason_text,
 )
+from kefu.web import inbox
 from kefu.web.forms import add_kefu_error
 from kefu.web.views import ConsoleRequest, staff_view
 from kefu.workorders.access import access_workorder
-
-PAGE_SIZE = 25
+from kefu.workorders.actions import do_transfer
 
 
 class DateTimeLocalInput(forms.DateTimeInput):
@@ -59,44 +69,180 @@ def _staff_choices(me: Staff) -> list[tuple[str, str]]:
 # --- accountability records ---------------------------------------------------------------------------------
 
 
+REC_STATUSES = ("active", "open", "heard", "closed", "all")
+REC_SORTS = ("age", "type", "staff", "severity", "branch", "status")
+REC_COLUMNS: list[tuple[str, Any]] = [
+    ("age", gettext_lazy("Occurred")),
+    ("type", gettext_lazy("Kind")),
+    ("severity", gettext_lazy("Severity")),
+    ("staff", gettext_lazy("Staff member")),
+    ("branch", gettext_lazy("Branch")),
+    ("status", gettext_lazy("Status")),
+]
+SEVERITY_RANK = Case(
+    When(severity="grave", then=Value(0)),
+    When(severity="serious", then=Value(1)),
+    default=Value(2),
+    output_field=IntegerField(),
+)
+# "as proposed": each record gets the outcome (and penalty) the rules propose for it
+AS_PROPOSED = "proposed"
+
+
+def _record_filters(request: ConsoleRequest) -> inbox.Filters:
+    f = inbox.read_filters(
+        request,
+        statuses=REC_STATUSES,
+        default_status="active",
+        sorts=REC_SORTS,
+        branches=inbox.branch_choices(request.staff),
+        priorities=SeverityChoices.values,
+        extra=("type", "staff"),
+    )
+    if f.extra.get("type") not in KindChoices.values:
+        f.extra.pop("type", None)
+    if not f.extra.get("staff", "").isdecimal():
+        f.extra.pop("staff", None)
+    return f
+
+
+def filtered_records(me: Staff, f: inbox.Filters, now: dt.datetime) -> QuerySet[AccountabilityRecord]:
+    """The visible records the filters select, in the chosen order (default: the ones a person found
+    first, then the gravest, then the oldest)."""
+    qs = visible_records(me)
+    if f.status == "active":
+        qs = qs.exclude(status=AccountabilityRecord.Status.CLOSED)
+    elif f.status != "all":
+        qs = qs.filter(status=f.status)
+    if f.kind:
+        qs = qs.filter(created_by__isnull=f.kind == "automatic")
+    if "type" in f.extra:
+        qs = qs.filter(kind=f.extra["type"])
+    if "staff" in f.extra:
+        qs = qs.filter(staff_id=int(f.extra["staff"]))
+    qs = inbox.by_age(qs, "occurred_at", f.age, now)
+    if f.priority:
+        qs = qs.filter(severity=f.priority)
+    if f.branch:
+        qs = qs.filter(branch_id=f.branch)
+    qs = qs.annotate(
+        manual_rank=Case(
+            When(created_by__isnull=True, then=Value(1)), default=Value(0), output_field=IntegerField()
+        ),
+        severity_rank=SEVERITY_RANK,
+    )
+    key, desc = f.sort.lstrip("-"), f.sort.startswith("-")
+    order: list[str] = {
+        "": ["manual_rank", "severity_rank", "occurred_at", "pk"],
+        "age": ["occurred_at", "pk"],
+        "type": ["kind", "occurred_at", "pk"],
+        "severity": ["severity_rank", "occurred_at", "pk"],
+        "staff": ["staff__name", "occurred_at", "pk"],
+        "branch": ["branch__code", "occurred_at", "pk"],
+        "status": ["status", "occurred_at", "pk"],
+    }[key]
+    if desc:
+        order = [o[1:] if o.startswith("-") else f"-{o}" for o in order]
+    return qs.order_by(*order)
+
+
+def _may_decide_role(me: Staff, rec: AccountabilityRecord) -> bool:
+    return (
+        rec.status != AccountabilityRecord.Status.CLOSED
+        and me.can("accountability.decide")
+        and rec.staff_id != me.pk
+        and (me.sees_all_branches or rec.branch_id == me.branch_id)
+    )
+
+
 @require_http_methods(["GET"])
 @staff_view
 def record_list(request: ConsoleRequest) -> HttpResponseBase:
     me = request.staff
-    qs = visible_records(me).select_related("staff", "branch", "workorder")
-    status = request.GET.get("status", "")
-    kind = request.GET.get("kind", "")
-    staff_id = request.GET.get("staff", "")
-    if status in AccountabilityRecord.Status.values:
-        qs = qs.filter(status=status)
-    else:
-        status = ""
-    if kind in KindChoices.values:
-        qs = qs.filter(kind=kind)
-    else:
-        kind = ""
-    if staff_id.isdecimal():
-        qs = qs.filter(staff_id=int(staff_id))
-    else:
-        staff_id = ""
-    qs = qs.order_by("-occurred_at", "-id")
+    now = clock.now()
+    f = _record_filters(request)
+    qs = filtered_records(me, f, now).select_related("staff", "branch", "workorder", "created_by")
     fmt = exports.requested(request)
     if fmt:
-        return _export_records(fmt, qs)
-    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+        return _export_records(fmt, qs.order_by("-occurred_at", "-id"))
+    page = Paginator(qs, settings.KEFU_PAGE_SIZE).get_page(f.page or None)
+    rows = list(page.object_list)
+    for r in rows:
+        is_open = r.status != AccountabilityRecord.Status.CLOSED
+        r.may_state = is_open and r.staff_id == me.pk and r.statement_at is None  # type: ignore[attr-defined]
+        r.may_decide = _may_decide_role(me, r) and rules.may_decide(  # type: ignore[attr-defined]
+            r.statement_at is not None, r.statement_due, now
+        )
     ctx = {
         "page": page,
+        "rows": rows,
+        "f": f,
+        "cols": inbox.columns(f, REC_COLUMNS),
         "export_links": exports.links(request),
-        "status": status,
-        "kind": kind,
-        "staff_id": staff_id,
-        "statuses": AccountabilityRecord.Status.choices,
-        "kinds": KindChoices.choices,
+        "statuses": [
+            ("active", _("awaiting a statement or decision")),
+            *AccountabilityRecord.Status.choices,
+            ("all", _("all")),
+        ],
+        "kinds": inbox.KIND_CHOICES,
+        "ages": inbox.AGE_CHOICES,
+        "priorities": SeverityChoices.choices,
+        "priority_label": _("Severity"),
+        "branches": list(inbox.branch_choices(me)) if me.can("accountability.view") else [],
+        "types": KindChoices.choices,
         "people": _staff_choices(me) if me.can("accountability.view") else [],
+        "outcomes": OutcomeChoices.choices,
         "can_record": me.can("accountability.record"),
-        "query_string": f"status={status}&kind={kind}&staff={staff_id}",
+        "can_decide": me.can("accountability.decide"),
+        "query_string": f.query(),
+        "here": request.get_full_path(),
+        "more_filters": "supervision/_record_filters.html",
+        "now": now,
     }
     return render(request, "supervision/list.html", ctx)
+
+
+def _decide_one(user: Any, pk: int, outcome: str, grounds: str) -> None:
+    """One record decided through ``actions.do_decide`` (``outcome`` "proposed": the rules' proposal)."""
+    rec = access_record(user, pk)
+    proposal = actions.proposal_for(rec)
+    if outcome == AS_PROPOSED:
+        chosen, penalty = proposal.outcome.value, proposal.penalty
+    else:
+        chosen = outcome
+        penalty = actions.default_penalty() if outcome == rules.Outcome.CRITICISM else Decimal("0")
+    actions.do_decide(
+        user,
+        pk,
+        actions.DecisionInput(outcome=chosen, decision=grounds, penalty=penalty, factors=rec.factors),
+    )
+
+
+@require_POST
+@staff_view
+def records_bulk(request: ConsoleRequest) -> HttpResponse:
+    """Decide the selected records with one outcome (or each as proposed) and one statement of grounds, or
+    give one statement on one's own; one use-case call per record, each audited."""
+    action = request.POST.get("action", "")
+    ids = inbox.selected_ids(request)
+    labels = {pk: f"#{pk}" for pk in ids}
+    back = inbox.back_url(request, reverse("console:supervision_list"))
+    if action == "decide":
+        outcome = request.POST.get("outcome", AS_PROPOSED)
+        grounds = request.POST.get("decision", "")
+        result = inbox.run_bulk(
+            ids, labels.__getitem__, lambda pk: _decide_one(request.user, pk, outcome, grounds)
+        )
+        inbox.report_bulk(request, result, _("Decided: %(done)s of %(total)s."))
+    elif action == "statement":
+        text = request.POST.get("statement", "")
+        result = inbox.run_bulk(
+            ids, labels.__getitem__, lambda pk: actions.do_give_statement(request.user, pk, text)
+        )
+        inbox.report_bulk(request, result, _("Statements recorded: %(done)s of %(total)s."))
+    else:
+        messages.error(request, _("Choose an action."))
+    return redirect(back)
 
 
 def _export_records(fmt: str, qs: Any) -> HttpResponseBase:
@@ -310,26 +456,137 @@ def report_sent_away(request: ConsoleRequest, transfer_id: int) -> HttpResponse:
 # --- supervision notices -----------------------------------------------------------------------------------
 
 
+NOTICE_STATUSES = ("open", "overdue", "answered", "all")
+NOTICE_SORTS = ("due", "order", "priority", "age", "branch")
+NOTICE_COLUMNS: list[tuple[str, Any]] = [
+    ("due", gettext_lazy("Due")),
+    ("order", pgettext_lazy("work order", "Order")),
+    ("priority", gettext_lazy("Priority")),
+    ("age", gettext_lazy("Issued")),
+    ("branch", gettext_lazy("Branch")),
+]
+ORDER_PRIORITY_RANK = Case(
+    When(workorder__priority="urgent", then=Value(0)),
+    When(workorder__priority="high", then=Value(1)),
+    When(workorder__priority="normal", then=Value(2)),
+    default=Value(3),
+    output_field=IntegerField(),
+)
+
+
+def _notice_filters(request: ConsoleRequest) -> inbox.Filters:
+    f = inbox.read_filters(
+        request,
+        statuses=NOTICE_STATUSES,
+        default_status="open",
+        sorts=NOTICE_SORTS,
+        branches=inbox.branch_choices(request.staff),
+        kinds=False,
+    )
+    legacy = request.GET.get("show", "")  # the former tab parameter, kept for bookmarks
+    if "status" not in request.GET and legacy in NOTICE_STATUSES:
+        f.status = legacy
+    return f
+
+
+def filtered_notices(
+    request: ConsoleRequest, f: inbox.Filters, now: dt.datetime
+) -> QuerySet[SupervisionNotice]:
+    """The visible notices the filters select; default order: urgent orders first, then the earliest due."""
+    qs = notices_shown(request.user, f.status, now)
+    qs = inbox.by_age(qs, "issued_at", f.age, now)
+    if f.priority:
+        qs = qs.filter(workorder__priority=f.priority)
+    if f.branch:
+        qs = qs.filter(branch_id=f.branch)
+    qs = qs.annotate(prio_rank=ORDER_PRIORITY_RANK)
+    key, desc = f.sort.lstrip("-"), f.sort.startswith("-")
+    if not key and f.status == "answered":
+        return qs  # newest answer first (notices_shown)
+    order: list[str] = {
+        "": ["prio_rank", "due_at", "pk"],
+        "due": ["due_at", "pk"],
+        "order": ["workorder__number", "pk"],
+        "priority": ["prio_rank", "due_at", "pk"],
+        "age": ["issued_at", "pk"],
+        "branch": ["branch__code", "due_at", "pk"],
+    }[key]
+    if desc:
+        order = [o[1:] if o.startswith("-") else f"-{o}" for o in order]
+    return qs.order_by(*order)
+
+
 @require_http_methods(["GET"])
 @staff_view
 def notice_list(request: ConsoleRequest) -> HttpResponseBase:
-    show = request.GET.get("show", "open")
-    if show not in ("open", "overdue", "answered"):
-        show = "open"
+    me = request.staff
     now = clock.now()
-    qs = notices_shown(request.user, show, now)
+    f = _notice_filters(request)
+    qs = filtered_notices(request, f, now)
     fmt = exports.requested(request)
     if fmt:
-        return _export_notices(fmt, qs, show)
-    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+        return _export_notices(fmt, qs, f.status)
+    page = Paginator(qs, settings.KEFU_PAGE_SIZE).get_page(f.page or None)
+    rows = list(page.object_list)
+    for n in rows:
+        n.may_answer = n.status == SupervisionNotice.Status.OPEN and actions.may_answer(me, n)  # type: ignore[attr-defined]
+    can_assign = me.can("order.transfer")
     ctx = {
         "page": page,
-        "show": show,
+        "rows": rows,
+        "f": f,
+        "show": f.status,
+        "cols": inbox.columns(f, NOTICE_COLUMNS),
+        "statuses": [
+            ("open", _("open")),
+            ("overdue", _("overdue")),
+            ("answered", _("answered")),
+            ("all", _("all")),
+        ],
+        "ages": inbox.AGE_CHOICES,
+        "priorities": inbox.PRIORITY_CHOICES,
+        "branches": list(inbox.branch_choices(me)),
+        "can_assign": can_assign,
+        "people": _assignable(me) if can_assign else [],
         "now": now,
-        "query_string": f"show={show}",
+        "query_string": f.query(),
+        "here": request.get_full_path(),
         "export_links": exports.links(request),
     }
     return render(request, "supervision/notices.html", ctx)
+
+
+@require_POST
+@staff_view
+def notices_bulk(request: ConsoleRequest) -> HttpResponse:
+    """Answer the selected notices with one text, or assign their orders to a staff member (a transfer
+    with the text as its reason); one use-case call per notice, each audited."""
+    action = request.POST.get("action", "")
+    ids = inbox.selected_ids(request)
+    numbers = dict(visible_notices(request.user).filter(pk__in=ids).values_list("pk", "workorder__number"))
+    text = request.POST.get("answer", "")
+    back = inbox.back_url(request, reverse("console:supervision_notices"))
+    if action == "answer":
+        result = inbox.run_bulk(
+            ids,
+            lambda pk: numbers.get(pk) or f"#{pk}",
+            lambda pk: actions.do_answer_notice(request.user, pk, text),
+        )
+        inbox.report_bulk(request, result, _("Answered: %(done)s of %(total)s."))
+    elif action == "assign":
+        to_staff = request.POST.get("to_staff", "")
+
+        def assign(pk: int) -> None:
+            n = access_notice(request.user, pk)
+            if not to_staff.isdecimal():
+                raise ValidationFailed("to_staff", _("Choose whom to assign the order to."), "to_staff")
+            do_transfer(request.user, n.workorder_id, to_staff_id=int(to_staff), reason=text)
+
+        result = inbox.run_bulk(ids, lambda pk: numbers.get(pk) or f"#{pk}", assign)
+        inbox.report_bulk(request, result, _("Assigned: %(done)s of %(total)s."))
+    else:
+        messages.error(request, _("Choose an action."))
+    return redirect(back)
 
 
 def _export_notices(fmt: str, qs: Any, show: str) -> HttpResponseBase:
@@ -390,9 +647,11 @@ def notice_answer(request: ConsoleRequest, notice_id: int) -> HttpResponse:
         if exc.status == 404:
             raise
         messages.error(request, str(exc.message))
-        return redirect("console:supervision_notices")
+        return redirect(inbox.back_url(request, reverse("console:supervision_notices")))
     messages.success(request, _("Answer recorded."))
-    return redirect("console:order_detail", key=n.workorder.number)
+    return redirect(
+        inbox.back_url(request, reverse("console:order_detail", kwargs={"key": n.workorder.number}))
+    )
 
 
 # --- service areas (R-30) ---------------------------------------------------------------------------------

@@ -7,7 +7,7 @@ from playwright.sync_api import expect
 
 from kefu.testing.factories import PASSWORD
 from kefu.workorders.models import TimelineEntry, Transfer, WorkOrder
-from tests.browser.conftest import login, new_context_page, screenshot, seed_orders, zh
+from tests.browser.conftest import login, new_context_page, seed_orders, zh
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -115,11 +115,13 @@ def test_escalation_reaches_the_supervisor_who_handles_it(page, browser, live_se
         expect(row).to_contain_text("李客服")
         # "Order" here is a work order, not Django's "Order" (= sort order, 排序)
         expect(sup.locator("#escalations-table thead th").first).not_to_have_text("排序")
-        screenshot(sup, "escalations", for_docs=True)
-        sup.fill(f"#esc{esc.pk}-response", "已回电客户，同意退还多扣费用")
-        sup.click(f"#handle-submit-{esc.pk}")
+        sup.click(f"#handle-open-{esc.pk}")
+        expect(sup.locator("#handle-dialog")).to_be_visible()
+        sup.fill("#handle-response", "已回电客户，同意退还多扣费用")
+        sup.click("#handle-submit")
         expect(sup.locator(f"#escalation-{esc.pk}")).to_have_count(0)
-        expect(sup.locator("#escalations-recent")).to_contain_text("已回电客户")
+        sup.goto("/orders/escalations/?status=handled")
+        expect(sup.locator(f"#escalation-{esc.pk}")).to_contain_text(o.number)
         esc.refresh_from_db()
         assert esc.handled_at is not None and esc.response == "已回电客户，同意退还多扣费用"
         o.refresh_from_db()

@@ -46,22 +46,24 @@ def test_list_scoping_and_filters(world: Any, now: Any) -> None:
     b = manual(world.inspector, world.agent_senior, sh(2026, 3, 1, 10, 0))
     s = manual(world.inspector, world.agent_south, sh(2026, 3, 1, 11, 0))
     assert rows(client_for(world.agent).get(LIST)) == [a.pk]  # only their own
-    assert rows(client_for(world.supervisor).get(LIST)) == [b.pk, a.pk]
+    # the oldest first (all found by a person, all minor)
+    assert rows(client_for(world.supervisor).get(LIST)) == [a.pk, b.pk]
     assert rows(client_for(world.supervisor_south).get(LIST)) == [s.pk]
-    assert rows(client_for(world.inspector).get(LIST)) == [s.pk, b.pk, a.pk]
-    assert rows(client_for(world.admin).get(LIST)) == [s.pk, b.pk, a.pk]
+    assert rows(client_for(world.inspector).get(LIST)) == [a.pk, b.pk, s.pk]
+    assert rows(client_for(world.admin).get(LIST)) == [a.pk, b.pk, s.pk]
     sup = client_for(world.supervisor)
     assert rows(sup.get(LIST, {"staff": world.agent.pk})) == [a.pk]
     actions.do_give_statement(world.agent.user, a.pk, "说明")
     assert rows(sup.get(LIST, {"status": "heard"})) == [a.pk]
-    assert rows(sup.get(LIST, {"kind": "breach"})) == []
+    assert rows(sup.get(LIST, {"type": "breach"})) == []
     # a record one may not see is not found
     assert client_for(world.agent_senior).get(f"/supervision/{a.pk}/").status_code == 404
     assert client_for(world.supervisor_south).get(f"/supervision/{a.pk}/").status_code == 404
     assert client_for(world.agent).get(f"/supervision/{a.pk}/").status_code == 200
 
 
-def test_list_pages_and_query_count_flat(world: Any, now: Any) -> None:
+def test_list_pages_and_query_count_flat(world: Any, now: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(settings, "KEFU_PAGE_SIZE", 25)
     sup = client_for(world.supervisor)
     for i in range(3):
         manual(world.inspector, world.agent, sh(2026, 2, 1, 9, i))
