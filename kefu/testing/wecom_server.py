@@ -93,7 +93,12 @@ class WecomServer:
                         answer = {"errcode": 81013, "errmsg": "user & party & tag all invalid"}
                     else:
                         state.messages.append(body)
-                        answer = {"errcode": 0, "errmsg": "ok", "invaliduser": "", "msgid": f"m{len(state.messages)}"}
+                        answer = {
+                            "errcode": 0,
+                            "errmsg": "ok",
+                            "invaliduser": "",
+                            "msgid": f"m{len(state.messages)}",
+                        }
                 self._answer(answer)
 
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)

@@ -30,7 +30,9 @@ pytestmark = pytest.mark.django_db(transaction=True)
 @pytest.fixture
 def server() -> Iterator[str]:
     port = free_port()
-    config = uvicorn.Config(asgi.application, host="127.0.0.1", port=port, lifespan="off", log_level="warning")
+    config = uvicorn.Config(
+        asgi.application, host="127.0.0.1", port=port, lifespan="off", log_level="warning"
+    )
     srv = uvicorn.Server(config)
     thread = threading.Thread(target=srv.run, daemon=True)
     thread.start()
@@ -136,7 +138,9 @@ def test_the_hub_hands_an_event_only_to_its_topics_streams_and_shares_one_batch(
         a2 = await hub.subscribe(["queue:5", "staff:2"])
         other = await hub.subscribe(["queue:6", "staff:3"])
         company = await hub.subscribe(["queue:5"], [QUEUE_ALL, "queue:5"])  # overlapping: still once
-        hub._dispatch([_ev(101, "queue:5", "queue", {"order": 9}), _ev(102, "queue:5", "queue", {"order": 9})])
+        hub._dispatch(
+            [_ev(101, "queue:5", "queue", {"order": 9}), _ev(102, "queue:5", "queue", {"order": 9})]
+        )
         b1, b2, bc = a1.queue.get_nowait(), a2.queue.get_nowait(), company.queue.get_nowait()
         assert b1 is b2  # the same events: one batch object, one join of the frames
         assert [e.id for e in b1.events] == [102] and b1.frame == frame_of(102, "queue", {"order": 9})
