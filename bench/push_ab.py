@@ -1,4 +1,4 @@
-"""Server push against the issue's targets, measured A/B interleaved on a shared machine (issue 16, point 2).
+"""Server push against its targets (ADR 0006), measured A/B interleaved on a shared machine.
 
 Usage (PostgreSQL; the concurrency database is the one ``bench/generate.py`` built, the live database is
 dropped and re-created by ``live_consoles.py``):
