@@ -15,11 +15,13 @@ The router only looks at ``scope["path"]``; the HTTP protocol is uvicorn's, the 
 from __future__ import annotations
 
 import os
+import threading
 from typing import Any
 
 from a2wsgi import WSGIMiddleware
 from django.core.asgi import get_asgi_application
 from django.core.wsgi import get_wsgi_application
+from django.db import connections
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kefu.settings")
 
@@ -38,6 +40,20 @@ async def application(scope: dict[str, Any], receive: Any, send: Any) -> None:
         await pages(scope, receive, send)  # type: ignore[arg-type]
     else:
         await streams(scope, receive, send)
+
+
+def close_page_connections() -> None:
+    """Each thread of the page pool closes its database connections (a server run inside tests, before the
+    test database is dropped)."""
+    n = pages.executor._max_workers
+    barrier = threading.Barrier(n)
+
+    def close() -> None:
+        barrier.wait(10)  # n tasks at once: one on each thread of the pool
+        connections.close_all()
+
+    for done in [pages.executor.submit(close) for _ in range(n)]:
+        done.result(20)
 
 
 if os.environ.get("KEFU_ASGI_PAGES", "") == "asgi":

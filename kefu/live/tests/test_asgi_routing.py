@@ -15,7 +15,6 @@ import httpx
 import pytest
 import uvicorn
 from django.core.signals import request_started
-from django.db import connections
 from django.urls import reverse
 from httpx_sse import connect_sse
 
@@ -44,20 +43,7 @@ def server() -> Iterator[str]:
     srv.should_exit = True
     thread.join(10)
     HUB.close_db()
-    close_page_threads_connections()
-
-
-def close_page_threads_connections() -> None:
-    """Each thread of the page pool closes its database connection (before the test database goes)."""
-    n = asgi.pages.executor._max_workers
-    barrier = threading.Barrier(n)
-
-    def close() -> None:
-        barrier.wait(10)  # n tasks at once: one on each thread
-        connections.close_all()
-
-    for f in [asgi.pages.executor.submit(close) for _ in range(n)]:
-        f.result(20)
+    asgi.close_page_connections()
 
 
 def test_pages_run_on_the_wsgi_thread_pool_and_the_stream_on_asgi(world: Any, server: str) -> None:
