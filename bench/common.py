@@ -90,3 +90,12 @@ def kefu_process(args: list[str], url: str, log: Path, settings: str | None = No
         stdout=log.open("w"),
         stderr=subprocess.STDOUT,
     )
+
+
+def serving() -> str:
+    """How ``kefu serve`` serves with this environment (the variants bench/push_ab.py compares)."""
+    if os.environ.get("KEFU_SERVE_WSGI", "") in ("1", "true", "yes"):
+        return "WSGI (gthread)"
+    if os.environ.get("KEFU_ASGI_PAGES", "") == "asgi":
+        return "ASGI, every request through Django's ASGI handler (before)"
+    return "ASGI: pages on a2wsgi threads, /live/events/ async (after)"

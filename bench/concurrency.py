@@ -28,6 +28,7 @@ import datetime as dt
 import json
 import os
 import random
+import string
 import subprocess
 import sys
 import threading
@@ -36,8 +37,8 @@ from email.message import EmailMessage
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import ROOT, kefu_process, loadavg, machine, percentile, setup_path
-from httpload import login, stop, wait_until_up
+from common import ROOT, kefu_process, loadavg, machine, percentile, serving, setup_path
+from httpload import Client, login, stop, wait_until_up
 
 setup_path()
 
@@ -52,6 +53,11 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=30)
     parser.add_argument("--mails", type=int, default=60, help="distinct e-mails during the run")
     parser.add_argument("--port", type=int, default=18451)
+    parser.add_argument(
+        "--direct-sessions",
+        action="store_true",
+        help="make the agents' sessions in the session table instead of logging in through the form",
+    )
     parser.add_argument(
         "--consoles",
         type=int,
@@ -129,13 +135,29 @@ def main() -> None:
     replies_409: set[str] = set()
     replies_unknown: set[str] = set()
     mails: dict[str, int] = {}
+    holder_output = ""
     try:
         wait_until_up(args.port)
-        print(f"machine: {machine()}; load average {loadavg()}; {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC")
+        load_before = loadavg()
+        print(
+            f"machine: {machine()}; load average {load_before}; {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC"
+        )
+        print(f"serving: {serving()}")
         print(
             f"{args.agents} agents ({args.hot} on order {hot.number}), {args.seconds:.0f} s, 2 web + 2 worker processes"
         )
-        clients = [login(args.port, u.username, PASSWORD) for u in users]
+        if args.direct_sessions:
+            # sessions made in the session table (as live_consoles.py does): no N password hashes on the
+            # server before the run; the CSRF secret is the client's own (Django accepts it as the token)
+            from live_consoles import make_sessions
+
+            alphabet = string.ascii_letters + string.digits
+            clients = [
+                Client(args.port, {"sessionid": key, "csrftoken": "".join(random.choices(alphabet, k=32))})
+                for key in make_sessions(users)
+            ]
+        else:
+            clients = [login(args.port, u.username, PASSWORD) for u in users]
         holder = None
         if args.consoles:
             # N open consoles (event streams of the agents' sessions) in their own process, connected first
@@ -254,7 +276,8 @@ def main() -> None:
             t.join()
         wall = time.perf_counter() - t0
         if holder is not None:
-            print((holder.communicate(timeout=120)[0] or "").strip())
+            holder_output = (holder.communicate(timeout=120)[0] or "").strip()
+            print(holder_output)
     finally:
         stop(web)
         for w in workers:
@@ -298,7 +321,12 @@ def main() -> None:
     out = {
         "date": f"{dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC",
         "machine": machine(),
+        "load_before": load_before,
         "load_after": loadavg(),
+        "serving": serving(),
+        "consoles": args.consoles,
+        "consoles_output": holder_output,
+        "work_req_s": round(sum(len(v) for v in lat.values()) / wall, 1),
         "agents": args.agents,
         "hot": args.hot,
         "seconds": round(wall, 1),

@@ -30,6 +30,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import datetime as dt
+import json
 import logging
 import os
 import random
@@ -40,7 +41,7 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import ROOT, kefu_process, loadavg, machine, percentile, recreate_database, setup_path
+from common import ROOT, kefu_process, loadavg, machine, percentile, recreate_database, serving, setup_path
 from httpload import stop, wait_until_up
 
 setup_path()
@@ -232,7 +233,7 @@ def main() -> None:
         )
         sessions = make_sessions(users)
         print(f"machine: {machine()}; load average {loadavg()}; {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC")
-        print(f"{args.consoles} consoles, kefu serve --workers 2 (ASGI), PostgreSQL")
+        print(f"{args.consoles} consoles, kefu serve --workers 2, {serving()}, PostgreSQL")
         # warm-up: every worker has served pages and streams once (imports, the hub), then the baseline
         warm = Consoles(args.port, sessions, 20)
         asyncio.run(warm.run(4))
@@ -250,6 +251,13 @@ def main() -> None:
             sys.exit(
                 f"only {consoles.connected} of {args.consoles} consoles connected: {consoles.failed[:5]}"
             )
+        out: dict[str, Any] = {
+            "date": f"{dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC",
+            "load_before": loadavg(),
+            "consoles": args.consoles,
+            "serving": serving(),
+            "connect_s": round(time.monotonic() - t0, 1),
+        }
         print(f"connected {args.consoles} streams in {time.monotonic() - t0:.1f} s")
         time.sleep(2)
         pids = tree_pids(web.pid)
@@ -259,6 +267,8 @@ def main() -> None:
             f"{rss_after / 1024:.0f} MiB with {args.consoles} streams → "
             f"{(rss_after - rss_before) / args.consoles:.1f} KiB per connection"
         )
+        out["rss_mib_before"], out["rss_mib_after"] = round(rss_before / 1024), round(rss_after / 1024)
+        out["kib_per_connection"] = round((rss_after - rss_before) / args.consoles, 1)
 
         # idle
         def xacts() -> int:
@@ -283,6 +293,10 @@ def main() -> None:
             f"server CPU {100 * (cpu1 - cpu0) / args.idle:.1f} % of one core, "
             f"{(x1 - x0 - 2) / args.idle:.2f} database transactions/s (the hubs' safety poll; 2 are this probe's)"
         )
+        out["idle_server_req_s"] = round((req1 - req0) / args.idle, 2)
+        out["idle_console_req_s"] = round((creq1 - creq0) / args.idle, 2)
+        out["idle_cpu_pct"] = round(100 * (cpu1 - cpu0) / args.idle, 1)
+        out["idle_db_xact_s"] = round((x1 - x0 - 2) / args.idle, 2)
 
         # latency
         rng = random.Random(7)
@@ -316,6 +330,17 @@ def main() -> None:
             f"max {max(lat):.0f} ms; missing {missing}; console errors {len(consoles.failed)}"
         )
         print(f"client process RSS {rss_kib([os.getpid()]) / 1024:.0f} MiB; load average {loadavg()}")
+        out |= {
+            "receipts": len(lat),
+            "p50_ms": round(percentile(lat, 50)),
+            "p95_ms": round(percentile(lat, 95)),
+            "p99_ms": round(percentile(lat, 99)),
+            "max_ms": round(max(lat)),
+            "missing": missing,
+            "console_errors": len(consoles.failed),
+            "load_after": loadavg(),
+        }
+        (logdir / "live.json").write_text(json.dumps(out, indent=1), encoding="utf-8")
     finally:
         stop(web)
 

@@ -253,6 +253,9 @@ KEFU_LIVE_KEEPALIVE_SECONDS = env_int("KEFU_LIVE_KEEPALIVE_SECONDS", 25)
 KEFU_LIVE_MAX_SECONDS = env_int("KEFU_LIVE_MAX_SECONDS", 1800)
 KEFU_LIVE_RETRY_MS = env_int("KEFU_LIVE_RETRY_MS", 3000)
 KEFU_LIVE_KEEP_SECONDS = env_int("KEFU_LIVE_KEEP_SECONDS", 600)
+# after a wake-up the hub waits this long before reading, so a burst of commits is one query and one write
+# per console (events of one read that supersede each other are sent once: kefu.live.topics.coalesce_key)
+KEFU_LIVE_COALESCE_MS = env_int("KEFU_LIVE_COALESCE_MS", 50)
 KEFU_PAGE_SIZE = env_int("KEFU_PAGE_SIZE", 50)
 # days before a subscription expires that the customer is reminded
 KEFU_FEE_REMINDER_DAYS = env_int("KEFU_FEE_REMINDER_DAYS", 15)
@@ -309,6 +312,26 @@ KEFU_CHAT_BRANCH = env_str("KEFU_CHAT_BRANCH", "") or ""
 KEFU_CHAT_THREAD_DAYS = env_int("KEFU_CHAT_THREAD_DAYS", 7)
 KEFU_CHAT_REPLY_WINDOW_HOURS = env_int("KEFU_CHAT_REPLY_WINDOW_HOURS", 48)
 KEFU_CHAT_MAX_REPLIES = env_int("KEFU_CHAT_MAX_REPLIES", 5)
+# Staff notifications by WeCom (kefu.channels.outbox.wecom): an application message (message/send) from the
+# company's self-built app KEFU_WECOM_AGENT_ID, with that app's secret; the company and the API address are
+# the chat's (KEFU_CHAT_CORP_ID, KEFU_CHAT_API_BASE) unless set here. Transport "api" sends; "console" (the
+# default) logs a line, "file" writes into KEFU_OUTBOX_DIR.
+KEFU_OUTBOX_WECOM_TRANSPORT = env_str("KEFU_OUTBOX_WECOM_TRANSPORT", "console") or "console"
+if KEFU_OUTBOX_WECOM_TRANSPORT not in ("file", "console", "api"):
+    raise ConfigError(
+        f"KEFU_OUTBOX_WECOM_TRANSPORT={KEFU_OUTBOX_WECOM_TRANSPORT!r}: use file, console or api"
+    )
+KEFU_WECOM_API_BASE = env_str("KEFU_WECOM_API_BASE", "") or KEFU_CHAT_API_BASE
+KEFU_WECOM_CORP_ID = env_str("KEFU_WECOM_CORP_ID", "") or KEFU_CHAT_CORP_ID
+KEFU_WECOM_AGENT_ID = env_str("KEFU_WECOM_AGENT_ID", "") or ""
+KEFU_WECOM_SECRET = env_str("KEFU_WECOM_SECRET", "") or ""
+if KEFU_OUTBOX_WECOM_TRANSPORT == "api" and not (
+    KEFU_WECOM_CORP_ID and KEFU_WECOM_AGENT_ID.isdecimal() and KEFU_WECOM_SECRET
+):
+    raise ConfigError(
+        "KEFU_OUTBOX_WECOM_TRANSPORT=api needs KEFU_WECOM_CORP_ID (or KEFU_CHAT_CORP_ID), a numeric "
+        "KEFU_WECOM_AGENT_ID and KEFU_WECOM_SECRET"
+    )
 KEFU_CALLBACK_DUE_MINUTES = env_int("KEFU_CALLBACK_DUE_MINUTES", 30)
 KEFU_OUTBOX_DIR = Path(env_str("KEFU_OUTBOX_DIR", str(DATA_DIR / "outbox")) or "outbox")
 KEFU_OUTBOX_MAX_ATTEMPTS = env_int("KEFU_OUTBOX_MAX_ATTEMPTS", 8)

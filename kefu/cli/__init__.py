@@ -125,7 +125,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
         ]
     else:
         # ASGI (docs/adr/0006-live-updates.md): uvicorn in gunicorn's processes holds the open event
-        # streams of the consoles; ordinary (sync) views run on a thread per request
+        # streams of the consoles (async); kefu.asgi hands every other request to Django's WSGI handler on
+        # a pool of KEFU_WEB_THREADS threads per process (a2wsgi), as the gthread server ran them
         server = ["kefu.asgi:application", "--worker-class", "uvicorn_worker.UvicornWorker"]
     cmd = [
         sys.executable,
@@ -153,7 +154,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         f" {workers} web workers, {'WSGI' if wsgi else 'ASGI'})",
         flush=True,
     )
-    if not wsgi:  # ASGI runs each request's sync code on a thread of its own: connections come from a pool
+    if not wsgi:  # the page threads and the streams' sign-in checks share a pool of connections per process
         env.setdefault("KEFU_DB_POOL", "1")
     web = subprocess.Popen(cmd, env=env)
     stop = threading.Event()

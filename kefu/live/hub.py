@@ -25,6 +25,8 @@ from typing import Any
 from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, close_old_connections, connections
 
+from kefu.live.topics import coalesce_key
+
 log = logging.getLogger("kefu.live")
 
 FETCH_LIMIT = 1000
@@ -46,22 +48,47 @@ def frame_of(ev_id: int, event: str, data: dict[str, Any]) -> bytes:
     return JSONServerSentEvent(data, event=event, id=str(ev_id)).encode()
 
 
+@dataclass(frozen=True)
+class Batch:
+    """The events of one read of the table that go to one stream, and their frames joined: every stream
+    with the same topics (all the consoles of a branch) shares one ``Batch`` object — and one write each."""
+
+    events: tuple[Event, ...]
+    frame: bytes
+
+
 @dataclass(eq=False)
 class Subscription:
     topics: frozenset[str]
     prefixes: tuple[str, ...] = ()
-    queue: asyncio.Queue[Event] = field(default_factory=lambda: asyncio.Queue(maxsize=256))
+    queue: asyncio.Queue[Batch] = field(default_factory=lambda: asyncio.Queue(maxsize=256))
     overflowed: bool = False
 
     def matches(self, topic: str) -> bool:
         return topic in self.topics or any(topic.startswith(p) for p in self.prefixes)
 
-    def offer(self, ev: Event) -> None:
+    def offer(self, batch: Batch) -> None:
         try:
-            self.queue.put_nowait(ev)
+            self.queue.put_nowait(batch)
         except asyncio.QueueFull:
             # a stream that does not read: it ends, the browser reconnects and replays from the table
             self.overflowed = True
+
+
+def coalesced(events: list[Event]) -> list[Event]:
+    """``events`` less those a later one of the same batch makes pointless to send (``topics.coalesce_key``:
+    a queue row or an order page needs only the order's newest version, the bell only the newest count),
+    in their order. A burst of changes to one order reaches each console as one event."""
+    last: dict[tuple[Any, ...], int] = {}
+    for i, ev in enumerate(events):
+        key = coalesce_key(ev.topic, ev.event, ev.data)
+        if key is not None:
+            last[key] = i
+    return [
+        ev
+        for i, ev in enumerate(events)
+        if (key := coalesce_key(ev.topic, ev.event, ev.data)) is None or last[key] == i
+    ]
 
 
 def _conninfo() -> str:
@@ -90,11 +117,15 @@ class Hub:
         self._wake: asyncio.Event | None = None
         self._tasks: list[asyncio.Task[None]] = []
         self._subs: set[Subscription] = set()
+        # who follows what: an event goes only to the streams of its topic (and of a prefix of it)
+        self._by_topic: dict[str, set[Subscription]] = {}
+        self._by_prefix: dict[str, set[Subscription]] = {}
         self._executor: ThreadPoolExecutor | None = None
         self.last_id: int | None = None
         self._gaps: dict[int, float] = {}
         self.listening = False
         self.fetches = 0  # queries made by the hub (bench and tests: one per wake-up, not per connection)
+        self.deliveries = 0  # batches handed to streams
 
     # -- the side of the streams ---------------------------------------------------------------------
     async def subscribe(self, topics: Iterable[str], prefixes: Iterable[str] = ()) -> Subscription:
@@ -105,10 +136,23 @@ class Hub:
             self.last_id = await self.run_in_db_thread(self._db, bus.latest_id)
         sub = Subscription(frozenset(topics), tuple(prefixes))
         self._subs.add(sub)
+        for t in sub.topics:
+            self._by_topic.setdefault(t, set()).add(sub)
+        for p in sub.prefixes:
+            self._by_prefix.setdefault(p, set()).add(sub)
         return sub
 
     def unsubscribe(self, sub: Subscription) -> None:
+        if sub not in self._subs:
+            return
         self._subs.discard(sub)
+        for index, keys in ((self._by_topic, sub.topics), (self._by_prefix, sub.prefixes)):
+            for k in keys:
+                subs = index.get(k)
+                if subs is not None:
+                    subs.discard(sub)
+                    if not subs:
+                        del index[k]
 
     @property
     def connections(self) -> int:
@@ -147,6 +191,7 @@ class Hub:
         for t in self._tasks:
             t.cancel()
         self._loop, self._wake, self._subs, self._gaps = loop, asyncio.Event(), set(), {}
+        self._by_topic, self._by_prefix = {}, {}
         self.last_id = None
         if self._executor is None:
             self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="kefu-live")
@@ -174,8 +219,15 @@ class Hub:
         assert self._wake is not None and self._executor is not None
         loop = asyncio.get_running_loop()
         while True:
+            woken = False
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), timeout=self._interval())
+                async with asyncio.timeout(self._interval()):
+                    await self._wake.wait()
+                    woken = True
+            if woken and self._subs and settings.KEFU_LIVE_COALESCE_MS > 0:
+                # a burst of commits (a transfer touches the order, the queue and a bell; a busy branch
+                # many orders) is read with one query and reaches each console as one write
+                await asyncio.sleep(settings.KEFU_LIVE_COALESCE_MS / 1000)
             self._wake.clear()
             if not self._subs:
                 # nobody listens: no query; the next subscriber sets the cursor and replays from its ``since``
@@ -199,14 +251,30 @@ class Hub:
     def _dispatch(self, events: list[Event]) -> None:
         now = time.monotonic()
         last = self.last_id or 0
+        per_sub: dict[Subscription, list[Event]] = {}
         for ev in events:
             self._gaps.pop(ev.id, None)
             if ev.id > last:
                 self._gaps.update(dict.fromkeys(range(last + 1, ev.id), now))
                 last = ev.id
-            for sub in list(self._subs):
-                if sub.matches(ev.topic):
-                    sub.offer(ev)
+            for sub in self._by_topic.get(ev.topic, ()):
+                per_sub.setdefault(sub, []).append(ev)
+            for prefix, subs in self._by_prefix.items():
+                if ev.topic.startswith(prefix):
+                    for sub in subs:
+                        got = per_sub.setdefault(sub, [])
+                        if not got or got[-1] is not ev:  # not twice (its topic, or two prefixes)
+                            got.append(ev)
+        # streams that get the same events share one batch (one coalescing, one join of the frames)
+        shared: dict[tuple[int, ...], Batch] = {}
+        for sub, evs in per_sub.items():
+            ids = tuple(e.id for e in evs)
+            batch = shared.get(ids)
+            if batch is None:
+                kept = tuple(coalesced(evs))
+                batch = shared[ids] = Batch(kept, b"".join(e.frame for e in kept))
+            sub.offer(batch)
+        self.deliveries += len(per_sub)
         self.last_id = last
         self._gaps = {i: t for i, t in self._gaps.items() if now - t < GAP_SECONDS}
 

@@ -13,13 +13,21 @@ from django.conf import settings
 from sse_starlette.event import ServerSentEvent
 
 from kefu.live import bus
-from kefu.live.hub import HUB, Event, Hub, frame_of
+from kefu.live.hub import HUB, Batch, Event, Hub, frame_of
 
 REPLAY_LIMIT = 500
 
 
 def encode(ev: Event) -> bytes:
     return ev.frame or frame_of(ev.id, ev.event, ev.data)
+
+
+def _fresh(batch: Batch, since: int, replayed: set[int]) -> bytes:
+    """The batch's frames less the events this stream already sent (replayed after ``since``); the shared
+    bytes as they are in the usual case."""
+    if not replayed and batch.events and batch.events[0].id > since:
+        return batch.frame
+    return b"".join(encode(ev) for ev in batch.events if ev.id > since and ev.id not in replayed)
 
 
 async def stream(topics: Iterable[str], prefixes: Iterable[str] = (), since: int = 0) -> AsyncIterator[bytes]:
@@ -49,12 +57,17 @@ async def stream(topics: Iterable[str], prefixes: Iterable[str] = (), since: int
             if left <= 0:
                 return
             try:
-                ev = await asyncio.wait_for(sub.queue.get(), timeout=min(keepalive, left))
+                async with asyncio.timeout(min(keepalive, left)):  # no task per wait (asyncio.wait_for)
+                    batch = await sub.queue.get()
             except TimeoutError:
                 yield ServerSentEvent(comment="keep-alive").encode()
                 continue
-            if ev.id <= since or ev.id in replayed:
-                continue
-            yield encode(ev)
+            # what is queued meanwhile leaves with it: one write for a burst
+            batches = [batch]
+            while not sub.queue.empty():
+                batches.append(sub.queue.get_nowait())
+            chunk = b"".join(_fresh(b, since, replayed) for b in batches)
+            if chunk:
+                yield chunk
     finally:
         HUB.unsubscribe(sub)

@@ -53,9 +53,9 @@ def do_mark_all_read(user: Any) -> int:
     return done
 
 
-def preferences_of(staff: Staff) -> list[tuple[str, str, bool, bool]]:
-    """(kind, label, e-mail, SMS) for every kind, stored or default."""
-    stored = {p.kind: (p.email, p.sms) for p in NotificationPreference.objects.filter(staff=staff)}
+def preferences_of(staff: Staff) -> list[tuple[str, str, bool, bool, bool]]:
+    """(kind, label, e-mail, SMS, WeCom) for every kind, stored or default."""
+    stored = {p.kind: (p.email, p.sms, p.wecom) for p in NotificationPreference.objects.filter(staff=staff)}
     return [
         (kind, str(label), *(stored.get(kind) or rules.default_channels(kind)))
         for kind, label in PreferenceKind.choices
@@ -65,10 +65,11 @@ def preferences_of(staff: Staff) -> list[tuple[str, str, bool, bool]]:
 @transaction.atomic
 def do_save_preferences(
     user: Any,
-    choices: dict[str, tuple[bool, bool]],
+    choices: dict[str, tuple[bool, bool, bool]],
     quiet: tuple[dt.time, dt.time] | None,
 ) -> None:
-    """Store the staff member's channels per kind (every kind given) and quiet hours (None: none)."""
+    """Store the staff member's channels (e-mail, SMS, WeCom) per kind (every kind given) and quiet hours
+    (None: none)."""
     staff = require_staff(user)
     unknown = set(choices) - set(PreferenceKind.values)
     if unknown:
@@ -77,10 +78,10 @@ def do_save_preferences(
         raise ValidationFailed(
             "quiet_empty", _("The quiet period must start and end at different times."), "quiet_start"
         )
-    before = {kind: [email, sms] for kind, _label, email, sms in preferences_of(staff)}
-    for kind, (email, sms) in choices.items():
+    before = {kind: [email, sms, wecom] for kind, _label, email, sms, wecom in preferences_of(staff)}
+    for kind, (email, sms, wecom) in choices.items():
         NotificationPreference.objects.update_or_create(
-            staff=staff, kind=kind, defaults={"email": email, "sms": sms}
+            staff=staff, kind=kind, defaults={"email": email, "sms": sms, "wecom": wecom}
         )
     if quiet is None:
         QuietHours.objects.filter(staff=staff).delete()
@@ -92,7 +93,7 @@ def do_save_preferences(
         staff,
         before=before,
         after={
-            "channels": {k: [e, s] for k, (e, s) in choices.items()},
+            "channels": {k: list(c) for k, c in choices.items()},
             "quiet": [quiet[0].isoformat(), quiet[1].isoformat()] if quiet else None,
         },
     )

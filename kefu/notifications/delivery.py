@@ -1,4 +1,4 @@
-"""From a staff event to notifications (console) and outbox messages (e-mail, SMS).
+"""From a staff event to notifications (console) and outbox messages (e-mail, SMS, WeCom).
 
 ``on_staff_event`` is registered on ``workorders.hooks`` and runs inside the emitting transaction:
 
@@ -7,8 +7,9 @@
   and a repeat updates that row (``repeats`` + 1, new details and time) instead of adding one. Two
   transactions racing for the same row: the loser's INSERT fails on the constraint (on PostgreSQL it
   waits for the winner to commit), its savepoint rolls back and it updates the winner's row.
-* e-mail and SMS as the recipient's preferences say (``rules.default_channels`` when none is stored),
-  queued in the outbox with the key ``notify:<id>:<repeats>:<channel>`` — each distinct event is sent
+* e-mail, SMS and WeCom (an application message to the staff member's WeCom user ID,
+  ``channels.outbox.wecom``) as the recipient's preferences say (``rules.default_channels`` when none is
+  stored), queued in the outbox with the key ``notify:<id>:<repeats>:<channel>`` — each distinct event is sent
   once, however often the worker retries; inside the recipient's quiet hours the first attempt waits for
   their end, unless the event is an emergency (an urgent order).
 """
@@ -43,7 +44,7 @@ def on_staff_event(event: StaffEvent) -> None:
     if not people:
         return
     prefs = {
-        (p.staff_id, p.kind): (p.email, p.sms)
+        (p.staff_id, p.kind): (p.email, p.sms, p.wecom)
         for p in NotificationPreference.objects.filter(
             staff_id__in=people, kind__in=[event.kind, rules.EMERGENCY]
         )
@@ -61,11 +62,11 @@ def on_staff_event(event: StaffEvent) -> None:
             Notification.objects.filter(pk=n.pk, read_at__isnull=True).update(read_at=event.at)
             continue
         push_count(staff.pk)
-        email, sms = channels_for(staff.pk, event, prefs)
-        if not (email or sms):
+        email, sms, wecom = channels_for(staff.pk, event, prefs)
+        if not (email or sms or wecom):
             continue
         not_before = None if event.emergency else quiet_until(staff, quiet.get(staff.pk), event.at)
-        _send(staff, n, email=email, sms=sms, not_before=not_before)
+        _send(staff, n, email=email, sms=sms, wecom=wecom, not_before=not_before)
 
 
 def push_count(staff_id: int) -> None:
@@ -107,14 +108,16 @@ def record(staff_id: int, event: StaffEvent) -> Notification:
 
 
 def channels_for(
-    staff_id: int, event: StaffEvent, prefs: dict[tuple[int, str], tuple[bool, bool]]
-) -> tuple[bool, bool]:
-    """(e-mail, SMS): the kind's preference, plus the emergency preference for an emergency."""
-    email, sms = prefs.get((staff_id, event.kind)) or rules.default_channels(event.kind)
+    staff_id: int, event: StaffEvent, prefs: dict[tuple[int, str], tuple[bool, bool, bool]]
+) -> tuple[bool, bool, bool]:
+    """(e-mail, SMS, WeCom): the kind's preference, plus the emergency preference for an emergency."""
+    chosen = prefs.get((staff_id, event.kind)) or rules.default_channels(event.kind)
     if event.emergency:
-        e2, s2 = prefs.get((staff_id, rules.EMERGENCY)) or rules.default_channels(rules.EMERGENCY)
-        email, sms = email or e2, sms or s2
-    return email, sms
+        chosen = rules.either(
+            chosen, prefs.get((staff_id, rules.EMERGENCY)) or rules.default_channels(rules.EMERGENCY)
+        )
+    email, sms, wecom = chosen
+    return email, sms, wecom
 
 
 def zone_of(staff: Staff) -> zoneinfo.ZoneInfo:
@@ -132,7 +135,9 @@ def quiet_until(staff: Staff, quiet: QuietHours | None, at: dt.datetime) -> dt.d
     return end.astimezone(dt.UTC) if end is not None else None
 
 
-def _send(staff: Staff, n: Notification, *, email: bool, sms: bool, not_before: dt.datetime | None) -> None:
+def _send(
+    staff: Staff, n: Notification, *, email: bool, sms: bool, wecom: bool, not_before: dt.datetime | None
+) -> None:
     # no language on the staff or the user yet: the site's language
     with translation.override(settings.LANGUAGE_CODE):
         subject, body = texts.message(n.kind, n.params, n.repeats)
@@ -154,5 +159,14 @@ def _send(staff: Staff, n: Notification, *, email: bool, sms: bool, not_before: 
             recipient=staff.phone.strip(),
             body=body,
             idempotency_key=f"notify:{n.pk}:{n.repeats}:sms",
+            **common,
+        )
+    if wecom and staff.wecom_userid.strip():
+        outbox.enqueue(
+            channel="wecom",
+            recipient=staff.wecom_userid.strip(),
+            subject=subject,
+            body=body,
+            idempotency_key=f"notify:{n.pk}:{n.repeats}:wecom",
             **common,
         )

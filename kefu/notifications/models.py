@@ -109,6 +109,7 @@ class NotificationPreference(models.Model):
     kind = models.CharField(_("kind"), max_length=30, choices=PreferenceKind.choices)
     email = models.BooleanField(_("e-mail"), default=False)
     sms = models.BooleanField(_("SMS"), default=False)
+    wecom = models.BooleanField(_("WeCom"), default=False)
 
     class Meta:
         verbose_name = _("notification preference")

@@ -9,9 +9,15 @@ EMERGENCY = "emergency"  # the preference row for events on urgent orders, whate
 DEFAULT_SMS = frozenset({"breach", "escalation", EMERGENCY})
 
 
-def default_channels(kind: str) -> tuple[bool, bool]:
-    """(e-mail, SMS) for a kind without a stored preference."""
-    return False, kind in DEFAULT_SMS
+def default_channels(kind: str) -> tuple[bool, bool, bool]:
+    """(e-mail, SMS, WeCom) for a kind without a stored preference."""
+    return False, kind in DEFAULT_SMS, False
+
+
+def either(a: tuple[bool, ...], b: tuple[bool, ...]) -> tuple[bool, bool, bool]:
+    """Channel by channel, what one of the two preferences asks for (a kind's and the emergency one)."""
+    email, sms, wecom = (x or y for x, y in zip(a, b, strict=True))
+    return email, sms, wecom
 
 
 def quiet_end(local_now: dt.datetime, start: dt.time, end: dt.time) -> dt.datetime | None:

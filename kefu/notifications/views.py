@@ -104,7 +104,11 @@ def preferences(request: HttpRequest) -> HttpResponse:
     error = None
     if request.method == "POST":
         choices = {
-            kind: (request.POST.get(f"email-{kind}") == "on", request.POST.get(f"sms-{kind}") == "on")
+            kind: (
+                request.POST.get(f"email-{kind}") == "on",
+                request.POST.get(f"sms-{kind}") == "on",
+                request.POST.get(f"wecom-{kind}") == "on",
+            )
             for kind in PreferenceKind.values
         }
         start, end = _time(request.POST.get("quiet_start", "")), _time(request.POST.get("quiet_end", ""))
@@ -125,5 +129,10 @@ def preferences(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "notifications/preferences.html",
-        {"rows": actions.preferences_of(staff), "quiet": quiet, "error": error},
+        {
+            "rows": actions.preferences_of(staff),
+            "quiet": quiet,
+            "error": error,
+            "wecom_userid": staff.wecom_userid,
+        },
     )

@@ -69,6 +69,7 @@ class StaffCreationForm(forms.ModelForm):
             "grade",
             "hired_on",
             "phone",
+            "wecom_userid",
             "photo",
             "is_active",
         ]

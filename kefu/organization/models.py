@@ -182,6 +182,14 @@ class Staff(models.Model):
     grade = models.PositiveSmallIntegerField(_("grade"), default=1, help_text=_("Higher is more senior."))
     hired_on = models.DateField(_("hired on"))
     phone = models.CharField(_("phone"), max_length=50, blank=True)
+    wecom_userid = models.CharField(
+        _("WeCom user ID"),
+        max_length=64,
+        blank=True,
+        help_text=_(
+            "The member's account (UserID) in the company's WeCom (企业微信): notifications by WeCom go there."
+        ),
+    )
     photo = models.FileField(_("photo"), upload_to="staff/", blank=True)
     is_active = models.BooleanField(_("active"), default=True)
 

@@ -223,7 +223,7 @@ def asgi_server(transactional_db):  # type: ignore[no-untyped-def]
 
     import uvicorn
 
-    from kefu.asgi import application
+    from kefu.asgi import application, close_page_connections
     from kefu.live.hub import HUB
 
     with socket.socket() as s:
@@ -248,6 +248,7 @@ def asgi_server(transactional_db):  # type: ignore[no-untyped-def]
     server.should_exit = True
     thread.join(10)
     HUB.close_db()
+    close_page_connections()  # the page threads' connections (kefu.asgi), before the test database goes
 
 
 @pytest.fixture

@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 class OutboxChannel(models.TextChoices):
     EMAIL = "email", _("e-mail")
     SMS = "sms", _("SMS")
+    WECOM = "wecom", _("WeCom app message")
     PRINT = "print", _("print only")
 
 

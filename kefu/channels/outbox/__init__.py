@@ -10,7 +10,9 @@ Guarantees (R-6; docs/design/outbox.md):
   PostgreSQL), so with any number of workers each row is handed to exactly one of them.
 - A transport error puts the row back as ``failed`` with exponential back-off
   (``KEFU_OUTBOX_RETRY_SECONDS`` × 2^(attempts−1), at most 6 hours); after ``KEFU_OUTBOX_MAX_ATTEMPTS``
-  attempts it is ``dead`` and shown in the admin, where "retry now" queues it again.
+  attempts it is ``dead`` and shown in the admin, where "retry now" queues it again. A transport that
+  knows a retry cannot help (``errors.PermanentFailure``: e.g. WeCom does not know the recipient) makes
+  it ``dead`` at once, with the provider's reason.
 - At most once: a row whose worker died while sending (claim expired in ``sending``) is not sent again
   automatically, because the message may have left; it becomes ``dead`` with that reason for a person
   to check and retry.
@@ -39,7 +41,9 @@ from django.db.models import F, Q
 
 from kefu.audit import log as audit
 from kefu.channels.models import OutboxChannel, OutboxMessage, OutboxStatus
+from kefu.channels.outbox.errors import PermanentFailure
 from kefu.channels.outbox.sms import HttpSmsTransport
+from kefu.channels.outbox.wecom import WecomTransport
 from kefu.customers.actions import record_contact
 from kefu.customers.models import Contact
 from kefu.lib import clock
@@ -204,7 +208,7 @@ class ConsoleTransport:
     def send(self, message: OutboxMessage) -> None:
         log.info(
             "%s to %s: %s",
-            "E-mail" if message.channel == OutboxChannel.EMAIL else "SMS",
+            {"email": "E-mail", "wecom": "WeCom"}.get(str(message.channel), "SMS"),
             message.recipient,
             re.sub(r"\s+", " ", message.body)[:500],
         )
@@ -222,17 +226,18 @@ TRANSPORTS: dict[str, type[Any]] = {
     "smtp": SmtpTransport,
     "console": ConsoleTransport,
     "http": HttpSmsTransport,  # SMS only: the signed-HTTP gateway (kefu.channels.sms)
+    "api": WecomTransport,  # WeCom only: application messages (kefu.channels.outbox.wecom)
 }
 
 
 def transport_for(channel: str) -> Transport:
     if channel == OutboxChannel.PRINT:
         return PrintTransport()
-    name = (
-        settings.KEFU_OUTBOX_EMAIL_TRANSPORT
-        if channel == OutboxChannel.EMAIL
-        else settings.KEFU_OUTBOX_SMS_TRANSPORT
-    )
+    names: dict[str, str] = {
+        OutboxChannel.EMAIL.value: settings.KEFU_OUTBOX_EMAIL_TRANSPORT,
+        OutboxChannel.WECOM.value: settings.KEFU_OUTBOX_WECOM_TRANSPORT,
+    }
+    name = names.get(str(channel), settings.KEFU_OUTBOX_SMS_TRANSPORT)
     try:
         return TRANSPORTS[name]()  # type: ignore[no-any-return]
     except KeyError:
@@ -309,10 +314,10 @@ def _mark_sent(message: OutboxMessage) -> None:
             )
 
 
-def _mark_failed(message: OutboxMessage, error: str) -> None:
+def _mark_failed(message: OutboxMessage, error: str, *, permanent: bool = False) -> None:
     now = clock.now()
     attempts = OutboxMessage.objects.filter(pk=message.pk).values_list("attempts", flat=True).get()
-    if attempts >= settings.KEFU_OUTBOX_MAX_ATTEMPTS:
+    if permanent or attempts >= settings.KEFU_OUTBOX_MAX_ATTEMPTS:
         fields: dict[str, Any] = {"status": OutboxStatus.DEAD}
     else:
         fields = {"status": OutboxStatus.FAILED, "next_attempt_at": now + backoff(attempts)}
@@ -329,6 +334,10 @@ def send_one(message: OutboxMessage) -> bool:
         return False
     try:
         transport_for(message.channel).send(message)
+    except PermanentFailure as exc:
+        log.warning("outbox %s to %s given up: %s", message.pk, message.recipient, exc)
+        _mark_failed(message, f"permanent: {exc}", permanent=True)
+        return False
     except Exception as exc:
         log.warning("outbox %s to %s failed: %s", message.pk, message.recipient, exc)
         _mark_failed(message, f"{type(exc).__name__}: {exc}\n{traceback.format_exc(limit=3)}")

@@ -70,8 +70,8 @@ def test_quiet_end_wraps_midnight() -> None:
     assert rules.quiet_end(sh(2026, 12, 7, 13, 0), dt.time(12, 0), dt.time(14, 0)) == sh(2026, 12, 7, 14, 0)
     assert rules.quiet_end(sh(2026, 12, 7, 14, 0), dt.time(12, 0), dt.time(14, 0)) is None
     assert rules.quiet_end(sh(2026, 12, 7, 14, 0), dt.time(9, 0), dt.time(9, 0)) is None
-    assert rules.default_channels("breach") == (False, True)
-    assert rules.default_channels("assigned") == (False, False)
+    assert rules.default_channels("breach") == (False, True, False)
+    assert rules.default_channels("assigned") == (False, False, False)
 
 
 # --- who is told -------------------------------------------------------------------------------------------
@@ -372,11 +372,22 @@ def test_preferences_page(world: Any) -> None:
     c = client_for(world.agent)
     page = c.get("/notifications/preferences/").content.decode()
     assert 'id="sms-breach" checked' in page and 'id="email-assigned" aria' in page
-    data = {"email-assigned": "on", "sms-escalation": "on", "quiet_start": "22:00", "quiet_end": "07:00"}
+    assert 'id="wecom-breach" aria' in page and 'id="wecom-missing"' in page  # no WeCom account recorded
+    data = {
+        "email-assigned": "on",
+        "sms-escalation": "on",
+        "wecom-breach": "on",
+        "quiet_start": "22:00",
+        "quiet_end": "07:00",
+    }
     assert c.post("/notifications/preferences/", data).status_code == 302
-    prefs = {p.kind: (p.email, p.sms) for p in NotificationPreference.objects.filter(staff=world.agent)}
-    assert prefs[K.ASSIGNED] == (True, False) and prefs[K.BREACH] == (False, False)
-    assert prefs[K.ESCALATION] == (False, True)
+    prefs = {
+        p.kind: (p.email, p.sms, p.wecom) for p in NotificationPreference.objects.filter(staff=world.agent)
+    }
+    assert prefs[K.ASSIGNED] == (True, False, False) and prefs[K.BREACH] == (False, False, True)
+    assert prefs[K.ESCALATION] == (False, True, False)
+    page = c.get("/notifications/preferences/").content.decode()
+    assert 'id="wecom-breach" checked' in page
     q = QuietHours.objects.get(staff=world.agent)
     assert (q.start, q.end) == (dt.time(22, 0), dt.time(7, 0))
     resp = c.post("/notifications/preferences/", {"quiet_start": "22:00"})
