@@ -75,7 +75,10 @@ def _pick_type(L: Loader, i: int) -> str:
 def _pick_customer(L: Loader, i: int, order_type: str) -> Cust:
     portal = [c for c in L.custs if c.portal_user is not None]
     if portal and (i % 60 == 7 or 10 <= i < 10 + len(portal)):
-        return portal[(i // 60 + i) % len(portal)]
+        c = portal[(i // 60 + i) % len(portal)]
+        # an installation's urban/rural kind comes from the customer's area
+        if not order_type.startswith("install_") or order_type == f"install_{c.area_kind}":
+            return c
     if order_type == "install_rural":
         pool = [c for c in L.custs if c.area_kind == "rural"]
     elif order_type == "install_urban":

@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from kefu.commitments.models import OrderClock
+from kefu.commitments.years import missing_next_year as missing_calendar_years
 from kefu.complaints.models import ComplaintCause
 from kefu.customers.models import Customer
 from kefu.followup.models import FollowupTask
@@ -285,6 +286,10 @@ def dashboard(request: ConsoleRequest) -> HttpResponseBase:
                 for k, c in company.items()
             ],
             "pareto": par,
+            # from 1 November: next year's holidays are missing (deadlines into it are provisional)
+            "calendar_warnings": (
+                missing_calendar_years() if request.staff.role in ("supervisor", "admin") else []
+            ),
         }
     )
     return render(request, "reports/dashboard.html", ctx)
