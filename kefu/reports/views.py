@@ -510,7 +510,15 @@ def _drill_table(model: type[Model], qs: QuerySet[Any]) -> tuple[list[str], Quer
 
         return header, qs.select_related("area", "owner").order_by("received_at", "pk"), row
     if model is OrderClock:
-        header = [_("Number"), _("Round"), _("Status"), _("Started"), _("Due"), _("Stopped")]
+        header = [
+            _("Number"),
+            _("Round"),
+            _("Status"),
+            _("Started"),
+            _("Due"),
+            _("Stopped"),
+            _("Due time provisional"),
+        ]
 
         def row(x: Any) -> list[Any]:
             c = x
@@ -521,6 +529,7 @@ def _drill_table(model: type[Model], qs: QuerySet[Any]) -> tuple[list[str], Quer
                 c.started_at,
                 c.due_at,
                 c.stopped_at,
+                _("provisional deadline") if c.calendar_missing_year is not None and c.due_at else "",
             ]
 
         return header, qs.select_related("workorder").order_by("stopped_at", "pk"), row

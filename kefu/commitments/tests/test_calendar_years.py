@@ -116,6 +116,11 @@ def test_provisional_clock_is_shown_and_reported(world, now, client):
 
     out = clock_out(resolution(o2), o2.number, sh(2026, 12, 28, 10, 0))
     assert out["provisional"] is True and out["due_at"] == sh(2027, 1, 4, 17, 30)
+    export = client.get("/reports/export/orders/", {"tab": "team", "format": "csv"})
+    lines = b"".join(export.streaming_content).decode("utf-8-sig").splitlines()  # type: ignore[attr-defined]
+    row = next(line for line in lines if o2.number in line)
+    assert row.endswith(",provisional deadline") or row.endswith(",临时时限"), row
+    assert not next(line for line in lines if o.number in line).endswith("provisional")
 
 
 def test_preview_lists_every_day_and_refuses_bad_input(world, now):
