@@ -22,8 +22,10 @@ pause it. ``WorkOrder.due_at`` (queue sorting) is the open resolution clock's du
 due time of the other open clocks, else empty.
 
 A calendar without holiday data for a year the computation needs (``CalendarDataMissing``) never
-crashes an order and never guesses: the clock keeps running without a due time and records the missing
-year, which the order page shows as a warning (and ``kefu check`` reports).
+crashes an order and never leaves it without a deadline: the due time is computed provisionally (that year
+on the weekly pattern only, ``rules.provisional_clock_state``), the clock records the missing year
+(``calendar_missing_year``; the order page shows "provisional"), and ``recompute_missing`` replaces it
+once the year is loaded, with a timeline entry old → new.
 """
 
 from __future__ import annotations
