@@ -157,23 +157,31 @@ def check_calendar_data() -> list[Problem]:
         if default.pk not in using:
             calendars.append(default)
         using[default.pk] = sorted([*using.get(default.pk, []), *defaulted])
+    from zoneinfo import ZoneInfo
+
+    from kefu.lib import clock
+
     for calendar in calendars:
         branches = ", ".join(using[calendar.pk])
         this_year = current_year(calendar)
+        local = clock.now().astimezone(ZoneInfo(calendar.time_zone))
         for year in missing_years(calendar):
+            if year != this_year and local.month < 11:
+                continue  # next year is asked for from 1 November
+            page = "the console page Administration → Business calendar (/calendars/)"
             if year in package_years:
-                fix = "fill it in with the admin action 'Fill in China's holidays from chinesecalendar'"
+                fix = f"load it from chinesecalendar on {page}"
             else:
                 fix = (
-                    "chinesecalendar has no data for it either: enter the official holidays and make-up "
-                    f"working days in the admin and mark {year} complete"
+                    "chinesecalendar has no data for it either: load the official holidays and make-up "
+                    f"working days from an iCalendar or CSV file, or type them in, on {page}"
                 )
             if year == this_year:
                 problems.append(
                     (
                         "error",
                         f"calendar '{calendar.name}' (branches: {branches}) has no holiday data for {year}, "
-                        f"this year: working-day time limits cannot be counted; {fix}",
+                        f"this year: working-day time limits are only provisional (weekends only); {fix}",
                     )
                 )
             else:
@@ -181,7 +189,8 @@ def check_calendar_data() -> list[Problem]:
                     (
                         "warning",
                         f"calendar '{calendar.name}' (branches: {branches}) has no holiday data for {year} "
-                        f"yet: deadlines running into {year} cannot be counted; {fix}",
+                        f"yet: deadlines running into {year} are provisional (weekends only) until it is "
+                        f"loaded; {fix}",
                     )
                 )
     return problems

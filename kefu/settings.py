@@ -271,6 +271,23 @@ if not 0 < KEFU_CLOCK_WARN_FRACTION <= 1:
 KEFU_BREACH_SWEEP_SECONDS = env_int("KEFU_BREACH_SWEEP_SECONDS", 60)
 if KEFU_BREACH_SWEEP_SECONDS < 1:
     raise ConfigError(f"KEFU_BREACH_SWEEP_SECONDS={KEFU_BREACH_SWEEP_SECONDS} must be at least 1")
+# the "customer unreachable" report: the contact attempts company policy requires before it — how many,
+# how far apart at least (hours), by which means (phone, sms, visit, other)
+KEFU_UNREACHABLE_ATTEMPTS = env_int("KEFU_UNREACHABLE_ATTEMPTS", 3)
+KEFU_UNREACHABLE_GAP_HOURS = env_int("KEFU_UNREACHABLE_GAP_HOURS", 2)
+KEFU_UNREACHABLE_METHODS = tuple(
+    m.strip()
+    for m in (env_str("KEFU_UNREACHABLE_METHODS", "phone,sms") or "phone,sms").split(",")
+    if m.strip()
+)
+if KEFU_UNREACHABLE_ATTEMPTS < 1 or KEFU_UNREACHABLE_GAP_HOURS < 0:
+    raise ConfigError(
+        "KEFU_UNREACHABLE_ATTEMPTS must be at least 1 and KEFU_UNREACHABLE_GAP_HOURS not negative"
+    )
+if not KEFU_UNREACHABLE_METHODS or set(KEFU_UNREACHABLE_METHODS) - {"phone", "sms", "visit", "other"}:
+    raise ConfigError(
+        f"KEFU_UNREACHABLE_METHODS={KEFU_UNREACHABLE_METHODS!r}: use phone, sms, visit, other (comma-separated)"
+    )
 # accountability (kefu.supervision, R-27): the days a staff member has to give a statement before a leader may
 # decide without it, and the penalty (yuan) proposed with public criticism
 KEFU_ACCOUNTABILITY_STATEMENT_DAYS = env_int("KEFU_ACCOUNTABILITY_STATEMENT_DAYS", 5)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import Any
+from typing import Any, Literal
 
 from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema
@@ -14,7 +14,7 @@ from ninja.responses import Status
 from kefu.api import render
 from kefu.api.common import ERRORS, WRITE_ERRORS, ApiRequest, Id, Str20k, Str2000, check_key
 from kefu.api.schemas import StaffRef
-from kefu.commitments import clocks
+from kefu.commitments import clocks, unreachable
 from kefu.commitments.models import OPEN_CLOCK_STATUSES, ExtensionRequest, OrderClock
 from kefu.lib import clock
 from kefu.lib.errors import NotFound
@@ -53,7 +53,8 @@ class ClockOut(Schema):
     paused_since: dt.datetime | None
     stopped_at: dt.datetime | None
     due_at: dt.datetime | None = Field(
-        description="Empty while not started, paused, or without calendar data."
+        description="Empty while not started or paused; provisional (see provisional) while the calendar "
+        "lacks a year."
     )
     warn_at: dt.datetime | None
     remaining_seconds: int | None = Field(
@@ -61,6 +62,13 @@ class ClockOut(Schema):
     )
     warning: bool
     calendar_missing_year: int | None = Field(description="A year the calendar has no holiday data for.")
+    provisional: bool = Field(
+        description="The due time is provisional: counted on weekends only for calendar_missing_year, "
+        "recomputed when that year is loaded."
+    )
+    unreachable_status: str = Field(
+        description="The leader's decision on the unreachable report: pending, approved, rejected or empty."
+    )
     unreachable_report: str
     unreachable_reported_at: dt.datetime | None
     extensions: list[ExtensionOut]
@@ -120,6 +128,8 @@ def clock_out(c: OrderClock, number: str, now: dt.datetime) -> dict[str, Any]:
         ),
         "warning": bool(st and st.warning),
         "calendar_missing_year": c.calendar_missing_year,
+        "provisional": bool(c.calendar_missing_year is not None and st is not None and st.due_at),
+        "unreachable_status": c.unreachable_status,
         "unreachable_report": c.unreachable_report,
         "unreachable_reported_at": c.unreachable_reported_at,
         "extensions": [extension_out(e, number) for e in c.extensions.all()],
@@ -168,9 +178,48 @@ def request_extension(request: ApiRequest, key: str, clock_id: Id, payload: Exte
     summary="File a written 'customer unreachable / not at home' report",
 )
 def report_unreachable(request: ApiRequest, key: str, clock_id: Id, payload: UnreachableIn) -> dict[str, Any]:
-    """Filed at or before the due time, the clock counts as met on time (R-14)."""
+    """Refused (422, code ``attempts_missing``) until the contact attempts of the policy are recorded; then
+    pending until the leader decides. Approved, and filed by the due time, the clock counts as met (R-14)."""
     c = _clock_of_order(request, key, clock_id)
     c = clocks.do_report_unreachable(request.auth, c.pk, payload.text)
+    return clock_out(c, c.workorder.number, clock.now())
+
+
+class AttemptIn(Schema):
+    method: Literal["phone", "sms", "visit", "other"]
+    at: dt.datetime | None = Field(None, description="When; empty: now. Not in the future.")
+    note: Str2000 = ""
+
+
+class AttemptOut(Schema):
+    id: int
+    method: str
+    at: dt.datetime
+    note: str
+    staff: str
+
+
+@router.post(
+    "/orders/{key}/contact-attempts",
+    response={201: AttemptOut, **WRITE_ERRORS},
+    summary="Record an attempt to reach the customer (the proof an unreachable report needs)",
+)
+def record_attempt(request: ApiRequest, key: str, payload: AttemptIn) -> Status:
+    a = unreachable.do_record_attempt(
+        request.auth, check_key(key), payload.method, payload.note, at=payload.at
+    )
+    return Status(201, {"id": a.pk, "method": a.method, "at": a.at, "note": a.note, "staff": a.staff.name})
+
+
+@router.post(
+    "/orders/{key}/clocks/{clock_id}/unreachable/decision",
+    response={200: ClockOut, **WRITE_ERRORS},
+    summary="Approve or reject a pending unreachable report (leader, branch supervisor or admin)",
+)
+def decide_unreachable(request: ApiRequest, key: str, clock_id: Id, payload: DecisionIn) -> dict[str, Any]:
+    """Only an approved report stops the clock; until the decision it runs (R-14)."""
+    c = _clock_of_order(request, key, clock_id)
+    c = unreachable.do_decide_unreachable(request.auth, c.pk, payload.approve, payload.note)
     return clock_out(c, c.workorder.number, clock.now())
 
 

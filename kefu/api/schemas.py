@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from ninja import Field, Schema
 
@@ -207,6 +207,8 @@ class OrderOut(Schema):
     customer: CustomerRef
     branch: Ref
     area: Ref | None
+    area_kind: str = Field(description="urban or rural: from the customer's area unless overridden.")
+    area_kind_reason: str = Field(description="The reason of an urban/rural override (empty: from the area).")
     service_id: int | None
     owner: StaffRef = Field(description="First-contact owner (首问责任人); stays when work is transferred.")
     assignee: StaffRef | None
@@ -220,6 +222,9 @@ class OrderOut(Schema):
     created_at: dt.datetime
     updated_at: dt.datetime
     due_at: dt.datetime | None
+    due_provisional: bool = Field(
+        description="The due time is provisional: the calendar lacks a year's holidays (weekends only)."
+    )
     first_response_at: dt.datetime | None
     resolved_at: dt.datetime | None
     closed_at: dt.datetime | None
@@ -248,6 +253,10 @@ class OrderIn(Schema):
     paid: bool | None = None
     recurring: bool | None = None
     to_president: bool = False
+    area_kind: Literal["urban", "rural", ""] = Field(
+        "", description="urban or rural; empty: from the customer's area. A different kind needs a reason."
+    )
+    area_kind_reason: Str2000 = ""
 
 
 class OrderPatch(Schema):
@@ -262,6 +271,8 @@ class OrderPatch(Schema):
     place: ServicePlace | None = None
     paid: bool | None = None
     recurring: bool | None = None
+    area_kind: Literal["urban", "rural"] | None = None
+    area_kind_reason: Str2000 | None = None
     version: Version | None = Field(None, description="Alternative to the If-Match header.")
 
 

@@ -160,6 +160,8 @@ def create_order(request: ApiRequest, payload: OrderIn, response: HttpResponse) 
         paid=payload.paid,
         recurring=payload.recurring,
         to_president=payload.to_president,
+        area_kind=payload.area_kind,
+        area_kind_reason=payload.area_kind_reason,
     )
     o = _reload(actions.do_create_order(request.auth, payload.customer_id, data).pk)
     etag(response, o)

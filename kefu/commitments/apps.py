@@ -13,3 +13,13 @@ class CommitmentsConfig(AppConfig):
         from kefu.workorders import hooks
 
         hooks.register_commitments(Engine())
+        from kefu.commitments import panels
+
+        hooks.register_order_panel(
+            hooks.OrderPanel(
+                key="commitments-reach",
+                template="commitments/_order_panel.html",
+                context=panels.order_panel,
+                position=60,
+            )
+        )

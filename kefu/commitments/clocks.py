@@ -22,8 +22,10 @@ pause it. ``WorkOrder.due_at`` (queue sorting) is the open resolution clock's du
 due time of the other open clocks, else empty.
 
 A calendar without holiday data for a year the computation needs (``CalendarDataMissing``) never
-crashes an order and never guesses: the clock keeps running without a due time and records the missing
-year, which the order page shows as a warning (and ``kefu check`` reports).
+crashes an order and never leaves it without a deadline: the due time is computed provisionally (that year
+on the weekly pattern only, ``rules.provisional_clock_state``), the clock records the missing year
+(``calendar_missing_year``; the order page shows "provisional"), and ``recompute_missing`` replaces it
+once the year is loaded, with a timeline entry old → new.
 """
 
 from __future__ import annotations
@@ -41,8 +43,8 @@ from django.db.models.signals import post_delete, post_save
 from django.utils.translation import gettext as _
 
 from kefu.audit import log as audit
+from kefu.commitments import contact, rules
 from kefu.commitments import limits as L
-from kefu.commitments import rules
 from kefu.commitments.actions import china_package_years, seed_china_calendar
 from kefu.commitments.calendars import load_calendar
 from kefu.commitments.models import (
@@ -54,6 +56,8 @@ from kefu.commitments.models import (
     ExtensionRequest,
     ExtensionStatus,
     OrderClock,
+    OrderMaterial,
+    ServiceMaterial,
     TimeLimit,
     WorkingPeriod,
 )
@@ -218,16 +222,24 @@ def rules_clock(c: OrderClock) -> rules.Clock:
         pauses=tuple(rules.Pause(_parse(s), _parse(e)) for s, e in c.pauses),  # type: ignore[arg-type]
         extensions=(_amount(c.unit, c.extension_amount),) if c.extension_amount else (),
         stopped_at=c.stopped_at,
-        unreachable_reported_at=c.unreachable_reported_at,
+        # only a report the leader approved stops the clock (empty status: filed before decisions existed)
+        unreachable_reported_at=(
+            c.unreachable_reported_at if c.unreachable_status in ("", "approved") else None
+        ),
     )
 
 
+def _provisional_state(c: OrderClock, at: dt.datetime) -> tuple[rules.ClockState, tuple[int, ...]]:
+    """The clock's state, computed provisionally (weekends only) for years its calendar has no holiday
+    data for; the years in the second value. Raises ``CalendarDataMissing`` only for absurd spans."""
+    return rules.provisional_clock_state(rules_clock(c), work_calendar(c.calendar_id), at, warn_fraction())
+
+
 def state(c: OrderClock, now: dt.datetime | None = None) -> rules.ClockState | None:
-    """The clock at ``now``; ``None`` when its calendar lacks a year it needs (see ``calendar_missing_year``)."""
+    """The clock at ``now`` (provisional when its calendar lacks a year, see ``calendar_missing_year``);
+    ``None`` only when even the provisional computation fails."""
     try:
-        return rules.clock_state(
-            rules_clock(c), work_calendar(c.calendar_id), now or clock.now(), warn_fraction()
-        )
+        return _provisional_state(c, now or clock.now())[0]
     except rules.CalendarDataMissing:
         return None
 
@@ -250,7 +262,7 @@ def _refresh(c: OrderClock, at: dt.datetime) -> None:
     """Recompute the stored due time, warning time, status and remaining time, and save."""
     cancelled = c.status == ClockStatusChoices.CANCELLED
     try:
-        st = rules.clock_state(rules_clock(c), work_calendar(c.calendar_id), at, warn_fraction())
+        st, missing = _provisional_state(c, at)
     except rules.CalendarDataMissing as exc:
         c.calendar_missing_year = exc.year
         c.due_at = c.warn_at = None
@@ -263,7 +275,8 @@ def _refresh(c: OrderClock, at: dt.datetime) -> None:
             else:
                 c.status = ClockStatusChoices.PAUSED if _is_paused(c) else ClockStatusChoices.RUNNING
     else:
-        c.calendar_missing_year = None
+        # a year without holiday data: the due time is provisional (weekends only) until it is loaded
+        c.calendar_missing_year = missing[0] if missing else None
         c.due_at, c.warn_at = st.due_at, st.warn_at
         c.remaining_seconds = None if st.remaining is None else int(st.remaining.total_seconds())
         if not cancelled:
@@ -272,7 +285,9 @@ def _refresh(c: OrderClock, at: dt.datetime) -> None:
     c.save()
 
 
-def recompute_missing(calendar_id: int | None = None, limit: int = 500) -> int:
+def recompute_missing(
+    calendar_id: int | None = None, limit: int = 500, *, now: dt.datetime | None = None
+) -> int:
     """Recompute clocks that lacked a calendar year, now that an administrator may have entered it.
 
     Runs as the periodic job ``commitments.missing_years`` and right after a calendar's days or years are
@@ -288,7 +303,7 @@ def recompute_missing(calendar_id: int | None = None, limit: int = 500) -> int:
     order_ids = list(qs.order_by("workorder_id").values_list("workorder_id", flat=True).distinct()[:limit])
     fixed = 0
 
-    now = clock.now()
+    now = now or clock.now()
     for order_id in order_ids:
         with transaction.atomic():
             o = WorkOrder.objects.select_for_update().filter(pk=order_id).first()
@@ -297,10 +312,11 @@ def recompute_missing(calendar_id: int | None = None, limit: int = 500) -> int:
             for c in OrderClock.objects.filter(workorder=o, calendar_missing_year__isnull=False).exclude(
                 status=ClockStatusChoices.CANCELLED
             ):
+                old_due = c.due_at
                 _refresh(c, now)
                 if c.calendar_missing_year is None:
                     fixed += 1
-                    _log(o, c, "clock.recomputed", now)
+                    _log(o, c, "clock.recomputed", now, old_due_at=old_due.isoformat() if old_due else "")
             _sync_order_due(o)
     return fixed
 
@@ -322,15 +338,17 @@ for _model in (CalendarDay, CalendarYear):
 def _sync_order_due(o: Any) -> None:
     """WorkOrder.due_at: the open resolution clock's due time, else the earliest open clock's."""
     open_clocks = [c for c in OrderClock.objects.filter(workorder=o) if c.status in OPEN_CLOCK_STATUSES]
-    due = None
+    chosen = None
     resolution = [c for c in open_clocks if c.kind == L.ClockKind.RESOLUTION and c.due_at]
     if resolution:
-        due = resolution[-1].due_at
+        chosen = resolution[-1]
     else:
-        dues = [c.due_at for c in open_clocks if c.due_at]
-        due = min(dues) if dues else None
-
-    set_due_at(o, due)
+        dated = [c for c in open_clocks if c.due_at]
+        chosen = min(dated, key=lambda c: c.due_at) if dated else None  # type: ignore[arg-type,return-value]
+    if chosen is None:
+        set_due_at(o, None)
+    else:
+        set_due_at(o, chosen.due_at, provisional=chosen.calendar_missing_year is not None)
 
 
 # --- hooks called by workorders.actions --------------------------------------------------------------------
@@ -340,7 +358,7 @@ def order_facts(o: Any) -> L.OrderFacts:
     return L.OrderFacts(
         order_type=o.order_type,
         service_id=o.service_id,
-        area_kind=o.area.kind if o.area_id else "",
+        area_kind=o.area_kind or "urban",
         tier=o.customer.tier,
         priority=o.priority,
     )
@@ -389,9 +407,36 @@ def _new_clock(
 MATERIAL_KINDS = (L.ClockKind.RESOLUTION, L.ClockKind.COMPLAINT_ANSWER)
 
 
+def materials_check_pending(o: Any) -> bool:
+    """R-11: the order's service lists required materials and no materials check is recorded yet — the
+    resolution and complaint-answer clocks do not start before it."""
+    if (
+        not o.service_id
+        or not ServiceMaterial.objects.filter(service_id=o.service_id, required=True).exists()
+    ):
+        return False
+    return not OrderMaterial.objects.filter(workorder_id=o.pk, checked_at__isnull=False).exists()
+
+
+def on_materials_checked(o: Any, at: dt.datetime) -> list[dict[str, Any]]:
+    """The materials check is recorded complete on an order that is not awaiting materials: the clocks
+    that waited for it start now (a paused order's clocks start paused)."""
+    report = []
+    for kind, c in _current(o).items():
+        if kind in MATERIAL_KINDS and c.status == ClockStatusChoices.NOT_STARTED and c.started_at is None:
+            c.started_at = at
+            if o.status == "pending_customer":
+                _pause(c, at)
+            _refresh(c, at)
+            report.append(_event(c, "started"))
+    if report:
+        _sync_order_due(o)
+    return report
+
+
 def on_order_created(o: Any, at: dt.datetime) -> list[OrderClock]:
     """Create the order's clocks (inside the creating transaction)."""
-    waiting = o.status == "awaiting_materials"
+    waiting = o.status == "awaiting_materials" or materials_check_pending(o)
     created = []
     for kind, rule in L.limits_for(limit_rules(), order_facts(o)).items():
         start = None if waiting and kind in MATERIAL_KINDS else o.received_at
@@ -443,7 +488,8 @@ def on_order_changed(o: Any, at: dt.datetime) -> list[dict[str, Any]]:
         if existing is not None and existing.status != ClockStatusChoices.CANCELLED:
             continue
         material = kind in MATERIAL_KINDS
-        start = None if material and o.status == "awaiting_materials" else o.received_at
+        waiting = o.status == "awaiting_materials" or materials_check_pending(o)
+        start = None if material and waiting else o.received_at
         c = _new_clock(o, rule, existing.round + 1 if existing else 1, start, at)
         if material and o.status == "pending_customer" and _pause(c, at):
             _refresh(c, at)
@@ -518,6 +564,8 @@ def on_status_change(o: Any, old: str, new: str, at: dt.datetime) -> list[dict[s
             if _pause(c, at):
                 events[kind] = "paused"
         elif c.started_at is None:
+            if materials_check_pending(o):
+                continue  # R-11: not before the materials check is recorded
             c.started_at = at
             events[kind] = "started"
         elif _resume(c, at):
@@ -607,13 +655,29 @@ def _clock_of(user: Actor, clock_id: int, *, for_update: bool = True) -> tuple[O
     return c, o
 
 
+def clock_of(user: Actor, clock_id: int) -> tuple[OrderClock, Any]:
+    """The clock and its order, both locked (the order first), for another module of the engine."""
+    return _clock_of(user, clock_id)
+
+
+def refresh_and_sync(c: OrderClock, o: Any, at: dt.datetime) -> None:
+    _refresh(c, at)
+    _sync_order_due(o)
+
+
+def log_clock(o: Any, c: OrderClock, action: str, at: dt.datetime, actor: Any = None, **extra: Any) -> None:
+    _log(o, c, action, at, actor, **extra)
+
+
 @transaction.atomic
 def do_report_unreachable(
     user: Actor, clock_id: int, text: str, *, now: dt.datetime | None = None
 ) -> OrderClock:
     """R-14: the customer could not be reached / was not at home at the agreed visit; written report.
 
-    Filed at or before the due time, the clock counts as met on time (status ``met_unreachable``).
+    Refused until the contact attempts of the company policy are recorded (``commitments.unreachable``);
+    then filed as *pending* — the clock runs on — for the leader to decide. An approved report filed at or
+    before the due time makes the clock count as met on time (status ``met_unreachable``).
     """
     staff = require_staff(user, "order.work")
     c, o = _clock_of(user, clock_id)
@@ -626,32 +690,62 @@ def do_report_unreachable(
         raise ValidationFailed(
             "not_started", _("This time limit has not started yet (materials are incomplete)."), "text"
         )
-    if c.unreachable_reported_at is not None:
+    if c.unreachable_reported_at is not None and c.unreachable_status != "rejected":
         raise ValidationFailed(
             "already_reported", _("A report was already filed for this time limit."), "text"
         )
     at = now or clock.now()
+    verdict = contact.verdict(c, at)
+    if not verdict.ok:
+        raise ValidationFailed("attempts_missing", contact.refusal(verdict), "text")
     c.unreachable_report = text
     c.unreachable_reported_at = at
     c.unreachable_reported_by = staff
+    c.unreachable_status = "pending"
+    c.unreachable_decided_by, c.unreachable_decided_at, c.unreachable_decision_note = None, None, ""
     _refresh(c, at)
     _sync_order_due(o)
-    _log(o, c, "clock.unreachable", at, user, on_time=c.status == ClockStatusChoices.MET_UNREACHABLE)
+    st = state(c, at)
+    _log(
+        o,
+        c,
+        "clock.unreachable",
+        at,
+        user,
+        before_due=bool(st and st.due_at and at <= st.due_at),
+        attempts=len(verdict.counted),
+    )
+    hooks.staff_event(
+        hooks.StaffEventKind.UNREACHABLE_REPORTED,
+        extension_deciders(staff, o),
+        order=o,
+        actor=staff,
+        at=at,
+        clock=c.kind,
+        reason=text[:200],
+    )
     return c
 
 
 def _extension_allowed(c: OrderClock, at: dt.datetime) -> bool:
-    try:
-        return rules.extension_allowed(rules_clock(c), work_calendar(c.calendar_id), at)
-    except rules.CalendarDataMissing as exc:
-        raise ValidationFailed(
-            "calendar_missing",
-            _(
-                "The calendar has no holiday data for %(year)d, so the deadline is unknown; ask an administrator."
-            )
-            % {"year": exc.year},
-            "amount",
-        ) from None
+    """Whether the clock runs before its (possibly provisional) deadline."""
+    cal = work_calendar(c.calendar_id)
+    missing: list[int] = []
+    while True:
+        try:
+            return rules.extension_allowed(rules_clock(c), rules.provisional_calendar(cal, missing), at)
+        except rules.CalendarDataMissing as exc:
+            if exc.year not in missing and len(missing) < rules.MAX_PROVISIONAL_YEARS:
+                missing.append(exc.year)
+                continue
+            raise ValidationFailed(
+                "calendar_missing",
+                _(
+                    "The calendar has no holiday data for %(year)d, so the deadline is unknown; ask an administrator."
+                )
+                % {"year": exc.year},
+                "amount",
+            ) from None
 
 
 def _check_amount(c: OrderClock, amount: Any) -> Decimal:

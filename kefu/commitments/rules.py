@@ -47,7 +47,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from enum import StrEnum
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -597,6 +597,47 @@ def missing_years(years: Iterable[int], cal: WorkCalendar) -> list[int]:
     return sorted(set(years) - cal.data_years)
 
 
+# ---------------------------------------------------------------------------------------------------------
+# Provisional deadlines (a year without holiday data)
+
+MAX_PROVISIONAL_YEARS = 3
+
+
+def provisional_calendar(cal: WorkCalendar, years: Iterable[int]) -> WorkCalendar:
+    """The calendar with ``years`` counted on its weekly pattern only: no holidays, no make-up days
+    (days already entered for a year without data are not trusted, so they are left out too).
+
+    This is the stop-gap for a year whose official holidays are not loaded yet: with the default office
+    week it counts Monday–Friday as working days. Deadlines computed on it are *provisional*."""
+    extra = frozenset(years)
+    if cal.is_24x7 or not extra:
+        return cal
+    return replace(
+        cal,
+        holidays=frozenset(d for d in cal.holidays if d.year not in extra),
+        makeup_days=frozenset(d for d in cal.makeup_days if d.year not in extra),
+        data_years=cal.data_years | extra,
+    )
+
+
+def provisional_clock_state(
+    clock: Clock, cal: WorkCalendar, now: dt.datetime, warn_fraction: float = 0.75
+) -> tuple[ClockState, tuple[int, ...]]:
+    """``clock_state``, and where it needs a year without holiday data, the state computed provisionally on
+    ``provisional_calendar`` (weekends only for those years). Returns the state and the years that were
+    missing (empty: the state is final). Never raises ``CalendarDataMissing`` for fewer than
+    ``MAX_PROVISIONAL_YEARS`` missing years."""
+    missing: list[int] = []
+    for _attempt in range(MAX_PROVISIONAL_YEARS + 1):
+        try:
+            return clock_state(clock, provisional_calendar(cal, missing), now, warn_fraction), tuple(missing)
+        except CalendarDataMissing as exc:
+            if exc.year in missing or len(missing) >= MAX_PROVISIONAL_YEARS:
+                raise
+            missing.append(exc.year)
+    raise CalendarDataMissing(missing[-1], cal.name)  # pragma: no cover
+
+
 __all__ = (
     "CalendarDataMissing",
     "Clock",
@@ -621,6 +662,8 @@ __all__ = (
     "missing_years",
     "next_working_day",
     "office_week",
+    "provisional_calendar",
+    "provisional_clock_state",
     "receipt_day",
     "unreachable_counts_as_on_time",
     "weekly",

@@ -18,8 +18,8 @@ It works set-based, in batches, one transaction per batch:
 * **Notifications** — each batch emits one ``StaffEvent`` (``breach`` or ``warning``) per order, to the
   order's owner, assignee and leader (``workorders.hooks.staff_event``), inside the batch's transaction.
 
-Paused clocks have no due time stored (it moves with the pause), clocks that have not started have none,
-and a clock whose calendar lacks a year has none: none of them is ever picked.
+Paused clocks have no due time stored (it moves with the pause) and clocks that have not started have none:
+neither is ever picked. A clock whose calendar lacks a year is watched on its provisional due time.
 
 **Exactly once with several workers.** A batch follows the project's lock order (work order before its
 clocks): it picks candidate clocks without locks, locks their work orders with ``SELECT … FOR UPDATE SKIP

@@ -274,6 +274,21 @@ class OrderCreateForm(forms.Form):
         required=False,
         choices=[("", _("automatic (by type and customer tier)")), *Priority.choices],
     )
+    area_kind = forms.ChoiceField(
+        label=_("Urban or rural"),
+        required=False,
+        choices=[
+            ("", _("from the service area")),
+            ("urban", _("urban (city)")),
+            ("rural", _("rural (county)")),
+        ],
+    )
+    area_kind_reason = forms.CharField(
+        label=_("Reason for a different urban/rural choice"),
+        required=False,
+        max_length=500,
+        help_text=_("Needed only when the choice differs from the service area's kind; it is audited."),
+    )
     co_receivers = forms.ModelMultipleChoiceField(
         label=_("Received together with"),
         required=False,

@@ -26,5 +26,10 @@ urlpatterns = [
     path("<str:key>/merge/", v.order_merge, name="order_merge"),
     path("<str:key>/edit/", v.order_edit, name="order_edit"),
     path("<str:key>/materials/", vm.order_materials_check, name="order_materials_check"),
+    path(
+        "<str:key>/materials/requests/<int:request_id>/decide/",
+        vm.materials_request_decide,
+        name="materials_request_decide",
+    ),
     path("<str:key>/notices/<int:notice_id>/", vm.order_notice, name="order_notice"),
 ]

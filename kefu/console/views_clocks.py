@@ -5,14 +5,17 @@ Thin views: one call each to ``kefu.commitments.clocks``; errors come back as me
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.contrib import messages
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from kefu.commitments import clocks
+from kefu.commitments import clocks, unreachable
 from kefu.commitments.models import OrderClock
 from kefu.lib.errors import KefuError
 from kefu.web import inbox
@@ -49,13 +52,57 @@ def clock_unreachable(request: ConsoleRequest, key: str, clock_id: int) -> HttpR
     except KefuError as exc:
         messages.error(request, str(exc.message))
     else:
-        if c.status == "met_unreachable":
-            messages.success(request, _("Report filed before the deadline: the time limit counts as met."))
-        else:
+        if c.status == "breached":
             messages.warning(
                 request, _("Report filed, but after the deadline: the time limit stays overdue.")
             )
+        else:
+            messages.success(
+                request, _("Report filed; the leader decides. Until then the time limit runs on.")
+            )
     return _back(request, number)
+
+
+@require_POST
+@staff_view
+def unreachable_decide(request: ConsoleRequest, key: str, clock_id: int) -> HttpResponse:
+    number, _cid = _clock_id(request, key, clock_id)
+    decision = request.POST.get("decision")
+    if decision not in ("approve", "reject"):
+        messages.error(request, _("Choose whether to approve or reject the report."))
+        return _back(request, number)
+    try:
+        unreachable.do_decide_unreachable(
+            request.user, clock_id, decision == "approve", request.POST.get("note", "")
+        )
+    except KefuError as exc:
+        messages.error(request, str(exc.message))
+    else:
+        messages.success(request, _("Report approved.") if decision == "approve" else _("Report rejected."))
+    return _back(request, number)
+
+
+@require_POST
+@staff_view
+def contact_attempt(request: ConsoleRequest, key: str) -> HttpResponse:
+    order = access_workorder(request.user, key)
+    at = None
+    raw = (request.POST.get("at") or "").strip()
+    if raw:
+        try:
+            at = timezone.make_aware(dt.datetime.fromisoformat(raw))
+        except ValueError:
+            messages.error(request, _("Enter the time as YYYY-MM-DD HH:MM."))
+            return _back(request, order.number)
+    try:
+        unreachable.do_record_attempt(
+            request.user, order.pk, request.POST.get("method", ""), request.POST.get("note", ""), at=at
+        )
+    except KefuError as exc:
+        messages.error(request, str(exc.message))
+    else:
+        messages.success(request, _("Contact attempt recorded."))
+    return _back(request, order.number)
 
 
 @require_POST

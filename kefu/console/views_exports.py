@@ -33,6 +33,7 @@ def export_orders(request: ConsoleRequest) -> HttpResponseBase:
     header = [
         _("Number"), _("Title"), _("Customer"), _("Type"), _("Status"), _("Priority"), _("Service area"),
         _("First-contact owner"), _("Assignee"), _("Received"), _("Due"), _("Resolved"),
+        _("Due time provisional"),
     ]  # fmt: skip
 
     def rows() -> Iterator[list[Any]]:
@@ -41,6 +42,7 @@ def export_orders(request: ConsoleRequest) -> HttpResponseBase:
                 o.number, o.title, o.customer.name, o.get_order_type_display(), o.get_status_display(),
                 o.get_priority_display(), o.area.name if o.area else "", o.owner.name,
                 o.assignee.name if o.assignee else "", o.received_at, o.due_at, o.resolved_at,
+                _("provisional deadline") if o.due_provisional else "",
             ]  # fmt: skip
 
     return exports.respond(

@@ -15,7 +15,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from kefu.channels.models import OutboxChannel
-from kefu.commitments.materials import access_notice, do_check_materials
+from kefu.commitments.materials import access_notice, do_check_materials, do_decide_additional
 from kefu.commitments.models import Service
 from kefu.lib.errors import KefuError
 from kefu.organization.models import Company
@@ -46,11 +46,20 @@ def order_materials_check(request: ConsoleRequest, key: str) -> HttpResponse:
             request.POST.getlist("supplied"),
             request.POST.get("note", ""),
             expected_version=int(version) if version.isdecimal() else None,
+            reason=request.POST.get("reason", ""),
         )
     except KefuError as exc:
         messages.error(request, str(exc.message))
         return _redirect(request, order.number)
-    if result.notice is not None:
+    if result.request is not None:
+        messages.warning(
+            request,
+            _(
+                "Request for %(items)s sent to the supervisors; the customer gets a corrected notice if approved."
+            )
+            % {"items": "、".join(result.request.items)},
+        )
+    elif result.notice is not None:
         messages.success(
             request,
             ngettext(
@@ -97,3 +106,27 @@ def service_materials(request: ConsoleRequest) -> HttpResponse:
     return render(
         request, "console/orders/_create_materials.html", {"service": service, "materials": materials}
     )
+
+
+@require_POST
+@staff_view
+def materials_request_decide(request: ConsoleRequest, key: str, request_id: int) -> HttpResponse:
+    order = access_workorder(request.user, key)
+    decision = request.POST.get("decision")
+    if decision not in ("approve", "reject"):
+        messages.error(request, _("Choose whether to approve or reject the request."))
+        return _redirect(request, order.number)
+    try:
+        do_decide_additional(
+            request.user, order.pk, request_id, decision == "approve", request.POST.get("note", "")
+        )
+    except KefuError as exc:
+        messages.error(request, str(exc.message))
+    else:
+        messages.success(
+            request,
+            _("Approved: one corrected notice listing everything was sent.")
+            if decision == "approve"
+            else _("Rejected: the customer is not asked for these materials."),
+        )
+    return _redirect(request, order.number)

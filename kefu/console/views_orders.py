@@ -679,6 +679,8 @@ def order_create(request: ConsoleRequest) -> HttpResponse:
                         co_receiver_ids=[s.pk for s in d.get("co_receivers") or []],
                         assignee_id=d["assignee"].pk if d.get("assignee") else None,
                         department_id=d["department"].pk if d.get("department") else None,
+                        area_kind=d.get("area_kind") or "",
+                        area_kind_reason=d.get("area_kind_reason") or "",
                     ),
                 )
             except KefuError as exc:

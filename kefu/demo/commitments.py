@@ -13,10 +13,12 @@ from kefu.commitments.clocks import (
     do_request_extension,
 )
 from kefu.commitments.clocks import ensure_defaults as ensure_clock_defaults
+from kefu.commitments.materials import do_check_materials
 from kefu.commitments.models import OrderClock, Service
 from kefu.commitments.models.materials import ServiceFee, ServiceMaterial, ServiceStep
 from kefu.commitments.models.proactive import CarePlan
 from kefu.commitments.proactive import do_announce_maintenance
+from kefu.commitments.unreachable import do_record_attempt
 from kefu.customers.models import Customer, Relationship
 from kefu.demo import data as D
 from kefu.demo.loader import Loader
@@ -103,27 +105,34 @@ def proactive(L: Loader) -> dt.date:
 def clock_events(L: Loader) -> None:
     """Extension requests (one approved, two waiting for the supervisor) and an unreachable report (R-14, R-15)."""
 
-    # four installations received just now (5 working days each), so their deadlines lie ahead
+    # four installations received six hours ago, materials checked complete at once (the clock starts with
+    # the check, R-11), 5 working days each, so their deadlines lie ahead
     agent = L.user("agent1")
-    area_ids = [a.pk for a, _d in L.areas.get("north", [])]
+    area_ids = [a.pk for a, _d in L.areas.get("north", []) if a.kind == "urban"]  # urban installations
     customers = list(
         Customer.objects.filter(area_id__in=area_ids, merged_into__isnull=True).order_by("-id")[:4]
     )
     install = L.services.get("install-urban")
-    fresh = [
-        do_create_order(
-            agent,
-            c.pk,
-            OrderInput(
-                order_type="install_urban",
-                title="新装燃气开户",
-                description="客户新购住房，申请开户通气，材料已在营业厅核对齐全。",
-                channel="counter",
-                service_id=install.pk if install else None,
-            ),
-        ).pk
-        for c in customers
-    ]
+    now = lib_clock.now()
+    fresh = []
+    with lib_clock.simulated(now - dt.timedelta(hours=6)):
+        for c in customers:
+            o = do_create_order(
+                agent,
+                c.pk,
+                OrderInput(
+                    order_type="install_urban",
+                    title="新装燃气开户",
+                    description="客户新购住房，申请开户通气，材料已在营业厅核对齐全。",
+                    channel="counter",
+                    service_id=install.pk if install else None,
+                ),
+            )
+            if install is not None:
+                ids = list(ServiceMaterial.objects.filter(service=install).values_list("pk", flat=True))
+                if ids:
+                    do_check_materials(agent, o.pk, ids)
+            fresh.append(o.pk)
     running = list(
         OrderClock.objects.filter(kind="resolution", status="running", workorder_id__in=fresh)
         .select_related("workorder__owner__user", "workorder__assignee__user")
@@ -149,6 +158,11 @@ def clock_events(L: Loader) -> None:
         clock = running[3]
         staff = clock.workorder.assignee or clock.workorder.owner
         if staff is not None:
+            # the proof the policy asks first: two calls and an SMS, two hours apart, since the clock started
+            with lib_clock.simulated(now) as sim:
+                for minutes, how in ((330, "phone"), (205, "phone"), (80, "sms")):
+                    sim.set(now - dt.timedelta(minutes=minutes))
+                    do_record_attempt(staff.user, clock.workorder_id, how, "无人接听")
             do_report_unreachable(
                 staff.user,
                 clock.pk,

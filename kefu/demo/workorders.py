@@ -12,6 +12,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from kefu.commitments.materials import do_check_materials
+from kefu.commitments.models import ServiceMaterial
 from kefu.demo import complaints, followup
 from kefu.demo import data as D
 from kefu.demo.loader import Cust, Loader
@@ -75,7 +77,10 @@ def _pick_type(L: Loader, i: int) -> str:
 def _pick_customer(L: Loader, i: int, order_type: str) -> Cust:
     portal = [c for c in L.custs if c.portal_user is not None]
     if portal and (i % 60 == 7 or 10 <= i < 10 + len(portal)):
-        return portal[(i // 60 + i) % len(portal)]
+        c = portal[(i // 60 + i) % len(portal)]
+        # an installation's urban/rural kind comes from the customer's area
+        if not order_type.startswith("install_") or order_type == f"install_{c.area_kind}":
+            return c
     if order_type == "install_rural":
         pool = [c for c in L.custs if c.area_kind == "rural"]
     elif order_type == "install_urban":
@@ -343,6 +348,24 @@ class Play:
     def note(self, who: str, text: str) -> None:
         do_note(self.u(who), self.p.pk, text)  # type: ignore[arg-type]
 
+    def materials_complete(self, who: str) -> bool:
+        """Record the materials check with everything supplied (R-11: the clock of a service with required
+        materials starts with it); False when the service lists no materials."""
+        ids = list(
+            ServiceMaterial.objects.filter(service=self.L.services[self.p.service]).values_list(
+                "pk", flat=True
+            )
+        )
+        if not ids:
+            return False
+        do_check_materials(self.u(who), self.p.pk, ids)  # type: ignore[arg-type]
+        return True
+
+    def materials_then_work(self, who: str) -> None:
+        """Materials complete: the check moves an order awaiting materials on to in progress itself."""
+        if not self.materials_complete(who):
+            self.go(who, Status.IN_PROGRESS)
+
     def go(self, who: str, target: Status, **kw: str) -> None:
         if target == Status.CLOSED and self.p.order_type == "complaint" and not kw:
             complaints.classify(self, who)  # a complaint is closed only with its cause (R-26)
@@ -432,14 +455,19 @@ class Play:
             self.step((1, 5), lambda: self.go(self.owner, Status.AWAITING_MATERIALS))
             if final == Status.AWAITING_MATERIALS:
                 return
-            self.step((60 * 20, 60 * 72), lambda: self.go(self.owner, Status.IN_PROGRESS))
+            self.step((60 * 20, 60 * 72), lambda: self.materials_then_work(self.owner))
         if technical or (p.order_type == "complaint" and rng.random() < 0.4):
             if not technical:
                 self.tech, self.dept = self.sup, "客服中心"
             self.step((5, 60), self.transfer)
             self.handler = self.tech
         if not needs_materials:
-            self.step((10, 180), lambda: self.go(self.handler, Status.IN_PROGRESS))
+
+            def start_work() -> None:
+                self.materials_complete(self.owner)  # the check first: the clock starts with it
+                self.go(self.handler, Status.IN_PROGRESS)
+
+            self.step((10, 180), start_work)
         if rng.random() < 0.6:
             self.step((20, 240), lambda: self.note(self.handler, rng.choice(D.WORK_NOTES)))
         if p.escalate:

@@ -24,6 +24,10 @@ class KindChoices(models.TextChoices):
     MENTION = K.MENTION, _("@mention in an internal note")
     INSPECTION = K.INSPECTION, _("inspection about me published")
     STATEMENT = K.STATEMENT, _("my statement requested")
+    UNREACHABLE_REPORTED = K.UNREACHABLE_REPORTED, _("customer-unreachable report to decide")
+    UNREACHABLE_DECIDED = K.UNREACHABLE_DECIDED, _("my customer-unreachable report decided")
+    MATERIALS_REQUEST = K.MATERIALS_REQUEST, _("materials beyond the one-time notice to approve")
+    MATERIALS_DECIDED = K.MATERIALS_DECIDED, _("my request for further materials decided")
 
 
 class PreferenceKind(models.TextChoices):
@@ -42,6 +46,10 @@ class PreferenceKind(models.TextChoices):
     MENTION = KindChoices.MENTION.value, KindChoices.MENTION.label
     INSPECTION = KindChoices.INSPECTION.value, KindChoices.INSPECTION.label
     STATEMENT = KindChoices.STATEMENT.value, KindChoices.STATEMENT.label
+    UNREACHABLE_REPORTED = KindChoices.UNREACHABLE_REPORTED.value, KindChoices.UNREACHABLE_REPORTED.label
+    UNREACHABLE_DECIDED = KindChoices.UNREACHABLE_DECIDED.value, KindChoices.UNREACHABLE_DECIDED.label
+    MATERIALS_REQUEST = KindChoices.MATERIALS_REQUEST.value, KindChoices.MATERIALS_REQUEST.label
+    MATERIALS_DECIDED = KindChoices.MATERIALS_DECIDED.value, KindChoices.MATERIALS_DECIDED.label
     EMERGENCY_ = EMERGENCY, _("emergency (any event on an urgent order)")
 
 

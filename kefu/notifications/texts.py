@@ -33,6 +33,18 @@ def describe(kind: str, params: dict[str, Any]) -> str:
         if params.get("approved"):
             return _("Your extension on %(number)s was approved.") % p
         return _("Your extension on %(number)s was rejected.") % p
+    if kind == "unreachable_reported":
+        return _("A customer-unreachable report on %(number)s waits for your decision.") % p
+    if kind == "unreachable_decided":
+        if params.get("approved"):
+            return _("Your customer-unreachable report on %(number)s was approved.") % p
+        return _("Your customer-unreachable report on %(number)s was rejected; the clock runs on.") % p
+    if kind == "materials_request":
+        return _("Materials beyond the one-time notice are requested on %(number)s; approve or reject.") % p
+    if kind == "materials_decided":
+        if params.get("approved"):
+            return _("Your request for further materials on %(number)s was approved.") % p
+        return _("Your request for further materials on %(number)s was rejected.") % p
     if kind == "followup_failed":
         return _("The follow-up found a problem: %(number)s is back with you.") % p
     if kind == "customer_message":

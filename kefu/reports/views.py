@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from kefu.commitments.models import OrderClock
+from kefu.commitments.years import missing_next_year as missing_calendar_years
 from kefu.complaints.models import ComplaintCause
 from kefu.customers.models import Customer
 from kefu.followup.models import FollowupTask
@@ -285,6 +286,10 @@ def dashboard(request: ConsoleRequest) -> HttpResponseBase:
                 for k, c in company.items()
             ],
             "pareto": par,
+            # from 1 November: next year's holidays are missing (deadlines into it are provisional)
+            "calendar_warnings": (
+                missing_calendar_years() if request.staff.role in ("supervisor", "admin") else []
+            ),
         }
     )
     return render(request, "reports/dashboard.html", ctx)
@@ -505,7 +510,15 @@ def _drill_table(model: type[Model], qs: QuerySet[Any]) -> tuple[list[str], Quer
 
         return header, qs.select_related("area", "owner").order_by("received_at", "pk"), row
     if model is OrderClock:
-        header = [_("Number"), _("Round"), _("Status"), _("Started"), _("Due"), _("Stopped")]
+        header = [
+            _("Number"),
+            _("Round"),
+            _("Status"),
+            _("Started"),
+            _("Due"),
+            _("Stopped"),
+            _("Due time provisional"),
+        ]
 
         def row(x: Any) -> list[Any]:
             c = x
@@ -516,6 +529,7 @@ def _drill_table(model: type[Model], qs: QuerySet[Any]) -> tuple[list[str], Quer
                 c.started_at,
                 c.due_at,
                 c.stopped_at,
+                _("provisional deadline") if c.calendar_missing_year is not None and c.due_at else "",
             ]
 
         return header, qs.select_related("workorder").order_by("stopped_at", "pk"), row

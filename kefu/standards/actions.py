@@ -8,7 +8,7 @@ from django.db import transaction
 
 from kefu.audit import log as audit
 from kefu.standards.models import StandardsViolation
-from kefu.workorders.hooks import ReplyEvent
+from kefu.workorders.hooks import ReplyEvent, RuleViolationEvent
 
 EXCERPT_AROUND = 40
 
@@ -49,5 +49,33 @@ def record_violation(event: ReplyEvent, payload: list[dict[str, Any]]) -> Standa
         workorder_id=o.pk,
         after={"phrases": [p["phrase"] for p in payload], "reason": v.reason, "source": v.source},
         summary=", ".join(p["matched"] for p in payload)[:200],
+    )
+    return v
+
+
+def record_rule_violation(event: RuleViolationEvent) -> StandardsViolation:
+    """A service rule broken knowingly, with a reason and approval (e.g. R-11, asking for materials the
+    one-time notice did not list): kept as a standards violation of the staff member who broke it, so that
+    the supervision shows it and turns it into an accountability record."""
+    o = event.order
+    v = StandardsViolation.objects.create(
+        workorder=o,
+        branch_id=o.branch_id,
+        staff=event.staff,
+        at=event.at,
+        source=event.source[:20],
+        channel=o.channel,
+        phrases=[{"phrase": event.rule, "matched": event.summary[:200], "rule": event.rule}],
+        excerpt=event.summary,
+        reason=event.reason,
+    )
+    audit.record(
+        event.user,
+        "standards.violation",
+        v,
+        customer_id=o.customer_id,
+        workorder_id=o.pk,
+        after={"rule": event.rule, "summary": event.summary, "reason": v.reason, "source": v.source},
+        summary=f"{event.rule}: {event.summary}"[:200],
     )
     return v

@@ -10,9 +10,11 @@ class StandardsConfig(AppConfig):
     verbose_name = _("Service standards")
 
     def ready(self) -> None:
+        from kefu.standards.actions import record_rule_violation
         from kefu.standards.checks import check_reply
         from kefu.standards.panels import register
         from kefu.workorders import hooks
 
         hooks.register_reply_check("standards", check_reply)
+        hooks.register_rule_violation_listener("standards", record_rule_violation)
         register()

@@ -457,6 +457,14 @@ def _from_miss(m: Any, picker: LeaderPicker, now: dt.datetime) -> Accountability
 
 def _from_violation(v: Any, picker: LeaderPicker, now: dt.datetime) -> AccountabilityRecord | None:
     phrases = "、".join(str(p.get("phrase", "")) for p in (v.phrases or []) if isinstance(p, dict))
+    if v.source == "one_time_notice":  # materials asked for after the one-time notice
+        summary = _(
+            "One-time notice rule (R-11) broken: asked for %(items)s after the notice; reason given: %(reason)s"
+        ) % {"items": v.excerpt[:300], "reason": v.reason[:300]}
+    else:
+        summary = _(
+            "Reply sent with a forbidden phrase (%(phrases)s): “%(excerpt)s”; reason given: %(reason)s"
+        ) % {"phrases": phrases, "excerpt": v.excerpt[:300], "reason": v.reason[:300]}
     return _new_record(
         kind=rules.Kind.FORBIDDEN_PHRASE.value,
         source_id=v.pk,
@@ -465,8 +473,7 @@ def _from_violation(v: Any, picker: LeaderPicker, now: dt.datetime) -> Accountab
         branch_id=v.branch_id if v.branch_id is not None else v.workorder.branch_id,
         workorder=v.workorder,
         occurred_at=v.at,
-        summary=_("Reply sent with a forbidden phrase (%(phrases)s): “%(excerpt)s”; reason given: %(reason)s")
-        % {"phrases": phrases, "excerpt": v.excerpt[:300], "reason": v.reason[:300]},
+        summary=summary,
         now=now,
     )
 

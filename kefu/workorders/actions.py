@@ -225,11 +225,13 @@ def raise_priority(o: WorkOrder, actor_user: Any, at: dt.datetime, why: str) -> 
     return True
 
 
-def set_due_at(o: WorkOrder, due: dt.datetime | None) -> None:
-    """The order's due time, mirrored from its clocks (``commitments.clocks`` decides it)."""
-    if o.due_at != due:
-        o.due_at = due
-        WorkOrder.objects.filter(pk=o.pk).update(due_at=due)
+def set_due_at(o: WorkOrder, due: dt.datetime | None, *, provisional: bool = False) -> None:
+    """The order's due time, mirrored from its clocks (``commitments.clocks`` decides it); ``provisional``
+    when it was counted without the holiday data of a year not loaded yet (weekends only)."""
+    provisional = provisional and due is not None
+    if o.due_at != due or o.due_provisional != provisional:
+        o.due_at, o.due_provisional = due, provisional
+        WorkOrder.objects.filter(pk=o.pk).update(due_at=due, due_provisional=provisional)
 
 
 def refresh_search_text(customer: Customer) -> None:
@@ -351,6 +353,52 @@ class OrderInput:
     paid: bool | None = None
     recurring: bool | None = None
     to_president: bool = False
+    area_kind: str = ""  # urban / rural; empty: from the customer's area (an installation type counts)
+    area_kind_reason: str = ""  # required when the choice differs from the area's kind
+
+
+INSTALL_KINDS = {"install_urban": "urban", "install_rural": "rural"}
+
+
+def _area_kind(data: OrderInput, area: ServiceArea | None, errors: list[KefuError]) -> tuple[str, str]:
+    """Urban or rural for the order: the service area's kind, unless the caller chose otherwise
+    (``area_kind``, or an installation type of the other kind) and gave a reason. Without an area the
+    caller's choice stands (urban when nothing is chosen)."""
+    from_area = area.kind if area is not None else "urban"
+    chosen = data.area_kind or INSTALL_KINDS.get(data.order_type, "") or from_area
+    reason = " ".join((data.area_kind_reason or "").split())
+    if chosen not in INSTALL_KINDS.values():
+        errors.append(ValidationFailed("invalid_choice", _("Choose urban or rural."), "area_kind"))
+        return from_area, ""
+    if data.order_type in INSTALL_KINDS and INSTALL_KINDS[data.order_type] != chosen:
+        errors.append(
+            ValidationFailed(
+                "type_mismatch", _("The installation type does not match urban/rural."), "order_type"
+            )
+        )
+    if chosen == from_area or area is None:  # no area: nothing to take it from, the choice stands
+        return chosen, ""
+    if not reason:
+        label = {"urban": _("urban"), "rural": _("rural")}
+        errors.append(
+            ValidationFailed(
+                "reason_required",
+                _(
+                    "The customer's area “%(area)s” is %(kind)s; give a reason to handle the order as %(chosen)s."
+                )
+                % {
+                    "area": area.name,
+                    "kind": label[from_area],
+                    "chosen": label[chosen],
+                },
+                "area_kind_reason",
+            )
+        )
+    elif len(reason) > 500:
+        errors.append(
+            ValidationFailed("too_long", _("The reason is longer than 500 characters."), "area_kind_reason")
+        )
+    return chosen, reason
 
 
 def _clean_order(staff: Staff, customer: Customer, data: OrderInput) -> dict[str, Any]:
@@ -394,6 +442,7 @@ def _clean_order(staff: Staff, customer: Customer, data: OrderInput) -> dict[str
                     "invalid_choice", _("The area does not belong to the customer's branch."), "area"
                 )
             )
+    area_kind, area_kind_reason = _area_kind(data, area, errors)
     receivers = [staff]
     if data.co_receiver_ids:
         others = list(Staff.objects.filter(pk__in=data.co_receiver_ids, is_active=True))
@@ -433,6 +482,8 @@ def _clean_order(staff: Staff, customer: Customer, data: OrderInput) -> dict[str
         "description": description,
         "service": service,
         "area": area,
+        "area_kind": area_kind,
+        "area_kind_reason": area_kind_reason,
         "receivers": receivers,
         "assignee": assignee,
         "department": department,
@@ -482,6 +533,8 @@ def create_order_for(
         customer=customer,
         branch_id=customer.branch_id,
         area=clean["area"],
+        area_kind=clean["area_kind"],
+        area_kind_reason=clean["area_kind_reason"],
         title=clean["title"],
         description=clean["description"],
         priority=data.priority or rules.default_priority(rules.OrderType(data.order_type), vip),
@@ -525,12 +578,28 @@ def create_order_for(
         workorder_id=o.pk,
         summary=o.number,
     )
+    if o.area_kind_reason:
+        _audit_area_kind(actor_user, o, "")
     hooks.notify_customer_text(  # e.g. the customer-type suggestion (complaints)
         hooks.CustomerTextEvent(o, f"{o.title}\n{o.description}", "order", now, actor_user)
     )
     hooks.staff_event(hooks.StaffEventKind.OWNER, [owner], order=o, actor=actor_staff, at=now)
     hooks.staff_event(hooks.StaffEventKind.ASSIGNED, [o.assignee], order=o, actor=actor_staff, at=now)
     return o
+
+
+def _audit_area_kind(user: Any, o: WorkOrder, before: str) -> None:
+    """An urban/rural choice that differs from the area's kind is audited with its reason."""
+    audit.record(
+        user,
+        "order.area_kind_override",
+        o,
+        before={"area_kind": before} if before else None,
+        after={"area_kind": o.area_kind, "area": o.area.name if o.area else "", "reason": o.area_kind_reason},
+        customer_id=o.customer_id,
+        workorder_id=o.pk,
+        summary=f"{o.number} {o.area_kind}: {o.area_kind_reason}"[:200],
+    )
 
 
 EDITABLE_FIELDS = (
@@ -545,6 +614,8 @@ EDITABLE_FIELDS = (
     "place",
     "paid",
     "recurring",
+    "area_kind",
+    "area_kind_reason",
 )
 
 
@@ -572,6 +643,9 @@ def do_update_order(
         place=changes.get("place"),
         paid=changes.get("paid"),
         recurring=changes.get("recurring"),
+        # an override stays while its reason stands; otherwise urban/rural follows the (new) area
+        area_kind=changes.get("area_kind", o.area_kind if o.area_kind_reason else ""),
+        area_kind_reason=changes.get("area_kind_reason", o.area_kind_reason),
     )
     staff = staff_of(user)
     assert staff is not None
@@ -580,6 +654,8 @@ def do_update_order(
     o.title, o.description = clean["title"], clean["description"]
     o.order_type, o.priority = merged.order_type, merged.priority
     o.area, o.service = clean["area"], clean["service"]
+    old_kind, old_reason = o.area_kind, o.area_kind_reason
+    o.area_kind, o.area_kind_reason = clean["area_kind"], clean["area_kind_reason"]
     for name in ("sale_phase", "technical", "place", "paid", "recurring"):
         if changes.get(name) is not None:
             setattr(o, name, changes[name])
@@ -593,6 +669,8 @@ def do_update_order(
             "order_type",
             "priority",
             "area",
+            "area_kind",
+            "area_kind_reason",
             "service",
             "sale_phase",
             "technical",
@@ -604,7 +682,9 @@ def do_update_order(
     )
     search.sync(o)
     b, a = audit.diff(before, audit.snapshot(o))
-    if set(a) & {"order_type", "service_id", "area_id", "priority"}:
+    if o.area_kind_reason and (o.area_kind, o.area_kind_reason) != (old_kind, old_reason):
+        _audit_area_kind(user, o, old_kind)
+    if set(a) & {"order_type", "service_id", "area_id", "priority", "area_kind"}:
         hooks.commitments().on_order_changed(o, o.updated_at)  # the time limits that match now
     if a:
         audit.record(user, "order.update", o, before=b, after=a, customer_id=o.customer_id, workorder_id=o.pk)

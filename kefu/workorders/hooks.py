@@ -76,6 +76,21 @@ class CustomerTextEvent:
 
 
 @dataclass(frozen=True)
+class RuleViolationEvent:
+    """A service rule knowingly broken with a reason (e.g. asking for materials the one-time notice did not
+    list, R-11): the standards app records it as a standards violation. Inside the caller's transaction."""
+
+    order: WorkOrder
+    staff: Staff  # who broke it (the requester)
+    user: Actor  # who acted (the approving supervisor)
+    rule: str  # e.g. "R-11"
+    source: str  # e.g. "one_time_notice"
+    at: dt.datetime
+    summary: str  # what was done
+    reason: str  # the reason given
+
+
+@dataclass(frozen=True)
 class OrderPanel:
     """A card on the console order page: ``template`` rendered with ``panel`` = context(request, order).
     A context with ``header_badge`` = ``{"text", "anchor"}`` also puts a badge linking to the card (its
@@ -151,6 +166,10 @@ class StaffEventKind:
     MENTION = "mention"  # @mention in an internal note
     INSPECTION = "inspection"  # an inspection about me was published
     STATEMENT = "statement"  # my statement is requested on an accountability record
+    UNREACHABLE_REPORTED = "unreachable_reported"  # to the leader who decides an unreachable report
+    UNREACHABLE_DECIDED = "unreachable_decided"  # to the staff member who filed it
+    MATERIALS_REQUEST = "materials_request"  # to the supervisors: materials beyond the one-time notice
+    MATERIALS_DECIDED = "materials_decided"  # to the requester
 
     ALL = (
         ASSIGNED,
@@ -166,6 +185,10 @@ class StaffEventKind:
         MENTION,
         INSPECTION,
         STATEMENT,
+        UNREACHABLE_REPORTED,
+        UNREACHABLE_DECIDED,
+        MATERIALS_REQUEST,
+        MATERIALS_DECIDED,
     )
 
 
@@ -229,6 +252,7 @@ ReplyCheck = Callable[[ReplyEvent], None]
 CustomerTextListener = Callable[[CustomerTextEvent], None]
 FollowupDone = Callable[[Any], None]  # gets the finished followup.FollowupTask
 StaffEventListener = Callable[[StaffEvent], None]
+RuleViolationListener = Callable[[RuleViolationEvent], object]
 
 _guards: dict[str, TransitionGuard] = {}
 _listeners: dict[str, TransitionListener] = {}
@@ -237,6 +261,16 @@ _panels: dict[str, OrderPanel] = {}
 _text_listeners: dict[str, CustomerTextListener] = {}
 _on_followup_done: dict[str, FollowupDone] = {}
 _staff_event_listeners: dict[str, StaffEventListener] = {}
+_violation_listeners: dict[str, RuleViolationListener] = {}
+
+
+def register_rule_violation_listener(name: str, fn: RuleViolationListener) -> None:
+    _violation_listeners[name] = fn
+
+
+def notify_rule_violation(event: RuleViolationEvent) -> None:
+    for fn in list(_violation_listeners.values()):
+        fn(event)
 
 
 def register_transition_guard(name: str, fn: TransitionGuard) -> None:

@@ -114,6 +114,14 @@ class WorkOrder(models.Model):
         related_name="workorders",
         verbose_name=_("service area"),
     )
+    area_kind = models.CharField(
+        _("urban or rural"),
+        max_length=10,
+        choices=[("urban", _("urban (city)")), ("rural", _("rural (county)"))],
+        default="urban",
+        help_text=_("Taken from the customer's service area; a different choice needs a reason."),
+    )
+    area_kind_reason = models.TextField(_("reason for urban/rural override"), blank=True)
     title = models.CharField(_("title"), max_length=200)
     description = models.TextField(_("description"))
     status = models.CharField(
@@ -168,6 +176,11 @@ class WorkOrder(models.Model):
     resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
     due_at = models.DateTimeField(_("due at"), null=True, blank=True)
+    due_provisional = models.BooleanField(
+        _("due time provisional"),
+        default=False,
+        help_text=_("Counted without the holidays of a year not loaded yet (weekends only)."),
+    )
     last_reply_at = models.DateTimeField(_("last reply at"), null=True, blank=True)
     last_reply_by = models.ForeignKey(
         "organization.Staff", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"

@@ -82,10 +82,25 @@ def test_extension_after_the_deadline_is_refused(world, apis, now):
 def test_unreachable_report(world, apis, now):
     o = world.order(world.customer())
     c = OrderClock.objects.get(workorder=o)
+    now.set(sh(2025, 3, 3, 10, 30))
+    r = apis("technician").post(f"/orders/{o.number}/clocks/{c.pk}/unreachable", {"text": "上门无人"})
+    assert_error(r, 400, "attempts_missing", "text")  # three phone/SMS attempts 2 hours apart first
+    for hour in (11, 13, 15):
+        now.set(sh(2025, 3, 3, hour, 0))
+        r = apis("technician").post(
+            f"/orders/{o.number}/contact-attempts", {"method": "phone", "note": "无人"}
+        )
+        assert r.status_code == 201, r.body
     now.set(sh(2025, 3, 4, 9, 0))
     r = apis("technician").post(f"/orders/{o.number}/clocks/{c.pk}/unreachable", {"text": "上门无人"})
     assert r.status_code == 200, r.body
-    assert r.body["status"] == "met_unreachable" and r.body["unreachable_report"] == "上门无人"
+    assert (r.body["status"], r.body["unreachable_status"]) == ("running", "pending")  # runs until decided
+    assert r.body["unreachable_report"] == "上门无人"
+    r = apis("supervisor").post(
+        f"/orders/{o.number}/clocks/{c.pk}/unreachable/decision", {"approve": True, "note": "属实"}
+    )
+    assert r.status_code == 200, r.body
+    assert (r.body["status"], r.body["unreachable_status"]) == ("met_unreachable", "approved")
     other = world.order(world.customer(name="李四", phone="13600136000"))
     r = apis("technician").post(f"/orders/{other.number}/clocks/{c.pk}/unreachable", {"text": "x"})
     assert_error(r, 404)

@@ -39,6 +39,8 @@ EXPECTED_PATHS = {
     "/api/v1/orders/{key}/clocks",
     "/api/v1/orders/{key}/clocks/{clock_id}/extensions",
     "/api/v1/orders/{key}/clocks/{clock_id}/unreachable",
+    "/api/v1/orders/{key}/clocks/{clock_id}/unreachable/decision",
+    "/api/v1/orders/{key}/contact-attempts",
     "/api/v1/extensions",
     "/api/v1/services",
     "/api/v1/services/{code}",

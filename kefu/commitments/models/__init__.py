@@ -161,6 +161,8 @@ class CalendarDay(models.Model):
 class YearSource(models.TextChoices):
     CHINESECALENDAR = "chinesecalendar", _("chinesecalendar package")
     MANUAL = "manual", _("entered by hand")
+    ICALENDAR = "ics", _("iCalendar file")
+    CSV = "csv", _("CSV file")
 
 
 class CalendarYear(models.Model):
@@ -332,6 +334,22 @@ class OrderClock(models.Model):
     unreachable_reported_by = models.ForeignKey(
         "organization.Staff", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # the leader's decision on the report (R-14): only an approved report stops the clock
+    unreachable_status = models.CharField(
+        _("unreachable report decision"),
+        max_length=10,
+        blank=True,
+        choices=[
+            ("pending", _("waiting for the leader")),
+            ("approved", _("approved")),
+            ("rejected", _("rejected")),
+        ],
+    )
+    unreachable_decided_by = models.ForeignKey(
+        "organization.Staff", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    unreachable_decided_at = models.DateTimeField(_("unreachable report decided at"), null=True, blank=True)
+    unreachable_decision_note = models.TextField(_("decision note"), blank=True)
     calendar_missing_year = models.PositiveSmallIntegerField(
         _("calendar data missing for"), null=True, blank=True
     )
@@ -380,6 +398,11 @@ class OrderClock(models.Model):
     @property
     def is_open(self) -> bool:
         return self.status in OPEN_CLOCK_STATUSES
+
+    @property
+    def provisional(self) -> bool:
+        """The due time was counted without the holidays of ``calendar_missing_year`` (weekends only)."""
+        return self.calendar_missing_year is not None and self.due_at is not None
 
 
 class ExtensionStatus(models.TextChoices):
@@ -481,8 +504,43 @@ class Breach(models.Model):
         return f"{self.workorder_id} {self.kind} #{self.round}"
 
 
+class ContactMethod(models.TextChoices):
+    PHONE = "phone", _("phone call")
+    SMS = "sms", _("SMS")
+    VISIT = "visit", _("visit")
+    OTHER = "other", _("other")
+
+
+class ContactAttempt(models.Model):
+    """A recorded attempt to reach the customer of an order (R-14): the proof an unreachable report needs."""
+
+    workorder = models.ForeignKey(
+        "workorders.WorkOrder",
+        on_delete=models.CASCADE,
+        related_name="contact_attempts",
+        verbose_name=_("work order"),
+    )
+    method = models.CharField(_("how"), max_length=10, choices=ContactMethod.choices)
+    at = models.DateTimeField(_("when"))
+    staff = models.ForeignKey(
+        "organization.Staff", on_delete=models.PROTECT, related_name="+", verbose_name=_("by")
+    )
+    note = models.CharField(_("result"), max_length=500, blank=True)
+    created_at = models.DateTimeField(_("recorded at"))
+
+    class Meta:
+        verbose_name = _("contact attempt")
+        verbose_name_plural = _("contact attempts")
+        ordering = ["workorder", "at", "id"]
+        indexes = [models.Index(fields=["workorder", "at"], name="contact_attempt_order_at")]
+
+    def __str__(self) -> str:
+        return f"{self.workorder_id} {self.method} {self.at:%Y-%m-%d %H:%M}"
+
+
 # service catalog details and the one-time notice (R-11, R-17) live in their own module
 from kefu.commitments.models.materials import (  # noqa: E402, F401
+    AdditionalMaterialsRequest,
     MaterialsNotice,
     OrderMaterial,
     ServiceFee,

@@ -156,6 +156,15 @@ class MaterialsNotice(models.Model):
         verbose_name=_("created by"),
     )
     created_at = models.DateTimeField(_("created"))
+    corrects = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("corrects the notice"),
+        help_text=_("A corrected notice replaces this earlier one and lists everything still missing."),
+    )
 
     class Meta:
         verbose_name = _("one-time notice")
@@ -164,3 +173,67 @@ class MaterialsNotice(models.Model):
 
     def __str__(self) -> str:
         return f"{self.workorder} {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class AdditionalRequestStatus(models.TextChoices):
+    PENDING = "pending", _("waiting for the supervisor")
+    APPROVED = "approved", _("approved: corrected notice sent")
+    REJECTED = "rejected", _("rejected: not asked for")
+
+
+class AdditionalMaterialsRequest(models.Model):
+    """Asking, after the one-time notice, for materials the notice did not list (R-11): only with a reason
+    and a supervisor's approval; an approval sends ONE corrected notice listing everything still missing and
+    records a standards violation of the one-time rule."""
+
+    workorder = models.ForeignKey(
+        "workorders.WorkOrder",
+        on_delete=models.CASCADE,
+        related_name="additional_materials_requests",
+        verbose_name=_("work order"),
+    )
+    notice = models.ForeignKey(
+        MaterialsNotice,
+        on_delete=models.PROTECT,
+        related_name="additional_requests",
+        verbose_name=_("notice it goes beyond"),
+    )
+    items = models.JSONField(_("items not in the notice"), default=list)
+    reason = models.TextField(_("reason"))
+    requested_by = models.ForeignKey(
+        "organization.Staff", on_delete=models.PROTECT, related_name="+", verbose_name=_("requested by")
+    )
+    requested_at = models.DateTimeField(_("requested at"))
+    status = models.CharField(
+        _("status"),
+        max_length=10,
+        choices=AdditionalRequestStatus.choices,
+        default=AdditionalRequestStatus.PENDING,
+    )
+    decided_by = models.ForeignKey(
+        "organization.Staff",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("decided by"),
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    decision_note = models.TextField(_("decision note"), blank=True)
+    corrected_notice = models.ForeignKey(
+        MaterialsNotice,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("corrected notice"),
+    )
+
+    class Meta:
+        verbose_name = _("request for materials beyond the notice")
+        verbose_name_plural = _("requests for materials beyond the notice")
+        ordering = ["-requested_at", "-id"]
+        indexes = [models.Index(fields=["status", "requested_at"], name="addmat_status")]
+
+    def __str__(self) -> str:
+        return f"{self.workorder_id} +{'、'.join(self.items)}"

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from kefu.audit.models import AuditRecord
-from kefu.commitments import clocks
+from kefu.commitments import clocks, unreachable
 from kefu.commitments.models import (
     BusinessCalendar,
     CalendarDay,
@@ -269,14 +269,26 @@ def test_extension_refused_after_the_deadline(world, now):
     assert exc.value.code == "deadline_passed"
 
 
+def _three_attempts(world: Any, o: WorkOrder, now: FakeClock, day: int = 3) -> None:
+    """The default policy's proof: phone calls at 09:30, 11:30 and 13:30 (2 hours apart)."""
+    for hour in (9, 11, 13):
+        now.set(sh(2025, 3, day, hour, 30))
+        unreachable.do_record_attempt(world.technician.user, o.number, "phone", "无人接听")
+
+
 def test_unreachable_report_before_the_deadline_counts_as_on_time(world, now):
     now.set(sh(2025, 3, 3, 9, 0))
     o = world.order(world.customer())
     c = clock(o)
+    _three_attempts(world, o, now)
     now.set(sh(2025, 3, 4, 8, 30))
     with pytest.raises(ValidationFailed):
         clocks.do_report_unreachable(world.agent.user, c.pk, "")
     clocks.do_report_unreachable(world.technician.user, c.pk, "按约8:00上门，敲门无人，电话三次未接")
+    c = clock(o)
+    assert c.status == "running" and c.unreachable_status == "pending"  # the leader decides first
+    now.set(sh(2025, 3, 4, 9, 30))  # after the due time: the report counts as of 08:30
+    unreachable.do_decide_unreachable(world.supervisor.user, c.pk, True)
     c = clock(o)
     assert c.status == "met_unreachable"
     assert (c.unreachable_reported_by, c.unreachable_reported_at) == (world.technician, sh(2025, 3, 4, 8, 30))
@@ -286,22 +298,26 @@ def test_unreachable_report_before_the_deadline_counts_as_on_time(world, now):
 def test_unreachable_report_after_the_deadline_stays_overdue(world, now):
     now.set(sh(2025, 3, 3, 9, 0))
     o = world.order(world.customer())
+    _three_attempts(world, o, now)
     now.set(sh(2025, 3, 4, 10, 0))
     clocks.do_report_unreachable(world.agent.user, clock(o).pk, "上门无人")
+    unreachable.do_decide_unreachable(world.supervisor.user, clock(o).pk, True)
     c = clock(o)
     assert c.status == "breached" and c.unreachable_report == "上门无人"
 
 
-def test_missing_calendar_year_is_flagged_not_guessed(world, now):
+def test_missing_calendar_year_is_flagged_with_a_provisional_due_time(world, now):
     now.set(sh(2026, 12, 28, 10, 0))  # 5 working days reach into 2027, which has no data
     o = world.order(world.customer(), order_type="install_urban")
     c = clock(o)
-    assert c.calendar_missing_year == 2027
-    assert c.due_at is None and c.status == "running"
-    assert WorkOrder.objects.get(pk=o.pk).due_at is None
-    with pytest.raises(ValidationFailed) as exc:
-        clocks.do_request_extension(world.agent.user, c.pk, 1, "等待")
-    assert exc.value.code == "calendar_missing"
+    assert c.calendar_missing_year == 2027 and c.provisional
+    # Tue 29, Wed 30, Thu 31 December, then 2027 on weekdays only: Fri 1, Mon 4 January
+    assert c.due_at == sh(2027, 1, 4, 17, 30) and c.status == "running"
+    assert WorkOrder.objects.get(pk=o.pk).due_provisional
+    # an extension counts on the provisional deadline too: +1 working day → Tue 5 January
+    req = clocks.do_request_extension(world.agent.user, c.pk, 1, "等待")
+    clocks.do_decide_extension(world.supervisor.user, req.pk, True)
+    assert clock(o).due_at == sh(2027, 1, 5, 17, 30) and clock(o).provisional
     # calendar hours need no holiday data
     assert clock(world.order(world.customer()), "resolution").due_at == sh(2026, 12, 29, 10, 0)
 
@@ -373,8 +389,8 @@ def test_flagged_clock_gets_its_due_time_once_the_year_is_entered(
     now.set(sh(2026, 12, 28, 10, 0))  # Monday; 5 working days reach into 2027, which has no data yet
     o = world.order(world.customer(), order_type="install_urban")
     c = clock(o)
-    assert c.calendar_missing_year == 2027 and c.due_at is None
-    assert clocks.recompute_missing() == 0  # still missing: stays flagged, nothing guessed
+    assert c.calendar_missing_year == 2027 and c.due_at == sh(2027, 1, 4, 17, 30)  # provisional
+    assert clocks.recompute_missing() == 0  # still missing: stays flagged (provisional)
     assert clock(o).calendar_missing_year == 2027
     # the administrator enters 2027: New Year's Day (Friday 1 January) is a holiday
     with django_capture_on_commit_callbacks(execute=True):

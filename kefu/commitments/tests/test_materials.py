@@ -81,11 +81,13 @@ def test_repeated_check_with_nothing_new_missing_sends_nothing(
     assert MaterialsNotice.objects.filter(workorder=o).count() == 1
     assert OutboxMessage.objects.count() == 1
     assert TimelineEntry.objects.filter(workorder=o, data__event="materials_notice").count() == 1
-    # a new item on the service list that was never in a notice: a new notice, again with ALL missing
+    # a new item on the service list that was never in a notice: refused without a reason (R-11; the
+    # supervisor's approval and the corrected notice are in test_one_time_notice.py)
     extra = ServiceMaterial.objects.create(service=world.service_fault, name="委托书", order=5)
-    r = do_check_materials(world.agent.user, o.number, [mats[0].pk])
-    assert r.notice is not None and r.notice.items == ["房产证", "缴费凭证", "委托书"]
-    assert extra.pk and OutboxMessage.objects.count() == 2
+    with pytest.raises(ValidationFailed) as exc:
+        do_check_materials(world.agent.user, o.number, [mats[0].pk])
+    assert exc.value.code == "one_time_notice" and "委托书" in str(exc.value.message)
+    assert extra.pk and OutboxMessage.objects.count() == 1
 
 
 def test_sms_when_no_email_and_print_when_no_contact(world: Any, mats: list[ServiceMaterial]) -> None:

@@ -209,18 +209,19 @@ def test_clock_ended_late_between_sweeps_is_recorded_but_not_escalated(world, no
 
 
 @pytest.mark.django_db
-def test_clocks_without_due_time_are_skipped(world, now):
-    # 5 working days from Mon 2026-12-28 need January 2027, which the calendar lacks
+def test_provisional_deadlines_are_watched_and_unstarted_clocks_skipped(world, now):
+    # 5 working days from Mon 2026-12-28 need January 2027, which the calendar lacks: provisional due
+    # Mon 2027-01-04 17:30 (weekdays only), watched like any other deadline
     now.set(sh(2026, 12, 28, 10, 0))
-    missing = world.order(world.customer(), order_type="install_urban", title="开户安装")
-    c = res(missing)
-    assert c.calendar_missing_year == 2027 and c.due_at is None and c.status == "running"
+    provisional = world.order(world.customer(), order_type="install_urban", title="开户安装")
+    c = res(provisional)
+    assert c.calendar_missing_year == 2027 and c.due_at == sh(2027, 1, 4, 17, 30) and c.status == "running"
     # an installation still awaiting materials has not started
     waiting = world.order(world.customer(phone="13900139000"), order_type="install_urban", title="安装")
     do_transition(world.agent.user, waiting.pk, "awaiting_materials")
     assert res(waiting).status == "not_started"
-    assert sweep.sweep(now=sh(2027, 6, 1, 9, 0)) == sweep.SweepResult(warned=0, breached=0)
-    assert not Breach.objects.exists()
+    assert sweep.sweep(now=sh(2027, 1, 4, 17, 31)) == sweep.SweepResult(warned=0, breached=1)
+    assert Breach.objects.get().workorder_id == provisional.pk
 
 
 @pytest.mark.django_db

@@ -64,7 +64,9 @@ def order_clocks(o: Any, staff: Any) -> list[ClockRow]:
             row.can_request = staff.pk in (o.owner_id, o.assignee_id) and not any(
                 e.status == "pending" for e in exts
             )
-            row.can_report = staff.can("order.work") and c.unreachable_reported_at is None
+            row.can_report = staff.can("order.work") and (
+                c.unreachable_reported_at is None or c.unreachable_status == "rejected"
+            )
         if staff is not None:
             row.decidable = [e.pk for e in exts if e.status == "pending" and clocks.may_decide(staff, e, o)]
         rows.append(row)

@@ -3,6 +3,7 @@ remaining time in the queue (no per-row queries)."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -106,8 +107,24 @@ def test_unreachable_report_form(world, now):
     o = world.order(world.customer())
     c = OrderClock.objects.get(workorder=o)
     tech = client_for(world.technician)
-    now.set(sh(2025, 3, 4, 9, 0))
+    start = c.started_at
+    assert start is not None
     resp = tech.post(f"/orders/{o.number}/clocks/{c.pk}/unreachable/", {"text": "上门无人，电话未接"})
+    assert resp.status_code == 302 and OrderClock.objects.get(pk=c.pk).unreachable_report == ""  # no proof
+    for hours in (1, 3, 5):  # three calls two hours apart, recorded on the "Reaching the customer" card
+        now.set(start + dt.timedelta(hours=hours))
+        resp = tech.post(f"/orders/{o.number}/contact-attempts/", {"method": "phone", "note": "未接"})
+        assert resp.status_code == 302
+    assert page(tech, o.number).count('data-testid="contact-attempt"') == 3
+    now.set(start + dt.timedelta(hours=23))
+    resp = tech.post(f"/orders/{o.number}/clocks/{c.pk}/unreachable/", {"text": "上门无人，电话未接"})
+    assert resp.status_code == 302
+    c.refresh_from_db()
+    assert (c.status, c.unreachable_status) == ("running", "pending")
+    leader = client_for(world.supervisor)
+    assert f'id="unreachable-approve-{c.pk}"' in page(leader, o.number)
+    assert f'id="unreachable-approve-{c.pk}"' not in page(tech, o.number)  # not the reporter's decision
+    resp = leader.post(f"/orders/{o.number}/clocks/{c.pk}/unreachable/decide/", {"decision": "approve"})
     assert resp.status_code == 302
     c.refresh_from_db()
     assert c.status == "met_unreachable"

@@ -1,0 +1,54 @@
+"""The order page's "Reaching the customer" card: contact attempts, the unreachable policy, pending reports
+for the leader to decide (R-14), and requests for materials beyond the one-time notice (R-11)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+
+from kefu.commitments import unreachable
+from kefu.commitments.materials import may_decide_additional
+from kefu.commitments.models import ContactAttempt, ContactMethod, OrderClock
+from kefu.commitments.models.materials import AdditionalMaterialsRequest
+from kefu.lib import clock
+from kefu.organization.access import staff_of
+from kefu.workorders.models import WorkOrder
+
+
+def order_panel(request: HttpRequest, order: WorkOrder) -> dict[str, Any] | None:
+    staff = staff_of(request.user)
+    if staff is None:
+        return None
+    clocks_ = list(OrderClock.objects.filter(workorder=order).select_related("unreachable_reported_by"))
+    if not clocks_:
+        return None
+    attempts = list(ContactAttempt.objects.filter(workorder=order).select_related("staff"))
+    reports = [c for c in clocks_ if c.unreachable_reported_at is not None]
+    decidable = {
+        c.pk for c in reports if c.unreachable_status == "pending" and unreachable.may_decide(staff, c, order)
+    }
+    open_ = order.status not in ("resolved", "closed")
+    now = clock.now()
+    running = [c for c in clocks_ if c.is_open and c.started_at is not None]
+    verdict = unreachable.verdict(running[0], now, attempts) if running else None
+    requests = list(
+        AdditionalMaterialsRequest.objects.filter(workorder=order).select_related(
+            "requested_by", "decided_by"
+        )
+    )
+    return {
+        "order": order,
+        "attempts": attempts,
+        "methods": ContactMethod.choices,
+        "policy": unreachable.policy_text(),
+        "verdict": verdict,
+        "reports": reports,
+        "decidable": decidable,
+        "can_record": open_ and staff.can("order.work"),
+        "material_requests": requests,
+        "material_decidable": {
+            r.pk for r in requests if r.status == "pending" and may_decide_additional(staff, r, order)
+        },
+        "header_badge": None,
+    }
