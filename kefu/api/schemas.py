@@ -73,6 +73,7 @@ class CustomerOut(Schema):
     branch: Ref
     area: Ref | None
     customer_since: dt.date
+    language: str = Field(description="The language messages to the customer are written in.")
     tier: str | None = Field(None, description="Value tier (staff only).")
     tier_computed: str | None = None
     tier_override: str | None = None
@@ -96,6 +97,7 @@ class CustomerIn(Schema):
     branch_id: Id | None = Field(None, description="Defaults to the caller's branch.")
     area_id: Id | None = Field(None, description="Derived from the address when omitted.")
     customer_since: dt.date | None = None
+    language: Str40 = Field("", description="One of the LANGUAGES codes; defaults to the branch's language.")
     extra_phones: list[Str40] = Field(default_factory=list, max_length=20)
     allow_duplicate: bool = Field(False, description="Create even if the phone/e-mail is already on file.")
 
@@ -110,6 +112,7 @@ class CustomerPatch(Schema):
     branch_id: Id | None = None
     area_id: Id | None = None
     customer_since: dt.date | None = None
+    language: Str40 | None = None
     allow_duplicate: bool = False
     version: Version | None = Field(None, description="Alternative to the If-Match header.")
 

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import transaction
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -219,7 +220,9 @@ def _give_notice(
 ) -> MaterialsNotice:
     customer = order.customer
     channel, recipient = notice_channel(customer)
-    subject, text = notice_text(order, missing, note)
+    language = customer.language_code  # the notice is written in the customer's language
+    with translation.override(language):
+        subject, text = notice_text(order, missing, note)
     notice = MaterialsNotice.objects.create(
         workorder=order,
         items=[m.name for m in missing],
@@ -240,7 +243,8 @@ def _give_notice(
             "missing_materials": "、".join(notice.items),
             "service": service,
         }
-        sms = sms_templates.render_current(SmsTemplateCode.MATERIALS_NOTICE, text, values)
+        with translation.override(language):
+            sms = sms_templates.render_current(SmsTemplateCode.MATERIALS_NOTICE, text, values)
     message, _created = outbox.enqueue(
         channel=channel,
         recipient=recipient,
