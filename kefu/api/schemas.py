@@ -277,7 +277,19 @@ class TransitionIn(Schema):
 
 
 class ReplyIn(Schema):
-    body: Str20k
+    body: Str20k = Field("", description="The reply; for a call-back, the note of what was said.")
+    channel: Str40 | None = Field(
+        None,
+        description=(
+            "How the reply reaches the customer: sms, email, portal, or callback (a call-back is logged, "
+            "nothing is written to the customer); wecom replies go through POST /orders/{key}/chat-replies. "
+            "Omitted: the order's own channel when the customer is reachable on it; a phone or counter order "
+            "has none (400 channel_required)."
+        ),
+    )
+    callback_outcome: Str40 = Field(
+        "", description="With channel callback: reached, no_answer, busy, voicemail or wrong_number."
+    )
     version: Version | None = None
     override_reason: Str2000 | None = Field(
         None, description="Why the reply goes out although it contains a forbidden phrase (recorded)."
@@ -315,6 +327,10 @@ class TimelineEntryOut(Schema):
     data: dict[str, Any] | None = Field(None, description="Structured details (staff only).")
     created_at: dt.datetime
     order_version: int | None = Field(None, description="The order's version after a write.")
+    message: str | None = Field(
+        None,
+        description="After a reply: what happened to it (queued for SMS to …, visible in the portal, …).",
+    )
 
 
 class TransferOut(Schema):

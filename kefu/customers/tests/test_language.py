@@ -70,6 +70,22 @@ def test_the_customer_form_edits_the_language(world: Any) -> None:
     assert "Magyar" in client.get(f"/customers/{c.pk}/").content.decode()
 
 
+@pytest.mark.parametrize(
+    ("customer_language", "agent_language", "subject"),
+    [("hu", "en", "Vá: [{n}] 燃气表不走字"), ("en", "zh-hans", "Re: [{n}] 燃气表不走字")],
+)
+def test_a_reply_subject_is_in_the_customers_language_not_the_agents(
+    world: Any, customer_language: str, agent_language: str, subject: str
+) -> None:
+    c = world.customer("张三", "13800138000", email="zhang@example.com", language=customer_language)
+    o = world.order(c, title="燃气表不走字")
+    resp = console(world.agent, agent_language).post(
+        f"/orders/{o.number}/reply/", {"channel": "email", "body": "您好", "version": o.version}
+    )
+    assert resp.status_code == 302
+    assert OutboxMessage.objects.get(workorder=o).subject == subject.format(n=o.number)
+
+
 def test_the_mail_acknowledgement_is_in_the_customers_language(world: Any) -> None:
     world.customer("Kovács Anna", "13712345678", email="anna@example.hu", language="hu")
     box = Mailbox.objects.create(branch=world.north, address="kefu@north.example.cn", imap_host="127.0.0.1")

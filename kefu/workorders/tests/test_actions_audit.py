@@ -77,7 +77,7 @@ def test_update_refused_writes_nothing(world: Any) -> None:
 
 def test_reply_and_note(world: Any) -> None:
     o = world.order(world.customer())
-    entry = do_reply(world.agent.user, o.pk, " 您好，已安排师傅上门 ")
+    entry = do_reply(world.agent.user, o.pk, " 您好，已安排师傅上门 ", channel="sms")
     rec = last("order.reply")
     assert (rec.actor, rec.workorder_id, rec.after) == (
         world.agent.user,
@@ -91,7 +91,7 @@ def test_reply_and_note(world: Any) -> None:
     rec = last("order.note")
     assert (rec.actor, rec.after) == (world.technician.user, {"body": "需带光功率计"})
     with pytest.raises(ValidationFailed):
-        do_reply(world.agent.user, o.pk, "   ")
+        do_reply(world.agent.user, o.pk, "   ", channel="sms")
     assert AuditRecord.objects.filter(action="order.reply").count() == 1
 
 
