@@ -123,3 +123,24 @@ def test_fee_reminders_are_written_per_customer_language(world: Any) -> None:
         assert proactive.send_fee_reminders(dt.date(2026, 11, 23), 15) == 2
     subjects = dict(OutboxMessage.objects.values_list("customer_id", "subject"))
     assert subjects == {hu.pk: "Előfizetése hamarosan lejár", zh.pk: "您的业务即将到期"}
+
+
+def test_a_maintenance_notice_is_written_per_customer_language(world: Any) -> None:
+    from zoneinfo import ZoneInfo
+
+    sh = ZoneInfo("Asia/Shanghai")
+    hu = world.customer("Kovács Anna", "13712345678", address="和平里1号", language="hu")
+    zh = world.customer("张三", "13800138000", address="和平里2号")
+    with translation.override("en"):  # the announcing supervisor's screen
+        proactive.do_announce_maintenance(
+            world.agent.user,
+            branch_id=world.north.pk,
+            area_ids=[world.area_n1.pk],
+            title="燃气管道检修",
+            description="检修期间停气。",
+            starts_at=dt.datetime(2026, 3, 10, 9, 0, tzinfo=sh),
+            ends_at=dt.datetime(2026, 3, 10, 15, 0, tzinfo=sh),
+            now=dt.datetime(2026, 3, 9, 9, 0, tzinfo=sh),
+        )
+    subjects = dict(OutboxMessage.objects.values_list("customer_id", "subject"))
+    assert subjects == {hu.pk: "Tervezett karbantartás: 燃气管道检修", zh.pk: "计划检修：燃气管道检修"}

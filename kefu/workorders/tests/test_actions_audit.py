@@ -82,7 +82,7 @@ def test_reply_and_note(world: Any) -> None:
     assert (rec.actor, rec.workorder_id, rec.after) == (
         world.agent.user,
         o.pk,
-        {"body": "您好，已安排师傅上门"},
+        {"body": "您好，已安排师傅上门", "channel": "sms"},
     )
     assert rec.object_type == "workorders.timelineentry" and rec.object_id == str(entry.pk)
     fresh = WorkOrder.objects.get(pk=o.pk)

@@ -130,7 +130,10 @@ def test_reply_by_sms_is_queued_to_the_mobile(world: Any) -> None:
     contact = Contact.objects.get(workorder=o, direction="out")
     assert (contact.channel, contact.summary) == ("sms", "您好，师傅明天上午上门。")
     assert WorkOrder.objects.get(pk=o.pk).first_response_at is not None
-    assert AuditRecord.objects.filter(action="order.reply").latest("id").after["channel"] == "sms"
+    assert AuditRecord.objects.filter(action="order.reply").latest("id").after == {
+        "body": "您好，师傅明天上午上门。",
+        "channel": "sms",
+    }
     with translation.override("en"):
         assert actions.reply_message(entry) == "Reply queued for SMS to 138****1234."
 
