@@ -151,6 +151,7 @@ def create_customer(request: ApiRequest, payload: CustomerIn, response: HttpResp
         area_id=payload.area_id,
         customer_since=payload.customer_since,
         extra_phones=list(payload.extra_phones),
+        language=payload.language,
     )
     c = actions.do_create_customer(request.auth, data, allow_duplicate=payload.allow_duplicate)
     c = Customer.objects.select_related(*render.CUSTOMER_RELATED).get(pk=c.pk)
@@ -190,6 +191,7 @@ def update_customer(
         # a new address finds its area again unless an area is given
         area_id=pick("area_id", None if address_changed else current.area_id),
         customer_since=pick("customer_since", current.customer_since),
+        language=pick("language", current.language),
     )
     c = actions.do_update_customer(
         request.auth, current.pk, data, expected_version=version, allow_duplicate=payload.allow_duplicate

@@ -54,6 +54,7 @@ def customer_out(c: Customer, *, staff_view: bool) -> dict[str, Any]:
         "branch": ref(c.branch),
         "area": ref(c.area),
         "customer_since": c.customer_since,
+        "language": c.language_code,
         "merged_into_id": c.merged_into_id,
         "created_at": c.created_at,
         "updated_at": c.updated_at,

@@ -73,6 +73,7 @@ class CustomerOut(Schema):
     branch: Ref
     area: Ref | None
     customer_since: dt.date
+    language: str = Field(description="The language messages to the customer are written in.")
     tier: str | None = Field(None, description="Value tier (staff only).")
     tier_computed: str | None = None
     tier_override: str | None = None
@@ -96,6 +97,7 @@ class CustomerIn(Schema):
     branch_id: Id | None = Field(None, description="Defaults to the caller's branch.")
     area_id: Id | None = Field(None, description="Derived from the address when omitted.")
     customer_since: dt.date | None = None
+    language: Str40 = Field("", description="One of the LANGUAGES codes; defaults to the branch's language.")
     extra_phones: list[Str40] = Field(default_factory=list, max_length=20)
     allow_duplicate: bool = Field(False, description="Create even if the phone/e-mail is already on file.")
 
@@ -110,6 +112,7 @@ class CustomerPatch(Schema):
     branch_id: Id | None = None
     area_id: Id | None = None
     customer_since: dt.date | None = None
+    language: Str40 | None = None
     allow_duplicate: bool = False
     version: Version | None = Field(None, description="Alternative to the If-Match header.")
 
@@ -285,7 +288,19 @@ class TransitionIn(Schema):
 
 
 class ReplyIn(Schema):
-    body: Str20k
+    body: Str20k = Field("", description="The reply; for a call-back, the note of what was said.")
+    channel: Str40 | None = Field(
+        None,
+        description=(
+            "How the reply reaches the customer: sms, email, portal, or callback (a call-back is logged, "
+            "nothing is written to the customer); wecom replies go through POST /orders/{key}/chat-replies. "
+            "Omitted: the order's own channel when the customer is reachable on it; a phone or counter order "
+            "has none (400 channel_required)."
+        ),
+    )
+    callback_outcome: Str40 = Field(
+        "", description="With channel callback: reached, no_answer, busy, voicemail or wrong_number."
+    )
     version: Version | None = None
     override_reason: Str2000 | None = Field(
         None, description="Why the reply goes out although it contains a forbidden phrase (recorded)."
@@ -323,6 +338,10 @@ class TimelineEntryOut(Schema):
     data: dict[str, Any] | None = Field(None, description="Structured details (staff only).")
     created_at: dt.datetime
     order_version: int | None = Field(None, description="The order's version after a write.")
+    message: str | None = Field(
+        None,
+        description="After a reply: what happened to it (queued for SMS to …, visible in the portal, …).",
+    )
 
 
 class TransferOut(Schema):

@@ -222,18 +222,27 @@ def reply(request: ApiRequest, key: str, payload: ReplyIn, if_match: str | None 
     """400 ``forbidden_phrase`` (field ``body``) when the text contains a forbidden phrase (服务忌语): the error
     lists ``matches`` (``phrase``, ``matched``, ``start``, ``end`` in the body, ``suggestion``). Send again with
     ``override_reason`` to send it as it is; the violation is recorded. 400 ``unfilled_variable`` when a
-    phrase-library variable such as ``{deadline}`` is left in the text."""
+    phrase-library variable such as ``{deadline}`` is left in the text.
+
+    ``channel`` says how the reply reaches the customer; 400 ``channel_required`` (field ``channel``) on a
+    phone or counter order without one, 400 ``channel_unreachable`` when the customer has no mobile / e-mail /
+    portal login for it. ``channel: callback`` with ``callback_outcome`` logs a call-back instead (entry kind
+    ``callback``). ``message`` in the answer says what happened ("Reply queued for SMS to 138****8000.");
+    ``data.outbox`` is the outbox key whose delivery the order page shows."""
     version = _version(request, if_match, payload.version, required=False)
     entry = actions.do_reply(
         request.auth,
         check_key(key),
         payload.body,
+        channel=payload.channel or None,
+        callback_outcome=payload.callback_outcome,
         expected_version=version,
         override_reason=payload.override_reason or "",
         source="api",
     )
     o = WorkOrder.objects.only("version").get(pk=entry.workorder_id)
-    return Status(201, render.entry_out(entry, staff_view=True, order_version=o.version))
+    out = render.entry_out(entry, staff_view=True, order_version=o.version)
+    return Status(201, {**out, "message": actions.reply_message(entry)})
 
 
 @router.post("/{key}/notes", response={201: TimelineEntryOut, **WRITE_ERRORS}, summary="Add an internal note")

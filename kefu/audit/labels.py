@@ -85,6 +85,7 @@ LABELS: dict[str, Any] = {
     "order.create": _("work order registered"),
     "order.update": _("work order edited"),
     "order.reply": _("reply sent to the customer"),
+    "order.callback": _("call-back to the customer logged"),
     "order.note": _("internal note"),
     "order.customer_message": _("message from the customer"),
     "order.attachment": _("file attached"),

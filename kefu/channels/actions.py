@@ -107,6 +107,7 @@ def create_channel_customer(
         phone_e164=phone,
         email=email,
         branch=branch,
+        language=branch.language,
         customer_since=clock.localdate(),
         created_at=now,
         updated_at=now,

@@ -20,6 +20,7 @@ from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -436,7 +437,9 @@ def _give_notice(
 ) -> MaterialsNotice:
     customer = order.customer
     channel, recipient = notice_channel(customer)
-    subject, text = notice_text(order, missing, note, corrects=corrects)
+    language = customer.language_code  # the notice is written in the customer's language
+    with translation.override(language):
+        subject, text = notice_text(order, missing, note, corrects=corrects)
     notice = MaterialsNotice.objects.create(
         workorder=order,
         items=[m.name for m in missing],
@@ -458,7 +461,8 @@ def _give_notice(
             "missing_materials": "、".join(notice.items),
             "service": service,
         }
-        sms = sms_templates.render_current(SmsTemplateCode.MATERIALS_NOTICE, text, values)
+        with translation.override(language):
+            sms = sms_templates.render_current(SmsTemplateCode.MATERIALS_NOTICE, text, values)
     message, _created = outbox.enqueue(
         channel=channel,
         recipient=recipient,

@@ -21,6 +21,7 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Case, CharField, F, When
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -90,13 +91,32 @@ def _enqueue_many(rows: Iterable[dict[str, Any]]) -> int:
     return created
 
 
-def _affected_customers(area_ids: list[int]) -> Iterable[tuple[int, str, str, str, str]]:
+def _affected_customers(area_ids: list[int]) -> Iterable[tuple[int, str, str, str, str, str]]:
+    """(id, name, e-mail, E.164, phone, language: the customer's, else the branch's) of the areas' customers."""
     return (
         Customer.objects.filter(area_id__in=area_ids, merged_into__isnull=True)
         .order_by("id")
-        .values_list("id", "name", "email", "phone_e164", "phone")
+        .annotate(
+            lang=Case(
+                When(language="", then=F("branch__language")),
+                default=F("language"),
+                output_field=CharField(),
+            )
+        )
+        .values_list("id", "name", "email", "phone_e164", "phone", "lang")
         .iterator(chunk_size=2000)
     )
+
+
+def maintenance_text(title: str) -> tuple[str, str]:
+    """The subject and the text template (``%(name)s`` … ``%(hotline)s``) of a maintenance notice, in the
+    active language."""
+    subject = _("Planned maintenance: %(title)s") % {"title": title}
+    template = _(
+        "Dear %(name)s, %(branch)s will carry out planned maintenance “%(title)s” in %(areas)s from "
+        "%(start)s to %(end)s. %(description)s Questions: %(hotline)s."
+    )
+    return subject, template
 
 
 @transaction.atomic
@@ -189,11 +209,6 @@ def do_announce_maintenance(
     area_names = "、".join(a.name for a in areas)
     hotline = _hotline()
     with translation.override(settings.LANGUAGE_CODE):
-        subject = _("Planned maintenance: %(title)s") % {"title": title}
-        template = _(
-            "Dear %(name)s, %(branch)s will carry out planned maintenance “%(title)s” in %(areas)s from "
-            "%(start)s to %(end)s. %(description)s Questions: %(hotline)s."
-        )
         texts = {
             "branch": branch.name,
             "title": title,
@@ -207,8 +222,11 @@ def do_announce_maintenance(
         sms_template = sms_templates.find(SmsTemplateCode.MAINTENANCE)
 
         def rows() -> Iterable[dict[str, Any]]:
-            for cid, name, email, e164, phone in _affected_customers([a.pk for a in areas]):
+            for cid, name, email, e164, phone, lang in _affected_customers([a.pk for a in areas]):
                 channel, recipient = route(email, e164, phone)
+                # each customer reads it in their own language (the announcing agent's does not matter)
+                with translation.override(lang or settings.LANGUAGE_CODE):
+                    subject, template = maintenance_text(title)
                 body, meta = template % {**texts, "name": name}, {}
                 if channel == OutboxChannel.SMS and sms_template is not None:
                     sms = sms_templates.render(
@@ -254,50 +272,57 @@ def send_fee_reminders(today: dt.date | None = None, days_before: int | None = N
         Subscription.objects.filter(
             expiry_date__gte=first, expiry_date__lte=last, customer__merged_into__isnull=True
         )
-    ).select_related("customer")
+    ).select_related("customer__branch")
     created = 0
-    with translation.override(settings.LANGUAGE_CODE), transaction.atomic():
-        subject = _("Your subscription expires soon")
+    with transaction.atomic():
         sms_template = sms_templates.find(SmsTemplateCode.FEE_REMINDER)
         rows = []
         for s in subs.order_by("id").iterator(chunk_size=2000):
             c = s.customer
             channel, recipient = route(c.email, c.phone_e164, c.phone)
-            values = {
-                "name": c.name,
-                "product": s.product,
-                "date": s.expiry_date.isoformat(),
-                "hotline": hotline or "—",
-            }
-            body = (
-                _(
-                    "Dear %(name)s, your %(product)s expires on %(date)s. Renew in time to keep the "
-                    "service running. Questions: %(hotline)s."
-                )
-                % values
-            )
-            meta: dict[str, Any] = {}
-            if channel == OutboxChannel.SMS and sms_template is not None:
-                sms = sms_templates.render(
-                    SmsTemplateCode.FEE_REMINDER,
-                    body,
-                    {**values, "customer_name": c.name, "due": values["date"]},
-                    sms_template,
-                )
-                body, meta = sms.body, sms.template
-            rows.append(
-                {
-                    "channel": channel,
-                    "recipient": recipient,
-                    "subject": subject,
-                    "body": body,
-                    "template": meta,
-                    "customer_id": c.pk,
-                    "idempotency_key": f"fee-expiry:{s.pk}:{s.expiry_date.isoformat()}",
-                }
-            )
+            rows.append(_fee_reminder(s, c, channel, recipient, hotline, sms_template))
         created = _enqueue_many(rows)
     return created
+
+
+def _fee_reminder(
+    s: Subscription, c: Customer, channel: str, recipient: str, hotline: str, sms_template: Any
+) -> dict[str, Any]:
+    """One fee reminder, in the customer's language."""
+    assert s.expiry_date is not None  # the query picked it by its expiry date
+    with translation.override(c.language_code):
+        subject = _("Your subscription expires soon")
+        values = {
+            "name": c.name,
+            "product": s.product,
+            "date": s.expiry_date.isoformat(),
+            "hotline": hotline or "—",
+        }
+        body = (
+            _(
+                "Dear %(name)s, your %(product)s expires on %(date)s. Renew in time to keep the "
+                "service running. Questions: %(hotline)s."
+            )
+            % values
+        )
+        meta: dict[str, Any] = {}
+        if channel == OutboxChannel.SMS and sms_template is not None:
+            sms = sms_templates.render(
+                SmsTemplateCode.FEE_REMINDER,
+                body,
+                {**values, "customer_name": c.name, "due": values["date"]},
+                sms_template,
+            )
+            body, meta = sms.body, sms.template
+    return {
+        "channel": channel,
+        "recipient": recipient,
+        "subject": subject,
+        "body": body,
+        "template": meta,
+        "customer_id": c.pk,
+        "idempotency_key": f"fee-expiry:{s.pk}:{s.expiry_date.isoformat()}",
+    }
 
 
 def run_care_plans(today: dt.date | None = None, batch: int = 200) -> int:

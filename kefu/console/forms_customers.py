@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
@@ -67,6 +68,12 @@ class CustomerForm(forms.Form):
         label=_("Service area"), required=False, queryset=ServiceArea.objects.none()
     )
     customer_since = forms.DateField(label=_("Customer since"), required=False, widget=DateInput())
+    language = forms.ChoiceField(
+        label=_("Language"),
+        required=False,
+        choices=[("", _("the branch's language"))],
+        help_text=_("Replies, acknowledgements and survey invitations are written in this language."),
+    )
     extra_phones = forms.CharField(
         label=_("Other phone numbers"),
         required=False,
@@ -89,6 +96,7 @@ class CustomerForm(forms.Form):
         self.fields["branch"].queryset = branches  # type: ignore[attr-defined]
         self.fields["area"].queryset = areas  # type: ignore[attr-defined]
         self.fields["area"].label_from_instance = lambda a: f"{a.branch.name} · {a.name}"  # type: ignore[attr-defined]
+        self.fields["language"].choices = [("", _("the branch's language")), *settings.LANGUAGES]  # type: ignore[attr-defined]
         if editing:
             del self.fields["extra_phones"]
 

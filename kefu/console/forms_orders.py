@@ -108,6 +108,11 @@ class ReplyForm(VersionedForm):
         widget=_textarea(2, **{"data-testid": "override-reason"}),
     )
 
+    # how the reply reaches the customer (workorders.rules.ReplyChannel); the box shows the reachable ones
+    # and the use case decides (do_reply refuses an unreachable or missing one with field "channel")
+    channel = forms.CharField(label=_("Send by"), required=False, max_length=20)
+    callback_outcome = forms.CharField(label=_("Outcome of the call"), required=False, max_length=20)
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("auto_id", _id("reply"))
         super().__init__(*args, **kwargs)

@@ -103,6 +103,7 @@ def _input(form: fc.CustomerForm) -> actions.CustomerInput:
         area_id=d["area"].pk if d.get("area") else None,
         customer_since=d.get("customer_since"),
         extra_phones=form.extra_phone_list() if "extra_phones" in form.fields else [],
+        language=d.get("language") or "",
     )
 
 
@@ -206,6 +207,7 @@ def customer_edit(request: ConsoleRequest, pk: int) -> HttpResponse:
                 "branch": c.branch_id,
                 "area": c.area_id,
                 "customer_since": c.customer_since,
+                "language": c.language,
                 "version": c.version,
             },
             **kw,

@@ -14,7 +14,8 @@ from typing import Any
 from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db.models import OuterRef, Q, QuerySet, Subquery
+from django.db.models import Case, CharField, Exists, JSONField, OuterRef, Q, QuerySet, Subquery, Value, When
+from django.db.models.functions import Cast, Concat, JSONObject, Substr
 from django.http import FileResponse, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -26,11 +27,14 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from kefu.audit import labels as audit_labels
 from kefu.audit.models import AuditRecord
 from kefu.channels.chat import wecom as chat
+from kefu.channels.models import OutboxMessage
 from kefu.commitments import clocks
 from kefu.commitments.models import OPEN_CLOCK_STATUSES, ClockKindChoices, OrderClock
 from kefu.console import forms_orders as f
 from kefu.console.paging import CappedPaginator
 from kefu.customers.access import access_customer
+from kefu.customers.models import ContactPoint
+from kefu.customers.rules import is_mobile
 from kefu.lib import clock
 from kefu.lib.durations import TimeLeft
 from kefu.lib.errors import Conflict, KefuError, ValidationFailed
@@ -203,6 +207,14 @@ def load_order(request: ConsoleRequest, key: str) -> WorkOrder:
             "last_reply_by",
             "customer__area",
         )
+        # whether the customer can be answered by WeCom (the reply box), in the same query
+        .annotate(
+            customer_wecom=Exists(
+                ContactPoint.objects.filter(
+                    customer_id=OuterRef("customer_id"), kind=ContactPoint.Kind.WECHAT
+                )
+            )
+        )
         .filter(pk=o.pk)
         .get()
     )
@@ -258,7 +270,7 @@ def _service_log(o: WorkOrder) -> list[AuditRecord]:
 
 
 def _timeline(request: ConsoleRequest, o: WorkOrder, staff_names: dict[int, str]) -> list[TimelineEntry]:
-    entries = list(visible_timeline(request.user, o))
+    entries = list(_with_delivery(visible_timeline(request.user, o)))
     files: dict[int, list[Any]] = {}
     attachments = list(visible_attachments(request.user, o))
     for att in attachments:
@@ -266,6 +278,9 @@ def _timeline(request: ConsoleRequest, o: WorkOrder, staff_names: dict[int, str]
             files.setdefault(att.entry_id, []).append(att)
     for e in entries:
         data = e.data or {}
+        e.delivery = _delivery(e.outbox_row)  # type: ignore[attr-defined]
+        e.channel_label = actions.CHANNEL_LABELS.get(data.get("channel", ""), "")  # type: ignore[attr-defined]
+        e.outcome_label = actions.CALLBACK_LABELS.get(data.get("outcome", ""), "")  # type: ignore[attr-defined]
         e.files = files.get(e.pk, [])  # type: ignore[attr-defined]
         e.from_label = STATUS_LABELS.get(data.get("from", ""), data.get("from", ""))  # type: ignore[attr-defined]
         e.to_label = STATUS_LABELS.get(data.get("to", ""), data.get("to", ""))  # type: ignore[attr-defined]
@@ -273,6 +288,91 @@ def _timeline(request: ConsoleRequest, o: WorkOrder, staff_names: dict[int, str]
             e.event_label = system_event_label(data, staff_names)  # type: ignore[attr-defined]
     o.attachment_list = attachments  # type: ignore[attr-defined]
     return entries
+
+
+def _with_delivery(qs: QuerySet[TimelineEntry]) -> QuerySet[TimelineEntry]:
+    """Each reply's outbox row (``reply:<id>``, or ``reply-notice:<id>`` of a portal reply) as a JSON
+    annotation of the timeline query itself: the delivery status of the whole timeline costs no query."""
+    pk = Cast(OuterRef("pk"), output_field=CharField())
+    row = OutboxMessage.objects.filter(
+        Q(idempotency_key=Concat(Value("reply:"), pk)) | Q(idempotency_key=Concat(Value("reply-notice:"), pk))
+    ).values(
+        j=JSONObject(
+            key="idempotency_key",
+            status="status",
+            attempts="attempts",
+            last_error=Substr("last_error", 1, 400),
+            next_attempt_at="next_attempt_at",
+            sent_at="sent_at",
+        )
+    )[:1]
+    return qs.annotate(
+        outbox_row=Case(
+            When(kind=TimelineEntry.Kind.REPLY, then=Subquery(row, output_field=JSONField())),
+            default=Value(None, output_field=JSONField()),
+            output_field=JSONField(),
+        )
+    )
+
+
+def _delivery(row: dict[str, Any] | None) -> dict[str, Any] | None:
+    """What the timeline shows of a reply's outbox row: state, attempts, the reason of a failure."""
+    if not row:
+        return None
+    d = wo_rules.delivery(str(row["status"]), int(row["attempts"] or 0), str(row["last_error"] or ""))
+    return {
+        "state": d.state,
+        "attempts": d.attempts,
+        "retries": d.retries,
+        "reason": d.reason,
+        "next_at": _moment(row.get("next_attempt_at")) if d.state == "failed" else None,
+        "sent_at": _moment(row.get("sent_at")),
+        "notice": str(row["key"]).startswith("reply-notice:"),
+    }
+
+
+def _moment(value: Any) -> dt.datetime | None:
+    """A time read back from a JSON annotation (an ISO string on both databases), aware UTC."""
+    if not value:
+        return None
+    if isinstance(value, dt.datetime):
+        return value
+    text = str(value).replace(" ", "T")
+    parsed = dt.datetime.fromisoformat(text)
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)
+
+
+def reply_options(o: WorkOrder) -> dict[str, Any]:
+    """What the reply box offers: the written channels the customer can be reached on (with the masked
+    address each goes to), the call-back, and the default (``workorders.rules.default_reply_channel``)."""
+    c = o.customer
+    reachable = actions.reply_channels(o, wecom=getattr(o, "customer_wecom", None))
+    to = {
+        wo_rules.ReplyChannel.SMS: next((n for n in (o.reply_phone, c.phone_e164) if is_mobile(n)), ""),
+        wo_rules.ReplyChannel.EMAIL: o.reply_email or c.email,
+        wo_rules.ReplyChannel.PORTAL: "",
+        wo_rules.ReplyChannel.WECOM: "",
+    }
+    options = [
+        {"value": ch.value, "label": actions.CHANNEL_LABELS[ch], "to": wo_rules.mask_recipient(to[ch])}
+        for ch in reachable
+    ]
+    number = actions.callback_number(o)
+    if number:
+        options.append(
+            {
+                "value": wo_rules.ReplyChannel.CALLBACK.value,
+                "label": actions.CHANNEL_LABELS[wo_rules.ReplyChannel.CALLBACK],
+                "to": wo_rules.mask_recipient(number),
+            }
+        )
+    default = wo_rules.default_reply_channel(o.channel, reachable)
+    return {
+        "options": options,
+        "default": default.value if default else "",
+        "written": bool(reachable),
+        "outcomes": list(actions.CALLBACK_LABELS.items()),
+    }
 
 
 def _capabilities(staff: Staff, o: WorkOrder) -> dict[str, bool]:
@@ -359,6 +459,7 @@ def render_order(
         "tel": customer.phone_e164 or re.sub(r"[^\d+]", "", customer.phone),
         "open_orders": visible.filter(customer_id=customer.pk, status__in=OPEN).count(),
         "timeline": _timeline(request, o, staff_names),
+        "reply_box": reply_options(o),
         "transfers": list(
             Transfer.objects.filter(workorder=o).select_related(
                 "by", "from_staff", "from_department", "to_staff", "to_department"
@@ -404,7 +505,7 @@ def _form_post(
     call: Callable[[Any], Any],
     *,
     aliases: dict[str, str] | None = None,
-    success: str,
+    success: str | Callable[[Any], str],
 ) -> HttpResponse:
     """Validate ``form``, run the one action ``call(cleaned_data)``; errors go next to their field."""
     o = load_order(request, key)
@@ -418,7 +519,7 @@ def _form_post(
         except KefuError as exc:
             add_kefu_error(form, exc, aliases)
         else:
-            messages.success(request, success)
+            messages.success(request, success(result) if callable(success) else success)
             target = result if isinstance(result, WorkOrder) and name == "merge" else o
             url = reverse("console:order_detail", kwargs={"key": target.number})
             if request.htmx:
@@ -443,18 +544,24 @@ def _version(d: dict[str, Any]) -> int | None:
 @require_POST
 @staff_view
 def order_reply(request: ConsoleRequest, key: str) -> HttpResponse:
+    """The reply box: a written reply on the chosen channel, or a logged call-back. What the agent is
+    told afterwards says exactly what happened (``actions.reply_message``)."""
     form = f.ReplyForm(request.POST, request.FILES)
-    # a chat order's reply goes out through the chat gateway
-    is_chat = load_order(request, key).channel == "chat"
+    # a chat order's reply (and any reply by WeCom) goes out through the chat gateway
+    o = load_order(request, key)
+    channel = (request.POST.get("channel") or "").strip()
+    by_chat = channel == wo_rules.ReplyChannel.WECOM or (not channel and o.channel == "chat")
 
     def send(d: dict[str, Any]) -> Any:
-        if is_chat:
+        if by_chat:
             return _send_chat(d)
         try:
             entry = actions.do_reply(
                 request.user,
                 key,
                 d["body"],
+                channel=d.get("channel") or None,
+                callback_outcome=d.get("callback_outcome") or "",
                 files=d["files"],
                 expected_version=_version(d),
                 override_reason=d.get("override_reason") or "",
@@ -469,7 +576,7 @@ def order_reply(request: ConsoleRequest, key: str) -> HttpResponse:
         return entry
 
     def _send_chat(d: dict[str, Any]) -> Any:
-        """A chat order's reply leaves through the chat gateway (WeCom shape), text only."""
+        """A reply by WeCom leaves through the chat gateway (WeCom shape), text only."""
 
         if d.get("files"):
             raise ValidationFailed(
@@ -492,7 +599,12 @@ def order_reply(request: ConsoleRequest, key: str) -> HttpResponse:
                 "body",
             ) from exc
 
-    return _form_post(request, key, "reply", form, send, success=_("Reply sent."))
+    def success(result: Any) -> str:
+        if isinstance(result, TimelineEntry):
+            return actions.reply_message(result)
+        return _("Reply sent by WeCom.")
+
+    return _form_post(request, key, "reply", form, send, success=success)
 
 
 @require_POST

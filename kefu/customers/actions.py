@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import validate_email
 from django.db import models, transaction
@@ -58,6 +59,8 @@ class CustomerInput:
     area_id: int | None = None
     customer_since: dt.date | None = None
     extra_phones: list[str] = field(default_factory=list)
+    # one of settings.LANGUAGES; empty: the branch's language (a new record) or unchanged (an update)
+    language: str = ""
 
 
 @dataclass
@@ -72,6 +75,7 @@ class CleanCustomer:
     branch: Branch
     area: ServiceArea | None
     customer_since: dt.date
+    language: str
 
 
 def find_area(branch: Branch, address: str) -> ServiceArea | None:
@@ -154,6 +158,9 @@ def check_customer_input(staff: Staff, data: CustomerInput) -> CleanCustomer:
         errors.append(
             ValidationFailed("future_date", _("“Customer since” cannot be in the future."), "customer_since")
         )
+    languages = {code for code, _name in settings.LANGUAGES}
+    if data.language and data.language not in languages:
+        errors.append(ValidationFailed("invalid_choice", _("Unknown language."), "language"))
     raise_if(errors)
     assert branch is not None
     return CleanCustomer(
@@ -167,6 +174,7 @@ def check_customer_input(staff: Staff, data: CustomerInput) -> CleanCustomer:
         branch,
         area,
         since,
+        data.language or branch.language,
     )
 
 
@@ -239,6 +247,7 @@ def do_create_customer(user: Actor, data: CustomerInput, *, allow_duplicate: boo
         branch=clean.branch,
         area=clean.area,
         customer_since=clean.customer_since,
+        language=clean.language,
         created_at=now,
         updated_at=now,
     )
@@ -306,6 +315,8 @@ def do_update_customer(
         data.branch_id = c.branch_id
     if data.customer_since is None:
         data.customer_since = c.customer_since
+    if not data.language:
+        data.language = c.language
     clean = check_customer_input(staff, data)
     if not allow_duplicate:
         dups = find_duplicates(
@@ -333,6 +344,7 @@ def do_update_customer(
         "branch",
         "area",
         "customer_since",
+        "language",
     ):
         setattr(c, name, getattr(clean, name))
     if not audit.diff(before, audit.snapshot(c))[1]:

@@ -52,6 +52,9 @@ class Customer(models.Model):
     branch = models.ForeignKey(
         "organization.Branch", on_delete=models.PROTECT, related_name="customers", verbose_name=_("branch")
     )
+    # the language of everything written to the customer (replies, acknowledgements, invitations); set
+    # from the branch's language when the record is made, empty only on rows made outside the actions
+    language = models.CharField(_("language"), max_length=10, choices=settings.LANGUAGES, blank=True)
     area = models.ForeignKey(
         "organization.ServiceArea",
         null=True,
@@ -102,6 +105,11 @@ class Customer(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.number})"
+
+    @property
+    def language_code(self) -> str:
+        """The language messages to this customer are written in: theirs, else the branch's."""
+        return self.language or self.branch.language or settings.LANGUAGE_CODE
 
 
 class ContactPoint(models.Model):

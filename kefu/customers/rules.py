@@ -186,3 +186,17 @@ def normalize_phone(raw: str, region: str = "CN") -> str:
 def normalize_email(raw: str) -> str:
     """Lower-cased, trimmed address (the archive key for e-mail)."""
     return (raw or "").strip().lower()
+
+
+def is_mobile(e164: str) -> bool:
+    """Whether a normalised number can take an SMS (a mobile number; not a landline)."""
+    if not e164:
+        return False
+    try:
+        parsed = phonenumbers.parse(e164, None)
+    except phonenumbers.NumberParseException:
+        return False
+    return phonenumbers.number_type(parsed) in (
+        phonenumbers.PhoneNumberType.MOBILE,
+        phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE,
+    )

@@ -17,6 +17,7 @@ from kefu.commitments.models import ServiceMaterial
 from kefu.demo import complaints, followup
 from kefu.demo import data as D
 from kefu.demo.loader import Cust, Loader
+from kefu.workorders import rules as wo_rules
 from kefu.workorders.actions import (
     OrderInput,
     do_create_order,
@@ -29,6 +30,7 @@ from kefu.workorders.actions import (
     do_reply,
     do_transfer,
     do_transition,
+    reply_channels,
 )
 from kefu.workorders.models import WorkOrder
 from kefu.workorders.rules import Status
@@ -343,7 +345,20 @@ class Play:
         do_merge(self.u(merger), self.dup_pk, self.p.pk, "同一诉求重复来电，合并到原工单处理。")  # type: ignore[arg-type]
 
     def reply(self, who: str, text: str) -> None:
-        do_reply(self.u(who), self.p.pk, text.format(number=self.p.number))  # type: ignore[arg-type]
+        # the order's own channel when it came in writing, else the first written one, else a call-back
+        o = WorkOrder.objects.select_related("customer").get(pk=self.p.pk)  # type: ignore[misc]
+        # (WeCom replies leave through the chat gateway, which the demo does not call)
+        reachable = [c for c in reply_channels(o) if c is not wo_rules.ReplyChannel.WECOM]
+        channel = wo_rules.default_reply_channel(o.channel, reachable) or next(
+            iter(reachable), wo_rules.ReplyChannel.CALLBACK
+        )
+        do_reply(
+            self.u(who),  # type: ignore[arg-type]
+            self.p.pk,  # type: ignore[arg-type]
+            text.format(number=self.p.number),
+            channel=channel.value,
+            callback_outcome="reached" if channel is wo_rules.ReplyChannel.CALLBACK else "",
+        )
 
     def note(self, who: str, text: str) -> None:
         do_note(self.u(who), self.p.pk, text)  # type: ignore[arg-type]

@@ -31,6 +31,14 @@ class Branch(models.Model):
     code = models.SlugField(_("code"), max_length=30, unique=True)
     name = models.CharField(_("name"), max_length=200)
     time_zone = models.CharField(_("time zone"), max_length=64, default="Asia/Shanghai")
+    # what customers of the branch are written to in, unless their own record says otherwise
+    language = models.CharField(
+        _("customers' language"),
+        max_length=10,
+        choices=settings.LANGUAGES,
+        default=settings.LANGUAGE_CODE,
+        help_text=_("The default language of messages to this branch's customers."),
+    )
     phone = models.CharField(_("phone"), max_length=50, blank=True)
     address = models.CharField(_("address"), max_length=300, blank=True)
     calendar = models.ForeignKey(

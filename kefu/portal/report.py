@@ -118,6 +118,9 @@ def do_anonymous_report(data: Report) -> WorkOrder:
             description=data.description.strip(),
             channel=Channel.PORTAL,
             service_id=service.pk if service else None,
+            # answered through what they gave here, whatever an older matching record holds
+            reply_phone=phone.normalized if phone is not None else "",
+            reply_email=email.normalized if email is not None else "",
         ),
         refusal=ValidationFailed(
             "no_receiver", _("Your report cannot be received online right now; please call the hotline.")

@@ -16,7 +16,6 @@ import secrets
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Max, Q
 from django.urls import reverse
@@ -152,7 +151,7 @@ def invite(
     except IntegrityError:
         return None  # invited at the same moment by someone else
     if channel != InvitationChannel.PORTAL:
-        with translation.override(settings.LANGUAGE_CODE):
+        with translation.override(customer.language_code):  # the customer's language, not the agent's
             subject, body = invitation_text(inv, order)
             sms = sms_templates.Rendered(body, {})
             if channel == OutboxChannel.SMS:  # the provider's registered template, when configured

@@ -29,7 +29,8 @@ from kefu.audit import log as audit
 from kefu.channels.outbox.replies import queue_reply
 from kefu.customers.access import access_customer
 from kefu.customers.actions import record_contact
-from kefu.customers.models import Channel, Contact, Customer
+from kefu.customers.models import Channel, Contact, ContactPoint, Customer
+from kefu.customers.rules import is_mobile
 from kefu.lib import clock, search
 from kefu.lib.errors import Conflict, KefuError, NotFound, PermissionDenied, ValidationFailed, raise_if
 from kefu.organization import rules as org_rules
@@ -355,6 +356,9 @@ class OrderInput:
     to_president: bool = False
     area_kind: str = ""  # urban / rural; empty: from the customer's area (an installation type counts)
     area_kind_reason: str = ""  # required when the choice differs from the area's kind
+    # the phone (E.164) / e-mail the requester gave for this order (anonymous report): replies go there
+    reply_phone: str = ""
+    reply_email: str = ""
 
 
 INSTALL_KINDS = {"install_urban": "urban", "install_rural": "rural"}
@@ -543,6 +547,8 @@ def create_order_for(
         department=clean["department"],
         created_by=login_of(actor_user),
         to_president=data.to_president,
+        reply_phone=data.reply_phone[:20],
+        reply_email=data.reply_email[:254],
         received_at=clean["received_at"],
         created_at=now,
         updated_at=now,
@@ -799,18 +805,114 @@ def _check_body(body: str, field_name: str = "body") -> str:
     return text
 
 
+# the contact-history channel of each reply channel
+_REPLY_CONTACT_CHANNEL = {
+    rules.ReplyChannel.SMS: Channel.SMS,
+    rules.ReplyChannel.EMAIL: Channel.EMAIL,
+    rules.ReplyChannel.WECOM: Channel.CHAT,
+    rules.ReplyChannel.PORTAL: Channel.PORTAL,
+    rules.ReplyChannel.CALLBACK: Channel.PHONE,
+}
+CHANNEL_LABELS: dict[str, Any] = {
+    rules.ReplyChannel.SMS: gettext_lazy("SMS"),
+    rules.ReplyChannel.EMAIL: gettext_lazy("e-mail"),
+    rules.ReplyChannel.WECOM: gettext_lazy("WeCom"),
+    rules.ReplyChannel.PORTAL: gettext_lazy("customer portal"),
+    rules.ReplyChannel.CALLBACK: gettext_lazy("call-back (phone)"),
+}
+CALLBACK_LABELS: dict[str, Any] = {
+    rules.CallbackOutcome.REACHED: gettext_lazy("reached"),
+    rules.CallbackOutcome.NO_ANSWER: gettext_lazy("no answer"),
+    rules.CallbackOutcome.BUSY: gettext_lazy("line busy"),
+    rules.CallbackOutcome.VOICEMAIL: gettext_lazy("left a voicemail"),
+    rules.CallbackOutcome.WRONG_NUMBER: gettext_lazy("wrong number"),
+}
+
+
+def reply_channels(o: WorkOrder, *, wecom: bool | None = None) -> list[rules.ReplyChannel]:
+    """The written channels the customer of ``o`` can be reached on (SMS to a mobile, e-mail to an
+    address, WeCom when the customer wrote from a WeCom account, the portal with a portal login).
+    ``wecom`` saves the query when the caller already knows (the order page annotates it)."""
+    c = o.customer
+    if wecom is None:
+        wecom = ContactPoint.objects.filter(customer_id=c.pk, kind=ContactPoint.Kind.WECHAT).exists()
+    return rules.reachable_channels(
+        mobile=is_mobile(o.reply_phone) or is_mobile(c.phone_e164),
+        email=bool(o.reply_email or c.email),
+        wecom=bool(wecom),
+        portal=c.user_id is not None,
+    )
+
+
+def callback_number(o: WorkOrder) -> str:
+    """The number a call-back dials: the one given for the order, else the customer's."""
+    return o.reply_phone or o.customer.phone_e164 or o.customer.phone
+
+
+def choose_reply_channel(
+    o: WorkOrder, channel: str | None, reachable: list[rules.ReplyChannel], *, source: str = ""
+) -> rules.ReplyChannel:
+    """The channel a reply on ``o`` takes: the one asked for when the customer is reachable on it, else
+    the order's own (``rules.default_reply_channel``); a phone or counter order has no default."""
+    if not channel:
+        default = rules.default_reply_channel(o.channel, reachable)
+        if default is None:
+            raise ValidationFailed(
+                "channel_required",
+                _(
+                    "Choose how the reply reaches the customer (SMS, e-mail, WeCom, portal), or log a "
+                    "call-back: this order came in by %(channel)s."
+                )
+                % {"channel": o.get_channel_display()},
+                "channel",
+            )
+        return default
+    try:
+        chosen = rules.ReplyChannel(channel)
+    except ValueError:
+        raise ValidationFailed("invalid_choice", _("Unknown reply channel."), "channel") from None
+    if chosen is rules.ReplyChannel.CALLBACK:
+        if not callback_number(o):
+            raise ValidationFailed(
+                "channel_unreachable", _("The customer has no phone number to call back."), "channel"
+            )
+        return chosen
+    if chosen not in reachable:
+        raise ValidationFailed(
+            "channel_unreachable",
+            _("The customer cannot be reached by %(channel)s.") % {"channel": CHANNEL_LABELS[chosen]},
+            "channel",
+        )
+    if chosen is rules.ReplyChannel.WECOM and source != "chat":
+        # WeCom replies are handed to WeCom at once by the chat adapter (channels.chat.send_reply),
+        # which records them here only after WeCom took them
+        raise ValidationFailed(
+            "wecom_via_chat", _("WeCom replies are sent through the chat service."), "channel"
+        )
+    return chosen
+
+
 @transaction.atomic
 def do_reply(
     user: Actor,
     key: int | str,
     body: str,
     *,
+    channel: str | None = None,
+    callback_outcome: str = "",
     files: list[Any] | None = None,
     expected_version: int | None = None,
     override_reason: str = "",
     source: str = "console",
 ) -> TimelineEntry:
-    """A reply to the customer (public). Counts as the first response (R-6: a person must answer).
+    """A reply to the customer (public) on ``channel`` (``rules.ReplyChannel``; empty: the order's own
+    channel when the customer is reachable on it). Counts as the first response (R-6: a person must answer).
+
+    A written reply is queued in the outbox (SMS, e-mail; a portal reply is visible in the portal and
+    sends an e-mail notice); ``entry.data`` says where it went (``channel``, masked ``to``), the order page
+    reads its delivery status from the outbox. ``channel="callback"`` logs a call-back instead
+    (``callback_outcome``, ``body`` the note; see ``log_callback``). Refused with a field-named error when
+    no channel is given on a phone/counter order or the customer cannot be reached on the one given.
 
     The registered reply checks (service standards) run first and may refuse the text;
     ``override_reason`` is the agent's reason for sending it anyway.
@@ -818,6 +920,9 @@ def do_reply(
     staff = require_staff(user, "order.reply")
     o = access_workorder(user, key, for_update=True)
     _check_version(o, expected_version)
+    chosen = choose_reply_channel(o, channel, reply_channels(o), source=source)
+    if chosen is rules.ReplyChannel.CALLBACK:
+        return log_callback(user, staff, o, body, callback_outcome, files=files)
     text = _check_body(body)
     now = clock.now()
     event = hooks.ReplyEvent(
@@ -831,11 +936,52 @@ def do_reply(
         source=source,
     )
     hooks.run_reply_checks(event)
-    entry = add_entry(o, TimelineEntry.Kind.REPLY, staff=staff, body=text, public=True, at=now)
+    entry = add_entry(
+        o, TimelineEntry.Kind.REPLY, staff=staff, body=text, public=True, at=now, data={"channel": chosen}
+    )
     # what the reply checks found (e.g. data["warnings"]: sentences the caller shows the agent)
     entry.check_data = event.data  # type: ignore[attr-defined]
     for f in files or []:
         attach_file(user, o, f, entry=entry, public=True)
+    _record_response(o, staff, now)
+    record_contact(
+        o.customer,
+        _REPLY_CONTACT_CHANNEL[chosen],
+        staff=staff,
+        workorder=o,
+        direction=Contact.Direction.OUTBOUND,
+        summary=text[:200],
+        at=now,
+    )
+    # leaves through the outbox in this transaction (WeCom: the chat adapter already sent it)
+    rows = queue_reply(o, entry, text, chosen)
+    if chosen in (rules.ReplyChannel.SMS, rules.ReplyChannel.EMAIL) and not rows:
+        # never recorded as a reply that nothing carries
+        raise ValidationFailed(
+            "channel_unreachable",
+            _("The customer cannot be reached by %(channel)s.") % {"channel": CHANNEL_LABELS[chosen]},
+            "channel",
+        )
+    data: dict[str, Any] = {"channel": chosen.value}
+    if rows:
+        data["to"] = rules.mask_recipient(rows[0].recipient)
+        data["outbox"] = rows[0].idempotency_key
+    entry.data = data
+    TimelineEntry.objects.filter(pk=entry.pk).update(data=data)
+    audit.record(
+        user,
+        "order.reply",
+        entry,
+        customer_id=o.customer_id,
+        workorder_id=o.pk,
+        after={"body": text, "channel": chosen.value},
+    )
+    return entry
+
+
+def _record_response(o: WorkOrder, staff: Staff, now: dt.datetime) -> None:
+    """A person answered (a written reply, or a call-back that reached the customer): the last reply,
+    the first response and its clock."""
     fields = ["last_reply_at", "last_reply_by"]
     o.last_reply_at, o.last_reply_by = now, staff
     first = o.first_response_at is None
@@ -845,23 +991,85 @@ def do_reply(
     _bump(o, now, fields)
     if first:
         hooks.commitments().on_first_reply(o, now)
+
+
+def log_callback(
+    user: Actor,
+    staff: Staff,
+    o: WorkOrder,
+    note: str,
+    outcome: str,
+    *,
+    files: list[Any] | None = None,
+) -> TimelineEntry:
+    """The agent called the customer back (``do_reply`` with channel ``callback``, on the locked order):
+    a timeline entry (internal: nothing was written to the customer) and an outbound phone contact with
+    the outcome; a call-back that reached the customer counts as a response (first response, last reply)."""
+    try:
+        result = rules.CallbackOutcome(outcome)
+    except ValueError:
+        raise ValidationFailed(
+            "required" if not outcome else "invalid_choice",
+            _("Choose the outcome of the call."),
+            "callback_outcome",
+        ) from None
+    text = (note or "").strip()
+    if result is rules.CallbackOutcome.REACHED and not text:
+        raise ValidationFailed("required", _("Note what was agreed on the call."), "body")
+    if len(text) > 20000:
+        raise ValidationFailed("too_long", _("The text is longer than 20,000 characters."), "body")
+    now = clock.now()
+    number = callback_number(o)
+    data = {"channel": "callback", "outcome": result.value, "to": rules.mask_recipient(number)}
+    entry = add_entry(o, TimelineEntry.Kind.CALLBACK, staff=staff, body=text, data=data, at=now)
+    entry.check_data = {}  # type: ignore[attr-defined]
+    for f in files or []:
+        attach_file(user, o, f, entry=entry, public=False)
+    if result is rules.CallbackOutcome.REACHED:
+        _record_response(o, staff, now)
+    else:
+        _bump(o, now, [])
     record_contact(
         o.customer,
-        o.channel
-        if o.channel in (Channel.EMAIL, Channel.SMS, Channel.CHAT, Channel.PORTAL)
-        else Channel.PHONE,
+        Channel.PHONE,
         staff=staff,
         workorder=o,
         direction=Contact.Direction.OUTBOUND,
-        summary=text[:200],
+        summary=(text or str(CALLBACK_LABELS[result]))[:200],
+        details={"callback": result.value, "entry": entry.pk},
         at=now,
     )
     audit.record(
-        user, "order.reply", entry, customer_id=o.customer_id, workorder_id=o.pk, after={"body": text}
+        user,
+        "order.callback",
+        entry,
+        customer_id=o.customer_id,
+        workorder_id=o.pk,
+        after={"outcome": result.value, "note": text},
     )
-
-    queue_reply(o, entry, text)  # an e-mail order's reply leaves by e-mail (through the outbox)
     return entry
+
+
+def reply_message(entry: TimelineEntry) -> str:
+    """What the agent is told after ``do_reply``: exactly what happened to the reply."""
+    data = entry.data or {}
+    channel, to = data.get("channel"), data.get("to", "")
+    if entry.kind == TimelineEntry.Kind.CALLBACK:
+        return _("Call-back to %(to)s logged: %(outcome)s.") % {
+            "to": to,
+            "outcome": CALLBACK_LABELS.get(data.get("outcome", ""), data.get("outcome", "")),
+        }
+    if channel == rules.ReplyChannel.SMS:
+        return _("Reply queued for SMS to %(to)s.") % {"to": to}
+    if channel == rules.ReplyChannel.EMAIL:
+        return _("Reply queued for e-mail to %(to)s.") % {"to": to}
+    if channel == rules.ReplyChannel.WECOM:
+        return _("Reply sent by WeCom.")
+    if channel == rules.ReplyChannel.PORTAL and to:
+        return _("Reply visible in the customer's portal; a notice is queued for e-mail to %(to)s.") % {
+            "to": to
+        }
+    return _("Reply visible in the customer's portal.")
 
 
 @transaction.atomic

@@ -103,6 +103,10 @@ class WorkOrder(models.Model):
     customer = models.ForeignKey(
         "customers.Customer", on_delete=models.PROTECT, related_name="workorders", verbose_name=_("customer")
     )
+    # the phone / e-mail the requester gave for this order (the anonymous report form): replies go there
+    # first, whatever the customer record holds
+    reply_phone = models.CharField(_("reply to phone"), max_length=20, blank=True)
+    reply_email = models.CharField(_("reply to e-mail"), max_length=254, blank=True)
     branch = models.ForeignKey(
         "organization.Branch", on_delete=models.PROTECT, related_name="workorders", verbose_name=_("branch")
     )
@@ -256,6 +260,7 @@ class TimelineEntry(models.Model):
         TRANSFER = "transfer", _("transfer")
         ESCALATION = "escalation", _("escalation")
         SYSTEM = "system", _("system")
+        CALLBACK = "callback", _("call-back")
 
     workorder = models.ForeignKey(WorkOrder, on_delete=models.CASCADE, related_name="timeline")
     kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices)

@@ -7,6 +7,7 @@ below is the single source of truth and is documented in docs/design/work-orders
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -208,3 +209,94 @@ def mentions(text: str) -> list[str]:
         if token and token not in seen:
             seen.append(token)
     return seen
+
+
+# --- replies: which way a reply reaches the customer (R-6; docs/user-guide.md "Replying") ---------------
+
+
+class ReplyChannel(StrEnum):
+    SMS = "sms"
+    EMAIL = "email"
+    WECOM = "wecom"  # WeCom customer service (微信客服), sent by the chat adapter at once
+    PORTAL = "portal"  # visible in the customer's portal
+    CALLBACK = "callback"  # not written: the agent called the customer back and logs the outcome
+
+
+WRITTEN_CHANNELS = (ReplyChannel.SMS, ReplyChannel.EMAIL, ReplyChannel.WECOM, ReplyChannel.PORTAL)
+
+
+class CallbackOutcome(StrEnum):
+    REACHED = "reached"
+    NO_ANSWER = "no_answer"
+    BUSY = "busy"
+    VOICEMAIL = "voicemail"
+    WRONG_NUMBER = "wrong_number"
+
+
+# the written channel an order came in on, as a reply channel (phone, counter, visit, API: none)
+_ORDER_CHANNEL_REPLY = {
+    "sms": ReplyChannel.SMS,
+    "email": ReplyChannel.EMAIL,
+    "chat": ReplyChannel.WECOM,
+    "portal": ReplyChannel.PORTAL,
+}
+
+
+def reachable_channels(*, mobile: bool, email: bool, wecom: bool, portal: bool) -> list[ReplyChannel]:
+    """The written channels a customer can be reached on, in the order the reply box offers them."""
+    have = {
+        ReplyChannel.SMS: mobile,
+        ReplyChannel.EMAIL: email,
+        ReplyChannel.WECOM: wecom,
+        ReplyChannel.PORTAL: portal,
+    }
+    return [c for c in WRITTEN_CHANNELS if have[c]]
+
+
+def default_reply_channel(order_channel: str, reachable: Sequence[ReplyChannel]) -> ReplyChannel | None:
+    """The order's own channel when the customer is reachable on it. A portal request from someone
+    without a portal login (the anonymous report form) is answered by the e-mail, else the mobile, they
+    gave. Phone, counter and visit orders have no default: the agent picks a channel or logs a call-back."""
+    own = _ORDER_CHANNEL_REPLY.get(order_channel)
+    if own is not None and own in reachable:
+        return own
+    if own is ReplyChannel.PORTAL:
+        for c in (ReplyChannel.EMAIL, ReplyChannel.SMS):
+            if c in reachable:
+                return c
+    return None
+
+
+def mask_recipient(recipient: str) -> str:
+    """How a recipient is shown in messages and on the timeline: ``138****1234``, ``z***@example.com``."""
+    value = recipient.strip()
+    if "@" in value:
+        local, _at, domain = value.partition("@")
+        return f"{local[:1]}***@{domain}"
+    digits = value
+    if value.startswith("+86"):  # the national form: 138…, or 010… for a landline
+        digits = value[3:]
+        if not (len(digits) == 11 and digits.startswith("1")):
+            digits = "0" + digits
+    if len(digits) >= 7:
+        return f"{digits[:3]}****{digits[-4:]}"
+    return value
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """A reply's delivery as the timeline shows it (from its outbox row)."""
+
+    state: str  # queued | sending | sent | failed | dead
+    attempts: int
+    reason: str  # the first line of the last error, empty unless failed/dead
+
+    @property
+    def retries(self) -> int:
+        """How many times sending was tried again after the first attempt."""
+        return max(self.attempts - 1, 0)
+
+
+def delivery(status: str, attempts: int, last_error: str) -> Delivery:
+    first_line = (last_error or "").strip().splitlines()[0][:200] if (last_error or "").strip() else ""
+    return Delivery(status, attempts, first_line if status in ("failed", "dead") else "")

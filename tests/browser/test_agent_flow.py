@@ -31,6 +31,7 @@ def test_agent_replies_with_shortcut_and_resolves(page, world):
     page.keyboard.press("r")
     expect(page.locator("#reply-body")).to_be_focused()
     page.keyboard.type("您好，师傅今天下午两点上门检查线路。")
+    page.check("[data-testid=reply-channel-sms]")  # a phone order: the agent says how it reaches them
     page.click("#reply-submit")
     reply = page.locator("#timeline [data-kind=reply]")
     expect(reply).to_have_count(1)

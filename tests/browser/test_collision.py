@@ -35,6 +35,7 @@ def test_collision_notice(page, browser, live_server, world):
         expect(page.locator("#presence-changed")).to_have_count(0)
 
         other.fill("#reply-body", "您好，退款申请已提交财务，三个工作日内到账。")
+        other.check("[data-testid=reply-channel-sms]")
         other.click("#reply-submit")
         expect(other.locator("#timeline [data-kind=reply]")).to_have_count(1)
         # the one who replied is not told that "someone" changed it

@@ -19,7 +19,9 @@ def busy_order(world):  # type: ignore[no-untyped-def]
     cust_user = make_portal_customer(world, o.customer)
     actions.do_transition(agent, o.pk, "in_progress")
     actions.do_customer_message(cust_user, o.pk, "光猫的 LOS 灯一直红色闪烁，重启也没用。")
-    actions.do_reply(agent, o.pk, "您好，已为您登记报修，维修师傅会在两小时内联系您上门检查。")
+    actions.do_reply(
+        agent, o.pk, "您好，已为您登记报修，维修师傅会在两小时内联系您上门检查。", channel="portal"
+    )
     actions.do_note(agent, o.pk, "客户是老用户，上月刚续费两年，注意服务态度。楼道分光箱上周有人施工。")
     actions.do_transfer(agent, o.pk, to_staff_id=world.technician.pk, reason="需要上门检查入户光纤")
     return orders, o

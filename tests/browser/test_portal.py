@@ -23,7 +23,7 @@ def test_customer_on_a_phone(phone_page, world):
     make_portal_customer(world, zhang)
     agent = world.agent.user
     actions.do_transition(agent, o.pk, "in_progress")
-    actions.do_reply(agent, o.pk, "您好，维修师傅明天上午九点到十一点上门。")
+    actions.do_reply(agent, o.pk, "您好，维修师傅明天上午九点到十一点上门。", channel="portal")
     actions.do_note(agent, o.pk, NOTE)
 
     login(page, "cust", PASSWORD)

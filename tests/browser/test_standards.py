@@ -31,6 +31,7 @@ def test_forbidden_phrase_is_stopped_then_sent_with_a_reason(page, world, browse
     page.locator("#reply-body").press_sequentially("您好，你 去，投 訴好了")
     expect(page.locator("[data-testid=standards-live-match]")).to_contain_text("你 去，投 訴好了")
 
+    page.check("[data-testid=reply-channel-sms]")
     page.click("#reply-submit")
     stop = page.locator("[data-testid=standards-stop]")
     expect(stop).to_be_visible()
@@ -72,6 +73,7 @@ def test_suggestion_replaces_the_forbidden_phrase(page, world):
     login(page, "agent", PASSWORD)
     page.goto(f"/orders/{o.number}/")
     page.fill("#reply-body", "您好，我不管，問別人去")
+    page.check("[data-testid=reply-channel-sms]")
     page.click("#reply-submit")
     page.locator("[data-testid=standards-stop] button").first.click()
     expect(page.locator("#reply-body")).to_have_value("您好，请稍候，我马上帮您联系负责的同事。")

@@ -51,7 +51,7 @@ def test_agent_sees_only_own_branch_in_lists(world, apis, scene):
         ("GET", "/orders/{n}", None),
         ("PATCH", "/orders/{o}", {"title": "x", "version": 1}),
         ("POST", "/orders/{o}/transition", {"status": "in_progress"}),
-        ("POST", "/orders/{o}/replies", {"body": "x"}),
+        ("POST", "/orders/{o}/replies", {"channel": "sms", "body": "x"}),
         ("POST", "/orders/{o}/notes", {"body": "x"}),
         ("POST", "/orders/{o}/transfer", {"to_department_id": 1, "reason": "x"}),
         ("POST", "/orders/{o}/escalate", {"reason": "x"}),
@@ -109,7 +109,7 @@ def test_portal_customer_sees_only_own_orders(world, apis, scene):
 
 def test_portal_customer_timeline_is_public_only(world, apis, scene):
     north_c, _sc, north_o, _so = scene
-    apis("agent").post(f"/orders/{north_o.pk}/replies", {"body": "公开回复"})
+    apis("agent").post(f"/orders/{north_o.pk}/replies", {"channel": "sms", "body": "公开回复"})
     apis("agent").post(f"/orders/{north_o.pk}/notes", {"body": "内部备注：客户难缠"})
     api = _portal(world, north_c)
     r = api.get(f"/orders/{north_o.pk}/timeline")
@@ -125,7 +125,7 @@ def test_portal_customer_timeline_is_public_only(world, apis, scene):
     ("method", "path", "body"),
     [
         ("POST", "/orders/{o}/notes", {"body": "x"}),
-        ("POST", "/orders/{o}/replies", {"body": "x"}),
+        ("POST", "/orders/{o}/replies", {"channel": "sms", "body": "x"}),
         ("POST", "/orders/{o}/transition", {"status": "in_progress"}),
         ("PATCH", "/orders/{o}", {"title": "x", "version": 1}),
         ("POST", "/orders/{o}/transfer", {"to_staff_id": 1, "reason": "x"}),
@@ -156,7 +156,7 @@ def test_portal_customer_gets_403_on_staff_actions(world, scene, method, path, b
     [
         ("PATCH", "/orders/{o}", {"title": "x", "version": 1}),
         ("POST", "/orders/{o}/transition", {"status": "in_progress"}),
-        ("POST", "/orders/{o}/replies", {"body": "x"}),
+        ("POST", "/orders/{o}/replies", {"channel": "sms", "body": "x"}),
         ("POST", "/orders/{o}/transfer", {"to_staff_id": 1, "reason": "x"}),
         ("POST", "/orders/{o}/escalate", {"reason": "x"}),
         ("POST", "/orders/{o}/links", {"other": "{o2}"}),

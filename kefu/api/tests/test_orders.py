@@ -245,10 +245,12 @@ def test_allowed_transitions_of_a_merged_duplicate(world, apis, cust):
 def test_reply_and_note(world, apis, cust):
     o = world.order(cust)
     api = apis("agent")
-    r = api.post(f"/orders/{o.pk}/replies", {"body": "您好，师傅下午上门", "version": 1})
+    r = api.post(f"/orders/{o.pk}/replies", {"channel": "sms", "body": "您好，师傅下午上门", "version": 1})
     assert r.status_code == 201 and r.body["kind"] == "reply" and r.body["public"] is True
     assert r.body["order_version"] == 2
-    assert_error(api.post(f"/orders/{o.pk}/replies", {"body": "again", "version": 1}), 409, "stale")
+    assert_error(
+        api.post(f"/orders/{o.pk}/replies", {"channel": "sms", "body": "again", "version": 1}), 409, "stale"
+    )
     r = api.post(f"/orders/{o.pk}/notes", {"body": "内部：需带备件"})
     assert r.status_code == 201 and r.body["kind"] == "note" and r.body["public"] is False
     assert_error(api.post(f"/orders/{o.pk}/notes", {"body": "   "}), 400, "required", "body")
@@ -312,7 +314,7 @@ def test_link_and_merge(world, apis, cust):
 def test_timeline(world, apis, cust):
     o = world.order(cust)
     api = apis("agent")
-    api.post(f"/orders/{o.pk}/replies", {"body": "公开回复"})
+    api.post(f"/orders/{o.pk}/replies", {"channel": "sms", "body": "公开回复"})
     api.post(f"/orders/{o.pk}/notes", {"body": "内部备注"})
     r = api.get(f"/orders/{o.pk}/timeline")
     assert r.status_code == 200

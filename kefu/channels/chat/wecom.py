@@ -286,7 +286,7 @@ def send_reply(user: Actor, key: int | str, text: str, *, override_reason: str =
     )
     msgid = str(answer.get("msgid") or "")
     with transaction.atomic():
-        wo_actions.do_reply(user, key, body, override_reason=override_reason, source="chat")
+        wo_actions.do_reply(user, key, body, channel="wecom", override_reason=override_reason, source="chat")
         return GatewayMessage.objects.create(
             kind=GatewayKind.CHAT,
             external_id=f"out:{msgid or clock.now().timestamp()}",

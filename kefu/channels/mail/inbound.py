@@ -38,6 +38,7 @@ from typing import Any
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from kefu.audit import log as audit
@@ -380,14 +381,16 @@ def _acknowledge(
     )
     if recent.exists():
         return None
-    subject = _("[%(number)s] We have received your e-mail") % {"number": order.number}
-    body = _(
-        "Hello,\n\n"
-        "we have received your e-mail and registered it under the number %(number)s. "
-        "A member of our staff will answer you personally. "
-        "Please keep the number in the subject when you write to us about this matter.\n\n"
-        "This message was sent automatically."
-    ) % {"number": order.number}
+    # in the customer's language, not in that of whoever runs the intake
+    with translation.override(customer.language_code):
+        subject = _("[%(number)s] We have received your e-mail") % {"number": order.number}
+        body = _(
+            "Hello,\n\n"
+            "we have received your e-mail and registered it under the number %(number)s. "
+            "A member of our staff will answer you personally. "
+            "Please keep the number in the subject when you write to us about this matter.\n\n"
+            "This message was sent automatically."
+        ) % {"number": order.number}
     headers: dict[str, Any] = {}
     if not check.unverified and inbound.message_id and not inbound.message_id.startswith("sha256:"):
         # threads under the customer's message in their mail program (RFC 5322 3.6.4)

@@ -10,12 +10,14 @@ from email.message import EmailMessage
 from typing import Any
 
 import pytest
+from django.utils import translation
 
 from kefu.channels import outbox
 from kefu.channels.mail import inbound as email_in
 from kefu.channels.models import OutboxMessage, OutboxStatus
 from kefu.channels.models.mail import Mailbox
 from kefu.customers.models import Contact
+from kefu.lib.errors import ValidationFailed
 from kefu.testing.shell import free_port
 from kefu.workorders import actions as wo_actions
 
@@ -98,11 +100,19 @@ def test_reply_is_threaded_sent_once_over_smtp_and_the_answer_threads_back(world
     assert answer.order is not None and answer.order.pk == o.pk
 
 
-def test_replies_on_other_channels_send_no_mail(world: Any) -> None:
+def test_a_phone_order_reply_leaves_only_on_the_channel_chosen(world: Any) -> None:
     c = world.customer(email="li@example.com")
     o = world.order(c, channel="phone")
-    wo_actions.do_reply(world.agent.user, o.pk, "您好，已为您登记。")
-    assert not OutboxMessage.objects.filter(idempotency_key__startswith="reply:").exists()
+    with pytest.raises(ValidationFailed) as exc:
+        wo_actions.do_reply(world.agent.user, o.pk, "您好，已为您登记。")  # no channel: nothing to default to
+    assert (exc.value.code, exc.value.field) == ("channel_required", "channel")
+    assert not OutboxMessage.objects.exists()
+    entry = wo_actions.do_reply(world.agent.user, o.pk, "您好，已为您登记。", channel="sms")
+    (row,) = OutboxMessage.objects.filter(idempotency_key__startswith="reply:")
+    assert (row.channel, row.recipient, row.idempotency_key) == ("sms", "+8613800138000", f"reply:{entry.pk}")
+    assert entry.data == {"channel": "sms", "to": "138****8000", "outbox": f"reply:{entry.pk}"}
+    with translation.override("en"):
+        assert wo_actions.reply_message(entry) == "Reply queued for SMS to 138****8000."
 
 
 def test_reply_goes_to_the_address_the_customer_wrote_from(world: Any) -> None:

@@ -201,7 +201,7 @@ def test_complaint_first_reply_stops_the_first_response_clock(world, now):
     # no resolution clock: the order's due time is the earliest open clock's
     assert WorkOrder.objects.get(pk=o.pk).due_at == first.due_at
     now.set(sh(2025, 10, 2, 1, 0))
-    do_reply(world.agent.user, o.pk, "您好，已收到您的投诉")
+    do_reply(world.agent.user, o.pk, "您好，已收到您的投诉", channel="sms")
     assert clock(o, "first_response").status == "met"
     assert clock(o, "complaint_answer").status == "running"
 

@@ -77,7 +77,7 @@ def test_page_accepts_id_and_number(world, order) -> None:  # type: ignore[no-un
 
 def test_timeline_shows_every_kind(world, order) -> None:  # type: ignore[no-untyped-def]
     u = world.agent.user
-    actions.do_reply(u, order.pk, "您好，已安排师傅")
+    actions.do_reply(u, order.pk, "您好，已安排师傅", channel="sms")
     actions.do_note(u, order.pk, "内部：客户脾气急")
     actions.do_transition(u, order.pk, "in_progress")
     actions.do_transfer(u, order.pk, to_department_id=world.repair_north.pk, reason="需要上门")
@@ -100,7 +100,9 @@ def test_timeline_shows_every_kind(world, order) -> None:  # type: ignore[no-unt
 def test_reply_with_file_and_download(world, order) -> None:  # type: ignore[no-untyped-def]
     c = client_for(world.agent)
     upload = SimpleUploadedFile("现场照片.png", PNG, content_type="text/html")
-    resp = c.post(url(order, "reply"), {"body": "已处理", "version": order.version, "files": [upload]})
+    resp = c.post(
+        url(order, "reply"), {"channel": "sms", "body": "已处理", "version": order.version, "files": [upload]}
+    )
     assert resp.status_code == 302
     assert resp["Location"] == url(order)
     entry = TimelineEntry.objects.get(workorder=order, kind="reply")
@@ -124,7 +126,7 @@ def test_other_branch_gets_404_for_order_and_attachment(world, order) -> None:  
     assert south.get(url(order)).status_code == 404
     assert south.get(f"/orders/{order.pk}/").status_code == 404
     assert south.get(f"/orders/attachments/{att.pk}/").status_code == 404
-    assert south.post(url(order, "reply"), {"body": "x"}).status_code == 404
+    assert south.post(url(order, "reply"), {"channel": "sms", "body": "x"}).status_code == 404
     assert south.get(url(order, "presence")).status_code == 404
     assert not TimelineEntry.objects.filter(workorder=order, kind="reply").exists()
     assert client_for(world.supervisor).get(f"/orders/attachments/{att.pk}/").status_code == 200
@@ -139,7 +141,9 @@ def test_note_is_internal(world, order) -> None:  # type: ignore[no-untyped-def]
 
 
 def test_empty_reply_shows_error_next_to_body(world, order) -> None:  # type: ignore[no-untyped-def]
-    resp = client_for(world.agent).post(url(order, "reply"), {"body": "  ", "version": order.version})
+    resp = client_for(world.agent).post(
+        url(order, "reply"), {"channel": "sms", "body": "  ", "version": order.version}
+    )
     assert resp.status_code == 400
     assert field_error(resp.content.decode(), "reply", "body") == "The text is empty."
     assert not TimelineEntry.objects.filter(workorder=order, kind="reply").exists()
@@ -149,7 +153,7 @@ def test_stale_version_shows_conflict(world, order) -> None:  # type: ignore[no-
     old = order.version
     actions.do_note(world.supervisor.user, order.pk, "主管已看")  # someone else changes the order
     c = client_for(world.agent)
-    resp = c.post(url(order, "reply"), {"body": "我的回复", "version": old})
+    resp = c.post(url(order, "reply"), {"channel": "sms", "body": "我的回复", "version": old})
     assert resp.status_code == 409
     body = resp.content.decode()
     assert 'id="conflict-notice"' in body
@@ -354,7 +358,9 @@ def test_inspector_sees_no_work_forms(world, order) -> None:  # type: ignore[no-
     assert (
         'id="reply-form"' not in body and 'id="status-form"' not in body and 'id="transfer-form"' not in body
     )
-    resp = client_for(world.inspector).post(url(order, "reply"), {"body": "x", "version": order.version})
+    resp = client_for(world.inspector).post(
+        url(order, "reply"), {"channel": "sms", "body": "x", "version": order.version}
+    )
     assert resp.status_code == 400
     assert "does not allow this" in resp.content.decode()
 
@@ -367,7 +373,7 @@ def test_presence_and_changes_notice(world, order) -> None:  # type: ignore[no-u
     sup.get(url(order, "presence"), {"v": v})
     seen = agent.get(url(order, "presence"), {"v": v}).content.decode()
     assert "王经理" in seen and "also viewing this order" in seen
-    actions.do_reply(world.supervisor.user, order.pk, "主管回复")
+    actions.do_reply(world.supervisor.user, order.pk, "主管回复", channel="sms")
     changed = agent.get(url(order, "presence"), {"v": v}).content.decode()
     assert 'id="presence-changed"' in changed and "last reply by 王经理" in changed
     page = agent.get(url(order)).content.decode()
@@ -431,7 +437,9 @@ def _fill(world, o, n: int) -> None:  # type: ignore[no-untyped-def]
     for i in range(n):
         kind = i % 3
         if kind == 0:
-            actions.do_reply(u, o.pk, f"回复{i}", files=[SimpleUploadedFile(f"f{i}.txt", b"data")])
+            actions.do_reply(
+                u, o.pk, f"回复{i}", files=[SimpleUploadedFile(f"f{i}.txt", b"data")], channel="sms"
+            )
         elif kind == 1:
             actions.do_note(world.technician.user, o.pk, f"备注{i}")
         else:

@@ -178,7 +178,7 @@ def test_order_changes_are_announced_on_the_branch_queue_and_the_order(world) ->
     assert all(e.data["assignee"] == world.agent_senior.pk for e in new if e.event != "notification")
     # a reply changes nothing a queue row shows: only the order's own open pages hear of it
     start = new[-1].pk
-    actions.do_reply(world.agent_senior.user, o.number, "您好，师傅下午两点上门。")
+    actions.do_reply(world.agent_senior.user, o.number, "您好，师傅下午两点上门。", channel="sms")
     new = list(LiveEvent.objects.filter(id__gt=start).order_by("id"))
     assert [(e.topic, e.event) for e in new] == [(f"order:{o.pk}", "order")]
 

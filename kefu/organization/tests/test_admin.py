@@ -64,6 +64,7 @@ def test_branch_change_in_admin_is_logged_with_before_and_after(client, world):
             "code": "north",
             "name": "城北分公司（新）",
             "time_zone": "Asia/Shanghai",
+            "language": "zh-hans",
             "phone": "",
             "address": "",
             "outlets-TOTAL_FORMS": "0",

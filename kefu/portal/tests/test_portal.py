@@ -162,7 +162,7 @@ def test_internal_notes_never_shown(world: Any, portal: Any) -> None:
         "内部备注：客户很难缠",
         files=[SimpleUploadedFile("内部.txt", b"secret")],
     )
-    wo.do_reply(world.agent.user, portal.o1.pk, "您好，师傅明天上门")
+    wo.do_reply(world.agent.user, portal.o1.pk, "您好，师傅明天上门", channel="sms")
     resp = portal.client.get(detail_url(portal.o1))
     html = resp.content.decode()
     assert resp.status_code == 200
@@ -173,9 +173,17 @@ def test_internal_notes_never_shown(world: Any, portal: Any) -> None:
 
 @pytest.mark.django_db
 def test_attachments_download_own_public_only(world: Any, portal: Any) -> None:
-    wo.do_reply(world.agent.user, portal.o1.pk, "请看附件", files=[SimpleUploadedFile("说明.png", PNG)])
+    wo.do_reply(
+        world.agent.user, portal.o1.pk, "请看附件", files=[SimpleUploadedFile("说明.png", PNG)], channel="sms"
+    )
     wo.do_note(world.agent.user, portal.o1.pk, "内部", files=[SimpleUploadedFile("internal.txt", b"secret")])
-    wo.do_reply(world.agent.user, portal.o2.pk, "别人的", files=[SimpleUploadedFile("other.txt", b"other")])
+    wo.do_reply(
+        world.agent.user,
+        portal.o2.pk,
+        "别人的",
+        files=[SimpleUploadedFile("other.txt", b"other")],
+        channel="sms",
+    )
     mine = Attachment.objects.get(filename="说明.png")
     internal = Attachment.objects.get(filename="internal.txt")
     others = Attachment.objects.get(filename="other.txt")
@@ -385,7 +393,13 @@ def test_home_and_detail_query_counts_do_not_grow(world: Any, portal: Any) -> No
     for i in range(4):
         world.order(portal.c1, title=f"工单{i}")
         Payment.objects.create(customer=portal.c1, amount=Decimal("10.00"), due_date=today, paid_on=today)
-        wo.do_reply(world.agent.user, portal.o1.pk, f"回复{i}", files=[SimpleUploadedFile(f"f{i}.txt", b"x")])
+        wo.do_reply(
+            world.agent.user,
+            portal.o1.pk,
+            f"回复{i}",
+            files=[SimpleUploadedFile(f"f{i}.txt", b"x")],
+            channel="sms",
+        )
         wo.do_note(world.agent.user, portal.o1.pk, f"备注{i}")
     assert count(reverse("portal:home")) == home_before
     assert count(detail_url(portal.o1)) == detail_before

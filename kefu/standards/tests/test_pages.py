@@ -29,9 +29,13 @@ def rows(body: str) -> int:
 def violations(world, standards):  # type: ignore[no-untyped-def]
     north = world.order(world.customer("王五", "13700137000"))
     south = world.order(world.customer("钱七", "13600136000", branch=world.south))
-    actions.do_reply(world.agent.user, north.pk, "您好，你这人真笨", override_reason="客户自称")
-    actions.do_reply(world.agent_senior.user, north.pk, "您好，别啰嗦", override_reason="引用")
-    actions.do_reply(world.agent_south.user, south.pk, "您好，你去投诉好了", override_reason="客户要求")
+    actions.do_reply(
+        world.agent.user, north.pk, "您好，你这人真笨", override_reason="客户自称", channel="sms"
+    )
+    actions.do_reply(world.agent_senior.user, north.pk, "您好，别啰嗦", override_reason="引用", channel="sms")
+    actions.do_reply(
+        world.agent_south.user, south.pk, "您好，你去投诉好了", override_reason="客户要求", channel="sms"
+    )
     return north, south
 
 
@@ -66,7 +70,9 @@ def test_violations_are_paginated(world, standards, settings) -> None:  # type: 
     settings.KEFU_PAGE_SIZE = 2
     o = world.order(world.customer())
     for i in range(5):
-        actions.do_reply(world.agent.user, o.pk, f"您好，第{i}次：不知道。", override_reason=f"理由{i}")
+        actions.do_reply(
+            world.agent.user, o.pk, f"您好，第{i}次：不知道。", override_reason=f"理由{i}", channel="sms"
+        )
     c = client_for(world.supervisor)
     first = c.get("/standards/violations/").content.decode()
     assert rows(first) == 2 and "理由4" in first and 'id="page-next"' in first  # newest first
@@ -88,7 +94,7 @@ def test_phrase_added_in_the_back_office_is_audited_and_used_at_once(world, stan
     from kefu.standards.models import ForbiddenPhrase, StandardPhrase
 
     o = world.order(world.customer())
-    actions.do_reply(world.agent.user, o.pk, "您好，这个没门儿。")  # allowed before
+    actions.do_reply(world.agent.user, o.pk, "您好，这个没门儿。", channel="sms")  # allowed before
     c = client_for(world.admin)
     assert c.get("/admin/standards/forbiddenphrase/add/").status_code == 200
     sorry = StandardPhrase.objects.get(text_zh="对不起，给您带来不便了。")
@@ -99,7 +105,7 @@ def test_phrase_added_in_the_back_office_is_audited_and_used_at_once(world, stan
     assert r.status_code == 302, r.content.decode()[:2000]
     assert AuditRecord.objects.filter(action="admin.add", object_type="standards.forbiddenphrase").exists()
     with pytest.raises(ValidationFailed) as exc:
-        actions.do_reply(world.agent.user, o.pk, "您好，这个沒門兒！")
+        actions.do_reply(world.agent.user, o.pk, "您好，这个沒門兒！", channel="sms")
     assert exc.value.extra["matches"][0]["suggestion"] == "对不起，给您带来不便了。"
     # a phrase of punctuation only is refused with the field named
     r = c.post("/admin/standards/forbiddenphrase/add/", {"text": "！！", "mode": "anywhere"})

@@ -37,7 +37,7 @@ def replies(o: WorkOrder) -> list[str]:
 
 def test_forbidden_phrase_stops_the_reply(world, order) -> None:  # type: ignore[no-untyped-def]
     with pytest.raises(ValidationFailed) as exc:
-        actions.do_reply(world.agent.user, order.pk, RUDE)
+        actions.do_reply(world.agent.user, order.pk, RUDE, channel="sms")
     e = exc.value
     assert (e.code, e.field) == ("forbidden_phrase", "body")
     (m,) = e.extra["matches"]
@@ -56,7 +56,12 @@ def test_forbidden_phrase_stops_the_reply(world, order) -> None:  # type: ignore
 
 def test_override_reason_sends_and_records_the_violation(world, order) -> None:  # type: ignore[no-untyped-def]
     entry = actions.do_reply(
-        world.agent.user, order.pk, RUDE, override_reason="  客户要求转述原话  ", source="console"
+        world.agent.user,
+        order.pk,
+        RUDE,
+        override_reason="  客户要求转述原话  ",
+        source="console",
+        channel="sms",
     )
     assert replies(order) == [RUDE]
     v = StandardsViolation.objects.get()
@@ -80,19 +85,25 @@ def test_violation_rolls_back_with_a_failed_reply(world, order) -> None:  # type
     from kefu.lib.errors import Conflict
 
     with pytest.raises(Conflict):
-        actions.do_reply(world.agent.user, order.pk, RUDE, override_reason="原话", expected_version=0)
+        actions.do_reply(
+            world.agent.user, order.pk, RUDE, override_reason="原话", expected_version=0, channel="sms"
+        )
     assert not StandardsViolation.objects.exists() and replies(order) == []
 
 
 def test_clean_reply_needs_no_reason_and_records_nothing(world, order) -> None:  # type: ignore[no-untyped-def]
-    actions.do_reply(world.agent.user, order.pk, "您好，请稍候，我马上给您办理。", override_reason="无")
+    actions.do_reply(
+        world.agent.user, order.pk, "您好，请稍候，我马上给您办理。", override_reason="无", channel="sms"
+    )
     assert replies(order) == ["您好，请稍候，我马上给您办理。"]
     assert not StandardsViolation.objects.exists()
 
 
 def test_unfilled_variable_stops_even_with_a_reason(world, order) -> None:  # type: ignore[no-untyped-def]
     with pytest.raises(ValidationFailed) as exc:
-        actions.do_reply(world.agent.user, order.pk, "您好，工单将在{deadline}前办结。", override_reason="x")
+        actions.do_reply(
+            world.agent.user, order.pk, "您好，工单将在{deadline}前办结。", override_reason="x", channel="sms"
+        )
     assert (exc.value.code, exc.value.field, exc.value.extra["variables"]) == (
         "unfilled_variable",
         "body",
@@ -101,20 +112,22 @@ def test_unfilled_variable_stops_even_with_a_reason(world, order) -> None:  # ty
 
 
 def test_missing_greeting_is_a_warning_not_a_stop(world, order) -> None:  # type: ignore[no-untyped-def]
-    entry = actions.do_reply(world.agent.user, order.pk, "师傅明天上午上门。")
+    entry = actions.do_reply(world.agent.user, order.pk, "师傅明天上午上门。", channel="sms")
     assert entry.check_data["warnings"] and "您好" in entry.check_data["warnings"][0]
-    second = actions.do_reply(world.agent.user, order.pk, "师傅改到下午。")  # not the first reply any more
+    second = actions.do_reply(
+        world.agent.user, order.pk, "师傅改到下午。", channel="sms"
+    )  # not the first reply any more
     assert "warnings" not in second.check_data
 
 
 def test_edited_list_is_used_at_once(world, order) -> None:  # type: ignore[no-untyped-def]
-    actions.do_reply(world.agent.user, order.pk, "您好，这个没门儿。")
+    actions.do_reply(world.agent.user, order.pk, "您好，这个没门儿。", channel="sms")
     ForbiddenPhrase.objects.create(text="没门儿")
     with pytest.raises(ValidationFailed):
-        actions.do_reply(world.agent.user, order.pk, "您好，这个沒門兒。")
+        actions.do_reply(world.agent.user, order.pk, "您好，这个沒門兒。", channel="sms")
     ForbiddenPhrase.objects.filter(text="没门儿").update(active=False, updated_at=order.received_at)
     ForbiddenPhrase.objects.filter(text="没门儿").delete()
-    actions.do_reply(world.agent.user, order.pk, "您好，这个没门儿。")
+    actions.do_reply(world.agent.user, order.pk, "您好，这个没门儿。", channel="sms")
     assert len(replies(order)) == 2
 
 
@@ -137,7 +150,7 @@ def test_console_form_stops_shows_match_and_asks_for_a_reason(world, order) -> N
     assert 'data-text="您好，王五，很高兴为您服务。"' in options  # filled from the order
     assert 'data-problems="missing_materials"' in options  # nothing missing recorded yet
     assert 'name="override_reason"' not in page  # only once the check stopped a reply
-    r = c.post(f"/orders/{order.number}/reply/", {"body": RUDE, "version": order.version})
+    r = c.post(f"/orders/{order.number}/reply/", {"channel": "sms", "body": RUDE, "version": order.version})
     assert r.status_code == 400
     body = r.content.decode()
     assert 'data-testid="standards-stop"' in body and "<mark>我不管，問別人去</mark>" in body
@@ -147,7 +160,7 @@ def test_console_form_stops_shows_match_and_asks_for_a_reason(world, order) -> N
     assert replies(order) == []
     r = c.post(
         f"/orders/{order.number}/reply/",
-        {"body": RUDE, "version": order.version, "override_reason": "客户要求逐字转达"},
+        {"channel": "sms", "body": RUDE, "version": order.version, "override_reason": "客户要求逐字转达"},
     )
     assert r.status_code == 302
     assert StandardsViolation.objects.get().reason == "客户要求逐字转达"
@@ -156,7 +169,9 @@ def test_console_form_stops_shows_match_and_asks_for_a_reason(world, order) -> N
 def test_console_warns_about_the_missing_greeting_after_sending(world, order) -> None:  # type: ignore[no-untyped-def]
     c = client_for(world.agent)
     r = c.post(
-        f"/orders/{order.number}/reply/", {"body": "师傅明天到。", "version": order.version}, follow=True
+        f"/orders/{order.number}/reply/",
+        {"channel": "sms", "body": "师傅明天到。", "version": order.version},
+        follow=True,
     )
     assert r.status_code == 200
     assert "Start the reply with a greeting" in r.content.decode()
@@ -182,7 +197,7 @@ def test_live_check_fragment(world, order) -> None:  # type: ignore[no-untyped-d
 
 def test_api_400_lists_matches_then_override_is_accepted(world, order) -> None:  # type: ignore[no-untyped-def]
     api = api_for(world.agent.user)
-    r = api.post(f"/orders/{order.number}/replies", {"body": "I already told you. " + RUDE})
+    r = api.post(f"/orders/{order.number}/replies", {"channel": "sms", "body": "I already told you. " + RUDE})
     assert r.status_code == 400
     err = r.body["error"]
     assert (err["code"], err["field"]) == ("forbidden_phrase", "body")
@@ -191,7 +206,9 @@ def test_api_400_lists_matches_then_override_is_accepted(world, order) -> None: 
         ("我不管，问别人去", "我不管，問別人去", 26, 34),
     ]
     assert err["matches"][0]["suggestion"] == "Sorry I was not clear; let me explain it again."
-    r = api.post(f"/orders/{order.number}/replies", {"body": RUDE, "override_reason": "客户要求原话"})
+    r = api.post(
+        f"/orders/{order.number}/replies", {"channel": "sms", "body": RUDE, "override_reason": "客户要求原话"}
+    )
     assert r.status_code == 201, r.body
     v = StandardsViolation.objects.get()
     assert (v.source, v.reason) == ("api", "客户要求原话")
@@ -225,5 +242,5 @@ def test_reply_without_standards_data_is_unaffected(world) -> None:  # type: ign
     """With the lists emptied (admin), nothing is stopped."""
     ForbiddenPhrase.objects.all().delete()
     o = world.order(world.customer())
-    actions.do_reply(world.agent.user, o.pk, "不知道")
+    actions.do_reply(world.agent.user, o.pk, "不知道", channel="sms")
     assert replies(o) == ["不知道"]

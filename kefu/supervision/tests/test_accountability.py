@@ -81,7 +81,7 @@ def test_missed_followup_becomes_record_once(world: Any, now: Any) -> None:
 
 def test_forbidden_phrase_becomes_record_once(world: Any, now: Any) -> None:
     o = world.order(world.customer())
-    do_reply(world.agent_senior.user, o.pk, "您好，你这人真笨", override_reason="客户自称")
+    do_reply(world.agent_senior.user, o.pk, "您好，你这人真笨", override_reason="客户自称", channel="sms")
     v = StandardsViolation.objects.get()
     now.set(sh(2026, 3, 2, 10, 0))
     assert actions.collect()["forbidden_phrase"] == 1

@@ -46,7 +46,7 @@ def scene(world: Any) -> Scene:
     (private_att,) = do_add_attachments(
         world.agent.user, n1.pk, [SimpleUploadedFile("b.txt", b"internal")], public=False
     )
-    do_reply(world.agent.user, n1.pk, "您好，师傅明天上门")
+    do_reply(world.agent.user, n1.pk, "您好，师傅明天上门", channel="sms")
     do_note(world.agent.user, n1.pk, "内部：客户脾气急")
     inactive = make_staff("gone", "agent", world.north)
     inactive.is_active = False

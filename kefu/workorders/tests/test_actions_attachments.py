@@ -147,7 +147,13 @@ def test_empty_file_and_no_file_refused(world: Any) -> None:
 @pytest.mark.django_db
 def test_reply_and_note_attachments_visibility(world: Any) -> None:
     o = world.order(world.customer())
-    reply = do_reply(world.agent.user, o.pk, "您好，请看附件", files=[SimpleUploadedFile("a.txt", b"public")])
+    reply = do_reply(
+        world.agent.user,
+        o.pk,
+        "您好，请看附件",
+        files=[SimpleUploadedFile("a.txt", b"public")],
+        channel="sms",
+    )
     note = do_note(world.agent.user, o.pk, "内部记录", files=[SimpleUploadedFile("b.txt", b"internal")])
     att_reply = Attachment.objects.get(entry=reply)
     att_note = Attachment.objects.get(entry=note)

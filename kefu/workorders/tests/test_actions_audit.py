@@ -77,12 +77,12 @@ def test_update_refused_writes_nothing(world: Any) -> None:
 
 def test_reply_and_note(world: Any) -> None:
     o = world.order(world.customer())
-    entry = do_reply(world.agent.user, o.pk, " 您好，已安排师傅上门 ")
+    entry = do_reply(world.agent.user, o.pk, " 您好，已安排师傅上门 ", channel="sms")
     rec = last("order.reply")
     assert (rec.actor, rec.workorder_id, rec.after) == (
         world.agent.user,
         o.pk,
-        {"body": "您好，已安排师傅上门"},
+        {"body": "您好，已安排师傅上门", "channel": "sms"},
     )
     assert rec.object_type == "workorders.timelineentry" and rec.object_id == str(entry.pk)
     fresh = WorkOrder.objects.get(pk=o.pk)
@@ -91,7 +91,7 @@ def test_reply_and_note(world: Any) -> None:
     rec = last("order.note")
     assert (rec.actor, rec.after) == (world.technician.user, {"body": "需带光功率计"})
     with pytest.raises(ValidationFailed):
-        do_reply(world.agent.user, o.pk, "   ")
+        do_reply(world.agent.user, o.pk, "   ", channel="sms")
     assert AuditRecord.objects.filter(action="order.reply").count() == 1
 
 
