@@ -24,6 +24,7 @@ class KindChoices(models.TextChoices):
     MENTION = K.MENTION, _("@mention in an internal note")
     INSPECTION = K.INSPECTION, _("inspection about me published")
     STATEMENT = K.STATEMENT, _("my statement requested")
+    EMERGENCY = K.EMERGENCY, _("emergency order in my area or on my duty")
 
 
 class PreferenceKind(models.TextChoices):
@@ -42,7 +43,7 @@ class PreferenceKind(models.TextChoices):
     MENTION = KindChoices.MENTION.value, KindChoices.MENTION.label
     INSPECTION = KindChoices.INSPECTION.value, KindChoices.INSPECTION.label
     STATEMENT = KindChoices.STATEMENT.value, KindChoices.STATEMENT.label
-    EMERGENCY_ = EMERGENCY, _("emergency (any event on an urgent order)")
+    EMERGENCY_ = EMERGENCY, _("emergency (an emergency order, or any event on an urgent order)")
 
 
 class Notification(models.Model):

@@ -102,6 +102,8 @@ class CommitmentsEngine(Protocol):
 
     def active_service(self, pk: int) -> Any | None: ...
 
+    def is_emergency(self, service_id: int | None, text: str) -> bool: ...
+
 
 class _NoCommitments:
     """Until the commitments app registers its engine (never, once Django is set up): no clocks."""
@@ -120,6 +122,9 @@ class _NoCommitments:
 
     def active_service(self, pk: int) -> Any | None:
         return None
+
+    def is_emergency(self, service_id: int | None, text: str) -> bool:
+        return False
 
 
 _commitments: list[CommitmentsEngine] = [_NoCommitments()]
@@ -149,6 +154,7 @@ class StaffEventKind:
     MENTION = "mention"  # @mention in an internal note
     INSPECTION = "inspection"  # an inspection about me was published
     STATEMENT = "statement"  # my statement is requested on an accountability record
+    EMERGENCY = "emergency"  # an emergency order in my area / on my duty (gas leak, burst pipe, ...)
 
     ALL = (
         ASSIGNED,
@@ -164,6 +170,7 @@ class StaffEventKind:
         MENTION,
         INSPECTION,
         STATEMENT,
+        EMERGENCY,
     )
 
 

@@ -1,0 +1,104 @@
+"""Who is on duty (the roster, ``Shift``) and the emergency call-out (issue 17, point 1).
+
+When a new order is an emergency (``commitments.emergency`` flagged it while its clocks were made), the
+people who must move at once are told through the notifications (kind ``emergency``: it passes quiet
+hours and goes out by SMS too unless the staff member chose otherwise):
+
+* the technicians **on duty now** (a shift of today or of yesterday running past midnight, in the
+  branch's time zone) who are responsible for the order's area; if none of them is on duty, every
+  technician of the branch on duty now; if nobody is on duty at all, the area's responsible technicians
+  (else the area's responsible staff);
+* the active supervisors of the order's branch.
+
+It listens to the new order's text (``workorders.hooks`` customer-text listener, source ``order``), which
+the core calls inside the creating transaction, after the clocks.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import zoneinfo
+from typing import Any
+
+from django.conf import settings
+from django.db.models import Q
+
+from kefu.commitments.models import OrderEmergency
+from kefu.knowledge.models import Shift
+from kefu.organization.models import Staff
+from kefu.workorders import hooks
+
+TECHNICIAN = "technician"
+
+
+def _zone(branch: Any) -> zoneinfo.ZoneInfo:
+    name = getattr(branch, "time_zone", "") or settings.TIME_ZONE
+    try:
+        return zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return zoneinfo.ZoneInfo(settings.TIME_ZONE)
+
+
+def covers(shift: Shift, local: dt.datetime) -> bool:
+    """Does the shift (local times; ending at or before its start = past midnight) cover ``local``?"""
+    start = dt.datetime.combine(shift.date, shift.start, tzinfo=local.tzinfo)
+    end_day = shift.date + dt.timedelta(days=1) if shift.end <= shift.start else shift.date
+    end = dt.datetime.combine(end_day, shift.end, tzinfo=local.tzinfo)
+    return start <= local < end
+
+
+def on_duty(branch: Any, at: dt.datetime, *, role: str = TECHNICIAN) -> list[Staff]:
+    """Active staff of ``role`` in ``branch`` whose shift covers ``at``."""
+    local = at.astimezone(_zone(branch))
+    shifts = Shift.objects.filter(
+        date__in=[local.date(), local.date() - dt.timedelta(days=1)],
+        staff__branch=branch,
+        staff__role=role,
+        staff__is_active=True,
+    ).select_related("staff")
+    seen: dict[int, Staff] = {}
+    for s in shifts:
+        if covers(s, local):
+            seen.setdefault(s.staff_id, s.staff)
+    return sorted(seen.values(), key=lambda s: s.pk)
+
+
+def emergency_recipients(o: Any, at: dt.datetime) -> list[int]:
+    """Staff ids to call out for the emergency order ``o`` (see the module doc), supervisors last."""
+    duty = on_duty(o.branch, at)
+    area_staff: list[Staff] = list(o.area.responsible.filter(is_active=True)) if o.area_id else []
+    area_ids = {s.pk for s in area_staff}
+    chosen = [s for s in duty if s.pk in area_ids] or duty
+    if not chosen:
+        chosen = [s for s in area_staff if s.role == TECHNICIAN] or area_staff
+    supervisors = Staff.objects.filter(
+        Q(branch_id=o.branch_id), role="supervisor", is_active=True
+    ).values_list("pk", flat=True)
+    ids: list[int] = []
+    for pk in [*(s.pk for s in chosen), *supervisors]:
+        if pk not in ids:
+            ids.append(pk)
+    return ids
+
+
+def on_new_order_text(event: hooks.CustomerTextEvent) -> None:
+    """Customer-text listener: a new emergency order calls out the on-duty technicians and supervisors."""
+    if event.source != "order":
+        return
+    o = event.order
+    flag = OrderEmergency.objects.filter(workorder_id=o.pk).first()
+    if flag is None:
+        return
+    hooks.staff_event(
+        hooks.StaffEventKind.EMERGENCY,
+        emergency_recipients(o, event.at),
+        order=o,
+        at=event.at,
+        emergency=True,
+        keyword=flag.keyword,
+        reason=flag.get_reason_display() + (f": {flag.keyword}" if flag.keyword else ""),
+    )
+
+
+def register() -> None:
+    hooks.register_customer_text_listener("knowledge.emergency_callout", on_new_order_text)
