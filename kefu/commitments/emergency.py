@@ -21,10 +21,16 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
+from django.db import transaction
 from django.db.models.signals import post_delete, post_save
+from django.utils.translation import gettext as _
 
+from kefu.audit import log as audit
 from kefu.commitments.models import EmergencyKeyword, OrderEmergency, Service
 from kefu.commitments.models.emergency import EmergencyReason
+from kefu.lib.errors import KefuError, NotFound, PermissionDenied, ValidationFailed, raise_if
+from kefu.organization.access import require_staff
 from kefu.organization.models import Company
 
 CACHE_SECONDS = 300
@@ -128,3 +134,63 @@ def public_config() -> dict[str, Any]:
         "services": sorted(emergency_service_ids()),
         "hotline": hotline(),
     }
+
+
+# --- editing the keywords (console → Administration → Emergency keywords) ----------------------------------
+
+
+def _editor(user: Any) -> Any:
+    staff = require_staff(user)
+    if staff.role not in ("supervisor", "admin"):
+        raise PermissionDenied(
+            "forbidden", _("Only supervisors and administrators can edit emergency keywords.")
+        )
+    return staff
+
+
+@transaction.atomic
+def do_add_keyword(user: Any, language: str, keyword: str) -> EmergencyKeyword:
+    """Add (or switch back on) a keyword of ``language``; audited."""
+    _editor(user)
+    word = " ".join((keyword or "").split())
+    errors: list[KefuError] = []
+    if language not in dict(settings.LANGUAGES):
+        errors.append(ValidationFailed("invalid_choice", _("Choose a language."), "language"))
+    if not word:
+        errors.append(ValidationFailed("required", _("Enter the keyword."), "keyword"))
+    elif len(word) > 50:
+        errors.append(ValidationFailed("too_long", _("At most 50 characters."), "keyword"))
+    elif len(normalize(word)) < 2:
+        errors.append(ValidationFailed("too_short", _("At least two characters."), "keyword"))
+    raise_if(errors)
+    row, created = EmergencyKeyword.objects.get_or_create(language=language, keyword=word)
+    if not created and row.is_active:
+        raise ValidationFailed("duplicate", _("This keyword is already in the list."), "keyword")
+    row.is_active = True
+    row.save()
+    audit.record(
+        user, "emergency_keyword.add", row, after={"language": language, "keyword": word}, summary=word
+    )
+    clear_cache()
+    return row
+
+
+@transaction.atomic
+def do_set_keyword_active(user: Any, pk: int, active: bool) -> EmergencyKeyword:
+    _editor(user)
+    row = EmergencyKeyword.objects.select_for_update().filter(pk=pk).first()
+    if row is None:
+        raise NotFound("not_found", _("No such keyword."))
+    before = row.is_active
+    row.is_active = bool(active)
+    row.save()
+    audit.record(
+        user,
+        "emergency_keyword.update",
+        row,
+        before={"is_active": before},
+        after={"is_active": row.is_active},
+        summary=row.keyword,
+    )
+    clear_cache()
+    return row

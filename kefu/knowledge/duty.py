@@ -10,6 +10,10 @@ hours and goes out by SMS too unless the staff member chose otherwise):
   (else the area's responsible staff);
 * the active supervisors of the order's branch.
 
+An emergency nobody is assigned to yet is **dispatched** to the first of those on-duty technicians (the
+hand-over is written by the first-contact owner's hand, as a transfer with its timeline entry and audit
+record), so it is in that technician's own queue at once; with nobody on duty it waits for the supervisor.
+
 It listens to the new order's text (``workorders.hooks`` customer-text listener, source ``order``), which
 the core calls inside the creating transaction, after the clocks.
 """
@@ -22,11 +26,13 @@ from typing import Any
 
 from django.conf import settings
 from django.db.models import Q
+from django.utils.translation import gettext as _
 
 from kefu.commitments.models import OrderEmergency
 from kefu.knowledge.models import Shift
 from kefu.organization.models import Staff
 from kefu.workorders import hooks
+from kefu.workorders.actions import hand_over
 
 TECHNICIAN = "technician"
 
@@ -63,12 +69,18 @@ def on_duty(branch: Any, at: dt.datetime, *, role: str = TECHNICIAN) -> list[Sta
     return sorted(seen.values(), key=lambda s: s.pk)
 
 
+def on_duty_for(o: Any, at: dt.datetime) -> list[Staff]:
+    """The on-duty technicians responsible for the order's area, else every on-duty technician of its
+    branch (empty when nobody is on duty)."""
+    duty = on_duty(o.branch, at)
+    area_ids = set(o.area.responsible.values_list("pk", flat=True)) if o.area_id else set()
+    return [s for s in duty if s.pk in area_ids] or duty
+
+
 def emergency_recipients(o: Any, at: dt.datetime) -> list[int]:
     """Staff ids to call out for the emergency order ``o`` (see the module doc), supervisors last."""
-    duty = on_duty(o.branch, at)
+    chosen = on_duty_for(o, at)
     area_staff: list[Staff] = list(o.area.responsible.filter(is_active=True)) if o.area_id else []
-    area_ids = {s.pk for s in area_staff}
-    chosen = [s for s in duty if s.pk in area_ids] or duty
     if not chosen:
         chosen = [s for s in area_staff if s.role == TECHNICIAN] or area_staff
     supervisors = Staff.objects.filter(
@@ -89,6 +101,20 @@ def on_new_order_text(event: hooks.CustomerTextEvent) -> None:
     flag = OrderEmergency.objects.filter(workorder_id=o.pk).first()
     if flag is None:
         return
+    if o.assignee_id is None and o.owner_id is not None:
+        duty = on_duty_for(o, event.at)
+        if duty:
+            hand_over(
+                event.actor_user,  # type: ignore[arg-type]  # None for an e-mail or chat
+                o.owner,
+                o,
+                duty[0],
+                None,
+                _("Emergency: dispatched to the technician on duty."),
+                at=event.at,
+                data={"emergency": True},
+                event=None,  # the emergency notification below tells them
+            )
     hooks.staff_event(
         hooks.StaffEventKind.EMERGENCY,
         emergency_recipients(o, event.at),
