@@ -534,7 +534,9 @@ def create_order_for(
         hooks.CustomerTextEvent(o, f"{o.title}\n{o.description}", "order", now, actor_user)
     )
     hooks.staff_event(hooks.StaffEventKind.OWNER, [owner], order=o, actor=actor_staff, at=now)
-    hooks.staff_event(hooks.StaffEventKind.ASSIGNED, [o.assignee], order=o, actor=actor_staff, at=now)
+    # the assignee named at registration (a hand-over by a listener above, e.g. an emergency dispatched to
+    # the technician on duty, told its people itself)
+    hooks.staff_event(hooks.StaffEventKind.ASSIGNED, [clean["assignee"]], order=o, actor=actor_staff, at=now)
     return o
 
 

@@ -123,6 +123,7 @@ def test_on_duty_technician_of_the_area_and_the_supervisor_are_called_out_at_onc
     o.refresh_from_db()
     assert o.assignee_id == night.pk  # dispatched at once: in the night technician's own queue
     assert TimelineEntry.objects.filter(workorder=o, kind="transfer", data__emergency=True).exists()
+    assert not Notification.objects.filter(workorder=o, recipient=night).exclude(kind="emergency").exists()
     n = Notification.objects.get(kind="emergency", workorder=o, recipient=night)
     assert n.emergency and n.params["keyword"] == "漏气"
     # SMS by default, at once although it is inside the technician's quiet hours
