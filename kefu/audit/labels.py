@@ -36,6 +36,8 @@ LABELS: dict[str, Any] = {
     "clock.unreachable": _("customer unreachable: written report filed"),
     "clock.recomputed": _("time limit computed once the calendar year was entered"),
     "complaint.classify": _("complaint cause recorded"),
+    "emergency_keyword.add": _("emergency keyword added"),
+    "emergency_keyword.update": _("emergency keyword switched on or off"),
     "complaint.step_done": _("complaint handling step done"),
     "complaint.step_undone": _("complaint handling step unticked"),
     "compensation.record": _("compensation recorded"),

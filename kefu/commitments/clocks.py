@@ -155,7 +155,7 @@ DEFAULT_LIMITS = [
     ("complaint_answer", "complaint", "", "working_days", 3, False),
 ]
 
-# Issue 17 defaults, as migration 0010 seeds them: a first-response limit per inbound channel (any order
+# Emergency and per-channel defaults, as migration 0010 seeds them: a first-response limit per inbound channel (any order
 # type: inquiries too) and the emergency arrival clock per area kind.
 # (kind, channel, area kind, emergency only, unit, amount, 24×7)
 DEFAULT_CHANNEL_LIMITS = [
@@ -182,8 +182,10 @@ DEFAULT_EMERGENCY_KEYWORDS = {
 
 @transaction.atomic
 def ensure_defaults() -> None:
-    """The default calendars, and the R-13 limits when no time limit is configured at all (what migration
-    0004 creates; for databases emptied since, e.g. by tests that flush tables)."""
+    """The default calendars, the R-13 limits when no time limit is configured at all (what migration
+    0004 creates), the per-channel first-response and emergency arrival limits when no limit without an
+    order type exists, and the emergency keywords when there are none (what migration 0010 creates) — for
+    databases emptied since, e.g. by tests that flush tables."""
     ensure_default_calendars()
     if not TimeLimit.objects.exists():
         TimeLimit.objects.bulk_create(
@@ -197,6 +199,7 @@ def ensure_defaults() -> None:
             )
             for kind, order_type, tier, unit, amount, around in DEFAULT_LIMITS
         )
+    if not TimeLimit.objects.filter(order_type="").exists():  # migration 0010's, seeded on their own
         TimeLimit.objects.bulk_create(
             TimeLimit(
                 kind=kind,
@@ -252,7 +255,7 @@ def _iso(value: dt.datetime) -> str:
 
 def _amount(unit: str, value: Decimal) -> int | Decimal:
     value = Decimal(value)
-    if unit in (rules.Unit.WORKING_DAYS, rules.Unit.CALENDAR_MINUTES) or value == value.to_integral_value():
+    if unit == rules.Unit.WORKING_DAYS or value == value.to_integral_value():
         return int(value)
     return value.normalize()
 

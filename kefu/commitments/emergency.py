@@ -1,4 +1,4 @@
-"""Emergencies (issue 17, point 1): which requests are emergencies, and what that does to the order.
+"""Emergencies: which requests are emergencies, and what that does to the order.
 
 A request is an **emergency** when its service is marked *emergency* (``Service.is_emergency``) or its
 text contains an active ``EmergencyKeyword`` of any language (燃气泄漏, 漏气, 燃气味, 停水, 爆管, gas leak,

@@ -1,4 +1,4 @@
-"""Emergency keywords (issue 17): supervisors and administrators keep the list per language here; the
+"""Emergency keywords: supervisors and administrators keep the list per language here; the
 portal, the public report form and the chat auto-answer warn with it (``commitments.emergency``)."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Who is on duty (the roster, ``Shift``) and the emergency call-out (issue 17, point 1).
+"""Who is on duty (the roster, ``Shift``) and the emergency call-out.
 
 When a new order is an emergency (``commitments.emergency`` flagged it while its clocks were made), the
 people who must move at once are told through the notifications (kind ``emergency``: it passes quiet

@@ -1,4 +1,4 @@
-"""The "call the 24-hour hotline now" notice of the customer pages (issue 17): what the template and its
+"""The "call the 24-hour hotline now" notice of the customer pages: what the template and its
 static script need (``commitments.emergency.public_config``)."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Issue 17: a customer typing 燃气味 in the portal request form on a phone sees the 24-hour hotline warning
+"""A customer typing 燃气味 in the portal request form on a phone sees the 24-hour hotline warning
 before submitting; the order is urgent with a minutes clock, in the on-duty technician's queue, and the
 technician has the emergency notification."""
 

@@ -160,7 +160,7 @@ def _store(m: ChatMessage) -> GatewayMessage:
     fields = ["customer", "workorder"]
     answer = emergency_auto_answer(text)
     if answer:
-        # the chat auto-answer (issue 17): returned to the chat gateway at once, before any agent reads it
+        # the chat auto-answer: returned to the chat gateway at once, before any agent reads it
         gm.payload = {**gm.payload, "auto_answer": answer}
         fields.append("payload")
     gm.save(update_fields=fields)

@@ -1,4 +1,4 @@
-"""Issue 17, point 1: the chat auto-answer names the 24-hour hotline when a message is an emergency."""
+"""The chat auto-answer names the 24-hour hotline when a message is an emergency."""
 
 from __future__ import annotations
 

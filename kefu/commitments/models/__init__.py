@@ -521,7 +521,7 @@ class Breach(models.Model):
 
 
 # service catalog details and the one-time notice live in their own module
-# emergencies: keywords and the orders found to be emergencies (issue 17)
+# emergencies: keywords and the orders found to be emergencies
 from kefu.commitments.models.emergency import EmergencyKeyword, OrderEmergency  # noqa: E402, F401
 from kefu.commitments.models.materials import (  # noqa: E402, F401
     MaterialsNotice,

@@ -1,4 +1,4 @@
-"""Emergencies (issue 17): the keywords that make a request an emergency, per language, and the record
+"""Emergencies: the keywords that make a request an emergency, per language, and the record
 that an order was found to be one (which service or keyword, when)."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Issue 17, point 1: emergency services and keywords → urgent priority, an arrival clock in minutes on the
+"""Emergency services and keywords → urgent priority, an arrival clock in minutes on the
 24×7 calendar (per service and urban/rural), the on-duty technicians and the supervisor called out at once."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Issue 17, points 2 and 3: a first-response clock on every order from every inbound channel (defaults per
+"""A first-response clock on every order from every inbound channel (defaults per
 channel in the time-limit table), and a new round of the clocks on every way an order is reopened."""
 
 from __future__ import annotations
@@ -45,7 +45,20 @@ def inquiry(world: Any, channel: str, **kw: Any) -> WorkOrder:
     return world.order(world.customer(), order_type="inquiry", channel=channel, title="咨询", **kw)
 
 
-# --- point 2: first response on every channel -----------------------------------------------------------
+def test_runtime_defaults_are_migration_0010s():
+    """``clocks.ensure_defaults`` re-creates what migration 0010 seeded (the migration keeps its own copy)."""
+    import importlib
+
+    migration = importlib.import_module("kefu.commitments.migrations.0010_emergency_channel_limits")
+    assert clocks.DEFAULT_CHANNEL_LIMITS == migration.LIMITS
+    assert clocks.DEFAULT_EMERGENCY_KEYWORDS == migration.KEYWORDS
+    seeded = set(
+        TimeLimit.objects.filter(order_type="").values_list("kind", "channel", "area_kind", "emergency")
+    )
+    assert ("first_response", "chat", "", False) in seeded and ("arrival", "", "rural", True) in seeded
+
+
+# --- first response on every channel -------------------------------------------------------------------
 
 
 @pytest.mark.parametrize(
@@ -114,7 +127,7 @@ def test_channel_limits_are_editable(world, now):
     assert clock(o, "first_response").due_at == sh(2026, 12, 7, 12, 0)
 
 
-# --- point 3: every round gets its clock ---------------------------------------------------------------
+# --- every round gets its clock -----------------------------------------------------------------------
 
 
 def resolved(world: Any, now: FakeClock, **kw: Any) -> WorkOrder:

@@ -1,4 +1,4 @@
-"""Issue 17: supervisors and administrators edit the emergency keywords in the console; the change is in
+"""Supervisors and administrators edit the emergency keywords in the console; the change is in
 force at once (the cache is dropped) and audited; other roles do not see the page."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Issue 17, point 1 on the customer pages: the "call the 24-hour hotline now" notice (static script fed by
+"""On the customer pages: the "call the 24-hour hotline now" notice (static script fed by
 data attributes, strict CSP) and the server-side check on submit; the anonymous report's area and priority."""
 
 from __future__ import annotations

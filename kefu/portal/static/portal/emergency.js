@@ -1,4 +1,4 @@
-// Emergency notice (issue 17): shows #emergency-notice as soon as the chosen service is an emergency
+// Emergency notice: shows #emergency-notice as soon as the chosen service is an emergency
 // service or the typed text contains an emergency keyword — before anything is submitted. The keyword
 // list and the emergency services come from data attributes (the Content-Security-Policy allows no
 // inline script); the server checks again on submit and flags the order.
