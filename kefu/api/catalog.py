@@ -43,7 +43,7 @@ class FeeOut(Schema):
 
 class LimitOut(Schema):
     kind: str = Field(description="first_response, resolution or complaint_answer.")
-    unit: str = Field(description="calendar_hours, working_hours or working_days.")
+    unit: str = Field(description="calendar_minutes, calendar_hours, working_hours or working_days.")
     amount: Decimal
     tier: str = Field(description="Only for customers of this tier (empty: any).")
     area_kind: str = Field(description="urban or rural (empty: any).")
@@ -217,7 +217,7 @@ class DeadlineOut(Schema):
 
 class DeadlineQuery(Schema):
     start: dt.datetime = Field(description="ISO 8601 with a time zone, e.g. 2025-01-27T17:45:00+08:00.")
-    unit: str = Field(description="calendar_hours, working_hours or working_days.")
+    unit: str = Field(description="calendar_minutes, calendar_hours, working_hours or working_days.")
     amount: Decimal = Field(gt=0, le=10000)
 
 

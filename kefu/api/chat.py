@@ -24,6 +24,9 @@ class ChatResultOut(Schema):
     order: str | None
     customer_id: int | None
     created: bool
+    auto_answer: str = Field(
+        "", description="An automatic answer to relay to the customer at once (emergency: call the hotline)."
+    )
 
 
 class ChatInboundOut(Schema):
@@ -57,6 +60,7 @@ def inbound(request: ApiRequest) -> Status:
                 "order": gm.workorder.number if gm.workorder else None,
                 "customer_id": gm.customer_id,
                 "created": created,
+                "auto_answer": str(gm.payload.get("auto_answer") or ""),
             }
         )
     return Status(200, {"results": results})

@@ -45,7 +45,7 @@ class ClockOut(Schema):
     status: str = Field(
         description="not_started, running, paused, breached, met, met_unreachable, late or cancelled (live)."
     )
-    unit: str = Field(description="calendar_hours, working_hours or working_days.")
+    unit: str = Field(description="calendar_minutes, calendar_hours, working_hours or working_days.")
     amount: Decimal
     extension_amount: Decimal = Field(description="Approved extensions, in the same unit.")
     calendar: str

@@ -38,6 +38,8 @@ LABELS: dict[str, Any] = {
     "clock.warning": _("time limit about to pass (warning)"),
     "clock.breached": _("time limit passed"),
     "complaint.classify": _("complaint cause recorded"),
+    "emergency_keyword.add": _("emergency keyword added"),
+    "emergency_keyword.update": _("emergency keyword switched on or off"),
     "complaint.step_done": _("complaint handling step done"),
     "complaint.step_undone": _("complaint handling step unticked"),
     "compensation.record": _("compensation recorded"),

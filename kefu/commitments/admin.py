@@ -49,9 +49,19 @@ class ServiceAdmin(AuditedAdmin):
         "paid",
         "fee",
         "public",
+        "is_emergency",
         "is_active",
     ]
-    list_filter = ["order_type", "sale_phase", "technical", "place", "paid", "public", "is_active"]
+    list_filter = [
+        "order_type",
+        "sale_phase",
+        "technical",
+        "place",
+        "paid",
+        "public",
+        "is_emergency",
+        "is_active",
+    ]
     search_fields = ["code", "name", "name_en"]
     inlines = [ServiceMaterialInline, ServiceStepInline, ServiceFeeInline]  # rows logged by AuditedAdmin
 

@@ -9,7 +9,14 @@ from django.contrib import admin
 from django.http import HttpRequest
 
 from kefu.audit.admin_mixins import AuditedAdmin
-from kefu.commitments.models import Breach, ExtensionRequest, OrderClock, TimeLimit
+from kefu.commitments.models import (
+    Breach,
+    EmergencyKeyword,
+    ExtensionRequest,
+    OrderClock,
+    OrderEmergency,
+    TimeLimit,
+)
 
 
 @admin.register(TimeLimit)
@@ -17,6 +24,8 @@ class TimeLimitAdmin(AuditedAdmin):
     list_display = [
         "kind",
         "order_type",
+        "channel",
+        "emergency",
         "service",
         "area_kind",
         "tier",
@@ -26,8 +35,39 @@ class TimeLimitAdmin(AuditedAdmin):
         "around_the_clock",
         "is_active",
     ]
-    list_filter = ["kind", "order_type", "unit", "tier", "area_kind", "around_the_clock", "is_active"]
+    list_filter = [
+        "kind",
+        "order_type",
+        "channel",
+        "emergency",
+        "unit",
+        "tier",
+        "area_kind",
+        "around_the_clock",
+        "is_active",
+    ]
     list_select_related = ["service"]
+
+
+@admin.register(EmergencyKeyword)
+class EmergencyKeywordAdmin(AuditedAdmin):
+    list_display = ["keyword", "language", "is_active"]
+    list_filter = ["language", "is_active"]
+    search_fields = ["keyword"]
+
+
+@admin.register(OrderEmergency)
+class OrderEmergencyAdmin(admin.ModelAdmin):
+    list_display = ["workorder", "reason", "keyword", "detected_at"]
+    list_filter = ["reason"]
+    search_fields = ["workorder__number", "keyword"]
+    list_select_related = ["workorder"]
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):

@@ -13,9 +13,13 @@
   - *resolved*: the resolution and complaint-answer clocks **stop** (met or late);
   - *closed* without resolution (withdrawn, merged): the open clocks stop as **cancelled** unless
     already overdue (then they count as late);
-  - *reopened*: a **new round** of the resolution clock starts with the full limit from the reopening;
-    the earlier round keeps its result (met / late) for accountability.
+  - *reopened*: a **new round** of every clock the order's limits require (resolution, complaint answer,
+    first response, arrival) starts with the full limit from the reopening; the earlier round keeps its
+    result (met / late) for accountability.
 * ``on_first_reply`` — the first-response clock stops.
+
+Emergencies (``commitments.emergency``): a new order that is one is flagged before its clocks are made, so
+the *emergencies only* limits (the arrival clock in minutes on the 24×7 calendar) apply.
 
 The first-response clock is about answering the customer, so materials and pending-customer do not
 pause it. ``WorkOrder.due_at`` (queue sorting) is the open resolution clock's due time, else the earliest
@@ -43,7 +47,7 @@ from django.db.models.signals import post_delete, post_save
 from django.utils.translation import gettext as _
 
 from kefu.audit import log as audit
-from kefu.commitments import contact, rules
+from kefu.commitments import contact, emergency, rules
 from kefu.commitments import limits as L
 from kefu.commitments.actions import china_package_years, seed_china_calendar
 from kefu.commitments.calendars import load_calendar
@@ -53,6 +57,7 @@ from kefu.commitments.models import (
     CalendarDay,
     CalendarYear,
     ClockStatusChoices,
+    EmergencyKeyword,
     ExtensionRequest,
     ExtensionStatus,
     OrderClock,
@@ -156,11 +161,37 @@ DEFAULT_LIMITS = [
     ("complaint_answer", "complaint", "", "working_days", 3, False),
 ]
 
+# Emergency and per-channel defaults, as migration 0010 seeds them: a first-response limit per inbound channel (any order
+# type: inquiries too) and the emergency arrival clock per area kind.
+# (kind, channel, area kind, emergency only, unit, amount, 24×7)
+DEFAULT_CHANNEL_LIMITS = [
+    ("first_response", "phone", "", False, "calendar_hours", 4, True),
+    ("first_response", "counter", "", False, "calendar_hours", 4, True),
+    ("first_response", "email", "", False, "working_days", 1, False),
+    ("first_response", "portal", "", False, "working_days", 1, False),
+    ("first_response", "sms", "", False, "working_days", 1, False),
+    ("first_response", "social", "", False, "working_days", 1, False),
+    ("first_response", "chat", "", False, "calendar_minutes", 10, True),
+    ("arrival", "", "", True, "calendar_minutes", 30, True),
+    ("arrival", "", "urban", True, "calendar_minutes", 30, True),
+    ("arrival", "", "rural", True, "calendar_minutes", 60, True),
+]
+
+# Emergency keywords per language, as migration 0010 seeds them (editable: back office → Emergency keywords)
+DEFAULT_EMERGENCY_KEYWORDS = {
+    "zh-hans": ["燃气泄漏", "漏气", "燃气味", "煤气味", "停水", "爆管", "水管爆裂"],
+    "zh-hant": ["燃氣洩漏", "漏氣", "燃氣味", "停水", "爆管"],
+    "en": ["gas leak", "smell of gas", "smells of gas", "burst pipe"],
+    "hu": ["gázszivárgás", "gázszag", "csőtörés", "nincs víz"],
+}
+
 
 @transaction.atomic
 def ensure_defaults() -> None:
-    """The default calendars, and the R-13 limits when no time limit is configured at all (what migration
-    0004 creates; for databases emptied since, e.g. by tests that flush tables)."""
+    """The default calendars, the R-13 limits when no time limit is configured at all (what migration
+    0004 creates), the per-channel first-response and emergency arrival limits when no limit without an
+    order type exists, and the emergency keywords when there are none (what migration 0010 creates) — for
+    databases emptied since, e.g. by tests that flush tables."""
     ensure_default_calendars()
     if not TimeLimit.objects.exists():
         TimeLimit.objects.bulk_create(
@@ -174,6 +205,27 @@ def ensure_defaults() -> None:
             )
             for kind, order_type, tier, unit, amount, around in DEFAULT_LIMITS
         )
+    if not TimeLimit.objects.filter(order_type="").exists():  # migration 0010's, seeded on their own
+        TimeLimit.objects.bulk_create(
+            TimeLimit(
+                kind=kind,
+                order_type="",
+                channel=channel,
+                area_kind=area_kind,
+                emergency=only_emergency,
+                unit=unit,
+                amount=Decimal(amount),
+                around_the_clock=around,
+            )
+            for kind, channel, area_kind, only_emergency, unit, amount, around in DEFAULT_CHANNEL_LIMITS
+        )
+    if not EmergencyKeyword.objects.exists():
+        EmergencyKeyword.objects.bulk_create(
+            EmergencyKeyword(language=language, keyword=word)
+            for language, words in DEFAULT_EMERGENCY_KEYWORDS.items()
+            for word in words
+        )
+        emergency.clear_cache()
     clear_calendar_cache()
 
 
@@ -354,6 +406,17 @@ def _sync_order_due(o: Any) -> None:
 # --- hooks called by workorders.actions --------------------------------------------------------------------
 
 
+EMERGENCY_ATTR = "_kefu_emergency"  # set on the order object once known, to spare the query
+
+
+def order_is_emergency(o: Any) -> bool:
+    flag = getattr(o, EMERGENCY_ATTR, None)
+    if flag is None:
+        flag = emergency.is_emergency(o)
+        setattr(o, EMERGENCY_ATTR, flag)
+    return bool(flag)
+
+
 def order_facts(o: Any) -> L.OrderFacts:
     return L.OrderFacts(
         order_type=o.order_type,
@@ -361,6 +424,8 @@ def order_facts(o: Any) -> L.OrderFacts:
         area_kind=o.area_kind or "urban",
         tier=o.customer.tier,
         priority=o.priority,
+        channel=o.channel,
+        emergency=order_is_emergency(o),
     )
 
 
@@ -377,6 +442,8 @@ def limit_rules() -> list[L.LimitRule]:
             tier=t.tier,
             priority=t.priority,
             around_the_clock=t.around_the_clock,
+            channel=t.channel,
+            emergency=t.emergency,
         )
         for t in TimeLimit.objects.filter(is_active=True)
     ]
@@ -435,7 +502,17 @@ def on_materials_checked(o: Any, at: dt.datetime) -> list[dict[str, Any]]:
 
 
 def on_order_created(o: Any, at: dt.datetime) -> list[OrderClock]:
-    """Create the order's clocks (inside the creating transaction)."""
+    """Create the order's clocks (inside the creating transaction); an emergency is flagged first."""
+    found = emergency.match(o.service_id, f"{o.title}\n{o.description}")
+    if found is not None:
+        emergency.mark(o, found, at)
+        add_entry(
+            o,
+            TimelineEntry.Kind.SYSTEM,
+            data={"event": "emergency", "reason": found.reason, "keyword": found.keyword},
+            at=at,
+        )
+    setattr(o, EMERGENCY_ATTR, found is not None)
     waiting = o.status == "awaiting_materials" or materials_check_pending(o)
     created = []
     for kind, rule in L.limits_for(limit_rules(), order_facts(o)).items():
@@ -576,9 +653,7 @@ def on_status_change(o: Any, old: str, new: str, at: dt.datetime) -> list[dict[s
         _refresh(c, at)
         report.append(_event(c, event))
     if new == "reopened":
-        fresh = _reopen(o, clocks, at)
-        if fresh is not None:
-            report.append(_event(fresh, "started"))
+        report += [_event(fresh, "started") for fresh in _reopen(o, clocks, at)]
     _sync_order_due(o)
     return report
 
@@ -593,14 +668,16 @@ def _event(c: OrderClock, event: str) -> dict[str, Any]:
     }
 
 
-def _reopen(o: Any, clocks: dict[str, OrderClock], at: dt.datetime) -> OrderClock | None:
-    old = clocks.get(L.ClockKind.RESOLUTION.value)
-    rule = L.limits_for(limit_rules(), order_facts(o)).get(L.ClockKind.RESOLUTION)
-    if rule is None:
-        return None
-    if old is not None and old.status in OPEN_CLOCK_STATUSES:
-        return None  # still running (cannot happen: reopening comes from resolved or closed)
-    return _new_clock(o, rule, (old.round + 1) if old else 1, at, at)
+def _reopen(o: Any, clocks: dict[str, OrderClock], at: dt.datetime) -> list[OrderClock]:
+    """A new round of every clock kind the order's limits require, from the reopening, with the full
+    limit (a kind whose latest round still runs keeps it)."""
+    fresh = []
+    for kind, rule in L.limits_for(limit_rules(), order_facts(o)).items():
+        old = clocks.get(kind.value)
+        if old is not None and old.status in OPEN_CLOCK_STATUSES:
+            continue  # still running (cannot happen for clocks the resolution stopped)
+        fresh.append(_new_clock(o, rule, (old.round + 1) if old else 1, at, at))
+    return fresh
 
 
 def on_first_reply(o: Any, at: dt.datetime) -> None:
@@ -905,7 +982,7 @@ def remaining_until(
     clock's calendar (negative when overdue). ``None`` without a due time or with missing calendar data."""
     if due is None or unit is None or calendar_id is None:
         return None
-    if unit == rules.Unit.CALENDAR_HOURS:
+    if rules.is_real_time(unit):
         return due - now
     try:
         cal = work_calendar(calendar_id)
@@ -923,6 +1000,6 @@ def time_left(
     delta = remaining_until(unit, calendar_id, due, now)
     if delta is None or unit is None or calendar_id is None:
         return None
-    if unit == rules.Unit.CALENDAR_HOURS:
+    if rules.is_real_time(unit):
         return TimeLeft(delta)
     return TimeLeft(delta, working=True, working_day=rules.working_day_length(work_calendar(calendar_id)))

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from kefu.commitments import clocks
+from kefu.commitments import clocks, emergency
 from kefu.commitments.models import Service
 
 
@@ -25,3 +25,6 @@ class Engine:
 
     def active_service(self, pk: int) -> Service | None:
         return Service.objects.filter(pk=pk, is_active=True).first()
+
+    def is_emergency(self, service_id: int | None, text: str) -> bool:
+        return emergency.match(service_id, text) is not None

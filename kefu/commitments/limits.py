@@ -1,15 +1,16 @@
 """Pure rules: which configured time limit (R-13) applies to a work order. No Django, no I/O.
 
-A :class:`LimitRule` names a clock kind and an order type, and optionally a service, an area kind
-(urban / rural), a customer tier and a priority. A rule **matches** an order when the kind and the order
-type are equal and every optional criterion it sets equals the order's value (an empty criterion matches
-anything).
+A :class:`LimitRule` names a clock kind and optionally an order type, a service, "emergencies only", a
+customer tier, a priority, an area kind (urban / rural) and the channel the request came in by. A rule
+**matches** an order when the kind is equal and every optional criterion it sets equals the order's value
+(an empty criterion matches anything; an emergency rule matches emergency orders only).
 
 Most specific match wins
     Among the matching rules of one kind, the rule that sets the **most** optional criteria wins. A tie
-    is broken by which criteria are set, in this order of weight: service, then customer tier, then
-    priority, then area kind (so "this service" beats "diamond customers", which beats "urgent", which
-    beats "rural"). A remaining tie (two rules with the same criteria) goes to the lower id (the older
+    is broken by which criteria are set, in this order of weight: service, then emergency, then customer
+    tier, then priority, then area kind, then order type, then channel (so "this service" beats "diamond
+    customers", which beats "urgent", which beats "rural"; a complaint's first-response limit beats the
+    e-mail channel's). A remaining tie (two rules with the same criteria) goes to the lower id (the older
     rule); the admin should not keep such duplicates.
 
 Example: a general fault of a gold customer matches "fault (general), 24 h" and "fault (general), gold,
@@ -33,6 +34,7 @@ class ClockKind(StrEnum):
     FIRST_RESPONSE = "first_response"
     RESOLUTION = "resolution"
     COMPLAINT_ANSWER = "complaint_answer"
+    ARRIVAL = "arrival"  # emergencies: someone on site (minutes, 24×7)
 
 
 @dataclass(frozen=True)
@@ -49,6 +51,8 @@ class LimitRule:
     tier: str = ""
     priority: str = ""
     around_the_clock: bool = False
+    channel: str = ""
+    emergency: bool = False
 
     @property
     def limit(self) -> Limit:
@@ -64,27 +68,39 @@ class OrderFacts:
     area_kind: str = ""
     tier: str = ""
     priority: str = ""
+    channel: str = ""
+    emergency: bool = False
 
 
 def matches(rule: LimitRule, order: OrderFacts) -> bool:
-    if rule.order_type != order.order_type:
-        return False
     if rule.service_id is not None and rule.service_id != order.service_id:
+        return False
+    if rule.emergency and not order.emergency:
         return False
     return all(
         not wanted or wanted == actual
         for wanted, actual in (
+            (rule.order_type, order.order_type),
             (rule.area_kind, order.area_kind),
             (rule.tier, order.tier),
             (rule.priority, order.priority),
+            (rule.channel, order.channel),
         )
     )
 
 
 def specificity(rule: LimitRule) -> tuple[int, int]:
     """(number of criteria set, weight of the criteria set): larger is more specific."""
-    flags = (rule.service_id is not None, bool(rule.tier), bool(rule.priority), bool(rule.area_kind))
-    weight = sum(8 >> i for i, flag in enumerate(flags) if flag)
+    flags = (
+        rule.service_id is not None,
+        rule.emergency,
+        bool(rule.tier),
+        bool(rule.priority),
+        bool(rule.area_kind),
+        bool(rule.order_type),
+        bool(rule.channel),
+    )
+    weight = sum(64 >> i for i, flag in enumerate(flags) if flag)
     return sum(flags), weight
 
 

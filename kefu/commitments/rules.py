@@ -320,6 +320,7 @@ def add_working_days(start: dt.datetime, n: int, cal: WorkCalendar) -> dt.dateti
 
 class Unit(StrEnum):
     CALENDAR_HOURS = "calendar_hours"
+    CALENDAR_MINUTES = "calendar_minutes"  # real time in minutes (emergency arrival, chat answers)
     WORKING_HOURS = "working_hours"
     WORKING_DAYS = "working_days"
 
@@ -430,14 +431,19 @@ class ClockState:
         return None
 
 
+def is_real_time(unit: Unit | str) -> bool:
+    """Units counted in real elapsed time (nights, weekends and holidays count)."""
+    return Unit(unit) in (Unit.CALENDAR_HOURS, Unit.CALENDAR_MINUTES)
+
+
 def _measure(unit: Unit, a: dt.datetime, b: dt.datetime, cal: WorkCalendar) -> dt.timedelta:
-    if unit is Unit.CALENDAR_HOURS:
+    if is_real_time(unit):
         return max(b - a, ZERO)
     return working_time_between(a, b, cal)
 
 
 def _advance(unit: Unit, start: dt.datetime, amount: dt.timedelta, cal: WorkCalendar) -> dt.datetime:
-    if unit is Unit.CALENDAR_HOURS:
+    if is_real_time(unit):
         return start + amount
     return add_working_time(start, amount, cal)
 
@@ -451,6 +457,8 @@ def clock_budget(clock: Clock, cal: WorkCalendar) -> dt.timedelta:
     if limit.unit is Unit.WORKING_DAYS:
         deadline = add_working_days(clock.started_at, int(total), cal)
         return working_time_between(clock.started_at, deadline, cal)
+    if limit.unit is Unit.CALENDAR_MINUTES:
+        return dt.timedelta(microseconds=int(Decimal(total) * 60_000_000))
     return hours(total)
 
 
@@ -656,6 +664,7 @@ __all__ = (
     "due_at",
     "extension_allowed",
     "hours",
+    "is_real_time",
     "is_working_day",
     "local_date",
     "local_periods",

@@ -2,7 +2,7 @@
 
 from django.urls import include, path
 
-from kefu.console import views, views_exports, views_live, views_proactive
+from kefu.console import views, views_emergency, views_exports, views_live, views_proactive
 from kefu.reports import views_staffing
 
 app_name = "console"
@@ -14,6 +14,10 @@ urlpatterns = [
     path("customers/", include("kefu.console.urls_customers")),
     path("calls/", include("kefu.console.urls_calls")),
     path("maintenance/", views_proactive.maintenance, name="maintenance"),
+    path("emergency-keywords/", views_emergency.keywords, name="emergency_keywords"),
+    path(
+        "emergency-keywords/<int:pk>/active/", views_emergency.keyword_toggle, name="emergency_keyword_toggle"
+    ),
     path("followup/", include("kefu.followup.urls")),
     path("quality/", include("kefu.surveys.urls")),
     path("standards/", include("kefu.standards.urls")),

@@ -47,6 +47,7 @@ def catalog(L: Loader) -> None:
             fee=sd.fee,
             recurring=sd.recurring,
             description=sd.description,
+            is_emergency=sd.code in D.EMERGENCY_SERVICES,
         )
     catalog_details(L)
 

@@ -194,6 +194,9 @@ class ServiceDef:
     description: str
 
 
+# emergency services: urgent, an arrival clock in minutes, the on-duty technicians called out
+EMERGENCY_SERVICES = frozenset({"gas-leak"})
+
 SERVICES = [
     ServiceDef(
         "gas-fault",

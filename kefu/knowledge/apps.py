@@ -10,6 +10,8 @@ class KnowledgeConfig(AppConfig):
     verbose_name = _("Knowledge and staffing")
 
     def ready(self) -> None:
+        from kefu.knowledge import duty
         from kefu.knowledge.panels import register
 
         register()
+        duty.register()

@@ -28,6 +28,7 @@ class KindChoices(models.TextChoices):
     UNREACHABLE_DECIDED = K.UNREACHABLE_DECIDED, _("my customer-unreachable report decided")
     MATERIALS_REQUEST = K.MATERIALS_REQUEST, _("materials beyond the one-time notice to approve")
     MATERIALS_DECIDED = K.MATERIALS_DECIDED, _("my request for further materials decided")
+    EMERGENCY = K.EMERGENCY, _("emergency order in my area or on my duty")
 
 
 class PreferenceKind(models.TextChoices):
@@ -50,7 +51,7 @@ class PreferenceKind(models.TextChoices):
     UNREACHABLE_DECIDED = KindChoices.UNREACHABLE_DECIDED.value, KindChoices.UNREACHABLE_DECIDED.label
     MATERIALS_REQUEST = KindChoices.MATERIALS_REQUEST.value, KindChoices.MATERIALS_REQUEST.label
     MATERIALS_DECIDED = KindChoices.MATERIALS_DECIDED.value, KindChoices.MATERIALS_DECIDED.label
-    EMERGENCY_ = EMERGENCY, _("emergency (any event on an urgent order)")
+    EMERGENCY_ = EMERGENCY, _("emergency (an emergency order, or any event on an urgent order)")
 
 
 class Notification(models.Model):

@@ -51,6 +51,8 @@ def describe(kind: str, params: dict[str, Any]) -> str:
         return _("The customer wrote on %(number)s.") % p
     if kind == "mention":
         return _("You were mentioned in a note on %(number)s.") % p
+    if kind == "emergency":
+        return _("EMERGENCY %(number)s: %(title)s — go now.") % {"title": "", **p}
     if kind == "inspection":
         return _("An inspection about you was published.")
     if kind == "statement":

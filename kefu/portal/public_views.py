@@ -17,10 +17,12 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
 from kefu.channels.actions import portal_services
+from kefu.commitments import emergency
 from kefu.commitments.models import Service
 from kefu.lib import clock, ratelimit
 from kefu.lib.errors import KefuError, TooManyRequests
 from kefu.portal import access as portal_access
+from kefu.portal import emergency_notice
 from kefu.portal import password as portal_password
 from kefu.portal import report as portal_report
 from kefu.portal.forms import ServiceChoiceField
@@ -206,6 +208,13 @@ class ReportForm(forms.Form):
         required=False,
         empty_label=gettext_lazy("— not sure —"),
     )
+    address = forms.CharField(
+        label=gettext_lazy("Address (optional)"),
+        max_length=300,
+        required=False,
+        help_text=gettext_lazy("Where the problem is: street, building, flat."),
+        widget=forms.TextInput(attrs={"autocomplete": "street-address"}),
+    )
     description = forms.CharField(
         label=gettext_lazy("Describe the problem"), max_length=20000, widget=forms.Textarea(attrs={"rows": 6})
     )
@@ -232,6 +241,7 @@ def report(request: HttpRequest) -> HttpResponse:
                         description=d["description"],
                         service_id=d["service"].pk if d.get("service") else None,
                         ip=ratelimit.client_ip(request),
+                        address=d.get("address") or "",
                     )
                 )
             except TooManyRequests as exc:
@@ -242,12 +252,19 @@ def report(request: HttpRequest) -> HttpResponse:
                 status = 400
             else:
                 request.session["portal_report_number"] = o.number
+                request.session["portal_report_emergency"] = emergency.is_emergency(o)
                 return redirect("portal:report_done")
         else:
             status = 400
     else:
         form = ReportForm()
-    return render(request, "portal/report.html", {"form": form}, status=status)
+    typed = (
+        f"{request.POST.get('description', '')}\n{request.POST.get('address', '')}"
+        if request.method == "POST"
+        else ""
+    )
+    context = {"form": form, **emergency_notice.context(request.POST.get("service"), typed)}
+    return render(request, "portal/report.html", context, status=status)
 
 
 @require_GET
@@ -256,7 +273,8 @@ def report_done(request: HttpRequest) -> HttpResponse:
     number = request.session.get("portal_report_number")
     if not number:
         return redirect("portal:report")
-    return render(request, "portal/report_done.html", {"number": number})
+    notice = emergency_notice.message() if request.session.get("portal_report_emergency") else ""
+    return render(request, "portal/report_done.html", {"number": number, "emergency_notice": notice})
 
 
 # ---------------------------------------------------------------------------------------------------

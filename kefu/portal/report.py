@@ -20,6 +20,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from kefu.channels import actions
+from kefu.customers.actions import find_area
 from kefu.customers.models import Channel, Customer
 from kefu.lib import ratelimit
 from kefu.lib.errors import KefuError, TooManyRequests, ValidationFailed, raise_if
@@ -47,6 +48,7 @@ class Report:
     description: str
     service_id: int | None = None
     ip: str = ""
+    address: str = ""
 
 
 def _title(description: str) -> str:
@@ -110,17 +112,25 @@ def do_anonymous_report(data: Report) -> WorkOrder:
     else:
         customer = Customer.objects.select_for_update().get(pk=customer.pk)
     order_type = service.order_type if service is not None else "fault_general"
+    address = " ".join((data.address or "").split())[:300]
+    # the area from the address the reporter gave (else the customer's own area): an emergency crew
+    # needs to know where to go (customers.actions.find_area: the longest address keyword wins)
+    area = find_area(customer.branch, address) if address else None
+    description = data.description.strip()
+    if address:
+        description = f"{description}\n\n{_('Address')}: {address}"
     o = receivers.receive_request(
         customer,
         wo_actions.OrderInput(
             order_type=order_type,
             title=_title(data.description) or _("Problem report"),
-            description=data.description.strip(),
+            description=description,
             channel=Channel.PORTAL,
             service_id=service.pk if service else None,
             # answered through what they gave here, whatever an older matching record holds
             reply_phone=phone.normalized if phone is not None else "",
             reply_email=email.normalized if email is not None else "",
+            area_id=area.pk if area is not None else None,
         ),
         refusal=ValidationFailed(
             "no_receiver", _("Your report cannot be received online right now; please call the hotline.")

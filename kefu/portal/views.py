@@ -23,11 +23,14 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from kefu.channels import actions
+from kefu.commitments import emergency
 from kefu.commitments.models import OrderClock
 from kefu.customers.access import visible_customers
 from kefu.customers.models import Customer
 from kefu.lib import clock, ratelimit, transient
 from kefu.lib.errors import KefuError, NotFound, TooManyRequests
+from kefu.portal import emergency_notice
+from kefu.portal.emergency_notice import message as emergency_message
 from kefu.portal.forms import PortalReplyForm, PortalSubmitForm
 from kefu.web.files import attachment_response
 from kefu.web.forms import add_kefu_error
@@ -282,6 +285,8 @@ def submit(request: CustomerRequest) -> HttpResponse:
                     _("Thank you. Your request was received as %(number)s; we will answer you here.")
                     % {"number": o.number},
                 )
+                if o.priority == "urgent" and emergency.is_emergency(o):
+                    messages.warning(request, emergency_message())
                 return redirect("portal:order_detail", number=o.number)
         else:
             status = 400
@@ -291,5 +296,14 @@ def submit(request: CustomerRequest) -> HttpResponse:
             max_mb=_max_mb(),
         )
     service_id = request.POST.get("service") if request.method == "POST" else request.GET.get("service")
-    context = {"form": form, **service_materials_context(service_id)}
+    typed = (
+        f"{request.POST.get('title', '')}\n{request.POST.get('description', '')}"
+        if request.method == "POST"
+        else ""
+    )
+    context = {
+        "form": form,
+        **service_materials_context(service_id),
+        **emergency_notice.context(service_id, typed),
+    }
     return render(request, "portal/submit.html", context, status=status)

@@ -529,6 +529,11 @@ def create_order_for(
     service = clean["service"]
     now = clock.now()
     vip = customer.tier in ("diamond", "gold")
+    priority = data.priority or rules.default_priority(rules.OrderType(data.order_type), vip)
+    if hooks.commitments().is_emergency(
+        service.pk if service is not None else None, f"{clean['title']}\n{clean['description']}"
+    ):
+        priority = Priority.URGENT.value  # gas leak, burst pipe, ... (commitments.emergency)
     o = WorkOrder(
         number=order_number(now),
         order_type=data.order_type,
@@ -541,7 +546,7 @@ def create_order_for(
         area_kind_reason=clean["area_kind_reason"],
         title=clean["title"],
         description=clean["description"],
-        priority=data.priority or rules.default_priority(rules.OrderType(data.order_type), vip),
+        priority=priority,
         owner=owner,
         assignee=clean["assignee"],
         department=clean["department"],
@@ -590,7 +595,9 @@ def create_order_for(
         hooks.CustomerTextEvent(o, f"{o.title}\n{o.description}", "order", now, actor_user)
     )
     hooks.staff_event(hooks.StaffEventKind.OWNER, [owner], order=o, actor=actor_staff, at=now)
-    hooks.staff_event(hooks.StaffEventKind.ASSIGNED, [o.assignee], order=o, actor=actor_staff, at=now)
+    # the assignee named at registration (a hand-over by a listener above, e.g. an emergency dispatched to
+    # the technician on duty, told its people itself)
+    hooks.staff_event(hooks.StaffEventKind.ASSIGNED, [clean["assignee"]], order=o, actor=actor_staff, at=now)
     return o
 
 
@@ -1115,6 +1122,48 @@ def do_customer_message(
     return customer_message_on(o, customer, body, channel=Channel.PORTAL, actor_user=user, files=files)
 
 
+def _reopen_by_customer(
+    o: WorkOrder, user: Actor | None, channel: str, text: str, now: dt.datetime
+) -> list[str]:
+    """The customer wrote on a resolved order (portal message, e-mail reply): it is not settled for them, so
+    it is reopened like a reopening by staff — a new round of its clocks, a public status entry, the
+    transition listeners (the open follow-up task is cancelled) — with the first-contact owner answering
+    for it. Returns the changed fields."""
+    before = audit.snapshot(o, ["status", "resolved_at"])
+    o.status = rules.Status.REOPENED.value
+    o.resolved_at = None
+    clock_events = hooks.commitments().on_status_change(o, "resolved", "reopened", now)
+    data: dict[str, Any] = {"from": "resolved", "to": "reopened", "action": "reopen", "by": "customer"}
+    if clock_events:
+        data["clocks"] = clock_events
+    add_entry(o, TimelineEntry.Kind.STATUS, body=text[:500], public=True, data=data, at=now)
+    audit.record(
+        user,
+        "order.reopen",
+        o,
+        before=before,
+        after=audit.snapshot(o, ["status", "resolved_at"]),
+        customer_id=o.customer_id,
+        workorder_id=o.pk,
+        summary=_("reopened by the customer (%(channel)s)") % {"channel": channel},
+    )
+    owner = o.owner or o.assignee
+    if owner is not None:
+        hooks.notify_transition(
+            hooks.TransitionEvent(
+                order=o,
+                staff=owner,
+                user=user,  # type: ignore[arg-type]  # None for an e-mail from the customer
+                from_status="resolved",
+                to_status="reopened",
+                action="reopen",
+                at=now,
+                reason=text[:500],
+            )
+        )
+    return ["status", "resolved_at"]
+
+
 def customer_message_on(
     o: WorkOrder,
     customer: Customer,
@@ -1125,7 +1174,8 @@ def customer_message_on(
     files: list[Any] | None = None,
 ) -> TimelineEntry:
     """The customer's message on a (locked) order, from any channel: the portal or an e-mail reply.
-    An order waiting for the customer resumes; a closed one refuses (the caller opens a new one)."""
+    An order waiting for the customer resumes; a resolved one is reopened (``_reopen_by_customer``); a
+    closed one refuses (the caller opens a new one)."""
     if o.status == rules.Status.CLOSED:
         raise ValidationFailed("closed", _("This order is closed; please submit a new request."), "body")
     user = actor_user
@@ -1143,6 +1193,8 @@ def customer_message_on(
         if clock_events:
             data["clocks"] = clock_events
         add_entry(o, TimelineEntry.Kind.STATUS, data=data, at=now)
+    elif o.status == rules.Status.RESOLVED:
+        fields += _reopen_by_customer(o, user, channel, text, now)
     _bump(o, now, fields)
     record_contact(customer, channel, workorder=o, summary=text[:200], at=now)
     audit.record(

@@ -119,6 +119,8 @@ class CommitmentsEngine(Protocol):
 
     def active_service(self, pk: int) -> Any | None: ...
 
+    def is_emergency(self, service_id: int | None, text: str) -> bool: ...
+
 
 class _NoCommitments:
     """Until the commitments app registers its engine (never, once Django is set up): no clocks."""
@@ -137,6 +139,9 @@ class _NoCommitments:
 
     def active_service(self, pk: int) -> Any | None:
         return None
+
+    def is_emergency(self, service_id: int | None, text: str) -> bool:
+        return False
 
 
 _commitments: list[CommitmentsEngine] = [_NoCommitments()]
@@ -170,6 +175,7 @@ class StaffEventKind:
     UNREACHABLE_DECIDED = "unreachable_decided"  # to the staff member who filed it
     MATERIALS_REQUEST = "materials_request"  # to the supervisors: materials beyond the one-time notice
     MATERIALS_DECIDED = "materials_decided"  # to the requester
+    EMERGENCY = "emergency"  # an emergency order in my area / on my duty (gas leak, burst pipe, ...)
 
     ALL = (
         ASSIGNED,
@@ -189,6 +195,7 @@ class StaffEventKind:
         UNREACHABLE_DECIDED,
         MATERIALS_REQUEST,
         MATERIALS_DECIDED,
+        EMERGENCY,
     )
 
 

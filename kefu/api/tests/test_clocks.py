@@ -47,7 +47,7 @@ def test_clocks_of_an_order(world, apis, now):
 
 def test_extension_request_and_decision(world, apis, now):
     o = world.order(world.customer(), order_type="install_urban")
-    c = OrderClock.objects.get(workorder=o)
+    c = OrderClock.objects.get(workorder=o, kind="resolution")
     r = apis("agent").post(f"/orders/{o.number}/clocks/{c.pk}/extensions", {"amount": "2", "reason": ""})
     assert_error(r, 400, "required", "reason")
     r = apis("agent").post(
@@ -66,14 +66,14 @@ def test_extension_request_and_decision(world, apis, now):
     r = apis("supervisor").post(f"/extensions/{ext['id']}/decision", {"approve": True, "note": "同意"})
     assert r.status_code == 200, r.body
     assert (r.body["status"], r.body["decided_by"]["id"]) == ("approved", world.supervisor.pk)
-    clock = apis("agent").get(f"/orders/{o.number}/clocks").body[0]
+    clock = next(c for c in apis("agent").get(f"/orders/{o.number}/clocks").body if c["kind"] == "resolution")
     assert dt.datetime.fromisoformat(clock["due_at"]) == sh(2025, 3, 12, 17, 30)
     assert clock["extension_amount"] == "2.00" or float(clock["extension_amount"]) == 2
 
 
 def test_extension_after_the_deadline_is_refused(world, apis, now):
     o = world.order(world.customer())
-    c = OrderClock.objects.get(workorder=o)
+    c = OrderClock.objects.get(workorder=o, kind="resolution")
     now.set(sh(2025, 3, 4, 10, 1))
     r = apis("agent").post(f"/orders/{o.number}/clocks/{c.pk}/extensions", {"amount": 4, "reason": "等配件"})
     assert_error(r, 400, "deadline_passed")
@@ -81,7 +81,7 @@ def test_extension_after_the_deadline_is_refused(world, apis, now):
 
 def test_unreachable_report(world, apis, now):
     o = world.order(world.customer())
-    c = OrderClock.objects.get(workorder=o)
+    c = OrderClock.objects.get(workorder=o, kind="resolution")
     now.set(sh(2025, 3, 3, 10, 30))
     r = apis("technician").post(f"/orders/{o.number}/clocks/{c.pk}/unreachable", {"text": "上门无人"})
     assert_error(r, 400, "attempts_missing", "text")  # three phone/SMS attempts 2 hours apart first

@@ -34,6 +34,7 @@ from kefu.channels import endpoints
 from kefu.channels.actions import create_channel_customer, thread_or_open
 from kefu.channels.models.endpoints import ChannelEndpoint, EndpointKind
 from kefu.channels.models.gateways import GatewayKind, GatewayMessage
+from kefu.commitments import emergency
 from kefu.customers.models import Channel, ContactPoint, Customer
 from kefu.lib import clock
 from kefu.lib.errors import ValidationFailed
@@ -156,8 +157,31 @@ def _store(m: ChatMessage) -> GatewayMessage:
     )
     gm.customer = customer
     gm.workorder = order
-    gm.save(update_fields=["customer", "workorder"])
+    fields = ["customer", "workorder"]
+    answer = emergency_auto_answer(text)
+    if answer:
+        # the chat auto-answer: returned to the chat gateway at once, before any agent reads it
+        gm.payload = {**gm.payload, "auto_answer": answer}
+        fields.append("payload")
+    gm.save(update_fields=fields)
     return gm
+
+
+def emergency_auto_answer(text: str) -> str:
+    """The automatic answer to a chat message that names an emergency (燃气味, gas leak, …): call the
+    24-hour hotline now. Empty when the text is no emergency."""
+    if not emergency.keyword_in(text):
+        return ""
+    number = emergency.hotline()
+    if number:
+        return _(
+            "This sounds like an emergency. Call the 24-hour hotline now: %(number)s. Leave the building and "
+            "do not switch anything on or off. Your message is recorded as an emergency."
+        ) % {"number": number}
+    return _(
+        "This sounds like an emergency. Call the 24-hour hotline now. Leave the building and do not switch "
+        "anything on or off. Your message is recorded as an emergency."
+    )
 
 
 # --- outbound -------------------------------------------------------------------------------------------

@@ -34,6 +34,14 @@ class Service(models.Model):
     public = models.BooleanField(_("published"), default=True)
     description = models.TextField(_("description"), blank=True)
     is_active = models.BooleanField(_("active"), default=True)
+    is_emergency = models.BooleanField(
+        _("emergency"),
+        default=False,
+        help_text=_(
+            "Requests for this service are emergencies (e.g. gas leak): urgent priority, an arrival clock in "
+            "minutes, the on-duty technicians told at once, and the 24-hour hotline shown to the customer."
+        ),
+    )
 
     class Meta:
         verbose_name = _("service")
@@ -201,10 +209,12 @@ class ClockKindChoices(models.TextChoices):
     FIRST_RESPONSE = "first_response", _("first response")
     RESOLUTION = "resolution", _("resolution")
     COMPLAINT_ANSWER = "complaint_answer", _("complaint answer")
+    ARRIVAL = "arrival", _("arrival on site (emergency)")
 
 
 class UnitChoices(models.TextChoices):
     CALENDAR_HOURS = "calendar_hours", _("calendar hours")
+    CALENDAR_MINUTES = "calendar_minutes", _("calendar minutes")
     WORKING_HOURS = "working_hours", _("working hours")
     WORKING_DAYS = "working_days", _("working days")
 
@@ -213,7 +223,35 @@ class TimeLimit(models.Model):
     """A configured time limit (R-13). The most specific matching row wins (see ``commitments.limits``)."""
 
     kind = models.CharField(_("clock"), max_length=20, choices=ClockKindChoices.choices)
-    order_type = models.CharField(_("work-order type"), max_length=20, choices=OrderTypeChoices.choices)
+    order_type = models.CharField(
+        _("work-order type"),
+        max_length=20,
+        blank=True,
+        choices=OrderTypeChoices.choices,
+        help_text=_("Empty: every type (e.g. a first-response limit per channel)."),
+    )
+    channel = models.CharField(
+        _("channel"),
+        max_length=10,
+        blank=True,
+        choices=[
+            ("phone", _("phone")),
+            ("counter", _("counter visit")),
+            ("email", _("e-mail")),
+            ("portal", _("web portal")),
+            ("sms", _("SMS")),
+            ("chat", _("chat / WeChat")),
+            ("social", _("social media")),
+            ("api", _("API")),
+            ("visit", _("on-site visit")),
+        ],
+        help_text=_("Empty: every channel the request came in by."),
+    )
+    emergency = models.BooleanField(
+        _("emergencies only"),
+        default=False,
+        help_text=_("Applies only to emergency orders (emergency service or emergency keyword)."),
+    )
     service = models.ForeignKey(
         Service,
         null=True,
@@ -269,7 +307,8 @@ class TimeLimit(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()} · {self.get_order_type_display()} · {self.amount.normalize()} {self.get_unit_display()}"
+        scope = self.get_order_type_display() or self.get_channel_display() or "*"
+        return f"{self.get_kind_display()} · {scope} · {self.amount.normalize()} {self.get_unit_display()}"
 
     def clean(self) -> None:
         if (
@@ -539,6 +578,8 @@ class ContactAttempt(models.Model):
 
 
 # service catalog details and the one-time notice (R-11, R-17) live in their own module
+# emergencies: keywords and the orders found to be emergencies
+from kefu.commitments.models.emergency import EmergencyKeyword, OrderEmergency  # noqa: E402, F401
 from kefu.commitments.models.materials import (  # noqa: E402, F401
     AdditionalMaterialsRequest,
     MaterialsNotice,

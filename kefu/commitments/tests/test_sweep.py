@@ -29,6 +29,9 @@ SH = ZoneInfo("Asia/Shanghai")
 @pytest.fixture(autouse=True)
 def _default_limits(db: Any) -> None:
     clocks.ensure_defaults()
+    # these tests follow the type's clocks; the per-channel first-response limits (migration 0010) are
+    # tested in test_response_clocks.py
+    clocks.TimeLimit.objects.filter(order_type="", kind="first_response").update(is_active=False)
 
 
 @pytest.fixture

@@ -57,7 +57,7 @@ def order_clocks(o: Any, staff: Any) -> list[ClockRow]:
             extensions=exts,
         )
         if st is not None and st.remaining is not None:
-            working = c.unit != "calendar_hours"
+            working = not rules.is_real_time(c.unit)
             day = rules.working_day_length(clocks.work_calendar(c.calendar_id)) if working else DAY
             row.time_left = TimeLeft(st.remaining, working=working, working_day=day)
         if staff is not None and is_open and status != "breached" and c.started_at is not None:

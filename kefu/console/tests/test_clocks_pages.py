@@ -75,7 +75,7 @@ def test_card_flags_breach_and_missing_calendar_year(world, now):
 
 def test_extension_request_and_decision_through_the_console(world, now):
     o = world.order(world.customer(), order_type="install_urban")
-    c = OrderClock.objects.get(workorder=o)
+    c = OrderClock.objects.get(workorder=o, kind="resolution")
     agent = client_for(world.agent)
     assert f'id="extension-form-{c.pk}"' in page(agent, o.number)
     resp = agent.post(f"/orders/{o.number}/clocks/{c.pk}/extension/", {"amount": "2", "reason": ""})
@@ -105,7 +105,7 @@ def test_extension_request_and_decision_through_the_console(world, now):
 
 def test_unreachable_report_form(world, now):
     o = world.order(world.customer())
-    c = OrderClock.objects.get(workorder=o)
+    c = OrderClock.objects.get(workorder=o, kind="resolution")
     tech = client_for(world.technician)
     start = c.started_at
     assert start is not None
@@ -161,7 +161,7 @@ def test_timeline_tells_what_happened_to_the_clocks(world, now):
     o = world.order(world.customer(), order_type="install_urban")
     now.set(sh(2025, 3, 3, 11, 0))
     actions.do_transition(world.agent.user, o.pk, "pending_customer", reason="约上门时间")
-    c = OrderClock.objects.get(workorder=o)
+    c = OrderClock.objects.get(workorder=o, kind="resolution")
     clocks.do_request_extension(world.agent.user, c.pk, 2, "光缆未到")
     body = page(client_for(world.agent), o.number)
     timeline = " ".join(body[body.index('id="timeline"') :].split("</section>")[0].split())
@@ -174,7 +174,7 @@ def test_timeline_tells_what_happened_to_the_clocks(world, now):
 def test_clock_forms_refuse_a_clock_of_another_order(world, now):
     o = world.order(world.customer())
     other = world.order(world.customer(name="李四", phone="13600136000"))
-    c = OrderClock.objects.get(workorder=other)
+    c = OrderClock.objects.get(workorder=other, kind="resolution")
     resp = client_for(world.agent).post(f"/orders/{o.number}/clocks/{c.pk}/unreachable/", {"text": "x"})
     assert resp.status_code == 404
     assert OrderClock.objects.get(pk=c.pk).unreachable_reported_at is None
