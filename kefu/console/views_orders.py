@@ -601,6 +601,7 @@ def order_create(request: ConsoleRequest) -> HttpResponse:
                         co_receiver_ids=[s.pk for s in d.get("co_receivers") or []],
                         assignee_id=d["assignee"].pk if d.get("assignee") else None,
                         department_id=d["department"].pk if d.get("department") else None,
+                        outlet_id=d["outlet"].pk if d.get("outlet") else None,
                     ),
                 )
             except KefuError as exc:

@@ -13,7 +13,7 @@ from decimal import Decimal
 
 from django.db.models import Q
 
-from kefu.organization.models import Branch, ServiceArea, Staff
+from kefu.organization.models import Branch, Outlet, ServiceArea, Staff
 from kefu.reports import kpis, queries
 from kefu.reports.kpis import Dim, Direction, Kpi, Period, Ratio
 from kefu.reports.models import KpiTarget
@@ -47,7 +47,17 @@ class Cell:
 
     @property
     def shown(self) -> Decimal | None:
-        return kpis.rounded(self.value, 1)
+        """The value rounded by the catalogue's rule for its unit (every page, export and the API)."""
+        return kpis.shown(self.kpi, self.value)
+
+    @property
+    def text(self) -> str:
+        return kpis.text(self.kpi, self.value)
+
+    @property
+    def empty_reason(self) -> str:
+        """Why there is no value (English source text; the views translate it), "" when there is one."""
+        return kpis.DEFS[self.kpi].empty if self.value is None else ""
 
 
 @dataclass
@@ -86,6 +96,13 @@ def entities(dim: Dim, scope: queries.Scope, only: int | None = None) -> list[En
         if only is not None:
             qs = qs.filter(pk=only)
         return [Entity(x.pk, x.name, x.code, x.pk, x.name) for x in qs]
+    if dim is Dim.OUTLET:
+        outlets = Outlet.objects.select_related("branch").order_by("branch__code", "name", "pk")
+        if b is not None:
+            outlets = outlets.filter(branch_id__in=b)
+        if only is not None:
+            outlets = outlets.filter(pk=only)
+        return [Entity(o.pk, o.name, str(o.pk), o.branch_id, o.branch.name) for o in outlets]
     if dim is Dim.AREA:
         areas = ServiceArea.objects.select_related("branch").order_by("branch__code", "code")
         if b is not None:

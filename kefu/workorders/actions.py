@@ -35,7 +35,7 @@ from kefu.lib.errors import Conflict, KefuError, NotFound, PermissionDenied, Val
 from kefu.organization import rules as org_rules
 from kefu.organization.access import Actor, login_of, require_staff, staff_of
 from kefu.organization.leaders import LeaderPicker
-from kefu.organization.models import Department, ServiceArea, Staff
+from kefu.organization.models import Department, Outlet, ServiceArea, Staff
 from kefu.organization.sequences import next_value
 from kefu.workorders import hooks, rules
 from kefu.workorders.access import access_workorder
@@ -351,6 +351,10 @@ class OrderInput:
     paid: bool | None = None
     recurring: bool | None = None
     to_president: bool = False
+    outlet_id: int | None = None  # counter and phone orders: the outlet (or its line) that received it
+
+
+OUTLET_CHANNELS = (Channel.COUNTER, Channel.PHONE)
 
 
 def _clean_order(staff: Staff, customer: Customer, data: OrderInput) -> dict[str, Any]:
@@ -394,6 +398,21 @@ def _clean_order(staff: Staff, customer: Customer, data: OrderInput) -> dict[str
                     "invalid_choice", _("The area does not belong to the customer's branch."), "area"
                 )
             )
+    outlet = None
+    if data.outlet_id:
+        outlet = Outlet.objects.filter(pk=data.outlet_id, branch_id=customer.branch_id).first()
+        if data.channel not in OUTLET_CHANNELS:
+            errors.append(
+                ValidationFailed(
+                    "invalid_choice", _("Only counter and phone orders are received at an outlet."), "outlet"
+                )
+            )
+        elif outlet is None:
+            errors.append(
+                ValidationFailed(
+                    "invalid_choice", _("The outlet does not belong to the customer's branch."), "outlet"
+                )
+            )
     receivers = [staff]
     if data.co_receiver_ids:
         others = list(Staff.objects.filter(pk__in=data.co_receiver_ids, is_active=True))
@@ -433,6 +452,7 @@ def _clean_order(staff: Staff, customer: Customer, data: OrderInput) -> dict[str
         "description": description,
         "service": service,
         "area": area,
+        "outlet": outlet,
         "receivers": receivers,
         "assignee": assignee,
         "department": department,
@@ -482,6 +502,7 @@ def create_order_for(
         customer=customer,
         branch_id=customer.branch_id,
         area=clean["area"],
+        outlet=clean["outlet"],
         title=clean["title"],
         description=clean["description"],
         priority=data.priority or rules.default_priority(rules.OrderType(data.order_type), vip),

@@ -95,6 +95,15 @@ class WorkOrder(models.Model):
         related_name="workorders",
         verbose_name=_("service area"),
     )
+    outlet = models.ForeignKey(  # where a counter or phone order was received (docs/kpis.md)
+        "organization.Outlet",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="workorders",
+        verbose_name=_("received at outlet"),
+        help_text=_("Counter and phone orders: the outlet, or the outlet's line, that received the order."),
+    )
     title = models.CharField(_("title"), max_length=200)
     description = models.TextField(_("description"))
     status = models.CharField(
