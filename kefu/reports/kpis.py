@@ -156,7 +156,8 @@ DEFS: dict[Kpi, KpiDef] = {
             Direction.HIGHER,
             15,
             numerator="of the denominator, clocks met or met with the customer unreachable (R-14)",
-            denominator="resolution clocks (every round) that stopped in the period: met, met-unreachable, late",
+            denominator="resolution clocks (every round) of orders not merged that stopped in the period: "
+            "met, met-unreachable, late",
             period=Attribution.CLOCK_STOPPED,
             scope=_ORDER_SCOPE,
             empty="no resolution clock ended in the period",

@@ -136,7 +136,11 @@ def source(kpi: Kpi, scope: Scope) -> Source:
         return Source(orders_received(scope), ORDER_GROUPS, "branch_id", within)
     if kpi is Kpi.ON_TIME:
         rows = OrderClock.objects.filter(
-            kind="resolution", stopped_at__gte=start, stopped_at__lt=end, status__in=ENDED_CLOCK
+            kind="resolution",
+            stopped_at__gte=start,
+            stopped_at__lt=end,
+            status__in=ENDED_CLOCK,
+            workorder__merged_into__isnull=True,
         )
         groups = {d: f"workorder__{f}" for d, f in ORDER_GROUPS.items()}
         return Source(
@@ -451,7 +455,11 @@ def monthly_trend(
             received_at__gte=start, received_at__lt=end, merged_into__isnull=True
         )
         clocks = OrderClock.objects.filter(
-            kind="resolution", stopped_at__gte=start, stopped_at__lt=end, status__in=ENDED_CLOCK
+            kind="resolution",
+            stopped_at__gte=start,
+            stopped_at__lt=end,
+            status__in=ENDED_CLOCK,
+            workorder__merged_into__isnull=True,
         )
         customers = Customer.objects.filter(merged_into__isnull=True)
         if b is not None:

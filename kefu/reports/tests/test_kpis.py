@@ -38,9 +38,9 @@ def test_area_kpis_exact(world, known) -> None:  # type: ignore[no-untyped-def]
     got = {k: queries.counts(k, Dim.AREA, scope()) for k in kpis.ALL_KPIS}
     # complaints ÷ customers active on the last day (households are not a denominator any more)
     assert got[Kpi.COMPLAINT_RATE][n1] == Ratio(6, 95)
-    assert kpis.shown(Kpi.COMPLAINT_RATE, kpis.value(Kpi.COMPLAINT_RATE, got[Kpi.COMPLAINT_RATE][n1])) == Decimal(
-        "63.2"
-    )
+    assert kpis.shown(
+        Kpi.COMPLAINT_RATE, kpis.value(Kpi.COMPLAINT_RATE, got[Kpi.COMPLAINT_RATE][n1])
+    ) == Decimal("63.2")
     assert got[Kpi.COMPLAINT_RATE][n2] == Ratio(1, 20)
     assert got[Kpi.COMPLAINT_RATE][s1] == Ratio(2, 10)
     assert got[Kpi.ANSWERED_24H][n1] == Ratio(30, 40)
