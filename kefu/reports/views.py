@@ -264,7 +264,7 @@ def dashboard(request: ConsoleRequest) -> HttpResponseBase:
         (
             "area-heatmap",
             svg.heat_map(
-                _("Complaint rate by service area (per 1,000 households)"),
+                _("Complaint rate by service area (per 1,000 customers)"),
                 [
                     (r.entity.name, r.entity.branch_name, fl(r.cells[Kpi.COMPLAINT_RATE].value))
                     for r in asheet.rows
