@@ -345,6 +345,19 @@ def rounded(v: Decimal | None, places: int = 1) -> Decimal | None:
     return v.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
 
 
+POPULATION_KPIS = (Kpi.COMPLAINT_RATE, Kpi.RETENTION, Kpi.GROWTH, Kpi.RENEWAL)
+
+
+def empty_reason(kpi: Kpi, dim: Dim | None = None) -> str:
+    """Why a cell has no value (its denominator is zero), in English (the views translate it): the
+    catalogue's reason, or for the customers of a staff member or an outlet where they come from."""
+    if kpi in POPULATION_KPIS and dim is Dim.STAFF:
+        return "no customers in the service areas this person contracts (R-30)"
+    if kpi in POPULATION_KPIS and dim is Dim.OUTLET:
+        return "no customers in the service areas this outlet serves"
+    return DEFS[kpi].empty
+
+
 def shown(kpi: Kpi, v: Decimal | None) -> Decimal | None:
     """The value as every surface shows it: rounded by the KPI's unit (:mod:`kefu.lib.units`)."""
     return units.rounded(v, DEFS[kpi].unit)

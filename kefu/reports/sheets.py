@@ -38,6 +38,7 @@ class Cell:
     target: Decimal | None
     direction: Direction
     points: Decimal | None
+    dim: Dim | None = None  # the sheet's dimension (None: the company row)
 
     @property
     def met(self) -> bool | None:
@@ -57,7 +58,7 @@ class Cell:
     @property
     def empty_reason(self) -> str:
         """Why there is no value (English source text; the views translate it), "" when there is one."""
-        return kpis.DEFS[self.kpi].empty if self.value is None else ""
+        return kpis.empty_reason(self.kpi, self.dim) if self.value is None else ""
 
 
 @dataclass
@@ -153,12 +154,12 @@ class Targets:
         return None
 
 
-def make_cell(kpi: Kpi, ratio: Ratio, target: KpiTarget | None) -> Cell:
+def make_cell(kpi: Kpi, ratio: Ratio, target: KpiTarget | None, dim: Dim | None = None) -> Cell:
     d = kpis.DEFS[kpi]
     v = kpis.value(kpi, ratio)
     direction = Direction(target.direction) if target else d.direction
     tv = target.target if target else None
-    return Cell(kpi, ratio, v, tv, direction, kpis.score(v, tv, direction, d.weight))
+    return Cell(kpi, ratio, v, tv, direction, kpis.score(v, tv, direction, d.weight), dim)
 
 
 def sheet(
@@ -173,7 +174,7 @@ def sheet(
     rows = []
     for e in ents:
         cells = {
-            k: make_cell(k, counts[k].get(e.key, Ratio(0, 0)), targets.find(k, dim, e)) for k in kpi_list
+            k: make_cell(k, counts[k].get(e.key, Ratio(0, 0)), targets.find(k, dim, e), dim) for k in kpi_list
         }
         rows.append(Row(e, cells, kpis.total((c.points, kpis.DEFS[k].weight) for k, c in cells.items())))
     by_branch: dict[int | None, list[Row]] = {}

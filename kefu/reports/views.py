@@ -17,6 +17,7 @@ from django.http import Http404, HttpResponse, HttpResponseBase
 from django.shortcuts import render
 from django.urls import get_script_prefix, reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from django.views.decorators.http import require_GET
 
 from kefu.commitments.models import OrderClock
@@ -35,6 +36,19 @@ from kefu.web.views import ConsoleRequest, staff_view
 from kefu.workorders.models import WorkOrder
 
 KPI_LABELS = dict(KpiChoices.choices)
+# the reasons of an empty value (kefu.reports.kpis), marked for translation; views translate them on display
+EMPTY_REASONS = (
+    gettext_noop("no customers active on the period's last day in this scope"),
+    gettext_noop("no orders received in the period"),
+    gettext_noop("no resolution clock ended in the period"),
+    gettext_noop("no follow-up due in the period"),
+    gettext_noop("no satisfaction answer in the period"),
+    gettext_noop("no recommendation answer in the period"),
+    gettext_noop("no customers active on the period's first day in this scope"),
+    gettext_noop("no subscription expiring in the period in this scope"),
+    gettext_noop("no customers in the service areas this person contracts (R-30)"),
+    gettext_noop("no customers in the service areas this outlet serves"),
+)
 PERCENT_KPIS = (Kpi.ANSWERED_24H, Kpi.ON_TIME, Kpi.FOLLOWUP, Kpi.CSAT)
 
 
@@ -76,9 +90,9 @@ def fmt(v: Decimal | None, kpi: Kpi) -> str:
     return kpis.text(kpi, v)
 
 
-def empty_reason(kpi: Kpi, v: Decimal | None) -> str:
+def empty_reason(c: sheets.Cell) -> str:
     """Why a cell shows "—": the catalogue's reason for a zero denominator, translated."""
-    return _(kpis.DEFS[kpi].empty) if v is None else ""
+    return _(c.empty_reason) if c.empty_reason else ""
 
 
 @functools.lru_cache(maxsize=256)
@@ -96,7 +110,7 @@ def _cell_ctx(c: sheets.Cell, dim: Dim, key: int, period: Period) -> dict[str, A
     return {
         "kpi": c.kpi,
         "text": fmt(c.value, c.kpi),
-        "reason": empty_reason(c.kpi, c.value),
+        "reason": empty_reason(c),
         "num": c.ratio.num,
         "den": c.ratio.den,
         "target": fmt(c.target, c.kpi) if c.target is not None else "",

@@ -42,3 +42,10 @@ def test_one_rounding_rule_per_unit() -> None:
     assert units.rounded(-0.8575, units.Unit.GAP) == Decimal("-0.86")
     assert kpis.text(Kpi.NPS, Decimal("-45.4545")) == "-45.5"
     assert kpis.shown(Kpi.CSAT, Decimal("69.16")) == Decimal("69.2")
+
+
+def test_every_empty_reason_is_marked_for_translation() -> None:
+    from kefu.reports.views import EMPTY_REASONS
+
+    reasons = {kpis.empty_reason(k, d) for k in Kpi for d in (*Dim, None)}
+    assert reasons == set(EMPTY_REASONS)
