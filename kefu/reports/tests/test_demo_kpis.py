@@ -40,8 +40,8 @@ def test_demo_kpis_are_truthful() -> None:
         company = sheets.company(scope)
         answered += company[Kpi.CSAT].value is not None and company[Kpi.NPS].value is not None
     assert answered >= 3
-    c = Client()
-    c.force_login(Staff.objects.get(user__username="demo_admin").user)
+    client = Client()
+    client.force_login(Staff.objects.get(user__username="demo_admin").user)
     period = next(
         m
         for m in reversed(months)
