@@ -47,7 +47,7 @@ def test_demo_kpis_are_truthful() -> None:
         for m in reversed(months)
         if sheets.company(queries.Scope(m, None, live=True))[Kpi.NPS].value is not None
     )
-    html = c.get(
+    html = client.get(
         reverse("console:reports_dashboard") + f"?period={period}", HTTP_ACCEPT_LANGUAGE="en"
     ).content
     text = html.decode()
