@@ -1,4 +1,4 @@
-"""/api/v1/satisfaction: the counter evaluation keypad of an outlet (issue 18) — the customer's 1–5 press
+"""/api/v1/satisfaction: the counter evaluation keypad of an outlet — the customer's 1–5 press
 after being served becomes a satisfaction record of the source "counter evaluation" (docs/quality.md)."""
 
 from __future__ import annotations

@@ -68,7 +68,7 @@ def load(L: Loader) -> None:
             address_keywords="\n".join(a.keywords),
         )
         area.responsible.set([L.staff[u] for u in a.responsible])
-        # the outlet serving the area (issue 18: outlet rows of the KPI sheets): in turn, by area
+        # the outlet serving the area (the outlet rows of the KPI sheets): in turn, by area
         outlets = L.outlets.get(a.branch) or []
         if outlets:
             area.outlet = outlets[len(L.areas.get(a.branch, [])) % len(outlets)]

@@ -1,4 +1,4 @@
-"""Outlet attribution (issue 18, R-32): counter and phone orders record the outlet, or the outlet's line,
+"""Outlet attribution (R-32): counter and phone orders record the outlet, or the outlet's line,
 that received them — through the action, the console form and the API; other channels and outlets of
 another branch are refused with the field named."""
 

@@ -1,4 +1,4 @@
-"""The KPI definitions changed (issue 18: complaint-rate base, satisfaction from every source, outlets):
+"""The KPI definitions changed (the complaint-rate base, satisfaction from every source, outlets):
 the figures frozen under the old definitions are dropped once, so that every closed month is counted again
 with the new ones — by the job ``reports.close_periods`` on its next run, or at once with
 ``kefu manage recount_periods`` (docs/kpis.md, "Closed months"). Until then such a month counts live, with

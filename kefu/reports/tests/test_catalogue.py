@@ -1,4 +1,4 @@
-"""The KPI catalogue (issue 18): complete for every KPI and dimension, the same text as docs/kpis.md, and
+"""The KPI catalogue (R-31): complete for every KPI and dimension, the same text as docs/kpis.md, and
 one rounding rule per unit on every surface (kefu.lib.units). Pure: no database."""
 
 from __future__ import annotations

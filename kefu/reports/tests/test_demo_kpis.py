@@ -1,4 +1,4 @@
-"""Done-when of issue 18 on the demo data set: its KPI sheets show no complaint rate above 1,000 ‰ and no
+"""On the demo data set: its KPI sheets show no complaint rate above 1,000 ‰ and no
 figure over a zero base, and the dashboard shows CSAT and NPS from its follow-ups and surveys."""
 
 from __future__ import annotations

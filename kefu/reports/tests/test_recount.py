@@ -1,5 +1,5 @@
 # ruff: noqa: S608 - the recount is plain SQL built from fixed fragments, values as parameters
-"""The independent recount (issue 18): a generated, varied month is counted again with plain SQL written
+"""The independent recount (R-31, R-32): a generated, varied month is counted again with plain SQL written
 from the KPI catalogue (docs/kpis.md) — not with ``kefu.reports.queries`` — and every cell of every sheet
 (company, branch, area, outlet, staff) is compared: counted live, read from a snapshot and read from a
 closed month. Runs on SQLite and PostgreSQL (whichever ``DATABASE_URL`` names).

@@ -1,4 +1,4 @@
-"""One satisfaction record per answer from every source (issue 18): follow-up calls, survey answers by
+"""One satisfaction record per answer from every source (R-22, R-23): follow-up calls, survey answers by
 link (portal, SMS, e-mail) and counter evaluations; the stated mapping between the scales; a low answer
 opens a recovery task for the leader of the order's owner and tells them."""
 
