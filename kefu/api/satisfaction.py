@@ -4,9 +4,9 @@ after being served becomes a satisfaction record of the source "counter evaluati
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
 from ninja import Field, Router, Schema
+from ninja.responses import Status
 
 from kefu.api.common import WRITE_ERRORS, ApiRequest, Id
 from kefu.surveys.actions import do_record_counter_evaluation
@@ -37,10 +37,10 @@ class SatisfactionOut(Schema):
     response={201: SatisfactionOut, **WRITE_ERRORS},
     summary="Record a counter evaluation",
 )
-def counter_evaluation(request: ApiRequest, payload: CounterEvaluationIn) -> tuple[int, Any]:
+def counter_evaluation(request: ApiRequest, payload: CounterEvaluationIn) -> Status:
     """The staff member at the counter (the token's user) served the customer; a low answer (≤
     ``KEFU_SATISFACTION_LOW_AT`` of 5) opens a recovery task."""
     rec = do_record_counter_evaluation(
         request.auth, outlet_id=payload.outlet_id, csat=payload.csat, order_number=payload.order_number
     )
-    return 201, rec
+    return Status(201, rec)
