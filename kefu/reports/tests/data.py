@@ -31,6 +31,8 @@ import itertools
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
+from django.db import transaction
+
 from kefu.commitments.models import BusinessCalendar, OrderClock
 from kefu.complaints.models import ComplaintCause, ComplaintRecord
 from kefu.complaints.taxonomy import ensure_causes
@@ -309,7 +311,8 @@ def build(world: World) -> Known:
         resp = Response.objects.create(
             invitation=inv, survey=survey, submitted_at=at(2026, 3, 10 + i), csat=csat[i], nps=nps[i]
         )
-        record_response(resp, inv)
+        with transaction.atomic():  # as inside do_submit_response (a low answer writes the service log)
+            record_response(resp, inv)
     return k
 
 
