@@ -214,6 +214,10 @@ KEFU_REPORT_CLOSE_AFTER_DAYS = env_int("KEFU_REPORT_CLOSE_AFTER_DAYS", 7)
 # ("The current month"): the periods not closed yet are recounted this often in the background and their
 # reports read that snapshot while it is younger than three intervals; 0 counts every report live.
 KEFU_REPORT_REFRESH_MINUTES = env_int("KEFU_REPORT_REFRESH_MINUTES", 10)
+# Satisfaction (docs/quality.md, "Low answers"): an answer of at most this on the 1–5 scale (or
+# "dissatisfied") opens a recovery task for the leader of the order's owner, due this many hours later.
+KEFU_SATISFACTION_LOW_AT = env_int("KEFU_SATISFACTION_LOW_AT", 2)
+KEFU_RECOVERY_HOURS = env_int("KEFU_RECOVERY_HOURS", 48)
 KEFU_IMAP_CA_FILE = env_str("KEFU_IMAP_CA_FILE", "") or ""  # PEM of a private CA of the IMAP servers
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024

@@ -29,10 +29,22 @@ class KpiDefOut(Schema):
     unit: str = Field(description="‰ (per 1,000), % or empty (NPS points).")
     direction: str = Field(description="higher or lower: which way is better.")
     weight: int = Field(description="Assessment points when the target is met.")
+    places: int = Field(description="Decimals every surface rounds the value to (half up).")
+    numerator: str = Field(description="Which rows the numerator counts (English).")
+    denominator: str = Field(description="Which rows the denominator counts (English).")
+    period: str = Field(
+        description="Which date puts a row into a period: received, clock_stopped, due, answered or day."
+    )
+    scope: dict[str, str] = Field(description="Per dimension, which row a counted record counts for.")
+    empty: str = Field(description="Why there is no value when the denominator is zero.")
 
 
 class CellOut(Schema):
-    value: Decimal | None = Field(description="Empty when there was nothing to measure (denominator 0).")
+    value: Decimal | None = Field(
+        description="Rounded by the unit's one rule (per cent, per mille, NPS points: one decimal, half up); "
+        "empty when there was nothing to measure (denominator 0)."
+    )
+    reason: str = Field("", description="Why there is no value (the zero denominator), in English.")
     numerator: int
     denominator: int
     detractors: int | None = Field(None, description="NPS only: the detractors (numerator = promoters).")
@@ -71,7 +83,7 @@ class SpreadOut(Schema):
 
 class SheetOut(Schema):
     period: str = Field(description="2026-03 (a month) or 2026 (a year).")
-    dim: str = Field(description="area, staff or branch.")
+    dim: str = Field(description="area, staff, outlet or branch.")
     figures: str = Field(
         description="closed (frozen when the period was closed), snapshot (counted by the job every few "
         "minutes while the period is open) or live (counted for this request)."
@@ -103,7 +115,8 @@ def _period(text: str) -> Period:
 
 def _cell(kpi: Kpi, c: sheets.Cell) -> dict[str, Any]:
     return {
-        "value": None if c.value is None else kpis.rounded(c.value, 2),
+        "value": c.shown,
+        "reason": c.empty_reason,
         "numerator": c.ratio.num,
         "denominator": c.ratio.den,
         "detractors": c.ratio.extra if kpi is Kpi.NPS else None,
@@ -136,9 +149,9 @@ def _sheet_out(sheet: sheets.Sheet, scope: queries.Scope, company: dict[Kpi, she
         "company": {k.value: _cell(k, c) for k, c in company.items()},
         "spreads": {
             k.value: {
-                "best": kpis.rounded(s.best, 2) if s.best is not None else None,
-                "worst": kpis.rounded(s.worst, 2) if s.worst is not None else None,
-                "gap": kpis.rounded(s.gap, 2) if s.gap is not None else None,
+                "best": kpis.shown(k, s.best),
+                "worst": kpis.shown(k, s.worst),
+                "gap": kpis.shown(k, s.gap),
             }
             for k, s in sheet.spreads.items()
         },
@@ -147,15 +160,21 @@ def _sheet_out(sheet: sheets.Sheet, scope: queries.Scope, company: dict[Kpi, she
 
 @router.get("/reports/kpis", response={200: list[KpiDefOut], **ERRORS}, summary="The KPIs and their weights")
 def kpi_definitions(request: ApiRequest) -> list[dict[str, Any]]:
-    """The nine KPIs of the sheets (formulas: docs/kpis.md)."""
+    """The KPI catalogue: the nine KPIs of the sheets with their definitions (docs/kpis.md)."""
     require_staff(request.auth)
     return [
         {
             "code": d.kpi.value,
             "label": str(KPI_LABELS[d.kpi.value]),
-            "unit": d.unit,
+            "unit": d.sign,
             "direction": d.direction.value,
             "weight": d.weight,
+            "places": d.places,
+            "numerator": d.numerator,
+            "denominator": d.denominator,
+            "period": d.period.value,
+            "scope": {dim.value: text for dim, text in d.scope},
+            "empty": d.empty,
         }
         for d in (kpis.DEFS[k] for k in kpis.ALL_KPIS)
     ]
@@ -172,7 +191,7 @@ def my_sheet(request: ApiRequest, params: Query[SheetParams]) -> dict[str, Any]:
 
 @router.get("/reports/sheets/{dim}", response={200: SheetOut, **ERRORS}, summary="A KPI sheet")
 def kpi_sheet(request: ApiRequest, dim: str, params: Query[SheetParams]) -> dict[str, Any]:
-    """One row per service area, staff member or branch of the viewer's report branches, with every KPI's
+    """One row per service area, staff member, outlet or branch of the viewer's report branches, with every KPI's
     counts, value, target and points, the score and the rank within the branch. 404 for roles without
     reports."""
     staff = require_staff(request.auth)

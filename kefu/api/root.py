@@ -15,6 +15,7 @@ from kefu.api.cti import router as cti_router
 from kefu.api.customers import router as customers_router
 from kefu.api.mail_inbound import router as mail_router
 from kefu.api.reports import router as reports_router
+from kefu.api.satisfaction import router as satisfaction_router
 from kefu.api.sms import router as sms_router
 from kefu.api.social import router as social_router
 from kefu.api.supervision import router as supervision_router
@@ -46,6 +47,7 @@ api.add_router("", clocks_router)  # /orders/{key}/clocks…, /extensions…
 api.add_router("/orders", orders_router)
 api.add_router("", cti_router)  # /cti/calls
 api.add_router("", reports_router)  # /reports/…
+api.add_router("", satisfaction_router)  # /satisfaction/counter-evaluations
 api.add_router("", supervision_router)  # /accountability…, /supervision-notices
 api.add_router("", mail_router)  # /mail/inbound/{mailbox_id}
 api.add_router("", social_router)  # /social/mentions

@@ -249,6 +249,9 @@ class OrderIn(Schema):
     )
     assignee_id: Id | None = None
     department_id: Id | None = None
+    outlet_id: Id | None = Field(
+        None, description="Counter and phone orders: the outlet (or the outlet's line) that received it."
+    )
     received_at: dt.datetime | None = None
     sale_phase: SalePhase | None = None
     technical: bool | None = None

@@ -153,6 +153,7 @@ def create_order(request: ApiRequest, payload: OrderIn, response: HttpResponse) 
         co_receiver_ids=list(payload.co_receiver_ids),
         assignee_id=payload.assignee_id,
         department_id=payload.department_id,
+        outlet_id=payload.outlet_id,
         received_at=payload.received_at,
         sale_phase=v(payload.sale_phase),
         technical=payload.technical,

@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy as _
 
 from kefu.commitments.models import Service
 from kefu.customers.models import Channel
-from kefu.organization.models import Department, ServiceArea, Staff
+from kefu.organization.models import Department, Outlet, ServiceArea, Staff
 from kefu.web.forms import MultipleFileField
 from kefu.workorders.models import CloseReasonChoices, OrderTypeChoices, Priority, StatusChoices, WorkOrder
 from kefu.workorders.rules import OPEN_STATUSES, Status, allowed_targets
@@ -274,6 +274,13 @@ class OrderCreateForm(forms.Form):
     area = forms.ModelChoiceField(
         label=_("Service area"), required=False, queryset=ServiceArea.objects.none(), empty_label="—"
     )
+    outlet = forms.ModelChoiceField(
+        label=_("Received at outlet"),
+        required=False,
+        queryset=Outlet.objects.none(),
+        empty_label="—",
+        help_text=_("Counter and phone orders: the outlet, or the outlet's line, that received the request."),
+    )
     priority = forms.ChoiceField(
         label=_("Priority"),
         required=False,
@@ -315,6 +322,7 @@ class OrderCreateForm(forms.Form):
         staff = branch_staff(branch_id)
         _model_field(self, "service").queryset = _services(order_type)
         _model_field(self, "area").queryset = ServiceArea.objects.filter(branch_id=branch_id).order_by("code")
+        _model_field(self, "outlet").queryset = Outlet.objects.filter(branch_id=branch_id).order_by("name")
         _model_field(self, "co_receivers").queryset = staff.exclude(pk=me.pk)
         _model_field(self, "assignee").queryset = staff
         _model_field(self, "department").queryset = branch_departments(branch_id)

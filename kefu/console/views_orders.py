@@ -793,6 +793,7 @@ def order_create(request: ConsoleRequest) -> HttpResponse:
                         department_id=d["department"].pk if d.get("department") else None,
                         area_kind=d.get("area_kind") or "",
                         area_kind_reason=d.get("area_kind_reason") or "",
+                        outlet_id=d["outlet"].pk if d.get("outlet") else None,
                     ),
                 )
             except KefuError as exc:

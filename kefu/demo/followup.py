@@ -12,6 +12,8 @@ from kefu.demo import data as D
 from kefu.demo.loader import Loader
 from kefu.followup.actions import do_record_followup, ensure_satisfaction_levels, run_plans
 from kefu.followup.models import FollowupPlan, FollowupTask
+from kefu.surveys.actions import Submission, do_submit_response, invitation_state
+from kefu.surveys.models import Invitation, Survey, SurveyRule, Trigger
 from kefu.workorders.models import WorkOrder
 from kefu.workorders.rules import Status
 
@@ -19,9 +21,19 @@ if TYPE_CHECKING:
     from kefu.demo.workorders import Play
 
 
+# the customers' survey answers, chosen by the order's key rather than the random generator (so the rest of
+# the demo stays as it was): CSAT on the invitation after resolution, NPS on the one after the follow-up
+CSAT_ANSWERS = (5, 4, 5, 4, 3, 4, 5, 2, 4, 5, 4, 5)
+NPS_ANSWERS = (10, 9, 8, 9, 6, 10, 7, 9, 3, 10, 8, 9)
+
+
 def ensure_defaults() -> None:
-    """The follow-up answers (migration data), should they have been deleted."""
+    """The follow-up answers (migration data), should they have been deleted; the survey rule that asks
+    the recommendation question (NPS) after a follow-up call."""
     ensure_satisfaction_levels()
+    nps = Survey.objects.filter(code="nps").first()
+    if nps is not None and not SurveyRule.objects.filter(trigger=Trigger.FOLLOWUP).exists():
+        SurveyRule.objects.create(survey=nps, trigger=Trigger.FOLLOWUP, expiry_days=14)
 
 
 def call(play: Play) -> None:
@@ -29,6 +41,7 @@ def call(play: Play) -> None:
     text = play.rng.choice(D.FOLLOWUP_NOTES)
     if not _record(play, text):
         play.note(play.followup, text)
+    _answer_surveys(play)
     record_contact(
         Customer(pk=play.p.customer.pk),  # only the keys are needed: no extra queries
         Channel.PHONE,
@@ -55,6 +68,24 @@ def _record(play: Play, text: str) -> bool:
         play.u(play.followup), task.pk, outcome="reached", solved=True, satisfaction=level, comments=text
     )
     return True
+
+
+def _answer_surveys(play: Play) -> None:
+    """Two customers in three answer their survey links (SMS, e-mail or portal) at the time of the call:
+    the satisfaction records of the surveys next to those of the follow-up calls."""
+    if play.p.pk is None or play.p.pk % 3 == 0:
+        return
+    for inv in Invitation.objects.filter(workorder_id=play.p.pk, answered_at__isnull=True).select_related(
+        "survey"
+    ):
+        questions = {q.kind: q for q in inv.survey.questions.all()}
+        values = {}
+        if "csat" in questions:
+            values[questions["csat"].pk] = CSAT_ANSWERS[(play.p.pk + inv.pk) % len(CSAT_ANSWERS)]
+        if "nps" in questions:
+            values[questions["nps"].pk] = NPS_ANSWERS[(play.p.pk + inv.pk) % len(NPS_ANSWERS)]
+        if values and invitation_state(inv) == "open":
+            do_submit_response(inv.token, Submission(values=values))
 
 
 def plans(L: Loader, today: dt.date) -> None:

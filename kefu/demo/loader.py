@@ -22,7 +22,7 @@ from kefu.commitments.models import Service
 from kefu.customers.models import Payment
 from kefu.demo import data as D
 from kefu.lib import clock
-from kefu.organization.models import Branch, Department, ServiceArea, Staff
+from kefu.organization.models import Branch, Department, Outlet, ServiceArea, Staff
 from kefu.workorders.models import TimelineEntry
 
 
@@ -49,6 +49,7 @@ class Loader:
         self.go_live = self.local(self.today - dt.timedelta(days=200), 9, 0)
         self.staff: dict[str, Staff] = {}
         self.branches: dict[str, Branch] = {}
+        self.outlets: dict[str, list[Outlet]] = {}  # per branch code, in the order of data.OUTLETS
         self.areas: dict[str, list[tuple[ServiceArea, D.AreaDef]]] = {}
         self.departments: dict[tuple[str, str], Department] = {}
         self.services: dict[str, Service] = {}

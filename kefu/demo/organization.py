@@ -20,9 +20,10 @@ def load(L: Loader) -> None:
         branch = Branch.objects.create(time_zone="Asia/Shanghai", **b)
         L.branches[branch.code] = branch
         for name, address, phone in D.OUTLETS[branch.code]:
-            Outlet.objects.create(
+            outlet = Outlet.objects.create(
                 branch=branch, name=name, address=address, phone=phone, opening_hours=D.OPENING_HOURS
             )
+            L.outlets.setdefault(branch.code, []).append(outlet)
         for dname in D.DEPARTMENTS:
             L.departments[(branch.code, dname)] = Department.objects.create(branch=branch, name=dname)
     User = get_user_model()
@@ -67,6 +68,11 @@ def load(L: Loader) -> None:
             address_keywords="\n".join(a.keywords),
         )
         area.responsible.set([L.staff[u] for u in a.responsible])
+        # the outlet serving the area (the outlet rows of the KPI sheets): in turn, by area
+        outlets = L.outlets.get(a.branch) or []
+        if outlets:
+            area.outlet = outlets[len(L.areas.get(a.branch, [])) % len(outlets)]
+            area.save(update_fields=["outlet"])
         L.areas.setdefault(a.branch, []).append((area, a))
 
 

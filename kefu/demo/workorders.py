@@ -317,6 +317,7 @@ class Play:
                 co_receiver_ids=co,
                 assignee_id=receiver.pk if takes_it else None,
                 department_id=receiver.department_id if takes_it else None,
+                outlet_id=self._outlet(),
             ),
         )
         p.pk, p.number = o.pk, o.number
@@ -324,6 +325,20 @@ class Play:
         self.owner = owner
         if self.handler == p.owner:
             self.handler = owner
+
+    def _outlet(self) -> int | None:
+        """Counter orders are received at an outlet; phone orders on an outlet's line every other customer
+        (the rest on the central hotline). Chosen by the customer's number, not the random generator, so
+        the rest of the demo stays as it was."""
+        p = self.p
+        outlets = self.L.outlets.get(p.customer.branch) or []
+        if (
+            not outlets
+            or p.channel not in ("counter", "phone")
+            or (p.channel == "phone" and p.customer.pk % 2)
+        ):
+            return None
+        return outlets[p.customer.pk % len(outlets)].pk
 
     def create_duplicate(self) -> None:
         p = self.p

@@ -45,7 +45,7 @@ class DepartmentAdmin(AuditedAdmin):
 
 @admin.register(ServiceArea)
 class ServiceAreaAdmin(AuditedAdmin):
-    list_display = ["code", "name", "branch", "kind", "households"]
+    list_display = ["code", "name", "branch", "kind", "households", "outlet"]
     list_filter = ["branch", "kind"]
     search_fields = ["code", "name"]
     filter_horizontal = ["responsible"]

@@ -140,6 +140,15 @@ class ServiceArea(models.Model):
     responsible = models.ManyToManyField(
         "organization.Staff", blank=True, related_name="areas", verbose_name=_("responsible staff")
     )
+    outlet = models.ForeignKey(
+        Outlet,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="areas",
+        verbose_name=_("serving outlet"),
+        help_text=_("The outlet whose customers these are in the outlet comparison (docs/kpis.md)."),
+    )
 
     class Meta:
         verbose_name = _("service area")

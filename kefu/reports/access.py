@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from kefu.lib.errors import NotFound
 from kefu.organization.access import may_see_reports
-from kefu.organization.models import ServiceArea, Staff
+from kefu.organization.models import Outlet, ServiceArea, Staff
 from kefu.reports.kpis import Dim
 
 COMPANY_WIDE = frozenset({"inspector", "admin"})
@@ -35,6 +35,8 @@ def check_entity(staff: Staff, dim: Dim, key: int) -> None:
         ok = key in branches
     elif dim is Dim.AREA:
         ok = ServiceArea.objects.filter(pk=key, branch_id__in=branches).exists()
+    elif dim is Dim.OUTLET:
+        ok = Outlet.objects.filter(pk=key, branch_id__in=branches).exists()
     else:
         ok = Staff.objects.filter(pk=key, branch_id__in=branches).exists()
     if not ok:

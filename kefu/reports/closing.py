@@ -39,7 +39,7 @@ from kefu.reports.kpis import Dim, Kpi, Period, Ratio
 from kefu.reports.models import ClosedPeriod, KpiFigure
 from kefu.workorders.models import WorkOrder
 
-DIMS = (Dim.AREA, Dim.STAFF, Dim.BRANCH)
+DIMS = (Dim.AREA, Dim.STAFF, Dim.BRANCH, Dim.OUTLET)
 CLOSE_LOCK = 0x4B4546  # PostgreSQL advisory lock class of "counting a period" (with the period as key)
 CAUSE = "cause"  # KpiFigure.dim of the complaints per cause (the dashboard's Pareto)
 

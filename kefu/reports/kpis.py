@@ -15,6 +15,9 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
 
+from kefu.lib import units
+from kefu.lib.units import PLACES, SUFFIX, Unit
+
 
 class Kpi(StrEnum):
     COMPLAINT_RATE = "complaint_rate"
@@ -32,6 +35,7 @@ class Dim(StrEnum):
     AREA = "area"
     STAFF = "staff"
     BRANCH = "branch"
+    OUTLET = "outlet"
 
 
 class Direction(StrEnum):
@@ -39,28 +43,208 @@ class Direction(StrEnum):
     LOWER = "lower"
 
 
+class Attribution(StrEnum):
+    """Which date puts a counted row into a period."""
+
+    RECEIVED = "received"  # the order's received_at
+    CLOCK_STOPPED = "clock_stopped"  # the resolution clock's stopped_at
+    DUE = "due"  # the follow-up task's due_at
+    ANSWERED = "answered"  # the satisfaction record's recorded_at
+    DAY = "day"  # a state on a day of the period (customers, subscriptions)
+
+
 @dataclass(frozen=True)
 class KpiDef:
+    """One KPI of the catalogue (docs/kpis.md is this table in words; a test keeps both in step).
+
+    ``numerator`` / ``denominator`` say which rows count, ``period`` which date puts a row into a period,
+    ``scope`` which row of each dimension a counted row counts for, ``unit`` the unit and so the rounding
+    (:mod:`kefu.lib.units`), ``direction`` which way is better, ``weight`` the assessment points,
+    ``empty`` why there is no value when the denominator is zero (shown with the "—")."""
+
     kpi: Kpi
     label: str  # English source string; the views translate it
-    unit: str  # "‰" (per 1,000) or "%" or "" (NPS points)
+    unit: Unit
     scale: int  # value = scale × numerator ÷ denominator
     direction: Direction
     weight: int  # assessment points when the target is met
+    numerator: str = ""
+    denominator: str = ""
+    period: Attribution = Attribution.RECEIVED
+    scope: tuple[tuple[Dim, str], ...] = ()
+    empty: str = ""
 
+    @property
+    def sign(self) -> str:
+        """The unit sign written after a value: ‰, % or nothing (NPS points)."""
+        return SUFFIX[self.unit]
+
+    @property
+    def places(self) -> int:
+        return PLACES[self.unit]
+
+    def scope_of(self, dim: Dim) -> str:
+        return dict(self.scope)[dim]
+
+
+# Scope attribution shared by several KPIs.
+_ORDER_SCOPE = (
+    (Dim.BRANCH, "the order's branch"),
+    (Dim.AREA, "the order's service area"),
+    (Dim.OUTLET, "the outlet (or its line) that received the order"),
+    (Dim.STAFF, "the order's first-contact owner (R-10)"),
+)
+_CUSTOMER_SCOPE = (
+    (Dim.BRANCH, "the customer's branch"),
+    (Dim.AREA, "the customer's service area"),
+    (Dim.OUTLET, "the outlet serving the customer's service area"),
+    (Dim.STAFF, "every staff member contracting the customer's service area (R-30)"),
+)
+_ANSWER_SCOPE = (
+    (Dim.BRANCH, "the branch of the answered order (else of the outlet or customer), fixed when answered"),
+    (Dim.AREA, "the service area of the answered order (else of the customer), fixed when answered"),
+    (Dim.OUTLET, "the outlet that received the answered order, or where the counter evaluation was given"),
+    (
+        Dim.STAFF,
+        "the staff member who served the customer (assignee, else first-contact owner) at the answer",
+    ),
+)
+_NO_CUSTOMERS = "no customers active on the period's last day in this scope"
 
 DEFS: dict[Kpi, KpiDef] = {
     d.kpi: d
     for d in (
-        KpiDef(Kpi.COMPLAINT_RATE, "Complaint rate", "‰", 1000, Direction.LOWER, 20),
-        KpiDef(Kpi.ANSWERED_24H, "Answered within 24 h", "%", 100, Direction.HIGHER, 15),
-        KpiDef(Kpi.ON_TIME, "Resolved on time", "%", 100, Direction.HIGHER, 15),
-        KpiDef(Kpi.FOLLOWUP, "Follow-up coverage", "%", 100, Direction.HIGHER, 10),
-        KpiDef(Kpi.CSAT, "CSAT", "%", 100, Direction.HIGHER, 10),
-        KpiDef(Kpi.NPS, "NPS", "", 100, Direction.HIGHER, 10),
-        KpiDef(Kpi.RETENTION, "Customer retention", "%", 100, Direction.HIGHER, 10),
-        KpiDef(Kpi.GROWTH, "Customer growth", "%", 100, Direction.HIGHER, 5),
-        KpiDef(Kpi.RENEWAL, "Renewal rate", "%", 100, Direction.HIGHER, 5),
+        KpiDef(
+            Kpi.COMPLAINT_RATE,
+            "Complaint rate",
+            Unit.PERMILLE,
+            1000,
+            Direction.LOWER,
+            20,
+            numerator="complaint orders (type complaint, merged duplicates excluded) received in the period",
+            denominator="customers (not merged) with a subscription running on the period's last day",
+            period=Attribution.RECEIVED,
+            scope=(
+                (Dim.BRANCH, "complaint: the order's branch; customer: the customer's branch"),
+                (Dim.AREA, "complaint: the order's service area; customer: the customer's service area"),
+                (Dim.OUTLET, "the outlet serving the service area (of the order; of the customer)"),
+                (
+                    Dim.STAFF,
+                    "every staff member contracting the service area (of the order; of the customer)",
+                ),
+            ),
+            empty=_NO_CUSTOMERS,
+        ),
+        KpiDef(
+            Kpi.ANSWERED_24H,
+            "Answered within 24 h",
+            Unit.PERCENT,
+            100,
+            Direction.HIGHER,
+            15,
+            numerator="of the denominator, orders first answered at most 24 h after receipt",
+            denominator="orders received in the period (merged duplicates excluded)",
+            period=Attribution.RECEIVED,
+            scope=_ORDER_SCOPE,
+            empty="no orders received in the period",
+        ),
+        KpiDef(
+            Kpi.ON_TIME,
+            "Resolved on time",
+            Unit.PERCENT,
+            100,
+            Direction.HIGHER,
+            15,
+            numerator="of the denominator, clocks met or met with the customer unreachable (R-14)",
+            denominator="resolution clocks (every round) of orders not merged that stopped in the period: "
+            "met, met-unreachable, late",
+            period=Attribution.CLOCK_STOPPED,
+            scope=_ORDER_SCOPE,
+            empty="no resolution clock ended in the period",
+        ),
+        KpiDef(
+            Kpi.FOLLOWUP,
+            "Follow-up coverage",
+            Unit.PERCENT,
+            100,
+            Direction.HIGHER,
+            10,
+            numerator="of the denominator, tasks finished with a result or ended unreachable",
+            denominator="follow-up tasks due in the period, not cancelled",
+            period=Attribution.DUE,
+            scope=(
+                (Dim.BRANCH, "the task's branch"),
+                (Dim.AREA, "the customer's service area"),
+                (Dim.OUTLET, "the outlet that received the followed-up order"),
+                (Dim.STAFF, "the task's assignee"),
+            ),
+            empty="no follow-up due in the period",
+        ),
+        KpiDef(
+            Kpi.CSAT,
+            "CSAT",
+            Unit.PERCENT,
+            100,
+            Direction.HIGHER,
+            10,
+            numerator="of the denominator, answers 4 or 5 (satisfied, very satisfied)",
+            denominator="satisfaction records with a 1–5 answer from every source (follow-up, survey, counter)",
+            period=Attribution.ANSWERED,
+            scope=_ANSWER_SCOPE,
+            empty="no satisfaction answer in the period",
+        ),
+        KpiDef(
+            Kpi.NPS,
+            "NPS",
+            Unit.POINTS,
+            100,
+            Direction.HIGHER,
+            10,
+            numerator="promoters (9–10) − detractors (0–6)",
+            denominator="satisfaction records with a 0–10 recommendation answer",
+            period=Attribution.ANSWERED,
+            scope=_ANSWER_SCOPE,
+            empty="no recommendation answer in the period",
+        ),
+        KpiDef(
+            Kpi.RETENTION,
+            "Customer retention",
+            Unit.PERCENT,
+            100,
+            Direction.HIGHER,
+            10,
+            numerator="of the denominator, customers still active on the last day",
+            denominator="customers (not merged) active on the period's first day",
+            period=Attribution.DAY,
+            scope=_CUSTOMER_SCOPE,
+            empty="no customers active on the period's first day in this scope",
+        ),
+        KpiDef(
+            Kpi.GROWTH,
+            "Customer growth",
+            Unit.PERCENT,
+            100,
+            Direction.HIGHER,
+            5,
+            numerator="customers (not merged) who became customers in the period",
+            denominator="customers (not merged) active on the period's first day",
+            period=Attribution.DAY,
+            scope=_CUSTOMER_SCOPE,
+            empty="no customers active on the period's first day in this scope",
+        ),
+        KpiDef(
+            Kpi.RENEWAL,
+            "Renewal rate",
+            Unit.PERCENT,
+            100,
+            Direction.HIGHER,
+            5,
+            numerator="of the denominator, subscriptions a later subscription names as renewed from",
+            denominator="subscriptions of customers (not merged) expiring in the period",
+            period=Attribution.DAY,
+            scope=_CUSTOMER_SCOPE,
+            empty="no subscription expiring in the period in this scope",
+        ),
     )
 }
 ALL_KPIS: tuple[Kpi, ...] = tuple(DEFS)
@@ -159,6 +343,29 @@ def rounded(v: Decimal | None, places: int = 1) -> Decimal | None:
     if v is None:
         return None
     return v.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+
+
+POPULATION_KPIS = (Kpi.COMPLAINT_RATE, Kpi.RETENTION, Kpi.GROWTH, Kpi.RENEWAL)
+
+
+def empty_reason(kpi: Kpi, dim: Dim | None = None) -> str:
+    """Why a cell has no value (its denominator is zero), in English (the views translate it): the
+    catalogue's reason, or for the customers of a staff member or an outlet where they come from."""
+    if kpi in POPULATION_KPIS and dim is Dim.STAFF:
+        return "no customers in the service areas this person contracts (R-30)"
+    if kpi in POPULATION_KPIS and dim is Dim.OUTLET:
+        return "no customers in the service areas this outlet serves"
+    return DEFS[kpi].empty
+
+
+def shown(kpi: Kpi, v: Decimal | None) -> Decimal | None:
+    """The value as every surface shows it: rounded by the KPI's unit (:mod:`kefu.lib.units`)."""
+    return units.rounded(v, DEFS[kpi].unit)
+
+
+def text(kpi: Kpi, v: Decimal | None) -> str:
+    """The value written with its unit sign, "—" without a value (:mod:`kefu.lib.units`)."""
+    return units.text(v, DEFS[kpi].unit)
 
 
 def answered_within(received: dt.datetime, first_response: dt.datetime | None) -> bool:

@@ -35,7 +35,7 @@ from kefu.followup.stats import FINISHED
 from kefu.organization.models import ServiceArea
 from kefu.reports import closing
 from kefu.reports.kpis import ANSWER_WITHIN, Dim, Kpi, Period, Ratio
-from kefu.surveys.models import Response
+from kefu.surveys.models import SatisfactionRecord
 from kefu.workorders.models import WorkOrder
 
 ENDED_CLOCK = (
@@ -83,8 +83,22 @@ def active_on(day: dt.date) -> Q:
     return Q(pk__in=running.values("customer_id"))
 
 
-ORDER_GROUPS = {Dim.AREA: "area_id", Dim.BRANCH: "branch_id", Dim.STAFF: "owner_id"}
-CUSTOMER_GROUPS = {Dim.AREA: "area_id", Dim.BRANCH: "branch_id", Dim.STAFF: "area__responsible"}
+ORDER_GROUPS = {Dim.AREA: "area_id", Dim.BRANCH: "branch_id", Dim.STAFF: "owner_id", Dim.OUTLET: "outlet_id"}
+CUSTOMER_GROUPS = {
+    Dim.AREA: "area_id",
+    Dim.BRANCH: "branch_id",
+    Dim.STAFF: "area__responsible",
+    Dim.OUTLET: "area__outlet_id",
+}
+# complaints count for the population their customer belongs to: the order's area, and through it the
+# staff contracting it and the outlet serving it (the same path as the customers of the denominator)
+COMPLAINT_GROUPS = {
+    Dim.AREA: "area_id",
+    Dim.BRANCH: "branch_id",
+    Dim.STAFF: "area__responsible",
+    Dim.OUTLET: "area__outlet_id",
+}
+ANSWER_GROUPS = {Dim.AREA: "area_id", Dim.BRANCH: "branch_id", Dim.STAFF: "staff_id", Dim.OUTLET: "outlet_id"}
 
 
 def orders_received(scope: Scope) -> QuerySet[WorkOrder]:
@@ -97,8 +111,9 @@ def orders_received(scope: Scope) -> QuerySet[WorkOrder]:
 
 
 def customers_base(scope: Scope) -> QuerySet[Customer]:
-    """Customers on the books at the end of the period (customer since ≤ last day, not merged)."""
-    qs = Customer.objects.filter(merged_into__isnull=True, customer_since__lte=scope.period.last_day)
+    """The denominator of the complaint rate: customers (not merged) with a subscription running on the
+    period's last day — the same moment for every dimension (docs/kpis.md)."""
+    qs = Customer.objects.filter(merged_into__isnull=True).filter(active_on(scope.period.last_day))
     if scope.branch_ids is not None:
         qs = qs.filter(branch_id__in=scope.branch_ids)
     return qs
@@ -115,13 +130,17 @@ def source(kpi: Kpi, scope: Scope) -> Source:
     rows: QuerySet[Any]
 
     if kpi is Kpi.COMPLAINT_RATE:
-        return Source(orders_received(scope).filter(order_type=COMPLAINT), ORDER_GROUPS, "branch_id", Q())
+        return Source(orders_received(scope).filter(order_type=COMPLAINT), COMPLAINT_GROUPS, "branch_id", Q())
     if kpi is Kpi.ANSWERED_24H:
         within = Q(first_response_at__isnull=False, first_response_at__lte=F("received_at") + ANSWER_WITHIN)
         return Source(orders_received(scope), ORDER_GROUPS, "branch_id", within)
     if kpi is Kpi.ON_TIME:
         rows = OrderClock.objects.filter(
-            kind="resolution", stopped_at__gte=start, stopped_at__lt=end, status__in=ENDED_CLOCK
+            kind="resolution",
+            stopped_at__gte=start,
+            stopped_at__lt=end,
+            status__in=ENDED_CLOCK,
+            workorder__merged_into__isnull=True,
         )
         groups = {d: f"workorder__{f}" for d, f in ORDER_GROUPS.items()}
         return Source(
@@ -133,22 +152,24 @@ def source(kpi: Kpi, scope: Scope) -> Source:
         rows = FollowupTask.objects.filter(due_at__gte=start, due_at__lt=end).exclude(
             status=FollowupTask.Status.CANCELLED
         )
-        groups = {Dim.AREA: "customer__area_id", Dim.BRANCH: "branch_id", Dim.STAFF: "assignee_id"}
+        groups = {
+            Dim.AREA: "customer__area_id",
+            Dim.BRANCH: "branch_id",
+            Dim.STAFF: "assignee_id",
+            Dim.OUTLET: "workorder__outlet_id",
+        }
         return Source(
             scoped(rows, "branch_id"), groups, "branch_id", Q(status__in=FINISHED, finished_at__isnull=False)
         )
     if kpi in (Kpi.CSAT, Kpi.NPS):
-        rows = Response.objects.filter(submitted_at__gte=start, submitted_at__lt=end)
-        groups = {
-            Dim.AREA: "invitation__workorder__area_id",
-            Dim.BRANCH: "invitation__workorder__branch_id",
-            Dim.STAFF: "invitation__staff_id",
-        }
-        rows = scoped(rows, "invitation__workorder__branch_id")
-        if kpi is Kpi.CSAT:  # kefu.surveys: satisfied = 4 or 5 on the 1–5 scale
-            return Source(rows.filter(csat__isnull=False), groups, groups[Dim.BRANCH], Q(csat__gte=4))
+        # one satisfaction record per answer, from every source (follow-up, survey, counter: kefu.surveys)
+        rows = scoped(
+            SatisfactionRecord.objects.filter(recorded_at__gte=start, recorded_at__lt=end), "branch_id"
+        )
+        if kpi is Kpi.CSAT:  # satisfied = 4 or 5 on the 1–5 scale
+            return Source(rows.filter(csat__isnull=False), ANSWER_GROUPS, "branch_id", Q(csat__gte=4))
         return Source(  # promoters 9–10, detractors 0–6
-            rows.filter(nps__isnull=False), groups, groups[Dim.BRANCH], Q(nps__gte=9), extra=Q(nps__lte=6)
+            rows.filter(nps__isnull=False), ANSWER_GROUPS, "branch_id", Q(nps__gte=9), extra=Q(nps__lte=6)
         )
     if kpi is Kpi.RETENTION:
         rows = Customer.objects.filter(merged_into__isnull=True).filter(active_on(p.first_day))
@@ -217,15 +238,9 @@ def total(pairs: Pairs) -> Ratio:
 
 
 def complaint_base(dim: Dim, scope: Scope) -> Pairs:
-    """Denominator of the complaint rate: households per area, customers per branch or staff member."""
+    """Denominator of the complaint rate: the customers active on the period's last day, per area, branch,
+    outlet (of their area) or staff member (contracting their area)."""
     out: Pairs = {}
-    if dim is Dim.AREA:
-        qs = ServiceArea.objects.all()
-        if scope.branch_ids is not None:
-            qs = qs.filter(branch_id__in=scope.branch_ids)
-        for pk, branch_id, households in qs.values_list("pk", "branch_id", "households"):
-            _add(out, pk, branch_id, den=households)
-        return out
     field = CUSTOMER_GROUPS[dim]
     cols = _group_cols(field, "branch_id")
     for r in customers_base(scope).values(*cols).annotate(n=Count("pk")).order_by():
@@ -258,7 +273,7 @@ def live_pairs_many(kpi_list: Iterable[Kpi], dim: Dim, scope: Scope) -> dict[Kpi
     out: dict[Kpi, Pairs] = {}
     if Kpi.RETENTION in kpi_list and Kpi.GROWTH in kpi_list:
         out[Kpi.RETENTION], out[Kpi.GROWTH] = customer_flow(dim, scope)
-    if Kpi.COMPLAINT_RATE in kpi_list and Kpi.ANSWERED_24H in kpi_list:
+    if Kpi.COMPLAINT_RATE in kpi_list and Kpi.ANSWERED_24H in kpi_list and dim in (Dim.AREA, Dim.BRANCH):
         out[Kpi.COMPLAINT_RATE], out[Kpi.ANSWERED_24H] = order_flow(dim, scope)
     for k in kpi_list:
         if k not in out:
@@ -324,11 +339,18 @@ def customer_flow(dim: Dim, scope: Scope) -> tuple[Pairs, Pairs]:
     p = scope.period
     customers = connection.ops.quote_name(Customer._meta.db_table)
     subscriptions = connection.ops.quote_name(Subscription._meta.db_table)
-    group = {Dim.AREA: "c.area_id", Dim.BRANCH: "c.branch_id", Dim.STAFF: "r.staff_id"}[dim]
+    group = {
+        Dim.AREA: "c.area_id",
+        Dim.BRANCH: "c.branch_id",
+        Dim.STAFF: "r.staff_id",
+        Dim.OUTLET: "a.outlet_id",
+    }[dim]
     join = ""
     if dim is Dim.STAFF:
         through = ServiceArea.responsible.through._meta.db_table
         join = f"JOIN {connection.ops.quote_name(through)} r ON r.servicearea_id = c.area_id"
+    if dim is Dim.OUTLET:
+        join = f"LEFT JOIN {connection.ops.quote_name(ServiceArea._meta.db_table)} a ON a.id = c.area_id"
     branch_filter, branch_params = "", list[Any]()
     if scope.branch_ids is not None:
         if not scope.branch_ids:
@@ -381,15 +403,13 @@ def drill_rows(kpi: Kpi, dim: Dim, key: int, scope: Scope, part: str) -> QuerySe
     rate the denominator is the customers (branch, staff) — households of an area are not rows."""
     src = source(kpi, scope)
     if kpi is Kpi.COMPLAINT_RATE and part == "den":
-        if dim is Dim.AREA:
-            return Customer.objects.none()
         return customers_base(scope).filter(**{CUSTOMER_GROUPS[dim]: key}).distinct()
     qs = src.rows.filter(**{src.groups[dim]: key})
     if part == "num":
         qs = qs.filter(src.num)
     elif src.den is not None:
         qs = qs.filter(src.den)
-    return qs.distinct() if dim is Dim.STAFF and src.groups[dim].endswith("responsible") else qs
+    return qs.distinct() if src.groups[dim].endswith("responsible") else qs
 
 
 def drill_model(kpi: Kpi, part: str) -> type[Model]:
@@ -403,8 +423,8 @@ _MODELS: dict[tuple[Kpi, str], type[Model]] = {
     (Kpi.ANSWERED_24H, "*"): WorkOrder,
     (Kpi.ON_TIME, "*"): OrderClock,
     (Kpi.FOLLOWUP, "*"): FollowupTask,
-    (Kpi.CSAT, "*"): Response,
-    (Kpi.NPS, "*"): Response,
+    (Kpi.CSAT, "*"): SatisfactionRecord,
+    (Kpi.NPS, "*"): SatisfactionRecord,
     (Kpi.RETENTION, "*"): Customer,
     (Kpi.GROWTH, "*"): Customer,
     (Kpi.RENEWAL, "*"): Subscription,
@@ -426,7 +446,7 @@ def monthly_trend(
     live_months = [m for m in months if m not in frozen]
     o: dict[tuple[int, int], Any] = {}
     c: dict[tuple[int, int], Any] = {}
-    joined: list[tuple[tuple[int, int], int]] = []
+    base_of: dict[tuple[int, int], int] = {}
     if live_months:
         first, last = live_months[0], live_months[-1]
         start = first.bounds(tz)[0]
@@ -435,9 +455,13 @@ def monthly_trend(
             received_at__gte=start, received_at__lt=end, merged_into__isnull=True
         )
         clocks = OrderClock.objects.filter(
-            kind="resolution", stopped_at__gte=start, stopped_at__lt=end, status__in=ENDED_CLOCK
+            kind="resolution",
+            stopped_at__gte=start,
+            stopped_at__lt=end,
+            status__in=ENDED_CLOCK,
+            workorder__merged_into__isnull=True,
         )
-        customers = Customer.objects.filter(merged_into__isnull=True, customer_since__lte=last.last_day)
+        customers = Customer.objects.filter(merged_into__isnull=True)
         if b is not None:
             orders = orders.filter(branch_id__in=b)
             clocks = clocks.filter(workorder__branch_id__in=b)
@@ -454,8 +478,9 @@ def monthly_trend(
             .annotate(n=Count("pk"), met=Count("pk", filter=Q(status__in=MET_CLOCK)))
             .order_by()
         )
-        cust_rows = (
-            customers.annotate(m=TruncMonth("customer_since")).values("m").annotate(n=Count("pk")).order_by()
+        # the complaint rate's denominator of each month: customers active on its last day (one query)
+        active = customers.aggregate(
+            **{f"m{i}": Count("pk", filter=active_on(m.last_day)) for i, m in enumerate(live_months)}
         )
 
         def key(m: Any) -> tuple[int, int]:
@@ -463,7 +488,7 @@ def monthly_trend(
 
         o = {key(r["m"]): r for r in o_rows}
         c = {key(r["m"]): r for r in c_rows}
-        joined = sorted((key(r["m"]), r["n"]) for r in cust_rows)
+        base_of = {(m.year, m.month or 1): int(active[f"m{i}"] or 0) for i, m in enumerate(live_months)}
     out = []
     for mp in months:
         if mp in frozen:
@@ -483,7 +508,7 @@ def monthly_trend(
             )
             continue
         k = (mp.year, mp.month or 1)
-        base = sum(n for kk, n in joined if kk <= k)
+        base = base_of.get(k, 0)
         orow: Any = o.get(k, {})
         crow: Any = c.get(k, {})
         out.append(

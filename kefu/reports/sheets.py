@@ -13,7 +13,7 @@ from decimal import Decimal
 
 from django.db.models import Q
 
-from kefu.organization.models import Branch, ServiceArea, Staff
+from kefu.organization.models import Branch, Outlet, ServiceArea, Staff
 from kefu.reports import kpis, queries
 from kefu.reports.kpis import Dim, Direction, Kpi, Period, Ratio
 from kefu.reports.models import KpiTarget
@@ -38,6 +38,7 @@ class Cell:
     target: Decimal | None
     direction: Direction
     points: Decimal | None
+    dim: Dim | None = None  # the sheet's dimension (None: the company row)
 
     @property
     def met(self) -> bool | None:
@@ -47,7 +48,17 @@ class Cell:
 
     @property
     def shown(self) -> Decimal | None:
-        return kpis.rounded(self.value, 1)
+        """The value rounded by the catalogue's rule for its unit (every page, export and the API)."""
+        return kpis.shown(self.kpi, self.value)
+
+    @property
+    def text(self) -> str:
+        return kpis.text(self.kpi, self.value)
+
+    @property
+    def empty_reason(self) -> str:
+        """Why there is no value (English source text; the views translate it), "" when there is one."""
+        return kpis.empty_reason(self.kpi, self.dim) if self.value is None else ""
 
 
 @dataclass
@@ -86,6 +97,13 @@ def entities(dim: Dim, scope: queries.Scope, only: int | None = None) -> list[En
         if only is not None:
             qs = qs.filter(pk=only)
         return [Entity(x.pk, x.name, x.code, x.pk, x.name) for x in qs]
+    if dim is Dim.OUTLET:
+        outlets = Outlet.objects.select_related("branch").order_by("branch__code", "name", "pk")
+        if b is not None:
+            outlets = outlets.filter(branch_id__in=b)
+        if only is not None:
+            outlets = outlets.filter(pk=only)
+        return [Entity(o.pk, o.name, str(o.pk), o.branch_id, o.branch.name) for o in outlets]
     if dim is Dim.AREA:
         areas = ServiceArea.objects.select_related("branch").order_by("branch__code", "code")
         if b is not None:
@@ -136,12 +154,12 @@ class Targets:
         return None
 
 
-def make_cell(kpi: Kpi, ratio: Ratio, target: KpiTarget | None) -> Cell:
+def make_cell(kpi: Kpi, ratio: Ratio, target: KpiTarget | None, dim: Dim | None = None) -> Cell:
     d = kpis.DEFS[kpi]
     v = kpis.value(kpi, ratio)
     direction = Direction(target.direction) if target else d.direction
     tv = target.target if target else None
-    return Cell(kpi, ratio, v, tv, direction, kpis.score(v, tv, direction, d.weight))
+    return Cell(kpi, ratio, v, tv, direction, kpis.score(v, tv, direction, d.weight), dim)
 
 
 def sheet(
@@ -156,7 +174,7 @@ def sheet(
     rows = []
     for e in ents:
         cells = {
-            k: make_cell(k, counts[k].get(e.key, Ratio(0, 0)), targets.find(k, dim, e)) for k in kpi_list
+            k: make_cell(k, counts[k].get(e.key, Ratio(0, 0)), targets.find(k, dim, e), dim) for k in kpi_list
         }
         rows.append(Row(e, cells, kpis.total((c.points, kpis.DEFS[k].weight) for k, c in cells.items())))
     by_branch: dict[int | None, list[Row]] = {}

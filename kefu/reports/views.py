@@ -17,6 +17,7 @@ from django.http import Http404, HttpResponse, HttpResponseBase
 from django.shortcuts import render
 from django.urls import get_script_prefix, reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from django.views.decorators.http import require_GET
 
 from kefu.commitments.models import OrderClock
@@ -24,23 +25,41 @@ from kefu.commitments.years import missing_next_year as missing_calendar_years
 from kefu.complaints.models import ComplaintCause
 from kefu.customers.models import Customer
 from kefu.followup.models import FollowupTask
-from kefu.lib import clock, exports
+from kefu.lib import clock, exports, units
 from kefu.lib.errors import NotFound
 from kefu.organization.access import may_see_reports
 from kefu.organization.models import Staff
 from kefu.reports import access, closing, kpis, queries, sheets, svg
 from kefu.reports.kpis import Dim, Kpi, Period
 from kefu.reports.models import KpiChoices
-from kefu.surveys.models import Response
+from kefu.surveys.models import SatisfactionRecord
 from kefu.web.views import ConsoleRequest, staff_view
 from kefu.workorders.models import WorkOrder
 
 KPI_LABELS = dict(KpiChoices.choices)
+# the reasons of an empty value (kefu.reports.kpis), marked for translation; views translate them on display
+EMPTY_REASONS = (
+    gettext_noop("no customers active on the period's last day in this scope"),
+    gettext_noop("no orders received in the period"),
+    gettext_noop("no resolution clock ended in the period"),
+    gettext_noop("no follow-up due in the period"),
+    gettext_noop("no satisfaction answer in the period"),
+    gettext_noop("no recommendation answer in the period"),
+    gettext_noop("no customers active on the period's first day in this scope"),
+    gettext_noop("no subscription expiring in the period in this scope"),
+    gettext_noop("no customers in the service areas this person contracts (R-30)"),
+    gettext_noop("no customers in the service areas this outlet serves"),
+)
 PERCENT_KPIS = (Kpi.ANSWERED_24H, Kpi.ON_TIME, Kpi.FOLLOWUP, Kpi.CSAT)
 
 
 def dim_label(dim: Dim) -> str:
-    return {Dim.AREA: _("Service area"), Dim.STAFF: _("Staff"), Dim.BRANCH: _("Branch")}[dim]
+    return {
+        Dim.AREA: _("Service area"),
+        Dim.STAFF: _("Staff"),
+        Dim.BRANCH: _("Branch"),
+        Dim.OUTLET: _("Outlet"),
+    }[dim]
 
 
 def _period(request: ConsoleRequest) -> Period:
@@ -67,12 +86,14 @@ def _scope(request: ConsoleRequest, period: Period) -> queries.Scope:
     return queries.Scope(period, access.report_branches(request.staff), live=_live(request))
 
 
-def fmt(v: Decimal | None, kpi: Kpi | None = None) -> str:
-    if v is None:
-        return "—"
-    r = kpis.rounded(v, 1)
-    unit = kpis.DEFS[kpi].unit if kpi else ""
-    return f"{r}{unit}"
+def fmt(v: Decimal | None, kpi: Kpi) -> str:
+    """The one formatting rule of the KPI's unit (kefu.lib.units via the catalogue)."""
+    return kpis.text(kpi, v)
+
+
+def empty_reason(c: sheets.Cell) -> str:
+    """Why a cell shows "—": the catalogue's reason for a zero denominator, translated."""
+    return _(c.empty_reason) if c.empty_reason else ""
 
 
 @functools.lru_cache(maxsize=256)
@@ -90,6 +111,7 @@ def _cell_ctx(c: sheets.Cell, dim: Dim, key: int, period: Period) -> dict[str, A
     return {
         "kpi": c.kpi,
         "text": fmt(c.value, c.kpi),
+        "reason": empty_reason(c),
         "num": c.ratio.num,
         "den": c.ratio.den,
         "target": fmt(c.target, c.kpi) if c.target is not None else "",
@@ -97,9 +119,7 @@ def _cell_ctx(c: sheets.Cell, dim: Dim, key: int, period: Period) -> dict[str, A
         "points": c.points,
         "weight": kpis.DEFS[c.kpi].weight,
         "url_num": _drill_url(c.kpi, dim, key, period, "num"),
-        "url_den": _drill_url(c.kpi, dim, key, period, "den")
-        if not (c.kpi is Kpi.COMPLAINT_RATE and dim is Dim.AREA)
-        else "",
+        "url_den": _drill_url(c.kpi, dim, key, period, "den"),
     }
 
 
@@ -135,7 +155,7 @@ def _export_sheet(sheet: sheets.Sheet, with_score: bool) -> tuple[list[str], Ite
         for r in sheet.rows:
             line: list[Any] = [r.entity.name, r.entity.code, r.entity.branch_name]
             for c in r.cells.values():
-                line += [kpis.rounded(c.value, 2), c.ratio.num, c.ratio.den, c.target]
+                line += [c.shown, c.ratio.num, c.ratio.den, c.target]
                 if with_score:
                     line.append(c.points)
             if with_score:
@@ -259,7 +279,7 @@ def dashboard(request: ConsoleRequest) -> HttpResponseBase:
         (
             "area-heatmap",
             svg.heat_map(
-                _("Complaint rate by service area (per 1,000 households)"),
+                _("Complaint rate by service area (per 1,000 customers)"),
                 [
                     (r.entity.name, r.entity.branch_name, fl(r.cells[Kpi.COMPLAINT_RATE].value))
                     for r in asheet.rows
@@ -307,8 +327,7 @@ def _dashboard_export(
     """The dashboard's figures: the KPIs of the period (CSV), plus every chart's data (XLSX sheets)."""
     kpi_header = [_("KPI"), _("Value"), _("numerator"), _("denominator"), _("target")]
     kpi_rows = [
-        [str(KPI_LABELS[k.value]), kpis.rounded(c.value, 2), c.ratio.num, c.ratio.den, c.target]
-        for k, c in company.items()
+        [str(KPI_LABELS[k.value]), c.shown, c.ratio.num, c.ratio.den, c.target] for k, c in company.items()
     ]
     name = f"dashboard-{period}"
     if fmt_ == "csv":
@@ -319,8 +338,8 @@ def _dashboard_export(
             t["orders"],
             t["complaints"],
             t["customers"],
-            kpis.rounded(kpis.value(Kpi.COMPLAINT_RATE, t["complaint_rate"]), 2),
-            kpis.rounded(kpis.value(Kpi.ON_TIME, t["on_time"]), 2),
+            kpis.shown(Kpi.COMPLAINT_RATE, kpis.value(Kpi.COMPLAINT_RATE, t["complaint_rate"])),
+            kpis.shown(Kpi.ON_TIME, kpis.value(Kpi.ON_TIME, t["on_time"])),
         ]
         for t in trend
     ]
@@ -343,21 +362,18 @@ def _dashboard_export(
             (
                 _("Complaint causes"),
                 [_("Cause"), _("Complaints"), _("Cumulative %")],
-                [[c, n, kpis.rounded(cum, 2)] for c, n, cum in par],
+                [[c, n, units.rounded(cum, units.Unit.PERCENT)] for c, n, cum in par],
             ),
             (
                 _("Branches"),
                 [_("Branch")] + [str(KPI_LABELS[k.value]) for k in PERCENT_KPIS],
-                [
-                    [r.entity.name] + [kpis.rounded(r.cells[k].value, 2) for k in PERCENT_KPIS]
-                    for r in bsheet.rows
-                ],
+                [[r.entity.name] + [r.cells[k].shown for k in PERCENT_KPIS] for r in bsheet.rows],
             ),
             (
                 _("Service areas"),
                 [_("Service area"), _("Branch"), _("Complaint rate")],
                 [
-                    [r.entity.name, r.entity.branch_name, kpis.rounded(r.cells[Kpi.COMPLAINT_RATE].value, 2)]
+                    [r.entity.name, r.entity.branch_name, r.cells[Kpi.COMPLAINT_RATE].shown]
                     for r in asheet.rows
                 ],
             ),
@@ -398,7 +414,7 @@ def kpi_report(request: ConsoleRequest, dim: str) -> HttpResponseBase:
 @staff_view
 def assessment(request: ConsoleRequest, dim: str) -> HttpResponseBase:
     d = _dim(dim)
-    if d is Dim.BRANCH:
+    if d in (Dim.BRANCH, Dim.OUTLET):
         raise Http404
     period = _period(request)
     scope = _scope(request, period)
@@ -443,13 +459,23 @@ def branches(request: ConsoleRequest) -> HttpResponseBase:
     period = _period(request)
     scope = _scope(request, period)
     sheet = sheets.sheet(Dim.BRANCH, scope)
+    outlets = sheets.sheet(Dim.OUTLET, scope)
     header, rows = _export_sheet(sheet, with_score=False)
-    spread_line: list[Any] = [_("Spread (best − worst)"), "", ""]
-    for s in sheet.spreads.values():
-        spread_line += [kpis.rounded(s.gap, 2), kpis.rounded(s.best, 2), kpis.rounded(s.worst, 2), ""]
-    spread_rows = [spread_line]
+    _oheader, orows = _export_sheet(outlets, with_score=False)
+
+    def spread_line(sh: sheets.Sheet) -> list[Any]:
+        line: list[Any] = [_("Spread (best − worst)"), "", ""]
+        for s in sh.spreads.values():
+            line += [kpis.shown(s.kpi, s.gap), kpis.shown(s.kpi, s.best), kpis.shown(s.kpi, s.worst), ""]
+        return line
+
+    outlet_title = [_("Outlet")] + [""] * (len(header) - 1)
     exported = _maybe_export(
-        request, f"branches-{period}", _("Branch comparison"), header, [*rows, *spread_rows]
+        request,
+        f"branches-{period}",
+        _("Branch comparison"),
+        header,
+        [*rows, spread_line(sheet), outlet_title, *orows, spread_line(outlets)],
     )
     if exported:
         return exported
@@ -465,6 +491,12 @@ def branches(request: ConsoleRequest) -> HttpResponseBase:
                 for s in sheet.spreads.values()
             ],
             "chart": _branch_chart(sheet),
+            "outlet_rows": _rows_ctx(outlets, period),
+            "outlet_label": dim_label(Dim.OUTLET),
+            "outlet_spreads": [
+                (s.kpi, fmt(s.best, s.kpi), fmt(s.worst, s.kpi), fmt(s.gap, s.kpi))
+                for s in outlets.spreads.values()
+            ],
         }
     )
     return render(request, "reports/table.html", ctx)
@@ -547,26 +579,24 @@ def _drill_table(model: type[Model], qs: QuerySet[Any]) -> tuple[list[str], Quer
             ]
 
         return header, qs.select_related("workorder", "customer").order_by("due_at", "pk"), row
-    if model is Response:
-        header = [_("Number"), _("Customer"), _("Staff"), _("Submitted"), "CSAT", "NPS"]
+    if model is SatisfactionRecord:
+        header = [_("Number"), _("Customer"), _("Staff"), _("Source"), _("Answered"), "CSAT", "NPS"]
 
         def row(x: Any) -> list[Any]:
             r = x
-            inv = r.invitation
             return [
-                _order_link(inv.workorder),
-                inv.customer.name,
-                inv.staff.name if inv.staff else "",
-                r.submitted_at,
+                _order_link(r.workorder),
+                r.customer.name if r.customer else "",
+                r.staff.name if r.staff else "",
+                r.get_source_display(),
+                r.recorded_at,
                 r.csat,
                 r.nps,
             ]
 
         return (
             header,
-            qs.select_related("invitation__workorder", "invitation__customer", "invitation__staff").order_by(
-                "submitted_at", "pk"
-            ),
+            qs.select_related("workorder", "customer", "staff").order_by("recorded_at", "pk"),
             row,
         )
     if model is Customer:

@@ -31,6 +31,9 @@ from kefu.commitments.models import OrderClock
 from kefu.customers.models import Customer
 from kefu.lib import clock, links
 from kefu.lib.errors import NotFound, ValidationFailed
+from kefu.organization.access import Actor, require_staff
+from kefu.organization.leaders import LeaderPicker
+from kefu.organization.models import Outlet, Staff
 from kefu.surveys import rules
 from kefu.surveys.models import (
     Answer,
@@ -38,12 +41,15 @@ from kefu.surveys.models import (
     InvitationChannel,
     Question,
     QuestionKind,
+    RecoveryTask,
     Response,
+    SatisfactionRecord,
+    SatisfactionSource,
     Survey,
     SurveyRule,
     Trigger,
 )
-from kefu.workorders.hooks import TransitionEvent
+from kefu.workorders.hooks import StaffEventKind, TransitionEvent, staff_event
 from kefu.workorders.models import WorkOrder
 
 MOBILE_PREFIXES = ("+861", "1")
@@ -201,7 +207,9 @@ def invite_after_followup(task_or_order: Any, actor: Any = None) -> Invitation |
 
 
 def on_followup_done(task: Any) -> None:
-    """Follow-up listener (see ``invite_after_followup``)."""
+    """Follow-up listener: the call's satisfaction answer becomes a satisfaction record (a low one opens a
+    recovery task); then the invitation of the "after follow-up" rules (see ``invite_after_followup``)."""
+    record_followup(task)
     invite_after_followup(task, actor=getattr(getattr(task, "done_by", None), "user", None))
 
 
@@ -369,6 +377,7 @@ def do_submit_response(token: str, sub: Submission, *, now: dt.datetime | None =
         )
         inv.answered_at = now
         inv.save(update_fields=["answered_at"])
+        record_response(resp, inv)
         audit.record(
             None,
             "survey.response",
@@ -389,3 +398,215 @@ def open_invitations_of(customer: Customer, now: dt.datetime | None = None) -> l
         .select_related("survey", "workorder")
         .order_by("-created_at")[:20]
     )
+
+
+# --- satisfaction records: one per answer, from every source (docs/quality.md) -------------------------
+
+SURVEY_SOURCE = {
+    InvitationChannel.EMAIL.value: SatisfactionSource.SURVEY_EMAIL,
+    InvitationChannel.SMS.value: SatisfactionSource.SURVEY_SMS,
+    InvitationChannel.PORTAL.value: SatisfactionSource.SURVEY_PORTAL,
+}
+
+
+def served_by(order: WorkOrder | None) -> int | None:
+    """Who served the customer on ``order``: its assignee, else its first-contact owner (as invitations)."""
+    if order is None:
+        return None
+    return order.assignee_id or order.owner_id
+
+
+def record_answer(
+    *,
+    key: str,
+    source: str,
+    at: dt.datetime,
+    order: WorkOrder | None = None,
+    customer: Customer | None = None,
+    staff_id: int | None = None,
+    outlet: Outlet | None = None,
+    csat: int | None = None,
+    sat4: str = "",
+    nps: int | None = None,
+    comment: str = "",
+    response: Response | None = None,
+) -> SatisfactionRecord | None:
+    """Store one satisfaction answer (idempotent by ``key``) with where it counts, fixed now: the order's
+    branch, area and receiving outlet (else the outlet's branch, the customer's branch and area). A low
+    answer opens a recovery task. None when the answer holds no satisfaction score (e.g. SERVQUAL only)."""
+    n = rules.normalise(csat, sat4 or None, nps)
+    if n.csat is None and n.nps is None:
+        return None
+    existing = SatisfactionRecord.objects.filter(key=key).first()
+    if existing is not None:
+        return existing
+    customer = customer if customer is not None else (order.customer if order is not None else None)
+    outlet_id = (order.outlet_id if order is not None else None) or (outlet.pk if outlet else None)
+    branch_id: int | None
+    area_id: int | None
+    if order is not None:
+        branch_id, area_id = order.branch_id, order.area_id
+    elif outlet is not None:
+        branch_id, area_id = outlet.branch_id, customer.area_id if customer else None
+    else:
+        branch_id = customer.branch_id if customer else None
+        area_id = customer.area_id if customer else None
+    rec = SatisfactionRecord.objects.create(
+        key=key,
+        source=source,
+        recorded_at=at,
+        workorder=order,
+        customer=customer,
+        branch_id=branch_id,
+        area_id=area_id,
+        outlet_id=outlet_id,
+        staff_id=staff_id,
+        response=response,
+        csat=n.csat,
+        sat4=n.sat4,
+        nps=n.nps,
+        low=rules.is_low(n, settings.KEFU_SATISFACTION_LOW_AT),
+        comment=comment[:2000],
+    )
+    if rec.low:
+        open_recovery(rec, order)
+    return rec
+
+
+def record_response(resp: Response, inv: Invitation) -> SatisfactionRecord | None:
+    """A survey answer (portal, SMS or e-mail link) as a satisfaction record."""
+    return record_answer(
+        key=f"survey:{resp.pk}",
+        source=SURVEY_SOURCE.get(inv.channel, SatisfactionSource.SURVEY_PORTAL),
+        at=resp.submitted_at,
+        order=inv.workorder,
+        customer=inv.customer,
+        staff_id=inv.staff_id,
+        csat=resp.csat,
+        sat4=resp.sat4,
+        nps=resp.nps,
+        comment=resp.comment,
+        response=resp,
+    )
+
+
+def record_followup(task: Any) -> SatisfactionRecord | None:
+    """A follow-up call that reached the customer and recorded a satisfaction answer (a
+    ``followup.SatisfactionLevel``: one of the four levels by its code, else satisfied / dissatisfied by
+    its "counts as satisfied" flag)."""
+    level = getattr(task, "satisfaction", None)
+    if getattr(task, "status", "") != "done" or level is None or task.finished_at is None:
+        return None
+    codes = {c.value for c in rules.Sat4}
+    sat4 = level.code if level.code in codes else ("satisfied" if level.satisfied else "dissatisfied")
+    order = getattr(task, "workorder", None)
+    return record_answer(
+        key=f"followup:{task.pk}",
+        source=SatisfactionSource.FOLLOWUP,
+        at=task.finished_at,
+        order=order,
+        customer=task.customer,
+        staff_id=served_by(order),
+        sat4=sat4,
+        comment=getattr(task, "comments", ""),
+    )
+
+
+@transaction.atomic
+def do_record_counter_evaluation(
+    user: Actor, *, outlet_id: int, csat: int, order_number: str = "", at: dt.datetime | None = None
+) -> SatisfactionRecord:
+    """The customer's press on the counter's evaluation keypad (1–5) after being served at an outlet:
+    counts for the outlet and the staff member at the counter (or, with an order, the order's)."""
+    staff = require_staff(user, "order.create")
+    try:
+        outlet = Outlet.objects.get(pk=outlet_id)
+    except Outlet.DoesNotExist:
+        raise ValidationFailed("invalid_choice", _("Choose the outlet."), "outlet") from None
+    if not staff.sees_all_branches and outlet.branch_id != staff.branch_id:
+        raise ValidationFailed("invalid_choice", _("Choose the outlet."), "outlet")
+    if not isinstance(csat, int) or isinstance(csat, bool) or not 1 <= csat <= 5:
+        raise ValidationFailed("invalid_value", _("The evaluation is 1 to 5."), "csat")
+    order = None
+    if order_number:
+        order = WorkOrder.objects.filter(number=order_number, merged_into__isnull=True).first()
+        if order is None:
+            raise ValidationFailed("not_found", _("There is no order with this number."), "order")
+    now = at or clock.now()
+    rec = record_answer(
+        key=f"counter:{secrets.token_hex(12)}",
+        source=SatisfactionSource.COUNTER,
+        at=now,
+        order=order,
+        customer=order.customer if order is not None else None,
+        staff_id=served_by(order) if order is not None else staff.pk,
+        outlet=outlet,
+        csat=csat,
+    )
+    assert rec is not None
+    audit.record(
+        user,
+        "survey.counter_evaluation",
+        rec,
+        after={"csat": csat, "outlet": outlet.pk},
+        workorder_id=order.pk if order is not None else None,
+        customer_id=rec.customer_id,
+        summary=outlet.name,
+    )
+    return rec
+
+
+def open_recovery(rec: SatisfactionRecord, order: WorkOrder | None) -> RecoveryTask:
+    """A low answer: a recovery task for the leader of the order's first-contact owner (else of the staff
+    member who served), due ``KEFU_RECOVERY_HOURS`` later; the leader is told (staff event
+    "escalation", with the reason)."""
+    who = order.owner if order is not None else Staff.objects.filter(pk=rec.staff_id or 0).first()
+    leader = LeaderPicker()(who, rec.branch_id) if who is not None else None
+    task = RecoveryTask.objects.create(
+        record=rec,
+        workorder=order,
+        assignee=leader,
+        created_at=rec.recorded_at,
+        due_at=rec.recorded_at + dt.timedelta(hours=settings.KEFU_RECOVERY_HOURS),
+    )
+    reason = _("Low satisfaction answer (%(source)s): make it good by %(due)s.") % {
+        "source": rec.get_source_display(),
+        "due": timezone.localtime(task.due_at).strftime("%Y-%m-%d %H:%M"),
+    }
+    audit.record(
+        None,
+        "survey.recovery_opened",
+        task,
+        after={"assignee": leader.pk if leader else None, "due_at": task.due_at.isoformat()},
+        customer_id=rec.customer_id,
+        workorder_id=order.pk if order is not None else None,
+        summary=reason,
+    )
+    if leader is not None:
+        staff_event(StaffEventKind.ESCALATION, [leader], order=order, at=rec.recorded_at, reason=reason)
+    return task
+
+
+@transaction.atomic
+def do_finish_recovery(user: Actor, task_id: int, note: str) -> RecoveryTask:
+    """The leader records what was done to make good a low answer."""
+    staff = require_staff(user, "order.create")
+    task = RecoveryTask.objects.select_for_update().filter(pk=task_id).first()
+    if task is None or (task.assignee_id != staff.pk and not staff.sees_all_branches):
+        raise NotFound("not_found", _("There is no such recovery task."))
+    note = (note or "").strip()
+    if not note:
+        raise ValidationFailed("required", _("Say what was done for the customer."), "note")
+    if task.status == RecoveryTask.Status.DONE:
+        raise ValidationFailed("already_done", _("This recovery task is already done."), "note")
+    task.status, task.done_at, task.note = RecoveryTask.Status.DONE, clock.now(), note
+    task.save(update_fields=["status", "done_at", "note"])
+    audit.record(
+        user,
+        "survey.recovery_done",
+        task,
+        after={"status": task.status},
+        workorder_id=task.workorder_id,
+        summary=note[:200],
+    )
+    return task

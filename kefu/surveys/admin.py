@@ -9,7 +9,16 @@ from django.contrib import admin
 from django.http import HttpRequest
 
 from kefu.audit.admin_mixins import AuditedAdmin
-from kefu.surveys.models import Answer, Invitation, Question, Response, Survey, SurveyRule
+from kefu.surveys.models import (
+    Answer,
+    Invitation,
+    Question,
+    RecoveryTask,
+    Response,
+    SatisfactionRecord,
+    Survey,
+    SurveyRule,
+)
 
 
 class QuestionInline(admin.TabularInline):
@@ -96,3 +105,34 @@ class ResponseAdmin(ReadOnlyAdmin):
     list_filter = ["survey"]
     list_select_related = ["survey"]
     inlines = [AnswerInline]
+
+
+@admin.register(SatisfactionRecord)
+class SatisfactionRecordAdmin(ReadOnlyAdmin):
+    """Every satisfaction answer with its source (docs/quality.md, "One record per answer")."""
+
+    list_display = [
+        "recorded_at",
+        "source",
+        "workorder",
+        "branch",
+        "area",
+        "outlet",
+        "staff",
+        "csat",
+        "sat4",
+        "nps",
+        "low",
+    ]
+    list_filter = ["source", "low", "branch"]
+    date_hierarchy = "recorded_at"
+    raw_id_fields = ["workorder", "customer", "response"]
+
+
+@admin.register(RecoveryTask)
+class RecoveryTaskAdmin(ReadOnlyAdmin):
+    """Low answers to make good: the leader records what was done (``do_finish_recovery``)."""
+
+    list_display = ["due_at", "status", "assignee", "workorder", "record", "done_at"]
+    list_filter = ["status"]
+    raw_id_fields = ["workorder", "record"]

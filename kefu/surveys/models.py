@@ -229,3 +229,92 @@ class Answer(models.Model):
 
     def __str__(self) -> str:
         return f"{self.response_id} · {self.question_id}"
+
+
+class SatisfactionSource(models.TextChoices):
+    FOLLOWUP = "followup", _("follow-up call")
+    SURVEY_PORTAL = "survey_portal", _("survey on the portal")
+    SURVEY_SMS = "survey_sms", _("survey by SMS link")
+    SURVEY_EMAIL = "survey_email", _("survey by e-mail link")
+    COUNTER = "counter", _("counter evaluation")
+
+
+class SatisfactionRecord(models.Model):
+    """One satisfaction answer of a customer, whatever its source (docs/quality.md, "One record per
+    answer"): a follow-up call's result, a survey answer (portal, SMS or e-mail link) or a counter
+    evaluation. The answer is kept on the scales it was given on and completed by the stated mapping
+    (``rules.normalise``): ``csat`` 1–5, ``sat4`` the four levels, ``nps`` 0–10 only when asked. Where it
+    counts (branch, area, outlet, staff member) is fixed when it is recorded. CSAT, NPS, the satisfaction
+    rate and the service levels of the quality page and of the KPI sheets read these rows."""
+
+    key = models.CharField(
+        max_length=60, unique=True, editable=False
+    )  # survey:<response>, followup:<task>, …
+    source = models.CharField(_("source"), max_length=20, choices=SatisfactionSource.choices)
+    recorded_at = models.DateTimeField(_("answered at"), db_index=True)
+    workorder = models.ForeignKey(
+        "workorders.WorkOrder", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    customer = models.ForeignKey(
+        "customers.Customer", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    branch = models.ForeignKey(
+        "organization.Branch", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    area = models.ForeignKey(
+        "organization.ServiceArea", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    outlet = models.ForeignKey(
+        "organization.Outlet", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    staff = models.ForeignKey(
+        "organization.Staff", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    response = models.OneToOneField(
+        Response, null=True, blank=True, on_delete=models.CASCADE, related_name="satisfaction_record"
+    )
+    csat = models.PositiveSmallIntegerField("CSAT", null=True, blank=True)
+    nps = models.PositiveSmallIntegerField("NPS", null=True, blank=True)
+    sat4 = models.CharField(_("satisfaction"), max_length=20, choices=Sat4Choices.choices, blank=True)
+    low = models.BooleanField(_("low answer"), default=False)
+    comment = models.TextField(_("comment"), blank=True)
+
+    class Meta:
+        verbose_name = _("satisfaction record")
+        verbose_name_plural = _("satisfaction records")
+        ordering = ["-recorded_at", "-id"]
+        indexes = [models.Index(fields=["workorder", "recorded_at"], name="surveys_satrec_order")]
+
+    def __str__(self) -> str:
+        return f"{self.get_source_display()} · {self.recorded_at:%Y-%m-%d}"
+
+
+class RecoveryTask(models.Model):
+    """A low answer to make good (service recovery): assigned to the leader of the order's first-contact
+    owner (else of the staff member who served), due ``KEFU_RECOVERY_HOURS`` after the answer."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("open")
+        DONE = "done", _("done")
+
+    record = models.OneToOneField(SatisfactionRecord, on_delete=models.CASCADE, related_name="recovery")
+    workorder = models.ForeignKey(
+        "workorders.WorkOrder", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    assignee = models.ForeignKey(
+        "organization.Staff", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.OPEN)
+    created_at = models.DateTimeField(_("created at"))
+    due_at = models.DateTimeField(_("due at"))
+    done_at = models.DateTimeField(_("done at"), null=True, blank=True)
+    note = models.TextField(_("what was done"), blank=True)
+
+    class Meta:
+        verbose_name = _("recovery task")
+        verbose_name_plural = _("recovery tasks")
+        ordering = ["due_at", "id"]
+        indexes = [models.Index(fields=["assignee", "status", "due_at"], name="surveys_recovery_open")]
+
+    def __str__(self) -> str:
+        return f"{self.record} → {self.assignee_id}"

@@ -17,7 +17,7 @@ from django.utils import timezone
 from kefu.commitments.models import OrderClock
 from kefu.organization.models import Staff
 from kefu.surveys import rules
-from kefu.surveys.models import Response, Sat4Choices
+from kefu.surveys.models import Response, Sat4Choices, SatisfactionRecord, SatisfactionSource
 from kefu.workorders.models import WorkOrder
 
 
@@ -53,6 +53,26 @@ def responses(f: Filters) -> QuerySet[Response]:
         qs = qs.filter(submitted_at__gte=start)
     if end:
         qs = qs.filter(submitted_at__lt=end)
+    return qs
+
+
+def records(f: Filters) -> QuerySet[SatisfactionRecord]:
+    """The satisfaction records (every source) of the filters: where each counts was fixed when it was
+    recorded (branch, area, staff member who served); the period by the answer's time."""
+    qs = SatisfactionRecord.objects.all()
+    if f.branch_ids is not None:
+        qs = qs.filter(branch_id__in=f.branch_ids)
+    if f.area_id:
+        qs = qs.filter(area_id=f.area_id)
+    if f.staff_id:
+        qs = qs.filter(staff_id=f.staff_id)
+    if f.service_id:
+        qs = qs.filter(workorder__service_id=f.service_id)
+    start, end = _day_bounds(f)
+    if start:
+        qs = qs.filter(recorded_at__gte=start)
+    if end:
+        qs = qs.filter(recorded_at__lt=end)
     return qs
 
 
@@ -95,8 +115,7 @@ class Scores:
     servqual_weighted: float | None = None
 
 
-def scores(f: Filters) -> Scores:
-    """CSAT, NPS, satisfaction rate and SERVQUAL gaps of the filtered responses (one query)."""
+def _satisfaction_agg() -> dict[str, Any]:
     agg: dict[str, Any] = {
         "n": Count("id"),
         "csat_n": Count("id", filter=Q(csat__isnull=False)),
@@ -105,16 +124,13 @@ def scores(f: Filters) -> Scores:
         "prom": Count("id", filter=Q(nps__gte=9)),
         "pas": Count("id", filter=Q(nps__gte=7, nps__lte=8)),
         "det": Count("id", filter=Q(nps__lte=6)),
-        "sq_n": Count("id", filter=Q(servqual_unweighted__isnull=False)),
-        "sq_u": Avg("servqual_unweighted"),
-        "sq_w": Avg("servqual_weighted"),
     }
     for value, _label in Sat4Choices.choices:
         agg[f"s4_{value}"] = Count("id", filter=Q(sat4=value))
-    for d in rules.DIMENSIONS:
-        agg[f"g_{d.value}"] = Avg(f"gap_{d.value}")
-    row = responses(f).aggregate(**agg)
-    s = Scores(responses=row["n"])
+    return agg
+
+
+def _fill(s: Scores, row: dict[str, Any]) -> Scores:
     s.csat_n, s.csat_satisfied = row["csat_n"], row["csat_ok"]
     s.csat = rules.csat_from_counts(s.csat_satisfied, s.csat_n)
     s.nps_n, s.promoters, s.passives, s.detractors = row["nps_n"], row["prom"], row["pas"], row["det"]
@@ -122,6 +138,31 @@ def scores(f: Filters) -> Scores:
     s.sat4_counts = {v: row[f"s4_{v}"] for v, _l in Sat4Choices.choices}
     s.sat4_n = sum(s.sat4_counts.values())
     s.satisfaction_rate = rules.satisfaction_rate_from_counts(s.sat4_counts)
+    return s
+
+
+def by_source(f: Filters) -> dict[str, Scores]:
+    """CSAT, NPS and the satisfaction rate per source (follow-up, survey by link, counter), one grouped
+    query; the combined figure (:func:`scores`) pools the answers of every source (docs/quality.md)."""
+    out = {v: Scores() for v, _l in SatisfactionSource.choices}
+    rows: Any = records(f).values("source").annotate(**_satisfaction_agg()).order_by()
+    for row in rows:
+        out[row["source"]] = _fill(Scores(responses=row["n"]), row)
+    return out
+
+
+def scores(f: Filters) -> Scores:
+    """CSAT, NPS and satisfaction rate of the filtered satisfaction records of every source (one query),
+    SERVQUAL gaps of the filtered survey responses (one query)."""
+    agg: dict[str, Any] = {
+        "sq_n": Count("id", filter=Q(servqual_unweighted__isnull=False)),
+        "sq_u": Avg("servqual_unweighted"),
+        "sq_w": Avg("servqual_weighted"),
+    }
+    for d in rules.DIMENSIONS:
+        agg[f"g_{d.value}"] = Avg(f"gap_{d.value}")
+    row = {**responses(f).aggregate(**agg), **records(f).aggregate(**_satisfaction_agg())}
+    s = _fill(Scores(responses=row["n"]), row)
     s.servqual_n = row["sq_n"]
     s.gaps = {d.value: row[f"g_{d.value}"] for d in rules.DIMENSIONS}
     known = {d: g for d, g in s.gaps.items() if g is not None}
@@ -134,9 +175,9 @@ def scores(f: Filters) -> Scores:
 def by_staff(f: Filters, limit: int = 50) -> list[dict[str, Any]]:
     """CSAT and NPS per staff member who served the customer (one grouped query + one for the names)."""
     rows = list(
-        responses(f)
-        .filter(invitation__staff__isnull=False)
-        .values("invitation__staff_id")
+        records(f)
+        .filter(staff__isnull=False)
+        .values("staff_id")
         .annotate(
             n=Count("id"),
             csat_n=Count("id", filter=Q(csat__isnull=False)),
@@ -145,14 +186,12 @@ def by_staff(f: Filters, limit: int = 50) -> list[dict[str, Any]]:
             prom=Count("id", filter=Q(nps__gte=9)),
             det=Count("id", filter=Q(nps__lte=6)),
         )
-        .order_by("-n", "invitation__staff_id")[:limit]
+        .order_by("-n", "staff_id")[:limit]
     )
-    names = dict(
-        Staff.objects.filter(pk__in=[r["invitation__staff_id"] for r in rows]).values_list("pk", "name")
-    )
+    names = dict(Staff.objects.filter(pk__in=[r["staff_id"] for r in rows]).values_list("pk", "name"))
     return [
         {
-            "staff": names.get(r["invitation__staff_id"], "?"),
+            "staff": names.get(r["staff_id"], "?"),
             "n": r["n"],
             "csat": rules.csat_from_counts(r["csat_ok"], r["csat_n"]),
             "nps": rules.nps_from_counts(r["prom"], r["det"], r["nps_n"]),
@@ -161,9 +200,11 @@ def by_staff(f: Filters, limit: int = 50) -> list[dict[str, Any]]:
     ]
 
 
-def level_rows(f: Filters) -> list[dict[str, Any]]:
+def level_rows(f: Filters, source: str | None = None) -> list[dict[str, Any]]:
     """One row per resolved order: its latest answer and its last resolution clock (one query)."""
-    latest = Response.objects.filter(invitation__workorder=OuterRef("pk")).order_by("-submitted_at", "-id")
+    latest = SatisfactionRecord.objects.filter(workorder=OuterRef("pk")).order_by("-recorded_at", "-id")
+    if source:
+        latest = latest.filter(source=source)
     clock = OrderClock.objects.filter(workorder=OuterRef("pk"), kind="resolution").order_by("-round")
     rows: Any = (
         resolved_orders(f)
@@ -193,6 +234,7 @@ def outcome(row: dict[str, Any]) -> rules.OrderOutcome:
     )
 
 
-def levels(f: Filters) -> dict[str, int]:
-    """Distribution of the four service levels (plus "unrated") over the filtered resolved orders."""
-    return rules.level_distribution(rules.service_level(outcome(r)) for r in level_rows(f))
+def levels(f: Filters, source: str | None = None) -> dict[str, int]:
+    """Distribution of the four service levels (plus "unrated") over the filtered resolved orders, graded
+    by the order's latest satisfaction answer of any source (``source``: of that source only)."""
+    return rules.level_distribution(rules.service_level(outcome(r)) for r in level_rows(f, source))

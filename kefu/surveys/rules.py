@@ -308,3 +308,49 @@ def level_distribution(levels: Iterable[Level | None]) -> dict[str, int]:
     for lv in levels:
         out[lv.value if lv is not None else "unrated"] += 1
     return out
+
+
+# --- one satisfaction record per answer, from every source -------------------------------------------
+
+# The stated mapping between the two satisfaction scales (docs/quality.md, "One record per answer"): the
+# usual labels of the 1–5 scale are 1 very dissatisfied, 2 dissatisfied, 3 neutral, 4 satisfied, 5 very
+# satisfied, so "basically satisfied" (基本满意) sits on the neutral 3 — it is not counted satisfied by CSAT
+# (4–5) but it is by the satisfaction rate (everything except dissatisfied), as each scale defines.
+SAT4_TO_CSAT: dict[Sat4, int] = {
+    Sat4.VERY_SATISFIED: 5,
+    Sat4.SATISFIED: 4,
+    Sat4.BASICALLY_SATISFIED: 3,
+    Sat4.DISSATISFIED: 2,
+}
+
+
+def csat_to_sat4(score: int) -> Sat4:
+    return {5: Sat4.VERY_SATISFIED, 4: Sat4.SATISFIED, 3: Sat4.BASICALLY_SATISFIED}.get(
+        score, Sat4.DISSATISFIED
+    )
+
+
+@dataclass(frozen=True)
+class Normalised:
+    csat: int | None
+    sat4: str  # "" when there is no satisfaction answer at all
+    nps: int | None
+
+
+def normalise(csat_score: int | None, sat4: str | None, nps_score: int | None) -> Normalised:
+    """An answer on both satisfaction scales: what was asked is kept, the other scale is filled in by the
+    mapping above; NPS only when it was asked (the recommendation question has no equivalent)."""
+    if csat_score is not None:
+        _check_range([csat_score], 1, 5, "CSAT")
+    if nps_score is not None:
+        _check_range([nps_score], 0, 10, "NPS")
+    s4 = Sat4(sat4) if sat4 else None
+    c = csat_score if csat_score is not None else (SAT4_TO_CSAT[s4] if s4 is not None else None)
+    if s4 is None and csat_score is not None:
+        s4 = csat_to_sat4(csat_score)
+    return Normalised(c, s4.value if s4 is not None else "", nps_score)
+
+
+def is_low(n: Normalised, low_at: int = 2) -> bool:
+    """A low answer (service recovery): ≤ ``low_at`` on the 1–5 scale, or "dissatisfied"."""
+    return (n.csat is not None and n.csat <= low_at) or n.sat4 == Sat4.DISSATISFIED.value

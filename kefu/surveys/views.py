@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from django import forms
@@ -13,11 +14,11 @@ from django.utils.translation import pgettext_lazy
 from django.views.decorators.http import require_GET
 
 from kefu.commitments.models import Service
-from kefu.lib import exports
+from kefu.lib import exports, units
 from kefu.organization.access import areas_of, branches_of, may_see_reports
 from kefu.organization.models import Branch, ServiceArea, Staff
 from kefu.surveys import reports, rules
-from kefu.surveys.models import DimensionChoices, Sat4Choices
+from kefu.surveys.models import DimensionChoices, Sat4Choices, SatisfactionSource
 from kefu.web.views import ConsoleRequest, staff_view
 
 LEVEL_LABELS = {
@@ -95,9 +96,26 @@ def quality_reports(request: ConsoleRequest) -> HttpResponseBase:
     ]
     sat4_rows = [{"label": label, "n": s.sat4_counts.get(v, 0)} for v, label in Sat4Choices.choices]
     higher_pct = (100.0 * higher / rated) if rated else None
+    per_source = reports.by_source(f)
+    source_rows = []
+    for key, label in SatisfactionSource.choices:
+        d = reports.levels(f, key)
+        rated_s = sum(d.values()) - d["unrated"]
+        high_s = d[rules.Level.VALUE_ADDED.value] + d[rules.Level.MEMORABLE.value]
+        source_rows.append(
+            {
+                "key": key,
+                "label": label,
+                "s": per_source[key],
+                "levels": d,
+                "higher_pct": (100.0 * high_s / rated_s) if rated_s else None,
+            }
+        )
     fmt = exports.requested(request)
     if fmt:
-        return _export_quality(fmt, s, gap_rows, sat4_rows, level_rows, higher_pct, reports.by_staff(f))
+        return _export_quality(
+            fmt, s, gap_rows, sat4_rows, level_rows, higher_pct, reports.by_staff(f), source_rows
+        )
     ctx = {
         "export_links": exports.links(request),
         "form": form,
@@ -108,12 +126,14 @@ def quality_reports(request: ConsoleRequest) -> HttpResponseBase:
         "levels_total": total,
         "higher_pct": higher_pct,
         "staff_rows": reports.by_staff(f),
+        "source_rows": source_rows,
     }
     return render(request, "surveys/quality.html", ctx)
 
 
-def _rounded(value: float | None, places: int = 1) -> float | None:
-    return None if value is None else round(value, places)
+def _rounded(value: float | None, unit: str = units.Unit.PERCENT) -> Decimal | None:
+    """The one rounding rule of the unit (kefu.lib.units), as on the page and in the KPI sheets."""
+    return units.rounded(value, unit)
 
 
 def _export_quality(
@@ -124,6 +144,7 @@ def _export_quality(
     level_rows: list[dict[str, Any]],
     higher_pct: float | None,
     staff_rows: list[dict[str, Any]],
+    source_rows: list[dict[str, Any]] = (),  # type: ignore[assignment]
 ) -> HttpResponseBase:
     """The report as one long table (section, item, value, count); XLSX puts the staff rows on a sheet of
     their own, CSV adds them as "name · CSAT" and "name · NPS" rows."""
@@ -134,12 +155,12 @@ def _export_quality(
     )
     lines: list[list[Any]] = [
         [sat, "CSAT %", _rounded(s.csat), s.csat_n],
-        [sat, "NPS", _rounded(s.nps), s.nps_n],
+        [sat, "NPS", _rounded(s.nps, units.Unit.POINTS), s.nps_n],
         [sat, _("Satisfaction rate"), _rounded(s.satisfaction_rate), s.sat4_n],
         *([sat, r["label"], None, r["n"]] for r in sat4_rows),
-        *([sq, capfirst(r["label"]), _rounded(r["gap"], 2), s.servqual_n] for r in gap_rows),
-        [sq, _("Unweighted score"), _rounded(s.servqual_unweighted, 2), s.servqual_n],
-        [sq, _("Weighted score"), _rounded(s.servqual_weighted, 2), s.servqual_n],
+        *([sq, capfirst(r["label"]), _rounded(r["gap"], units.Unit.GAP), s.servqual_n] for r in gap_rows),
+        [sq, _("Unweighted score"), _rounded(s.servqual_unweighted, units.Unit.GAP), s.servqual_n],
+        [sq, _("Weighted score"), _rounded(s.servqual_weighted, units.Unit.GAP), s.servqual_n],
         *([lv, capfirst(r["label"]), _rounded(r["pct"]), r["n"]] for r in level_rows),
         [
             lv,
@@ -148,16 +169,27 @@ def _export_quality(
             None,
         ],
     ]
+    by_src = _("By source")
+    for r in source_rows:
+        src = str(r["label"])
+        lines += [
+            [by_src, f"{src} · CSAT %", _rounded(r["s"].csat), r["s"].csat_n],
+            [by_src, f"{src} · NPS", _rounded(r["s"].nps, units.Unit.POINTS), r["s"].nps_n],
+            [by_src, f"{src} · {_('Satisfaction rate')}", _rounded(r["s"].satisfaction_rate), r["s"].sat4_n],
+            [by_src, f"{src} · {_('Value-added or memorable %')}", _rounded(r["higher_pct"]), None],
+        ]
     header = [_("Section"), _("Item"), _("Value"), pgettext_lazy("how many", "Count")]
     name = exports.filename("service-quality")
     if fmt == "csv":
         by_staff = _("By staff member")
         for r in staff_rows:
             lines.append([by_staff, f"{r['staff']} · CSAT %", _rounded(r["csat"]), r["n"]])
-            lines.append([by_staff, f"{r['staff']} · NPS", _rounded(r["nps"]), r["n"]])
+            lines.append([by_staff, f"{r['staff']} · NPS", _rounded(r["nps"], units.Unit.POINTS), r["n"]])
         return exports.csv_response(name, header, lines)
     staff_header = [_("Staff"), _("Answers"), "CSAT %", "NPS"]
-    staff_lines = [[r["staff"], r["n"], _rounded(r["csat"]), _rounded(r["nps"])] for r in staff_rows]
+    staff_lines = [
+        [r["staff"], r["n"], _rounded(r["csat"]), _rounded(r["nps"], units.Unit.POINTS)] for r in staff_rows
+    ]
     return exports.xlsx_response(
         name, [(_("Service quality"), header, lines), (_("By staff member"), staff_header, staff_lines)]
     )

@@ -36,7 +36,7 @@ from kefu.lib.errors import Conflict, KefuError, NotFound, PermissionDenied, Val
 from kefu.organization import rules as org_rules
 from kefu.organization.access import Actor, login_of, require_staff, staff_of
 from kefu.organization.leaders import LeaderPicker
-from kefu.organization.models import Department, ServiceArea, Staff
+from kefu.organization.models import Department, Outlet, ServiceArea, Staff
 from kefu.organization.sequences import next_value
 from kefu.workorders import hooks, rules
 from kefu.workorders.access import access_workorder
@@ -359,6 +359,10 @@ class OrderInput:
     # the phone (E.164) / e-mail the requester gave for this order (anonymous report): replies go there
     reply_phone: str = ""
     reply_email: str = ""
+    outlet_id: int | None = None  # counter and phone orders: the outlet (or its line) that received it
+
+
+OUTLET_CHANNELS = (Channel.COUNTER, Channel.PHONE)
 
 
 INSTALL_KINDS = {"install_urban": "urban", "install_rural": "rural"}
@@ -447,6 +451,21 @@ def _clean_order(staff: Staff, customer: Customer, data: OrderInput) -> dict[str
                 )
             )
     area_kind, area_kind_reason = _area_kind(data, area, errors)
+    outlet = None
+    if data.outlet_id:
+        outlet = Outlet.objects.filter(pk=data.outlet_id, branch_id=customer.branch_id).first()
+        if data.channel not in OUTLET_CHANNELS:
+            errors.append(
+                ValidationFailed(
+                    "invalid_choice", _("Only counter and phone orders are received at an outlet."), "outlet"
+                )
+            )
+        elif outlet is None:
+            errors.append(
+                ValidationFailed(
+                    "invalid_choice", _("The outlet does not belong to the customer's branch."), "outlet"
+                )
+            )
     receivers = [staff]
     if data.co_receiver_ids:
         others = list(Staff.objects.filter(pk__in=data.co_receiver_ids, is_active=True))
@@ -488,6 +507,7 @@ def _clean_order(staff: Staff, customer: Customer, data: OrderInput) -> dict[str
         "area": area,
         "area_kind": area_kind,
         "area_kind_reason": area_kind_reason,
+        "outlet": outlet,
         "receivers": receivers,
         "assignee": assignee,
         "department": department,
@@ -544,6 +564,7 @@ def create_order_for(
         area=clean["area"],
         area_kind=clean["area_kind"],
         area_kind_reason=clean["area_kind_reason"],
+        outlet=clean["outlet"],
         title=clean["title"],
         description=clean["description"],
         priority=priority,

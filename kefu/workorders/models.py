@@ -126,6 +126,15 @@ class WorkOrder(models.Model):
         help_text=_("Taken from the customer's service area; a different choice needs a reason."),
     )
     area_kind_reason = models.TextField(_("reason for urban/rural override"), blank=True)
+    outlet = models.ForeignKey(  # where a counter or phone order was received (docs/kpis.md)
+        "organization.Outlet",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="workorders",
+        verbose_name=_("received at outlet"),
+        help_text=_("Counter and phone orders: the outlet, or the outlet's line, that received the order."),
+    )
     title = models.CharField(_("title"), max_length=200)
     description = models.TextField(_("description"))
     status = models.CharField(

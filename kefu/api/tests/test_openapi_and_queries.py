@@ -58,6 +58,7 @@ EXPECTED_PATHS = {
     "/api/v1/reports/kpis",
     "/api/v1/reports/sheets/mine",
     "/api/v1/reports/sheets/{dim}",
+    "/api/v1/satisfaction/counter-evaluations",
     "/api/v1/accountability",
     "/api/v1/accountability/{record_id}",
     "/api/v1/supervision-notices",

@@ -1,7 +1,10 @@
 """Report test data with answers known in advance (March 2026, Asia/Shanghai).
 
-Area n1 (北城 和平里片区, set to 4,000 households), responsible: the agent 李客服.
+Area n1 (北城 和平里片区, 4,000 households — no longer a denominator), responsible: the agent 李客服,
+served by the outlet 和平里营业厅, which received orders 0–9 at its counter.
 
+- Complaint rate: 6 complaints ÷ 95 customers active on 31 March (80 steady, 10 renewed, 5 new; the 10
+  churned on 15 March are not) → 63.2 ‰.
 - 40 orders received in March (one at 00:00 on 1 March), 6 of them complaints (4 owned by the agent,
   2 by 赵客服); 30 answered within 24 h (one exactly at 24 h), 5 answered after 25 h, 5 not answered;
   outside the month: one at 23:59 on 28 February, one at 00:00 on 1 April, one merged duplicate in March.
@@ -15,8 +18,10 @@ Area n1 (北城 和平里片区, set to 4,000 households), responsible: the agen
   (not renewed), 10 whose subscription expired on 20 March and was renewed → 100 active on 1 March,
   90 on 31 March (retention 90 %), renewal 10/20 = 50 %; 5 new customers since March (growth 5/100).
 
-Area n2 (3,900 households): 20 customers, 10 orders in March, 1 complaint.
-Area s1 (south, 1,800 households): 10 customers, 5 orders in March, 2 complaints.
+Area n2 (3,900 households): 20 customers, 10 orders in March, 1 complaint → 1/20.
+Area s1 (south, 1,800 households): 10 customers, 5 orders in March, 2 complaints → 2/10.
+Survey answers become satisfaction records (source: survey on the portal) as ``do_submit_response`` makes
+them.
 """
 
 from __future__ import annotations
@@ -26,12 +31,15 @@ import itertools
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
+from django.db import transaction
+
 from kefu.commitments.models import BusinessCalendar, OrderClock
 from kefu.complaints.models import ComplaintCause, ComplaintRecord
 from kefu.complaints.taxonomy import ensure_causes
 from kefu.customers.models import Customer, Subscription
 from kefu.followup.models import FollowupTask
-from kefu.organization.models import ServiceArea, Staff
+from kefu.organization.models import Outlet, ServiceArea, Staff
+from kefu.surveys.actions import record_response
 from kefu.surveys.models import Invitation, Response, Survey
 from kefu.testing.factories import World
 from kefu.workorders.models import WorkOrder
@@ -52,6 +60,7 @@ class Known:
     n1_complaints: list[WorkOrder] = field(default_factory=list)
     n1_answered: list[WorkOrder] = field(default_factory=list)
     n1_customers: list[Customer] = field(default_factory=list)
+    outlet: Outlet | None = None
 
 
 def customers(world: World, area: ServiceArea, count: int, since: dt.date, prefix: str) -> list[Customer]:
@@ -136,8 +145,10 @@ def clock(
 def build(world: World) -> Known:
     k = Known()
     n1, n2, s1 = world.area_n1, world.area_n2, world.area_s1
+    k.outlet = Outlet.objects.create(branch=world.north, name="和平里营业厅", address="和平里1号")
     n1.households = 4000
-    n1.save(update_fields=["households"])
+    n1.outlet = k.outlet
+    n1.save(update_fields=["households", "outlet"])
     n1.responsible.add(world.agent)
     n2.responsible.add(world.agent_senior)
     s1.responsible.add(world.agent_south)
@@ -184,15 +195,16 @@ def build(world: World) -> Known:
             fr = None
         is_complaint = i in COMPLAINT_ORDERS
         owner = world.agent_senior if i in SENIOR_ORDERS else world.agent
-        rows.append(
-            order(
-                k_customer(steady, i),
-                owner,
-                received,
-                order_type="complaint" if is_complaint else "fault_general",
-                first_response=fr,
-            )
+        o_ = order(
+            k_customer(steady, i),
+            owner,
+            received,
+            order_type="complaint" if is_complaint else "fault_general",
+            first_response=fr,
         )
+        if i < 10:
+            o_.channel, o_.outlet = "counter", k.outlet
+        rows.append(o_)
     k.n1_orders = WorkOrder.objects.bulk_create(rows)
     k.n1_complaints = [o for o in k.n1_orders if o.order_type == "complaint"]
     k.n1_answered = k.n1_orders[:30]
@@ -296,9 +308,11 @@ def build(world: World) -> Known:
             expires_at=at(2026, 4, 30),
             answered_at=at(2026, 3, 10 + i),
         )
-        Response.objects.create(
+        resp = Response.objects.create(
             invitation=inv, survey=survey, submitted_at=at(2026, 3, 10 + i), csat=csat[i], nps=nps[i]
         )
+        with transaction.atomic():  # as inside do_submit_response (a low answer writes the service log)
+            record_response(resp, inv)
     return k
 
 

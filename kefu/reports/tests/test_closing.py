@@ -57,8 +57,8 @@ def snapshot(world, period: Period = MARCH) -> dict:  # type: ignore[no-untyped-
 
 def test_closed_month_reads_exactly_the_live_figures(world, known) -> None:  # type: ignore[no-untyped-def]
     live = snapshot(world)
-    assert live[(None, Dim.AREA)][Kpi.COMPLAINT_RATE][world.area_n1.pk] == Ratio(6, 4000)  # data.py's answer
-    assert live[(None, "company")][Kpi.COMPLAINT_RATE] == Ratio(9, 135)
+    assert live[(None, Dim.AREA)][Kpi.COMPLAINT_RATE][world.area_n1.pk] == Ratio(6, 95)  # data.py's answer
+    assert live[(None, "company")][Kpi.COMPLAINT_RATE] == Ratio(9, 125)
     assert sum(live[((world.north.pk,), "causes")].values()) == 7  # data.py: 7 complaints in the north
 
     cp = closing.close_period(MARCH, tz=data.TZ)
@@ -80,14 +80,14 @@ def test_changes_after_the_close_show_after_a_recompute(world, known) -> None:  
     closing.close_period(MARCH, tz=data.TZ)
     n1 = world.area_n1.pk
     scope = queries.Scope(MARCH, None, data.TZ)
-    assert queries.counts(Kpi.COMPLAINT_RATE, Dim.AREA, scope)[n1] == Ratio(6, 4000)
+    assert queries.counts(Kpi.COMPLAINT_RATE, Dim.AREA, scope)[n1] == Ratio(6, 95)
 
     # an order of March re-classified as a complaint after the close
     o = WorkOrder.objects.filter(area_id=n1, received_at__gte=data.at(2026, 3, 1)).exclude(
         order_type="complaint"
     )[0]
     WorkOrder.objects.filter(pk=o.pk).update(order_type="complaint")
-    assert queries.counts(Kpi.COMPLAINT_RATE, Dim.AREA, scope)[n1] == Ratio(6, 4000)  # frozen
+    assert queries.counts(Kpi.COMPLAINT_RATE, Dim.AREA, scope)[n1] == Ratio(6, 95)  # frozen
     assert queries.live_pairs(Kpi.COMPLAINT_RATE, Dim.AREA, scope)[(n1, world.north.pk)].num == 7  # live
 
     # recomputed from the back office: the action is audited and the figure moves
@@ -100,7 +100,7 @@ def test_changes_after_the_close_show_after_a_recompute(world, known) -> None:  
         follow=True,
     )
     assert resp.status_code == 200
-    assert queries.counts(Kpi.COMPLAINT_RATE, Dim.AREA, scope)[n1] == Ratio(7, 4000)
+    assert queries.counts(Kpi.COMPLAINT_RATE, Dim.AREA, scope)[n1] == Ratio(7, 95)
     recomputed = ClosedPeriod.objects.get(year=2026, month=3)
     assert recomputed.closed_by_id == world.admin.user.pk
     assert AuditRecord.objects.filter(action="reports.close", actor=world.admin.user).count() == 1
@@ -108,7 +108,7 @@ def test_changes_after_the_close_show_after_a_recompute(world, known) -> None:  
     # deleting the close counts the month live again
     recomputed.delete()
     WorkOrder.objects.filter(pk=o.pk).update(order_type="repair")
-    assert queries.counts(Kpi.COMPLAINT_RATE, Dim.AREA, scope)[n1] == Ratio(6, 4000)
+    assert queries.counts(Kpi.COMPLAINT_RATE, Dim.AREA, scope)[n1] == Ratio(6, 95)
 
 
 def test_a_viewer_in_another_time_zone_gets_a_live_count(world, known) -> None:  # type: ignore[no-untyped-def]
@@ -219,20 +219,20 @@ def test_a_snapshot_is_read_while_fresh_and_replaced_by_the_close(world, known, 
         order_type="complaint"
     )[0]
     WorkOrder.objects.filter(pk=o.pk).update(order_type="complaint")
-    assert queries.counts(Kpi.COMPLAINT_RATE, Dim.AREA, scope)[n1] == Ratio(6, 4000)
+    assert queries.counts(Kpi.COMPLAINT_RATE, Dim.AREA, scope)[n1] == Ratio(6, 95)
     now = queries.Scope(MARCH, None, data.TZ, live=True)
-    assert queries.counts(Kpi.COMPLAINT_RATE, Dim.AREA, now)[n1] == Ratio(7, 4000)
+    assert queries.counts(Kpi.COMPLAINT_RATE, Dim.AREA, now)[n1] == Ratio(7, 95)
     closing.refresh_open(dt.date(2026, 3, 21))
-    assert queries.counts(Kpi.COMPLAINT_RATE, Dim.AREA, scope)[n1] == Ratio(7, 4000)
+    assert queries.counts(Kpi.COMPLAINT_RATE, Dim.AREA, scope)[n1] == Ratio(7, 95)
     assert ClosedPeriod.objects.filter(year=2026, month=3).count() == 1
 
     # a snapshot older than three intervals (a stopped worker) is not read: the report counts live
     WorkOrder.objects.filter(pk=o.pk).update(order_type="repair")
     ClosedPeriod.objects.filter(pk__isnull=False).update(closed_at=timezone.now() - dt.timedelta(minutes=29))
-    assert queries.counts(Kpi.COMPLAINT_RATE, Dim.AREA, scope)[n1] == Ratio(7, 4000)  # 29 min: fresh
+    assert queries.counts(Kpi.COMPLAINT_RATE, Dim.AREA, scope)[n1] == Ratio(7, 95)  # 29 min: fresh
     ClosedPeriod.objects.filter(pk__isnull=False).update(closed_at=timezone.now() - dt.timedelta(minutes=31))
     assert closing.closed(MARCH, data.TZ) is None
-    assert queries.counts(Kpi.COMPLAINT_RATE, Dim.AREA, scope)[n1] == Ratio(6, 4000)
+    assert queries.counts(Kpi.COMPLAINT_RATE, Dim.AREA, scope)[n1] == Ratio(6, 95)
     with timezone.override(data.TZ):
         trend = queries.monthly_trend([MARCH], None)
     assert trend[0]["complaints"] == live[(None, "trend")][2][1]  # counted, not the stale 7

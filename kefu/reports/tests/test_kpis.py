@@ -36,10 +36,13 @@ def scope(branches: tuple[int, ...] | None = None) -> queries.Scope:
 def test_area_kpis_exact(world, known) -> None:  # type: ignore[no-untyped-def]
     n1, n2, s1 = world.area_n1.pk, world.area_n2.pk, world.area_s1.pk
     got = {k: queries.counts(k, Dim.AREA, scope()) for k in kpis.ALL_KPIS}
-    assert got[Kpi.COMPLAINT_RATE][n1] == Ratio(6, 4000)
-    assert kpis.value(Kpi.COMPLAINT_RATE, got[Kpi.COMPLAINT_RATE][n1]) == Decimal("1.5")
-    assert got[Kpi.COMPLAINT_RATE][n2] == Ratio(1, 3900)
-    assert got[Kpi.COMPLAINT_RATE][s1] == Ratio(2, 1800)
+    # complaints ÷ customers active on the last day (households are not a denominator any more)
+    assert got[Kpi.COMPLAINT_RATE][n1] == Ratio(6, 95)
+    assert kpis.shown(
+        Kpi.COMPLAINT_RATE, kpis.value(Kpi.COMPLAINT_RATE, got[Kpi.COMPLAINT_RATE][n1])
+    ) == Decimal("63.2")
+    assert got[Kpi.COMPLAINT_RATE][n2] == Ratio(1, 20)
+    assert got[Kpi.COMPLAINT_RATE][s1] == Ratio(2, 10)
     assert got[Kpi.ANSWERED_24H][n1] == Ratio(30, 40)
     assert kpis.value(Kpi.ANSWERED_24H, got[Kpi.ANSWERED_24H][n1]) == Decimal(75)
     assert got[Kpi.ANSWERED_24H][n2] == Ratio(0, 10)
@@ -60,10 +63,13 @@ def test_area_kpis_exact(world, known) -> None:  # type: ignore[no-untyped-def]
 def test_staff_and_branch_kpis_exact(world, known) -> None:  # type: ignore[no-untyped-def]
     agent, senior = world.agent.pk, world.agent_senior.pk
     cr = queries.counts(Kpi.COMPLAINT_RATE, Dim.STAFF, scope())
-    # complaints the person owns ÷ customers of the areas they are responsible for
-    assert cr[agent] == Ratio(4, 105)
-    assert cr[senior] == Ratio(3, 20)
-    assert kpis.value(Kpi.COMPLAINT_RATE, cr[senior]) == Decimal(150)
+    # complaints of the areas the person contracts ÷ their customers active on the last day (R-30)
+    assert cr[agent] == Ratio(6, 95)
+    assert cr[senior] == Ratio(1, 20)
+    assert kpis.value(Kpi.COMPLAINT_RATE, cr[senior]) == Decimal(50)
+    assert world.agent_south.pk in cr and cr[world.agent_south.pk] == Ratio(2, 10)
+    # a staff member contracting no area has no base: no row, so the sheet shows "—" with the reason
+    assert world.followup.pk not in cr
     ans = queries.counts(Kpi.ANSWERED_24H, Dim.STAFF, scope())
     assert ans[agent] == Ratio(27, 34)
     assert ans[senior] == Ratio(3, 16)
@@ -73,11 +79,20 @@ def test_staff_and_branch_kpis_exact(world, known) -> None:  # type: ignore[no-u
 
     north, south = world.north.pk, world.south.pk
     bcr = queries.counts(Kpi.COMPLAINT_RATE, Dim.BRANCH, scope())
-    assert bcr[north] == Ratio(7, 125)
-    assert kpis.value(Kpi.COMPLAINT_RATE, bcr[north]) == Decimal(56)
+    assert bcr[north] == Ratio(7, 115)
     assert bcr[south] == Ratio(2, 10)
     assert queries.counts(Kpi.ANSWERED_24H, Dim.BRANCH, scope())[north] == Ratio(30, 50)
-    assert queries.company_counts(Kpi.COMPLAINT_RATE, scope()) == Ratio(9, 135)
+    assert queries.company_counts(Kpi.COMPLAINT_RATE, scope()) == Ratio(9, 125)
+    # roll-up: areas → branch → company add numerators and denominators (a ratio of sums)
+    acr = queries.counts(Kpi.COMPLAINT_RATE, Dim.AREA, scope())
+    assert acr[world.area_n1.pk].num + acr[world.area_n2.pk].num == bcr[north].num
+    assert acr[world.area_n1.pk].den + acr[world.area_n2.pk].den == bcr[north].den
+    # outlets: orders by the outlet that received them, customers by the outlet serving their area
+    outlet = known.outlet.pk
+    assert queries.counts(Kpi.ANSWERED_24H, Dim.OUTLET, scope())[outlet] == Ratio(10, 10)
+    assert queries.counts(Kpi.CSAT, Dim.OUTLET, scope())[outlet] == Ratio(6, 8)
+    assert queries.counts(Kpi.COMPLAINT_RATE, Dim.OUTLET, scope())[outlet] == Ratio(6, 95)
+    assert queries.counts(Kpi.RETENTION, Dim.OUTLET, scope())[outlet] == Ratio(90, 100)
     # a supervisor's scope: only their branch
     assert set(queries.counts(Kpi.ANSWERED_24H, Dim.AREA, scope((south,)))) == {world.area_s1.pk}
     assert queries.company_counts(Kpi.COMPLAINT_RATE, scope((south,))) == Ratio(2, 10)
@@ -112,14 +127,17 @@ def test_reuses_followup_and_survey_formulas(world, known) -> None:  # type: ign
 
 @pytest.mark.parametrize("dim", list(Dim))
 def test_drilldown_lists_exactly_the_counted_rows(world, known, dim: Dim) -> None:  # type: ignore[no-untyped-def]
-    key = {Dim.AREA: world.area_n1.pk, Dim.STAFF: world.agent.pk, Dim.BRANCH: world.north.pk}[dim]
+    key = {
+        Dim.AREA: world.area_n1.pk,
+        Dim.STAFF: world.agent.pk,
+        Dim.BRANCH: world.north.pk,
+        Dim.OUTLET: known.outlet.pk,
+    }[dim]
     for k in kpis.ALL_KPIS:
         r = queries.counts(k, dim, scope()).get(key, Ratio(0, 0))
         num = queries.drill_rows(k, dim, key, scope(), "num")
         assert num.count() == r.num, (k, dim)
         assert len({x.pk for x in num}) == r.num
-        if k is Kpi.COMPLAINT_RATE and dim is Dim.AREA:
-            continue  # households are not rows
         assert queries.drill_rows(k, dim, key, scope(), "den").count() == r.den, (k, dim)
 
 
@@ -135,7 +153,7 @@ def test_targets_scores_and_ranks(world, known) -> None:  # type: ignore[no-unty
         kpi="answered_24h", scope="company", year=2026, target=Decimal(80), direction="higher"
     )
     KpiTarget.objects.create(
-        kpi="complaint_rate", scope="company", year=2026, target=Decimal(1), direction="lower"
+        kpi="complaint_rate", scope="company", year=2026, target=Decimal(50), direction="lower"
     )
     # a monthly target for the area beats the yearly company-wide one
     KpiTarget.objects.create(
@@ -153,15 +171,15 @@ def test_targets_scores_and_ranks(world, known) -> None:  # type: ignore[no-unty
     sheet = sheets.sheet(Dim.AREA, scope())
     row = next(r for r in sheet.rows if r.entity.key == world.area_n1.pk)
     assert row.cells[Kpi.ANSWERED_24H].points == Decimal("14.06")  # 15 × 75 ÷ 80
-    assert row.cells[Kpi.COMPLAINT_RATE].points == Decimal("13.33")  # 20 × 1 ÷ 1.5
+    assert row.cells[Kpi.COMPLAINT_RATE].points == Decimal("15.83")  # 20 × 50 ÷ (6000 ÷ 95)
     assert row.cells[Kpi.ON_TIME].target == Decimal(80)
     assert row.cells[Kpi.ON_TIME].points == Decimal(15)  # met
     assert row.cells[Kpi.CSAT].points is None  # no target: left out
     assert row.total.possible == 50
-    assert row.total.points == Decimal("42.39")
-    assert row.total.percent == Decimal("84.8")
+    assert row.total.points == Decimal("44.89")
+    assert row.total.percent == Decimal("89.8")
     n2 = next(r for r in sheet.rows if r.entity.key == world.area_n2.pk)
-    # n2: answered 0 % → 0 points; complaint rate 0.256‰ ≤ 1 → 20; no on-time clocks → left out
+    # n2: answered 0 % → 0 points; complaint rate 50 ‰ ≤ 50 → 20; no on-time clocks → left out
     assert n2.cells[Kpi.ANSWERED_24H].points == Decimal(0)
     assert n2.total.possible == 35
     assert (row.rank, n2.rank, row.rank_of) == (1, 2, 2)
@@ -187,7 +205,8 @@ def test_query_count_is_flat(world, known) -> None:  # type: ignore[no-untyped-d
         [data.order(c, world.agent_senior, data.at(2026, 3, 5), order_type="complaint") for c in more]
     )
     assert run() == before
-    assert queries.counts(Kpi.COMPLAINT_RATE, Dim.AREA, scope())[world.area_n2.pk] == Ratio(31, 3900)
+    # the 30 new customers' subscriptions ended on 2 March: complaints count, the base does not grow
+    assert queries.counts(Kpi.COMPLAINT_RATE, Dim.AREA, scope())[world.area_n2.pk] == Ratio(31, 20)
 
 
 def test_complaint_causes_pareto(world, known) -> None:  # type: ignore[no-untyped-def]

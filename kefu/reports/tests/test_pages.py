@@ -185,8 +185,12 @@ def test_assessment_exports(world, known) -> None:  # type: ignore[no-untyped-de
     names = [r[0] for r in ws.iter_rows(min_row=2, values_only=True)]
     assert "李客服" in names
     rows = list(csv.reader(io.StringIO(body(c.get(reverse("console:reports_branches") + P + "&format=csv")))))
-    assert len(rows) == 1 + 2 + 1  # header, two branches, the spread row
-    assert rows[-1][3] == "144.00"  # complaint rate: 200 ‰ (south) − 56 ‰ (north)
+    # header, two branches, the spread row, then the outlets (a title line, a row each, their spread)
+    assert [r[1] for r in rows[1:3]] == ["north", "south"]
+    assert rows[3][3] == "139.1"  # complaint rate: 200 ‰ (south) − 60.9 ‰ (north, 7 ÷ 115), one decimal
+    assert rows[4][0] == "营业网点"
+    outlet = next(r for r in rows if r[0] == "和平里营业厅")
+    assert outlet[3:6] == ["63.2", "6", "95"]  # the outlet serving n1: 6 complaints ÷ 95 customers
 
 
 def test_dashboard_exports(world, known) -> None:  # type: ignore[no-untyped-def]
@@ -194,11 +198,11 @@ def test_dashboard_exports(world, known) -> None:  # type: ignore[no-untyped-def
     text = body(c.get(reverse("console:reports_dashboard") + P + "&format=csv"))
     lines = list(csv.reader(io.StringIO(text.lstrip("\ufeff"))))
     assert text.startswith("\ufeff") and len(lines) == 1 + 9
-    assert lines[1][2:4] == ["9", "135"]  # complaints ÷ customers of the company
+    assert lines[1][1:4] == ["72.0", "9", "125"]  # complaints ÷ customers of the company active on 31 March
     resp = c.get(reverse("console:reports_dashboard") + P + "&format=xlsx")
     wb = load_workbook(io.BytesIO(resp.content))
     assert len(wb.sheetnames) == 5
     causes = {r[0]: r[1] for r in wb.worksheets[2].iter_rows(min_row=2, values_only=True)}
     assert causes["服务态度"] == 3
     areas = {r[0]: r[2] for r in wb.worksheets[4].iter_rows(min_row=2, values_only=True)}
-    assert areas["和平里片区"] == 1.5
+    assert areas["和平里片区"] == 63.2
