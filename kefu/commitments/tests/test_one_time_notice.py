@@ -7,6 +7,8 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from django.utils import translation
+from django.utils.translation import gettext as _t
 
 from kefu.channels.models import OutboxMessage
 from kefu.commitments import clocks
@@ -91,7 +93,12 @@ def test_asking_beyond_the_notice_needs_reason_supervisor_and_gives_one_correcte
     corrected = req.corrected_notice
     assert corrected is not None and corrected.corrects_id == first.notice.pk
     assert corrected.items == ["身份证复印件", "缴费凭证"]  # everything still missing, in one notice
-    assert "replaces our notice of 2025-03-03" in corrected.text
+    with translation.override(o.customer.language_code):  # written in the customer's language
+        apology = _t(
+            "This corrected notice replaces our notice of %(date)s; we apologise for not listing "
+            "everything at once."
+        ) % {"date": "2025-03-03"}
+    assert apology in corrected.text
     assert OutboxMessage.objects.count() == 2
     v = StandardsViolation.objects.get(workorder=o)
     assert (v.source, v.staff_id, v.reason, v.excerpt) == (

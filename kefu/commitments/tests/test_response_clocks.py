@@ -135,7 +135,7 @@ def resolved(world: Any, now: FakeClock, **kw: Any) -> WorkOrder:
     now.set(sh(2026, 12, 7, 9, 0))
     o = world.order(world.customer(email="wang@example.com"), **kw)
     now.set(sh(2026, 12, 7, 9, 30))
-    do_reply(world.agent.user, o.pk, "您好，已受理。")
+    do_reply(world.agent.user, o.pk, "您好，已受理。", channel="email")
     now.set(sh(2026, 12, 8, 16, 0))
     return do_transition(world.agent.user, o.pk, "resolved", resolution="已处理")
 

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from django.test import Client
 from django.urls import reverse
+from django.utils.translation import gettext as _t
 
 from kefu.audit.models import AuditRecord
 from kefu.commitments import clocks, emergency
@@ -35,7 +36,7 @@ def test_supervisor_adds_and_switches_off_a_keyword(world: Any) -> None:
     assert emergency.keyword_in("楼道有刺鼻异味") == "刺鼻异味"  # in force at once
     assert AuditRecord.objects.filter(action="emergency_keyword.add", summary="刺鼻 异味").exists()
     again = c.post(url, {"language": "zh-hans", "keyword": "刺鼻 异味"})
-    assert again.status_code == 400 and "already in the list" in again.content.decode()
+    assert again.status_code == 400 and _t("This keyword is already in the list.") in again.content.decode()
     c.post(reverse("console:emergency_keyword_toggle", args=[row.pk]), {"active": "0"})
     row.refresh_from_db()
     assert not row.is_active and emergency.keyword_in("楼道有刺鼻异味") == ""

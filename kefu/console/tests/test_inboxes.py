@@ -69,7 +69,7 @@ def messages_of(resp: Any) -> list[str]:
 
 
 def test_escalations_default_sort_grouping_and_filters(world: Any, now: FakeClock) -> None:
-    a = order(world, "13700000001", title="燃气表漏气")
+    a = order(world, "13700000001", title="燃气表读数不准")
     b = order(world, "13700000002", title="宽带断网")
     c = order(world, "13700000003", title="水压低", priority="urgent")
     old = [auto(a, world.supervisor, sh(2026, 2, 20, 9, i)) for i in range(3)]  # 3 automatic on one order

@@ -57,7 +57,7 @@ def test_header_shows_the_customer_and_the_order_at_a_glance(world) -> None:  # 
     assert re.search(r'id="customer-tier"[^>]*data-tier="diamond"', header)
     assert dd(header, "customer-tier").startswith("diamond")
     assert dd(header, "customer-relationship") == "business"
-    assert dd(header, "order-area") == "和平里片区 城北分公司"
+    assert dd(header, "order-area") == "和平里片区 · urban (city) 城北分公司"
     o.refresh_from_db()
     assert o.due_at is not None
     due = dd(header, "order-due")

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from django.test import Client
 from django.urls import reverse
+from django.utils.translation import gettext as _t
 
 from kefu.commitments import clocks, emergency
 from kefu.commitments.models import OrderClock, OrderEmergency, Service
@@ -75,7 +76,9 @@ def test_submitted_keyword_is_flagged_urgent_with_the_hotline_message(world, now
     assert OrderEmergency.objects.get(workorder=o).keyword == "燃气味"
     arrival = OrderClock.objects.get(workorder=o, kind="arrival")
     assert (arrival.unit, arrival.due_at) == ("calendar_minutes", sh(2026, 12, 9, 8, 10))
-    assert "call the 24-hour hotline now: 96777" in resp.content.decode()
+    assert _t("This looks like an emergency: call the 24-hour hotline now: %(number)s") % {
+        "number": "96777"
+    } in (resp.content.decode())
 
 
 def test_anonymous_emergency_report_gets_the_area_from_the_address(world, now):
