@@ -68,8 +68,10 @@ def test_materials_notice_clock_and_extension(page, world, live_server, browser)
     leader = new_context_page(browser, live_server, "sup", PASSWORD)
     leader.goto("/orders/extensions/")
     ext = clock.extensions.get()
-    leader.click(f"#approve-{ext.pk}")
-    expect(leader.locator(f"#approve-{ext.pk}")).to_have_count(0)
+    leader.click(f"#decide-open-{ext.pk}")  # the decision opens in a dialog
+    expect(leader.locator("#decide-dialog")).to_be_visible()
+    leader.click("#decide-approve")
+    expect(leader.locator(f"#decide-open-{ext.pk}")).to_have_count(0)
     leader.context.close()
     clock.refresh_from_db()
     assert clock.due_at is not None and due_before is not None

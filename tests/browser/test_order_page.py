@@ -24,7 +24,10 @@ def long_order(world):  # type: ignore[no-untyped-def]
     o = world.order(cust, title="燃气表漏气", priority="urgent", area_id=world.area_n1.pk)
     for i in range(8):
         actions.do_reply(
-            world.agent.user, o.pk, f"您好，这是第{i + 1}次答复：师傅已在路上，请保持电话畅通。" * 3
+            world.agent.user,
+            o.pk,
+            f"您好，这是第{i + 1}次答复：师傅已在路上，请保持电话畅通。" * 3,
+            channel="sms",
         )
         actions.do_note(world.agent.user, o.pk, f"内部备注{i + 1}：客户情绪稳定，已电话确认地址。")
     for _ in range(3):  # the technician's load: three open orders
@@ -52,6 +55,7 @@ def check_page(pg, o, world) -> None:  # type: ignore[no-untyped-def]
     expect(body).to_be_focused()
     expect(body).to_be_in_viewport()
     pg.keyboard.type("您好，师傅十分钟内到。")
+    pg.locator("[data-testid=reply-channel-sms]").check()  # a phone order: the agent picks how it goes
     pg.locator("#reply-submit").click()
     expect(pg.locator("#timeline .entry-reply").last).to_contain_text("您好，师傅十分钟内到。")
 
