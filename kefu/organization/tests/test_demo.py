@@ -132,6 +132,13 @@ def test_demo_data_set(client) -> None:  # type: ignore[no-untyped-def]
 
     # orders: every type in every status, all with an owner, consistent times and numbers
     assert set(WorkOrder.objects.values_list("order_type", flat=True)) == {t.value for t in OrderType}
+    # an installation is of the kind of the customer's area (urban/rural from the area, no override)
+    installs = WorkOrder.objects.filter(order_type__startswith="install_").select_related("customer__area")
+    assert installs and all(
+        o.order_type == f"install_{o.customer.area.kind}" == f"install_{o.area_kind}"
+        and not o.area_kind_reason
+        for o in installs
+    )
     assert set(WorkOrder.objects.values_list("status", flat=True)) == {s.value for s in Status}
     assert not WorkOrder.objects.filter(owner__isnull=True).exists()
     per_day: dict[str, int] = {}
