@@ -147,7 +147,7 @@ def _create(L: Loader, n: int) -> None:
         )
         # urban/rural as the archive has it: the area matched from the address (which may be another
         # area's street than the one the address was made up for)
-        kind_now = c.area.kind if c.area_id else adef.kind
+        kind_now = c.area.kind if c.area is not None else adef.kind
         cust = Cust(c.pk, branch_code, kind_now, rel, c.address, created)
         L.custs.append(cust)
         _archive(L, cust, actor, profile, since, rel, kind)
