@@ -135,7 +135,8 @@ def test_demo_data_set(client) -> None:  # type: ignore[no-untyped-def]
     # an installation is of the kind of the customer's area (urban/rural from the area, no override)
     installs = WorkOrder.objects.filter(order_type__startswith="install_").select_related("customer__area")
     assert installs and all(
-        o.order_type == f"install_{o.customer.area.kind}" == f"install_{o.area_kind}"
+        o.customer.area is not None
+        and o.order_type == f"install_{o.customer.area.kind}" == f"install_{o.area_kind}"
         and not o.area_kind_reason
         for o in installs
     )
