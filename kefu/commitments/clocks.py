@@ -177,6 +177,9 @@ DEFAULT_CHANNEL_LIMITS = [
     ("arrival", "", "rural", True, "calendar_minutes", 60, True),
 ]
 
+# An emergency is answered within 15 minutes on any channel, as migration 0012 seeds it (same tuple shape)
+DEFAULT_EMERGENCY_LIMITS = [("first_response", "", "", True, "calendar_minutes", 15, True)]
+
 # Emergency keywords per language, as migration 0010 seeds them (editable: back office → Emergency keywords)
 DEFAULT_EMERGENCY_KEYWORDS = {
     "zh-hans": ["燃气泄漏", "漏气", "燃气味", "煤气味", "停水", "爆管", "水管爆裂"],
@@ -217,7 +220,9 @@ def ensure_defaults() -> None:
                 amount=Decimal(amount),
                 around_the_clock=around,
             )
-            for kind, channel, area_kind, only_emergency, unit, amount, around in DEFAULT_CHANNEL_LIMITS
+            for kind, channel, area_kind, only_emergency, unit, amount, around in (
+                DEFAULT_CHANNEL_LIMITS + DEFAULT_EMERGENCY_LIMITS
+            )
         )
     if not EmergencyKeyword.objects.exists():
         EmergencyKeyword.objects.bulk_create(

@@ -8,6 +8,7 @@ from typing import Any
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from kefu.supervision import rules
 
@@ -199,7 +200,7 @@ class SupervisionNotice(models.Model):
 
     class Status(models.TextChoices):
         OPEN = "open", _("open")
-        ANSWERED = "answered", _("answered")
+        ANSWERED = "answered", pgettext_lazy("supervision notice", "answered")
 
     class AnsweredHow(models.TextChoices):
         RESOLVED = "resolved", _("order resolved")

@@ -539,8 +539,8 @@ def notice_list(request: ConsoleRequest) -> HttpResponseBase:
         "cols": inbox.columns(f, NOTICE_COLUMNS),
         "statuses": [
             ("open", _("open")),
-            ("overdue", _("overdue")),
-            ("answered", _("answered")),
+            ("overdue", pgettext_lazy("time limit", "overdue")),
+            ("answered", pgettext_lazy("supervision notice", "answered")),
             ("all", _("all")),
         ],
         "ages": inbox.AGE_CHOICES,

@@ -65,3 +65,21 @@ def test_technicians_queue_shows_the_urgent_order_first(page, world):
     border = second.locator("td").first.evaluate("td => getComputedStyle(td).borderLeftStyle")
     assert border == "solid"
     screenshot(page, "queue-urgent-first-test")
+
+
+def test_technicians_queue_on_a_phone_shows_the_first_order_and_its_due_time(phone_page, world):
+    gas, old = backlog(world)
+    login(phone_page, "tech", PASSWORD)
+    phone_page.goto("/orders/")
+    first = phone_page.locator(ROWS).nth(0)
+    expect(first).to_have_attribute("data-number", gas.number)
+    # on 390 px the first order and its due time are on the first screen: the optional columns and
+    # filters are folded away (the search field stays)
+    expect(first.locator("td.due")).to_be_in_viewport()
+    expect(phone_page.locator("#queue-filters .field-q input")).to_be_visible()
+    expect(phone_page.locator("#queue-filters .field-status select")).to_be_hidden()
+    phone_page.click("#filters-more")
+    expect(phone_page.locator("#queue-filters .field-status select")).to_be_visible()
+    second = phone_page.locator(ROWS).nth(1)
+    expect(second.locator('[data-testid="row-overdue"]')).to_be_visible()
+    screenshot(phone_page, "queue-phone")

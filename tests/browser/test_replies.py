@@ -25,6 +25,9 @@ def test_phone_order_needs_a_channel_and_takes_a_call_back(page, world):
     page.fill("#reply-body", "您好，师傅今天下午两点上门。")
     page.click("#reply-submit")
     expect(page.locator("[data-testid=error-reply-channel]")).to_be_visible()
+    # the page comes back at its top: the error is brought into view, the cursor in the channel choice
+    expect(page.locator("[data-testid=error-reply-channel]")).to_be_in_viewport()
+    expect(page.locator("[data-testid=reply-channels] input").first).to_be_focused()
     expect(page.locator("[data-testid=error-reply-channel]")).to_contain_text(
         zh(
             "Choose how the reply reaches the customer (SMS, e-mail, WeCom, portal), or log a call-back: this order came in by %(channel)s."

@@ -47,6 +47,13 @@ def test_keyword_makes_an_urgent_order_with_a_30_minute_arrival_clock(world, now
     assert (a.unit, a.amount, a.status) == ("calendar_minutes", Decimal("30"), "running")
     assert a.calendar_id == clocks.around_the_clock_calendar_id()
     assert a.due_at == sh(2026, 12, 9, 22, 45)  # 24×7: night time counts
+    # answered within 15 minutes, whatever the channel's own first-response limit (phone: 4 hours)
+    first = OrderClock.objects.get(workorder=o, kind="first_response")
+    assert (first.unit, first.amount, first.due_at) == (
+        "calendar_minutes",
+        Decimal("15"),
+        sh(2026, 12, 9, 22, 30),
+    )
     assert TimelineEntry.objects.filter(workorder=o, data__event="emergency", data__keyword="燃气味").exists()
     # the order's due time stays the resolution clock's (24 calendar hours on the branch calendar)
     assert o.due_at == sh(2026, 12, 10, 22, 15)

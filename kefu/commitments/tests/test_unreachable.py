@@ -7,9 +7,10 @@ import datetime as dt
 from typing import Any
 
 import pytest
+from django.utils import translation
 
 from kefu.audit.models import AuditRecord
-from kefu.commitments import clocks, unreachable
+from kefu.commitments import clocks, contact, unreachable
 from kefu.commitments.models import OrderClock
 from kefu.commitments.rules_unreachable import Attempt, Policy, check_attempts
 from kefu.lib.errors import PermissionDenied, ValidationFailed
@@ -67,13 +68,17 @@ def test_report_refused_before_the_attempts_then_decided_by_the_leader(world, no
     with pytest.raises(ValidationFailed) as exc:
         clocks.do_report_unreachable(world.agent.user, c.pk, "电话无人接听")
     assert exc.value.code == "attempts_missing" and exc.value.field == "text"
-    assert "3 contact attempts by" in str(exc.value.message) and "Missing: 3 more" in str(exc.value.message)
+    # the message names the policy (3 phone/SMS attempts 2 hours apart) and what is missing, in the
+    # language it is shown in
+    assert contact.policy_text() in str(exc.value.message)
+    with translation.override("en"):
+        assert "3 contact attempts by" in contact.policy_text()
 
     for h, m, how in ((9, 30, "phone"), (10, 0, "sms"), (11, 30, "phone")):
         now.set(sh(2025, 3, 3, h, m))
         unreachable.do_record_attempt(world.agent.user, o.number, how, "无人接听")
     now.set(sh(2025, 3, 3, 11, 40))
-    with pytest.raises(ValidationFailed) as exc:
+    with pytest.raises(ValidationFailed) as exc, translation.override("en"):
         clocks.do_report_unreachable(world.agent.user, c.pk, "电话无人接听")
     message = str(exc.value.message)
     assert "2025-03-03 09:30, 2025-03-03 11:30" in message and "Missing: 1 more" in message

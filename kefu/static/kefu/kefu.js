@@ -90,3 +90,33 @@ document.addEventListener("input", function (event) {
     opt.hidden = q !== "" && opt.value !== "" && !opt.selected && opt.text.toLowerCase().indexOf(q) < 0;
   }
 });
+
+// A form that came back with errors (HTTP 400 re-renders the whole page at its top): bring the first error
+// into view and put the cursor in its field, so the person sees at once why nothing was done. Errors inside
+// a closed <details> open it first.
+document.addEventListener("DOMContentLoaded", function () {
+  var error = document.querySelector("main .field-error[role=alert], .field-error[role=alert]");
+  if (!error) return;
+  for (var el = error; el; el = el.parentElement) {
+    if (el.tagName === "DETAILS") el.open = true;
+  }
+  var id = error.id && error.id.slice(-6) === "-error" ? error.id.slice(0, -6) : "";
+  var field = id ? document.getElementById(id) : null;
+  if (!field) {
+    var form = error.closest("form, fieldset");
+    field = form ? form.querySelector("input:not([type=hidden]), select, textarea") : null;
+  }
+  error.scrollIntoView({ block: "center" });
+  if (field) field.focus({ preventScroll: true });
+});
+
+// <button data-toggle-class="c" data-toggle-target="id">: toggles class c on the element with that id
+// (the queue's "More filters" on a phone).
+document.addEventListener("click", function (event) {
+  var button = event.target && event.target.closest ? event.target.closest("[data-toggle-class]") : null;
+  if (!button) return;
+  var target = document.getElementById(button.getAttribute("data-toggle-target"));
+  if (!target) return;
+  var open = target.classList.toggle(button.getAttribute("data-toggle-class"));
+  button.setAttribute("aria-expanded", open ? "true" : "false");
+});
