@@ -7,7 +7,7 @@ import datetime as dt
 from typing import Any
 
 from kefu.commitments import clocks, emergency
-from kefu.commitments.models import Service
+from kefu.commitments.models import ContactAttempt, Service
 
 
 class Engine:
@@ -28,3 +28,15 @@ class Engine:
 
     def is_emergency(self, service_id: int | None, text: str) -> bool:
         return emergency.match(service_id, text) is not None
+
+    def on_contact_attempt(self, order: Any, staff: Any, method: str, at: dt.datetime, note: str) -> None:
+        """A call-back that did not reach the customer is a contact attempt (R-14): the proof an
+        unreachable report needs, without logging the call twice."""
+        ContactAttempt.objects.create(
+            workorder=order,
+            method=method,
+            at=at,
+            staff=staff,
+            note=" ".join(note.split())[:500],
+            created_at=at,
+        )

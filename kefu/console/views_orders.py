@@ -250,6 +250,8 @@ def system_event_label(data: dict[str, Any], staff_names: dict[int, str]) -> str
         return _(
             "Automatic e-mail (auto-reply or delivery report) from %(sender)s; the order was not resumed"
         ) % {"sender": data.get("from", "?")}
+    if event == "clock.contact_attempt":
+        return _("Contact attempt recorded") + (f": {data['note']}" if data.get("note") else "")
     if event in audit_labels.LABELS:  # e.g. supervision.notice: the service log names it already
         return str(audit_labels.LABELS[event])
     return _("System event")

@@ -56,6 +56,8 @@ def describe(kind: str, params: dict[str, Any]) -> str:
     if kind == "inspection":
         return _("An inspection about you was published.")
     if kind == "statement":
+        if p["number"]:  # several records in a row are told apart by their order
+            return _("Your statement is requested on an accountability record about %(number)s.") % p
         return _("Your statement is requested on an accountability record.")
     return kind
 

@@ -1057,6 +1057,10 @@ def log_callback(
         _record_response(o, staff, now)
     else:
         _bump(o, now, [])
+        # an unanswered call-back is an attempt to reach the customer (the unreachable rule counts it)
+        hooks.commitments().on_contact_attempt(
+            o, staff, "phone", now, f"{CALLBACK_LABELS[result]} {text}".strip()
+        )
     record_contact(
         o.customer,
         Channel.PHONE,

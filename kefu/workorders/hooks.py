@@ -121,6 +121,10 @@ class CommitmentsEngine(Protocol):
 
     def is_emergency(self, service_id: int | None, text: str) -> bool: ...
 
+    def on_contact_attempt(
+        self, order: WorkOrder, staff: Any, method: str, at: dt.datetime, note: str
+    ) -> None: ...
+
 
 class _NoCommitments:
     """Until the commitments app registers its engine (never, once Django is set up): no clocks."""
@@ -142,6 +146,11 @@ class _NoCommitments:
 
     def is_emergency(self, service_id: int | None, text: str) -> bool:
         return False
+
+    def on_contact_attempt(
+        self, order: WorkOrder, staff: Any, method: str, at: dt.datetime, note: str
+    ) -> None:
+        return None
 
 
 _commitments: list[CommitmentsEngine] = [_NoCommitments()]

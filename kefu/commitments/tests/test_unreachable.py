@@ -11,11 +11,12 @@ from django.utils import translation
 
 from kefu.audit.models import AuditRecord
 from kefu.commitments import clocks, contact, unreachable
-from kefu.commitments.models import OrderClock
+from kefu.commitments.models import ContactAttempt, OrderClock
 from kefu.commitments.rules_unreachable import Attempt, Policy, check_attempts
 from kefu.lib.errors import PermissionDenied, ValidationFailed
 from kefu.notifications.models import Notification
 from kefu.testing.clock import FakeClock, freeze, sh
+from kefu.workorders.actions import do_reply
 from kefu.workorders.models import TimelineEntry, WorkOrder
 
 pytestmark = pytest.mark.django_db
@@ -134,3 +135,24 @@ def test_attempt_in_the_future_is_refused(world, now):
     earlier = unreachable.do_record_attempt(world.agent.user, o.number, "phone", at=sh(2025, 3, 3, 9, 0))
     assert earlier.at == sh(2025, 3, 3, 9, 0) and earlier.at.tzinfo is not None
     assert dt.timedelta(0) == earlier.created_at - sh(2025, 3, 3, 9, 0)
+
+
+def test_unanswered_call_backs_count_as_contact_attempts(world, now):
+    """An agent who logs a call-back "no answer" need not record the attempt a second time."""
+    o = world.order(world.customer(phone="13812341234"))  # general fault: due Tue 2025-03-04 09:00
+    c = resolution(o)
+    for hour, outcome in ((9, "no_answer"), (11, "busy"), (13, "no_answer")):
+        now.set(sh(2025, 3, 3, hour, 0))
+        do_reply(world.agent.user, o.pk, "", channel="callback", callback_outcome=outcome)
+    now.set(sh(2025, 3, 3, 13, 10))
+    c = clocks.do_report_unreachable(world.agent.user, c.pk, "三次回电均无人接听")
+    assert c.unreachable_status == "pending"
+    assert list(ContactAttempt.objects.filter(workorder=o).values_list("method", "at")) == [
+        ("phone", sh(2025, 3, 3, 9, 0)),
+        ("phone", sh(2025, 3, 3, 11, 0)),
+        ("phone", sh(2025, 3, 3, 13, 0)),
+    ]
+    # a call-back that reached the customer is a response, not an attempt
+    now.set(sh(2025, 3, 3, 14, 0))
+    do_reply(world.agent.user, o.pk, "客户接听，约明天上门", channel="callback", callback_outcome="reached")
+    assert ContactAttempt.objects.filter(workorder=o).count() == 3

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.test import Client
+from django.utils import translation
 
 from kefu.channels.models import OutboxMessage
 from kefu.commitments import clocks, sweep
@@ -16,7 +17,7 @@ from kefu.commitments.models import OrderClock
 from kefu.followup import actions as followup
 from kefu.inspections.actions import InspectionInput, do_create_inspection
 from kefu.inspections.models import ScoreItem, ScoreSheet
-from kefu.notifications import rules
+from kefu.notifications import rules, texts
 from kefu.notifications.delivery import record
 from kefu.notifications.models import Notification, NotificationPreference, QuietHours
 from kefu.supervision.actions import do_issue_notice, do_record_manual
@@ -192,6 +193,12 @@ def test_inspection_and_statement(world: Any) -> None:
     assert told(K.INSPECTION) == [world.agent.pk]
     do_record_manual(world.supervisor.user, world.agent.pk, "服务用语不规范", "minor", sh(2025, 3, 3, 10, 0))
     assert told(K.STATEMENT) == [world.agent.pk]
+    # several statement requests in a row are told apart by their order's number
+    with translation.override("en"):
+        assert texts.describe("statement", {"number": "GD-20250303-000007"}) == (
+            "Your statement is requested on an accountability record about GD-20250303-000007."
+        )
+        assert texts.describe("statement", {}) == "Your statement is requested on an accountability record."
 
 
 # --- one unread row per order and kind ----------------------------------------------------------------------
