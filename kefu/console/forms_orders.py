@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any, cast
 
 from django import forms
-from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Case, Count, IntegerField, OuterRef, Q, QuerySet, Subquery, Value, When
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
@@ -45,12 +45,23 @@ def transfer_targets(order_branch_id: int | None) -> QuerySet[Staff]:
         .annotate(n=Count("pk"))
         .values("n")
     )
+    # the people who work orders, field technicians first, then agents, follow-up staff and supervisors
+    # (administrators and inspectors do not take orders); by name within a role
+    rank = Case(
+        *(When(role=role, then=Value(i)) for i, role in enumerate(TRANSFER_ROLES)),
+        output_field=IntegerField(),
+    )
     return (
         branch_staff(order_branch_id)
+        .filter(role__in=TRANSFER_ROLES)
         .select_related("department")
         .only("id", "name", "badge_no", "role", "department__name")
-        .annotate(open_assigned=Coalesce(Subquery(load, output_field=IntegerField()), 0))
+        .annotate(open_assigned=Coalesce(Subquery(load, output_field=IntegerField()), 0), role_rank=rank)
+        .order_by("role_rank", "name", "pk")
     )
+
+
+TRANSFER_ROLES = ("technician", "agent", "followup", "supervisor")
 
 
 class TransferTargetField(forms.ModelChoiceField):  # type: ignore[type-arg]
