@@ -585,7 +585,15 @@ def open_recovery(rec: SatisfactionRecord, order: WorkOrder | None) -> RecoveryT
         summary=reason,
     )
     if leader is not None:
-        staff_event(StaffEventKind.ESCALATION, [leader], order=order, at=rec.recorded_at, reason=reason)
+        # "recovery": opening the notification goes to the service recovery page, not to the order
+        staff_event(
+            StaffEventKind.ESCALATION,
+            [leader],
+            order=order,
+            at=rec.recorded_at,
+            reason=reason,
+            recovery=task.pk,
+        )
     return task
 
 

@@ -11,10 +11,14 @@ from django.test import Client, override_settings
 from django.urls import reverse
 
 from kefu.audit.models import AuditRecord
+from kefu.commitments import clocks
+from kefu.followup import actions as followup_actions
 from kefu.lib import clock
+from kefu.notifications.models import Notification
 from kefu.organization.models import Staff
 from kefu.surveys import actions
-from kefu.surveys.models import RecoveryTask, SatisfactionRecord
+from kefu.surveys.models import Invitation, RecoveryTask, SatisfactionRecord
+from kefu.surveys.tests.test_satisfaction import answer, resolved
 from kefu.testing.factories import World
 from kefu.workorders.models import WorkOrder
 
@@ -159,3 +163,15 @@ def test_the_list_is_paginated(world: World) -> None:
     r = login(world.supervisor).get(URL + "?page=2")
     assert len(r.context["rows"]) == 2
     assert "11–12 / 12" in r.content.decode()
+
+
+def test_the_leaders_notification_opens_the_recovery_page(world: World) -> None:
+    clocks.ensure_defaults()
+    followup_actions.ensure_satisfaction_levels()
+    o = resolved(world)
+    answer(Invitation.objects.get(workorder=o), 1)
+    t = RecoveryTask.objects.get(workorder=o)
+    n = Notification.objects.get(recipient=world.supervisor, kind="escalation", workorder=o)
+    assert n.params["recovery"] == t.pk
+    r = login(world.supervisor).post(f"/notifications/{n.pk}/open/")
+    assert (r.status_code, r["Location"]) == (302, URL)
