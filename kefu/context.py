@@ -16,6 +16,7 @@ NAV_GROUPS = {
     "quality": (
         "followup*",
         "quality*",
+        "recovery*",
         "complaints*",
         "standards*",
         "inspection*",

@@ -18,7 +18,13 @@ router = Router(tags=["phone"])
 class CallEventIn(Schema):
     call_id: str = Field(max_length=100)
     caller: str = Field(max_length=60, description="The caller's number as the CTI reports it.")
-    line: str = Field("", max_length=60, description="The called line (hotline number).")
+    line: str = Field(
+        "",
+        max_length=60,
+        description="The dialled number (called line, DNIS): the hotline or an outlet's line. It decides the "
+        "call's branch (a phone endpoint) and, when it is an outlet's phone (normalised), the outlet a phone "
+        "order taken from the call is recorded for.",
+    )
     event: Literal["ringing", "answered", "ended", "missed"]
     agent: str = Field("", max_length=150, description="Badge number (工号) or username of the agent.")
 

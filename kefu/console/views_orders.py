@@ -27,7 +27,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from kefu.audit import labels as audit_labels
 from kefu.audit.models import AuditRecord
 from kefu.channels.chat import wecom as chat
-from kefu.channels.models import OutboxMessage
+from kefu.channels.cti import calls as cti
+from kefu.channels.models import Call, OutboxMessage
 from kefu.commitments import clocks
 from kefu.commitments.models import OPEN_CLOCK_STATUSES, ClockKindChoices, OrderClock
 from kefu.console import forms_orders as f
@@ -805,8 +806,16 @@ def order_create(request: ConsoleRequest) -> HttpResponse:
                 return redirect("console:order_detail", key=o.number)
         status = 400
     else:
+        initial = {"area": customer.area_id, "channel": "phone", "order_type": order_type or ""}
+        # from the call's pop: the outlet whose line the customer dialled received the request
+        call_pk = request.GET.get("call", "")
+        if call_pk.isdecimal():
+            call = Call.objects.filter(pk=int(call_pk)).only("line").first()
+            outlet = cti.outlet_for_line(call.line, customer.branch_id) if call is not None else None
+            if outlet is not None:
+                initial["outlet"] = outlet.pk
         form = f.OrderCreateForm(
-            initial={"area": customer.area_id, "channel": "phone", "order_type": order_type or ""},
+            initial=initial,
             branch_id=customer.branch_id,
             me=staff,
             order_type=order_type,

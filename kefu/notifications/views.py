@@ -76,8 +76,11 @@ def mark_all_read(request: HttpRequest) -> HttpResponse:
 @require_POST
 @_staff_only
 def open_notification(request: HttpRequest, notification_id: int) -> HttpResponse:
-    """Mark read and go to the order (or back to the list when there is none)."""
+    """Mark read and go to the order (or back to the list when there is none); a service recovery
+    notification goes to the service recovery page, where the task is done."""
     n = actions.do_mark_read(request.user, notification_id)
+    if (n.params or {}).get("recovery"):
+        return redirect("console:recovery_list")
     if n.workorder_id is not None and n.workorder is not None:
         return redirect("console:order_detail", key=n.workorder.number)
     return redirect("console:notification_list")

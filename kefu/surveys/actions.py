@@ -36,6 +36,7 @@ from kefu.organization.access import Actor, require_staff
 from kefu.organization.leaders import LeaderPicker
 from kefu.organization.models import Outlet, Staff
 from kefu.surveys import rules
+from kefu.surveys.access import visible_recovery
 from kefu.surveys.models import (
     Answer,
     Invitation,
@@ -584,16 +585,25 @@ def open_recovery(rec: SatisfactionRecord, order: WorkOrder | None) -> RecoveryT
         summary=reason,
     )
     if leader is not None:
-        staff_event(StaffEventKind.ESCALATION, [leader], order=order, at=rec.recorded_at, reason=reason)
+        # "recovery": opening the notification goes to the service recovery page, not to the order
+        staff_event(
+            StaffEventKind.ESCALATION,
+            [leader],
+            order=order,
+            at=rec.recorded_at,
+            reason=reason,
+            recovery=task.pk,
+        )
     return task
 
 
 @transaction.atomic
 def do_finish_recovery(user: Actor, task_id: int, note: str) -> RecoveryTask:
-    """The leader records what was done to make good a low answer."""
+    """The leader records what was done to make good a low answer: the assignee, a supervisor of the
+    answer's branch or company-level staff (``access.visible_recovery``); another task is "not found"."""
     staff = require_staff(user, "order.create")
-    task = RecoveryTask.objects.select_for_update().filter(pk=task_id).first()
-    if task is None or (task.assignee_id != staff.pk and not staff.sees_all_branches):
+    task = visible_recovery(staff).select_for_update(of=("self",)).filter(pk=task_id).first()
+    if task is None:
         raise NotFound("not_found", _("There is no such recovery task."))
     note = (note or "").strip()
     if not note:
@@ -606,8 +616,10 @@ def do_finish_recovery(user: Actor, task_id: int, note: str) -> RecoveryTask:
         user,
         "survey.recovery_done",
         task,
-        after={"status": task.status},
+        before={"status": RecoveryTask.Status.OPEN},
+        after={"status": task.status, "note": note},
         workorder_id=task.workorder_id,
+        customer_id=task.record.customer_id,
         summary=note[:200],
     )
     return task

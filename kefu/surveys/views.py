@@ -1,4 +1,5 @@
-"""Console: the quality report (/quality/) for supervisors, inspectors and administrators (R-22, R-23)."""
+"""Console: the quality report (/quality/) for supervisors, inspectors and administrators (R-22, R-23), and
+the service recovery list (/quality/recovery/) of the leaders who make good low satisfaction answers."""
 
 from __future__ import annotations
 
@@ -6,19 +7,27 @@ from decimal import Decimal
 from typing import Any
 
 from django import forms
+from django.conf import settings
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.db.models import Case, Value, When
 from django.http import Http404, HttpResponse, HttpResponseBase
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_POST
 
 from kefu.commitments.models import Service
-from kefu.lib import exports, units
+from kefu.lib import clock, exports, units
+from kefu.lib.errors import KefuError
 from kefu.organization.access import areas_of, branches_of, may_see_reports
 from kefu.organization.models import Branch, ServiceArea, Staff
-from kefu.surveys import reports, rules
-from kefu.surveys.models import DimensionChoices, Sat4Choices, SatisfactionSource
+from kefu.surveys import actions, reports, rules
+from kefu.surveys.access import visible_recovery
+from kefu.surveys.models import DimensionChoices, RecoveryTask, Sat4Choices, SatisfactionSource
+from kefu.web import inbox
 from kefu.web.views import ConsoleRequest, staff_view
 
 LEVEL_LABELS = {
@@ -202,3 +211,53 @@ def quality_formulas(request: ConsoleRequest) -> HttpResponse:
     if not may_see_reports(request.staff):
         raise Http404
     return render(request, "surveys/formulas.html", {"margin_pct": int(rules.MARGIN_SHARE * 100)})
+
+
+# --- service recovery ------------------------------------------------------------------------------------
+
+RECOVERY_SHOWS = ("open", "done", "all")
+
+
+@require_GET
+@staff_view
+def recovery_list(request: ConsoleRequest) -> HttpResponse:
+    """Service recovery: the recovery tasks the user may see (``access.visible_recovery``), open ones first
+    by due time, then the done ones (latest first); an open task past its due time is highlighted."""
+    show = request.GET.get("show", "open")
+    if show not in RECOVERY_SHOWS:
+        show = "open"
+    qs = visible_recovery(request.staff).select_related("record", "record__customer", "workorder", "assignee")
+    if show != "all":
+        qs = qs.filter(status=show)
+    qs = qs.annotate(
+        done_last=Case(When(status=RecoveryTask.Status.DONE, then=Value(1)), default=Value(0))
+    ).order_by("done_last", "due_at", "-done_at", "id")
+    page = Paginator(qs, settings.KEFU_PAGE_SIZE).get_page(request.GET.get("page") or None)
+    now = clock.now()
+    rows = list(page.object_list)
+    for t in rows:
+        t.overdue = t.status == RecoveryTask.Status.OPEN and t.due_at < now  # type: ignore[attr-defined]
+    ctx = {
+        "page": page,
+        "rows": rows,
+        "show": show,
+        "shows": [("open", _("open")), ("done", _("done")), ("all", _("all"))],
+        "here": request.get_full_path(),
+    }
+    return render(request, "surveys/recovery.html", ctx)
+
+
+@require_POST
+@staff_view
+def recovery_done(request: ConsoleRequest, task_id: int) -> HttpResponse:
+    """The "Done" dialog: what was done for the customer (required); ``do_finish_recovery``."""
+    back = inbox.back_url(request, reverse("console:recovery_list"))
+    try:
+        actions.do_finish_recovery(request.user, task_id, request.POST.get("note", ""))
+    except KefuError as exc:
+        if exc.status == 404:
+            raise
+        messages.error(request, str(exc.message))
+        return redirect(back)
+    messages.success(request, _("Recovery task done."))
+    return redirect(back)

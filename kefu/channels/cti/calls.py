@@ -25,7 +25,7 @@ from kefu.customers import rules as customer_rules
 from kefu.lib import clock
 from kefu.lib.errors import Conflict, KefuError, NotFound, ValidationFailed, raise_if
 from kefu.organization.access import require_staff
-from kefu.organization.models import Staff
+from kefu.organization.models import Outlet, Staff
 
 if TYPE_CHECKING:
     from kefu.organization.access import Actor
@@ -58,6 +58,19 @@ def _agent(ref: str) -> Staff | None:
         Staff.objects.filter(badge_no=ref, is_active=True).first()
         or Staff.objects.filter(user__username=ref, is_active=True).first()
     )
+
+
+def outlet_for_line(line: str, branch_id: int | None = None) -> Outlet | None:
+    """The outlet whose phone is the dialled number ``line`` (the call's DNIS), both normalised
+    (``0571-8888 1234`` dialled as ``057188881234`` or ``+8657188881234``); None for the hotline or an
+    unknown line. ``branch_id`` limits the match to the outlets of one branch (the order's customer)."""
+    dialled = _normalize(line)
+    if not dialled:
+        return None
+    qs = Outlet.objects.exclude(phone="").order_by("pk")
+    if branch_id is not None:
+        qs = qs.filter(branch_id=branch_id)
+    return next((o for o in qs if _normalize(o.phone) == dialled), None)
 
 
 def callback_delay() -> dt.timedelta:

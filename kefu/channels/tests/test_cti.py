@@ -291,3 +291,54 @@ def test_called_line_routes_unknown_callers_to_its_branch(world: World) -> None:
     # a line without an endpoint: the call has no branch (as before: company-wide call-back list)
     api.post("/cti/calls", event("l-2", "missed", caller="13011113333", line="99999"))
     assert Call.objects.get(call_id="l-2").branch is None
+
+
+def test_an_order_from_the_call_records_the_outlet_whose_line_was_dialled(world: World) -> None:
+    from kefu.channels.cti.calls import outlet_for_line
+    from kefu.organization.models import Outlet
+    from kefu.workorders.models import WorkOrder
+
+    east = Outlet.objects.create(
+        branch=world.north, name="东门营业厅", address="东门路1号", phone="0571-8888 1234"
+    )
+    Outlet.objects.create(branch=world.north, name="西门营业厅", address="西门路2号", phone="0571-8888 5678")
+    south = Outlet.objects.create(
+        branch=world.south, name="南湖营业厅", address="南湖乡", phone="0571 8888 9999"
+    )
+    # normalised on both sides; the hotline and unknown lines are no outlet's
+    assert outlet_for_line("+86 571 8888 1234") == east
+    assert outlet_for_line("057188881234", world.north.pk) == east
+    assert outlet_for_line("057188889999", world.north.pk) is None  # another branch's outlet
+    assert outlet_for_line("057188889999") == south
+    assert outlet_for_line("96777") is None and outlet_for_line("") is None
+    customer = world.customer(name="周八", phone="13500135000")
+    api = api_for(world.admin.user)
+    r = api.post(
+        "/cti/calls",
+        event("o-1", "answered", caller="13500135000", line="057188881234", agent=world.agent.badge_no),
+    )
+    assert r.status_code == 201, r.body
+    call = Call.objects.get(call_id="o-1")
+    c = console(world)
+    link = f"/orders/new/?customer={customer.pk}&amp;call={call.pk}"
+    assert link in c.get("/calls/pop/").content.decode()
+    form = c.get(link.replace("&amp;", "&")).content.decode()
+    assert f'<option value="{east.pk}" selected>' in form
+    resp = c.post(
+        f"/orders/new/?customer={customer.pk}",
+        {
+            "order_type": "fault_general",
+            "title": "燃气表漏气",
+            "description": "客户来电：厨房燃气表附近有气味",
+            "channel": "phone",
+            "outlet": str(east.pk),
+        },
+    )
+    assert resp.status_code == 302, resp.context["form"].errors
+    assert WorkOrder.objects.get(customer=customer).outlet_id == east.pk
+    # the hotline: nothing preselected
+    api.post("/cti/calls", event("o-2", "answered", caller="13500135000", line="96777", agent="agent"))
+    other = Call.objects.get(call_id="o-2")
+    form = c.get(f"/orders/new/?customer={customer.pk}&call={other.pk}").content.decode()
+    assert '<option value="" selected>—</option>' in form.split('name="outlet"')[1].split("</select>")[0]
+    assert f'<option value="{east.pk}" selected>' not in form
