@@ -68,7 +68,7 @@ def test_technicians_queue_shows_the_urgent_order_first(page, world):
 
 
 def test_technicians_queue_on_a_phone_shows_the_first_order_and_its_due_time(phone_page, world):
-    gas, old = backlog(world)
+    gas, _old = backlog(world)
     login(phone_page, "tech", PASSWORD)
     phone_page.goto("/orders/")
     first = phone_page.locator(ROWS).nth(0)
