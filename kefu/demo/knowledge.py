@@ -129,4 +129,18 @@ def load() -> None:
             early = i % 2 == 0
             start, end = (dt.time(8, 0), dt.time(16, 30)) if early else (dt.time(9, 30), dt.time(18, 0))
             shifts.append(Shift(staff=a, date=day, start=start, end=end))
+    # the technicians' 24-hour duty roster (emergency call-out, kefu.knowledge.duty): per branch, one
+    # technician on the day shift 08:00–20:00 and one on the night shift 20:00–08:00, swapping daily,
+    # from two weeks back to two weeks ahead
+    by_branch: dict[int, list[Staff]] = {}
+    for t in Staff.objects.filter(role="technician", is_active=True).order_by("id"):
+        by_branch.setdefault(t.branch_id or 0, []).append(t)
+    for back in range(-14, 15):
+        day = today - dt.timedelta(days=back)
+        for techs in by_branch.values():
+            if len(techs) < 2:
+                continue
+            first, second = (techs[0], techs[1]) if day.toordinal() % 2 == 0 else (techs[1], techs[0])
+            shifts.append(Shift(staff=first, date=day, start=dt.time(8, 0), end=dt.time(20, 0)))
+            shifts.append(Shift(staff=second, date=day, start=dt.time(20, 0), end=dt.time(8, 0)))
     Shift.objects.bulk_create(shifts)

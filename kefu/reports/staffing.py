@@ -129,7 +129,10 @@ def roster(p: Params, branch_ids: list[int] | None) -> list[float]:
     days = matching_days(p)
     if not days:
         return [0.0] * rules.SLOTS_PER_DAY
-    shifts = Shift.objects.filter(date__gte=p.start - dt.timedelta(days=1), date__lte=p.end)
+    # the agents who answer: technicians' duty shifts (emergency call-out) are no answering capacity
+    shifts = Shift.objects.filter(
+        date__gte=p.start - dt.timedelta(days=1), date__lte=p.end, staff__role="agent"
+    )
     if branch_ids is not None:
         shifts = shifts.filter(staff__branch_id__in=branch_ids)
     spans: dict[dt.date, list[rules.ShiftSpan]] = {}
