@@ -45,15 +45,15 @@ def transfer_targets(order_branch_id: int | None) -> QuerySet[Staff]:
         .annotate(n=Count("pk"))
         .values("n")
     )
-    # the people who work orders, field technicians first, then agents, follow-up staff and supervisors
-    # (administrators and inspectors do not take orders); by name within a role
+    # the people who work orders first: field technicians, agents, follow-up staff, supervisors; then
+    # anyone else the action accepts (administrators, inspectors); by name within a role
     rank = Case(
         *(When(role=role, then=Value(i)) for i, role in enumerate(TRANSFER_ROLES)),
+        default=Value(len(TRANSFER_ROLES)),
         output_field=IntegerField(),
     )
     return (
         branch_staff(order_branch_id)
-        .filter(role__in=TRANSFER_ROLES)
         .select_related("department")
         .only("id", "name", "badge_no", "role", "department__name")
         .annotate(open_assigned=Coalesce(Subquery(load, output_field=IntegerField()), 0), role_rank=rank)
