@@ -214,7 +214,7 @@ def main() -> None:
                         status, body, _ = c.request(
                             "POST",
                             f"/api/v1/orders/{key}/replies",
-                            {"body": text},
+                            {"body": text, "channel": "sms"},  # phone orders: the agent picks a channel
                             headers={"If-Match": f'"{version}"'},
                         )
                     except OSError:

@@ -175,7 +175,7 @@ def main() -> None:
             lambda i: (
                 "POST",
                 f"/api/v1/orders/{open_numbers[(i * 7) % len(open_numbers)]}/replies",
-                {"body": REPLY},
+                {"body": REPLY, "channel": "sms"},  # phone orders: the agent picks a channel
             ),
             ok=(201,),
             write=True,
