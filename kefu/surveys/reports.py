@@ -38,60 +38,60 @@ def _day_bounds(f: Filters) -> tuple[dt.datetime | None, dt.datetime | None]:
     return start, end
 
 
-def responses(f: Filters) -> QuerySet[Response]:
-    qs = Response.objects.all()
+def _scoped(qs: QuerySet[Any], f: Filters, *, prefix: str, service: str, staff: Q, at: str) -> QuerySet[Any]:
+    """``qs`` narrowed to the filters: branch and area at ``prefix`` (``""``: the rows' own fields), the
+    service field ``service``, the staff condition ``staff`` (used when a staff member is chosen) and the
+    period on the time field ``at``."""
     if f.branch_ids is not None:
-        qs = qs.filter(invitation__workorder__branch_id__in=f.branch_ids)
+        qs = qs.filter(**{f"{prefix}branch_id__in": f.branch_ids})
     if f.area_id:
-        qs = qs.filter(invitation__workorder__area_id=f.area_id)
+        qs = qs.filter(**{f"{prefix}area_id": f.area_id})
     if f.staff_id:
-        qs = qs.filter(invitation__staff_id=f.staff_id)
+        qs = qs.filter(staff)
     if f.service_id:
-        qs = qs.filter(invitation__workorder__service_id=f.service_id)
+        qs = qs.filter(**{service: f.service_id})
     start, end = _day_bounds(f)
     if start:
-        qs = qs.filter(submitted_at__gte=start)
+        qs = qs.filter(**{f"{at}__gte": start})
     if end:
-        qs = qs.filter(submitted_at__lt=end)
+        qs = qs.filter(**{f"{at}__lt": end})
     return qs
+
+
+def responses(f: Filters) -> QuerySet[Response]:
+    return _scoped(
+        Response.objects.all(),
+        f,
+        prefix="invitation__workorder__",
+        service="invitation__workorder__service_id",
+        staff=Q(invitation__staff_id=f.staff_id),
+        at="submitted_at",
+    )
 
 
 def records(f: Filters) -> QuerySet[SatisfactionRecord]:
     """The satisfaction records (every source) of the filters: where each counts was fixed when it was
-    recorded (branch, area, staff member who served); the period by the answer's time."""
-    qs = SatisfactionRecord.objects.all()
-    if f.branch_ids is not None:
-        qs = qs.filter(branch_id__in=f.branch_ids)
-    if f.area_id:
-        qs = qs.filter(area_id=f.area_id)
-    if f.staff_id:
-        qs = qs.filter(staff_id=f.staff_id)
-    if f.service_id:
-        qs = qs.filter(workorder__service_id=f.service_id)
-    start, end = _day_bounds(f)
-    if start:
-        qs = qs.filter(recorded_at__gte=start)
-    if end:
-        qs = qs.filter(recorded_at__lt=end)
-    return qs
+    recorded (branch, area, staff member who served); the service is the order's; the period by the
+    answer's time."""
+    return _scoped(
+        SatisfactionRecord.objects.all(),
+        f,
+        prefix="",
+        service="workorder__service_id",
+        staff=Q(staff_id=f.staff_id),
+        at="recorded_at",
+    )
 
 
 def resolved_orders(f: Filters) -> QuerySet[WorkOrder]:
-    qs = WorkOrder.objects.filter(resolved_at__isnull=False, merged_into__isnull=True)
-    if f.branch_ids is not None:
-        qs = qs.filter(branch_id__in=f.branch_ids)
-    if f.area_id:
-        qs = qs.filter(area_id=f.area_id)
-    if f.staff_id:
-        qs = qs.filter(Q(assignee_id=f.staff_id) | Q(assignee__isnull=True, owner_id=f.staff_id))
-    if f.service_id:
-        qs = qs.filter(service_id=f.service_id)
-    start, end = _day_bounds(f)
-    if start:
-        qs = qs.filter(resolved_at__gte=start)
-    if end:
-        qs = qs.filter(resolved_at__lt=end)
-    return qs
+    return _scoped(
+        WorkOrder.objects.filter(resolved_at__isnull=False, merged_into__isnull=True),
+        f,
+        prefix="",
+        service="service_id",
+        staff=Q(assignee_id=f.staff_id) | Q(assignee__isnull=True, owner_id=f.staff_id),
+        at="resolved_at",
+    )
 
 
 @dataclass
