@@ -20,7 +20,6 @@ from kefu.commitments.clocks import do_decide_extension, do_request_extension
 from kefu.commitments.models import (
     BREACH_CANDIDATE_STATUSES,
     OPEN_CLOCK_STATUSES,
-    Breach,
     ExtensionRequest,
     ExtensionStatus,
     OrderClock,
@@ -75,11 +74,8 @@ def play(L: Loader) -> None:
     first_due = OrderClock.objects.filter(
         status__in={*OPEN_CLOCK_STATUSES, *BREACH_CANDIDATE_STATUSES}, due_at__lt=L.now, breach__isnull=True
     ).aggregate(m=Min("due_at"))["m"]
-    # breaches the history already found (an order's own play sweeps its clocks) become records on their day
-    recorded = AccountabilityRecord.objects.filter(kind="breach").values("source_id")
-    first_breach = Breach.objects.exclude(pk__in=recorded).aggregate(m=Min("detected_at"))["m"]
     month_start = L.today - dt.timedelta(days=30)
-    day = min([month_start] + [clock_local_date(L, at) for at in (first_due, first_breach) if at is not None])
+    day = min(month_start, clock_local_date(L, first_due)) if first_due else month_start
     counts = {"notices": 0, "extensions": 0}
     while day <= L.today:
         for hour in (8, 14):
