@@ -11,6 +11,7 @@ from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
 from kefu.lib import transient
+from kefu.retention.checks import check_retention
 
 Problem = tuple[str, str]
 
@@ -205,4 +206,5 @@ def run_checks() -> list[Problem]:
     problems += check_database()
     problems += check_files()
     problems += check_calendar_data()
+    problems += check_retention()
     return problems

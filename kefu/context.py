@@ -23,7 +23,7 @@ NAV_GROUPS = {
         "training*",
         "supervision*",
     ),
-    "admin": ("channel_health",),
+    "admin": ("channel_health", "retention_periods"),
 }
 
 

@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "kefu.console",
     "kefu.portal",
     "kefu.jobs",
+    "kefu.retention",
 ]
 
 MIDDLEWARE = [

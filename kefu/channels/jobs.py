@@ -1,4 +1,5 @@
-"""Periodic jobs of the channels: the outbox sender, the IMAP poller, raw e-mail retention."""
+"""Periodic jobs of the channels: the outbox sender, the IMAP poller (raw e-mail retention is a kind of the
+retention job: kefu.channels.retention)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,6 @@ import datetime as dt
 
 from kefu.channels import outbox
 from kefu.channels.mail import imap
-from kefu.channels.mail import inbound as inbound_mail
 from kefu.jobs.registry import periodic
 
 
@@ -22,10 +22,3 @@ def poll_imap() -> int:
 
     return imap.poll_all()
 
-
-@periodic("channels.mail_retention", every=dt.timedelta(hours=6), lease=dt.timedelta(minutes=30))
-def mail_retention() -> int:
-    """Drop the raw bytes of e-mail taken in more than KEFU_MAIL_RAW_RETENTION_DAYS ago (and of resolved
-    dead letters): the text and the attachments stay on the order; the headers stay for tracing."""
-
-    return inbound_mail.purge_raw()

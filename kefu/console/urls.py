@@ -24,6 +24,7 @@ urlpatterns = [
     path("complaints/", include("kefu.complaints.urls")),
     path("supervision/", include("kefu.supervision.urls")),
     path("calendars/", include("kefu.commitments.urls")),
+    path("retention/", include("kefu.retention.urls")),
     path("inspections/", include("kefu.inspections.urls")),
     # the queue's and the customer list's exports (console lists; under /reports/ where managers find them)
     path("reports/export/orders/", views_exports.export_orders, name="reports_export_orders"),

@@ -206,6 +206,8 @@ class WorkOrder(models.Model):
     )
     version = models.PositiveIntegerField(default=1)
     search_text = models.TextField(blank=True, editable=False)
+    # set when the retention job blanked the personal fields of the closed order (docs/privacy.md, "Retention")
+    anonymised_at = models.DateTimeField(_("anonymised at"), null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("work order")

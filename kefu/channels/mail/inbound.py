@@ -51,6 +51,8 @@ from kefu.customers.models import Channel, Customer
 from kefu.lib import clock, search, transient
 from kefu.lib.errors import KefuError, ValidationFailed
 from kefu.organization.sequences import next_value
+from kefu.retention.actions import cutoff as retention_cutoff
+from kefu.retention.registry import pick
 from kefu.workorders import actions as wo_actions
 from kefu.workorders import rules as wo_rules
 from kefu.workorders.models import TimelineEntry, WorkOrder
@@ -410,22 +412,27 @@ def _acknowledge(
 
 
 def purge_raw(now: dt.datetime | None = None, batch: int = 500) -> int:
-    """Empty the raw message of inbound e-mail older than ``KEFU_MAIL_RAW_RETENTION_DAYS`` (0 keeps them
-    forever) and of resolved dead letters as old; open dead letters keep theirs. In batches, each its own
-    short transaction. Returns how many rows were emptied."""
-    days = int(getattr(settings, "KEFU_MAIL_RAW_RETENTION_DAYS", 90))
-    if days <= 0:
+    """Empty the raw message of inbound e-mail older than its retention period (the "raw_email" row of the
+    retention table, by default ``KEFU_MAIL_RAW_RETENTION_DAYS``; 0 keeps them forever) and of resolved
+    dead letters as old; open dead letters keep theirs. In batches, each its own short transaction (the
+    retention job runs ``purge_raw_batch`` itself, with its run log). Returns how many rows were emptied."""
+    before = retention_cutoff("raw_email", now)
+    if before is None:
         return 0
-    cutoff = (now or clock.now()) - dt.timedelta(days=days)
     total = 0
     while True:
-        ids = list(
-            InboundMessage.objects.filter(raw_purged=False, received_at__lt=cutoff).values_list(
-                "pk", flat=True
-            )[:batch]
-        )
-        if not ids:
+        with transaction.atomic():
+            done = purge_raw_batch(before, batch)
+        if not done:
             break
-        total += InboundMessage.objects.filter(pk__in=ids).update(raw=b"", raw_purged=True)
-    total += DeadLetter.objects.filter(resolved=True, created_at__lt=cutoff).exclude(raw=b"").update(raw=b"")
+        total += done
     return total
+
+
+def purge_raw_batch(before: dt.datetime, limit: int) -> int:
+    """One batch of ``purge_raw``: at most ``limit`` inbound messages received before ``before`` and the
+    resolved dead letters as old lose their raw bytes; inside the caller's transaction."""
+    ids = pick(InboundMessage.objects.filter(raw_purged=False, received_at__lt=before), limit)
+    total = InboundMessage.objects.filter(pk__in=ids).update(raw=b"", raw_purged=True)
+    dead = pick(DeadLetter.objects.filter(resolved=True, created_at__lt=before).exclude(raw=b""), limit)
+    return total + DeadLetter.objects.filter(pk__in=dead).update(raw=b"")
