@@ -21,4 +21,3 @@ def poll_imap() -> int:
     """Fetch the unseen mail of every active mailbox (exactly once per message, see channels.mail.imap)."""
 
     return imap.poll_all()
-
