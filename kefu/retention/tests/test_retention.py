@@ -74,6 +74,10 @@ def attach(o: WorkOrder, content: bytes, name: str = "photo.jpg") -> Attachment:
     )
 
 
+def on_disk(name: str | None) -> bool:
+    return bool(name) and default_storage.exists(str(name))
+
+
 def run_only(kind: str, **kw: Any) -> RetentionRun | None:
     runs = actions.run(now=NOW, kinds=[kind], **kw)
     assert len(runs) <= 1
@@ -160,12 +164,12 @@ def test_attachments_of_orders_closed_730_days_ago_leave_with_their_files(world,
     gone = attach(gone_order, b"gone-photo")
     still_open = attach(open_order, b"open-photo")
     gone_name = gone.file.name
-    assert default_storage.exists(gone_name)
+    assert on_disk(gone_name)
     run = run_only("attachments")
     assert run is not None and (run.deleted, run.files) == (1, 1)
     assert sorted(Attachment.objects.values_list("pk", flat=True)) == sorted([kept.pk, still_open.pk])
-    assert not default_storage.exists(gone_name)
-    assert default_storage.exists(kept.file.name) and default_storage.exists(still_open.file.name)
+    assert not on_disk(gone_name)
+    assert on_disk(kept.file.name) and on_disk(still_open.file.name)
     assert not PendingFile.objects.exists()
     assert WorkOrder.objects.filter(pk=gone_order.pk).exists()  # the order stays
 
@@ -190,7 +194,7 @@ def test_closed_orders_anonymised_after_1095_days_not_deleted(world, now):
     assert past.number.startswith("GD-") and past.status == "closed" and past.branch_id == world.north.pk
     assert not TimelineEntry.objects.filter(workorder=past).exclude(body="").exists()
     assert TimelineEntry.objects.filter(workorder=past).exists()  # the history's shape stays for the reports
-    assert not default_storage.exists(name) and not Attachment.objects.filter(workorder=past).exists()
+    assert not on_disk(name) and not Attachment.objects.filter(workorder=past).exists()
     assert search.filter_queryset(WorkOrder.objects.all(), "和平里3号").count() == 0
     assert list(search.filter_queryset(WorkOrder.objects.all(), past.number)) == [past]
     kept.refresh_from_db()
@@ -394,11 +398,11 @@ def test_files_of_a_run_that_stopped_after_its_commit_are_removed_by_the_next(wo
     monkeypatch.setattr(actions, "remove_pending_files", lambda run=None: 0)  # the process died here
     run = run_only("attachments")
     assert run is not None and run.deleted == 1 and run.files == 0
-    assert default_storage.exists(name) and PendingFile.objects.filter(name=name).exists()
+    assert on_disk(name) and PendingFile.objects.filter(name=name).exists()
     monkeypatch.undo()
     freeze(monkeypatch, NOW)
     assert actions.run(now=NOW) == []  # nothing new to delete …
-    assert not default_storage.exists(name) and not PendingFile.objects.exists()  # … but the file is gone
+    assert not on_disk(name) and not PendingFile.objects.exists()  # … but the file is gone
 
 
 @pytest.mark.django_db(transaction=True)
@@ -444,7 +448,7 @@ def test_two_workers_at_once_do_everything_exactly_once(world):
     assert len(runs) == RetentionRun.objects.count()
     assert not Notification.objects.exists() and not Call.objects.exists() and not Attachment.objects.exists()
     assert WorkOrder.objects.filter(anonymised_at__isnull=False).count() == 12
-    assert not any(default_storage.exists(n) for n in names) and not PendingFile.objects.exists()
+    assert not any(on_disk(n) for n in names) and not PendingFile.objects.exists()
 
 
 @pytest.mark.pg
