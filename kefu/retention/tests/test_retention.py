@@ -302,13 +302,17 @@ def test_audit_kept_ten_years(world, now):
         AuditRecord.objects.create(
             at=ago(days), actor_label=label, action="x", object_type="t", object_id="1"
         )
+        RetentionRun.objects.create(
+            kind=label, days=1, cutoff=ago(days), started_at=ago(days), finished_at=ago(days)
+        )
     run = run_only("audit")
-    assert run is not None and run.deleted == 1
+    assert run is not None and run.deleted == 2  # the service log's row and the old run log's row
+    assert list(RetentionRun.objects.exclude(pk=run.pk).values_list("kind", flat=True)) == ["in"]
     assert list(AuditRecord.objects.filter(action="x").values_list("actor_label", flat=True)) == ["in"]
     # the run itself is in the service log
     assert AuditRecord.objects.get(action="retention.run").after == {
         "kind": "audit",
-        "deleted": 1,
+        "deleted": 2,
         "anonymised": 0,
         "files": 0,
     }
