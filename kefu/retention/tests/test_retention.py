@@ -34,6 +34,7 @@ from kefu.retention.checks import check_retention
 from kefu.retention.kinds import KINDS
 from kefu.retention.models import PendingFile, RetentionPolicy, RetentionRun
 from kefu.testing.clock import freeze, utc
+from kefu.testing.dblock import sqlite_on_file
 from kefu.testing.threads import together
 from kefu.workorders.models import Attachment, TimelineEntry, WorkOrder
 
@@ -453,6 +454,29 @@ def test_two_workers_at_once_do_everything_exactly_once(world):
     assert not Notification.objects.exists() and not Call.objects.exists() and not Attachment.objects.exists()
     assert WorkOrder.objects.filter(anonymised_at__isnull=False).count() == 12
     assert not any(on_disk(n) for n in names) and not PendingFile.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_runs_at_once_on_sqlite_do_everything_exactly_once(world, tmp_path):
+    """The embedded database: two threads on one database file (WAL, BEGIN IMMEDIATE) take turns batch by
+    batch; every row is done by one of them and counted once."""
+    if connection.vendor != "sqlite":
+        pytest.skip("the PostgreSQL variant is test_two_workers_at_once_do_everything_exactly_once")
+    for i in range(30):
+        Notification.objects.create(
+            recipient=world.agent, kind="assigned", created_at=ago(100), updated_at=ago(100 + i)
+        )
+    orders = [closed_order(world, 1100 + i, phone=f"1380013{i:04d}") for i in range(6)]
+    with sqlite_on_file(tmp_path, busy_ms=20000):
+        together(lambda i: actions.run(now=NOW, batch=4, me=f"w{i}"), range(2))
+        notes = list(RetentionRun.objects.filter(kind="notifications").values_list("deleted", flat=True))
+        anonymised = sum(
+            RetentionRun.objects.filter(kind="closed_orders").values_list("anonymised", flat=True)
+        )
+        left = Notification.objects.count()
+        done = WorkOrder.objects.filter(pk__in=[o.pk for o in orders], anonymised_at__isnull=False).count()
+    assert sum(notes) == 30 and left == 0
+    assert anonymised == 6 == done
 
 
 @pytest.mark.pg
