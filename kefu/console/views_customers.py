@@ -35,6 +35,8 @@ from kefu.lib import clock
 from kefu.lib.errors import Conflict, KefuError, NotFound, PermissionDenied
 from kefu.organization.access import areas_of, branches_of
 from kefu.organization.models import Staff
+from kefu.privacy import records as access_records
+from kefu.privacy import rules as privacy_rules
 from kefu.web.forms import add_kefu_error
 from kefu.web.views import ConsoleRequest, staff_view
 from kefu.workorders.access import visible_workorders
@@ -84,6 +86,7 @@ def customer_list(request: ConsoleRequest) -> HttpResponse:
         "query_string": urlencode(params),
         "filtered": bool(filters),
         "can_create": staff.can("customer.create"),
+        "can_export": staff.can(privacy_rules.EXPORT),
     }
     if request.htmx:
         return render(request, "console/customers/_list_table.html", ctx)
@@ -196,6 +199,8 @@ def customer_edit(request: ConsoleRequest, pk: int) -> HttpResponse:
             form.data = data
         status = 409 if extra["conflict"] else 400
     else:
+        # the edit form shows every field in full: recorded as a view of the archive
+        access_records.record(request.user, privacy_rules.Kind.VIEW, [c.pk], field="edit", where=request.path)
         form = fc.CustomerForm(
             initial={
                 "name": c.name,
@@ -275,6 +280,7 @@ def _render_customer(
         "order": staff.can("order.create"),
         "note": True,
         "contact": staff.can("customer.edit"),
+        "access_records": staff.can(privacy_rules.AUDIT),
     }
     forms: dict[str, Any] = {
         "note": fc.NoteForm(),
@@ -310,7 +316,10 @@ def _render_customer(
 @require_GET
 @staff_view
 def customer_detail(request: ConsoleRequest, pk: int) -> HttpResponse:
-    return _render_customer(request, pk)
+    response = _render_customer(request, pk)
+    # the archive was shown (a customer the user may not see raised 404 above): one INSERT
+    access_records.record(request.user, privacy_rules.Kind.VIEW, [pk], where=request.path)
+    return response
 
 
 def _customer_post(
