@@ -194,3 +194,14 @@ def test_prune_access_records(world, settings) -> None:  # type: ignore[no-untyp
     assert retention.access_records_cutoff(now) is None  # kept forever
     with pytest.raises(ValueError, match="aware"):
         retention.prune_access_records(dt.datetime(2026, 1, 1))
+
+
+def test_back_office_lists_access_records_read_only(world) -> None:  # type: ignore[no-untyped-def]
+    c = world.customer("张三", "13800138000")
+    records.do_reveal(world.agent.user, c.pk, "address", "site_visit")
+    admin = client_for(world.admin)
+    body = admin.get("/admin/privacy/accessrecord/").content.decode()
+    assert "李客服" in body and "visiting on site" in body
+    rec = AccessRecord.objects.get()
+    assert admin.post(f"/admin/privacy/accessrecord/{rec.pk}/delete/", {"post": "yes"}).status_code == 403
+    assert AccessRecord.objects.count() == 1
