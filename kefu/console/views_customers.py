@@ -31,7 +31,7 @@ from kefu.customers import rules as cust_rules
 from kefu.customers.access import access_customer, visible_customers
 from kefu.customers.models import Contact, Customer, CustomerNote
 from kefu.customers.queries import customer_filters, filtered_customers
-from kefu.lib import clock
+from kefu.lib import clock, masking
 from kefu.lib.errors import Conflict, KefuError, NotFound, PermissionDenied
 from kefu.organization.access import areas_of, branches_of
 from kefu.organization.models import Staff
@@ -226,13 +226,29 @@ def customer_edit(request: ConsoleRequest, pk: int) -> HttpResponse:
 # The customer page
 
 
-def _audit_rows(customer_id: int) -> list[AuditRecord]:
+# the personal fields of the service log's changes, masked as on the rest of the page (docs/privacy.md)
+PERSONAL_KEYS = {
+    "phone": masking.PHONE,
+    "phone_e164": masking.PHONE,
+    "email": masking.EMAIL,
+    "address": masking.ADDRESS,
+}
+
+
+def _audit_rows(customer_id: int, *, unmasked: bool) -> list[AuditRecord]:
     rows = list(AuditRecord.objects.filter(customer_id=customer_id).order_by("-at", "-id")[:HISTORY_LIMIT])
+
+    def shown(key: str, value: Any) -> Any:
+        kind = PERSONAL_KEYS.get(key)
+        if kind is None or unmasked or not isinstance(value, str):
+            return value
+        return masking.mask(kind, value)
+
     for r in rows:
         before, after = r.before or {}, r.after or {}
         keys = [k for k in after if k in before and before[k] != after[k]] if before else []
-        r.changes = [(k, before.get(k), after.get(k)) for k in keys]  # type: ignore[attr-defined]
-        r.created = [] if before else list(after.items())[:8]  # type: ignore[attr-defined]
+        r.changes = [(k, shown(k, before.get(k)), shown(k, after.get(k))) for k in keys]  # type: ignore[attr-defined]
+        r.created = [] if before else [(k, shown(k, v)) for k, v in list(after.items())[:8]]  # type: ignore[attr-defined]
     return rows
 
 
@@ -302,7 +318,7 @@ def _render_customer(
         "order_counts": order_counts,
         "contacts": contacts,
         "contact_total": contact_total,
-        "audit": _audit_rows(c.pk),
+        "audit": _audit_rows(c.pk, unmasked=staff.can(privacy_rules.UNMASKED)),
         "churn_reasons": [CHURN_REASONS.get(r, r) for r in c.churn_reasons or []],
         "tier_parts": [(TIER_PARTS.get(k, k), v) for k, v in tier_result.parts.items()],
         "tier_score": tier_result.score,

@@ -193,3 +193,20 @@ def test_api_list_records_each_customer_of_the_page_in_one_insert(world, zhang, 
         c["id"] for c in r.body["items"]
     }
     assert AccessRecord.objects.filter(kind="api").count() == 4
+
+
+def test_service_log_on_the_customer_page_masks_changed_personal_fields(world, zhang) -> None:  # type: ignore[no-untyped-def]
+    from kefu.customers.actions import CustomerInput, do_update_customer
+
+    do_update_customer(
+        world.agent.user,
+        zhang.pk,
+        CustomerInput(name="张三", phone="13987654321", email=EMAIL, address="北苑路12号", branch_id=world.north.pk),
+    )
+    url = reverse("console:customer_detail", args=[zhang.pk])
+    agent = client_for(world.agent).get(url).content.decode()
+    log = agent[agent.index('id="audit-log"') :]
+    assert "139****4321" in log and "北苑路***" in log and MASKED_ADDRESS in log
+    assert "13987654321" not in log and "北苑路12号" not in log and ADDRESS not in log
+    admin = client_for(world.admin).get(url).content.decode()
+    assert "北苑路12号" in admin[admin.index('id="audit-log"') :]
