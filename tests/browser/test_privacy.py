@@ -1,4 +1,4 @@
-"""Browser test of issue 25's masking and access records: an agent sees a customer's number masked on the
+"""Browser test of masking and access records (docs/privacy.md): an agent sees a customer's number masked on the
 order page, reveals it with a reason (one HTMX action), and a supervisor then finds that reveal in the
 customer's access record."""
 

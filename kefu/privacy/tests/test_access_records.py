@@ -1,4 +1,4 @@
-"""Point 2 — access records: the customer page writes one record (one INSERT, no N+1), a supervisor reads
+"""Access records: the customer page writes one record (one INSERT, no N+1), a supervisor reads
 who looked at a customer in the last 6 months (paged), the unusual-access report, and the prune by age."""
 
 from __future__ import annotations

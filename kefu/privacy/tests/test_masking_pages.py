@@ -1,4 +1,4 @@
-"""Point 1 — masking by need: lists, the customer and order pages, exports and the API show phone, e-mail and
+"""Masking by need: lists, the customer and order pages, exports and the API show phone, e-mail and
 address masked to roles without ``personal.unmasked``; one recorded action reveals a field with a reason."""
 
 from __future__ import annotations
@@ -201,7 +201,9 @@ def test_service_log_on_the_customer_page_masks_changed_personal_fields(world, z
     do_update_customer(
         world.agent.user,
         zhang.pk,
-        CustomerInput(name="张三", phone="13987654321", email=EMAIL, address="北苑路12号", branch_id=world.north.pk),
+        CustomerInput(
+            name="张三", phone="13987654321", email=EMAIL, address="北苑路12号", branch_id=world.north.pk
+        ),
     )
     url = reverse("console:customer_detail", args=[zhang.pk])
     agent = client_for(world.agent).get(url).content.decode()
