@@ -39,8 +39,8 @@ def reveal(request: ConsoleRequest, pk: int, field: str) -> HttpResponse:
         if exc.code == "not_found":
             raise
         c = access_customer(request.user, pk)
-        kind = rules.REVEALABLE.get(field, masking.PHONE)
-        masked = masking.mask(kind, getattr(c, field, "") or "")
+        kind = rules.REVEALABLE.get(field)
+        masked = masking.mask(kind, str(getattr(c, field) or "")) if kind else ""
         ctx.update(masked=masked, can_reveal=True, error=exc.message)
         return render(request, "privacy/_field.html", ctx, status=400)
     value = str(getattr(c, field) or "")
