@@ -22,6 +22,7 @@ NAV_GROUPS = {
         "inspection*",
         "training*",
         "supervision*",
+        "privacy_unusual",
     ),
     "admin": ("channel_health", "retention_periods"),
 }

@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "kefu.reports",
     "kefu.knowledge",
     "kefu.notifications",
+    "kefu.privacy",
     "kefu.console",
     "kefu.portal",
     "kefu.jobs",
@@ -206,6 +207,10 @@ KEFU_MAIL_ACK_WINDOW_MINUTES = env_int("KEFU_MAIL_ACK_WINDOW_MINUTES", 60)
 KEFU_MAIL_MAX_BYTES = env_int("KEFU_MAIL_MAX_BYTES", 30 * 1024 * 1024)
 KEFU_MAIL_OWN_ADDRESSES = env_list("KEFU_MAIL_OWN_ADDRESSES", [])
 KEFU_MAIL_RAW_RETENTION_DAYS = env_int("KEFU_MAIL_RAW_RETENTION_DAYS", 90)  # 0 keeps raw e-mail forever
+# Privacy (docs/privacy.md, "Access records"): access records are kept this many days (0: forever), and the
+# unusual-access report lists staff who opened this many customers outside their branch/area in a day
+KEFU_ACCESS_RECORDS_RETENTION_DAYS = env_int("KEFU_ACCESS_RECORDS_RETENTION_DAYS", 365)
+KEFU_UNUSUAL_ACCESS_THRESHOLD = env_int("KEFU_UNUSUAL_ACCESS_THRESHOLD", 20)
 # authserv-ids of our receiving mail servers whose Authentication-Results are believed (empty: none read);
 # DMARC failed for the From domain → the mail is unverified and never joins an existing order
 KEFU_MAIL_TRUSTED_AUTHSERV_IDS = env_list("KEFU_MAIL_TRUSTED_AUTHSERV_IDS", [])

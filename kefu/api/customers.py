@@ -45,6 +45,8 @@ from kefu.customers.models import ContactPoint, Customer, Relationship, TierChoi
 from kefu.lib import search
 from kefu.lib.errors import ValidationFailed
 from kefu.organization.access import staff_of
+from kefu.privacy import records as access_records
+from kefu.privacy import rules as privacy_rules
 from kefu.workorders.access import visible_workorders
 
 router = Router(tags=["customers"])
@@ -80,7 +82,21 @@ def _one(request: ApiRequest, customer_id: int) -> Customer:
 
 
 def _out(request: ApiRequest, c: Customer) -> dict[str, Any]:
-    return render.customer_out(c, staff_view=staff_of(request.auth) is not None)
+    return render.customer_out(
+        c, staff_view=staff_of(request.auth) is not None, unmasked=access_records.unmasked_for(request.auth)
+    )
+
+
+def _record_read(request: ApiRequest, customer_ids: list[int]) -> None:
+    """A staff read of customers' personal fields: one access record per customer, one INSERT."""
+    if staff_of(request.auth) is not None:
+        access_records.record(
+            request.auth,
+            privacy_rules.Kind.API,
+            customer_ids,
+            field="" if access_records.unmasked_for(request.auth) else "masked",
+            where=request.get_full_path(),
+        )
 
 
 @router.get("", response={200: Page[CustomerOut], **ERRORS}, summary="List and search customers")
@@ -119,20 +135,24 @@ def list_customers(
         qs = qs.filter(branch_id=filters.branch)
     qs = order_by(qs, filters.ordering, CUSTOMER_ORDERINGS, "-id")
     staff_view = staff_of(request.auth) is not None
+    unmasked = access_records.unmasked_for(request.auth)
     capped = SEARCH_COUNT_CAP if filters.q else None
-    return paginate(
+    answer = paginate(
         qs,
         page,
-        lambda c: render.customer_out(c, staff_view=staff_view),
+        lambda c: render.customer_out(c, staff_view=staff_view, unmasked=unmasked),
         count_cap=capped,
         search_query=filters.q or "",
     )
+    _record_read(request, [item["id"] for item in answer["items"]])
+    return answer
 
 
 @router.get("/{customer_id}", response={200: CustomerOut, **ERRORS}, summary="Get a customer")
 def get_customer(request: ApiRequest, customer_id: Id, response: HttpResponse) -> dict[str, Any]:
     c = _one(request, customer_id)
     etag(response, c)
+    _record_read(request, [c.pk])
     return _out(request, c)
 
 

@@ -8,7 +8,7 @@ from typing import Any
 from django.db.models import OuterRef, QuerySet, Subquery
 
 from kefu.customers.models import Customer, CustomerNote
-from kefu.lib import clock
+from kefu.lib import clock, masking
 from kefu.organization.models import Staff
 from kefu.workorders import rules as wo_rules
 from kefu.workorders.models import TimelineEntry, WorkOrder
@@ -40,17 +40,21 @@ def staff_ref(s: Staff | None) -> dict[str, Any] | None:
     return None if s is None else {"id": s.pk, "name": s.name, "badge_no": s.badge_no}
 
 
-def customer_out(c: Customer, *, staff_view: bool) -> dict[str, Any]:
+def customer_out(c: Customer, *, staff_view: bool, unmasked: bool = False) -> dict[str, Any]:
+    """A customer as the API shows it. Staff without ``personal.unmasked`` (``unmasked`` False) get the
+    phone, e-mail and address masked (kefu.lib.masking, docs/privacy.md); the customer reading their own
+    record (``staff_view`` False) gets them in full."""
+    full = unmasked or not staff_view
     out: dict[str, Any] = {
         "id": c.pk,
         "number": c.number,
         "name": c.name,
         "kind": c.kind,
         "relationship": c.relationship,
-        "phone": c.phone,
-        "phone_e164": c.phone_e164,
-        "email": c.email,
-        "address": c.address,
+        "phone": masking.shown(masking.PHONE, c.phone, unmasked=full),
+        "phone_e164": masking.shown(masking.PHONE, c.phone_e164, unmasked=full),
+        "email": masking.shown(masking.EMAIL, c.email, unmasked=full),
+        "address": masking.shown(masking.ADDRESS, c.address, unmasked=full),
         "branch": ref(c.branch),
         "area": ref(c.area),
         "customer_since": c.customer_since,

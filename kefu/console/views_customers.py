@@ -31,10 +31,12 @@ from kefu.customers import rules as cust_rules
 from kefu.customers.access import access_customer, visible_customers
 from kefu.customers.models import Contact, Customer, CustomerNote
 from kefu.customers.queries import customer_filters, filtered_customers
-from kefu.lib import clock
+from kefu.lib import clock, masking
 from kefu.lib.errors import Conflict, KefuError, NotFound, PermissionDenied
 from kefu.organization.access import areas_of, branches_of
 from kefu.organization.models import Staff
+from kefu.privacy import records as access_records
+from kefu.privacy import rules as privacy_rules
 from kefu.web.forms import add_kefu_error
 from kefu.web.views import ConsoleRequest, staff_view
 from kefu.workorders.access import visible_workorders
@@ -84,6 +86,7 @@ def customer_list(request: ConsoleRequest) -> HttpResponse:
         "query_string": urlencode(params),
         "filtered": bool(filters),
         "can_create": staff.can("customer.create"),
+        "can_export": staff.can(privacy_rules.EXPORT),
     }
     if request.htmx:
         return render(request, "console/customers/_list_table.html", ctx)
@@ -196,6 +199,8 @@ def customer_edit(request: ConsoleRequest, pk: int) -> HttpResponse:
             form.data = data
         status = 409 if extra["conflict"] else 400
     else:
+        # the edit form shows every field in full: recorded as a view of the archive
+        access_records.record(request.user, privacy_rules.Kind.VIEW, [c.pk], field="edit", where=request.path)
         form = fc.CustomerForm(
             initial={
                 "name": c.name,
@@ -221,13 +226,29 @@ def customer_edit(request: ConsoleRequest, pk: int) -> HttpResponse:
 # The customer page
 
 
-def _audit_rows(customer_id: int) -> list[AuditRecord]:
+# the personal fields of the service log's changes, masked as on the rest of the page (docs/privacy.md)
+PERSONAL_KEYS = {
+    "phone": masking.PHONE,
+    "phone_e164": masking.PHONE,
+    "email": masking.EMAIL,
+    "address": masking.ADDRESS,
+}
+
+
+def _audit_rows(customer_id: int, *, unmasked: bool) -> list[AuditRecord]:
     rows = list(AuditRecord.objects.filter(customer_id=customer_id).order_by("-at", "-id")[:HISTORY_LIMIT])
+
+    def shown(key: str, value: Any) -> Any:
+        kind = PERSONAL_KEYS.get(key)
+        if kind is None or unmasked or not isinstance(value, str):
+            return value
+        return masking.mask(kind, value)
+
     for r in rows:
         before, after = r.before or {}, r.after or {}
         keys = [k for k in after if k in before and before[k] != after[k]] if before else []
-        r.changes = [(k, before.get(k), after.get(k)) for k in keys]  # type: ignore[attr-defined]
-        r.created = [] if before else list(after.items())[:8]  # type: ignore[attr-defined]
+        r.changes = [(k, shown(k, before.get(k)), shown(k, after.get(k))) for k in keys]  # type: ignore[attr-defined]
+        r.created = [] if before else [(k, shown(k, v)) for k, v in list(after.items())[:8]]  # type: ignore[attr-defined]
     return rows
 
 
@@ -275,6 +296,7 @@ def _render_customer(
         "order": staff.can("order.create"),
         "note": True,
         "contact": staff.can("customer.edit"),
+        "access_records": staff.can(privacy_rules.AUDIT),
     }
     forms: dict[str, Any] = {
         "note": fc.NoteForm(),
@@ -296,7 +318,7 @@ def _render_customer(
         "order_counts": order_counts,
         "contacts": contacts,
         "contact_total": contact_total,
-        "audit": _audit_rows(c.pk),
+        "audit": _audit_rows(c.pk, unmasked=staff.can(privacy_rules.UNMASKED)),
         "churn_reasons": [CHURN_REASONS.get(r, r) for r in c.churn_reasons or []],
         "tier_parts": [(TIER_PARTS.get(k, k), v) for k, v in tier_result.parts.items()],
         "tier_score": tier_result.score,
@@ -310,7 +332,10 @@ def _render_customer(
 @require_GET
 @staff_view
 def customer_detail(request: ConsoleRequest, pk: int) -> HttpResponse:
-    return _render_customer(request, pk)
+    response = _render_customer(request, pk)
+    # the archive was shown (a customer the user may not see raised 404 above): one INSERT
+    access_records.record(request.user, privacy_rules.Kind.VIEW, [pk], where=request.path)
+    return response
 
 
 def _customer_post(

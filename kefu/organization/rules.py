@@ -18,9 +18,14 @@ class Role(StrEnum):
 
 
 # What each role may do. Access to rows is decided separately (branch scope, see access.py).
+# Personal data (docs/privacy.md, "Masking"): ``personal.reveal`` shows one masked field of one customer on
+# an order or customer page, with a recorded reason; ``personal.unmasked`` shows everything in full
+# everywhere (lists, exports, API); ``personal.export`` exports lists holding personal data;
+# ``privacy.access_records`` reads the access records and the unusual-access report.
 CAPABILITIES: dict[Role, frozenset[str]] = {
     Role.AGENT: frozenset(
         {
+            "personal.reveal",
             "maintenance.announce",
             "customer.create",
             "customer.edit",
@@ -36,6 +41,7 @@ CAPABILITIES: dict[Role, frozenset[str]] = {
     ),
     Role.TECHNICIAN: frozenset(
         {
+            "personal.reveal",
             "order.create",
             "order.work",
             "order.reply",
@@ -46,10 +52,13 @@ CAPABILITIES: dict[Role, frozenset[str]] = {
         }
     ),
     Role.FOLLOWUP: frozenset(
-        {"order.note", "order.reply", "order.escalate", "order.reopen", "followup.record"}
+        {"personal.reveal", "order.note", "order.reply", "order.escalate", "order.reopen", "followup.record"}
     ),
     Role.SUPERVISOR: frozenset(
         {
+            "personal.reveal",
+            "personal.export",
+            "privacy.access_records",
             "maintenance.announce",
             "maintenance.override",
             "standards.review",
@@ -82,6 +91,7 @@ CAPABILITIES: dict[Role, frozenset[str]] = {
     ),
     Role.INSPECTOR: frozenset(
         {
+            "privacy.access_records",
             "order.note",
             "reports.view",
             "standards.review",
@@ -94,6 +104,10 @@ CAPABILITIES: dict[Role, frozenset[str]] = {
     ),
     Role.ADMIN: frozenset(
         {
+            "personal.reveal",
+            "personal.unmasked",
+            "personal.export",
+            "privacy.access_records",
             "maintenance.announce",
             "maintenance.override",
             "standards.review",

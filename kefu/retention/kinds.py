@@ -91,10 +91,11 @@ KINDS: dict[str, Kind] = {
             _("Access records (who looked at personal data)"),
             Action.DELETE,
             _("the access"),
-            _fixed(365),
+            lambda: int(getattr(settings, "KEFU_ACCESS_RECORDS_RETENTION_DAYS", 365)),
             _(
                 "Lets a supervisor answer who looked at a customer in the last months; a year leaves room "
-                "for an investigation. Network logs must be kept at least six months."
+                "for an investigation. Network logs must be kept at least six months. The default comes "
+                "from KEFU_ACCESS_RECORDS_RETENTION_DAYS."
             ),
             legal_minimum_days=LOGS_MINIMUM,
             legal_basis="PRC Cybersecurity Law art. 21(3)",

@@ -115,6 +115,8 @@ def test_field_errors_in_chinese_and_edit(page, world):
     page.keyboard.press("e")
     page.fill("#cust-address", "安定路8号")
     page.click("#customer-save")
-    expect(page.locator("#customer-address")).to_have_text("安定路8号")
+    # the agent sees the saved address masked (docs/privacy.md), on the page and in the service log
+    expect(page.locator("#customer-address [data-testid=pd-masked]")).to_have_text("安定路***")
     expect(page.locator("#customer-area")).to_have_text("和平里片区")
-    expect(page.locator("#audit-log")).to_contain_text("安定路8号")
+    expect(page.locator("#audit-log")).to_contain_text("安定路***")
+    expect(page.locator("#audit-log")).not_to_contain_text("安定路8号")

@@ -10,6 +10,7 @@ import pytest
 from playwright.sync_api import expect
 
 from kefu.customers.actions import do_override_tier
+from kefu.lib.masking import mask_phone
 from kefu.testing.factories import PASSWORD
 from kefu.workorders import actions
 from tests.browser.conftest import ARTIFACTS, DOCS_SHOTS, login, screenshot, zh
@@ -40,7 +41,9 @@ def check_page(pg, o, world) -> None:  # type: ignore[no-untyped-def]
     pg.goto(f"/orders/{o.number}/")
     reply = pg.locator("#action-reply")
     expect(reply).to_be_in_viewport()
-    expect(pg.locator("#customer-phone a[href='tel:+8613700137000']")).to_be_in_viewport()
+    # masked for the agent, with its reveal action (docs/privacy.md)
+    expect(pg.locator("#customer-phone [data-testid=pd-masked]")).to_have_text("137****7000")
+    expect(pg.locator("#customer-phone [data-testid=pd-reveal-open]")).to_be_in_viewport()
     expect(pg.locator("#customer-tier")).to_contain_text(zh("diamond"))
     expect(pg.locator("#customer-tier")).to_be_in_viewport()
     # the page is longer than the screen; at its end the action bar is still there
@@ -147,7 +150,9 @@ def test_order_screenshots_on_demo_data(browser, live_server):  # type: ignore[n
         login(pg, o.owner.user.username, DEMO_PASSWORD)
         pg.goto(f"/orders/{o.number}/")
         expect(pg.locator("#action-reply")).to_be_in_viewport()
-        expect(pg.locator("#customer-phone a")).to_have_text(o.customer.phone)
+        expect(pg.locator("#customer-phone [data-testid=pd-masked]")).to_have_text(
+            mask_phone(o.customer.phone)
+        )
         pg.locator("#action-transfer").click()
         expect(pg.locator("#transfer-filter")).to_be_focused()
         expect(pg.locator("#transfer-to_staff option").nth(1)).to_contain_text(" · ")

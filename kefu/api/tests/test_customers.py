@@ -73,7 +73,8 @@ def test_create_customer(world, apis):
         {"name": "新客户", "phone": "139 0013 9000", "address": "北苑路1号", "relationship": "business"},
     )
     assert r.status_code == 201, r.body
-    assert r.body["phone_e164"] == "+8613900139000"
+    assert r.body["phone_e164"] == "139****9000"  # an agent's answers are masked (docs/privacy.md)
+    assert Customer.objects.get(pk=r.body["id"]).phone_e164 == "+8613900139000"
     assert r.body["area"]["id"] == world.area_n2.pk
     assert r.body["branch"]["id"] == world.north.pk
     assert r["Location"].endswith(f"/customers/{r.body['id']}")
@@ -111,7 +112,8 @@ def test_patch_with_if_match_and_version(world, apis):
     r = api.patch(f"/customers/{c.pk}", {"name": "新名"}, headers={"If-Match": '"1"'})
     assert r.status_code == 200, r.body
     assert r.body["name"] == "新名" and r.body["version"] == 2 and r["ETag"] == '"2"'
-    assert r.body["phone_e164"] == "+8613800138000"  # untouched fields stay
+    assert r.body["phone_e164"] == "138****8000"  # untouched fields stay (masked for an agent)
+    assert Customer.objects.get(pk=c.pk).phone_e164 == "+8613800138000"
     r = api.patch(f"/customers/{c.pk}", {"address": "和平里5号", "version": 2})
     assert r.status_code == 200
     assert r.body["version"] == 3 and r.body["area"]["id"] == world.area_n1.pk

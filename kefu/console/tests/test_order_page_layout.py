@@ -51,9 +51,14 @@ def test_header_shows_the_customer_and_the_order_at_a_glance(world) -> None:  # 
     assert 'class="card order-header order-urgent"' in header
     assert 'id="order-priority"><span aria-hidden="true">⚠ </span>urgent</span>' in header
     assert dd(header, "order-customer").startswith("王五")
-    # the phone as written, and a tel: link in E.164 to call it with one click
-    assert '<a href="tel:+8613700137000" class="tel">137 0013 7000</a>' in header
-    assert dd(header, "customer-address") == "和平里3号楼2单元"
+    # the agent sees the phone and the address masked (docs/privacy.md), each with its reveal form
+    assert '<span class="masked" data-testid="pd-masked">137****7000</span>' in header
+    assert '<span class="masked" data-testid="pd-masked">和平里***</span>' in header
+    assert "0013" not in header and "3号楼" not in header
+    # someone who sees personal data in full: the phone as written, and a tel: link in E.164 to call it
+    admin_header = page(world.admin, o)
+    assert '<a href="tel:+8613700137000" class="tel" data-testid="pd-value">137 0013 7000</a>' in admin_header
+    assert '<span data-testid="pd-value">和平里3号楼2单元</span>' in admin_header
     assert re.search(r'id="customer-tier"[^>]*data-tier="diamond"', header)
     assert dd(header, "customer-tier").startswith("diamond")
     assert dd(header, "customer-relationship") == "business"
