@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import contextlib
+import copy
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 from django.utils.translation import gettext_lazy as _
@@ -139,7 +141,28 @@ if _db["ENGINE"].startswith("django.db.backends.postgresql") and env_bool("KEFU_
         "max_size": env_int("KEFU_DB_POOL_SIZE", 12),
         "timeout": 20,
     }
-DATABASES = {"default": _db}
+DATABASES: dict[str, Any] = {"default": _db}
+# Read replica (docs/operations.md, "Read replica"): reports, exports and search may read from a PostgreSQL
+# hot standby of the primary; every other read and every write stays on the primary (kefu.lib.replica).
+DATABASE_REPLICA_URL = env_str("DATABASE_REPLICA_URL", "") or ""
+if DATABASE_REPLICA_URL:
+    if not _db["ENGINE"].startswith("django.db.backends.postgresql"):
+        raise ConfigError("DATABASE_REPLICA_URL needs DATABASE_URL on PostgreSQL (a streaming replica of it)")
+    try:
+        _replica_url = dj_database_url.parse(DATABASE_REPLICA_URL)
+    except Exception as exc:
+        raise ConfigError(
+            f"DATABASE_REPLICA_URL={DATABASE_REPLICA_URL!r} is not a database URL: {exc}"
+        ) from exc
+    if not _replica_url["ENGINE"].startswith("django.db.backends.postgresql"):
+        raise ConfigError("DATABASE_REPLICA_URL must be a PostgreSQL URL (postgres://…)")
+    # the primary's options (pool, JIT, persistent connections) with the replica's address; in tests the
+    # replica shows the primary's test database (it is a copy of the whole server): MIRROR copies its name
+    _replica: dict[str, Any] = copy.deepcopy(dict(_db))
+    _replica.update({k: _replica_url.get(k) for k in ("NAME", "USER", "PASSWORD", "HOST", "PORT")})
+    _replica["TEST"] = {"MIRROR": "default"}
+    DATABASES["replica"] = _replica
+DATABASE_ROUTERS = ["kefu.lib.replica.ReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 FORM_RENDERER = "kefu.lib.forms_renderer.FastSelectRenderer"  # <select> without a template per option
 
