@@ -7,7 +7,7 @@ from typing import Any
 
 from django.db import connection, transaction
 
-from kefu.customers.actions import apply_tier, compute_tier, recompute_tier, tier_rule
+from kefu.customers.actions import apply_tier, compute_tier, tier_rule
 from kefu.customers.models import Customer
 from kefu.jobs.registry import periodic
 
@@ -41,7 +41,7 @@ def recompute_all_tiers(batch: int = 500) -> int:
                     .first()
                 )
                 if c is not None:
-                    recompute_tier(c, rule)
+                    apply_tier(c, *compute_tier(c, rule))
                     done += 1
         last_id = ids[-1]
 
