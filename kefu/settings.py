@@ -141,6 +141,12 @@ if _db["ENGINE"].startswith("django.db.backends.postgresql") and env_bool("KEFU_
         "max_size": env_int("KEFU_DB_POOL_SIZE", 12),
         "timeout": 20,
     }
+if _db["ENGINE"].startswith("django.db.backends.postgresql") and env_bool(
+    "KEFU_DB_TRANSACTION_POOLER", False
+):
+    # DATABASE_URL points at a pooler in transaction mode (pgbouncer pool_mode=transaction): a server-side
+    # cursor (QuerySet.iterator(), the exports) would not survive the end of its transaction there
+    _db["DISABLE_SERVER_SIDE_CURSORS"] = True
 DATABASES: dict[str, Any] = {"default": _db}
 # Read replica (docs/operations.md, "Read replica"): reports, exports and search may read from a PostgreSQL
 # hot standby of the primary; every other read and every write stays on the primary (kefu.lib.replica).
@@ -276,6 +282,9 @@ KEFU_QUEUE_POLL_SECONDS = env_int("KEFU_QUEUE_POLL_SECONDS", 15)
 KEFU_LIVE = env_bool("KEFU_LIVE", True)
 KEFU_LIVE_POLL_MS = env_int("KEFU_LIVE_POLL_MS", 500)
 KEFU_LIVE_SAFETY_POLL_SECONDS = env_int("KEFU_LIVE_SAFETY_POLL_SECONDS", 5)
+# the hub's LISTEN connection, when DATABASE_URL goes through a pooler in transaction mode (which cannot
+# LISTEN): a direct URL of the same database (docs/operations.md, "Connection pooling")
+KEFU_LIVE_LISTEN_URL = env_str("KEFU_LIVE_LISTEN_URL", "") or ""
 KEFU_LIVE_KEEPALIVE_SECONDS = env_int("KEFU_LIVE_KEEPALIVE_SECONDS", 25)
 KEFU_LIVE_MAX_SECONDS = env_int("KEFU_LIVE_MAX_SECONDS", 1800)
 KEFU_LIVE_RETRY_MS = env_int("KEFU_LIVE_RETRY_MS", 3000)
