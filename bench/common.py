@@ -73,11 +73,19 @@ def machine() -> str:
     return f"{os.cpu_count()} cores, Python {platform.python_version()}, {platform.machine()}"
 
 
-def kefu_process(args: list[str], url: str, log: Path, settings: str | None = None) -> subprocess.Popen[Any]:
+def kefu_process(
+    args: list[str], url: str, log: Path, settings: str | None = None, *, worker_in_serve: bool = False
+) -> subprocess.Popen[Any]:
     """``python -m kefu.cli <args>`` (``serve …`` or ``worker``) on the database ``url``, output to ``log``:
     ``bench/`` on the Python path, real password hashing, ``KEFU_WORKER_IN_SERVE=false`` (a server runs no
-    periodic jobs), Kefu's own settings unless ``settings`` names others (``floor_settings``)."""
-    env = dict(os.environ, DATABASE_URL=url, KEFU_WORKER_IN_SERVE="false", PYTHONPATH=str(BENCH))
+    periodic jobs; ``worker_in_serve``: it does, as the embedded default runs), Kefu's own settings unless
+    ``settings`` names others (``floor_settings``)."""
+    env = dict(
+        os.environ,
+        DATABASE_URL=url,
+        KEFU_WORKER_IN_SERVE="true" if worker_in_serve else "false",
+        PYTHONPATH=str(BENCH),
+    )
     env.pop("KEFU_FAST_PASSWORD_HASHER", None)
     if settings:
         env["DJANGO_SETTINGS_MODULE"] = settings

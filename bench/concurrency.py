@@ -16,6 +16,13 @@ same time e-mail arrives through ``channels.email_in.ingest`` (in this process, 
 the poller does): replies of the shared order's customer (order number in the subject; they change the
 order, so agents get stale versions), new requests, and 10 % delivered twice.
 
+On SQLite (the embedded default, ``DATABASE_URL=sqlite:///…bench….sqlite3``; ``bench/sqlite_embedded.py``
+builds the data set and runs this) the server is one ``kefu serve`` as installed — its default 2 web worker
+processes and the job runner in the same process (no separate workers) — with Kefu's SQLite settings (WAL,
+``busy_timeout``, ``BEGIN IMMEDIATE``); the e-mail feed in this process is a second writer process. Every
+"database is locked" (in a response, in the server's log, or raised to the e-mail feed) is counted: there
+must be none.
+
 Checks: every reply answered 201 is in the timeline exactly once, no reply answered 409 is there, no
 reply is there without a 201 (lost = 201 but missing; duplicated = more than once); the only refusals are
 409 ``stale``; no 5xx; every distinct e-mail taken in once. Prints p50/p95/p99 per request kind.
@@ -53,6 +60,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=30)
     parser.add_argument("--mails", type=int, default=60, help="distinct e-mails during the run")
     parser.add_argument("--port", type=int, default=18451)
+    parser.add_argument("--out", default="concurrency.json", help="result file name under var/bench/")
     parser.add_argument(
         "--direct-sessions",
         action="store_true",
@@ -66,8 +74,9 @@ def main() -> None:
     )
     args = parser.parse_args()
     url = os.environ.get("DATABASE_URL", "")
-    if not url.startswith("postgres") or "bench" not in url:
-        sys.exit("set DATABASE_URL to the PostgreSQL benchmark database built by bench/generate.py")
+    if not url.startswith(("postgres", "sqlite")) or "bench" not in url:
+        sys.exit("set DATABASE_URL to the benchmark database built by bench/generate.py")
+    sqlite = url.startswith("sqlite")
 
     import django
 
@@ -121,12 +130,19 @@ def main() -> None:
 
     logdir = ROOT / "var" / "bench"
     logdir.mkdir(parents=True, exist_ok=True)
-    web = kefu_process(
-        ["serve", "--bind", f"127.0.0.1:{args.port}", "--workers", "2", "--no-worker"],
-        url,
-        logdir / "conc-serve.log",
-    )
-    workers = [kefu_process(["worker"], url, logdir / f"conc-worker{i}.log") for i in range(2)]
+    serve_log = logdir / ("conc-sqlite-serve.log" if sqlite else "conc-serve.log")
+    if sqlite:  # the embedded default as installed: kefu serve with its job runner, nothing else
+        web = kefu_process(
+            ["serve", "--bind", f"127.0.0.1:{args.port}"], url, serve_log, worker_in_serve=True
+        )
+        workers = []
+    else:
+        web = kefu_process(
+            ["serve", "--bind", f"127.0.0.1:{args.port}", "--workers", "2", "--no-worker"], url, serve_log
+        )
+        workers = [kefu_process(["worker"], url, logdir / f"conc-worker{i}.log") for i in range(2)]
+    locked: dict[str, int] = {"responses": 0, "server_log": 0, "mail_feed": 0}
+    mail_errors: list[str] = []
     lock = threading.Lock()
     lat: dict[str, list[float]] = {"read": [], "reply": [], "update": []}
     statuses: dict[str, dict[int, int]] = {k: {} for k in lat}
@@ -142,10 +158,13 @@ def main() -> None:
         print(
             f"machine: {machine()}; load average {load_before}; {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC"
         )
-        print(f"serving: {serving()}")
-        print(
-            f"{args.agents} agents ({args.hot} on order {hot.number}), {args.seconds:.0f} s, 2 web + 2 worker processes"
+        print(f"serving: {serving()}; database: {'SQLite' if sqlite else 'PostgreSQL'}")
+        processes = (
+            "kefu serve (2 web worker processes, job runner in the server)"
+            if sqlite
+            else "2 web + 2 worker processes"
         )
+        print(f"{args.agents} agents ({args.hot} on order {hot.number}), {args.seconds:.0f} s, {processes}")
         if args.direct_sessions:
             # sessions made in the session table (as live_consoles.py does): no N password hashes on the
             # server before the run; the CSRF secret is the client's own (Django accepts it as the token)
@@ -186,6 +205,8 @@ def main() -> None:
 
         def record(kind: str, status: int, ms: float, what: str, body: bytes) -> None:
             with lock:
+                if b"database is locked" in body:
+                    locked["responses"] += 1
                 lat[kind].append(ms)
                 statuses[kind][status] = statuses[kind].get(status, 0) + 1
                 good = {"read": (200,), "reply": (201, 409), "update": (200, 409)}[kind]
@@ -257,11 +278,17 @@ def main() -> None:
                 m["Message-ID"] = f"<conc-{run}-{k}@example.cn>"
                 raw = m.as_bytes()
                 sent.append(raw)
-                r = email_in.ingest(box, raw)
-                mails[r.status] = mails.get(r.status, 0) + 1
-                if rng.random() < 0.1:  # delivered twice
+                try:
                     r = email_in.ingest(box, raw)
-                    mails["again:" + r.status] = mails.get("again:" + r.status, 0) + 1
+                    mails[r.status] = mails.get(r.status, 0) + 1
+                    if rng.random() < 0.1:  # delivered twice
+                        r = email_in.ingest(box, raw)
+                        mails["again:" + r.status] = mails.get("again:" + r.status, 0) + 1
+                except Exception as exc:  # the poller would leave the message for the next poll
+                    mail_errors.append(repr(exc)[:200])
+                    if "database is locked" in str(exc):
+                        locked["mail_feed"] += 1
+                    connection.close()
                 k += 1
                 time.sleep(pause)
             mails["distinct"] = k
@@ -283,6 +310,8 @@ def main() -> None:
         for w in workers:
             stop(w)
 
+    log_text = serve_log.read_text(encoding="utf-8", errors="replace")
+    locked["server_log"] = log_text.count("database is locked")
     # checks against the database
     in_db: dict[str, int] = {}
     for body in TimelineEntry.objects.filter(kind="reply", body__startswith=f"conc-{run}-").values_list(
@@ -302,7 +331,10 @@ def main() -> None:
             f"{kind:<7} {n:>6} requests ({n / wall:.1f}/s)  p50 {percentile(values, 50):.1f}  p95 "
             f"{percentile(values, 95):.1f}  p99 {percentile(values, 99):.1f} ms  statuses {dict(sorted(statuses[kind].items()))}"
         )
-    print(f"e-mail: {mails}; distinct messages taken in: {taken_in}")
+    print(f"e-mail: {mails}; distinct messages taken in: {taken_in}; errors: {len(mail_errors)}")
+    for e in mail_errors[:3]:
+        print("  e-mail error:", e)
+    print(f'"database is locked": {locked}')
     checks = {
         "no reply lost (201 but not in the timeline)": not lost,
         "no reply duplicated": not duplicated,
@@ -310,6 +342,7 @@ def main() -> None:
         "no reply written without a 201": not without_201,
         "refusals only 409 stale, no 5xx": not unexpected and five_xx == 0,
         "every distinct e-mail taken in once": taken_in == mails.get("distinct", -1),
+        'no "database is locked" (responses, server log, e-mail feed)': not any(locked.values()),
     }
     for name, ok in checks.items():
         print(f"  {'OK  ' if ok else 'FAIL'} {name}")
@@ -340,9 +373,12 @@ def main() -> None:
         "lost": len(lost),
         "duplicated": len(duplicated),
         "mail": mails,
+        "database": "sqlite" if sqlite else "postgresql",
+        "database_locked": locked,
+        "mail_errors": mail_errors[:20],
         "checks": checks,
     }
-    (logdir / "concurrency.json").write_text(json.dumps(out, ensure_ascii=False, indent=1), encoding="utf-8")
+    (logdir / args.out).write_text(json.dumps(out, ensure_ascii=False, indent=1), encoding="utf-8")
     if not all(checks.values()):
         sys.exit(1)
 

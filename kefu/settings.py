@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import contextlib
+import copy
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 from django.utils.translation import gettext_lazy as _
@@ -141,7 +143,34 @@ if _db["ENGINE"].startswith("django.db.backends.postgresql") and env_bool("KEFU_
         "max_size": env_int("KEFU_DB_POOL_SIZE", 12),
         "timeout": 20,
     }
-DATABASES = {"default": _db}
+if _db["ENGINE"].startswith("django.db.backends.postgresql") and env_bool(
+    "KEFU_DB_TRANSACTION_POOLER", False
+):
+    # DATABASE_URL points at a pooler in transaction mode (pgbouncer pool_mode=transaction): a server-side
+    # cursor (QuerySet.iterator(), the exports) would not survive the end of its transaction there
+    _db["DISABLE_SERVER_SIDE_CURSORS"] = True
+DATABASES: dict[str, Any] = {"default": _db}
+# Read replica (docs/operations.md, "Read replica"): reports, exports and search may read from a PostgreSQL
+# hot standby of the primary; every other read and every write stays on the primary (kefu.lib.replica).
+DATABASE_REPLICA_URL = env_str("DATABASE_REPLICA_URL", "") or ""
+if DATABASE_REPLICA_URL:
+    if not _db["ENGINE"].startswith("django.db.backends.postgresql"):
+        raise ConfigError("DATABASE_REPLICA_URL needs DATABASE_URL on PostgreSQL (a streaming replica of it)")
+    try:
+        _replica_url = dj_database_url.parse(DATABASE_REPLICA_URL)
+    except Exception as exc:
+        raise ConfigError(
+            f"DATABASE_REPLICA_URL={DATABASE_REPLICA_URL!r} is not a database URL: {exc}"
+        ) from exc
+    if not _replica_url["ENGINE"].startswith("django.db.backends.postgresql"):
+        raise ConfigError("DATABASE_REPLICA_URL must be a PostgreSQL URL (postgres://…)")
+    # the primary's options (pool, JIT, persistent connections) with the replica's address; in tests the
+    # replica shows the primary's test database (it is a copy of the whole server): MIRROR copies its name
+    _replica: dict[str, Any] = copy.deepcopy(dict(_db))
+    _replica.update({k: _replica_url.get(k) for k in ("NAME", "USER", "PASSWORD", "HOST", "PORT")})
+    _replica["TEST"] = {"MIRROR": "default"}
+    DATABASES["replica"] = _replica
+DATABASE_ROUTERS = ["kefu.lib.replica.ReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 FORM_RENDERER = "kefu.lib.forms_renderer.FastSelectRenderer"  # <select> without a template per option
 
@@ -259,6 +288,9 @@ KEFU_QUEUE_POLL_SECONDS = env_int("KEFU_QUEUE_POLL_SECONDS", 15)
 KEFU_LIVE = env_bool("KEFU_LIVE", True)
 KEFU_LIVE_POLL_MS = env_int("KEFU_LIVE_POLL_MS", 500)
 KEFU_LIVE_SAFETY_POLL_SECONDS = env_int("KEFU_LIVE_SAFETY_POLL_SECONDS", 5)
+# the hub's LISTEN connection, when DATABASE_URL goes through a pooler in transaction mode (which cannot
+# LISTEN): a direct URL of the same database (docs/operations.md, "Connection pooling")
+KEFU_LIVE_LISTEN_URL = env_str("KEFU_LIVE_LISTEN_URL", "") or ""
 KEFU_LIVE_KEEPALIVE_SECONDS = env_int("KEFU_LIVE_KEEPALIVE_SECONDS", 25)
 KEFU_LIVE_MAX_SECONDS = env_int("KEFU_LIVE_MAX_SECONDS", 1800)
 KEFU_LIVE_RETRY_MS = env_int("KEFU_LIVE_RETRY_MS", 3000)

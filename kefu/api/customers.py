@@ -42,7 +42,7 @@ from kefu.customers import actions
 from kefu.customers import rules as customer_rules
 from kefu.customers.access import access_customer, visible_customers
 from kefu.customers.models import ContactPoint, Customer, Relationship, TierChoices
-from kefu.lib import search
+from kefu.lib import replica, search
 from kefu.lib.errors import ValidationFailed
 from kefu.organization.access import staff_of
 from kefu.privacy import records as access_records
@@ -134,6 +134,8 @@ def list_customers(
     if filters.branch:
         qs = qs.filter(branch_id=filters.branch)
     qs = order_by(qs, filters.ordering, CUSTOMER_ORDERINGS, "-id")
+    if filters.q:  # a search may read from the read replica (kefu.lib.replica)
+        qs = qs.using(replica.alias())
     staff_view = staff_of(request.auth) is not None
     unmasked = access_records.unmasked_for(request.auth)
     capped = SEARCH_COUNT_CAP if filters.q else None

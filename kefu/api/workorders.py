@@ -44,7 +44,7 @@ from kefu.api.schemas import (
     TransitionIn,
 )
 from kefu.customers.models import Channel
-from kefu.lib import clock
+from kefu.lib import clock, replica
 from kefu.organization.access import staff_of
 from kefu.workorders import actions, queries
 from kefu.workorders import rules as wo_rules
@@ -119,6 +119,8 @@ def list_orders(request: ApiRequest, filters: Query[OrderFilters], page: Query[P
         clock.now(),
     )
     qs = order_by(render.order_rows(qs), filters.ordering, ORDER_ORDERINGS, queries.DEFAULT_ORDERING)
+    if filters.q:  # a search may read from the read replica (kefu.lib.replica)
+        qs = qs.using(replica.alias())
     return paginate(
         qs,
         page,

@@ -33,6 +33,7 @@ from kefu.customers.models import Contact, Customer, CustomerNote
 from kefu.customers.queries import customer_filters, filtered_customers
 from kefu.lib import clock, masking
 from kefu.lib.errors import Conflict, KefuError, NotFound, PermissionDenied
+from kefu.lib.replica import searches_from_replica
 from kefu.organization.access import areas_of, branches_of
 from kefu.organization.models import Staff
 from kefu.privacy import records as access_records
@@ -66,6 +67,7 @@ HISTORY_LIMIT = 50
 
 @require_GET
 @staff_view
+@searches_from_replica
 def customer_list(request: ConsoleRequest) -> HttpResponse:
     staff: Staff = request.staff
     form, filters = customer_filters(request.GET, areas_of(staff))

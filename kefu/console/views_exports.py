@@ -13,7 +13,8 @@ from django.views.decorators.http import require_GET
 from kefu.console.views_orders import filtered_queue, queue_filters
 from kefu.customers.access import visible_customers
 from kefu.customers.queries import customer_filters, filtered_customers
-from kefu.lib import clock, exports, masking
+from kefu.lib import clock, exports, masking, replica
+from kefu.lib.replica import reads_from_replica
 from kefu.organization.access import areas_of
 from kefu.privacy import records as access_records
 from kefu.privacy import rules as privacy_rules
@@ -28,6 +29,7 @@ def _fmt(request: ConsoleRequest) -> str:
 
 @require_GET
 @staff_view
+@reads_from_replica
 def export_orders(request: ConsoleRequest) -> HttpResponseBase:
     tab, _form, filters = queue_filters(request)
     now = clock.now()
@@ -39,7 +41,11 @@ def export_orders(request: ConsoleRequest) -> HttpResponseBase:
     ]  # fmt: skip
 
     def rows() -> Iterator[list[Any]]:
-        for o in qs.select_related("customer", "area", "owner", "assignee").iterator(chunk_size=2000):
+        for o in (
+            qs.using(replica.alias())
+            .select_related("customer", "area", "owner", "assignee")
+            .iterator(chunk_size=2000)
+        ):
             yield [
                 o.number, o.title, o.customer.name, o.get_order_type_display(), o.get_status_display(),
                 o.get_priority_display(), o.area.name if o.area else "", o.owner.name,
@@ -54,6 +60,7 @@ def export_orders(request: ConsoleRequest) -> HttpResponseBase:
 
 @require_GET
 @staff_view(privacy_rules.EXPORT)
+@reads_from_replica
 def export_customers(request: ConsoleRequest) -> HttpResponseBase:
     _form, filters = customer_filters(request.GET, areas_of(request.staff))
     qs = filtered_customers(visible_customers(request.user).filter(merged_into__isnull=True), filters)
@@ -74,7 +81,7 @@ def export_customers(request: ConsoleRequest) -> HttpResponseBase:
         return masking.shown(kind, value, unmasked=unmasked)
 
     def rows() -> Iterator[list[Any]]:
-        for c in qs.iterator(chunk_size=2000):
+        for c in qs.using(replica.alias()).iterator(chunk_size=2000):
             yield [
                 c.number, c.name, show(masking.PHONE, c.phone), show(masking.EMAIL, c.email),
                 show(masking.ADDRESS, c.address), c.branch.name, c.area.name if c.area else "",

@@ -39,6 +39,7 @@ from kefu.customers.rules import is_mobile
 from kefu.lib import clock
 from kefu.lib.durations import TimeLeft
 from kefu.lib.errors import Conflict, KefuError, ValidationFailed
+from kefu.lib.replica import searches_from_replica
 from kefu.organization.access import areas_of
 from kefu.organization.models import Staff
 from kefu.web.files import attachment_response
@@ -150,6 +151,7 @@ def filtered_queue(qs: QuerySet[WorkOrder], filters: dict[str, Any], now: dt.dat
 
 @require_GET
 @staff_view
+@searches_from_replica
 def queue(request: ConsoleRequest) -> HttpResponse:
     staff: Staff = request.staff
     tab, form, filters = queue_filters(request)

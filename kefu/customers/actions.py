@@ -549,9 +549,21 @@ def recompute_tier(c: Customer, rule: rules.TierRule | None = None, today: dt.da
     :func:`deferred_tier_recompute` nothing is computed and ``c`` is returned as it is."""
     if _tier_recompute_deferred.get():
         return c
+    tier, churn = compute_tier(c, rule, today)
+    return apply_tier(c, tier, churn)
+
+
+def compute_tier(
+    c: Customer, rule: rules.TierRule | None = None, today: dt.date | None = None
+) -> tuple[rules.TierResult, rules.ChurnResult]:
+    """The tier and churn risk of ``c`` from the archive (reads only; :func:`apply_tier` stores them)."""
     facts = archive_facts(c, today)
-    tier = rules.compute_tier(facts, rule or tier_rule())
-    churn = rules.compute_churn_risk(facts)
+    return rules.compute_tier(facts, rule or tier_rule()), rules.compute_churn_risk(facts)
+
+
+def apply_tier(c: Customer, tier: rules.TierResult, churn: rules.ChurnResult) -> Customer:
+    """Store a tier and churn risk :func:`compute_tier` computed, when they differ (inside the caller's
+    transaction); a moved tier or risk level is written to the service log (R-33)."""
     changed = (c.tier_computed, c.tier_score, c.churn_risk, c.churn_score, c.churn_reasons) != (
         tier.tier.value,
         tier.score,

@@ -94,6 +94,9 @@ def coalesced(events: list[Event]) -> list[Event]:
 def _conninfo() -> str:
     from psycopg.conninfo import make_conninfo
 
+    if settings.KEFU_LIVE_LISTEN_URL:  # DATABASE_URL goes through a pooler that cannot LISTEN
+        return str(settings.KEFU_LIVE_LISTEN_URL)
+
     s = connections[DEFAULT_DB_ALIAS].settings_dict
     keep = {
         "sslmode",

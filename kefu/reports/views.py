@@ -25,8 +25,9 @@ from kefu.commitments.years import missing_next_year as missing_calendar_years
 from kefu.complaints.models import ComplaintCause
 from kefu.customers.models import Customer
 from kefu.followup.models import FollowupTask
-from kefu.lib import clock, exports, units
+from kefu.lib import clock, exports, replica, units
 from kefu.lib.errors import NotFound
+from kefu.lib.replica import reads_from_replica
 from kefu.organization.access import may_see_reports
 from kefu.organization.models import Staff
 from kefu.reports import access, closing, kpis, queries, sheets, svg
@@ -196,6 +197,7 @@ def _base_ctx(request: ConsoleRequest, period: Period) -> dict[str, Any]:
 
 @require_GET
 @staff_view
+@reads_from_replica
 def dashboard(request: ConsoleRequest) -> HttpResponseBase:
     period = _period(request)
     scope = _scope(request, period)
@@ -396,6 +398,7 @@ def _branch_chart(bsheet: sheets.Sheet) -> Any:
 
 @require_GET
 @staff_view
+@reads_from_replica
 def kpi_report(request: ConsoleRequest, dim: str) -> HttpResponseBase:
     d = _dim(dim)
     period = _period(request)
@@ -412,6 +415,7 @@ def kpi_report(request: ConsoleRequest, dim: str) -> HttpResponseBase:
 
 @require_GET
 @staff_view
+@reads_from_replica
 def assessment(request: ConsoleRequest, dim: str) -> HttpResponseBase:
     d = _dim(dim)
     if d in (Dim.BRANCH, Dim.OUTLET):
@@ -430,6 +434,7 @@ def assessment(request: ConsoleRequest, dim: str) -> HttpResponseBase:
 
 @require_GET
 @staff_view
+@reads_from_replica
 def my_sheet(request: ConsoleRequest) -> HttpResponseBase:
     """Every staff member's own assessment sheet (whatever the role)."""
     period = _period(request)
@@ -454,6 +459,7 @@ def my_sheet(request: ConsoleRequest) -> HttpResponseBase:
 
 @require_GET
 @staff_view
+@reads_from_replica
 def branches(request: ConsoleRequest) -> HttpResponseBase:
     """R-32: every KPI per branch and the spread (best − worst) that shows how even the service is."""
     period = _period(request)
@@ -629,6 +635,7 @@ def _drill_table(model: type[Model], qs: QuerySet[Any]) -> tuple[list[str], Quer
 
 @require_GET
 @staff_view
+@reads_from_replica
 def drill(request: ConsoleRequest, kpi: str, dim: str, key: int) -> HttpResponseBase:
     """The rows behind one KPI cell (numerator or denominator), paginated; exportable."""
     try:
@@ -652,7 +659,10 @@ def drill(request: ConsoleRequest, kpi: str, dim: str, key: int) -> HttpResponse
     name = entity[0].name
     fmt_ = exports.requested(request)
     if fmt_:
-        plain = ([c[0] if isinstance(c, tuple) else c for c in row(o)] for o in qs.iterator(chunk_size=2000))
+        plain = (
+            [c[0] if isinstance(c, tuple) else c for c in row(o)]
+            for o in qs.using(replica.alias()).iterator(chunk_size=2000)
+        )
         return exports.respond(
             fmt_, f"drill-{k.value}-{d.value}-{key}-{period}-{part}", str(KPI_LABELS[k.value]), header, plain
         )

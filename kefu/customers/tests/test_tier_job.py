@@ -20,14 +20,14 @@ def test_recomputes_every_unmerged_customer_each_in_its_own_transaction(world: A
     Customer.objects.filter(pk=merged.pk).update(merged_into=customers[0])
     Customer.objects.update(tier_computed="", tier_score=-1)
     seen: list[tuple[int, str | None]] = []
-    real = jobs.recompute_tier
+    real = jobs.apply_tier
 
-    def spy(c: Customer, rule: Any) -> Customer:
+    def spy(c: Customer, tier: Any, churn: Any) -> Customer:
         # inside the test's transaction each atomic block is a savepoint: one per lock scope
         seen.append((c.pk, connection.savepoint_ids[-1] if connection.savepoint_ids else None))
-        return real(c, rule)
+        return real(c, tier, churn)
 
-    monkeypatch.setattr(jobs, "recompute_tier", spy)
+    monkeypatch.setattr(jobs, "apply_tier", spy)
     assert jobs.recompute_all_tiers(batch=2) == 5
     assert [pk for pk, _ in seen] == sorted(c.pk for c in customers)
     # a customer's row lock is not held while the others are recomputed
