@@ -6,7 +6,7 @@ from django.utils.translation import gettext as _
 from ninja import Router, Schema
 from ninja.responses import Status
 
-from kefu.api.common import GATEWAY_ERRORS, ApiRequest, ErrorOut
+from kefu.api.common import GATEWAY_ERRORS, ApiRequest, ErrorOut, Id
 from kefu.channels.mail import inbound as mail_in
 from kefu.channels.models.mail import Mailbox
 from kefu.lib.errors import KefuError, NotFound, Unavailable, ValidationFailed
@@ -44,7 +44,7 @@ class InboundMailOut(Schema):
         }
     },
 )
-def inbound_mail(request: ApiRequest, mailbox_id: int) -> Status:
+def inbound_mail(request: ApiRequest, mailbox_id: Id) -> Status:
     """The request body is the message exactly as received. 201 when taken in (new order, reply on an
     order, or kept as automatic mail), 200 when this message was taken in before (same Message-ID, or
     the same bytes without one), 202 when it could not be read and went to the dead-letter list (do not
