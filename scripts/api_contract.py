@@ -1,7 +1,7 @@
 """The API contract run of scripts/test (docs/api.md): schemathesis against a live Kefu on loopback.
 
 1. A fresh PostgreSQL database (``--db``, default ``kefu_api_contract``) on the test server
-   (``scripts/pg-test-server``), with a seeded demo data set (``kefu demo --orders 120 --customers 60``:
+   (``scripts/pg-test-server``), with a seeded demo data set (``kefu demo --orders 80 --customers 40``:
    every kind of record, clocks with pending extensions, accountability records, portal customers) plus a
    mailbox for inbound mail.
 2. ``kefu serve`` on 127.0.0.1 (a free port), the SMS gateway secret set.
@@ -138,6 +138,10 @@ color = false
 # a schema-valid request may still be refused by a business rule (400 with its own code) or need the
 # version (428); api_contract_hooks checks that it is never refused as not matching the schema
 positive_data_acceptance.expected-statuses = ["2xx", "400", "401", "403", "404", "409", "428"]
+# schemathesis' list and the API's own size limits (413 body, 414 query string)
+negative_data_rejection.expected-statuses = [
+  "400", "401", "403", "404", "405", "406", "409", "413", "414", "415", "422", "428", "429", "5xx"
+]
 
 [generation]
 # the database is PostgreSQL: text never holds NUL (the API refuses it; the schema cannot say so)
@@ -224,11 +228,11 @@ def main() -> int:
     parser.add_argument("--pg", help="PostgreSQL server URL (default: scripts/pg-test-server)")
     parser.add_argument("--db", default="kefu_api_contract")
     parser.add_argument("--seed", type=int, default=20260301, help="seed of the fixed run")
-    parser.add_argument("--examples", type=int, default=8, help="examples per operation (fixed run)")
+    parser.add_argument("--examples", type=int, default=5, help="examples per operation (fixed run)")
     parser.add_argument("--random-seed", type=int, help="seed of the random run (default: random)")
     parser.add_argument("--random-examples", type=int, default=3, help="examples per operation (random run)")
-    parser.add_argument("--orders", type=int, default=120)
-    parser.add_argument("--customers", type=int, default=60)
+    parser.add_argument("--orders", type=int, default=80)
+    parser.add_argument("--customers", type=int, default=40)
     args = parser.parse_args()
 
     started = time.monotonic()
@@ -269,19 +273,16 @@ def main() -> int:
         wait_for(f"{base}/api/v1/openapi.json", server)
         st_env = {**env, "SCHEMATHESIS_HOOKS": "api_contract_hooks"}
         random_seed = args.random_seed if args.random_seed is not None else random.randrange(1, 2**31)
+        # every phase for the supervisor (the coverage phase alone is ~3,500 cases: each parameter's
+        # boundaries and violations); the agent and the customer add what their roles change
         runs = [
             ("supervisor", "examples,coverage,fuzzing,stateful", None, args.seed, args.examples),
-            ("agent", "examples,coverage,fuzzing,stateful", None, args.seed, max(2, args.examples // 2)),
-            (
-                "customer",
-                "examples,coverage,fuzzing,stateful",
-                CUSTOMER_PATHS,
-                args.seed,
-                max(2, args.examples // 2),
-            ),
+            ("agent", "examples,fuzzing,stateful", None, args.seed, max(2, args.examples // 2)),
+            ("customer", "examples,fuzzing,stateful", CUSTOMER_PATHS, args.seed, max(2, args.examples // 2)),
             ("supervisor-random", "fuzzing,stateful", None, random_seed, args.random_examples),
         ]
         for name, phases, include, seed_value, examples in runs:
+            began = time.monotonic()
             persona = name.split("-")[0]
             rc, generated = run_schemathesis(
                 base,
@@ -295,7 +296,10 @@ def main() -> int:
                 config_toml=config_text(seeded["values"]),
             )
             cases += generated
-            log(f"{name}: seed {seed_value}, {generated} test cases, exit status {rc}")
+            log(
+                f"{name}: seed {seed_value}, {generated} test cases in {time.monotonic() - began:.0f} s, "
+                f"exit status {rc}"
+            )
             if rc != 0:
                 status = 1
     finally:

@@ -39,7 +39,16 @@ class InboundMailOut(Schema):
     summary="Deliver one raw e-mail (RFC 822) to a mailbox",
     openapi_extra={
         "requestBody": {
-            "content": {"message/rfc822": {"schema": {"type": "string", "format": "binary"}}},
+            "content": {
+                "message/rfc822": {
+                    "schema": {"type": "string", "format": "binary"},
+                    "example": (
+                        "From: Zhang San <zhang.san@example.cn>\r\nTo: service@example.cn\r\n"
+                        "Subject: Gas meter leaking\r\nMessage-ID: <example-1@example.cn>\r\n"
+                        "Date: Mon, 02 Mar 2026 09:30:00 +0800\r\n\r\nThe gas meter is leaking, please come.\r\n"
+                    ),
+                }
+            },
             "required": True,
         }
     },

@@ -98,6 +98,8 @@ class CustomerOut(Schema):
 
 
 class CustomerIn(Schema):
+    model_config = {"json_schema_extra": {"examples": [{"name": "王小明", "phone": "13912345678"}]}}
+
     name: Annotated[Str2000, NonBlank]
     phone: Str40 = ""
     email: Str254 = ""
@@ -340,6 +342,19 @@ class OrderOut(Schema):
 
 
 class OrderIn(Schema):
+    model_config = {
+        "json_schema_extra": {
+            "examples": [
+                {
+                    "customer_id": 1,
+                    "order_type": "inquiry",
+                    "title": "燃气费账单疑问",
+                    "description": "客户询问本月燃气费为何比上月高。",
+                }
+            ]
+        }
+    }
+
     customer_id: BodyId
     order_type: OrderTypeChoices
     title: Annotated[Str2000, NonBlank]
