@@ -119,6 +119,12 @@ def test_a_too_long_query_string_is_a_414_with_the_error_json(apis, settings):
     assert ok.status_code == 200
 
 
+def test_an_order_key_of_other_digits_is_not_found(apis):
+    # "³".isdigit() is true but int("³") fails: this was a 500 (found by the contract run)
+    for key in ("³", "١٢", "99999999999999999999"):
+        assert_error(apis("agent").get(f"/orders/{key}"), 404, "not_found")
+
+
 def test_a_too_large_body_is_a_413_with_the_error_json(apis, settings):
     settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
     resp = apis("agent").post("/orders/1/notes", {"body": "x" * 2000})
