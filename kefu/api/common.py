@@ -30,8 +30,9 @@ def _no_nul(value: str) -> str:
     return value
 
 
-# Query and path values arrive as text: ``Id`` parses "12". Body values are JSON: ``BodyId`` and the other
-# ``Strict`` types take a JSON number (or boolean) only — "12", 12.0 or true are refused as the schema says.
+# Query and path values arrive as text: ``Id`` parses "12". Body values are JSON: ``BodyId``, ``Version`` and
+# ``json_int`` take a JSON integer (12, or 12.0 as JSON Schema counts it), ``Bool`` true or false — "12", 12.5
+# or 1 for a boolean are refused, as the schema says.
 def _json_int(value: Any) -> Any:
     # a JSON integer: 12 or 12.0 (JSON Schema's integer), never "12" or true
     if isinstance(value, bool) or not isinstance(value, int | float):
