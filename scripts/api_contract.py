@@ -115,13 +115,13 @@ print("CONTRACT-SEED " + json.dumps(out))
     return json.loads(line.split(" ", 1)[1])
 
 
-def wait_for(url: str, server: subprocess.Popen[bytes], seconds: float = 60) -> None:
+def wait_for(url: str, server: subprocess.Popen[bytes], seconds: float = 300) -> None:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if server.poll() is not None:
             raise SystemExit(f"the server exited with {server.returncode}")
         try:
-            with urllib.request.urlopen(url, timeout=2) as r:  # noqa: S310 — loopback
+            with urllib.request.urlopen(url, timeout=60) as r:  # noqa: S310 — loopback (first answer: slow)
                 if r.status == 200:
                     return
         except OSError:
@@ -231,6 +231,9 @@ def main() -> int:
     parser.add_argument("--examples", type=int, default=5, help="examples per operation (fixed run)")
     parser.add_argument("--random-seed", type=int, help="seed of the random run (default: random)")
     parser.add_argument("--random-examples", type=int, default=3, help="examples per operation (random run)")
+    parser.add_argument(
+        "--keep-data", action="store_true", help="reuse the database of the last run (the demo loads once)"
+    )
     parser.add_argument("--orders", type=int, default=80)
     parser.add_argument("--customers", type=int, default=40)
     args = parser.parse_args()
@@ -253,7 +256,8 @@ def main() -> int:
         "DJANGO_SETTINGS_MODULE": "kefu.settings",
         "PYTHONPATH": f"{ROOT / 'scripts'}{os.pathsep}{ROOT}",
     }
-    fresh_database(pg, args.db)
+    if not args.keep_data:
+        fresh_database(pg, args.db)
     seeded = seed(env, args.orders, args.customers)
     log(f"seeded in {time.monotonic() - started:.0f} s")
 

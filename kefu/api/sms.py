@@ -43,7 +43,10 @@ class InboundSmsOut(Schema):
                             },
                             "from": {"type": "string", "description": "The sender's number."},
                             "text": {"type": "string"},
-                            "to": {"type": "string", "description": "the number the customer wrote to"},
+                            "to": {
+                                "type": ["string", "null"],
+                                "description": "The number the customer wrote to (null or empty: unknown).",
+                            },
                         },
                         "examples": [
                             {
