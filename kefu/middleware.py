@@ -178,3 +178,53 @@ class ContentSecurityPolicyMiddleware:
         if report_uri:
             response["Reporting-Endpoints"] = f'kefu-csp="{report_uri}"'
         return response
+
+
+class ApiLimitsMiddleware:
+    """The API's size limits, answered with its error JSON before any view runs (docs/api.md):
+
+    - **414** ``uri_too_long`` when the query string is longer than ``KEFU_API_MAX_QUERY_BYTES`` (4096 bytes,
+      percent-encoded as sent): every filter of the API fits far within it, and the answer is the same
+      whichever server runs the app (uvicorn takes any length, a proxy in front may stop at 8 KiB).
+    - **413** ``too_large`` when a body is declared larger than Django's ``DATA_UPLOAD_MAX_MEMORY_SIZE``
+      (5 MiB) — instead of Django's HTML 400 page. The inbound-mail endpoint has its own, larger limit
+      (``KEFU_MAIL_MAX_BYTES``) and answers 413 itself."""
+
+    EXEMPT_BODY = ("/api/v1/mail/inbound/",)
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.path.startswith("/api/"):
+            refused = self.refuse(request)
+            if refused is not None:
+                return refused
+        return self.get_response(request)
+
+    def refuse(self, request: HttpRequest) -> HttpResponse | None:
+        limit = int(getattr(settings, "KEFU_API_MAX_QUERY_BYTES", 4096))
+        if len(request.META.get("QUERY_STRING", "")) > limit:
+            return _api_error(
+                414,
+                "uri_too_long",
+                _("The query string is longer than %(limit)d bytes; send fewer or shorter filters.")
+                % {"limit": limit},
+            )
+        max_body = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        if max_body is not None and not request.path.startswith(self.EXEMPT_BODY):
+            try:
+                length = int(request.META.get("CONTENT_LENGTH") or 0)
+            except ValueError:
+                length = 0
+            if length > max_body:
+                return _api_error(
+                    413,
+                    "too_large",
+                    _("The request body is larger than %(mb)d MB.") % {"mb": max_body // (1024 * 1024)},
+                )
+        return None
+
+
+def _api_error(status: int, code: str, message: str) -> JsonResponse:
+    return JsonResponse({"error": {"code": code, "message": message, "field": None}}, status=status)

@@ -69,6 +69,8 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    # /api/: a too long query string is a 414, a too large body a 413, with the API's error JSON (docs/api.md)
+    "kefu.middleware.ApiLimitsMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -255,6 +257,8 @@ KEFU_SATISFACTION_LOW_AT = env_int("KEFU_SATISFACTION_LOW_AT", 2)
 KEFU_RECOVERY_HOURS = env_int("KEFU_RECOVERY_HOURS", 48)
 KEFU_IMAP_CA_FILE = env_str("KEFU_IMAP_CA_FILE", "") or ""  # PEM of a private CA of the IMAP servers
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+# the longest query string the API takes (bytes as sent); longer: 414 with the error JSON (docs/api.md)
+KEFU_API_MAX_QUERY_BYTES = env_int("KEFU_API_MAX_QUERY_BYTES", 4096)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 
 SESSION_COOKIE_HTTPONLY = True

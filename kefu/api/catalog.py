@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import Any
+from typing import Annotated, Any
 
 from django.db.models import Prefetch
 from django.utils.translation import gettext as _
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Path, Query, Router, Schema
 
-from kefu.api.common import ERRORS, ApiRequest, Id
+from kefu.api.common import ERRORS, ApiRequest, DateTime, Id, WallTime, decimal
 from kefu.commitments import rules
 from kefu.commitments.calendars import load_calendar
 from kefu.commitments.limits import published_limits
@@ -120,9 +120,9 @@ def services(request: ApiRequest) -> list[dict[str, Any]]:
 
 
 @router.get("/services/{code}", response={200: ServiceOut, **ERRORS}, summary="One service")
-def service(request: ApiRequest, code: str) -> dict[str, Any]:
+def service(request: ApiRequest, code: Annotated[str, Path(max_length=40)]) -> dict[str, Any]:
     require_staff(request.user)
-    s = _services().filter(code=code[:40]).first()
+    s = _services().filter(code=code).first()
     if s is None:
         raise NotFound("not_found", _("No such service."), "code")
     return _service(s, _limits())
@@ -130,8 +130,8 @@ def service(request: ApiRequest, code: str) -> dict[str, Any]:
 
 class PeriodOut(Schema):
     weekday: int = Field(description="0 = Monday … 6 = Sunday.")
-    start: dt.time
-    end: dt.time
+    start: WallTime
+    end: WallTime
 
 
 class CalendarOut(Schema):
@@ -216,9 +216,17 @@ class DeadlineOut(Schema):
 
 
 class DeadlineQuery(Schema):
-    start: dt.datetime = Field(description="ISO 8601 with a time zone, e.g. 2025-01-27T17:45:00+08:00.")
-    unit: str = Field(description="calendar_minutes, calendar_hours, working_hours or working_days.")
-    amount: Decimal = Field(gt=0, le=10000)
+    start: DateTime = Field(description="RFC 3339 with an offset, e.g. 2025-01-27T17:45:00+08:00.")
+    unit: rules.Unit = Field(description="calendar_minutes, calendar_hours, working_hours or working_days.")
+    amount: decimal(  # type: ignore[valid-type]
+        5,
+        2,
+        gt=0,
+        ge=None,
+        le=10000,
+        numbers=False,
+        description="More than 0, at most 10000; whole days for working_days (400 whole_days).",
+    )
 
 
 @router.get(
@@ -229,10 +237,8 @@ class DeadlineQuery(Schema):
 def deadline(request: ApiRequest, calendar_id: Id, q: Query[DeadlineQuery]) -> dict[str, Any]:
     require_staff(request.user)
     c = _calendar(calendar_id)
-    if q.start.tzinfo is None:
+    if q.start.tzinfo is None:  # the schema's date-time has its offset (kept for callers in Python)
         raise ValidationFailed("naive_datetime", _("Give the start with its time zone."), "start")
-    if q.unit not in {u.value for u in rules.Unit}:
-        raise ValidationFailed("invalid_choice", _("Unknown unit."), "unit")
     if q.unit == rules.Unit.WORKING_DAYS and q.amount != q.amount.to_integral_value():
         raise ValidationFailed("whole_days", _("Working days must be whole days."), "amount")
     cal = load_calendar(c)
@@ -253,7 +259,7 @@ def deadline(request: ApiRequest, calendar_id: Id, q: Query[DeadlineQuery]) -> d
     assert due is not None
     return {
         "start": q.start,
-        "unit": q.unit,
+        "unit": q.unit.value,
         "amount": q.amount,
         "due_at": due,
         "due_local": due.astimezone(cal.tz).strftime("%Y-%m-%d %H:%M"),

@@ -5,14 +5,26 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema
 from ninja.responses import Status
 
 from kefu.api import render
-from kefu.api.common import ERRORS, WRITE_ERRORS, ApiRequest, Id, Str20k, Str2000, check_key
+from kefu.api.common import (
+    ERRORS,
+    WRITE_ERRORS,
+    ApiRequest,
+    Bool,
+    DateTime,
+    Id,
+    NonBlank,
+    Str20k,
+    Str2000,
+    check_key,
+    decimal,
+)
 from kefu.api.schemas import StaffRef
 from kefu.commitments import clocks, unreachable
 from kefu.commitments.models import OPEN_CLOCK_STATUSES, ExtensionRequest, OrderClock
@@ -75,16 +87,25 @@ class ClockOut(Schema):
 
 
 class ExtensionIn(Schema):
-    amount: Decimal = Field(gt=0, le=1000, description="More time in the clock's unit (whole working days).")
-    reason: Str20k
+    amount: decimal(  # type: ignore[valid-type]
+        4,
+        2,
+        gt=0,
+        ge=None,
+        le=1000,
+        description="More time in the clock's unit (whole working days: 400 whole_days).",
+    )
+    reason: Annotated[Str20k, NonBlank]
 
 
 class UnreachableIn(Schema):
-    text: Str20k = Field(description="The written report: who tried to reach the customer, when and how.")
+    text: Annotated[Str20k, NonBlank] = Field(
+        description="The written report: who tried to reach the customer, when and how."
+    )
 
 
 class DecisionIn(Schema):
-    approve: bool
+    approve: Bool
     note: Str2000 = ""
 
 
@@ -187,7 +208,7 @@ def report_unreachable(request: ApiRequest, key: str, clock_id: Id, payload: Unr
 
 class AttemptIn(Schema):
     method: Literal["phone", "sms", "visit", "other"]
-    at: dt.datetime | None = Field(None, description="When; empty: now. Not in the future.")
+    at: DateTime | None = Field(None, description="When; empty: now. Not in the future.")
     note: Str2000 = ""
 
 

@@ -16,8 +16,12 @@ router = Router(tags=["phone"])
 
 
 class CallEventIn(Schema):
-    call_id: str = Field(max_length=100)
-    caller: str = Field(max_length=60, description="The caller's number as the CTI reports it.")
+    call_id: str = Field(max_length=100, json_schema_extra={"pattern": r"\S"})
+    caller: str = Field(
+        max_length=60,
+        description="The caller's number as the CTI reports it.",
+        json_schema_extra={"pattern": r"\S"},
+    )
     line: str = Field(
         "",
         max_length=60,

@@ -3,17 +3,18 @@ write through customers.actions."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from django.db.models import F, Q, QuerySet
 from django.http import HttpResponse
 from django.utils.translation import gettext as _
-from ninja import Header, Query, Router, Schema
+from ninja import Field, Query, Router, Schema
 from ninja.responses import Status
 
 from kefu.api import render
 from kefu.api.common import (
     ERRORS,
+    IF_MATCH,
     SEARCH_COUNT_CAP,
     WRITE_ERRORS,
     ApiRequest,
@@ -24,6 +25,7 @@ from kefu.api.common import (
     etag,
     expected_version,
     order_by,
+    ordering_names,
     paginate,
 )
 from kefu.api.schemas import (
@@ -32,12 +34,12 @@ from kefu.api.schemas import (
     CustomerNoteOut,
     CustomerOut,
     CustomerPatch,
+    CustomerRecordOut,
     NoteIn,
     OrderOut,
-    RecordOut,
     TierOverrideIn,
 )
-from kefu.api.workorders import ORDER_ORDERINGS
+from kefu.api.workorders import ORDER_ORDERINGS, OrderOrdering
 from kefu.customers import actions
 from kefu.customers import rules as customer_rules
 from kefu.customers.access import access_customer, visible_customers
@@ -65,14 +67,27 @@ CUSTOMER_ORDERINGS = {
 }
 
 
+PhoneQuery = Annotated[str, Field(max_length=40, pattern=r"^[+0-9 ()./-]*$")]
+if TYPE_CHECKING:
+    CustomerOrdering = str
+else:
+    CustomerOrdering = Literal[tuple(ordering_names(CUSTOMER_ORDERINGS))]
+
+
 class CustomerFilters(Schema):
     q: Str200 | None = None
-    phone: Str200 | None = None
+    phone: PhoneQuery | None = Field(
+        None,
+        description="Any phone number on file, as typed (digits, spaces, + ( ) . / -); 400 `invalid_phone` when "
+        "it is not a possible number.",
+    )
     relationship: Relationship | None = None
     tier: TierChoices | None = None
     area: Id | None = None
     branch: Id | None = None
-    ordering: Str200 | None = None
+    ordering: CustomerOrdering | None = Field(
+        None, description="A name, or -name for descending; default -id."
+    )
 
 
 def _one(request: ApiRequest, customer_id: int) -> Customer:
@@ -188,7 +203,7 @@ def update_customer(
     customer_id: Id,
     payload: CustomerPatch,
     response: HttpResponse,
-    if_match: str | None = Header(None, alias="If-Match"),
+    if_match: str | None = IF_MATCH,
 ) -> dict[str, Any]:
     """Send the version you read (``If-Match: "3"`` or ``"version": 3``); a changed row answers 409
     ``stale``, a missing version 428 ``precondition_required``."""
@@ -223,11 +238,17 @@ def update_customer(
     return _out(request, c)
 
 
+CUSTOMER_ORDERS_ORDERING = Query(None, description="As for GET /orders; default -received_at.")
+
+
 @router.get(
     "/{customer_id}/orders", response={200: Page[OrderOut], **ERRORS}, summary="Work orders of a customer"
 )
 def customer_orders(
-    request: ApiRequest, customer_id: Id, page: Query[PageParams], ordering: Str200 | None = None
+    request: ApiRequest,
+    customer_id: Id,
+    page: Query[PageParams],
+    ordering: OrderOrdering | None = CUSTOMER_ORDERS_ORDERING,
 ) -> dict[str, Any]:
     c = access_customer(request.auth, customer_id)
     qs = render.order_rows(visible_workorders(request.auth).filter(customer_id=c.pk))
@@ -254,7 +275,7 @@ def _record_endpoint(kind: str, schema: type[Schema]) -> None:
     add_record.__name__ = f"add_{kind}"
     router.post(
         f"/{{customer_id}}/records/{kind}",
-        response={201: RecordOut, **WRITE_ERRORS},
+        response={201: CustomerRecordOut, **WRITE_ERRORS},
         summary=f"Add a {kind.replace('_', ' ')} to a customer",
         operation_id=f"customers_add_{kind}",
     )(add_record)

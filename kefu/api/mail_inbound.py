@@ -6,7 +6,7 @@ from django.utils.translation import gettext as _
 from ninja import Router, Schema
 from ninja.responses import Status
 
-from kefu.api.common import GATEWAY_ERRORS, ApiRequest, ErrorOut
+from kefu.api.common import GATEWAY_ERRORS, ApiRequest, ErrorOut, Id
 from kefu.channels.mail import inbound as mail_in
 from kefu.channels.models.mail import Mailbox
 from kefu.lib.errors import KefuError, NotFound, Unavailable, ValidationFailed
@@ -39,12 +39,21 @@ class InboundMailOut(Schema):
     summary="Deliver one raw e-mail (RFC 822) to a mailbox",
     openapi_extra={
         "requestBody": {
-            "content": {"message/rfc822": {"schema": {"type": "string", "format": "binary"}}},
+            "content": {
+                "message/rfc822": {
+                    "schema": {"type": "string", "format": "binary"},
+                    "example": (
+                        "From: Zhang San <zhang.san@example.cn>\r\nTo: service@example.cn\r\n"
+                        "Subject: Gas meter leaking\r\nMessage-ID: <example-1@example.cn>\r\n"
+                        "Date: Mon, 02 Mar 2026 09:30:00 +0800\r\n\r\nThe gas meter is leaking, please come.\r\n"
+                    ),
+                }
+            },
             "required": True,
         }
     },
 )
-def inbound_mail(request: ApiRequest, mailbox_id: int) -> Status:
+def inbound_mail(request: ApiRequest, mailbox_id: Id) -> Status:
     """The request body is the message exactly as received. 201 when taken in (new order, reply on an
     order, or kept as automatic mail), 200 when this message was taken in before (same Message-ID, or
     the same bytes without one), 202 when it could not be read and went to the dead-letter list (do not

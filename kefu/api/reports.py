@@ -6,12 +6,13 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import Any
+from typing import Annotated, Any
 
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
+from pydantic import WithJsonSchema
 
-from kefu.api.common import ERRORS, ApiRequest
+from kefu.api.common import ERRORS, ApiRequest, QueryBool
 from kefu.lib import clock
 from kefu.lib.errors import NotFound, ValidationFailed
 from kefu.organization.access import require_staff
@@ -96,9 +97,12 @@ class SheetOut(Schema):
     )
 
 
+PERIOD_PATTERN = r"^((19|20|21)[0-9]{2}(-(0[1-9]|1[0-2]))?)?$"
+
+
 class SheetParams(Schema):
-    period: str = Field("", description="2026-03 or 2026; default: the current month.")
-    live: bool = Field(False, description="Count now instead of reading the snapshot of an open period.")
+    period: str = Field("", pattern=PERIOD_PATTERN, description="2026-03 or 2026; empty: the current month.")
+    live: QueryBool = Field(False, description="Count now instead of reading the snapshot of an open period.")
 
 
 def _period(text: str) -> Period:
@@ -190,7 +194,11 @@ def my_sheet(request: ApiRequest, params: Query[SheetParams]) -> dict[str, Any]:
 
 
 @router.get("/reports/sheets/{dim}", response={200: SheetOut, **ERRORS}, summary="A KPI sheet")
-def kpi_sheet(request: ApiRequest, dim: str, params: Query[SheetParams]) -> dict[str, Any]:
+def kpi_sheet(
+    request: ApiRequest,
+    dim: Annotated[str, WithJsonSchema({"type": "string", "enum": [d.value for d in Dim]})],
+    params: Query[SheetParams],
+) -> dict[str, Any]:
     """One row per service area, staff member, outlet or branch of the viewer's report branches, with every KPI's
     counts, value, target and points, the score and the rank within the branch. 404 for roles without
     reports."""

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI, Router
+from ninja.openapi.schema import OpenAPISchema
 
-from kefu.api import errors
+from kefu.api import errors, openapi
 from kefu.api.auth import bearer, session
 from kefu.api.catalog import router as catalog_router
 from kefu.api.chat import router as chat_router
@@ -32,7 +35,17 @@ follow `Accept-Language`. Updates use optimistic concurrency: send the version y
 `If-Match: "3"` (the `ETag` of the GET) or as `"version"` in the body; a stale write answers 409 `stale`.
 """
 
-api = NinjaAPI(
+
+class KefuAPI(NinjaAPI):
+    def get_openapi_schema(
+        self, *, path_prefix: str | None = None, path_params: dict[str, Any] | None = None
+    ) -> OpenAPISchema:
+        doc = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
+        openapi.refine(doc)
+        return doc
+
+
+api = KefuAPI(
     title="Kefu API",
     version="1",
     description=DESCRIPTION,

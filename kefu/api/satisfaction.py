@@ -8,15 +8,17 @@ import datetime as dt
 from ninja import Field, Router, Schema
 from ninja.responses import Status
 
-from kefu.api.common import WRITE_ERRORS, ApiRequest, Id
+from kefu.api.common import WRITE_ERRORS, ApiRequest, BodyId, json_int
 from kefu.surveys.actions import do_record_counter_evaluation
 
 router = Router(tags=["satisfaction"])
 
 
 class CounterEvaluationIn(Schema):
-    outlet_id: Id
-    csat: int = Field(description="The customer's evaluation, 1 (very dissatisfied) to 5 (very satisfied).")
+    outlet_id: BodyId
+    csat: json_int(1, 5) = Field(  # type: ignore[valid-type]
+        description="The customer's evaluation, 1 (very dissatisfied) to 5 (very satisfied)."
+    )
     order_number: str = Field("", max_length=30, description="The order served at the counter, if any.")
 
 

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from ninja import Field, Schema
 
 from kefu.api.common import (
-    Id,
+    BodyId,
+    Bool,
+    Date,
+    DateTime,
+    NonBlank,
     Str20k,
     Str40,
     Str60,
@@ -20,6 +24,8 @@ from kefu.api.common import (
     Str300,
     Str2000,
     Version,
+    json_int,
+    money,
 )
 from kefu.customers.models import Channel, CustomerKind, Relationship, TierChoices
 from kefu.workorders.models import (
@@ -31,8 +37,12 @@ from kefu.workorders.models import (
     StatusChoices,
 )
 
-Money12 = Annotated[Decimal, Field(max_digits=12, decimal_places=2)]
-Money14 = Annotated[Decimal, Field(max_digits=14, decimal_places=2)]
+if TYPE_CHECKING:
+    Money12 = Decimal
+    Money14 = Decimal
+else:
+    Money12 = money(10, 2)
+    Money14 = money(12, 2)
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -88,18 +98,20 @@ class CustomerOut(Schema):
 
 
 class CustomerIn(Schema):
-    name: Str2000
+    model_config = {"json_schema_extra": {"examples": [{"name": "王小明", "phone": "13912345678"}]}}
+
+    name: Annotated[Str2000, NonBlank]
     phone: Str40 = ""
     email: Str254 = ""
     address: Str300 = ""
     kind: CustomerKind = CustomerKind.PERSON
     relationship: Relationship = Relationship.INDIVIDUAL
-    branch_id: Id | None = Field(None, description="Defaults to the caller's branch.")
-    area_id: Id | None = Field(None, description="Derived from the address when omitted.")
-    customer_since: dt.date | None = None
+    branch_id: BodyId | None = Field(None, description="Defaults to the caller's branch.")
+    area_id: BodyId | None = Field(None, description="Derived from the address when omitted.")
+    customer_since: Date | None = None
     language: Str40 = Field("", description="One of the LANGUAGES codes; defaults to the branch's language.")
     extra_phones: list[Str40] = Field(default_factory=list, max_length=20)
-    allow_duplicate: bool = Field(False, description="Create even if the phone/e-mail is already on file.")
+    allow_duplicate: Bool = Field(False, description="Create even if the phone/e-mail is already on file.")
 
 
 class CustomerPatch(Schema):
@@ -109,16 +121,16 @@ class CustomerPatch(Schema):
     address: Str300 | None = None
     kind: CustomerKind | None = None
     relationship: Relationship | None = None
-    branch_id: Id | None = None
-    area_id: Id | None = None
-    customer_since: dt.date | None = None
+    branch_id: BodyId | None = None
+    area_id: BodyId | None = None
+    customer_since: Date | None = None
     language: Str40 | None = None
-    allow_duplicate: bool = False
+    allow_duplicate: Bool = False
     version: Version | None = Field(None, description="Alternative to the If-Match header.")
 
 
 class NoteIn(Schema):
-    body: Str20k
+    body: Annotated[Str20k, NonBlank]
 
 
 class CustomerNoteOut(Schema):
@@ -135,36 +147,36 @@ class TierOverrideIn(Schema):
 
 class SubscriptionIn(Schema):
     product: Str200
-    start_date: dt.date
-    expiry_date: dt.date | None = None
+    start_date: Date
+    expiry_date: Date | None = None
     monthly_fee: Money12 = Decimal("0")
 
 
 class ContractIn(Schema):
     number: Str60
     title: Str200
-    signed_on: dt.date
-    start_date: dt.date
-    end_date: dt.date | None = None
+    signed_on: Date
+    start_date: Date
+    end_date: Date | None = None
     amount: Money14 = Decimal("0")
 
 
 class PurchaseIn(Schema):
     product: Str200
-    quantity: int = Field(1, ge=1, le=1_000_000)
+    quantity: json_int(1, 1_000_000) = 1  # type: ignore[valid-type]
     unit_price: Money12
-    purchased_on: dt.date
+    purchased_on: Date
 
 
 class PaymentIn(Schema):
     description: Str200 = ""
     amount: Money12
-    due_date: dt.date
-    paid_on: dt.date | None = None
+    due_date: Date
+    paid_on: Date | None = None
 
 
 class BadRecordIn(Schema):
-    recorded_on: dt.date
+    recorded_on: Date
     kind: Str100
     description: Str20k = ""
 
@@ -174,7 +186,7 @@ class PersonIn(Schema):
     title: Str100 = ""
     phone: Str40 = ""
     email: Str254 = ""
-    is_primary: bool = False
+    is_primary: Bool = False
 
 
 RECORD_SCHEMAS: dict[str, type[Schema]] = {
@@ -187,11 +199,105 @@ RECORD_SCHEMAS: dict[str, type[Schema]] = {
 }
 
 
-class RecordOut(Schema):
-    id: int
+# What a customer record answers: its kind, the values as stored and the customer (tier and churn risk
+# recomputed). One component per kind; ``CustomerRecordOut`` is their union, told apart by ``kind``.
+
+
+class SubscriptionValues(Schema):
+    product: str
+    start_date: dt.date
+    expiry_date: dt.date | None
+    monthly_fee: Money12
+
+
+class ContractValues(Schema):
+    number: str
+    title: str
+    signed_on: dt.date
+    start_date: dt.date
+    end_date: dt.date | None
+    amount: Money14
+
+
+class PurchaseValues(Schema):
+    product: str
+    quantity: int
+    unit_price: Money12
+    purchased_on: dt.date
+
+
+class PaymentValues(Schema):
+    description: str
+    amount: Money12
+    due_date: dt.date
+    paid_on: dt.date | None
+
+
+class BadRecordValues(Schema):
+    recorded_on: dt.date
     kind: str
-    values: dict[str, Any]
+    description: str
+
+
+class PersonValues(Schema):
+    name: str
+    title: str
+    phone: str
+    email: str
+    is_primary: bool
+
+
+class SubscriptionRecordOut(Schema):
+    id: int
+    kind: Literal["subscription"]
+    values: SubscriptionValues
     customer: CustomerOut
+
+
+class ContractRecordOut(Schema):
+    id: int
+    kind: Literal["contract"]
+    values: ContractValues
+    customer: CustomerOut
+
+
+class PurchaseRecordOut(Schema):
+    id: int
+    kind: Literal["purchase"]
+    values: PurchaseValues
+    customer: CustomerOut
+
+
+class PaymentRecordOut(Schema):
+    id: int
+    kind: Literal["payment"]
+    values: PaymentValues
+    customer: CustomerOut
+
+
+class BadRecordRecordOut(Schema):
+    id: int
+    kind: Literal["bad_record"]
+    values: BadRecordValues
+    customer: CustomerOut
+
+
+class PersonRecordOut(Schema):
+    id: int
+    kind: Literal["person"]
+    values: PersonValues
+    customer: CustomerOut
+
+
+CustomerRecordOut = Annotated[
+    SubscriptionRecordOut
+    | ContractRecordOut
+    | PurchaseRecordOut
+    | PaymentRecordOut
+    | BadRecordRecordOut
+    | PersonRecordOut,
+    Field(discriminator="kind"),
+]
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -236,29 +342,42 @@ class OrderOut(Schema):
 
 
 class OrderIn(Schema):
-    customer_id: Id
+    model_config = {
+        "json_schema_extra": {
+            "examples": [
+                {
+                    "customer_id": 1,
+                    "order_type": "inquiry",
+                    "title": "燃气费账单疑问",
+                    "description": "客户询问本月燃气费为何比上月高。",
+                }
+            ]
+        }
+    }
+
+    customer_id: BodyId
     order_type: OrderTypeChoices
-    title: Str2000
-    description: Str100k
+    title: Annotated[Str2000, NonBlank]
+    description: Annotated[Str100k, NonBlank]
     channel: Channel = Channel.API
-    service_id: Id | None = None
-    area_id: Id | None = None
+    service_id: BodyId | None = None
+    area_id: BodyId | None = None
     priority: Priority | None = None
-    co_receiver_ids: list[Id] = Field(
+    co_receiver_ids: list[BodyId] = Field(
         default_factory=list, max_length=20, description="Staff who received the request together."
     )
-    assignee_id: Id | None = None
-    department_id: Id | None = None
-    outlet_id: Id | None = Field(
+    assignee_id: BodyId | None = None
+    department_id: BodyId | None = None
+    outlet_id: BodyId | None = Field(
         None, description="Counter and phone orders: the outlet (or the outlet's line) that received it."
     )
-    received_at: dt.datetime | None = None
+    received_at: DateTime | None = None
     sale_phase: SalePhase | None = None
-    technical: bool | None = None
+    technical: Bool | None = None
     place: ServicePlace | None = None
-    paid: bool | None = None
-    recurring: bool | None = None
-    to_president: bool = False
+    paid: Bool | None = None
+    recurring: Bool | None = None
+    to_president: Bool = False
     area_kind: Literal["urban", "rural", ""] = Field(
         "", description="urban or rural; empty: from the customer's area. A different kind needs a reason."
     )
@@ -270,13 +389,13 @@ class OrderPatch(Schema):
     description: Str100k | None = None
     priority: Priority | None = None
     order_type: OrderTypeChoices | None = None
-    area_id: Id | None = None
-    service_id: Id | None = None
+    area_id: BodyId | None = None
+    service_id: BodyId | None = None
     sale_phase: SalePhase | None = None
-    technical: bool | None = None
+    technical: Bool | None = None
     place: ServicePlace | None = None
-    paid: bool | None = None
-    recurring: bool | None = None
+    paid: Bool | None = None
+    recurring: Bool | None = None
     area_kind: Literal["urban", "rural"] | None = None
     area_kind_reason: Str2000 | None = None
     version: Version | None = Field(None, description="Alternative to the If-Match header.")
@@ -311,23 +430,23 @@ class ReplyIn(Schema):
 
 
 class TransferIn(Schema):
-    to_staff_id: Id | None = None
-    to_department_id: Id | None = None
-    reason: Str20k
+    to_staff_id: BodyId | None = None
+    to_department_id: BodyId | None = None
+    reason: Annotated[Str20k, NonBlank]
     version: Version | None = None
 
 
 class EscalateIn(Schema):
-    reason: Str20k
-    to_president: bool = False
+    reason: Annotated[Str20k, NonBlank]
+    to_president: Bool = False
 
 
 class LinkIn(Schema):
-    other: Str40 = Field(description="Id or number of the other order.")
+    other: Str40 = Field(description="BodyId or number of the other order.")
 
 
 class MergeIn(Schema):
-    survivor: Str40 = Field(description="Id or number of the order that survives.")
+    survivor: Str40 = Field(description="BodyId or number of the order that survives.")
     reason: Str20k = ""
 
 

@@ -37,11 +37,25 @@ class InboundSmsOut(Schema):
                         "type": "object",
                         "required": ["id", "from", "text"],
                         "properties": {
-                            "id": {"type": "string"},
-                            "from": {"type": "string"},
+                            "id": {
+                                "type": "string",
+                                "description": "The gateway's message id (stored once).",
+                            },
+                            "from": {"type": "string", "description": "The sender's number."},
                             "text": {"type": "string"},
-                            "to": {"type": "string", "description": "the number the customer wrote to"},
+                            "to": {
+                                "type": ["string", "null"],
+                                "description": "The number the customer wrote to (null or empty: unknown).",
+                            },
                         },
+                        "examples": [
+                            {
+                                "id": "gw-20260302-0001",
+                                "from": "13800138000",
+                                "text": "燃气表漏气，请尽快来人",
+                                "to": "",
+                            }
+                        ],
                     }
                 }
             },

@@ -2,25 +2,30 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 from ninja import Router, Schema
 from ninja.responses import Status
 from pydantic import Field
 
-from kefu.api.common import WRITE_ERRORS, ApiRequest
+from kefu.api.common import WRITE_ERRORS, ApiRequest, BodyId, DateTime, NonBlank
 from kefu.channels.social import mentions as social
 
 router = Router(tags=["social media"])
+NONBLANK = NonBlank.json_schema_extra
 
 
 class MentionIn(Schema):
-    platform: str = Field(max_length=40, description="weibo, douyin, wechat, …")
-    author: str = Field(max_length=150, description="The author's handle on the platform.")
-    url: str = Field(max_length=500, description="The post's address; a post is imported once per URL.")
-    text: str = Field(max_length=10000)
-    posted_at: dt.datetime | None = None
-    branch: int | None = Field(
+    platform: str = Field(max_length=40, description="weibo, douyin, wechat, …", json_schema_extra=NONBLANK)
+    author: str = Field(
+        max_length=150, description="The author's handle on the platform.", json_schema_extra=NONBLANK
+    )
+    url: str = Field(
+        max_length=500,
+        description="The post's http(s) address; a post is imported once per URL.",
+        json_schema_extra={"pattern": r"^\s*https?://"},
+    )
+    text: str = Field(max_length=10000, json_schema_extra=NONBLANK)
+    posted_at: DateTime | None = None
+    branch: BodyId | None = Field(
         None,
         description="Branch handling the mention (default: the branch of the social-media endpoint of "
         "`account`, else of the platform, else the token user's).",

@@ -2,27 +2,29 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from django.http import HttpResponse
-from ninja import Header, Query, Router, Schema
+from ninja import Field, Query, Router, Schema
 from ninja.responses import Status
 
 from kefu.api import render
 from kefu.api.common import (
     ERRORS,
+    IF_MATCH,
     SEARCH_COUNT_CAP,
     WRITE_ERRORS,
     ApiRequest,
     Id,
     Page,
     PageParams,
-    Str40,
+    QueryBool,
     Str200,
     check_key,
     etag,
     expected_version,
     order_by,
+    ordering_names,
     paginate,
 )
 from kefu.api.schemas import (
@@ -55,6 +57,10 @@ router = Router(tags=["work orders"])
 
 # the ``ordering`` names of order lists (also the customer's orders, api/customers.py)
 ORDER_ORDERINGS = queries.ORDERINGS
+if TYPE_CHECKING:
+    OrderOrdering = str
+else:  # name or -name, each of the orderings (an enum in the schema)
+    OrderOrdering = Literal[tuple(ordering_names(ORDER_ORDERINGS))]
 
 
 class OrderFilters(Schema):
@@ -67,11 +73,11 @@ class OrderFilters(Schema):
     area: Id | None = None
     branch: Id | None = None
     customer: Id | None = None
-    overdue: bool | None = None
-    escalated: bool | None = None
-    open: bool | None = None
+    overdue: QueryBool | None = None
+    escalated: QueryBool | None = None
+    open: QueryBool | None = None
     q: Str200 | None = None
-    ordering: Str40 | None = None
+    ordering: OrderOrdering | None = Field(None, description="A name, or -name to reverse; default urgency.")
 
 
 def _load(request: ApiRequest, key: str) -> WorkOrder:
@@ -87,9 +93,6 @@ def _version(
     request: ApiRequest, if_match: str | None, body_version: int | None, *, required: bool
 ) -> int | None:
     return expected_version(if_match, body_version, required=required)
-
-
-IF_MATCH = Header(None, alias="If-Match", description='The version you read, e.g. "3" (from the ETag).')
 
 
 @router.get("", response={200: Page[OrderOut], **ERRORS}, summary="List and search work orders")

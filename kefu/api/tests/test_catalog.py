@@ -87,18 +87,18 @@ def test_calendars_days_and_deadline(world, apis):  # type: ignore[no-untyped-de
             amount="5",
         ),
         400,
-        "naive_datetime",
+        "invalid",  # the schema's date-time has its offset
         "start",
     )
     assert_error(
         api.get(
             f"/calendars/{office.pk}/deadline",
-            start="2025-01-27T17:45+08:00",
+            start="2025-01-27T17:45:00+08:00",
             unit="weeks",
             amount="5",
         ),
         400,
-        "invalid_choice",
+        "invalid",  # an enum of the schema
         "unit",
     )
     assert_error(api.get("/calendars/999999"), 404, "not_found")
@@ -135,4 +135,5 @@ def test_deadline_outside_the_calendar_is_a_field_error(world, apis):  # type: i
         unit="calendar_hours",
         amount="10",
     )
-    assert_error(r, 400, "out_of_range", "start")
+    # years end at 2199 in the schema: the far future is a schema error of the field, never a 500
+    assert_error(r, 400, "invalid", "start")

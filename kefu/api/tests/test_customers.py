@@ -55,7 +55,7 @@ def test_filters_relationship_tier_area(world, apis):
     assert api.get("/customers", tier="lead").body["count"] == 2
     assert api.get("/customers", tier="diamond").body["count"] == 0
     assert_error(api.get("/customers", tier="platinum"), 400, "invalid", "tier")
-    assert_error(api.get("/customers", ordering="password"), 400, "invalid_choice", "ordering")
+    assert_error(api.get("/customers", ordering="password"), 400, "invalid", "ordering")
 
 
 def test_get_customer_has_etag_and_staff_fields(world, apis):
@@ -141,7 +141,7 @@ def test_patch_without_version_is_428(world, apis):
     assert_error(
         apis("agent").patch(f"/customers/{c.pk}", {"name": "B", "version": 2}, headers={"If-Match": '"1"'}),
         400,
-        "invalid",
+        "version_mismatch",  # both well-formed: a rule, not the schema
         "version",
     )
 
@@ -186,7 +186,7 @@ def test_record_business_errors(world, apis):
     assert_error(
         api.post(f"/customers/{c.pk}/records/payment", {"amount": "-5", "due_date": "2024-02-01"}),
         400,
-        "negative",
+        "invalid",  # the schema's minimum is 0
         "amount",
     )
     assert_error(api.post(f"/customers/{c.pk}/records/payment", {"amount": "5"}), 400, "invalid", "due_date")

@@ -45,7 +45,7 @@ CASES = [
     ("POST", "/orders", _order(co_receiver_ids=["x"]), 400, "invalid", "co_receiver_ids"),
     ("POST", "/orders", _order(technical="maybe"), 400, "invalid", "technical"),
     ("POST", "/orders", _order(received_at="yesterday"), 400, "invalid", "received_at"),
-    ("POST", "/orders", _order(received_at="2024-01-01T10:00:00"), 400, "naive_time", "received_at"),
+    ("POST", "/orders", _order(received_at="2024-01-01T10:00:00"), 400, "invalid", "received_at"),
     (
         "POST",
         "/customers/{c}/records/payment",
@@ -154,7 +154,7 @@ CASES = [
     ("GET", "/orders?status=bogus", None, 400, "invalid", "status"),
     ("GET", "/orders?overdue=perhaps", None, 400, "invalid", "overdue"),
     ("GET", f"/orders?owner={HUGE}", None, 400, "invalid", "owner"),
-    ("GET", "/orders?ordering=-id;drop", None, 400, "invalid_choice", "ordering"),
+    ("GET", "/orders?ordering=-id;drop", None, 400, "invalid", "ordering"),
     # headers
     ("PATCH", "/orders/{o}", {"title": "x"}, 428, "precondition_required", "version"),
     ("PATCH", "/orders/{o}", {"title": "x", "version": 1, "status": "closed"}, 200, None, "*"),

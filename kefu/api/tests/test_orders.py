@@ -106,7 +106,7 @@ def test_list_filters_and_ordering(world, apis, cust):
     WorkOrder.objects.filter(pk=a.pk).update(due_at=timezone.now() - dt.timedelta(hours=1))
     assert [o["id"] for o in api.get("/orders", overdue="true").body["items"]] == [a.pk]
     assert api.get("/orders", overdue="false").body["count"] == 2
-    assert_error(api.get("/orders", ordering="title"), 400, "invalid_choice", "ordering")
+    assert_error(api.get("/orders", ordering="title"), 400, "invalid", "ordering")
 
 
 def test_search_orders_for_two_character_word(world, apis, cust):

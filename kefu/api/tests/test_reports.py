@@ -100,7 +100,7 @@ def test_closed_and_snapshot_figures_equal_the_live_count(world: Any, known: Any
 
 def test_errors_and_definitions(world: Any, apis: Any) -> None:
     assert_error(apis("admin").get("/reports/sheets/region", **MARCH), 404, "not_found")
-    assert_error(apis("admin").get("/reports/sheets/area", period="March"), 400, "invalid_period", "period")
+    assert_error(apis("admin").get("/reports/sheets/area", period="March"), 400, "invalid", "period")
     defs = apis("agent").get("/reports/kpis").body
     assert [d["code"] for d in defs][:3] == ["complaint_rate", "answered_24h", "on_time"]
     assert defs[0]["unit"] == "‰" and defs[0]["direction"] == "lower" and defs[0]["weight"] == 20
