@@ -26,6 +26,9 @@ VARIABLES: dict[str, tuple[str, ...]] = {
     SmsTemplateCode.FEE_REMINDER: ("customer_name", "product", "due", "hotline"),
     SmsTemplateCode.REPLY: ("customer_name", "order_number", "text"),
     SmsTemplateCode.SURVEY: ("customer_name", "order_number", "url"),
+    SmsTemplateCode.OPT_OUT: (),
+    SmsTemplateCode.OPT_OUT_CONFIRM: (),
+    SmsTemplateCode.OPT_IN_CONFIRM: (),
 }
 
 _PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
