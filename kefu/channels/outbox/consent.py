@@ -28,7 +28,7 @@ from django.utils.translation import gettext as _
 
 from kefu.audit import log as audit
 from kefu.channels.models import MessageClass, OptOut, OptOutSource, OutboxChannel
-from kefu.channels.models.endpoints import SmsTemplateCode
+from kefu.channels.models.endpoints import SmsTemplate, SmsTemplateCode
 from kefu.channels.outbox import consent_rules as rules
 from kefu.channels.outbox import sms_templates
 from kefu.customers import rules as cust_rules
@@ -61,12 +61,19 @@ def _shown(channel: str, key: str) -> str:
 
 
 def opt_out_text(language: str | None = None) -> str:
-    """The opt-out sentence in ``language`` (the active one): the configured ``opt_out`` SMS template (the
-    provider's registered wording), else the built-in text."""
-    with translation.override(language or translation.get_language()):
-        template = sms_templates.find(SmsTemplateCode.OPT_OUT)
-        if template is not None and template.text.strip():
-            return template.text.strip()
+    """The opt-out sentence in ``language`` (the active one): the configured ``opt_out`` SMS template of
+    that language (the provider's registered wording), else the built-in text."""
+    language = (language or translation.get_language() or "zh-hans").lower()
+    # the language's own wording only (no zh-hans fallback as for other kinds): an English text never
+    # ends in a Chinese sentence, and the built-in text is translated
+    configured = (
+        SmsTemplate.objects.filter(code=SmsTemplateCode.OPT_OUT, active=True, language__iexact=language)
+        .values_list("text", flat=True)
+        .first()
+    )
+    if configured and configured.strip():
+        return configured.strip()
+    with translation.override(language):
         return _("Reply R to unsubscribe")
 
 
