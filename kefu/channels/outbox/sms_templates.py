@@ -31,6 +31,13 @@ VARIABLES: dict[str, tuple[str, ...]] = {
     SmsTemplateCode.OPT_IN_CONFIRM: (),
 }
 
+# the message class of each kind (docs/privacy.md): reminders must carry the opt-out text; the rest are
+# service messages (the opt-out texts themselves included)
+CLASSES: dict[str, str] = {
+    SmsTemplateCode.FEE_REMINDER: "reminder",
+    SmsTemplateCode.SURVEY: "reminder",
+}
+
 _PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
 
 

@@ -208,9 +208,7 @@ def test_opt_out_text_per_language_and_only_on_refusable_classes(world: World) -
     with translation.override("en"):
         assert consent.sms_body("Hello", "reminder") == "Hello Reply R to unsubscribe"
     with pytest.raises(ValueError), transaction.atomic():
-        outbox.enqueue(
-            channel="sms", recipient=PHONE, body="x", idempotency_key="k", message_class="spam"
-        )
+        outbox.enqueue(channel="sms", recipient=PHONE, body="x", idempotency_key="k", message_class="spam")
 
 
 def test_senders_name_their_class(world: World) -> None:
@@ -273,7 +271,7 @@ def test_marketing_without_consent_is_never_sent(
 )
 def test_marketing_with_consent_is_sent_unless_opted_out(world: World, gateway: Gateway) -> None:
     zhang = world.customer(name="张三", phone="13800138000")
-    Customer.objects.filter(pk=zhang.pk).update(marketing_consent=True)
+    Customer.objects.filter(pk=zhang.pk).update(**{"marketing_consent": True})
     with transaction.atomic():
         outbox.enqueue(
             channel="sms",
@@ -442,3 +440,38 @@ def test_suppressed_status_is_shown_truthfully_in_the_outbox_admin(world: World,
     assert "suppressed: opted out" in detail.content.decode()
     optouts = c.get("/admin/channels/optout/", HTTP_ACCEPT_LANGUAGE="en")
     assert optouts.status_code == 200 and PHONE in optouts.content.decode()
+
+
+def test_a_registered_reminder_template_must_carry_the_opt_out_text(world: World) -> None:
+    from kefu.channels.admin_endpoints import SmsTemplateForm
+
+    SmsTemplate.objects.create(code="opt_out", language="zh-hans", text="拒收请回复R")
+    base = {"code": "fee_reminder", "language": "zh-hans", "signature": "【城市燃气】", "active": True}
+    missing = SmsTemplateForm(
+        data={
+            **base,
+            "text": "{customer_name}您好，您的{product}将于{due}到期。",
+            "provider_template_id": "SMS_1",
+        }
+    )
+    assert not missing.is_valid() and "拒收请回复R" in str(missing.errors["text"])
+    ok = SmsTemplateForm(
+        data={
+            **base,
+            "text": "{customer_name}您好，您的{product}将于{due}到期。拒收请回复R",
+            "provider_template_id": "SMS_1",
+        }
+    )
+    assert ok.is_valid(), ok.errors
+    # without a provider template Kefu appends the sentence itself; a service kind needs none
+    assert SmsTemplateForm(
+        data={**base, "text": "{product}将于{due}到期", "provider_template_id": ""}
+    ).is_valid()
+    assert SmsTemplateForm(
+        data={
+            **base,
+            "code": "maintenance",
+            "text": "{title}：{start}至{end}停气",
+            "provider_template_id": "SMS_2",
+        }
+    ).is_valid()
