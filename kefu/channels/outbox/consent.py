@@ -20,6 +20,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from django.conf import settings
 from django.core import signing
 from django.db import transaction
 from django.urls import reverse
@@ -201,7 +202,11 @@ def handle_sms_keyword(phone: str, text: str, customer: Any = None) -> rules.Key
     row, so never twice); a repeated word changes nothing and sends nothing."""
     from kefu.channels import outbox  # the outbox imports this module
 
-    word = rules.keyword(text)
+    word = rules.keyword(
+        text,
+        getattr(settings, "KEFU_SMS_OPT_OUT_WORDS", ()),
+        getattr(settings, "KEFU_SMS_OPT_IN_WORDS", ()),
+    )
     if word is None:
         return None
     language = customer.language_code if customer is not None else None

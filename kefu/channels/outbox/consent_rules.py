@@ -10,6 +10,7 @@ from __future__ import annotations
 import enum
 import re
 import unicodedata
+from collections.abc import Iterable
 
 SERVICE = "service"
 REMINDER = "reminder"
@@ -86,13 +87,16 @@ def normalize(text: str) -> str:
     return _DROP.sub("", plain).upper()
 
 
-def keyword(text: str) -> Keyword | None:
-    """The request an inbound SMS makes when its whole text is one of the words (a sentence that merely
-    contains "stop" is a message to read, not an opt-out)."""
+def keyword(text: str, extra_out: Iterable[str] = (), extra_in: Iterable[str] = ()) -> Keyword | None:
+    """The request an inbound SMS makes when its whole text is one of the words, or one of the configured
+    ``extra_out``/``extra_in`` words (a sentence that merely contains "stop" is a message to read, not an
+    opt-out)."""
     word = normalize(text)
-    if word in OPT_OUT_WORDS:
+    if not word:
+        return None
+    if word in OPT_OUT_WORDS or word in {normalize(w) for w in extra_out}:
         return Keyword.OPT_OUT
-    if word in OPT_IN_WORDS:
+    if word in OPT_IN_WORDS or word in {normalize(w) for w in extra_in}:
         return Keyword.OPT_IN
     return None
 

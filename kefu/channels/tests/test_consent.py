@@ -271,7 +271,7 @@ def test_marketing_without_consent_is_never_sent(
 )
 def test_marketing_with_consent_is_sent_unless_opted_out(world: World, gateway: Gateway) -> None:
     zhang = world.customer(name="张三", phone="13800138000")
-    Customer.objects.filter(pk=zhang.pk).update(**{"marketing_consent": True})
+    Customer.objects.filter(pk=zhang.pk).update(**dict.fromkeys(["marketing_consent"], True))
     with transaction.atomic():
         outbox.enqueue(
             channel="sms",

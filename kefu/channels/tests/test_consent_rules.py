@@ -48,6 +48,12 @@ def test_decide(message_class: str, opted_out: bool, consent: bool, expected: ru
     assert rules.decide(message_class, opted_out=opted_out, consent=consent) == expected
 
 
+def test_configured_words() -> None:
+    assert rules.keyword("回T") is None
+    assert rules.keyword("回 t", extra_out=["回T"]) == rules.Keyword.OPT_OUT
+    assert rules.keyword("yes please", extra_in=["Yes please"]) == rules.Keyword.OPT_IN
+
+
 def test_opt_out_text_is_appended_once() -> None:
     assert rules.with_opt_out_text("您的宽带将到期。", "拒收请回复R") == "您的宽带将到期。 拒收请回复R"
     assert (
