@@ -11,8 +11,8 @@
 - ``unsubscribe_url`` is the signed one-click link of an e-mail (``List-Unsubscribe``, RFC 8058); the
   portal's page (``kefu.portal.unsubscribe``) reads it back with ``read_token`` and calls ``opt_out``.
 
-Marketing consent is the customer's ``marketing_consent`` flag (kept by the customer-rights part of
-issue 25); where the field does not exist, nobody has consented and no marketing is sent.
+Marketing consent is the customer's ``marketing_consent`` flag (kept with the customer's rights,
+docs/privacy.md); where the field does not exist, nobody has consented and no marketing is sent.
 """
 
 from __future__ import annotations

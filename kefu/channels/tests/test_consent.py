@@ -1,4 +1,4 @@
-"""SMS and e-mail consent (issue 25, point 5; docs/privacy.md): message classes on the outbox, opt-out by SMS
+"""SMS and e-mail consent (docs/privacy.md): message classes on the outbox, opt-out by SMS
 reply and by one-click e-mail unsubscribe (RFC 8058), checked at send time; service notices still go.
 
 Real components: the signed inbound SMS webhook, a real HTTP SMS gateway on loopback (``test_sms.Gateway``),
@@ -95,7 +95,7 @@ def announce(world: World) -> Any:
     )
 
 
-# --- the "done when" of issue 25: TD stops the next fee reminder, the maintenance notice still arrives ----
+# --- the acceptance test: TD stops the next fee reminder, the maintenance notice still arrives -----------
 
 
 def test_td_stops_the_next_fee_reminder_while_the_maintenance_notice_still_arrives(
@@ -267,7 +267,7 @@ def test_marketing_without_consent_is_never_sent(
 
 @pytest.mark.skipif(
     not any(f.name == "marketing_consent" for f in Customer._meta.get_fields()),
-    reason="Customer.marketing_consent comes with the customer-rights part of issue 25",
+    reason="Customer.marketing_consent comes with the customer-rights work (docs/privacy.md)",
 )
 def test_marketing_with_consent_is_sent_unless_opted_out(world: World, gateway: Gateway) -> None:
     zhang = world.customer(name="张三", phone="13800138000")
