@@ -5,7 +5,7 @@
 - ``suppression`` is asked by the outbox at send time: a reminder or marketing message to a number or
   address that opted out of its class, or marketing to a customer without consent, is not handed to a
   transport; the row becomes ``suppressed`` with the reason. Service notices always go.
-- ``handle_sms_keyword`` is called by the inbound SMS adapter: "R"/"TD"/"退订"/"STOP"/"LEIRATKOZ" records an
+- ``keywords.handle_sms_keyword`` is called by the inbound SMS adapter: "R"/"TD"/"退订"/"STOP"/"LEIRATKOZ" records an
   opt-out of every refusable class for that number and queues one confirmation SMS (a second "TD" while
   opted out changes nothing and sends nothing); "START"/"恢复"/"FELIRATKOZ" subscribes again.
 - ``unsubscribe_url`` is the signed one-click link of an e-mail (``List-Unsubscribe``, RFC 8058); the
@@ -20,18 +20,16 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from django.conf import settings
 from django.core import signing
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 
 from kefu.audit import log as audit
-from kefu.channels.models import MessageClass, OptOut, OptOutSource, OutboxChannel
+from kefu.channels.models import MessageClass, OptOut, OutboxChannel
 from kefu.channels.models.endpoints import SmsTemplate, SmsTemplateCode
 from kefu.channels.outbox import consent_rules as rules
-from kefu.channels.outbox import sms_templates
 from kefu.customers import rules as cust_rules
 from kefu.lib import clock, links
 
@@ -137,15 +135,19 @@ def opt_out(
         for message_class in classes:
             if message_class in already or not rules.refusable(message_class):
                 continue
-            row = OptOut.objects.create(
-                channel=channel,
-                address=key,
-                message_class=message_class,
-                source=source,
-                evidence=evidence[:200],
-                customer=customer,
-                created_at=now,
-            )
+            try:
+                with transaction.atomic():  # a savepoint: the same refusal arriving twice at once
+                    row = OptOut.objects.create(
+                        channel=channel,
+                        address=key,
+                        message_class=message_class,
+                        source=source,
+                        evidence=evidence[:200],
+                        customer=customer,
+                        created_at=now,
+                    )
+            except IntegrityError:
+                continue  # the other one recorded it (and confirms it)
             created.append(row)
         if created:
             audit.record(
@@ -191,77 +193,6 @@ def opt_in(channel: str, address: str, classes: Iterable[str], *, source: str, c
             },
         )
     return len(rows)
-
-
-# --- inbound SMS keywords ------------------------------------------------------------------------------
-
-
-def handle_sms_keyword(phone: str, text: str, customer: Any = None) -> rules.Keyword | None:
-    """Act on an inbound SMS that is an opt-out or re-subscribe word (inside the caller's transaction);
-    None when it is an ordinary message. A change is confirmed by one SMS (service class, key of the opt-out
-    row, so never twice); a repeated word changes nothing and sends nothing."""
-    from kefu.channels import outbox  # the outbox imports this module
-
-    word = rules.keyword(
-        text,
-        getattr(settings, "KEFU_SMS_OPT_OUT_WORDS", ()),
-        getattr(settings, "KEFU_SMS_OPT_IN_WORDS", ()),
-    )
-    if word is None:
-        return None
-    language = customer.language_code if customer is not None else None
-    if word == rules.Keyword.OPT_OUT:
-        rows = opt_out(
-            OutboxChannel.SMS,
-            phone,
-            rules.REFUSABLE,
-            source=OptOutSource.SMS_KEYWORD,
-            evidence=text.strip(),
-            customer=customer,
-        )
-        if rows:
-            with translation.override(language or translation.get_language()):
-                sms = sms_templates.render_current(
-                    SmsTemplateCode.OPT_OUT_CONFIRM,
-                    _(
-                        "You will no longer receive reminders or marketing SMS from us. Service notices "
-                        "about your account and orders still reach you. Reply START to subscribe again."
-                    ),
-                    {},
-                )
-            outbox.enqueue(
-                channel=OutboxChannel.SMS,
-                recipient=address_key(OutboxChannel.SMS, phone),
-                body=sms.body,
-                template=sms.template,
-                idempotency_key=f"opt-out-confirm:{rows[0].pk}",
-                customer=customer,
-                message_class=MessageClass.SERVICE,
-            )
-    else:
-        changed = opt_in(
-            OutboxChannel.SMS, phone, rules.REFUSABLE, source=OptOutSource.SMS_KEYWORD, customer=customer
-        )
-        if changed:
-            with translation.override(language or translation.get_language()):
-                sms = sms_templates.render_current(
-                    SmsTemplateCode.OPT_IN_CONFIRM,
-                    _("You will receive our reminders by SMS again. Reply R to unsubscribe."),
-                    {},
-                )
-            latest = OptOut.objects.filter(
-                channel=OutboxChannel.SMS, address=address_key(OutboxChannel.SMS, phone)
-            ).order_by("-id")[0]
-            outbox.enqueue(
-                channel=OutboxChannel.SMS,
-                recipient=address_key(OutboxChannel.SMS, phone),
-                body=sms.body,
-                template=sms.template,
-                idempotency_key=f"opt-in-confirm:{latest.pk}",
-                customer=customer,
-                message_class=MessageClass.SERVICE,
-            )
-    return word
 
 
 # --- e-mail one-click unsubscribe (RFC 8058) ------------------------------------------------------------

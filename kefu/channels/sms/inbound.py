@@ -31,7 +31,7 @@ from kefu.channels import endpoints
 from kefu.channels.actions import create_channel_customer, thread_or_open
 from kefu.channels.models.endpoints import ChannelEndpoint, EndpointKind
 from kefu.channels.models.gateways import GatewayKind, GatewayMessage
-from kefu.channels.outbox import consent
+from kefu.channels.outbox import consent_rules, keywords
 from kefu.customers import rules as cust_rules
 from kefu.customers.actions import record_contact
 from kefu.customers.lookup import customer_for_phone
@@ -125,10 +125,10 @@ def _store(message_id: str, phone: str, text: str, receiver: str = "") -> Gatewa
 def _consent_keyword(gm: GatewayMessage, phone: str, text: str, now: dt.datetime) -> bool:
     """An opt-out or re-subscribe word: recorded (and confirmed once) instead of opening an order."""
     known = customer_for_phone(phone)
-    word = consent.handle_sms_keyword(phone, text, known)
+    word = keywords.handle_sms_keyword(phone, text, known)
     if word is None:
         return False
-    gm.payload["outcome"] = "opted_out" if word == consent.rules.Keyword.OPT_OUT else "opted_in"
+    gm.payload["outcome"] = "opted_out" if word == consent_rules.Keyword.OPT_OUT else "opted_in"
     gm.customer = known
     gm.save(update_fields=["customer", "payload"])
     if known is not None:
@@ -138,7 +138,7 @@ def _consent_keyword(gm: GatewayMessage, phone: str, text: str, now: dt.datetime
             direction=Contact.Direction.INBOUND,
             summary=(
                 _("SMS %(text)s: refuses reminders and marketing")
-                if word == consent.rules.Keyword.OPT_OUT
+                if word == consent_rules.Keyword.OPT_OUT
                 else _("SMS %(text)s: subscribes to reminders again")
             )
             % {"text": text[:20]},

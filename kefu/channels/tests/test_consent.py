@@ -475,3 +475,22 @@ def test_a_registered_reminder_template_must_carry_the_opt_out_text(world: World
             "provider_template_id": "SMS_2",
         }
     ).is_valid()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_opt_outs_at_the_same_moment_are_recorded_and_confirmed_once(world: World) -> None:
+    from django.db import connection
+
+    from kefu.testing.threads import together
+
+    if connection.vendor != "postgresql":
+        pytest.skip("concurrent writers are exercised on PostgreSQL (SQLite serialises them)")
+    world.customer(name="李四", phone="13900139000")
+
+    def reply(i: int) -> int:
+        return int(inbound(f"gw-race-{i}", ["TD", "退订"][i]).status_code)
+
+    assert sorted(together(reply, range(2))) == [201, 201]
+    assert consent.opted_out_classes("sms", PHONE) == {"reminder", "marketing"}
+    assert OptOut.objects.count() == 2
+    assert OutboxMessage.objects.filter(idempotency_key__startswith="opt-out-confirm:").count() == 1
