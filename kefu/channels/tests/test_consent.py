@@ -478,7 +478,9 @@ def test_a_registered_reminder_template_must_carry_the_opt_out_text(world: World
 
 
 @pytest.mark.django_db(transaction=True)
-def test_two_opt_outs_at_the_same_moment_are_recorded_and_confirmed_once(world: World) -> None:
+def test_two_opt_outs_at_the_same_moment_are_recorded_and_confirmed_once(
+    world: World, gateway: Gateway
+) -> None:
     from django.db import connection
 
     from kefu.testing.threads import together
