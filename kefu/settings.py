@@ -363,6 +363,11 @@ if KEFU_OUTBOX_SMS_TRANSPORT == "http" and not (KEFU_SMS_HTTP_URL and KEFU_SMS_H
 # see docs/operations.md, "Phone, SMS, chat and social media gateways".
 KEFU_SMS_BRANCH = env_str("KEFU_SMS_BRANCH", "") or ""
 KEFU_SMS_THREAD_DAYS = env_int("KEFU_SMS_THREAD_DAYS", 7)
+# SMS consent (kefu.channels.outbox.consent; docs/privacy.md): words a whole inbound SMS may be to refuse
+# reminders and marketing, or to subscribe again — added to the built-in R, TD, 退订, STOP, LEIRATKOZ … and
+# START, 恢复, FELIRATKOZ … (compared without case, accents, spaces and punctuation)
+KEFU_SMS_OPT_OUT_WORDS = env_list("KEFU_SMS_OPT_OUT_WORDS", [])
+KEFU_SMS_OPT_IN_WORDS = env_list("KEFU_SMS_OPT_IN_WORDS", [])
 KEFU_SMS_SIGNATURE_MAX_AGE = env_int(
     "KEFU_SMS_SIGNATURE_MAX_AGE", 300
 )  # seconds; 0 = gateway sends no timestamp

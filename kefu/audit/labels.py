@@ -114,6 +114,8 @@ LABELS: dict[str, Any] = {
     "survey.recovery_opened": _("recovery task opened for a low satisfaction answer"),
     "survey.recovery_done": _("recovery task done"),
     "outbox.retry": _("outbox messages queued again"),
+    "consent.opt_out": _("refused reminders or marketing (opt-out)"),
+    "consent.opt_in": _("subscribed to reminders again"),
     "portal.link_login": _("signed in to the portal with a one-time link"),
     "portal.password_set": _("set a portal password"),
     "portal.password_changed": _("changed the portal password"),

@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy
 
 from kefu.audit.admin_mixins import AuditedAdmin
 from kefu.channels.models.endpoints import ChannelEndpoint, SmsTemplate
-from kefu.channels.outbox import sms_templates
+from kefu.channels.outbox import consent, consent_rules, sms_templates
 from kefu.lib import clock
 
 
@@ -71,6 +71,22 @@ class SmsTemplateForm(forms.ModelForm):
                         "names": ", ".join(f"{{{n}}}" for n in unknown),
                         "allowed": ", ".join(f"{{{n}}}" for n in sms_templates.VARIABLES.get(code, ())),
                     },
+                )
+            # the provider sends its registered text as it is: Kefu cannot append the opt-out sentence
+            message_class = sms_templates.CLASSES.get(code, "service")
+            wording = consent.opt_out_text(data.get("language") or "zh-hans")
+            if (
+                consent_rules.needs_opt_out_text(message_class)
+                and data.get("provider_template_id")
+                and not consent_rules.has_opt_out_text(text, wording)
+            ):
+                self.add_error(
+                    "text",
+                    _(
+                        "This kind of SMS may be refused, so its registered text must tell how: add "
+                        "“%(text)s” (the opt-out text of this language)."
+                    )
+                    % {"text": wording},
                 )
         return data
 

@@ -26,9 +26,9 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from kefu.audit import log as audit
-from kefu.channels.models import OutboxChannel, OutboxMessage
+from kefu.channels.models import MessageClass, OutboxChannel, OutboxMessage
 from kefu.channels.models.endpoints import SmsTemplateCode
-from kefu.channels.outbox import sms_templates
+from kefu.channels.outbox import consent, sms_templates
 from kefu.commitments import rules_proactive as rules
 from kefu.commitments.models import Service
 from kefu.commitments.models.proactive import CarePlan, PlannedMaintenance
@@ -241,6 +241,8 @@ def do_announce_maintenance(
                     "template": meta,
                     "customer_id": cid,
                     "idempotency_key": f"maintenance:{m.pk}:{cid}",
+                    # a notice the company must send: reaches numbers that refused reminders
+                    "message_class": MessageClass.SERVICE,
                 }
 
         m.customers_notified = _enqueue_many(rows())
@@ -314,6 +316,8 @@ def _fee_reminder(
                 sms_template,
             )
             body, meta = sms.body, sms.template
+        if channel == OutboxChannel.SMS:  # a reminder: refusable, so it says how (拒收请回复R)
+            body = consent.sms_body(body, MessageClass.REMINDER)
     return {
         "channel": channel,
         "recipient": recipient,
@@ -322,6 +326,7 @@ def _fee_reminder(
         "template": meta,
         "customer_id": c.pk,
         "idempotency_key": f"fee-expiry:{s.pk}:{s.expiry_date.isoformat()}",
+        "message_class": MessageClass.REMINDER,
     }
 
 

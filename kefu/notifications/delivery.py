@@ -142,7 +142,7 @@ def _send(
     with translation.override(settings.LANGUAGE_CODE):
         subject, body = texts.message(n.kind, n.params, n.repeats)
     # not linked to the order: the order's outbox lists what the customer was sent
-    common: dict[str, Any] = {"log_contact": False, "not_before": not_before}
+    common: dict[str, Any] = {"log_contact": False, "not_before": not_before, "message_class": "staff"}
     address = (staff.user.email or "").strip()
     if email and address:
         outbox.enqueue(

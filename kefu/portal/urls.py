@@ -3,6 +3,7 @@
 from django.urls import include, path
 
 from kefu.portal import public_views as portal_public_views
+from kefu.portal import unsubscribe as portal_unsubscribe
 from kefu.portal import views as portal_views
 
 app_name = "portal"
@@ -19,5 +20,7 @@ urlpatterns = [
     path("report/done/", portal_public_views.report_done, name="report_done"),
     path("services/materials/", portal_public_views.service_materials, name="service_materials"),
     path("surveys/", include("kefu.surveys.portal_urls")),  # answer a survey invitation
+    # one-click unsubscribe of e-mail reminders and marketing (RFC 8058; docs/privacy.md)
+    path("unsubscribe/<str:token>/", portal_unsubscribe.unsubscribe, name="unsubscribe"),
     path("faq/", include("kefu.knowledge.portal_urls")),  # self-service questions and answers
 ]

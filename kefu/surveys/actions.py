@@ -25,7 +25,7 @@ from django.utils.translation import gettext as _
 
 from kefu.audit import log as audit
 from kefu.channels import outbox
-from kefu.channels.models import OutboxChannel
+from kefu.channels.models import MessageClass, OutboxChannel
 from kefu.channels.models.endpoints import SmsTemplateCode
 from kefu.channels.outbox import sms_templates
 from kefu.commitments.models import OrderClock
@@ -178,6 +178,8 @@ def invite(
             idempotency_key=f"survey-invite:{inv.pk}",
             customer=customer,
             workorder=order,
+            # not needed for the service: the customer may refuse invitations (opt-out text, one-click)
+            message_class=MessageClass.REMINDER,
         )
         inv.outbox = msg
         inv.save(update_fields=["outbox"])

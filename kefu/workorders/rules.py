@@ -287,9 +287,9 @@ def mask_recipient(recipient: str) -> str:
 class Delivery:
     """A reply's delivery as the timeline shows it (from its outbox row)."""
 
-    state: str  # queued | sending | sent | failed | dead
+    state: str  # queued | sending | sent | failed | dead | suppressed
     attempts: int
-    reason: str  # the first line of the last error, empty unless failed/dead
+    reason: str  # the first line of the last error (or why it was suppressed), empty unless failed/dead/suppressed
 
     @property
     def retries(self) -> int:
@@ -299,4 +299,4 @@ class Delivery:
 
 def delivery(status: str, attempts: int, last_error: str) -> Delivery:
     first_line = (last_error or "").strip().splitlines()[0][:200] if (last_error or "").strip() else ""
-    return Delivery(status, attempts, first_line if status in ("failed", "dead") else "")
+    return Delivery(status, attempts, first_line if status in ("failed", "dead", "suppressed") else "")

@@ -22,6 +22,23 @@ class OutboxStatus(models.TextChoices):
     SENT = "sent", _("sent")
     FAILED = "failed", _("failed, will retry")
     DEAD = "dead", _("given up")
+    # never handed to a transport: the recipient opted out of the class, or marketing without consent
+    SUPPRESSED = "suppressed", _("suppressed, not sent")
+
+
+class MessageClass(models.TextChoices):
+    """What a message is, which decides whether the recipient may refuse it (docs/privacy.md).
+
+    ``service``: what the company must tell the customer (replies, order notices, planned maintenance,
+    safety, sign-in links) — always sent. ``reminder``: fee reminders, survey invitations — sent unless
+    the number or address opted out; every SMS carries the opt-out text. ``marketing``: sent only with
+    the customer's prior consent and unless opted out; carries the opt-out text. ``staff``: notifications
+    to employees (not personal information of a customer; their own preferences govern them)."""
+
+    SERVICE = "service", _("service notice")
+    REMINDER = "reminder", _("reminder")
+    MARKETING = "marketing", _("marketing")
+    STAFF = "staff", _("staff notification")
 
 
 class OutboxMessage(models.Model):
@@ -63,6 +80,9 @@ class OutboxMessage(models.Model):
     log_contact = models.BooleanField(_("write to the contact history when sent"), default=True)
     # an SMS sent from a registered provider template: {"id": <provider template id>, "params": {...}}
     template = models.JSONField(_("SMS template"), default=dict, blank=True)
+    message_class = models.CharField(
+        _("message class"), max_length=10, choices=MessageClass.choices, default=MessageClass.SERVICE
+    )
 
     class Meta:
         verbose_name = _("outbox message")
@@ -78,6 +98,7 @@ class OutboxMessage(models.Model):
         return f"{self.get_channel_display()} → {self.recipient or '—'}: {self.subject or self.body[:40]}"
 
 
+from kefu.channels.models.consent import OptOut, OptOutSource  # noqa: E402, F401
 from kefu.channels.models.endpoints import ChannelEndpoint, EndpointKind, SmsTemplate  # noqa: E402, F401
 from kefu.channels.models.gateways import (  # noqa: E402, F401
     Call,

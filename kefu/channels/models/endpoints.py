@@ -117,6 +117,11 @@ class SmsTemplateCode(models.TextChoices):
     FEE_REMINDER = "fee_reminder", _("fee reminder")
     REPLY = "reply", _("reply to an SMS order")
     SURVEY = "survey", _("survey invitation")
+    # the opt-out sentence appended to every reminder and marketing SMS (e.g. 拒收请回复R), and the
+    # answers to an opt-out or re-subscribe reply
+    OPT_OUT = "opt_out", _("opt-out text (reminders, marketing)")
+    OPT_OUT_CONFIRM = "opt_out_confirm", _("confirmation of an opt-out")
+    OPT_IN_CONFIRM = "opt_in_confirm", _("confirmation of a re-subscription")
 
 
 class SmsTemplate(models.Model):

@@ -18,6 +18,11 @@ Guarantees (R-6; docs/design/outbox.md):
   to check and retry.
 - Each sent e-mail or SMS is written to the customer's contact history (outbound) in the transaction
   that marks it sent.
+- Every row has a message class (``MessageClass``: service, reminder, marketing, staff). At send time a
+  reminder or marketing message to a number or address that opted out of its class, or marketing to a
+  customer without consent, is not handed to a transport: the row becomes ``suppressed`` with the reason
+  (``consent.suppression``). An SMS of those classes carries the opt-out text, a bulk e-mail the
+  ``List-Unsubscribe`` one-click headers (RFC 8058; ``kefu.channels.outbox.consent``).
 """
 
 from __future__ import annotations
@@ -40,7 +45,8 @@ from django.db import connection, transaction
 from django.db.models import F, Q
 
 from kefu.audit import log as audit
-from kefu.channels.models import OutboxChannel, OutboxMessage, OutboxStatus
+from kefu.channels.models import MessageClass, OutboxChannel, OutboxMessage, OutboxStatus
+from kefu.channels.outbox import consent
 from kefu.channels.outbox.errors import PermanentFailure
 from kefu.channels.outbox.sms import HttpSmsTransport
 from kefu.channels.outbox.wecom import WecomTransport
@@ -72,15 +78,23 @@ def enqueue(
     log_contact: bool = True,
     template: dict[str, Any] | None = None,
     not_before: dt.datetime | None = None,
+    message_class: str = MessageClass.SERVICE,
 ) -> tuple[OutboxMessage, bool]:
     """Queue one message in the caller's transaction. Returns ``(row, created)``; an existing key wins.
-    ``not_before`` defers the first attempt (e.g. a staff notification held back by quiet hours). On the
+    ``not_before`` defers the first attempt (e.g. a staff notification held back by quiet hours).
+    ``message_class`` says whether the recipient may refuse it (``MessageClass``; service by default —
+    name reminder or marketing for anything the customer did not ask for and the company need not send):
+    an SMS of a refusable class gets the opt-out text of the customer's language here. On the
     simulated clock (``kefu.lib.clock.simulated``: history played by the demo loader) the row is recorded
     as sent at that time and never handed to a transport."""
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("outbox.enqueue must be called inside the transaction of the change")
     if channel not in OutboxChannel.values:
         raise ValueError(f"unknown outbox channel {channel!r}")
+    if message_class not in MessageClass.values:
+        raise ValueError(f"unknown message class {message_class!r}")
+    if channel == OutboxChannel.SMS:
+        body = consent.sms_body(body, message_class, customer.language_code if customer is not None else None)
     now = clock.now()
     # history being played (the demo data): the message belongs to the past, recorded as sent then; a
     # first start does not send months-old replies, invitations and notices today
@@ -98,6 +112,7 @@ def enqueue(
             "headers": headers or {},
             "log_contact": log_contact,
             "template": template or {},
+            "message_class": message_class,
             "next_attempt_at": not_before or now,
             "created_at": now,
         },
@@ -148,6 +163,8 @@ def _email(message: OutboxMessage) -> OutboxEmail:
             # the same Message-ID on every attempt, so a receiving system can drop a duplicate
             "Message-ID": message_id(message),
             **threading_headers(message),
+            # reminders and marketing: the one-click unsubscribe (RFC 8058)
+            **consent.list_unsubscribe_headers(message),
         },
     )
 
@@ -326,11 +343,24 @@ def _mark_failed(message: OutboxMessage, error: str, *, permanent: bool = False)
     )
 
 
+def _mark_suppressed(message: OutboxMessage, reason: str) -> None:
+    """Not handed to a transport (opted out, or marketing without consent): final, the attempt undone."""
+    OutboxMessage.objects.filter(pk=message.pk, status=OutboxStatus.SENDING).update(
+        status=OutboxStatus.SUPPRESSED, claimed_until=None, last_error=reason, attempts=F("attempts") - 1
+    )
+    log.info("outbox %s to %s %s", message.pk, message.recipient, reason)
+
+
 def send_one(message: OutboxMessage) -> bool:
     """Send a claimed row; returns whether it went out."""
     if message.claimed_until is None or clock.now() >= message.claimed_until:
         # too late: give the unsent row back instead of racing expire_interrupted
         _give_back([message.pk])
+        return False
+    # consent is checked now, not when queued: an opt-out that arrived in between counts
+    reason = consent.suppression(message)
+    if reason:
+        _mark_suppressed(message, reason)
         return False
     try:
         transport_for(message.channel).send(message)

@@ -26,6 +26,16 @@ VARIABLES: dict[str, tuple[str, ...]] = {
     SmsTemplateCode.FEE_REMINDER: ("customer_name", "product", "due", "hotline"),
     SmsTemplateCode.REPLY: ("customer_name", "order_number", "text"),
     SmsTemplateCode.SURVEY: ("customer_name", "order_number", "url"),
+    SmsTemplateCode.OPT_OUT: (),
+    SmsTemplateCode.OPT_OUT_CONFIRM: (),
+    SmsTemplateCode.OPT_IN_CONFIRM: (),
+}
+
+# the message class of each kind (docs/privacy.md): reminders must carry the opt-out text; the rest are
+# service messages (the opt-out texts themselves included)
+CLASSES: dict[str, str] = {
+    SmsTemplateCode.FEE_REMINDER: "reminder",
+    SmsTemplateCode.SURVEY: "reminder",
 }
 
 _PLACEHOLDER = re.compile(r"\{([^{}]*)\}")

@@ -12,6 +12,11 @@ The sender is matched by the normalised phone; an unknown number becomes a new c
 branch of the SMS endpoint the message was sent to (``to``, a ``ChannelEndpoint`` of kind sms configured
 in the admin), else of ``KEFU_SMS_BRANCH`` (code; default the first branch). The endpoint's own thread
 window, when set, replaces ``KEFU_SMS_THREAD_DAYS``.
+
+An SMS whose whole text is an opt-out word ("R", "TD", "退订", "STOP", "LEIRATKOZ" …) or a re-subscribe
+word ("START", "恢复" …) opens no order: it records the opt-out (or its withdrawal) for that number and
+queues one confirmation (``kefu.channels.outbox.consent``); the gateway message keeps the outcome
+``opted_out`` / ``opted_in`` and a known customer's contact history shows it.
 """
 
 from __future__ import annotations
@@ -26,9 +31,11 @@ from kefu.channels import endpoints
 from kefu.channels.actions import create_channel_customer, thread_or_open
 from kefu.channels.models.endpoints import ChannelEndpoint, EndpointKind
 from kefu.channels.models.gateways import GatewayKind, GatewayMessage
+from kefu.channels.outbox import consent_rules, keywords
 from kefu.customers import rules as cust_rules
+from kefu.customers.actions import record_contact
 from kefu.customers.lookup import customer_for_phone
-from kefu.customers.models import Channel, Customer
+from kefu.customers.models import Channel, Contact, Customer
 from kefu.lib import clock
 from kefu.lib.errors import ValidationFailed
 from kefu.organization.models import Branch
@@ -92,6 +99,8 @@ def _store(message_id: str, phone: str, text: str, receiver: str = "") -> Gatewa
         kind=GatewayKind.SMS, external_id=message_id, received_at=now, payload=payload, endpoint=endpoint
     )
     endpoints.note_inbound(endpoint, now)
+    if _consent_keyword(gm, phone, text, now):
+        return gm
     customer = _customer(phone, branch)
     order, rule = thread_or_open(
         customer,
@@ -111,3 +120,29 @@ def _store(message_id: str, phone: str, text: str, receiver: str = "") -> Gatewa
     gm.workorder = order
     gm.save(update_fields=["customer", "workorder", "payload"])
     return gm
+
+
+def _consent_keyword(gm: GatewayMessage, phone: str, text: str, now: dt.datetime) -> bool:
+    """An opt-out or re-subscribe word: recorded (and confirmed once) instead of opening an order."""
+    known = customer_for_phone(phone)
+    word = keywords.handle_sms_keyword(phone, text, known)
+    if word is None:
+        return False
+    gm.payload["outcome"] = "opted_out" if word == consent_rules.Keyword.OPT_OUT else "opted_in"
+    gm.customer = known
+    gm.save(update_fields=["customer", "payload"])
+    if known is not None:
+        record_contact(
+            known,
+            Channel.SMS,
+            direction=Contact.Direction.INBOUND,
+            summary=(
+                _("SMS %(text)s: refuses reminders and marketing")
+                if word == consent_rules.Keyword.OPT_OUT
+                else _("SMS %(text)s: subscribes to reminders again")
+            )
+            % {"text": text[:20]},
+            details={"gateway_message": gm.pk},
+            at=now,
+        )
+    return True

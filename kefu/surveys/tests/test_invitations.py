@@ -225,10 +225,12 @@ def test_sms_invitation_uses_the_registered_survey_template(world: World) -> Non
     SmsTemplate.objects.create(
         code="survey",
         language="zh-hans",
-        text="{customer_name}您好，请评价工单{order_number}的服务：{url}",
+        text="{customer_name}您好，请评价工单{order_number}的服务：{url} 拒收请回复R",
         signature="【城市燃气】",
         provider_template_id="SMS_990011",
     )
+    # the provider's opt-out wording: the registered template carries it already, so it is not added twice
+    SmsTemplate.objects.create(code="opt_out", language="zh-hans", text="拒收请回复R")
     c = world.customer(name="李华", phone="13800138000")
     o = world.order(c)
     resolve(world, o.pk)
@@ -236,5 +238,6 @@ def test_sms_invitation_uses_the_registered_survey_template(world: World) -> Non
     assert inv.outbox_id is not None
     msg = OutboxMessage.objects.get(pk=inv.outbox_id)
     assert msg.body.startswith(f"【城市燃气】李华您好，请评价工单{o.number}的服务：")
-    assert msg.body.endswith(f"/portal/surveys/{inv.token}/")
+    assert msg.body.endswith(f"/portal/surveys/{inv.token}/ 拒收请回复R")
+    assert msg.body.count("拒收请回复R") == 1 and msg.message_class == "reminder"
     assert msg.template["id"] == "SMS_990011" and msg.template["params"]["order_number"] == o.number
