@@ -11,7 +11,7 @@ What it does:
    made directly in the session table (no N password hashes);
 2. starts ``kefu serve --workers 2 --no-worker`` (ASGI, uvicorn workers) and measures the RSS of its
    processes; opens the N consoles' event streams (``/live/events/``) from **one** asyncio client process
-   (httpx + httpx-sse) and measures the RSS again: (after − before) / N = memory per connection;
+   (raw asyncio sockets) and measures the RSS again: (after − before) / N = memory per connection;
 3. idle: for ``--idle`` seconds nothing happens; counts the requests the server logged, the CPU time its
    processes used and the database transactions (``pg_stat_database.xact_commit``) — what N idle
    consoles cost;
@@ -31,7 +31,6 @@ import argparse
 import asyncio
 import datetime as dt
 import json
-import logging
 import os
 import random
 import sys
@@ -89,64 +88,112 @@ def cpu_seconds(pids: list[int]) -> float:
     return total / tick
 
 
-class Consoles:
-    """N event streams in one asyncio loop; every received event's (id, receive time) per console."""
+# What a real staff console page shows, and so which queue events it is sent (``?queue=``, kefu/static/kefu/
+# live.js): 10 consoles in a row are 5 on "My queue" (the default tab), 1 on "My responsibilities", 2 on the
+# branch's "Team queue" (every queue event of the branch), 2 on an order page (no queue; the order's own
+# events; with --sessions lines "KEY ORDER-NUMBER" the agent's own order). "team": every console on the
+# branch queue (the worst case; live_consoles.py's own latency run uses it).
+VIEW_MIXES = {
+    "real": ("mine", "mine", "mine", "mine", "mine", "owned", "team", "team", "order", "order"),
+    "team": ("team",),
+}
 
-    def __init__(self, port: int, sessions: list[str], n: int) -> None:
-        self.base = f"http://127.0.0.1:{port}"
+
+class Consoles:
+    """N event streams in one asyncio loop on raw sockets (HTTP/1.1 written and read by hand: a client as
+    cheap as possible, so that on the same 2 cores it takes little from the server it measures); every
+    received event's (id, receive time) per console."""
+
+    def __init__(
+        self, port: int, sessions: list[str], n: int, mix: str = "team", orders: list[str] | None = None
+    ) -> None:
+        self.port = port
         self.sessions, self.n = sessions, n
+        self.orders = orders or []
+        self.views = [VIEW_MIXES[mix][i % len(VIEW_MIXES[mix])] for i in range(n)]
         self.connected = 0
         self.failed: list[str] = []
         self.received: list[dict[int, float]] = [{} for _ in range(n)]
         self.requests = 0  # requests the consoles made (the stream itself and reconnections)
+        self.bytes = 0
 
-    async def one(self, client: Any, i: int, stop_at: float) -> None:
-        from httpx_sse import aconnect_sse
+    def path(self, i: int) -> str:
+        view = self.views[i]
+        if view == "order":
+            order = self.orders[i % len(self.orders)] if self.orders else ""
+            return "/live/events/?queue=none" + (f"&order={order}" if order else "")
+        return f"/live/events/?queue={view}"
 
-        headers = {"Cookie": f"sessionid={self.sessions[i % len(self.sessions)]}"}
+    async def one(self, i: int, stop_at: float) -> None:
+        import re
+
+        ids = re.compile(rb"^id: ?(\d+)", re.M)
         last = ""
+        received = self.received[i]
         while time.monotonic() < stop_at:
-            if last:
-                headers["Last-Event-ID"] = last
             self.requests += 1
+            writer = None
             try:
-                async with aconnect_sse(client, "GET", "/live/events/", headers=headers) as source:
-                    if source.response.status_code != 200:
-                        self.failed.append(f"console {i}: {source.response.status_code}")
-                        return
-                    self.connected += 1
-                    try:
-                        async for ev in source.aiter_sse():
-                            if ev.id:
-                                last = ev.id
-                                self.received[i][int(ev.id)] = time.time()
-                    finally:
-                        self.connected -= 1
+                reader, writer = await asyncio.open_connection("127.0.0.1", self.port)
+                head = (
+                    f"GET {self.path(i)} HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n"
+                    f"Cookie: sessionid={self.sessions[i % len(self.sessions)]}\r\n"
+                    + (f"Last-Event-ID: {last}\r\n" if last else "")
+                    + "\r\n"
+                )
+                writer.write(head.encode())
+                status = (await reader.readline()).split(b" ", 2)
+                if len(status) < 2 or status[1] != b"200":
+                    self.failed.append(f"console {i}: {status!r}")
+                    return
+                while (await reader.readline()) not in (b"\r\n", b""):  # the headers
+                    pass
+                self.connected += 1
+                try:
+                    buf = b""
+                    while True:
+                        chunk = await reader.read(65536)
+                        if not chunk:
+                            break
+                        now = time.time()
+                        self.bytes += len(chunk)
+                        buf += chunk
+                        # whole frames only (a frame ends with an empty line); the chunked encoding's size
+                        # lines stand between frames, never inside one
+                        end = max(buf.rfind(b"\n\n") + 2, buf.rfind(b"\r\n\r\n") + 4)
+                        if end < 4:
+                            continue
+                        found = ids.findall(buf, 0, end)
+                        for m in found:
+                            received[int(m)] = now
+                        if found:
+                            last = found[-1].decode()
+                        buf = buf[end:]
+                finally:
+                    self.connected -= 1
             except Exception as exc:
                 if time.monotonic() < stop_at:
                     self.failed.append(f"console {i}: {exc!r}")
                     await asyncio.sleep(1)
+            finally:
+                if writer is not None:
+                    writer.close()
 
     async def run(self, seconds: float, ready: threading.Event | None = None) -> None:
-        import httpx
-
         stop_at = time.monotonic() + seconds
-        limits = httpx.Limits(max_connections=self.n + 10, max_keepalive_connections=self.n + 10)
-        timeout = httpx.Timeout(connect=60, read=None, write=30, pool=60)
-        async with httpx.AsyncClient(base_url=self.base, limits=limits, timeout=timeout) as client:
-            tasks = []
-            for i in range(self.n):
-                tasks.append(asyncio.create_task(self.one(client, i, stop_at)))
-                if i % 50 == 49:
-                    await asyncio.sleep(0.2)  # connect in waves, as a shift logs in
-            while self.connected < self.n and time.monotonic() < stop_at and not self.failed:
-                await asyncio.sleep(0.2)
-            if ready is not None:
-                ready.set()
-            await asyncio.sleep(max(0.0, stop_at - time.monotonic()))
-            for t in tasks:
-                t.cancel()
-            await asyncio.gather(*tasks, return_exceptions=True)
+        tasks = []
+        for i in range(self.n):
+            tasks.append(asyncio.create_task(self.one(i, stop_at)))
+            if i % 50 == 49:
+                await asyncio.sleep(0.2)  # connect in waves, as a shift logs in
+        while self.connected < self.n and time.monotonic() < stop_at and not self.failed:
+            await asyncio.sleep(0.2)
+        if ready is not None:
+            ready.set()
+        await asyncio.sleep(max(0.0, stop_at - time.monotonic()))
+        for t in tasks:
+            t.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
 
 
 def make_sessions(users: list[Any]) -> list[str]:
@@ -166,13 +213,31 @@ def make_sessions(users: list[Any]) -> list[str]:
 
 
 def hold(args: argparse.Namespace) -> None:
-    sessions = Path(args.sessions).read_text().split()
-    consoles = Consoles(args.port, sessions, args.consoles)
+    lines = [line.split() for line in Path(args.sessions).read_text().splitlines() if line.strip()]
+    sessions = [parts[0] for parts in lines]
+    orders = [parts[1] for parts in lines if len(parts) > 1]
+    consoles = Consoles(args.port, sessions, args.consoles, args.views, orders)
+    cpu0 = time.process_time()
     asyncio.run(consoles.run(args.hold))
+    cpu = time.process_time() - cpu0
     got = sum(len(r) for r in consoles.received)
+    mix = {v: consoles.views.count(v) for v in dict.fromkeys(consoles.views)}
     print(
-        f"consoles: {args.consoles} held {args.hold:.0f} s; {got} events received; {len(consoles.failed)} failures;"
-        f" the client process used {time.process_time():.1f} s of CPU (on the same cores as the server)"
+        f"consoles: {args.consoles} held {args.hold:.0f} s (views {mix}); {got} events received, "
+        f"{consoles.bytes / 1024:.0f} KiB; {len(consoles.failed)} failures;"
+        f" the client process used {cpu:.1f} s of CPU (on the same cores as the server)"
+    )
+    print(
+        "CONSOLES_JSON "
+        + json.dumps(
+            {
+                "events": got,
+                "kib": round(consoles.bytes / 1024),
+                "cpu_s": round(cpu, 2),
+                "views": mix,
+                "failures": len(consoles.failed),
+            }
+        )
     )
     for f in consoles.failed[:5]:
         print("  ", f)
@@ -188,8 +253,13 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=18461)
     parser.add_argument("--hold", type=float, default=0)
     parser.add_argument("--sessions", default="")
+    parser.add_argument(
+        "--views",
+        choices=sorted(VIEW_MIXES),
+        default="team",
+        help="what the consoles show (--hold): 'real' = the mix of VIEW_MIXES, 'team' = all the branch queue",
+    )
     args = parser.parse_args()
-    logging.getLogger("httpx").setLevel(logging.WARNING)
     if args.hold:
         hold(args)
         return
