@@ -178,7 +178,7 @@ def main() -> None:
                     sys.executable,
                     str(Path(__file__).resolve().parent / "live_consoles.py"),
                     "--hold",
-                    str(args.seconds + 15 + args.consoles / 50),
+                    str(args.seconds + 90 + args.consoles / 50),  # connecting may take a while
                     "--sessions",
                     str(keys),
                     "--consoles",
@@ -192,8 +192,14 @@ def main() -> None:
                 stderr=subprocess.STDOUT,
                 text=True,
             )
-            time.sleep(5 + args.consoles / 50)
-            print(f"{args.consoles} consoles connected (live-update streams)")
+            # the run starts once every console is connected (opening 500 streams is itself work for the
+            # server: on a loaded machine it can take longer than a fixed wait, and would be measured)
+            assert holder.stdout is not None
+            line = ""
+            while not line.startswith("READY") and holder.poll() is None:
+                line = holder.stdout.readline()
+            print(f"{args.consoles} consoles (live-update streams): {line.strip()}")
+            time.sleep(2)
         from live_consoles import cpu_seconds, tree_pids
 
         server_pids = [p for w in [web, *workers] for p in tree_pids(w.pid)]
@@ -293,6 +299,7 @@ def main() -> None:
         wall = time.perf_counter() - t0
         server_cpu = cpu_seconds(server_pids) - server_cpu0
         if holder is not None:
+            holder.terminate()  # the consoles end with the run (SIGTERM: they print what they received)
             holder_output = (holder.communicate(timeout=120)[0] or "").strip()
             print(holder_output)
     finally:

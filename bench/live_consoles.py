@@ -29,10 +29,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import datetime as dt
 import json
 import os
 import random
+import signal
+import subprocess
 import sys
 import threading
 import time
@@ -179,8 +182,13 @@ class Consoles:
                 if writer is not None:
                     writer.close()
 
-    async def run(self, seconds: float, ready: threading.Event | None = None) -> None:
+    async def run(self, seconds: float, ready: threading.Event | None = None, on_term: bool = False) -> None:
+        """Hold the streams for ``seconds`` (or until SIGTERM with ``on_term``: bench/concurrency.py ends the
+        consoles when its run is over)."""
         stop_at = time.monotonic() + seconds
+        stop = asyncio.Event()
+        if on_term:
+            asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
         tasks = []
         for i in range(self.n):
             tasks.append(asyncio.create_task(self.one(i, stop_at)))
@@ -190,10 +198,57 @@ class Consoles:
             await asyncio.sleep(0.2)
         if ready is not None:
             ready.set()
-        await asyncio.sleep(max(0.0, stop_at - time.monotonic()))
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), max(0.0, stop_at - time.monotonic()))
         for t in tasks:
             t.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
+
+
+def fanout(
+    args: argparse.Namespace, consoles: Consoles, staff: list[Any], world: Any, pids: list[int]
+) -> dict[str, Any]:
+    """Queue rows of the branch changing ``--rate`` times a second for ``--fanout`` seconds (the rate of
+    title changes and new orders in the 20-agent concurrency run), each naming a random assignee and owner
+    among the consoles' members: the server's CPU for the fan-out, and the client's, at that rate."""
+    from django.db import transaction
+
+    from kefu import live
+
+    rng = random.Random(11)
+    got0 = sum(len(r) for r in consoles.received)
+    cpu0, client0 = cpu_seconds(pids), time.process_time()
+    t0 = time.monotonic()
+    k = 0
+    while time.monotonic() - t0 < args.fanout:
+        k += 1
+        data = {
+            "order": 10_000_000 + k,  # every event a different order: none coalesced away
+            "version": 1,
+            "assignee": staff[rng.randrange(len(staff))].pk,
+            "owner": staff[rng.randrange(len(staff))].pk,
+        }
+        with transaction.atomic():
+            live.publish(live.queue_topic(world.north.pk), "queue", data)
+        time.sleep(max(0.0, t0 + k / args.rate - time.monotonic()))
+    time.sleep(2)
+    wall = time.monotonic() - t0
+    server = cpu_seconds(pids) - cpu0
+    client = time.process_time() - client0  # this process: the consoles' loop and the publishing
+    got = sum(len(r) for r in consoles.received) - got0
+    mix = {v: consoles.views.count(v) for v in dict.fromkeys(consoles.views)}
+    print(
+        f"fan-out: {k} queue events in {args.fanout:.0f} s ({args.rate:g}/s) to consoles {mix}: "
+        f"{got} deliveries; server CPU {server:.2f} s ({100 * server / wall:.1f} % of one core), "
+        f"client process CPU {client:.2f} s"
+    )
+    return {
+        "fanout_events": k,
+        "fanout_deliveries": got,
+        "fanout_server_cpu_s": round(server, 2),
+        "fanout_server_cpu_pct": round(100 * server / wall, 1),
+        "fanout_client_cpu_s": round(client, 2),
+    }
 
 
 def make_sessions(users: list[Any]) -> list[str]:
@@ -218,12 +273,21 @@ def hold(args: argparse.Namespace) -> None:
     orders = [parts[1] for parts in lines if len(parts) > 1]
     consoles = Consoles(args.port, sessions, args.consoles, args.views, orders)
     cpu0 = time.process_time()
-    asyncio.run(consoles.run(args.hold))
+    ready = threading.Event()
+    t0 = time.monotonic()
+
+    def announce() -> None:  # tells bench/concurrency.py when every console is connected
+        ready.wait()
+        print(f"READY {consoles.connected} connected in {time.monotonic() - t0:.1f} s", flush=True)
+
+    threading.Thread(target=announce, daemon=True).start()
+    asyncio.run(consoles.run(args.hold, ready, on_term=True))
     cpu = time.process_time() - cpu0
+    held = time.monotonic() - t0
     got = sum(len(r) for r in consoles.received)
     mix = {v: consoles.views.count(v) for v in dict.fromkeys(consoles.views)}
     print(
-        f"consoles: {args.consoles} held {args.hold:.0f} s (views {mix}); {got} events received, "
+        f"consoles: {args.consoles} held {held:.0f} s (views {mix}); {got} events received, "
         f"{consoles.bytes / 1024:.0f} KiB; {len(consoles.failed)} failures;"
         f" the client process used {cpu:.1f} s of CPU (on the same cores as the server)"
     )
@@ -254,6 +318,13 @@ def main() -> None:
     parser.add_argument("--hold", type=float, default=0)
     parser.add_argument("--sessions", default="")
     parser.add_argument(
+        "--fanout",
+        type=float,
+        default=0,
+        help="seconds of queue-row changes at --rate/s (server CPU of the fan-out)",
+    )
+    parser.add_argument("--rate", type=float, default=8, help="queue-row changes per second of --fanout")
+    parser.add_argument(
         "--views",
         choices=sorted(VIEW_MIXES),
         default="team",
@@ -267,6 +338,13 @@ def main() -> None:
     if not url.startswith("postgres") or "bench" not in url:
         sys.exit("set DATABASE_URL to a PostgreSQL database whose name contains 'bench' (it is re-created)")
     recreate_database(url)
+    # migrate before the server starts (it migrates too, but on a loaded machine its port may answer before
+    # that has finished)
+    subprocess.check_call(
+        [sys.executable, "-m", "kefu.cli", "manage", "migrate", "--verbosity", "0"],
+        env=dict(os.environ, DATABASE_URL=url),
+        cwd=ROOT,
+    )
     logdir = ROOT / "var" / "bench"
     logdir.mkdir(parents=True, exist_ok=True)
     log = logdir / "live-serve.log"
@@ -311,9 +389,9 @@ def main() -> None:
         pids = tree_pids(web.pid)
         rss_before = rss_kib(pids)
 
-        consoles = Consoles(args.port, sessions, args.consoles)
+        consoles = Consoles(args.port, sessions, args.consoles, args.views)
         ready = threading.Event()
-        total = 75 + args.idle + args.events / 4 + 10
+        total = 75 + args.idle + args.events / 4 + 10 + (args.fanout + 5 if args.fanout else 0)
         client = threading.Thread(target=lambda: asyncio.run(consoles.run(total, ready)), daemon=True)
         t0 = time.monotonic()
         client.start()
@@ -372,7 +450,9 @@ def main() -> None:
         rng = random.Random(7)
         committed: dict[int, float] = {}
         expected: dict[int, list[int]] = {}
-        everyone = list(range(args.consoles))
+        # a "bench" event on the branch queue reaches the consoles showing the whole queue; "mine"/"owned"
+        # views get only queue rows naming their member, order pages no queue
+        everyone = [i for i, v in enumerate(consoles.views) if v in ("team", "escalated")]
         for k in range(args.events):
             if k % 2 == 0:
                 topic, who = live.queue_topic(world.north.pk), everyone
@@ -395,7 +475,7 @@ def main() -> None:
                     lat.append((got - committed[ev_id]) * 1000)
         print(
             f"latency commit → console over {len(lat)} receipts of {args.events} events "
-            f"({args.events // 2 + args.events % 2} to all {args.consoles}, {args.events // 2} to one): "
+            f"({args.events // 2 + args.events % 2} to the {len(everyone)} on the branch queue, {args.events // 2} to one): "
             f"p50 {percentile(lat, 50):.0f} ms, p95 {percentile(lat, 95):.0f} ms, p99 {percentile(lat, 99):.0f} ms, "
             f"max {max(lat):.0f} ms; missing {missing}; console errors {len(consoles.failed)}"
         )
@@ -410,6 +490,8 @@ def main() -> None:
             "console_errors": len(consoles.failed),
             "load_after": loadavg(),
         }
+        if args.fanout:
+            out |= fanout(args, consoles, staff, world, pids)
         (logdir / "live.json").write_text(json.dumps(out, indent=1), encoding="utf-8")
     finally:
         stop(web)

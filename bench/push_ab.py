@@ -105,6 +105,12 @@ def main() -> None:
         "real; default runs: wsgi:0,before:0,before:N,after:0,after:N)",
     )
     p.add_argument("--live-variants", default="before,after", help="the live_consoles.py runs of a round")
+    p.add_argument(
+        "--summary-of",
+        default="",
+        metavar="JSON",
+        help="only print the summary of a previous run's push_ab.json",
+    )
     a = p.parse_args()
     url = os.environ.get("DATABASE_URL", "")
     live_url = os.environ.get("LIVE_DATABASE_URL", "")
@@ -132,6 +138,19 @@ def main() -> None:
             conc_runs.append((v, int(n), (views or ["real"])[0] if int(n) else ""))
     live_runs = [v for v in a.live_variants.split(",") if v]
     a.conc_runs, a.live_runs = conc_runs, live_runs
+    if a.summary_of:
+        old = json.loads(Path(a.summary_of).read_text(encoding="utf-8"))
+        for row in old:  # rows of a run made before server CPU per request was recorded
+            if (
+                row.get("server_cpu_s") is not None
+                and row.get("work_req_s")
+                and "server_cpu_ms_per_req" not in row
+            ):
+                row["server_cpu_ms_per_req"] = round(
+                    1000 * row["server_cpu_s"] / (row["work_req_s"] * a.seconds), 2
+                )
+        summary(old, a)
+        return
     print(f"machine: {machine()}; {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC; load average {loadavg()}")
     if not a.skip_concurrency:  # concurrency.py writes staff rows before its server migrates
         subprocess.check_call(
@@ -164,6 +183,12 @@ def main() -> None:
                 row["server_cpu_s"] = data.get("server_cpu_s")
                 stats = data.get("consoles_stats") or {}
                 row["client_cpu_s"], row["console_events"] = stats.get("cpu_s"), stats.get("events")
+                if data.get("server_cpu_s") is not None and data["work_req_s"]:
+                    # CPU the server's processes spent per request of real work: steadier than req/s when
+                    # other processes share the cores
+                    row["server_cpu_ms_per_req"] = round(
+                        1000 * data["server_cpu_s"] / (data["work_req_s"] * data["seconds"]), 2
+                    )
             results.append(row)
             print(
                 f"  round {r + 1} concurrency {variant:<6} consoles {consoles:>4} {views or '-':<4}: "
@@ -215,10 +240,10 @@ def summary(results: list[dict[str, Any]], a: argparse.Namespace) -> None:
             f"Real work ({a.agents} agents, {a.hot} on one order, {a.seconds:.0f} s; reads + replies + updates)"
         )
         print(
-            "| serving | consoles (views) | req/s (median) | runs | server CPU s (median) | client CPU s "
-            "(median) | events received (median) | load averages before the runs |"
+            "| serving | consoles (views) | req/s (median) | runs | server CPU s (median) | server CPU ms per "
+            "request (median) | client CPU s (median) | events received (median) | load averages before the runs |"
         )
-        print("|---|---|---|---|---|---|---|---|")
+        print("|---|---|---|---|---|---|---|---|---|")
         for variant, consoles, views in a.conc_runs:
             rows = [
                 r
@@ -234,7 +259,8 @@ def summary(results: list[dict[str, Any]], a: argparse.Namespace) -> None:
 
             print(
                 f"| {variant} | {consoles}{f' ({views})' if views else ''} | {fmt(med[key])} | "
-                f"{', '.join(fmt(v) for v in vals)} | {mcol('server_cpu_s')} | {mcol('client_cpu_s')} | "
+                f"{', '.join(fmt(v) for v in vals)} | {mcol('server_cpu_s')} | {mcol('server_cpu_ms_per_req')} | "
+                f"{mcol('client_cpu_s')} | "
                 f"{mcol('console_events')} | {'; '.join(r['load'] for r in rows)} |"
             )
 
