@@ -51,13 +51,13 @@ def test_a_queue_event_reaches_its_branch_queue_and_the_members_it_names() -> No
 
 
 def test_a_view_narrows_what_the_member_may_follow_never_widens_it() -> None:
-    branch = (["staff:7", "queue:5", "order:3"], [])
+    branch: tuple[list[str], list[str]] = (["staff:7", "queue:5", "order:3"], [])
     assert view_subscription("team", 7, *branch) == branch
     assert view_subscription("escalated", 7, *branch) == branch  # rows the server cannot tell: all
     assert view_subscription("mine", 7, *branch) == (["staff:7", "order:3", "queue:5>assignee:7"], [])
     assert view_subscription("owned", 7, *branch) == (["staff:7", "order:3", "queue:5>owner:7"], [])
     assert view_subscription("none", 7, *branch) == (["staff:7", "order:3"], [])
-    company = (["staff:1"], [QUEUE_ALL])
+    company: tuple[list[str], list[str]] = (["staff:1"], [QUEUE_ALL])
     assert view_subscription("mine", 1, *company) == (["staff:1", "queue:*>assignee:1"], [])
     assert view_subscription("team", 1, *company) == company
 
