@@ -72,6 +72,13 @@ def main() -> None:
         default=0,
         help="staff consoles holding a live-update stream during the run (bench/live_consoles.py --hold)",
     )
+    parser.add_argument(
+        "--console-views",
+        choices=("real", "team"),
+        default="real",
+        help="what the consoles show: 'real' (live_consoles.VIEW_MIXES: mostly the agent's own queue) or "
+        "'team' (all on the branch queue, every queue event to every console)",
+    )
     args = parser.parse_args()
     url = os.environ.get("DATABASE_URL", "")
     if not url.startswith(("postgres", "sqlite")) or "bench" not in url:
@@ -181,26 +188,41 @@ def main() -> None:
         if args.consoles:
             # N open consoles (event streams of the agents' sessions) in their own process, connected first
             keys = logdir / "conc-sessions.txt"
-            keys.write_text("\n".join(c.cookies["sessionid"] for c in clients))
+            # each console is one of the agents' (its session; an order page shows the agent's own order)
+            keys.write_text(
+                "\n".join(f"{c.cookies['sessionid']} {targets[i]}" for i, c in enumerate(clients))
+            )
             holder = subprocess.Popen(
                 [
                     sys.executable,
                     str(Path(__file__).resolve().parent / "live_consoles.py"),
                     "--hold",
-                    str(args.seconds + 15 + args.consoles / 50),
+                    str(args.seconds + 90 + args.consoles / 50),  # connecting may take a while
                     "--sessions",
                     str(keys),
                     "--consoles",
                     str(args.consoles),
                     "--port",
                     str(args.port),
+                    "--views",
+                    args.console_views,
                 ],
                 stdout=subprocess.PIPE,
                 stderr=subprocess.STDOUT,
                 text=True,
             )
-            time.sleep(5 + args.consoles / 50)
-            print(f"{args.consoles} consoles connected (live-update streams)")
+            # the run starts once every console is connected (opening 500 streams is itself work for the
+            # server: on a loaded machine it can take longer than a fixed wait, and would be measured)
+            assert holder.stdout is not None
+            line = ""
+            while not line.startswith("READY") and holder.poll() is None:
+                line = holder.stdout.readline()
+            print(f"{args.consoles} consoles (live-update streams): {line.strip()}")
+            time.sleep(2)
+        from live_consoles import cpu_seconds, tree_pids
+
+        server_pids = [p for w in [web, *workers] for p in tree_pids(w.pid)]
+        server_cpu0 = cpu_seconds(server_pids)
         end = time.monotonic() + args.seconds
 
         def record(kind: str, status: int, ms: float, what: str, body: bytes) -> None:
@@ -302,7 +324,9 @@ def main() -> None:
         for t in threads:
             t.join()
         wall = time.perf_counter() - t0
+        server_cpu = cpu_seconds(server_pids) - server_cpu0
         if holder is not None:
+            holder.terminate()  # the consoles end with the run (SIGTERM: they print what they received)
             holder_output = (holder.communicate(timeout=120)[0] or "").strip()
             print(holder_output)
     finally:
@@ -324,7 +348,7 @@ def main() -> None:
     without_201 = [b for b in in_db if b not in replies_201 and b not in replies_unknown]
     taken_in = InboundMessage.objects.filter(mailbox=box, message_id__contains=f"conc-{run}-").count()
     five_xx = sum(n for s in statuses.values() for code, n in s.items() if code >= 500)
-    print(f"ran {wall:.1f} s; load average {loadavg()}")
+    print(f"ran {wall:.1f} s; load average {loadavg()}; kefu serve + workers used {server_cpu:.1f} s of CPU")
     for kind, values in lat.items():
         n = len(values)
         print(
@@ -359,6 +383,16 @@ def main() -> None:
         "serving": serving(),
         "consoles": args.consoles,
         "consoles_output": holder_output,
+        "consoles_stats": next(
+            (
+                json.loads(line.split(" ", 1)[1])
+                for line in holder_output.splitlines()
+                if line.startswith("CONSOLES_JSON ")
+            ),
+            {},
+        ),
+        "console_views": args.console_views if args.consoles else "",
+        "server_cpu_s": round(server_cpu, 1),
         "work_req_s": round(sum(len(v) for v in lat.values()) / wall, 1),
         "agents": args.agents,
         "hot": args.hot,

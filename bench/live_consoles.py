@@ -11,7 +11,7 @@ What it does:
    made directly in the session table (no N password hashes);
 2. starts ``kefu serve --workers 2 --no-worker`` (ASGI, uvicorn workers) and measures the RSS of its
    processes; opens the N consoles' event streams (``/live/events/``) from **one** asyncio client process
-   (httpx + httpx-sse) and measures the RSS again: (after − before) / N = memory per connection;
+   (raw asyncio sockets) and measures the RSS again: (after − before) / N = memory per connection;
 3. idle: for ``--idle`` seconds nothing happens; counts the requests the server logged, the CPU time its
    processes used and the database transactions (``pg_stat_database.xact_commit``) — what N idle
    consoles cost;
@@ -29,11 +29,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import datetime as dt
 import json
-import logging
 import os
 import random
+import signal
+import subprocess
 import sys
 import threading
 import time
@@ -89,64 +91,164 @@ def cpu_seconds(pids: list[int]) -> float:
     return total / tick
 
 
-class Consoles:
-    """N event streams in one asyncio loop; every received event's (id, receive time) per console."""
+# What a real staff console page shows, and so which queue events it is sent (``?queue=``, kefu/static/kefu/
+# live.js): 10 consoles in a row are 5 on "My queue" (the default tab), 1 on "My responsibilities", 2 on the
+# branch's "Team queue" (every queue event of the branch), 2 on an order page (no queue; the order's own
+# events; with --sessions lines "KEY ORDER-NUMBER" the agent's own order). "team": every console on the
+# branch queue (the worst case; live_consoles.py's own latency run uses it).
+VIEW_MIXES = {
+    "real": ("mine", "mine", "mine", "mine", "mine", "owned", "team", "team", "order", "order"),
+    "team": ("team",),
+}
 
-    def __init__(self, port: int, sessions: list[str], n: int) -> None:
-        self.base = f"http://127.0.0.1:{port}"
+
+class Consoles:
+    """N event streams in one asyncio loop on raw sockets (HTTP/1.1 written and read by hand: a client as
+    cheap as possible, so that on the same 2 cores it takes little from the server it measures); every
+    received event's (id, receive time) per console."""
+
+    def __init__(
+        self, port: int, sessions: list[str], n: int, mix: str = "team", orders: list[str] | None = None
+    ) -> None:
+        self.port = port
         self.sessions, self.n = sessions, n
+        self.orders = orders or []
+        self.views = [VIEW_MIXES[mix][i % len(VIEW_MIXES[mix])] for i in range(n)]
         self.connected = 0
         self.failed: list[str] = []
         self.received: list[dict[int, float]] = [{} for _ in range(n)]
         self.requests = 0  # requests the consoles made (the stream itself and reconnections)
+        self.bytes = 0
 
-    async def one(self, client: Any, i: int, stop_at: float) -> None:
-        from httpx_sse import aconnect_sse
+    def path(self, i: int) -> str:
+        view = self.views[i]
+        if view == "order":
+            order = self.orders[i % len(self.orders)] if self.orders else ""
+            return "/live/events/?queue=none" + (f"&order={order}" if order else "")
+        return f"/live/events/?queue={view}"
 
-        headers = {"Cookie": f"sessionid={self.sessions[i % len(self.sessions)]}"}
+    async def one(self, i: int, stop_at: float) -> None:
+        import re
+
+        ids = re.compile(rb"^id: ?(\d+)", re.M)
         last = ""
+        received = self.received[i]
         while time.monotonic() < stop_at:
-            if last:
-                headers["Last-Event-ID"] = last
             self.requests += 1
+            writer = None
             try:
-                async with aconnect_sse(client, "GET", "/live/events/", headers=headers) as source:
-                    if source.response.status_code != 200:
-                        self.failed.append(f"console {i}: {source.response.status_code}")
-                        return
-                    self.connected += 1
-                    try:
-                        async for ev in source.aiter_sse():
-                            if ev.id:
-                                last = ev.id
-                                self.received[i][int(ev.id)] = time.time()
-                    finally:
-                        self.connected -= 1
+                reader, writer = await asyncio.open_connection("127.0.0.1", self.port)
+                head = (
+                    f"GET {self.path(i)} HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n"
+                    f"Cookie: sessionid={self.sessions[i % len(self.sessions)]}\r\n"
+                    + (f"Last-Event-ID: {last}\r\n" if last else "")
+                    + "\r\n"
+                )
+                writer.write(head.encode())
+                status = (await reader.readline()).split(b" ", 2)
+                if len(status) < 2 or status[1] != b"200":
+                    self.failed.append(f"console {i}: {status!r}")
+                    return
+                while (await reader.readline()) not in (b"\r\n", b""):  # the headers
+                    pass
+                self.connected += 1
+                try:
+                    buf = b""
+                    while True:
+                        chunk = await reader.read(65536)
+                        if not chunk:
+                            break
+                        now = time.time()
+                        self.bytes += len(chunk)
+                        buf += chunk
+                        # whole frames only (a frame ends with an empty line); the chunked encoding's size
+                        # lines stand between frames, never inside one
+                        end = max(buf.rfind(b"\n\n") + 2, buf.rfind(b"\r\n\r\n") + 4)
+                        if end < 4:
+                            continue
+                        found = ids.findall(buf, 0, end)
+                        for m in found:
+                            received[int(m)] = now
+                        if found:
+                            last = found[-1].decode()
+                        buf = buf[end:]
+                finally:
+                    self.connected -= 1
             except Exception as exc:
                 if time.monotonic() < stop_at:
                     self.failed.append(f"console {i}: {exc!r}")
                     await asyncio.sleep(1)
+            finally:
+                if writer is not None:
+                    writer.close()
 
-    async def run(self, seconds: float, ready: threading.Event | None = None) -> None:
-        import httpx
-
+    async def run(self, seconds: float, ready: threading.Event | None = None, on_term: bool = False) -> None:
+        """Hold the streams for ``seconds`` (or until SIGTERM with ``on_term``: bench/concurrency.py ends the
+        consoles when its run is over)."""
         stop_at = time.monotonic() + seconds
-        limits = httpx.Limits(max_connections=self.n + 10, max_keepalive_connections=self.n + 10)
-        timeout = httpx.Timeout(connect=60, read=None, write=30, pool=60)
-        async with httpx.AsyncClient(base_url=self.base, limits=limits, timeout=timeout) as client:
-            tasks = []
-            for i in range(self.n):
-                tasks.append(asyncio.create_task(self.one(client, i, stop_at)))
-                if i % 50 == 49:
-                    await asyncio.sleep(0.2)  # connect in waves, as a shift logs in
-            while self.connected < self.n and time.monotonic() < stop_at and not self.failed:
-                await asyncio.sleep(0.2)
-            if ready is not None:
-                ready.set()
-            await asyncio.sleep(max(0.0, stop_at - time.monotonic()))
-            for t in tasks:
-                t.cancel()
-            await asyncio.gather(*tasks, return_exceptions=True)
+        stop = asyncio.Event()
+        if on_term:
+            asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
+        tasks = []
+        for i in range(self.n):
+            tasks.append(asyncio.create_task(self.one(i, stop_at)))
+            if i % 50 == 49:
+                await asyncio.sleep(0.2)  # connect in waves, as a shift logs in
+        while self.connected < self.n and time.monotonic() < stop_at and not self.failed:
+            await asyncio.sleep(0.2)
+        if ready is not None:
+            ready.set()
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), max(0.0, stop_at - time.monotonic()))
+        for t in tasks:
+            t.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
+
+def fanout(
+    args: argparse.Namespace, consoles: Consoles, staff: list[Any], world: Any, pids: list[int]
+) -> dict[str, Any]:
+    """Queue rows of the branch changing ``--rate`` times a second for ``--fanout`` seconds (the rate of
+    title changes and new orders in the 20-agent concurrency run), each naming a random assignee and owner
+    among the consoles' members: the server's CPU for the fan-out, and the client's, at that rate."""
+    from django.db import transaction
+
+    from kefu import live
+
+    rng = random.Random(11)
+    got0 = sum(len(r) for r in consoles.received)
+    cpu0, client0 = cpu_seconds(pids), time.process_time()
+    t0 = time.monotonic()
+    k = 0
+    while time.monotonic() - t0 < args.fanout:
+        k += 1
+        data = {
+            "order": 10_000_000 + k,  # every event a different order: none coalesced away
+            "version": 1,
+            "assignee": staff[rng.randrange(len(staff))].pk,
+            "owner": staff[rng.randrange(len(staff))].pk,
+        }
+        with transaction.atomic():
+            live.publish(live.queue_topic(world.north.pk), "queue", data)
+        time.sleep(max(0.0, t0 + k / args.rate - time.monotonic()))
+    time.sleep(2)
+    wall = time.monotonic() - t0
+    server = cpu_seconds(pids) - cpu0
+    client = time.process_time() - client0  # this process: the consoles' loop and the publishing
+    got = sum(len(r) for r in consoles.received) - got0
+    mix = {v: consoles.views.count(v) for v in dict.fromkeys(consoles.views)}
+    print(
+        f"fan-out: {k} queue events in {args.fanout:.0f} s ({args.rate:g}/s) to consoles {mix}: "
+        f"{got} deliveries; server CPU {server:.2f} s ({100 * server / wall:.1f} % of one core), "
+        f"client process CPU {client:.2f} s"
+    )
+    return {
+        "fanout_events": k,
+        "fanout_deliveries": got,
+        "fanout_server_cpu_s": round(server, 2),
+        "fanout_server_cpu_pct": round(100 * server / wall, 1),
+        "fanout_client_cpu_s": round(client, 2),
+    }
 
 
 def make_sessions(users: list[Any]) -> list[str]:
@@ -166,13 +268,40 @@ def make_sessions(users: list[Any]) -> list[str]:
 
 
 def hold(args: argparse.Namespace) -> None:
-    sessions = Path(args.sessions).read_text().split()
-    consoles = Consoles(args.port, sessions, args.consoles)
-    asyncio.run(consoles.run(args.hold))
+    lines = [line.split() for line in Path(args.sessions).read_text().splitlines() if line.strip()]
+    sessions = [parts[0] for parts in lines]
+    orders = [parts[1] for parts in lines if len(parts) > 1]
+    consoles = Consoles(args.port, sessions, args.consoles, args.views, orders)
+    cpu0 = time.process_time()
+    ready = threading.Event()
+    t0 = time.monotonic()
+
+    def announce() -> None:  # tells bench/concurrency.py when every console is connected
+        ready.wait()
+        print(f"READY {consoles.connected} connected in {time.monotonic() - t0:.1f} s", flush=True)
+
+    threading.Thread(target=announce, daemon=True).start()
+    asyncio.run(consoles.run(args.hold, ready, on_term=True))
+    cpu = time.process_time() - cpu0
+    held = time.monotonic() - t0
     got = sum(len(r) for r in consoles.received)
+    mix = {v: consoles.views.count(v) for v in dict.fromkeys(consoles.views)}
     print(
-        f"consoles: {args.consoles} held {args.hold:.0f} s; {got} events received; {len(consoles.failed)} failures;"
-        f" the client process used {time.process_time():.1f} s of CPU (on the same cores as the server)"
+        f"consoles: {args.consoles} held {held:.0f} s (views {mix}); {got} events received, "
+        f"{consoles.bytes / 1024:.0f} KiB; {len(consoles.failed)} failures;"
+        f" the client process used {cpu:.1f} s of CPU (on the same cores as the server)"
+    )
+    print(
+        "CONSOLES_JSON "
+        + json.dumps(
+            {
+                "events": got,
+                "kib": round(consoles.bytes / 1024),
+                "cpu_s": round(cpu, 2),
+                "views": mix,
+                "failures": len(consoles.failed),
+            }
+        )
     )
     for f in consoles.failed[:5]:
         print("  ", f)
@@ -188,8 +317,20 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=18461)
     parser.add_argument("--hold", type=float, default=0)
     parser.add_argument("--sessions", default="")
+    parser.add_argument(
+        "--fanout",
+        type=float,
+        default=0,
+        help="seconds of queue-row changes at --rate/s (server CPU of the fan-out)",
+    )
+    parser.add_argument("--rate", type=float, default=8, help="queue-row changes per second of --fanout")
+    parser.add_argument(
+        "--views",
+        choices=sorted(VIEW_MIXES),
+        default="team",
+        help="what the consoles show (--hold): 'real' = the mix of VIEW_MIXES, 'team' = all the branch queue",
+    )
     args = parser.parse_args()
-    logging.getLogger("httpx").setLevel(logging.WARNING)
     if args.hold:
         hold(args)
         return
@@ -197,6 +338,13 @@ def main() -> None:
     if not url.startswith("postgres") or "bench" not in url:
         sys.exit("set DATABASE_URL to a PostgreSQL database whose name contains 'bench' (it is re-created)")
     recreate_database(url)
+    # migrate before the server starts (it migrates too, but on a loaded machine its port may answer before
+    # that has finished)
+    subprocess.check_call(
+        [sys.executable, "-m", "kefu.cli", "manage", "migrate", "--verbosity", "0"],
+        env=dict(os.environ, DATABASE_URL=url),
+        cwd=ROOT,
+    )
     logdir = ROOT / "var" / "bench"
     logdir.mkdir(parents=True, exist_ok=True)
     log = logdir / "live-serve.log"
@@ -241,9 +389,9 @@ def main() -> None:
         pids = tree_pids(web.pid)
         rss_before = rss_kib(pids)
 
-        consoles = Consoles(args.port, sessions, args.consoles)
+        consoles = Consoles(args.port, sessions, args.consoles, args.views)
         ready = threading.Event()
-        total = 75 + args.idle + args.events / 4 + 10
+        total = 75 + args.idle + args.events / 4 + 10 + (args.fanout + 5 if args.fanout else 0)
         client = threading.Thread(target=lambda: asyncio.run(consoles.run(total, ready)), daemon=True)
         t0 = time.monotonic()
         client.start()
@@ -302,7 +450,9 @@ def main() -> None:
         rng = random.Random(7)
         committed: dict[int, float] = {}
         expected: dict[int, list[int]] = {}
-        everyone = list(range(args.consoles))
+        # a "bench" event on the branch queue reaches the consoles showing the whole queue; "mine"/"owned"
+        # views get only queue rows naming their member, order pages no queue
+        everyone = [i for i, v in enumerate(consoles.views) if v in ("team", "escalated")]
         for k in range(args.events):
             if k % 2 == 0:
                 topic, who = live.queue_topic(world.north.pk), everyone
@@ -325,7 +475,7 @@ def main() -> None:
                     lat.append((got - committed[ev_id]) * 1000)
         print(
             f"latency commit → console over {len(lat)} receipts of {args.events} events "
-            f"({args.events // 2 + args.events % 2} to all {args.consoles}, {args.events // 2} to one): "
+            f"({args.events // 2 + args.events % 2} to the {len(everyone)} on the branch queue, {args.events // 2} to one): "
             f"p50 {percentile(lat, 50):.0f} ms, p95 {percentile(lat, 95):.0f} ms, p99 {percentile(lat, 99):.0f} ms, "
             f"max {max(lat):.0f} ms; missing {missing}; console errors {len(consoles.failed)}"
         )
@@ -340,6 +490,8 @@ def main() -> None:
             "console_errors": len(consoles.failed),
             "load_after": loadavg(),
         }
+        if args.fanout:
+            out |= fanout(args, consoles, staff, world, pids)
         (logdir / "live.json").write_text(json.dumps(out, indent=1), encoding="utf-8")
     finally:
         stop(web)

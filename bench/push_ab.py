@@ -101,9 +101,16 @@ def main() -> None:
     p.add_argument(
         "--runs",
         default="",
-        help="the concurrency runs of a round as variant:consoles,… (default: wsgi:0,before:0,before:N,after:0,after:N)",
+        help="the concurrency runs of a round as variant:consoles[:views],… (views: real or team, default "
+        "real; default runs: wsgi:0,before:0,before:N,after:0,after:N)",
     )
     p.add_argument("--live-variants", default="before,after", help="the live_consoles.py runs of a round")
+    p.add_argument(
+        "--summary-of",
+        default="",
+        metavar="JSON",
+        help="only print the summary of a previous run's push_ab.json",
+    )
     a = p.parse_args()
     url = os.environ.get("DATABASE_URL", "")
     live_url = os.environ.get("LIVE_DATABASE_URL", "")
@@ -117,11 +124,33 @@ def main() -> None:
     for spec in a.variant:
         name, _, assignments = spec.partition("=")
         VARIANTS[name] = dict(kv.split("=", 1) for kv in assignments.split(",") if kv)
-    conc_runs = [("wsgi", 0), ("before", 0), ("before", a.consoles), ("after", 0), ("after", a.consoles)]
+    conc_runs = [
+        ("wsgi", 0, ""),
+        ("before", 0, ""),
+        ("before", a.consoles, "real"),
+        ("after", 0, ""),
+        ("after", a.consoles, "real"),
+    ]
     if a.runs:
-        conc_runs = [(v, int(n)) for v, _, n in (x.partition(":") for x in a.runs.split(","))]
+        conc_runs = []
+        for spec in a.runs.split(","):
+            v, n, *views = spec.split(":")
+            conc_runs.append((v, int(n), (views or ["real"])[0] if int(n) else ""))
     live_runs = [v for v in a.live_variants.split(",") if v]
     a.conc_runs, a.live_runs = conc_runs, live_runs
+    if a.summary_of:
+        old = json.loads(Path(a.summary_of).read_text(encoding="utf-8"))
+        for row in old:  # rows of a run made before server CPU per request was recorded
+            if (
+                row.get("server_cpu_s") is not None
+                and row.get("work_req_s")
+                and "server_cpu_ms_per_req" not in row
+            ):
+                row["server_cpu_ms_per_req"] = round(
+                    1000 * row["server_cpu_s"] / (row["work_req_s"] * a.seconds), 2
+                )
+        summary(old, a)
+        return
     print(f"machine: {machine()}; {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC; load average {loadavg()}")
     if not a.skip_concurrency:  # concurrency.py writes staff rows before its server migrates
         subprocess.check_call(
@@ -132,21 +161,40 @@ def main() -> None:
     results: list[dict[str, Any]] = []
     for r in range(a.rounds):
         k = r % len(conc_runs)
-        for variant, consoles in [] if a.skip_concurrency else conc_runs[k:] + conc_runs[:k]:
+        for variant, consoles, views in [] if a.skip_concurrency else conc_runs[k:] + conc_runs[:k]:
             load = loadavg()
             args = ["--agents", str(a.agents), "--hot", str(a.hot), "--seconds", str(a.seconds)]
             args += ["--mails", str(a.mails), "--consoles", str(consoles), "--direct-sessions"]
-            log = OUT / f"push_ab-conc-{r}-{variant}-{consoles}.log"
+            if views:
+                args += ["--console-views", views]
+            log = OUT / f"push_ab-conc-{r}-{variant}-{consoles}{views}.log"
             data = run("concurrency.py", args, env_for(variant, url), "concurrency.json", log)
-            row = {"kind": "concurrency", "round": r, "variant": variant, "consoles": consoles, "load": load}
+            row = {
+                "kind": "concurrency",
+                "round": r,
+                "variant": variant,
+                "consoles": consoles,
+                "views": views,
+                "load": load,
+            }
             if data:
                 row |= {"work_req_s": data["work_req_s"], "checks_ok": all(data["checks"].values())}
                 row["consoles_output"] = data.get("consoles_output", "")
+                row["server_cpu_s"] = data.get("server_cpu_s")
+                stats = data.get("consoles_stats") or {}
+                row["client_cpu_s"], row["console_events"] = stats.get("cpu_s"), stats.get("events")
+                if data.get("server_cpu_s") is not None and data["work_req_s"]:
+                    # CPU the server's processes spent per request of real work: steadier than req/s when
+                    # other processes share the cores
+                    row["server_cpu_ms_per_req"] = round(
+                        1000 * data["server_cpu_s"] / (data["work_req_s"] * data["seconds"]), 2
+                    )
             results.append(row)
             print(
-                f"  round {r + 1} concurrency {variant:<6} consoles {consoles:>4}: "
+                f"  round {r + 1} concurrency {variant:<6} consoles {consoles:>4} {views or '-':<4}: "
                 f"{fmt(row.get('work_req_s'))} req/s of real work (checks {'ok' if row.get('checks_ok') else 'FAILED'}); "
-                f"load before {load}",
+                f"server CPU {fmt(row.get('server_cpu_s'))} s, consoles' client CPU {fmt(row.get('client_cpu_s'))} s, "
+                f"{row.get('console_events', '—')} events received; load before {load}",
                 flush=True,
             )
         for variant in [] if a.skip_live else (live_runs if r % 2 == 0 else live_runs[::-1]):
@@ -191,15 +239,29 @@ def summary(results: list[dict[str, Any]], a: argparse.Namespace) -> None:
         print(
             f"Real work ({a.agents} agents, {a.hot} on one order, {a.seconds:.0f} s; reads + replies + updates)"
         )
-        print("| serving | consoles | req/s (median) | runs | load averages before the runs |")
-        print("|---|---|---|---|---|")
-        for variant, consoles in a.conc_runs:
-            rows = [r for r in conc if r["variant"] == variant and r["consoles"] == consoles]
+        print(
+            "| serving | consoles (views) | req/s (median) | runs | server CPU s (median) | server CPU ms per "
+            "request (median) | client CPU s (median) | events received (median) | load averages before the runs |"
+        )
+        print("|---|---|---|---|---|---|---|---|---|")
+        for variant, consoles, views in a.conc_runs:
+            rows = [
+                r
+                for r in conc
+                if r["variant"] == variant and r["consoles"] == consoles and r.get("views", "") == views
+            ]
             vals = [r["work_req_s"] for r in rows if r.get("work_req_s") is not None]
-            med[(variant, consoles)] = median(vals)
+            key = (variant, consoles) if views in ("", "real") else (f"{variant}/{views}", consoles)
+            med[key] = median(vals)
+
+            def mcol(name: str, rows: list[dict[str, Any]] = rows) -> str:
+                return fmt(median([float(r[name]) for r in rows if r.get(name) is not None]))
+
             print(
-                f"| {variant} | {consoles} | {fmt(med[(variant, consoles)])} | "
-                f"{', '.join(fmt(v) for v in vals)} | {'; '.join(r['load'] for r in rows)} |"
+                f"| {variant} | {consoles}{f' ({views})' if views else ''} | {fmt(med[key])} | "
+                f"{', '.join(fmt(v) for v in vals)} | {mcol('server_cpu_s')} | {mcol('server_cpu_ms_per_req')} | "
+                f"{mcol('client_cpu_s')} | "
+                f"{mcol('console_events')} | {'; '.join(r['load'] for r in rows)} |"
             )
 
         def ratio(x: tuple[str, int], y: tuple[str, int]) -> str:
@@ -217,9 +279,14 @@ def summary(results: list[dict[str, Any]], a: argparse.Namespace) -> None:
         print(f"| after without consoles / wsgi | {ratio(('after', 0), ('wsgi', 0))} |")
         print(f"| before without consoles / wsgi | {ratio(('before', 0), ('wsgi', 0))} |")
         print(f"| before with {n} consoles / wsgi without | {ratio(('before', n), ('wsgi', 0))} |")
-        for v, c in a.conc_runs:
+        for v, c, views in a.conc_runs:
             if v not in ("wsgi", "before", "after"):
                 print(f"| {v} with {c} consoles / after with {c} | {ratio((v, c), ('after', c))} |")
+            if views == "team":
+                print(
+                    f"| {v} with {c} consoles all on the team queue / wsgi without | "
+                    f"{ratio((f'{v}/team', c), ('wsgi', 0))} |"
+                )
     live = [r for r in results if r["kind"] == "live"]
     if live:
         print()

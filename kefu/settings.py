@@ -300,8 +300,10 @@ KEFU_LIVE_MAX_SECONDS = env_int("KEFU_LIVE_MAX_SECONDS", 1800)
 KEFU_LIVE_RETRY_MS = env_int("KEFU_LIVE_RETRY_MS", 3000)
 KEFU_LIVE_KEEP_SECONDS = env_int("KEFU_LIVE_KEEP_SECONDS", 600)
 # after a wake-up the hub waits this long before reading, so a burst of commits is one query and one write
-# per console (events of one read that supersede each other are sent once: kefu.live.topics.coalesce_key)
-KEFU_LIVE_COALESCE_MS = env_int("KEFU_LIVE_COALESCE_MS", 50)
+# per console (events of one read that supersede each other are sent once: kefu.live.topics.coalesce_key);
+# 250 ms: half the fan-out CPU of 50 ms under a steady flow of changes, p95 commit → console ≈ 0.35 s
+# (bench/RESULTS.md, "fan-out by the queue a console shows")
+KEFU_LIVE_COALESCE_MS = env_int("KEFU_LIVE_COALESCE_MS", 250)
 KEFU_PAGE_SIZE = env_int("KEFU_PAGE_SIZE", 50)
 # days before a subscription expires that the customer is reminded
 KEFU_FEE_REMINDER_DAYS = env_int("KEFU_FEE_REMINDER_DAYS", 15)

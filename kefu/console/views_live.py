@@ -2,7 +2,9 @@
 
 One ``EventSource`` per console page (kefu/static/kefu/live.js). The stream subscribes only to topics the
 member may see: their own ``staff:<id>``, their branch's queue (every branch for company-level staff), and
-the order of the page (``?order=``) if the order is visible to them."""
+the order of the page (``?order=``) if the order is visible to them. ``?queue=`` names the queue view of the
+page (its tab, or "none"): a "mine"/"owned" view is sent only the queue rows' events that concern the member
+(``topics.view_subscription``)."""
 
 from __future__ import annotations
 
@@ -18,7 +20,7 @@ from django.views.decorators.http import require_GET
 
 from kefu.lib.errors import NotFound
 from kefu.live import stream as live_stream
-from kefu.live.topics import QUEUE_ALL, order_topic, queue_topic, staff_topic
+from kefu.live.topics import QUEUE_ALL, QUEUE_VIEWS, order_topic, queue_topic, staff_topic, view_subscription
 from kefu.organization.access import staff_of
 from kefu.workorders.access import access_workorder
 
@@ -39,6 +41,20 @@ def topics_for(user: Any, order_key: str | None) -> tuple[list[str], list[str]] 
         with contextlib.suppress(NotFound):
             topics.append(order_topic(access_workorder(user, order_key).pk))
     return topics, prefixes
+
+
+def subscription_for(
+    user: Any, order_key: str | None, view: str
+) -> tuple[list[str], list[str], tuple[list[str], list[str]]] | None:
+    """``topics_for`` and what the stream subscribes to for the page's queue view (an unknown view: the
+    whole queue, as a page that names none)."""
+    allowed = topics_for(user, order_key)
+    staff = staff_of(user)
+    if allowed is None or staff is None:
+        return None
+    topics, prefixes = allowed
+    follow = view_subscription(view if view in QUEUE_VIEWS else "team", staff.pk, topics, prefixes)
+    return topics, prefixes, follow
 
 
 def _since(request: HttpRequest) -> int:
@@ -62,12 +78,15 @@ async def live_events(request: HttpRequest) -> HttpResponseBase:
         # falls back to polling
         return HttpResponse(status=204)
     user = await request.auser()
-    allowed = await sync_to_async(topics_for)(user, request.GET.get("order") or None)
+    allowed = await sync_to_async(subscription_for)(
+        user, request.GET.get("order") or None, request.GET.get("queue", "team")
+    )
     if allowed is None:
         return HttpResponse(status=403)
-    topics, prefixes = allowed
+    topics, prefixes, follow = allowed
     response = StreamingHttpResponse(
-        _released(live_stream.stream(topics, prefixes, _since(request))), content_type="text/event-stream"
+        _released(live_stream.stream(topics, prefixes, _since(request), follow)),
+        content_type="text/event-stream",
     )
     response["Cache-Control"] = "no-cache"
     response["X-Accel-Buffering"] = "no"  # nginx: do not buffer this response

@@ -25,7 +25,7 @@ from typing import Any
 from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, close_old_connections, connections
 
-from kefu.live.topics import coalesce_key
+from kefu.live.topics import coalesce_key, route_keys
 
 log = logging.getLogger("kefu.live")
 
@@ -40,6 +40,15 @@ class Event:
     event: str
     data: dict[str, Any]
     frame: bytes = b""  # the encoded SSE frame, made once for all the streams it goes to
+    keys: tuple[str, ...] = ()  # the subscription keys it reaches (``topics.route_keys``), made once
+
+    @classmethod
+    def of(cls, ev_id: int, topic: str, event: str, data: dict[str, Any]) -> Event:
+        """The event with its frame and keys: everything a stream needs, computed once per event."""
+        return cls(ev_id, topic, event, data, frame_of(ev_id, event, data), route_keys(topic, event, data))
+
+    def route(self) -> tuple[str, ...]:
+        return self.keys or route_keys(self.topic, self.event, self.data)
 
 
 def frame_of(ev_id: int, event: str, data: dict[str, Any]) -> bytes:
@@ -64,8 +73,10 @@ class Subscription:
     queue: asyncio.Queue[Batch] = field(default_factory=lambda: asyncio.Queue(maxsize=256))
     overflowed: bool = False
 
-    def matches(self, topic: str) -> bool:
-        return topic in self.topics or any(topic.startswith(p) for p in self.prefixes)
+    def wants(self, ev: Event) -> bool:
+        """Whether ``ev`` is for this stream: one of its keys, or its topic under a prefix (the replay's
+        filter; live events are routed by the hub's index)."""
+        return not self.topics.isdisjoint(ev.route()) or any(ev.topic.startswith(p) for p in self.prefixes)
 
     def offer(self, batch: Batch) -> None:
         try:
@@ -245,9 +256,7 @@ class Hub:
                 log.exception("live: reading new events failed")
                 await asyncio.sleep(1)
                 continue
-            self._dispatch(
-                [Event(r.pk, r.topic, r.event, r.data, frame_of(r.pk, r.event, r.data)) for r in rows]
-            )
+            self._dispatch([Event.of(r.pk, r.topic, r.event, r.data) for r in rows])
             if len(rows) >= FETCH_LIMIT:
                 self._wake.set()  # more are waiting
 
@@ -260,8 +269,14 @@ class Hub:
             if ev.id > last:
                 self._gaps.update(dict.fromkeys(range(last + 1, ev.id), now))
                 last = ev.id
-            for sub in self._by_topic.get(ev.topic, ()):
+            keys = ev.route()
+            for sub in self._by_topic.get(keys[0], ()):
                 per_sub.setdefault(sub, []).append(ev)
+            for key in keys[1:]:  # a queue row's event: also the "mine"/"owned" views of the members it names
+                for sub in self._by_topic.get(key, ()):
+                    got = per_sub.setdefault(sub, [])
+                    if not got or got[-1] is not ev:  # not twice (assignee and owner, or two keys)
+                        got.append(ev)
             for prefix, subs in self._by_prefix.items():
                 if ev.topic.startswith(prefix):
                     for sub in subs:

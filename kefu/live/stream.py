@@ -30,13 +30,23 @@ def _fresh(batch: Batch, since: int, replayed: set[int]) -> bytes:
     return b"".join(encode(ev) for ev in batch.events if ev.id > since and ev.id not in replayed)
 
 
-async def stream(topics: Iterable[str], prefixes: Iterable[str] = (), since: int = 0) -> AsyncIterator[bytes]:
+async def stream(
+    topics: Iterable[str],
+    prefixes: Iterable[str] = (),
+    since: int = 0,
+    follow: tuple[list[str], list[str]] | None = None,
+) -> AsyncIterator[bytes]:
     """The bytes of a ``text/event-stream``: the events after ``since`` on ``topics`` (or topics starting
     with one of ``prefixes``), then each new one as it is committed, with a comment every
     ``KEFU_LIVE_KEEPALIVE_SECONDS``; it ends after ``KEFU_LIVE_MAX_SECONDS`` (the browser reconnects at
-    once with ``Last-Event-ID``, and the topics are authorised again)."""
+    once with ``Last-Event-ID``, and the topics are authorised again).
+
+    ``follow``: the (keys, prefixes) actually subscribed to, a narrowing of ``topics``/``prefixes`` to the
+    queue view of the page (``topics.view_subscription``); the replay reads the topics and keeps what the
+    subscription wants, so a reconnection replays exactly what the open stream would have sent."""
     topics, prefixes = list(topics), list(prefixes)
-    sub = await HUB.subscribe(topics, prefixes)
+    keys, key_prefixes = follow if follow is not None else (topics, prefixes)
+    sub = await HUB.subscribe(keys, key_prefixes)
     try:
         yield ServerSentEvent(comment="kefu live", retry=int(settings.KEFU_LIVE_RETRY_MS)).encode()
         replayed: set[int] = set()
@@ -49,7 +59,9 @@ async def stream(topics: Iterable[str], prefixes: Iterable[str] = (), since: int
             else:
                 for r in rows:
                     replayed.add(r.pk)
-                    yield encode(Event(r.pk, r.topic, r.event, r.data))
+                    ev = Event.of(r.pk, r.topic, r.event, r.data)
+                    if sub.wants(ev):
+                        yield encode(ev)
         deadline = time.monotonic() + float(settings.KEFU_LIVE_MAX_SECONDS)
         keepalive = float(settings.KEFU_LIVE_KEEPALIVE_SECONDS)
         while not sub.overflowed:

@@ -124,11 +124,11 @@ def _check_version(o: WorkOrder, expected: int | None) -> None:
         )
 
 
-def _bump(o: WorkOrder, now: dt.datetime, fields: list[str]) -> None:
+def _bump(o: WorkOrder, now: dt.datetime, fields: list[str], *, was_assignee: int | None = None) -> None:
     o.version += 1
     o.updated_at = now
     o.save(update_fields=[*fields, "version", "updated_at"])
-    _announce(o, queue=not QUEUE_FIELDS.isdisjoint(fields))
+    _announce(o, queue=not QUEUE_FIELDS.isdisjoint(fields), was_assignee=was_assignee)
 
 
 # the fields a queue row shows: a change to one of them refreshes the open queues of the branch
@@ -137,9 +137,12 @@ QUEUE_FIELDS = frozenset(
 )
 
 
-def _announce(o: WorkOrder, *, queue: bool) -> None:
-    """Server push after commit: the open pages of the order, and the queues of its branch if a row changed."""
+def _announce(o: WorkOrder, *, queue: bool, was_assignee: int | None = None) -> None:
+    """Server push after commit: the open pages of the order, and the queues of its branch if a row changed
+    (``was_assignee``: the previous assignee of a hand-over, whose "My queue" loses the row)."""
     data = {"order": o.pk, "version": o.version, "assignee": o.assignee_id, "owner": o.owner_id}
+    if was_assignee is not None and was_assignee != o.assignee_id:
+        data["was_assignee"] = was_assignee
     if queue:
         live.publish(live.queue_topic(o.branch_id), "queue", data)
     live.publish(live.order_topic(o.pk), "order", data)
@@ -1314,6 +1317,7 @@ def hand_over(
         created_at=at,
     )
     before = audit.snapshot(o, ["assignee", "department"])
+    was_assignee = o.assignee_id
     o.assignee = to_staff
     # without a department named, the receiver's own follows, unless it belongs to another branch (a
     # company-level receiver's department may)
@@ -1323,7 +1327,7 @@ def hand_over(
         and rules.serves_branch(to_staff.department.branch_id, o.branch_id)
     )
     o.department = to_dept if to_dept is not None else (to_staff.department if to_staff and follows else None)
-    _bump(o, at, ["assignee", "department"])
+    _bump(o, at, ["assignee", "department"], was_assignee=was_assignee)
     add_entry(
         o,
         TimelineEntry.Kind.TRANSFER,

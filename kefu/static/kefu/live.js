@@ -1,5 +1,5 @@
 // Live updates by server push (docs/adr/0006-live-updates.md): one EventSource per console page.
-// Events: "queue" (a queue row of the branch changed), "order" (the open order changed), "presence"
+// Events: "queue" (a queue row of the branch changed; to a "mine"/"owned" page only the rows of this member), "order" (the open order changed), "presence"
 // (someone else opened it), "call" (the agent's call pop-up), "notification" (the bell), "reset".
 // Each one is turned into a DOM event on <body> ("live-queue", "live-order", "live-call",
 // "live-notification") that the HTMX fragments listen to (hx-trigger="live-queue from:body").
@@ -36,6 +36,10 @@
   var order = document.querySelector("[data-live-order]");
   var full = url + (url.indexOf("?") < 0 ? "?" : "&") + "since=" + encodeURIComponent(body.getAttribute("data-live-since") || "0");
   if (order) full += "&order=" + encodeURIComponent(order.getAttribute("data-live-order"));
+  // the queue this page shows (its tab; "none" without a queue): the server sends a "My queue" or "My
+  // responsibilities" page only the queue changes that concern this member
+  var queueBody = document.getElementById("queue-body");
+  full += "&queue=" + encodeURIComponent(queueBody ? (queueBody.getAttribute("data-live-scope") || "team") : "none");
 
   var pollers = [];
   function startPolling() {
