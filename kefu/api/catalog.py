@@ -233,10 +233,11 @@ def deadline(request: ApiRequest, calendar_id: Id, q: Query[DeadlineQuery]) -> d
         raise ValidationFailed("naive_datetime", _("Give the start with its time zone."), "start")
     if q.unit not in {u.value for u in rules.Unit}:
         raise ValidationFailed("invalid_choice", _("Unknown unit."), "unit")
-    if q.unit == rules.Unit.WORKING_DAYS and q.amount != q.amount.to_integral_value():
-        raise ValidationFailed("whole_days", _("Working days must be whole days."), "amount")
+    whole = q.unit in (rules.Unit.WORKING_DAYS, rules.Unit.CALENDAR_MONTHS)
+    if whole and q.amount != q.amount.to_integral_value():
+        raise ValidationFailed("whole_days", _("Working days and months must be whole numbers."), "amount")
     cal = load_calendar(c)
-    limit = rules.Limit(rules.Unit(q.unit), int(q.amount) if q.unit == rules.Unit.WORKING_DAYS else q.amount)
+    limit = rules.Limit(rules.Unit(q.unit), int(q.amount) if whole else q.amount)
     try:
         due = rules.due_at(rules.Clock(limit, q.start), cal)
     except rules.CalendarDataMissing as exc:

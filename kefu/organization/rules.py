@@ -78,6 +78,7 @@ CAPABILITIES: dict[Role, frozenset[str]] = {
             "knowledge.edit",
             "staffing.view",
             "reports.view",
+            "privacy.erase",
         }
     ),
     Role.INSPECTOR: frozenset(
@@ -122,6 +123,7 @@ CAPABILITIES: dict[Role, frozenset[str]] = {
             "knowledge.edit",
             "staffing.view",
             "reports.view",
+            "privacy.erase",
             "admin",
         }
     ),

@@ -217,6 +217,7 @@ class UnitChoices(models.TextChoices):
     CALENDAR_MINUTES = "calendar_minutes", _("calendar minutes")
     WORKING_HOURS = "working_hours", _("working hours")
     WORKING_DAYS = "working_days", _("working days")
+    CALENDAR_MONTHS = "calendar_months", _("calendar months")
 
 
 class TimeLimit(models.Model):
@@ -312,11 +313,11 @@ class TimeLimit(models.Model):
 
     def clean(self) -> None:
         if (
-            self.unit == UnitChoices.WORKING_DAYS
+            self.unit in (UnitChoices.WORKING_DAYS, UnitChoices.CALENDAR_MONTHS)
             and self.amount is not None
             and self.amount != int(self.amount)
         ):
-            raise ValidationError({"amount": _("Working days must be whole days.")})
+            raise ValidationError({"amount": _("Working days and months must be whole numbers.")})
 
 
 class ClockStatusChoices(models.TextChoices):
