@@ -96,7 +96,7 @@ def test_erasure_anonymises_keeps_what_the_law_requires_and_search_forgets_the_p
     assert causes_before is not None
 
     r = actions.do_counter_request(world.agent.user, c.pk, "erasure")
-    assert r.regime == "pipl" and r.workorder.service.code == "personal-information-request"
+    assert r.regime == "pipl" and getattr(r.workorder.service, "code", None) == "personal-information-request"
     assert RightsRequest.objects.get(pk=r.pk).kind == "erasure"
     # an agent may register it, only a supervisor completes it
     with pytest.raises(PermissionDenied):
