@@ -235,7 +235,13 @@ def deadline(request: ApiRequest, calendar_id: Id, q: Query[DeadlineQuery]) -> d
         raise ValidationFailed("invalid_choice", _("Unknown unit."), "unit")
     whole = q.unit in (rules.Unit.WORKING_DAYS, rules.Unit.CALENDAR_MONTHS)
     if whole and q.amount != q.amount.to_integral_value():
-        raise ValidationFailed("whole_days", _("Working days and months must be whole numbers."), "amount")
+        raise ValidationFailed(
+            "whole_days",
+            _("Working days must be whole days.")
+            if q.unit == rules.Unit.WORKING_DAYS
+            else _("Months must be whole months."),
+            "amount",
+        )
     cal = load_calendar(c)
     limit = rules.Limit(rules.Unit(q.unit), int(q.amount) if whole else q.amount)
     try:

@@ -886,7 +886,13 @@ def _check_amount(c: OrderClock, amount: Any) -> Decimal:
     if not value.is_finite() or value <= 0 or value > 1000:  # NaN cannot even be compared
         raise ValidationFailed("invalid", _("Enter a positive amount."), "amount")
     if c.unit in WHOLE_UNITS and value != value.to_integral_value():
-        raise ValidationFailed("whole_days", _("Working days and months must be whole numbers."), "amount")
+        raise ValidationFailed(
+            "whole_days",
+            _("Working days must be whole days.")
+            if c.unit == rules.Unit.WORKING_DAYS
+            else _("Months must be whole months."),
+            "amount",
+        )
     if value != value.quantize(Decimal("0.01")):
         raise ValidationFailed("invalid", _("At most two decimals."), "amount")
     return value

@@ -317,7 +317,9 @@ class TimeLimit(models.Model):
             and self.amount is not None
             and self.amount != int(self.amount)
         ):
-            raise ValidationError({"amount": _("Working days and months must be whole numbers.")})
+            if self.unit == UnitChoices.CALENDAR_MONTHS:
+                raise ValidationError({"amount": _("Months must be whole months.")})
+            raise ValidationError({"amount": _("Working days must be whole days.")})
 
 
 class ClockStatusChoices(models.TextChoices):
