@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 from django.template.loader import render_to_string
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -93,7 +95,13 @@ def _show(value: object) -> str:
         return str(_("yes"))
     if value is False:
         return str(_("no"))
-    return str(value)
+    text = str(value)
+    if len(text) >= 19 and text[10:11] == "T":  # an ISO time of the JSON: local time, to the minute
+        try:
+            return timezone.localtime(dt.datetime.fromisoformat(text)).strftime("%Y-%m-%d %H:%M")
+        except ValueError:
+            return text
+    return text
 
 
 def readable(data: dict[str, Any]) -> dict[str, Any]:
@@ -116,13 +124,18 @@ def readable(data: dict[str, Any]) -> dict[str, Any]:
             "facts": [
                 (LABELS.get(k, k), _show(v)) for k, v in o.items() if k not in ("messages", "attachments")
             ],
-            "messages": o["messages"],
+            "messages": [{**m, "at_local": _show(m["at"])} for m in o["messages"]],
             "attachments": o["attachments"],
             "number": o["number"],
         }
         for o in data["work_orders"]
     ]
-    return {"customer": customer, "tables": tables, "orders": orders}
+    return {
+        "customer": customer,
+        "tables": tables,
+        "orders": orders,
+        "generated_at": _show(data["generated_at"]),
+    }
 
 
 def copy_request(qs: object, pk: int) -> RightsRequest:

@@ -98,6 +98,7 @@ def test_portal_copy_request_and_downloads(world, customer, monkeypatch) -> None
         "rights/copy.css",
     ):
         assert needle in page_html, needle
+    assert "2026-09-28 10:00" in page_html and "+00:00" not in page_html  # local times, to the minute
     assert AuditRecord.objects.filter(action="rights.copy_downloaded", customer_id=customer.pk).count() == 3
 
 
