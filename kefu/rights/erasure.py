@@ -106,6 +106,28 @@ ERASURE_TABLE: tuple[TableRule, ...] = (
     TableRule(
         "followup.FollowupPlan", "customer", Action.DELETE, _("Planned follow-up calls: no longer wanted.")
     ),
+    TableRule(
+        "followup.FollowupTask",
+        "customer",
+        Action.ANONYMISE,
+        _("Follow-up calls not made yet are cancelled: the person can no longer be reached."),
+        where={"status": "open"},
+        set={"status": "cancelled", "comments": ""},
+    ),
+    TableRule(
+        "followup.FollowupTask",
+        "customer",
+        Action.ANONYMISE,
+        _("Follow-up figures stay (solved, satisfaction); what the customer said goes."),
+        set={"comments": ""},
+    ),
+    TableRule(
+        "followup.FollowupAttempt",
+        "task__customer",
+        Action.ANONYMISE,
+        _("Attempts to reach the person: times stay, identifiers in the note go."),
+        redact=("note",),
+    ),
     # --- work orders and what hangs on them ---------------------------------------------------------------
     TableRule(
         "workorders.WorkOrder",

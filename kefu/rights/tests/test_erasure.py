@@ -20,6 +20,7 @@ from kefu.complaints.taxonomy import ensure_causes
 from kefu.customers.actions import add_contact_point, do_add_record
 from kefu.customers.models import Contact, ContactPoint, Customer, Payment, Purchase
 from kefu.customers.queries import search_customers
+from kefu.followup.models import FollowupTask
 from kefu.lib import search
 from kefu.lib.errors import PermissionDenied, ValidationFailed
 from kefu.rights import actions
@@ -146,6 +147,9 @@ def test_erasure_anonymises_keeps_what_the_law_requires_and_search_forgets_the_p
     # attachments gone, files on disk too
     assert not Attachment.objects.filter(workorder__customer=c).exists()
     assert not file_path.exists()
+    # the follow-up call planned when the fault was resolved is cancelled, not made to a nobody
+    assert FollowupTask.objects.filter(customer=c).exists()
+    assert not FollowupTask.objects.filter(customer=c, status="open").exists()
     # the contact history keeps the counts, not the words
     assert Contact.objects.filter(customer=c).count() >= 3
     assert set(Contact.objects.filter(customer=c).values_list("summary", flat=True)) == {""}
