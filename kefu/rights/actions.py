@@ -72,13 +72,21 @@ def _check(customer: Customer, kind: str, details: str) -> tuple[rules.RequestKi
         errors.append(
             ValidationFailed("too_long", _("At most %(n)d characters.") % {"n": MAX_DETAILS}, "details")
         )
-    if (
-        k is rules.RequestKind.ERASURE
-        and RightsRequest.objects.filter(
+    already = (
+        RightsRequest.objects.filter(
             customer=customer, kind=k, workorder__status__in=[s.value for s in wo_rules.OPEN_STATUSES]
-        ).exists()
-    ):
-        errors.append(ValidationFailed("duplicate", _("An erasure request is already open."), "kind"))
+        )
+        .values_list("workorder__number", flat=True)
+        .first()
+    )
+    if already:
+        errors.append(
+            ValidationFailed(
+                "duplicate",
+                _("A request of this kind is already open: %(number)s.") % {"number": already},
+                "kind",
+            )
+        )
     raise_if(errors)
     return k, details
 
@@ -283,6 +291,23 @@ def _listener(event: hooks.TransitionEvent) -> None:
 def register_hooks() -> None:
     hooks.register_transition_guard("rights", _guard)
     hooks.register_transition_listener("rights", _listener)
+    hooks.register_order_panel(
+        hooks.OrderPanel(key="rights", template="rights/_order_panel.html", context=order_panel, position=5)
+    )
+
+
+def order_panel(request: Any, order: WorkOrder) -> dict[str, Any] | None:
+    """The order page's card on a personal information request: what was asked, the law, and for an
+    erasure what resolving the order does (a header badge too: it must not be missed)."""
+    r = _request_of(order)
+    if r is None:
+        return None
+    erasure_pending = r.kind == rules.RequestKind.ERASURE and r.completed_at is None
+    return {
+        "r": r,
+        "erasure_pending": erasure_pending,
+        "header_badge": {"text": _("Erasure request"), "anchor": "rights-panel"} if erasure_pending else None,
+    }
 
 
 def requests_of(customer: Customer) -> list[RightsRequest]:

@@ -129,7 +129,14 @@ def test_portal_correction_consent_and_erasure_requests(world, customer) -> None
     unconfirmed = client.post("/portal/my-data/", {"kind": "erasure"})
     assert unconfirmed.status_code == 400 and not RightsRequest.objects.filter(kind="erasure").exists()
     client.post("/portal/my-data/", {"kind": "erasure", "confirm": "on"})
-    assert RightsRequest.objects.get(kind="erasure").via == "portal"
+    erasure = RightsRequest.objects.get(kind="erasure")
+    assert erasure.via == "portal"
+    again = client.post("/portal/my-data/", {"kind": "erasure", "confirm": "on"})
+    assert again.status_code == 400 and erasure.workorder.number in again.content.decode()
+    staff = Client()
+    staff.force_login(world.supervisor.user)
+    order_page = staff.get(f"/orders/{erasure.workorder.number}/").content.decode()
+    assert "rights-erasure-warning" in order_page
     customer.refresh_from_db()
     assert customer.erased_at is None  # erased only when a supervisor resolves the order
 
@@ -147,6 +154,9 @@ def test_counter_page_registers_and_prints(world, customer) -> None:  # type: ig
     assert resp.status_code == 302
     r = RightsRequest.objects.get(customer=customer)
     assert (r.via, r.workorder.channel, r.workorder.owner_id) == ("counter", "counter", world.agent.pk)
+    order_page = staff.get(f"/orders/{r.workorder.number}/").content.decode()
+    assert 'id="rights-panel"' in order_page and 'data-kind="copy"' in order_page
+    assert "rights-erasure-warning" not in order_page
     html = staff.get(f"/privacy/copies/{r.pk}.html")
     assert html.status_code == 200 and "陈晓东" in html.content.decode()
     # another branch's agent cannot see the customer, nor the copy
