@@ -234,6 +234,8 @@ def record_copy_download(user: Actor, r: RightsRequest, fmt: str) -> None:
 
 
 def _request_of(order: WorkOrder) -> RightsRequest | None:
+    if order.order_type != ORDER_TYPE or order.service_id is None:
+        return None  # cannot be a request: no query (the order page and transitions have statement budgets)
     return RightsRequest.objects.filter(workorder=order).select_related("customer").first()
 
 
