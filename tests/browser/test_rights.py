@@ -1,4 +1,4 @@
-"""A customer on a phone asks for a copy of their data on the portal and downloads it (issue 25, point 3)."""
+"""A customer on a phone asks for a copy of their data on the portal and downloads it."""
 
 import json
 from pathlib import Path

@@ -1,4 +1,4 @@
-"""The "Done when" erasure test (issue 25): a customer with orders, payments, a complaint and attachments is
+"""The erasure test: a customer with orders, payments, a complaint and attachments is
 erased by resolving an erasure request order. What is anonymised, what is kept and why
 (``erasure.ERASURE_TABLE``), and search no longer finds the person — on SQLite and PostgreSQL."""
 
