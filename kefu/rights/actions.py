@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 
 from kefu.audit import log as audit
 from kefu.channels.actions import portal_customer
+from kefu.commitments.clocks import ensure_privacy_services
 from kefu.commitments.models import Service
 from kefu.customers.access import access_customer
 from kefu.customers.models import Channel, Customer
@@ -47,8 +48,6 @@ def regime_of(branch: Branch) -> rules.Regime:
 def service_for(regime: rules.Regime) -> Service:
     """The catalogue service of requests under ``regime`` (migration commitments 0013; re-created with
     its limit if a test emptied the catalogue)."""
-    from kefu.commitments.clocks import ensure_privacy_services
-
     code = rules.SERVICE_CODES[regime]
     service = Service.objects.filter(code=code).first()
     if service is None:

@@ -35,8 +35,10 @@ from django.contrib.auth.hashers import make_password
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from kefu.customers.actions import customer_search_text
 from kefu.lib import search
 from kefu.rights import rules
+from kefu.workorders.actions import refresh_search_text
 
 ERASED_NAME = "[erased]"
 ERASED_TEXT = "[erased]"
@@ -379,9 +381,6 @@ def anonymise(customer: Any, at: dt.datetime) -> dict[str, dict[str, Any]]:
 
 
 def _rebuild_search(customer: Any) -> None:
-    from kefu.customers.actions import customer_search_text
-    from kefu.workorders.actions import refresh_search_text
-
     customer.search_text = customer_search_text(customer)
     customer.save(update_fields=["search_text"])
     search.sync(customer)
