@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "kefu.knowledge",
     "kefu.notifications",
     "kefu.privacy",
+    "kefu.rights",  # after the features: its transition listener runs after theirs (docs/privacy.md)
     "kefu.console",
     "kefu.portal",
     "kefu.jobs",
@@ -336,6 +337,9 @@ if not KEFU_UNREACHABLE_METHODS or set(KEFU_UNREACHABLE_METHODS) - {"phone", "sm
     raise ConfigError(
         f"KEFU_UNREACHABLE_METHODS={KEFU_UNREACHABLE_METHODS!r}: use phone, sms, visit, other (comma-separated)"
     )
+# the customer's rights (kefu.rights, docs/privacy.md): the codes of the branches whose requests are answered
+# under the GDPR (one month) instead of PIPL practice (15 working days); "*" = every branch
+KEFU_GDPR_BRANCHES = tuple(env_list("KEFU_GDPR_BRANCHES", []))
 # accountability (kefu.supervision, R-27): the days a staff member has to give a statement before a leader may
 # decide without it, and the penalty (yuan) proposed with public criticism
 KEFU_ACCOUNTABILITY_STATEMENT_DAYS = env_int("KEFU_ACCOUNTABILITY_STATEMENT_DAYS", 5)

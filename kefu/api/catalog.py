@@ -43,7 +43,7 @@ class FeeOut(Schema):
 
 class LimitOut(Schema):
     kind: str = Field(description="first_response, resolution or complaint_answer.")
-    unit: str = Field(description="calendar_minutes, calendar_hours, working_hours or working_days.")
+    unit: str = Field(description="calendar_minutes, calendar_hours, working_hours, working_days or calendar_months.")
     amount: Decimal
     tier: str = Field(description="Only for customers of this tier (empty: any).")
     area_kind: str = Field(description="urban or rural (empty: any).")
@@ -217,7 +217,7 @@ class DeadlineOut(Schema):
 
 class DeadlineQuery(Schema):
     start: DateTime = Field(description="RFC 3339 with an offset, e.g. 2025-01-27T17:45:00+08:00.")
-    unit: rules.Unit = Field(description="calendar_minutes, calendar_hours, working_hours or working_days.")
+    unit: rules.Unit = Field(description="calendar_minutes, calendar_hours, working_hours, working_days or calendar_months.")
     amount: decimal(  # type: ignore[valid-type]
         5,
         2,
@@ -225,7 +225,7 @@ class DeadlineQuery(Schema):
         ge=None,
         le=10000,
         numbers=False,
-        description="More than 0, at most 10000; whole days for working_days (400 whole_days).",
+        description="More than 0, at most 10000; whole days for working_days and whole months for calendar_months (400 whole_days).",
     )
 
 
@@ -239,10 +239,17 @@ def deadline(request: ApiRequest, calendar_id: Id, q: Query[DeadlineQuery]) -> d
     c = _calendar(calendar_id)
     if q.start.tzinfo is None:  # the schema's date-time has its offset (kept for callers in Python)
         raise ValidationFailed("naive_datetime", _("Give the start with its time zone."), "start")
-    if q.unit == rules.Unit.WORKING_DAYS and q.amount != q.amount.to_integral_value():
-        raise ValidationFailed("whole_days", _("Working days must be whole days."), "amount")
+    whole = q.unit in (rules.Unit.WORKING_DAYS, rules.Unit.CALENDAR_MONTHS)
+    if whole and q.amount != q.amount.to_integral_value():
+        raise ValidationFailed(
+            "whole_days",
+            _("Working days must be whole days.")
+            if q.unit == rules.Unit.WORKING_DAYS
+            else _("Months must be whole months."),
+            "amount",
+        )
     cal = load_calendar(c)
-    limit = rules.Limit(rules.Unit(q.unit), int(q.amount) if q.unit == rules.Unit.WORKING_DAYS else q.amount)
+    limit = rules.Limit(rules.Unit(q.unit), int(q.amount) if whole else q.amount)
     try:
         due = rules.due_at(rules.Clock(limit, q.start), cal)
     except rules.CalendarDataMissing as exc:

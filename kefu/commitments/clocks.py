@@ -62,6 +62,7 @@ from kefu.commitments.models import (
     ExtensionStatus,
     OrderClock,
     OrderMaterial,
+    Service,
     ServiceMaterial,
     TimeLimit,
     WorkingPeriod,
@@ -180,6 +181,48 @@ DEFAULT_CHANNEL_LIMITS = [
 # An emergency is answered within 15 minutes on any channel, as migration 0012 seeds it (same tuple shape)
 DEFAULT_EMERGENCY_LIMITS = [("first_response", "", "", True, "calendar_minutes", 15, True)]
 
+# The personal information request (kefu.rights), as migration 0013 seeds it: (code, name, English name,
+# resolution limit unit, amount). PIPL practice: 15 working days on the branch calendar; GDPR Art. 12(3): one
+# month of receipt (the branches in KEFU_GDPR_BRANCHES get the second service).
+PRIVACY_SERVICES = [
+    ("personal-information-request", "个人信息权利请求", "Personal information request", "working_days", 15),
+    (
+        "personal-information-request-gdpr",
+        "个人信息权利请求（GDPR）",
+        "Personal data request (GDPR)",
+        "calendar_months",
+        1,
+    ),
+]
+
+
+def ensure_privacy_services() -> None:
+    """The two request services with their resolution limits (what migration 0013 creates)."""
+    for code, name, name_en, unit, amount in PRIVACY_SERVICES:
+        service, _created = Service.objects.get_or_create(
+            code=code,
+            defaults={
+                "name": name,
+                "name_en": name_en,
+                "order_type": "inquiry",
+                "sale_phase": "after",
+                "technical": False,
+                "place": "remote",
+                "public": False,
+            },
+        )
+        TimeLimit.objects.get_or_create(
+            kind="resolution",
+            service=service,
+            defaults={
+                "order_type": "inquiry",
+                "unit": unit,
+                "amount": Decimal(amount),
+                "around_the_clock": False,
+            },
+        )
+
+
 # Emergency keywords per language, as migration 0010 seeds them (editable: back office → Emergency keywords)
 DEFAULT_EMERGENCY_KEYWORDS = {
     "zh-hans": ["燃气泄漏", "漏气", "燃气味", "煤气味", "停水", "爆管", "水管爆裂"],
@@ -231,6 +274,7 @@ def ensure_defaults() -> None:
             for word in words
         )
         emergency.clear_cache()
+    ensure_privacy_services()
     clear_calendar_cache()
 
 
@@ -260,13 +304,17 @@ def _parse(value: str | None) -> dt.datetime | None:
     return None if value is None else dt.datetime.fromisoformat(value)
 
 
+# units counted in whole numbers only (limits and extensions)
+WHOLE_UNITS = (rules.Unit.WORKING_DAYS, rules.Unit.CALENDAR_MONTHS)
+
+
 def _iso(value: dt.datetime) -> str:
     return value.astimezone(dt.UTC).isoformat()
 
 
 def _amount(unit: str, value: Decimal) -> int | Decimal:
     value = Decimal(value)
-    if unit == rules.Unit.WORKING_DAYS or value == value.to_integral_value():
+    if unit in WHOLE_UNITS or value == value.to_integral_value():
         return int(value)
     return value.normalize()
 
@@ -561,7 +609,7 @@ def on_order_changed(o: Any, at: dt.datetime) -> list[dict[str, Any]]:
                 calendar_id,
                 rule.id,
             )
-            if c.unit == rules.Unit.WORKING_DAYS and c.extension_amount != int(c.extension_amount):
+            if c.unit in WHOLE_UNITS and c.extension_amount != int(c.extension_amount):
                 c.extension_amount = Decimal(int(c.extension_amount))
             _refresh(c, at)
             report.append(_event(c, "limit_changed"))
@@ -837,8 +885,14 @@ def _check_amount(c: OrderClock, amount: Any) -> Decimal:
         raise ValidationFailed("invalid", _("Enter a number."), "amount") from None
     if not value.is_finite() or value <= 0 or value > 1000:  # NaN cannot even be compared
         raise ValidationFailed("invalid", _("Enter a positive amount."), "amount")
-    if c.unit == rules.Unit.WORKING_DAYS and value != value.to_integral_value():
-        raise ValidationFailed("whole_days", _("Working days must be whole days."), "amount")
+    if c.unit in WHOLE_UNITS and value != value.to_integral_value():
+        raise ValidationFailed(
+            "whole_days",
+            _("Working days must be whole days.")
+            if c.unit == rules.Unit.WORKING_DAYS
+            else _("Months must be whole months."),
+            "amount",
+        )
     if value != value.quantize(Decimal("0.01")):
         raise ValidationFailed("invalid", _("At most two decimals."), "amount")
     return value

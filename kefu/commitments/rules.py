@@ -15,6 +15,9 @@ Working time
     The time inside the working periods of working days. ``working_time_between(a, b)`` measures it;
     ``add_working_time(start, d)`` is the **earliest** instant ``t >= start`` with
     ``working_time_between(start, t) == d`` (so 3.5 working hours from 08:30 end at 12:00, not 14:00).
+Calendar months (``add_calendar_months(start, n)``)
+    Real elapsed time up to the end of the local day ``n`` months after the local date of ``start``
+    (clipped to the month's last day); the GDPR's "one month" (EU Regulation 1182/71, Art. 3).
 Calendar hours
     Real elapsed time: nights, weekends and holidays count, and 24 hours across a daylight-saving change
     show as 23 or 25 hours on the wall clock.
@@ -323,6 +326,7 @@ class Unit(StrEnum):
     CALENDAR_MINUTES = "calendar_minutes"  # real time in minutes (emergency arrival, chat answers)
     WORKING_HOURS = "working_hours"
     WORKING_DAYS = "working_days"
+    CALENDAR_MONTHS = "calendar_months"  # GDPR Art. 12(3): "within one month of receipt"
 
 
 def _check_amount(unit: Unit, amount: Hours, *, allow_zero: bool) -> None:
@@ -332,6 +336,8 @@ def _check_amount(unit: Unit, amount: Hours, *, allow_zero: bool) -> None:
         raise ValueError("a time-limit amount must be positive")
     if unit is Unit.WORKING_DAYS and amount != int(amount):
         raise ValueError("working days must be whole days")
+    if unit is Unit.CALENDAR_MONTHS and amount != int(amount):
+        raise ValueError("calendar months must be whole months")
 
 
 @dataclass(frozen=True)
@@ -433,7 +439,20 @@ class ClockState:
 
 def is_real_time(unit: Unit | str) -> bool:
     """Units counted in real elapsed time (nights, weekends and holidays count)."""
-    return Unit(unit) in (Unit.CALENDAR_HOURS, Unit.CALENDAR_MINUTES)
+    return Unit(unit) in (Unit.CALENDAR_HOURS, Unit.CALENDAR_MINUTES, Unit.CALENDAR_MONTHS)
+
+
+def add_calendar_months(start: dt.datetime, n: int, cal: WorkCalendar) -> dt.datetime:
+    """The end of the day ``n`` months after the local date of ``start`` (the same day of the month, or
+    the month's last day when it has no such day: 31 January + 1 month = end of 28/29 February). This is
+    how EU law counts a period in months (Regulation 1182/71, Art. 3(2)(c)): it ends with the expiry of
+    the last hour of that day. Nights, weekends and holidays count."""
+    day = local_date(start, cal)
+    months = day.month - 1 + n
+    year, month = day.year + months // 12, months % 12 + 1
+    first_of_next = dt.date(year + month // 12, month % 12 + 1, 1)
+    last_day = (first_of_next - dt.timedelta(days=1)).day
+    return _midnight_utc(dt.date(year, month, min(day.day, last_day)) + dt.timedelta(days=1), cal)
 
 
 def _measure(unit: Unit, a: dt.datetime, b: dt.datetime, cal: WorkCalendar) -> dt.timedelta:
@@ -459,6 +478,8 @@ def clock_budget(clock: Clock, cal: WorkCalendar) -> dt.timedelta:
         return working_time_between(clock.started_at, deadline, cal)
     if limit.unit is Unit.CALENDAR_MINUTES:
         return dt.timedelta(microseconds=int(Decimal(total) * 60_000_000))
+    if limit.unit is Unit.CALENDAR_MONTHS:
+        return add_calendar_months(clock.started_at, int(total), cal) - clock.started_at
     return hours(total)
 
 

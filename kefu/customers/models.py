@@ -89,6 +89,15 @@ class Customer(models.Model):
         verbose_name=_("portal login"),
     )
     merged_into = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    # consent to marketing messages (PIPL Art. 13/15, GDPR Art. 6(1)(a), 7(3)): off unless the customer
+    # gave it; withdrawing it (portal, counter: kefu.rights) sets False with the time. The outbox refuses
+    # marketing to a customer without it.
+    marketing_consent = models.BooleanField(_("consents to marketing"), default=False)
+    marketing_consent_at = models.DateTimeField(
+        _("marketing consent given or withdrawn at"), null=True, blank=True
+    )
+    # set when the record was anonymised on an erasure request (kefu.rights.erasure): a placeholder since
+    erased_at = models.DateTimeField(_("erased at"), null=True, blank=True)
     created_at = models.DateTimeField(_("created at"))
     updated_at = models.DateTimeField(_("updated at"))
     version = models.PositiveIntegerField(default=1)

@@ -87,6 +87,7 @@ CAPABILITIES: dict[Role, frozenset[str]] = {
             "knowledge.edit",
             "staffing.view",
             "reports.view",
+            "privacy.erase",
         }
     ),
     Role.INSPECTOR: frozenset(
@@ -136,6 +137,7 @@ CAPABILITIES: dict[Role, frozenset[str]] = {
             "knowledge.edit",
             "staffing.view",
             "reports.view",
+            "privacy.erase",
             "admin",
         }
     ),

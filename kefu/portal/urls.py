@@ -4,6 +4,7 @@ from django.urls import include, path
 
 from kefu.portal import public_views as portal_public_views
 from kefu.portal import unsubscribe as portal_unsubscribe
+from kefu.portal import rights_views
 from kefu.portal import views as portal_views
 
 app_name = "portal"
@@ -13,6 +14,8 @@ urlpatterns = [
     path("orders/<str:number>/", portal_views.order_detail, name="order_detail"),
     path("orders/<str:number>/reply/", portal_views.order_reply, name="order_reply"),
     path("files/<int:pk>/", portal_views.attachment_download, name="attachment"),
+    path("my-data/", rights_views.my_data, name="my_data"),  # the customer's rights (docs/privacy.md)
+    path("my-data/copies/<int:pk>.<str:fmt>", rights_views.copy_download, name="my_data_copy"),
     path("signin/", portal_public_views.signin, name="signin"),
     path("signin/link/<str:token>/", portal_public_views.signin_link, name="signin_link"),
     path("password/", portal_public_views.password, name="password"),

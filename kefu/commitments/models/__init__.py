@@ -217,6 +217,7 @@ class UnitChoices(models.TextChoices):
     CALENDAR_MINUTES = "calendar_minutes", _("calendar minutes")
     WORKING_HOURS = "working_hours", _("working hours")
     WORKING_DAYS = "working_days", _("working days")
+    CALENDAR_MONTHS = "calendar_months", _("calendar months")
 
 
 class TimeLimit(models.Model):
@@ -312,10 +313,12 @@ class TimeLimit(models.Model):
 
     def clean(self) -> None:
         if (
-            self.unit == UnitChoices.WORKING_DAYS
+            self.unit in (UnitChoices.WORKING_DAYS, UnitChoices.CALENDAR_MONTHS)
             and self.amount is not None
             and self.amount != int(self.amount)
         ):
+            if self.unit == UnitChoices.CALENDAR_MONTHS:
+                raise ValidationError({"amount": _("Months must be whole months.")})
             raise ValidationError({"amount": _("Working days must be whole days.")})
 
 

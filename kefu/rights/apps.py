@@ -1,0 +1,12 @@
+from django.apps import AppConfig
+
+
+class RightsConfig(AppConfig):
+    name = "kefu.rights"
+    label = "rights"
+    verbose_name = "Customer rights (personal information)"
+
+    def ready(self) -> None:
+        from kefu.rights import actions
+
+        actions.register_hooks()
