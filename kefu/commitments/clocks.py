@@ -42,7 +42,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 from django.db.models.signals import post_delete, post_save
 from django.utils.translation import gettext as _
 
@@ -85,6 +85,27 @@ CACHE_SECONDS = 300
 _lock = threading.Lock()
 _calendars: dict[int, tuple[float, rules.WorkCalendar]] = {}
 _named: dict[str, tuple[float, int]] = {}
+
+
+def order_clock_list(order: WorkOrder) -> list[OrderClock]:
+    """The order's clocks (kind, round) with their calendars, the reporter of an unreachable customer and
+    the extension requests with their people, in two queries, kept on the order instance: the order page's
+    clock card and its "Reaching the customer" card read the same list (one request, no write between)."""
+    cached: list[OrderClock] | None = getattr(order, "_kefu_clock_list", None)
+    if cached is None:
+        cached = list(
+            OrderClock.objects.filter(workorder_id=order.pk)
+            .select_related("calendar", "unreachable_reported_by")
+            .prefetch_related(
+                Prefetch(
+                    "extensions",
+                    queryset=ExtensionRequest.objects.select_related("requested_by", "decided_by"),
+                )
+            )
+            .order_by("kind", "round")
+        )
+        order._kefu_clock_list = cached  # type: ignore[attr-defined]
+    return cached
 
 
 def clear_calendar_cache(*_args: Any, **_kwargs: Any) -> None:
@@ -317,6 +338,12 @@ def live_status(c: OrderClock, st: rules.ClockState | None) -> str:
 
 def _refresh(c: OrderClock, at: dt.datetime) -> None:
     """Recompute the stored due time, warning time, status and remaining time, and save."""
+    _compute(c, at)
+    c.save()
+
+
+def _compute(c: OrderClock, at: dt.datetime) -> None:
+    """What :func:`_refresh` stores, without saving (new clocks are inserted together)."""
     cancelled = c.status == ClockStatusChoices.CANCELLED
     try:
         st, missing = _provisional_state(c, at)
@@ -339,7 +366,6 @@ def _refresh(c: OrderClock, at: dt.datetime) -> None:
         if not cancelled:
             c.status = st.status.value
     c.updated_at = clock.now()
-    c.save()
 
 
 def recompute_missing(
@@ -392,9 +418,12 @@ for _model in (CalendarDay, CalendarYear):
     )
 
 
-def _sync_order_due(o: Any) -> None:
-    """WorkOrder.due_at: the open resolution clock's due time, else the earliest open clock's."""
-    open_clocks = [c for c in OrderClock.objects.filter(workorder=o) if c.status in OPEN_CLOCK_STATUSES]
+def _sync_order_due(o: Any, clocks_: list[OrderClock] | None = None) -> None:
+    """WorkOrder.due_at: the open resolution clock's due time, else the earliest open clock's.
+    ``clocks_``: all the order's clocks when the caller has them (a new order's), ordered by kind and round."""
+    if clocks_ is None:
+        clocks_ = list(OrderClock.objects.filter(workorder=o))
+    open_clocks = [c for c in clocks_ if c.status in OPEN_CLOCK_STATUSES]
     chosen = None
     resolution = [c for c in open_clocks if c.kind == L.ClockKind.RESOLUTION and c.due_at]
     if resolution:
@@ -455,7 +484,7 @@ def limit_rules() -> list[L.LimitRule]:
 
 
 def _new_clock(
-    o: Any, rule: L.LimitRule, rnd: int, started_at: dt.datetime | None, at: dt.datetime
+    o: Any, rule: L.LimitRule, rnd: int, started_at: dt.datetime | None, at: dt.datetime, *, save: bool = True
 ) -> OrderClock:
     calendar_id = (
         around_the_clock_calendar_id() if rule.around_the_clock else calendar_id_for_branch(o.branch)
@@ -472,7 +501,10 @@ def _new_clock(
         created_at=at,
         updated_at=at,
     )
-    _refresh(c, at)
+    if save:
+        _refresh(c, at)
+    else:
+        _compute(c, at)
     return c
 
 
@@ -522,8 +554,9 @@ def on_order_created(o: Any, at: dt.datetime) -> list[OrderClock]:
     created = []
     for kind, rule in L.limits_for(limit_rules(), order_facts(o)).items():
         start = None if waiting and kind in MATERIAL_KINDS else o.received_at
-        created.append(_new_clock(o, rule, 1, start, at))
-    _sync_order_due(o)
+        created.append(_new_clock(o, rule, 1, start, at, save=False))
+    OrderClock.objects.bulk_create(created)  # one INSERT for all the new order's clocks
+    _sync_order_due(o, created)  # a new order has no other clocks (one of each kind)
     return created
 
 
