@@ -69,6 +69,7 @@ from kefu.commitments.models import (
 from kefu.lib import clock
 from kefu.lib.durations import TimeLeft
 from kefu.lib.errors import NotFound, PermissionDenied, ValidationFailed
+from kefu.organization import config_cache
 from kefu.organization.access import Actor, require_staff
 from kefu.organization.models import Branch, Staff
 from kefu.workorders import hooks
@@ -464,6 +465,12 @@ def order_facts(o: Any) -> L.OrderFacts:
 
 
 def limit_rules() -> list[L.LimitRule]:
+    """The active time limits as the rules see them (per-process cache, checked against the version of
+    the service catalogue's tables)."""
+    return config_cache.cached(config_cache.COMMITMENTS, "limit_rules", _load_limit_rules)
+
+
+def _load_limit_rules() -> list[L.LimitRule]:
     return [
         L.LimitRule(
             id=t.pk,
@@ -487,7 +494,7 @@ def _new_clock(
     o: Any, rule: L.LimitRule, rnd: int, started_at: dt.datetime | None, at: dt.datetime, *, save: bool = True
 ) -> OrderClock:
     calendar_id = (
-        around_the_clock_calendar_id() if rule.around_the_clock else calendar_id_for_branch(o.branch)
+        around_the_clock_calendar_id() if rule.around_the_clock else calendar_id_for_branch(branch_of(o))
     )
     c = OrderClock(
         workorder=o,
@@ -511,13 +518,33 @@ def _new_clock(
 MATERIAL_KINDS = (L.ClockKind.RESOLUTION, L.ClockKind.COMPLAINT_ANSWER)
 
 
+def _services_with_required_materials() -> frozenset[int]:
+    return config_cache.cached(
+        config_cache.COMMITMENTS,
+        "services_with_required_materials",
+        lambda: frozenset(ServiceMaterial.objects.filter(required=True).values_list("service_id", flat=True)),
+    )
+
+
+def branch_of(o: Any) -> Branch:
+    """The order's branch, from the per-process cache unless the order carries it already."""
+    if "branch" not in o._state.fields_cache:
+        branch = config_cache.row(
+            config_cache.ORGANIZATION,
+            "branches",
+            lambda: {b.pk: b for b in Branch.objects.all()},
+            o.branch_id,
+        )
+        if branch is None:
+            return o.branch  # type: ignore[no-any-return]
+        o.branch = branch
+    return o.branch  # type: ignore[no-any-return]
+
+
 def materials_check_pending(o: Any) -> bool:
     """R-11: the order's service lists required materials and no materials check is recorded yet — the
     resolution and complaint-answer clocks do not start before it."""
-    if (
-        not o.service_id
-        or not ServiceMaterial.objects.filter(service_id=o.service_id, required=True).exists()
-    ):
+    if not o.service_id or o.service_id not in _services_with_required_materials():
         return False
     return not OrderMaterial.objects.filter(workorder_id=o.pk, checked_at__isnull=False).exists()
 

@@ -33,6 +33,7 @@ from kefu.customers.models import Channel, Contact, ContactPoint, Customer
 from kefu.customers.rules import is_mobile
 from kefu.lib import clock, search
 from kefu.lib.errors import Conflict, KefuError, NotFound, PermissionDenied, ValidationFailed, raise_if
+from kefu.organization import config_cache
 from kefu.organization import rules as org_rules
 from kefu.organization.access import Actor, login_of, require_staff, staff_of
 from kefu.organization.leaders import LeaderPicker
@@ -442,7 +443,14 @@ def _clean_order(staff: Staff, customer: Customer, data: OrderInput) -> dict[str
             )
     area = customer.area
     if data.area_id:
-        area = ServiceArea.objects.filter(pk=data.area_id, branch_id=customer.branch_id).first()
+        area = config_cache.row(  # the per-process cache of the organisation tables
+            config_cache.ORGANIZATION,
+            "areas:by_pk",
+            lambda: {a.pk: a for a in ServiceArea.objects.all()},
+            data.area_id,
+        )
+        if area is not None and area.branch_id != customer.branch_id:
+            area = None
         if area is None:
             errors.append(
                 ValidationFailed(
