@@ -1,5 +1,5 @@
 # ruff: noqa: S608 - trigger DDL built from the fixed table and group names of GROUPS, no input
-"""Per-process cache of configuration tables with a version check (issue 19).
+"""Per-process cache of configuration tables with a version check.
 
 The organisation tables (branches, departments, service areas) and the service catalogue's tables
 (services, time limits, service materials) change rarely and are read on every order page and every new

@@ -47,14 +47,18 @@ class _RowsIterator(forms.models.ModelChoiceIterator):
     def __iter__(self) -> Any:
         if self.field.empty_label is not None:
             yield ("", self.field.empty_label)
-        for obj in self.field.choice_rows:
+        for obj in _rows(self.field):
             yield self.choice(obj)
 
     def __len__(self) -> int:
-        return len(self.field.choice_rows) + (self.field.empty_label is not None)
+        return len(_rows(self.field)) + (self.field.empty_label is not None)
 
     def __bool__(self) -> bool:
-        return self.field.empty_label is not None or bool(self.field.choice_rows)
+        return self.field.empty_label is not None or bool(_rows(self.field))
+
+
+def _rows(field: Any) -> list[Any]:
+    return field.choice_rows  # type: ignore[no-any-return]
 
 
 def choices_from_rows(field: forms.ModelChoiceField[Any], queryset: Any, rows: list[Any]) -> None:

@@ -989,7 +989,9 @@ def do_reply(
     # the customer and whether WeCom reaches them come with the locked order (one statement)
     o = access_workorder(user, key, for_update=True, related=("customer",), annotations=_WECOM)
     _check_version(o, expected_version)
-    chosen = choose_reply_channel(o, channel, reply_channels(o, wecom=o.customer_wecom), source=source)
+    chosen = choose_reply_channel(
+        o, channel, reply_channels(o, wecom=getattr(o, "customer_wecom", None)), source=source
+    )
     if chosen is rules.ReplyChannel.CALLBACK:
         return log_callback(user, staff, o, body, callback_outcome, files=files)
     text = _check_body(body)

@@ -1,5 +1,5 @@
 """The API's JSON is written by orjson with the values Django's encoder wrote: date-times with
-milliseconds and ``Z``, decimals as strings; Chinese as UTF-8 (issue 19)."""
+milliseconds and ``Z``, decimals as strings; Chinese as UTF-8."""
 
 from __future__ import annotations
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
+from django.utils.translation import gettext
 
 from kefu.audit.models import AuditRecord
 from kefu.complaints import actions
@@ -52,7 +53,7 @@ def test_an_agitated_request_raises_the_priority_audited(world) -> None:  # type
     assert o.priority == "high" and o.version == 1
     rec = AuditRecord.objects.get(workorder_id=o.pk, action="order.update")
     assert rec.before == {"priority": "normal"} and rec.after == {"priority": "high"}
-    assert rec.summary == "The customer seems agitated."
+    assert rec.summary == gettext("The customer seems agitated.")
     assert audit_codes(o) == ["order.create", "order.update"]  # both written by the create
 
 

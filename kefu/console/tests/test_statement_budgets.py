@@ -1,9 +1,9 @@
-"""Statement budgets of the hot paths (issue 19): the console order page, console create, API create,
+"""Statement budgets of the hot paths: the console order page, console create, API create,
 console reply and API reply, each with every panel and hook the project registers, on SQLite and on
 PostgreSQL (run this file with ``DATABASE_URL`` set for the second).
 
 The budgets are what the paths cost now; they may only go down. The issue's targets (order page ≤ 12,
-create ≤ 12, reply ≤ 8) are not reached yet: see bench/RESULTS.md, "Hot paths (issue 19)", for what each
+create ≤ 12, reply ≤ 8) are not reached yet: see bench/RESULTS.md, "Hot paths: statements, CPU per request, templates", for what each
 statement is and what removing the rest would take. One statement of headroom is left on the order page
 and on create for the access record that the masking work adds to the customer and order views."""
 

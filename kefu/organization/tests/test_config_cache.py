@@ -1,6 +1,6 @@
 """The per-process cache of the configuration tables: read again when a table of its group changes by
 any means (trigger on the table), one version query per request, a request sees its own writes, a
-rolled-back change is not mistaken for the state after it (issue 19)."""
+rolled-back change is not mistaken for the state after it."""
 
 from __future__ import annotations
 
