@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 from django.core.signals import request_finished, request_started
-from django.db import connection, transaction
+from django.db import close_old_connections, connection, transaction
 from django.test.utils import CaptureQueriesContext
 
 from kefu.commitments.models import Service
@@ -48,6 +48,10 @@ def test_a_change_in_another_group_keeps_the_cache(world: Any) -> None:
 
 def test_one_version_query_per_request_and_the_request_sees_its_own_save(world: Any) -> None:
     load = Loader()
+    # what a request's signals do to the cache (sent without Django's close_old_connections receiver,
+    # as the test client does: the test's connection stays open)
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
     request_started.send(sender=None)
     try:
         with CaptureQueriesContext(connection) as ctx:
@@ -62,6 +66,8 @@ def test_one_version_query_per_request_and_the_request_sees_its_own_save(world: 
         assert "另一片区" in config_cache.cached(config_cache.ORGANIZATION, "t:areas3", load.areas)
     finally:
         request_finished.send(sender=None)
+        request_started.connect(close_old_connections)
+        request_finished.connect(close_old_connections)
     assert load.calls == 2
 
 
