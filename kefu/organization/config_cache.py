@@ -26,6 +26,8 @@ from django.core.signals import request_finished, request_started
 from django.db import connection
 from django.db.models.signals import post_delete, post_save
 
+from kefu.organization.models import ConfigVersion
+
 T = TypeVar("T")
 
 ORGANIZATION = "organization"
@@ -46,8 +48,6 @@ _local = threading.local()
 def _tokens() -> dict[str, int]:
     tokens: dict[str, int] | None = getattr(_local, "tokens", None)
     if tokens is None:
-        from kefu.organization.models import ConfigVersion
-
         tokens = dict(ConfigVersion.objects.values_list("name", "token"))
         if getattr(_local, "in_request", False):
             _local.tokens = tokens
