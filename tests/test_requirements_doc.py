@@ -18,7 +18,7 @@ CITING = ["kefu", "docs", "tests", "bench", "README.md"]
 # Where references to files outside the repository and to issue numbers are not allowed.
 NO_OUTSIDE_REFERENCES = ["kefu", "docs", "tests", "bench", "README.md"]
 TEXT_SUFFIXES = {".py", ".md", ".html", ".txt", ".js", ".css", ".sh", ".toml", ".cfg", ".ini", ".po"}
-SKIP_DIRS = {".venv", "__pycache__", "node_modules", ".git", "screenshots"}
+SKIP_DIRS = {".venv", ".venv-helpdesk", "__pycache__", "node_modules", ".git", "screenshots"}
 
 RULE_ID = re.compile(r"\bR-(\d+)\b")
 HEADING = re.compile(r"^## R-(\d+) — \S", re.MULTILINE)

@@ -17,6 +17,7 @@ from kefu.api.clocks import router as clocks_router
 from kefu.api.cti import router as cti_router
 from kefu.api.customers import router as customers_router
 from kefu.api.mail_inbound import router as mail_router
+from kefu.api.renderer import ORJSONRenderer
 from kefu.api.reports import router as reports_router
 from kefu.api.satisfaction import router as satisfaction_router
 from kefu.api.sms import router as sms_router
@@ -52,6 +53,7 @@ api = KefuAPI(
     urls_namespace="api",
     auth=[bearer, session],
     parser=errors.KefuParser(),
+    renderer=ORJSONRenderer(),
 )
 errors.install(api)
 api.add_router("/customers", customers_router)

@@ -246,8 +246,11 @@ def reply(request: ApiRequest, key: str, payload: ReplyIn, if_match: str | None 
         override_reason=payload.override_reason or "",
         source="api",
     )
-    o = WorkOrder.objects.only("version").get(pk=entry.workorder_id)
-    out = render.entry_out(entry, staff_view=True, order_version=o.version)
+    # do_reply answers with the order's version after the reply (a call-back entry: read it)
+    version = getattr(entry, "order_version", None)
+    if version is None:
+        version = WorkOrder.objects.only("version").get(pk=entry.workorder_id).version
+    out = render.entry_out(entry, staff_view=True, order_version=version)
     return Status(201, {**out, "message": actions.reply_message(entry)})
 
 

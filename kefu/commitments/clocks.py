@@ -42,7 +42,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 from django.db.models.signals import post_delete, post_save
 from django.utils.translation import gettext as _
 
@@ -70,6 +70,7 @@ from kefu.commitments.models import (
 from kefu.lib import clock
 from kefu.lib.durations import TimeLeft
 from kefu.lib.errors import NotFound, PermissionDenied, ValidationFailed
+from kefu.organization import config_cache
 from kefu.organization.access import Actor, require_staff
 from kefu.organization.models import Branch, Staff
 from kefu.workorders import hooks
@@ -86,6 +87,27 @@ CACHE_SECONDS = 300
 _lock = threading.Lock()
 _calendars: dict[int, tuple[float, rules.WorkCalendar]] = {}
 _named: dict[str, tuple[float, int]] = {}
+
+
+def order_clock_list(order: WorkOrder) -> list[OrderClock]:
+    """The order's clocks (kind, round) with their calendars, the reporter of an unreachable customer and
+    the extension requests with their people, in two queries, kept on the order instance: the order page's
+    clock card and its "Reaching the customer" card read the same list (one request, no write between)."""
+    cached: list[OrderClock] | None = getattr(order, "_kefu_clock_list", None)
+    if cached is None:
+        cached = list(
+            OrderClock.objects.filter(workorder_id=order.pk)
+            .select_related("calendar", "unreachable_reported_by")
+            .prefetch_related(
+                Prefetch(
+                    "extensions",
+                    queryset=ExtensionRequest.objects.select_related("requested_by", "decided_by"),
+                )
+            )
+            .order_by("kind", "round")
+        )
+        order._kefu_clock_list = cached  # type: ignore[attr-defined]
+    return cached
 
 
 def clear_calendar_cache(*_args: Any, **_kwargs: Any) -> None:
@@ -365,6 +387,12 @@ def live_status(c: OrderClock, st: rules.ClockState | None) -> str:
 
 def _refresh(c: OrderClock, at: dt.datetime) -> None:
     """Recompute the stored due time, warning time, status and remaining time, and save."""
+    _compute(c, at)
+    c.save()
+
+
+def _compute(c: OrderClock, at: dt.datetime) -> None:
+    """What :func:`_refresh` stores, without saving (new clocks are inserted together)."""
     cancelled = c.status == ClockStatusChoices.CANCELLED
     try:
         st, missing = _provisional_state(c, at)
@@ -387,7 +415,6 @@ def _refresh(c: OrderClock, at: dt.datetime) -> None:
         if not cancelled:
             c.status = st.status.value
     c.updated_at = clock.now()
-    c.save()
 
 
 def recompute_missing(
@@ -440,9 +467,12 @@ for _model in (CalendarDay, CalendarYear):
     )
 
 
-def _sync_order_due(o: Any) -> None:
-    """WorkOrder.due_at: the open resolution clock's due time, else the earliest open clock's."""
-    open_clocks = [c for c in OrderClock.objects.filter(workorder=o) if c.status in OPEN_CLOCK_STATUSES]
+def _sync_order_due(o: Any, clocks_: list[OrderClock] | None = None) -> None:
+    """WorkOrder.due_at: the open resolution clock's due time, else the earliest open clock's.
+    ``clocks_``: all the order's clocks when the caller has them (a new order's), ordered by kind and round."""
+    if clocks_ is None:
+        clocks_ = list(OrderClock.objects.filter(workorder=o))
+    open_clocks = [c for c in clocks_ if c.status in OPEN_CLOCK_STATUSES]
     chosen = None
     resolution = [c for c in open_clocks if c.kind == L.ClockKind.RESOLUTION and c.due_at]
     if resolution:
@@ -483,6 +513,12 @@ def order_facts(o: Any) -> L.OrderFacts:
 
 
 def limit_rules() -> list[L.LimitRule]:
+    """The active time limits as the rules see them (per-process cache, checked against the version of
+    the service catalogue's tables)."""
+    return config_cache.cached(config_cache.COMMITMENTS, "limit_rules", _load_limit_rules)
+
+
+def _load_limit_rules() -> list[L.LimitRule]:
     return [
         L.LimitRule(
             id=t.pk,
@@ -503,10 +539,10 @@ def limit_rules() -> list[L.LimitRule]:
 
 
 def _new_clock(
-    o: Any, rule: L.LimitRule, rnd: int, started_at: dt.datetime | None, at: dt.datetime
+    o: Any, rule: L.LimitRule, rnd: int, started_at: dt.datetime | None, at: dt.datetime, *, save: bool = True
 ) -> OrderClock:
     calendar_id = (
-        around_the_clock_calendar_id() if rule.around_the_clock else calendar_id_for_branch(o.branch)
+        around_the_clock_calendar_id() if rule.around_the_clock else calendar_id_for_branch(branch_of(o))
     )
     c = OrderClock(
         workorder=o,
@@ -520,20 +556,43 @@ def _new_clock(
         created_at=at,
         updated_at=at,
     )
-    _refresh(c, at)
+    if save:
+        _refresh(c, at)
+    else:
+        _compute(c, at)
     return c
 
 
 MATERIAL_KINDS = (L.ClockKind.RESOLUTION, L.ClockKind.COMPLAINT_ANSWER)
 
 
+def _services_with_required_materials() -> frozenset[int]:
+    return config_cache.cached(
+        config_cache.COMMITMENTS,
+        "services_with_required_materials",
+        lambda: frozenset(ServiceMaterial.objects.filter(required=True).values_list("service_id", flat=True)),
+    )
+
+
+def branch_of(o: Any) -> Branch:
+    """The order's branch, from the per-process cache unless the order carries it already."""
+    if "branch" not in o._state.fields_cache:
+        branch = config_cache.row(
+            config_cache.ORGANIZATION,
+            "branches",
+            lambda: {b.pk: b for b in Branch.objects.all()},
+            o.branch_id,
+        )
+        if branch is None:
+            return o.branch  # type: ignore[no-any-return]
+        o.branch = branch
+    return o.branch  # type: ignore[no-any-return]
+
+
 def materials_check_pending(o: Any) -> bool:
     """R-11: the order's service lists required materials and no materials check is recorded yet — the
     resolution and complaint-answer clocks do not start before it."""
-    if (
-        not o.service_id
-        or not ServiceMaterial.objects.filter(service_id=o.service_id, required=True).exists()
-    ):
+    if not o.service_id or o.service_id not in _services_with_required_materials():
         return False
     return not OrderMaterial.objects.filter(workorder_id=o.pk, checked_at__isnull=False).exists()
 
@@ -570,8 +629,9 @@ def on_order_created(o: Any, at: dt.datetime) -> list[OrderClock]:
     created = []
     for kind, rule in L.limits_for(limit_rules(), order_facts(o)).items():
         start = None if waiting and kind in MATERIAL_KINDS else o.received_at
-        created.append(_new_clock(o, rule, 1, start, at))
-    _sync_order_due(o)
+        created.append(_new_clock(o, rule, 1, start, at, save=False))
+    OrderClock.objects.bulk_create(created)  # one INSERT for all the new order's clocks
+    _sync_order_due(o, created)  # a new order has no other clocks (one of each kind)
     return created
 
 

@@ -8,6 +8,7 @@ from typing import Any
 
 from kefu.commitments import clocks, emergency
 from kefu.commitments.models import ContactAttempt, Service
+from kefu.organization import config_cache
 
 
 class Engine:
@@ -24,7 +25,13 @@ class Engine:
         clocks.on_first_reply(order, at)
 
     def active_service(self, pk: int) -> Service | None:
-        return Service.objects.filter(pk=pk, is_active=True).first()
+        """An active service of the catalogue (a copy from the per-process cache)."""
+        return config_cache.row(  # type: ignore[no-any-return]
+            config_cache.COMMITMENTS,
+            "services:active_by_pk",
+            lambda: {s.pk: s for s in Service.objects.filter(is_active=True)},
+            pk,
+        )
 
     def is_emergency(self, service_id: int | None, text: str) -> bool:
         return emergency.match(service_id, text) is not None

@@ -7,9 +7,10 @@ from typing import Any
 
 from django.http import HttpRequest
 
+from kefu.commitments import clocks as clocks_of_order
 from kefu.commitments import unreachable
 from kefu.commitments.materials import may_decide_additional
-from kefu.commitments.models import ContactAttempt, ContactMethod, OrderClock
+from kefu.commitments.models import ContactAttempt, ContactMethod
 from kefu.commitments.models.materials import AdditionalMaterialsRequest
 from kefu.lib import clock
 from kefu.organization.access import staff_of
@@ -20,7 +21,7 @@ def order_panel(request: HttpRequest, order: WorkOrder) -> dict[str, Any] | None
     staff = staff_of(request.user)
     if staff is None:
         return None
-    clocks_ = list(OrderClock.objects.filter(workorder=order).select_related("unreachable_reported_by"))
+    clocks_ = clocks_of_order.order_clock_list(order)  # shared with the page's clock card
     if not clocks_:
         return None
     attempts = list(ContactAttempt.objects.filter(workorder=order).select_related("staff"))

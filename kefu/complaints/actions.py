@@ -32,6 +32,7 @@ from kefu.lib import clock
 from kefu.lib.errors import Conflict, NotFound, ValidationFailed
 from kefu.organization.access import Actor, require_staff, staff_of
 from kefu.workorders import actions as wo_actions
+from kefu.workorders import hooks as wo_hooks
 from kefu.workorders.access import access_workorder, visible_workorders
 from kefu.workorders.models import WorkOrder
 
@@ -61,6 +62,26 @@ def earlier_contacts(order: WorkOrder, at: dt.datetime) -> int:
     return max(n - 1, 0)
 
 
+NEW_ORDER_CLASSIFIER = "complaints.customer_type"
+
+
+def classify_new_order(event: wo_hooks.NewOrderText) -> None:
+    """The customer type of a new order's request, before the order is written: an agitated customer
+    gets the raised priority at registration (the priority and the clocks are computed once); the
+    suggestion itself is stored by :func:`suggest_customer_type` after the insert."""
+    n = Contact.objects.filter(
+        customer_id=event.customer_id,
+        direction=Contact.Direction.INBOUND,
+        occurred_at__gte=event.at - REPEAT_WINDOW,
+    ).count()
+    if event.received_at >= event.at - REPEAT_WINDOW:
+        n += 1  # this request's own contact, not written yet (as earlier_contacts counts it afterwards)
+    result = classify(event.text, recent_contacts=max(n - 1, 0))
+    event.results[NEW_ORDER_CLASSIFIER] = result
+    if result.suggested == CustomerType.AGITATED:
+        event.raise_priority = event.raise_priority or _("The customer seems agitated.")
+
+
 def _signals_json(c: Classification) -> list[dict[str, Any]]:
     return [
         {"code": s.code, "type": s.type.value, "weight": s.weight, "evidence": s.evidence} for s in c.signals
@@ -74,19 +95,27 @@ def suggest_customer_type(
     source: str,
     actor_user: Actor | None = None,
     at: dt.datetime | None = None,
+    prepared: wo_hooks.NewOrderText | None = None,
 ) -> OrderCustomerType | None:
     """Classify the customer's ``text`` on ``order`` (locked by the caller, inside its transaction) and
     store the suggestion when it is the first one or the suggested type changed. An agitated
     suggestion raises the order's priority (audited as ``order.update``). The suggestion itself is
     not a person's action and is not written to the service log: the history row is its record.
-    Returns the new row, or None when nothing changed."""
+    Returns the new row, or None when nothing changed.
+
+    ``prepared``: a new order's request as :func:`classify_new_order` classified it before the insert
+    (the priority was raised then): not classified again, and a new order has no earlier suggestion."""
     at = at or clock.now()
-    result = classify(text, recent_contacts=earlier_contacts(order, at))
-    latest = (
-        OrderCustomerType.objects.filter(workorder=order, kind=OrderCustomerType.Kind.SUGGESTED)
-        .order_by("-at", "-id")
-        .first()
-    )
+    found: Classification | None = prepared.results.get(NEW_ORDER_CLASSIFIER) if prepared else None
+    if found is not None:
+        result, latest = found, None
+    else:
+        result = classify(text, recent_contacts=earlier_contacts(order, at))
+        latest = (
+            OrderCustomerType.objects.filter(workorder=order, kind=OrderCustomerType.Kind.SUGGESTED)
+            .order_by("-at", "-id")
+            .first()
+        )
     if latest is not None and latest.customer_type == result.suggested.value:
         return None
     row = OrderCustomerType.objects.create(
@@ -99,7 +128,7 @@ def suggest_customer_type(
         signals=_signals_json(result),
         at=at,
     )
-    if result.suggested == CustomerType.AGITATED:
+    if result.suggested == CustomerType.AGITATED and found is None:  # else raised at registration
         wo_actions.raise_priority(order, actor_user, at, _("The customer seems agitated."))
     return row
 

@@ -61,7 +61,12 @@ GUIDANCE: dict[str, Any] = {
 
 def on_customer_text(event: hooks.CustomerTextEvent) -> None:
     actions.suggest_customer_type(
-        event.order, event.text, source=event.source, actor_user=event.actor_user, at=event.at
+        event.order,
+        event.text,
+        source=event.source,
+        actor_user=event.actor_user,
+        at=event.at,
+        prepared=event.prepared,
     )
 
 
@@ -157,6 +162,7 @@ def complaint_panel(request: HttpRequest, o: WorkOrder) -> dict[str, Any] | None
 
 def register() -> None:
     hooks.register_customer_text_listener("complaints.customer_type", on_customer_text)
+    hooks.register_new_order_text_classifier(actions.NEW_ORDER_CLASSIFIER, actions.classify_new_order)
     hooks.register_transition_guard("complaints.cause_before_close", guard_complaint_cause)
     hooks.register_order_panel(
         hooks.OrderPanel(

@@ -16,8 +16,9 @@ from django.utils.translation import gettext_lazy as _
 
 from kefu.commitments.models import Service
 from kefu.customers.models import Channel
+from kefu.organization import config_cache
 from kefu.organization.models import Department, Outlet, ServiceArea, Staff
-from kefu.web.forms import MultipleFileField
+from kefu.web.forms import MultipleFileField, choices_from_rows
 from kefu.workorders.models import CloseReasonChoices, OrderTypeChoices, Priority, StatusChoices, WorkOrder
 from kefu.workorders.rules import OPEN_STATUSES, Status, allowed_targets
 
@@ -81,6 +82,27 @@ def branch_departments(order_branch_id: int) -> QuerySet[Department]:
     """Departments an order of this branch can be given to (``rules.serves_branch``; every department
     belongs to a branch, so these are the branch's own)."""
     return Department.objects.filter(branch_id=order_branch_id).select_related("branch").order_by("name")
+
+
+def branch_areas(branch_id: int) -> QuerySet[ServiceArea]:
+    return ServiceArea.objects.filter(branch_id=branch_id).order_by("code")
+
+
+# the choices of the order page's forms, read through the per-process configuration cache
+def cached_departments(branch_id: int) -> list[Department]:
+    return config_cache.cached(
+        config_cache.ORGANIZATION, f"departments:{branch_id}", lambda: list(branch_departments(branch_id))
+    )
+
+
+def cached_areas(branch_id: int) -> list[ServiceArea]:
+    return config_cache.cached(
+        config_cache.ORGANIZATION, f"areas:{branch_id}", lambda: list(branch_areas(branch_id))
+    )
+
+
+def cached_services() -> list[Service]:
+    return config_cache.cached(config_cache.COMMITMENTS, "services:active", lambda: list(_services(None)))
 
 
 def _model_field(form: forms.Form, name: str) -> forms.ModelChoiceField[Any]:
@@ -182,7 +204,10 @@ class TransferForm(VersionedForm):
         super().__init__(*args, **kwargs)
         # what the option shows (name, badge, role, department, load) in one query; 150+ staff per order page
         _model_field(self, "to_staff").queryset = transfer_targets(order.branch_id)
-        _model_field(self, "to_department").queryset = branch_departments(order.branch_id)
+        departments = branch_departments(order.branch_id)
+        choices_from_rows(
+            _model_field(self, "to_department"), departments, cached_departments(order.branch_id)
+        )
 
 
 class EscalateForm(forms.Form):
@@ -251,9 +276,9 @@ class EditForm(VersionedForm):
             },
         )
         super().__init__(*args, **kwargs)
-        _model_field(self, "service").queryset = _services(None)
-        _model_field(self, "area").queryset = ServiceArea.objects.filter(branch_id=order.branch_id).order_by(
-            "code"
+        choices_from_rows(_model_field(self, "service"), _services(None), cached_services())
+        choices_from_rows(
+            _model_field(self, "area"), branch_areas(order.branch_id), cached_areas(order.branch_id)
         )
 
     def changes(self) -> dict[str, Any]:

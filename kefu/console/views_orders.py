@@ -14,8 +14,20 @@ from typing import Any
 from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db.models import Case, CharField, Exists, JSONField, OuterRef, Q, QuerySet, Subquery, Value, When
-from django.db.models.functions import Cast, Concat, JSONObject, Substr
+from django.db.models import (
+    Case,
+    CharField,
+    Count,
+    Exists,
+    JSONField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
+from django.db.models.functions import Cast, Coalesce, Concat, JSONObject, Substr
 from django.http import FileResponse, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -198,10 +210,11 @@ def queue(request: ConsoleRequest) -> HttpResponse:
 
 
 def load_order(request: ConsoleRequest, key: str) -> WorkOrder:
-    """The order if visible to the user (404 otherwise), with what the header shows."""
-    o = access_workorder(request.user, key)
-    return (
-        WorkOrder.objects.select_related(
+    """The order if visible to the user (404 otherwise), with what the header shows: one query."""
+    return access_workorder(
+        request.user,
+        key,
+        related=(
             *ORDER_RELATED,
             *ORDER_PREFETCH,
             "service",
@@ -209,17 +222,27 @@ def load_order(request: ConsoleRequest, key: str) -> WorkOrder:
             "merged_into",
             "last_reply_by",
             "customer__area",
-        )
-        # whether the customer can be answered by WeCom (the reply box), in the same query
-        .annotate(
-            customer_wecom=Exists(
+        ),
+        # whether the customer can be answered by WeCom (the reply box) and the customer's open orders the
+        # user may see (the header), in the same query
+        annotations={
+            "customer_wecom": Exists(
                 ContactPoint.objects.filter(
                     customer_id=OuterRef("customer_id"), kind=ContactPoint.Kind.WECHAT
                 )
-            )
-        )
-        .filter(pk=o.pk)
-        .get()
+            ),
+            "customer_open_orders": Coalesce(
+                Subquery(
+                    visible_workorders(request.user)
+                    .filter(customer_id=OuterRef("customer_id"), status__in=OPEN)
+                    .order_by()
+                    .values("customer_id")
+                    .annotate(n=Count("pk"))
+                    .values("n")[:1]
+                ),
+                0,
+            ),
+        },
     )
 
 
@@ -462,7 +485,11 @@ def render_order(
         "o": o,
         "customer": customer,
         "tel": customer.phone_e164 or re.sub(r"[^\d+]", "", customer.phone),
-        "open_orders": visible.filter(customer_id=customer.pk, status__in=OPEN).count(),
+        "open_orders": (
+            o.customer_open_orders  # type: ignore[attr-defined]
+            if hasattr(o, "customer_open_orders")  # load_order counted them with the order
+            else visible.filter(customer_id=customer.pk, status__in=OPEN).count()
+        ),
         "timeline": _timeline(request, o, staff_names),
         "reply_box": reply_options(o),
         "transfers": list(
@@ -511,9 +538,11 @@ def _form_post(
     *,
     aliases: dict[str, str] | None = None,
     success: str | Callable[[Any], str],
+    order: WorkOrder | None = None,
 ) -> HttpResponse:
-    """Validate ``form``, run the one action ``call(cleaned_data)``; errors go next to their field."""
-    o = load_order(request, key)
+    """Validate ``form``, run the one action ``call(cleaned_data)``; errors go next to their field.
+    ``order``: the order the view already loaded (``load_order``), not loaded a second time."""
+    o = order if order is not None else load_order(request, key)
     conflict = False
     if form.is_valid():
         try:
@@ -609,7 +638,7 @@ def order_reply(request: ConsoleRequest, key: str) -> HttpResponse:
             return actions.reply_message(result)
         return _("Reply sent by WeCom.")
 
-    return _form_post(request, key, "reply", form, send, success=success)
+    return _form_post(request, key, "reply", form, send, success=success, order=o)
 
 
 @require_POST

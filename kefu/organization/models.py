@@ -258,3 +258,21 @@ class ApiToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.prefix}…)"
+
+
+class ConfigVersion(models.Model):
+    """A token per group of configuration tables (``organization``: branches, departments, service areas;
+    ``commitments``: services, time limits, service materials), set to a new random value by a database
+    trigger on every insert, update or delete of one of the group's tables — whoever writes, by whatever
+    means. ``kefu.organization.config_cache`` keeps what it read per process and reads it again only when
+    the token changed (one query per request for all groups)."""
+
+    name = models.CharField(max_length=60, primary_key=True)
+    token = models.BigIntegerField(default=0)
+
+    class Meta:
+        db_table = "kefu_config_version"
+        verbose_name = "configuration version"
+
+    def __str__(self) -> str:
+        return f"{self.name} {self.token}"

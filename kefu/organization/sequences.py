@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db import IntegrityError, connection, transaction
 
 from kefu.organization.models import NumberSequence
 
@@ -17,9 +16,16 @@ def next_value(key: str) -> int:
     """
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("next_value must run inside a transaction")
+    table = connection.ops.quote_name(NumberSequence._meta.db_table)
     for _attempt in range(3):
-        if NumberSequence.objects.filter(key=key).update(value=F("value") + 1):
-            return NumberSequence.objects.values_list("value", flat=True).get(key=key)
+        # one statement: the increment answers with the new value (UPDATE … RETURNING, PostgreSQL and
+        # SQLite ≥ 3.35)
+        with connection.cursor() as cur:
+            sql = f'UPDATE {table} SET "value" = "value" + 1 WHERE "key" = %s RETURNING "value"'  # noqa: S608 - the model's table
+            cur.execute(sql, [key])
+            row = cur.fetchone()
+        if row is not None:
+            return int(row[0])
         try:
             with transaction.atomic():
                 NumberSequence.objects.create(key=key, value=1)

@@ -39,3 +39,31 @@ class MultipleFileField(forms.FileField):
         if isinstance(data, list | tuple):
             return [single(d, initial) for d in data if d]
         return [single(data, initial)] if data else []
+
+
+class _RowsIterator(forms.models.ModelChoiceIterator):
+    """The choices of a model choice field from rows read before (``choices_from_rows``), not a query."""
+
+    def __iter__(self) -> Any:
+        if self.field.empty_label is not None:
+            yield ("", self.field.empty_label)
+        for obj in _rows(self.field):
+            yield self.choice(obj)
+
+    def __len__(self) -> int:
+        return len(_rows(self.field)) + (self.field.empty_label is not None)
+
+    def __bool__(self) -> bool:
+        return self.field.empty_label is not None or bool(_rows(self.field))
+
+
+def _rows(field: Any) -> list[Any]:
+    return field.choice_rows  # type: ignore[no-any-return]
+
+
+def choices_from_rows(field: forms.ModelChoiceField[Any], queryset: Any, rows: list[Any]) -> None:
+    """Show ``rows`` (e.g. a per-process cached list) as the choices of ``field``; a submitted value is
+    still checked against ``queryset`` in the database."""
+    field.choice_rows = rows  # type: ignore[attr-defined]
+    field.iterator = _RowsIterator
+    field.queryset = queryset

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from django.db.models import Q, QuerySet
@@ -33,9 +34,22 @@ def visible_workorders(user: Actor) -> QuerySet[WorkOrder]:
     return qs.none()
 
 
-def access_workorder(user: Actor, key: int | str, *, for_update: bool = False) -> WorkOrder:
-    """The order by id or number if visible to ``user``; NotFound otherwise (same answer for both)."""
+def access_workorder(
+    user: Actor,
+    key: int | str,
+    *,
+    for_update: bool = False,
+    related: Sequence[str] = (),
+    annotations: Mapping[str, Any] | None = None,
+) -> WorkOrder:
+    """The order by id or number if visible to ``user``; NotFound otherwise (same answer for both).
+    ``related`` and ``annotations`` load what the caller needs in the same statement (one query for the
+    check and the header of the order page; only the order's own row is locked ``for_update``)."""
     qs = visible_workorders(user)
+    if related:
+        qs = qs.select_related(*related)
+    if annotations:
+        qs = qs.annotate(**annotations)
     if for_update:
         qs = qs.select_for_update(of=("self",))
     try:

@@ -19,7 +19,7 @@ import filetype
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import transaction
-from django.db.models import Case, F, Q, Value, When
+from django.db.models import Case, Exists, F, OuterRef, Q, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -33,6 +33,7 @@ from kefu.customers.models import Channel, Contact, ContactPoint, Customer
 from kefu.customers.rules import is_mobile
 from kefu.lib import clock, search
 from kefu.lib.errors import Conflict, KefuError, NotFound, PermissionDenied, ValidationFailed, raise_if
+from kefu.organization import config_cache
 from kefu.organization import rules as org_rules
 from kefu.organization.access import Actor, login_of, require_staff, staff_of
 from kefu.organization.leaders import LeaderPicker
@@ -143,9 +144,8 @@ def _announce(o: WorkOrder, *, queue: bool, was_assignee: int | None = None) -> 
     data = {"order": o.pk, "version": o.version, "assignee": o.assignee_id, "owner": o.owner_id}
     if was_assignee is not None and was_assignee != o.assignee_id:
         data["was_assignee"] = was_assignee
-    if queue:
-        live.publish(live.queue_topic(o.branch_id), "queue", data)
-    live.publish(live.order_topic(o.pk), "order", data)
+    events = [(live.queue_topic(o.branch_id), "queue", data)] if queue else []
+    live.publish_many([*events, (live.order_topic(o.pk), "order", data)])  # one statement
 
 
 # --- the public write API of the order's rows (other apps call these, never the models) ------------------
@@ -448,7 +448,14 @@ def _clean_order(staff: Staff, customer: Customer, data: OrderInput) -> dict[str
             )
     area = customer.area
     if data.area_id:
-        area = ServiceArea.objects.filter(pk=data.area_id, branch_id=customer.branch_id).first()
+        area = config_cache.row(  # the per-process cache of the organisation tables
+            config_cache.ORGANIZATION,
+            "areas:by_pk",
+            lambda: {a.pk: a for a in ServiceArea.objects.all()},
+            data.area_id,
+        )
+        if area is not None and area.branch_id != customer.branch_id:
+            area = None
         if area is None:
             errors.append(
                 ValidationFailed(
@@ -559,6 +566,15 @@ def create_order_for(
         service.pk if service is not None else None, f"{clean['title']}\n{clean['description']}"
     ):
         priority = Priority.URGENT.value  # gas leak, burst pipe, ... (commitments.emergency)
+    # the classifiers of the request (the customer type of complaints) before the insert: an agitated
+    # customer's order is registered with the raised priority, its clocks computed once
+    pre = hooks.NewOrderText(
+        customer.pk, f"{clean['title']}\n{clean['description']}", now, clean["received_at"]
+    )
+    hooks.classify_new_order_text(pre)
+    raised_from = ""
+    if pre.raise_priority and rules.raised_priority(priority) != priority:
+        raised_from, priority = priority, rules.raised_priority(priority)
     o = WorkOrder(
         number=order_number(now),
         order_type=data.order_type,
@@ -606,19 +622,35 @@ def create_order_for(
     record_contact(
         customer, data.channel, staff=actor_staff, workorder=o, summary=o.title, at=clean["received_at"]
     )
-    audit.record(
-        actor_user,
-        "order.create",
-        o,
-        after=audit.snapshot(o),
-        customer_id=customer.pk,
-        workorder_id=o.pk,
-        summary=o.number,
-    )
+    records = [
+        audit.build(
+            actor_user,
+            "order.create",
+            o,
+            after=audit.snapshot(o),
+            customer_id=customer.pk,
+            workorder_id=o.pk,
+            summary=o.number,
+        )
+    ]
+    if raised_from:  # raised at registration (see above), audited as raise_priority does
+        records.append(
+            audit.build(
+                actor_user,
+                "order.update",
+                o,
+                before={"priority": raised_from},
+                after={"priority": o.priority},
+                customer_id=customer.pk,
+                workorder_id=o.pk,
+                summary=pre.raise_priority,
+            )
+        )
+    audit.record_many(records)  # one INSERT
     if o.area_kind_reason:
         _audit_area_kind(actor_user, o, "")
     hooks.notify_customer_text(  # e.g. the customer-type suggestion (complaints)
-        hooks.CustomerTextEvent(o, f"{o.title}\n{o.description}", "order", now, actor_user)
+        hooks.CustomerTextEvent(o, f"{o.title}\n{o.description}", "order", now, actor_user, prepared=pre)
     )
     hooks.staff_event(hooks.StaffEventKind.OWNER, [owner], order=o, actor=actor_staff, at=now)
     # the assignee named at registration (a hand-over by a listener above, e.g. an emergency dispatched to
@@ -862,6 +894,14 @@ CALLBACK_LABELS: dict[str, Any] = {
 }
 
 
+# whether the order's customer can be answered by WeCom, as an annotation of the order's query
+_WECOM = {
+    "customer_wecom": Exists(
+        ContactPoint.objects.filter(customer_id=OuterRef("customer_id"), kind=ContactPoint.Kind.WECHAT)
+    )
+}
+
+
 def reply_channels(o: WorkOrder, *, wecom: bool | None = None) -> list[rules.ReplyChannel]:
     """The written channels the customer of ``o`` can be reached on (SMS to a mobile, e-mail to an
     address, WeCom when the customer wrote from a WeCom account, the portal with a portal login).
@@ -951,9 +991,12 @@ def do_reply(
     ``override_reason`` is the agent's reason for sending it anyway.
     """
     staff = require_staff(user, "order.reply")
-    o = access_workorder(user, key, for_update=True)
+    # the customer and whether WeCom reaches them come with the locked order (one statement)
+    o = access_workorder(user, key, for_update=True, related=("customer",), annotations=_WECOM)
     _check_version(o, expected_version)
-    chosen = choose_reply_channel(o, channel, reply_channels(o), source=source)
+    chosen = choose_reply_channel(
+        o, channel, reply_channels(o, wecom=getattr(o, "customer_wecom", None)), source=source
+    )
     if chosen is rules.ReplyChannel.CALLBACK:
         return log_callback(user, staff, o, body, callback_outcome, files=files)
     text = _check_body(body)
@@ -1009,6 +1052,7 @@ def do_reply(
         workorder_id=o.pk,
         after={"body": text, "channel": chosen.value},
     )
+    entry.order_version = o.version  # type: ignore[attr-defined]  # the order's version after the reply
     return entry
 
 

@@ -11,7 +11,9 @@ guard that raises refuses the change and a listener's writes commit or roll back
   follow-up task");
 - reply checks run before a staff reply is stored (e.g. the forbidden-phrase checker);
 - customer-text listeners get what the customer wrote: the request of a new order and each later
-  message (e.g. the customer-type suggestion);
+  message (e.g. the customer-type suggestion); new-order-text classifiers see the request of a new
+  order *before* its row is written and may ask for a higher priority, so that the priority and the
+  clocks are computed once (their findings reach their customer-text listener in ``prepared``);
 - order panels add a card to the console order page;
 - the commitments engine (one, registered by the commitments app) keeps the order's clocks in step
   with its life — created, changed, status changed, first reply — and looks services up in the
@@ -63,6 +65,21 @@ class ReplyEvent:
     data: dict[str, Any] = field(default_factory=dict)  # checks may leave findings here
 
 
+@dataclass
+class NewOrderText:
+    """The request of an order about to be registered, before its row (and the contact of this request)
+    is written. A classifier may set ``raise_priority`` (why the priority goes up: the order is then
+    registered with the raised priority, audited with this reason) and keep what it worked out in
+    ``results[its name]`` for its customer-text listener after the insert."""
+
+    customer_id: int
+    text: str
+    at: dt.datetime
+    received_at: dt.datetime  # when the request came in (the contact's time)
+    raise_priority: str = ""
+    results: dict[str, Any] = field(default_factory=dict)
+
+
 @dataclass(frozen=True)
 class CustomerTextEvent:
     """Text the customer wrote on an order: the request that opened it (``source`` "order") or a
@@ -73,6 +90,7 @@ class CustomerTextEvent:
     source: str
     at: dt.datetime
     actor_user: Actor | None = None
+    prepared: NewOrderText | None = None  # a new order's request, as classified before the insert
 
 
 @dataclass(frozen=True)
@@ -266,6 +284,7 @@ TransitionGuard = Callable[[TransitionEvent], None]
 TransitionListener = Callable[[TransitionEvent], None]
 ReplyCheck = Callable[[ReplyEvent], None]
 CustomerTextListener = Callable[[CustomerTextEvent], None]
+NewOrderTextClassifier = Callable[[NewOrderText], None]
 FollowupDone = Callable[[Any], None]  # gets the finished followup.FollowupTask
 StaffEventListener = Callable[[StaffEvent], None]
 RuleViolationListener = Callable[[RuleViolationEvent], object]
@@ -275,6 +294,7 @@ _listeners: dict[str, TransitionListener] = {}
 _reply_checks: dict[str, ReplyCheck] = {}
 _panels: dict[str, OrderPanel] = {}
 _text_listeners: dict[str, CustomerTextListener] = {}
+_new_text_classifiers: dict[str, NewOrderTextClassifier] = {}
 _on_followup_done: dict[str, FollowupDone] = {}
 _staff_event_listeners: dict[str, StaffEventListener] = {}
 _violation_listeners: dict[str, RuleViolationListener] = {}
@@ -303,6 +323,15 @@ def register_reply_check(name: str, fn: ReplyCheck) -> None:
 
 def register_customer_text_listener(name: str, fn: CustomerTextListener) -> None:
     _text_listeners[name] = fn
+
+
+def register_new_order_text_classifier(name: str, fn: NewOrderTextClassifier) -> None:
+    _new_text_classifiers[name] = fn
+
+
+def classify_new_order_text(event: NewOrderText) -> None:
+    for fn in list(_new_text_classifiers.values()):
+        fn(event)
 
 
 def register_order_panel(panel: OrderPanel) -> None:

@@ -79,6 +79,7 @@ def enqueue(
     template: dict[str, Any] | None = None,
     not_before: dt.datetime | None = None,
     message_class: str = MessageClass.SERVICE,
+    new_key: bool = False,
 ) -> tuple[OutboxMessage, bool]:
     """Queue one message in the caller's transaction. Returns ``(row, created)``; an existing key wins.
     ``not_before`` defers the first attempt (e.g. a staff notification held back by quiet hours).
@@ -86,7 +87,9 @@ def enqueue(
     name reminder or marketing for anything the customer did not ask for and the company need not send):
     an SMS of a refusable class gets the opt-out text of the customer's language here. On the
     simulated clock (``kefu.lib.clock.simulated``: history played by the demo loader) the row is recorded
-    as sent at that time and never handed to a transport."""
+    as sent at that time and never handed to a transport. ``new_key``: the caller knows the key cannot
+    exist yet (it names a row inserted in this same transaction, e.g. ``reply:<entry>``): one INSERT
+    instead of a look-up, a savepoint and the insert (the unique key still refuses a duplicate)."""
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("outbox.enqueue must be called inside the transaction of the change")
     if channel not in OutboxChannel.values:
@@ -99,24 +102,24 @@ def enqueue(
     # history being played (the demo data): the message belongs to the past, recorded as sent then; a
     # first start does not send months-old replies, invitations and notices today
     past = {"status": OutboxStatus.SENT, "sent_at": now} if clock.is_simulated() else {}
-    return OutboxMessage.objects.get_or_create(
-        idempotency_key=idempotency_key[:200],
-        defaults={
-            **past,
-            "channel": channel,
-            "recipient": recipient,
-            "subject": subject[:300],
-            "body": body,
-            "customer": customer,
-            "workorder": workorder,
-            "headers": headers or {},
-            "log_contact": log_contact,
-            "template": template or {},
-            "message_class": message_class,
-            "next_attempt_at": not_before or now,
-            "created_at": now,
-        },
-    )
+    fields = {
+        **past,
+        "channel": channel,
+        "recipient": recipient,
+        "subject": subject[:300],
+        "body": body,
+        "customer": customer,
+        "workorder": workorder,
+        "headers": headers or {},
+        "log_contact": log_contact,
+        "template": template or {},
+        "message_class": message_class,
+        "next_attempt_at": not_before or now,
+        "created_at": now,
+    }
+    if new_key:
+        return OutboxMessage.objects.create(idempotency_key=idempotency_key[:200], **fields), True
+    return OutboxMessage.objects.get_or_create(idempotency_key=idempotency_key[:200], defaults=fields)
 
 
 # --- transports ----------------------------------------------------------------------------------------

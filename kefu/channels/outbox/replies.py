@@ -117,6 +117,7 @@ def _queue_email(order: Any, entry: Any, text: str, language: str) -> Any | None
         workorder=order,
         headers=headers,
         log_contact=False,  # do_reply already wrote the contact
+        new_key=True,  # the entry was inserted in this transaction
     )
     return row
 
@@ -146,6 +147,7 @@ def _queue_sms(order: Any, entry: Any, text: str, language: str) -> Any | None:
         customer=customer,
         workorder=order,
         log_contact=False,  # do_reply already wrote the contact
+        new_key=True,  # the entry was inserted in this transaction
     )
     return row
 
@@ -172,5 +174,6 @@ def _queue_portal_notice(order: Any, entry: Any, language: str) -> Any | None:
         customer=customer,
         workorder=order,
         log_contact=False,  # do_reply already wrote the contact
+        new_key=True,  # the entry was inserted in this transaction
     )
     return row

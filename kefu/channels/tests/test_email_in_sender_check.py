@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from django.test import Client
 from django.urls import reverse
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from kefu.channels import outbox
@@ -266,7 +267,8 @@ def test_acknowledgement_names_only_the_order_number(world: Any, box: Mailbox) -
     )
     assert r.order is not None and r.acknowledgement is not None
     ack = r.acknowledgement
-    assert ack.subject == _("[%(number)s] We have received your e-mail") % {"number": r.order.number}
+    with translation.override(r.order.customer.language_code):  # the customer's, whatever this thread's
+        assert ack.subject == _("[%(number)s] We have received your e-mail") % {"number": r.order.number}
     assert r.order.number in ack.body
     assert_echoes_nothing(ack)
     # a verified sender's mail program still threads it under their message
@@ -285,7 +287,8 @@ def test_acknowledgement_to_an_unverified_sender_references_nothing_of_theirs(
     assert r.inbound is not None
     assert r.inbound.sender_check == "fail"
     ack = r.acknowledgement
-    assert ack.subject == _("[%(number)s] We have received your e-mail") % {"number": r.order.number}
+    with translation.override(r.order.customer.language_code):  # the customer's, whatever this thread's
+        assert ack.subject == _("[%(number)s] We have received your e-mail") % {"number": r.order.number}
     assert_echoes_nothing(ack)
     wire = outbox._email(ack).message().msg
     assert wire["In-Reply-To"] is None and wire["References"] is None

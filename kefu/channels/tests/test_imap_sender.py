@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from kefu.channels import outbox
@@ -175,7 +176,10 @@ def test_acknowledgement_over_imap_repeats_nothing_of_the_sender(imap: dovecot.D
     order = WorkOrder.objects.get()
     ack = ack_of(order)
     assert ack.recipient == "victim@example.com"
-    assert ack.subject == _("[%(number)s] We have received your e-mail") % {"number": order.number}
+    with translation.override(
+        order.customer.language_code
+    ):  # the customer's language, whatever this thread's
+        assert ack.subject == _("[%(number)s] We have received your e-mail") % {"number": order.number}
     wire = outbox._email(ack).message().as_bytes().decode("utf-8", "replace")
     assert order.number in ack.body
     for fragment in ("spam", "pills", "http", "Cheap", "Buy"):

@@ -6,6 +6,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
+from django.utils.translation import gettext
 
 from kefu.audit.models import AuditRecord
 from kefu.complaints import actions
@@ -48,9 +49,12 @@ def test_an_agitated_request_raises_the_priority_audited(world) -> None:  # type
     o = world.order(world.customer(), title="又断网了", description="你们这什么破服务！！马上给我修好！")
     o.refresh_from_db()
     assert actions.current_type(o).customer_type == "agitated"  # type: ignore[union-attr]
-    assert o.priority == "high" and o.version == 2
+    # classified before the insert: registered with the raised priority (one version, clocks computed once)
+    assert o.priority == "high" and o.version == 1
     rec = AuditRecord.objects.get(workorder_id=o.pk, action="order.update")
     assert rec.before == {"priority": "normal"} and rec.after == {"priority": "high"}
+    assert rec.summary == gettext("The customer seems agitated.")
+    assert audit_codes(o) == ["order.create", "order.update"]  # both written by the create
 
 
 def test_urgent_stays_urgent(world) -> None:  # type: ignore[no-untyped-def]

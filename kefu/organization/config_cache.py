@@ -1,0 +1,152 @@
+# ruff: noqa: S608 - trigger DDL built from the fixed table and group names of GROUPS, no input
+"""Per-process cache of configuration tables with a version check.
+
+The organisation tables (branches, departments, service areas) and the service catalogue's tables
+(services, time limits, service materials) change rarely and are read on every order page and every new
+order. :func:`cached` keeps what a loader read in this process together with the token of its group
+(``ConfigVersion``); a database trigger gives the group a new random token on every insert, update or
+delete of one of its tables (installed by the migrations ``organization.0007`` and ``commitments.0013``),
+so a change by any process, the admin, a bulk update or plain SQL is seen at the next check.
+
+The check is one query (all tokens) per request: the tokens are read at the first use in a request and
+kept until the request ends; outside a request (jobs, the shell, tests calling actions) every use reads
+them. A save or delete through the ORM in this process drops the request's tokens at once, so a request
+reads what it wrote. A random token (not a counter) keeps a rolled-back change from being mistaken for a
+later committed one. Values are shared between threads: loaders return lists or dicts of model instances
+that callers must not change (:func:`row` hands out a copy)."""
+
+from __future__ import annotations
+
+import copy
+import threading
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from django.core.signals import request_finished, request_started
+from django.db import connection
+from django.db.models.signals import post_delete, post_save
+
+from kefu.organization.models import ConfigVersion
+
+T = TypeVar("T")
+
+ORGANIZATION = "organization"
+COMMITMENTS = "commitments"
+
+# the tables of each group (the triggers' targets)
+GROUPS: dict[str, tuple[str, ...]] = {
+    ORGANIZATION: ("organization_branch", "organization_department", "organization_servicearea"),
+    COMMITMENTS: ("commitments_service", "commitments_timelimit", "commitments_servicematerial"),
+}
+TABLE_GROUP = {table: group for group, tables in GROUPS.items() for table in tables}
+
+_values: dict[str, tuple[int, Any]] = {}
+_lock = threading.Lock()
+_local = threading.local()
+
+
+def _tokens() -> dict[str, int]:
+    tokens: dict[str, int] | None = getattr(_local, "tokens", None)
+    if tokens is None:
+        tokens = dict(ConfigVersion.objects.values_list("name", "token"))
+        if getattr(_local, "in_request", False):
+            _local.tokens = tokens
+    return tokens
+
+
+def cached(group: str, key: str, load: Callable[[], T]) -> T:
+    """``load()`` once per token of ``group``: what was read in this process while the group's tables
+    are unchanged."""
+    token = _tokens().get(group, 0)
+    name = f"{connection.alias}:{group}:{key}"
+    hit = _values.get(name)
+    if hit is not None and hit[0] == token:
+        return hit[1]  # type: ignore[no-any-return]
+    value = load()
+    with _lock:
+        _values[name] = (token, value)
+    return value
+
+
+def row(group: str, key: str, load: Callable[[], dict[Any, Any]], pk: Any) -> Any:
+    """A copy of one model instance of a cached ``{pk: instance}`` mapping (None when absent)."""
+    obj = cached(group, key, load).get(pk)
+    return copy.copy(obj) if obj is not None else None
+
+
+def clear() -> None:
+    """Forget everything read (tests that swap the database under the process)."""
+    with _lock:
+        _values.clear()
+    _local.tokens = None
+
+
+def _request_started(**_kwargs: Any) -> None:
+    _local.in_request = True
+    _local.tokens = None
+
+
+def _request_finished(**_kwargs: Any) -> None:
+    _local.in_request = False
+    _local.tokens = None
+
+
+def _changed(sender: Any, **_kwargs: Any) -> None:
+    if sender._meta.db_table in TABLE_GROUP:
+        _local.tokens = None  # this request reads what it just wrote
+
+
+def connect() -> None:
+    """Called by ``OrganizationConfig.ready``."""
+    request_started.connect(_request_started, dispatch_uid="config-cache-start")
+    request_finished.connect(_request_finished, dispatch_uid="config-cache-finish")
+    post_save.connect(_changed, dispatch_uid="config-cache-save")
+    post_delete.connect(_changed, dispatch_uid="config-cache-delete")
+
+
+# --- the triggers (installed by migrations) ------------------------------------------------------------
+
+_PG_FUNCTION = """
+CREATE OR REPLACE FUNCTION kefu_config_version_bump() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    INSERT INTO kefu_config_version (name, token) VALUES (TG_ARGV[0], (random() * 9e15)::bigint)
+    ON CONFLICT (name) DO UPDATE SET token = EXCLUDED.token;
+    RETURN NULL;
+END $$;
+"""
+
+
+def install_triggers(schema_editor: Any, tables: tuple[str, ...]) -> None:
+    """The version triggers of ``tables`` (each in its group of :data:`GROUPS`), and the group's row."""
+    vendor = schema_editor.connection.vendor
+    for table in tables:
+        group = TABLE_GROUP[table]
+        if vendor == "postgresql":
+            schema_editor.execute(_PG_FUNCTION)
+            schema_editor.execute(
+                f"CREATE TRIGGER kefu_cv_{table} AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON {table} "
+                f"FOR EACH STATEMENT EXECUTE FUNCTION kefu_config_version_bump('{group}')"
+            )
+            bump = "(random() * 9e15)::bigint"
+        else:
+            for op in ("INSERT", "UPDATE", "DELETE"):
+                schema_editor.execute(
+                    f"CREATE TRIGGER kefu_cv_{table}_{op.lower()} AFTER {op} ON {table} BEGIN "
+                    f"INSERT INTO kefu_config_version (name, token) VALUES ('{group}', abs(random())) "
+                    "ON CONFLICT(name) DO UPDATE SET token = excluded.token; END"
+                )
+            bump = "abs(random())"
+        schema_editor.execute(
+            f"INSERT INTO kefu_config_version (name, token) VALUES ('{group}', {bump}) "
+            "ON CONFLICT(name) DO NOTHING"
+        )
+
+
+def drop_triggers(schema_editor: Any, tables: tuple[str, ...]) -> None:
+    vendor = schema_editor.connection.vendor
+    for table in tables:
+        if vendor == "postgresql":
+            schema_editor.execute(f"DROP TRIGGER IF EXISTS kefu_cv_{table} ON {table}")
+        else:
+            for op in ("insert", "update", "delete"):
+                schema_editor.execute(f"DROP TRIGGER IF EXISTS kefu_cv_{table}_{op}")
