@@ -43,7 +43,9 @@ class FeeOut(Schema):
 
 class LimitOut(Schema):
     kind: str = Field(description="first_response, resolution or complaint_answer.")
-    unit: str = Field(description="calendar_minutes, calendar_hours, working_hours, working_days or calendar_months.")
+    unit: str = Field(
+        description="calendar_minutes, calendar_hours, working_hours, working_days or calendar_months."
+    )
     amount: Decimal
     tier: str = Field(description="Only for customers of this tier (empty: any).")
     area_kind: str = Field(description="urban or rural (empty: any).")
@@ -217,7 +219,9 @@ class DeadlineOut(Schema):
 
 class DeadlineQuery(Schema):
     start: DateTime = Field(description="RFC 3339 with an offset, e.g. 2025-01-27T17:45:00+08:00.")
-    unit: rules.Unit = Field(description="calendar_minutes, calendar_hours, working_hours, working_days or calendar_months.")
+    unit: rules.Unit = Field(
+        description="calendar_minutes, calendar_hours, working_hours, working_days or calendar_months."
+    )
     amount: decimal(  # type: ignore[valid-type]
         5,
         2,

@@ -27,7 +27,9 @@ urlpatterns = [
     path("retention/", include("kefu.retention.urls")),
     path("inspections/", include("kefu.inspections.urls")),
     path("privacy/", include("kefu.privacy.urls")),
-    path("privacy/requests/", include("kefu.rights.urls")),  # the customer's rights at the counter (docs/privacy.md)
+    path(
+        "privacy/requests/", include("kefu.rights.urls")
+    ),  # the customer's rights at the counter (docs/privacy.md)
     # the queue's and the customer list's exports (console lists; under /reports/ where managers find them)
     path("reports/export/orders/", views_exports.export_orders, name="reports_export_orders"),
     path("reports/export/customers/", views_exports.export_customers, name="reports_export_customers"),

@@ -3,8 +3,8 @@
 from django.urls import include, path
 
 from kefu.portal import public_views as portal_public_views
-from kefu.portal import unsubscribe as portal_unsubscribe
 from kefu.portal import rights_views
+from kefu.portal import unsubscribe as portal_unsubscribe
 from kefu.portal import views as portal_views
 
 app_name = "portal"
