@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db import DatabaseError
+from django.utils import translation
 
 from kefu.retention import actions
 
@@ -18,7 +19,8 @@ def check_retention() -> list[tuple[str, str]]:
     problems: list[tuple[str, str]] = []
     page = "set it on the console page Administration → Data retention (/retention/)"
     for r in rows:
-        code, name = r.kind.code, str(r.kind.label)
+        with translation.override("en"):  # operator messages are in English, like the other checks
+            code, name = r.kind.code, str(r.kind.label)
         if r.days == 0 and r.kind.warn_forever:
             problems.append(("warning", f"retention: {code} ({name}) is kept for ever (0 days); {page}"))
         if r.below_minimum:

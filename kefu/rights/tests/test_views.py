@@ -145,26 +145,26 @@ def test_counter_page_registers_and_prints(world, customer) -> None:  # type: ig
     staff = Client()
     staff.force_login(world.agent.user)
     assert (
-        staff.get(f"/customers/{customer.pk}/").content.decode().count(f"/privacy/customers/{customer.pk}/")
+        staff.get(f"/customers/{customer.pk}/").content.decode().count(f"/privacy/requests/customers/{customer.pk}/")
         == 1
     )
-    page = staff.get(f"/privacy/customers/{customer.pk}/")
+    page = staff.get(f"/privacy/requests/customers/{customer.pk}/")
     assert page.status_code == 200
-    resp = staff.post(f"/privacy/customers/{customer.pk}/", {"kind": "copy"})
+    resp = staff.post(f"/privacy/requests/customers/{customer.pk}/", {"kind": "copy"})
     assert resp.status_code == 302
     r = RightsRequest.objects.get(customer=customer)
     assert (r.via, r.workorder.channel, r.workorder.owner_id) == ("counter", "counter", world.agent.pk)
     order_page = staff.get(f"/orders/{r.workorder.number}/").content.decode()
     assert 'id="rights-panel"' in order_page and 'data-kind="copy"' in order_page
     assert "rights-erasure-warning" not in order_page
-    html = staff.get(f"/privacy/copies/{r.pk}.html")
+    html = staff.get(f"/privacy/requests/copies/{r.pk}.html")
     assert html.status_code == 200 and "陈晓东" in html.content.decode()
     # another branch's agent cannot see the customer, nor the copy
     south = Client()
     south.force_login(world.agent_south.user)
-    assert south.get(f"/privacy/copies/{r.pk}.json").status_code == 404
-    assert south.get(f"/privacy/customers/{customer.pk}/").status_code == 404
+    assert south.get(f"/privacy/requests/copies/{r.pk}.json").status_code == 404
+    assert south.get(f"/privacy/requests/customers/{customer.pk}/").status_code == 404
     # consent recorded at the counter
-    staff.post(f"/privacy/customers/{customer.pk}/consent/", {"consent": "0"})
+    staff.post(f"/privacy/requests/customers/{customer.pk}/consent/", {"consent": "0"})
     customer.refresh_from_db()
     assert customer.marketing_consent is False
