@@ -145,7 +145,9 @@ def test_counter_page_registers_and_prints(world, customer) -> None:  # type: ig
     staff = Client()
     staff.force_login(world.agent.user)
     assert (
-        staff.get(f"/customers/{customer.pk}/").content.decode().count(f"/privacy/requests/customers/{customer.pk}/")
+        staff.get(f"/customers/{customer.pk}/")
+        .content.decode()
+        .count(f"/privacy/requests/customers/{customer.pk}/")
         == 1
     )
     page = staff.get(f"/privacy/requests/customers/{customer.pk}/")
