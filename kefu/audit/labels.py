@@ -121,7 +121,7 @@ LABELS: dict[str, Any] = {
     "portal.password_changed": _("changed the portal password"),
     "standards.violation": _("reply sent with a forbidden phrase (reason given)"),
     "rights.request": _("personal information request received"),
-    "rights.copy_downloaded": _("copy of the personal data handed over"),
+    "rights.copy_downloaded": _("copy of the personal data downloaded"),
     "rights.completed": _("personal information request completed"),
     "rights.erased": _("customer's personal data erased"),
     "customer.marketing_consent": _("consent to marketing recorded"),

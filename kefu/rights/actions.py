@@ -216,7 +216,8 @@ def do_set_marketing_consent(user: Actor, customer_id: int, consent: bool) -> Cu
 
 
 def record_copy_download(user: Actor, r: RightsRequest, fmt: str) -> None:
-    """A copy was handed over (downloaded on the portal or printed at the counter): a service-log record."""
+    """A copy was downloaded (by the customer on the portal, or by staff to print at the counter): one
+    service-log record per download; handing it over is resolving the order."""
     with transaction.atomic():
         audit.record(
             user,

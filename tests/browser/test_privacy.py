@@ -24,9 +24,16 @@ def test_agent_reveals_a_masked_number_and_the_supervisor_finds_it(page, browser
     expect(page.locator("#customer-address").get_by_test_id("pd-masked")).to_have_text("和平里东街***")
 
     phone.get_by_test_id("pd-reveal-open").click()
+    # "other" without saying what: the refusal is shown where the agent clicked, nothing is revealed
+    phone.get_by_test_id("pd-reason").select_option("other")
+    phone.get_by_test_id("pd-reveal").click()
+    expect(page.locator("#customer-phone").get_by_test_id("pd-error")).to_be_visible()
+    expect(page.locator("#customer-phone")).not_to_contain_text("13812345678")
+    phone = page.locator("#customer-phone")
     phone.get_by_test_id("pd-reason").select_option("call_back")
     phone.get_by_test_id("pd-reveal").click()
     revealed = page.locator("#customer-phone").get_by_test_id("pd-value")
+    expect(page.locator("#customer-phone").get_by_test_id("pd-recorded")).to_be_visible()
     expect(revealed).to_have_text("13812345678")
     expect(revealed).to_have_attribute("href", "tel:+8613812345678")
     expect(page.locator("#customer-address").get_by_test_id("pd-masked")).to_have_text("和平里东街***")

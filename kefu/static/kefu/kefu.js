@@ -120,3 +120,15 @@ document.addEventListener("click", function (event) {
   var open = target.classList.toggle(button.getAttribute("data-toggle-class"));
   button.setAttribute("aria-expanded", open ? "true" : "false");
 });
+
+// <form hx-post=… data-swap-errors>: the answer of a refusal (400/403 with the form again and its message,
+// e.g. a reveal without a reason) replaces the target like a success does, so the message is seen
+// (htmx does not swap 4xx answers by default: the click would seem to do nothing).
+document.addEventListener("htmx:beforeSwap", function (event) {
+  var elt = event.detail.requestConfig && event.detail.requestConfig.elt;
+  var status = event.detail.xhr ? event.detail.xhr.status : 0;
+  if (elt && elt.closest && elt.closest("[data-swap-errors]") && (status === 400 || status === 403)) {
+    event.detail.shouldSwap = true;
+    event.detail.isError = false;
+  }
+});
