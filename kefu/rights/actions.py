@@ -259,12 +259,15 @@ def _guard(event: hooks.TransitionEvent) -> None:
         .values_list("number", flat=True)
     )
     if others:
-        raise ValidationFailed(
-            "open_orders",
-            _("The customer still has open orders: %(list)s. Resolve or close them first.")
-            % {"list": ", ".join(sorted(others)[:10])},
-            "status",
-        )
+        numbers = sorted(others)[:10]
+        message = _("The customer still has open orders: %(list)s. Resolve or close them first.")
+        if RightsRequest.objects.filter(workorder__number__in=numbers).exists():
+            # e.g. the copy the customer downloaded before asking for the erasure: its order is still open
+            message = _(
+                "The customer still has open orders: %(list)s. Resolve or close them first; this includes "
+                "their other personal-information requests (a copy is answered once the customer has it)."
+            )
+        raise ValidationFailed("open_orders", message % {"list": ", ".join(numbers)}, "status")
 
 
 def _listener(event: hooks.TransitionEvent) -> None:

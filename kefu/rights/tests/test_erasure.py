@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils.translation import gettext
 
 from kefu.audit.models import AuditRecord
 from kefu.complaints.actions import do_classify_complaint
@@ -208,3 +209,21 @@ def test_every_table_rule_says_why() -> None:
     assert all(str(rule.why) for rule in ERASURE_TABLE)
     assert {r.action for r in ERASURE_TABLE} == {Action.DELETE, Action.ANONYMISE, Action.KEEP}
     assert ERASURE_TABLE[-1].model == "customers.Customer"  # last: the identifiers come from it
+
+
+def test_an_open_copy_request_holds_the_erasure_and_the_refusal_says_so(world, person) -> None:  # type: ignore[no-untyped-def]
+    c = person["c"]
+    copy = actions.do_counter_request(world.agent.user, c.pk, "copy")
+    r = actions.do_counter_request(world.agent.user, c.pk, "erasure")
+    with pytest.raises(ValidationFailed) as exc:
+        wo.do_transition(world.supervisor.user, r.workorder.pk, "resolved", resolution="x")
+    expected = gettext(
+        "The customer still has open orders: %(list)s. Resolve or close them first; this includes "
+        "their other personal-information requests (a copy is answered once the customer has it)."
+    ) % {"list": copy.workorder.number}
+    assert exc.value.code == "open_orders" and str(exc.value.message) == expected
+    # once the copy is answered, the erasure goes through
+    wo.do_transition(world.supervisor.user, copy.workorder.pk, "resolved", resolution="copy handed over")
+    wo.do_transition(world.supervisor.user, r.workorder.pk, "resolved", resolution="erased")
+    c.refresh_from_db()
+    assert c.erased_at is not None
