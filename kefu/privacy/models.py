@@ -2,7 +2,7 @@
 
 Separate from the change audit (``kefu.audit``, R-33): one narrow row per customer per request, written with
 at most one INSERT per request (``records.record`` uses ``bulk_create``), no foreign-key constraints to
-check on write, pruned by age (``retention.prune_access_records``)."""
+check on write, pruned by age by the retention job (``retention.prune_access_records``)."""
 
 from __future__ import annotations
 

@@ -21,9 +21,6 @@ The contract of a handler ``(before, limit) -> Outcome``:
   at once share the rows instead of doing them twice, and it only picks rows not done yet (an anonymised
   row is marked), so a second run finds nothing.
 
-A module that cannot import this registry (an app below it in the layers) may instead define a function
-named in ``WELL_KNOWN``; it is adapted when found: ``kefu.privacy.retention.prune_access_records(before)``
-deletes the access records older than ``before`` and returns their number.
 """
 
 from __future__ import annotations
@@ -57,11 +54,6 @@ class Outcome:
 Handler = Callable[[dt.datetime, int], Outcome]
 HANDLERS: dict[str, Handler] = {}
 
-# kind -> (module, function(before) -> int): handlers adapted from apps that do not import this registry
-WELL_KNOWN: dict[str, tuple[str, str]] = {
-    "access_records": ("kefu.privacy.retention", "prune_access_records"),
-}
-
 
 def register(kind: str, handler: Handler | None = None) -> Any:
     """Register ``handler`` for ``kind`` (a code of ``kinds.KINDS``); usable as a decorator."""
@@ -85,17 +77,8 @@ def pick(qs: QuerySet[Any], limit: int) -> list[Any]:
     )
 
 
-def _adapt(func: Callable[[dt.datetime], Any]) -> Handler:
-    def handler(before: dt.datetime, limit: int) -> Outcome:
-        result = func(before)
-        return Outcome(deleted=int(result or 0))
-
-    return handler
-
-
 def load_handlers() -> dict[str, Handler]:
-    """Import every Kefu app's ``retention`` module (and this app's own handlers); adapt the well-known
-    functions of apps that did not register themselves."""
+    """Import every Kefu app's ``retention`` module (and this app's own handlers)."""
     importlib.import_module("kefu.retention.handlers")
     for config in apps.get_app_configs():
         if config.name.startswith("kefu.") and config.name != "kefu.retention":
@@ -104,16 +87,4 @@ def load_handlers() -> dict[str, Handler]:
             except ModuleNotFoundError as exc:
                 if exc.name != f"{config.name}.retention":
                     raise
-    for kind, (module_name, function) in WELL_KNOWN.items():
-        if kind in HANDLERS:
-            continue
-        try:
-            module = importlib.import_module(module_name)
-        except ModuleNotFoundError as exc:
-            if exc.name is not None and module_name.startswith(exc.name):
-                continue
-            raise
-        func = getattr(module, function, None)
-        if callable(func):
-            HANDLERS[kind] = _adapt(func)
     return HANDLERS

@@ -7,7 +7,7 @@ import datetime as dt
 
 import pytest
 from django.conf import settings
-from django.db import connection
+from django.db import connection, transaction
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -16,6 +16,7 @@ from kefu.customers import actions
 from kefu.lib import clock
 from kefu.privacy import records, retention, rules
 from kefu.privacy.models import AccessRecord
+from kefu.retention import registry
 
 pytestmark = pytest.mark.django_db
 
@@ -179,21 +180,20 @@ def test_record_is_one_insert_and_skips_duplicates(world) -> None:  # type: igno
     assert records.record(world.agent.user, rules.Kind.API, []) == 0
 
 
-def test_prune_access_records(world, settings) -> None:  # type: ignore[no-untyped-def]
+def test_prune_access_records(world) -> None:  # type: ignore[no-untyped-def]
     c = world.customer("张三", "13800138000")
     now = clock.now()
     for days in (400, 366, 10):
         AccessRecord.objects.create(at=now - dt.timedelta(days=days), actor="x", customer=c, kind="view")
-    settings.KEFU_ACCESS_RECORDS_RETENTION_DAYS = 365
-    cutoff = retention.access_records_cutoff(now)
-    assert cutoff == now - dt.timedelta(days=365)
-    assert retention.prune_access_records(cutoff) == 2
+    cutoff = now - dt.timedelta(days=365)
+    with transaction.atomic():
+        assert retention.prune_access_records(cutoff, 1).deleted == 1  # at most one batch
+        assert retention.prune_access_records(cutoff, 500).deleted == 1
+        assert retention.prune_access_records(cutoff, 500).empty  # exactly once
     assert list(AccessRecord.objects.values_list("at", flat=True)) == [now - dt.timedelta(days=10)]
-    assert retention.prune_access_records(cutoff) == 0  # exactly once
-    settings.KEFU_ACCESS_RECORDS_RETENTION_DAYS = 0
-    assert retention.access_records_cutoff(now) is None  # kept forever
+    assert registry.load_handlers()["access_records"] is retention.prune_access_records
     with pytest.raises(ValueError, match="aware"):
-        retention.prune_access_records(dt.datetime(2026, 1, 1))
+        retention.prune_access_records(dt.datetime(2026, 1, 1), 500)
 
 
 def test_back_office_lists_access_records_read_only(world) -> None:  # type: ignore[no-untyped-def]

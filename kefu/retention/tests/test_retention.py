@@ -7,8 +7,6 @@ minimum. Today is 2026-06-01 12:00 UTC throughout."""
 from __future__ import annotations
 
 import datetime as dt
-import sys
-import types
 from decimal import Decimal
 from typing import Any
 
@@ -29,6 +27,7 @@ from kefu.customers.models import Payment
 from kefu.jobs import runner
 from kefu.lib import search
 from kefu.notifications.models import Notification
+from kefu.privacy.models import AccessRecord
 from kefu.retention import actions, registry
 from kefu.retention.checks import check_retention
 from kefu.retention.kinds import KINDS
@@ -319,28 +318,13 @@ def test_audit_kept_ten_years(world, now):
     }
 
 
-def test_access_records_pruned_by_the_privacy_apps_function_when_present(world, now, monkeypatch):
-    """The privacy app's ``kefu.privacy.retention.prune_access_records(before)`` is called with the access
-    records' cutoff (365 days) when it exists, without registering itself here."""
-    calls: list[dt.datetime] = []
-
-    def prune_access_records(before: dt.datetime) -> int:
-        calls.append(before)
-        return 7 if len(calls) == 1 else 0
-
-    package = types.ModuleType("kefu.privacy")
-    package.__path__ = []  # type: ignore[attr-defined]
-    module = types.ModuleType("kefu.privacy.retention")
-    module.prune_access_records = prune_access_records  # type: ignore[attr-defined]
-    monkeypatch.setitem(sys.modules, "kefu.privacy", package)
-    monkeypatch.setitem(sys.modules, "kefu.privacy.retention", module)
-    monkeypatch.delitem(registry.HANDLERS, "access_records", raising=False)
-    try:
-        run = run_only("access_records")
-    finally:
-        registry.HANDLERS.pop("access_records", None)
-    assert run is not None and run.deleted == 7
-    assert calls == [ago(365), ago(365)]
+def test_access_records_kept_365_days(world, now):
+    c = world.customer("张三", "13800138000")
+    for days in (366, 364):
+        AccessRecord.objects.create(at=ago(days), actor="x", customer=c, kind="view")
+    run = run_only("access_records")
+    assert run is not None and run.deleted == 1
+    assert list(AccessRecord.objects.values_list("at", flat=True)) == [ago(364)]
 
 
 def test_zero_days_keeps_for_ever(world, now):
