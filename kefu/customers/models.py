@@ -7,6 +7,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from kefu.customers.rules import ChurnRisk, Tier, TierRule
 
@@ -289,7 +290,7 @@ class CustomerNote(models.Model):
 
 
 class Channel(models.TextChoices):
-    PHONE = "phone", _("phone")
+    PHONE = "phone", pgettext_lazy("channel", "phone")  # the channel (a call), not the number
     COUNTER = "counter", _("counter visit")
     EMAIL = "email", _("e-mail")
     PORTAL = "portal", _("web portal")
