@@ -30,7 +30,7 @@ def check_reply(event: ReplyEvent) -> None:
             "body",
             variables=left,
         )
-    matches = services.forbidden_checker().find(event.text)
+    matches = services.order_checker(event.order, event.text).find(event.text)
     if matches:
         payload = services.match_payload(matches, event.order)
         event.data["forbidden"] = payload

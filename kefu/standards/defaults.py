@@ -78,7 +78,7 @@ PHRASES: list[tuple[str, str, str, str]] = [
     ),
 ]
 
-# phrase, mode, unless_after, suggested phrase key
+# phrase, mode, unless_after, suggested phrase key; the language is zh-hans for Chinese text, else the list's
 FORBIDDEN: list[tuple[str, str, str, str]] = [
     ("我不管，问别人去", "anywhere", "", "transfer"),
     ("问别人去", "anywhere", "", "transfer"),
@@ -100,7 +100,31 @@ FORBIDDEN: list[tuple[str, str, str, str]] = [
     ("you are stupid", "anywhere", "", "explain"),
     ("go ahead and complain", "anywhere", "", "complaint"),
     ("I don't know", "clause_end", "if you", "checking"),
+    ("go and complain", "anywhere", "", "complaint"),
+    ("go complain", "anywhere", "", "complaint"),
+    ("not my problem", "anywhere", "", "transfer"),
+    ("not my job", "anywhere", "", "transfer"),
 ]
+
+# the Hungarian list (language hu): the same situations as the Chinese one
+FORBIDDEN_HU: list[tuple[str, str, str, str]] = [
+    ("menjen és panaszkodjon", "anywhere", "", "complaint"),
+    ("panaszkodjon csak", "anywhere", "", "complaint"),
+    ("nem az én dolgom", "anywhere", "", "transfer"),
+    ("kérdezzen mást", "anywhere", "", "transfer"),
+    ("ne szaporítsa a szót", "anywhere", "", "listen"),
+    ("még nem vagyok munkában", "anywhere", "", "wait"),
+    ("mindjárt végzek, siessen", "anywhere", "", "wait"),
+    ("már mondtam", "anywhere", "", "explain"),
+    ("maga buta", "anywhere", "", "explain"),
+    ("nem tudom", "clause_end", "ha", "checking"),
+]
+
+
+def forbidden_language(text: str) -> str:
+    """The language of a default English or Chinese forbidden phrase."""
+    return "zh-hans" if any("\u3400" <= ch <= "\u9fff" for ch in text) else "en"
+
 
 GREETING_WORDS = "您好\n你好\n早上好\n上午好\n下午好\n晚上好\n尊敬的\nHello\nHi\nGood morning\nGood afternoon\nGood evening\nDear"
 
@@ -121,10 +145,13 @@ def seed(phrase_model: Any, forbidden_model: Any, greeting_model: Any) -> None:
                 situation=situation, text_zh=zh, text_en=en, position=position * 10
             )
         by_key[key] = row
-    for text, mode, unless, key in FORBIDDEN:
+    rows = [(*row, forbidden_language(row[0])) for row in FORBIDDEN] + [(*row, "hu") for row in FORBIDDEN_HU]
+    has_language = any(f.name == "language" for f in forbidden_model._meta.get_fields())
+    for text, mode, unless, key, language in rows:
         if not forbidden_model.objects.filter(text=text).exists():
+            extra = {"language": language} if has_language else {}
             forbidden_model.objects.create(
-                text=text, mode=mode, unless_after=unless, suggestion=by_key.get(key)
+                text=text, mode=mode, unless_after=unless, suggestion=by_key.get(key), **extra
             )
     if not greeting_model.objects.exists():
         for channel, when, where, phrases in GREETINGS:

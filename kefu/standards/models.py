@@ -88,6 +88,21 @@ class ForbiddenPhrase(models.Model):
         ),
     )
     mode = models.CharField(_("match"), max_length=20, choices=Mode.choices, default=Mode.ANYWHERE)
+    language = models.CharField(
+        _("language"),
+        max_length=10,
+        blank=True,
+        choices=[
+            ("", _("every language")),
+            ("zh-hans", _("Chinese")),
+            ("en", _("English")),
+            ("hu", _("Hungarian")),
+        ],
+        help_text=_(
+            "Checked in replies to customers of this language; Chinese phrases also in every reply written in "
+            "Chinese, English ones in every reply with Latin letters. Empty: in every reply."
+        ),
+    )
     unless_after = models.CharField(
         _("not after"),
         max_length=200,

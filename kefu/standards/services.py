@@ -19,7 +19,7 @@ from kefu.standards.models import ForbiddenPhrase, GreetingRule, StandardPhrase
 from kefu.workorders.models import WorkOrder
 
 _lock = threading.Lock()
-_cached: tuple[Any, checker.Checker] | None = None
+_cached: dict[frozenset[str] | None, tuple[Any, checker.Checker]] = {}
 
 
 def _version() -> tuple[Any, ...]:
@@ -28,20 +28,43 @@ def _version() -> tuple[Any, ...]:
     return (agg["n"], agg["latest"])
 
 
-def forbidden_checker() -> checker.Checker:
-    """The automaton of the active forbidden phrases, rebuilt when the list changed (one aggregate query)."""
-    global _cached
+def reply_languages(text: str, customer_language: str | None) -> frozenset[str]:
+    """The phrase lists a reply is checked against: the customer's language; Chinese whenever the reply is
+    written in Chinese (the staff's own language, in either script), English whenever it has Latin letters (the
+    second language: an English insult is one to any customer). Other lists — Hungarian — apply to replies to
+    customers of that language only, so their words cannot flag an English or Chinese text."""
+    base = (customer_language or "zh-hans").lower()
+    langs = {"zh-hans" if base.startswith("zh") else base.split("-")[0]}
+    if is_chinese(text):
+        langs.add("zh-hans")
+    if any("a" <= ch <= "z" for ch in text.lower()):
+        langs.add("en")
+    return frozenset(langs)
+
+
+def forbidden_checker(languages: frozenset[str] | None = None) -> checker.Checker:
+    """The automaton of the active forbidden phrases of ``languages`` (and those for every language; all
+    phrases when None), rebuilt when the list changed (one aggregate query)."""
     version = _version()
-    cached = _cached
+    cached = _cached.get(languages)
     if cached is not None and cached[0] == version:
         return cached[1]
     with _lock:
         rows = ForbiddenPhrase.objects.filter(active=True).order_by("id")
+        if languages is not None:
+            rows = rows.filter(language__in=["", *languages])
         built = checker.build(
             checker.Phrase(r.pk, r.text, r.mode, unless_after=tuple(r.unless_after.split())) for r in rows
         )
-        _cached = (version, built)
+        _cached[languages] = (version, built)
     return built
+
+
+def order_checker(order: WorkOrder, text: str) -> checker.Checker:
+    """The checker for a reply ``text`` on ``order``: in the customer's language (see reply_languages)."""
+    customer = order.customer if order.customer_id else None
+    language = (customer.language if customer is not None else "") or order.branch.language
+    return forbidden_checker(reply_languages(text, language))
 
 
 def is_chinese(text: str) -> bool:

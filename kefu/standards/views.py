@@ -114,7 +114,7 @@ def check(request: ConsoleRequest, key: str) -> HttpResponse:
     text = request.POST.get("body", "")[:20000]
     ctx: dict[str, Any] = {"matches": [], "warnings": [], "leftover": []}
     if text.strip():
-        found = services.forbidden_checker().find(text)
+        found = services.order_checker(o, text).find(text)
         ctx["matches"] = services.match_payload(found, o) if found else []
         ctx["leftover"] = ["{" + n + "}" for n in rules.leftover_variables(text)]
         ctx["warnings"] = services.greeting_warnings(text, o.channel, o.first_response_at is None)
