@@ -290,7 +290,11 @@ class TimeLimit(models.Model):
     )
     unit = models.CharField(_("unit"), max_length=20, choices=UnitChoices.choices)
     amount = models.DecimalField(
-        _("amount"), max_digits=7, decimal_places=2, validators=[MinValueValidator(Decimal("0.01"))]
+        pgettext_lazy("duration", "amount"),
+        max_digits=7,
+        decimal_places=2,
+        validators=[MinValueValidator(Decimal("0.01"))],
+        help_text=_("How many of the unit: e.g. 3 with “working days”."),
     )
     around_the_clock = models.BooleanField(
         _("24 × 7"),
@@ -312,6 +316,38 @@ class TimeLimit(models.Model):
         return f"{self.get_kind_display()} · {scope} · {self.amount.normalize()} {self.get_unit_display()}"
 
     def clean(self) -> None:
+        service = self.service if self.service_id else None
+        if service is not None and self.order_type and service.order_type != self.order_type:
+            raise ValidationError(
+                {
+                    "order_type": _(
+                        "The service “%(service)s” takes %(type)s orders: leave the work-order type empty or "
+                        "choose that type."
+                    )
+                    % {"service": service.name, "type": service.get_order_type_display()}
+                }
+            )
+        order_type = self.order_type or (service.order_type if service is not None else "")
+        if self.kind == ClockKindChoices.COMPLAINT_ANSWER and order_type and order_type != "complaint":
+            raise ValidationError(
+                {
+                    "kind": _(
+                        "A complaint-answer limit applies only to complaints; this one is for %(type)s orders."
+                    )
+                    % {"type": OrderTypeChoices(order_type).label}
+                }
+            )
+        if self.kind == ClockKindChoices.ARRIVAL and not (
+            self.emergency or (service and service.is_emergency)
+        ):
+            raise ValidationError(
+                {
+                    "kind": _(
+                        "An arrival limit applies only to emergencies: tick “emergencies only” or choose an "
+                        "emergency service."
+                    )
+                }
+            )
         if (
             self.unit in (UnitChoices.WORKING_DAYS, UnitChoices.CALENDAR_MONTHS)
             and self.amount is not None

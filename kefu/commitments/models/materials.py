@@ -10,6 +10,7 @@ from decimal import Decimal
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class ServiceMaterial(models.Model):
@@ -21,7 +22,7 @@ class ServiceMaterial(models.Model):
     name = models.CharField(_("name"), max_length=200)
     description = models.TextField(_("description"), blank=True)
     required = models.BooleanField(_("required"), default=True)
-    order = models.PositiveSmallIntegerField(_("order"), default=0)
+    order = models.PositiveSmallIntegerField(pgettext_lazy("sort", "position"), default=0)
 
     class Meta:
         verbose_name = _("required material")
@@ -38,7 +39,7 @@ class ServiceStep(models.Model):
     service = models.ForeignKey(
         "commitments.Service", on_delete=models.CASCADE, related_name="steps", verbose_name=_("service")
     )
-    order = models.PositiveSmallIntegerField(_("order"), default=0)
+    order = models.PositiveSmallIntegerField(pgettext_lazy("sort", "position"), default=0)
     title = models.CharField(_("title"), max_length=200)
     description = models.TextField(_("description"), blank=True)
 
@@ -63,7 +64,7 @@ class ServiceFee(models.Model):
     )
     unit = models.CharField(_("unit"), max_length=60, blank=True, help_text=_("e.g. per visit, per month"))
     note = models.CharField(_("note"), max_length=300, blank=True)
-    order = models.PositiveSmallIntegerField(_("order"), default=0)
+    order = models.PositiveSmallIntegerField(pgettext_lazy("sort", "position"), default=0)
 
     class Meta:
         verbose_name = _("fee item")
@@ -99,7 +100,7 @@ class OrderMaterial(models.Model):
     name = models.CharField(_("name"), max_length=200)
     description = models.TextField(_("description"), blank=True)
     required = models.BooleanField(_("required"), default=True)
-    order = models.PositiveSmallIntegerField(_("order"), default=0)
+    order = models.PositiveSmallIntegerField(pgettext_lazy("sort", "position"), default=0)
     supplied = models.BooleanField(_("supplied"), default=False)
     checked_by = models.ForeignKey(
         "organization.Staff",
