@@ -10,6 +10,7 @@ from django.core import checks as django_checks
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
+from kefu.commitments.catalogue_checks import check_catalogue
 from kefu.lib import transient
 from kefu.retention.checks import check_retention
 
@@ -207,4 +208,5 @@ def run_checks() -> list[Problem]:
     problems += check_files()
     problems += check_calendar_data()
     problems += check_retention()
+    problems += check_catalogue()
     return problems

@@ -800,8 +800,8 @@ STANDARD_STEPS = [
 FEES: dict[str, list[tuple[str, str, str]]] = {
     "meter-replace": [("燃气表更换材料费（人为损坏）", "150.00", "每块")],
     "boiler-care": [("壁挂炉年度保养费", "120.00", "每次")],
-    "install-urban": [("开户安装费", "300.00", "每户"), ("超出3米的管道", "45.00", "每米")],
-    "install-rural": [("开户安装费", "200.00", "每户"), ("超出3米的管道", "45.00", "每米")],
+    "install-urban": [("开户安装费", "2800.00", "每户"), ("超出3米的管道", "45.00", "每米")],
+    "install-rural": [("开户安装费", "3200.00", "每户"), ("超出3米的管道", "45.00", "每米")],
 }
 
 # planned maintenance announced in the demo: (area code, title, description, days ahead, hours)

@@ -64,3 +64,22 @@ def test_labels_of_position_and_duration_columns() -> None:
         assert str(TimeLimit._meta.get_field("amount").verbose_name) == "时长"  # not 金额
     with translation.override("hu"):
         assert str(TimeLimit._meta.get_field("amount").verbose_name) == "időtartam"
+
+
+def test_kefu_check_reports_a_fee_the_items_contradict() -> None:
+    from kefu.commitments.catalogue_checks import check_catalogue
+    from kefu.commitments.models import ServiceFee
+
+    install = Service.objects.create(
+        code="install-x", name="新装开通", order_type="install_urban", paid=True, fee=Decimal("2800.00")
+    )
+    ServiceFee.objects.create(service=install, name="开户安装费", amount=Decimal("300.00"), order=0)
+    ServiceFee.objects.create(service=install, name="超出3米的管道", amount=Decimal("45.00"), order=1)
+    inquiry = _service("inquiry")
+    bad = TimeLimit.objects.create(kind="complaint_answer", service=inquiry, unit="working_days", amount=5)
+    messages = [m for level, m in check_catalogue() if level == "warning"]
+    assert any("install-x" in m and "2800.00" in m and "300.00" in m for m in messages), messages
+    assert any(f"time limit #{bad.pk}" in m and "complaints" in m for m in messages), messages
+    ServiceFee.objects.filter(service=install, order=0).update(amount=Decimal("2800.00"))
+    bad.delete()
+    assert not [m for _, m in check_catalogue() if "install-x" in m or "time limit" in m]
