@@ -11,12 +11,12 @@ from django.core.exceptions import ValidationError
 from django.db import DatabaseError
 from django.utils import translation
 
+from kefu.commitments.models import Service, TimeLimit
+
 Problem = tuple[str, str]
 
 
 def check_catalogue() -> list[Problem]:
-    from kefu.commitments.models import Service, TimeLimit
-
     problems: list[Problem] = []
     try:
         services = list(Service.objects.filter(is_active=True).prefetch_related("fees").order_by("code"))
