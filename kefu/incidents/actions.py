@@ -327,7 +327,10 @@ def _note(o: WorkOrder, staff: Staff | None, inc: Incident, text: str, event: st
 def _refresh_lead(inc: Incident) -> None:
     rows = list(IncidentOrder.objects.filter(incident=inc).values_list("pk", "workorder__received_at"))
     lead = rules.lead(rows)
-    IncidentOrder.objects.filter(incident=inc, lead=True).exclude(pk=lead).update(lead=False)
+    stale = IncidentOrder.objects.filter(incident=inc, lead=True)
+    if lead is not None:
+        stale = stale.exclude(pk=lead)
+    stale.update(lead=False)
     if lead is not None:
         IncidentOrder.objects.filter(pk=lead, lead=False).update(lead=True)
 

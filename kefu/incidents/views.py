@@ -72,15 +72,15 @@ class IncidentForm(forms.Form):
     def __init__(self, *args: Any, staff: Any, branch_id: int | None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         services = Service.objects.filter(is_active=True).order_by("code")
-        self.fields["service"].choices = [("", "—"), *[(s.pk, s.name) for s in services]]
+        self.fields["service"].choices = [("", "—"), *[(s.pk, s.name) for s in services]]  # type: ignore[attr-defined]
         areas = areas_of(staff)
         units = Department.objects.select_related("branch").order_by("branch__code", "name")
         if branch_id is not None:
             areas, units = areas.filter(branch_id=branch_id), units.filter(branch_id=branch_id)
         elif not (staff.sees_all_branches or staff.branch_id is None):
             units = units.filter(branch_id=staff.branch_id)
-        self.fields["area"].choices = [("", _("the whole branch")), *[(a.pk, a.name) for a in areas]]
-        self.fields["owner_unit"].choices = [
+        self.fields["area"].choices = [("", _("the whole branch")), *[(a.pk, a.name) for a in areas]]  # type: ignore[attr-defined]
+        self.fields["owner_unit"].choices = [  # type: ignore[attr-defined]
             ("", "—"),
             *[(d.pk, f"{d.branch.name} · {d.name}") for d in units],
         ]
@@ -96,7 +96,7 @@ class UnitForm(forms.Form):
     def __init__(self, *args: Any, incident: Incident, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         units = actions.branch_units(incident).exclude(pk=incident.owner_unit_id)
-        self.fields["department"].choices = [("", "—"), *[(d.pk, d.name) for d in units]]
+        self.fields["department"].choices = [("", "—"), *[(d.pk, d.name) for d in units]]  # type: ignore[attr-defined]
 
 
 class MessageForm(forms.Form):
