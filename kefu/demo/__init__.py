@@ -52,6 +52,7 @@ from kefu.demo import (
     commitments,
     customers,
     followup,
+    incidents,
     inspections,
     knowledge,
     organization,
@@ -121,6 +122,7 @@ def _load(L: Loader, *, seed: int, n_orders: int, n_customers: int) -> None:
     commitments.clock_events(L)
     inspections.load()  # inspections, corrective actions, plans, a required course and its exam
     knowledge.load()  # FAQ categories and articles, two weeks of agents' shifts
+    incidents.load(L)  # a burst main reported by 30 households (kefu/demo/incidents.py)
     audit.record(
         None,
         "demo.load",

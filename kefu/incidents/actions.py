@@ -696,7 +696,7 @@ def _send(user: Actor, staff: Staff, inc: Incident, kind: str, body: str, key: s
     if created or delivered:
         audit.record(
             user,
-            f"incident.{kind}",
+            "incident.message",
             msg,
             after={"incident": inc.pk, "kind": kind, "body": msg.body, "delivered": delivered},
             summary=f"{inc.number} ({delivered})",
