@@ -10,6 +10,7 @@ import zoneinfo
 from typing import Annotated, Any, Literal
 
 from django.conf import settings
+from django.db.models import Count
 from django.utils import translation
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
@@ -29,12 +30,14 @@ from kefu.api.common import (
     Str200,
     Str300,
     Str2000,
+    check_key,
     paginate,
 )
 from kefu.customers import lookup
 from kefu.customers import rules as customer_rules
 from kefu.incidents import actions
 from kefu.incidents.models import Incident, IncidentKind, IncidentMessage, IncidentOrder, IncidentUnit
+from kefu.lib.errors import NotFound
 from kefu.organization.access import require_staff
 
 router = Router(tags=["incidents"])
@@ -193,7 +196,7 @@ def incident_out(i: Incident) -> dict[str, Any]:
         "owner_unit_id": i.owner_unit_id,
         "owner_unit": i.owner_unit.name,
         "units": [unit_out(u) for u in i.units.all()],
-        "reports": i.children.count(),
+        "reports": i.n_reports if hasattr(i, "n_reports") else i.children.count(),
         "resolution": i.resolution,
         "resolved_at": i.resolved_at,
     }
@@ -240,6 +243,7 @@ def list_incidents(request: ApiRequest, filters: Query[Filters], page: Query[Pag
         actions.visible_incidents(staff)
         .select_related("branch", "area", "owner_unit")
         .prefetch_related("units__department")
+        .annotate(n_reports=Count("children"))
     )
     if filters.status:
         qs = qs.filter(status=filters.status)
@@ -290,7 +294,8 @@ def list_reports(request: ApiRequest, incident_id: Id, page: Query[PageParams]) 
 )
 def attach_reports(request: ApiRequest, incident_id: Id, payload: AttachIn) -> dict[str, Any]:
     """Attach work orders (ids or numbers) of the incident's branch; an order already attached to it stays."""
-    links = actions.do_attach(request.auth, incident_id, list(payload.orders), source=payload.source)
+    keys = [check_key(k, "orders") for k in payload.orders]
+    links = actions.do_attach(request.auth, incident_id, keys, source=payload.source)
     return {"attached": [lk.workorder.number for lk in links]}
 
 
@@ -310,13 +315,10 @@ def add_unit(request: ApiRequest, incident_id: Id, payload: UnitIn) -> Status:
     summary="A co-handling unit's task is done",
 )
 def unit_done(request: ApiRequest, incident_id: Id, unit_id: Id, payload: UnitDoneIn) -> dict[str, Any]:
-    actions.access_incident(request.auth, incident_id)
-    u = actions.do_unit_done(request.auth, unit_id, payload.note)
-    if u.incident_id != incident_id:
-        from kefu.lib.errors import NotFound
-
+    inc = actions.access_incident(request.auth, incident_id)
+    if not IncidentUnit.objects.filter(pk=unit_id, incident=inc).exists():
         raise NotFound("not_found", _("Co-handling task not found."), "unit")
-    return unit_out(u)
+    return unit_out(actions.do_unit_done(request.auth, unit_id, payload.note))
 
 
 @router.post(

@@ -515,6 +515,36 @@ def do_phone_report(incident_id: int | str, data: PhoneReport) -> WorkOrder:
     return o
 
 
+@transaction.atomic
+def do_call_report(user: Actor, incident_id: int | str, customer_id: int) -> WorkOrder:
+    """On the call screen the agent records "the caller is calling about this outage": a phone order of the
+    caller, taken by the agent, attached to the incident (the caller chose it)."""
+    staff = require_staff(user, "order.create")
+    inc = access_incident(user, incident_id, for_update=True)
+    _active(inc)
+    customer = Customer.objects.filter(pk=customer_id).select_related("branch").first()
+    if customer is None:
+        raise NotFound("not_found", _("Customer not found."), "customer")
+    with translation.override(customer.language_code):
+        title = _("Reported outage: %(title)s") % {"title": inc.title}
+        description = _("The caller is calling about the outage in their area.")
+    o = wo_actions.do_create_order(
+        user,
+        customer.pk,
+        wo_actions.OrderInput(
+            order_type="fault_general",
+            title=title[:200],
+            description=description,
+            channel=Channel.PHONE,
+            service_id=inc.service_id,
+            area_id=inc.area_id or customer.area_id,
+        ),
+    )
+    _attach(inc, o, staff, IncidentOrder.Source.CUSTOMER, user, clock.now())
+    _refresh_lead(inc)
+    return o
+
+
 # --- suggestions ---------------------------------------------------------------------------------------------
 
 

@@ -16,4 +16,5 @@ urlpatterns: list[URLPattern] = [
     path("<int:incident_id>/update/", views.incident_update, name="incident_update"),
     path("<int:incident_id>/resolve/", views.incident_resolve, name="incident_resolve"),
     path("attach-order/<str:number>/", views.order_attach, name="incident_order_attach"),
+    path("<int:incident_id>/call-report/", views.incident_call_report, name="incident_call_report"),
 ]

@@ -444,3 +444,27 @@ def order_attach(request: ConsoleRequest, number: str) -> HttpResponse:
     else:
         messages.success(request, _("Attached to the incident."))
     return redirect("console:order_detail", o.number)
+
+
+@require_POST
+@staff_view("order.create")
+def incident_call_report(request: ConsoleRequest, incident_id: int) -> HttpResponse:
+    """The call screen's "the caller is calling about this outage": a phone order attached to the incident."""
+    try:
+        o = actions.do_call_report(request.user, incident_id, int(request.POST.get("customer") or 0))
+    except KefuError as exc:
+        if exc.status == 404:
+            raise
+        messages.error(request, str(exc.message))
+        return redirect("console:incident_detail", incident_id=incident_id)
+    messages.success(
+        request, _("Report %(number)s recorded and attached to the incident.") % {"number": o.number}
+    )
+    return redirect("console:order_detail", o.number)
+
+
+def call_outages(customer: Any, branch_id: int | None) -> list[Incident]:
+    """The active public incidents of a caller's area, for the call screen."""
+    if customer is not None:
+        return actions.active_public(customer.branch_id, customer.area_id)
+    return actions.active_public(branch_id, None)

@@ -130,3 +130,21 @@ def test_the_disclosure_page_lists_current_outages(world: Any) -> None:
 
     cache.clear()
     assert b'data-testid="public-incident"' not in Client().get(reverse("disclosure")).content
+
+
+def test_the_call_screen_offers_the_outage_of_the_callers_area(world: Any) -> None:
+    from kefu.channels.cti import calls as cti
+
+    inc = make_incident(world)
+    caller = world.customer(name="来电人", phone="13977778888", area_id=world.area_n1.pk)
+    call, _applied = cti.do_call_event(
+        world.agent.user, cti.CallEventInput(call_id="c-1", caller="13977778888", agent=world.agent.badge_no)
+    )
+    c = client_for(world.agent)
+    page = c.get(reverse("console:call_detail", args=[call.pk]))
+    assert page.status_code == 200 and page.content.count(b'data-testid="call-outage"') == 1
+    r = c.post(reverse("console:incident_call_report", args=[inc.pk]), {"customer": caller.pk})
+    assert r.status_code == 302
+    link = IncidentOrder.objects.get(workorder__customer=caller)
+    assert link.incident_id == inc.pk and link.source == "customer" and link.workorder.channel == "phone"
+    assert r["Location"].endswith(f"/orders/{link.workorder.number}/")
