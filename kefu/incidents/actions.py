@@ -179,7 +179,9 @@ def _clean(staff: Staff, data: IncidentInput, branch_id: int | None) -> dict[str
     if started.tzinfo is None:
         errors.append(ValidationFailed("invalid", _("Give the time with its time zone."), "started_at"))
     end = data.estimated_end_at
-    if end is not None and end.tzinfo is not None and started.tzinfo is not None and end <= started:
+    if end is not None and end.tzinfo is None:
+        errors.append(ValidationFailed("invalid", _("Give the time with its time zone."), "estimated_end_at"))
+    elif end is not None and started.tzinfo is not None and end <= started:
         errors.append(
             ValidationFailed(
                 "end_before_start", _("The estimated end is before the start."), "estimated_end_at"
@@ -190,6 +192,9 @@ def _clean(staff: Staff, data: IncidentInput, branch_id: int | None) -> dict[str
     if len(data.cause or "") > 5000:
         errors.append(ValidationFailed("too_long", _("The cause is too long."), "cause"))
     raise_if(errors)
+    # stored in UTC: PostgreSQL refuses offsets beyond ±15:59 that RFC 3339 allows
+    started = started.astimezone(dt.UTC)
+    end = end.astimezone(dt.UTC) if end is not None else None
     return {
         "title": title,
         "kind": data.kind,
@@ -259,6 +264,7 @@ def do_add_unit(
         errors.append(ValidationFailed("required", _("Give the deadline."), "due_at"))
     raise_if(errors)
     assert dept is not None and due_at is not None
+    due_at = due_at.astimezone(dt.UTC)
     unit = IncidentUnit.objects.create(
         incident=inc, department=dept, task=text, due_at=due_at, created_at=clock.now()
     )

@@ -88,3 +88,21 @@ def test_ivr_finds_the_outage_of_the_callers_area_and_takes_the_report(world: An
         OutboxMessage.objects.filter(customer=caller, channel="sms", body__contains="预计18点恢复").count()
         == 1
     )
+
+
+def test_absurd_keys_and_far_offsets(world: Any) -> None:
+    api = api_for(world.agent.user)
+    # RFC 3339 allows offsets PostgreSQL refuses: stored in UTC
+    r = api.post(
+        "/incidents",
+        {
+            "title": "时区",
+            "owner_unit_id": world.repair_north.pk,
+            "started_at": "2089-07-02T15:44:07.12+20:06",
+        },
+    )
+    assert r.status_code == 201, r.body
+    assert r.body["started_at"].startswith("2089-07-01T19:38:07.12")
+    assert_error(
+        api.post(f"/incidents/{r.body['id']}/reports", {"orders": ["9" * 30]}), 404, "not_found", "orders"
+    )
