@@ -15,10 +15,17 @@ from kefu.organization.models import Department, ServiceArea
 from kefu.workorders import actions as wo_actions
 
 REPORTERS = 30
+
+
+def reporters(n_orders: int) -> int:
+    """How many of the demo's orders are reports of the incident (30 in the full demo set)."""
+    return min(REPORTERS, max(3, n_orders // 10))
+
+
 TEXTS = ("家里停水了", "水龙头没水", "小区停水，什么时候来水？", "和平路那边爆管了，我家没水")
 
 
-def load(L: Any) -> dict[str, int]:
+def load(L: Any, n: int = REPORTERS) -> dict[str, int]:
     area = ServiceArea.objects.filter(code="n-center").first()
     water = Service.objects.filter(code="water-fault").first()
     owner = Department.objects.filter(branch__code="north", name="维修班").first()
@@ -27,11 +34,10 @@ def load(L: Any) -> dict[str, int]:
         return {"incidents": 0}
     agent = L.user("agent1")
     start = L.now - dt.timedelta(hours=3)
-    customers = list(
-        Customer.objects.filter(area=area, merged_into__isnull=True)
-        .exclude(phone_e164="")
-        .order_by("id")[:REPORTERS]
-    )
+    # the area's households first, then other customers of the branch (a small demo set has few per area)
+    pool = Customer.objects.filter(branch=area.branch, merged_into__isnull=True).exclude(phone_e164="")
+    customers = list(pool.filter(area=area).order_by("id")[:n])
+    customers += list(pool.exclude(area=area).order_by("id")[: n - len(customers)])
     with L.history():
         L.at(start)
         inc = actions.do_create_incident(
@@ -65,7 +71,7 @@ def load(L: Any) -> dict[str, int]:
             )
             numbers.append(o.number)
         L.at(start + dt.timedelta(hours=2, minutes=10))
-        actions.do_attach(agent, inc.pk, numbers[: REPORTERS - 3])  # three still wait on the suggestions
+        actions.do_attach(agent, inc.pk, numbers[:-3])  # three still wait on the suggestions
         if helper is not None:
             actions.do_add_unit(
                 agent, inc.pk, helper.pk, "在和平路 45 号设置临时送水点", start + dt.timedelta(hours=4)
