@@ -12,7 +12,7 @@ from kefu.organization.access import may_see_reports
 
 # the main menu's groups (base.html) and the pages (URL names, or their prefixes ending in "*") of each
 NAV_GROUPS = {
-    "work": ("queue?owned", "queue?team", "escalations", "callbacks", "maintenance"),
+    "work": ("queue?owned", "queue?team", "escalations", "callbacks", "maintenance", "incident*"),
     "quality": (
         "followup*",
         "quality*",

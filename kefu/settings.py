@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "kefu.surveys",
     "kefu.supervision",
     "kefu.inspections",
+    "kefu.incidents",
     "kefu.reports",
     "kefu.knowledge",
     "kefu.notifications",
@@ -280,6 +281,9 @@ KEFU_PORTAL_DEFAULT_BRANCH = env_str("KEFU_PORTAL_DEFAULT_BRANCH", "") or ""
 KEFU_PUBLIC_URL = (env_str("KEFU_PUBLIC_URL", "") or "").rstrip("/")
 KEFU_BIND = env_str("KEFU_BIND", DEFAULT_BIND) or DEFAULT_BIND
 KEFU_PORTAL_REPORT_PER_HOUR_IP = env_int("KEFU_PORTAL_REPORT_PER_HOUR_IP", 5)
+# incidents (docs/incidents.md): reporters called back after a resolution; hours before the start a report may match
+KEFU_INCIDENT_FOLLOWUP_SAMPLE = env_int("KEFU_INCIDENT_FOLLOWUP_SAMPLE", 5)
+KEFU_INCIDENT_SUGGEST_HOURS = env_int("KEFU_INCIDENT_SUGGEST_HOURS", 24)
 KEFU_PORTAL_REPORT_PER_HOUR_ADDRESS = env_int("KEFU_PORTAL_REPORT_PER_HOUR_ADDRESS", 3)
 # portal requests per customer and per address
 KEFU_PORTAL_SUBMIT_PER_HOUR = env_int("KEFU_PORTAL_SUBMIT_PER_HOUR", 10)

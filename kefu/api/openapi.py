@@ -50,8 +50,19 @@ CALENDAR_OPERATIONS = [
     ("get", "/calendars/{calendar_id}/deadline", "Deadline"),
 ]
 
+INCIDENT_OPERATIONS = [
+    ("get", "/incidents/{incident_id}", "GetIncident"),
+    ("get", "/incidents/{incident_id}/reports", "IncidentReports"),
+    ("post", "/incidents/{incident_id}/reports", "AttachReports"),
+    ("post", "/incidents/{incident_id}/units", "AddIncidentUnit"),
+    ("post", "/incidents/{incident_id}/updates", "IncidentUpdate"),
+    ("post", "/incidents/{incident_id}/resolve", "ResolveIncident"),
+]
+
 # (method, path, status) of a response → (operations it leads to, {path parameter: runtime expression})
 LINKS: list[tuple[str, str, str, list[tuple[str, str, str]], dict[str, str]]] = [
+    ("post", "/incidents", "201", INCIDENT_OPERATIONS, {"incident_id": "$response.body#/id"}),
+    ("get", "/incidents", "200", INCIDENT_OPERATIONS, {"incident_id": "$response.body#/items/0/id"}),
     ("post", "/orders", "201", ORDER_OPERATIONS, {"key": "$response.body#/number"}),
     ("get", "/orders", "200", ORDER_OPERATIONS, {"key": "$response.body#/items/0/number"}),
     ("get", "/orders/{key}", "200", ORDER_OPERATIONS[1:], {"key": "$response.body#/number"}),

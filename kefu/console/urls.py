@@ -26,6 +26,7 @@ urlpatterns = [
     path("calendars/", include("kefu.commitments.urls")),
     path("retention/", include("kefu.retention.urls")),
     path("inspections/", include("kefu.inspections.urls")),
+    path("incidents/", include("kefu.incidents.urls")),
     path("privacy/", include("kefu.privacy.urls")),
     path(
         "privacy/requests/", include("kefu.rights.urls")

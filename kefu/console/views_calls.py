@@ -20,6 +20,7 @@ from kefu.customers import actions as customer_actions
 from kefu.customers import lookup
 from kefu.customers.access import visible_customers
 from kefu.customers.models import Customer
+from kefu.incidents.views import call_outages
 from kefu.lib.errors import KefuError
 from kefu.web.views import ConsoleRequest, staff_view
 from kefu.workorders.access import visible_workorders
@@ -114,6 +115,7 @@ def call_detail(request: ConsoleRequest, pk: int) -> HttpResponse:
             "call": call,
             "customer": customer,
             "open_orders": _open_orders(request, customer),
+            "outages": call_outages(customer, call.branch_id),  # "calling about the outage" (incidents)
             "steps": steps,
             "summary": summary,
             "error": error,

@@ -48,6 +48,7 @@ from kefu.console.paging import CappedPaginator
 from kefu.customers.access import access_customer
 from kefu.customers.models import ContactPoint
 from kefu.customers.rules import is_mobile
+from kefu.incidents import panels as incident_panels
 from kefu.lib import clock
 from kefu.lib.durations import TimeLeft
 from kefu.lib.errors import Conflict, KefuError, ValidationFailed
@@ -242,6 +243,8 @@ def load_order(request: ConsoleRequest, key: str) -> WorkOrder:
                 ),
                 0,
             ),
+            # whether the incident card has anything to show (kefu.incidents): otherwise it costs nothing
+            "incident_maybe": incident_panels.maybe_incident(),
         },
     )
 

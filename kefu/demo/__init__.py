@@ -52,6 +52,7 @@ from kefu.demo import (
     commitments,
     customers,
     followup,
+    incidents,
     inspections,
     knowledge,
     organization,
@@ -108,7 +109,8 @@ def _load(L: Loader, *, seed: int, n_orders: int, n_customers: int) -> None:
         customers.load(L, max(n_customers, 8))
     customers.recompute(L, "archive")  # orders of VIP customers get their priority from it
     with L.history():
-        workorders.load(L, max(n_orders, 20) - 4)  # + 4 installations received at the end (clock_events)
+        # + 4 installations received at the end (clock_events), + the reports of the incident (incidents)
+        workorders.load(L, max(n_orders, 20) - 4 - incidents.reporters(n_orders))
         # the deadlines that passed during that history were swept then, day by day, with the
         # accountability and overdue-notice jobs, and the leaders worked their inboxes as they went
         # (breaches, escalations, their notifications recorded as read): the first start tells nobody
@@ -121,6 +123,9 @@ def _load(L: Loader, *, seed: int, n_orders: int, n_customers: int) -> None:
     commitments.clock_events(L)
     inspections.load()  # inspections, corrective actions, plans, a required course and its exam
     knowledge.load()  # FAQ categories and articles, two weeks of agents' shifts
+    incidents.load(
+        L, incidents.reporters(n_orders)
+    )  # a burst main reported by households (kefu/demo/incidents.py)
     audit.record(
         None,
         "demo.load",

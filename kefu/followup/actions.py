@@ -103,6 +103,8 @@ def create_order_task(o: WorkOrder, at: dt.datetime) -> FollowupTask | None:
     """The follow-up of a resolution (R-19). Idempotent: one open task per order, one task per resolution."""
     if not rules.needs_followup(o.order_type):
         return None
+    if order_hooks.followup_waiver(o):  # e.g. a report of an incident outside its follow-up sample
+        return None
     if FollowupTask.objects.filter(workorder=o, status=OPEN).exists():
         return None
     resolved_at = o.resolved_at or at

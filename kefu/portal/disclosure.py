@@ -17,6 +17,7 @@ from django.views.decorators.http import require_GET
 
 from kefu.commitments.limits import published_limits
 from kefu.commitments.models import Service, TimeLimit
+from kefu.incidents.actions import active_public
 from kefu.organization.models import Branch, Company, Outlet, ServiceArea, Staff
 from kefu.supervision.actions import recent_changes as recent_area_changes
 from kefu.web.files import sandboxed
@@ -60,6 +61,7 @@ def disclosure(request: HttpRequest) -> HttpResponse:
         "branches": branches,
         "services": services,
         "area_changes": recent_area_changes(),
+        "public_incidents": active_public(None, None),  # current outages (docs/incidents.md)
     }
     return render(request, "public/disclosure.html", ctx)
 

@@ -19,6 +19,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from kefu.channels.actions import portal_services
 from kefu.commitments import emergency
 from kefu.commitments.models import Service
+from kefu.incidents import actions as incident_actions
 from kefu.lib import clock, ratelimit
 from kefu.lib.errors import KefuError, TooManyRequests
 from kefu.portal import access as portal_access
@@ -215,13 +216,43 @@ class ReportForm(forms.Form):
         help_text=gettext_lazy("Where the problem is: street, building, flat."),
         widget=forms.TextInput(attrs={"autocomplete": "street-address"}),
     )
+    incident = forms.TypedChoiceField(
+        label=gettext_lazy("Is it one of the outages we know about?"),
+        required=False,
+        coerce=int,
+        empty_value=None,
+        widget=forms.RadioSelect,
+    )
     description = forms.CharField(
-        label=gettext_lazy("Describe the problem"), max_length=20000, widget=forms.Textarea(attrs={"rows": 6})
+        label=gettext_lazy("Describe the problem"),
+        max_length=20000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 6}),
     )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["service"].queryset = portal_services()  # type: ignore[attr-defined]
+        # "I am reporting the outage in my area": the active public incidents (docs/incidents.md)
+        self.outages = incident_actions.active_public(None, None)
+        if self.outages:
+            self.fields["incident"].choices = [  # type: ignore[attr-defined]
+                *[(i.pk, outage_label(i)) for i in self.outages],
+                ("", _("No, something else")),
+            ]
+        else:
+            del self.fields["incident"]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if not (data.get("description") or "").strip() and not data.get("incident"):
+            self.add_error("description", _("Describe the problem."))
+        return data
+
+
+def outage_label(i: Any) -> str:
+    place = " · ".join(p for p in (i.area.name if i.area else i.branch.name, i.address_range) if p)
+    return _("I am reporting the outage: %(title)s (%(place)s)") % {"title": i.title, "place": place}
 
 
 @require_http_methods(["GET", "POST"])
@@ -242,6 +273,7 @@ def report(request: HttpRequest) -> HttpResponse:
                         service_id=d["service"].pk if d.get("service") else None,
                         ip=ratelimit.client_ip(request),
                         address=d.get("address") or "",
+                        incident_id=d.get("incident"),
                     )
                 )
             except TooManyRequests as exc:

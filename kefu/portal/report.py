@@ -22,6 +22,8 @@ from django.utils.translation import gettext as _
 from kefu.channels import actions
 from kefu.customers.actions import find_area
 from kefu.customers.models import Channel, Customer
+from kefu.incidents import actions as incident_actions
+from kefu.incidents.models import Incident
 from kefu.lib import ratelimit
 from kefu.lib.errors import KefuError, TooManyRequests, ValidationFailed, raise_if
 from kefu.portal import access as portal_access
@@ -49,6 +51,7 @@ class Report:
     service_id: int | None = None
     ip: str = ""
     address: str = ""
+    incident_id: int | None = None  # "I am reporting the outage in my area" (docs/incidents.md)
 
 
 def _title(description: str) -> str:
@@ -89,7 +92,14 @@ def do_anonymous_report(data: Report) -> WorkOrder:
         )
     if not data.name.strip():
         errors.append(ValidationFailed("required", _("Enter your name."), "name"))
-    if not data.description.strip():
+    outage = None
+    if data.incident_id:
+        outage = Incident.objects.filter(pk=data.incident_id, status="active", public=True).first()
+        if outage is None:
+            errors.append(
+                ValidationFailed("invalid_choice", _("This outage is over or unknown."), "incident")
+            )
+    if not data.description.strip() and outage is None:
         errors.append(ValidationFailed("required", _("Describe the problem."), "description"))
     service = None
     if data.service_id:
@@ -116,14 +126,18 @@ def do_anonymous_report(data: Report) -> WorkOrder:
     # the area from the address the reporter gave (else the customer's own area): an emergency crew
     # needs to know where to go (customers.actions.find_area: the longest address keyword wins)
     area = find_area(customer.branch, address) if address else None
+    if area is None and outage is not None and outage.branch_id == customer.branch_id:
+        area = outage.area  # the reporter said the outage of that area is theirs
     description = data.description.strip()
+    if outage is not None and not description:
+        description = _("I am affected by the outage: %(title)s") % {"title": outage.title}
     if address:
         description = f"{description}\n\n{_('Address')}: {address}"
     o = receivers.receive_request(
         customer,
         wo_actions.OrderInput(
             order_type=order_type,
-            title=_title(data.description) or _("Problem report"),
+            title=_title(description) or _("Problem report"),
             description=description,
             channel=Channel.PORTAL,
             service_id=service.pk if service else None,
@@ -138,6 +152,8 @@ def do_anonymous_report(data: Report) -> WorkOrder:
         receiver_event="portal_receiver",
         event_data={"anonymous": True},
     ).order
+    if outage is not None:
+        incident_actions.attach_customer_report(o, outage.pk)
     if data.ip:
         ratelimit.increment("portal-report-ip", data.ip, WINDOW)
     for k in keys:

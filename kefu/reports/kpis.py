@@ -143,7 +143,8 @@ DEFS: dict[Kpi, KpiDef] = {
             Direction.HIGHER,
             15,
             numerator="of the denominator, orders first answered at most 24 h after receipt",
-            denominator="orders received in the period (merged duplicates excluded)",
+            denominator="orders received in the period (merged duplicates excluded; the reports of an "
+            "incident count once, as its first report)",
             period=Attribution.RECEIVED,
             scope=_ORDER_SCOPE,
             empty="no orders received in the period",
@@ -157,7 +158,7 @@ DEFS: dict[Kpi, KpiDef] = {
             15,
             numerator="of the denominator, clocks met or met with the customer unreachable (R-14)",
             denominator="resolution clocks (every round) of orders not merged that stopped in the period: "
-            "met, met-unreachable, late",
+            "met, met-unreachable, late (the reports of an incident count once, as its first report)",
             period=Attribution.CLOCK_STOPPED,
             scope=_ORDER_SCOPE,
             empty="no resolution clock ended in the period",

@@ -101,6 +101,10 @@ COMPLAINT_GROUPS = {
 ANSWER_GROUPS = {Dim.AREA: "area_id", Dim.BRANCH: "branch_id", Dim.STAFF: "staff_id", Dim.OUTLET: "outlet_id"}
 
 
+# the reports of an incident (kefu.incidents) count once for the unit's times: as the incident's first report
+COUNTED_ONCE = Q(incident_link__isnull=True) | Q(incident_link__lead=True)
+
+
 def orders_received(scope: Scope) -> QuerySet[WorkOrder]:
     """Orders received in the period (merged duplicates do not count: the survivor does)."""
     start, end = scope.bounds()
@@ -133,7 +137,7 @@ def source(kpi: Kpi, scope: Scope) -> Source:
         return Source(orders_received(scope).filter(order_type=COMPLAINT), COMPLAINT_GROUPS, "branch_id", Q())
     if kpi is Kpi.ANSWERED_24H:
         within = Q(first_response_at__isnull=False, first_response_at__lte=F("received_at") + ANSWER_WITHIN)
-        return Source(orders_received(scope), ORDER_GROUPS, "branch_id", within)
+        return Source(orders_received(scope).filter(COUNTED_ONCE), ORDER_GROUPS, "branch_id", within)
     if kpi is Kpi.ON_TIME:
         rows = OrderClock.objects.filter(
             kind="resolution",
@@ -141,7 +145,7 @@ def source(kpi: Kpi, scope: Scope) -> Source:
             stopped_at__lt=end,
             status__in=ENDED_CLOCK,
             workorder__merged_into__isnull=True,
-        )
+        ).filter(Q(workorder__incident_link__isnull=True) | Q(workorder__incident_link__lead=True))
         groups = {d: f"workorder__{f}" for d, f in ORDER_GROUPS.items()}
         return Source(
             scoped(rows, "workorder__branch_id"), groups, "workorder__branch_id", Q(status__in=MET_CLOCK)
@@ -311,8 +315,8 @@ def order_flow(dim: Dim, scope: Scope) -> tuple[Pairs, Pairs]:
         .values(*_group_cols(field, "branch_id"))
         .annotate(
             complaints=Count("pk", filter=Q(order_type=COMPLAINT)),
-            within=Count("pk", filter=answered_src.num),
-            total=Count("pk"),
+            within=Count("pk", filter=answered_src.num & COUNTED_ONCE),
+            total=Count("pk", filter=COUNTED_ONCE),
         )
         .order_by()
     )
@@ -322,7 +326,8 @@ def order_flow(dim: Dim, scope: Scope) -> tuple[Pairs, Pairs]:
         key, branch = r[field], r["branch_id"]
         if r["complaints"]:
             _add(rate, key, branch, num=r["complaints"])
-        answered[(key, branch)] = Ratio(r["within"], r["total"])
+        if r["total"]:  # a group of only the later reports of incidents has no row (as the Source)
+            answered[(key, branch)] = Ratio(r["within"], r["total"])
     for (k, b), base in complaint_base(dim, scope).items():
         _add(rate, k, b, den=base.den)
     return rate, answered

@@ -22,7 +22,10 @@ guard that raises refuses the change and a listener's writes commit or roll back
 - follow-up-done listeners run when a follow-up task ends (e.g. surveys send an invitation after the
   call): each gets the finished task (status ``done`` or ``unreachable``; ``task.workorder`` may be empty
   for planned visits) inside the transaction that finished it, so what it writes commits or rolls back
-  with the result, and an exception refuses the result.
+  with the result, and an exception refuses the result;
+- follow-up waivers say that a resolved order needs no follow-up call of its own (e.g. the reports of an
+  incident closed together, of which only a sample is called back): the follow-up app asks them before it
+  creates a task; a waiver returns the reason, or "" when it has none.
 """
 
 from __future__ import annotations
@@ -298,6 +301,21 @@ _new_text_classifiers: dict[str, NewOrderTextClassifier] = {}
 _on_followup_done: dict[str, FollowupDone] = {}
 _staff_event_listeners: dict[str, StaffEventListener] = {}
 _violation_listeners: dict[str, RuleViolationListener] = {}
+FollowupWaiver = Callable[[Any], str]  # gets the resolved WorkOrder; returns why no call is needed, or ""
+_followup_waivers: dict[str, FollowupWaiver] = {}
+
+
+def register_followup_waiver(name: str, fn: FollowupWaiver) -> None:
+    _followup_waivers[name] = fn
+
+
+def followup_waiver(order: WorkOrder) -> str:
+    """Why ``order`` needs no follow-up call of its own (the first waiver that gives a reason), or ""."""
+    for fn in list(_followup_waivers.values()):
+        reason = fn(order)
+        if reason:
+            return reason
+    return ""
 
 
 def register_rule_violation_listener(name: str, fn: RuleViolationListener) -> None:

@@ -43,11 +43,12 @@ def test_an_agent_sees_the_daily_links_and_two_groups(world) -> None:  # type: i
     html = nav(world.agent)
     assert links(html) == {
         "nav-queue", "nav-owned", "nav-team", "nav-escalations", "nav-callbacks", "nav-maintenance",
-        "nav-customers", "nav-standards", "nav-inspections", "nav-supervision", "nav-knowledge", "nav-reports",
+        "nav-incidents", "nav-customers", "nav-standards", "nav-inspections", "nav-supervision", "nav-knowledge", "nav-reports",
     }  # fmt: skip
     for top in ("nav-queue", "nav-customers", "nav-knowledge", "nav-reports"):
         assert group_of(html, top) is None, top
     assert group_of(html, "nav-team") == "navgroup-work"
+    assert group_of(html, "nav-incidents") == "navgroup-work"
     assert group_of(html, "nav-standards") == "navgroup-quality"
     assert "navgroup-admin" not in html and "My assessment" in html
     assert current_groups(html) == []  # "My queue" is a top-level link
