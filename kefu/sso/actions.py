@@ -25,10 +25,10 @@ from kefu.sso import rules
 from kefu.sso.models import ExternalAccount, GroupMapping
 
 REFUSALS: dict[str, Any] = {
-    "no_role": _("None of your directory groups gives a role in Kefu."),
-    "no_branch": _("None of your directory groups gives a branch in Kefu."),
+    "no_role": _("None of your directory groups gives a role in Kefu. Ask an administrator."),
+    "no_branch": _("None of your directory groups gives a branch in Kefu. Ask an administrator."),
     "local_account": _("A local Kefu account already has this user name; an administrator must link it."),
-    "deactivated": _("Your Kefu account is deactivated."),
+    "deactivated": _("Your Kefu account is deactivated. Ask an administrator."),
     "no_subject": _("The sign-in provider did not say who you are."),
 }
 

@@ -51,7 +51,7 @@ class GroupMapping(models.Model):
         help_text=_("Members with no branch from any group are company-level staff (they see every branch)."),
     )
     position = models.PositiveSmallIntegerField(
-        _("order"),
+        _("precedence"),
         default=100,
         help_text=_(
             "When a member is in several groups, the role and the branch come from the lowest number."

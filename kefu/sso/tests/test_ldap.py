@@ -7,9 +7,11 @@ from collections.abc import Iterator
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.test import Client
 
 from kefu.audit.models import AuditRecord
 from kefu.organization.models import Staff
+from kefu.organization.tokens import create_token
 from kefu.sso.models import ExternalAccount, GroupMapping
 from kefu.sso.tests import openldap
 from kefu.testing.factories import PASSWORD, make_user
@@ -97,6 +99,9 @@ def test_groups_are_read_again_on_every_login(client, ldap_on, mappings):
     assert login(client, "li.na", openldap.PASSWORDS["li.na"]).status_code == 302
     staff = Staff.objects.get(user__username="li.na")
     assert (staff.role, staff.branch_id) == ("supervisor", None)  # company level
+    token, _row = create_token(staff.user, "reports sync")  # programs use tokens, also for directory logins
+    api = Client()
+    assert api.get("/api/v1/orders", headers={"Authorization": f"Bearer {token}"}).status_code == 200
 
     # moved: no longer a supervisor, now an agent of the Hangzhou branch
     ldap_on.remove_member("kefu-supervisors", "li.na")
@@ -121,6 +126,7 @@ def test_groups_are_read_again_on_every_login(client, ldap_on, mappings):
         assert "None of your directory groups gives a role in Kefu." in response.content.decode()
         staff.refresh_from_db()
         assert not staff.is_active and not staff.user.is_active
+        assert api.get("/api/v1/orders", headers={"Authorization": f"Bearer {token}"}).status_code == 401
         assert AuditRecord.objects.filter(action="sso.suspended", object_id=str(staff.pk)).count() == 1
 
         # back in a group: back in Kefu
