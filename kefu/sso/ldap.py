@@ -79,6 +79,11 @@ class DirectoryBackend(LDAPBackend):
     def default_settings(self) -> dict[str, Any]:
         return library_settings()
 
+    def get_user(self, user_id: Any) -> Any:
+        """The session's user, unless deactivated (as Django's ModelBackend: a suspension ends the session)."""
+        user = super().get_user(user_id)
+        return user if user is not None and user.is_active else None
+
     def get_or_build_user(self, username: str, ldap_user: Any) -> tuple[Any, bool]:
         """Called once the password was accepted by the directory: Kefu's rules give the user (or refuse)."""
         attrs = ldap_user.attrs

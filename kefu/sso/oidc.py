@@ -119,6 +119,11 @@ class OidcBackend(OIDCAuthenticationBackend):
 
     get_settings = staticmethod(library_setting)
 
+    def get_user(self, user_id: Any) -> Any:
+        """The session's user, unless deactivated (as Django's ModelBackend: a suspension ends the session)."""
+        user = super().get_user(user_id)
+        return user if user is not None and user.is_active else None
+
     @property
     def OIDC_OP_TOKEN_ENDPOINT(self) -> str:
         return str(library_setting("OIDC_OP_TOKEN_ENDPOINT"))

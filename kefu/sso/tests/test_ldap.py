@@ -112,6 +112,9 @@ def test_groups_are_read_again_on_every_login(client, ldap_on, mappings):
         assert login(client, "li.na", openldap.PASSWORDS["li.na"]).status_code == 302
         staff.refresh_from_db()
         assert (staff.role, staff.branch_id) == ("agent", mappings.north.pk)
+        other_browser = Client()
+        assert login(other_browser, "li.na", openldap.PASSWORDS["li.na"]).status_code == 302
+        assert other_browser.get("/orders/").status_code == 200
         synced = AuditRecord.objects.get(action="sso.staff_synced")
         assert synced.before == {"role": "supervisor", "branch_id": None}
         assert (synced.after or {})["role"] == "agent" and (synced.after or {})[
@@ -126,6 +129,7 @@ def test_groups_are_read_again_on_every_login(client, ldap_on, mappings):
         assert "None of your directory groups gives a role in Kefu." in response.content.decode()
         staff.refresh_from_db()
         assert not staff.is_active and not staff.user.is_active
+        assert other_browser.get("/orders/").status_code == 302  # the session still open elsewhere ends
         assert api.get("/api/v1/orders", headers={"Authorization": f"Bearer {token}"}).status_code == 401
         assert AuditRecord.objects.filter(action="sso.suspended", object_id=str(staff.pk)).count() == 1
 
@@ -197,3 +201,22 @@ def test_local_logins_work_while_the_directory_is_down(client, ldap_on, mappings
     assert login(client, mappings.supervisor.user.username, PASSWORD).status_code == 302
     client.post("/logout/")
     assert login(client, "zhang.wei", openldap.PASSWORDS["zhang.wei"]).status_code == 200
+
+
+def test_an_administrator_links_a_local_account_to_the_directory(client, ldap_on, mappings):
+    local = make_user("zhang.wei")
+    admin = Client()
+    admin.force_login(mappings.admin.user)
+    response = admin.post(
+        "/admin/sso/externalaccount/add/",
+        {"user": local.pk, "source": "ldap", "subject": "Zhang.Wei"},
+    )
+    assert response.status_code == 302, response.content.decode()[:3000]
+    local.refresh_from_db()
+    assert not local.has_usable_password()  # the Kefu password no longer works …
+    assert AuditRecord.objects.filter(action="admin.add", object_type="sso.externalaccount").count() == 1
+    assert login(client, "zhang.wei", PASSWORD).status_code == 200
+    # … the directory's does, and gives the mapped role and branch
+    assert login(client, "zhang.wei", openldap.PASSWORDS["zhang.wei"]).status_code == 302
+    staff = Staff.objects.get(user=local)
+    assert (staff.role, staff.branch_id, staff.badge_no) == ("agent", mappings.north.pk, "HZ-2041")
