@@ -55,6 +55,7 @@ from kefu.demo import (
     inspections,
     knowledge,
     organization,
+    sso,
     supervision,
     workorders,
 )
@@ -121,6 +122,7 @@ def _load(L: Loader, *, seed: int, n_orders: int, n_customers: int) -> None:
     commitments.clock_events(L)
     inspections.load()  # inspections, corrective actions, plans, a required course and its exam
     knowledge.load()  # FAQ categories and articles, two weeks of agents' shifts
+    sso.load(L)  # single-sign-on group mappings (inert until a directory is configured, docs/sso.md)
     audit.record(
         None,
         "demo.load",
