@@ -74,3 +74,25 @@ def test_a_directory_login_and_a_refusal_in_the_browser(page, world, settings):
         assert "/login/" not in page.url
     staff = Staff.objects.get(user__username="zhang.wei")
     assert (staff.role, staff.branch_id) == ("agent", world.north.pk)
+
+
+def test_the_administrator_maps_groups_in_the_back_office(page, world):
+    from kefu.testing.factories import PASSWORD
+
+    GroupMapping.objects.create(
+        source="ldap", group="cn=kefu-agents,ou=groups,dc=example,dc=com", role="agent"
+    )
+    GroupMapping.objects.create(
+        source="ldap", group="cn=branch-north,ou=groups,dc=example,dc=com", branch=world.north
+    )
+    login(page, world.admin.user.username, PASSWORD)
+    page.goto("/admin/sso/groupmapping/add/")
+    page.select_option("#id_source", "oidc")
+    page.fill("#id_group", "客服中心/城南")
+    page.select_option("#id_branch", str(world.south.pk))
+    page.click("input[name=_save]")
+    page.wait_for_load_state("networkidle")
+    assert page.locator("#result_list tbody tr").count() == 3
+    screenshot(page, "sso-group-mappings")
+    row = GroupMapping.objects.get(source="oidc")
+    assert (row.group, row.branch_id, row.role) == ("客服中心/城南", world.south.pk, "")
