@@ -70,7 +70,7 @@ def do_directory_sign_in(profile: DirectoryProfile, *, client_ip: str = "") -> A
             audit.record(
                 None,
                 "sso.refused",
-                object_type="sso.externalaccount",
+                object_type=ExternalAccount._meta.label_lower,
                 object_id=profile.subject,
                 after={"source": profile.source, "username": profile.username, "reason": refusal},
                 summary=f"{profile.source}: {profile.username}{where}: {refusal}",

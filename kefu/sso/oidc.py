@@ -29,7 +29,7 @@ from mozilla_django_oidc.views import OIDCAuthenticationCallbackView, OIDCAuthen
 from kefu.audit import log as audit
 from kefu.lib import ratelimit
 from kefu.sso import actions
-from kefu.sso.models import Source
+from kefu.sso.models import ExternalAccount, Source
 
 logger = logging.getLogger(__name__)
 DISCOVERY_TTL_SECONDS = 3600
@@ -160,7 +160,7 @@ class OidcBackend(OIDCAuthenticationBackend):
                 audit.record(
                     None,
                     "sso.refused",
-                    object_type="sso.externalaccount",
+                    object_type=ExternalAccount._meta.label_lower,
                     object_id="",
                     after={"source": Source.OIDC.value, "reason": "provider_error"},
                     summary=f"oidc: {type(exc).__name__}: {exc}"[:500],

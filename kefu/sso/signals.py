@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.contrib.auth.signals import user_login_failed
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
@@ -30,7 +31,7 @@ def audit_failed_login(sender: Any, credentials: dict[str, Any], request: Any = 
         audit.record(
             None,
             "auth.login_failed",
-            object_type="auth.user",
+            object_type=get_user_model()._meta.label_lower,
             object_id=username,
             summary=f"{username} ({ip})" if ip else username,
         )
