@@ -24,15 +24,7 @@ def test_sign_in_with_the_provider_creates_the_agent_and_opens_the_console(page,
         "groups": ["kefu-agents", "客服中心/城北"],
     }
     with oidc_provider.running(person) as provider:
-        settings.KEFU_OIDC_ISSUER = provider.issuer
-        settings.KEFU_OIDC_CLIENT_ID = oidc_provider.CLIENT_ID
-        settings.KEFU_OIDC_CLIENT_SECRET = oidc_provider.CLIENT_SECRET
-        settings.KEFU_OIDC_NAME = "钉钉"
-        settings.AUTHENTICATION_BACKENDS = [
-            "kefu.sso.oidc.OidcBackend",
-            "django.contrib.auth.backends.ModelBackend",
-        ]
-        oidc.forget_discovery()
+        oidc_provider.configure(settings, provider, "钉钉")
         phone_page.goto("/login/")
         assert phone_page.locator("#login-sso").is_visible()
         screenshot(phone_page, "sso-login-phone")
@@ -55,15 +47,7 @@ def test_a_directory_login_and_a_refusal_in_the_browser(page, world, settings):
     GroupMapping.objects.create(source="ldap", group=openldap.group_dn("kefu-agents"), role="agent")
     GroupMapping.objects.create(source="ldap", group=openldap.group_dn("branch-hz"), branch=world.north)
     with openldap.running() as directory:
-        settings.KEFU_LDAP_URL = directory.url
-        settings.KEFU_LDAP_BIND_DN = openldap.READER
-        settings.KEFU_LDAP_BIND_PASSWORD = openldap.READER_PASSWORD
-        settings.KEFU_LDAP_USER_BASE = f"ou=people,{openldap.BASE}"
-        settings.KEFU_LDAP_GROUP_BASE = f"ou=groups,{openldap.BASE}"
-        settings.AUTHENTICATION_BACKENDS = [
-            "kefu.sso.ldap.DirectoryBackend",
-            "django.contrib.auth.backends.ModelBackend",
-        ]
+        openldap.configure(settings, directory)
         page.goto("/login/")
         assert page.locator("#login-directory-hint").is_visible()
         login(page, "wang.fang", openldap.PASSWORDS["wang.fang"])  # in no mapped group

@@ -133,6 +133,21 @@ def _handler(provider: Provider, key: Any, kid: str) -> type[BaseHTTPRequestHand
     return Handler
 
 
+def configure(settings: Any, provider: Provider, name: str) -> None:
+    """Point Kefu's KEFU_OIDC_* settings (pytest-django's ``settings``) at the provider."""
+    from kefu.sso import oidc
+
+    settings.KEFU_OIDC_ISSUER = provider.issuer
+    settings.KEFU_OIDC_CLIENT_ID = CLIENT_ID
+    settings.KEFU_OIDC_CLIENT_SECRET = CLIENT_SECRET
+    settings.KEFU_OIDC_NAME = name
+    settings.AUTHENTICATION_BACKENDS = [
+        "kefu.sso.oidc.OidcBackend",
+        "django.contrib.auth.backends.ModelBackend",
+    ]
+    oidc.forget_discovery()
+
+
 @contextmanager
 def running(person: dict[str, Any]) -> Iterator[Provider]:
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)

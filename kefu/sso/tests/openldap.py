@@ -22,6 +22,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from kefu.testing.shell import free_port, run
 
@@ -168,6 +169,21 @@ class Directory:
 
     def add_member(self, group: str, uid: str) -> None:
         self.modify(f"dn: {group_dn(group)}\nchangetype: modify\nadd: member\nmember: {user_dn(uid)}\n")
+
+
+def configure(settings: Any, directory: Directory) -> None:
+    """Point Kefu's KEFU_LDAP_* settings (pytest-django's ``settings``) at the directory, LDAP first."""
+    settings.KEFU_LDAP_URL = directory.url
+    settings.KEFU_LDAP_BIND_DN = READER
+    settings.KEFU_LDAP_BIND_PASSWORD = READER_PASSWORD
+    settings.KEFU_LDAP_USER_BASE = f"ou=people,{BASE}"
+    settings.KEFU_LDAP_USER_FILTER = "(uid=%(user)s)"
+    settings.KEFU_LDAP_GROUP_BASE = f"ou=groups,{BASE}"
+    settings.KEFU_LDAP_GROUP_TYPE = "groupOfNames"
+    settings.AUTHENTICATION_BACKENDS = [
+        "kefu.sso.ldap.DirectoryBackend",
+        "django.contrib.auth.backends.ModelBackend",
+    ]
 
 
 def available() -> bool:

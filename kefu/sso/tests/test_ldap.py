@@ -30,17 +30,7 @@ def directory() -> Iterator[openldap.Directory]:
 
 @pytest.fixture
 def ldap_on(settings, directory):  # type: ignore[no-untyped-def]
-    settings.KEFU_LDAP_URL = directory.url
-    settings.KEFU_LDAP_BIND_DN = openldap.READER
-    settings.KEFU_LDAP_BIND_PASSWORD = openldap.READER_PASSWORD
-    settings.KEFU_LDAP_USER_BASE = f"ou=people,{openldap.BASE}"
-    settings.KEFU_LDAP_USER_FILTER = "(uid=%(user)s)"
-    settings.KEFU_LDAP_GROUP_BASE = f"ou=groups,{openldap.BASE}"
-    settings.KEFU_LDAP_GROUP_TYPE = "groupOfNames"
-    settings.AUTHENTICATION_BACKENDS = [
-        "kefu.sso.ldap.DirectoryBackend",
-        "django.contrib.auth.backends.ModelBackend",
-    ]
+    openldap.configure(settings, directory)
     return directory
 
 

@@ -30,15 +30,7 @@ PERSON = {
 @pytest.fixture
 def provider(settings) -> Iterator[oidc_provider.Provider]:  # type: ignore[no-untyped-def]
     with oidc_provider.running(dict(PERSON)) as p:
-        settings.KEFU_OIDC_ISSUER = p.issuer
-        settings.KEFU_OIDC_CLIENT_ID = oidc_provider.CLIENT_ID
-        settings.KEFU_OIDC_CLIENT_SECRET = oidc_provider.CLIENT_SECRET
-        settings.KEFU_OIDC_NAME = "WeCom"
-        settings.AUTHENTICATION_BACKENDS = [
-            "kefu.sso.oidc.OidcBackend",
-            "django.contrib.auth.backends.ModelBackend",
-        ]
-        oidc.forget_discovery()
+        oidc_provider.configure(settings, p, "WeCom")
         yield p
         oidc.forget_discovery()
 
