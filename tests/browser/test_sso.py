@@ -25,7 +25,7 @@ def test_sign_in_with_the_provider_creates_the_agent_and_opens_the_console(page,
     }
     with oidc_provider.running(person) as provider:
         oidc_provider.configure(settings, provider, "钉钉")
-        phone_page.goto("/login/")
+        phone_page.goto("/login/", timeout=30_000)  # the first page of the run (a loaded machine)
         assert phone_page.locator("#login-sso").is_visible()
         screenshot(phone_page, "sso-login-phone")
         page.goto("/login/")
