@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "kefu.portal",
     "kefu.jobs",
     "kefu.retention",
+    "kefu.sso",
 ]
 
 MIDDLEWARE = [
@@ -206,6 +207,46 @@ LOGOUT_REDIRECT_URL = "login"
 # Login rate limit: at most N failed attempts per window per username and per client address.
 KEFU_LOGIN_MAX_FAILURES = env_int("KEFU_LOGIN_MAX_FAILURES", 5)
 KEFU_LOGIN_WINDOW_SECONDS = env_int("KEFU_LOGIN_WINDOW_SECONDS", 900)
+
+# Single sign-on for staff (docs/sso.md): LDAP / Active Directory and OpenID Connect, each on when its URL is
+# set; the group → role/branch mappings are a table in the back office. Local passwords keep working.
+KEFU_LDAP_URL = env_str("KEFU_LDAP_URL", "") or ""  # ldap://dc1.example.com, ldaps://…
+KEFU_LDAP_BIND_DN = env_str("KEFU_LDAP_BIND_DN", "") or ""  # the read-only service account
+KEFU_LDAP_BIND_PASSWORD = env_str("KEFU_LDAP_BIND_PASSWORD", "") or ""
+KEFU_LDAP_START_TLS = env_bool("KEFU_LDAP_START_TLS", False)
+KEFU_LDAP_CA_FILE = env_str("KEFU_LDAP_CA_FILE", "") or ""
+KEFU_LDAP_USER_BASE = env_str("KEFU_LDAP_USER_BASE", "") or ""
+KEFU_LDAP_USER_FILTER = env_str("KEFU_LDAP_USER_FILTER", "(uid=%(user)s)") or ""
+KEFU_LDAP_GROUP_BASE = env_str("KEFU_LDAP_GROUP_BASE", "") or ""
+KEFU_LDAP_GROUP_TYPE = env_str("KEFU_LDAP_GROUP_TYPE", "groupOfNames") or "groupOfNames"
+KEFU_LDAP_ATTR_NAME = env_str("KEFU_LDAP_ATTR_NAME", "cn") or "cn"
+KEFU_LDAP_ATTR_EMAIL = env_str("KEFU_LDAP_ATTR_EMAIL", "mail") or "mail"
+KEFU_LDAP_ATTR_BADGE = env_str("KEFU_LDAP_ATTR_BADGE", "employeeNumber") or "employeeNumber"
+KEFU_LDAP_TIMEOUT = env_int("KEFU_LDAP_TIMEOUT", 10)
+if KEFU_LDAP_GROUP_TYPE not in {"groupOfNames", "groupOfUniqueNames", "posixGroup", "activeDirectory"}:
+    raise ConfigError(
+        f"KEFU_LDAP_GROUP_TYPE={KEFU_LDAP_GROUP_TYPE!r} must be groupOfNames, groupOfUniqueNames, posixGroup"
+        " or activeDirectory"
+    )
+if KEFU_LDAP_URL and not (KEFU_LDAP_USER_BASE and KEFU_LDAP_GROUP_BASE):
+    raise ConfigError("KEFU_LDAP_URL needs KEFU_LDAP_USER_BASE and KEFU_LDAP_GROUP_BASE")
+KEFU_OIDC_ISSUER = env_str("KEFU_OIDC_ISSUER", "") or ""  # https://id.example.com/realms/staff
+KEFU_OIDC_CLIENT_ID = env_str("KEFU_OIDC_CLIENT_ID", "") or ""
+KEFU_OIDC_CLIENT_SECRET = env_str("KEFU_OIDC_CLIENT_SECRET", "") or ""
+KEFU_OIDC_NAME = env_str("KEFU_OIDC_NAME", "OpenID Connect") or "OpenID Connect"  # "Sign in with …"
+KEFU_OIDC_SCOPES = env_str("KEFU_OIDC_SCOPES", "openid email profile") or "openid email profile"
+KEFU_OIDC_GROUPS_CLAIM = env_str("KEFU_OIDC_GROUPS_CLAIM", "groups") or "groups"
+KEFU_OIDC_USERNAME_CLAIM = env_str("KEFU_OIDC_USERNAME_CLAIM", "preferred_username") or "preferred_username"
+KEFU_OIDC_BADGE_CLAIM = env_str("KEFU_OIDC_BADGE_CLAIM", "") or ""
+KEFU_OIDC_SIGN_ALGO = env_str("KEFU_OIDC_SIGN_ALGO", "RS256") or "RS256"
+KEFU_OIDC_TIMEOUT = env_int("KEFU_OIDC_TIMEOUT", 10)
+if KEFU_OIDC_ISSUER and not (KEFU_OIDC_CLIENT_ID and KEFU_OIDC_CLIENT_SECRET):
+    raise ConfigError("KEFU_OIDC_ISSUER needs KEFU_OIDC_CLIENT_ID and KEFU_OIDC_CLIENT_SECRET")
+AUTHENTICATION_BACKENDS = [
+    *(["kefu.sso.ldap.DirectoryBackend"] if KEFU_LDAP_URL else []),
+    *(["kefu.sso.oidc.OidcBackend"] if KEFU_OIDC_ISSUER else []),
+    "django.contrib.auth.backends.ModelBackend",  # local accounts, after the directory
+]
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [

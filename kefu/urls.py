@@ -11,6 +11,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("login/", auth_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.logout_view, name="logout"),
+    path("sso/", include("kefu.sso.urls")),
     path("portal/", include("kefu.portal.urls")),
     path("disclosure/", disclosure.disclosure, name="disclosure"),
     path("disclosure/staff/<str:badge_no>/photo/", disclosure.staff_photo, name="disclosure_staff_photo"),

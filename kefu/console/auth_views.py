@@ -36,6 +36,9 @@ class RateLimitedAuthenticationForm(AuthenticationForm):
             window = settings.KEFU_LOGIN_WINDOW_SECONDS
             ratelimit.increment("login-user", username, window)
             ratelimit.increment("login-ip", ip, window)
+            refusal = getattr(request, "kefu_sso_refusal", None)  # the directory knew them (docs/sso.md)
+            if refusal is not None:
+                raise ValidationError(str(refusal), code="sso_refused") from None
             raise
         ratelimit.reset("login-user", username)
         return cleaned
@@ -45,6 +48,12 @@ class LoginView(django_views.LoginView):
     form_class = RateLimitedAuthenticationForm
     template_name = "registration/login.html"
     redirect_authenticated_user = True
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        context["sso_provider"] = settings.KEFU_OIDC_NAME if settings.KEFU_OIDC_ISSUER else ""
+        context["sso_directory"] = bool(settings.KEFU_LDAP_URL)
+        return context
 
     def get_default_redirect_url(self) -> str:
         user = self.request.user

@@ -56,6 +56,7 @@ from kefu.demo import (
     inspections,
     knowledge,
     organization,
+    sso,
     supervision,
     workorders,
 )
@@ -126,6 +127,7 @@ def _load(L: Loader, *, seed: int, n_orders: int, n_customers: int) -> None:
     incidents.load(
         L, incidents.reporters(n_orders)
     )  # a burst main reported by households (kefu/demo/incidents.py)
+    sso.load(L)  # single-sign-on group mappings (inert until a directory is configured, docs/sso.md)
     audit.record(
         None,
         "demo.load",
