@@ -28,7 +28,7 @@ from django.db.models import (
     When,
 )
 from django.db.models.functions import Cast, Coalesce, Concat, JSONObject, Substr
-from django.http import FileResponse, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
@@ -50,7 +50,7 @@ from kefu.customers.models import ContactPoint
 from kefu.customers.rules import is_mobile
 from kefu.lib import clock
 from kefu.lib.durations import TimeLeft
-from kefu.lib.errors import Conflict, KefuError, PermissionDenied, ValidationFailed
+from kefu.lib.errors import Conflict, KefuError, ValidationFailed
 from kefu.lib.replica import searches_from_replica
 from kefu.organization.access import areas_of
 from kefu.organization.models import Staff
@@ -746,7 +746,7 @@ def order_split(request: ConsoleRequest, key: str) -> HttpResponse:
     service and department lists are not loaded with every order page)."""
     o = load_order(request, key)
     if not _capabilities(request.staff, o)["split"]:
-        raise PermissionDenied("forbidden", _("This order cannot be split."))
+        raise Http404(_("This order cannot be split."))
     status = 200
     if request.method == "POST":
         form = f.SplitForm(request.POST, order=o)
