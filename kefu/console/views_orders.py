@@ -486,6 +486,7 @@ def render_order(
         ).select_related("source", "target")
     ]
     customer = o.customer
+    merged_orders = list(visible.filter(merged_into=o).only("id", "number", "title", "customer_id"))
     can = _capabilities(staff, o)
     page_errors: list[str] = []
     for name, form in (bound or {}).items():
@@ -517,7 +518,9 @@ def render_order(
         "escalations": list(Escalation.objects.filter(workorder=o).select_related("raised_by", "leader")),
         "audit": _service_log(o),
         "links": links,
-        "merged_orders": list(visible.filter(merged_into=o).only("id", "number", "title")),
+        "merged_orders": merged_orders,
+        # the customers of these get every reply written here (workorders.actions.forward_to_duplicates)
+        "foreign_duplicates": [m for m in merged_orders if m.customer_id != o.customer_id],
         "receivers": receivers,
         "forms": forms,
         "can": can,

@@ -55,6 +55,7 @@ from kefu.demo import (
     inspections,
     knowledge,
     organization,
+    sendback,
     supervision,
     workorders,
 )
@@ -121,6 +122,7 @@ def _load(L: Loader, *, seed: int, n_orders: int, n_customers: int) -> None:
     commitments.clock_events(L)
     inspections.load()  # inspections, corrective actions, plans, a required course and its exam
     knowledge.load()  # FAQ categories and articles, two weeks of agents' shifts
+    sendback.load(L)  # send-backs (退单), a split, two customers' duplicate reports merged
     audit.record(
         None,
         "demo.load",
