@@ -200,7 +200,9 @@ def queue(request: ConsoleRequest) -> HttpResponse:
         "filtered": bool(filters.keys() - {"sort"}),
     }
     # the tab counts are also refreshed by the poll (out-of-band swap in _queue_table.html)
-    ctx["tab_counts"] = {name: querysets[name].count() for name, _label in TABS}
+    ctx["tab_counts"] = queries.tab_counts(
+        request.user, staff, {name: querysets[name] for name, _label in TABS}
+    )
     if request.htmx:
         return render(request, "console/orders/_queue_table.html", ctx)
     return render(request, "console/orders/queue.html", ctx)

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Case, F, IntegerField, OuterRef, QuerySet, Subquery, Value, When
+from django.db.models import Case, Count, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Value, When
 
 from kefu.lib import search
 from kefu.organization.models import Staff
@@ -177,6 +177,23 @@ def queue_tabs(user: Any, staff: Staff) -> dict[str, QuerySet[WorkOrder]]:
             pk__in=SendBack.objects.filter(dispatcher=staff, rerouted_at__isnull=True).values("workorder_id"),
         ).annotate(send_back_reason=Subquery(_pending.values("reason")[:1])),
     }
+
+
+def tab_counts(user: Any, staff: Staff, tabs: dict[str, QuerySet[WorkOrder]]) -> dict[str, int]:
+    """The number of orders of each queue tab; "escalated" and "sent back" (both short lists of orders
+    waiting for me) in one query."""
+    counts = {name: qs.count() for name, qs in tabs.items() if name not in ("escalated", "sentback")}
+    escalated = Escalation.objects.filter(leader=staff, handled_at__isnull=True).values("workorder_id")
+    sent_back = SendBack.objects.filter(dispatcher=staff, rerouted_at__isnull=True).values("workorder_id")
+    both = (
+        visible_workorders(user)
+        .filter(Q(pk__in=escalated) | Q(pk__in=sent_back, status__in=OPEN))
+        .aggregate(
+            escalated=Count("pk", filter=Q(pk__in=escalated)),
+            sentback=Count("pk", filter=Q(pk__in=sent_back, status__in=OPEN)),
+        )
+    )
+    return {name: counts[name] if name in counts else both[name] for name in tabs}
 
 
 _pending = SendBack.objects.filter(workorder_id=OuterRef("pk"), rerouted_at__isnull=True).order_by("-id")
