@@ -489,19 +489,21 @@ def render_order(
     ]
     customer = o.customer
     merged_orders = list(visible.filter(merged_into=o).only("id", "number", "title", "customer_id"))
-    can = _capabilities(staff, o)
-    page_errors: list[str] = []
-    for name, form in (bound or {}).items():
-        if not _form_shown(name, form, can):
-            # the page does not show this form, so its messages go above the page
-            page_errors += [str(e) for errors in form.errors.values() for e in errors]
-    receivers = list(Staff.objects.filter(pk__in=o.receivers.values("staff_id")).order_by("-grade"))
     # the send-backs come with the transfers (the hand-back is a transfer): no query of their own
     transfers = list(
         Transfer.objects.filter(workorder=o).select_related(
             "by", "from_staff", "from_department", "to_staff", "to_department", "send_back"
         )
     )
+    can = _capabilities(staff, o)
+    pending_send_back = actions.pending_send_back(transfers)
+    can["send_back"] = can["send_back"] and pending_send_back is None  # with the dispatcher: route it
+    page_errors: list[str] = []
+    for name, form in (bound or {}).items():
+        if not _form_shown(name, form, can):
+            # the page does not show this form, so its messages go above the page
+            page_errors += [str(e) for errors in form.errors.values() for e in errors]
+    receivers = list(Staff.objects.filter(pk__in=o.receivers.values("staff_id")).order_by("-grade"))
     # names the timeline's system entries may need (the on-duty receiver is among these), no query
     staff_names = {s.pk: s.name for s in (o.owner, o.assignee, *receivers) if s is not None}
     ctx = {
@@ -516,7 +518,7 @@ def render_order(
         "timeline": _timeline(request, o, staff_names),
         "reply_box": reply_options(o),
         "transfers": transfers,
-        "pending_send_back": actions.pending_send_back(transfers),
+        "pending_send_back": pending_send_back,
         "escalations": list(Escalation.objects.filter(workorder=o).select_related("raised_by", "leader")),
         "audit": _service_log(o),
         "links": links,

@@ -76,6 +76,9 @@ RULE_MESSAGES: dict[str, Any] = {
         "The order was sent back to the dispatcher; route it again (transfer) before it is resolved."
     ),
     "not_open": gettext_lazy("Only open orders can be sent back."),
+    "sent_back_pending": gettext_lazy(
+        "The order was sent back and waits for the dispatcher to route it again; transfer it instead."
+    ),
     "not_routed": gettext_lazy(
         "The order is not with a unit (no assignee or department) to send it back from."
     ),
@@ -1809,7 +1812,11 @@ def do_send_back(
         into = Q(to_staff_id=o.assignee_id) if o.assignee_id else Q()
         if o.department_id:
             into |= Q(to_department_id=o.department_id)
-        routing = Transfer.objects.filter(into, workorder=o).order_by("-created_at", "-id").first()
+        routing = (
+            Transfer.objects.filter(into, workorder=o, send_back__isnull=True)
+            .order_by("-created_at", "-id")
+            .first()
+        )
     candidates = [c for c in ((routing.by_id if routing else None), o.owner_id) if c is not None]
     inactive = set(Staff.objects.filter(pk__in=candidates, is_active=False).values_list("pk", flat=True))
     dispatcher_id = rules.choose_dispatcher(
@@ -1824,6 +1831,7 @@ def do_send_back(
                     in_unit=staff.pk in unit,
                     reason=reason,
                     dispatcher=dispatcher_id,
+                    pending=SendBack.objects.filter(workorder=o, rerouted_at__isnull=True).exists(),
                 )
             )
         )

@@ -322,6 +322,7 @@ class SendBackCheck:
     in_unit: bool  # the sender is the assignee, a member of the department or its leader
     reason: str
     dispatcher: int | None  # who gets it back (:func:`choose_dispatcher`), None: nobody but the unit
+    pending: bool = False  # sent back already and not routed again: it is with the dispatcher
 
 
 def check_send_back(c: SendBackCheck) -> list[RuleError]:
@@ -330,6 +331,8 @@ def check_send_back(c: SendBackCheck) -> list[RuleError]:
     errors: list[RuleError] = []
     if not c.is_open:
         errors.append(RuleError("not_open", "status"))
+    elif c.pending:
+        errors.append(RuleError("sent_back_pending", "status"))
     elif not c.routed:
         errors.append(RuleError("not_routed", "status"))
     elif not c.in_unit:

@@ -60,6 +60,9 @@ def test_unit_sends_back_from_the_order_page(world: Any, routed: WorkOrder) -> N
     page = agent.get(f"/orders/{routed.number}/").content.decode()
     assert re.search(r'id="send-back-notice".*是物业水管，不归燃气维修', page)
     assert 'id="transfer-note"' in page and 'data-testid="transfer-sent-back"' in page
+    assert (
+        'data-testid="action-send-back"' not in page
+    )  # the dispatcher holds it now: route it, not send it back
     queue = agent.get("/orders/?tab=sentback").content.decode()
     assert routed.number in queue and re.search(r'data-testid="row-send-back-reason".*是物业水管', queue)
     assert re.search(r'id="tab-sentback"[^>]*>Sent back to me <span class="count">1<', queue)

@@ -111,6 +111,10 @@ def test_dispatcher_must_route_again_before_resolving(world: Any) -> None:
     with pytest.raises(ValidationFailed) as exc:
         do_transition(world.agent.user, o.pk, "resolved", resolution="已处理")
     assert (exc.value.code, exc.value.field) == ("route_again", "status")
+    # the dispatcher now holds it, but cannot "send it back" to the unit that sent it back
+    with pytest.raises(ValidationFailed) as exc:
+        do_send_back(world.agent.user, o.pk, "还给你")
+    assert (exc.value.code, exc.value.field) == ("sent_back_pending", "status")
     do_transfer(world.agent.user, o.pk, to_staff_id=world.agent_senior.pk, reason="改派")
     sb = SendBack.objects.get()
     assert sb.rerouted_at is not None and sb.reroute is not None
