@@ -109,7 +109,8 @@ def _load(L: Loader, *, seed: int, n_orders: int, n_customers: int) -> None:
         customers.load(L, max(n_customers, 8))
     customers.recompute(L, "archive")  # orders of VIP customers get their priority from it
     with L.history():
-        workorders.load(L, max(n_orders, 20) - 4)  # + 4 installations received at the end (clock_events)
+        # + 4 installations received at the end (clock_events), + the orders of sendback.load
+        workorders.load(L, max(n_orders, 20) - 4 - sendback.ORDERS)
         # the deadlines that passed during that history were swept then, day by day, with the
         # accountability and overdue-notice jobs, and the leaders worked their inboxes as they went
         # (breaches, escalations, their notifications recorded as read): the first start tells nobody

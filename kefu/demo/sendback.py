@@ -14,6 +14,8 @@ from kefu.workorders.models import WorkOrder
 from kefu.workorders.rules import OPEN_STATUSES
 
 OPEN = [s.value for s in OPEN_STATUSES]
+# the orders this module creates (two reports of one street light, and the split of the first)
+ORDERS = 3
 
 
 def load(L: Loader) -> None:
