@@ -25,6 +25,8 @@ ORDER_OPERATIONS = [
     ("post", "/orders/{key}/escalate", "Escalate"),
     ("post", "/orders/{key}/links", "LinkOrder"),
     ("post", "/orders/{key}/merge", "Merge"),
+    ("post", "/orders/{key}/send-back", "SendBack"),
+    ("post", "/orders/{key}/split", "Split"),
     ("post", "/orders/{key}/contact-attempts", "ContactAttempt"),
     ("post", "/orders/{key}/chat-replies", "ChatReply"),
 ]

@@ -20,6 +20,7 @@ from kefu.api.incidents import router as incidents_router
 from kefu.api.mail_inbound import router as mail_router
 from kefu.api.renderer import ORJSONRenderer
 from kefu.api.reports import router as reports_router
+from kefu.api.routing import router as routing_router
 from kefu.api.satisfaction import router as satisfaction_router
 from kefu.api.sms import router as sms_router
 from kefu.api.social import router as social_router
@@ -60,6 +61,9 @@ errors.install(api)
 api.add_router("/customers", customers_router)
 api.add_router("", catalog_router)  # /services…, /calendars…
 api.add_router("", clocks_router)  # /orders/{key}/clocks…, /extensions…
+api.add_router(
+    "", routing_router
+)  # /orders/{key}/send-back, /orders/{key}/split, /send-backs, /reports/send-backs…
 api.add_router("/orders", orders_router)
 api.add_router("", cti_router)  # /cti/calls
 api.add_router("", reports_router)  # /reports/…

@@ -433,6 +433,11 @@ class TransferIn(Schema):
     to_staff_id: BodyId | None = None
     to_department_id: BodyId | None = None
     reason: Annotated[Str20k, NonBlank]
+    note: Str2000 = Field(
+        "",
+        description="Note to the unit that sent the order back (退单); required (400 note_required) when the "
+        "transfer routes it to that unit again.",
+    )
     version: Version | None = None
 
 
@@ -448,6 +453,12 @@ class LinkIn(Schema):
 class MergeIn(Schema):
     survivor: Str40 = Field(description="BodyId or number of the order that survives.")
     reason: Str20k = ""
+    confirm_different_customer: Bool = Field(
+        False,
+        description="Required (true) when the orders are two customers' reports of the same event: the "
+        "duplicate stays its customer's and gets the replies and resolution given on the survivor. Without "
+        "it: 400 different_customer (field confirm_different_customer).",
+    )
 
 
 class TimelineEntryOut(Schema):

@@ -273,6 +273,7 @@ def transfer(
         to_staff_id=payload.to_staff_id,
         to_department_id=payload.to_department_id,
         reason=payload.reason,
+        note=payload.note,
         expected_version=version,
     )
     return {
@@ -311,9 +312,17 @@ def link(request: ApiRequest, key: str, payload: LinkIn) -> Status:
     "/{key}/merge", response={200: MergeOut, **WRITE_ERRORS}, summary="Merge a duplicate into a survivor"
 )
 def merge(request: ApiRequest, key: str, payload: MergeIn) -> dict[str, Any]:
-    """Closes this order as a duplicate; it keeps pointing to the survivor."""
+    """Closes this order as a duplicate; it keeps pointing to the survivor. Orders of two customers (the same
+    event reported twice) need ``confirm_different_customer``: the duplicate's customer then gets every reply
+    and the resolution given on the survivor, on their own order and channel."""
     dup = access_workorder(request.auth, check_key(key))
-    survivor = actions.do_merge(request.auth, dup.pk, check_key(payload.survivor), payload.reason)
+    survivor = actions.do_merge(
+        request.auth,
+        dup.pk,
+        check_key(payload.survivor),
+        payload.reason,
+        confirm_different_customer=payload.confirm_different_customer,
+    )
     return {
         "duplicate": render.order_out(_reload(dup.pk), detail=True),
         "survivor": render.order_out(_reload(survivor.pk), detail=True),

@@ -198,6 +198,13 @@ class TransferForm(VersionedForm):
         label=_("Or to department"), required=False, queryset=Department.objects.none(), empty_label="—"
     )
     reason = forms.CharField(label=_("Why"), required=False, widget=_textarea(2))
+    # shown while a send-back (退单) waits: routing the order to the unit that sent it back needs it
+    note = forms.CharField(
+        label=_("Note to the unit that sent it back"),
+        required=False,
+        widget=_textarea(2),
+        help_text=_("Required when you route the order to the same unit again: why it is theirs after all."),
+    )
 
     def __init__(self, *args: Any, order: WorkOrder, **kwargs: Any) -> None:
         kwargs.setdefault("auto_id", _id("transfer"))
@@ -236,10 +243,51 @@ class MergeForm(forms.Form):
         widget=forms.TextInput(attrs={"placeholder": "GD-"}),
     )
     reason = forms.CharField(label=_("Reason"), required=False, widget=_textarea(2))
+    confirm_different_customer = forms.BooleanField(
+        label=_("The other order is another customer's report of the same event"),
+        required=False,
+        help_text=_(
+            "Needed when the customers differ: this customer keeps their order (closed, “handled together "
+            "with” the other number, nothing of the other customer shown) and gets every reply and the "
+            "resolution given on the other order by their own channel."
+        ),
+    )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("auto_id", _id("merge"))
         super().__init__(*args, **kwargs)
+
+
+class SendBackForm(VersionedForm):
+    reason = forms.CharField(
+        label=_("Why it is not your unit's"),
+        required=False,
+        widget=_textarea(3),
+        help_text=_("The dispatcher who routed it reads this and routes the order again."),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("auto_id", _id("sendback"))
+        super().__init__(*args, **kwargs)
+
+
+class SplitForm(VersionedForm):
+    order_type = forms.ChoiceField(label=_("Type of the second request"), choices=OrderTypeChoices.choices)
+    service = forms.ModelChoiceField(
+        label=_("Service"), required=False, queryset=Service.objects.none(), empty_label="—"
+    )
+    title = forms.CharField(label=_("Title"), required=False, max_length=300)
+    description = forms.CharField(label=_("What the customer asks for"), required=False, widget=_textarea(3))
+    to_department = forms.ModelChoiceField(
+        label=_("Route it to department"), required=False, queryset=Department.objects.none(), empty_label="—"
+    )
+    reason = forms.CharField(label=_("Note"), required=False, widget=_textarea(2))
+
+    def __init__(self, *args: Any, order: WorkOrder, **kwargs: Any) -> None:
+        kwargs.setdefault("auto_id", _id("split"))
+        super().__init__(*args, **kwargs)
+        _model_field(self, "service").queryset = _services(None)
+        _model_field(self, "to_department").queryset = Department.objects.filter(branch_id=order.branch_id)
 
 
 def _services(order_type: str | None) -> QuerySet[Service]:

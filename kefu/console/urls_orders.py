@@ -24,6 +24,8 @@ urlpatterns = [
     path("<str:key>/escalate/", v.order_escalate, name="order_escalate"),
     path("<str:key>/link/", v.order_link, name="order_link"),
     path("<str:key>/merge/", v.order_merge, name="order_merge"),
+    path("<str:key>/send-back/", v.order_send_back, name="order_send_back"),
+    path("<str:key>/split/", v.order_split, name="order_split"),
     path("<str:key>/edit/", v.order_edit, name="order_edit"),
     path("<str:key>/materials/", vm.order_materials_check, name="order_materials_check"),
     path(

@@ -28,7 +28,7 @@ from django.db.models import (
     When,
 )
 from django.db.models.functions import Cast, Coalesce, Concat, JSONObject, Substr
-from django.http import FileResponse, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
@@ -93,6 +93,7 @@ TABS: list[tuple[str, Any]] = [
     ("owned", gettext_lazy("My responsibilities")),
     ("team", gettext_lazy("Team queue")),
     ("escalated", gettext_lazy("Escalated to me")),
+    ("sentback", gettext_lazy("Sent back to me")),
 ]
 
 
@@ -200,7 +201,9 @@ def queue(request: ConsoleRequest) -> HttpResponse:
         "filtered": bool(filters.keys() - {"sort"}),
     }
     # the tab counts are also refreshed by the poll (out-of-band swap in _queue_table.html)
-    ctx["tab_counts"] = {name: querysets[name].count() for name, _label in TABS}
+    ctx["tab_counts"] = queries.tab_counts(
+        request.user, staff, {name: querysets[name] for name, _label in TABS}
+    )
     if request.htmx:
         return render(request, "console/orders/_queue_table.html", ctx)
     return render(request, "console/orders/queue.html", ctx)
@@ -416,7 +419,18 @@ def _capabilities(staff: Staff, o: WorkOrder) -> dict[str, bool]:
         "link": staff.can("order.link"),
         "merge": staff.can("order.merge") and o.status != wo_rules.Status.CLOSED,
         "edit": staff.can("order.work"),
+        # 退单: the unit the order is with (its assignee, a member or the leader of its department)
+        "send_back": staff.can("order.work") and o.is_open and _in_unit(staff, o),
+        "split": staff.can("order.create") and staff.can("order.work") and o.is_open and not o.merged_into_id,
     }
+
+
+def _in_unit(staff: Staff, o: WorkOrder) -> bool:
+    """Whether ``staff`` is the unit the order is with (no query: the department comes with the order)."""
+    if o.assignee_id and staff.pk == o.assignee_id:
+        return True
+    dept = o.department if o.department_id else None
+    return dept is not None and (staff.department_id == dept.pk or dept.leader_id == staff.pk)
 
 
 # which capability flag shows each form on the page
@@ -429,6 +443,7 @@ FORM_CAPABILITY = {
     "link": "link",
     "merge": "merge",
     "edit": "edit",
+    "send_back": "send_back",
 }
 
 
@@ -451,6 +466,7 @@ def _default_forms(o: WorkOrder) -> dict[str, Any]:
         "link": f.LinkForm(),
         "merge": f.MergeForm(),
         "edit": f.EditForm(order=o),
+        "send_back": f.SendBackForm(initial=v),
     }
 
 
@@ -475,7 +491,16 @@ def render_order(
         ).select_related("source", "target")
     ]
     customer = o.customer
+    merged_orders = list(visible.filter(merged_into=o).only("id", "number", "title", "customer_id"))
+    # the send-backs come with the transfers (the hand-back is a transfer): no query of their own
+    transfers = list(
+        Transfer.objects.filter(workorder=o).select_related(
+            "by", "from_staff", "from_department", "to_staff", "to_department", "send_back"
+        )
+    )
     can = _capabilities(staff, o)
+    pending_send_back = actions.pending_send_back(transfers)
+    can["send_back"] = can["send_back"] and pending_send_back is None  # with the dispatcher: route it
     page_errors: list[str] = []
     for name, form in (bound or {}).items():
         if not _form_shown(name, form, can):
@@ -495,15 +520,14 @@ def render_order(
         ),
         "timeline": _timeline(request, o, staff_names),
         "reply_box": reply_options(o),
-        "transfers": list(
-            Transfer.objects.filter(workorder=o).select_related(
-                "by", "from_staff", "from_department", "to_staff", "to_department"
-            )
-        ),
+        "transfers": transfers,
+        "pending_send_back": pending_send_back,
         "escalations": list(Escalation.objects.filter(workorder=o).select_related("raised_by", "leader")),
         "audit": _service_log(o),
         "links": links,
-        "merged_orders": list(visible.filter(merged_into=o).only("id", "number", "title")),
+        "merged_orders": merged_orders,
+        # the customers of these get every reply written here (workorders.actions.forward_to_duplicates)
+        "foreign_duplicates": [m for m in merged_orders if m.customer_id != o.customer_id],
         "receivers": receivers,
         "forms": forms,
         "can": can,
@@ -695,10 +719,81 @@ def order_transfer(request: ConsoleRequest, key: str) -> HttpResponse:
             to_staff_id=d["to_staff"].pk if d.get("to_staff") else None,
             to_department_id=d["to_department"].pk if d.get("to_department") else None,
             reason=d.get("reason") or "",
+            note=d.get("note") or "",
             expected_version=_version(d),
         ),
         success=_("Order transferred; you stay its first-contact owner if you were."),
     )
+
+
+@require_POST
+@staff_view
+def order_send_back(request: ConsoleRequest, key: str) -> HttpResponse:
+    """退单: the unit hands the order back to the dispatcher, with a reason."""
+    form = f.SendBackForm(request.POST)
+
+    def call(d: dict[str, Any]) -> Any:
+        sb = actions.do_send_back(request.user, key, d.get("reason") or "", expected_version=_version(d))
+        return sb
+
+    return _form_post(
+        request,
+        key,
+        "send_back",
+        form,
+        call,
+        aliases={"status": "reason"},
+        success=lambda sb: (
+            _("Order sent back to %(name)s, who routes it again.") % {"name": sb.dispatcher.name}
+        ),
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@staff_view
+def order_split(request: ConsoleRequest, key: str) -> HttpResponse:
+    """Split the second request out of an order into an order of its own (its own page: the form's
+    service and department lists are not loaded with every order page)."""
+    o = load_order(request, key)
+    if not _capabilities(request.staff, o)["split"]:
+        raise Http404(_("This order cannot be split."))
+    status = 200
+    if request.method == "POST":
+        form = f.SplitForm(request.POST, order=o)
+        status = 400
+        if form.is_valid():
+            d = form.cleaned_data
+            try:
+                new = actions.do_split(
+                    request.user,
+                    o.pk,
+                    actions.SplitInput(
+                        order_type=d.get("order_type") or "",
+                        title=d.get("title") or "",
+                        description=d.get("description") or "",
+                        service_id=d["service"].pk if d.get("service") else None,
+                        department_id=d["to_department"].pk if d.get("to_department") else None,
+                        reason=d.get("reason") or "",
+                    ),
+                    expected_version=_version(d),
+                )
+            except Conflict as exc:
+                add_kefu_error(form, exc)
+                status = 409
+            except KefuError as exc:
+                add_kefu_error(form, exc)
+            else:
+                messages.success(
+                    request,
+                    _(
+                        "Order %(new)s split from %(old)s; it keeps the first-contact owner and the time of receipt."
+                    )
+                    % {"new": new.number, "old": o.number},
+                )
+                return redirect("console:order_detail", key=new.number)
+    else:
+        form = f.SplitForm(initial={"version": o.version, "order_type": o.order_type}, order=o)
+    return render(request, "console/orders/split.html", {"o": o, "form": form}, status=status)
 
 
 @require_POST
@@ -742,7 +837,13 @@ def order_merge(request: ConsoleRequest, key: str) -> HttpResponse:
         survivor = (d.get("survivor") or "").strip()
         if not survivor:
             raise ValidationFailed("required", _("Enter an order number."), "survivor")
-        return actions.do_merge(request.user, key, survivor, d.get("reason") or "")
+        return actions.do_merge(
+            request.user,
+            key,
+            survivor,
+            d.get("reason") or "",
+            confirm_different_customer=bool(d.get("confirm_different_customer")),
+        )
 
     return _form_post(
         request,

@@ -56,6 +56,7 @@ from kefu.demo import (
     inspections,
     knowledge,
     organization,
+    sendback,
     sso,
     supervision,
     workorders,
@@ -110,8 +111,9 @@ def _load(L: Loader, *, seed: int, n_orders: int, n_customers: int) -> None:
         customers.load(L, max(n_customers, 8))
     customers.recompute(L, "archive")  # orders of VIP customers get their priority from it
     with L.history():
-        # + 4 installations received at the end (clock_events), + the reports of the incident (incidents)
-        workorders.load(L, max(n_orders, 20) - 4 - incidents.reporters(n_orders))
+        # + 4 installations received at the end (clock_events), + the reports of the incident (incidents),
+        # + the orders of sendback.load
+        workorders.load(L, max(n_orders, 20) - 4 - incidents.reporters(n_orders) - sendback.ORDERS)
         # the deadlines that passed during that history were swept then, day by day, with the
         # accountability and overdue-notice jobs, and the leaders worked their inboxes as they went
         # (breaches, escalations, their notifications recorded as read): the first start tells nobody
@@ -128,6 +130,7 @@ def _load(L: Loader, *, seed: int, n_orders: int, n_customers: int) -> None:
         L, incidents.reporters(n_orders)
     )  # a burst main reported by households (kefu/demo/incidents.py)
     sso.load(L)  # single-sign-on group mappings (inert until a directory is configured, docs/sso.md)
+    sendback.load(L)  # send-backs (退单), a split, two customers' duplicate reports merged
     audit.record(
         None,
         "demo.load",

@@ -192,6 +192,17 @@ def _clocks(o: WorkOrder) -> list[OrderClock]:
     return list(latest.values())
 
 
+def _merged(o: WorkOrder) -> dict[str, Any] | None:
+    """A merged duplicate's note: the survivor's number, and whether it is the customer's own order (then
+    linked); of another customer's survivor nothing else is read or shown."""
+    if not o.merged_into_id:
+        return None
+    row = WorkOrder.objects.filter(pk=o.merged_into_id).values("number", "customer_id").first()
+    if row is None:
+        return None
+    return {"number": row["number"], "own": row["customer_id"] == o.customer_id}
+
+
 def _render_order(
     request: CustomerRequest, o: WorkOrder, form: PortalReplyForm | None = None, status: int = 200
 ) -> HttpResponse:
@@ -204,6 +215,7 @@ def _render_order(
             "clocks": _clocks(o),
             "form": form or PortalReplyForm(max_mb=_max_mb()),
             "can_reply": o.status != wo_rules.Status.CLOSED,
+            "merged": _merged(o),
             "show_resolution": bool(o.resolution)
             and o.status in (wo_rules.Status.RESOLVED, wo_rules.Status.CLOSED),
         },

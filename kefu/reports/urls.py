@@ -2,7 +2,7 @@
 
 from django.urls import URLPattern, path
 
-from kefu.reports import views
+from kefu.reports import views, views_send_backs
 
 urlpatterns: list[URLPattern] = [
     path("", views.dashboard, name="reports_dashboard"),
@@ -11,5 +11,6 @@ urlpatterns: list[URLPattern] = [
     path("assessment/<str:dim>/", views.assessment, name="reports_assessment"),
     path("branches/", views.branches, name="reports_branches"),
     path("mine/", views.my_sheet, name="reports_my_sheet"),
+    path("send-backs/", views_send_backs.send_back_report, name="reports_send_backs"),
     path("drill/<str:kpi>/<str:dim>/<int:key>/", views.drill, name="reports_drill"),
 ]

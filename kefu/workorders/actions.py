@@ -20,7 +20,7 @@ from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import Case, Exists, F, OuterRef, Q, Value, When
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -50,6 +50,7 @@ from kefu.workorders.models import (
     Priority,
     Receiver,
     SalePhase,
+    SendBack,
     ServicePlace,
     TimelineEntry,
     Transfer,
@@ -71,6 +72,31 @@ RULE_MESSAGES: dict[str, Any] = {
     ),
     "no_receiver": gettext_lazy("Name the staff member or department that receives the work."),
     "same_assignee": gettext_lazy("The order is already assigned to this person."),
+    "route_again": gettext_lazy(
+        "The order was sent back to the dispatcher; route it again (transfer) before it is resolved."
+    ),
+    "not_open": gettext_lazy("Only open orders can be sent back."),
+    "sent_back_pending": gettext_lazy(
+        "The order was sent back and waits for the dispatcher to route it again; transfer it instead."
+    ),
+    "not_routed": gettext_lazy(
+        "The order is not with a unit (no assignee or department) to send it back from."
+    ),
+    "not_your_unit": gettext_lazy(
+        "Only the unit the order was routed to (its assignee, a member or the leader of its department) "
+        "can send it back."
+    ),
+    "no_dispatcher": gettext_lazy(
+        "Nobody outside your unit routed this order or answers for it; transfer it instead."
+    ),
+    "too_long": gettext_lazy("The text is longer than 2,000 characters."),
+    "note_required": gettext_lazy(
+        "This unit sent the order back; routing it to them again needs a note saying why it is theirs."
+    ),
+    "different_customer": gettext_lazy(
+        "The orders belong to different customers. Confirm that both report the same event: each customer "
+        "keeps their order and gets the answers given on the surviving order."
+    ),
 }
 
 
@@ -798,6 +824,8 @@ def do_transition(
         close_reason=cr,
         resolution=resolution,  # a reopened order needs a new resolution, not the old one
         merged=bool(o.merged_into_id),
+        sent_back=wanted == rules.Status.RESOLVED
+        and SendBack.objects.filter(workorder=o, rerouted_at__isnull=True).exists(),
     )
     raise_if(_rule_errors(rules.check_transition(current, wanted, ctx)))
     now = clock.now()
@@ -858,6 +886,9 @@ def do_transition(
         summary=reason.strip()[:200],
     )
     hooks.notify_transition(event)  # follow-up tasks, surveys, ... in the same transaction
+    if wanted == rules.Status.RESOLVED and o.resolution:
+        # the customers of duplicates merged in from other customers get the answer too
+        forward_to_duplicates(o, staff, o.resolution, now, kind="resolution")
     return o
 
 
@@ -992,7 +1023,9 @@ def do_reply(
     """
     staff = require_staff(user, "order.reply")
     # the customer and whether WeCom reaches them come with the locked order (one statement)
-    o = access_workorder(user, key, for_update=True, related=("customer",), annotations=_WECOM)
+    o = access_workorder(
+        user, key, for_update=True, related=("customer",), annotations={**_WECOM, **FOREIGN_DUPLICATES}
+    )
     _check_version(o, expected_version)
     chosen = choose_reply_channel(
         o, channel, reply_channels(o, wecom=getattr(o, "customer_wecom", None)), source=source
@@ -1052,6 +1085,8 @@ def do_reply(
         workorder_id=o.pk,
         after={"body": text, "channel": chosen.value},
     )
+    # the customers of duplicates merged in from other customers get the reply on their own order
+    forward_to_duplicates(o, staff, text, now, kind="reply", source_entry=entry)
     entry.order_version = o.version  # type: ignore[attr-defined]  # the order's version after the reply
     return entry
 
@@ -1292,9 +1327,13 @@ def do_transfer(
     to_staff_id: int | None = None,
     to_department_id: int | None = None,
     reason: str = "",
+    note: str = "",
     expected_version: int | None = None,
 ) -> Transfer:
-    """Hand the work to another person/department. The first-contact owner stays (R-10)."""
+    """Hand the work to another person/department. The first-contact owner stays (R-10).
+
+    An order sent back (``do_send_back``) is routed again by a transfer; routing it to the unit that sent it
+    back needs ``note`` to that unit (why it is theirs after all), shown on the transfer's timeline entry."""
     staff = require_staff(user, "order.transfer")
     o = access_workorder(user, key, for_update=True)
     _check_version(o, expected_version)
@@ -1332,7 +1371,27 @@ def do_transfer(
             )
         )
     )
-    return hand_over(user, staff, o, to_staff, to_dept, reason.strip(), at=clock.now())
+    pending = SendBack.objects.filter(workorder=o, rerouted_at__isnull=True).order_by("-id").first()
+    data: dict[str, Any] = {}
+    if pending is not None:
+        target_dept = to_dept.pk if to_dept is not None else _following_department(o, to_staff)
+        same = rules.same_unit(
+            pending.from_staff_id,
+            pending.from_department_id,
+            to_staff.pk if to_staff is not None else None,
+            target_dept,
+        )
+        raise_if(_rule_errors(rules.check_reroute(same=same, note=note)))
+        data = {"rerouted": pending.pk, **({"note": note.strip()[:2000]} if note.strip() else {})}
+    return hand_over(user, staff, o, to_staff, to_dept, reason.strip(), at=clock.now(), data=data)
+
+
+def _following_department(o: WorkOrder, to_staff: Staff | None) -> int | None:
+    """The department a hand-over to ``to_staff`` alone gives the order (the receiver's own, if it serves
+    the order's branch): see :func:`hand_over`."""
+    if to_staff is None or to_staff.department is None:
+        return None
+    return to_staff.department_id if rules.serves_branch(to_staff.department.branch_id, o.branch_id) else None
 
 
 def hand_over(
@@ -1372,6 +1431,9 @@ def hand_over(
     )
     o.department = to_dept if to_dept is not None else (to_staff.department if to_staff and follows else None)
     _bump(o, at, ["assignee", "department"], was_assignee=was_assignee)
+    if action != SEND_BACK_ACTION:
+        # routed again: the pending send-back (退单) is answered by this hand-over
+        SendBack.objects.filter(workorder=o, rerouted_at__isnull=True).update(rerouted_at=at, reroute=t)
     add_entry(
         o,
         TimelineEntry.Kind.TRANSFER,
@@ -1499,8 +1561,21 @@ def do_link(user: Actor, key: int | str, other_key: int | str) -> OrderLink:
 
 
 @transaction.atomic
-def do_merge(user: Actor, duplicate_key: int | str, survivor_key: int | str, reason: str = "") -> WorkOrder:
-    """Close ``duplicate`` as a duplicate of ``survivor``; it keeps pointing to the survivor."""
+def do_merge(
+    user: Actor,
+    duplicate_key: int | str,
+    survivor_key: int | str,
+    reason: str = "",
+    *,
+    confirm_different_customer: bool = False,
+) -> WorkOrder:
+    """Close ``duplicate`` as a duplicate of ``survivor``; it keeps pointing to the survivor.
+
+    Orders of two customers (the same event reported by two people) merge only with
+    ``confirm_different_customer``: the duplicate stays its customer's (their portal shows it "handled
+    together with" the survivor's number, nothing of the other customer), keeps its own attachments, and
+    every reply and the resolution given on the survivor reach its customer on their own channel
+    (:func:`forward_to_duplicates`)."""
     staff = require_staff(user, "order.merge")
     dup_probe = access_workorder(user, duplicate_key)
     surv_probe = access_workorder(user, survivor_key)
@@ -1514,10 +1589,10 @@ def do_merge(user: Actor, duplicate_key: int | str, survivor_key: int | str, rea
         .order_by("pk")
     }
     dup, surv = locked[dup_probe.pk], locked[surv_probe.pk]
-    if dup.customer_id != surv.customer_id:
-        raise ValidationFailed(
-            "different_customer", _("Only orders of the same customer can be merged."), "survivor"
-        )
+    same_customer = dup.customer_id == surv.customer_id
+    refusal = rules.merge_refusal(same_customer=same_customer, confirmed_different=confirm_different_customer)
+    if refusal is not None:
+        raise_if(_rule_errors([refusal]))
     if surv.merged_into_id:
         raise ValidationFailed(
             "survivor_merged", _("The surviving order was itself merged; choose its survivor."), "survivor"
@@ -1538,22 +1613,37 @@ def do_merge(user: Actor, duplicate_key: int | str, survivor_key: int | str, rea
         target=surv,
         defaults={"kind": OrderLink.Kind.DUPLICATE, "created_by": staff, "created_at": now},
     )
-    Attachment.objects.filter(workorder=dup).update(workorder=surv)
+    if same_customer:
+        Attachment.objects.filter(workorder=dup).update(workorder=surv)
+    # another customer's duplicate keeps its files: the survivor's customer must not see them
     add_entry(
         dup,
         TimelineEntry.Kind.STATUS,
         staff=staff,
-        body=reason.strip(),
+        # the reason may name the other customer: the customer of a cross-customer duplicate is not shown it
+        body=reason.strip() if same_customer else "",
         public=True,
-        data={"from": before["status"], "to": "closed", "action": "merge", "survivor": surv.number},
+        data={
+            "from": before["status"],
+            "to": "closed",
+            "action": "merge",
+            "survivor": surv.number,
+            **({} if same_customer else {"other_customer": True}),
+        },
         at=now,
     )
+    if not same_customer and reason.strip():
+        add_entry(dup, TimelineEntry.Kind.NOTE, staff=staff, body=reason.strip(), at=now)
     add_entry(
         surv,
         TimelineEntry.Kind.SYSTEM,
         staff=staff,
         body=reason.strip(),
-        data={"event": "merged_in", "duplicate": dup.number},
+        data={
+            "event": "merged_in",
+            "duplicate": dup.number,
+            **({} if same_customer else {"other_customer": True}),
+        },
         at=now,
     )
     audit.record(
@@ -1561,7 +1651,10 @@ def do_merge(user: Actor, duplicate_key: int | str, survivor_key: int | str, rea
         "order.merge",
         dup,
         before=before,
-        after=audit.snapshot(dup, ["status", "merged_into", "close_reason"]),
+        after={
+            **audit.snapshot(dup, ["status", "merged_into", "close_reason"]),
+            **({} if same_customer else {"other_customer_id": surv.customer_id}),
+        },
         customer_id=dup.customer_id,
         workorder_id=dup.pk,
         summary=f"{dup.number} → {surv.number}",
@@ -1682,3 +1775,278 @@ def allowed_transitions(user: Actor, o: WorkOrder) -> list[tuple[rules.Status, s
             capability = "order.work"
         result.append((target, action, staff is not None and staff.can(capability)))
     return result
+
+
+# --- send back (退单), split, answers to the customers of merged duplicates (docs/send-back-split.md) ------
+
+SEND_BACK_ACTION = "order.send_back"
+
+
+def _unit_members(o: WorkOrder) -> frozenset[int]:
+    """The order's current unit: its assignee, and its department's members and leader."""
+    members: set[int] = {o.assignee_id} if o.assignee_id else set()
+    if o.department_id:
+        members |= set(Staff.objects.filter(department_id=o.department_id).values_list("pk", flat=True))
+        leader = Department.objects.filter(pk=o.department_id).values_list("leader_id", flat=True).first()
+        if leader:
+            members.add(leader)
+    return frozenset(members)
+
+
+@transaction.atomic
+def do_send_back(
+    user: Actor, key: int | str, reason: str, *, expected_version: int | None = None
+) -> SendBack:
+    """退单: the unit an order was routed to by mistake hands it back, with a reason, to the dispatcher —
+    the staff member who routed it to the unit, else its first-contact owner (``rules.choose_dispatcher``).
+    The order lands in the dispatcher's queue ("Sent back") with the reason, until a transfer routes it
+    again; it cannot be resolved meanwhile. Its clocks keep running: the customer is still waiting, and
+    the time lost is what the send-back report shows."""
+    staff = require_staff(user, "order.work")
+    o = access_workorder(user, key, for_update=True)
+    _check_version(o, expected_version)
+    unit = _unit_members(o)
+    routed = bool(o.assignee_id or o.department_id)
+    routing = None
+    if routed:
+        into = Q(to_staff_id=o.assignee_id) if o.assignee_id else Q()
+        if o.department_id:
+            into |= Q(to_department_id=o.department_id)
+        routing = (
+            Transfer.objects.filter(into, workorder=o, send_back__isnull=True)
+            .order_by("-created_at", "-id")
+            .first()
+        )
+    candidates = [c for c in ((routing.by_id if routing else None), o.owner_id) if c is not None]
+    inactive = set(Staff.objects.filter(pk__in=candidates, is_active=False).values_list("pk", flat=True))
+    dispatcher_id = rules.choose_dispatcher(
+        routing.by_id if routing else None, o.owner_id, unit | inactive | {staff.pk}
+    )
+    raise_if(
+        _rule_errors(
+            rules.check_send_back(
+                rules.SendBackCheck(
+                    is_open=o.is_open,
+                    routed=routed,
+                    in_unit=staff.pk in unit,
+                    reason=reason,
+                    dispatcher=dispatcher_id,
+                    pending=SendBack.objects.filter(workorder=o, rerouted_at__isnull=True).exists(),
+                )
+            )
+        )
+    )
+    assert dispatcher_id is not None  # check_send_back refused None
+    dispatcher = Staff.objects.get(pk=dispatcher_id)
+    text = reason.strip()
+    now = clock.now()
+    from_staff_id, from_department_id = o.assignee_id, o.department_id
+    previous = SendBack.objects.filter(workorder=o).count()
+    unit_label = str(o.department.name if o.department_id and o.department else o.assignee or "")
+    t = hand_over(
+        user,
+        staff,
+        o,
+        dispatcher,
+        None,
+        text,
+        at=now,
+        action=SEND_BACK_ACTION,
+        data={"event": "sent_back", "unit": unit_label, "count": previous + 1},
+    )
+    return SendBack.objects.create(
+        workorder=o,
+        transfer=t,
+        by=staff,
+        from_staff_id=from_staff_id,
+        from_department_id=from_department_id,
+        dispatcher=dispatcher,
+        reason=text,
+        created_at=now,
+    )
+
+
+def pending_send_back(transfers: Sequence[Transfer]) -> SendBack | None:
+    """The send-back still waiting to be routed again, from the order's transfers loaded with
+    ``select_related("send_back")`` (the order page: no query of its own)."""
+    for t in reversed(transfers):
+        sb = send_back_of(t)
+        if sb is not None and sb.rerouted_at is None:
+            return sb
+    return None
+
+
+def send_back_of(t: Transfer) -> SendBack | None:
+    """The send-back a transfer is (the hand-back of 退单), or None."""
+    try:
+        return t.send_back
+    except SendBack.DoesNotExist:
+        return None
+
+
+@dataclass
+class SplitInput:
+    """The second request of an order that holds two: it becomes an order of its own."""
+
+    order_type: str
+    title: str
+    description: str
+    service_id: int | None = None
+    assignee_id: int | None = None
+    department_id: int | None = None
+    reason: str = ""
+
+
+@transaction.atomic
+def do_split(
+    user: Actor, key: int | str, data: SplitInput, *, expected_version: int | None = None
+) -> WorkOrder:
+    """Split the second request out of an order into an order of its own, for the same customer, branch,
+    area and channel, with the same first-contact owner (R-10) and the original's time of receipt: its
+    clocks are computed from its own service and type but count from when the customer asked (12345
+    practice; docs/send-back-split.md). The two orders are linked ("split from")."""
+    staff = require_staff(user, "order.create")
+    if not staff.can("order.work"):
+        raise PermissionDenied("forbidden", _("Your role does not allow splitting orders."), "status")
+    o = access_workorder(user, key, for_update=True, related=("customer", "owner"))
+    _check_version(o, expected_version)
+    if not o.is_open:
+        raise ValidationFailed("not_open", _("Only open orders can be split."), "status")
+    if o.merged_into_id:
+        raise ValidationFailed("merged_order", _("A merged duplicate cannot be split."), "status")
+    reason = (data.reason or "").strip()
+    if len(reason) > 2000:
+        raise ValidationFailed("too_long", _("The text is longer than 2,000 characters."), "reason")
+    new = create_order_for(
+        o.owner,
+        o.customer,
+        OrderInput(
+            order_type=data.order_type,
+            title=data.title,
+            description=data.description,
+            channel=o.channel,
+            service_id=data.service_id,
+            area_id=o.area_id,
+            assignee_id=data.assignee_id,
+            department_id=data.department_id,
+            received_at=o.received_at,  # the customer asked for both then: the clocks count from it
+            area_kind=o.area_kind,
+            area_kind_reason=o.area_kind_reason,
+            reply_phone=o.reply_phone,
+            reply_email=o.reply_email,
+            outlet_id=o.outlet_id,
+        ),
+        actor_user=user,
+        channel=o.channel,
+    )
+    now = clock.now()
+    OrderLink.objects.create(
+        source=new, target=o, kind=OrderLink.Kind.SPLIT, created_by=staff, created_at=now
+    )
+    add_entries(
+        [
+            NewEntry(
+                o,
+                TimelineEntry.Kind.SYSTEM,
+                now,
+                reason,
+                data={"event": "split", "other": new.number},
+                staff=staff,
+            ),
+            NewEntry(
+                new,
+                TimelineEntry.Kind.SYSTEM,
+                now,
+                reason,
+                data={"event": "split_from", "other": o.number},
+                staff=staff,
+            ),
+        ]
+    )
+    _bump(o, now, [])
+    audit.record(
+        user,
+        "order.split",
+        o,
+        after={"new": new.number, "order_type": new.order_type, "reason": reason},
+        customer_id=o.customer_id,
+        workorder_id=o.pk,
+        summary=f"{o.number} → {new.number}",
+    )
+    return new
+
+
+# merged duplicates of other customers, as an annotation of the order's query (do_reply: no query of its own)
+FOREIGN_DUPLICATES = {
+    "has_foreign_duplicates": Exists(
+        WorkOrder.objects.filter(merged_into=OuterRef("pk")).exclude(customer_id=OuterRef("customer_id"))
+    )
+}
+
+
+def forward_to_duplicates(
+    survivor: WorkOrder,
+    staff: Staff,
+    text: str,
+    at: dt.datetime,
+    *,
+    kind: str,
+    source_entry: TimelineEntry | None = None,
+) -> list[TimelineEntry]:
+    """The answer given on ``survivor`` (``kind``: a ``reply``, or the ``resolution``) for each customer of a
+    duplicate merged into it from another customer: a public reply on their own order (their portal shows
+    it) that leaves on that order's own channel — or the first written one they can be reached on — through
+    the outbox, in this transaction. Nothing of the survivor's customer is in it but what staff wrote."""
+    if source_entry is not None and not getattr(survivor, "has_foreign_duplicates", True):
+        return []
+    dups = list(
+        WorkOrder.objects.filter(merged_into=survivor)
+        .exclude(customer_id=survivor.customer_id)
+        .select_related("customer")
+        .order_by("pk")
+    )
+    entries: list[TimelineEntry] = []
+    for dup in dups:
+        reachable = [c for c in reply_channels(dup) if c is not rules.ReplyChannel.WECOM]
+        chosen = rules.default_reply_channel(dup.channel, reachable) or (reachable[0] if reachable else None)
+        body = text
+        if kind == "resolution":
+            with translation.override(dup.customer.language_code or None):
+                body = _("Resolved (handled together with order %(number)s): %(text)s") % {
+                    "number": survivor.number,
+                    "text": text,
+                }
+        data: dict[str, Any] = {
+            "channel": chosen.value if chosen else "",
+            "via": survivor.number,
+            "forwarded": kind,
+        }
+        entry = add_entry(
+            dup, TimelineEntry.Kind.REPLY, staff=staff, body=body, public=True, at=at, data=data
+        )
+        rows = queue_reply(dup, entry, body, chosen) if chosen is not None else []
+        if rows:
+            data["to"] = rules.mask_recipient(rows[0].recipient)
+            data["outbox"] = rows[0].idempotency_key
+            TimelineEntry.objects.filter(pk=entry.pk).update(data=data)
+        if chosen is not None:
+            record_contact(
+                dup.customer,
+                _REPLY_CONTACT_CHANNEL[chosen],
+                staff=staff,
+                workorder=dup,
+                direction=Contact.Direction.OUTBOUND,
+                summary=body[:200],
+                at=at,
+            )
+        audit.record(
+            staff.user,
+            "order.reply_forwarded",
+            entry,
+            customer_id=dup.customer_id,
+            workorder_id=dup.pk,
+            after={"body": body, "channel": data["channel"], "via": survivor.number, "kind": kind},
+            summary=f"{survivor.number} → {dup.number}",
+        )
+        entries.append(entry)
+    return entries

@@ -386,10 +386,60 @@ class Escalation(models.Model):
         return f"{self.workorder_id} → {self.leader_id}"
 
 
+class SendBack(models.Model):
+    """退单: the unit an order was routed to hands it back to the dispatcher who routed it, with a reason.
+
+    ``transfer`` is the hand-back itself (unit → dispatcher, on the order's transfer list); the send-back is
+    *pending* until the next transfer routes the order again (``rerouted_at``, ``reroute``). The unit is
+    ``from_department`` when the order had one, else ``from_staff``."""
+
+    workorder = models.ForeignKey(WorkOrder, on_delete=models.CASCADE, related_name="send_backs")
+    transfer = models.OneToOneField(Transfer, on_delete=models.CASCADE, related_name="send_back")
+    by = models.ForeignKey(
+        "organization.Staff", on_delete=models.PROTECT, related_name="+", verbose_name=_("sent back by")
+    )
+    from_staff = models.ForeignKey(
+        "organization.Staff", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    from_department = models.ForeignKey(
+        "organization.Department", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    dispatcher = models.ForeignKey(
+        "organization.Staff",
+        on_delete=models.PROTECT,
+        related_name="sent_back_to_me",
+        verbose_name=_("dispatcher"),
+    )
+    reason = models.TextField(_("reason"))
+    created_at = models.DateTimeField(_("at"))
+    rerouted_at = models.DateTimeField(_("routed again at"), null=True, blank=True)
+    reroute = models.ForeignKey(
+        Transfer,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("routed again"),
+    )
+
+    class Meta:
+        verbose_name = _("send-back")
+        verbose_name_plural = _("send-backs")
+        ordering = ["created_at", "id"]
+        indexes = [
+            models.Index(fields=["created_at"], name="sendback_at"),
+            models.Index(fields=["dispatcher", "rerouted_at"], name="sendback_pending"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.workorder_id} ← {self.from_department_id or self.from_staff_id}"
+
+
 class OrderLink(models.Model):
     class Kind(models.TextChoices):
         RELATED = "related", _("related")
         DUPLICATE = "duplicate", _("duplicate of")
+        SPLIT = "split", _("split from")
 
     source = models.ForeignKey(WorkOrder, on_delete=models.CASCADE, related_name="links_out")
     target = models.ForeignKey(WorkOrder, on_delete=models.CASCADE, related_name="links_in")

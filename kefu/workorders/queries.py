@@ -15,13 +15,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Case, F, IntegerField, QuerySet, Value, When
+from django.db.models import Case, Count, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Value, When
 
 from kefu.lib import search
 from kefu.organization.models import Staff
 from kefu.workorders import rules
 from kefu.workorders.access import visible_workorders
-from kefu.workorders.models import Escalation, WorkOrder
+from kefu.workorders.models import Escalation, SendBack, WorkOrder
 
 OPEN = [s.value for s in rules.OPEN_STATUSES]
 UNCLOSED = [s.value for s in rules.UNCLOSED_STATUSES]
@@ -157,7 +157,7 @@ def queue_sort(qs: QuerySet[WorkOrder], sort: str) -> QuerySet[WorkOrder]:
 # --- the console's queue tabs (also the queue export) --------------------------------------------------------
 
 
-QUEUE_TABS = ("mine", "owned", "team", "escalated")
+QUEUE_TABS = ("mine", "owned", "team", "escalated", "sentback")
 
 
 def queue_tabs(user: Any, staff: Staff) -> dict[str, QuerySet[WorkOrder]]:
@@ -171,4 +171,29 @@ def queue_tabs(user: Any, staff: Staff) -> dict[str, QuerySet[WorkOrder]]:
         "escalated": base.filter(
             pk__in=Escalation.objects.filter(leader=staff, handled_at__isnull=True).values("workorder_id")
         ),
+        # 退单: orders a unit sent back to me, waiting for me to route them again, with the unit's reason
+        "sentback": base.filter(
+            status__in=OPEN,
+            pk__in=SendBack.objects.filter(dispatcher=staff, rerouted_at__isnull=True).values("workorder_id"),
+        ).annotate(send_back_reason=Subquery(_pending.values("reason")[:1])),
     }
+
+
+def tab_counts(user: Any, staff: Staff, tabs: dict[str, QuerySet[WorkOrder]]) -> dict[str, int]:
+    """The number of orders of each queue tab; "escalated" and "sent back" (both short lists of orders
+    waiting for me) in one query."""
+    counts = {name: qs.count() for name, qs in tabs.items() if name not in ("escalated", "sentback")}
+    escalated = Escalation.objects.filter(leader=staff, handled_at__isnull=True).values("workorder_id")
+    sent_back = SendBack.objects.filter(dispatcher=staff, rerouted_at__isnull=True).values("workorder_id")
+    both = (
+        visible_workorders(user)
+        .filter(Q(pk__in=escalated) | Q(pk__in=sent_back, status__in=OPEN))
+        .aggregate(
+            escalated=Count("pk", filter=Q(pk__in=escalated)),
+            sentback=Count("pk", filter=Q(pk__in=sent_back, status__in=OPEN)),
+        )
+    )
+    return {name: counts[name] if name in counts else both[name] for name in tabs}
+
+
+_pending = SendBack.objects.filter(workorder_id=OuterRef("pk"), rerouted_at__isnull=True).order_by("-id")

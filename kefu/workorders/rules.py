@@ -88,6 +88,7 @@ class TransitionContext:
     close_reason: CloseReason | None = None
     resolution: str = ""
     merged: bool = False
+    sent_back: bool = False  # a send-back waits for the dispatcher to route the order again
 
 
 @dataclass(frozen=True)
@@ -129,6 +130,9 @@ def check_transition(current: Status, target: Status, ctx: TransitionContext) ->
         errors.append(RuleError("reason_required", "reason"))
     if action == "resolve" and not ctx.resolution.strip():
         errors.append(RuleError("resolution_required", "resolution"))
+    if action == "resolve" and ctx.sent_back:
+        # 退单: the unit handed it back; the dispatcher routes it again before anyone resolves it
+        errors.append(RuleError("route_again", "status"))
     if action == "withdraw":
         if ctx.close_reason is None or ctx.close_reason == CloseReason.SOLVED:
             errors.append(RuleError("close_reason_required", "close_reason"))
@@ -300,3 +304,80 @@ class Delivery:
 def delivery(status: str, attempts: int, last_error: str) -> Delivery:
     first_line = (last_error or "").strip().splitlines()[0][:200] if (last_error or "").strip() else ""
     return Delivery(status, attempts, first_line if status in ("failed", "dead", "suppressed") else "")
+
+
+# --- send back (退单), the dispatcher, splitting, merging across customers (docs/send-back-split.md) -------
+
+# an order sent back this many times or more is a *repeated* send-back (the send-back report counts them)
+REPEATED_SEND_BACKS = 2
+SEND_BACK_REASON_MAX = 2000
+
+
+@dataclass(frozen=True)
+class SendBackCheck:
+    """What :func:`check_send_back` needs to know about the order and the request."""
+
+    is_open: bool
+    routed: bool  # the order is with a unit: an assignee or a department
+    in_unit: bool  # the sender is the assignee, a member of the department or its leader
+    reason: str
+    dispatcher: int | None  # who gets it back (:func:`choose_dispatcher`), None: nobody but the unit
+    pending: bool = False  # sent back already and not routed again: it is with the dispatcher
+
+
+def check_send_back(c: SendBackCheck) -> list[RuleError]:
+    """A unit may send back an open order routed to it by mistake, with a reason, to someone outside
+    the unit who routes it again."""
+    errors: list[RuleError] = []
+    if not c.is_open:
+        errors.append(RuleError("not_open", "status"))
+    elif c.pending:
+        errors.append(RuleError("sent_back_pending", "status"))
+    elif not c.routed:
+        errors.append(RuleError("not_routed", "status"))
+    elif not c.in_unit:
+        errors.append(RuleError("not_your_unit", "status"))
+    elif c.dispatcher is None:
+        errors.append(RuleError("no_dispatcher", "status"))
+    if not c.reason.strip():
+        errors.append(RuleError("reason_required", "reason"))
+    elif len(c.reason.strip()) > SEND_BACK_REASON_MAX:
+        errors.append(RuleError("too_long", "reason"))
+    return errors
+
+
+def choose_dispatcher(routed_by: int | None, owner: int, unit: frozenset[int]) -> int | None:
+    """Who an order sent back goes to: the staff member who routed it to the unit (the ``by`` of the
+    transfer that brought it there), else — created straight into the unit, or routed by one of the unit
+    — the first-contact owner; never a member of the unit itself (``unit``: the sender, the assignee, the
+    department's members and leader, and anyone inactive). None when only the unit is left."""
+    for candidate in (routed_by, owner):
+        if candidate is not None and candidate not in unit:
+            return candidate
+    return None
+
+
+def same_unit(
+    pending_staff: int | None, pending_department: int | None, to_staff: int | None, to_department: int | None
+) -> bool:
+    """Whether a transfer routes an order back to the unit that sent it back: the same department (a
+    member of it included, whose department follows), or, for a unit without department, the same person."""
+    if pending_department is not None:
+        return to_department == pending_department
+    return pending_staff is not None and to_staff == pending_staff
+
+
+def check_reroute(*, same: bool, note: str) -> list[RuleError]:
+    """Routing a sent-back order to the unit that sent it back needs a note to that unit (why it is
+    theirs after all): they read it on the order's timeline."""
+    if same and not note.strip():
+        return [RuleError("note_required", "note")]
+    return []
+
+
+def merge_refusal(*, same_customer: bool, confirmed_different: bool) -> RuleError | None:
+    """Orders of two customers (the same event reported by two people) merge only when the agent
+    confirms that the customers differ; orders of one customer merge without it."""
+    if not same_customer and not confirmed_different:
+        return RuleError("different_customer", "confirm_different_customer")
+    return None
