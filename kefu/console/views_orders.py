@@ -212,7 +212,7 @@ def queue(request: ConsoleRequest) -> HttpResponse:
     ctx["columns"] = active_view.columns if active_view is not None else list(macro_rules.VIEW_COLUMNS)
     if request.htmx:
         return render(request, "console/orders/_queue_table.html", ctx)
-    ctx["saved_views"] = saved_views.menu(request.user, staff)
+    # the saved views' menu and its counts load after the page (kefu.macros.views.view_menu)
     ctx["may_share"] = staff.can("queue.share")
     ctx["active_view_editable"] = active_view is not None and saved_views.may_edit(staff, active_view)
     ctx["view_params"] = [

@@ -13,6 +13,7 @@ urlpatterns = [
     path("apply/", v.macro_apply, name="macro_apply"),
     path("order/<str:key>/", v.macro_picker, name="macro_picker"),
     path("views/", v.view_list, name="view_list"),
+    path("views/menu/", v.view_menu, name="view_menu"),
     path("views/new/", v.view_create, name="view_create"),
     path("views/<int:pk>/", v.view_edit, name="view_edit"),
     path("views/<int:pk>/delete/", v.view_delete, name="view_delete"),

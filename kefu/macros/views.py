@@ -167,6 +167,23 @@ def macro_apply(request: ConsoleRequest) -> HttpResponse:
 
 @require_GET
 @staff_view
+def view_menu(request: ConsoleRequest) -> HttpResponse:
+    """The queue's menu of saved views with their counts, loaded by the queue page after it is shown (the
+    page's own statements do not grow; the counts are cached, ``saved.counts``)."""
+    active = request.GET.get("active", "")
+    return render(
+        request,
+        "console/orders/_saved_views.html",
+        {
+            "loaded": True,
+            "saved_views": saved.menu(request.user, request.staff),
+            "active_id": int(active) if active.isdigit() and len(active) < 10 else None,
+        },
+    )
+
+
+@require_GET
+@staff_view
 def view_list(request: ConsoleRequest) -> HttpResponse:
     staff = request.staff
     rows = saved.menu(request.user, staff)

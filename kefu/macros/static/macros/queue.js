@@ -52,6 +52,8 @@
     if (all) all.checked = false;
     count();
     var body = document.getElementById("queue-body");
-    if (body && window.htmx) window.htmx.trigger(body, "bulk-done");
+    if (body && window.htmx) {
+      window.htmx.ajax("GET", body.getAttribute("hx-get"), { target: body, swap: "outerHTML" });
+    }
   });
 })();
