@@ -32,6 +32,25 @@
       showFields();
     }
   });
+  // "Save as view" keeps the filters as they are now (they change without reloading the page): they are
+  // copied from the filter form when the view is saved (without script: those the page was loaded with).
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    var filters = document.getElementById("queue-filters");
+    if (!form || form.id !== "save-view-form" || !filters) return;
+    form.querySelectorAll("input[data-view-param]").forEach(function (el) { el.remove(); });
+    Array.prototype.forEach.call(filters.elements, function (el) {
+      if (!el.name || el.disabled || el.type === "submit" || el.type === "button") return;
+      if ((el.type === "checkbox" || el.type === "radio") && !el.checked) return;
+      if (!el.value) return;
+      var hidden = document.createElement("input");
+      hidden.type = "hidden";
+      hidden.name = el.name;
+      hidden.value = el.value;
+      hidden.setAttribute("data-view-param", "");
+      form.appendChild(hidden);
+    });
+  });
   document.addEventListener("htmx:afterSwap", function (event) {
     var target = event.detail && event.detail.target;
     if (!target) return;
