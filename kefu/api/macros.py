@@ -6,7 +6,7 @@ changed in its own transaction through ``workorders.actions`` and the answer lis
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from ninja import Field, Router, Schema
 from ninja.responses import Status
@@ -44,7 +44,10 @@ OrderKeys = Annotated[
 BulkKindName = Literal["assign", "transfer", "priority", "status", "add_tag", "macro", "merge"]
 ViewTab = Literal["mine", "owned", "team", "escalated"]
 ViewColumn = Literal["customer", "type", "area", "owner", "assignee", "received"]
-ViewSort = Literal[tuple(s for k in QUEUE_SORTS for s in (k, "-" + k))]  # type: ignore[valid-type]
+if TYPE_CHECKING:
+    ViewSort = str
+else:  # a queue sort key, or -key to reverse
+    ViewSort = Literal[tuple(s for k in QUEUE_SORTS for s in (k, "-" + k))]
 
 
 class MacroOut(Schema):
@@ -145,7 +148,7 @@ class SavedViewOut(Schema):
 class SavedViewIn(Schema):
     name: Annotated[Str60, Field(min_length=1, pattern=r"\S")]
     tab: ViewTab = "team"
-    filters: ViewFiltersSchema = Field(default_factory=ViewFiltersSchema)
+    filters: ViewFiltersSchema | None = None
     sort: ViewSort | None = None
     columns: list[ViewColumn] | None = Field(None, description="Optional columns shown; null: all.")
     shared: Bool = Field(False, description="Shared with the caller's branch (supervisors only, else 403).")
@@ -279,7 +282,8 @@ def list_views(request: ApiRequest) -> list[dict[str, Any]]:
 @router.post("/saved-views", response={201: SavedViewOut, **WRITE_ERRORS}, summary="Save a queue view")
 def create_view(request: ApiRequest, payload: SavedViewIn) -> Status:
     staff = require_staff(request.auth)
-    filters = {k: getattr(v, "value", v) for k, v in payload.filters.model_dump(exclude_none=True).items()}
+    given = payload.filters.model_dump(exclude_none=True) if payload.filters else {}
+    filters = {k: getattr(v, "value", v) for k, v in given.items()}
     v = saved.do_save_view(
         request.auth,
         saved.ViewInput(

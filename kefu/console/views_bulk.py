@@ -23,7 +23,7 @@ def bulk_form(request: ConsoleRequest) -> HttpResponse:
     staff = request.staff
     people = Staff.objects.filter(is_active=True).order_by("badge_no")
     groups = Department.objects.select_related("branch").order_by("branch__code", "name")
-    if not staff.sees_all_branches:
+    if staff.branch_id is not None and not staff.sees_all_branches:
         people = people.filter(branch_id=staff.branch_id)
         groups = groups.filter(branch_id=staff.branch_id)
     return render(

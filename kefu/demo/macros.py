@@ -43,7 +43,9 @@ def load() -> None:
     done: set[int] = set()
     supervisors = Staff.objects.filter(role="supervisor", is_active=True, branch__isnull=False)
     for sup in supervisors.order_by("branch_id", "id"):
-        if sup.branch_id in done:  # one supervisor per branch writes the team's shared set
+        if (
+            sup.branch_id is None or sup.branch_id in done
+        ):  # one supervisor per branch writes the team's shared set
             continue
         done.add(sup.branch_id)
         group = Department.objects.filter(branch_id=sup.branch_id).order_by("id").first()

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import zoneinfo
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -270,7 +271,7 @@ class Preview:
     warnings: list[str]
 
 
-def preview(user: Actor, m: Macro, keys: list[int | str]) -> list[Preview]:
+def preview(user: Actor, m: Macro, keys: Sequence[int | str]) -> list[Preview]:
     """The macro as it would be applied to each order: the rendered texts, and what would refuse it (the reply
     checks of the service standards run as a dry run, the reply channel, the status change). Writes nothing."""
     staff = require_staff(user, "order.work")

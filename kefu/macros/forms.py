@@ -20,6 +20,20 @@ REPLY_CHANNELS = [
     ("portal", _("customer portal")),
 ]
 
+# what each reply-text variable is (rules.VARIABLES), for the editor
+VARIABLE_LABELS = {
+    "order.number": _("the order's number"),
+    "order.title": _("the order's title"),
+    "order.status": _("the order's status"),
+    "order.priority": _("the order's priority"),
+    "order.due": _("the order's due time (branch time zone)"),
+    "customer.name": _("the customer's name"),
+    "customer.number": _("the customer's number"),
+    "agent.name": _("your name"),
+    "agent.badge": _("your badge number"),
+    "branch.name": _("the order's branch"),
+}
+
 COLUMN_LABELS = {
     "customer": _("Customer"),
     "type": _("Type"),
@@ -77,7 +91,7 @@ class MacroForm(forms.Form):
         _scope_fields(self, staff)
         people = Staff.objects.filter(is_active=True).order_by("badge_no")
         groups = Department.objects.select_related("branch").order_by("branch__code", "name")
-        if not staff.sees_all_branches:
+        if staff.branch_id is not None and not staff.sees_all_branches:
             people = people.filter(branch_id=staff.branch_id)
             groups = groups.filter(branch_id=staff.branch_id)
         self.fields["assignee"].queryset = people  # type: ignore[attr-defined]

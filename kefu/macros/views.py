@@ -69,7 +69,7 @@ def macro_edit(request: ConsoleRequest, pk: int | None = None) -> HttpResponse:
                 return redirect("console:macro_list")
     else:
         form = forms.MacroForm(initial=forms.MacroForm.initial_from(macro) if macro else None, staff=staff)
-    variables = [(f"{{{{{k}}}}}", _(v)) for k, v in rules.VARIABLES.items()]
+    variables = [(f"{{{{{k}}}}}", forms.VARIABLE_LABELS[k]) for k in rules.VARIABLES]
     return render(
         request,
         "macros/edit.html",
@@ -227,7 +227,7 @@ def view_create(request: ConsoleRequest) -> HttpResponse:
     else:
         for field_errors in form.errors.values():
             for e in field_errors:
-                messages.error(request, e)
+                messages.error(request, str(e))
     return redirect(_next(request, request.POST))
 
 

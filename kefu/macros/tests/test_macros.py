@@ -95,7 +95,7 @@ def test_apply_runs_every_action_through_the_order_actions(world, orders, tags) 
     assert TimelineEntry.objects.filter(workorder=o, kind="system", data__tag="燃气表").count() == 1
     assert MacroUse.objects.filter(macro=m, staff=world.agent, workorder=o).count() == 1
     rec = AuditRecord.objects.get(action="macro.apply")
-    assert rec.workorder_id == o.pk and rec.after["done"] == done
+    assert rec.after is not None and rec.workorder_id == o.pk and rec.after["done"] == done
     # each action wrote its own audit record on the order, as on the order page
     assert {"order.note", "order.reply", "order.update", "order.transfer"} <= set(
         AuditRecord.objects.filter(workorder_id=o.pk).values_list("action", flat=True)
@@ -158,7 +158,11 @@ def test_bulk_macro_lists_refusals_per_order(world, orders, tags) -> None:  # ty
     ]
     assert not TimelineEntry.objects.filter(workorder=orders[2], kind="note").exists()  # nothing half-applied
     run = AuditRecord.objects.filter(action="order.bulk").order_by("id").first()
-    assert run is not None and run.after["applied"] == [orders[0].number, orders[1].number]
+    assert (
+        run is not None
+        and run.after is not None
+        and run.after["applied"] == [orders[0].number, orders[1].number]
+    )
 
 
 def test_usage_counts_per_macro_and_person(world, orders) -> None:  # type: ignore[no-untyped-def]

@@ -53,3 +53,9 @@ def test_check_macro() -> None:
 
 def test_parse_tags() -> None:
     assert rules.parse_tags("燃气, 回访，燃气 vip") == ["燃气", "回访", "vip"]
+
+
+def test_every_variable_has_a_translatable_label() -> None:
+    from kefu.macros.forms import VARIABLE_LABELS
+
+    assert set(VARIABLE_LABELS) == set(rules.VARIABLES)
