@@ -112,13 +112,21 @@ def macro_preview(request: ConsoleRequest) -> HttpResponse:
     selection), with what would refuse it."""
     keys = _keys(request, request.GET)
     macro_id = request.GET.get("macro", "")
-    ctx: dict[str, Any] = {"keys": keys, "next": _next(request, request.GET)}
+    # inline: shown in the queue's bulk bar, whose own button applies it
+    ctx: dict[str, Any] = {
+        "keys": keys,
+        "next": _next(request, request.GET),
+        "inline": bool(request.GET.get("inline")),
+    }
     if not macro_id.isdigit() or not keys:
         ctx["error"] = _("Choose a macro and at least one order.")
         return render(request, "macros/_preview.html", ctx)
     try:
         m = actions.get_macro(request.staff, int(macro_id))
-        ctx.update(macro=m, lines=actions.describe(m), previews=actions.preview(request.user, m, keys))
+        previews = actions.preview(request.user, m, keys)
+        ctx.update(
+            macro=m, lines=actions.describe(m), previews=previews, flagged=any(p.problems for p in previews)
+        )
     except KefuError as exc:
         ctx["error"] = str(exc.message)
     return render(request, "macros/_preview.html", ctx)
