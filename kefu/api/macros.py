@@ -24,6 +24,7 @@ from kefu.api.common import (
     Str60,
     Str200,
     Str2000,
+    json_int,
 )
 from kefu.api.render import staff_ref
 from kefu.api.schemas import StaffRef
@@ -153,7 +154,7 @@ class SavedViewIn(Schema):
     columns: list[ViewColumn] | None = Field(None, description="Optional columns shown; null: all.")
     shared: Bool = Field(False, description="Shared with the caller's branch (supervisors only, else 403).")
     branch_id: BodyId | None = Field(None, description="Company-level staff: the branch to share with.")
-    position: int = Field(100, ge=0, le=999)
+    position: json_int(0, 999) = 100  # type: ignore[valid-type]
 
 
 def macro_out(m: Macro, staff: Any) -> dict[str, Any]:
