@@ -54,6 +54,13 @@ EXPECTED_PATHS = {
     "/api/v1/social/mentions",
     "/api/v1/sms/inbound",
     "/api/v1/chat/inbound",
+    # macros, bulk actions, saved views (docs/macros.md)
+    "/api/v1/macros",
+    "/api/v1/macros/{macro_id}/preview",
+    "/api/v1/macros/{macro_id}/apply",
+    "/api/v1/bulk-actions",
+    "/api/v1/saved-views",
+    "/api/v1/saved-views/{view_id}",
     "/api/v1/orders/{key}/chat-replies",
     "/api/v1/reports/kpis",
     "/api/v1/reports/sheets/mine",
