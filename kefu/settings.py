@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "kefu.incidents",
     "kefu.reports",
     "kefu.knowledge",
+    "kefu.macros",  # macros, bulk actions, saved queue views (docs/macros.md)
     "kefu.notifications",
     "kefu.privacy",
     "kefu.rights",  # after the features: its transition listener runs after theirs (docs/privacy.md)

@@ -17,6 +17,7 @@ from kefu.api.clocks import router as clocks_router
 from kefu.api.cti import router as cti_router
 from kefu.api.customers import router as customers_router
 from kefu.api.incidents import router as incidents_router
+from kefu.api.macros import router as macros_router
 from kefu.api.mail_inbound import router as mail_router
 from kefu.api.renderer import ORJSONRenderer
 from kefu.api.reports import router as reports_router
@@ -74,6 +75,7 @@ api.add_router("", social_router)  # /social/mentions
 api.add_router("", sms_router)  # /sms/inbound
 api.add_router("", chat_router)  # /chat/inbound
 api.add_router("", incidents_router)  # /incidents…, /ivr/incidents…
+api.add_router("", macros_router)  # /macros…, /bulk-actions, /saved-views… (docs/macros.md)
 
 # Unknown paths under /api/v1/ answer the error JSON too (not the HTML 404 page). Added last.
 fallback = Router(auth=None)

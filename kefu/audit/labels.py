@@ -137,6 +137,15 @@ LABELS: dict[str, Any] = {
     "rights.erased": _("customer's personal data erased"),
     "customer.marketing_consent": _("consent to marketing recorded"),
     "customer.marketing_consent_withdrawn": _("consent to marketing withdrawn"),
+    # macros, bulk actions and saved views (kefu.macros, docs/macros.md)
+    "macro.create": _("macro created"),
+    "macro.update": _("macro changed"),
+    "macro.delete": _("macro deleted"),
+    "macro.apply": _("macro applied"),
+    "order.bulk": _("bulk action on selected orders"),
+    "view.create": _("saved view created"),
+    "view.update": _("saved view changed"),
+    "view.delete": _("saved view deleted"),
 }
 
 

@@ -38,5 +38,6 @@ urlpatterns = [
     # the staffing table is a report (kefu/reports), shown among the knowledge section's tabs
     path("knowledge/staffing/", views_staffing.staffing_page, name="knowledge_staffing"),
     path("knowledge/", include("kefu.knowledge.urls")),
+    path("macros/", include("kefu.macros.urls")),  # macros and saved queue views (docs/macros.md)
     path("notifications/", include("kefu.notifications.urls")),
 ]

@@ -2,6 +2,7 @@
 
 from django.urls import path
 
+from kefu.console import views_bulk as vb
 from kefu.console import views_inbox as vi
 from kefu.console import views_materials as vm
 from kefu.console import views_orders as v
@@ -11,6 +12,8 @@ urlpatterns = [
     path("new/", v.order_create, name="order_create"),
     path("new/services/", v.service_options, name="order_service_options"),
     path("new/materials/", vm.service_materials, name="order_service_materials"),
+    path("bulk/", vb.bulk_form, name="queue_bulk_form"),
+    path("bulk/apply/", vb.bulk_apply, name="queue_bulk_apply"),
     path("escalations/", vi.escalations, name="escalations"),
     path("escalations/bulk/", vi.escalations_bulk, name="escalations_bulk"),
     path("escalations/<int:pk>/handle/", vi.escalation_handle, name="escalation_handle"),

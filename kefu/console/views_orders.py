@@ -53,6 +53,9 @@ from kefu.lib import clock
 from kefu.lib.durations import TimeLeft
 from kefu.lib.errors import Conflict, KefuError, ValidationFailed
 from kefu.lib.replica import searches_from_replica
+from kefu.macros import rules as macro_rules
+from kefu.macros import saved as saved_views
+from kefu.macros.forms import COLUMN_LABELS
 from kefu.organization.access import areas_of
 from kefu.organization.models import Staff
 from kefu.web.files import attachment_response
@@ -204,8 +207,22 @@ def queue(request: ConsoleRequest) -> HttpResponse:
     ctx["tab_counts"] = queries.tab_counts(
         request.user, staff, {name: querysets[name] for name, _label in TABS}
     )
+    # a saved view (docs/macros.md): its filters are in the URL as any filter; it adds its columns
+    view_id = request.GET.get("view", "")
+    active_view = None
+    if view_id.isdigit() and len(view_id) < 10:
+        active_view = saved_views.visible_views(staff).filter(pk=int(view_id)).first()
+    ctx["active_view"] = active_view
+    ctx["columns"] = active_view.columns if active_view is not None else list(macro_rules.VIEW_COLUMNS)
     if request.htmx:
         return render(request, "console/orders/_queue_table.html", ctx)
+    # the saved views' menu and its counts load after the page (kefu.macros.views.view_menu)
+    ctx["may_share"] = staff.can("queue.share")
+    ctx["active_view_editable"] = active_view is not None and saved_views.may_edit(staff, active_view)
+    ctx["view_params"] = [
+        (k, v) for k in ("tab", *macro_rules.VIEW_FILTERS, "sort") if (v := str(params.get(k, "")))
+    ]
+    ctx["column_labels"] = list(COLUMN_LABELS.items())
     return render(request, "console/orders/queue.html", ctx)
 
 

@@ -55,6 +55,7 @@ from kefu.demo import (
     incidents,
     inspections,
     knowledge,
+    macros,
     organization,
     sendback,
     sso,
@@ -131,6 +132,7 @@ def _load(L: Loader, *, seed: int, n_orders: int, n_customers: int) -> None:
     )  # a burst main reported by households (kefu/demo/incidents.py)
     sso.load(L)  # single-sign-on group mappings (inert until a directory is configured, docs/sso.md)
     sendback.load(L)  # send-backs (退单), a split, two customers' duplicate reports merged
+    macros.load()  # each branch's shared macros and queue views (docs/macros.md)
     audit.record(
         None,
         "demo.load",

@@ -88,6 +88,7 @@ CAPABILITIES: dict[Role, frozenset[str]] = {
             "staffing.view",
             "reports.view",
             "privacy.erase",
+            "queue.share",
         }
     ),
     Role.INSPECTOR: frozenset(
@@ -138,6 +139,7 @@ CAPABILITIES: dict[Role, frozenset[str]] = {
             "staffing.view",
             "reports.view",
             "privacy.erase",
+            "queue.share",
             "admin",
         }
     ),

@@ -411,3 +411,25 @@ def order_panels(request: HttpRequest, order: WorkOrder) -> list[tuple[str, dict
         if ctx is not None:
             shown.append((panel.template, ctx))
     return shown
+
+
+# --- order actions offered by features to macros and bulk actions --------------------------------------------
+# A feature that owns a kind of change to an order (e.g. tags: "add_tag") registers the function doing it,
+# ``fn(user, order_key, value)``; it runs inside the caller's transaction, writes its own audit record and
+# raises a ``KefuError`` to refuse. Macros and the queue's bulk actions (kefu.macros) call it by name and
+# offer the action only while something is registered (docs/macros.md).
+OrderAction = Callable[["Actor", int, str], None]
+_order_actions: dict[str, OrderAction] = {}
+
+
+def register_order_action(name: str, fn: OrderAction) -> None:
+    _order_actions[name] = fn
+
+
+def unregister_order_action(name: str) -> None:
+    _order_actions.pop(name, None)
+
+
+def order_action(name: str) -> OrderAction | None:
+    """The function registered for ``name`` (e.g. "add_tag"), or None when no feature offers it."""
+    return _order_actions.get(name)

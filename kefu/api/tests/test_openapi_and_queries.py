@@ -68,6 +68,13 @@ EXPECTED_PATHS = {
     "/api/v1/incidents/{incident_id}/resolve",
     "/api/v1/ivr/incidents",
     "/api/v1/ivr/incidents/{incident_id}/reports",
+    # macros, bulk actions, saved views (docs/macros.md)
+    "/api/v1/macros",
+    "/api/v1/macros/{macro_id}/preview",
+    "/api/v1/macros/{macro_id}/apply",
+    "/api/v1/bulk-actions",
+    "/api/v1/saved-views",
+    "/api/v1/saved-views/{view_id}",
     "/api/v1/orders/{key}/chat-replies",
     "/api/v1/reports/kpis",
     "/api/v1/reports/sheets/mine",
