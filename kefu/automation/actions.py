@@ -54,7 +54,9 @@ def clean_trigger(data: TriggerInput) -> dict[str, Any]:
     if len(data.conditions) > MAX_CONDITIONS:
         errors.append(ValidationFailed("too_many", _("At most 20 conditions."), "conditions"))
     if not 0 <= data.position <= 100000:
-        errors.append(ValidationFailed("invalid_value", _("The order is a number from 0 to 100000."), "position"))
+        errors.append(
+            ValidationFailed("invalid_value", _("The order is a number from 0 to 100000."), "position")
+        )
     conditions = []
     for i, c in enumerate(data.conditions[:MAX_CONDITIONS]):
         name_ = str(c.get("field", ""))
@@ -62,7 +64,9 @@ def clean_trigger(data: TriggerInput) -> dict[str, Any]:
         value = str(c.get("value", "")).strip()
         kind = registry.CONDITIONS.get(name_)
         if kind is None:
-            errors.append(ValidationFailed("invalid_choice", _("Unknown condition."), f"conditions.{i}.field"))
+            errors.append(
+                ValidationFailed("invalid_choice", _("Unknown condition."), f"conditions.{i}.field")
+            )
             continue
         if kind.events and data.event not in kind.events:
             errors.append(
@@ -82,7 +86,9 @@ def clean_trigger(data: TriggerInput) -> dict[str, Any]:
             wanted = rules.split_values(value) if op in ("in", "not_in") else [value]
             if any(v not in allowed for v in wanted):
                 errors.append(
-                    ValidationFailed("invalid_choice", _("Choose one of the listed values."), f"conditions.{i}.value")
+                    ValidationFailed(
+                        "invalid_choice", _("Choose one of the listed values."), f"conditions.{i}.value"
+                    )
                 )
         conditions.append({"field": name_, "op": op, "value": value[:500]})
     if not data.actions:
@@ -216,7 +222,9 @@ def do_save_webhook(user: Actor, data: WebhookInput, webhook_id: int | None = No
     clean = clean_webhook(data)
     now = clock.now()
     if webhook_id is None:
-        w = Webhook.objects.create(secret=new_secret(), created_by=staff, created_at=now, updated_at=now, **clean)
+        w = Webhook.objects.create(
+            secret=new_secret(), created_by=staff, created_at=now, updated_at=now, **clean
+        )
         audit.record(user, "webhook.create", w, after=_webhook_snapshot(w), summary=w.name)
         return w
     w = get_webhook(user, webhook_id, for_update=True)
@@ -270,7 +278,9 @@ def do_rotate_secret(user: Actor, webhook_id: int) -> Webhook:
     w.secret = new_secret()
     w.updated_at = now
     w.save(update_fields=["secret", "previous_secret", "previous_secret_until", "updated_at"])
-    audit.record(user, "webhook.rotate_secret", w, after={"old_valid_until": w.previous_secret_until.isoformat()})
+    audit.record(
+        user, "webhook.rotate_secret", w, after={"old_valid_until": w.previous_secret_until.isoformat()}
+    )
     return w
 
 
@@ -295,7 +305,11 @@ def do_replay(user: Actor, delivery_id: int) -> Delivery:
         replayed_by=staff,
     )
     audit.record(
-        user, "webhook.replay", copy, after={"replay_of": d.pk, "event_id": str(d.event_id)}, summary=d.webhook.name
+        user,
+        "webhook.replay",
+        copy,
+        after={"replay_of": d.pk, "event_id": str(d.event_id)},
+        summary=d.webhook.name,
     )
     return copy
 

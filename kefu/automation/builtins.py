@@ -54,8 +54,12 @@ def _flag(value: object) -> str:
 
 
 CONDITIONS = {
-    "priority": ConditionKind(gettext_lazy("Priority"), _field("priority"), choices=lambda: _choices(Priority)),
-    "status": ConditionKind(gettext_lazy("Status"), _field("status"), choices=lambda: _choices(StatusChoices)),
+    "priority": ConditionKind(
+        gettext_lazy("Priority"), _field("priority"), choices=lambda: _choices(Priority)
+    ),
+    "status": ConditionKind(
+        gettext_lazy("Status"), _field("status"), choices=lambda: _choices(StatusChoices)
+    ),
     "order_type": ConditionKind(
         gettext_lazy("Order type"), _field("order_type"), choices=lambda: _choices(OrderTypeChoices)
     ),
@@ -144,7 +148,8 @@ def _notify(ctx: Context, run_as: Staff, value: str, text: str) -> None:
             people.append(o.assignee_id)
         elif t == "leader":
             people += [
-                s.leader_id for s in Staff.objects.filter(pk__in=[p for p in (o.owner_id, o.assignee_id) if p])
+                s.leader_id
+                for s in Staff.objects.filter(pk__in=[p for p in (o.owner_id, o.assignee_id) if p])
             ]
         elif t.isdigit():
             people.append(int(t))

@@ -130,7 +130,9 @@ def resolve(url: str, *, field: str = "url") -> Target:
     try:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except (socket.gaierror, UnicodeError):
-        raise ValidationFailed("unresolvable", _("The host name of this URL cannot be resolved."), field) from None
+        raise ValidationFailed(
+            "unresolvable", _("The host name of this URL cannot be resolved."), field
+        ) from None
     ips = tuple(dict.fromkeys(str(info[4][0]) for info in infos))
     allow = allowance()
     for ip in ips:
@@ -138,7 +140,9 @@ def resolve(url: str, *, field: str = "url") -> Target:
         if why:
             raise ValidationFailed(
                 "forbidden_address",
-                _("This URL points to a private or loopback address (%(ip)s); webhooks go to public addresses only.")
+                _(
+                    "This URL points to a private or loopback address (%(ip)s); webhooks go to public addresses only."
+                )
                 % {"ip": ip},
                 field,
             )
@@ -290,12 +294,19 @@ def _count_failure(w: Webhook, now: dt.datetime) -> None:
     if limit <= 0 or failures < limit:
         return
     reason = _("Disabled after %(n)d failed deliveries in a row.") % {"n": failures}
-    if not Webhook.objects.filter(pk=w.pk, disabled_at__isnull=True).update(disabled_at=now, disabled_reason=reason):
+    if not Webhook.objects.filter(pk=w.pk, disabled_at__isnull=True).update(
+        disabled_at=now, disabled_reason=reason
+    ):
         return
     audit.record(None, "webhook.disabled", w, after={"failures": failures, "url": w.url}, summary=w.name)
     admins = Staff.objects.filter(role="admin", is_active=True).values_list("pk", flat=True)
     hooks.staff_event(
-        hooks.StaffEventKind.WEBHOOK_DISABLED, list(admins), at=now, name=w.name, failures=failures, webhook=w.pk
+        hooks.StaffEventKind.WEBHOOK_DISABLED,
+        list(admins),
+        at=now,
+        name=w.name,
+        failures=failures,
+        webhook=w.pk,
     )
     log.warning("webhook %s (%s) disabled after %s failures", w.pk, w.url, failures)
 

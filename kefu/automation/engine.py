@@ -56,7 +56,8 @@ def on_order_event(event: hooks.OrderEvent) -> None:
             at=event.at,
             event_id=str(uuid.uuid4()),
             actor_id=actor.pk if actor else None,
-            changes={k: v for k, v in event.changes.items() if k not in BOOKKEEPING},
+            # field names as the payload's order shows them: "assignee", not "assignee_id"
+            changes={k.removesuffix("_id"): v for k, v in event.changes.items() if k not in BOOKKEEPING},
             data=dict(event.data),
         )
     )
@@ -71,7 +72,12 @@ def on_transition(event: hooks.TransitionEvent) -> None:
             event_id=str(uuid.uuid4()),
             actor_id=event.staff.pk,
             changes={"status": (event.from_status, event.to_status)},
-            data={"from": event.from_status, "to": event.to_status, "action": event.action, "reason": event.reason},
+            data={
+                "from": event.from_status,
+                "to": event.to_status,
+                "action": event.action,
+                "reason": event.reason,
+            },
         )
     )
 
@@ -137,7 +143,9 @@ def run_triggers(ctx: Context) -> None:
     for t in triggers:
         if not rules.may_fire(t.pk, current, settings.KEFU_TRIGGER_MAX_DEPTH):
             if len(current) >= settings.KEFU_TRIGGER_MAX_DEPTH:
-                log.info("trigger %s not fired on %s: chain %s at the depth limit", t.pk, ctx.order.pk, current)
+                log.info(
+                    "trigger %s not fired on %s: chain %s at the depth limit", t.pk, ctx.order.pk, current
+                )
             continue
         if not conditions_hold(t, ctx):
             continue

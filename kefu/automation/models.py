@@ -27,7 +27,10 @@ class Trigger(models.Model):
     name = models.CharField(_("name"), max_length=120)
     event = models.CharField(_("when"), max_length=30, choices=EventChoices.choices)
     match = models.CharField(
-        _("conditions must"), max_length=3, choices=[("all", _("all hold")), ("any", _("any holds"))], default="all"
+        _("conditions must"),
+        max_length=3,
+        choices=[("all", _("all hold")), ("any", _("any holds"))],
+        default="all",
     )
     conditions = models.JSONField(_("conditions"), default=list, blank=True)
     actions = models.JSONField(_("actions"), default=list)
@@ -119,7 +122,9 @@ class Delivery(models.Model):
         ordering = ["-created_at", "-id"]
         constraints = [
             models.UniqueConstraint(
-                fields=["webhook", "event_id"], condition=Q(replay_of__isnull=True), name="delivery_once_per_event"
+                fields=["webhook", "event_id"],
+                condition=Q(replay_of__isnull=True),
+                name="delivery_once_per_event",
             )
         ]
         indexes = [

@@ -65,7 +65,9 @@ def build(ctx: Context) -> dict[str, Any]:
     if ctx.payload is None:
         data: dict[str, Any] = {"order": order_data(ctx.order)}
         if ctx.changes:
-            data["changes"] = {k: {"from": _jsonable(b), "to": _jsonable(a)} for k, (b, a) in ctx.changes.items()}
+            data["changes"] = {
+                k: {"from": _jsonable(b), "to": _jsonable(a)} for k, (b, a) in ctx.changes.items()
+            }
         data.update(_jsonable(ctx.data))
         data["actor_id"] = ctx.actor_id
         ctx.payload = {

@@ -50,7 +50,9 @@ def matches(op: str, actual: object, expected: str) -> bool:
         return text in split_values(expected)
     if op == "not_in":
         return text not in split_values(expected)
-    items = {str(a) for a in actual} if isinstance(actual, Iterable) and not isinstance(actual, str) else set()
+    items = (
+        {str(a) for a in actual} if isinstance(actual, Iterable) and not isinstance(actual, str) else set()
+    )
     if op == "contains":
         return expected in items
     if op == "not_contains":

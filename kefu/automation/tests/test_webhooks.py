@@ -41,7 +41,9 @@ def verify_like_the_docs(secret: str, header: str, body: bytes, tolerance: int =
 
 
 def hook(world, url: str, events: list[str], **kw):  # type: ignore[no-untyped-def]
-    return actions.do_save_webhook(world.admin.user, actions.WebhookInput(name="ERP", url=url, events=events, **kw))
+    return actions.do_save_webhook(
+        world.admin.user, actions.WebhookInput(name="ERP", url=url, events=events, **kw)
+    )
 
 
 def test_one_signed_delivery_per_event(world):  # type: ignore[no-untyped-def]
