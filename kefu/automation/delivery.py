@@ -326,7 +326,11 @@ def send_due(limit: int = BATCH, budget: dt.timedelta = dt.timedelta(seconds=60)
 def prune(now: dt.datetime | None = None) -> int:
     """The log keeps ``KEFU_WEBHOOK_LOG_DAYS`` days of finished deliveries."""
     cutoff = (now or clock.now()) - dt.timedelta(days=settings.KEFU_WEBHOOK_LOG_DAYS)
-    n, _per = Delivery.objects.filter(
-        created_at__lt=cutoff, status__in=[DeliveryStatus.DELIVERED, DeliveryStatus.GIVEN_UP]
-    ).delete()
+    finished = [DeliveryStatus.DELIVERED, DeliveryStatus.GIVEN_UP]
+    waiting_replays = Delivery.objects.filter(replay_of__isnull=False).exclude(status__in=finished)
+    n, _per = (
+        Delivery.objects.filter(created_at__lt=cutoff, status__in=finished)
+        .exclude(pk__in=waiting_replays.values("replay_of_id"))
+        .delete()
+    )
     return n

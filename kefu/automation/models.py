@@ -113,7 +113,10 @@ class Delivery(models.Model):
     delivered_at = models.DateTimeField(null=True, blank=True)
     last_status_code = models.PositiveIntegerField(null=True, blank=True)
     last_error = models.CharField(max_length=500, blank=True)
-    replay_of = models.ForeignKey("self", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    # CASCADE, not SET NULL: a replay without its original would collide with it on delivery_once_per_event
+    replay_of = models.ForeignKey(
+        "self", on_delete=models.CASCADE, null=True, blank=True, related_name="replays"
+    )
     replayed_by = models.ForeignKey(
         "organization.Staff", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
