@@ -156,7 +156,7 @@ def _notify(ctx: Context, run_as: Staff, value: str, text: str) -> None:
     hooks.staff_event(hooks.StaffEventKind.TRIGGER, people, order=o, at=ctx.at, text=text[:300])
 
 
-def _clean_choice(choices: Any, message: str) -> Any:
+def _clean_choice(choices: Any, message: Any) -> Any:
     def clean(value: str, text: str) -> tuple[str, str]:
         value = value.strip()
         if value not in {c.value for c in choices()}:
@@ -253,7 +253,7 @@ ACTIONS = {
     ),
 }
 
-for _name, _kind in CONDITIONS.items():
-    registry.register_condition(_name, _kind)
-for _name, _kind in ACTIONS.items():
-    registry.register_action(_name, _kind)
+for _cname, _ckind in CONDITIONS.items():
+    registry.register_condition(_cname, _ckind)
+for _aname, _akind in ACTIONS.items():
+    registry.register_action(_aname, _akind)

@@ -18,6 +18,7 @@ from __future__ import annotations
 import logging
 import uuid
 from contextvars import ContextVar
+
 from django.conf import settings
 from django.db import transaction
 from django.db.models import CharField, F, Value

@@ -135,6 +135,9 @@ class Delivery(models.Model):
             models.Index(fields=["webhook", "-created_at"], name="delivery_log"),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.event_type} {self.event_id}"
+
 
 class DeliveryAttempt(models.Model):
     """One HTTP request of a delivery: what came back (status code, duration, the start of the body)."""
@@ -148,3 +151,6 @@ class DeliveryAttempt(models.Model):
 
     class Meta:
         ordering = ["-at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.status_code or '-'} {self.at:%Y-%m-%d %H:%M:%S}"

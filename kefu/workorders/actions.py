@@ -761,7 +761,9 @@ def do_update_order(
     if a:
         audit.record(user, "order.update", o, before=b, after=a, customer_id=o.customer_id, workorder_id=o.pk)
         changes = {k: (b.get(k), a[k]) for k in a}
-        hooks.notify_order_event(hooks.OrderEvent(hooks.OrderEventKind.UPDATED, o, o.updated_at, user, changes))
+        hooks.notify_order_event(
+            hooks.OrderEvent(hooks.OrderEventKind.UPDATED, o, o.updated_at, user, changes)
+        )
     return o
 
 

@@ -14,7 +14,7 @@ pytestmark = pytest.mark.django_db
 
 def test_trigger_crud(world, apis):  # type: ignore[no-untyped-def]
     admin = apis("admin")
-    body = {
+    body: dict[str, object] = {
         "name": "Urgent to the repair team",
         "event": "created",
         "conditions": [{"field": "priority", "op": "is", "value": "urgent"}],
