@@ -328,9 +328,9 @@ def prune(now: dt.datetime | None = None) -> int:
     cutoff = (now or clock.now()) - dt.timedelta(days=settings.KEFU_WEBHOOK_LOG_DAYS)
     finished = [DeliveryStatus.DELIVERED, DeliveryStatus.GIVEN_UP]
     waiting_replays = Delivery.objects.filter(replay_of__isnull=False).exclude(status__in=finished)
-    n, _per = (
+    _n, per_model = (
         Delivery.objects.filter(created_at__lt=cutoff, status__in=finished)
         .exclude(pk__in=waiting_replays.values("replay_of_id"))
         .delete()
     )
-    return n
+    return per_model.get(Delivery._meta.label, 0)  # deliveries, not counting their attempts

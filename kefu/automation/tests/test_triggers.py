@@ -260,3 +260,27 @@ def test_breach_event_reaches_triggers_and_webhooks(world, settings):  # type: i
     assert o.priority == "urgent"
     d = Delivery.objects.get(webhook=hook)
     assert d.event_type == "order.clock_breached" and '"clocks":["resolution"]' in d.body
+
+
+def test_satisfaction_answer_reaches_triggers_and_webhooks(world, settings):  # type: ignore[no-untyped-def]
+    from kefu.surveys.actions import record_answer
+
+    settings.KEFU_WEBHOOK_ALLOW_HOSTS = ["127.0.0.1"]
+    hook = actions.do_save_webhook(
+        world.admin.user,
+        actions.WebhookInput(name="CX", url="http://127.0.0.1:9/x", events=["satisfaction_received"]),
+    )
+    trigger(
+        world,
+        "satisfaction_received",
+        [{"field": "satisfaction_low", "op": "is", "value": "true"}],
+        [{"kind": "notify", "value": "leader", "text": "客户不满意，请回访"}],
+    )
+    o = world.order(world.customer())
+    record_answer(key="test:good", source="counter", at=o.created_at, order=o, csat=5)
+    assert not Notification.objects.filter(kind="trigger").exists()
+    record_answer(key="test:bad", source="counter", at=o.created_at, order=o, csat=1)
+    n = Notification.objects.get(kind="trigger", recipient=world.supervisor)
+    assert n.params["text"] == "客户不满意，请回访"
+    bodies = [d.body for d in Delivery.objects.filter(webhook=hook).order_by("id")]
+    assert len(bodies) == 2 and '"csat":5' in bodies[0] and '"low":true' in bodies[1]

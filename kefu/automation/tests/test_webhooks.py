@@ -242,3 +242,21 @@ def test_address_allowed_when_saved_is_checked_again_when_sent(world, settings):
         assert rx.requests == []
     d = Delivery.objects.get(webhook=w)
     assert d.status == DeliveryStatus.FAILED and "private or loopback" in d.last_error
+
+
+def test_log_is_pruned_after_its_days_but_not_under_a_waiting_replay(world, settings, monkeypatch):  # type: ignore[no-untyped-def]
+    settings.KEFU_WEBHOOK_LOG_DAYS = 30
+    now = freeze(monkeypatch, utc(2026, 11, 1, 2, 0))
+    with receiver() as rx:
+        w = hook(world, rx.url, ["created"])
+        c = world.customer()
+        world.order(c)
+        world.order(c, title="第二单")
+        delivery.send_due()
+        assert len(rx.requests) == 2
+    old_a, old_b = Delivery.objects.filter(webhook=w).order_by("id")
+    now.set(utc(2026, 12, 7, 2, 0))
+    actions.do_replay(world.admin.user, old_b.pk)  # waits (nobody sends it here)
+    assert delivery.prune() == 1
+    assert set(Delivery.objects.values_list("pk", flat=True)) == {old_b.pk, old_b.pk + 1}
+    assert not Delivery.objects.filter(pk=old_a.pk).exists()
