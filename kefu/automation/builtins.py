@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy
 
 from kefu.automation import registry, rules
 from kefu.automation.registry import ActionKind, Choice, ConditionKind, Context
+from kefu.commitments.limits import ClockKind
 from kefu.customers.models import Channel
 from kefu.lib.errors import ValidationFailed
 from kefu.organization.models import Branch, Department, Staff
@@ -86,6 +87,7 @@ CONDITIONS = {
         gettext_lazy("Deadline (clock kind)"),
         lambda ctx: set(ctx.data.get("clocks") or []),
         ops=("contains", "not_contains"),
+        choices=lambda: [Choice(k.value, k.value) for k in ClockKind],
         events=("clock_warned", "clock_breached"),
     ),
     "satisfaction_low": ConditionKind(

@@ -49,6 +49,7 @@ from kefu.audit import log as audit
 from kefu.audit.models import AuditRecord
 from kefu.customers.models import Contact, Customer
 from kefu.demo import (
+    automation,
     commitments,
     customers,
     followup,
@@ -121,6 +122,7 @@ def _load(L: Loader, *, seed: int, n_orders: int, n_customers: int) -> None:
     commitments.clock_events(L)
     inspections.load()  # inspections, corrective actions, plans, a required course and its exam
     knowledge.load()  # FAQ categories and articles, two weeks of agents' shifts
+    automation.load()  # three triggers, created last: they fire on what happens after the demo (docs/webhooks.md)
     audit.record(
         None,
         "demo.load",
