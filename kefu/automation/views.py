@@ -109,6 +109,7 @@ def trigger_edit(request: ConsoleRequest, pk: int | None = None) -> HttpResponse
             "conditions": _padded(list(t.conditions) if t else []),
             "actions": _padded(list(t.actions) if t else []),
         }
+    hints = _choice_hints()
     ctx = {
         "trigger": t,
         "form": form,
@@ -120,7 +121,8 @@ def trigger_edit(request: ConsoleRequest, pk: int | None = None) -> HttpResponse
         ],
         "kinds": [(n, k.label, k.value_label, k.text_label) for n, k in registry.ACTIONS.items()],
         "ops": list(_op_labels().items()),
-        "hints": _choice_hints(),
+        "hints": hints,
+        "values": list(dict.fromkeys(ch for choices in hints.values() for ch in choices)),  # the datalist
         "nav_group": "admin",
     }
     return render(request, "automation/trigger_form.html", ctx, status=status)
