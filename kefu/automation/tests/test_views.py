@@ -84,3 +84,21 @@ def test_webhook_page_log_and_replay(world, settings):  # type: ignore[no-untype
     w2 = Webhook.objects.get()
     assert w2.secret != w.secret
     actions.do_delete_webhook(world.admin.user, w.pk)
+
+
+def test_webhook_disabled_notification_opens_the_webhook(world, settings):  # type: ignore[no-untyped-def]
+    from kefu.notifications.models import Notification
+
+    settings.KEFU_WEBHOOK_ALLOW_HOSTS = ["127.0.0.1"]
+    settings.KEFU_WEBHOOK_DISABLE_AFTER = 1
+    with receiver(statuses=[500]) as rx:
+        w = actions.do_save_webhook(
+            world.admin.user, actions.WebhookInput(name="ERP", url=rx.url, events=["created"])
+        )
+        world.order(world.customer())
+        delivery.send_due()
+    n = Notification.objects.get(kind="webhook_disabled", recipient=world.admin)
+    c = client_for(world.admin)
+    assert "ERP" in c.get("/notifications/").content.decode()
+    resp = c.post(f"/notifications/{n.pk}/open/")
+    assert resp.status_code == 302 and resp["Location"] == f"/automation/webhooks/{w.pk}/"
