@@ -90,7 +90,7 @@ class WebhookOut(Schema):
     secret: str = Field(description="The signing secret (header Kefu-Signature).")
 
 
-class AttemptOut(Schema):
+class DeliveryAttemptOut(Schema):
     at: dt.datetime
     status_code: int | None
     duration_ms: int
@@ -110,7 +110,7 @@ class DeliveryOut(Schema):
     delivered_at: dt.datetime | None
     last_status_code: int | None
     replay_of_id: int | None
-    tries: list[AttemptOut]
+    tries: list[DeliveryAttemptOut]
 
 
 def _trigger_in(p: TriggerIn) -> actions.TriggerInput:

@@ -62,3 +62,10 @@ def test_webhook_log_and_replay(world, apis, settings):  # type: ignore[no-untyp
     assert_error(apis("agent").post(f"/webhook-deliveries/{item['id']}/replay"), 403)
     assert admin.call("DELETE", f"/webhooks/{wid}").status_code == 204
     assert not Webhook.objects.exists()
+
+
+def test_schema_names_do_not_collide(client):  # type: ignore[no-untyped-def]
+    """Ninja names components by class: the delivery attempts must not replace the contact attempts."""
+    schemas = client.get("/api/v1/openapi.json").json()["components"]["schemas"]
+    assert "status_code" in schemas["DeliveryAttemptOut"]["properties"]
+    assert "method" in schemas["AttemptOut"]["properties"]
