@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "kefu.knowledge",
     "kefu.macros",  # macros, bulk actions, saved queue views (docs/macros.md)
     "kefu.notifications",
+    "kefu.automation",  # triggers and signed outbound webhooks (docs/webhooks.md)
     "kefu.privacy",
     "kefu.rights",  # after the features: its transition listener runs after theirs (docs/privacy.md)
     "kefu.console",
@@ -456,6 +457,16 @@ KEFU_CALLBACK_DUE_MINUTES = env_int("KEFU_CALLBACK_DUE_MINUTES", 30)
 KEFU_OUTBOX_DIR = Path(env_str("KEFU_OUTBOX_DIR", str(DATA_DIR / "outbox")) or "outbox")
 KEFU_OUTBOX_MAX_ATTEMPTS = env_int("KEFU_OUTBOX_MAX_ATTEMPTS", 8)
 KEFU_OUTBOX_RETRY_SECONDS = env_int("KEFU_OUTBOX_RETRY_SECONDS", 60)
+# Triggers and outbound webhooks (kefu.automation, docs/webhooks.md). A webhook URL must be https to a public
+# address; KEFU_WEBHOOK_ALLOW_HOSTS lists hosts, addresses or networks (CIDR) that may be private or
+# loopback and plain http (e.g. "127.0.0.1,10.0.0.0/8,hooks.internal"). With KEFU_DEBUG loopback is allowed.
+KEFU_WEBHOOK_ALLOW_HOSTS = env_list("KEFU_WEBHOOK_ALLOW_HOSTS", [])
+KEFU_WEBHOOK_TIMEOUT = env_int("KEFU_WEBHOOK_TIMEOUT", 10)  # seconds per attempt
+KEFU_WEBHOOK_RETRY_SECONDS = env_int("KEFU_WEBHOOK_RETRY_SECONDS", 30)  # first back-off, doubled each time
+KEFU_WEBHOOK_MAX_ATTEMPTS = env_int("KEFU_WEBHOOK_MAX_ATTEMPTS", 8)  # per delivery, then it is given up
+KEFU_WEBHOOK_DISABLE_AFTER = env_int("KEFU_WEBHOOK_DISABLE_AFTER", 15)  # consecutive failures disable it
+KEFU_WEBHOOK_LOG_DAYS = env_int("KEFU_WEBHOOK_LOG_DAYS", 30)  # the delivery log is kept this long
+KEFU_TRIGGER_MAX_DEPTH = env_int("KEFU_TRIGGER_MAX_DEPTH", 3)  # triggers fired by triggers' own changes
 EMAIL_HOST = env_str("KEFU_EMAIL_HOST", "localhost") or "localhost"
 EMAIL_PORT = env_int("KEFU_EMAIL_PORT", 25)
 EMAIL_HOST_USER = env_str("KEFU_EMAIL_HOST_USER", "") or ""

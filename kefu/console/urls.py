@@ -25,6 +25,7 @@ urlpatterns = [
     path("supervision/", include("kefu.supervision.urls")),
     path("calendars/", include("kefu.commitments.urls")),
     path("retention/", include("kefu.retention.urls")),
+    path("automation/", include("kefu.automation.urls")),  # triggers and webhooks (docs/webhooks.md)
     path("inspections/", include("kefu.inspections.urls")),
     path("incidents/", include("kefu.incidents.urls")),
     path("privacy/", include("kefu.privacy.urls")),

@@ -49,6 +49,7 @@ from kefu.audit import log as audit
 from kefu.audit.models import AuditRecord
 from kefu.customers.models import Contact, Customer
 from kefu.demo import (
+    automation,
     commitments,
     customers,
     followup,
@@ -133,6 +134,7 @@ def _load(L: Loader, *, seed: int, n_orders: int, n_customers: int) -> None:
     sso.load(L)  # single-sign-on group mappings (inert until a directory is configured, docs/sso.md)
     sendback.load(L)  # send-backs (退单), a split, two customers' duplicate reports merged
     macros.load()  # each branch's shared macros and queue views (docs/macros.md)
+    automation.load()  # three triggers, created last: they fire on what happens after the demo (docs/webhooks.md)
     audit.record(
         None,
         "demo.load",

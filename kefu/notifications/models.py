@@ -29,6 +29,8 @@ class KindChoices(models.TextChoices):
     MATERIALS_REQUEST = K.MATERIALS_REQUEST, _("materials beyond the one-time notice to approve")
     MATERIALS_DECIDED = K.MATERIALS_DECIDED, _("my request for further materials decided")
     EMERGENCY = K.EMERGENCY, _("emergency order in my area or on my duty")
+    TRIGGER = K.TRIGGER, _("a trigger tells me about an order")
+    WEBHOOK_DISABLED = K.WEBHOOK_DISABLED, _("a webhook was disabled after repeated failures")
 
 
 class PreferenceKind(models.TextChoices):

@@ -53,6 +53,14 @@ def describe(kind: str, params: dict[str, Any]) -> str:
         return _("You were mentioned in a note on %(number)s.") % p
     if kind == "emergency":
         return _("EMERGENCY %(number)s: %(title)s — go now.") % {"title": "", **p}
+    if kind == "trigger":
+        return _("%(number)s: %(text)s") % {"text": "", **p}
+    if kind == "webhook_disabled":
+        return _("The webhook %(name)s was disabled after %(failures)s failed deliveries.") % {
+            "name": "",
+            "failures": "",
+            **p,
+        }
     if kind == "inspection":
         return _("An inspection about you was published.")
     if kind == "statement":

@@ -81,6 +81,8 @@ def open_notification(request: HttpRequest, notification_id: int) -> HttpRespons
     n = actions.do_mark_read(request.user, notification_id)
     if (n.params or {}).get("recovery"):
         return redirect("console:recovery_list")
+    if n.kind == "webhook_disabled" and str((n.params or {}).get("webhook", "")).isdigit():
+        return redirect("console:automation_webhook", pk=int(n.params["webhook"]))  # docs/webhooks.md
     if n.workorder_id is not None and n.workorder is not None:
         return redirect("console:order_detail", key=n.workorder.number)
     return redirect("console:notification_list")

@@ -51,6 +51,7 @@ from kefu.surveys.models import (
     SurveyRule,
     Trigger,
 )
+from kefu.workorders import hooks
 from kefu.workorders.hooks import StaffEventKind, TransitionEvent, staff_event
 from kefu.workorders.models import WorkOrder
 
@@ -474,6 +475,15 @@ def record_answer(
     )
     if rec.low:
         open_recovery(rec, order)
+    if order is not None:  # triggers and webhooks (kefu.automation) hear of it
+        hooks.notify_order_event(
+            hooks.OrderEvent(
+                hooks.OrderEventKind.SATISFACTION,
+                order,
+                at,
+                data={"source": source, "csat": n.csat, "sat4": n.sat4 or "", "nps": n.nps, "low": rec.low},
+            )
+        )
     return rec
 
 

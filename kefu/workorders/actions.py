@@ -682,6 +682,7 @@ def create_order_for(
     # the assignee named at registration (a hand-over by a listener above, e.g. an emergency dispatched to
     # the technician on duty, told its people itself)
     hooks.staff_event(hooks.StaffEventKind.ASSIGNED, [clean["assignee"]], order=o, actor=actor_staff, at=now)
+    hooks.notify_order_event(hooks.OrderEvent(hooks.OrderEventKind.CREATED, o, now, actor_user))
     return o
 
 
@@ -785,6 +786,10 @@ def do_update_order(
         hooks.commitments().on_order_changed(o, o.updated_at)  # the time limits that match now
     if a:
         audit.record(user, "order.update", o, before=b, after=a, customer_id=o.customer_id, workorder_id=o.pk)
+        changes = {k: (b.get(k), a[k]) for k in a}
+        hooks.notify_order_event(
+            hooks.OrderEvent(hooks.OrderEventKind.UPDATED, o, o.updated_at, user, changes)
+        )
     return o
 
 
@@ -1459,6 +1464,10 @@ def hand_over(
     )
     if event:
         hooks.staff_event(event, [to_staff], order=o, actor=staff, at=at, reason=reason[:200])
+    b, a = audit.diff(before, audit.snapshot(o, ["assignee", "department"]))
+    if a:
+        changes = {k: (b.get(k), a[k]) for k in a}
+        hooks.notify_order_event(hooks.OrderEvent(hooks.OrderEventKind.UPDATED, o, at, user, changes))
     return t
 
 

@@ -206,6 +206,8 @@ class StaffEventKind:
     MATERIALS_REQUEST = "materials_request"  # to the supervisors: materials beyond the one-time notice
     MATERIALS_DECIDED = "materials_decided"  # to the requester
     EMERGENCY = "emergency"  # an emergency order in my area / on my duty (gas leak, burst pipe, ...)
+    TRIGGER = "trigger"  # an administrator's trigger tells me (kefu.automation, "notify")
+    WEBHOOK_DISABLED = "webhook_disabled"  # to administrators: a webhook failed too often and was disabled
 
     ALL = (
         ASSIGNED,
@@ -226,6 +228,8 @@ class StaffEventKind:
         MATERIALS_REQUEST,
         MATERIALS_DECIDED,
         EMERGENCY,
+        TRIGGER,
+        WEBHOOK_DISABLED,
     )
 
 
@@ -283,6 +287,27 @@ def staff_event(
     )
 
 
+@dataclass(frozen=True)
+class OrderEvent:
+    """Something happened to an order that systems outside Kefu may want to hear of (the automation app's
+    triggers and webhooks listen): ``kind`` is one of ``OrderEventKind``; ``changes`` maps a changed field to
+    (before, after); ``data`` holds the kind's details (e.g. a satisfaction answer's scores). Emitted inside
+    the transaction of the change."""
+
+    kind: str
+    order: WorkOrder
+    at: dt.datetime
+    actor: Actor | None = None
+    changes: dict[str, tuple[Any, Any]] = field(default_factory=dict)
+    data: dict[str, Any] = field(default_factory=dict)
+
+
+class OrderEventKind:
+    CREATED = "created"  # create_order_for
+    UPDATED = "updated"  # do_update_order, a hand-over (assignee / department)
+    SATISFACTION = "satisfaction_received"  # a satisfaction answer about the order (surveys)
+
+
 TransitionGuard = Callable[[TransitionEvent], None]
 TransitionListener = Callable[[TransitionEvent], None]
 ReplyCheck = Callable[[ReplyEvent], None]
@@ -291,6 +316,7 @@ NewOrderTextClassifier = Callable[[NewOrderText], None]
 FollowupDone = Callable[[Any], None]  # gets the finished followup.FollowupTask
 StaffEventListener = Callable[[StaffEvent], None]
 RuleViolationListener = Callable[[RuleViolationEvent], object]
+OrderEventListener = Callable[[OrderEvent], None]
 
 _guards: dict[str, TransitionGuard] = {}
 _listeners: dict[str, TransitionListener] = {}
@@ -316,6 +342,18 @@ def followup_waiver(order: WorkOrder) -> str:
         if reason:
             return reason
     return ""
+_order_event_listeners: dict[str, OrderEventListener] = {}
+
+
+def register_order_event_listener(name: str, fn: OrderEventListener) -> None:
+    _order_event_listeners[name] = fn
+
+
+def notify_order_event(event: OrderEvent) -> None:
+    """Call inside the transaction of the change (status changes, deadlines and breaches have their own
+    hooks: transition listeners and staff events)."""
+    for fn in list(_order_event_listeners.values()):
+        fn(event)
 
 
 def register_rule_violation_listener(name: str, fn: RuleViolationListener) -> None:

@@ -1,0 +1,18 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class AutomationConfig(AppConfig):
+    """Triggers (when / if / then rules on orders) and signed outbound webhooks (docs/webhooks.md)."""
+
+    name = "kefu.automation"
+    label = "automation"
+    verbose_name = _("Triggers and webhooks")
+
+    def ready(self) -> None:
+        from kefu.automation import builtins, engine, jobs  # noqa: F401  (registers kinds and the job)
+        from kefu.workorders import hooks
+
+        hooks.register_order_event_listener("automation", engine.on_order_event)
+        hooks.register_transition_listener("automation", engine.on_transition)
+        hooks.register_staff_event_listener("automation", engine.on_staff_event)
