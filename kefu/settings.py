@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "kefu.live",
     "kefu.organization",
     "kefu.customers",
+    "kefu.hotline",  # the company-wide hotline: customers on a hotline agent's line (docs/hotline.md)
     "kefu.commitments",
     "kefu.workorders",
     "kefu.channels",
@@ -439,3 +440,9 @@ KEFU_CSP_REPORT_URI = env_str("KEFU_CSP_REPORT_URI", "") or ""  # where browsers
 # a customer without a password who signed in with a link may set one this many minutes after it
 KEFU_PORTAL_RECENT_AUTH_MINUTES = env_int("KEFU_PORTAL_RECENT_AUTH_MINUTES", 10)
 KEFU_PORTAL_PASSWORD_PER_HOUR = env_int("KEFU_PORTAL_PASSWORD_PER_HOUR", 10)  # attempts per customer
+
+# --- Company-wide hotline (docs/hotline.md) ------------------
+KEFU_HOTLINE_SESSION_MINUTES = env_int(
+    "KEFU_HOTLINE_SESSION_MINUTES", 30
+)  # a customer opened from the search
+KEFU_HOTLINE_WRAPUP_MINUTES = env_int("KEFU_HOTLINE_WRAPUP_MINUTES", 10)  # after the call ended
