@@ -52,6 +52,7 @@ from kefu.demo import (
     commitments,
     customers,
     followup,
+    hotline,
     inspections,
     knowledge,
     organization,
@@ -68,7 +69,7 @@ from kefu.workorders.models import WorkOrder
 
 def demo_logins() -> list[str]:
     """Every login the demo data creates (all with :data:`DEMO_PASSWORD`)."""
-    return [s.username for s in D.STAFF] + PORTAL_LOGINS
+    return [s.username for s in D.STAFF] + hotline.LOGINS + PORTAL_LOGINS
 
 
 def load_demo(
@@ -121,6 +122,7 @@ def _load(L: Loader, *, seed: int, n_orders: int, n_customers: int) -> None:
     commitments.clock_events(L)
     inspections.load()  # inspections, corrective actions, plans, a required course and its exam
     knowledge.load()  # FAQ categories and articles, two weeks of agents' shifts
+    hotline.load(L, DEMO_PASSWORD)  # the hotline agent, a WeCom photo on an order (docs/hotline.md)
     audit.record(
         None,
         "demo.load",

@@ -197,3 +197,20 @@ def test_console_desk_search_take_and_end(world, scene):
     assert console.post("/hotline/end/").status_code == 302
     assert console.get(f"/customers/{scene.south_c.pk}/").status_code == 404
     assert console.get(f"/orders/new/?customer={scene.south_c.pk}").status_code == 404
+
+
+def test_demo_hotline_agent_and_photo() -> None:
+    import io
+
+    from kefu.demo import demo_logins, load_demo
+    from kefu.organization.models import Staff
+    from kefu.workorders.access import visible_workorders
+    from kefu.workorders.models import Attachment
+
+    load_demo(customers=40, orders=120, stdout=io.StringIO())
+    assert "hotline1" in demo_logins()
+    agent = Staff.objects.get(user__username="hotline1")
+    assert (agent.role, agent.branch_id, agent.sees_all_branches) == ("hotline", None, False)
+    assert not visible_workorders(agent.user).exists()  # nobody on the line yet
+    photo = Attachment.objects.get(filename="meter-photo.png")
+    assert photo.content_type == "image/png" and photo.previewable and photo.workorder.branch.code == "south"
