@@ -287,3 +287,27 @@ def test_a_non_image_is_never_inline(world: World, gw: MediaGateway) -> None:
     assert r["Content-Disposition"].startswith("attachment") and r["Content-Type"] == "audio/amr"
     page = _staff_client(world).get(f"/orders/{results[0]['order']}/").content.decode()
     assert f"/orders/attachments/{att.pk}/?inline=1" not in page
+
+
+def test_email_photo_previewed_and_a_program_refused(world: World) -> None:
+    from email.message import EmailMessage
+
+    from kefu.channels.mail import inbound as email_in
+    from kefu.channels.models.mail import Mailbox
+
+    box = Mailbox.objects.create(branch=world.north, address="kefu@north.example.cn", imap_host="127.0.0.1")
+    m = EmailMessage()
+    m["From"] = "zhao@example.cn"
+    m["Subject"] = "漏水照片"
+    m["Message-ID"] = "<leak@x>"
+    m.set_content("厨房漏水，照片见附件")
+    m.add_attachment(PNG, maintype="image", subtype="jpeg", filename="leak.jpg")
+    m.add_attachment(EXE, maintype="image", subtype="png", filename="photo.png")
+    r = email_in.ingest(box, m.as_bytes())
+    assert r.order is not None
+    att = Attachment.objects.get(workorder=r.order)
+    assert (att.filename, att.content_type, att.previewable) == ("leak.jpg", "image/png", True)
+    body = r.order.timeline.get(kind="customer").body
+    assert "photo.png (application/x-msdownload)" in body
+    page = _staff_client(world).get(f"/orders/{r.order.number}/").content.decode()
+    assert f'src="/orders/attachments/{att.pk}/?inline=1"' in page
