@@ -6,6 +6,7 @@ import re
 from typing import Any
 
 from django import forms
+from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.http import QueryDict
 from django.utils.translation import gettext_lazy as _
@@ -122,5 +123,6 @@ def hotline_search(user: Any, q: str) -> list[Customer]:
     hits = list(
         search_customers(qs, q).select_related("branch", "area").order_by("-id")[:HOTLINE_SEARCH_LIMIT]
     )
-    audit.record(user, "hotline.search", staff, after={"hits": len(hits)})
+    with transaction.atomic():
+        audit.record(user, "hotline.search", staff, after={"hits": len(hits)})
     return hits

@@ -214,3 +214,13 @@ def test_demo_hotline_agent_and_photo() -> None:
     assert not visible_workorders(agent.user).exists()  # nobody on the line yet
     photo = Attachment.objects.get(filename="meter-photo.png")
     assert photo.content_type == "image/png" and photo.previewable and photo.workorder.branch.code == "south"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_search_and_session_commit_their_audit_records_as_a_request_does(world):
+    """Outside a test transaction (as in a real request): the search writes its audit record in its own."""
+    scene = make_scene(world)
+    r = scene.api().get("/hotline/customers", q="南客户")
+    assert r.status_code == 200 and [h["id"] for h in r.body["items"]] == [scene.south_c.pk]
+    assert scene.api().post("/hotline/sessions", {"customer_id": scene.south_c.pk}).status_code == 201
+    assert AuditRecord.objects.filter(action__in=["hotline.search", "hotline.open"]).count() == 2
