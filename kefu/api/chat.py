@@ -37,7 +37,9 @@ class ChatResultOut(Schema):
     order: str | None
     customer_id: int | None
     created: bool
-    skipped: bool = Field(False, description="An event (no customer message): nothing stored.")
+    skipped: bool = Field(
+        False, description="An event or an item without a msgtype (no customer message): nothing stored."
+    )
     auto_answer: str = Field(
         "", description="An automatic answer to relay to the customer at once (emergency: call the hotline)."
     )

@@ -120,10 +120,12 @@ def parse(data: dict[str, Any]) -> list[ChatMessage]:
         if not isinstance(item, dict):
             continue
         msgtype = item.get("msgtype")
-        if not isinstance(msgtype, str) or not msgtype.strip():
-            raise ValidationFailed("malformed", _("A chat message needs its msgtype."))
-        if msgtype == "event":
-            out.append(ChatMessage(str(item.get("msgid") or "")[:200], "", "", 0, "", msgtype="event"))
+        if not isinstance(msgtype, str) or not msgtype.strip() or msgtype == "event":
+            # an event (the customer entered the session, …) or no message at all: answered as skipped
+            msgid = item.get("msgid")
+            out.append(
+                ChatMessage(str(msgid)[:200] if isinstance(msgid, str) else "", "", "", 0, "", "event")
+            )
             continue
         fields = (item.get("msgid"), item.get("open_kfid"), item.get("external_userid"))
         if not all(isinstance(f, str) and f.strip() for f in fields):

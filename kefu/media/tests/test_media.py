@@ -193,10 +193,12 @@ def test_events_are_skipped_other_types_recorded(world: World, gw: MediaGateway)
     results = post_chat(
         world,
         {"msgid": "e-1", "msgtype": "event", "event": {"event_type": "enter_session"}},
+        {"msgid": "x-1"},
         wecom_msg("l-1", "location", {"name": "幸福小区", "address": "南湖乡幸福村8号"}),
         wecom_msg("b-1", "business_card", {"userid": "x"}),
     )
     assert [(r["msgtype"], r["skipped"], r["created"]) for r in results] == [
+        ("event", True, False),
         ("event", True, False),
         ("location", False, True),
         ("business_card", False, True),
