@@ -41,7 +41,8 @@ def file_name(hint: str, kind: str, message_id: str, content_type: str) -> str:
     ``<kind>-<message id tail>``, always ending in the extension of the sniffed type (a ``photo.jpg``
     that is a PDF becomes ``photo.pdf``)."""
     ext = _EXTENSIONS.get(content_type, "bin")
-    name = _UNSAFE.sub("_", (hint or "").strip()).strip(". ")[:150]
+    base = (hint or "").replace("\\", "/").rsplit("/", 1)[-1]  # a path's last part only
+    name = _UNSAFE.sub("_", base.strip()).strip(". ")[:150]
     stem = name.rsplit(".", 1)[0] if "." in name else name
     if not stem:
         tail = re.sub(r"[^A-Za-z0-9_-]", "", message_id)[-12:] or "media"
