@@ -42,9 +42,11 @@ INSTALLED_APPS = [
     "kefu.live",
     "kefu.organization",
     "kefu.customers",
+    "kefu.hotline",  # the company-wide hotline: customers on a hotline agent's line (docs/hotline.md)
     "kefu.commitments",
     "kefu.workorders",
     "kefu.channels",
+    "kefu.media",  # images, files and voice messages from the channels into attachments (docs/media.md)
     "kefu.standards",
     "kefu.complaints",
     "kefu.followup",
@@ -410,6 +412,8 @@ if KEFU_OUTBOX_SMS_TRANSPORT not in ("file", "console", "http"):
 # HMAC-SHA256 signature in both directions.
 KEFU_SMS_HTTP_URL = env_str("KEFU_SMS_HTTP_URL", "") or ""
 KEFU_SMS_HTTP_SECRET = env_str("KEFU_SMS_HTTP_SECRET", "") or ""
+# MMS: the gateway's media API, "{id}" replaced by a media id of an inbound message (docs/media.md)
+KEFU_SMS_MEDIA_URL = env_str("KEFU_SMS_MEDIA_URL", "") or ""
 if KEFU_OUTBOX_SMS_TRANSPORT == "http" and not (KEFU_SMS_HTTP_URL and KEFU_SMS_HTTP_SECRET):
     raise ConfigError("KEFU_OUTBOX_SMS_TRANSPORT=http needs KEFU_SMS_HTTP_URL and KEFU_SMS_HTTP_SECRET")
 # Inbound SMS (kefu.channels.sms.inbound) and chat (kefu.channels.chat), phone call-backs (kefu.channels.cti);
@@ -496,3 +500,35 @@ KEFU_CSP_REPORT_URI = env_str("KEFU_CSP_REPORT_URI", "") or ""  # where browsers
 # a customer without a password who signed in with a link may set one this many minutes after it
 KEFU_PORTAL_RECENT_AUTH_MINUTES = env_int("KEFU_PORTAL_RECENT_AUTH_MINUTES", 10)
 KEFU_PORTAL_PASSWORD_PER_HOUR = env_int("KEFU_PORTAL_PASSWORD_PER_HOUR", 10)  # attempts per customer
+
+# --- Company-wide hotline and media from the channels (docs/hotline.md, docs/media.md) ------------------
+# minutes a customer opened from the hotline search stays on the agent's line
+KEFU_HOTLINE_SESSION_MINUTES = env_int("KEFU_HOTLINE_SESSION_MINUTES", 30)
+KEFU_HOTLINE_WRAPUP_MINUTES = env_int("KEFU_HOTLINE_WRAPUP_MINUTES", 10)  # after the call ended
+KEFU_MEDIA_MAX_BYTES = env_int("KEFU_MEDIA_MAX_BYTES", 10 * 1024 * 1024)  # one image/file/voice message
+# the content types (sniffed from the bytes, never from the name) a channel's media may have
+KEFU_MEDIA_TYPES = env_list(
+    "KEFU_MEDIA_TYPES",
+    [
+        "image/jpeg",
+        "image/png",
+        "image/gif",
+        "image/webp",
+        "image/heic",
+        "application/pdf",
+        "audio/amr",
+        "audio/mpeg",
+        "audio/mp4",
+        "audio/ogg",
+        "audio/x-wav",
+        "video/mp4",
+        "text/plain",
+        "application/zip",
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        "application/msword",
+        "application/vnd.ms-excel",
+    ],
+)
+KEFU_MEDIA_FETCH_TIMEOUT = env_int("KEFU_MEDIA_FETCH_TIMEOUT", 20)  # seconds for one download
+KEFU_MEDIA_FETCH_ATTEMPTS = env_int("KEFU_MEDIA_FETCH_ATTEMPTS", 6)  # then the fetch is given up (shown)

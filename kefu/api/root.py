@@ -19,6 +19,7 @@ from kefu.api.cti import router as cti_router
 from kefu.api.customers import router as customers_router
 from kefu.api.incidents import router as incidents_router
 from kefu.api.macros import router as macros_router
+from kefu.api.hotline import router as hotline_router
 from kefu.api.mail_inbound import router as mail_router
 from kefu.api.renderer import ORJSONRenderer
 from kefu.api.reports import router as reports_router
@@ -68,6 +69,7 @@ api.add_router(
 )  # /orders/{key}/send-back, /orders/{key}/split, /send-backs, /reports/send-backs…
 api.add_router("/orders", orders_router)
 api.add_router("", cti_router)  # /cti/calls
+api.add_router("", hotline_router)  # /hotline/customers, /hotline/sessions
 api.add_router("", reports_router)  # /reports/…
 api.add_router("", satisfaction_router)  # /satisfaction/counter-evaluations
 api.add_router("", supervision_router)  # /accountability…, /supervision-notices

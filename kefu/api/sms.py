@@ -3,19 +3,29 @@
 from __future__ import annotations
 
 import json
+from typing import Literal
 
 from django.conf import settings
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Router, Schema
 from ninja.responses import Status
+from pydantic import Field
 
 from kefu.api.common import GATEWAY_ERRORS
 from kefu.channels.outbox import sms
 from kefu.channels.sms import inbound as sms_inbound
 from kefu.lib.errors import PermissionDenied, ValidationFailed
+from kefu.media import fetch as media
 
 router = Router(tags=["SMS"], auth=None)
+
+
+class SmsMediaOut(Schema):
+    kind: str
+    state: Literal["pending", "done", "refused", "failed"]
+    attachment_id: int | None
+    error: str
 
 
 class InboundSmsOut(Schema):
@@ -23,6 +33,7 @@ class InboundSmsOut(Schema):
     order: str | None
     customer_id: int | None
     created: bool
+    media: list[SmsMediaOut] = Field(default_factory=list)
 
 
 @router.post(
@@ -46,6 +57,20 @@ class InboundSmsOut(Schema):
                             "to": {
                                 "type": ["string", "null"],
                                 "description": "The number the customer wrote to (null or empty: unknown).",
+                            },
+                            "media": {
+                                "type": "array",
+                                "maxItems": 10,
+                                "description": "MMS: the gateway's ids of the message's images and files, "
+                                "fetched from KEFU_SMS_MEDIA_URL into attachments (docs/media.md).",
+                                "items": {
+                                    "type": "object",
+                                    "required": ["id"],
+                                    "properties": {
+                                        "id": {"type": "string", "minLength": 1, "maxLength": 200},
+                                        "filename": {"type": "string", "maxLength": 200},
+                                    },
+                                },
                             },
                         },
                         "examples": [
@@ -90,13 +115,36 @@ def inbound(request: HttpRequest) -> Status:
         raise ValidationFailed("malformed", _("The receiving number must be a string."), "to")
     gm, created = sms_inbound.ingest(
         sms_inbound.InboundSms(
-            message_id=data["id"], sender=data["from"], text=data["text"], receiver=to or ""
+            message_id=data["id"],
+            sender=data["from"],
+            text=data["text"],
+            receiver=to or "",
+            media=_media_refs(data.get("media")),
         )
     )
+    fetches = sms_inbound.message_media(gm)
+    if created:
+        fetches = media.fetch_now(fetches)
     out = {
         "id": gm.pk,
         "order": gm.workorder.number if gm.workorder else None,
         "customer_id": gm.customer_id,
         "created": created,
+        "media": [media.fetch_out(f) for f in fetches],
     }
     return Status(201 if created else 200, out)
+
+
+def _media_refs(raw: object) -> list[media.MediaRef]:
+    if raw is None:
+        return []
+    if not isinstance(raw, list) or len(raw) > 10:
+        raise ValidationFailed("malformed", _("media must be a list of at most 10 items."), "media")
+    refs = []
+    for item in raw:
+        mid = item.get("id") if isinstance(item, dict) else None
+        name = item.get("filename", "") if isinstance(item, dict) else ""
+        if not isinstance(mid, str) or not mid.strip() or len(mid) > 200 or not isinstance(name, str):
+            raise ValidationFailed("malformed", _("Each media item needs its id (a string)."), "media")
+        refs.append(media.MediaRef("sms", mid.strip(), "mms", name[:200]))
+    return refs

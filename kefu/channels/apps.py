@@ -9,5 +9,9 @@ class ChannelsConfig(AppConfig):
 
     def ready(self) -> None:
         from kefu.channels import panels
+        from kefu.channels.chat import wecom
+        from kefu.channels.sms import inbound
 
         panels.register()
+        wecom.register_media()  # the gateways' media APIs (kefu.media, docs/media.md)
+        inbound.register_media()

@@ -2,7 +2,7 @@
 
 from django.urls import include, path
 
-from kefu.console import views, views_emergency, views_exports, views_live, views_proactive
+from kefu.console import views, views_emergency, views_exports, views_hotline, views_live, views_proactive
 from kefu.reports import views_staffing
 
 app_name = "console"
@@ -13,6 +13,9 @@ urlpatterns = [
     path("orders/", include("kefu.console.urls_orders")),
     path("customers/", include("kefu.console.urls_customers")),
     path("calls/", include("kefu.console.urls_calls")),
+    path("hotline/", views_hotline.desk, name="hotline"),
+    path("hotline/customers/<int:pk>/take/", views_hotline.take, name="hotline_take"),
+    path("hotline/end/", views_hotline.end, name="hotline_end"),
     path("maintenance/", views_proactive.maintenance, name="maintenance"),
     path("emergency-keywords/", views_emergency.keywords, name="emergency_keywords"),
     path(

@@ -45,7 +45,7 @@ def _caller_customer(request: ConsoleRequest, call: Call) -> Customer | None:
         customer_id = found.pk if found else None
     if customer_id is None:
         return None
-    return visible_customers(request.user).filter(pk=customer_id).first()
+    return visible_customers(request.user).select_related("branch").filter(pk=customer_id).first()
 
 
 def _open_orders(request: ConsoleRequest, customer: Customer | None) -> list[Any]:

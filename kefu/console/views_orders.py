@@ -911,7 +911,9 @@ def order_presence(request: ConsoleRequest, key: str) -> HttpResponse:
 @staff_view
 def attachment_download(request: ConsoleRequest, pk: int) -> FileResponse:
     att = access_attachment(request.user, pk)
-    return attachment_response(att.file, att.filename, att.content_type)
+    return attachment_response(
+        att.file, att.filename, att.content_type, inline=request.GET.get("inline") == "1" and att.previewable
+    )
 
 
 # ---------------------------------------------------------------------------------------------------

@@ -2,20 +2,25 @@
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from kefu.customers.models import Customer
+from kefu.hotline.access import on_the_line_q
 from kefu.lib.errors import NotFound
 from kefu.organization.access import Actor, staff_of
 
 
 def visible_customers(user: Actor) -> QuerySet[Customer]:
     """Customers ``user`` may see: all for company-level staff and admins, the branch for branch
-    staff, only themselves for a portal customer, nothing for anyone else."""
+    staff, only themselves for a portal customer, nothing for anyone else. A hotline agent sees the
+    customers on the line (``kefu.hotline.access``) and, with a branch, that branch's."""
     qs = Customer.objects.all()
     staff = staff_of(user)
     if staff is not None:
+        if staff.is_hotline:
+            scope = on_the_line_q(staff.pk)
+            return qs.filter(scope | Q(branch_id=staff.branch_id) if staff.branch_id else scope)
         if staff.sees_all_branches or staff.branch_id is None:
             return qs
         return qs.filter(branch_id=staff.branch_id)

@@ -40,6 +40,8 @@ from kefu.customers.models import (
     TierChoices,
     TierPolicy,
 )
+from kefu.hotline import actions as hotline_actions
+from kefu.hotline.models import SessionVia
 from kefu.lib import clock, search
 from kefu.lib.errors import Conflict, KefuError, ValidationFailed, raise_if
 from kefu.organization.access import Actor, require_staff
@@ -136,7 +138,7 @@ def check_customer_input(staff: Staff, data: CustomerInput) -> CleanCustomer:
         branch = Branch.objects.filter(pk=branch_id).first()
         if branch is None:
             errors.append(ValidationFailed("invalid_choice", _("Unknown branch."), "branch"))
-        elif not staff.sees_all_branches and branch.pk != staff.branch_id:
+        elif not (staff.sees_all_branches or staff.is_hotline) and branch.pk != staff.branch_id:
             errors.append(
                 ValidationFailed(
                     "forbidden_branch", _("You can only add customers to your branch."), "branch"
@@ -265,6 +267,8 @@ def do_create_customer(user: Actor, data: CustomerInput, *, allow_duplicate: boo
         customer_id=c.pk,
         summary=_("Customer %(name)s created") % {"name": c.name},
     )
+    if staff.is_hotline:  # the new customer is the one on the hotline agent's line (docs/hotline.md)
+        hotline_actions.do_open_session(user, c, SessionVia.CREATED)
     return c
 
 

@@ -6,14 +6,19 @@ import re
 from typing import Any
 
 from django import forms
+from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.http import QueryDict
 from django.utils.translation import gettext_lazy as _
 
+from kefu.audit import log as audit
 from kefu.customers import rules as cust_rules
 from kefu.customers.models import ChurnChoices, ContactPoint, Customer, Relationship, TierChoices
 from kefu.lib import search
+from kefu.lib.errors import ValidationFailed
+from kefu.organization.access import require_staff
 from kefu.organization.models import ServiceArea
+from kefu.organization.rules import HOTLINE_AGENT
 
 PHONE_LIKE = re.compile(r"^\+?[\d\s\-().]{5,}$")
 
@@ -99,3 +104,25 @@ def search_customers(qs: QuerySet[Customer], q: str) -> QuerySet[Customer]:
         exact = qs.filter(Q(email=email) | Q(pk__in=by_point.values("customer_id")))
         return exact if exact.exists() else search.filter_queryset(qs, q)
     return search.filter_queryset(qs, q)
+
+
+HOTLINE_SEARCH_LIMIT = 20
+
+
+def hotline_search(user: Any, q: str) -> list[Customer]:
+    """The hotline search (docs/hotline.md): customers of every branch by phone (any of their numbers),
+    customer number, name, address or e-mail — at most ``HOTLINE_SEARCH_LIMIT``, newest first, for a
+    hotline agent only (capability ``hotline.agent``). It shows who the caller may be, masked; opening one
+    takes the customer on the line (``kefu.hotline.actions.do_open_session``). Each search is audited
+    (``hotline.search``, the number of hits, not the words searched)."""
+    staff = require_staff(user, HOTLINE_AGENT)
+    q = " ".join((q or "").split())
+    if len(q) < 2:
+        raise ValidationFailed("too_short", _("Search with at least 2 characters."), "q")
+    qs = Customer.objects.filter(merged_into__isnull=True)
+    hits = list(
+        search_customers(qs, q).select_related("branch", "area").order_by("-id")[:HOTLINE_SEARCH_LIMIT]
+    )
+    with transaction.atomic():
+        audit.record(user, "hotline.search", staff, after={"hits": len(hits)})
+    return hits

@@ -53,6 +53,7 @@ from kefu.demo import (
     commitments,
     customers,
     followup,
+    hotline,
     incidents,
     inspections,
     knowledge,
@@ -73,7 +74,7 @@ from kefu.workorders.models import WorkOrder
 
 def demo_logins() -> list[str]:
     """Every login the demo data creates (all with :data:`DEMO_PASSWORD`)."""
-    return [s.username for s in D.STAFF] + PORTAL_LOGINS
+    return [s.username for s in D.STAFF] + hotline.LOGINS + PORTAL_LOGINS
 
 
 def load_demo(
@@ -134,6 +135,7 @@ def _load(L: Loader, *, seed: int, n_orders: int, n_customers: int) -> None:
     sso.load(L)  # single-sign-on group mappings (inert until a directory is configured, docs/sso.md)
     sendback.load(L)  # send-backs (退单), a split, two customers' duplicate reports merged
     macros.load()  # each branch's shared macros and queue views (docs/macros.md)
+    hotline.load(L, DEMO_PASSWORD)  # the hotline agent, a WeCom photo on an order (docs/hotline.md)
     automation.load()  # three triggers, created last: they fire on what happens after the demo (docs/webhooks.md)
     audit.record(
         None,

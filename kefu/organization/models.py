@@ -113,6 +113,7 @@ class RoleChoices(models.TextChoices):
     SUPERVISOR = Role.SUPERVISOR.value, _("supervisor")
     INSPECTOR = Role.INSPECTOR.value, _("inspector")
     ADMIN = Role.ADMIN.value, _("administrator")
+    HOTLINE = Role.HOTLINE.value, _("hotline agent")
 
 
 class AreaKind(models.TextChoices):
@@ -224,7 +225,14 @@ class Staff(models.Model):
 
     @property
     def sees_all_branches(self) -> bool:
-        return self.role == Role.ADMIN or self.branch_id is None
+        """Administrators and company-level staff (no branch); never a hotline agent, whose rows are the
+        customers on the line and the orders they registered (kefu.hotline.access)."""
+        return self.role == Role.ADMIN or (self.branch_id is None and self.role != Role.HOTLINE)
+
+    @property
+    def is_hotline(self) -> bool:
+        """A hotline agent (role ``hotline``): the hotline scope instead of a branch (docs/hotline.md)."""
+        return self.role == Role.HOTLINE
 
 
 class NumberSequence(models.Model):

@@ -15,7 +15,13 @@ class Role(StrEnum):
     SUPERVISOR = "supervisor"  # 分公司经理 / 班长
     INSPECTOR = "inspector"  # 督查
     ADMIN = "admin"
+    HOTLINE = "hotline"  # 热线坐席: the company's call centre (one hotline for every branch)
 
+
+# The hotline agent's capability (docs/hotline.md): search customers of every branch, take them "on the
+# line" (a call routed to the agent, or a customer opened from the hotline search) and register orders for
+# them; the order belongs to the customer's branch, the agent stays its first-contact owner (R-10).
+HOTLINE_AGENT = "hotline.agent"
 
 # What each role may do. Access to rows is decided separately (branch scope, see access.py).
 # Personal data (docs/privacy.md, "Masking"): ``personal.reveal`` shows one masked field of one customer on
@@ -104,8 +110,23 @@ CAPABILITIES: dict[Role, frozenset[str]] = {
             "supervision.notice",
         }
     ),
+    Role.HOTLINE: frozenset(
+        {
+            HOTLINE_AGENT,
+            "personal.reveal",
+            "customer.create",
+            "customer.edit",
+            "order.create",
+            "order.work",
+            "order.reply",
+            "order.note",
+            "order.transfer",
+            "order.escalate",
+        }
+    ),
     Role.ADMIN: frozenset(
         {
+            HOTLINE_AGENT,
             "personal.reveal",
             "personal.unmasked",
             "personal.export",

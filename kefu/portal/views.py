@@ -253,7 +253,9 @@ def order_reply(request: CustomerRequest, number: str) -> HttpResponse:
 @portal_view
 def attachment_download(request: CustomerRequest, pk: int) -> FileResponse:
     att = access_attachment(request.user, pk)
-    return attachment_response(att.file, att.filename, att.content_type)
+    return attachment_response(
+        att.file, att.filename, att.content_type, inline=request.GET.get("inline") == "1" and att.previewable
+    )
 
 
 # ---------------------------------------------------------------------------------------------------

@@ -23,12 +23,19 @@ def sandboxed(resp: FileResponse) -> FileResponse:
     return resp
 
 
-def attachment_response(file: FieldFile, filename: str, content_type: str) -> FileResponse:
-    """A stored file as a private download (404 if storage has lost it)."""
+def attachment_response(
+    file: FieldFile, filename: str, content_type: str, *, inline: bool = False
+) -> FileResponse:
+    """A stored file as a private download (404 if storage has lost it). ``inline`` shows it in the
+    browser (a preview on the order page): callers pass it only for the raster images of
+    ``kefu.lib.previews`` (``Attachment.previewable``), never for what the client merely asks."""
     try:
         fh = file.open("rb")
     except FileNotFoundError:
         raise Http404(_("The file is missing from storage.")) from None
-    resp = sandboxed(FileResponse(fh, as_attachment=True, filename=filename, content_type=content_type))
+    as_attachment = not inline
+    resp = sandboxed(
+        FileResponse(fh, as_attachment=as_attachment, filename=filename, content_type=content_type)
+    )
     resp["Cache-Control"] = "private, no-store"
     return resp

@@ -8,9 +8,11 @@ from typing import Any
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
+from kefu.hotline.access import on_the_line_q
 from kefu.lib.errors import NotFound
 from kefu.organization.access import Actor, staff_of
 from kefu.workorders.models import Attachment, TimelineEntry, WorkOrder
+from kefu.workorders.rules import Status
 
 
 def _portal_customer(user: Actor) -> Any:
@@ -21,10 +23,19 @@ def _portal_customer(user: Actor) -> Any:
 
 def visible_workorders(user: Actor) -> QuerySet[WorkOrder]:
     """Orders ``user`` may see: company-level staff and admins all, branch staff their branch (plus
-    orders they own or work on elsewhere), a portal customer only their own, anyone else nothing."""
+    orders they own or work on elsewhere), a portal customer only their own, anyone else nothing.
+    A hotline agent (docs/hotline.md): the orders they registered (first-contact owner) until closed,
+    those assigned to them, and the orders of the customers on the line."""
     qs = WorkOrder.objects.all()
     staff = staff_of(user)
     if staff is not None:
+        if staff.is_hotline:
+            scope = (
+                (Q(owner=staff) & ~Q(status=Status.CLOSED))
+                | Q(assignee=staff)
+                | on_the_line_q(staff.pk, "customer_id")
+            )
+            return qs.filter(scope | Q(branch_id=staff.branch_id) if staff.branch_id else scope)
         if staff.sees_all_branches:
             return qs
         return qs.filter(Q(branch_id=staff.branch_id) | Q(owner=staff) | Q(assignee=staff))

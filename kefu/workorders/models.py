@@ -9,6 +9,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from kefu.customers.models import Channel
+from kefu.lib import previews
 from kefu.workorders.rules import OPEN_STATUSES, PRIORITY_ORDER, CloseReason, OrderType, Status
 
 
@@ -325,6 +326,11 @@ class Attachment(models.Model):
 
     def __str__(self) -> str:
         return self.filename
+
+    @property
+    def previewable(self) -> bool:
+        """A raster image the pages may show inline (kefu.lib.previews)."""
+        return previews.previewable(self.content_type)
 
 
 class Transfer(models.Model):

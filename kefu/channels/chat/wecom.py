@@ -3,7 +3,10 @@
 Inbound (``POST /api/v1/chat/inbound``, token auth of the integration that calls WeCom's ``kf/sync_msg``):
 a message as in ``sync_msg``'s ``msg_list`` (``msgid``, ``open_kfid``, ``external_userid``, ``send_time``,
 ``msgtype`` ``text`` with ``text.content``), or the whole ``{"msg_list": [...]}`` result. Each ``msgid`` is
-stored once (``GatewayMessage`` kind chat). The customer is the one holding ``external_userid`` as a
+stored once (``GatewayMessage`` kind chat). An ``image``, ``voice``, ``video`` or ``file`` message is
+recorded as "(Image)", "(Voice message)", … and its ``media_id`` is fetched through WeCom's ``media/get``
+into an attachment of that message (``kefu.media``, docs/media.md); a ``location`` or ``link`` message is
+recorded as its text; ``event`` messages (the customer entered the session, …) are answered as skipped. The customer is the one holding ``external_userid`` as a
 ``wechat`` contact point (else a placeholder customer is created with it); the message goes onto the
 customer's open order updated within ``KEFU_CHAT_THREAD_DAYS`` (7) days, else opens a chat order.
 
@@ -22,13 +25,14 @@ import json
 import urllib.error
 import urllib.parse
 import urllib.request
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from kefu.channels import endpoints
 from kefu.channels.actions import create_channel_customer, thread_or_open
@@ -38,11 +42,14 @@ from kefu.commitments import emergency
 from kefu.customers.models import Channel, ContactPoint, Customer
 from kefu.lib import clock
 from kefu.lib.errors import ValidationFailed
+from kefu.media import fetch as media
+from kefu.media.models import MediaFetch
 from kefu.organization.access import Actor, require_staff
 from kefu.organization.models import Branch
 from kefu.workorders import actions as wo_actions
 from kefu.workorders import hooks
 from kefu.workorders.access import access_workorder
+from kefu.workorders.models import TimelineEntry
 
 TIMEOUT_SECONDS = 10
 TOKEN_CACHE_KEY = "kefu:chat:access_token"  # noqa: S105 (a cache key, not a secret)
@@ -63,17 +70,63 @@ class ChatMessage:
     external_userid: str
     send_time: int
     text: str
+    msgtype: str = "text"
+    media: list[media.MediaRef] = field(default_factory=list)
+
+
+# what a media message without text says on the timeline
+MEDIA_TYPES: dict[str, Any] = {
+    "image": gettext_lazy("(Image)"),
+    "voice": gettext_lazy("(Voice message)"),
+    "video": gettext_lazy("(Video)"),
+    "file": gettext_lazy("(File)"),
+}
+
+
+def _sub(item: dict[str, Any], key: str) -> dict[str, Any]:
+    raw = item.get(key)
+    return raw if isinstance(raw, dict) else {}
+
+
+def _content(item: dict[str, Any], msgtype: str) -> tuple[str, list[media.MediaRef]]:
+    """The text a message is recorded with, and its media."""
+    sub = _sub(item, msgtype)
+    if msgtype == "text":
+        return str(sub.get("content") or ""), []
+    if msgtype in MEDIA_TYPES:
+        media_id = sub.get("media_id")
+        if not isinstance(media_id, str) or not media_id.strip():
+            raise ValidationFailed("malformed", _("A media message needs its media_id."))
+        name = sub.get("file_name") or sub.get("filename") or ""
+        ref = media.MediaRef("wecom", media_id.strip(), msgtype, str(name) if isinstance(name, str) else "")
+        return str(MEDIA_TYPES[msgtype]), [ref]
+    if msgtype == "location":
+        parts = [str(sub.get(k) or "") for k in ("name", "address")]
+        where = " ".join(p for p in parts if p) or f"{sub.get('latitude')}, {sub.get('longitude')}"
+        return _("(Location) %(where)s") % {"where": where}, []
+    if msgtype == "link":
+        parts = [str(sub.get(k) or "") for k in ("title", "desc", "url")]
+        return _("(Link) %(link)s") % {"link": " ".join(p for p in parts if p)}, []
+    return _("(A “%(type)s” message the console cannot show; see it in WeCom.)") % {"type": msgtype[:30]}, []
 
 
 def parse(data: dict[str, Any]) -> list[ChatMessage]:
-    """The text messages of a ``sync_msg``-shaped body (one message or ``{"msg_list": [...]}``)."""
+    """The messages of a ``sync_msg``-shaped body (one message or ``{"msg_list": [...]}``): every customer
+    message (text, media, location, link, other types as a note of their type); ``event`` items (no
+    customer message) come back with ``msgtype`` ``event`` and are not stored."""
     items = data.get("msg_list") if isinstance(data.get("msg_list"), list) else [data]
     out = []
     for item in items or []:
-        if not isinstance(item, dict) or item.get("msgtype") != "text":
+        if not isinstance(item, dict):
             continue
-        raw_text = item.get("text")
-        text: dict[str, Any] = raw_text if isinstance(raw_text, dict) else {}
+        msgtype = item.get("msgtype")
+        if not isinstance(msgtype, str) or not msgtype.strip() or msgtype == "event":
+            # an event (the customer entered the session, …) or no message at all: answered as skipped
+            msgid = item.get("msgid")
+            out.append(
+                ChatMessage(str(msgid)[:200] if isinstance(msgid, str) else "", "", "", 0, "", "event")
+            )
+            continue
         fields = (item.get("msgid"), item.get("open_kfid"), item.get("external_userid"))
         if not all(isinstance(f, str) and f.strip() for f in fields):
             raise ValidationFailed(
@@ -83,13 +136,16 @@ def parse(data: dict[str, Any]) -> list[ChatMessage]:
             send_time = int(item.get("send_time") or 0)
         except (TypeError, ValueError):
             send_time = 0
+        text, refs = _content(item, msgtype)
         out.append(
             ChatMessage(
                 msgid=str(item["msgid"]).strip()[:200],
                 open_kfid=str(item["open_kfid"]).strip(),
                 external_userid=str(item["external_userid"]).strip(),
                 send_time=send_time,
-                text=str(text.get("content") or ""),
+                text=text,
+                msgtype=msgtype,
+                media=refs,
             )
         )
     return out
@@ -141,6 +197,7 @@ def _store(m: ChatMessage) -> GatewayMessage:
             "open_kfid": m.open_kfid,
             "external_userid": m.external_userid,
             "text": text,
+            "msgtype": m.msgtype,
         },
         endpoint=endpoint,
     )
@@ -158,6 +215,9 @@ def _store(m: ChatMessage) -> GatewayMessage:
     gm.customer = customer
     gm.workorder = order
     fields = ["customer", "workorder"]
+    if m.media:  # fetched into attachments of the message just recorded (kefu.media)
+        entry = order.timeline.filter(kind=TimelineEntry.Kind.CUSTOMER).order_by("-id").first()
+        media.queue(order, entry, channel="chat", message_id=m.msgid, refs=m.media)
     answer = emergency_auto_answer(text)
     if answer:
         # the chat auto-answer: returned to the chat gateway at once, before any agent reads it
@@ -319,3 +379,22 @@ def send_reply(user: Actor, key: int | str, text: str, *, override_reason: str =
             received_at=clock.now(),
             payload={"direction": "out", "msgid": msgid, "text": body},
         )
+
+
+# --- media (kefu.media) -----------------------------------------------------------------------------------
+
+
+def media_request(media_id: str) -> tuple[str, dict[str, str]]:
+    """WeCom's ``cgi-bin/media/get`` for one ``media_id`` (images, voice, video and files of a chat)."""
+    base = str(_setting("KEFU_CHAT_API_BASE", "https://qyapi.weixin.qq.com")).rstrip("/")
+    query = urllib.parse.urlencode({"access_token": access_token(), "media_id": media_id})
+    return f"{base}/cgi-bin/media/get?{query}", {}
+
+
+def register_media() -> None:
+    media.register_fetcher("wecom", media_request)
+
+
+def message_media(gm: GatewayMessage) -> list[MediaFetch]:
+    """The media of an inbound chat message, in their order."""
+    return list(MediaFetch.objects.filter(channel="chat", message_id=gm.external_id).order_by("position"))

@@ -182,10 +182,13 @@ def pending_pop(staff: Staff) -> Call | None:
 
 def visible_callbacks(staff: Staff) -> Any:
     """Call-back tasks an agent works on: their branch's (company-level staff: all), plus tasks
-    without a branch (unknown callers on an unassigned line)."""
+    without a branch (unknown callers on an unassigned line); a hotline agent the calls missed on the
+    hotline (routed to a hotline agent) and those without a branch."""
     from django.db.models import Q
 
     qs = CallbackTask.objects.select_related("customer", "call", "done_by")
+    if staff.is_hotline:  # the hotline's own missed calls (docs/hotline.md), not every branch's
+        return qs.filter(Q(call__staff__role=staff.role) | Q(branch__isnull=True))
     if staff.branch_id is not None:
         qs = qs.filter(Q(branch_id=staff.branch_id) | Q(branch__isnull=True))
     return qs

@@ -50,6 +50,7 @@ from kefu.customers import actions as cust_actions
 from kefu.customers.models import Channel, Customer
 from kefu.lib import clock, search, transient
 from kefu.lib.errors import KefuError, ValidationFailed
+from kefu.media import rules as media_rules
 from kefu.organization.sequences import next_value
 from kefu.retention.actions import cutoff as retention_cutoff
 from kefu.retention.registry import pick
@@ -212,8 +213,8 @@ def _take_in(mailbox: Mailbox, raw: bytes, parsed: mail.ParsedMail, key: str) ->
         inbound.save(update_fields=["customer"])
         return IngestResult(Status.AUTOMATIC, inbound=inbound)
     assert customer is not None
-    body = _body(parsed)
-    files = _files(parsed)
+    files, refused = _files(parsed)
+    body = _body(parsed, refused)
     if order is not None and automatic:
         # an auto-reply on an order: on the timeline for the agent, without resuming the order
         entry = wo_actions.add_entry(
@@ -314,7 +315,7 @@ def _thread_order(parsed: mail.ParsedMail, customer: Customer) -> WorkOrder | No
     return None
 
 
-def _body(parsed: mail.ParsedMail) -> str:
+def _body(parsed: mail.ParsedMail, refused: list[str] | None = None) -> str:
     text = parsed.text.strip()
     if not text:
         text = _("(The e-mail has no text.)")
@@ -324,11 +325,28 @@ def _body(parsed: mail.ParsedMail) -> str:
         )
     if parsed.skipped:
         text += "\n\n" + _("Attachments not kept: %(list)s") % {"list": ", ".join(parsed.skipped)}
+    if refused:
+        text += "\n\n" + _("Attachments not accepted (file type not allowed): %(list)s") % {
+            "list": ", ".join(refused)
+        }
     return text[:MAX_BODY_CHARS]
 
 
-def _files(parsed: mail.ParsedMail) -> list[ContentFile[bytes]]:
-    return [ContentFile(p.data, name=p.filename or "file") for p in parsed.attachments if p.data]
+def _files(parsed: mail.ParsedMail) -> tuple[list[ContentFile[bytes]], list[str]]:
+    """The attachments to keep, and the names of those refused: the type sniffed from the bytes must be on
+    ``KEFU_MEDIA_TYPES``, as for the media of every channel (docs/media.md)."""
+    kept: list[ContentFile[bytes]] = []
+    refused: list[str] = []
+    for p in parsed.attachments:
+        if not p.data:
+            continue
+        name = p.filename or "file"
+        content_type = wo_actions.sniff_content_type(p.data[:8192], name)
+        if media_rules.accepted(content_type, settings.KEFU_MEDIA_TYPES):
+            kept.append(ContentFile(p.data, name=name))
+        else:
+            refused.append(f"{name} ({content_type})")
+    return kept, refused
 
 
 def _new_order(

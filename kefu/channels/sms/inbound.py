@@ -22,8 +22,10 @@ queues one confirmation (``kefu.channels.outbox.consent``); the gateway message 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+import urllib.parse
+from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
@@ -32,13 +34,17 @@ from kefu.channels.actions import create_channel_customer, thread_or_open
 from kefu.channels.models.endpoints import ChannelEndpoint, EndpointKind
 from kefu.channels.models.gateways import GatewayKind, GatewayMessage
 from kefu.channels.outbox import consent_rules, keywords
+from kefu.channels.outbox import sms as sms_transport
 from kefu.customers import rules as cust_rules
 from kefu.customers.actions import record_contact
 from kefu.customers.lookup import customer_for_phone
 from kefu.customers.models import Channel, Contact, Customer
 from kefu.lib import clock
 from kefu.lib.errors import ValidationFailed
+from kefu.media import fetch as media
+from kefu.media.models import MediaFetch
 from kefu.organization.models import Branch
+from kefu.workorders.models import TimelineEntry
 
 
 @dataclass
@@ -47,6 +53,8 @@ class InboundSms:
     sender: str
     text: str
     receiver: str = ""  # the number the customer wrote to (routes to its endpoint's branch)
+    # MMS: the gateway's media ids (and the file names it gave), fetched from KEFU_SMS_MEDIA_URL
+    media: list[media.MediaRef] = field(default_factory=list)
 
 
 def thread_window(endpoint: ChannelEndpoint | None = None) -> dt.timedelta:
@@ -78,18 +86,20 @@ def ingest(sms: InboundSms) -> tuple[GatewayMessage, bool]:
         raise ValidationFailed(
             "invalid_phone", _("The sender is not a valid phone number."), "from"
         ) from None
-    text = sms.text.strip() or _("(The SMS has no text.)")
+    text = sms.text.strip() or (_("(MMS without text)") if sms.media else _("(The SMS has no text.)"))
     existing = GatewayMessage.objects.filter(kind=GatewayKind.SMS, external_id=message_id).first()
     if existing is not None:
         return existing, False
     try:
         with transaction.atomic():
-            return _store(message_id, phone, text, sms.receiver), True
+            return _store(message_id, phone, text, sms.receiver, sms.media), True
     except IntegrityError:
         return GatewayMessage.objects.get(kind=GatewayKind.SMS, external_id=message_id), False
 
 
-def _store(message_id: str, phone: str, text: str, receiver: str = "") -> GatewayMessage:
+def _store(
+    message_id: str, phone: str, text: str, receiver: str = "", refs: list[media.MediaRef] | None = None
+) -> GatewayMessage:
     now = clock.now()
     branch, endpoint = endpoints.route(EndpointKind.SMS, receiver, "KEFU_SMS_BRANCH")
     payload = {"from": phone, "text": text}
@@ -118,8 +128,41 @@ def _store(message_id: str, phone: str, text: str, receiver: str = "") -> Gatewa
         gm.payload["receiver_rule"] = rule.value
     gm.customer = customer
     gm.workorder = order
+    if refs:  # MMS: fetched into attachments of the message just recorded (kefu.media)
+        gm.payload["media"] = len(refs)
+        entry = order.timeline.filter(kind=TimelineEntry.Kind.CUSTOMER).order_by("-id").first()
+        media.queue(order, entry, channel="sms", message_id=message_id, refs=refs)
     gm.save(update_fields=["customer", "workorder", "payload"])
     return gm
+
+
+# --- MMS media (kefu.media) ---------------------------------------------------------------------------------
+
+
+def media_request(media_id: str) -> tuple[str, dict[str, str]]:
+    """The SMS gateway's media API: ``GET`` ``KEFU_SMS_MEDIA_URL`` with ``{id}`` replaced by the media id,
+    signed like the gateway's own requests (``X-Kefu-Timestamp``, ``X-Kefu-Signature`` = HMAC-SHA256 of
+    ``"<timestamp>." + media id`` with ``KEFU_SMS_HTTP_SECRET``). Only that URL is ever fetched: a media id
+    from the request body cannot point the server elsewhere."""
+    template = str(getattr(settings, "KEFU_SMS_MEDIA_URL", "") or "")
+    if "{id}" not in template:
+        raise media.FetchRefused("not_configured", "KEFU_SMS_MEDIA_URL")
+    ts = int(clock.now().timestamp())
+    headers = {
+        sms_transport.TIMESTAMP_HEADER: str(ts),
+        sms_transport.SIGNATURE_HEADER: sms_transport.sign(
+            settings.KEFU_SMS_HTTP_SECRET, media_id.encode(), ts
+        ),
+    }
+    return template.replace("{id}", urllib.parse.quote(media_id, safe="")), headers
+
+
+def register_media() -> None:
+    media.register_fetcher("sms", media_request)
+
+
+def message_media(gm: GatewayMessage) -> list[MediaFetch]:
+    return list(MediaFetch.objects.filter(channel="sms", message_id=gm.external_id).order_by("position"))
 
 
 def _consent_keyword(gm: GatewayMessage, phone: str, text: str, now: dt.datetime) -> bool:

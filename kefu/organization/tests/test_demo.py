@@ -43,6 +43,7 @@ def test_demo_logins_cover_every_role_and_the_portal() -> None:
         "tech1",
         "followup1",
         "inspector1",
+        "hotline1",
     } <= set(logins)
     assert logins[-5:] == ["cust1", "cust2", "cust3", "cust4", "cust5"] == PORTAL_LOGINS
     assert len(logins) == len(set(logins))
@@ -72,7 +73,7 @@ def test_demo_data_set(client) -> None:  # type: ignore[no-untyped-def]
     for area in ServiceArea.objects.all():
         assert 1500 <= area.households <= 5000
         assert area.responsible.exists()
-    assert Staff.objects.count() == 16
+    assert Staff.objects.count() == 17  # with the hotline agent (kefu/demo/hotline.py)
     assert set(Staff.objects.values_list("role", flat=True)) == {
         "admin",
         "supervisor",
@@ -80,6 +81,7 @@ def test_demo_data_set(client) -> None:  # type: ignore[no-untyped-def]
         "technician",
         "followup",
         "inspector",
+        "hotline",
     }
     gm = Staff.objects.get(user__username="gm")
     assert gm.branch_id is None and gm.role == "supervisor"

@@ -97,6 +97,16 @@ EXPECTED_CAPS = {
     Role.SUPERVISOR: ALL_CAPS - {"admin"},
     Role.INSPECTOR: {"order.note"},
     Role.ADMIN: ALL_CAPS,
+    # the company's call centre: registers and works on orders, neither links nor merges them
+    Role.HOTLINE: ALL_CAPS
+    - {
+        "customer.tier_override",
+        "order.handle_escalation",
+        "order.reopen",
+        "order.link",
+        "order.merge",
+        "admin",
+    },
 }
 
 
@@ -109,3 +119,7 @@ def test_capabilities(role: Role) -> None:
 def test_unknown_role_or_capability() -> None:
     assert can("president", "order.work") is False
     assert can(Role.ADMIN, "launch.rockets") is False
+
+
+def test_only_hotline_agents_and_administrators_hold_the_hotline_capability() -> None:
+    assert {r for r in Role if can(r, "hotline.agent")} == {Role.HOTLINE, Role.ADMIN}
