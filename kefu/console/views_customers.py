@@ -26,7 +26,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from kefu.audit.models import AuditRecord
 from kefu.console import forms_customers as fc
 from kefu.console.views_orders import OPEN
-from kefu.customers import actions
+from kefu.customers import actions, lookup
 from kefu.customers import rules as cust_rules
 from kefu.customers.access import access_customer, visible_customers
 from kefu.customers.models import Contact, Customer, CustomerNote
@@ -281,6 +281,11 @@ def _render_customer(
     )
     if c is None:
         raise NotFound("not_found", _("Customer not found."), "customer")
+    if c.merged_into_id and request.method == "GET":  # a merged record lives on in its survivor
+        messages.info(
+            request, _("%(number)s was merged into this record.") % {"number": c.number}
+        )
+        return redirect("console:customer_detail", pk=lookup.survivor_of(c).pk)
     orders_qs = visible_workorders(request.user).filter(customer_id=c.pk)
     order_counts = orders_qs.aggregate(total=Count("id"), open=Count("id", filter=Q(status__in=OPEN)))
     orders = list(
@@ -335,6 +340,8 @@ def _render_customer(
 @staff_view
 def customer_detail(request: ConsoleRequest, pk: int) -> HttpResponse:
     response = _render_customer(request, pk)
+    if response.status_code == 302:
+        return response
     # the archive was shown (a customer the user may not see raised 404 above): one INSERT
     access_records.record(request.user, privacy_rules.Kind.VIEW, [pk], where=request.path)
     return response
