@@ -18,6 +18,7 @@ must be in the person's scope (their branch). Lock order: the customers in ascen
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -160,7 +161,7 @@ def field_choices(survivor: Customer, merged: list[Customer]) -> list[FieldChoic
 
 
 def _load(
-    user: Actor, survivor_id: int | str, merged_ids: list[int | str], *, lock: bool
+    user: Actor, survivor_id: int | str, merged_ids: Sequence[int | str], *, lock: bool
 ) -> tuple[Customer, list[Customer]]:
     require_staff(user, "customer.merge")
     try:
@@ -199,7 +200,7 @@ def _load(
     return found[sid], [found[pk] for pk in ids]
 
 
-def preview(user: Actor, survivor_id: int | str, merged_ids: list[int | str]) -> Preview:
+def preview(user: Actor, survivor_id: int | str, merged_ids: Sequence[int | str]) -> Preview:
     """What a merge of ``merged_ids`` into ``survivor_id`` would do (reads only)."""
     survivor, merged = _load(user, survivor_id, merged_ids, lock=False)
     ids = [c.pk for c in merged]
@@ -266,7 +267,7 @@ def _restore(c: Customer, col: str, v: Any) -> None:
 def do_merge(
     user: Actor,
     survivor_id: int | str,
-    merged_ids: list[int | str],
+    merged_ids: Sequence[int | str],
     choices: dict[str, int | str] | None = None,
     reason: str = "",
 ) -> CustomerMerge:
