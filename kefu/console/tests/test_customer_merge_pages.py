@@ -42,7 +42,10 @@ def test_customer_page_suggests_the_duplicate_and_the_queue_lists_the_pair(world
     assert f'data-pair="{real.number}-{ph.number}"' in queue.content.decode()
     assert client_for(world.agent).get("/customers/duplicates/").status_code == 404  # nothing to probe
     # the south supervisor does not see the north branch's records
-    assert f"{real.number}" not in client_for(world.supervisor_south).get("/customers/duplicates/").content.decode()
+    assert (
+        f"{real.number}"
+        not in client_for(world.supervisor_south).get("/customers/duplicates/").content.decode()
+    )
 
 
 def test_preview_merge_and_undo_through_the_pages(world: World) -> None:
@@ -86,7 +89,9 @@ def test_order_move_page(world: World) -> None:
     o = world.order(ph, title="微信报修")
     page = client_for(world.agent).get(f"/customers/move-order/{o.number}/").content.decode()
     assert f'data-suggestion="{real.number}"' in page
-    r = client_for(world.agent).post(f"/customers/move-order/{o.number}/", {"customer": real.number, "reason": ""})
+    r = client_for(world.agent).post(
+        f"/customers/move-order/{o.number}/", {"customer": real.number, "reason": ""}
+    )
     assert r.status_code == 400
     r = client_for(world.agent).post(
         f"/customers/move-order/{o.number}/", {"customer": real.number, "reason": "同一客户"}
