@@ -54,6 +54,7 @@ from kefu.demo import (
     followup,
     inspections,
     knowledge,
+    merges,
     organization,
     supervision,
     workorders,
@@ -121,6 +122,7 @@ def _load(L: Loader, *, seed: int, n_orders: int, n_customers: int) -> None:
     commitments.clock_events(L)
     inspections.load()  # inspections, corrective actions, plans, a required course and its exam
     knowledge.load()  # FAQ categories and articles, two weeks of agents' shifts
+    merges.load(L)  # one merged placeholder customer and one duplicate candidate (R-5)
     audit.record(
         None,
         "demo.load",
