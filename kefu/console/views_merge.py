@@ -88,7 +88,7 @@ def customer_merge(request: ConsoleRequest, pk: int) -> HttpResponse:
         "preview": preview,
         "choice_rows": choice_rows,
         "error": error,
-        "with_value": " ".join(values),
+        "with_value": " ".join(x.number for x in preview.merged) if preview else " ".join(values),
         "posted": request.POST if request.method == "POST" else {},
         "suggestions": [] if ids else duplicates.suggestions_for(request.user, survivor),
     }
