@@ -32,8 +32,12 @@ def test_merge_preview_merge_and_undo(page, world):
     moves = page.locator("#merge-moves")
     expect(moves.locator('[data-key="workorders.WorkOrder.customer"]')).to_contain_text("1")
     # masked like everywhere else (docs/privacy.md): the kind and the first character
-    expect(page.locator('#merge-identities [data-identity="wechat"]')).to_contain_text(zh("WeChat") + ": w***")
-    expect(page.locator('#merge-identities [data-identity="phone"]')).to_contain_text(zh("already on this record"))
+    expect(page.locator('#merge-identities [data-identity="wechat"]')).to_contain_text(
+        zh("WeChat") + ": w***"
+    )
+    expect(page.locator('#merge-identities [data-identity="phone"]')).to_contain_text(
+        zh("already on this record")
+    )
     name_choice = page.locator('#merge-choices [data-field="name"]')
     expect(name_choice.locator("input[type=radio]")).to_have_count(2)
     expect(name_choice.locator(f'input[value="{real.pk}"]')).to_be_checked()
