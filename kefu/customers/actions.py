@@ -194,7 +194,7 @@ def find_duplicates(phone_e164: str = "", email: str = "", exclude_id: int | Non
     ids = set(Customer.objects.filter(cond).values_list("id", flat=True))
     ids |= set(ContactPoint.objects.filter(points).values_list("customer_id", flat=True))
     # a merged record answers with the record it lives on (kefu.customers.merge)
-    for c in Customer.objects.filter(id__in=ids, merged_into__isnull=False):
+    for c in Customer.objects.filter(id__in=ids, merged_into__isnull=False) if ids else ():
         ids.add(lookup.survivor_of(c).pk)
     ids.discard(exclude_id)  # type: ignore[arg-type]
     return list(Customer.objects.filter(id__in=ids, merged_into__isnull=True).order_by("id")[:20])

@@ -445,6 +445,8 @@ def do_undo(user: Actor, merge_id: int | str) -> CustomerMerge:
             "merge",
         )
     survivor = found[record.survivor_id]
+    if survivor.erased_at:
+        raise ValidationFailed("erased", _("This record was erased."), "merge")
     if survivor.merged_into_id:
         raise ValidationFailed(
             "survivor_merged",

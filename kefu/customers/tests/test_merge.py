@@ -294,3 +294,26 @@ def test_timeline_entries_written_by_the_customer_follow(world: World) -> None:
     merge.do_merge(world.supervisor.user, real.pk, [ph.pk])
     assert TimelineEntry.objects.get(workorder=o, body="我在家").author_customer_id == real.pk
     assert WorkOrder.objects.get(pk=o.pk).customer_id == real.pk
+
+
+def test_an_erasure_of_the_survivor_also_erases_the_merged_records_and_the_undo_memory(world: World) -> None:
+    from django.db import transaction
+
+    from kefu.lib import clock
+    from kefu.rights import erasure
+
+    real, ph = _pair(world)
+    ph.email = "zhang.wechat@example.com"
+    ph.save(update_fields=["email"])
+    record = merge.do_merge(world.supervisor.user, real.pk, [ph.pk], reason="张伟本人确认")
+    ContactPoint.objects.create(customer=ph, kind="phone", value="13500135000", normalized="+8613500135000")
+    with transaction.atomic():
+        erasure.anonymise(Customer.objects.select_for_update().get(pk=real.pk), clock.now())
+    ph.refresh_from_db()
+    assert (ph.name, ph.email, ph.phone) == ("[erased]", "", "") and ph.erased_at is not None
+    assert not ContactPoint.objects.filter(customer=ph).exists()
+    record.refresh_from_db()
+    assert record.survivor_before == {} and record.reason == "" and record.merged_ids == [ph.pk]
+    with pytest.raises(ValidationFailed) as exc:
+        merge.do_undo(world.supervisor.user, record.pk)
+    assert exc.value.code == "erased"
