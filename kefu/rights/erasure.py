@@ -274,6 +274,7 @@ ERASURE_TABLE: tuple[TableRule, ...] = (
         "customer__merged_into",
         Action.DELETE,
         _("Identities left on the person's merged records."),
+        where={"customer__merged_into__isnull": False},  # its own label in the outcome
     ),
     TableRule(
         "customers.CustomerMerge",
@@ -294,6 +295,7 @@ ERASURE_TABLE: tuple[TableRule, ...] = (
         "merged_into",
         Action.ANONYMISE,
         _("The person's merged records: placeholders like the record itself (their number stays)."),
+        where={"merged_into__isnull": False},  # its own label in the outcome
         set={
             "name": ERASED_NAME,
             "phone": "",

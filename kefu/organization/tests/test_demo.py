@@ -56,7 +56,8 @@ def test_demo_data_set(client) -> None:  # type: ignore[no-untyped-def]
     tz = timezone.get_default_timezone()
 
     assert result["skipped"] is False
-    assert result["customers"] == Customer.objects.count() == 40
+    # 40 + the two WeChat placeholders of kefu.demo.merges (one merged, one a duplicate candidate)
+    assert result["customers"] == Customer.objects.count() == 42
     assert result["orders"] == WorkOrder.objects.count() == 120
     assert "[demo] done in" in out.getvalue()
 
@@ -223,4 +224,4 @@ def test_demo_data_set(client) -> None:  # type: ignore[no-untyped-def]
     # a second call changes nothing
     again = load_demo(customers=40, orders=120)
     assert again["skipped"] is True
-    assert WorkOrder.objects.count() == 120 and Customer.objects.count() == 40
+    assert WorkOrder.objects.count() == 120 and Customer.objects.count() == 42
