@@ -1,6 +1,6 @@
 """Demo: one customer merge and one duplicate candidate (R-5, kefu.customers.merge).
 
-- A WeChat contact became a placeholder ("WeChat user …") with a chat and an order; the branch manager merged
+- A WeChat contact became a placeholder ("WeChat user …") with a chat (the demo's order count stays as asked); the branch manager merged
   it into the customer's archive record (the merge can still be undone for the configured window).
 - A second WeChat placeholder holds the phone number the customer gave in the chat: it shares the phone
   with a real record and is listed as a possible duplicate on that record's page and in the merge queue.
@@ -13,7 +13,6 @@ from kefu.customers import actions as cust_actions
 from kefu.customers import merge
 from kefu.customers.models import ContactPoint, Customer
 from kefu.demo.loader import Loader
-from kefu.workorders import actions as wo_actions
 
 
 def _placeholder(L: Loader, real: Customer, userid: str) -> Customer:
@@ -29,16 +28,6 @@ def load(L: Loader) -> None:
     real = Customer.objects.get(pk=north[1])
     ph = _placeholder(L, real, "wmDemoMerged0001")
     cust_actions.do_log_contact(agent, ph.pk, "chat", "微信咨询：燃气表读数不对，要求上门核对")
-    wo_actions.do_create_order(
-        agent,
-        ph.pk,
-        wo_actions.OrderInput(
-            order_type="inquiry",
-            title="微信：燃气表读数核对",
-            description="客户在微信里说燃气表读数不对",
-            channel="chat",
-        ),
-    )
     merge.do_merge(sup, real.pk, [ph.pk], reason="微信客户来电确认了姓名和地址，是同一客户")
     other = Customer.objects.get(pk=north[2])
     cand = _placeholder(L, other, "wmDemoDuplicate02")

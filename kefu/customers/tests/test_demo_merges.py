@@ -8,10 +8,9 @@ import io
 import pytest
 
 from kefu.customers import duplicates, lookup
-from kefu.customers.models import Customer, CustomerMerge
+from kefu.customers.models import Contact, Customer, CustomerMerge
 from kefu.demo import load_demo
 from kefu.organization.models import Staff
-from kefu.workorders.models import WorkOrder
 
 pytestmark = pytest.mark.django_db
 
@@ -21,7 +20,7 @@ def test_demo_has_a_merged_customer_and_a_duplicate_candidate() -> None:
     record = CustomerMerge.objects.get()
     merged = Customer.objects.get(pk=record.merged_ids[0])
     assert merged.name.startswith("WeChat user") and merged.merged_into_id == record.survivor_id
-    assert WorkOrder.objects.filter(customer=record.survivor, title="微信：燃气表读数核对").exists()
+    assert Contact.objects.filter(customer=record.survivor, summary__startswith="微信咨询：燃气表").exists()
     assert lookup.customer_for_identity("wechat", "wmDemoMerged0001") == record.survivor
     cand = Customer.objects.get(contact_points__normalized="wmDemoDuplicate02")
     sup = Staff.objects.get(user__username="sup_north").user
