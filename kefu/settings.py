@@ -332,6 +332,8 @@ KEFU_INCIDENT_SUGGEST_HOURS = env_int("KEFU_INCIDENT_SUGGEST_HOURS", 24)
 KEFU_PORTAL_REPORT_PER_HOUR_ADDRESS = env_int("KEFU_PORTAL_REPORT_PER_HOUR_ADDRESS", 3)
 # portal requests per customer and per address
 KEFU_PORTAL_SUBMIT_PER_HOUR = env_int("KEFU_PORTAL_SUBMIT_PER_HOUR", 10)
+# A customer merge can be undone this many hours after it was made (kefu.customers.merge)
+KEFU_CUSTOMER_MERGE_UNDO_HOURS = env_int("KEFU_CUSTOMER_MERGE_UNDO_HOURS", 72)
 KEFU_WORKER_IN_SERVE = env_bool("KEFU_WORKER_IN_SERVE", True)
 KEFU_QUEUE_POLL_SECONDS = env_int("KEFU_QUEUE_POLL_SECONDS", 15)
 # Live updates by server push (kefu.live, docs/adr/0006-live-updates.md): on SQLite the one process reads

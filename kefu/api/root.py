@@ -16,6 +16,7 @@ from kefu.api.catalog import router as catalog_router
 from kefu.api.chat import router as chat_router
 from kefu.api.clocks import router as clocks_router
 from kefu.api.cti import router as cti_router
+from kefu.api.customer_merge import router as customer_merge_router
 from kefu.api.customers import router as customers_router
 from kefu.api.incidents import router as incidents_router
 from kefu.api.macros import router as macros_router
@@ -62,6 +63,7 @@ api = KefuAPI(
 )
 errors.install(api)
 api.add_router("/customers", customers_router)
+api.add_router("", customer_merge_router)  # merge, undo, duplicates, /orders/{key}/customer
 api.add_router("", catalog_router)  # /services…, /calendars…
 api.add_router("", clocks_router)  # /orders/{key}/clocks…, /extensions…
 api.add_router(

@@ -23,3 +23,6 @@ class CommitmentsConfig(AppConfig):
                 position=60,
             )
         )
+        from kefu.customers.hooks import register_customer_reference
+
+        register_customer_reference("commitments.CarePlan", "customer")  # a customer merge moves them

@@ -26,10 +26,10 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from kefu.audit.models import AuditRecord
 from kefu.console import forms_customers as fc
 from kefu.console.views_orders import OPEN
-from kefu.customers import actions
+from kefu.customers import actions, duplicates, lookup, merge
 from kefu.customers import rules as cust_rules
 from kefu.customers.access import access_customer, visible_customers
-from kefu.customers.models import Contact, Customer, CustomerNote
+from kefu.customers.models import Contact, Customer, CustomerMerge, CustomerNote
 from kefu.customers.queries import customer_filters, filtered_customers
 from kefu.lib import clock, masking
 from kefu.lib.errors import Conflict, KefuError, NotFound, PermissionDenied
@@ -88,6 +88,7 @@ def customer_list(request: ConsoleRequest) -> HttpResponse:
         "query_string": urlencode(params),
         "filtered": bool(filters),
         "can_create": staff.can("customer.create"),
+        "can_merge": staff.can("customer.merge"),
         "can_export": staff.can(privacy_rules.EXPORT),
     }
     if request.htmx:
@@ -281,6 +282,9 @@ def _render_customer(
     )
     if c is None:
         raise NotFound("not_found", _("Customer not found."), "customer")
+    if c.merged_into_id and request.method == "GET":  # a merged record lives on in its survivor
+        messages.info(request, _("%(number)s was merged into this record.") % {"number": c.number})
+        return redirect("console:customer_detail", pk=lookup.survivor_of(c).pk)
     orders_qs = visible_workorders(request.user).filter(customer_id=c.pk)
     order_counts = orders_qs.aggregate(total=Count("id"), open=Count("id", filter=Q(status__in=OPEN)))
     orders = list(
@@ -299,6 +303,8 @@ def _render_customer(
         "note": True,
         "contact": staff.can("customer.edit"),
         "access_records": staff.can(privacy_rules.AUDIT),
+        "merge": staff.can("customer.merge"),
+        "rehome": staff.can("order.rehome"),
     }
     forms: dict[str, Any] = {
         "note": fc.NoteForm(),
@@ -327,14 +333,34 @@ def _render_customer(
         "facts": facts,
         "today": today,
         "history_limit": HISTORY_LIMIT,
+        "staff_id": staff.pk,
+        **_merge_context(request, c, today_now=clock.now()),
     }
     return render(request, "console/customers/detail.html", ctx, status=status)
+
+
+def _merge_context(request: ConsoleRequest, c: Customer, *, today_now: Any) -> dict[str, Any]:
+    """The customer page's duplicate suggestions and the merges into this record (undo while allowed)."""
+    merges = list(CustomerMerge.objects.filter(survivor=c).order_by("-created_at", "-id")[:5])
+    ids = {int(i) for m in merges for i in m.merged_ids}
+    numbers = dict(Customer.objects.filter(pk__in=ids).values_list("pk", "number")) if ids else {}
+    rows = [
+        {
+            "merge": m,
+            "numbers": [numbers.get(int(i), str(i)) for i in m.merged_ids],
+            "undoable": merge.can_undo(m, today_now),
+        }
+        for m in merges
+    ]
+    return {"duplicates": duplicates.suggestions_for(request.user, c), "merges": rows}
 
 
 @require_GET
 @staff_view
 def customer_detail(request: ConsoleRequest, pk: int) -> HttpResponse:
     response = _render_customer(request, pk)
+    if response.status_code == 302:
+        return response
     # the archive was shown (a customer the user may not see raised 404 above): one INSERT
     access_records.record(request.user, privacy_rules.Kind.VIEW, [pk], where=request.path)
     return response

@@ -21,7 +21,7 @@ from django.db.models import Count, Q, Sum
 from django.utils.translation import gettext as _
 
 from kefu.audit import log as audit
-from kefu.customers import hooks, rules
+from kefu.customers import hooks, lookup, rules
 from kefu.customers.access import access_customer
 from kefu.customers.models import (
     BadRecord,
@@ -181,7 +181,8 @@ def check_customer_input(staff: Staff, data: CustomerInput) -> CleanCustomer:
 
 
 def find_duplicates(phone_e164: str = "", email: str = "", exclude_id: int | None = None) -> list[Customer]:
-    """Customers sharing a normalised phone or e-mail (primary or any contact point)."""
+    """Customers sharing a normalised phone or e-mail (primary or any contact point); a merged record's
+    survivor stands for it."""
     cond = Q()
     points = Q()
     if phone_e164:
@@ -194,6 +195,9 @@ def find_duplicates(phone_e164: str = "", email: str = "", exclude_id: int | Non
         return []
     ids = set(Customer.objects.filter(cond).values_list("id", flat=True))
     ids |= set(ContactPoint.objects.filter(points).values_list("customer_id", flat=True))
+    # a merged record answers with the record it lives on (kefu.customers.merge)
+    for c in Customer.objects.filter(id__in=ids, merged_into__isnull=False) if ids else ():
+        ids.add(lookup.survivor_of(c).pk)
     ids.discard(exclude_id)  # type: ignore[arg-type]
     return list(Customer.objects.filter(id__in=ids, merged_into__isnull=True).order_by("id")[:20])
 

@@ -373,3 +373,44 @@ class TierPolicy(models.Model):
         return TierRule(
             **{f.name: getattr(self, f.name) for f in self._meta.concrete_fields if f.name != "id"}
         )
+
+
+class CustomerMerge(models.Model):
+    """One merge of customer records into a survivor, with everything it moved so that it can be undone
+    within ``KEFU_CUSTOMER_MERGE_UNDO_HOURS`` (kefu.customers.merge)."""
+
+    survivor = models.ForeignKey(
+        Customer, on_delete=models.PROTECT, related_name="merges", verbose_name=_("surviving record")
+    )
+    merged_ids = models.JSONField(_("merged records"), default=list)
+    # {"app.Model.field": {"<merged customer id>": [row ids]}}: the rows re-pointed to the survivor
+    moved = models.JSONField(default=dict)
+    # the contact points: [{"id", "from", "label"}] moved, [{"from", "kind", "value", "normalized",
+    # "label"}] dropped because the survivor already had them
+    points_moved = models.JSONField(default=list)
+    points_dropped = models.JSONField(default=list)
+    # the survivor's merged fields before and after (raw column values), the merged records' before
+    survivor_before = models.JSONField(default=dict)
+    survivor_after = models.JSONField(default=dict)
+    merged_before = models.JSONField(default=dict)
+    # portal logins switched off because the survivor keeps another one
+    logins_disabled = models.JSONField(default=list)
+    choices = models.JSONField(_("chosen values"), default=dict)
+    reason = models.CharField(_("reason"), max_length=300, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(_("merged at"))
+    undo_until = models.DateTimeField(_("can be undone until"))
+    undone_at = models.DateTimeField(_("undone at"), null=True, blank=True)
+    undone_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("customer merge")
+        verbose_name_plural = _("customer merges")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.merged_ids} → {self.survivor_id}"

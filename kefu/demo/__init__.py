@@ -58,6 +58,7 @@ from kefu.demo import (
     inspections,
     knowledge,
     macros,
+    merges,
     organization,
     sendback,
     sso,
@@ -136,6 +137,7 @@ def _load(L: Loader, *, seed: int, n_orders: int, n_customers: int) -> None:
     sendback.load(L)  # send-backs (退单), a split, two customers' duplicate reports merged
     macros.load()  # each branch's shared macros and queue views (docs/macros.md)
     hotline.load(L, DEMO_PASSWORD)  # the hotline agent, a WeCom photo on an order (docs/hotline.md)
+    merges.load(L)  # one merged placeholder customer and one duplicate candidate (R-5)
     automation.load()  # three triggers, created last: they fire on what happens after the demo (docs/webhooks.md)
     audit.record(
         None,

@@ -19,3 +19,7 @@ class FollowupConfig(AppConfig):
                 key="followup", template="followup/_order_panel.html", context=panels.order_panel
             )
         )
+        from kefu.customers.hooks import register_customer_reference
+
+        register_customer_reference("followup.FollowupPlan", "customer")  # a customer merge moves them
+        register_customer_reference("followup.FollowupTask", "customer", via_order="workorder")

@@ -8,3 +8,9 @@ class PrivacyConfig(AppConfig):
     name = "kefu.privacy"
     label = "privacy"
     verbose_name = _("Privacy")
+
+    def ready(self) -> None:
+        from kefu.customers.hooks import register_customer_reference
+
+        # who looked at the person's data stays with the person when records are merged
+        register_customer_reference("privacy.AccessRecord", "customer")

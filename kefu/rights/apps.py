@@ -10,3 +10,6 @@ class RightsConfig(AppConfig):
         from kefu.rights import actions
 
         actions.register_hooks()
+        from kefu.customers.hooks import register_customer_reference
+
+        register_customer_reference("rights.RightsRequest", "customer", via_order="workorder")

@@ -36,7 +36,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from kefu.customers.actions import customer_search_text
-from kefu.lib import search
+from kefu.lib import clock, search
 from kefu.rights import rules
 from kefu.workorders.actions import refresh_search_text
 
@@ -267,6 +267,48 @@ ERASURE_TABLE: tuple[TableRule, ...] = (
         _("The service log (R-33) keeps who did what and when; the values recorded lose the identifiers."),
         redact=("summary",),
         redact_json=("before", "after"),
+    ),
+    # --- records merged into this one (kefu.customers.merge): the same person -----------------------------
+    TableRule(
+        "customers.ContactPoint",
+        "customer__merged_into",
+        Action.DELETE,
+        _("Identities left on the person's merged records."),
+        where={"customer__merged_into__isnull": False},  # its own label in the outcome
+    ),
+    TableRule(
+        "customers.CustomerMerge",
+        "survivor",
+        Action.ANONYMISE,
+        _("Which records were merged, when and by whom stays; the values kept for an undo go."),
+        set={
+            "survivor_before": {},
+            "survivor_after": {},
+            "merged_before": {},
+            "points_moved": [],
+            "points_dropped": [],
+            "reason": "",
+        },
+    ),
+    TableRule(
+        "customers.Customer",
+        "merged_into",
+        Action.ANONYMISE,
+        _("The person's merged records: placeholders like the record itself (their number stays)."),
+        where={"merged_into__isnull": False},  # its own label in the outcome
+        set={
+            "name": ERASED_NAME,
+            "phone": "",
+            "phone_e164": "",
+            "email": "",
+            "address": "",
+            "search_text": "",
+            "tier_override_reason": "",
+            "churn_reasons": [],
+            "user": None,
+            "marketing_consent": False,
+            "erased_at": lambda c: clock.now(),
+        },
     ),
     # --- the login and the record itself (last: the identifiers above are taken from them) --------------
     TableRule(

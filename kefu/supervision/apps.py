@@ -22,3 +22,6 @@ class SupervisionConfig(AppConfig):
                 position=120,
             )
         )
+        from kefu.customers.hooks import register_customer_reference
+
+        register_customer_reference("supervision.AccountabilityRecord", "customer", via_order="workorder")

@@ -20,3 +20,7 @@ class SurveysConfig(AppConfig):
 
         # a finished follow-up invites to the survey of the "after follow-up" rules (if any)
         register_followup_done("surveys.invite_after_followup", on_followup_done)
+        from kefu.customers.hooks import register_customer_reference
+
+        register_customer_reference("surveys.Invitation", "customer", via_order="workorder")
+        register_customer_reference("surveys.SatisfactionRecord", "customer", via_order="workorder")

@@ -14,3 +14,9 @@ class WorkordersConfig(AppConfig):
 
         customer_hooks.register_order_facts(ours.order_facts)
         customer_hooks.register_customer_renamed("workorders.search_text", actions.refresh_search_text)
+        customer_hooks.register_customer_reference(
+            "workorders.WorkOrder", "customer", after_move=actions.refresh_search_text
+        )
+        customer_hooks.register_customer_reference(
+            "workorders.TimelineEntry", "author_customer", via_order="workorder"
+        )

@@ -39,6 +39,7 @@ from kefu.channels.actions import create_channel_customer, thread_or_open
 from kefu.channels.models.endpoints import ChannelEndpoint, EndpointKind
 from kefu.channels.models.gateways import GatewayKind, GatewayMessage
 from kefu.commitments import emergency
+from kefu.customers import lookup
 from kefu.customers.models import Channel, ContactPoint, Customer
 from kefu.lib import clock
 from kefu.lib.errors import ValidationFailed
@@ -152,15 +153,9 @@ def parse(data: dict[str, Any]) -> list[ChatMessage]:
 
 
 def _customer(m: ChatMessage, branch: Branch | None) -> Customer:
-    cp = (
-        ContactPoint.objects.filter(
-            kind=ContactPoint.Kind.WECHAT, normalized=m.external_userid, customer__merged_into__isnull=True
-        )
-        .order_by("customer_id")
-        .first()
-    )
-    if cp is not None:
-        return Customer.objects.select_for_update().get(pk=cp.customer_id)
+    found = lookup.customer_for_identity(ContactPoint.Kind.WECHAT, m.external_userid)
+    if found is not None:  # the survivor, when the placeholder was merged into the real record
+        return Customer.objects.select_for_update().get(pk=found.pk)
     if branch is None:
         raise ValidationFailed("no_branch", _("No branch can receive chat messages."))
     name = _("WeChat user %(id)s") % {"id": m.external_userid[-8:]}

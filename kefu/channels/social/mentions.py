@@ -19,6 +19,7 @@ from kefu.channels import endpoints
 from kefu.channels.actions import create_channel_customer
 from kefu.channels.models.endpoints import EndpointKind
 from kefu.channels.models.gateways import GatewayKind, GatewayMessage
+from kefu.customers import lookup
 from kefu.customers.models import Channel, ContactPoint, Customer
 from kefu.lib import clock
 from kefu.lib.errors import KefuError, ValidationFailed, raise_if
@@ -51,13 +52,9 @@ def handle_key(platform: str, author: str) -> tuple[str, str]:
 
 def _customer(m: Mention, branch: Branch) -> Customer:
     kind, value = handle_key(m.platform, m.author)
-    cp = (
-        ContactPoint.objects.filter(kind=kind, normalized=value, customer__merged_into__isnull=True)
-        .order_by("customer_id")
-        .first()
-    )
-    if cp is not None:
-        return Customer.objects.select_for_update().get(pk=cp.customer_id)
+    found = lookup.customer_for_identity(kind, value)
+    if found is not None:  # the survivor, when the placeholder was merged into the real record
+        return Customer.objects.select_for_update().get(pk=found.pk)
     c = create_channel_customer(
         name=f"@{m.author.strip().lstrip('@')} ({m.platform.strip()})"[:200],
         branch=branch,
