@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "kefu.knowledge",
     "kefu.notifications",
     "kefu.privacy",
+    "kefu.fields",
     "kefu.rights",  # after the features: its transition listener runs after theirs (docs/privacy.md)
     "kefu.console",
     "kefu.portal",

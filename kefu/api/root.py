@@ -16,6 +16,7 @@ from kefu.api.chat import router as chat_router
 from kefu.api.clocks import router as clocks_router
 from kefu.api.cti import router as cti_router
 from kefu.api.customers import router as customers_router
+from kefu.api.fields import router as fields_router
 from kefu.api.mail_inbound import router as mail_router
 from kefu.api.renderer import ORJSONRenderer
 from kefu.api.reports import router as reports_router
@@ -59,6 +60,7 @@ errors.install(api)
 api.add_router("/customers", customers_router)
 api.add_router("", catalog_router)  # /services…, /calendars…
 api.add_router("", clocks_router)  # /orders/{key}/clocks…, /extensions…
+api.add_router("", fields_router)  # /fields, /tags, /orders/{key}/fields|tags, /customers/{id}/fields
 api.add_router("/orders", orders_router)
 api.add_router("", cti_router)  # /cti/calls
 api.add_router("", reports_router)  # /reports/…

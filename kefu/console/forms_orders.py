@@ -397,11 +397,18 @@ class QueueFilterForm(forms.Form):
     )
     overdue = forms.BooleanField(label=_("Overdue only"), required=False)
     sort = forms.ChoiceField(label=_("Sort by"), required=False, choices=())
+    # tags and custom fields (kefu.fields.queries): the view turns them into ``tag`` / ``field.<key>``
+    tag = forms.CharField(label=_("Tag"), required=False, max_length=200)
+    cf_key = forms.ChoiceField(label=_("Custom field"), required=False, choices=())
+    cf_value = forms.CharField(label=_("Field value"), required=False, max_length=255)
 
-    def __init__(self, *args: Any, areas: QuerySet[ServiceArea], **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, areas: QuerySet[ServiceArea], custom_fields: Any = (), **kwargs: Any
+    ) -> None:
         kwargs.setdefault("auto_id", _id("filter"))
         super().__init__(*args, **kwargs)
         _model_field(self, "area").queryset = areas
+        self.fields["cf_key"].choices = [("", "—"), *((d.key, d.label) for d in custom_fields)]  # type: ignore[attr-defined]
         # the default (first) choice: the order of queries.by_urgency
         sort_choices: list[tuple[str, Any]] = [("urgency", _("urgency (urgent first, then due time)"))]
         for key, label in SORTS.items():

@@ -38,4 +38,6 @@ urlpatterns = [
     path("knowledge/staffing/", views_staffing.staffing_page, name="knowledge_staffing"),
     path("knowledge/", include("kefu.knowledge.urls")),
     path("notifications/", include("kefu.notifications.urls")),
+    path("fields/", include("kefu.fields.urls")),  # tags and custom fields (docs/fields.md)
+    path("signatures/", include("kefu.channels.mail.urls")),  # e-mail signatures (docs/signatures.md)
 ]

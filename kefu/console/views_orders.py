@@ -6,6 +6,7 @@ in ``kefu.workorders.actions``; a ``KefuError`` is shown next to the field it na
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import re
 from collections.abc import Callable
@@ -48,6 +49,7 @@ from kefu.console.paging import CappedPaginator
 from kefu.customers.access import access_customer
 from kefu.customers.models import ContactPoint
 from kefu.customers.rules import is_mobile
+from kefu.fields import queries as field_queries
 from kefu.lib import clock
 from kefu.lib.durations import TimeLeft
 from kefu.lib.errors import Conflict, KefuError, ValidationFailed
@@ -133,11 +135,28 @@ def queue_filters(request: ConsoleRequest) -> tuple[str, f.QueueFilterForm, dict
     tab = request.GET.get("tab", "mine")
     if tab not in dict(TABS):
         tab = "mine"
-    form = f.QueueFilterForm(request.GET or None, areas=areas_of(request.staff))
+    form = f.QueueFilterForm(
+        request.GET or None, areas=areas_of(request.staff), custom_fields=field_queries.definitions()
+    )
     filters: dict[str, Any] = {}
     if form.is_bound:
         form.is_valid()
         filters = {k: v for k, v in form.cleaned_data.items() if v not in (None, "", False)}
+        # tags and custom fields: ``tag`` / ``field.<key>`` of the URL, and the form's field + value pair
+        params: dict[str, list[str]] = {
+            k: request.GET.getlist(k) for k in request.GET if k.startswith("field.")
+        }
+        if filters.get("tag"):
+            params["tag"] = [filters["tag"]]
+        if filters.get("cf_key") and filters.get("cf_value"):
+            params.setdefault(f"field.{filters['cf_key']}", []).append(filters["cf_value"])
+        try:
+            extra = field_queries.parse(params)
+        except KefuError as exc:
+            form.add_error(None, str(exc.message))
+        else:
+            if extra:
+                filters["fields"] = extra
     return tab, form, filters
 
 
@@ -153,11 +172,14 @@ def filtered_queue(qs: QuerySet[WorkOrder], filters: dict[str, Any], now: dt.dat
         overdue=True if filters.get("overdue") else None,
         q=filters.get("q", "").strip(),
     )
-    rows = (
-        queries.filter_orders(qs, chosen, now)
-        .select_related(*ORDER_RELATED)
-        .prefetch_related(*ORDER_PREFETCH)
-    )
+    rows = queries.filter_orders(qs, chosen, now)
+    if chosen.q:  # an exact custom-field value (a meter number, 户号) finds its orders too
+        rows = field_queries.search_with_values(
+            queries.filter_orders(qs, dataclasses.replace(chosen, q=""), now), rows, chosen.q
+        )
+    if filters.get("fields"):
+        rows = field_queries.filter_orders(rows, filters["fields"])
+    rows = rows.select_related(*ORDER_RELATED).prefetch_related(*ORDER_PREFETCH)
     return queries.queue_sort(_with_due_clock(rows), filters.get("sort", queries.DEFAULT_QUEUE_SORT))
 
 
