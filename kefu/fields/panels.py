@@ -13,7 +13,7 @@ from kefu.fields import rules
 from kefu.fields.actions import json_value
 from kefu.fields.models import FieldDefinition, OrderTag
 from kefu.organization.access import staff_of
-from kefu.workorders.models import WorkOrder
+from kefu.workorders.models import StatusChoices, WorkOrder
 
 
 class TagNames(Aggregate):
@@ -93,7 +93,9 @@ def order_fields(order: WorkOrder) -> tuple[list[dict[str, Any]], list[str]]:
         tag_text = " ".join(
             OrderTag.objects.filter(workorder_id=order.pk).values_list("tag__name", flat=True)
         )
+    statuses = dict(StatusChoices.choices)
     for f in fields.values():
+        f["required_labels"] = [str(statuses.get(s, s)) for s in f["required_at"] or []]
         f["value"] = json_value(f["kind"], f["values"])
         f["text"] = rules.show(f["kind"], f["values"])
     return list(fields.values()), sorted((tag_text or "").split())
