@@ -51,6 +51,7 @@ from kefu.customers.models import Contact, Customer
 from kefu.demo import (
     commitments,
     customers,
+    fields,
     followup,
     inspections,
     knowledge,
@@ -121,6 +122,7 @@ def _load(L: Loader, *, seed: int, n_orders: int, n_customers: int) -> None:
     commitments.clock_events(L)
     inspections.load()  # inspections, corrective actions, plans, a required course and its exam
     knowledge.load()  # FAQ categories and articles, two weeks of agents' shifts
+    fields.load(seed)  # custom fields (表号, 户号, appointment), tags, e-mail signatures
     audit.record(
         None,
         "demo.load",

@@ -1,104 +1,75 @@
 """The "Fields and tags" card on the console order page (registered with kefu.workorders.hooks): the
 custom fields of the order's type and of its customer with their values, and the order's tags — all read
-in one statement (the definitions left-joined to this order's and customer's values, the tags in a
-subquery), so the order page grows by one statement (kefu/console/tests/test_statement_budgets.py)."""
+in one statement (``order_fields``), so the order page grows by one statement (kefu/console/tests/test_statement_budgets.py)."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
-from django.db.models import Aggregate, CharField, FilteredRelation, Q, Subquery
+from django.db import connection
 
 from kefu.fields import rules
 from kefu.fields.actions import json_value
-from kefu.fields.models import FieldDefinition, OrderTag
+from kefu.fields.models import FieldValue
 from kefu.organization.access import staff_of
 from kefu.workorders.models import StatusChoices, WorkOrder
 
+_FIELDS_SQL = """
+SELECT t.names, d.id, d.key, d.label, d.help_text, d.scope, d.kind, d.choices, d.order_types, d.required_at,
+       d.pattern, d.public, v.id, v.value_text, v.value_number, v.value_date
+FROM (SELECT (SELECT {agg}(tg.name, ' ') FROM fields_ordertag ot JOIN fields_tag tg ON tg.id = ot.tag_id
+              WHERE ot.workorder_id = %s) AS names) t
+LEFT JOIN fields_fielddefinition d ON d.active
+LEFT JOIN fields_fieldvalue v ON v.definition_id = d.id AND (v.workorder_id = %s OR v.customer_id = %s)
+ORDER BY d.scope, d.position, d.id, v.id
+"""
 
-class TagNames(Aggregate):
-    """The tag names of a group, separated by spaces (a normalised tag has none)."""
 
-    function = "GROUP_CONCAT"
-    template = "%(function)s(%(expressions)s, ' ')"
-    output_field = CharField()
-
-    def as_postgresql(self, compiler: Any, connection: Any, **extra: Any) -> Any:
-        return super().as_sql(compiler, connection, function="STRING_AGG", **extra)
+def _json(value: Any) -> Any:
+    return json.loads(value) if isinstance(value, str) else (value or [])
 
 
 def order_fields(order: WorkOrder) -> tuple[list[dict[str, Any]], list[str]]:
-    """(fields, tags) of ``order``: each field of the order's type or of its customer with its values
-    (``values``: typed list, ``value``: as JSON, ``text``: as people read it). One statement."""
-    tags_sq = (
-        OrderTag.objects.filter(workorder_id=order.pk)
-        .values("workorder_id")
-        .annotate(names=TagNames("tag__name"))
-        .values("names")
-    )
-    rows = (
-        FieldDefinition.objects.filter(active=True)
-        .annotate(
-            mine=FilteredRelation(
-                "values",
-                condition=Q(values__workorder_id=order.pk) | Q(values__customer_id=order.customer_id),
-            ),
-            tag_names=Subquery(tags_sq[:1]),
-        )
-        .values(
-            "id",
-            "key",
-            "label",
-            "help_text",
-            "scope",
-            "kind",
-            "choices",
-            "order_types",
-            "required_at",
-            "pattern",
-            "min_value",
-            "max_value",
-            "public",
-            "tag_names",
-            "mine__id",
-            "mine__value_text",
-            "mine__value_number",
-            "mine__value_date",
-        )
-        .order_by("scope", "position", "id", "mine__id")
-    )
+    """(fields, tags) of ``order``: each active field of the order's type or of its customer with its
+    values (``values``: typed list, ``value``: as JSON, ``text``: as people read it), and the order's
+    tags. One statement: the tags in a one-row subquery, the definitions and this order's and customer's
+    values left-joined to it (so the tags come back even when no field is declared)."""
+    agg = "STRING_AGG" if connection.vendor == "postgresql" else "GROUP_CONCAT"
+    with connection.cursor() as cur:
+        cur.execute(_FIELDS_SQL.format(agg=agg), [order.pk, order.pk, order.customer_id])
+        rows = cur.fetchall()
+    number = FieldValue._meta.get_field("value_number")
+    date = FieldValue._meta.get_field("value_date")
     fields: dict[int, dict[str, Any]] = {}
-    tag_text = None
-    for r in rows:
-        tag_text = r["tag_names"]
-        f = fields.get(r["id"])
+    tag_text = ""
+    for names, pk, key, label, help_text, scope, kind, choices, order_types, required_at, pattern, public, vid, vtext, vnum, vdate in rows:  # fmt: skip
+        tag_text = names or ""
+        if pk is None:
+            continue
+        f = fields.get(pk)
         if f is None:
-            spec = rules.FieldSpec(
-                key=r["key"], kind=r["kind"], order_types=tuple(r["order_types"] or ()), scope=r["scope"]
-            )
+            spec = rules.FieldSpec(key=key, kind=kind, order_types=tuple(_json(order_types)), scope=scope)
             if not rules.applies_to(spec, order.order_type):
                 continue
-            f = fields[r["id"]] = {**r, "values": []}
-        if r["mine__id"] is not None:
-            kind = r["kind"]
-            v = (
-                r["mine__value_number"]
-                if kind == rules.Kind.NUMBER
-                else r["mine__value_date"]
-                if kind == rules.Kind.DATE
-                else r["mine__value_text"]
-            )
-            f["values"].append(v)
-    if not rows:  # no fields declared: the tags alone
-        tag_text = " ".join(
-            OrderTag.objects.filter(workorder_id=order.pk).values_list("tag__name", flat=True)
-        )
+            f = fields[pk] = {
+                "id": pk, "key": key, "label": label, "help_text": help_text, "scope": scope, "kind": kind,
+                "choices": _json(choices), "required_at": _json(required_at), "pattern": pattern,
+                "public": bool(public), "values": [],
+            }  # fmt: skip
+        if vid is not None:
+            if kind == rules.Kind.NUMBER:
+                f["values"].append(number.to_python(vnum))
+            elif kind == rules.Kind.DATE:
+                f["values"].append(date.to_python(vdate))
+            else:
+                f["values"].append(vtext)
     statuses = dict(StatusChoices.choices)
     for f in fields.values():
-        f["required_labels"] = [str(statuses.get(s, s)) for s in f["required_at"] or []]
+        f["required_labels"] = [str(statuses.get(s, s)) for s in f["required_at"]]
         f["value"] = json_value(f["kind"], f["values"])
         f["text"] = rules.show(f["kind"], f["values"])
-    return list(fields.values()), sorted((tag_text or "").split())
+    return list(fields.values()), sorted(tag_text.split())
 
 
 def order_panel(request: Any, order: WorkOrder) -> dict[str, Any] | None:

@@ -29,9 +29,7 @@ class _SampleOrder:
 
 
 def _errors(exc: KefuError) -> dict[str, str]:
-    return {
-        (e.field or "form"): str(e.message) for e in (exc.errors if isinstance(exc, Errors) else [exc])
-    }
+    return {(e.field or "form"): str(e.message) for e in (exc.errors if isinstance(exc, Errors) else [exc])}
 
 
 @require_http_methods(["GET", "POST"])

@@ -181,3 +181,16 @@ def test_definitions_page_for_admins_only(world: Any) -> None:
         f"/fields/{d.pk}/", {"key": "slot", "label": "", "scope": "order", "kind": "choice", "choices": ""}
     )
     assert resp.status_code == 400
+
+
+def test_portal_page_shows_public_fields_with_a_value(world: Any, defs: Any) -> None:
+    from django.test import Client
+
+    c = world.customer()
+    o = world.order(c)
+    actions.do_set_field_values(world.agent.user, o, {"meter_no": "12121212", "account_no": "HH-7"})
+    client = Client()
+    client.force_login(make_portal_customer(world, c))
+    page = client.get(f"/portal/orders/{o.number}/").content.decode()
+    assert 'data-testid="portal-field-account_no">HH-7<' in page
+    assert "12121212" not in page  # the meter number is not marked public
