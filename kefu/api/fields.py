@@ -12,7 +12,7 @@ from ninja import Field, Query, Router, Schema
 from kefu.api.common import ERRORS, WRITE_ERRORS, ApiRequest, Id, Str100, check_key
 from kefu.customers.access import access_customer
 from kefu.fields import actions, queries
-from kefu.fields.models import FieldDefinition, KindChoices, ScopeChoices
+from kefu.fields.models import FieldDefinition, FieldKindChoices, FieldScopeChoices
 from kefu.organization.access import require_staff, staff_of
 from kefu.workorders.access import access_workorder
 
@@ -41,8 +41,8 @@ class FieldDefinitionOut(Schema):
     key: str = Field(description="The name in the API, the filters (field.<key>) and the exports.")
     label: str
     help_text: str
-    scope: ScopeChoices = Field(description="order: a field of work orders; customer: of customers.")
-    kind: KindChoices
+    scope: FieldScopeChoices = Field(description="order: a field of work orders; customer: of customers.")
+    kind: FieldKindChoices
     choices: list[str] = Field(description="The options of choice and multi_choice fields.")
     order_types: list[str] = Field(description="Order fields: the order types that have it (empty: all).")
     required_at: list[str] = Field(description="The statuses an order cannot reach without a value.")
@@ -107,9 +107,9 @@ def visible_definitions(request: ApiRequest) -> list[FieldDefinition]:
 
 
 def order_fields_out(request: ApiRequest, orders: list[Any]) -> dict[int, dict[str, Any]]:
-    """custom_fields and tags of each order (two statements for a page); customers see public fields and
+    """custom_fields and tags of each order (one statement for a page); customers see public fields and
     no tags."""
-    data = queries.fields_of_orders(orders, visible_definitions(request))
+    data = queries.fields_of_orders(orders, public_only=staff_of(request.auth) is None)
     if staff_of(request.auth) is None:
         for v in data.values():
             v["tags"] = []

@@ -57,7 +57,7 @@ def load(seed: int = 2026, orders: int = 60) -> None:
         actions.do_set_customer_field_values(a, c, {"account_no": f"{rnd.randrange(10**9, 10**10)}"})
     sample = list(WorkOrder.objects.filter(order_type__in=FAULTS).order_by("-id")[:orders])
     for o in sample:
-        values = {
+        values: dict[str, object] = {
             "meter_no": f"{rnd.randrange(10**7, 10**8)}",
             "meter_reading": f"{rnd.randrange(100, 9000)}.{rnd.randrange(10)}",
         }

@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from kefu.fields.rules import Kind, Scope
 
 
-class KindChoices(models.TextChoices):
+class FieldKindChoices(models.TextChoices):
     TEXT = Kind.TEXT.value, _("text")
     NUMBER = Kind.NUMBER.value, _("number")
     DATE = Kind.DATE.value, _("date")
@@ -23,7 +23,7 @@ class KindChoices(models.TextChoices):
     MULTI_CHOICE = Kind.MULTI_CHOICE.value, _("multiple choice")
 
 
-class ScopeChoices(models.TextChoices):
+class FieldScopeChoices(models.TextChoices):
     ORDER = Scope.ORDER.value, _("work order")
     CUSTOMER = Scope.CUSTOMER.value, _("customer")
 
@@ -37,8 +37,8 @@ class FieldDefinition(models.Model):
     )
     label = models.CharField(_("label"), max_length=100)
     help_text = models.CharField(_("help text"), max_length=300, blank=True)
-    scope = models.CharField(_("belongs to"), max_length=10, choices=ScopeChoices.choices)
-    kind = models.CharField(_("kind"), max_length=15, choices=KindChoices.choices)
+    scope = models.CharField(_("belongs to"), max_length=10, choices=FieldScopeChoices.choices)
+    kind = models.CharField(_("kind"), max_length=15, choices=FieldKindChoices.choices)
     choices = models.JSONField(_("options"), default=list, blank=True)
     # work-order fields: the order types that have the field (empty: every type)
     order_types = models.JSONField(_("order types"), default=list, blank=True)

@@ -8,10 +8,12 @@ definition, then the value) — see docs/adr/0007-custom-field-storage.md for th
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.db import connection
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
@@ -171,51 +173,94 @@ def export_header() -> tuple[list[FieldDefinition], list[str]]:
     return defs, [d.label for d in defs] + [_("Tags")]
 
 
+@dataclass(frozen=True)
+class _Def:
+    pk: int
+    key: str
+    kind: str
+    scope: str
+    order_types: tuple[str, ...]
+
+
+def _page_rows(
+    order_ids: list[int], customer_ids: list[int], *, with_definitions: bool, public_only: bool
+) -> list[tuple[Any, ...]]:
+    """One statement for a page of orders: the active definitions (``with_definitions``; rows "d"), the
+    values of active fields on the orders or their customers ("v") and the orders' tags ("t"). Columns:
+    (row, workorder_id, customer_id, definition_id, text, number, date, key, kind, scope, order_types,
+    public)."""
+    orders = ", ".join(["%s"] * len(order_ids))
+    customers = ", ".join(["%s"] * len(customer_ids))
+    public = " AND d.public" if public_only else ""
+    parts = [
+        "SELECT 'v', v.workorder_id, v.customer_id, v.definition_id, v.value_text, v.value_number, "
+        "v.value_date, NULL, NULL, NULL, NULL, NULL FROM fields_fieldvalue v "
+        f"JOIN fields_fielddefinition d ON d.id = v.definition_id AND d.active{public} "
+        f"WHERE v.workorder_id IN ({orders}) OR v.customer_id IN ({customers})",
+        "SELECT 't', ot.workorder_id, NULL, NULL, tg.name, NULL, NULL, NULL, NULL, NULL, NULL, NULL "
+        f"FROM fields_ordertag ot JOIN fields_tag tg ON tg.id = ot.tag_id WHERE ot.workorder_id IN ({orders})",
+    ]
+    params: list[Any] = [*order_ids, *customer_ids, *order_ids]
+    if with_definitions:
+        parts.append(
+            "SELECT 'd', NULL, NULL, d.id, NULL, NULL, NULL, d.key, d.kind, d.scope, "
+            f"CAST(d.order_types AS TEXT), d.public FROM fields_fielddefinition d WHERE d.active{public}"
+        )
+    with connection.cursor() as cur:
+        cur.execute(" UNION ALL ".join(parts), params)
+        return list(cur.fetchall())
+
+
 def fields_of_orders(
-    orders: list[WorkOrder], defs: list[FieldDefinition] | None = None
+    orders: list[WorkOrder], defs: list[FieldDefinition] | None = None, *, public_only: bool = False
 ) -> dict[int, dict[str, Any]]:
-    """order id → {"custom_fields": {key: JSON value}, "tags": [...]} for a page of orders: two statements."""
-    if defs is None:
-        defs = definitions()
-    by_pk = {d.pk: d for d in defs}
-    out: dict[int, dict[str, Any]] = {}
-    raw: dict[int, dict[str, list[Any]]] = {o.pk: {} for o in orders}
+    """order id → {"custom_fields": {key: JSON value}, "tags": [...], "_raw": typed values} for a page of
+    orders, in one statement (the definitions too, unless ``defs`` are given). ``public_only``: the fields
+    shown to customers."""
     if not orders:
-        return out
+        return {}
+    number = FieldValue._meta.get_field("value_number")
+    date = FieldValue._meta.get_field("value_date")
+    raw: dict[int, dict[str, list[Any]]] = {o.pk: {} for o in orders}
+    tags: dict[int, list[str]] = {o.pk: [] for o in orders}
     cust_orders: dict[int, list[int]] = {}
     for o in orders:
         cust_orders.setdefault(o.customer_id, []).append(o.pk)
-    rows = FieldValue.objects.filter(
-        Q(workorder_id__in=list(raw)) | Q(customer_id__in=list(cust_orders)), definition_id__in=list(by_pk)
-    ).order_by("id")
-    for v in rows:
-        d = by_pk[v.definition_id]
-        value = (
-            v.value_number
-            if d.kind == rules.Kind.NUMBER
-            else v.value_date
-            if d.kind == rules.Kind.DATE
-            else v.value_text
-        )
-        targets = [v.workorder_id] if v.workorder_id is not None else cust_orders.get(v.customer_id or 0, [])
-        for t in targets:
+    rows = _page_rows(list(raw), list(cust_orders), with_definitions=defs is None, public_only=public_only)
+    specs: list[_Def] = []
+    if defs is not None:
+        specs = [_Def(d.pk, d.key, d.kind, d.scope, tuple(d.order_types or ())) for d in defs]
+    for row in rows:
+        if row[0] == "d":
+            types = row[10]
+            specs.append(_Def(row[3], row[7], row[8], row[9], tuple(json.loads(types) if types else ())))
+    by_pk = {d.pk: d for d in specs}
+    values = sorted((r for r in rows if r[0] == "v"), key=lambda r: (r[3], r[4] or ""))
+    for _row, wid, cid, did, text, num, day, *_rest in values:
+        d = by_pk.get(did)
+        if d is None:  # not among the definitions given
+            continue
+        if d.kind == rules.Kind.NUMBER:
+            value = number.to_python(num)
+        elif d.kind == rules.Kind.DATE:
+            value = date.to_python(day)
+        else:
+            value = text
+        for t in [wid] if wid is not None else cust_orders.get(cid, []):
             raw[t].setdefault(d.key, []).append(value)
-    tags: dict[int, list[str]] = {pk: [] for pk in raw}
-    for wid, name in OrderTag.objects.filter(workorder_id__in=list(raw)).values_list(
-        "workorder_id", "tag__name"
-    ):
-        tags[wid].append(name)
+    for _row, wid, *_rest in (r for r in rows if r[0] == "t"):
+        tags[wid].append(_rest[2])
+    order = {"customer": 0, "order": 1}
+    specs.sort(key=lambda d: order.get(d.scope, 2))
+    if defs is None:  # the definitions' own order (scope, position, id) as read
+        pos = {r[3]: i for i, r in enumerate(rows) if r[0] == "d"}
+        specs.sort(key=lambda d: (order.get(d.scope, 2), pos.get(d.pk, 0)))
+    out: dict[int, dict[str, Any]] = {}
     for o in orders:
         applicable = [
-            d
-            for d in defs
-            if rules.applies_to(
-                rules.FieldSpec(
-                    key=d.key, kind=d.kind, order_types=tuple(d.order_types or ()), scope=d.scope
-                ),
-                o.order_type,
-            )
-        ]
+            d for d in specs
+            if rules.applies_to(rules.FieldSpec(key=d.key, kind=d.kind, order_types=d.order_types, scope=d.scope), o.order_type)
+        ]  # fmt: skip
         out[o.pk] = {
             "custom_fields": {d.key: json_value(d.kind, raw[o.pk].get(d.key, [])) for d in applicable},
             "tags": sorted(tags[o.pk]),

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from kefu.fields import actions, rules
-from kefu.fields.models import FieldDefinition, KindChoices, ScopeChoices
+from kefu.fields.models import FieldDefinition, FieldKindChoices, FieldScopeChoices
 from kefu.fields.panels import order_fields, order_panel
 from kefu.lib.errors import Errors, KefuError
 from kefu.web.views import ConsoleRequest, staff_view
@@ -119,8 +119,8 @@ def _form_ctx(current: FieldDefinition | None, data: Any, errors: dict[str, str]
         "current": current,
         "data": data,
         "errors": errors,
-        "kinds": KindChoices.choices,
-        "scopes": ScopeChoices.choices,
+        "kinds": FieldKindChoices.choices,
+        "scopes": FieldScopeChoices.choices,
         "order_types": OrderTypeChoices.choices,
         "statuses": StatusChoices.choices,
     }

@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 from kefu.fields import actions as field_actions
 from kefu.testing.factories import PASSWORD
 from kefu.workorders.models import WorkOrder
-from tests.browser.conftest import login, new_context_page, screenshot
+from tests.browser.conftest import ARTIFACTS, login, new_context_page, screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -71,6 +71,7 @@ def test_required_field_blocks_resolving_with_a_clear_message(page, browser, liv
     expect(page.locator("#order-status")).to_have_attribute("data-status", "resolved")
     assert WorkOrder.objects.get(pk=o.pk).status == "resolved"
     screenshot(page, "fields-order-card", for_docs=True)
+    page.locator("#fields-panel").screenshot(path=str(ARTIFACTS / "fields-card-desktop.png"))
 
     # the queue filters by tag
     page.goto("/orders/?tab=owned&tag=repeat-visit")  # the agent owns both; a resolved one is still owned
@@ -106,3 +107,4 @@ def test_order_card_on_a_phone(phone_page, world):  # type: ignore[no-untyped-de
     width = phone_page.evaluate("document.getElementById('fields-panel').scrollWidth")
     assert width <= 390
     screenshot(phone_page, "fields-order-card-phone")
+    card.screenshot(path=str(ARTIFACTS / "fields-card-phone.png"))

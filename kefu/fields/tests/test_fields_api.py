@@ -150,7 +150,7 @@ def test_console_card_queue_filter_and_export(world: Any, defs: Any) -> None:
     queue = c.get("/orders/", {"tab": "team", "cf_key": "meter_no", "cf_value": "55556666"}).content.decode()
     assert o.number in queue and other.number not in queue
     resp = c.get("/reports/export/orders/", {"tab": "team", "format": "csv"})
-    text = b"".join(resp.streaming_content).decode("utf-8-sig")
+    text = b"".join(resp.streaming_content).decode("utf-8-sig")  # type: ignore[attr-defined]
     rows = list(csv.reader(io.StringIO(text)))
     assert rows[0][-4:] == ["Account number", "Meter number", "Visits", "Tags"]
     mine = next(r for r in rows if r[0] == o.number)
