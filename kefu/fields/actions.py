@@ -91,7 +91,7 @@ def _as_list(value: Any) -> list[str]:
         parts = [str(v) for v in value]
     out: list[str] = []
     for p in parts:
-        p = p.strip()
+        p = rules.clean_text(p).strip()
         if p and p not in out:
             out.append(p)
     return out
@@ -110,6 +110,7 @@ def clean_definition(data: Mapping[str, Any], current: FieldDefinition | None = 
     """The definition's columns from ``data`` (a form or the API), checked; raises ``Errors``."""
     problems: list[KefuError] = []
     out: dict[str, Any] = {}
+    data = {k: rules.clean_text(v) if isinstance(v, str) else v for k, v in data.items()}
     key = str(data.get("key", current.key if current else "") or "").strip()
     if current is not None and key != current.key:
         problems.append(ValidationFailed("immutable", _("The key of a field cannot change."), "key"))

@@ -30,12 +30,19 @@ TAG_MAX = 50
 TEXT_MAX = 255
 KEY_RE = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 _SPACES = re.compile(r"\s+")
+# no NUL (PostgreSQL cannot store it) nor other control characters in what is stored
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def clean_text(text: str) -> str:
+    """``text`` without control characters (tabs and line breaks stay)."""
+    return _CONTROL.sub("", text or "")
 
 
 def normalise_tag(name: str) -> str:
     """A tag as stored: NFKC (full-width letters and digits become ASCII), lower case, inner spaces one
     hyphen, no commas or ``#``; "" when nothing is left. ``" VIP 客户 "`` → ``"vip-客户"``."""
-    text = unicodedata.normalize("NFKC", name or "").strip().lstrip("#").strip().lower()
+    text = _CONTROL.sub("", unicodedata.normalize("NFKC", name or "")).strip().lstrip("#").strip().lower()
     text = text.replace(",", " ").replace("，", " ").replace("、", " ")
     return _SPACES.sub("-", text.strip())
 
@@ -87,7 +94,7 @@ def parse_value(spec: FieldSpec, raw: Any) -> list[Any]:
         items = raw if isinstance(raw, list | tuple) else list(re.split(r"[,，\n]", str(raw)))
         chosen: list[str] = []
         for item in items:
-            text = str(item).strip()
+            text = _CONTROL.sub("", str(item)).strip()
             if not text:
                 continue
             if text not in spec.choices:
@@ -134,6 +141,8 @@ def parse_value(spec: FieldSpec, raw: Any) -> list[Any]:
     text = unicodedata.normalize("NFC", str(raw)).strip()
     if not text:
         return []
+    if _CONTROL.search(text):
+        raise ValueProblem("one_line")
     if spec.kind == Kind.CHOICE:
         if text not in spec.choices:
             raise ValueProblem("invalid_choice", value=text, choices=", ".join(spec.choices))

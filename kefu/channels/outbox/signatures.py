@@ -32,6 +32,7 @@ VARIABLES = ("name", "badge_no", "branch", "order_number")
 MAX_CHARS = 5000
 SEPARATOR = "-- "  # the usenet signature delimiter: mail programs fold what follows
 _VAR_RE = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 def unknown_variables(template: str) -> list[str]:
@@ -155,6 +156,7 @@ def do_save_signature(
             raise PermissionDenied(
                 "forbidden", _("Only administrators and the branch's supervisors can change it.")
             )
+    html, text = _CONTROL.sub("", html), _CONTROL.sub("", text)  # PostgreSQL cannot store a NUL
     html = sanitise_html(html.strip()) if html.strip() else ""
     text = text.strip().replace("\r\n", "\n")
     check_templates(html, text)

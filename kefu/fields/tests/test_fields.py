@@ -34,6 +34,7 @@ def meter(world: Any) -> FieldDefinition:
 def test_tag_names_are_normalised() -> None:
     assert rules.normalise_tag("  #VIP 客户 ") == "vip-客户"
     assert rules.normalise_tag("ＡＢＣ１２") == "abc12"  # full-width → ASCII
+    assert rules.normalise_tag("燃\x00气") == "燃气"  # no NUL: PostgreSQL cannot store it
     assert rules.split_tags("燃气表, 燃气表，复查、 Repeat  Visit") == ["燃气表", "复查", "repeat-visit"]
 
 
@@ -52,6 +53,8 @@ def test_values_are_parsed_by_kind() -> None:
     with pytest.raises(rules.ValueProblem):
         rules.parse_value(multi, ["半夜"])
     assert rules.parse_value(rules.FieldSpec(key="t", kind="text"), "  ") == []
+    with pytest.raises(rules.ValueProblem):
+        rules.parse_value(rules.FieldSpec(key="t", kind="text"), "12\x0034")
 
 
 def test_set_values_typed_and_audited(world: Any, meter: FieldDefinition) -> None:
