@@ -194,3 +194,15 @@ def test_portal_page_shows_public_fields_with_a_value(world: Any, defs: Any) -> 
     page = client.get(f"/portal/orders/{o.number}/").content.decode()
     assert 'data-testid="portal-field-account_no">HH-7<' in page
     assert "12121212" not in page  # the meter number is not marked public
+
+
+def test_openapi_declares_the_fields_and_their_kinds() -> None:
+    from django.test import Client
+
+    doc = Client().get("/api/v1/openapi.json").json()
+    schemas = doc["components"]["schemas"]
+    assert set(schemas["FieldKindChoices"]["enum"]) == {"text", "number", "date", "choice", "multi_choice"}
+    assert "breach" in schemas["KindChoices"]["enum"]  # the other app's enum keeps its name
+    order = schemas["OrderOut"]["properties"]
+    assert "custom_fields" in order and "tags" in order
+    assert "/api/v1/orders/{key}/fields" in doc["paths"]
