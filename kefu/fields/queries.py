@@ -201,10 +201,11 @@ def _page_rows(
         f"FROM fields_ordertag ot JOIN fields_tag tg ON tg.id = ot.tag_id WHERE ot.workorder_id IN ({orders})",
     ]
     params: list[Any] = [*order_ids, *customer_ids, *order_ids]
-    if with_definitions:
-        parts.append(
+    if with_definitions:  # first: its typed columns give the union its types (PostgreSQL)
+        parts.insert(
+            0,
             "SELECT 'd', NULL, NULL, d.id, NULL, NULL, NULL, d.key, d.kind, d.scope, "
-            f"CAST(d.order_types AS TEXT), d.public FROM fields_fielddefinition d WHERE d.active{public}"
+            f"CAST(d.order_types AS TEXT), d.public FROM fields_fielddefinition d WHERE d.active{public}",
         )
     with connection.cursor() as cur:
         cur.execute(" UNION ALL ".join(parts), params)
