@@ -135,9 +135,7 @@ def queue_filters(request: ConsoleRequest) -> tuple[str, f.QueueFilterForm, dict
     tab = request.GET.get("tab", "mine")
     if tab not in dict(TABS):
         tab = "mine"
-    form = f.QueueFilterForm(
-        request.GET or None, areas=areas_of(request.staff), custom_fields=field_queries.definitions()
-    )
+    form = f.QueueFilterForm(request.GET or None, areas=areas_of(request.staff))
     filters: dict[str, Any] = {}
     if form.is_bound:
         form.is_valid()
@@ -148,8 +146,9 @@ def queue_filters(request: ConsoleRequest) -> tuple[str, f.QueueFilterForm, dict
         }
         if filters.get("tag"):
             params["tag"] = [filters["tag"]]
-        if filters.get("cf_key") and filters.get("cf_value"):
-            params.setdefault(f"field.{filters['cf_key']}", []).append(filters["cf_value"])
+        if filters.get("cf_key") and filters.get("cf_value"):  # a key, or a field's label as offered
+            key = field_queries.key_of(filters["cf_key"])
+            params.setdefault(f"field.{key}", []).append(filters["cf_value"])
         try:
             extra = field_queries.parse(params)
         except KefuError as exc:

@@ -101,6 +101,15 @@ def parse(params: Mapping[str, Any], *, public_only: bool = False) -> FieldFilte
     return out
 
 
+def key_of(text: str) -> str:
+    """The key of the field named ``text`` (its key, or its label as the queue's box offers it)."""
+    text = text.strip()
+    for d in definitions():
+        if text in (d.key, d.label):
+            return d.key
+    return text
+
+
 def _column(d: FieldDefinition) -> str:
     if d.kind == rules.Kind.NUMBER:
         return "value_number"

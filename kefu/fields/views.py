@@ -107,8 +107,16 @@ def order_tags(request: ConsoleRequest, key: str) -> HttpResponse:
 @staff_view
 def tag_suggestions(request: ConsoleRequest) -> HttpResponse:
     """Autocomplete of the tag box: ``<option>``s for its ``<datalist>``, the most used first."""
-    rows = actions.tag_suggestions(request.GET.get("add", "") or request.GET.get("q", ""), limit=10)
+    text = request.GET.get("add", "") or request.GET.get("tag", "") or request.GET.get("q", "")
+    rows = actions.tag_suggestions(text, limit=10)
     return render(request, "fields/_tag_options.html", {"rows": rows})
+
+
+@require_GET
+@staff_view
+def field_keys(request: ConsoleRequest) -> HttpResponse:
+    """The options of the queue's custom-field filter box (``<option>``s of its ``<datalist>``)."""
+    return render(request, "fields/_field_options.html", {"rows": actions.definitions()})
 
 
 # --- definitions (administrators) -------------------------------------------------------------------------

@@ -206,3 +206,18 @@ def test_openapi_declares_the_fields_and_their_kinds() -> None:
     order = schemas["OrderOut"]["properties"]
     assert "custom_fields" in order and "tags" in order
     assert "/api/v1/orders/{key}/fields" in doc["paths"]
+
+
+def test_queue_offers_fields_without_a_query_on_the_page(world: Any, defs: Any) -> None:
+    c = client_for(world.agent)
+    page = c.get("/orders/", {"tab": "team"}).content.decode()
+    assert 'list="queue-field-options"' in page and 'id="queue-field-options"' in page
+    options = c.get("/fields/keys/").content.decode()
+    assert '<option value="meter_no">Meter number</option>' in options
+    o = world.order(world.customer())
+    actions.do_set_field_values(world.agent.user, o, {"meter_no": "99990000"})
+    # the box offers labels too: the label picks the field
+    queue = c.get(
+        "/orders/", {"tab": "team", "cf_key": "Meter number", "cf_value": "99990000"}
+    ).content.decode()
+    assert o.number in queue
