@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "kefu.notifications",
     "kefu.automation",  # triggers and signed outbound webhooks (docs/webhooks.md)
     "kefu.privacy",
+    "kefu.fields",
     "kefu.rights",  # after the features: its transition listener runs after theirs (docs/privacy.md)
     "kefu.console",
     "kefu.portal",

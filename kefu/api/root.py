@@ -21,6 +21,7 @@ from kefu.api.customers import router as customers_router
 from kefu.api.incidents import router as incidents_router
 from kefu.api.macros import router as macros_router
 from kefu.api.hotline import router as hotline_router
+from kefu.api.fields import router as fields_router
 from kefu.api.mail_inbound import router as mail_router
 from kefu.api.renderer import ORJSONRenderer
 from kefu.api.reports import router as reports_router
@@ -69,6 +70,7 @@ api.add_router("", clocks_router)  # /orders/{key}/clocks…, /extensions…
 api.add_router(
     "", routing_router
 )  # /orders/{key}/send-back, /orders/{key}/split, /send-backs, /reports/send-backs…
+api.add_router("", fields_router)  # /fields, /tags, /orders/{key}/fields|tags, /customers/{id}/fields
 api.add_router("/orders", orders_router)
 api.add_router("", cti_router)  # /cti/calls
 api.add_router("", hotline_router)  # /hotline/customers, /hotline/sessions

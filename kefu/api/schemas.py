@@ -339,6 +339,15 @@ class OrderOut(Schema):
     closed_at: dt.datetime | None
     overdue: bool
     version: int
+    custom_fields: dict[str, str | list[str] | None] | None = Field(
+        None,
+        description=(
+            "Custom-field values by key (GET /fields: each key's kind; numbers as decimal strings, dates "
+            "YYYY-MM-DD, multi_choice a list). On GET responses (list and single order); null on write "
+            "responses: read GET /orders/{key}/fields."
+        ),
+    )
+    tags: list[str] | None = Field(None, description="The order's tags (staff only); like custom_fields.")
 
 
 class OrderIn(Schema):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from typing import TYPE_CHECKING, Any, Literal
 
 from django.http import HttpResponse
@@ -19,6 +20,7 @@ from kefu.api.common import (
     Page,
     PageParams,
     QueryBool,
+    Str100,
     Str200,
     check_key,
     etag,
@@ -27,6 +29,7 @@ from kefu.api.common import (
     ordering_names,
     paginate,
 )
+from kefu.api.fields import order_fields_out
 from kefu.api.schemas import (
     AllowedTransitionOut,
     EscalateIn,
@@ -46,6 +49,7 @@ from kefu.api.schemas import (
     TransitionIn,
 )
 from kefu.customers.models import Channel
+from kefu.fields import queries as field_queries
 from kefu.lib import clock, replica
 from kefu.organization.access import staff_of
 from kefu.workorders import actions, queries
@@ -78,6 +82,7 @@ class OrderFilters(Schema):
     open: QueryBool | None = None
     q: Str200 | None = None
     ordering: OrderOrdering | None = Field(None, description="A name, or -name to reverse; default urgency.")
+    tag: list[Str100] | None = Field(None, description="Only orders carrying this tag (repeat: every one).")
 
 
 def _load(request: ApiRequest, key: str) -> WorkOrder:
@@ -101,43 +106,58 @@ def list_orders(request: ApiRequest, filters: Query[OrderFilters], page: Query[P
     ``q`` searches number, title, description and the customer (Chinese words of 2+ characters too).
     Ordering: ``urgency`` (the default, as the console queues: open orders first, the most urgent priority
     first, then the earliest due time), ``due_at``, ``received_at``, ``updated_at``, ``created_at``,
-    ``priority`` (prefix ``-`` to reverse; ``priority`` lists the most urgent first)."""
-    qs = queries.filter_orders(
-        visible_workorders(request.auth),
-        queries.OrderFilter(
-            status=filters.status.value if filters.status else "",
-            order_type=filters.type.value if filters.type else "",
-            priority=filters.priority.value if filters.priority else "",
-            channel=filters.channel.value if filters.channel else "",
-            owner_id=filters.owner,
-            assignee_id=filters.assignee,
-            area_id=filters.area,
-            branch_id=filters.branch,
-            customer_id=filters.customer,
-            overdue=filters.overdue,
-            escalated=filters.escalated,
-            open=filters.open,
-            q=filters.q or "",
-        ),
-        clock.now(),
+    ``priority`` (prefix ``-`` to reverse; ``priority`` lists the most urgent first).
+    Custom fields: ``field.<key>=value`` (exact; repeat for any of several), ``field.<key>.min`` /
+    ``field.<key>.max`` for number and date fields; ``tag=…`` (repeat: every tag). ``q`` also finds the
+    orders whose custom field (meter number, 户号) is exactly the text."""
+    params: dict[str, Any] = {k: request.GET.getlist(k) for k in request.GET if k.startswith("field.")}
+    if filters.tag:
+        params["tag"] = filters.tag
+    extra = field_queries.parse(params, public_only=staff_of(request.auth) is None)
+    chosen = queries.OrderFilter(
+        status=filters.status.value if filters.status else "",
+        order_type=filters.type.value if filters.type else "",
+        priority=filters.priority.value if filters.priority else "",
+        channel=filters.channel.value if filters.channel else "",
+        owner_id=filters.owner,
+        assignee_id=filters.assignee,
+        area_id=filters.area,
+        branch_id=filters.branch,
+        customer_id=filters.customer,
+        overdue=filters.overdue,
+        escalated=filters.escalated,
+        open=filters.open,
+        q=filters.q or "",
     )
+    now = clock.now()
+    base = visible_workorders(request.auth)
+    qs = queries.filter_orders(base, chosen, now)
+    if chosen.q:  # an exact custom-field value finds its orders too
+        qs = field_queries.search_with_values(
+            queries.filter_orders(base, dataclasses.replace(chosen, q=""), now), qs, chosen.q
+        )
+    if extra:
+        qs = field_queries.filter_orders(qs, extra)
     qs = order_by(render.order_rows(qs), filters.ordering, ORDER_ORDERINGS, queries.DEFAULT_ORDERING)
     if filters.q:  # a search may read from the read replica (kefu.lib.replica)
         qs = qs.using(replica.alias())
-    return paginate(
+    out = paginate(
         qs,
         page,
-        render.order_out,
+        lambda o: o,
         count_cap=SEARCH_COUNT_CAP if filters.q else None,
         search_query=filters.q or "",
     )
+    extras = order_fields_out(request, out["items"])  # two statements for the page
+    out["items"] = [{**render.order_out(o), **extras[o.pk]} for o in out["items"]]
+    return out
 
 
 @router.get("/{key}", response={200: OrderOut, **ERRORS}, summary="Get a work order by id or number")
 def get_order(request: ApiRequest, key: str, response: HttpResponse) -> dict[str, Any]:
     o = _load(request, key)
     etag(response, o)
-    return render.order_out(o, detail=True)
+    return {**render.order_out(o, detail=True), **order_fields_out(request, [o])[o.pk]}
 
 
 @router.post("", response={201: OrderOut, **WRITE_ERRORS}, summary="Register a work order")

@@ -12,6 +12,7 @@ from typing import Any, cast
 from django import forms
 from django.db.models import Case, Count, IntegerField, OuterRef, Q, QuerySet, Subquery, Value, When
 from django.db.models.functions import Coalesce
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from kefu.commitments.models import Service
@@ -445,11 +446,37 @@ class QueueFilterForm(forms.Form):
     )
     overdue = forms.BooleanField(label=_("Overdue only"), required=False)
     sort = forms.ChoiceField(label=_("Sort by"), required=False, choices=())
+    # tags and custom fields (kefu.fields.queries): the view turns them into ``tag`` / ``field.<key>``
+    # the custom fields are offered by a <datalist> loaded when the box is focused: no query on the page
+    tag = forms.CharField(
+        label=_("Tag"),
+        required=False,
+        max_length=200,
+        widget=forms.TextInput(attrs={"list": "queue-tag-options", "autocomplete": "off"}),
+    )
+    cf_key = forms.CharField(
+        label=_("Custom field"),
+        required=False,
+        max_length=100,
+        widget=forms.TextInput(attrs={"list": "queue-field-options", "autocomplete": "off"}),
+    )
+    cf_value = forms.CharField(label=_("Field value"), required=False, max_length=255)
 
     def __init__(self, *args: Any, areas: QuerySet[ServiceArea], **kwargs: Any) -> None:
         kwargs.setdefault("auto_id", _id("filter"))
         super().__init__(*args, **kwargs)
         _model_field(self, "area").queryset = areas
+        for name, url in (("tag", "console:fields_tag_suggestions"), ("cf_key", "console:fields_keys")):
+            self.fields[name].widget.attrs.update(
+                {
+                    "hx-get": reverse(url),
+                    "hx-trigger": "focus once",
+                    "hx-swap": "innerHTML",
+                    "hx-sync": "this",
+                }
+            )
+        self.fields["tag"].widget.attrs["hx-target"] = "#queue-tag-options"
+        self.fields["cf_key"].widget.attrs["hx-target"] = "#queue-field-options"
         # the default (first) choice: the order of queries.by_urgency
         sort_choices: list[tuple[str, Any]] = [("urgency", _("urgency (urgent first, then due time)"))]
         for key, label in SORTS.items():

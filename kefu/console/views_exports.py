@@ -13,6 +13,7 @@ from django.views.decorators.http import require_GET
 from kefu.console.views_orders import filtered_queue, queue_filters
 from kefu.customers.access import visible_customers
 from kefu.customers.queries import customer_filters, filtered_customers
+from kefu.fields import queries as field_queries
 from kefu.lib import clock, exports, masking, replica
 from kefu.lib.replica import reads_from_replica
 from kefu.organization.access import areas_of
@@ -39,19 +40,23 @@ def export_orders(request: ConsoleRequest) -> HttpResponseBase:
         _("First-contact owner"), _("Assignee"), _("Received"), _("Due"), _("Resolved"),
         _("Due time provisional"),
     ]  # fmt: skip
+    header += field_queries.export_header()[1]  # a column per custom field, then the tags
+
+    def cells(o: Any) -> list[Any]:
+        return [
+            o.number, o.title, o.customer.name, o.get_order_type_display(), o.get_status_display(),
+            o.get_priority_display(), o.area.name if o.area else "", o.owner.name,
+            o.assignee.name if o.assignee else "", o.received_at, o.due_at, o.resolved_at,
+            _("provisional deadline") if o.due_provisional else "",
+        ]  # fmt: skip
 
     def rows() -> Iterator[list[Any]]:
-        for o in (
+        orders = (
             qs.using(replica.alias())
             .select_related("customer", "area", "owner", "assignee")
             .iterator(chunk_size=2000)
-        ):
-            yield [
-                o.number, o.title, o.customer.name, o.get_order_type_display(), o.get_status_display(),
-                o.get_priority_display(), o.area.name if o.area else "", o.owner.name,
-                o.assignee.name if o.assignee else "", o.received_at, o.due_at, o.resolved_at,
-                _("provisional deadline") if o.due_provisional else "",
-            ]  # fmt: skip
+        )
+        yield from field_queries.export_rows(orders, cells)
 
     return exports.respond(
         _fmt(request), f"orders-{tab}-{clock.localdate():%Y%m%d}", _("Orders"), header, rows()

@@ -6,6 +6,7 @@ in ``kefu.workorders.actions``; a ``KefuError`` is shown next to the field it na
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import re
 from collections.abc import Callable
@@ -49,6 +50,7 @@ from kefu.customers.access import access_customer
 from kefu.customers.models import ContactPoint
 from kefu.customers.rules import is_mobile
 from kefu.incidents import panels as incident_panels
+from kefu.fields import queries as field_queries
 from kefu.lib import clock
 from kefu.lib.durations import TimeLeft
 from kefu.lib.errors import Conflict, KefuError, ValidationFailed
@@ -143,6 +145,22 @@ def queue_filters(request: ConsoleRequest) -> tuple[str, f.QueueFilterForm, dict
     if form.is_bound:
         form.is_valid()
         filters = {k: v for k, v in form.cleaned_data.items() if v not in (None, "", False)}
+        # tags and custom fields: ``tag`` / ``field.<key>`` of the URL, and the form's field + value pair
+        params: dict[str, list[str]] = {
+            k: request.GET.getlist(k) for k in request.GET if k.startswith("field.")
+        }
+        if filters.get("tag"):
+            params["tag"] = [filters["tag"]]
+        if filters.get("cf_key") and filters.get("cf_value"):  # a key, or a field's label as offered
+            key = field_queries.key_of(filters["cf_key"])
+            params.setdefault(f"field.{key}", []).append(filters["cf_value"])
+        try:
+            extra = field_queries.parse(params)
+        except KefuError as exc:
+            form.add_error(None, str(exc.message))
+        else:
+            if extra:
+                filters["fields"] = extra
     return tab, form, filters
 
 
@@ -158,11 +176,14 @@ def filtered_queue(qs: QuerySet[WorkOrder], filters: dict[str, Any], now: dt.dat
         overdue=True if filters.get("overdue") else None,
         q=filters.get("q", "").strip(),
     )
-    rows = (
-        queries.filter_orders(qs, chosen, now)
-        .select_related(*ORDER_RELATED)
-        .prefetch_related(*ORDER_PREFETCH)
-    )
+    rows = queries.filter_orders(qs, chosen, now)
+    if chosen.q:  # an exact custom-field value (a meter number, 户号) finds its orders too
+        rows = field_queries.search_with_values(
+            queries.filter_orders(qs, dataclasses.replace(chosen, q=""), now), rows, chosen.q
+        )
+    if filters.get("fields"):
+        rows = field_queries.filter_orders(rows, filters["fields"])
+    rows = rows.select_related(*ORDER_RELATED).prefetch_related(*ORDER_PREFETCH)
     return queries.queue_sort(_with_due_clock(rows), filters.get("sort", queries.DEFAULT_QUEUE_SORT))
 
 

@@ -52,6 +52,7 @@ from kefu.demo import (
     automation,
     commitments,
     customers,
+    fields,
     followup,
     hotline,
     incidents,
@@ -138,6 +139,7 @@ def _load(L: Loader, *, seed: int, n_orders: int, n_customers: int) -> None:
     macros.load()  # each branch's shared macros and queue views (docs/macros.md)
     hotline.load(L, DEMO_PASSWORD)  # the hotline agent, a WeCom photo on an order (docs/hotline.md)
     merges.load(L)  # one merged placeholder customer and one duplicate candidate
+    fields.load(seed)  # custom fields (表号, 户号, appointment), tags, e-mail signatures
     automation.load()  # three triggers, created last: they fire on what happens after the demo (docs/webhooks.md)
     audit.record(
         None,

@@ -47,6 +47,13 @@ EXPECTED_PATHS = {
     "/api/v1/orders/{key}/timeline",
     "/api/v1/orders/{key}/allowed-transitions",
     "/api/v1/orders/{key}/clocks",
+    # tags and custom fields (kefu/api/fields.py)
+    "/api/v1/fields",
+    "/api/v1/tags",
+    "/api/v1/orders/{key}/fields",
+    "/api/v1/orders/{key}/tags",
+    "/api/v1/orders/{key}/tags/{name}",
+    "/api/v1/customers/{customer_id}/fields",
     "/api/v1/orders/{key}/clocks/{clock_id}/extensions",
     "/api/v1/orders/{key}/clocks/{clock_id}/unreachable",
     "/api/v1/orders/{key}/clocks/{clock_id}/unreachable/decision",

@@ -83,6 +83,8 @@ class OutboxMessage(models.Model):
     message_class = models.CharField(
         _("message class"), max_length=10, choices=MessageClass.choices, default=MessageClass.SERVICE
     )
+    # e-mail: the HTML alternative of ``body`` (a reply with its signature, sanitised); empty: plain text only
+    html_body = models.TextField(_("HTML part"), blank=True)
 
     class Meta:
         verbose_name = _("outbox message")
@@ -115,3 +117,4 @@ from kefu.channels.models.mail import (  # noqa: E402, F401
     Mailbox,
     MailboxFolder,
 )
+from kefu.channels.models.signatures import EmailSignature  # noqa: E402, F401

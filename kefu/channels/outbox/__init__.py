@@ -72,6 +72,7 @@ def enqueue(
     body: str,
     idempotency_key: str,
     subject: str = "",
+    html_body: str = "",
     customer: Any = None,
     workorder: Any = None,
     headers: dict[str, Any] | None = None,
@@ -108,6 +109,7 @@ def enqueue(
         "recipient": recipient,
         "subject": subject[:300],
         "body": body,
+        "html_body": html_body if channel == OutboxChannel.EMAIL else "",
         "customer": customer,
         "workorder": workorder,
         "headers": headers or {},
@@ -142,7 +144,9 @@ class _Wire:
 class OutboxEmail(EmailMessage):
     """Built with the standard library's modern e-mail API (``email.policy.SMTP``): RFC 2047 encoded
     UTF-8 headers that decode without the stray leading space Django's compat32 folding leaves in long
-    CJK subjects, and a base64 UTF-8 body."""
+    CJK subjects, and a base64 UTF-8 body; with ``html_body`` a ``multipart/alternative`` of both."""
+
+    html_body = ""
 
     def message(self) -> Any:  # type: ignore[override]
         msg = email.message.EmailMessage(policy=email.policy.SMTP)
@@ -153,11 +157,13 @@ class OutboxEmail(EmailMessage):
         for name, value in self.extra_headers.items():
             msg[name] = value
         msg.set_content(self.body, charset="utf-8", cte="base64")
+        if self.html_body:  # multipart/alternative: the plain text first, the HTML (sanitised) preferred
+            msg.add_alternative(self.html_body, subtype="html", charset="utf-8", cte="base64")
         return _Wire(msg)
 
 
 def _email(message: OutboxMessage) -> OutboxEmail:
-    return OutboxEmail(
+    mail = OutboxEmail(
         subject=message.subject,
         body=message.body,
         from_email=settings.DEFAULT_FROM_EMAIL,
@@ -170,6 +176,8 @@ def _email(message: OutboxMessage) -> OutboxEmail:
             **consent.list_unsubscribe_headers(message),
         },
     )
+    mail.html_body = message.html_body
+    return mail
 
 
 def message_id(message: OutboxMessage) -> str:

@@ -2,7 +2,7 @@
 queued in the reply's transaction under the key ``reply:<timeline entry id>``, so the order page reads each
 reply's delivery status back from its outbox row.
 
-- ``email``: threaded onto the customer's mail (``In-Reply-To``/``References``), the order number in the
+- ``email``: with the author's signature (``signatures``: plain text and HTML), threaded onto the customer's mail (``In-Reply-To``/``References``), the order number in the
   subject, so the customer's answer threads back onto the order. To the address the customer last wrote
   from, else the address given for the order (anonymous report), else the customer's main address.
 - ``sms``: to the number the customer last texted from, else the number given for the order, else the
@@ -28,7 +28,7 @@ from kefu.channels.models import OutboxChannel
 from kefu.channels.models.endpoints import SmsTemplateCode
 from kefu.channels.models.gateways import GatewayKind, GatewayMessage
 from kefu.channels.models.mail import InboundMessage, SenderVerification
-from kefu.channels.outbox import sms_templates
+from kefu.channels.outbox import signatures, sms_templates
 from kefu.customers.rules import is_mobile
 from kefu.lib import links
 
@@ -104,6 +104,8 @@ def _queue_email(order: Any, entry: Any, text: str, language: str) -> Any | None
     # the title of an order opened by an unverified sender is their subject: never echoed back to them
     unverified = any(check == SenderVerification.FAIL for _mid, _addr, check in inbound)
     headers: dict[str, Any] = {"human": True}
+    # the author's signature (name, badge number, branch, order number: R-24), plain text and HTML
+    signed = signatures.compose(text, staff=entry.author_staff, order=order, language=language)
     if ids:
         headers["In-Reply-To"] = _angle(ids[0])
         headers["References"] = " ".join(_angle(m) for m in reversed(ids))
@@ -111,7 +113,8 @@ def _queue_email(order: Any, entry: Any, text: str, language: str) -> Any | None
         channel=OutboxChannel.EMAIL,
         recipient=recipient,
         subject=reply_subject(order.number, "" if unverified else order.title, language),
-        body=text,
+        body=signed.text,
+        html_body=signed.html,
         idempotency_key=reply_key(entry.pk),
         customer=order.customer,
         workorder=order,

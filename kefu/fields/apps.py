@@ -1,0 +1,24 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class FieldsConfig(AppConfig):
+    """Tags and custom fields of work orders and customers (meter number, 户号, appointment preference):
+    their definitions, typed values, required-at-status rules, filters (docs/fields.md)."""
+
+    name = "kefu.fields"
+    label = "fields"
+    verbose_name = _("Tags and custom fields")
+
+    def ready(self) -> None:
+        from kefu.fields import actions, panels
+        from kefu.workorders import hooks
+
+        # every status change (console, API, bulk) passes here: a field required at the new status
+        # refuses it, naming the field
+        hooks.register_transition_guard("fields.required", actions.check_required_fields)
+        hooks.register_order_panel(
+            hooks.OrderPanel(
+                key="fields", template="fields/_order_panel.html", context=panels.order_panel, position=50
+            )
+        )
