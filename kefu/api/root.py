@@ -18,10 +18,10 @@ from kefu.api.clocks import router as clocks_router
 from kefu.api.cti import router as cti_router
 from kefu.api.customer_merge import router as customer_merge_router
 from kefu.api.customers import router as customers_router
+from kefu.api.fields import router as fields_router
+from kefu.api.hotline import router as hotline_router
 from kefu.api.incidents import router as incidents_router
 from kefu.api.macros import router as macros_router
-from kefu.api.hotline import router as hotline_router
-from kefu.api.fields import router as fields_router
 from kefu.api.mail_inbound import router as mail_router
 from kefu.api.renderer import ORJSONRenderer
 from kefu.api.reports import router as reports_router

@@ -49,8 +49,8 @@ from kefu.console.paging import CappedPaginator
 from kefu.customers.access import access_customer
 from kefu.customers.models import ContactPoint
 from kefu.customers.rules import is_mobile
-from kefu.incidents import panels as incident_panels
 from kefu.fields import queries as field_queries
+from kefu.incidents import panels as incident_panels
 from kefu.lib import clock
 from kefu.lib.durations import TimeLeft
 from kefu.lib.errors import Conflict, KefuError, ValidationFailed

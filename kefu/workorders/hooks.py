@@ -342,6 +342,8 @@ def followup_waiver(order: WorkOrder) -> str:
         if reason:
             return reason
     return ""
+
+
 _order_event_listeners: dict[str, OrderEventListener] = {}
 
 

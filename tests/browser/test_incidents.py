@@ -93,7 +93,7 @@ def test_attach_forty_reports_and_send_one_resolution(page, world, settings):
     resolution = [r for r in rows if "光缆已熔接，网络已恢复" in r.body]
     # each of the 40 customers once
     assert len(resolution) == 40
-    assert sorted(r.customer_id for r in resolution) == sorted(o.customer_id for o in orders)
+    assert sorted(r.customer_id or 0 for r in resolution) == sorted(o.customer_id for o in orders)
     by_customer = {r.customer_id: r for r in resolution}
     for o in orders:
         row = by_customer[o.customer_id]
