@@ -7,6 +7,7 @@ import uuid
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class EventChoices(models.TextChoices):
@@ -35,7 +36,7 @@ class Trigger(models.Model):
     conditions = models.JSONField(_("conditions"), default=list, blank=True)
     actions = models.JSONField(_("actions"), default=list)
     active = models.BooleanField(_("active"), default=True)
-    position = models.PositiveIntegerField(_("order"), default=100)
+    position = models.PositiveIntegerField(pgettext_lazy("sort", "position"), default=100)
     run_as = models.ForeignKey(
         "organization.Staff", on_delete=models.PROTECT, related_name="+", verbose_name=_("runs as")
     )

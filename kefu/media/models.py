@@ -22,7 +22,7 @@ class MediaFetch(models.Model):
         "workorders.WorkOrder",
         on_delete=models.CASCADE,
         related_name="media_fetches",
-        verbose_name=_("order"),
+        verbose_name=_("work order"),
     )
     entry = models.ForeignKey(
         "workorders.TimelineEntry",

@@ -90,7 +90,7 @@ class Migration(migrations.Migration):
                 ('conditions', models.JSONField(blank=True, default=list, verbose_name='conditions')),
                 ('actions', models.JSONField(default=list, verbose_name='actions')),
                 ('active', models.BooleanField(default=True, verbose_name='active')),
-                ('position', models.PositiveIntegerField(default=100, verbose_name='order')),
+                ('position', models.PositiveIntegerField(default=100, verbose_name='position')),
                 ('created_at', models.DateTimeField()),
                 ('updated_at', models.DateTimeField()),
                 ('fired', models.PositiveIntegerField(default=0, verbose_name='fired')),

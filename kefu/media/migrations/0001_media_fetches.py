@@ -32,7 +32,7 @@ class Migration(migrations.Migration):
                 ('done_at', models.DateTimeField(blank=True, null=True, verbose_name='done')),
                 ('attachment', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='workorders.attachment')),
                 ('entry', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='workorders.timelineentry', verbose_name='message')),
-                ('workorder', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='media_fetches', to='workorders.workorder', verbose_name='order')),
+                ('workorder', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='media_fetches', to='workorders.workorder', verbose_name='work order')),
             ],
             options={
                 'verbose_name': 'media fetch',
