@@ -9,7 +9,8 @@ from typing import Any
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from kefu.automation import registry, rules
+from kefu.automation import delivery, registry, rules
+from kefu.automation.models import Webhook
 from kefu.automation.registry import ActionKind, Choice, ConditionKind, Context
 from kefu.commitments.limits import ClockKind
 from kefu.customers.models import Channel
@@ -191,15 +192,10 @@ def _assign_department(ctx: Context, run_as: Staff, value: str, text: str) -> No
 
 
 def _webhooks() -> list[Choice]:
-    from kefu.automation.models import Webhook
-
     return [Choice(str(pk), name) for pk, name in Webhook.objects.values_list("pk", "name")]
 
 
 def _call_webhook(ctx: Context, run_as: Staff, value: str, text: str) -> None:
-    from kefu.automation import delivery
-    from kefu.automation.models import Webhook
-
     hook = Webhook.objects.filter(pk=int(value)).first()
     if hook is None:
         raise ValidationFailed("not_found", _("The webhook of this trigger was deleted."), "value")

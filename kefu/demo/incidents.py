@@ -71,7 +71,8 @@ def load(L: Any, n: int = REPORTERS) -> dict[str, int]:
             )
             numbers.append(o.number)
         L.at(start + dt.timedelta(hours=2, minutes=10))
-        actions.do_attach(agent, inc.pk, numbers[:-3])  # three still wait on the suggestions
+        waiting = 3 if len(numbers) > 6 else 1  # still wait on the suggestions (a small demo set: one)
+        actions.do_attach(agent, inc.pk, numbers[:-waiting])
         if helper is not None:
             actions.do_add_unit(
                 agent, inc.pk, helper.pk, "在和平路 45 号设置临时送水点", start + dt.timedelta(hours=4)

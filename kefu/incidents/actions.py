@@ -25,6 +25,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from kefu.audit import log as audit
+from kefu.channels.actions import create_channel_customer
 from kefu.customers import lookup
 from kefu.customers import rules as customer_rules
 from kefu.customers.models import Channel, Customer
@@ -490,8 +491,6 @@ def do_phone_report(incident_id: int | str, data: PhoneReport) -> WorkOrder:
         raise NotFound("not_found", _("This outage is over or unknown."), "incident")
     customer = lookup.customer_for_phone(phone)
     if customer is None:
-        from kefu.channels.actions import create_channel_customer  # the placeholder record of a caller
-
         customer = create_channel_customer(
             name=(data.name or "").strip()[:100] or _("Caller %(phone)s") % {"phone": phone},
             branch=inc.branch,

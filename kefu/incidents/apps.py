@@ -12,6 +12,11 @@ class IncidentsConfig(AppConfig):
     verbose_name = _("Incidents")
 
     def ready(self) -> None:
+        from kefu.customers.hooks import register_customer_reference
+
+        register_customer_reference(
+            "incidents.IncidentDelivery", "customer"
+        )  # a customer merge moves them to the survivor
         from kefu.incidents import actions, panels
         from kefu.workorders import hooks
 

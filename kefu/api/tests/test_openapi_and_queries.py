@@ -90,6 +90,13 @@ EXPECTED_PATHS = {
     "/api/v1/bulk-actions",
     "/api/v1/saved-views",
     "/api/v1/saved-views/{view_id}",
+    # triggers and webhooks (docs/webhooks.md)
+    "/api/v1/triggers",
+    "/api/v1/triggers/{trigger_id}",
+    "/api/v1/webhooks",
+    "/api/v1/webhooks/{webhook_id}",
+    "/api/v1/webhooks/{webhook_id}/deliveries",
+    "/api/v1/webhook-deliveries/{delivery_id}/replay",
     "/api/v1/orders/{key}/chat-replies",
     "/api/v1/reports/kpis",
     "/api/v1/reports/sheets/mine",

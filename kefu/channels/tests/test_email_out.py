@@ -79,9 +79,11 @@ def test_reply_is_threaded_sent_once_over_smtp_and_the_answer_threads_back(world
     raw = received[0].as_bytes()
     sent = email.message_from_bytes(raw, policy=email.policy.default)
     assert sent["In-Reply-To"] == "<m1@example.com>" and "<m1@example.com>" in sent["References"]
-    assert o.number in sent["Subject"] and sent.get_content_charset() == "utf-8"
+    assert o.number in sent["Subject"] and sent.get_content_type() == "multipart/alternative"
     assert "Auto-Submitted" not in sent  # a person wrote it
-    assert "维修师傅明天上午上门" in sent.get_content()
+    plain = sent.get_body(preferencelist=("plain",))  # with the signature's HTML part beside it
+    assert plain is not None and plain.get_content_charset() == "utf-8"
+    assert "维修师傅明天上午上门" in plain.get_content()
     # the reply was written to the contact history once, by do_reply, not again when sent
     assert Contact.objects.filter(workorder=o, direction="out").count() == contacts_before
     row.refresh_from_db()

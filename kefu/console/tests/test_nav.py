@@ -42,7 +42,7 @@ def current_groups(html: str) -> list[str]:
 def test_an_agent_sees_the_daily_links_and_two_groups(world) -> None:  # type: ignore[no-untyped-def]
     html = nav(world.agent)
     assert links(html) == {
-        "nav-queue", "nav-owned", "nav-team", "nav-escalations", "nav-callbacks", "nav-maintenance",
+        "nav-queue", "nav-owned", "nav-team", "nav-escalations", "nav-callbacks", "nav-my-signature", "nav-maintenance",
         "nav-incidents", "nav-customers", "nav-standards", "nav-inspections", "nav-supervision", "nav-knowledge", "nav-reports",
     }  # fmt: skip
     for top in ("nav-queue", "nav-customers", "nav-knowledge", "nav-reports"):

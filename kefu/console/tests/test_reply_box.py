@@ -188,4 +188,5 @@ def test_email_reply_is_failed_retrying_while_smtp_is_down_and_sent_after_the_wo
     assert len(received) == 1
     mail = email.message_from_bytes(received[0].as_bytes(), policy=email.policy.default)
     assert mail["To"] == "zhang@example.com" and o.number in mail["Subject"]
-    assert "师傅明天上门" in mail.get_content()
+    plain = mail.get_body(preferencelist=("plain",))
+    assert plain is not None and "师傅明天上门" in plain.get_content()

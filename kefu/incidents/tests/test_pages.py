@@ -101,7 +101,7 @@ def test_the_report_form_offers_the_outage_and_attaches_the_report(world: Any, s
     inc = make_incident(world)
     hidden = make_incident(world, title="内部演练", public=False)
     page = Client().get(reverse("portal:report"))
-    assert "I am reporting the outage: 安定路爆管停水".encode() in page.content
+    assert "安定路爆管停水".encode() in page.content and f'value="{inc.pk}"'.encode() in page.content
     assert "内部演练".encode() not in page.content
     r = Client().post(reverse("portal:report"), {"name": "王五", "phone": "13966667777", "incident": inc.pk})
     assert r.status_code == 302

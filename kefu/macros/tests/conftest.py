@@ -21,11 +21,29 @@ def add_tag_for_tests(user: Any, key: int, value: str) -> None:
     wo.add_entry(o, TimelineEntry.Kind.SYSTEM, data={"event": "tag", "tag": value})
 
 
+def _restore(previous: Any) -> None:
+    if previous is None:
+        hooks.unregister_order_action("add_tag")
+    else:
+        hooks.register_order_action("add_tag", previous)
+
+
 @pytest.fixture
 def tags():  # type: ignore[no-untyped-def]
+    """A stand-in tags feature with a refusal (the real one, kefu.fields, is restored after)."""
+    previous = hooks.order_action("add_tag")
     hooks.register_order_action("add_tag", add_tag_for_tests)
     yield
+    _restore(previous)
+
+
+@pytest.fixture
+def no_tags():  # type: ignore[no-untyped-def]
+    """As if no feature offered tags."""
+    previous = hooks.order_action("add_tag")
     hooks.unregister_order_action("add_tag")
+    yield
+    _restore(previous)
 
 
 @pytest.fixture

@@ -58,7 +58,7 @@ def test_list_preview_apply(world, orders, macro) -> None:  # type: ignore[no-un
     assert_error(api.post(f"/macros/{macro.pk}/apply", {"orders": []}), 400)
 
 
-def test_bulk_actions(world, orders) -> None:  # type: ignore[no-untyped-def]
+def test_bulk_actions(world, orders, no_tags) -> None:  # type: ignore[no-untyped-def]
     api = api_for(world.agent.user)
     r = api.post(
         "/bulk-actions",

@@ -93,7 +93,7 @@ def test_add_tag_uses_the_registered_order_action(world, orders, tags) -> None: 
     assert TimelineEntry.objects.filter(kind="system", data__tag="回访").count() == 2
 
 
-def test_add_tag_is_not_offered_without_a_tag_feature(world, orders) -> None:  # type: ignore[no-untyped-def]
+def test_add_tag_is_not_offered_without_a_tag_feature(world, orders, no_tags) -> None:  # type: ignore[no-untyped-def]
     assert "add_tag" not in bulk.available_kinds()
     with pytest.raises(ValidationFailed) as exc:
         run(world, orders[:1], kind="add_tag", tag="回访")

@@ -51,7 +51,7 @@ def test_personal_and_shared_visibility(world) -> None:  # type: ignore[no-untyp
     assert AuditRecord.objects.filter(action="macro.create").count() == 3
 
 
-def test_editor_refuses_unknown_variables_and_empty_macros(world) -> None:  # type: ignore[no-untyped-def]
+def test_editor_refuses_unknown_variables_and_empty_macros(world, no_tags) -> None:  # type: ignore[no-untyped-def]
     with pytest.raises(ValidationFailed) as exc:
         make(world, reply_text="您好{{customer.nmae}}")
     assert exc.value.code == "unknown_variable" and exc.value.field == "reply_text"

@@ -120,7 +120,7 @@ def test_queue_saved_views_menu_and_save(world, orders) -> None:  # type: ignore
     assert c2.status_code == 302 and SavedView.objects.get(name="共享").owner_id == world.agent.pk
 
 
-def test_queue_bulk_bar(world, orders) -> None:  # type: ignore[no-untyped-def]
+def test_queue_bulk_bar(world, orders, no_tags) -> None:  # type: ignore[no-untyped-def]
     c = client_for(world.agent)
     form = c.get(reverse("console:queue_bulk_form")).content.decode()
     assert 'value="assign"' in form and 'value="add_tag"' not in form and world.technician.name in form
