@@ -39,6 +39,14 @@ def _field_values(ctx: registry.Context) -> set[str]:
     return out
 
 
+def _add_tag(ctx: registry.Context, run_as: Staff, value: str, text: str) -> None:
+    fields.do_add_tags(run_as.user, ctx.order.pk, [value])
+
+
+def _remove_tag(ctx: registry.Context, run_as: Staff, value: str, text: str) -> None:
+    fields.do_remove_tags(run_as.user, ctx.order.pk, [value])
+
+
 def _clean_macro(value: str, text: str) -> tuple[str, str]:
     value = value.strip()
     if not value.isdigit() or not Macro.objects.filter(pk=int(value), branch__isnull=False).exists():
@@ -75,9 +83,7 @@ def register() -> None:
         "add_tag",
         registry.ActionKind(
             label=gettext_lazy("Add tag"),
-            run=lambda ctx, run_as, value, text: (
-                fields.do_add_tags(run_as.user, ctx.order.pk, [value]) and None
-            ),
+            run=_add_tag,
             clean=_clean_tag,
             choices=_tag_choices,
             value_label=gettext_lazy("Tag"),
@@ -87,9 +93,7 @@ def register() -> None:
         "remove_tag",
         registry.ActionKind(
             label=gettext_lazy("Remove tag"),
-            run=lambda ctx, run_as, value, text: (
-                fields.do_remove_tags(run_as.user, ctx.order.pk, [value]) and None
-            ),
+            run=_remove_tag,
             clean=_clean_tag,
             choices=_tag_choices,
             value_label=gettext_lazy("Tag"),

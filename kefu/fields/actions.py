@@ -545,6 +545,12 @@ def do_add_tags(actor: Actor, order: WorkOrder | int | str, names: Iterable[str]
     return _change_tags(actor, order, names, mode="add")
 
 
+def add_one_tag(actor: Actor, order_id: int, name: str) -> None:
+    """The order action ``add_tag`` of workorders.hooks (macros, bulk actions): one tag, in the caller's
+    transaction."""
+    do_add_tags(actor, order_id, [name])
+
+
 def do_remove_tags(actor: Actor, order: WorkOrder | int | str, names: Iterable[str] | str) -> list[str]:
     """Remove tags from an order; audited; returns the order's tags."""
     return _change_tags(actor, order, names, mode="remove")

@@ -23,9 +23,7 @@ class FieldsConfig(AppConfig):
         # refuses it, naming the field
         hooks.register_transition_guard("fields.required", actions.check_required_fields)
         # the order action macros and bulk actions use to tag (kefu.macros; one tag, inside their transaction)
-        hooks.register_order_action(
-            "add_tag", lambda user, order_id, tag: actions.do_add_tags(user, order_id, [tag])
-        )
+        hooks.register_order_action("add_tag", actions.add_one_tag)
         hooks.register_order_panel(
             hooks.OrderPanel(
                 key="fields", template="fields/_order_panel.html", context=panels.order_panel, position=50
