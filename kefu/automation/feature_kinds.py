@@ -47,6 +47,23 @@ def _remove_tag(ctx: registry.Context, run_as: Staff, value: str, text: str) -> 
     fields.do_remove_tags(run_as.user, ctx.order.pk, [value])
 
 
+def _clean_field_value(value: str, text: str) -> tuple[str, str]:
+    key, sep, wanted = value.partition("=")
+    key = key.strip()
+    if not sep or key not in {d.key for d in fields.definitions()}:
+        raise ValidationFailed(
+            "invalid",
+            _("Write the field's key, an equals sign and the value, e.g. appointment=上午."),
+            "value",
+        )
+    return f"{key}={wanted.strip()}", ""
+
+
+def _set_field(ctx: registry.Context, run_as: Staff, value: str, text: str) -> None:
+    key, _sep, wanted = value.partition("=")
+    fields.do_set_field_values(run_as.user, ctx.order.pk, {key: wanted})
+
+
 def _clean_macro(value: str, text: str) -> tuple[str, str]:
     value = value.strip()
     if not value.isdigit() or not Macro.objects.filter(pk=int(value), branch__isnull=False).exists():
@@ -97,6 +114,15 @@ def register() -> None:
             clean=_clean_tag,
             choices=_tag_choices,
             value_label=gettext_lazy("Tag"),
+        ),
+    )
+    registry.register_action(
+        "set_custom_field",
+        registry.ActionKind(
+            label=gettext_lazy("Set custom field (key=value)"),
+            run=_set_field,
+            clean=_clean_field_value,
+            value_label=gettext_lazy("Field and value"),
         ),
     )
     registry.register_action(

@@ -7,6 +7,7 @@ import pytest
 
 from kefu.automation import actions, registry
 from kefu.fields import actions as fields
+from kefu.lib.errors import ValidationFailed
 from kefu.macros.actions import MacroInput, apply_to_order, do_save_macro
 from kefu.workorders.models import TimelineEntry
 
@@ -21,7 +22,7 @@ def trigger(world, conditions, acts):  # type: ignore[no-untyped-def]
 
 def test_the_kinds_of_fields_and_macros_are_registered() -> None:
     assert {"tag", "custom_field"} <= set(registry.CONDITIONS)
-    assert {"add_tag", "remove_tag", "apply_macro"} <= set(registry.ACTIONS)
+    assert {"add_tag", "remove_tag", "apply_macro", "set_custom_field"} <= set(registry.ACTIONS)
 
 
 def test_a_trigger_tags_a_new_order_and_applies_a_shared_macro(world) -> None:  # type: ignore[no-untyped-def]
@@ -64,3 +65,25 @@ def test_a_macro_tags_through_the_fields_app(world) -> None:  # type: ignore[no-
     done = apply_to_order(world.agent.user, world.agent, macro, o.pk)
     assert "tags" in done
     assert fields.tags_of(o) == ["回访重点"]
+
+
+def test_a_trigger_sets_a_custom_field_and_checks_one(world) -> None:  # type: ignore[no-untyped-def]
+    fields.do_save_definition(
+        world.admin.user,
+        {
+            "key": "slot",
+            "label": "预约时段",
+            "scope": "order",
+            "kind": "choice",
+            "choices": "上午,下午",
+            "active": True,
+        },
+    )
+    trigger(world, [], [{"kind": "set_custom_field", "value": "slot = 上午"}])
+    o = world.order(world.customer())
+    assert fields.values_of(o) == {"slot": ["上午"]}
+    ctx = registry.Context(event="updated", order=o, at=o.received_at, event_id="e2")
+    assert registry.CONDITIONS["custom_field"].value(ctx) == {"slot=上午"}
+    with pytest.raises(ValidationFailed) as exc:
+        trigger(world, [], [{"kind": "set_custom_field", "value": "no_such_field=1"}])
+    assert exc.value.field.endswith("value")
