@@ -25,3 +25,4 @@ class CustomersConfig(AppConfig):
         ref("channels.CallbackTask", "customer")
         ref("channels.GatewayMessage", "customer", via_order="workorder")
         ref("channels.InboundMessage", "customer", via_order="workorder")
+        ref("hotline.HotlineSession", "customer")  # the hotline's sessions sit below the archive too

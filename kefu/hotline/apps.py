@@ -9,7 +9,3 @@ class HotlineConfig(AppConfig):
     label = "hotline"
     verbose_name = _("Hotline")
 
-    def ready(self) -> None:
-        from kefu.customers.hooks import register_customer_reference
-
-        register_customer_reference("hotline.HotlineSession", "customer")  # a customer merge moves them
