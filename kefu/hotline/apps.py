@@ -8,4 +8,3 @@ class HotlineConfig(AppConfig):
     name = "kefu.hotline"
     label = "hotline"
     verbose_name = _("Hotline")
-
