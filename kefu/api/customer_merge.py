@@ -37,7 +37,7 @@ class MergePreviewIn(Schema):
     merged: MergedIds = Field(description="Ids of the records to merge into this one.")
 
 
-class MergeIn(MergePreviewIn):
+class CustomerMergeIn(MergePreviewIn):
     choices: dict[MergeField, BodyId] = Field(
         default_factory=dict,
         description="Per differing field (see the preview's `choices`), the id of the record whose value the "
@@ -188,7 +188,7 @@ def merge_preview(request: ApiRequest, customer_id: Id, payload: MergePreviewIn)
     response={201: CustomerMergeOut, **WRITE_ERRORS},
     summary="Merge customer records into this one",
 )
-def merge_customers(request: ApiRequest, customer_id: Id, payload: MergeIn) -> Status:
+def merge_customers(request: ApiRequest, customer_id: Id, payload: CustomerMergeIn) -> Status:
     """Moves every row of the merged records to this one, takes the chosen values, and marks the merged
     records as merged into this one; undo with `POST /customer-merges/{id}/undo` within the window."""
     record = merge.do_merge(request.auth, customer_id, payload.merged, dict(payload.choices), payload.reason)

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from ninja import Field, Router, Schema
 from ninja.responses import Status
+from pydantic import field_validator
 
 from kefu.api.common import (
     ERRORS,
@@ -154,6 +155,15 @@ class SavedViewIn(Schema):
     columns: list[ViewColumn] | None = Field(None, description="Optional columns shown; null: all.")
     shared: Bool = Field(False, description="Shared with the caller's branch (supervisors only, else 403).")
     branch_id: BodyId | None = Field(None, description="Company-level staff: the branch to share with.")
+
+    @field_validator("filters", mode="before")
+    @classmethod
+    def _filters_are_an_object(cls, value: Any) -> Any:
+        # ninja's Schema reads attributes of any value: a list would pass as an empty filter set
+        if value is not None and not isinstance(value, dict):
+            raise ValueError("filters must be an object")
+        return value
+
     position: json_int(0, 999) = 100  # type: ignore[valid-type]
 
 

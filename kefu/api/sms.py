@@ -146,5 +146,7 @@ def _media_refs(raw: object) -> list[media.MediaRef]:
         name = item.get("filename", "") if isinstance(item, dict) else ""
         if not isinstance(mid, str) or not mid.strip() or len(mid) > 200 or not isinstance(name, str):
             raise ValidationFailed("malformed", _("Each media item needs its id (a string)."), "media")
-        refs.append(media.MediaRef("sms", mid.strip(), "mms", name[:200]))
+        if len(name) > 200:
+            raise ValidationFailed("too_long", _("A media file name has at most 200 characters."), "media")
+        refs.append(media.MediaRef("sms", mid.strip(), "mms", name))
     return refs

@@ -317,3 +317,16 @@ def test_email_photo_previewed_and_a_program_refused(world: World) -> None:
     assert "photo.png (application/x-msdownload)" in body
     page = _staff_client(world).get(f"/orders/{r.order.number}/").content.decode()
     assert f'src="/orders/attachments/{att.pk}/?inline=1"' in page
+
+
+def test_an_mms_file_name_over_200_characters_is_refused(world: World, gw: MediaGateway) -> None:
+    r = _mms(
+        {
+            "id": "mms-2",
+            "from": "13800138112",
+            "text": "表",
+            "media": [{"id": "IMG-2", "filename": "x" * 201}],
+        }
+    )
+    assert r.status_code == 400 and r.body["error"]["field"] == "media", r.body
+    assert not Attachment.objects.exists()
