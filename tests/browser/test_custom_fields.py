@@ -56,7 +56,10 @@ def test_required_field_blocks_resolving_with_a_clear_message(page, browser, liv
     expect(page.locator("[data-testid=fields-saved]")).to_be_visible()
     assert field_actions.values_of(o)["meter_no"] == ["12345678"]
 
-    # tags: typing shows the existing ones (autocomplete), adding normalises
+    # tags: typing shows the existing ones (autocomplete), adding normalises; first let the card settle (the
+    # saved values come back by live update and redraw it, with an empty suggestion list)
+    page.wait_for_load_state("networkidle")
+    page.wait_for_timeout(500)
     page.locator("#tag-add").fill("燃气")
     expect(page.locator("#tag-suggestions option[value=燃气表]")).to_have_count(1)
     page.locator("#tag-add").fill("燃气表, Repeat Visit")
