@@ -119,7 +119,7 @@ def inbound(request: HttpRequest) -> Status:
             sender=data["from"],
             text=data["text"],
             receiver=to or "",
-            media=_media_refs(data.get("media")),
+            media=_media_refs(data.get("media", [])),
         )
     )
     fetches = sms_inbound.message_media(gm)
@@ -136,9 +136,7 @@ def inbound(request: HttpRequest) -> Status:
 
 
 def _media_refs(raw: object) -> list[media.MediaRef]:
-    if raw is None:
-        return []
-    if not isinstance(raw, list) or len(raw) > 10:
+    if not isinstance(raw, list) or len(raw) > 10:  # absent is [], an explicit null is refused
         raise ValidationFailed("malformed", _("media must be a list of at most 10 items."), "media")
     refs = []
     for item in raw:

@@ -329,4 +329,6 @@ def test_an_mms_file_name_over_200_characters_is_refused(world: World, gw: Media
         }
     )
     assert r.status_code == 400 and r.body["error"]["field"] == "media", r.body
+    r = _mms({"id": "mms-3", "from": "13800138112", "text": "表", "media": None})
+    assert r.status_code == 400 and r.body["error"]["field"] == "media", r.body
     assert not Attachment.objects.exists()
