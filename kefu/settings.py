@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "kefu.supervision",
     "kefu.inspections",
     "kefu.incidents",
+    "kefu.fieldservice",  # appointments, the technician's phone view, safety-check campaigns (docs/field-service.md)
     "kefu.reports",
     "kefu.knowledge",
     "kefu.macros",  # macros, bulk actions, saved queue views (docs/macros.md)
