@@ -1,6 +1,11 @@
 """Field-service models, one module per part: appointments (the booked visit window), visits (what the
 technician did on site) and campaigns (area-wide proactive visits). Each module's classes are re-exported here."""
 
-from kefu.fieldservice.models.appointments import Appointment, AppointmentSource, AppointmentStatus
+from kefu.fieldservice.models.appointments import (
+    Appointment,
+    AppointmentSource,
+    AppointmentStatus,
+    MissedReason,
+)
 
-__all__ = ["Appointment", "AppointmentSource", "AppointmentStatus"]
+__all__ = ["Appointment", "AppointmentSource", "AppointmentStatus", "MissedReason"]

@@ -15,6 +15,13 @@ class AppointmentStatus(models.TextChoices):
     MISSED = "missed", pgettext_lazy("appointment", "missed")
 
 
+class MissedReason(models.TextChoices):
+    TECHNICIAN_LATE = "technician_late", _("technician late beyond the tolerance")
+    TECHNICIAN_ABSENT = "technician_absent", _("technician did not come")
+    CUSTOMER_ABSENT = "customer_absent", _("customer not at home")
+    OTHER = "other", pgettext_lazy("missed appointment", "other")
+
+
 class AppointmentSource(models.TextChoices):
     AGENT = "agent", _("booked by staff")
     PORTAL = "portal", _("booked by the customer on the portal")
@@ -50,6 +57,10 @@ class Appointment(models.Model):
         default=False,
         help_text=_("The customer chose a window later than the earliest one offered."),
     )
+    missed_reason = models.CharField(
+        _("why it was missed"), max_length=20, choices=MissedReason.choices, blank=True, default=""
+    )
+    missed_note = models.TextField(_("note on the missed visit"), blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
