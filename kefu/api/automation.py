@@ -148,10 +148,14 @@ def _delivery_out(d: Delivery) -> dict[str, Any]:
     }
 
 
-@router.get("/triggers", response={200: list[TriggerOut], **ERRORS}, summary="Triggers")
-def list_triggers(request: ApiRequest) -> list[Trigger]:
+def _itself(row: Any) -> Any:
+    return row
+
+
+@router.get("/triggers", response={200: Page[TriggerOut], **ERRORS}, summary="Triggers")
+def list_triggers(request: ApiRequest, page: Query[PageParams]) -> dict[str, Any]:
     require_staff(request.auth, "admin")
-    return list(Trigger.objects.all())
+    return paginate(Trigger.objects.order_by("position", "id"), page, _itself)
 
 
 @router.post("/triggers", response={201: TriggerOut, **WRITE_ERRORS}, summary="Create a trigger")
@@ -175,10 +179,10 @@ def delete_trigger(request: ApiRequest, trigger_id: Id) -> HttpResponse:
     return HttpResponse(status=204)
 
 
-@router.get("/webhooks", response={200: list[WebhookOut], **ERRORS}, summary="Webhooks")
-def list_webhooks(request: ApiRequest) -> list[Webhook]:
+@router.get("/webhooks", response={200: Page[WebhookOut], **ERRORS}, summary="Webhooks")
+def list_webhooks(request: ApiRequest, page: Query[PageParams]) -> dict[str, Any]:
     require_staff(request.auth, "admin")
-    return list(Webhook.objects.all())
+    return paginate(Webhook.objects.order_by("name", "id"), page, _itself)
 
 
 @router.post("/webhooks", response={201: WebhookOut, **WRITE_ERRORS}, summary="Create a webhook")

@@ -69,3 +69,30 @@ def test_schema_names_do_not_collide(client):  # type: ignore[no-untyped-def]
     schemas = client.get("/api/v1/openapi.json").json()["components"]["schemas"]
     assert "status_code" in schemas["DeliveryAttemptOut"]["properties"]
     assert "method" in schemas["AttemptOut"]["properties"]
+
+
+def test_trigger_and_webhook_lists_are_paginated(world, apis):  # type: ignore[no-untyped-def]
+    admin = apis("admin")
+    for name in ("A first", "B second", "C third"):
+        body = {
+            "name": name,
+            "event": "created",
+            "conditions": [{"field": "priority", "op": "is", "value": "urgent"}],
+            "actions": [{"kind": "set_priority", "value": "high"}],
+        }
+        assert admin.post("/triggers", body).status_code == 201
+    first = admin.get("/triggers?limit=2")
+    assert first.status_code == 200
+    assert first.body["count"] == 3 and len(first.body["items"]) == 2
+    rest = admin.get("/triggers?limit=2&offset=2")
+    assert [t["name"] for t in rest.body["items"]] == [
+        Trigger.objects.order_by("position", "id").last().name  # type: ignore[union-attr]
+    ]
+    assert_error(admin.get("/triggers?limit=0"), 400)
+    assert admin.get("/webhooks").body == {
+        "count": 0,
+        "count_capped": False,
+        "limit": 50,
+        "offset": 0,
+        "items": [],
+    }
