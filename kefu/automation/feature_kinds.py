@@ -96,26 +96,16 @@ def register() -> None:
             ops=("contains", "not_contains"),
         ),
     )
-    registry.register_action(
-        "add_tag",
-        registry.ActionKind(
-            label=gettext_lazy("Add tag"),
-            run=_add_tag,
-            clean=_clean_tag,
-            choices=_tag_choices,
-            value_label=gettext_lazy("Tag"),
-        ),
-    )
-    registry.register_action(
-        "remove_tag",
-        registry.ActionKind(
-            label=gettext_lazy("Remove tag"),
-            run=_remove_tag,
-            clean=_clean_tag,
-            choices=_tag_choices,
-            value_label=gettext_lazy("Tag"),
-        ),
-    )
+    for code, label, run in (
+        ("add_tag", gettext_lazy("Add tag"), _add_tag),
+        ("remove_tag", gettext_lazy("Remove tag"), _remove_tag),
+    ):
+        registry.register_action(
+            code,
+            registry.ActionKind(
+                label=label, run=run, clean=_clean_tag, choices=_tag_choices, value_label=gettext_lazy("Tag")
+            ),
+        )
     registry.register_action(
         "set_custom_field",
         registry.ActionKind(
