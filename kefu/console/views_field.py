@@ -13,6 +13,7 @@ import hashlib
 import json
 from typing import Any
 
+from django.conf import settings
 from django.contrib.staticfiles import finders
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import render
@@ -26,6 +27,7 @@ from kefu.commitments.models.materials import ServiceMaterial, ServiceStep
 from kefu.fieldservice import field_sync
 from kefu.fieldservice.models import VisitOutcome
 from kefu.lib.errors import KefuError
+from kefu.middleware import csp_policy
 from kefu.privacy import records as access_records
 from kefu.privacy import rules as privacy_rules
 from kefu.web.views import ConsoleRequest, staff_view
@@ -66,7 +68,7 @@ def _messages() -> dict[str, str]:
     return {
         "synced": _("Everything is saved."),
         "waiting": _("%(n)s waiting to be sent"),
-        "offline": _("No network: %(n)s waiting, sent when the network is back."),
+        "offline": _("No network · %(n)s waiting"),
         "sending": _("Sending…"),
         "refused": _("Not accepted:"),
         "discard": _("Discard"),
@@ -95,7 +97,7 @@ def today(request: ConsoleRequest) -> HttpResponse:
     items, total = field_sync.my_day(staff)
     _record_site_visit(request, [i.order.customer_id for i in items])
     day, _start, _end = field_sync.branch_day(staff)
-    return render(
+    return _page(
         request,
         "fieldservice/field/today.html",
         {
@@ -125,7 +127,7 @@ def visit(request: ConsoleRequest, key: str) -> HttpResponse:
     )
     signature_id = item.visit.signature_id if item.visit is not None else None
     state = field_sync.visit_state(item.visit, o, item.appointment)
-    return render(
+    return _page(
         request,
         "fieldservice/field/visit.html",
         {
@@ -142,6 +144,18 @@ def visit(request: ConsoleRequest, key: str) -> HttpResponse:
             **_shell(),
         },
     )
+
+
+def _page(request: ConsoleRequest, template: str, context: dict[str, Any]) -> HttpResponse:
+    """The page with the site's policy plus ``blob:`` images: a photo waiting in the phone's queue is shown
+    from its local copy (``URL.createObjectURL``) before it is sent. Scripts stay ``'self'`` only."""
+    response = render(request, template, context)
+    mode = getattr(settings, "KEFU_CSP", "enforce")
+    if mode != "off":
+        header = "Content-Security-Policy-Report-Only" if mode == "report-only" else "Content-Security-Policy"
+        policy = csp_policy(request.path, getattr(settings, "KEFU_CSP_REPORT_URI", ""))
+        response[header] = policy.replace("img-src 'self' data:", "img-src 'self' data: blob:", 1)
+    return response
 
 
 def _shell() -> dict[str, Any]:

@@ -1,4 +1,4 @@
-"""The technician's day (docs/field-service.md, "The technician's day on a phone"): which visits a technician
+"""The technician's day (R-38; docs/field-service.md, "The technician's day on a phone"): which visits a technician
 has today, and the actions of a visit sent from the phone — set off, arrived, a note, a photo, the customer's
 signature, finished with an outcome.
 
@@ -24,6 +24,7 @@ from typing import Any
 
 from django.db import transaction
 from django.db.models import Exists, OuterRef, QuerySet
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -115,7 +116,8 @@ class DayItem:
 
 def branch_day(staff: Staff, now: dt.datetime | None = None) -> tuple[dt.date, dt.datetime, dt.datetime]:
     """Today in the technician's branch time zone, and its start and end in UTC."""
-    tz = zoneinfo.ZoneInfo(staff.branch.time_zone if staff.branch_id else "Asia/Shanghai")
+    branch = staff.branch
+    tz = zoneinfo.ZoneInfo(branch.time_zone) if branch is not None else timezone.get_default_timezone()
     local = (now or clock.now()).astimezone(tz)
     start = dt.datetime.combine(local.date(), dt.time(0, 0), tzinfo=tz)
     end = start + dt.timedelta(days=1)

@@ -124,7 +124,7 @@ def test_a_whole_visit_resolves_the_order_and_marks_the_appointment_visited(
     o = WorkOrder.objects.get(pk=a.order_id)
     assert o.status == "resolved" and o.resolution == "更换了光猫"
     assert FieldAction.objects.filter(visit=v).count() == 5
-    photos = Attachment.objects.filter(workorder=o).exclude(pk=v.signature_id)
+    photos = Attachment.objects.filter(workorder=o).exclude(pk=v.signature.pk)
     assert [p.content_type for p in photos] == ["image/png"]
     assert not photos[0].public  # photos of the customer's home are internal
     steps = list(
@@ -347,5 +347,21 @@ def test_the_app_is_installable(world: Any, tech: Client) -> None:
     assert sw["Cache-Control"] == "no-cache"
     assert "KEFU_SHELL" in sw.content.decode()
     page = tech.get("/field/")
-    assert "script-src 'self'" in page["Content-Security-Policy"]
+    policy = page["Content-Security-Policy"]
+    assert "script-src 'self';" in policy
+    assert "img-src 'self' data: blob:;" in policy  # a queued photo is shown from the phone's copy
     assert 'rel="manifest" href="/field/manifest.webmanifest"' in page.content.decode()
+
+
+PHONE_UA = "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0 Mobile Safari/537.36"
+
+
+def test_a_technician_on_a_phone_lands_on_todays_visits(world: Any, tech: Client) -> None:
+    assert tech.get("/", headers={"User-Agent": PHONE_UA})["Location"] == "/field/"
+    assert tech.get("/", headers={"User-Agent": "Mozilla/5.0 (X11; Linux x86_64)"})["Location"] == "/orders/"
+    queue = tech.get("/orders/?tab=mine").content.decode()
+    assert 'id="nav-field"' in queue and 'href="/field/"' in queue  # "My visits today" in the console
+    agent = Client()
+    agent.login(username="agent", password=PASSWORD)
+    assert agent.get("/", headers={"User-Agent": PHONE_UA})["Location"] == "/orders/"
+    assert 'id="nav-field"' not in agent.get("/orders/?tab=mine").content.decode()

@@ -220,6 +220,7 @@
     var label = visitEl.querySelector('#outcome-labels [data-outcome="' + outcome + '"]');
     document.getElementById("outcome-label").textContent = label ? label.textContent : "";
     document.getElementById("sigwrap").classList.toggle("signed", !!signed);
+    document.getElementById("signed-ok").hidden = !signed;
     // photos waiting to be sent: shown from the queue, marked as waiting
     var box = document.getElementById("photos");
     box.querySelectorAll(".thumb-waiting").forEach(function (el) { URL.revokeObjectURL(el.src); el.remove(); });
@@ -374,9 +375,10 @@
 
   // --- start -------------------------------------------------------------------------------------
 
+  // tapping the bar shows what is waiting and sends it now
   statusEl.addEventListener("click", function () {
     listEl.dataset.open = listEl.dataset.open === "1" ? "0" : "1";
-    refresh();
+    refresh().then(function () { sync(); });
   });
   window.addEventListener("online", function () { sync(); });
   window.addEventListener("offline", function () { refresh(); });
