@@ -19,6 +19,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 import zoneinfo
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -286,7 +287,7 @@ def apply_action(user: Actor, data: ActionInput) -> Applied:
             raise Conflict("wrong_state", STATE_MESSAGES[kind], "kind", state=visit.state)
         if visit.pk is None:
             visit.save()
-        attachment = HANDLERS[kind](user, staff, visit, order, appointment, data, at)
+        attachment = HANDLERS[kind](Step(user, staff, visit, order, appointment, data, at))
         visit.save()
         result = {
             "action_id": str(action_id),
@@ -324,24 +325,43 @@ def visit_state(visit: Visit | None, order: WorkOrder, appointment: Appointment 
     }
 
 
-def _entry(order: WorkOrder, staff: Staff, body: str, at: dt.datetime, data: dict[str, Any]) -> TimelineEntry:
-    return wo_actions.add_entry(order, TimelineEntry.Kind.SYSTEM, staff=staff, body=body, at=at, data=data)
+@dataclass
+class Step:
+    """What a handler of one action works on (the order locked, the visit saved)."""
 
+    user: Actor
+    staff: Staff
+    visit: Visit
+    order: WorkOrder
+    appointment: Appointment | None
+    data: ActionInput
+    at: dt.datetime
 
-def _audit(
-    user: Actor, action: str, visit: Visit, order: WorkOrder, before: dict[str, Any], summary: str
-) -> None:
-    fields = ["state", "travel_started_at", "arrived_at", "finished_at", "outcome", "signature", "notes"]
-    audit.record(
-        user,
-        action,
-        visit,
-        before=before,
-        after=audit.snapshot(visit, fields),
-        customer_id=order.customer_id,
-        workorder_id=order.pk,
-        summary=summary[:200],
-    )
+    def time(self) -> str:
+        """The action's time on the branch's clock (``HH:MM``), for the timeline and the notes."""
+        return f"{self.at.astimezone(zoneinfo.ZoneInfo(self.order.branch.time_zone)):%H:%M}"
+
+    def entry(self, kind: str, body: str, **data: Any) -> TimelineEntry:
+        """A timeline entry of the order at the action's time, tagged with the visit."""
+        return wo_actions.add_entry(
+            self.order, kind, staff=self.staff, body=body, at=self.at, data={"visit": self.visit.pk, **data}
+        )
+
+    def audit(self, action: str, before: dict[str, Any], summary: str = "") -> None:
+        audit.record(
+            self.user,
+            action,
+            self.visit,
+            before=before,
+            after=_snap(self.visit),
+            customer_id=self.order.customer_id,
+            workorder_id=self.order.pk,
+            summary=summary[:200],
+        )
+
+    def add_note(self, text: str) -> None:
+        line = f"[{self.time()}] {text}"
+        self.visit.notes = f"{self.visit.notes}\n{line}" if self.visit.notes else line
 
 
 def _snap(visit: Visit) -> dict[str, Any]:
@@ -349,61 +369,37 @@ def _snap(visit: Visit) -> dict[str, Any]:
     return audit.snapshot(visit, fields)
 
 
-def _local(at: dt.datetime, order: WorkOrder) -> str:
-    tz = zoneinfo.ZoneInfo(order.branch.time_zone)
-    return f"{at.astimezone(tz):%H:%M}"
+def _move(step: Step, state: str, stamp: str, message: str, kind: str) -> None:
+    """Set off / arrived: the visit's state and time; the order starts (new or reopened → in progress)."""
+    before = _snap(step.visit)
+    step.visit.state = state
+    setattr(step.visit, stamp, step.at)
+    if step.order.status in STARTABLE:
+        wo_actions.do_transition(step.user, step.order.pk, wo_rules.Status.IN_PROGRESS.value)
+        step.order.refresh_from_db()
+    step.entry(TimelineEntry.Kind.SYSTEM, message % {"time": step.time()}, step=kind)
+    step.visit.save()
+    step.audit(f"visit.{kind}", before)
 
 
-def _start_travel(
-    user: Actor,
-    staff: Staff,
-    visit: Visit,
-    order: WorkOrder,
-    appointment: Appointment | None,
-    data: ActionInput,
-    at: dt.datetime,
-) -> None:
-    before = _snap(visit)
-    visit.state, visit.travel_started_at = VisitState.TRAVELLING, at
-    if order.status in STARTABLE:
-        wo_actions.do_transition(user, order.pk, wo_rules.Status.IN_PROGRESS.value)
-        order.refresh_from_db()
-    _entry(
-        order,
-        staff,
-        _("Technician set off for the visit at %(time)s.") % {"time": _local(at, order)},
-        at,
-        {"visit": visit.pk, "step": "start_travel"},
+def _start_travel(step: Step) -> None:
+    _move(
+        step,
+        VisitState.TRAVELLING,
+        "travel_started_at",
+        _("Technician set off for the visit at %(time)s."),
+        FieldActionKind.START_TRAVEL,
     )
-    visit.save()
-    _audit(user, "visit.start_travel", visit, order, before, "")
-    return None
 
 
-def _arrive(
-    user: Actor,
-    staff: Staff,
-    visit: Visit,
-    order: WorkOrder,
-    appointment: Appointment | None,
-    data: ActionInput,
-    at: dt.datetime,
-) -> None:
-    before = _snap(visit)
-    visit.state, visit.arrived_at = VisitState.ON_SITE, at
-    if order.status in STARTABLE:
-        wo_actions.do_transition(user, order.pk, wo_rules.Status.IN_PROGRESS.value)
-        order.refresh_from_db()
-    _entry(
-        order,
-        staff,
-        _("Technician arrived on site at %(time)s.") % {"time": _local(at, order)},
-        at,
-        {"visit": visit.pk, "step": "arrive"},
+def _arrive(step: Step) -> None:
+    _move(
+        step,
+        VisitState.ON_SITE,
+        "arrived_at",
+        _("Technician arrived on site at %(time)s."),
+        FieldActionKind.ARRIVE,
     )
-    visit.save()
-    _audit(user, "visit.arrive", visit, order, before, "")
-    return None
 
 
 def _text(data: ActionInput, *, required: bool) -> str:
@@ -415,29 +411,13 @@ def _text(data: ActionInput, *, required: bool) -> str:
     return text
 
 
-def _add_note(visit: Visit, text: str, at: dt.datetime, order: WorkOrder) -> None:
-    line = f"[{_local(at, order)}] {text}"
-    visit.notes = f"{visit.notes}\n{line}" if visit.notes else line
-
-
-def _note(
-    user: Actor,
-    staff: Staff,
-    visit: Visit,
-    order: WorkOrder,
-    appointment: Appointment | None,
-    data: ActionInput,
-    at: dt.datetime,
-) -> None:
-    text = _text(data, required=True)
-    before = _snap(visit)
-    _add_note(visit, text, at, order)
-    wo_actions.add_entry(
-        order, TimelineEntry.Kind.NOTE, staff=staff, body=text, at=at, data={"visit": visit.pk}
-    )
-    visit.save()
-    _audit(user, "visit.note", visit, order, before, text)
-    return None
+def _note(step: Step) -> None:
+    text = _text(step.data, required=True)
+    before = _snap(step.visit)
+    step.add_note(text)
+    step.entry(TimelineEntry.Kind.NOTE, text)
+    step.visit.save()
+    step.audit("visit.note", before, text)
 
 
 def _upload(data: ActionInput, field: str, allowed: frozenset[str], message: Any) -> Any:
@@ -452,73 +432,38 @@ def _upload(data: ActionInput, field: str, allowed: frozenset[str], message: Any
     return upload
 
 
-def _photo(
-    user: Actor,
-    staff: Staff,
-    visit: Visit,
-    order: WorkOrder,
-    appointment: Appointment | None,
-    data: ActionInput,
-    at: dt.datetime,
-) -> Any:
+def _photo(step: Step) -> Any:
     upload = _upload(
-        data, "file", previews.INLINE_IMAGE_TYPES, _("The photo must be a JPEG, PNG, GIF or WebP image.")
+        step.data, "file", previews.INLINE_IMAGE_TYPES, _("The photo must be a JPEG, PNG, GIF or WebP image.")
     )
-    text = _text(data, required=False)
-    entry = wo_actions.add_entry(
-        order,
-        TimelineEntry.Kind.NOTE,
-        staff=staff,
-        body=text or _("Photo taken on site."),
-        at=at,
-        data={"visit": visit.pk, "step": "photo"},
-    )
-    return wo_actions.attach_file(user, order, upload, entry=entry, public=False)
+    text = _text(step.data, required=False)
+    entry = step.entry(TimelineEntry.Kind.NOTE, text or _("Photo taken on site."), step="photo")
+    return wo_actions.attach_file(step.user, step.order, upload, entry=entry, public=False)
 
 
-def _signature(
-    user: Actor,
-    staff: Staff,
-    visit: Visit,
-    order: WorkOrder,
-    appointment: Appointment | None,
-    data: ActionInput,
-    at: dt.datetime,
-) -> Any:
-    upload = _upload(data, "file", frozenset({"image/png"}), _("The signature must be a PNG image."))
-    signer = (data.signed_by or "").strip()
+def _signature(step: Step) -> Any:
+    upload = _upload(step.data, "file", frozenset({"image/png"}), _("The signature must be a PNG image."))
+    signer = (step.data.signed_by or "").strip()
     if len(signer) > SIGNER_MAX:
         raise ValidationFailed("too_long", _("The name is longer than 100 characters."), "signed_by")
-    before = _snap(visit)
-    entry = wo_actions.add_entry(
-        order,
-        TimelineEntry.Kind.NOTE,
-        staff=staff,
-        body=_("The customer signed on the technician's phone to confirm the work%(by)s.")
-        % {"by": f" ({signer})" if signer else ""},
-        at=at,
-        data={"visit": visit.pk, "step": "signature"},
-    )
-    att = wo_actions.attach_file(user, order, upload, entry=entry, public=False)
-    visit.signature, visit.signed_by = att, signer
-    visit.save()
-    _audit(user, "visit.signature", visit, order, before, signer)
+    before = _snap(step.visit)
+    body = _("The customer signed on the technician's phone to confirm the work%(by)s.") % {
+        "by": f" ({signer})" if signer else ""
+    }
+    entry = step.entry(TimelineEntry.Kind.NOTE, body, step="signature")
+    att = wo_actions.attach_file(step.user, step.order, upload, entry=entry, public=False)
+    step.visit.signature, step.visit.signed_by = att, signer
+    step.visit.save()
+    step.audit("visit.signature", before, signer)
     return att
 
 
-def _finish(
-    user: Actor,
-    staff: Staff,
-    visit: Visit,
-    order: WorkOrder,
-    appointment: Appointment | None,
-    data: ActionInput,
-    at: dt.datetime,
-) -> None:
-    if data.outcome not in VisitOutcome.values:
+def _finish(step: Step) -> None:
+    visit, order, appointment = step.visit, step.order, step.appointment
+    if step.data.outcome not in VisitOutcome.values:
         raise ValidationFailed("required", _("Choose how the visit ended."), "outcome")
-    outcome = VisitOutcome(data.outcome)
-    text = _text(data, required=outcome != VisitOutcome.DONE)
+    outcome = VisitOutcome(step.data.outcome)
+    text = _text(step.data, required=outcome != VisitOutcome.DONE)
     if outcome == VisitOutcome.DONE and not visit.signature_id:
         raise ValidationFailed(
             "signature_required",
@@ -526,9 +471,9 @@ def _finish(
             "signature",
         )
     before = _snap(visit)
-    visit.state, visit.finished_at, visit.outcome = VisitState.FINISHED, at, outcome.value
+    visit.state, visit.finished_at, visit.outcome = VisitState.FINISHED, step.at, outcome.value
     if text:
-        _add_note(visit, text, at, order)
+        step.add_note(text)
     visit.save()
     labels = {
         VisitOutcome.DONE: _("Visit finished at %(time)s: work done, confirmed by the customer's signature."),
@@ -537,47 +482,48 @@ def _finish(
         ),
         VisitOutcome.CUSTOMER_ABSENT: _("Visit finished at %(time)s: the customer was not at home."),
     }
-    body = labels[outcome] % {"time": _local(at, order)}
-    _entry(
-        order,
-        staff,
-        f"{body}\n{text}" if text else body,
-        at,
-        {"visit": visit.pk, "step": "finish", "outcome": outcome.value},
+    body = labels[outcome] % {"time": step.time()}
+    step.entry(
+        TimelineEntry.Kind.SYSTEM, f"{body}\n{text}" if text else body, step="finish", outcome=outcome.value
     )
     if appointment is not None:
-        a_before = audit.snapshot(appointment, ["status", "missed_reason", "missed_note"])
-        if outcome == VisitOutcome.CUSTOMER_ABSENT:
-            appointment.status = AppointmentStatus.MISSED
-            appointment.missed_reason = MissedReason.CUSTOMER_ABSENT
-            appointment.missed_note = text
-            action = "appointment.missed"
-        else:
-            appointment.status = AppointmentStatus.DONE
-            action = "appointment.visited"
-        appointment.save(update_fields=["status", "missed_reason", "missed_note", "updated_at"])
-        audit.record(
-            user,
-            action,
-            appointment,
-            before=a_before,
-            after=audit.snapshot(appointment, ["status", "missed_reason", "missed_note"]),
-            customer_id=order.customer_id,
-            workorder_id=order.pk,
-        )
+        _close_appointment(step, appointment, outcome, text)
     if outcome == VisitOutcome.DONE and order.status in RESOLVABLE:
         wo_actions.do_transition(
-            user,
+            step.user,
             order.pk,
             wo_rules.Status.RESOLVED.value,
             resolution=text or _("Work done on site; the customer signed to confirm it."),
         )
         order.refresh_from_db()
-    _audit(user, "visit.finish", visit, order, before, outcome.value)
-    return None
+    step.audit("visit.finish", before, outcome.value)
 
 
-HANDLERS: dict[str, Any] = {
+def _close_appointment(step: Step, appointment: Appointment, outcome: VisitOutcome, text: str) -> None:
+    """The appointment was kept (visited), or missed because the customer was not at home (R-38)."""
+    fields = ["status", "missed_reason", "missed_note"]
+    before = audit.snapshot(appointment, fields)
+    if outcome == VisitOutcome.CUSTOMER_ABSENT:
+        appointment.status = AppointmentStatus.MISSED
+        appointment.missed_reason = MissedReason.CUSTOMER_ABSENT
+        appointment.missed_note = text
+        action = "appointment.missed"
+    else:
+        appointment.status = AppointmentStatus.DONE
+        action = "appointment.visited"
+    appointment.save(update_fields=[*fields, "updated_at"])
+    audit.record(
+        step.user,
+        action,
+        appointment,
+        before=before,
+        after=audit.snapshot(appointment, fields),
+        customer_id=step.order.customer_id,
+        workorder_id=step.order.pk,
+    )
+
+
+HANDLERS: dict[str, Callable[[Step], Any]] = {
     FieldActionKind.START_TRAVEL: _start_travel,
     FieldActionKind.ARRIVE: _arrive,
     FieldActionKind.NOTE: _note,

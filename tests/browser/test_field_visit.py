@@ -86,6 +86,17 @@ def test_a_visit_with_a_photo_taken_offline_is_synced_exactly_once(phone_page, w
     assert page.evaluate("document.documentElement.scrollWidth") <= 390  # no sideways scrolling
     shot(page, "field-today")
 
+    # installed as an app: the worker of /field/ keeps today's visit pages for reading without network
+    cached = """async (url) => {
+        const reg = await navigator.serviceWorker.ready;
+        for (let i = 0; i < 50; i++) {
+            const hit = await caches.open("kefu-field-pages").then((c) => c.match(new URL(url, location).href));
+            if (hit) return reg.scope;
+            await new Promise((r) => setTimeout(r, 200));
+        }
+        return null;
+    }"""
+    assert page.evaluate(cached, f"/field/visits/{key}/").endswith("/field/")
     cards.first.locator("a").click()
     expect(page.locator("#visit")).to_have_attribute("data-key", key)
     expect(page.locator("#call-link")).to_have_attribute("href", "tel:13800138000")

@@ -12,9 +12,12 @@ from typing import Any
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
 from kefu.audit.models import AuditRecord
+from kefu.commitments.models.materials import ServiceMaterial, ServiceStep
 from kefu.fieldservice.models import Appointment, AppointmentStatus, FieldAction, Visit
 from kefu.privacy.models import AccessRecord
 from kefu.testing.clock import freeze, sh
@@ -322,8 +325,6 @@ def test_the_day_lists_todays_appointments_by_window_then_open_orders(
 def test_the_visit_page_shows_checklist_materials_and_a_callable_phone(
     world: Any, now: Any, tech: Client
 ) -> None:
-    from kefu.commitments.models.materials import ServiceMaterial, ServiceStep
-
     ServiceStep.objects.create(service=world.service_fault, order=1, title="检查光猫指示灯")
     ServiceMaterial.objects.create(service=world.service_fault, name="户主身份证")
     a = appointment(world, 10)
@@ -365,3 +366,20 @@ def test_a_technician_on_a_phone_lands_on_todays_visits(world: Any, tech: Client
     agent.login(username="agent", password=PASSWORD)
     assert agent.get("/", headers={"User-Agent": PHONE_UA})["Location"] == "/orders/"
     assert 'id="nav-field"' not in agent.get("/orders/?tab=mine").content.decode()
+
+
+def test_the_day_costs_the_same_statements_for_three_or_seven_visits(
+    world: Any, now: Any, tech: Client
+) -> None:
+    for hour in (8, 10):
+        appointment(world, hour)
+    world.order(world.customer("赵六", "13600136000"), assignee_id=world.technician.pk)
+    tech.get("/field/")  # the session's first page also stores its time zone
+    with CaptureQueriesContext(connection) as two:
+        assert tech.get("/field/").status_code == 200
+    for hour in (12, 14, 16):
+        appointment(world, hour)
+    world.order(world.customer("王五", "13700137000"), assignee_id=world.technician.pk)
+    with CaptureQueriesContext(connection) as six:
+        assert tech.get("/field/").content.decode().count('class="vcard"') == 7
+    assert len(six) == len(two) <= 12
