@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import connection
+from django.db import connection, transaction
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
@@ -20,6 +20,7 @@ from kefu.audit.models import AuditRecord
 from kefu.commitments.models.materials import ServiceMaterial, ServiceStep
 from kefu.fieldservice.models import Appointment, AppointmentStatus, FieldAction, Visit
 from kefu.privacy.models import AccessRecord
+from kefu.rights.erasure import anonymise
 from kefu.testing.clock import freeze, sh
 from kefu.testing.factories import PASSWORD, make_staff
 from kefu.workorders.models import Attachment, TimelineEntry, WorkOrder
@@ -383,3 +384,19 @@ def test_the_day_costs_the_same_statements_for_three_or_seven_visits(
     with CaptureQueriesContext(connection) as six:
         assert tech.get("/field/").content.decode().count('class="vcard"') == 7
     assert len(six) == len(two) <= 12
+
+
+def test_erasing_the_customer_anonymises_the_visit(world: Any, now: Any, tech: Client) -> None:
+    a = appointment(world, 10)
+    key = f"a{a.pk}"
+    post(tech, key, "arrive")
+    post(tech, key, "note", text="张三说打13800138000前先敲门")
+    sig = SimpleUploadedFile("signature.png", png_bytes(300, 130), content_type="image/png")
+    post(tech, key, "signature", file=sig, signed_by="张三")
+    customer = WorkOrder.objects.select_related("customer").get(pk=a.order_id).customer
+    with transaction.atomic():
+        outcome = anonymise(customer, sh(2026, 3, 2, 11, 0))
+    v = Visit.objects.get(appointment=a)
+    assert v.signed_by == "" and v.signature is None  # the signature image was deleted with the attachments
+    assert "13800138000" not in v.notes and "张三" not in v.notes and v.arrived_at is not None
+    assert any("fieldservice.Visit" in label for label in outcome)
