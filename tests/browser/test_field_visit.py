@@ -76,6 +76,7 @@ def test_a_visit_with_a_photo_taken_offline_is_synced_exactly_once(phone_page, w
     page = phone_page
     errors: list[str] = []
     page.on("pageerror", lambda e: errors.append(str(e)))
+    page.on("console", lambda m: errors.append(m.text) if "Content Security Policy" in m.text else None)
     a = seed(world)
     key = f"a{a.pk}"
     login(page, "tech", PASSWORD)
