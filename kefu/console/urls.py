@@ -46,4 +46,5 @@ urlpatterns = [
     path("notifications/", include("kefu.notifications.urls")),
     path("fields/", include("kefu.fields.urls")),  # tags and custom fields (docs/fields.md)
     path("signatures/", include("kefu.channels.mail.urls")),  # e-mail signatures (docs/signatures.md)
+    path("field/", include("kefu.console.urls_field")),  # the technician's phone view (docs/field-service.md)
 ]

@@ -169,6 +169,16 @@ ERASURE_TABLE: tuple[TableRule, ...] = (
         files=("file",),
     ),
     TableRule(
+        "fieldservice.Visit",
+        "order__customer",
+        Action.ANONYMISE,
+        _(
+            "Visits stay for the appointment figures (times, outcome); the signer's name goes, notes lose the identifiers."
+        ),
+        set={"signed_by": ""},
+        redact=("notes",),
+    ),
+    TableRule(
         "complaints.ComplaintRecord",
         "workorder__customer",
         Action.ANONYMISE,

@@ -7,5 +7,7 @@ from kefu.fieldservice.models.appointments import (
     AppointmentStatus,
     MissedReason,
 )
+from kefu.fieldservice.models.visits import FieldAction, FieldActionKind, Visit, VisitOutcome, VisitState
 
 __all__ = ["Appointment", "AppointmentSource", "AppointmentStatus", "MissedReason"]
+__all__ += ["FieldAction", "FieldActionKind", "Visit", "VisitOutcome", "VisitState"]
