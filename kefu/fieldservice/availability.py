@@ -89,7 +89,9 @@ def _aware(moment: dt.datetime, what: str) -> dt.datetime:
     return moment.astimezone(UTC)
 
 
-def technician_periods(day: dt.date, tech: Technician, cal: WorkCalendar) -> list[tuple[dt.datetime, dt.datetime]]:
+def technician_periods(
+    day: dt.date, tech: Technician, cal: WorkCalendar
+) -> list[tuple[dt.datetime, dt.datetime]]:
     """The technician's working periods on ``day`` as UTC instants; none on a non-working day."""
     if not is_working_day(day, cal):
         return []

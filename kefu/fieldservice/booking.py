@@ -56,7 +56,9 @@ from kefu.workorders.actions import add_entry
 from kefu.workorders.models import TimelineEntry, WorkOrder
 
 OPEN = (AppointmentStatus.BOOKED, AppointmentStatus.CONFIRMED)
-TOKEN_SALT = "kefu.fieldservice.visit-link"
+# the order types a customer may book a visit for by themselves (on-site work, R-9); staff may book any
+VISIT_TYPES = ("fault_general", "fault_major", "install_urban", "install_rural", "restoration")
+SALT_OF_LINKS = "kefu.fieldservice.visit-link"
 
 
 # --- settings ----------------------------------------------------------------------------------------------
@@ -205,23 +207,32 @@ def route(order: WorkOrder, customer: Customer) -> tuple[str, str]:
     return "", ""
 
 
-def link_token(order: WorkOrder) -> str:
-    """A signed link token for the order's visit page (valid ``KEFU_FIELD_LINK_DAYS`` days)."""
-    return signing.dumps({"o": order.pk}, salt=TOKEN_SALT, compress=True)
+def link_token(order: WorkOrder, now: dt.datetime | None = None) -> str:
+    """A signed link token for the order's visit page, valid ``KEFU_FIELD_LINK_DAYS`` days (the expiry is
+    inside the signed value, on the project's clock)."""
+    expires = (now or clock.now()) + dt.timedelta(days=link_days())
+    return signing.dumps({"o": order.pk, "e": int(expires.timestamp())}, salt=SALT_OF_LINKS, compress=True)
 
 
 def order_of_token(token: str, *, for_update: bool = False) -> WorkOrder:
     """The order of a visit link; NotFound when the token is forged, expired or its order gone."""
+    invalid = NotFound("link_invalid", _("This link is not valid or has expired."), "token")
     try:
-        data = signing.loads(token[:200], salt=TOKEN_SALT, max_age=dt.timedelta(days=link_days()))
+        data = signing.loads(token[:300], salt=SALT_OF_LINKS)
     except signing.BadSignature:
-        raise NotFound("link_invalid", _("This link is not valid or has expired."), "token") from None
+        raise invalid from None
+    if (
+        not isinstance(data, dict)
+        or not isinstance(data.get("e"), int)
+        or data["e"] < clock.now().timestamp()
+    ):
+        raise invalid
     qs = WorkOrder.objects.select_related("customer", "branch")
     if for_update:
         qs = qs.select_for_update(of=("self",))
-    order = qs.filter(pk=data.get("o")).first() if isinstance(data, dict) else None
+    order = qs.filter(pk=data.get("o")).first()
     if order is None:
-        raise NotFound("link_invalid", _("This link is not valid or has expired."), "token")
+        raise invalid
     return order
 
 
@@ -252,7 +263,8 @@ def _notify(appt: Appointment, kind: str, version: Any) -> None:
         if kind == "confirm":
             subject = _("Your visit for %(number)s is booked") % {"number": order.number}
             lines = [
-                _("Your visit for request %(number)s is booked for %(when)s.") % {"number": order.number, "when": when},
+                _("Your visit for request %(number)s is booked for %(when)s.")
+                % {"number": order.number, "when": when},
                 who,
                 _("See who will come, confirm, change or cancel: %(url)s") % {"url": visit_url(order)},
             ]
@@ -335,7 +347,11 @@ def appointment_of(who: Who, appointment_id: int, *, token: str = "") -> tuple[W
     order = lock_order(who, row["order_id"], token)
     if order.pk != row["order_id"]:
         raise NotFound("not_found", _("Appointment not found."), "appointment")
-    appt = Appointment.objects.select_for_update(of=("self",)).select_related("technician").get(pk=appointment_id)
+    appt = (
+        Appointment.objects.select_for_update(of=("self",))
+        .select_related("technician")
+        .get(pk=appointment_id)
+    )
     return order, appt
 
 
@@ -344,7 +360,9 @@ def appointment_of(who: Who, appointment_id: int, *, token: str = "") -> tuple[W
 
 def _check_order_open(order: WorkOrder) -> None:
     if order.status in ("resolved", "closed"):
-        raise ValidationFailed("order_closed", _("This request is already finished; no visit can be booked."), "order")
+        raise ValidationFailed(
+            "order_closed", _("This request is already finished; no visit can be booked."), "order"
+        )
 
 
 def _pick(window: av.Window, technician_id: int | None) -> int:
@@ -375,7 +393,8 @@ def _audit(who: Who, action: str, appt: Appointment, before: dict[str, Any] | No
         appt,
         before=before,
         after=audit.snapshot(
-            appt, ["status", "window_start", "window_end", "technician", "source", "reschedules", "missed_reason"]
+            appt,
+            ["status", "window_start", "window_end", "technician", "source", "reschedules", "missed_reason"],
         ),
         customer_id=appt.order.customer_id,
         workorder_id=appt.order_id,
@@ -408,9 +427,15 @@ def do_book(
     now = now or clock.now()
     order = lock_order(who, order_key, token)
     _check_order_open(order)
+    if who.is_customer and order.order_type not in VISIT_TYPES:
+        raise ValidationFailed(
+            "no_visit", _("This request does not need a visit. Please call us if you think it does."), "order"
+        )
     if open_appointment(order) is not None:
         raise ValidationFailed(
-            "already_booked", _("A visit is already booked for this request; reschedule it instead."), "window"
+            "already_booked",
+            _("A visit is already booked for this request; reschedule it instead."),
+            "window",
         )
     off = offer(order, now=now)
     w = _window(off, start)
@@ -435,13 +460,21 @@ def do_book(
             )
     except IntegrityError:
         raise ValidationFailed(
-            "already_booked", _("A visit is already booked for this request; reschedule it instead."), "window"
+            "already_booked",
+            _("A visit is already booked for this request; reschedule it instead."),
+            "window",
         ) from None
     appt.order = order
     if pause is not None:
         order_clocks.set_planned_pause(order, None, pause, now, who.actor)
     _audit(who, "appointment.book", appt, None, f"{order.number} {w.start.isoformat()}")
-    _timeline(who, order, _("Visit booked: %(when)s") % {"when": window_text(appt, off.calendar.tz)}, "appointment.book", now)
+    _timeline(
+        who,
+        order,
+        _("Visit booked: %(when)s") % {"when": window_text(appt, off.calendar.tz)},
+        "appointment.book",
+        now,
+    )
     appt = Appointment.objects.select_related("technician").get(pk=appt.pk)
     appt.order = order
     _notify(appt, "confirm", 0)
@@ -491,7 +524,11 @@ def do_reschedule(
     appt.order = order
     _audit(who, "appointment.reschedule", appt, before, f"{order.number} {w.start.isoformat()}")
     _timeline(
-        who, order, _("Visit moved to %(when)s") % {"when": window_text(appt, off.calendar.tz)}, "appointment.reschedule", now
+        who,
+        order,
+        _("Visit moved to %(when)s") % {"when": window_text(appt, off.calendar.tz)},
+        "appointment.reschedule",
+        now,
     )
     _notify(appt, "confirm", appt.reschedules)
     return appt
@@ -502,7 +539,8 @@ def _refuse(refusal: str) -> None:
         hours = int(change_rules().min_notice.total_seconds() // 3600)
         raise ValidationFailed(
             "too_late",
-            _("A visit can be changed only up to %(hours)d hours before it starts. Please call us.") % {"hours": hours},
+            _("A visit can be changed only up to %(hours)d hours before it starts. Please call us.")
+            % {"hours": hours},
             "window",
         )
     if refusal == "too_many":
@@ -515,7 +553,9 @@ def _refuse(refusal: str) -> None:
 
 
 @transaction.atomic
-def do_cancel(who: Who, appointment_id: int, *, token: str = "", now: dt.datetime | None = None) -> Appointment:
+def do_cancel(
+    who: Who, appointment_id: int, *, token: str = "", now: dt.datetime | None = None
+) -> Appointment:
     now = now or clock.now()
     order, appt = appointment_of(who, appointment_id, token=token)
     if appt.status not in OPEN:
@@ -531,13 +571,21 @@ def do_cancel(who: Who, appointment_id: int, *, token: str = "", now: dt.datetim
     appt.order = order
     _audit(who, "appointment.cancel", appt, before, order.number)
     tz = calendar_of(order).tz
-    _timeline(who, order, _("Visit cancelled: %(when)s") % {"when": window_text(appt, tz)}, "appointment.cancel", now)
+    _timeline(
+        who,
+        order,
+        _("Visit cancelled: %(when)s") % {"when": window_text(appt, tz)},
+        "appointment.cancel",
+        now,
+    )
     _notify(appt, "cancel", 0)
     return appt
 
 
 @transaction.atomic
-def do_confirm(who: Who, appointment_id: int, *, token: str = "", now: dt.datetime | None = None) -> Appointment:
+def do_confirm(
+    who: Who, appointment_id: int, *, token: str = "", now: dt.datetime | None = None
+) -> Appointment:
     """The customer confirms a window staff booked."""
     now = now or clock.now()
     order, appt = appointment_of(who, appointment_id, token=token)
@@ -571,12 +619,21 @@ def do_record_missed(
     if appt.window_start > now:
         raise ValidationFailed("not_yet", _("The visit window has not started yet."), "reason")
     before = audit.snapshot(appt, ["status", "missed_reason"])
-    appt.status, appt.missed_reason, appt.missed_note, appt.missed_at = AppointmentStatus.MISSED, reason, note[:2000], now
+    appt.status, appt.missed_reason, appt.missed_note, appt.missed_at = (
+        AppointmentStatus.MISSED,
+        reason,
+        note[:2000],
+        now,
+    )
     appt.save(update_fields=["status", "missed_reason", "missed_note", "missed_at", "updated_at"])
     appt.order = order
     _audit(who, "appointment.missed", appt, before, f"{order.number} {reason}")
     _timeline(
-        who, order, _("Visit missed: %(reason)s") % {"reason": MissedReason(reason).label}, "appointment.missed", now
+        who,
+        order,
+        _("Visit missed: %(reason)s") % {"reason": MissedReason(reason).label},
+        "appointment.missed",
+        now,
     )
     return appt
 
@@ -615,7 +672,9 @@ def send_reminders(now: dt.datetime | None = None, limit: int = 500) -> int:
         if now < due:
             continue
         with transaction.atomic():
-            locked = Appointment.objects.select_for_update().filter(pk=appt.pk, reminded_at__isnull=True).first()
+            locked = (
+                Appointment.objects.select_for_update().filter(pk=appt.pk, reminded_at__isnull=True).first()
+            )
             if locked is None:
                 continue
             if appt.created_at < due:  # booked after the reminder time: the confirmation was enough
@@ -646,7 +705,11 @@ def sweep_late(now: dt.datetime | None = None, limit: int = 500) -> int:
             )
             if appt is None or not av.is_late(appt.window_end, late_tolerance(), now):
                 continue
-            appt.status, appt.missed_reason, appt.missed_at = AppointmentStatus.MISSED, MissedReason.TECHNICIAN_LATE, now
+            appt.status, appt.missed_reason, appt.missed_at = (
+                AppointmentStatus.MISSED,
+                MissedReason.TECHNICIAN_LATE,
+                now,
+            )
             appt.save(update_fields=["status", "missed_reason", "missed_at", "updated_at"])
             audit.record(
                 None,
@@ -682,7 +745,9 @@ def identification(appt: Appointment) -> dict[str, Any] | None:
 
 
 def appointments_of_order(order: WorkOrder) -> list[Appointment]:
-    return list(Appointment.objects.filter(order=order).select_related("technician").order_by("-window_start")[:10])
+    return list(
+        Appointment.objects.filter(order=order).select_related("technician").order_by("-window_start")[:10]
+    )
 
 
 def visible_appointments(user: Actor) -> Any:
@@ -696,3 +761,18 @@ def reasons_for_staff() -> list[tuple[str, str]]:
 
 def open_q() -> Q:
     return Q(status__in=OPEN)
+
+
+def customer_summary(order: WorkOrder) -> dict[str, Any]:
+    """The portal order page's visit section: the open appointment (one query) with who will come."""
+    current = open_appointment(order)
+    tz = calendar_of(order).tz if current else None
+    return {
+        "order": order,
+        "current": current,
+        "ident": identification(current) if current else None,
+        "window_text": window_text(current, tz) if current else "",
+        "can_book": current is None
+        and order.status not in ("resolved", "closed")
+        and order.order_type in VISIT_TYPES,
+    }

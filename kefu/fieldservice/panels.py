@@ -22,7 +22,11 @@ def order_panel(request: HttpRequest, order: WorkOrder) -> dict[str, Any] | None
     staff = staff_of(request.user)
     if staff is None:
         return None
-    rows = list(Appointment.objects.filter(order=order).select_related("technician").order_by("-window_start")[:HISTORY])
+    rows = list(
+        Appointment.objects.filter(order=order)
+        .select_related("technician")
+        .order_by("-window_start")[:HISTORY]
+    )
     current = next((a for a in rows if a.status in OPEN), None)
     finished = order.status in ("resolved", "closed")
     can_work = staff.can("order.work")

@@ -85,7 +85,9 @@ class Appointment(models.Model):
         _("technician arrived"),
         null=True,
         blank=True,
-        help_text=_("Set by the technician's phone view on arrival; the lateness check skips the visit then."),
+        help_text=_(
+            "Set by the technician's phone view on arrival; the lateness check skips the visit then."
+        ),
     )
     cancelled_at = models.DateTimeField(_("cancelled"), null=True, blank=True)
     missed_at = models.DateTimeField(_("recorded as missed"), null=True, blank=True)

@@ -21,7 +21,10 @@ class TechnicianShift(models.Model):
     shift works the branch calendar's hours; a make-up working day is worked like the calendar says."""
 
     staff = models.ForeignKey(
-        "organization.Staff", on_delete=models.CASCADE, related_name="field_shifts", verbose_name=_("technician")
+        "organization.Staff",
+        on_delete=models.CASCADE,
+        related_name="field_shifts",
+        verbose_name=_("technician"),
     )
     weekday = models.PositiveSmallIntegerField(_("weekday"), choices=Weekday.choices)
     start = models.TimeField(_("from"))

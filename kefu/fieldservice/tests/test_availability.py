@@ -28,7 +28,13 @@ def at(day: int, h: int, m: int = 0, month: int = 10) -> dt.datetime:
     return dt.datetime(2026, month, day, h, m, tzinfo=CN)
 
 
-def windows(day: dt.date, busy: list[av.Busy] = [], techs: list[av.Technician] = [LI], days: int = 1, now: dt.datetime | None = None) -> list[av.Window]:  # noqa: B006
+def windows(
+    day: dt.date,
+    busy: tuple[av.Busy, ...] | list[av.Busy] = (),
+    techs: tuple[av.Technician, ...] = (LI,),
+    days: int = 1,
+    now: dt.datetime | None = None,
+) -> list[av.Window]:
     return av.free_windows(
         CAL,
         techs,
@@ -61,7 +67,12 @@ def test_a_public_holiday_has_no_windows() -> None:
 
 def test_a_make_up_working_day_has_windows_on_a_saturday() -> None:
     assert dt.date(2026, 10, 10).weekday() == 5  # Saturday
-    assert starts(windows(dt.date(2026, 10, 10))) == ["10-10 08:30", "10-10 10:30", "10-10 14:00", "10-10 16:00"]
+    assert starts(windows(dt.date(2026, 10, 10))) == [
+        "10-10 08:30",
+        "10-10 10:30",
+        "10-10 14:00",
+        "10-10 16:00",
+    ]
     # an ordinary Saturday (17 October) and Sunday (11 October) have none
     assert windows(dt.date(2026, 10, 17)) == [] and windows(dt.date(2026, 10, 11)) == []
 
@@ -76,7 +87,13 @@ def test_an_existing_booking_takes_its_window_and_the_travel_buffer() -> None:
     assert starts(windows(dt.date(2026, 10, 8), campaign)) == ["10-08 14:00", "10-08 16:00"]
     # with no buffer the 08:30 window would be free
     ws = av.free_windows(
-        CAL, [LI], campaign, first_day=dt.date(2026, 10, 8), days=1, window=WINDOW, travel=dt.timedelta(0),
+        CAL,
+        [LI],
+        campaign,
+        first_day=dt.date(2026, 10, 8),
+        days=1,
+        window=WINDOW,
+        travel=dt.timedelta(0),
         not_before=at(1, 0),
     )
     assert starts(ws)[0] == "10-08 08:30"
@@ -84,7 +101,7 @@ def test_an_existing_booking_takes_its_window_and_the_travel_buffer() -> None:
 
 def test_another_technicians_booking_does_not_take_the_window_and_the_least_booked_comes_first() -> None:
     booked = [av.Busy(1, at(8, 14, 0), at(8, 15, 30))]
-    ws = windows(dt.date(2026, 10, 8), booked, techs=[LI, WANG])
+    ws = windows(dt.date(2026, 10, 8), booked, techs=(LI, WANG))
     by_start = {w.start.astimezone(CN).strftime("%H:%M"): w.technician_ids for w in ws}
     assert by_start["14:00"] == (2,)  # only Wang is free
     assert by_start["08:30"] == (2, 1)  # Wang has no visit that day, Li has one
@@ -93,9 +110,9 @@ def test_another_technicians_booking_does_not_take_the_window_and_the_least_book
 def test_shifts_replace_the_calendar_hours_and_a_make_up_day_follows_the_calendar_weekday() -> None:
     # Wang works Monday 09:00–13:00 only; the make-up Saturday is worked like a Monday (makeup_weekday=0)
     wang = av.Technician(2, (av.Shift(0, dt.time(9, 0), dt.time(13, 0)),))
-    assert starts(windows(dt.date(2026, 10, 10), techs=[wang])) == ["10-10 09:00", "10-10 11:00"]
-    assert windows(dt.date(2026, 10, 8), techs=[wang]) == []  # a Thursday: no shift
-    assert windows(dt.date(2026, 10, 5), techs=[wang]) == []  # Monday in the holiday: the calendar wins
+    assert starts(windows(dt.date(2026, 10, 10), techs=(wang,))) == ["10-10 09:00", "10-10 11:00"]
+    assert windows(dt.date(2026, 10, 8), techs=(wang,)) == []  # a Thursday: no shift
+    assert windows(dt.date(2026, 10, 5), techs=(wang,)) == []  # Monday in the holiday: the calendar wins
 
 
 def test_windows_before_the_lead_time_are_not_offered() -> None:
