@@ -230,7 +230,8 @@ def order_of_token(token: str, *, for_update: bool = False) -> WorkOrder:
     qs = WorkOrder.objects.select_related("customer", "branch")
     if for_update:
         qs = qs.select_for_update(of=("self",))
-    order = qs.filter(pk=data.get("o")).first()
+    pk = data.get("o")
+    order = qs.filter(pk=pk).first() if isinstance(pk, int) else None
     if order is None:
         raise invalid
     return order
