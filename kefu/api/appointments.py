@@ -84,6 +84,10 @@ class AppointmentOut(Schema):
 class AppointmentBookIn(Schema):
     start: DateTime = Field(description="The start of a free window (from /orders/{key}/windows).")
     technician_id: int | None = Field(None, ge=1, description="Staff only: one of the window's technicians.")
+    customer_requested_later: bool = Field(
+        False,
+        description="Staff only: the customer asked for this later window (the time limit waits for it, R-14).",
+    )
 
 
 class AppointmentMissedIn(Schema):
@@ -162,7 +166,13 @@ def list_windows(request: ApiRequest, key: str, page: Query[PageParams]) -> dict
     summary="Book a visit window",
 )
 def book(request: ApiRequest, key: str, payload: AppointmentBookIn) -> Status:
-    a = booking.do_book(_who(request), check_key(key), payload.start, technician_id=payload.technician_id)
+    a = booking.do_book(
+        _who(request),
+        check_key(key),
+        payload.start,
+        technician_id=payload.technician_id,
+        customer_asked=payload.customer_requested_later,
+    )
     return Status(201, _get(request, a.pk))
 
 
@@ -199,7 +209,13 @@ def get_appointment(request: ApiRequest, appointment_id: Id) -> dict[str, Any]:
     summary="Move a visit to another free window",
 )
 def reschedule(request: ApiRequest, appointment_id: Id, payload: AppointmentBookIn) -> dict[str, Any]:
-    booking.do_reschedule(_who(request), appointment_id, payload.start, technician_id=payload.technician_id)
+    booking.do_reschedule(
+        _who(request),
+        appointment_id,
+        payload.start,
+        technician_id=payload.technician_id,
+        customer_asked=payload.customer_requested_later,
+    )
     return _get(request, appointment_id)
 
 

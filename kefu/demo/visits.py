@@ -46,7 +46,10 @@ def _window(order: WorkOrder, tech: Staff, *, skip: int, now: dt.datetime) -> dt
 
 def load(L: Loader) -> None:
     techs = {
-        s.username: s for s in Staff.objects.filter(role="technician", is_active=True).select_related("user")
+        s.user.username: s
+        for s in Staff.objects.filter(role="technician", is_active=True, user__isnull=False).select_related(
+            "user", "branch"
+        )
     }
     installers = [s for u, s in sorted(techs.items()) if u != AVOID]
     for tech in installers[:2]:  # tech2 (north) and tech3 (south): Monday–Friday 08:30–12:00, 13:30–17:30

@@ -421,10 +421,13 @@ def do_book(
     *,
     token: str = "",
     technician_id: int | None = None,
+    customer_asked: bool = False,
     now: dt.datetime | None = None,
 ) -> Appointment:
     """Book the free window starting at ``start`` (UTC) for the order. Refused: the order finished, an
-    open appointment exists (reschedule it), the window no longer free."""
+    open appointment exists (reschedule it), the window no longer free. ``customer_asked``: staff book a
+    later window because the customer asked for it (on the phone, at the counter): the clock rule applies
+    as when the customer chooses it themselves."""
     now = now or clock.now()
     order = lock_order(who, order_key, token)
     _check_order_open(order)
@@ -441,8 +444,8 @@ def do_book(
     off = offer(order, now=now)
     w = _window(off, start)
     tech_id = _pick(w, technician_id if not who.is_customer else None)
-    later = w.start > off.earliest if off.earliest else False
-    pause = av.customer_choice_pause(off.earliest, w.start) if (later and who.is_customer) else None
+    later = bool(off.earliest and w.start > off.earliest) and (who.is_customer or customer_asked)
+    pause = av.customer_choice_pause(off.earliest, w.start) if later else None
     try:
         with transaction.atomic():
             appt = Appointment.objects.create(
@@ -490,6 +493,7 @@ def do_reschedule(
     *,
     token: str = "",
     technician_id: int | None = None,
+    customer_asked: bool = False,
     now: dt.datetime | None = None,
 ) -> Appointment:
     """Move an open appointment to another free window. A customer: within the change rules."""
@@ -508,8 +512,8 @@ def do_reschedule(
         tech_id = _pick(w, technician_id)
     before = audit.snapshot(appt, ["status", "window_start", "window_end", "technician", "reschedules"])
     old_pause = _pause_for(appt)
-    later = w.start > off.earliest if off.earliest else False
-    new_pause = av.customer_choice_pause(off.earliest, w.start) if (later and who.is_customer) else None
+    later = bool(off.earliest and w.start > off.earliest) and (who.is_customer or customer_asked)
+    new_pause = av.customer_choice_pause(off.earliest, w.start) if later else None
     appt.window_start, appt.window_end, appt.technician_id = w.start, w.end, tech_id
     appt.reschedules += 1
     appt.customer_requested_later = later

@@ -110,7 +110,11 @@ def book(request: ConsoleRequest, number: str) -> HttpResponse:
     order = access_workorder(request.user, number)
     try:
         appt = booking.do_book(
-            booking.staff_who(request.user), order.pk, _start(request), technician_id=_technician(request)
+            booking.staff_who(request.user),
+            order.pk,
+            _start(request),
+            technician_id=_technician(request),
+            customer_asked=request.POST.get("customer_asked") == "1",
         )
     except KefuError as exc:
         return _failed(request, order, exc)
@@ -134,7 +138,11 @@ def reschedule(request: ConsoleRequest, pk: int) -> HttpResponse:
     order = _appointment_order(request, pk)
     try:
         appt = booking.do_reschedule(
-            booking.staff_who(request.user), pk, _start(request), technician_id=_technician(request)
+            booking.staff_who(request.user),
+            pk,
+            _start(request),
+            technician_id=_technician(request),
+            customer_asked=request.POST.get("customer_asked") == "1",
         )
     except KefuError as exc:
         return _failed(request, order, exc)

@@ -107,11 +107,18 @@ def test_a_later_window_chosen_by_the_customer_pauses_the_limit_until_the_window
     assert clock.due_at == sh(2026, 10, 1, 9, 0) and clock.pauses == []
 
 
-def test_the_agent_choosing_a_later_window_does_not_pause_the_limit(setup) -> None:  # type: ignore[no-untyped-def]
-    world, _c, order = setup
+def test_a_later_window_booked_by_the_agent_pauses_only_when_the_customer_asked(setup) -> None:  # type: ignore[no-untyped-def]
+    world, customer, order = setup
     appt = booking.do_book(booking.staff_who(world.agent.user), order.pk, sh(2026, 10, 9, 14, 0))
-    assert appt.customer_requested_later and appt.paused_from is None
+    assert not appt.customer_requested_later and appt.paused_from is None
     assert OrderClock.objects.get(workorder=order, kind="resolution").due_at == sh(2026, 10, 1, 9, 0)
+    other = world.order(customer, title="燃气表更换")
+    appt = booking.do_book(
+        booking.staff_who(world.agent.user), other.pk, sh(2026, 10, 9, 16, 0), customer_asked=True
+    )
+    assert appt.customer_requested_later and appt.paused_until == sh(2026, 10, 9, 16, 0)
+    # 30 Sep 09:00–14:00 ran (5 h), 19 h from 9 Oct 16:00: 10 Oct 11:00
+    assert OrderClock.objects.get(workorder=other, kind="resolution").due_at == sh(2026, 10, 10, 11, 0)
 
 
 def test_customer_changes_within_the_rules(setup, now) -> None:  # type: ignore[no-untyped-def]
