@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.utils import timezone
+
 from kefu.demo.loader import Loader
 from kefu.fieldservice import booking
 from kefu.fieldservice.models import Appointment, TechnicianShift
@@ -19,9 +21,11 @@ OPEN = [s.value for s in OPEN_STATUSES]
 AVOID = "tech1"  # the phone view's demo technician: their day is made by the visits demo
 
 
-def _orders(branch_code: str, limit: int) -> list[WorkOrder]:
+def _orders(branch_code: str, limit: int, received_before: dt.datetime | None = None) -> list[WorkOrder]:
+    extra = {"received_at__lt": received_before} if received_before else {}
     return list(
         WorkOrder.objects.filter(
+            **extra,
             status__in=OPEN,
             merged_into__isnull=True,
             branch__code=branch_code,
@@ -33,13 +37,14 @@ def _orders(branch_code: str, limit: int) -> list[WorkOrder]:
     )
 
 
-def _window(order: WorkOrder, tech: Staff, *, skip: int, now: dt.datetime) -> dt.datetime | None:
-    """The start of the ``skip``-th free window of ``tech`` that is not today."""
-    today = clock.localdate()
+def _window(order: WorkOrder, *, skip: int, now: dt.datetime) -> tuple[dt.datetime, int] | None:
+    """The ``skip``-th free window not today (tech1's today belongs to the phone view's demo) and the
+    technician who would come."""
+    today = timezone.localtime(now, booking.calendar_of(order).tz).date()
     found = [
-        w.start
+        (w.start, w.technician_ids[0])
         for w in booking.offer(order, now=now).windows
-        if tech.pk in w.technician_ids and w.start.astimezone(booking.calendar_of(order).tz).date() > today
+        if w.start.astimezone(booking.calendar_of(order).tz).date() > today
     ]
     return found[min(skip, len(found) - 1)] if found else None
 
@@ -60,35 +65,38 @@ def load(L: Loader) -> None:
             TechnicianShift.objects.create(
                 staff=tech, weekday=weekday, start=dt.time(13, 30), end=dt.time(17, 30)
             )
-    agent = L.staff.get("agent1") or Staff.objects.filter(role="agent", is_active=True).order_by("pk").first()
-    if agent is None:
-        return
-    who = booking.staff_who(agent.user)
+    agents = {
+        code: Staff.objects.filter(role="agent", is_active=True, branch__code=code, user__isnull=False)
+        .select_related("user")
+        .order_by("pk")
+        .first()
+        for code in ("north", "south")
+    }
     made = 0
-    for code in ("north", "south"):
-        branch_techs = [t for t in installers if t.branch is not None and t.branch.code == code]
-        if not branch_techs:
+    for code, agent in agents.items():
+        if agent is None:
             continue
+        who = booking.staff_who(agent.user)
         for i, order in enumerate(_orders(code, 3)):
-            tech = branch_techs[i % len(branch_techs)]
-            start = _window(order, tech, skip=1 + 2 * i, now=L.now)
-            if start is None:
+            found = _window(order, skip=1 + 3 * i, now=L.now)
+            if found is None:
                 continue
             try:
-                booking.do_book(who, order.pk, start, technician_id=tech.pk)
+                booking.do_book(who, order.pk, found[0], technician_id=found[1])
             except KefuError:
                 continue
             made += 1
     # the missed visit: booked four days ago for three days ago, the customer was not at home
-    north = [t for t in installers if t.branch is not None and t.branch.code == "north"]
-    orders = _orders("north", 1)
-    if north and orders:
-        order, tech = orders[0], north[0]
+    orders = _orders("north", 1, received_before=L.now - dt.timedelta(days=5))
+    if orders and agents["north"] is not None:
+        order, who = orders[0], booking.staff_who(agents["north"].user)
         with clock.simulated(L.now - dt.timedelta(days=4)) as sim:
-            start = _window(order, tech, skip=0, now=sim.at or L.now)
-            if start is not None and start < L.now - dt.timedelta(hours=2):
+            found = _window(order, skip=0, now=sim.at or L.now)
+            if found is not None and timezone.localtime(found[0], L.tz).date() < L.today:
+                start, tech_id = found
+                tech = Staff.objects.select_related("user").get(pk=tech_id)
                 try:
-                    appt = booking.do_book(who, order.pk, start, technician_id=tech.pk)
+                    appt = booking.do_book(who, order.pk, start, technician_id=tech_id)
                     sim.set(appt.window_start + dt.timedelta(minutes=40))
                     booking.do_record_missed(
                         tech.user, appt.pk, "customer_absent", "敲门无人应答，电话两次未接，已留联系卡"

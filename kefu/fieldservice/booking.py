@@ -28,7 +28,7 @@ from typing import Any
 from django.conf import settings
 from django.core import signing
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
@@ -359,6 +359,15 @@ def appointment_of(who: Who, appointment_id: int, *, token: str = "") -> tuple[W
 # --- use cases ------------------------------------------------------------------------------------------------
 
 
+def customer_may_book(order: WorkOrder) -> bool:
+    """A customer books by themselves only on-site work (``VISIT_TYPES``) that has not been visited yet;
+    a further visit after one was done is arranged by staff."""
+    return (
+        order.order_type in VISIT_TYPES
+        and not Appointment.objects.filter(order=order, status=AppointmentStatus.DONE).exists()
+    )
+
+
 def _check_order_open(order: WorkOrder) -> None:
     if order.status in ("resolved", "closed"):
         raise ValidationFailed(
@@ -431,7 +440,7 @@ def do_book(
     now = now or clock.now()
     order = lock_order(who, order_key, token)
     _check_order_open(order)
-    if who.is_customer and order.order_type not in VISIT_TYPES:
+    if who.is_customer and not customer_may_book(order):
         raise ValidationFailed(
             "no_visit", _("This request does not need a visit. Please call us if you think it does."), "order"
         )
@@ -749,23 +758,9 @@ def identification(appt: Appointment) -> dict[str, Any] | None:
     return {"name": tech.name, "badge_no": tech.badge_no, "photo_url": photo}
 
 
-def appointments_of_order(order: WorkOrder) -> list[Appointment]:
-    return list(
-        Appointment.objects.filter(order=order).select_related("technician").order_by("-window_start")[:10]
-    )
-
-
-def visible_appointments(user: Actor) -> Any:
+def visible_appointments(user: Actor) -> QuerySet[Appointment]:
     """Appointments of the orders ``user`` may see (staff by branch/role, a customer their own)."""
     return Appointment.objects.filter(order__in=visible_workorders(user).values("pk"))
-
-
-def reasons_for_staff() -> list[tuple[str, str]]:
-    return [(v, str(label)) for v, label in MissedReason.choices]
-
-
-def open_q() -> Q:
-    return Q(status__in=OPEN)
 
 
 def customer_summary(order: WorkOrder) -> dict[str, Any]:
@@ -779,5 +774,5 @@ def customer_summary(order: WorkOrder) -> dict[str, Any]:
         "window_text": window_text(current, tz) if current else "",
         "can_book": current is None
         and order.status not in ("resolved", "closed")
-        and order.order_type in VISIT_TYPES,
+        and customer_may_book(order),
     }

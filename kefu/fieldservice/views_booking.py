@@ -58,6 +58,7 @@ def windows(request: ConsoleRequest, number: str) -> HttpResponse:
     order = access_workorder(request.user, number, related=("branch", "customer"))
     current = booking.open_appointment(order)
     off = booking.offer(order, exclude=current)
+    free = [w for w in off.windows if current is None or w.start != current.window_start]
     names = dict(
         Staff.objects.filter(pk__in={i for w in off.windows for i in w.technician_ids}).values_list(
             "pk", "name"
@@ -71,7 +72,7 @@ def windows(request: ConsoleRequest, number: str) -> HttpResponse:
                 for w in ws
             ],
         )
-        for day, ws in by_day(off.windows, off.calendar.tz)
+        for day, ws in by_day(free, off.calendar.tz)
     ]
     ctx = {
         "order": order,
@@ -221,7 +222,9 @@ def customer_page(
             return redirect(page_url)
     current = booking.open_appointment(order)
     choosing = request.GET.get("choose") == "1" or current is None or bool(error)
-    finished = order.status in ("resolved", "closed")
+    finished = order.status in ("resolved", "closed") or (
+        current is None and not booking.customer_may_book(order)
+    )
     off = booking.offer(order, exclude=current) if choosing and not finished else None
     tz = booking.calendar_of(order).tz
     refusal = ""
@@ -235,7 +238,9 @@ def customer_page(
         "current": current,
         "ident": booking.identification(current) if current else None,
         "window_text": booking.window_text(current, tz) if current else "",
-        "days": by_day(off.windows, tz) if off else [],
+        "days": by_day([w for w in off.windows if current is None or w.start != current.window_start], tz)
+        if off
+        else [],
         "choosing": choosing and not finished,
         "finished": finished,
         "error": error,

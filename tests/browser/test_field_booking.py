@@ -4,7 +4,9 @@ later window. Frozen at Wednesday 30 September 2026 09:00 (the day before the Na
 
 from __future__ import annotations
 
+import os
 import re
+import shutil
 
 import pytest
 from playwright.sync_api import expect
@@ -13,7 +15,17 @@ from kefu.channels.models import OutboxMessage
 from kefu.fieldservice.models import Appointment
 from kefu.testing.clock import freeze, sh
 from kefu.testing.factories import PASSWORD
-from tests.browser.conftest import login, screenshot
+from tests.browser.conftest import ARTIFACTS, DOCS_SHOTS, login, screenshot
+
+
+def element_shot(locator, name: str) -> None:  # type: ignore[no-untyped-def]
+    """A screenshot of one card, for the user guide (copied with KEFU_UPDATE_SCREENSHOTS=1)."""
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    locator.screenshot(path=str(ARTIFACTS / f"{name}.png"))
+    if os.environ.get("KEFU_UPDATE_SCREENSHOTS"):
+        DOCS_SHOTS.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(ARTIFACTS / f"{name}.png", DOCS_SHOTS / f"{name}.png")
+
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -25,9 +37,7 @@ def test_agent_books_and_customer_reschedules_on_a_phone(
     freeze(monkeypatch, sh(2026, 9, 30, 9, 0))
     world.area_n1.responsible.add(world.technician)
     customer = world.customer("张三", "13800138000", address="和平里东街5号", area_id=world.area_n1.pk)
-    order = world.order(
-        customer, title="燃气表漏气检修", area_id=world.area_n1.pk, assignee_id=world.agent.pk
-    )
+    order = world.order(customer, title="燃气表更换", area_id=world.area_n1.pk, assignee_id=world.agent.pk)
 
     # the agent: order page → Visit card → free windows → book Thursday 8 October 08:30
     login(page, "agent", PASSWORD)
@@ -42,12 +52,12 @@ def test_agent_books_and_customer_reschedules_on_a_phone(
     )  # the holiday week is skipped
     assert any(d.startswith("2026-10-10") for d in days)  # the make-up Saturday
     page.check("[data-testid=slot-20261008T0030]")
-    screenshot(page, "fs-agent-booking", for_docs=True)
+    element_shot(page.locator("#visit-panel"), "fs-agent-booking")
     page.click("#visit-book")
     expect(page.locator("#visit-window")).to_contain_text("2026-10-08 08:30")
     expect(page.locator("#visit-technician")).to_contain_text("孙师傅")
     expect(page.locator("#visit-technician")).to_contain_text(world.technician.badge_no)
-    screenshot(page, "fs-agent-booked")
+    element_shot(page.locator("#visit-panel"), "fs-agent-booked")
 
     # the customer: the link of the confirmation SMS, on a phone
     sms = OutboxMessage.objects.get(idempotency_key__startswith="appt-confirm:")
@@ -61,6 +71,7 @@ def test_agent_books_and_customer_reschedules_on_a_phone(
     assert phone.evaluate("document.documentElement.scrollWidth") <= 390
     phone.click("#visit-change")
     expect(phone.locator("#visit-choose")).to_be_visible()
+    assert phone.locator("[data-testid=slot-20261008T0030]").count() == 0  # the booked window is not offered
     phone.check("[data-testid=slot-20261009T0600]")  # Friday 9 October 14:00
     screenshot(phone, "fs-customer-choosing")
     phone.click("#visit-submit")
