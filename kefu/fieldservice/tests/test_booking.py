@@ -229,3 +229,40 @@ def test_the_portal_order_page_shows_the_technician_until_the_visit_is_done(setu
     Appointment.objects.filter(pk=appt.pk).update(status="done")  # the technician's phone view
     html = client.get(f"/portal/orders/{order.number}/").content.decode()
     assert "visit-identification" not in html
+
+
+def test_the_console_card_books_and_cancels(setup, client) -> None:  # type: ignore[no-untyped-def]
+    world, _c, order = setup
+    client.force_login(world.agent.user)
+    page = client.get(f"/visits/orders/{order.number}/windows/")
+    assert page.status_code == 200 and 'data-testid="slot-20261008T0030"' in page.content.decode()
+    resp = client.post(f"/visits/orders/{order.number}/book/", {"window": "20261008T0030"})
+    assert resp.status_code == 302 and resp["Location"].endswith("#visit-panel")
+    appt = Appointment.objects.get(order=order)
+    html = client.get(f"/orders/{order.number}/").content.decode()
+    assert 'id="visit-panel"' in html and "孙师傅" in html and "2026-10-08 08:30" in html
+    # a window that is not free: the message, nothing booked twice
+    client.post(f"/visits/{appt.pk}/reschedule/", {"window": "20261001T0030"})
+    assert Appointment.objects.get(pk=appt.pk).window_start == sh(2026, 10, 8, 8, 30)
+    client.post(f"/visits/{appt.pk}/cancel/")
+    assert Appointment.objects.get(pk=appt.pk).status == "cancelled"
+    # another branch's agent cannot reach it
+    client.force_login(world.agent_south.user)
+    assert client.get(f"/visits/orders/{order.number}/windows/").status_code == 404
+
+
+def test_the_portal_visit_page_is_the_customers_own(setup, client) -> None:  # type: ignore[no-untyped-def]
+    world, customer, order = setup
+    stranger = make_portal_customer(world, world.customer(name="李四", phone="13900139000"), "stranger")
+    client.force_login(stranger)
+    assert client.get(f"/portal/orders/{order.number}/visit/").status_code == 404
+    client.force_login(make_portal_customer(world, customer))
+    page = client.get(f"/portal/orders/{order.number}/visit/")
+    assert page.status_code == 200 and 'data-testid="slot-20261008T0030"' in page.content.decode()
+    resp = client.post(f"/portal/orders/{order.number}/visit/", {"action": "book", "window": "20261008T0030"})
+    assert resp.status_code == 302
+    assert Appointment.objects.get(order=order).source == AppointmentSource.PORTAL
+    # an inquiry needs no visit: no windows, and booking is refused with the reason
+    inquiry = world.order(customer, order_type="inquiry", title="咨询燃气价格")
+    page = client.get(f"/portal/orders/{inquiry.number}/visit/")
+    assert 'id="visit-finished"' in page.content.decode() and "slot-" not in page.content.decode()
