@@ -11,6 +11,7 @@ class FieldServiceConfig(AppConfig):
     verbose_name = _("Field service")
 
     def ready(self) -> None:
+        from kefu.fieldservice import admin_shifts  # noqa: F401  (the technicians' shifts in the back office)
         from kefu.fieldservice.panels import order_panel
         from kefu.workorders.hooks import OrderPanel, register_order_panel
 
