@@ -7,7 +7,7 @@ from kefu.fieldservice.models.appointments import (
     AppointmentStatus,
     MissedReason,
 )
-from kefu.fieldservice.models.shifts import TechnicianShift, Weekday
+from kefu.fieldservice.models.shifts import TechnicianShift
 
 __all__ = ["Appointment", "AppointmentSource", "AppointmentStatus", "MissedReason"]
-__all__ += ["TechnicianShift", "Weekday"]
+__all__ += ["TechnicianShift"]
