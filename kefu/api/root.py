@@ -85,7 +85,7 @@ api.add_router("", chat_router)  # /chat/inbound
 api.add_router("", incidents_router)  # /incidents…, /ivr/incidents…
 api.add_router("", macros_router)  # /macros…, /bulk-actions, /saved-views… (docs/macros.md)
 api.add_router("", automation_router)  # /triggers…, /webhooks…, /webhook-deliveries… (docs/webhooks.md)
-api.add_router("", appointments_router)  # /orders/{key}/windows|appointments, /appointments… (docs/field-service.md)
+api.add_router("", appointments_router)  # /orders/{key}/windows, /appointments… (docs/field-service.md)
 
 # Unknown paths under /api/v1/ answer the error JSON too (not the HTML 404 page). Added last.
 fallback = Router(auth=None)
