@@ -8,6 +8,8 @@ import datetime as dt
 
 import pytest
 from django.core import signing
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from kefu.audit.models import AuditRecord
 from kefu.channels.models import OutboxMessage
@@ -17,6 +19,7 @@ from kefu.fieldservice.models import Appointment, AppointmentSource, TechnicianS
 from kefu.lib.errors import NotFound, ValidationFailed
 from kefu.testing.clock import SH, freeze, sh
 from kefu.testing.factories import make_portal_customer
+from kefu.workorders import hooks
 
 pytestmark = pytest.mark.django_db
 
@@ -266,3 +269,24 @@ def test_the_portal_visit_page_is_the_customers_own(setup, client) -> None:  # t
     inquiry = world.order(customer, order_type="inquiry", title="咨询燃气价格")
     page = client.get(f"/portal/orders/{inquiry.number}/visit/")
     assert 'id="visit-finished"' in page.content.decode() and "slot-" not in page.content.decode()
+
+
+def test_the_visit_card_costs_the_order_page_one_query(setup, client) -> None:  # type: ignore[no-untyped-def]
+    world, _c, order = setup
+    booking.do_book(booking.staff_who(world.agent.user), order.pk, sh(2026, 10, 8, 8, 30))
+    client.force_login(world.agent.user)
+    url = f"/orders/{order.number}/"
+    client.get(url)  # warm the session and caches
+
+    def count() -> int:
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.get(url).status_code == 200
+        return len(ctx.captured_queries)
+
+    with_card = count()
+    panel = hooks._panels.pop("fieldservice.visit")
+    try:
+        without = count()
+    finally:
+        hooks.register_order_panel(panel)
+    assert with_card - without == 1
