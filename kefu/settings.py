@@ -536,3 +536,13 @@ KEFU_MEDIA_TYPES = env_list(
 )
 KEFU_MEDIA_FETCH_TIMEOUT = env_int("KEFU_MEDIA_FETCH_TIMEOUT", 20)  # seconds for one download
 KEFU_MEDIA_FETCH_ATTEMPTS = env_int("KEFU_MEDIA_FETCH_ATTEMPTS", 6)  # then the fetch is given up (shown)
+# Field service: booking visit windows (docs/field-service.md, "Settings")
+KEFU_FIELD_WINDOW_MINUTES = env_int("KEFU_FIELD_WINDOW_MINUTES", 90)  # length of a visit window
+KEFU_FIELD_TRAVEL_MINUTES = env_int("KEFU_FIELD_TRAVEL_MINUTES", 30)  # kept free before and after each visit
+KEFU_FIELD_BOOKING_DAYS = env_int("KEFU_FIELD_BOOKING_DAYS", 14)  # how many days ahead windows are offered
+KEFU_FIELD_LEAD_HOURS = env_int("KEFU_FIELD_LEAD_HOURS", 2)  # the earliest window starts this long from now
+KEFU_FIELD_CHANGE_NOTICE_HOURS = env_int("KEFU_FIELD_CHANGE_NOTICE_HOURS", 24)  # customer changes until then
+KEFU_FIELD_MAX_RESCHEDULES = env_int("KEFU_FIELD_MAX_RESCHEDULES", 2)  # reschedules a customer may make
+KEFU_FIELD_LATE_TOLERANCE_MINUTES = env_int("KEFU_FIELD_LATE_TOLERANCE_MINUTES", 30)  # then missed, late
+KEFU_FIELD_REMINDER_HOUR = env_int("KEFU_FIELD_REMINDER_HOUR", 18)  # local hour of the day-before reminder
+KEFU_FIELD_LINK_DAYS = env_int("KEFU_FIELD_LINK_DAYS", 14)  # validity of the visit link in messages

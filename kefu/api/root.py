@@ -10,6 +10,7 @@ from ninja import NinjaAPI, Router
 from ninja.openapi.schema import OpenAPISchema
 
 from kefu.api import errors, openapi
+from kefu.api.appointments import router as appointments_router
 from kefu.api.auth import bearer, session
 from kefu.api.automation import router as automation_router
 from kefu.api.catalog import router as catalog_router
@@ -84,6 +85,7 @@ api.add_router("", chat_router)  # /chat/inbound
 api.add_router("", incidents_router)  # /incidents…, /ivr/incidents…
 api.add_router("", macros_router)  # /macros…, /bulk-actions, /saved-views… (docs/macros.md)
 api.add_router("", automation_router)  # /triggers…, /webhooks…, /webhook-deliveries… (docs/webhooks.md)
+api.add_router("", appointments_router)  # /orders/{key}/windows, /appointments… (docs/field-service.md)
 
 # Unknown paths under /api/v1/ answer the error JSON too (not the HTML 404 page). Added last.
 fallback = Router(auth=None)

@@ -828,6 +828,51 @@ def _log(o: Any, c: OrderClock, action: str, at: dt.datetime, actor: Any = None,
     )
 
 
+# --- a later visit chosen by the customer (R-14, R-38) -------------------------------------------------------
+
+
+def _without_planned(c: OrderClock, old: tuple[dt.datetime, dt.datetime], at: dt.datetime) -> bool:
+    """Remove the planned pause ``old``; the part already passed at ``at`` stays (it was not counted)."""
+    s, e = _iso(old[0]), _iso(old[1])
+    for i, pause in enumerate(c.pauses):
+        if pause[0] == s and pause[1] == e:
+            kept = [] if old[0] >= at else [[s, _iso(min(old[1], at))]]
+            c.pauses = [*c.pauses[:i], *kept, *c.pauses[i + 1 :]]
+            return True
+    return False
+
+
+def set_planned_pause(
+    o: Any,
+    old: tuple[dt.datetime, dt.datetime] | None,
+    new: tuple[dt.datetime, dt.datetime] | None,
+    at: dt.datetime,
+    actor: Any = None,
+) -> list[dict[str, Any]]:
+    """R-14/R-38: the customer chose a visit window later than the earliest one offered, so the order's
+    resolution and complaint-answer clocks do not run from the earliest window's start to the chosen
+    window's start (``new``). A reschedule replaces the previous interval (``old``), a cancellation removes
+    it; a part of ``old`` already passed stays paused. Only started, open clocks are changed. Runs inside
+    the caller's transaction with the order locked; returns what happened to the clocks."""
+    report = []
+    for kind, c in _current(o).items():
+        if kind not in MATERIAL_KINDS or c.status not in OPEN_CLOCK_STATUSES or c.started_at is None:
+            continue
+        changed = _without_planned(c, old, at) if old is not None else False
+        if new is not None and new[1] > max(new[0], at):
+            pause = [_iso(max(new[0], at, c.started_at)), _iso(new[1])]
+            # an open pause (pending customer) stays last: the engine resumes the last pause
+            c.pauses = [*c.pauses[:-1], pause, c.pauses[-1]] if _is_paused(c) else [*c.pauses, pause]
+            changed = True
+        if changed:
+            _refresh(c, at)
+            report.append(_event(c, "planned_pause"))
+            _log(o, c, "clock.visit_pause", at, actor, until=new[1].isoformat() if new else "")
+    if report:
+        _sync_order_due(o)
+    return report
+
+
 # --- unreachable reports (R-14) and extensions (R-15) ------------------------------------------------------
 
 

@@ -44,6 +44,7 @@ urlpatterns = [
     path("knowledge/", include("kefu.knowledge.urls")),
     path("macros/", include("kefu.macros.urls")),  # macros and saved queue views (docs/macros.md)
     path("notifications/", include("kefu.notifications.urls")),
+    path("visits/", include("kefu.fieldservice.urls")),  # booking visit windows (docs/field-service.md)
     path("fields/", include("kefu.fields.urls")),  # tags and custom fields (docs/fields.md)
     path("signatures/", include("kefu.channels.mail.urls")),  # e-mail signatures (docs/signatures.md)
     path("field/", include("kefu.console.urls_field")),  # the technician's phone view (docs/field-service.md)

@@ -65,6 +65,7 @@ from kefu.demo import (
     sendback,
     sso,
     supervision,
+    visits,
     workorders,
 )
 from kefu.demo import data as D
@@ -142,6 +143,7 @@ def _load(L: Loader, *, seed: int, n_orders: int, n_customers: int) -> None:
     merges.load(L)  # one merged placeholder customer and one duplicate candidate (R-5)
     fields.load(seed)  # custom fields (表号, 户号, appointment), tags, e-mail signatures
     field_visits.load(L)  # tech1's appointments today, for the phone view /field/ (docs/field-service.md)
+    visits.load(L)  # booked visits, technicians' shifts and one missed visit (docs/field-service.md)
     automation.load()  # three triggers, created last: they fire on what happens after the demo (docs/webhooks.md)
     audit.record(
         None,

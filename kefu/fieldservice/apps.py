@@ -9,3 +9,13 @@ class FieldServiceConfig(AppConfig):
     name = "kefu.fieldservice"
     label = "fieldservice"
     verbose_name = _("Field service")
+
+    def ready(self) -> None:
+        from kefu.fieldservice import admin_shifts  # noqa: F401  (the technicians' shifts in the back office)
+        from kefu.fieldservice.panels import order_panel
+        from kefu.workorders.hooks import OrderPanel, register_order_panel
+
+        # the order page's "Visit" card: the booked window, the technician, book / move / cancel (R-38)
+        register_order_panel(
+            OrderPanel("fieldservice.visit", "fieldservice/booking/panel.html", order_panel, position=45)
+        )

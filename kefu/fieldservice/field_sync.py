@@ -30,6 +30,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from kefu.audit import log as audit
+from kefu.fieldservice import booking
 from kefu.fieldservice.models import (
     Appointment,
     AppointmentStatus,
@@ -400,6 +401,8 @@ def _arrive(step: Step) -> None:
         _("Technician arrived on site at %(time)s."),
         FieldActionKind.ARRIVE,
     )
+    if step.appointment is not None:  # the lateness check (booking.sweep_late) then leaves the visit alone
+        booking.mark_arrived(step.appointment.pk, step.at, step.user)
 
 
 def _text(data: ActionInput, *, required: bool) -> str:

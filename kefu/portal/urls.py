@@ -6,6 +6,7 @@ from kefu.portal import public_views as portal_public_views
 from kefu.portal import rights_views
 from kefu.portal import unsubscribe as portal_unsubscribe
 from kefu.portal import views as portal_views
+from kefu.portal import visits as portal_visits
 
 app_name = "portal"
 urlpatterns = [
@@ -13,6 +14,7 @@ urlpatterns = [
     path("new/", portal_views.submit, name="submit"),
     path("orders/<str:number>/", portal_views.order_detail, name="order_detail"),
     path("orders/<str:number>/reply/", portal_views.order_reply, name="order_reply"),
+    path("orders/<str:number>/visit/", portal_visits.visit, name="visit"),  # book / change a visit
     path("files/<int:pk>/", portal_views.attachment_download, name="attachment"),
     path("my-data/", rights_views.my_data, name="my_data"),  # the customer's rights (docs/privacy.md)
     path("my-data/copies/<int:pk>.<str:fmt>", rights_views.copy_download, name="my_data_copy"),
@@ -26,4 +28,5 @@ urlpatterns = [
     # one-click unsubscribe of e-mail reminders and marketing (RFC 8058; docs/privacy.md)
     path("unsubscribe/<str:token>/", portal_unsubscribe.unsubscribe, name="unsubscribe"),
     path("faq/", include("kefu.knowledge.portal_urls")),  # self-service questions and answers
+    path("visit/", include("kefu.fieldservice.portal_urls")),  # the visit link of messages
 ]

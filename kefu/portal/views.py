@@ -28,6 +28,7 @@ from kefu.commitments.models import OrderClock
 from kefu.customers.access import visible_customers
 from kefu.customers.models import Customer
 from kefu.fields.panels import order_fields
+from kefu.fieldservice.booking import customer_summary as visit_summary
 from kefu.lib import clock, ratelimit, transient
 from kefu.lib.errors import KefuError, NotFound, TooManyRequests
 from kefu.portal import emergency_notice
@@ -221,6 +222,7 @@ def _render_order(
             and o.status in (wo_rules.Status.RESOLVED, wo_rules.Status.CLOSED),
             # custom fields marked public (e.g. the 户号, the appointment preference), with a value
             "public_fields": [f for f in order_fields(o)[0] if f["public"] and f["values"]],
+            "visit": visit_summary(o),  # the booked visit and who will come
         },
         status=status,
     )

@@ -2,7 +2,7 @@
 
 from django.urls import URLPattern, path
 
-from kefu.reports import views, views_send_backs
+from kefu.reports import views, views_send_backs, views_visits
 
 urlpatterns: list[URLPattern] = [
     path("", views.dashboard, name="reports_dashboard"),
@@ -12,5 +12,6 @@ urlpatterns: list[URLPattern] = [
     path("branches/", views.branches, name="reports_branches"),
     path("mine/", views.my_sheet, name="reports_my_sheet"),
     path("send-backs/", views_send_backs.send_back_report, name="reports_send_backs"),
+    path("visits/", views_visits.visit_report, name="reports_visits"),  # visits kept
     path("drill/<str:kpi>/<str:dim>/<int:key>/", views.drill, name="reports_drill"),
 ]

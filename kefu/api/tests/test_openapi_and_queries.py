@@ -105,6 +105,15 @@ EXPECTED_PATHS = {
     "/api/v1/accountability",
     "/api/v1/accountability/{record_id}",
     "/api/v1/supervision-notices",
+    # booking visit windows (docs/field-service.md)
+    "/api/v1/orders/{key}/windows",
+    "/api/v1/orders/{key}/appointments",
+    "/api/v1/appointments",
+    "/api/v1/appointments/{appointment_id}",
+    "/api/v1/appointments/{appointment_id}/reschedule",
+    "/api/v1/appointments/{appointment_id}/cancel",
+    "/api/v1/appointments/{appointment_id}/confirm",
+    "/api/v1/appointments/{appointment_id}/missed",
 }
 
 

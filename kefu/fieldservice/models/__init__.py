@@ -7,7 +7,10 @@ from kefu.fieldservice.models.appointments import (
     AppointmentStatus,
     MissedReason,
 )
+from kefu.fieldservice.models.shifts import TechnicianShift
 from kefu.fieldservice.models.visits import FieldAction, FieldActionKind, Visit, VisitOutcome, VisitState
 
 __all__ = ["Appointment", "AppointmentSource", "AppointmentStatus", "MissedReason"]
 __all__ += ["FieldAction", "FieldActionKind", "Visit", "VisitOutcome", "VisitState"]
+
+__all__ += ["TechnicianShift"]

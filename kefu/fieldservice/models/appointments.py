@@ -61,6 +61,36 @@ class Appointment(models.Model):
         _("why it was missed"), max_length=20, choices=MissedReason.choices, blank=True, default=""
     )
     missed_note = models.TextField(_("note on the missed visit"), blank=True)
+    # the booking's lifecycle (kefu.fieldservice.booking is the only writer of these)
+    booked_by = models.ForeignKey(
+        "organization.Staff",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("booked by"),
+    )
+    earliest_offered = models.DateTimeField(
+        _("earliest window offered"),
+        null=True,
+        blank=True,
+        help_text=_("The start of the earliest free window when this one was chosen (the clock rule, R-14)."),
+    )
+    paused_from = models.DateTimeField(_("time limit paused from"), null=True, blank=True)
+    paused_until = models.DateTimeField(_("time limit paused until"), null=True, blank=True)
+    reschedules = models.PositiveSmallIntegerField(_("times rescheduled"), default=0)
+    confirmed_at = models.DateTimeField(_("confirmed by the customer"), null=True, blank=True)
+    reminded_at = models.DateTimeField(_("reminder queued"), null=True, blank=True)
+    arrived_at = models.DateTimeField(
+        _("technician arrived"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "Set by the technician's phone view on arrival; the lateness check skips the visit then."
+        ),
+    )
+    cancelled_at = models.DateTimeField(_("cancelled"), null=True, blank=True)
+    missed_at = models.DateTimeField(_("recorded as missed"), null=True, blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
@@ -76,6 +106,12 @@ class Appointment(models.Model):
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(window_end__gt=models.F("window_start")), name="appt_window_positive"
+            ),
+            # one open appointment per order: a second booking is a reschedule of the first
+            models.UniqueConstraint(
+                fields=["order"],
+                condition=models.Q(status__in=["booked", "confirmed"]),
+                name="appt_one_open_per_order",
             ),
         ]
 

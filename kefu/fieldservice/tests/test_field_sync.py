@@ -400,3 +400,18 @@ def test_erasing_the_customer_anonymises_the_visit(world: Any, now: Any, tech: C
     assert v.signed_by == "" and v.signature is None  # the signature image was deleted with the attachments
     assert "13800138000" not in v.notes and "张三" not in v.notes and v.arrived_at is not None
     assert any("fieldservice.Visit" in label for label in outcome)
+
+
+def test_arriving_on_the_phone_keeps_the_lateness_sweep_off_the_visit(world: Any, now: Any, tech: Client) -> None:
+    from kefu.fieldservice import booking
+
+    kept = appointment(world, 10)  # window 10:00-12:00 on 2 March
+    late = appointment(world, 14)  # window 14:00-16:00, nobody arrives
+    assert post(tech, f"a{kept.pk}", "arrive", at=sh(2026, 3, 2, 11, 50)).status_code == 200
+    kept.refresh_from_db()
+    assert kept.arrived_at == sh(2026, 3, 2, 11, 50)
+    assert booking.sweep_late(now=sh(2026, 3, 2, 23, 0)) == 1  # the tolerance after 16:00 has passed
+    kept.refresh_from_db()
+    late.refresh_from_db()
+    assert kept.status == AppointmentStatus.BOOKED and kept.missed_reason == ""
+    assert late.status == AppointmentStatus.MISSED and late.missed_reason == "technician_late"
