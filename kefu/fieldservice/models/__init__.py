@@ -7,5 +7,7 @@ from kefu.fieldservice.models.appointments import (
     AppointmentStatus,
     MissedReason,
 )
+from kefu.fieldservice.models.campaigns import Campaign, CampaignHousehold, CampaignVisit, HouseholdStatus
 
 __all__ = ["Appointment", "AppointmentSource", "AppointmentStatus", "MissedReason"]
+__all__ += ["Campaign", "CampaignHousehold", "CampaignVisit", "HouseholdStatus"]
