@@ -66,6 +66,7 @@ from kefu.demo import (
     supervision,
     workorders,
 )
+from kefu.demo import campaigns as demo_campaigns
 from kefu.demo import data as D
 from kefu.demo.customers import PORTAL_LOGINS
 from kefu.demo.loader import Loader
@@ -140,6 +141,7 @@ def _load(L: Loader, *, seed: int, n_orders: int, n_customers: int) -> None:
     hotline.load(L, DEMO_PASSWORD)  # the hotline agent, a WeCom photo on an order (docs/hotline.md)
     merges.load(L)  # one merged placeholder customer and one duplicate candidate
     fields.load(seed)  # custom fields (表号, 户号, appointment), tags, e-mail signatures
+    demo_campaigns.load(L)  # a safety-check campaign, partly done (docs/field-service.md)
     automation.load()  # three triggers, created last: they fire on what happens after the demo (docs/webhooks.md)
     audit.record(
         None,

@@ -330,7 +330,7 @@ def do_plan_batch(user: Actor | None, campaign_id: int, *, today: dt.date | None
     today = today or clock.localdate()
     with transaction.atomic():
         c = (
-            Campaign.objects.select_for_update()
+            Campaign.objects.select_for_update(of=("self",))
             .select_related("branch", "service", "created_by__user")
             .filter(pk=campaign_id)
             .first()
@@ -435,7 +435,7 @@ def reconcile(campaign_id: int | None = None, limit: int = 5000) -> int:
     for pk in list(qs.order_by("id").values_list("pk", flat=True)[:limit]):
         with transaction.atomic():
             hh = (
-                CampaignHousehold.objects.select_for_update()
+                CampaignHousehold.objects.select_for_update(of=("self",))
                 .filter(pk=pk, status=HouseholdStatus.SCHEDULED)
                 .select_related("campaign__branch", "appointment", "customer__branch")
                 .first()
@@ -516,7 +516,7 @@ def do_record_refusal(user: Actor, campaign_id: int, household_id: int, reason: 
     if not reason:
         raise ValidationFailed("required", _("Write why the customer refused."), "reason")
     hh = (
-        CampaignHousehold.objects.select_for_update()
+        CampaignHousehold.objects.select_for_update(of=("self",))
         .select_related("campaign__branch", "appointment", "customer__branch")
         .filter(pk=household_id, campaign_id=campaign_id)
         .first()

@@ -21,6 +21,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from kefu.channels.models import OutboxChannel, OutboxMessage
+from kefu.commitments.models import Service
 from kefu.fieldservice import campaigns
 from kefu.fieldservice.models import Campaign, CampaignHousehold, HouseholdStatus
 from kefu.lib import clock, exports
@@ -40,10 +41,16 @@ DEFAULT_TEXT = gettext_lazy(
 class DateInput(forms.DateInput):
     input_type = "date"
 
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("format", "%Y-%m-%d")  # what <input type="date"> takes, whatever the language
+        super().__init__(**kwargs)
+
 
 class CampaignForm(forms.Form):
     name = forms.CharField(label=gettext_lazy("Name"), max_length=200, required=False)
-    service = forms.ModelChoiceField(label=gettext_lazy("Service"), queryset=None, required=False)  # type: ignore[arg-type]
+    service = forms.ModelChoiceField(
+        label=gettext_lazy("Service"), queryset=Service.objects.none(), required=False
+    )
     areas = forms.ModelMultipleChoiceField(
         label=gettext_lazy("Service areas"), queryset=ServiceArea.objects.none(), required=False
     )
@@ -246,11 +253,11 @@ def campaign_batch(request: ConsoleRequest, campaign_id: int) -> HttpResponse:
     try:
         r = campaigns.do_plan_batch(request.user, campaign_id)
     except KefuError as exc:
-        messages.error(request, exc.message)
+        messages.error(request, str(exc.message))
     else:
         messages.success(
             request,
-            _("%(planned)d visits planned: %(sms)d SMS and %(letters)d letters to print.")
+            _("Visits planned: %(planned)d (notices by SMS: %(sms)d, letters to print: %(letters)d).")
             % {"planned": r.planned, "sms": r.sms, "letters": r.letters},
         )
         if r.left_unplanned:
@@ -268,7 +275,7 @@ def campaign_refusal(request: ConsoleRequest, campaign_id: int, household_id: in
     try:
         campaigns.do_record_refusal(request.user, campaign_id, household_id, request.POST.get("reason", ""))
     except KefuError as exc:
-        messages.error(request, exc.message)
+        messages.error(request, str(exc.message))
     else:
         messages.success(request, _("The refusal is recorded."))
     return redirect("console:campaign_detail", campaign_id)

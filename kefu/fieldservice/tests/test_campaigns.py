@@ -23,7 +23,8 @@ from kefu.workorders.models import WorkOrder
 pytestmark = pytest.mark.django_db
 
 
-def local_day(a: Appointment) -> dt.date:
+def local_day(a: Appointment | None) -> dt.date:
+    assert a is not None
     return a.window_start.astimezone(SH).date()
 
 
@@ -115,7 +116,8 @@ def test_rerun_plans_the_next_households_and_sends_nothing_twice(world, campaign
 
 def finish(hh: CampaignHousehold, status: str, reason: str = "") -> None:
     """What the technician's phone does at the end of a visit (sets the appointment's status directly)."""
-    a = Appointment.objects.get(pk=hh.appointment_id)
+    a = hh.appointment
+    assert a is not None
     a.status, a.missed_reason = status, reason
     a.save()
 
@@ -152,6 +154,7 @@ def test_done_refused_and_a_late_technician(world, campaign) -> None:  # type: i
     finish(hs["住户2"], "missed", "technician_late")
     campaigns.reconcile(campaign.pk)
     done = CampaignHousehold.objects.get(pk=hs["住户1"].pk)
+    assert done.done_on is not None
     assert done.status == "done" and done.next_due == dt.date(
         done.done_on.year + 1, done.done_on.month, done.done_on.day
     )
@@ -159,7 +162,7 @@ def test_done_refused_and_a_late_technician(world, campaign) -> None:  # type: i
     assert (late.status, late.absences) == ("pending", 0)  # the company's fault: not counted against them
     refused = campaigns.do_record_refusal(world.supervisor.user, campaign.pk, hs["住户3"].pk, "不同意入户")
     assert refused.status == "refused" and refused.refused_reason == "不同意入户"
-    assert Appointment.objects.get(pk=hs["住户3"].appointment_id).status == "cancelled"
+    assert Appointment.objects.get(pk=hs["住户3"].appointment_id or 0).status == "cancelled"
     with pytest.raises(KefuError) as exc:
         campaigns.do_record_refusal(world.supervisor.user, campaign.pk, hs["住户4"].pk, " ")
     assert exc.value.field == "reason"
@@ -181,7 +184,7 @@ def test_console_pages_scope_and_export(world, campaign, at_now) -> None:  # typ
     page = c.get(f"/campaigns/{campaign.pk}/?status=scheduled&area={world.area_n1.pk}")
     assert page.status_code == 200 and "住户1" in page.content.decode()
     csv = c.get(f"/campaigns/{campaign.pk}/?format=csv")
-    text = b"".join(csv.streaming_content).decode("utf-8-sig")
+    text = b"".join(csv.streaming_content).decode("utf-8-sig")  # type: ignore[attr-defined]
     assert text.count("\n") == 11 and "和平里10号" in text
     letters = c.get(f"/campaigns/{campaign.pk}/letters/")
     assert "固话户" in letters.content.decode()
