@@ -23,7 +23,7 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, F, Q, QuerySet
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -345,7 +345,7 @@ def do_plan_batch(user: Actor | None, campaign_id: int, *, today: dt.date | None
             CampaignHousehold.objects.filter(campaign=c, status=HouseholdStatus.PENDING)
             .filter(Q(not_before__isnull=True) | Q(not_before__lte=c.ends_on))
             .select_related("customer__branch")
-            .order_by("not_before", "id")[: c.batch_size]
+            .order_by(F("not_before").asc(nulls_last=True), "id")[: c.batch_size]
         )
         by_area = technicians(c)
         all_techs = {t for ts in by_area.values() for t in ts}

@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 from django import forms
 from django.contrib import messages
 from django.core.paginator import Paginator
+from django.db.models import Count, Q
 from django.http import HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -101,11 +102,12 @@ def _int(value: Any, default: int) -> int:
 @staff_view
 def campaign_list(request: ConsoleRequest) -> HttpResponse:
     staff: Staff = request.staff
-    page = Paginator(campaigns.visible_campaigns(staff).order_by("-starts_on", "-id"), 25).get_page(
-        request.GET.get("page")
+    qs = campaigns.visible_campaigns(staff).annotate(
+        n_households=Count("households"),
+        n_done=Count("households", filter=Q(households__status=HouseholdStatus.DONE)),
     )
-    rows = [(c, campaigns.progress(c)) for c in page.object_list]
-    ctx = {"page": page, "rows": rows, "can_manage": staff.can(campaigns.CAPABILITY)}
+    page = Paginator(qs.order_by("-starts_on", "-id"), 25).get_page(request.GET.get("page"))
+    ctx = {"page": page, "can_manage": staff.can(campaigns.CAPABILITY)}
     return render(request, "fieldservice/campaigns/list.html", ctx)
 
 
@@ -163,7 +165,7 @@ def campaign_new(request: ConsoleRequest) -> HttpResponse:
 
 def _households(c: Campaign, area: int | None, status: str) -> Any:
     qs = CampaignHousehold.objects.filter(campaign=c).select_related(
-        "customer", "area", "appointment__technician"
+        "customer", "area", "appointment__technician", "appointment__order"
     )
     if area:
         qs = qs.filter(area_id=area)

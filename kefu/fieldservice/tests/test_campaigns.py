@@ -177,10 +177,16 @@ def test_done_refused_and_a_late_technician(world, campaign) -> None:  # type: i
     )
 
 
-def test_console_pages_scope_and_export(world, campaign, at_now) -> None:  # type: ignore[no-untyped-def]
+def test_console_pages_scope_and_export(world, campaign, at_now, django_assert_max_num_queries) -> None:  # type: ignore[no-untyped-def]
     c = Client()
     c.login(username="sup", password=PASSWORD)
     campaigns.do_plan_batch(world.supervisor.user, campaign.pk)
+    c.get(f"/campaigns/{campaign.pk}/")  # warm the session and calendar caches
+    with django_assert_max_num_queries(20):  # a fixed number of statements, whatever the page holds
+        assert c.get(f"/campaigns/{campaign.pk}/").status_code == 200
+    with django_assert_max_num_queries(15):
+        listing = c.get("/campaigns/")
+    assert "2026年秋季入户安检" in listing.content.decode() and "0%" in listing.content.decode()
     page = c.get(f"/campaigns/{campaign.pk}/?status=scheduled&area={world.area_n1.pk}")
     assert page.status_code == 200 and "住户1" in page.content.decode()
     csv = c.get(f"/campaigns/{campaign.pk}/?format=csv")
