@@ -229,7 +229,7 @@ def campaign_detail(request: ConsoleRequest, campaign_id: int) -> HttpResponseBa
 
         return exports.respond(fmt, exports.filename(f"campaign-{c.pk}"), c.name, header, rows())
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
-    statuses = [*HouseholdStatus.choices, ("waiting_repeat", _("not at home, another visit to plan"))]
+    statuses = [*HouseholdStatus.choices, ("waiting_repeat", _("to visit again"))]
     ctx = {
         "c": c,
         "tz": tz,
