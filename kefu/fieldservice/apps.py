@@ -9,3 +9,10 @@ class FieldServiceConfig(AppConfig):
     name = "kefu.fieldservice"
     label = "fieldservice"
     verbose_name = _("Field service")
+
+    def ready(self) -> None:
+        from kefu.customers.hooks import register_customer_reference
+
+        # a campaign's household of a merged record stays with it (the survivor has, or gets, its own row:
+        # one row per customer and campaign) and is no longer planned
+        register_customer_reference("fieldservice.CampaignHousehold", "customer", moves=False)

@@ -343,7 +343,9 @@ def do_plan_batch(user: Actor | None, campaign_id: int, *, today: dt.date | None
         cal = calendar_for_branch(c.branch)
         pending = list(
             CampaignHousehold.objects.filter(campaign=c, status=HouseholdStatus.PENDING)
-            .filter(Q(not_before__isnull=True) | Q(not_before__lte=c.ends_on))
+            .filter(
+                Q(not_before__isnull=True) | Q(not_before__lte=c.ends_on), customer__merged_into__isnull=True
+            )
             .select_related("customer__branch")
             .order_by(F("not_before").asc(nulls_last=True), "id")[: c.batch_size]
         )
