@@ -13,6 +13,7 @@ from kefu.api import errors, openapi
 from kefu.api.appointments import router as appointments_router
 from kefu.api.auth import bearer, session
 from kefu.api.automation import router as automation_router
+from kefu.api.campaigns import router as campaigns_router
 from kefu.api.catalog import router as catalog_router
 from kefu.api.chat import router as chat_router
 from kefu.api.clocks import router as clocks_router
@@ -84,6 +85,7 @@ api.add_router("", sms_router)  # /sms/inbound
 api.add_router("", chat_router)  # /chat/inbound
 api.add_router("", incidents_router)  # /incidents…, /ivr/incidents…
 api.add_router("", macros_router)  # /macros…, /bulk-actions, /saved-views… (docs/macros.md)
+api.add_router("", campaigns_router)  # /campaigns… (safety-check campaigns, docs/field-service.md)
 api.add_router("", automation_router)  # /triggers…, /webhooks…, /webhook-deliveries… (docs/webhooks.md)
 api.add_router("", appointments_router)  # /orders/{key}/windows, /appointments… (docs/field-service.md)
 

@@ -30,6 +30,7 @@ urlpatterns = [
     path("retention/", include("kefu.retention.urls")),
     path("automation/", include("kefu.automation.urls")),  # triggers and webhooks (docs/webhooks.md)
     path("inspections/", include("kefu.inspections.urls")),
+    path("campaigns/", include("kefu.fieldservice.urls_campaigns")),  # safety-check campaigns
     path("incidents/", include("kefu.incidents.urls")),
     path("privacy/", include("kefu.privacy.urls")),
     path(

@@ -68,6 +68,7 @@ from kefu.demo import (
     visits,
     workorders,
 )
+from kefu.demo import campaigns as demo_campaigns
 from kefu.demo import data as D
 from kefu.demo.customers import PORTAL_LOGINS
 from kefu.demo.loader import Loader
@@ -144,6 +145,7 @@ def _load(L: Loader, *, seed: int, n_orders: int, n_customers: int) -> None:
     fields.load(seed)  # custom fields (表号, 户号, appointment), tags, e-mail signatures
     field_visits.load(L)  # tech1's appointments today, for the phone view /field/ (docs/field-service.md)
     visits.load(L)  # booked visits, technicians' shifts and one missed visit (docs/field-service.md)
+    demo_campaigns.load(L)  # a safety-check campaign, partly done (docs/field-service.md)
     automation.load()  # three triggers, created last: they fire on what happens after the demo (docs/webhooks.md)
     audit.record(
         None,

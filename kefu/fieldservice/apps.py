@@ -19,3 +19,8 @@ class FieldServiceConfig(AppConfig):
         register_order_panel(
             OrderPanel("fieldservice.visit", "fieldservice/booking/panel.html", order_panel, position=45)
         )
+        from kefu.customers.hooks import register_customer_reference
+
+        # a campaign's household of a merged record stays with it (the survivor has, or gets, its own row:
+        # one row per customer and campaign) and is no longer planned
+        register_customer_reference("fieldservice.CampaignHousehold", "customer", moves=False)

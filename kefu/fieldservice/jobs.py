@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 
-from kefu.fieldservice import booking
+from kefu.fieldservice import (
+    booking,
+    jobs_campaigns,  # noqa: F401  (registers the campaign jobs)
+)
 from kefu.jobs.registry import periodic
 
 

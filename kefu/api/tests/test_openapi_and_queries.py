@@ -83,6 +83,12 @@ EXPECTED_PATHS = {
     "/api/v1/incidents/{incident_id}/resolve",
     "/api/v1/ivr/incidents",
     "/api/v1/ivr/incidents/{incident_id}/reports",
+    # safety-check campaigns (docs/field-service.md)
+    "/api/v1/campaigns",
+    "/api/v1/campaigns/{campaign_id}",
+    "/api/v1/campaigns/{campaign_id}/households",
+    "/api/v1/campaigns/{campaign_id}/batches",
+    "/api/v1/campaigns/{campaign_id}/households/{household_id}/refusal",
     # macros, bulk actions, saved views (docs/macros.md)
     "/api/v1/macros",
     "/api/v1/macros/{macro_id}/preview",

@@ -7,6 +7,7 @@ from kefu.fieldservice.models.appointments import (
     AppointmentStatus,
     MissedReason,
 )
+from kefu.fieldservice.models.campaigns import Campaign, CampaignHousehold, CampaignVisit, HouseholdStatus
 from kefu.fieldservice.models.shifts import TechnicianShift
 from kefu.fieldservice.models.visits import FieldAction, FieldActionKind, Visit, VisitOutcome, VisitState
 
@@ -14,3 +15,4 @@ __all__ = ["Appointment", "AppointmentSource", "AppointmentStatus", "MissedReaso
 __all__ += ["FieldAction", "FieldActionKind", "Visit", "VisitOutcome", "VisitState"]
 
 __all__ += ["TechnicianShift"]
+__all__ += ["Campaign", "CampaignHousehold", "CampaignVisit", "HouseholdStatus"]

@@ -402,7 +402,9 @@ def test_erasing_the_customer_anonymises_the_visit(world: Any, now: Any, tech: C
     assert any("fieldservice.Visit" in label for label in outcome)
 
 
-def test_arriving_on_the_phone_keeps_the_lateness_sweep_off_the_visit(world: Any, now: Any, tech: Client) -> None:
+def test_arriving_on_the_phone_keeps_the_lateness_sweep_off_the_visit(
+    world: Any, now: Any, tech: Client
+) -> None:
     from kefu.fieldservice import booking
 
     kept = appointment(world, 10)  # window 10:00-12:00 on 2 March

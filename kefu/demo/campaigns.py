@@ -1,0 +1,81 @@
+"""Demo: one safety-check campaign (R-18) in a north-branch area, started three weeks ago and partly done —
+visits checked, customers not at home (one already written to), a refusal, visits booked ahead."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db.models import Count
+
+from kefu.commitments.models import Service
+from kefu.customers.models import Customer
+from kefu.demo.loader import Loader
+from kefu.fieldservice import campaigns
+from kefu.fieldservice.models import Appointment, CampaignHousehold, MissedReason
+from kefu.lib import clock
+
+TEXT = "{name}您好，燃气公司安检员{technician}将于{date} {window}上门进行年度入户安全检查，请家中留人。改约请拨{hotline}。"
+
+
+def load(L: Loader) -> None:
+    service, _created = Service.objects.get_or_create(
+        code="gas-safety-check",
+        defaults={
+            "name": "入户燃气安全检查",
+            "name_en": "Household gas safety check",
+            "order_type": "fault_general",
+            "technical": True,
+            "place": "onsite",
+            "recurring": True,
+            "description": "每年一次免费入户检查燃气管道、阀门、软管、燃气表和燃气具的安全状况。",
+        },
+    )
+    north = [a for a, _d in L.areas.get("north", [])]
+    counts = dict(
+        Customer.objects.filter(area__in=north, merged_into__isnull=True)
+        .values_list("area_id")
+        .annotate(n=Count("id"))
+        .values_list("area_id", "n")
+    )
+    area = max(north, key=lambda a: counts.get(a.pk, 0))
+    started = L.today - dt.timedelta(days=21)
+    with clock.simulated(L.local(started, 9, 0)):
+        c = campaigns.do_create_campaign(
+            L.user("sup_north"),
+            campaigns.CampaignInput(
+                name=f"{L.today.year}年{area.name}入户安检",
+                service_id=service.pk,
+                area_ids=[area.pk],
+                starts_on=started + dt.timedelta(days=3),
+                ends_on=L.today + dt.timedelta(days=30),
+                notice_text=TEXT,
+                daily_capacity=4,
+                batch_size=24,
+                absent_repeats=1,
+            ),
+        )
+        campaigns.do_plan_batch(L.user("sup_north"), c.pk, today=started)
+    # the visits that lay in the past ended as the technicians recorded them
+    past = list(
+        CampaignHousehold.objects.filter(campaign=c, appointment__window_end__lt=L.now)
+        .select_related("appointment")
+        .order_by("id")
+    )
+    refused = None
+    for i, hh in enumerate(past):
+        appt = hh.appointment
+        assert appt is not None
+        if i % 7 == 3:
+            appt.status, appt.missed_reason = "missed", MissedReason.CUSTOMER_ABSENT
+        elif i % 11 == 5 and refused is None:
+            refused = hh
+            continue
+        else:
+            appt.status = "done"
+        Appointment.objects.filter(pk=appt.pk).update(status=appt.status, missed_reason=appt.missed_reason)
+    campaigns.reconcile(c.pk)
+    if refused is not None:
+        campaigns.do_record_refusal(L.user("sup_north"), c.pk, refused.pk, "户主表示自行请人检查，拒绝入户")
+    campaigns.do_plan_batch(L.user("sup_north"), c.pk)  # the next batch, booked ahead
+    p = campaigns.progress(c)
+    L.say(f"campaign: {p.households} households, {p.done} checked, {p.scheduled} booked, {p.refused} refused")
