@@ -97,6 +97,7 @@ CAPABILITIES: dict[Role, frozenset[str]] = {
             "reports.view",
             "privacy.erase",
             "queue.share",
+            "catalogue.view",
         }
     ),
     Role.INSPECTOR: frozenset(
@@ -165,6 +166,8 @@ CAPABILITIES: dict[Role, frozenset[str]] = {
             "reports.view",
             "privacy.erase",
             "queue.share",
+            "catalogue.view",
+            "catalogue.edit",
             "admin",
         }
     ),
