@@ -456,14 +456,15 @@ def _give_notice(
     digest = hashlib.sha256("\n".join(notice.items).encode()).hexdigest()[:16]
     sms = sms_templates.Rendered(text, {})
     if channel == OutboxChannel.SMS:
-        service = translated(order.service, "name") if order.service else order.get_order_type_display()
-        values = {
-            "customer_name": customer.name,
-            "order_number": order.number,
-            "missing_materials": "、".join(notice.items),
-            "service": service,
-        }
-        with translation.override(language):
+        with translation.override(language):  # names in the customer's language (ADR 0008)
+            service = translated(order.service, "name") if order.service else order.get_order_type_display()
+            names = [translated(m, "name") for m in missing]
+            values = {
+                "customer_name": customer.name,
+                "order_number": order.number,
+                "missing_materials": ("、" if (language or "zh").startswith("zh") else ", ").join(names),
+                "service": service,
+            }
             sms = sms_templates.render_current(SmsTemplateCode.MATERIALS_NOTICE, text, values)
     message, _created = outbox.enqueue(
         channel=channel,

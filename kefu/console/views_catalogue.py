@@ -87,7 +87,7 @@ class TranslatedForm(forms.ModelForm):
         return {k: v for k, v in result.items() if v}
 
     def _post_clean(self) -> None:
-        super()._post_clean()
+        super()._post_clean()  # type: ignore[misc]
         if hasattr(self, "cleaned_data"):
             self.instance.translations = self.translations_value()
 
@@ -171,13 +171,13 @@ class FeeForm(TranslatedForm):
 class ServiceRowsFormSet(BaseInlineFormSet):
     """Rows of one service: each row's model validation sees the service as edited (not as stored)."""
 
-    def _construct_form(self, i: int, **kwargs: Any) -> forms.Form:
-        form = super()._construct_form(i, **kwargs)
+    def _construct_form(self, i: int, **kwargs: Any) -> Any:
+        form = super()._construct_form(i, **kwargs)  # type: ignore[misc]
         form.instance.service = self.instance
         return form
 
     @property
-    def empty_form(self) -> forms.Form:
+    def empty_form(self) -> Any:
         form = super().empty_form
         form.instance.service = self.instance
         return form

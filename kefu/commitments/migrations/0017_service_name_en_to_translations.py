@@ -1,5 +1,9 @@
 """The English service name moves into ``translations["en"]["name"]`` (docs/adr/0008-content-translations.md);
-``name_en`` stays as a copy of it for older API clients."""
+``name_en`` stays as a copy of it for older API clients.
+
+Adding the ``translations`` columns rebuilds the tables on SQLite, which drops their configuration-version
+triggers (kefu.organization.config_cache): they are installed again here (PostgreSQL keeps them; dropping
+and creating them again is harmless there)."""
 
 from django.db import migrations
 
@@ -23,7 +27,20 @@ def backward(apps, schema_editor):
             Service.objects.filter(pk=s.pk).update(name_en=name)
 
 
+TABLES = ("commitments_service", "commitments_timelimit", "commitments_servicematerial")
+
+
+def reinstall_triggers(apps, schema_editor):
+    from kefu.organization.config_cache import drop_triggers, install_triggers
+
+    drop_triggers(schema_editor, TABLES)
+    install_triggers(schema_editor, TABLES)
+
+
 class Migration(migrations.Migration):
     dependencies = [("commitments", "0016_catalogue_translations_revisions")]
 
-    operations = [migrations.RunPython(forward, backward)]
+    operations = [
+        migrations.RunPython(reinstall_triggers, migrations.RunPython.noop),
+        migrations.RunPython(forward, backward),
+    ]

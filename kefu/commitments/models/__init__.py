@@ -340,8 +340,8 @@ class TimeLimit(models.Model):
 
     def clean(self) -> None:
         # the service being edited (maybe not saved yet) when the editor set it, else the stored one
-        cached = TimeLimit._meta.get_field("service").get_cached_value(self, default=None)
-        service = cached if cached is not None else (self.service if self.service_id else None)
+        cached = TimeLimit.service.field.get_cached_value(self, default=None)
+        service = cached if isinstance(cached, Service) else (self.service if self.service_id else None)
         if service is not None and self.order_type and service.order_type != self.order_type:
             raise ValidationError(
                 {
