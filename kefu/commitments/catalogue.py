@@ -174,11 +174,7 @@ def _changes(before: dict[str, Any] | None, after: dict[str, Any]) -> list[dict[
         new_ids = {r.get("id") for r in after[section] if r.get("id")}
         added = sum(1 for r in after[section] if not r.get("id") or r["id"] not in old)
         removed = sum(1 for rid in old if rid not in new_ids)
-        changed = sum(
-            1
-            for r in after[section]
-            if r.get("id") in old and old[r["id"]] != r
-        )
+        changed = sum(1 for r in after[section] if r.get("id") in old and old[r["id"]] != r)
         if added or removed or changed:
             out.append({"field": section, "added": added, "removed": removed, "changed": changed})
     return out

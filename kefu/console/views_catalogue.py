@@ -216,10 +216,28 @@ class RevisionForm(forms.Form):
     )
 
 
+ROW_DEFAULTS = {"limits": {"is_active": "on"}, "materials": {"required": "on"}}
+
+
 def _data_with_added_row(data: QueryDict, section: str) -> QueryDict:
+    """The posted form with one more row in ``section``, filled with the model's defaults (a new time limit is
+    active, a new material required) and the next position."""
     copy = data.copy()
     key = f"{section}-TOTAL_FORMS"
-    copy[key] = str(int(copy.get(key) or 0) + 1)
+    try:
+        index = max(0, int(copy.get(key) or 0))
+    except ValueError:
+        index = 0
+    copy[key] = str(index + 1)
+    for field, value in ROW_DEFAULTS.get(section, {}).items():
+        copy[f"{section}-{index}-{field}"] = value
+    if section != "limits":
+        positions = [
+            int(v)
+            for k, v in copy.items()
+            if k.startswith(f"{section}-") and k.endswith("-order") and v.isdigit()
+        ]
+        copy[f"{section}-{index}-order"] = str(max(positions, default=-1) + 1)
     return copy
 
 
@@ -341,6 +359,7 @@ def _render_editor(
             :40
         ],
         "nav_group": "admin",
+        "has_errors": status == 400,
     }
     return render(request, "console/catalogue/edit.html", ctx, status=status)
 

@@ -53,6 +53,10 @@ def test_admin_creates_a_service_and_previews_it_in_english_and_hungarian(browse
     expect(page.locator("#id_service-tr_en_name")).to_have_value("Water quality inquiry")
     expect(page.locator("[data-testid=limits-row]")).to_have_count(2)
     expect(page.locator("[data-testid=materials-row]")).to_have_count(3)
+    # a new row comes with the defaults: an active limit, a required material at the next position
+    expect(page.locator("#id_limits-1-is_active")).to_be_checked()
+    expect(page.locator("#id_materials-2-required")).to_be_checked()
+    expect(page.locator("#id_materials-2-order")).to_have_value("2")
 
     page.select_option("#id_limits-0-kind", "first_response")
     page.fill("#id_limits-0-amount", "4")
@@ -61,11 +65,11 @@ def test_admin_creates_a_service_and_previews_it_in_english_and_hungarian(browse
     page.select_option("#id_limits-1-area_kind", "rural")
     page.fill("#id_limits-1-amount", "1")
     page.select_option("#id_limits-1-unit", "working_days")
+    page.uncheck("#id_materials-2-required")
     for i, (zh, en) in enumerate([("身份证", "Identity card"), ("水费单", "Water bill"), ("水样照片", "")]):
-        page.fill(f"#id_materials-{i}-order", str(i))
         page.fill(f"#id_materials-{i}-name", zh)
         if en:
-            page.locator(f"#section-materials details").nth(i).locator("summary").click()
+            page.locator("#section-materials details").nth(i).locator("summary").click()
             page.fill(f"#id_materials-{i}-tr_en_name", en)
 
     page.click("#catalogue-save")
@@ -80,7 +84,12 @@ def test_admin_creates_a_service_and_previews_it_in_english_and_hungarian(browse
     page.click("#catalogue-save")
     expect(page.locator("#section-history [data-testid=revision]")).to_have_count(1)
     s = Service.objects.get(code="water-quality-inquiry")
-    assert s.time_limits.count() == 2 and s.materials.count() == 3
+    assert s.time_limits.filter(is_active=True).count() == 2
+    assert [(m.name, m.required) for m in s.materials.order_by("order")] == [
+        ("身份证", True),
+        ("水费单", True),
+        ("水样照片", False),
+    ]
     assert ServiceRevision.objects.get(service=s).status == "applied"
     # untranslated texts fall back visibly
     expect(
@@ -102,6 +111,8 @@ def test_admin_creates_a_service_and_previews_it_in_english_and_hungarian(browse
         expect(row).to_contain_text(commitment_or_text)
         expect(row.locator("[data-testid=service-material]").first).to_contain_text(material)
         expect(row.locator("[data-testid=service-material]").nth(2)).to_contain_text("水样照片")
+        expect(row.locator("[data-limit=first_response]")).to_contain_text("4")
+        expect(row.locator("[data-limit=resolution]")).to_contain_text("1")
         screenshot(preview, f"catalogue-preview-{language}")
         preview.close()
     context.close()
