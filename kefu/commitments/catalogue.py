@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kefu.audit import log as audit
+from kefu.commitments.catalogue_checks import fee_contradictions
 from kefu.commitments.models import Service, TimeLimit
 from kefu.commitments.models.materials import ServiceFee, ServiceMaterial, ServiceStep
 from kefu.commitments.models.revisions import RevisionStatus, ServiceRevision
@@ -106,36 +107,35 @@ def check_entry(entry: dict[str, Any]) -> list[Problem]:
     problems: list[Problem] = []
     fees = sorted(entry["fees"], key=lambda f: int(f.get("order") or 0))
     fee = Decimal(str(s.get("fee") or "0"))
-    if s.get("paid"):
-        if fees and Decimal(str(fees[0]["amount"])) != fee:
-            problems.append(
-                Problem(
-                    "service",
-                    None,
-                    "fee",
-                    _(
-                        "The fee in the table (¥%(fee)s) differs from the base fee item “%(item)s” "
-                        "(¥%(amount)s); the disclosure page would publish both. Make them equal."
-                    )
-                    % {"fee": fee, "item": fees[0]["name"], "amount": fees[0]["amount"]},
+    found = fee_contradictions(
+        bool(s.get("paid")), fee, [(f["name"], Decimal(str(f["amount"]))) for f in fees]
+    )
+    if "base_fee" in found:
+        problems.append(
+            Problem(
+                "service",
+                None,
+                "fee",
+                _(
+                    "The fee in the table (¥%(fee)s) differs from the base fee item “%(item)s” "
+                    "(¥%(amount)s); the disclosure page would publish both. Make them equal."
                 )
+                % {"fee": fee, "item": fees[0]["name"], "amount": fees[0]["amount"]},
             )
-        if fee <= 0 and not fees:
-            problems.append(
-                Problem("service", None, "fee", _("A paid service needs a fee greater than zero."))
+        )
+    if "paid_without_fee" in found:
+        problems.append(Problem("service", None, "fee", _("A paid service needs a fee greater than zero.")))
+    if "free_with_fee" in found:
+        problems.append(Problem("service", None, "paid", _("Tick “paid” or set the fee to zero.")))
+    if "free_with_items" in found:
+        problems.append(
+            Problem(
+                "service",
+                None,
+                "paid",
+                _("The service is free of charge but lists fee items: tick “paid” or remove them."),
             )
-    else:
-        if fee > 0:
-            problems.append(Problem("service", None, "paid", _("Tick “paid” or set the fee to zero.")))
-        if fees:
-            problems.append(
-                Problem(
-                    "service",
-                    None,
-                    "paid",
-                    _("The service is free of charge but lists fee items: tick “paid” or remove them."),
-                )
-            )
+        )
     if entry["materials"] and not (s.get("public") and s.get("is_active")):
         problems.append(
             Problem(

@@ -30,7 +30,7 @@ from kefu.commitments import catalogue
 from kefu.commitments.limits import published_limits
 from kefu.commitments.models import EmergencyKeyword, Service, TimeLimit
 from kefu.commitments.models.materials import ServiceFee, ServiceMaterial, ServiceStep
-from kefu.commitments.models.revisions import ServiceRevision
+from kefu.commitments.models.revisions import RevisionStatus, ServiceRevision
 from kefu.lib.content_i18n import SOURCE_LANGUAGE, content_languages, normalise
 from kefu.lib.errors import KefuError
 from kefu.web.views import ConsoleRequest, staff_view
@@ -322,7 +322,7 @@ def service_list(request: ConsoleRequest) -> HttpResponse:
     page = Paginator(qs, 50).get_page(request.GET.get("page"))
     pending = set(
         ServiceRevision.objects.filter(
-            status="pending", service_id__in=[s.pk for s in page.object_list]
+            status=RevisionStatus.PENDING, service_id__in=[s.pk for s in page.object_list]
         ).values_list("service_id", flat=True)
     )
     languages = content_languages()
@@ -360,6 +360,13 @@ def _render_editor(
         ],
         "nav_group": "admin",
         "has_errors": status == 400,
+        "pending": (
+            ServiceRevision.objects.filter(service=service, status=RevisionStatus.PENDING)
+            .order_by("effective_from")
+            .first()
+            if service.pk
+            else None
+        ),
     }
     return render(request, "console/catalogue/edit.html", ctx, status=status)
 

@@ -247,3 +247,18 @@ def test_preview_shows_the_unsaved_texts_in_the_chosen_language(world: Any) -> N
     data["preview_language"] = "en"
     page = c.post(reverse("console:catalogue_new"), data).content.decode()
     assert "Rural gas installation" in page and "Identity card" in page and "Installation fee" in page
+
+
+def test_the_page_says_a_change_is_waiting_for_its_date(world: Any) -> None:
+    s = world.service_fault
+    with clock.simulated(dt.datetime(2026, 12, 7, 10, 0, tzinfo=SHANGHAI)):
+        catalogue.do_save_entry(
+            world.admin.user, s, _entry_with_fee(s, "50.00"), dt.datetime(2027, 1, 1, tzinfo=SHANGHAI)
+        )
+    c = Client()
+    c.force_login(world.admin.user)
+    page = c.get(reverse("console:catalogue_edit", args=[s.pk])).content.decode()
+    assert 'data-testid="pending-revision"' in page and "2027-01-01 00:00" in page
+    assert 'data-status="pending"' in page
+    listing = c.get(reverse("console:catalogue_list")).content.decode()
+    assert "change scheduled" in listing or "已安排修改" in listing
