@@ -234,8 +234,10 @@ def _data_with_added_row(data: QueryDict, section: str) -> QueryDict:
     if section != "limits":
         positions = [
             int(v)
-            for k, v in copy.items()
-            if k.startswith(f"{section}-") and k.endswith("-order") and v.isdigit()
+            for k in copy
+            if k.startswith(f"{section}-")
+            and k.endswith("-order")
+            and (v := str(copy.get(k) or "")).isdigit()
         ]
         copy[f"{section}-{index}-order"] = str(max(positions, default=-1) + 1)
     return copy
