@@ -362,6 +362,13 @@ def _render_editor(
         ],
         "nav_group": "admin",
         "has_errors": status == 400,
+        "general_limits": list(
+            TimeLimit.objects.filter(
+                is_active=True, service__isnull=True, order_type=service.order_type
+            ).order_by("kind", "tier", "area_kind", "priority", "id")[:50]
+        )
+        if service.order_type
+        else [],
         "pending": (
             ServiceRevision.objects.filter(service=service, status=RevisionStatus.PENDING)
             .order_by("effective_from")

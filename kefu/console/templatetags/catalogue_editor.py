@@ -7,7 +7,6 @@ from typing import Any
 
 from django import template
 from django.conf import settings
-from django.utils.translation import gettext
 
 register = template.Library()
 
@@ -19,4 +18,5 @@ def field_of(form: Any, name: str) -> Any:
 
 @register.filter
 def language_label(code: str) -> str:
-    return gettext(dict(settings.LANGUAGES).get(code, code))
+    """The language's own name (简体中文, English, 繁體中文, Magyar), as the language menu shows it."""
+    return str(dict(settings.LANGUAGES).get(code, code))

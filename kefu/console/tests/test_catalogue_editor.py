@@ -170,6 +170,7 @@ def test_supervisor_reads_but_cannot_change_and_agents_do_not_see_it(world: Any)
     assert c.get(reverse("console:catalogue_list")).status_code == 200
     page = c.get(reverse("console:catalogue_edit", args=[s.pk])).content.decode()
     assert "disabled" in page and 'id="catalogue-save"' not in page
+    assert 'data-testid="general-limits"' in page  # the order type's limits this service falls back to
     assert c.post(reverse("console:catalogue_edit", args=[s.pk]), {"action": "save"}).status_code == 404
     assert c.get(reverse("console:catalogue_new")).status_code == 404
     c.force_login(world.agent.user)
