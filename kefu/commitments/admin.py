@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy
 
 from kefu.audit.admin_mixins import AuditedAdmin
 from kefu.commitments import actions
+from kefu.commitments.admin_limits import ReadOnlyAdmin
 from kefu.commitments.calendars import current_year, missing_years
 from kefu.commitments.models import BusinessCalendar, CalendarDay, CalendarYear, Service, WorkingPeriod
 from kefu.commitments.models.materials import ServiceFee, ServiceMaterial, ServiceStep
@@ -21,18 +22,9 @@ from kefu.commitments.models.proactive import CarePlan, PlannedMaintenance
 from kefu.lib.errors import KefuError
 
 
-class CatalogueReadOnly(admin.ModelAdmin):
+class CatalogueReadOnly(ReadOnlyAdmin):
     """The service catalogue is edited in the console (``console:catalogue_list``): validated as a whole,
     versioned with an effective date, translated. Here it is read-only, with a link there."""
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
     def _point_to_console(self, request: HttpRequest) -> None:
         messages.info(

@@ -97,22 +97,7 @@ class ServiceForm(TranslatedForm):
 
     class Meta:
         model = Service
-        fields = [
-            "code",
-            "name",
-            "order_type",
-            "sale_phase",
-            "technical",
-            "place",
-            "paid",
-            "fee",
-            "recurring",
-            "public",
-            "is_active",
-            "is_emergency",
-            "description",
-            "commitment",
-        ]
+        fields = [f for f in catalogue.SERVICE_FIELDS if f != "translations"]
         widgets = {
             "description": forms.Textarea(attrs={"rows": 3}),
             "commitment": forms.Textarea(attrs={"rows": 2}),
