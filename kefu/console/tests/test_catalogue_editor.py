@@ -263,3 +263,23 @@ def test_the_page_says_a_change_is_waiting_for_its_date(world: Any) -> None:
     assert 'data-status="pending"' in page
     listing = c.get(reverse("console:catalogue_list")).content.decode()
     assert "change scheduled" in listing or "已安排修改" in listing
+
+
+def test_check_entry_names_the_field_of_each_contradiction(world: Any) -> None:
+    entry = catalogue.entry_of(world.service_fault)
+    entry["service"]["fee"] = "30.00"  # a fee on a service marked free
+    entry["materials"] = [
+        {"id": None, "name": "身份证", "description": "", "required": True, "order": 0, "translations": {}},
+        {"id": None, "name": "身份证", "description": "", "required": True, "order": 1, "translations": {}},
+    ]
+    found = {(p.section, p.index, p.field) for p in catalogue.check_entry(entry)}
+    assert found == {("service", None, "paid"), ("materials", 1, "name")}
+
+
+def test_the_english_name_and_name_en_stay_equal(world: Any) -> None:
+    s = Service.objects.create(code="x-old", name="旧接口", name_en="Old API name", order_type="inquiry")
+    assert s.translations == {"en": {"name": "Old API name"}}
+    s.translations = {"en": {"name": "New name"}, "hu": {"name": "Új név"}}
+    s.save()
+    s.refresh_from_db()
+    assert s.name_en == "New name" and s.tr("name", "hu") == "Új név"
