@@ -16,10 +16,20 @@ from kefu.commitments import rules
 from kefu.commitments.calendars import load_calendar
 from kefu.commitments.limits import published_limits
 from kefu.commitments.models import BusinessCalendar, CalendarDay, Service, TimeLimit, WorkingPeriod
+from kefu.lib.content_i18n import translated
 from kefu.lib.errors import NotFound, ValidationFailed
 from kefu.organization.access import require_staff
 
 router = Router(tags=["catalog and calendars"])
+
+LangQuery = Annotated[
+    str | None,
+    Query(
+        max_length=20,
+        description="Language of the texts (zh-hans, en, zh-hant, hu); default: Accept-Language. A text "
+        "without a translation is given in Simplified Chinese.",
+    ),
+]
 
 
 class MaterialOut(Schema):
@@ -55,8 +65,10 @@ class LimitOut(Schema):
 
 class ServiceOut(Schema):
     code: str
-    name: str
-    name_en: str
+    name: str = Field(description="In the requested language (falls back to Simplified Chinese).")
+    name_en: str = Field(
+        description="The English name (kept for older clients; also in `name` with lang=en)."
+    )
     order_type: str
     sale_phase: str
     technical: bool
@@ -66,6 +78,7 @@ class ServiceOut(Schema):
     recurring: bool
     public: bool
     description: str
+    commitment: str = Field(description="The published commitment (服务承诺) text.")
     materials: list[MaterialOut]
     steps: list[StepOut]
     fees: list[FeeOut]
@@ -86,18 +99,41 @@ def _limit(lim: TimeLimit) -> dict[str, Any]:
     }
 
 
-def _service(s: Service, limits: list[TimeLimit]) -> dict[str, Any]:
+def _service(s: Service, limits: list[TimeLimit], lang: str | None = None) -> dict[str, Any]:
+    """The service with its texts in ``lang`` (default: the request's language, Accept-Language), each
+    falling back to the Simplified Chinese text (docs/adr/0008-content-translations.md)."""
     applicable = published_limits(limits, s.pk, s.order_type)
     return {
-        **{f: getattr(s, f) for f in ("code", "name", "name_en", "order_type", "sale_phase", "technical")},
-        **{f: getattr(s, f) for f in ("place", "paid", "fee", "recurring", "public", "description")},
+        **{f: getattr(s, f) for f in ("code", "name_en", "order_type", "sale_phase", "technical")},
+        **{f: getattr(s, f) for f in ("place", "paid", "fee", "recurring", "public")},
+        "name": translated(s, "name", lang),
+        "description": translated(s, "description", lang),
+        "commitment": translated(s, "commitment", lang),
         "materials": [
-            {"name": m.name, "description": m.description, "required": m.required} for m in s.materials.all()
+            {
+                "name": translated(m, "name", lang),
+                "description": translated(m, "description", lang),
+                "required": m.required,
+            }
+            for m in s.materials.all()
         ],
         "steps": [
-            {"order": st.order, "title": st.title, "description": st.description} for st in s.steps.all()
+            {
+                "order": st.order,
+                "title": translated(st, "title", lang),
+                "description": translated(st, "description", lang),
+            }
+            for st in s.steps.all()
         ],
-        "fees": [{"name": f.name, "amount": f.amount, "unit": f.unit, "note": f.note} for f in s.fees.all()],
+        "fees": [
+            {
+                "name": translated(f, "name", lang),
+                "amount": f.amount,
+                "unit": translated(f, "unit", lang),
+                "note": translated(f, "note", lang),
+            }
+            for f in s.fees.all()
+        ],
         "time_limits": [_limit(lim) for lim in applicable],
     }
 
@@ -115,19 +151,21 @@ def _limits() -> list[TimeLimit]:
 
 
 @router.get("/services", response={200: list[ServiceOut], **ERRORS}, summary="The service catalog")
-def services(request: ApiRequest) -> list[dict[str, Any]]:
+def services(request: ApiRequest, lang: LangQuery = None) -> list[dict[str, Any]]:
     require_staff(request.user)
     limits = _limits()
-    return [_service(s, limits) for s in _services()]
+    return [_service(s, limits, lang) for s in _services()]
 
 
 @router.get("/services/{code}", response={200: ServiceOut, **ERRORS}, summary="One service")
-def service(request: ApiRequest, code: Annotated[str, Path(max_length=40)]) -> dict[str, Any]:
+def service(
+    request: ApiRequest, code: Annotated[str, Path(max_length=40)], lang: LangQuery = None
+) -> dict[str, Any]:
     require_staff(request.user)
     s = _services().filter(code=code).first()
     if s is None:
         raise NotFound("not_found", _("No such service."), "code")
-    return _service(s, _limits())
+    return _service(s, _limits(), lang)
 
 
 class PeriodOut(Schema):

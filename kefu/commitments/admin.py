@@ -7,16 +7,53 @@ from django import forms
 from django.contrib import admin, messages
 from django.db import models
 from django.http import HttpRequest, HttpResponse
+from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from kefu.audit.admin_mixins import AuditedAdmin
 from kefu.commitments import actions
+from kefu.commitments.admin_limits import ReadOnlyAdmin
 from kefu.commitments.calendars import current_year, missing_years
 from kefu.commitments.models import BusinessCalendar, CalendarDay, CalendarYear, Service, WorkingPeriod
 from kefu.commitments.models.materials import ServiceFee, ServiceMaterial, ServiceStep
 from kefu.commitments.models.proactive import CarePlan, PlannedMaintenance
 from kefu.lib.errors import KefuError
+
+
+class CatalogueReadOnly(ReadOnlyAdmin):
+    """The service catalogue is edited in the console (``console:catalogue_list``): validated as a whole,
+    versioned with an effective date, translated. Here it is read-only, with a link there."""
+
+    def _point_to_console(self, request: HttpRequest) -> None:
+        messages.info(
+            request,
+            format_html(
+                '{} <a href="{}">{}</a>',
+                _("The service catalogue is edited in the console."),
+                reverse("console:catalogue_list"),
+                _("Open the catalogue editor"),
+            ),
+        )
+
+    def changelist_view(
+        self, request: HttpRequest, extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
+        if request.method == "GET":
+            self._point_to_console(request)
+        return super().changelist_view(request, extra_context)
+
+    def change_view(
+        self,
+        request: HttpRequest,
+        object_id: str,
+        form_url: str = "",
+        extra_context: dict[str, Any] | None = None,
+    ) -> HttpResponse:
+        if request.method == "GET":
+            self._point_to_console(request)
+        return super().change_view(request, object_id, form_url, extra_context)
 
 
 class ServiceMaterialInline(admin.TabularInline):
@@ -38,7 +75,7 @@ class ServiceFeeInline(admin.TabularInline):
 
 
 @admin.register(Service)
-class ServiceAdmin(AuditedAdmin):
+class ServiceAdmin(CatalogueReadOnly):
     list_display = [
         "code",
         "name",
@@ -63,7 +100,7 @@ class ServiceAdmin(AuditedAdmin):
         "is_active",
     ]
     search_fields = ["code", "name", "name_en"]
-    inlines = [ServiceMaterialInline, ServiceStepInline, ServiceFeeInline]  # rows logged by AuditedAdmin
+    inlines = [ServiceMaterialInline, ServiceStepInline, ServiceFeeInline]
 
 
 class WorkingPeriodFormSet(forms.BaseInlineFormSet):

@@ -21,6 +21,9 @@ from kefu.commitments.models import (
 
 @admin.register(TimeLimit)
 class TimeLimitAdmin(AuditedAdmin):
+    """General limits (per order type, channel, tier…) are edited here; a service's own limits only in the
+    console's catalogue editor, which checks them against the service and versions them."""
+
     list_display = [
         "kind",
         "order_type",
@@ -47,6 +50,16 @@ class TimeLimitAdmin(AuditedAdmin):
         "is_active",
     ]
     list_select_related = ["service"]
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        if obj is not None and obj.service_id is not None:
+            return False
+        return super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        if obj is not None and obj.service_id is not None:
+            return False
+        return super().has_delete_permission(request, obj)
 
 
 @admin.register(EmergencyKeyword)

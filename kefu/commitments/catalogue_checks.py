@@ -7,6 +7,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.core.exceptions import ValidationError
 from django.db import DatabaseError
 from django.utils import translation
@@ -14,6 +16,25 @@ from django.utils import translation
 from kefu.commitments.models import Service, TimeLimit
 
 Problem = tuple[str, str]
+
+
+def fee_contradictions(paid: bool, fee: Decimal, items: list[tuple[str, Decimal]]) -> list[str]:
+    """What is contradictory between a service's table fee and its fee items (``items`` by position):
+    ``base_fee`` (a paid service's fee is not its first item's amount), ``paid_without_fee``,
+    ``free_with_fee`` (a fee on a service marked free) and ``free_with_items``. Shared by ``kefu check`` and
+    the console's catalogue editor (``commitments.catalogue.check_entry``)."""
+    found: list[str] = []
+    if paid:
+        if items and fee != items[0][1]:
+            found.append("base_fee")
+        if fee <= 0 and not items:
+            found.append("paid_without_fee")
+    else:
+        if fee > 0:
+            found.append("free_with_fee")
+        if items:
+            found.append("free_with_items")
+    return found
 
 
 def check_catalogue() -> list[Problem]:
@@ -25,7 +46,8 @@ def check_catalogue() -> list[Problem]:
         return []
     for s in services:
         fees = sorted(s.fees.all(), key=lambda f: (f.order, f.id))
-        if fees and s.paid and s.fee != fees[0].amount:
+        found = fee_contradictions(s.paid, s.fee, [(f.name, f.amount) for f in fees])
+        if "base_fee" in found:
             problems.append(
                 (
                     "warning",
@@ -34,9 +56,9 @@ def check_catalogue() -> list[Problem]:
                     "table's fee the base fee item's amount",
                 )
             )
-        if s.paid and s.fee <= 0 and not fees:
+        if "paid_without_fee" in found:
             problems.append(("warning", f"service '{s.code}' ({s.name}) is marked paid but has no fee"))
-        if not s.paid and fees:
+        if "free_with_items" in found:
             problems.append(
                 (
                     "warning",

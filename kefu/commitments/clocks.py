@@ -51,6 +51,7 @@ from kefu.commitments import contact, emergency, rules
 from kefu.commitments import limits as L
 from kefu.commitments.actions import china_package_years, seed_china_calendar
 from kefu.commitments.calendars import load_calendar
+from kefu.commitments.default_texts import translations_for
 from kefu.commitments.models import (
     OPEN_CLOCK_STATUSES,
     BusinessCalendar,
@@ -226,6 +227,7 @@ def ensure_privacy_services() -> None:
             defaults={
                 "name": name,
                 "name_en": name_en,
+                "translations": translations_for(name=name),
                 "order_type": "inquiry",
                 "sale_phase": "after",
                 "technical": False,

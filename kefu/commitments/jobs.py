@@ -6,7 +6,7 @@ import datetime as dt
 
 from django.conf import settings
 
-from kefu.commitments import clocks, proactive, sweep
+from kefu.commitments import catalogue, clocks, proactive, sweep
 from kefu.jobs.registry import periodic
 
 
@@ -36,3 +36,9 @@ def breach_sweep() -> sweep.SweepResult:
 def missing_years() -> int:
     """Clocks flagged for a calendar year without data get their due time once the year is entered."""
     return clocks.recompute_missing(limit=5000)
+
+
+@periodic("commitments.catalogue_revisions", every=dt.timedelta(minutes=5), lease=dt.timedelta(minutes=5))
+def catalogue_revisions() -> int:
+    """Catalogue changes saved for a later date take effect when their date comes (R-17)."""
+    return catalogue.apply_due_revisions()

@@ -38,6 +38,7 @@ from kefu.commitments.models.materials import (
 from kefu.customers.actions import record_contact
 from kefu.customers.models import Contact, Customer
 from kefu.lib import clock
+from kefu.lib.content_i18n import translated
 from kefu.lib.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from kefu.organization.access import Actor, require_staff
 from kefu.organization.models import Company, Staff
@@ -70,7 +71,7 @@ def notice_text(
 ) -> tuple[str, str]:
     """Subject and text of the notice (in the active language); a corrected notice says which it replaces."""
     company = Company.objects.first()
-    service = order.service.name if order.service else order.get_order_type_display()
+    service = translated(order.service, "name") if order.service else order.get_order_type_display()
     subject = _("Materials needed for your request %(number)s") % {"number": order.number}
     lines = [
         _("Dear %(name)s,") % {"name": order.customer.name},
@@ -97,7 +98,8 @@ def notice_text(
         % {"number": order.number, "service": service, "count": len(missing)},
     ]
     for i, m in enumerate(missing, 1):
-        lines.append(f"{i}. {m.name}" + (f" — {m.description}" if m.description else ""))
+        description = translated(m, "description")
+        lines.append(f"{i}. {translated(m, 'name')}" + (f" — {description}" if description else ""))
     lines.append("")
     lines.append(_("This notice lists everything that is missing; please bring or send all of it together."))
     if note.strip():
@@ -124,6 +126,7 @@ def _sync_materials(order: WorkOrder) -> list[OrderMaterial]:
                     description=sm.description,
                     required=sm.required,
                     order=sm.order,
+                    translations=sm.translations,
                 )
     return sorted(existing.values(), key=lambda m: (m.order, m.pk))
 
@@ -453,14 +456,15 @@ def _give_notice(
     digest = hashlib.sha256("\n".join(notice.items).encode()).hexdigest()[:16]
     sms = sms_templates.Rendered(text, {})
     if channel == OutboxChannel.SMS:
-        service = order.service.name if order.service else order.get_order_type_display()
-        values = {
-            "customer_name": customer.name,
-            "order_number": order.number,
-            "missing_materials": "、".join(notice.items),
-            "service": service,
-        }
-        with translation.override(language):
+        with translation.override(language):  # names in the customer's language (ADR 0008)
+            service = translated(order.service, "name") if order.service else order.get_order_type_display()
+            names = [translated(m, "name") for m in missing]
+            values = {
+                "customer_name": customer.name,
+                "order_number": order.number,
+                "missing_materials": ("、" if (language or "zh").startswith("zh") else ", ").join(names),
+                "service": service,
+            }
             sms = sms_templates.render_current(SmsTemplateCode.MATERIALS_NOTICE, text, values)
     message, _created = outbox.enqueue(
         channel=channel,

@@ -18,6 +18,7 @@ urlpatterns = [
     path("hotline/end/", views_hotline.end, name="hotline_end"),
     path("maintenance/", views_proactive.maintenance, name="maintenance"),
     path("emergency-keywords/", views_emergency.keywords, name="emergency_keywords"),
+    path("catalogue/", include("kefu.console.urls_catalogue")),  # the service catalogue editor
     path(
         "emergency-keywords/<int:pk>/active/", views_emergency.keyword_toggle, name="emergency_keyword_toggle"
     ),

@@ -13,6 +13,7 @@ from kefu.commitments.clocks import (
     do_request_extension,
 )
 from kefu.commitments.clocks import ensure_defaults as ensure_clock_defaults
+from kefu.commitments.default_texts import translations_for
 from kefu.commitments.materials import do_check_materials
 from kefu.commitments.models import OrderClock, Service
 from kefu.commitments.models.materials import ServiceFee, ServiceMaterial, ServiceStep
@@ -48,6 +49,7 @@ def catalog(L: Loader) -> None:
             recurring=sd.recurring,
             description=sd.description,
             is_emergency=sd.code in D.EMERGENCY_SERVICES,
+            translations=translations_for(name=sd.name, description=sd.description),
         )
     catalog_details(L)
 
@@ -58,12 +60,37 @@ def catalog_details(L: Loader) -> None:
     materials, steps, fees = [], [], []
     for code, service in L.services.items():
         for i, (name, required) in enumerate(D.MATERIALS.get(code, [])):
-            materials.append(ServiceMaterial(service=service, name=name, required=required, order=i))
+            materials.append(
+                ServiceMaterial(
+                    service=service,
+                    name=name,
+                    required=required,
+                    order=i,
+                    translations=translations_for(name=name),
+                )
+            )
         if service.order_type not in ("suggestion", "praise", "inquiry"):
             for i, (title, text) in enumerate(D.STANDARD_STEPS):
-                steps.append(ServiceStep(service=service, order=i, title=title, description=text))
+                steps.append(
+                    ServiceStep(
+                        service=service,
+                        order=i,
+                        title=title,
+                        description=text,
+                        translations=translations_for(title=title, description=text),
+                    )
+                )
         for i, (name, amount, unit) in enumerate(D.FEES.get(code, [])):
-            fees.append(ServiceFee(service=service, name=name, amount=Decimal(amount), unit=unit, order=i))
+            fees.append(
+                ServiceFee(
+                    service=service,
+                    name=name,
+                    amount=Decimal(amount),
+                    unit=unit,
+                    order=i,
+                    translations=translations_for(name=name, unit=unit),
+                )
+            )
     ServiceMaterial.objects.bulk_create(materials)
     ServiceStep.objects.bulk_create(steps)
     ServiceFee.objects.bulk_create(fees)

@@ -98,6 +98,7 @@ CAPABILITIES: dict[Role, frozenset[str]] = {
             "reports.view",
             "privacy.erase",
             "queue.share",
+            "catalogue.view",
         }
     ),
     Role.INSPECTOR: frozenset(
@@ -167,6 +168,8 @@ CAPABILITIES: dict[Role, frozenset[str]] = {
             "reports.view",
             "privacy.erase",
             "queue.share",
+            "catalogue.view",
+            "catalogue.edit",
             "admin",
         }
     ),

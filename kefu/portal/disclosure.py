@@ -11,7 +11,6 @@ from __future__ import annotations
 from django.db.models import Prefetch
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.utils.translation import get_language
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET
 
@@ -36,7 +35,6 @@ def photo_content_type(head: bytes) -> str | None:
 @require_GET
 @cache_control(public=True, max_age=300)
 def disclosure(request: HttpRequest) -> HttpResponse:
-    english = (get_language() or "").startswith("en")
     public_staff = Staff.objects.filter(is_active=True).only("id", "name", "badge_no", "photo", "branch_id")
     branches = list(
         Branch.objects.order_by("code").prefetch_related(
@@ -49,12 +47,18 @@ def disclosure(request: HttpRequest) -> HttpResponse:
             ),
         )
     )
-    services = list(Service.objects.filter(public=True, is_active=True).order_by("order_type", "code"))
+    services = list(
+        Service.objects.filter(public=True, is_active=True)
+        .order_by("order_type", "code")
+        .prefetch_related("materials", "steps", "fees")
+    )
     limits = list(
         TimeLimit.objects.filter(is_active=True).order_by("kind", "tier", "area_kind", "priority", "id")
     )
     for s in services:
-        s.display_name = (s.name_en or s.name) if english else s.name  # type: ignore[attr-defined]
+        s.material_rows = s.materials.all()  # type: ignore[attr-defined]
+        s.step_rows = s.steps.all()  # type: ignore[attr-defined]
+        s.fee_rows = s.fees.all()  # type: ignore[attr-defined]
         s.limits = published_limits(limits, s.pk, s.order_type)  # type: ignore[attr-defined]
     ctx = {
         "company": Company.objects.first(),

@@ -7,11 +7,11 @@ from typing import Any
 
 from django import forms
 from django.urls import reverse
-from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from kefu.channels.actions import PORTAL_TYPE_LABELS, PortalType, portal_services
 from kefu.commitments.models import Service
+from kefu.lib.content_i18n import translated
 from kefu.web.forms import MultipleFileField
 
 FILES_HELP = _("Photos or documents, up to %(mb)s MB each.")
@@ -19,9 +19,7 @@ FILES_HELP = _("Photos or documents, up to %(mb)s MB each.")
 
 class ServiceChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj: Service) -> str:
-        if obj.name_en and not translation.get_language().startswith("zh"):
-            return obj.name_en
-        return obj.name
+        return translated(obj, "name")
 
 
 class PortalSubmitForm(forms.Form):

@@ -137,3 +137,23 @@ def test_deadline_outside_the_calendar_is_a_field_error(world, apis):  # type: i
     )
     # years end at 2199 in the schema: the far future is a schema error of the field, never a 500
     assert_error(r, 400, "invalid", "start")
+
+
+def test_the_catalog_api_serves_the_requested_language(world: Any, apis: Any) -> None:
+    s = world.service_fault
+    s.translations = {"hu": {"name": "Internethiba javítása"}, "en": {"name": "Broadband fault repair"}}
+    s.description = "宽带无法上网。"
+    s.save()
+    ServiceMaterial.objects.create(
+        service=s, name="身份证", order=0, translations={"en": {"name": "Identity card"}}
+    )
+    api = apis("agent")
+    hu = api.call(
+        "GET", f"/services/{s.code}", params={"lang": "hu"}, headers={"Accept-Language": "zh-hans"}
+    ).json()
+    assert hu["name"] == "Internethiba javítása" and hu["description"] == "宽带无法上网。"
+    assert hu["materials"][0]["name"] == "身份证"  # no Hungarian: the Chinese text
+    en = api.call("GET", f"/services/{s.code}", headers={"Accept-Language": "en"}).json()
+    assert en["name"] == "Broadband fault repair" and en["materials"][0]["name"] == "Identity card"
+    zh = api.get("/services", lang="zh-hans").json()
+    assert {x["code"]: x["name"] for x in zh}[s.code] == "宽带故障报修"

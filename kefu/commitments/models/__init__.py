@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import zoneinfo
 from decimal import Decimal
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -11,11 +12,18 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from kefu.lib.content_i18n import Translatable, with_translation
 from kefu.workorders.models import OrderTypeChoices, SalePhase, ServicePlace
 
 
-class Service(models.Model):
-    """A service the company offers, with its class (R-9). Time limits are attached per service."""
+class Service(Translatable, models.Model):
+    """A service the company offers, with its class (R-9). Time limits are attached per service.
+
+    Texts in other languages are in ``translations`` (docs/adr/0008-content-translations.md); ``name_en``
+    is kept equal to the English name there (older API clients read it), see :meth:`save`.
+    """
+
+    translatable_fields = ("name", "description", "commitment")
 
     code = models.SlugField(_("code"), max_length=40, unique=True)
     name = models.CharField(_("name"), max_length=200)
@@ -33,6 +41,12 @@ class Service(models.Model):
     recurring = models.BooleanField(_("recurring"), default=False)
     public = models.BooleanField(_("published"), default=True)
     description = models.TextField(_("description"), blank=True)
+    commitment = models.TextField(
+        _("published commitment"),
+        blank=True,
+        help_text=_("The promise printed with the service on the disclosure page (服务承诺)."),
+    )
+    translations = models.JSONField(_("translations"), default=dict, blank=True)
     is_active = models.BooleanField(_("active"), default=True)
     is_emergency = models.BooleanField(
         _("emergency"),
@@ -50,6 +64,15 @@ class Service(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        """Keep ``name_en`` and the English name in ``translations`` equal (the translation wins)."""
+        english = ((self.translations or {}).get("en") or {}).get("name") or ""
+        if english:
+            self.name_en = english
+        elif self.name_en:
+            self.translations = with_translation(self.translations, "en", "name", self.name_en)
+        super().save(*args, **kwargs)
 
 
 # --- business calendars (R-13) -------------------------------------------------------------------------------
@@ -316,7 +339,9 @@ class TimeLimit(models.Model):
         return f"{self.get_kind_display()} · {scope} · {self.amount.normalize()} {self.get_unit_display()}"
 
     def clean(self) -> None:
-        service = self.service if self.service_id else None
+        # the service being edited (maybe not saved yet) when the editor set it, else the stored one
+        cached = TimeLimit.service.field.get_cached_value(self, default=None)
+        service = cached if isinstance(cached, Service) else (self.service if self.service_id else None)
         if service is not None and self.order_type and service.order_type != self.order_type:
             raise ValidationError(
                 {
@@ -630,3 +655,4 @@ from kefu.commitments.models.materials import (  # noqa: E402, F401
 
 # proactive service: planned maintenance and care plans (R-17, R-18)
 from kefu.commitments.models.proactive import CarePlan, PlannedMaintenance  # noqa: E402, F401
+from kefu.commitments.models.revisions import ServiceRevision  # noqa: E402, F401

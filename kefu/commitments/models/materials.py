@@ -12,9 +12,13 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from kefu.lib.content_i18n import Translatable
 
-class ServiceMaterial(models.Model):
+
+class ServiceMaterial(Translatable, models.Model):
     """A document or item the customer must bring for a service (the one-time notice lists the missing)."""
+
+    translatable_fields = ("name", "description")
 
     service = models.ForeignKey(
         "commitments.Service", on_delete=models.CASCADE, related_name="materials", verbose_name=_("service")
@@ -23,6 +27,7 @@ class ServiceMaterial(models.Model):
     description = models.TextField(_("description"), blank=True)
     required = models.BooleanField(_("required"), default=True)
     order = models.PositiveSmallIntegerField(pgettext_lazy("sort", "position"), default=0)
+    translations = models.JSONField(_("translations"), default=dict, blank=True)
 
     class Meta:
         verbose_name = _("required material")
@@ -33,8 +38,10 @@ class ServiceMaterial(models.Model):
         return self.name
 
 
-class ServiceStep(models.Model):
+class ServiceStep(Translatable, models.Model):
     """One step of the published business process of a service (R-17)."""
+
+    translatable_fields = ("title", "description")
 
     service = models.ForeignKey(
         "commitments.Service", on_delete=models.CASCADE, related_name="steps", verbose_name=_("service")
@@ -42,6 +49,7 @@ class ServiceStep(models.Model):
     order = models.PositiveSmallIntegerField(pgettext_lazy("sort", "position"), default=0)
     title = models.CharField(_("title"), max_length=200)
     description = models.TextField(_("description"), blank=True)
+    translations = models.JSONField(_("translations"), default=dict, blank=True)
 
     class Meta:
         verbose_name = _("process step")
@@ -52,8 +60,10 @@ class ServiceStep(models.Model):
         return self.title
 
 
-class ServiceFee(models.Model):
+class ServiceFee(Translatable, models.Model):
     """A published fee item of a service and its amount (R-17)."""
+
+    translatable_fields = ("name", "unit", "note")
 
     service = models.ForeignKey(
         "commitments.Service", on_delete=models.CASCADE, related_name="fees", verbose_name=_("service")
@@ -65,6 +75,7 @@ class ServiceFee(models.Model):
     unit = models.CharField(_("unit"), max_length=60, blank=True, help_text=_("e.g. per visit, per month"))
     note = models.CharField(_("note"), max_length=300, blank=True)
     order = models.PositiveSmallIntegerField(pgettext_lazy("sort", "position"), default=0)
+    translations = models.JSONField(_("translations"), default=dict, blank=True)
 
     class Meta:
         verbose_name = _("fee item")
@@ -101,6 +112,7 @@ class OrderMaterial(models.Model):
     description = models.TextField(_("description"), blank=True)
     required = models.BooleanField(_("required"), default=True)
     order = models.PositiveSmallIntegerField(pgettext_lazy("sort", "position"), default=0)
+    translations = models.JSONField(_("translations"), default=dict, blank=True)
     supplied = models.BooleanField(_("supplied"), default=False)
     checked_by = models.ForeignKey(
         "organization.Staff",
