@@ -92,6 +92,7 @@ CAPABILITIES: dict[Role, frozenset[str]] = {
             "accountability.decide",
             "supervision.notice",
             "area.assign",
+            "config.branch",  # calendars, areas and outlets of their own branch (console → Configuration)
             "knowledge.edit",
             "staffing.view",
             "reports.view",
@@ -160,6 +161,7 @@ CAPABILITIES: dict[Role, frozenset[str]] = {
             "accountability.decide",
             "supervision.notice",
             "area.assign",
+            "config.branch",
             "knowledge.edit",
             "staffing.view",
             "reports.view",
