@@ -72,7 +72,7 @@ class StandardPhrase(Translatable, models.Model):
     def clean(self) -> None:
         _check_variables(self.text_zh, "text_zh")
         for lang, values in (self.translations or {}).items():
-            _check_variables(str((values or {}).get("text", "")), f"text_{lang}")
+            _check_variables(str((values or {}).get("text", "")), f"text__{lang}")
 
     def text_for(self, language: str) -> str:
         """The text in ``language`` (``zh`` is the source), falling back to the Simplified Chinese text."""
