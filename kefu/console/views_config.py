@@ -338,7 +338,7 @@ def config_phrases(request: ConsoleRequest) -> HttpResponseBase:
         "situation": situation,
         "missing": missing,
         "situations": Situation.choices,
-        "languages": [(code, LANGUAGE_NAMES.get(code, code)) for code in content_languages()],
+        "content_langs": [(code, LANGUAGE_NAMES.get(code, code)) for code in content_languages()],
         "query_string": _query_string(request, "q", "situation", "missing", "fq", "flang", "fpage"),
         "fquery_string": _query_string(request, "q", "situation", "missing", "page", "fq", "flang"),
         "forbidden": forbidden,

@@ -47,7 +47,8 @@ def standard_phrases(query: str = "", situation: str = "", missing: str = "") ->
             match |= Q(**{f"translations__{lang}__text__icontains": query})
         qs = qs.filter(match)
     if missing in content_languages():
-        qs = qs.exclude(**{f"translations__{missing}__text__gt": ""})
+        # with_translation never stores an empty text: a language has its own text iff the key is there
+        qs = qs.exclude(**{f"translations__{missing}__has_key": "text"})
     return qs
 
 
