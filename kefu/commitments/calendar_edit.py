@@ -13,7 +13,9 @@ once (adding a date that is there already is refused: change it instead); a 24 �
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from dataclasses import dataclass
+from typing import Any
 
 from django.db import transaction
 from django.db.models import Count, Q, QuerySet
@@ -93,7 +95,9 @@ def check_day(
         raise ValidationFailed("name_too_long", _("The name is at most 100 characters."), "name")
 
 
-def do_set_day(user: Actor, calendar_id: int, change: DayChange, *, adding: bool = False) -> CalendarDay | None:
+def do_set_day(
+    user: Actor, calendar_id: int, change: DayChange, *, adding: bool = False
+) -> CalendarDay | None:
     """Make ``change.date`` a holiday, a make-up working day, or (``NORMAL``) an ordinary day again."""
     with transaction.atomic():
         _staff, calendar = access_calendar(user, calendar_id)
@@ -140,16 +144,19 @@ def parse_periods(text: str) -> list[tuple[dt.time, dt.time]]:
             start, end = dt.time.fromisoformat(start_text), dt.time.fromisoformat(end_text)
         except ValueError:
             raise ValidationFailed(
-                "period_format", _("Write periods as 08:30-12:00, separated by commas: “%(part)s”.") % {"part": part},
+                "period_format",
+                _("Write periods as 08:30-12:00, separated by commas: “%(part)s”.") % {"part": part},
                 "periods",
             ) from None
         if start >= end:
             raise ValidationFailed(
-                "period_order", _("A working period must end after it starts: “%(part)s”.") % {"part": part}, "periods"
+                "period_order",
+                _("A working period must end after it starts: “%(part)s”.") % {"part": part},
+                "periods",
             )
         periods.append((start, end))
     periods.sort()
-    for (_s1, e1), (s2, _e2) in zip(periods, periods[1:], strict=False):
+    for (_s1, e1), (s2, _e2) in itertools.pairwise(periods):
         if s2 < e1:
             raise ValidationFailed("period_overlap", _("Working periods must not overlap."), "periods")
     return periods
@@ -171,31 +178,36 @@ def do_set_hours(user: Actor, calendar_id: int, by_weekday: dict[int, str], make
     with transaction.atomic():
         _staff, calendar = access_calendar(user, calendar_id)
         if calendar.is_24x7:
-            raise ValidationFailed("calendar_24x7", _("A 24 × 7 calendar has no working hours to set."), "periods")
+            raise ValidationFailed(
+                "calendar_24x7", _("A 24 × 7 calendar has no working hours to set."), "periods"
+            )
         if not any(parsed.values()):
-            raise ValidationFailed("no_hours", _("Give the working hours of at least one weekday."), "periods")
-        before = {**periods_text(calendar), "makeup_weekday": calendar.makeup_weekday}
+            raise ValidationFailed(
+                "no_hours", _("Give the working hours of at least one weekday."), "periods"
+            )
+        before: dict[str, Any] = {str(k): v for k, v in periods_text(calendar).items()}
+        before["makeup_weekday"] = calendar.makeup_weekday
         calendar.periods.all().delete()
         WorkingPeriod.objects.bulk_create(
-            WorkingPeriod(calendar=calendar, weekday=d, start=s, end=e) for d, ps in parsed.items() for s, e in ps
+            WorkingPeriod(calendar=calendar, weekday=d, start=s, end=e)
+            for d, ps in parsed.items()
+            for s, e in ps
         )
         calendar.makeup_weekday = makeup_weekday
         calendar.save(update_fields=["makeup_weekday"])
-        after = {**periods_text(calendar), "makeup_weekday": makeup_weekday}
-        before_s = {str(k): v for k, v in before.items()}
-        after_s = {str(k): v for k, v in after.items()}
+        after: dict[str, Any] = {str(k): v for k, v in periods_text(calendar).items()}
+        after["makeup_weekday"] = makeup_weekday
         audit.record(
             user,
             "calendar.hours_changed",
             calendar,
-            before=before_s,
-            after=after_s,
+            before=before,
+            after=after,
             summary=_("%(calendar)s: working hours changed") % {"calendar": calendar.name},
         )
 
 
 def year_days(calendar: BusinessCalendar, year: int) -> dict[dt.date, CalendarDay]:
     return {
-        d.date: d
-        for d in CalendarDay.objects.filter(calendar=calendar, date__year=year).order_by("date")
+        d.date: d for d in CalendarDay.objects.filter(calendar=calendar, date__year=year).order_by("date")
     }

@@ -126,6 +126,11 @@ def _months(year: int, days: dict[dt.date, Any], selected: dt.date | None) -> li
     return months
 
 
+def _short(weekday: str) -> str:
+    """A weekday's column heading: 一 for 星期一, Mo for Monday, H for Hétfő."""
+    return weekday[-1] if weekday.startswith(("星期", "週", "周")) else weekday[:2]
+
+
 @require_http_methods(["GET", "POST"])
 @staff_view("config.branch")
 def config_calendar(request: ConsoleRequest, pk: int) -> HttpResponseBase:
@@ -163,7 +168,8 @@ def config_calendar(request: ConsoleRequest, pk: int) -> HttpResponseBase:
                 )
                 calendar_edit.do_set_day(request.user, cal.pk, change, adding=action == "add")
                 messages.success(
-                    request, _("%(date)s saved in “%(calendar)s”.") % {"date": date.isoformat(), "calendar": cal.name}
+                    request,
+                    _("%(date)s saved in “%(calendar)s”.") % {"date": date.isoformat(), "calendar": cal.name},
                 )
                 year = date.year
         except KefuError as exc:
@@ -174,7 +180,7 @@ def config_calendar(request: ConsoleRequest, pk: int) -> HttpResponseBase:
     days = calendar_edit.year_days(cal, year)
     selected = None
     try:
-        selected = dt.date.fromisoformat(request.GET.get("day", "") or (form or {}).get("date", ""))
+        selected = dt.date.fromisoformat(request.GET.get("day", "") or request.POST.get("date", ""))
     except ValueError:
         selected = None
     selected_entry = days.get(selected) if selected else None
@@ -193,7 +199,7 @@ def config_calendar(request: ConsoleRequest, pk: int) -> HttpResponseBase:
         "form": form,
         "error": error,
         "can_load": request.staff.can("admin") and not cal.is_24x7,
-        "weekday_names": [Weekday(d).label for d in range(7)],
+        "weekday_names": [(Weekday(d).label, _short(str(Weekday(d).label))) for d in range(7)],
     }
     return render(request, "console/config/calendar.html", ctx, status=status)
 
@@ -202,7 +208,11 @@ def config_calendar(request: ConsoleRequest, pk: int) -> HttpResponseBase:
 
 
 def _outlet_fields() -> dict[str, tuple[str, bool]]:
-    return {"name": (_("Name"), False), "address": (_("Address"), False), "opening_hours": (_("Opening hours"), False)}
+    return {
+        "name": (_("Name"), False),
+        "address": (_("Address"), False),
+        "opening_hours": (_("Opening hours"), False),
+    }
 
 
 @require_GET
@@ -322,7 +332,9 @@ def config_phrases(request: ConsoleRequest) -> HttpResponseBase:
     fq = request.GET.get("fq", "").strip()
     flang = request.GET.get("flang", "zh-hans")
     flang_filter = None if flang == "all" else ("" if flang == "any" else flang)
-    forbidden = Paginator(editing.forbidden_phrases(fq, flang_filter), PER_PAGE).get_page(request.GET.get("fpage"))
+    forbidden = Paginator(editing.forbidden_phrases(fq, flang_filter), PER_PAGE).get_page(
+        request.GET.get("fpage")
+    )
     test = None
     error: dict[str, str] = {}
     status = 200

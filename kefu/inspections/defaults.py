@@ -18,7 +18,11 @@ TEXTS: dict[str, tuple[str, str, str]] = {
         "Ügyfélszolgálati pult ellenőrzése",
         "營業廳櫃檯服務檢查表",
     ),
-    "热线电话服务检查表": ("Phone service inspection", "Telefonos ügyfélszolgálat ellenőrzése", "熱線電話服務檢查表"),
+    "热线电话服务检查表": (
+        "Phone service inspection",
+        "Telefonos ügyfélszolgálat ellenőrzése",
+        "熱線電話服務檢查表",
+    ),
     "主动问候，使用“您好”等文明用语": (
         "Greets first, uses polite phrases",
         "Elsőként köszön, udvarias kifejezéseket használ",
@@ -29,7 +33,11 @@ TEXTS: dict[str, tuple[str, str, str]] = {
         "Előírt kifejezéseket használ, tiltott kifejezést nem",
         "使用規範用語，無服務忌語",
     ),
-    "微笑服务，耐心解答": ("Smiles, answers patiently", "Mosolyog, türelmesen válaszol", "微笑服務，耐心解答"),
+    "微笑服务，耐心解答": (
+        "Smiles, answers patiently",
+        "Mosolyog, türelmesen válaszol",
+        "微笑服務，耐心解答",
+    ),
     "首问负责，不推诿客户": (
         "First-contact responsibility, never sends customers away",
         "Az első kapcsolattartó felel az ügyért, az ügyfelet nem küldi tovább",
@@ -57,7 +65,11 @@ TEXTS: dict[str, tuple[str, str, str]] = {
         "Pontos ügyintézés, a hiányzó iratokat egyszerre közli",
         "業務辦理準確，所需材料一次告知",
     ),
-    "在承诺时限内办结": ("Done within the committed time", "A vállalt határidőn belül elintézve", "在承諾時限內辦結"),
+    "在承诺时限内办结": (
+        "Done within the committed time",
+        "A vállalt határidőn belül elintézve",
+        "在承諾時限內辦結",
+    ),
     "接听报“您好”和工号": (
         "Answers with a greeting and badge number",
         "Köszönéssel és azonosítószámmal jelentkezik",

@@ -79,7 +79,11 @@ def translations_from(
 
 
 def outlet_fields() -> dict[str, tuple[str, int]]:
-    return {"name": (_("Name"), 200), "address": (_("Address"), 300), "opening_hours": (_("Opening hours"), 200)}
+    return {
+        "name": (_("Name"), 200),
+        "address": (_("Address"), 300),
+        "opening_hours": (_("Opening hours"), 200),
+    }
 
 
 def do_save_outlet(user: Actor, outlet_id: int | None, data: Mapping[str, Any]) -> Outlet:
@@ -99,7 +103,9 @@ def do_save_outlet(user: Actor, outlet_id: int | None, data: Mapping[str, Any]) 
         outlet.address = _text(data, "address", _("Address"), 300, required=True)
         outlet.phone = _text(data, "phone", _("Phone"), 50)
         if outlet.phone and not re.fullmatch(r"[0-9+()\- ]{3,50}", outlet.phone):
-            raise ValidationFailed("phone", _("A phone number has digits, spaces, +, - and brackets only."), "phone")
+            raise ValidationFailed(
+                "phone", _("A phone number has digits, spaces, +, - and brackets only."), "phone"
+            )
         outlet.opening_hours = _text(data, "opening_hours", _("Opening hours"), 200)
         outlet.translations = translations_from(data, outlet_fields(), outlet.translations)
         outlet.save()
@@ -140,9 +146,12 @@ def check_area(staff: Staff, area: ServiceArea | None, data: Mapping[str, Any]) 
     code = _text(data, "code", _("Code"), 30, required=True)
     if not _CODE.fullmatch(code):
         raise ValidationFailed("code", _("The code has letters, digits, - and _ only."), "code")
-    clash = ServiceArea.objects.filter(code=code).exclude(pk=area.pk if area else None).first()
+    same = ServiceArea.objects.filter(code=code)
+    clash = (same.exclude(pk=area.pk) if area else same).first()
     if clash is not None:
-        raise ValidationFailed("code_taken", _("Area %(name)s has this code already.") % {"name": clash.name}, "code")
+        raise ValidationFailed(
+            "code_taken", _("Area %(name)s has this code already.") % {"name": clash.name}, "code"
+        )
     name = _text(data, "name", _("Name"), 200, required=True)
     kind = str(data.get("kind", ""))
     if kind not in AreaKind.values:
@@ -150,7 +159,9 @@ def check_area(staff: Staff, area: ServiceArea | None, data: Mapping[str, Any]) 
     raw = str(data.get("households", "")).strip()
     if not raw.isdecimal() or int(raw) > MAX_HOUSEHOLDS:
         raise ValidationFailed(
-            "households", _("Households is a whole number from 0 to %(max)d.") % {"max": MAX_HOUSEHOLDS}, "households"
+            "households",
+            _("Households is a whole number from 0 to %(max)d.") % {"max": MAX_HOUSEHOLDS},
+            "households",
         )
     keywords = []
     for k in str(data.get("address_keywords", "")).splitlines():
@@ -158,20 +169,27 @@ def check_area(staff: Staff, area: ServiceArea | None, data: Mapping[str, Any]) 
         if k and k not in keywords:
             keywords.append(k)
     if any(len(k) < 2 for k in keywords):
-        raise ValidationFailed("keyword_short", _("An address keyword has at least two characters."), "address_keywords")
-    others = ServiceArea.objects.filter(branch=branch).exclude(pk=area.pk if area else None)
+        raise ValidationFailed(
+            "keyword_short", _("An address keyword has at least two characters."), "address_keywords"
+        )
+    others = ServiceArea.objects.filter(branch=branch)
+    if area is not None:
+        others = others.exclude(pk=area.pk)
     for other in others:
         shared = sorted(set(keywords) & set(other.keywords()))
         if shared:
             raise ValidationFailed(
                 "keyword_taken",
-                _("The keyword “%(kw)s” belongs to area %(area)s already.") % {"kw": shared[0], "area": other.name},
+                _("The keyword “%(kw)s” belongs to area %(area)s already.")
+                % {"kw": shared[0], "area": other.name},
                 "address_keywords",
             )
     outlet = None
     outlet_id = str(data.get("outlet", "") or "")
     if outlet_id:
-        outlet = Outlet.objects.filter(pk=outlet_id if outlet_id.isdecimal() else None, branch=branch).first()
+        outlet = (
+            Outlet.objects.filter(pk=int(outlet_id), branch=branch).first() if outlet_id.isdecimal() else None
+        )
         if outlet is None:
             raise ValidationFailed("outlet", _("Choose an outlet of the area's branch."), "outlet")
     ids = [int(x) for x in _list(data, "responsible") if str(x).isdecimal()]
@@ -200,7 +218,10 @@ def do_save_area(user: Actor, area_id: int | None, data: Mapping[str, Any]) -> S
             area = areas_of(staff).select_for_update(of=("self",)).filter(pk=area_id).first()
             if area is None:
                 raise NotFound("not_found", _("No such area."))
-            before = {**audit.snapshot(area), "responsible": sorted(area.responsible.values_list("pk", flat=True))}
+            before = {
+                **audit.snapshot(area),
+                "responsible": sorted(area.responsible.values_list("pk", flat=True)),
+            }
         values = check_area(staff, area, data)
         area = area or ServiceArea()
         area.branch, area.code, area.name, area.kind = values.branch, values.code, values.name, values.kind

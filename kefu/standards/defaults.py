@@ -203,7 +203,9 @@ def seed(phrase_model: Any, forbidden_model: Any, greeting_model: Any) -> None:
         row = phrase_model.objects.filter(text_zh=zh).first()
         if row is None:
             languages = (
-                {"translations": phrase_translations(key, en)} if "translations" in fields else {"text_en": en}
+                {"translations": phrase_translations(key, en)}
+                if "translations" in fields
+                else {"text_en": en}
             )
             row = phrase_model.objects.create(
                 situation=situation, text_zh=zh, position=position * 10, **languages

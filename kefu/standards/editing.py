@@ -88,7 +88,9 @@ def do_save_phrase(user: Actor, phrase_id: int | None, data: Mapping[str, Any]) 
         phrase.translations = translations
         position = str(data.get("position", phrase.position)).strip()
         if not position.isdecimal() or int(position) > 32767:
-            raise ValidationFailed("position", _("The position is a whole number from 0 to 32767."), "position")
+            raise ValidationFailed(
+                "position", _("The position is a whole number from 0 to 32767."), "position"
+            )
         phrase.position = int(position)
         phrase.active = bool(data.get("active"))
         try:
@@ -139,7 +141,9 @@ def do_save_forbidden(user: Actor, forbidden_id: int | None, data: Mapping[str, 
         suggestion = str(data.get("suggestion", "") or "")
         row.suggestion = None
         if suggestion:
-            row.suggestion = StandardPhrase.objects.filter(pk=suggestion if suggestion.isdecimal() else None).first()
+            row.suggestion = (
+                StandardPhrase.objects.filter(pk=int(suggestion)).first() if suggestion.isdecimal() else None
+            )
             if row.suggestion is None:
                 raise ValidationFailed("suggestion", _("Choose a standard phrase."), "suggestion")
         row.active = bool(data.get("active"))

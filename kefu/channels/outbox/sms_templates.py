@@ -98,7 +98,9 @@ def render(
         text, own = template.translations[lang]["text"], False
     body = (template.signature or "") + fill(text, params)
     meta = (
-        {"id": template.provider_template_id, "params": params} if own and template.provider_template_id else {}
+        {"id": template.provider_template_id, "params": params}
+        if own and template.provider_template_id
+        else {}
     )
     return Rendered(body, meta)
 

@@ -74,10 +74,16 @@ def test_the_provider_template_id_goes_only_with_its_own_text(template: SmsTempl
     zh = sms_templates.render("fee_reminder", "default", values, template, language="zh-hans")
     assert zh.template == {"id": "SMS_1001", "params": values}
     en = sms_templates.render("fee_reminder", "default", values, template, language="en-us")
-    assert en.body == "【城市燃气】Dear Anna, your TV expires on 2026-12-01. Please renew in time. Questions: 96777"
+    assert (
+        en.body
+        == "【城市燃气】Dear Anna, your TV expires on 2026-12-01. Please renew in time. Questions: 96777"
+    )
     assert en.template == {}  # the registered template is the Chinese text; the English one goes as text
     # a row of its own for a language wins over the translation
     own = SmsTemplate.objects.create(code="fee_reminder", language="en", text="Renew {product} by {due}.")
     assert sms_templates.find("fee_reminder", "en") == own
-    assert sms_templates.render("fee_reminder", "d", values, own, language="en").body == "Renew TV by 2026-12-01."
+    assert (
+        sms_templates.render("fee_reminder", "d", values, own, language="en").body
+        == "Renew TV by 2026-12-01."
+    )
     assert sms_templates.find("fee_reminder", "hu") == template

@@ -43,20 +43,25 @@ def north_calendar(world: World) -> BusinessCalendar:
     return cal
 
 
-def day(date: dt.date, kind: str, name: str = "", reason: str = "国务院办公厅通知") -> calendar_edit.DayChange:
+def day(
+    date: dt.date, kind: str, name: str = "", reason: str = "国务院办公厅通知"
+) -> calendar_edit.DayChange:
     return calendar_edit.DayChange(date, kind, name, reason)
 
 
 # --- calendars -------------------------------------------------------------------------------------------
 
 
-def test_a_holiday_is_saved_with_its_reason_and_audited(world: World, north_calendar: BusinessCalendar) -> None:
+def test_a_holiday_is_saved_with_its_reason_and_audited(
+    world: World, north_calendar: BusinessCalendar
+) -> None:
     calendar_edit.do_set_day(
         world.admin.user, north_calendar.pk, day(dt.date(2026, 10, 1), DayKind.HOLIDAY, "国庆节"), adding=True
     )
     saved = CalendarDay.objects.get(calendar=north_calendar, date=dt.date(2026, 10, 1))
     assert (saved.kind, saved.name) == ("holiday", "国庆节")
     record = AuditRecord.objects.get(action="calendar.day_changed")
+    assert record.after is not None
     assert record.after["reason"] == "国务院办公厅通知" and record.after["date"] == "2026-10-01"
     assert dt.date(2026, 10, 1) in load_calendar(north_calendar).holidays
 
@@ -72,9 +77,13 @@ def test_the_same_date_cannot_be_added_twice(world: World, north_calendar: Busin
 
 def test_a_make_up_day_must_be_a_weekend_day(world: World, north_calendar: BusinessCalendar) -> None:
     with pytest.raises(ValidationFailed) as exc:
-        calendar_edit.do_set_day(world.admin.user, north_calendar.pk, day(dt.date(2026, 10, 12), DayKind.WORKDAY))
+        calendar_edit.do_set_day(
+            world.admin.user, north_calendar.pk, day(dt.date(2026, 10, 12), DayKind.WORKDAY)
+        )
     assert exc.value.code == "makeup_not_weekend" and exc.value.field == "kind"
-    calendar_edit.do_set_day(world.admin.user, north_calendar.pk, day(dt.date(2026, 10, 11), DayKind.WORKDAY, "国庆调休"))
+    calendar_edit.do_set_day(
+        world.admin.user, north_calendar.pk, day(dt.date(2026, 10, 11), DayKind.WORKDAY, "国庆调休")
+    )
     assert dt.date(2026, 10, 11) in load_calendar(north_calendar).makeup_days
 
 
@@ -82,10 +91,14 @@ def test_a_change_needs_a_reason_and_an_ordinary_day_removes_the_entry(
     world: World, north_calendar: BusinessCalendar
 ) -> None:
     with pytest.raises(ValidationFailed) as exc:
-        calendar_edit.do_set_day(world.admin.user, north_calendar.pk, day(dt.date(2026, 10, 1), "holiday", reason=" "))
+        calendar_edit.do_set_day(
+            world.admin.user, north_calendar.pk, day(dt.date(2026, 10, 1), "holiday", reason=" ")
+        )
     assert exc.value.field == "reason"
     calendar_edit.do_set_day(world.admin.user, north_calendar.pk, day(dt.date(2026, 10, 1), "holiday"))
-    calendar_edit.do_set_day(world.admin.user, north_calendar.pk, day(dt.date(2026, 10, 1), calendar_edit.NORMAL))
+    calendar_edit.do_set_day(
+        world.admin.user, north_calendar.pk, day(dt.date(2026, 10, 1), calendar_edit.NORMAL)
+    )
     assert not CalendarDay.objects.filter(calendar=north_calendar).exists()
     assert AuditRecord.objects.filter(action="calendar.day_changed").count() == 2
 
@@ -95,24 +108,36 @@ def test_branch_managers_edit_only_a_calendar_their_branch_alone_uses(
 ) -> None:
     calendar_edit.do_set_day(world.supervisor.user, north_calendar.pk, day(dt.date(2026, 10, 1), "holiday"))
     with pytest.raises(PermissionDenied):
-        calendar_edit.do_set_day(world.supervisor_south.user, north_calendar.pk, day(dt.date(2026, 10, 2), "holiday"))
+        calendar_edit.do_set_day(
+            world.supervisor_south.user, north_calendar.pk, day(dt.date(2026, 10, 2), "holiday")
+        )
     with pytest.raises(PermissionDenied):  # agents have no configuration rights
         calendar_edit.do_set_day(world.agent.user, north_calendar.pk, day(dt.date(2026, 10, 2), "holiday"))
     world.south.calendar = north_calendar  # shared: the administrators' now
     world.south.save(update_fields=["calendar"])
     with pytest.raises(PermissionDenied):
-        calendar_edit.do_set_day(world.supervisor.user, north_calendar.pk, day(dt.date(2026, 10, 2), "holiday"))
-    assert login(world.supervisor).get(reverse("console:config_calendar", args=[north_calendar.pk])).status_code == 404
+        calendar_edit.do_set_day(
+            world.supervisor.user, north_calendar.pk, day(dt.date(2026, 10, 2), "holiday")
+        )
+    assert (
+        login(world.supervisor).get(reverse("console:config_calendar", args=[north_calendar.pk])).status_code
+        == 404
+    )
 
 
 def test_working_hours(world: World, north_calendar: BusinessCalendar) -> None:
-    hours = {d: "08:30-12:00, 13:30-17:30" for d in range(5)}
+    hours = dict.fromkeys(range(5), "08:30-12:00, 13:30-17:30")
     calendar_edit.do_set_hours(world.supervisor.user, north_calendar.pk, hours, 0)
     monday = north_calendar.periods.filter(weekday=0).order_by("start")
-    assert [(p.start, p.end) for p in monday] == [(dt.time(8, 30), dt.time(12, 0)), (dt.time(13, 30), dt.time(17, 30))]
+    assert [(p.start, p.end) for p in monday] == [
+        (dt.time(8, 30), dt.time(12, 0)),
+        (dt.time(13, 30), dt.time(17, 30)),
+    ]
     assert not north_calendar.periods.filter(weekday=6).exists()
     with pytest.raises(ValidationFailed) as exc:
-        calendar_edit.do_set_hours(world.supervisor.user, north_calendar.pk, {0: "08:30-12:00, 11:00-14:00"}, 0)
+        calendar_edit.do_set_hours(
+            world.supervisor.user, north_calendar.pk, {0: "08:30-12:00, 11:00-14:00"}, 0
+        )
     assert exc.value.code == "period_overlap" and exc.value.field == "periods"
     with pytest.raises(ValidationFailed) as exc:
         calendar_edit.do_set_hours(world.supervisor.user, north_calendar.pk, {0: "17:00-08:00"}, 0)
@@ -130,7 +155,9 @@ def test_the_calendar_page_shows_the_year_and_refuses_a_weekday_make_up_day(
     assert 'data-date="2026-10-01"' in html and 'id="load-year"' not in html  # loading a year: administrators
     r = c.post(url, {"action": "add", "date": "2026-10-12", "kind": "workday", "name": "", "reason": "调休"})
     assert r.status_code == 400 and 'data-testid="error-kind"' in r.content.decode()
-    r = c.post(url, {"action": "add", "date": "2026-10-01", "kind": "holiday", "name": "国庆节", "reason": "通知"})
+    r = c.post(
+        url, {"action": "add", "date": "2026-10-01", "kind": "holiday", "name": "国庆节", "reason": "通知"}
+    )
     assert r.status_code == 302 and r["Location"].endswith("?year=2026")
     assert 'class="holiday"' in c.get(url + "?year=2026").content.decode()
     assert 'id="load-year"' in login(world.admin).get(url + "?year=2027").content.decode()
@@ -163,7 +190,10 @@ def test_an_outlet_with_its_translations_and_the_fallback_shown(world: World) ->
     page = c.get(reverse("console:config_outlet_edit", args=[outlet.pk])).content.decode()
     assert 'data-testid="fallback-address__hu"' in page and 'data-testid="fallback-name__hu"' not in page
     # another branch's manager cannot see or change it
-    assert login(world.supervisor_south).get(reverse("console:config_outlet_edit", args=[outlet.pk])).status_code == 404
+    assert (
+        login(world.supervisor_south).get(reverse("console:config_outlet_edit", args=[outlet.pk])).status_code
+        == 404
+    )
     r = c.post(reverse("console:config_outlet_new"), {"branch": world.south.pk, "name": "x", "address": "y"})
     assert r.status_code == 400 and 'data-testid="error-branch"' in r.content.decode()
 
@@ -222,7 +252,16 @@ def test_a_phrase_with_english_and_hungarian_text(world: World) -> None:
     p = StandardPhrase.objects.get(text_zh="请稍等，{customer_name}，马上就好。")
     assert p.tr("text", "hu") == "Egy pillanat türelmet, {customer_name}."
     assert p.missing_translations() == {"zh-hant": ["text"]}
-    r = c.post(reverse("console:config_phrase_edit", args=[p.pk]), {"situation": "waiting", "text_zh": p.text_zh, "text__en": "Wait {name}", "position": "5", "active": "1"})
+    r = c.post(
+        reverse("console:config_phrase_edit", args=[p.pk]),
+        {
+            "situation": "waiting",
+            "text_zh": p.text_zh,
+            "text__en": "Wait {name}",
+            "position": "5",
+            "active": "1",
+        },
+    )
     assert r.status_code == 400 and 'data-testid="error-text__en"' in r.content.decode()
     listing = c.get(reverse("console:config_phrases") + "?missing=zh-hant&q=马上就好").content.decode()
     assert f'id="phrase-{p.pk}"' in listing
@@ -236,7 +275,9 @@ def test_the_sentence_test_checks_in_the_chosen_language(world: World) -> None:
     url = reverse("console:config_phrases")
     r = c.post(url, {"action": "test", "sentence": "Ez nem az én dolgom.", "test_language": "hu"})
     assert 'data-testid="test-match"' in r.content.decode()
-    r = c.post(url, {"action": "test", "sentence": "Go and complain, it is not my problem.", "test_language": "en"})
+    r = c.post(
+        url, {"action": "test", "sentence": "Go and complain, it is not my problem.", "test_language": "en"}
+    )
     assert r.content.decode().count('data-testid="test-match"') == 2
     r = c.post(url, {"action": "test", "sentence": "请稍候，我马上给您办理。", "test_language": "zh-hans"})
     assert 'data-testid="test-pass"' in r.content.decode()
@@ -244,13 +285,21 @@ def test_the_sentence_test_checks_in_the_chosen_language(world: World) -> None:
 
 def test_a_forbidden_phrase_is_added_to_the_hungarian_list_and_deactivated(world: World) -> None:
     c = login(world.admin)
-    r = c.post(reverse("console:config_forbidden_new"), {"text": "ne zavarjon", "language": "hu", "mode": "anywhere", "active": "1"})
+    r = c.post(
+        reverse("console:config_forbidden_new"),
+        {"text": "ne zavarjon", "language": "hu", "mode": "anywhere", "active": "1"},
+    )
     assert r.status_code == 302
     row = ForbiddenPhrase.objects.get(text="ne zavarjon")
     assert row.language == "hu" and row.active
-    r = c.post(reverse("console:config_forbidden_new"), {"text": "NE ZAVARJON", "language": "hu", "mode": "anywhere"})
+    r = c.post(
+        reverse("console:config_forbidden_new"), {"text": "NE ZAVARJON", "language": "hu", "mode": "anywhere"}
+    )
     assert r.status_code == 400 and 'data-testid="error-text"' in r.content.decode()
-    c.post(reverse("console:config_forbidden_edit", args=[row.pk]), {"text": "ne zavarjon", "language": "hu", "mode": "anywhere"})
+    c.post(
+        reverse("console:config_forbidden_edit", args=[row.pk]),
+        {"text": "ne zavarjon", "language": "hu", "mode": "anywhere"},
+    )
     row.refresh_from_db()
     assert not row.active
     assert AuditRecord.objects.filter(action="forbidden_phrase.changed", object_id=str(row.pk)).exists()
