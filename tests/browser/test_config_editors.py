@@ -80,3 +80,38 @@ def test_administrator_edits_a_calendar_day_and_a_phrase(page, world, live_serve
     page.click("#test-run")
     expect(page.locator('[data-testid="test-match"]')).to_have_count(2)
     screenshot(page, "config-phrases")
+
+
+def test_branch_manager_edits_an_area_and_an_outlet(page, world, live_server):
+    page.set_viewport_size({"width": 1280, "height": 900})
+    login(page, "sup", PASSWORD)
+    page.goto("/config/")
+    expect(page.locator("#config-phrases")).to_have_count(0)  # phrases are the administrators'
+    page.click("#config-areas")
+    expect(page.locator("#area-list")).to_contain_text("北苑片区")
+    expect(page.locator("#area-list")).not_to_contain_text("南湖乡片区")  # another branch's
+    page.click(f"#area-{world.area_n2.pk} a")
+    page.fill("#area-households", "4600")
+    page.check(f'#area-staff input[value="{world.technician.pk}"]')
+    page.fill("#area-keywords", "北苑\n和平里")  # 和平里 is area n1's
+    page.click("#area-save")
+    expect(page.locator('[data-testid="error-address_keywords"]')).to_contain_text("和平里")
+    page.fill("#area-keywords", "北苑\n北苑家园")
+    page.click("#area-save")
+    expect(page.locator(f"#area-{world.area_n2.pk}")).to_contain_text("孙师傅")
+    screenshot(page, "config-areas")
+
+    # an outlet with its English and Hungarian name: the Hungarian address falls back visibly
+    page.goto("/config/outlets/new/")
+    page.fill("#outlet-name", "和平里营业厅")
+    page.fill("#outlet-address", "和平里街道1号")
+    page.fill("#outlet-phone", "010-6400 1234")
+    page.fill("#outlet-hours", "周一至周六 8:30–17:30")
+    page.fill("#tr-name__en", "Hepingli service hall")
+    page.fill("#tr-address__en", "1 Hepingli Street")
+    page.fill("#tr-name__hu", "Hepingli ügyfélszolgálati iroda")
+    page.click("#outlet-save")
+    expect(page.locator("#outlet-list")).to_contain_text("和平里营业厅")
+    page.click("#outlet-list a")
+    expect(page.locator('[data-testid="fallback-address__hu"]')).to_contain_text("和平里街道1号")
+    screenshot(page, "config-outlet-edit")

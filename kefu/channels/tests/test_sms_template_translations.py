@@ -87,3 +87,29 @@ def test_the_provider_template_id_goes_only_with_its_own_text(template: SmsTempl
         == "Renew TV by 2026-12-01."
     )
     assert sms_templates.find("fee_reminder", "hu") == template
+
+
+def test_the_back_office_form_keeps_a_text_per_language(template: SmsTemplate) -> None:
+    from kefu.channels.admin_endpoints import SmsTemplateForm
+
+    data = {
+        "code": "fee_reminder",
+        "language": "zh-hans",
+        "text": ZH,
+        "signature": "【城市燃气】",
+        "provider_template_id": "SMS_1001",
+        "active": "on",
+        "text_en": EN,
+        "text_hu": "",
+        "text_zh_hant": "尊敬的{customer_name}，您的{product}將於{due}到期。",
+    }
+    form = SmsTemplateForm(data, instance=template)
+    assert form.is_valid(), form.errors
+    saved = form.save()
+    assert saved.translations == {
+        "en": {"text": EN},
+        "zh-hant": {"text": "尊敬的{customer_name}，您的{product}將於{due}到期。"},
+    }
+    assert SmsTemplateForm(instance=saved)["text_en"].initial == EN
+    bad = SmsTemplateForm({**data, "text_hu": "Kedves {name}!"}, instance=saved)
+    assert not bad.is_valid() and "{name}" in bad.errors["text_hu"][0]

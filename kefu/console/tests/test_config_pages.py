@@ -311,3 +311,19 @@ def test_the_configuration_page_lists_the_editors_by_role(world: World) -> None:
     manager = login(world.supervisor).get(reverse("console:config_index")).content.decode()
     assert 'id="config-calendars"' in manager and 'id="config-phrases"' not in manager
     assert login(world.agent).get(reverse("console:config_index")).status_code == 404
+
+
+def test_the_disclosure_page_shows_outlets_in_the_readers_language(world: World) -> None:
+    Outlet.objects.create(
+        branch=world.north,
+        name="和平里营业厅",
+        address="和平里街道1号",
+        opening_hours="周一至周六 8:30–17:30",
+        translations={
+            "hu": {"name": "Hepingli ügyfélszolgálati iroda", "opening_hours": "hétfő–szombat 8:30–17:30"}
+        },
+    )
+    html = Client(HTTP_ACCEPT_LANGUAGE="hu").get("/disclosure/").content.decode()
+    assert "Hepingli ügyfélszolgálati iroda" in html and "hétfő–szombat 8:30–17:30" in html
+    assert "和平里街道1号" in html  # no Hungarian address: the Simplified Chinese one
+    assert "和平里营业厅" in Client(HTTP_ACCEPT_LANGUAGE="zh-hans").get("/disclosure/").content.decode()
