@@ -54,7 +54,7 @@ def test_administrator_edits_a_calendar_day_and_a_phrase(page, world, live_serve
     record = AuditRecord.objects.filter(action="calendar.day_changed").latest("id")
     assert record.after is not None and record.after["reason"].startswith("国务院")
     page.click('#month-10 a[data-date="2026-10-01"]')
-    screenshot(page, "config-calendar-year")
+    screenshot(page, "config-calendar-year", for_docs=True)
 
     # a standard phrase: English and Hungarian text, Traditional Chinese left to fall back
     phrase = StandardPhrase.objects.get(text_zh="谢谢您的耐心等待。")
@@ -71,7 +71,7 @@ def test_administrator_edits_a_calendar_day_and_a_phrase(page, world, live_serve
     assert phrase.tr("text", "zh-hant") == "谢谢您的耐心等待。"
     page.click(f"#phrase-{phrase.pk} a")
     expect(page.locator('[data-testid="fallback-text__zh-hant"]')).to_contain_text("谢谢您的耐心等待。")
-    screenshot(page, "config-phrase-edit")
+    screenshot(page, "config-phrase-edit", for_docs=True)
 
     # the sentence test in Hungarian
     page.goto("/config/phrases/")
