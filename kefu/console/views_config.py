@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import calendar as pycalendar
 import datetime as dt
+from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
@@ -80,6 +81,32 @@ def translation_rows(obj: Any, fields: dict[str, tuple[str, bool]], data: Any = 
 def _error(request: ConsoleRequest, exc: KefuError) -> dict[str, str]:
     messages.error(request, str(exc.message))
     return {"field": exc.field or "", "message": str(exc.message)}
+
+
+def _one(rows: Any, pk: int | None) -> Any:
+    """The row ``pk`` of ``rows`` (the ones this person may edit), None for a new one; 404 otherwise."""
+    if pk is None:
+        return None
+    row = rows.filter(pk=pk).first()
+    if row is None:
+        raise Http404
+    return row
+
+
+def _post_save(
+    request: ConsoleRequest, save: Callable[[], Any], done: Callable[[Any], tuple[str, str]]
+) -> tuple[HttpResponseBase | None, dict[str, str], int]:
+    """On POST run ``save`` (a use case): a redirect to ``done``'s URL with its message, or the error to show
+    next to its field with status 400; on GET nothing."""
+    if request.method != "POST":
+        return None, {}, 200
+    try:
+        saved = save()
+    except KefuError as exc:
+        return None, _error(request, exc), 400
+    message, url = done(saved)
+    messages.success(request, message)
+    return redirect(url), {}, 200
 
 
 # --- index ---------------------------------------------------------------------------------------------------
@@ -232,21 +259,14 @@ def config_outlets(request: ConsoleRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @staff_view("config.branch")
 def config_outlet_edit(request: ConsoleRequest, pk: int | None = None) -> HttpResponseBase:
-    outlet = None
-    if pk is not None:
-        outlet = org_config.outlets_of(request.staff).filter(pk=pk).first()
-        if outlet is None:
-            raise Http404
-    error: dict[str, str] = {}
-    status = 200
-    if request.method == "POST":
-        try:
-            saved = org_config.do_save_outlet(request.user, pk, request.POST)
-        except KefuError as exc:
-            error, status = _error(request, exc), 400
-        else:
-            messages.success(request, _("Outlet “%(name)s” saved.") % {"name": saved.name})
-            return redirect("console:config_outlets")
+    outlet = _one(org_config.outlets_of(request.staff), pk)
+    done, error, status = _post_save(
+        request,
+        lambda: org_config.do_save_outlet(request.user, pk, request.POST),
+        lambda o: (_("Outlet “%(name)s” saved.") % {"name": o.name}, reverse("console:config_outlets")),
+    )
+    if done is not None:
+        return done
     form = request.POST if request.method == "POST" else None
     ctx = {
         "outlet": outlet,
@@ -275,21 +295,14 @@ def config_areas(request: ConsoleRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @staff_view("config.branch")
 def config_area_edit(request: ConsoleRequest, pk: int | None = None) -> HttpResponseBase:
-    area: ServiceArea | None = None
-    if pk is not None:
-        area = org_config.areas_of(request.staff).filter(pk=pk).first()
-        if area is None:
-            raise Http404
-    error: dict[str, str] = {}
-    status = 200
-    if request.method == "POST":
-        try:
-            saved = org_config.do_save_area(request.user, pk, request.POST)
-        except KefuError as exc:
-            error, status = _error(request, exc), 400
-        else:
-            messages.success(request, _("Area “%(name)s” saved.") % {"name": saved.name})
-            return redirect("console:config_areas")
+    area: ServiceArea | None = _one(org_config.areas_of(request.staff), pk)
+    done, error, status = _post_save(
+        request,
+        lambda: org_config.do_save_area(request.user, pk, request.POST),
+        lambda a: (_("Area “%(name)s” saved.") % {"name": a.name}, reverse("console:config_areas")),
+    )
+    if done is not None:
+        return done
     branches = list(org_config.editable_branches(request.staff))
     branch = area.branch if area else None
     chosen = _int(request.POST.get("branch") or request.GET.get("branch"))
@@ -369,21 +382,14 @@ def config_phrases(request: ConsoleRequest) -> HttpResponseBase:
 @require_http_methods(["GET", "POST"])
 @staff_view("admin")
 def config_phrase_edit(request: ConsoleRequest, pk: int | None = None) -> HttpResponseBase:
-    phrase = None
-    if pk is not None:
-        phrase = StandardPhrase.objects.filter(pk=pk).first()
-        if phrase is None:
-            raise Http404
-    error: dict[str, str] = {}
-    status = 200
-    if request.method == "POST":
-        try:
-            saved = editing.do_save_phrase(request.user, pk, request.POST)
-        except KefuError as exc:
-            error, status = _error(request, exc), 400
-        else:
-            messages.success(request, _("Phrase saved."))
-            return redirect(reverse("console:config_phrases") + f"?situation={saved.situation}")
+    phrase = _one(StandardPhrase.objects.all(), pk)
+    done, error, status = _post_save(
+        request,
+        lambda: editing.do_save_phrase(request.user, pk, request.POST),
+        lambda p: (_("Phrase saved."), reverse("console:config_phrases") + f"?situation={p.situation}"),
+    )
+    if done is not None:
+        return done
     form = request.POST if request.method == "POST" else None
     ctx = {
         "phrase": phrase,
@@ -398,21 +404,17 @@ def config_phrase_edit(request: ConsoleRequest, pk: int | None = None) -> HttpRe
 @require_http_methods(["GET", "POST"])
 @staff_view("admin")
 def config_forbidden_edit(request: ConsoleRequest, pk: int | None = None) -> HttpResponseBase:
-    row = None
-    if pk is not None:
-        row = ForbiddenPhrase.objects.filter(pk=pk).first()
-        if row is None:
-            raise Http404
-    error: dict[str, str] = {}
-    status = 200
-    if request.method == "POST":
-        try:
-            saved = editing.do_save_forbidden(request.user, pk, request.POST)
-        except KefuError as exc:
-            error, status = _error(request, exc), 400
-        else:
-            messages.success(request, _("Forbidden phrase “%(text)s” saved.") % {"text": saved.text})
-            return redirect(reverse("console:config_phrases") + f"?flang={saved.language or 'any'}#forbidden")
+    row = _one(ForbiddenPhrase.objects.all(), pk)
+    done, error, status = _post_save(
+        request,
+        lambda: editing.do_save_forbidden(request.user, pk, request.POST),
+        lambda f: (
+            _("Forbidden phrase “%(text)s” saved.") % {"text": f.text},
+            reverse("console:config_phrases") + f"?flang={f.language or 'any'}#forbidden",
+        ),
+    )
+    if done is not None:
+        return done
     ctx = {
         "row": row,
         "form": request.POST if request.method == "POST" else None,
