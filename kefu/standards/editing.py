@@ -47,8 +47,11 @@ def standard_phrases(query: str = "", situation: str = "", missing: str = "") ->
             match |= Q(**{f"translations__{lang}__text__icontains": query})
         qs = qs.filter(match)
     if missing in content_languages():
-        # with_translation never stores an empty text: a language has its own text iff the key is there
-        qs = qs.exclude(**{f"translations__{missing}__has_key": "text"})
+        # with_translation never stores an empty text: a language has its own text iff the key is there (the
+        # first test keeps rows without the language at all, where PostgreSQL's nested has_key is NULL)
+        qs = qs.filter(
+            ~Q(translations__has_key=missing) | ~Q(**{f"translations__{missing}__has_key": "text"})
+        )
     return qs
 
 

@@ -40,6 +40,4 @@ class Migration(migrations.Migration):
             field=models.JSONField(blank=True, default=dict, verbose_name="translations"),
         ),
         migrations.RunPython(forwards, backwards),
-        migrations.RemoveField(model_name="scoreitem", name="text_en"),
-        migrations.RemoveField(model_name="scoresheet", name="name_en"),
     ]

@@ -38,5 +38,4 @@ class Migration(migrations.Migration):
             field=models.JSONField(blank=True, default=dict, verbose_name="translations"),
         ),
         migrations.RunPython(forwards, backwards),
-        migrations.RemoveField(model_name="standardphrase", name="text_en"),
     ]
