@@ -24,7 +24,7 @@ NAV_GROUPS = {
         "supervision*",
         "privacy_unusual",
     ),
-    "admin": ("channel_health", "retention_periods", "fields*", "signatures"),
+    "admin": ("channel_health", "retention_periods", "fields*", "signatures", "config*"),
 }
 
 

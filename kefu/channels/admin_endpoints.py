@@ -17,6 +17,7 @@ from kefu.audit.admin_mixins import AuditedAdmin
 from kefu.channels.models.endpoints import ChannelEndpoint, SmsTemplate
 from kefu.channels.outbox import consent, consent_rules, sms_templates
 from kefu.lib import clock
+from kefu.lib.content_i18n import with_translation
 
 
 @admin.register(ChannelEndpoint)
@@ -53,15 +54,50 @@ class ChannelEndpointAdmin(AuditedAdmin):
         return obj.last_error[:80]
 
 
+# the text of the other languages (docs/adr/0008-content-translations.md): a form field per language, kept in
+# ``translations``; empty falls back to the template's own text
+TRANSLATED = (("text_en", "en"), ("text_hu", "hu"), ("text_zh_hant", "zh-hant"))
+
+
 class SmsTemplateForm(forms.ModelForm):
+    text_en = forms.CharField(label=gettext_lazy("text (English)"), required=False, widget=forms.Textarea)
+    text_hu = forms.CharField(label=gettext_lazy("text (Hungarian)"), required=False, widget=forms.Textarea)
+    text_zh_hant = forms.CharField(
+        label=gettext_lazy("text (Traditional Chinese)"), required=False, widget=forms.Textarea
+    )
+
     class Meta:
         model = SmsTemplate
         fields = ["code", "language", "text", "signature", "provider_template_id", "active"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for name, lang in TRANSLATED:
+            self.fields[name].initial = ((self.instance.translations or {}).get(lang) or {}).get("text", "")
+            self.fields[name].help_text = _("Empty: the text above is sent.")
+
+    def save(self, commit: bool = True) -> Any:
+        values = dict(self.instance.translations or {})
+        for name, lang in TRANSLATED:
+            values = with_translation(values, lang, "text", self.cleaned_data.get(name) or "")
+        self.instance.translations = values
+        return super().save(commit)
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         code, text = data.get("code"), data.get("text") or ""
         if code:
+            for name, _lang in TRANSLATED:
+                unknown_here = sms_templates.unknown_variables(code, data.get(name) or "")
+                if unknown_here:
+                    self.add_error(
+                        name,
+                        _("Unknown variables: %(names)s. This kind of message offers: %(allowed)s.")
+                        % {
+                            "names": ", ".join(f"{{{n}}}" for n in unknown_here),
+                            "allowed": ", ".join(f"{{{n}}}" for n in sms_templates.VARIABLES.get(code, ())),
+                        },
+                    )
             unknown = sms_templates.unknown_variables(code, text)
             if unknown:
                 self.add_error(

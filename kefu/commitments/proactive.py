@@ -230,7 +230,11 @@ def do_announce_maintenance(
                 body, meta = template % {**texts, "name": name}, {}
                 if channel == OutboxChannel.SMS and sms_template is not None:
                     sms = sms_templates.render(
-                        SmsTemplateCode.MAINTENANCE, body, {**texts, "customer_name": name}, sms_template
+                        SmsTemplateCode.MAINTENANCE,
+                        body,
+                        {**texts, "customer_name": name},
+                        sms_template,
+                        language=lang or settings.LANGUAGE_CODE,
                     )
                     body, meta = sms.body, sms.template
                 yield {

@@ -38,7 +38,10 @@ def calendar_years(request: ConsoleRequest) -> HttpResponseBase:
         "warnings": years.missing_next_year(),
         "package_years": sorted(years.china_package_years())[-3:],
     }
-    chosen = next((c for c in calendars if c.pk == _int(request.POST.get("calendar"))), None)
+    chosen = next(
+        (c for c in calendars if c.pk == _int(request.POST.get("calendar") or request.GET.get("calendar"))),
+        None,
+    )
     if chosen is None:
         chosen = next((c for c in calendars if c.name == years.clocks.OFFICE_CALENDAR), None) or (
             calendars[0] if calendars else None

@@ -28,6 +28,7 @@ urlpatterns = [
     path("complaints/", include("kefu.complaints.urls")),
     path("supervision/", include("kefu.supervision.urls")),
     path("calendars/", include("kefu.commitments.urls")),
+    path("config/", include("kefu.console.urls_config")),  # Configuration: calendars, areas, outlets, phrases
     path("retention/", include("kefu.retention.urls")),
     path("automation/", include("kefu.automation.urls")),  # triggers and webhooks (docs/webhooks.md)
     path("inspections/", include("kefu.inspections.urls")),

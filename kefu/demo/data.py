@@ -46,6 +46,66 @@ OUTLETS = {
     ],
 }
 
+# the outlets' texts in the other languages (docs/adr/0008-content-translations.md): name → (English, Hungarian,
+# Traditional Chinese) of the name and of the address; the opening hours likewise
+OUTLET_TRANSLATIONS = {
+    "城北营业厅（和平路）": (
+        (
+            "Chengbei service hall (Heping Road)",
+            "Chengbei ügyfélszolgálati iroda (Heping út)",
+            "城北營業廳（和平路）",
+        ),
+        (
+            "1F, 88 Heping Road, Chengbei District",
+            "Chengbei kerület, Heping út 88., földszint",
+            "示例市城北區和平路88號一樓",
+        ),
+    ),
+    "北苑营业厅": (
+        ("Beiyuan service hall", "Beiyuan ügyfélszolgálati iroda", "北苑營業廳"),
+        (
+            "Beiyuan Shopping Centre, 12 Beiyuan Road, Chengbei District",
+            "Chengbei kerület, Beiyuan út 12., Beiyuan bevásárlóközpont",
+            "示例市城北區北苑路12號北苑商業中心",
+        ),
+    ),
+    "柳林镇营业站": (
+        ("Liulin town service point", "Liulini ügyfélszolgálati pont", "柳林鎮營業站"),
+        ("3 Renmin Road, Liulin", "Liulin, Renmin út 3.", "示例市柳林鎮人民路3號"),
+    ),
+    "城南营业厅（解放南路）": (
+        (
+            "Chengnan service hall (Jiefang South Road)",
+            "Chengnan ügyfélszolgálati iroda (Jiefang déli út)",
+            "城南營業廳（解放南路）",
+        ),
+        (
+            "166 Jiefang South Road, Chengnan District",
+            "Chengnan kerület, Jiefang déli út 166.",
+            "示例市城南區解放南路166號",
+        ),
+    ),
+    "南湖营业厅": (
+        ("Nanhu service hall", "Nanhu ügyfélszolgálati iroda", "南湖營業廳"),
+        (
+            "208 Nanhu Avenue, Chengnan District",
+            "Chengnan kerület, Nanhu sugárút 208.",
+            "示例市城南區南湖大道208號",
+        ),
+    ),
+}
+OPENING_HOURS_TRANSLATIONS = ("Mon–Sun 08:30–17:30", "hétfő–vasárnap 08:30–17:30", "週一至週日 08:30–17:30")
+
+
+def outlet_translations(name: str) -> dict[str, dict[str, str]]:
+    names, addresses = OUTLET_TRANSLATIONS.get(name, (("", "", ""), ("", "", "")))
+    result: dict[str, dict[str, str]] = {}
+    for i, lang in enumerate(("en", "hu", "zh-hant")):
+        entry = {"name": names[i], "address": addresses[i], "opening_hours": OPENING_HOURS_TRANSLATIONS[i]}
+        result[lang] = {k: v for k, v in entry.items() if v}
+    return result
+
+
 DEPARTMENTS = ["维修班", "安装队", "营业厅", "客服中心"]
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import importlib
 
-from kefu.inspections import actions, training
+from kefu.inspections import actions, defaults, training
 from kefu.inspections.models import Choice, Course, Exam, HandbookPage, Question, ScoreItem, ScoreSheet
 from kefu.lib import clock
 from kefu.organization.models import Outlet, Staff
@@ -44,6 +44,7 @@ def ensure_default_sheets() -> None:
             return {"ScoreSheet": ScoreSheet, "ScoreItem": ScoreItem, "HandbookPage": HandbookPage}[name]
 
     seed(_Apps, None)
+    defaults.translate_defaults(ScoreSheet, ScoreItem)
 
 
 def load(say: object = None) -> dict[str, int]:

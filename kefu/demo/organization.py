@@ -21,7 +21,12 @@ def load(L: Loader) -> None:
         L.branches[branch.code] = branch
         for name, address, phone in D.OUTLETS[branch.code]:
             outlet = Outlet.objects.create(
-                branch=branch, name=name, address=address, phone=phone, opening_hours=D.OPENING_HOURS
+                branch=branch,
+                name=name,
+                address=address,
+                phone=phone,
+                opening_hours=D.OPENING_HOURS,
+                translations=D.outlet_translations(name),
             )
             L.outlets.setdefault(branch.code, []).append(outlet)
         for dname in D.DEPARTMENTS:

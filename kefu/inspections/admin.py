@@ -31,12 +31,12 @@ from kefu.organization.models import RoleChoices
 class ScoreItemInline(admin.TabularInline):  # type: ignore[type-arg]
     model = ScoreItem
     extra = 1
-    fields = ["position", "category", "text", "text_en", "description", "max_points"]
+    fields = ["position", "category", "text", "description", "max_points", "translations"]
 
 
 @admin.register(ScoreSheet)
 class ScoreSheetAdmin(AuditedAdmin):
-    list_display = ["name", "name_en", "active"]
+    list_display = ["name", "active"]
     inlines = [ScoreItemInline]
 
 

@@ -13,6 +13,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from kefu.lib import clock
+from kefu.lib.content_i18n import Translatable
 
 
 def _english() -> bool:
@@ -37,12 +38,14 @@ class InspectionKind(models.TextChoices):
     MYSTERY = "mystery", _("mystery shopping")
 
 
-class ScoreSheet(models.Model):
+class ScoreSheet(Translatable, models.Model):
     """检查评分表: the items an inspection scores, grouped by category."""
 
+    translatable_fields = ("name", "description")
+
     name = models.CharField(_("name"), max_length=200)
-    name_en = models.CharField(_("name (English)"), max_length=200, blank=True)
     description = models.TextField(_("description"), blank=True)
+    translations = models.JSONField(_("translations"), default=dict, blank=True)
     active = models.BooleanField(_("active"), default=True)
 
     class Meta:
@@ -55,16 +58,18 @@ class ScoreSheet(models.Model):
 
     @property
     def display_name(self) -> str:
-        """The English name on English pages (when there is one), else the Chinese name."""
-        return self.name_en if self.name_en and _english() else self.name
+        """The name in the active language, else the Simplified Chinese name."""
+        return self.tr("name")
 
 
-class ScoreItem(models.Model):
+class ScoreItem(Translatable, models.Model):
+    translatable_fields = ("text", "description")
+
     sheet = models.ForeignKey(ScoreSheet, on_delete=models.CASCADE, related_name="items")
     category = models.CharField(_("category"), max_length=20, choices=Category.choices)
     text = models.CharField(_("item"), max_length=300)
-    text_en = models.CharField(_("item (English)"), max_length=300, blank=True)
     description = models.TextField(_("what is checked"), blank=True)
+    translations = models.JSONField(_("translations"), default=dict, blank=True)
     max_points = models.PositiveSmallIntegerField(
         _("max points"), default=5, validators=[MinValueValidator(1), MaxValueValidator(100)]
     )
@@ -80,8 +85,12 @@ class ScoreItem(models.Model):
 
     @property
     def display_text(self) -> str:
-        """The English text on English pages (when there is one), else the Chinese text."""
-        return self.text_en if self.text_en and _english() else self.text
+        """The item in the active language, else the Simplified Chinese text."""
+        return self.tr("text")
+
+    @property
+    def display_description(self) -> str:
+        return self.tr("description")
 
 
 class SubjectKind(models.TextChoices):

@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from kefu.lib.content_i18n import Translatable
 from kefu.organization.rules import Role, can
 
 
@@ -60,8 +61,10 @@ class Branch(models.Model):
         return self.name
 
 
-class Outlet(models.Model):
+class Outlet(Translatable, models.Model):
     """营业网点: a counter where customers walk in."""
+
+    translatable_fields = ("name", "address", "opening_hours")
 
     branch = models.ForeignKey(
         Branch, on_delete=models.PROTECT, related_name="outlets", verbose_name=_("branch")
@@ -70,6 +73,7 @@ class Outlet(models.Model):
     address = models.CharField(_("address"), max_length=300)
     phone = models.CharField(_("phone"), max_length=50, blank=True)
     opening_hours = models.CharField(_("opening hours"), max_length=200, blank=True)
+    translations = models.JSONField(_("translations"), default=dict, blank=True)
 
     class Meta:
         verbose_name = _("outlet")

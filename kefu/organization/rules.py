@@ -93,6 +93,7 @@ CAPABILITIES: dict[Role, frozenset[str]] = {
             "accountability.decide",
             "supervision.notice",
             "area.assign",
+            "config.branch",  # calendars, areas and outlets of their own branch (console → Configuration)
             "knowledge.edit",
             "staffing.view",
             "reports.view",
@@ -163,6 +164,7 @@ CAPABILITIES: dict[Role, frozenset[str]] = {
             "accountability.decide",
             "supervision.notice",
             "area.assign",
+            "config.branch",
             "knowledge.edit",
             "staffing.view",
             "reports.view",

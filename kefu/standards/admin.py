@@ -11,10 +11,10 @@ from kefu.standards.models import ForbiddenPhrase, GreetingRule, StandardPhrase,
 
 @admin.register(StandardPhrase)
 class StandardPhraseAdmin(AuditedAdmin):
-    list_display = ["text_zh", "text_en", "situation", "position", "active"]
+    list_display = ["text_zh", "situation", "position", "active"]
     list_filter = ["situation", "active"]
     list_editable = ["position", "active"]
-    search_fields = ["text_zh", "text_en"]
+    search_fields = ["text_zh"]
 
 
 @admin.register(ForbiddenPhrase)

@@ -1,7 +1,10 @@
 """Default phrase library, forbidden phrases (R-24) and greeting rules.
 
-Used by migration 0002 (with the historical models) and by :func:`kefu.standards.services.ensure_defaults`
-(databases emptied since, e.g. by tests that flush tables). Plain data; edit the rows in the admin.
+Used by migrations 0002–0004 (with the historical models) and by :func:`kefu.standards.services.ensure_defaults`
+(databases emptied since, e.g. by tests that flush tables). Plain data; edit the rows in the console
+(Configuration → Phrases). Every phrase ships in the four languages (docs/adr/0008-content-translations.md):
+Simplified Chinese and English below, Hungarian in ``PHRASES_HU``, Traditional Chinese in ``PHRASES_HANT``
+(OpenCC ``s2twp``, Taiwan usage, as ``scripts/i18n_update.py`` converts the interface).
 """
 
 from __future__ import annotations
@@ -78,6 +81,51 @@ PHRASES: list[tuple[str, str, str, str]] = [
     ),
 ]
 
+# key → Hungarian text
+PHRASES_HU: dict[str, str] = {
+    "hello": "Jó napot kívánok!",
+    "hello_name": "Jó napot kívánok, {customer_name}! Örömmel segítek.",
+    "wait": "Kérem, várjon egy pillanatot, azonnal intézem.",
+    "missing": "Elnézést, még hiányzik: {missing_materials}. Amint pótolja, azonnal intézzük.",
+    "deadline": "A(z) {order_number} számú ügyét {deadline} előtt elintézzük, nyugodt lehet.",
+    "checking": "Ennek azonnal utánanézek, és hamarosan visszajelzek.",
+    "transfer": "Kérem, várjon, azonnal kapcsolom a felelős kollégát.",
+    "listen": "Mondja nyugodtan, figyelmesen hallgatom.",
+    "explain": "Elnézést, az előbb nem fogalmaztam világosan; elmagyarázom még egyszer részletesen.",
+    "sorry": "Elnézést kérünk a kellemetlenségért.",
+    "improve": "Elnézést kérünk, ezt nem csináltuk jól, és javítani fogunk rajta.",
+    "complaint": "Elnézést kérünk a kellemetlenségért; azonnal intézkedem, és a véleményét gondosan rögzítjük.",
+    "thanks": "Köszönjük türelmét.",
+    "bye": "Köszönöm, viszonthallásra!",
+    "bye_more": "Segíthetek még valamiben? Köszönöm, viszonthallásra!",
+}
+
+# key → Traditional Chinese text (OpenCC s2twp of the Simplified Chinese, reviewed)
+PHRASES_HANT: dict[str, str] = {
+    "hello": "您好！",
+    "hello_name": "您好，{customer_name}，很高興為您服務。",
+    "wait": "請稍候，我馬上給您辦理。",
+    "missing": "對不起，您還缺少{missing_materials}材料，請補齊後我們馬上為您辦理。",
+    "deadline": "您的工單{order_number}將在{deadline}前辦結，請放心。",
+    "checking": "這個問題我馬上幫您查詢，稍後答覆您。",
+    "transfer": "請稍候，我馬上幫您聯絡負責的同事。",
+    "listen": "請您慢慢說，我在認真聽。",
+    "explain": "對不起，剛才沒有說清楚，我再為您詳細說明一下。",
+    "sorry": "對不起，給您帶來不便了。",
+    "improve": "對不起，這是我們做得不好，我們一定改進。",
+    "complaint": "對不起，給您帶來不便，我馬上為您處理；您的意見我們會認真記錄。",
+    "thanks": "謝謝您的耐心等待。",
+    "bye": "謝謝，再見！",
+    "bye_more": "請問還有什麼可以幫您？謝謝，再見！",
+}
+
+
+def phrase_translations(key: str, english: str) -> dict[str, dict[str, str]]:
+    """The ``translations`` value of default phrase ``key``: English, Hungarian, Traditional Chinese."""
+    values = {"en": english, "hu": PHRASES_HU.get(key, ""), "zh-hant": PHRASES_HANT.get(key, "")}
+    return {lang: {"text": text} for lang, text in values.items() if text}
+
+
 # phrase, mode, unless_after, suggested phrase key; the language is zh-hans for Chinese text, else the list's
 FORBIDDEN: list[tuple[str, str, str, str]] = [
     ("我不管，问别人去", "anywhere", "", "transfer"),
@@ -104,6 +152,11 @@ FORBIDDEN: list[tuple[str, str, str, str]] = [
     ("go complain", "anywhere", "", "complaint"),
     ("not my problem", "anywhere", "", "transfer"),
     ("not my job", "anywhere", "", "transfer"),
+    ("not my department", "anywhere", "", "transfer"),
+    ("ask someone else", "anywhere", "", "transfer"),
+    ("figure it out yourself", "anywhere", "", "explain"),
+    ("hurry up", "anywhere", "", "listen"),
+    ("I'm busy", "anywhere", "", "wait"),
 ]
 
 # the Hungarian list (language hu): the same situations as the Chinese one
@@ -118,6 +171,12 @@ FORBIDDEN_HU: list[tuple[str, str, str, str]] = [
     ("már mondtam", "anywhere", "", "explain"),
     ("maga buta", "anywhere", "", "explain"),
     ("nem tudom", "clause_end", "ha", "checking"),
+    ("nem az én asztalom", "anywhere", "", "transfer"),
+    ("nem rám tartozik", "anywhere", "", "transfer"),
+    ("oldja meg egyedül", "anywhere", "", "explain"),
+    ("siessen már", "anywhere", "", "listen"),
+    ("nem érek rá", "anywhere", "", "wait"),
+    ("ez nem az én problémám", "anywhere", "", "transfer"),
 ]
 
 
@@ -138,11 +197,18 @@ GREETINGS: list[tuple[str, str, str, str]] = [
 def seed(phrase_model: Any, forbidden_model: Any, greeting_model: Any) -> None:
     """Create the defaults that are missing (by text); never changes or deletes edited rows."""
     by_key: dict[str, Any] = {}
+    # before migration 0004 the model had a ``text_en`` column instead of ``translations``
+    fields = {f.name for f in phrase_model._meta.get_fields()}
     for position, (key, situation, zh, en) in enumerate(PHRASES, start=1):
         row = phrase_model.objects.filter(text_zh=zh).first()
         if row is None:
+            languages = (
+                {"translations": phrase_translations(key, en)}
+                if "translations" in fields
+                else {"text_en": en}
+            )
             row = phrase_model.objects.create(
-                situation=situation, text_zh=zh, text_en=en, position=position * 10
+                situation=situation, text_zh=zh, position=position * 10, **languages
             )
         by_key[key] = row
     rows = [(*row, forbidden_language(row[0])) for row in FORBIDDEN] + [(*row, "hu") for row in FORBIDDEN_HU]

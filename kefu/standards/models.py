@@ -7,6 +7,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from kefu.customers.models import Channel
+from kefu.lib.content_i18n import Translatable, translated
 from kefu.standards import rules
 from kefu.standards.checker import normalise
 
@@ -39,15 +40,18 @@ def _check_variables(value: str, field: str) -> None:
         )
 
 
-class StandardPhrase(models.Model):
-    """A standard phrase (规范用语) for a situation, in Chinese and English, with variables."""
+class StandardPhrase(Translatable, models.Model):
+    """A standard phrase (规范用语) for a situation, with variables: the Simplified Chinese text in ``text_zh``,
+    the other languages in ``translations`` under the key ``text`` (docs/adr/0008-content-translations.md)."""
+
+    translatable_fields = ("text",)
 
     situation = models.CharField(_("situation"), max_length=30, choices=Situation.choices)
     text_zh = models.TextField(
         _("Chinese text"),
         help_text=_("Variables: {customer_name}, {order_number}, {missing_materials}, {deadline}."),
     )
-    text_en = models.TextField(_("English text"), blank=True)
+    translations = models.JSONField(_("translations"), default=dict, blank=True)
     position = models.PositiveSmallIntegerField(_("position"), default=100)
     active = models.BooleanField(_("active"), default=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
@@ -60,15 +64,19 @@ class StandardPhrase(models.Model):
     def __str__(self) -> str:
         return self.text_zh[:60]
 
+    @property
+    def text(self) -> str:
+        """The source text under the name its translations use."""
+        return self.text_zh
+
     def clean(self) -> None:
         _check_variables(self.text_zh, "text_zh")
-        _check_variables(self.text_en, "text_en")
+        for lang, values in (self.translations or {}).items():
+            _check_variables(str((values or {}).get("text", "")), f"text__{lang}")
 
     def text_for(self, language: str) -> str:
-        """The text in ``language`` (``en`` or a Chinese code), falling back to the Chinese text."""
-        if language.startswith("en") and self.text_en:
-            return self.text_en
-        return self.text_zh
+        """The text in ``language`` (``zh`` is the source), falling back to the Simplified Chinese text."""
+        return translated(self, "text", "zh-hans" if language == "zh" else language)
 
 
 class ForbiddenPhrase(models.Model):

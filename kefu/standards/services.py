@@ -13,6 +13,7 @@ from django.utils.formats import date_format
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
+from kefu.lib.content_i18n import has_translation
 from kefu.lib.errors import ValidationFailed
 from kefu.standards import checker, defaults, rules
 from kefu.standards.models import ForbiddenPhrase, GreetingRule, StandardPhrase
@@ -124,7 +125,7 @@ def library(order: WorkOrder | None = None) -> list[dict[str, Any]]:
         g = groups.setdefault(p.situation, {"situation": p.get_situation_display(), "phrases": []})
         entry: dict[str, Any] = {"phrase": p}
         for lang in ("zh", "en"):
-            if lang == "en" and not p.text_en:
+            if lang == "en" and not has_translation(p, "text", "en"):
                 continue
             if order is not None:
                 entry[lang] = render_for_order(p, order, lang, values)
@@ -148,7 +149,7 @@ def match_payload(matches: list[checker.Match], order: WorkOrder | None = None) 
         row = rows.get(m.phrase.id)
         suggestion = ""
         if row is not None and row.suggestion is not None:
-            lang = "zh" if is_chinese(m.phrase.text) else "en"
+            lang = row.language or ("zh" if is_chinese(m.phrase.text) else "en")
             suggestion = rules.render(row.suggestion.text_for(lang), values).text
         out.append(
             {

@@ -28,7 +28,7 @@ def phrases(request: ConsoleRequest) -> HttpResponse:
     """The phrase library and the forbidden phrases with what to say instead, for every staff member."""
     forbidden = list(ForbiddenPhrase.objects.filter(active=True).select_related("suggestion").order_by("id"))
     for f in forbidden:
-        lang = "zh" if services.is_chinese(f.text) else "en"
+        lang = f.language or ("zh" if services.is_chinese(f.text) else "en")
         f.suggestion_text = f.suggestion.text_for(lang) if f.suggestion else ""  # type: ignore[attr-defined]
     ctx = {
         "groups": services.library(),

@@ -17,6 +17,8 @@ from typing import Any
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from kefu.lib.content_i18n import Translatable
+
 
 class EndpointKind(models.TextChoices):
     SMS = "sms", _("SMS number")
@@ -124,17 +126,23 @@ class SmsTemplateCode(models.TextChoices):
     OPT_IN_CONFIRM = "opt_in_confirm", _("confirmation of a re-subscription")
 
 
-class SmsTemplate(models.Model):
+class SmsTemplate(Translatable, models.Model):
     """The text of one kind of outbound SMS, as registered with the provider.
 
     Chinese SMS providers only deliver texts from registered templates: ``provider_template_id`` is sent
     with the message (with the variables as parameters) when set. The text uses ``{variable}`` placeholders;
     the variables each kind offers are listed in ``kefu.channels.outbox.sms_templates.VARIABLES``.
+
+    The text of other languages is in ``translations`` (docs/adr/0008-content-translations.md); a row of its
+    own for a language (``language``) wins over a translation, for a provider that registers each wording.
     """
+
+    translatable_fields = ("text",)
 
     code = models.CharField(_("message kind"), max_length=30, choices=SmsTemplateCode.choices)
     language = models.CharField(_("language"), max_length=10, default="zh-hans")
     text = models.TextField(_("text"))
+    translations = models.JSONField(_("translations"), default=dict, blank=True)
     provider_template_id = models.CharField(_("provider template id"), max_length=100, blank=True)
     signature = models.CharField(
         _("SMS signature"), max_length=30, blank=True, help_text=_("e.g. 【城市燃气】")

@@ -18,6 +18,7 @@ from typing import Any
 from django.utils import translation
 
 from kefu.channels.models.endpoints import SmsTemplate, SmsTemplateCode
+from kefu.lib.content_i18n import SOURCE_LANGUAGE, has_translation, normalise
 
 VARIABLES: dict[str, tuple[str, ...]] = {
     SmsTemplateCode.PORTAL_LINK: ("url", "minutes"),
@@ -67,20 +68,40 @@ class Rendered:
 
 
 def find(code: str, language: str | None = None) -> SmsTemplate | None:
-    """The active template of ``code`` in ``language`` (the active language), else in zh-hans."""
-    language = (language or translation.get_language() or "zh-hans").lower()
-    rows = {t.language.lower(): t for t in SmsTemplate.objects.filter(code=code, active=True)}
-    return rows.get(language) or rows.get("zh-hans")
+    """The active template of ``code`` in ``language`` (the active language), else the zh-hans one (whose
+    ``translations`` may hold the language's text, see ``render``)."""
+    language = normalise(language or translation.get_language())
+    rows = {normalise(t.language): t for t in SmsTemplate.objects.filter(code=code, active=True)}
+    return rows.get(language) or rows.get(SOURCE_LANGUAGE)
 
 
-def render(code: str, default: str, values: dict[str, Any], template: SmsTemplate | None = None) -> Rendered:
-    """The SMS text of kind ``code``: the configured template (pass ``template`` when rendering many
-    messages, from one ``find``) filled with ``values``, else the built-in ``default`` text."""
+def render(
+    code: str,
+    default: str,
+    values: dict[str, Any],
+    template: SmsTemplate | None = None,
+    language: str | None = None,
+) -> Rendered:
+    """The SMS text of kind ``code`` in ``language`` (the active language, i.e. the customer's where the
+    caller overrides it): the configured template (pass ``template`` when rendering many messages, from one
+    ``find``) in that language — its own row, else its translation, else the Simplified Chinese text — filled
+    with ``values``; without a template the built-in ``default`` text.
+
+    The provider's template id travels with the message only when the text sent is the one registered
+    under it (the row's own language): a translation is sent as plain text."""
     params = {k: str(v) for k, v in values.items() if k in VARIABLES.get(code, ())}
     if template is None:
         return Rendered(default, {})
-    body = (template.signature or "") + fill(template.text, params)
-    meta = {"id": template.provider_template_id, "params": params} if template.provider_template_id else {}
+    lang = normalise(language or translation.get_language())
+    text, own = template.text, True
+    if lang != normalise(template.language) and has_translation(template, "text", lang):
+        text, own = template.translations[lang]["text"], False
+    body = (template.signature or "") + fill(text, params)
+    meta = (
+        {"id": template.provider_template_id, "params": params}
+        if own and template.provider_template_id
+        else {}
+    )
     return Rendered(body, meta)
 
 

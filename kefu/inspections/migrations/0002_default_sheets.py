@@ -62,16 +62,21 @@ def seed(apps, schema_editor):  # type: ignore[no-untyped-def]
     Sheet = apps.get_model("inspections", "ScoreSheet")
     Item = apps.get_model("inspections", "ScoreItem")
     Page = apps.get_model("inspections", "HandbookPage")
+    # the models as of this migration have name_en/text_en; since 0003 (also kefu.demo, with the current
+    # models) the English is in ``translations``
+    json = any(f.name == "translations" for f in Sheet._meta.get_fields())
     for name, name_en, items in SHEETS:
         if Sheet.objects.filter(name=name).exists():
             continue
-        sheet = Sheet.objects.create(name=name, name_en=name_en)
+        sheet = Sheet.objects.create(
+            name=name, **({"translations": {"en": {"name": name_en}}} if json else {"name_en": name_en})
+        )
         for pos, (cat, text, text_en, desc, points) in enumerate(items, start=1):
             Item.objects.create(
                 sheet=sheet,
                 category=cat,
                 text=text,
-                text_en=text_en,
+                **({"translations": {"en": {"text": text_en}}} if json else {"text_en": text_en}),
                 description=desc,
                 max_points=points,
                 position=pos * 10,

@@ -47,7 +47,7 @@ def sheet(db: Any) -> ScoreSheet:
     s = ScoreSheet.objects.create(name="柜台测试表")
     ScoreItem.objects.create(sheet=s, category="quality", text="办理准确", max_points=10, position=2)
     ScoreItem.objects.create(sheet=s, category="language", text="文明用语", max_points=5, position=1)
-    ScoreSheet.objects.filter(pk=s.pk).update(name_en="Counter test sheet")
+    ScoreSheet.objects.filter(pk=s.pk).update(translations={"en": {"name": "Counter test sheet"}})
     return s
 
 

@@ -101,11 +101,13 @@ def test_render_for_order_reports_missing_values_as_field_errors(world, standard
 
 @pytest.mark.django_db
 def test_admin_validation_names_the_field_with_the_unknown_variable() -> None:
-    p = StandardPhrase(situation="greeting", text_zh="您好，{customer_name}", text_en="Hello {name}")
+    p = StandardPhrase(
+        situation="greeting", text_zh="您好，{customer_name}", translations={"en": {"text": "Hello {name}"}}
+    )
     with pytest.raises(ValidationError) as exc:
         p.full_clean()
-    assert list(exc.value.message_dict) == ["text_en"]
-    assert "{name}" in exc.value.message_dict["text_en"][0]
+    assert list(exc.value.message_dict) == ["text__en"]
+    assert "{name}" in exc.value.message_dict["text__en"][0]
 
 
 @pytest.mark.django_db
@@ -113,4 +115,10 @@ def test_seeded_library_has_the_spec_examples(standards) -> None:  # type: ignor
     zh = set(StandardPhrase.objects.values_list("text_zh", flat=True))
     assert {"您好！", "请稍候，我马上给您办理。", "谢谢，再见！"} <= zh
     assert any(t.startswith("对不起，您还缺少{missing_materials}材料") for t in zh)
-    assert all(StandardPhrase.objects.exclude(text_en="").values_list("text_en", flat=True))
+    # every default phrase in the four languages (docs/adr/0008-content-translations.md)
+    for p in StandardPhrase.objects.all():
+        assert p.missing_translations() == {}, p.text_zh
+    sorry = StandardPhrase.objects.get(text_zh="对不起，给您带来不便了。")
+    assert sorry.tr("text", "en") == "We are sorry for the inconvenience."
+    assert sorry.tr("text", "hu") == "Elnézést kérünk a kellemetlenségért."
+    assert sorry.tr("text", "zh-hant") == "對不起，給您帶來不便了。"
