@@ -147,7 +147,8 @@ if _db["ENGINE"].startswith("django.db.backends.postgresql") and env_bool("KEFU_
 if _db["ENGINE"].startswith("django.db.backends.postgresql") and env_bool("KEFU_DB_POOL", False):
     # `kefu serve` runs ASGI: a request's sync code runs on a thread of its own, so a connection kept per
     # thread (CONN_MAX_AGE) would be lost with the thread; a small pool per process is used instead
-    # (docs/adr/0006-live-updates.md). ``kefu serve`` sets KEFU_DB_POOL=1 for its processes.
+    # (docs/adr/0006-live-updates.md). ``kefu serve`` sets KEFU_DB_POOL=1 for its processes (for the pages'
+    # threaded WSGI workers too: a pooled connection needs no health-check query before each request).
     _db["CONN_MAX_AGE"] = 0
     _db.setdefault("OPTIONS", {})["pool"] = {
         "min_size": 2,

@@ -185,6 +185,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
         live_workers = int(os.environ.get("KEFU_LIVE_WORKERS", "1") or 1)
         page_env = dict(env)
         page_env.setdefault("KEFU_LIVE_PORT", live_bind.rpartition(":")[2])
+        # a connection from the process's pool per request: no health-check round trip before each
+        # request's first query, as a kept connection per thread needs (CONN_HEALTH_CHECKS)
+        page_env.setdefault("KEFU_DB_POOL", "1")
         servers.append((_gunicorn("kefu.wsgi:application", bind, workers, wsgi_worker), page_env))
         live_env = env | {"KEFU_DB_POOL": "1", "KEFU_WEB_THREADS": "2"}  # no pages are served there
         servers.append((_gunicorn("kefu.asgi:application", live_bind, live_workers, asgi_worker), live_env))
