@@ -100,10 +100,26 @@ def kefu_process(
     )
 
 
+def serve_mode() -> str:
+    """``KEFU_SERVE`` as ``kefu serve`` reads it: split (default), asgi or wsgi."""
+    if os.environ.get("KEFU_SERVE_WSGI", "") in ("1", "true", "yes"):
+        return "wsgi"
+    return os.environ.get("KEFU_SERVE", "") or "split"
+
+
+def live_port(port: int) -> int:
+    """The port of the event streams of a ``kefu serve --bind 127.0.0.1:<port>`` started with this
+    environment: the next port when it splits pages and streams (its default), else the same."""
+    return port + 1 if serve_mode() == "split" else port
+
+
 def serving() -> str:
     """How ``kefu serve`` serves with this environment (the variants bench/push_ab.py compares)."""
-    if os.environ.get("KEFU_SERVE_WSGI", "") in ("1", "true", "yes"):
+    mode = serve_mode()
+    if mode == "wsgi":
         return "WSGI (gthread)"
-    if os.environ.get("KEFU_ASGI_PAGES", "") == "asgi":
+    if mode == "asgi" and os.environ.get("KEFU_ASGI_PAGES", "") == "asgi":
         return "ASGI, every request through Django's ASGI handler (before)"
-    return "ASGI: pages on a2wsgi threads, /live/events/ async (after)"
+    if mode == "asgi":
+        return "ASGI on one port: pages on a2wsgi threads, /live/events/ async"
+    return "split: pages on the WSGI server (gthread), /live/events/ on the ASGI server on the next port"

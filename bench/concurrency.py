@@ -44,7 +44,7 @@ from email.message import EmailMessage
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import ROOT, kefu_process, loadavg, machine, percentile, serving, setup_path
+from common import ROOT, kefu_process, live_port, loadavg, machine, percentile, serving, setup_path
 from httpload import Client, login, stop, wait_until_up
 
 setup_path()
@@ -161,6 +161,8 @@ def main() -> None:
     holder_output = ""
     try:
         wait_until_up(args.port)
+        if args.consoles:
+            wait_until_up(live_port(args.port))
         load_before = loadavg()
         print(
             f"machine: {machine()}; load average {load_before}; {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC"
@@ -203,7 +205,7 @@ def main() -> None:
                     "--consoles",
                     str(args.consoles),
                     "--port",
-                    str(args.port),
+                    str(live_port(args.port)),  # the streams' listener (the next port under `kefu serve`)
                     "--views",
                     args.console_views,
                 ],

@@ -43,7 +43,17 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import ROOT, kefu_process, loadavg, machine, percentile, recreate_database, serving, setup_path
+from common import (
+    ROOT,
+    kefu_process,
+    live_port,
+    loadavg,
+    machine,
+    percentile,
+    recreate_database,
+    serving,
+    setup_path,
+)
 from httpload import stop, wait_until_up
 
 setup_path()
@@ -353,6 +363,8 @@ def main() -> None:
     )
     try:
         wait_until_up(args.port)  # `kefu serve` migrated the database
+        wait_until_up(live_port(args.port))
+        stream_port = live_port(args.port)
         import django
 
         django.setup()
@@ -383,13 +395,13 @@ def main() -> None:
         print(f"machine: {machine()}; load average {loadavg()}; {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC")
         print(f"{args.consoles} consoles, kefu serve --workers 2, {serving()}, PostgreSQL")
         # warm-up: every worker has served pages and streams once (imports, the hub), then the baseline
-        warm = Consoles(args.port, sessions, 20)
+        warm = Consoles(stream_port, sessions, 20)
         asyncio.run(warm.run(4))
         time.sleep(2)
         pids = tree_pids(web.pid)
         rss_before = rss_kib(pids)
 
-        consoles = Consoles(args.port, sessions, args.consoles, args.views)
+        consoles = Consoles(stream_port, sessions, args.consoles, args.views)
         ready = threading.Event()
         total = 75 + args.idle + args.events / 4 + 10 + (args.fanout + 5 if args.fanout else 0)
         client = threading.Thread(target=lambda: asyncio.run(consoles.run(total, ready)), daemon=True)

@@ -13,9 +13,10 @@ does not always hit the same variant):
 
 - ``bench/concurrency.py`` (N agents replying and updating, 2 web + 2 worker processes) under
   ``wsgi`` (``KEFU_SERVE_WSGI=1``, the former gthread server: today's figure without push),
-  ``before`` (``KEFU_ASGI_PAGES=asgi``: every request through Django's ASGI handler) without and with
-  ``--consoles`` connected, and ``after`` (``kefu serve`` as it is: pages on a2wsgi's thread pool, the
-  stream async) without and with consoles;
+  ``before`` (``KEFU_SERVE=asgi KEFU_ASGI_PAGES=asgi``: every request through Django's ASGI handler),
+  ``asgi`` (``KEFU_SERVE=asgi``: one ASGI port, pages on a2wsgi's thread pool inside it) and ``after``
+  (``kefu serve`` as it is: pages on the WSGI server, the event streams on the ASGI server on the next
+  port), each without and with ``--consoles`` connected (``--runs`` picks);
 - ``bench/live_consoles.py`` (``--consoles`` streams: idle requests/s, commit → console latency, memory per
   connection) under ``before`` and ``after``.
 
@@ -42,13 +43,17 @@ OUT = ROOT / "var" / "bench"
 
 VARIANTS = {
     "wsgi": {"KEFU_SERVE_WSGI": "1"},
-    "before": {"KEFU_ASGI_PAGES": "asgi"},
+    "before": {"KEFU_SERVE": "asgi", "KEFU_ASGI_PAGES": "asgi"},
+    # one ASGI port, the pages on a2wsgi's thread pool inside it (kefu serve until the split)
+    "asgi": {"KEFU_SERVE": "asgi"},
+    # kefu serve as it is: the pages on the WSGI server, the event streams on the ASGI server, next port
     "after": {},
 }
 
 
 def env_for(variant: str, url: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if k not in ("KEFU_SERVE_WSGI", "KEFU_ASGI_PAGES")}
+    drop = ("KEFU_SERVE_WSGI", "KEFU_ASGI_PAGES", "KEFU_SERVE")
+    env = {k: v for k, v in os.environ.items() if k not in drop}
     return env | VARIANTS[variant] | {"DATABASE_URL": url}
 
 
@@ -90,6 +95,9 @@ def main() -> None:
     p.add_argument("--idle", type=float, default=20, help="idle seconds of live_consoles.py")
     p.add_argument("--events", type=int, default=60)
     p.add_argument("--skip-live", action="store_true")
+    p.add_argument(
+        "--port", type=int, default=0, help="the server's port (streams: the next one); default: the scripts'"
+    )
     p.add_argument("--skip-concurrency", action="store_true")
     p.add_argument(
         "--variant",
@@ -165,6 +173,8 @@ def main() -> None:
             load = loadavg()
             args = ["--agents", str(a.agents), "--hot", str(a.hot), "--seconds", str(a.seconds)]
             args += ["--mails", str(a.mails), "--consoles", str(consoles), "--direct-sessions"]
+            if a.port:
+                args += ["--port", str(a.port)]
             if views:
                 args += ["--console-views", views]
             log = OUT / f"push_ab-conc-{r}-{variant}-{consoles}{views}.log"
@@ -200,6 +210,8 @@ def main() -> None:
         for variant in [] if a.skip_live else (live_runs if r % 2 == 0 else live_runs[::-1]):
             load = loadavg()
             args = ["--consoles", str(a.consoles), "--idle", str(a.idle), "--events", str(a.events)]
+            if a.port:
+                args += ["--port", str(a.port + 2)]
             log = OUT / f"push_ab-live-{r}-{variant}.log"
             data = run("live_consoles.py", args, env_for(variant, live_url), "live.json", log)
             row = {"kind": "live", "round": r, "variant": variant, "consoles": a.consoles, "load": load}

@@ -7,9 +7,10 @@ hardly depends on them. Usage (the database of ``bench/generate.py``):
     DATABASE_URL=postgres://kefu@127.0.0.1:54329/kefu_bench_http .venv/bin/python bench/serve_cpu.py
     ... --rounds 3 --requests 300 --concurrency 4 --variants wsgi,before,after
 
-Variants as in ``push_ab.py``: ``wsgi`` (``KEFU_SERVE_WSGI=1``, gthread), ``before`` (``KEFU_ASGI_PAGES=asgi``:
-every request through Django's ASGI handler), ``after`` (``kefu serve`` as it is: pages on a2wsgi's thread
-pool). Each run: ``kefu serve --workers 1 --no-worker``, a warm-up, then ``--requests`` requests of each
+Variants as in ``push_ab.py``: ``wsgi`` (``KEFU_SERVE_WSGI=1``, gthread), ``before`` (``KEFU_SERVE=asgi
+KEFU_ASGI_PAGES=asgi``: every request through Django's ASGI handler), ``asgi`` (one ASGI port, pages on
+a2wsgi's thread pool), ``after`` (``kefu serve`` as it is: pages on the gthread server, the streams on the
+next port). Each run: ``kefu serve --workers 1 --no-worker``, a warm-up, then ``--requests`` requests of each
 scenario (a trivial page that reads the session user, the API list of 50 orders, the order page, a reply)
 from ``--concurrency`` client threads; prints CPU ms per request and throughput, then the medians."""
 
@@ -30,7 +31,12 @@ from live_consoles import cpu_seconds, tree_pids
 
 setup_path()
 
-VARIANTS = {"wsgi": {"KEFU_SERVE_WSGI": "1"}, "before": {"KEFU_ASGI_PAGES": "asgi"}, "after": {}}
+VARIANTS = {
+    "wsgi": {"KEFU_SERVE_WSGI": "1"},
+    "before": {"KEFU_SERVE": "asgi", "KEFU_ASGI_PAGES": "asgi"},
+    "asgi": {"KEFU_SERVE": "asgi"},
+    "after": {},
+}
 
 
 def main() -> None:
@@ -82,7 +88,7 @@ def main() -> None:
     for r in range(a.rounds):
         order = variants[r % len(variants) :] + variants[: r % len(variants)]
         for v in order:
-            saved = {k: os.environ.pop(k, None) for k in ("KEFU_SERVE_WSGI", "KEFU_ASGI_PAGES")}
+            saved = {k: os.environ.pop(k, None) for k in ("KEFU_SERVE_WSGI", "KEFU_ASGI_PAGES", "KEFU_SERVE")}
             os.environ.update(VARIANTS[v])
             web = kefu_process(
                 ["serve", "--bind", f"127.0.0.1:{a.port}", "--workers", "1", "--no-worker"],

@@ -57,6 +57,7 @@ def kefu_context(request: HttpRequest) -> dict[str, Any]:
         # server push (kefu.live): the page's stream starts after the newest event at render time
         "live_enabled": settings.KEFU_LIVE and staff is not None,
         "live_since": _live_since,
+        "live_port": settings.KEFU_LIVE_PORT,  # the streams on another port of this host (kefu serve)
         "nav_group": nav_group(request) if staff is not None else "",
         "may_see_reports": may_see_reports(staff),  # the Reports and Quality menu entries
     }

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from django.conf import settings
 from django.db import connections
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http.request import split_domain_port
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -146,14 +147,28 @@ CSP_DIRECTIVES: dict[str, str] = {
 CSP_RELAXED_STYLE_PREFIXES = ("/admin/",)
 
 
-def csp_policy(path: str, report_uri: str = "") -> str:
+def csp_policy(path: str, report_uri: str = "", connect: str = "") -> str:
+    """The policy of a page at ``path``; ``connect``: one more origin the page may connect to (the event
+    stream on its own port, ``KEFU_LIVE_PORT``)."""
     directives = dict(CSP_DIRECTIVES)
+    if connect:
+        directives["connect-src"] += " " + connect
     if path.startswith(CSP_RELAXED_STYLE_PREFIXES):
         del directives["style-src-elem"]
     if report_uri:
         directives["report-uri"] = report_uri
         directives["report-to"] = "kefu-csp"
     return "; ".join(f"{name} {value}" for name, value in directives.items())
+
+
+def live_origin(request: HttpRequest) -> str:
+    """The origin of the event stream when `kefu serve` runs it on another port of this host
+    (``KEFU_LIVE_PORT``; kefu/static/kefu/live.js builds the same from the page's address), else ""."""
+    port = getattr(settings, "KEFU_LIVE_PORT", 0)
+    if not port:
+        return ""
+    host, _port = split_domain_port(request.get_host())
+    return f"{request.scheme}://{host}:{port}"  # an IPv6 host keeps its brackets
 
 
 class ContentSecurityPolicyMiddleware:
@@ -174,7 +189,7 @@ class ContentSecurityPolicyMiddleware:
         if "Content-Security-Policy" in response or "Content-Security-Policy-Report-Only" in response:
             return response
         report_uri = getattr(settings, "KEFU_CSP_REPORT_URI", "")
-        response[header] = csp_policy(request.path, report_uri)
+        response[header] = csp_policy(request.path, report_uri, live_origin(request))
         if report_uri:
             response["Reporting-Endpoints"] = f'kefu-csp="{report_uri}"'
         return response

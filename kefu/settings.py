@@ -147,7 +147,8 @@ if _db["ENGINE"].startswith("django.db.backends.postgresql") and env_bool("KEFU_
 if _db["ENGINE"].startswith("django.db.backends.postgresql") and env_bool("KEFU_DB_POOL", False):
     # `kefu serve` runs ASGI: a request's sync code runs on a thread of its own, so a connection kept per
     # thread (CONN_MAX_AGE) would be lost with the thread; a small pool per process is used instead
-    # (docs/adr/0006-live-updates.md). ``kefu serve`` sets KEFU_DB_POOL=1 for its processes.
+    # (docs/adr/0006-live-updates.md). ``kefu serve`` sets KEFU_DB_POOL=1 for its processes (for the pages'
+    # threaded WSGI workers too: a pooled connection needs no health-check query before each request).
     _db["CONN_MAX_AGE"] = 0
     _db.setdefault("OPTIONS", {})["pool"] = {
         "min_size": 2,
@@ -358,6 +359,10 @@ KEFU_LIVE_KEEP_SECONDS = env_int("KEFU_LIVE_KEEP_SECONDS", 600)
 # 250 ms: half the fan-out CPU of 50 ms under a steady flow of changes, p95 commit → console ≈ 0.35 s
 # (bench/RESULTS.md, "fan-out by the queue a console shows")
 KEFU_LIVE_COALESCE_MS = env_int("KEFU_LIVE_COALESCE_MS", 250)
+# the port at which browsers reach the event streams on the page's own host name (`kefu serve` runs them on a
+# second listener, KEFU_LIVE_BIND, and sets this to its port); 0 = the page's own origin (one ASGI port, or a
+# reverse proxy that routes /live/ to KEFU_LIVE_BIND: docs/operations.md)
+KEFU_LIVE_PORT = env_int("KEFU_LIVE_PORT", 0)
 KEFU_PAGE_SIZE = env_int("KEFU_PAGE_SIZE", 50)
 # days before a subscription expires that the customer is reminded (R-17)
 KEFU_FEE_REMINDER_DAYS = env_int("KEFU_FEE_REMINDER_DAYS", 15)

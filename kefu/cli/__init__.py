@@ -1,6 +1,6 @@
 """The ``kefu`` command: serve, worker, demo, createadmin, token, check (and any manage.py command).
 
-kefu serve [--bind 127.0.0.1:8000] [--workers N] [--no-worker]
+kefu serve [--bind 127.0.0.1:8000] [--workers N] [--no-worker]   (event streams on KEFU_LIVE_BIND, default the next port)
 kefu worker [--once]
 kefu demo [--orders N] [--customers N]
 kefu createadmin [--username admin] [--password-file F]
@@ -100,44 +100,42 @@ def ensure_admin(username: str = "admin", password: str | None = None, *, quiet:
     return password if generated else None
 
 
-def cmd_serve(args: argparse.Namespace) -> int:
-    _setup()
-    from django.conf import settings
+def live_bind_for(bind: str) -> str:
+    """Where ``kefu serve`` listens for the consoles' event streams when ``KEFU_LIVE_BIND`` does not say:
+    the host of ``bind`` and the next port (``127.0.0.1:8000`` → ``127.0.0.1:8001``)."""
+    host, sep, port = bind.rpartition(":")
+    if not sep or not port.isdecimal() or bind.startswith("unix:"):
+        from kefu.conf import ConfigError
 
-    _prepare_database(after=ensure_admin)
-    bind = args.bind or settings.KEFU_BIND
-    sqlite = settings.DATABASES["default"]["ENGINE"].endswith("sqlite3")
-    workers = args.workers or int(os.environ.get("KEFU_WEB_WORKERS", "2" if sqlite else "4"))
-    if settings.PRODUCTION:
-        from django.core.management import call_command
+        raise ConfigError(f"KEFU_LIVE_BIND: set it (host:port of the event streams) when binding to {bind!r}")
+    return f"{host}:{int(port) + 1}"
 
-        call_command("collectstatic", interactive=False, verbosity=0)
-    wsgi = os.environ.get("KEFU_SERVE_WSGI", "") in ("1", "true", "yes")
-    env = dict(os.environ)
-    if wsgi:
-        # the former WSGI server (threads, no server push: the consoles poll) — for comparison and as a way back
-        server = [
-            "kefu.wsgi:application",
-            "--worker-class",
-            "gthread",
-            "--threads",
-            os.environ.get("KEFU_WEB_THREADS", "4"),
-        ]
-    else:
-        # ASGI (docs/adr/0006-live-updates.md): uvicorn in gunicorn's processes holds the open event
-        # streams of the consoles (async); kefu.asgi hands every other request to Django's WSGI handler on
-        # a pool of KEFU_WEB_THREADS threads per process (a2wsgi), as the gthread server ran them
-        server = ["kefu.asgi:application", "--worker-class", "uvicorn_worker.UvicornWorker"]
-    cmd = [
+
+def serve_mode() -> str:
+    """How ``kefu serve`` serves (``KEFU_SERVE``): ``split`` (default) — the pages on a WSGI server, the event
+    streams on an ASGI server on a second port; ``asgi`` — one ASGI server on one port (pages on a thread
+    pool inside it, kefu/asgi.py); ``wsgi`` — the WSGI server alone, no push (the pages poll)."""
+    if os.environ.get("KEFU_SERVE_WSGI", "") in ("1", "true", "yes"):
+        return "wsgi"
+    mode = os.environ.get("KEFU_SERVE", "") or "split"
+    if mode not in ("split", "asgi", "wsgi"):
+        from kefu.conf import ConfigError
+
+        raise ConfigError(f"KEFU_SERVE: one of split, asgi, wsgi (not {mode!r})")
+    return mode
+
+
+def _gunicorn(app: str, bind: str, workers: int, worker: list[str]) -> list[str]:
+    return [
         sys.executable,
         "-m",
         "gunicorn",
-        *server[:1],
+        app,
         "--bind",
         bind,
         "--workers",
         str(workers),
-        *server[1:],
+        *worker,
         "--timeout",
         "60",
         "--graceful-timeout",
@@ -149,20 +147,63 @@ def cmd_serve(args: argparse.Namespace) -> int:
         "--max-requests-jitter",
         "500",
     ]
-    print(
-        f"Kefu listening on http://{bind}/  (database: {settings.DATABASES['default']['ENGINE'].rsplit('.', 1)[-1]},"
-        f" {workers} web workers, {'WSGI' if wsgi else 'ASGI'})",
-        flush=True,
-    )
-    if not wsgi:  # the page threads and the streams' sign-in checks share a pool of connections per process
-        env.setdefault("KEFU_DB_POOL", "1")
-    web = subprocess.Popen(cmd, env=env)
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    _setup()
+    from django.conf import settings
+
+    mode = serve_mode()
+    _prepare_database(after=ensure_admin)
+    bind = args.bind or settings.KEFU_BIND
+    sqlite = settings.DATABASES["default"]["ENGINE"].endswith("sqlite3")
+    workers = args.workers or int(os.environ.get("KEFU_WEB_WORKERS", "2" if sqlite else "4"))
+    if settings.PRODUCTION:
+        from django.core.management import call_command
+
+        call_command("collectstatic", interactive=False, verbosity=0)
+    threads = os.environ.get("KEFU_WEB_THREADS", "4")
+    # the pages: Django's WSGI handler in gunicorn's threaded workers (docs/adr/0006-live-updates.md)
+    wsgi_worker = ["--worker-class", "gthread", "--threads", threads]
+    # ASGI: uvicorn in gunicorn's processes holds the open event streams of the consoles (async); kefu.asgi
+    # hands any other request to Django's WSGI handler on a pool of KEFU_WEB_THREADS threads (a2wsgi)
+    asgi_worker = ["--worker-class", "uvicorn_worker.UvicornWorker"]
+    env = dict(os.environ)
+    servers: list[tuple[list[str], dict[str, str]]] = []
+    live_bind = ""
+    if mode == "wsgi":  # no server push: the consoles poll
+        servers.append((_gunicorn("kefu.wsgi:application", bind, workers, wsgi_worker), env))
+    elif mode == "asgi":  # one port: the page threads and the streams' sign-in checks share a pool
+        servers.append(
+            (_gunicorn("kefu.asgi:application", bind, workers, asgi_worker), env | {"KEFU_DB_POOL": "1"})
+        )
+    else:
+        # two listeners: the pages exactly as the WSGI server serves them, the streams on their own port;
+        # the browser reaches that port on the page's host name (KEFU_LIVE_PORT) unless the operator set
+        # KEFU_LIVE_PORT=0 because a reverse proxy routes /live/ to it (docs/operations.md)
+        live_bind = os.environ.get("KEFU_LIVE_BIND", "") or live_bind_for(bind)
+        live_workers = int(os.environ.get("KEFU_LIVE_WORKERS", "1") or 1)
+        page_env = dict(env)
+        page_env.setdefault("KEFU_LIVE_PORT", live_bind.rpartition(":")[2])
+        # a connection from the process's pool per request: no health-check round trip before each
+        # request's first query, as a kept connection per thread needs (CONN_HEALTH_CHECKS)
+        page_env.setdefault("KEFU_DB_POOL", "1")
+        servers.append((_gunicorn("kefu.wsgi:application", bind, workers, wsgi_worker), page_env))
+        live_env = env | {"KEFU_DB_POOL": "1", "KEFU_WEB_THREADS": "2"}  # no pages are served there
+        servers.append((_gunicorn("kefu.asgi:application", live_bind, live_workers, asgi_worker), live_env))
+    engine = settings.DATABASES["default"]["ENGINE"].rsplit(".", 1)[-1]
+    how = {"wsgi": "WSGI, no push", "asgi": "ASGI", "split": f"WSGI pages; event streams on {live_bind}"}[
+        mode
+    ]
+    print(f"Kefu listening on http://{bind}/  (database: {engine}, {workers} web workers, {how})", flush=True)
+    procs = [subprocess.Popen(cmd, env=e) for cmd, e in servers]
     stop = threading.Event()
 
     def shutdown(signum: int, _frame: object) -> None:
         stop.set()
-        if web.poll() is None:
-            web.send_signal(signal.SIGTERM)
+        for p in procs:
+            if p.poll() is None:
+                p.send_signal(signal.SIGTERM)
 
     signal.signal(signal.SIGTERM, shutdown)
     signal.signal(signal.SIGINT, shutdown)
@@ -172,9 +213,12 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
         thread = threading.Thread(target=run_forever, args=(stop,), name="kefu-worker", daemon=True)
         thread.start()
-    code = web.wait()
-    stop.set()
-    return code
+    # one server ending (a crash, or a signal) ends the other: `kefu serve` is one service
+    while not stop.is_set() and all(p.poll() is None for p in procs):
+        stop.wait(0.5)
+    shutdown(signal.SIGTERM, None)
+    codes = [p.wait() for p in procs]
+    return next((c for c in codes if c), 0)
 
 
 def cmd_worker(args: argparse.Namespace) -> int:

@@ -11,11 +11,15 @@ from __future__ import annotations
 import contextlib
 from collections.abc import AsyncIterator
 from typing import Any
+from urllib.parse import urlsplit
 
 from asgiref.sync import sync_to_async
+from django.conf import settings
 from django.core.handlers.asgi import ASGIRequest
 from django.db import connections
 from django.http import HttpRequest, HttpResponse, HttpResponseBase, StreamingHttpResponse
+from django.http.request import split_domain_port
+from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_GET
 
 from kefu.lib.errors import NotFound
@@ -71,8 +75,31 @@ async def _released(it: AsyncIterator[bytes]) -> AsyncIterator[bytes]:
         yield chunk
 
 
+def cross_origin(request: HttpRequest, response: HttpResponseBase) -> HttpResponseBase:
+    """`kefu serve` runs the streams on a second port (``KEFU_LIVE_BIND``): a page of the same host name on
+    its own port opens the stream with credentials (``EventSource(url, {withCredentials: true})``). Only that
+    origin — same scheme family and host name as this request, which ALLOWED_HOSTS has vetted — or
+    ``KEFU_PUBLIC_URL`` may read the answer; any other site gets no CORS headers and so cannot read a
+    signed-in member's stream."""
+    origin = request.headers.get("Origin")
+    if not origin:
+        return response
+    parts = urlsplit(origin)
+    host, _port = split_domain_port(request.get_host())
+    same_host = parts.scheme in ("http", "https") and (parts.hostname or "") == host.strip("[]")
+    if same_host or origin == settings.KEFU_PUBLIC_URL:
+        response["Access-Control-Allow-Origin"] = origin
+        response["Access-Control-Allow-Credentials"] = "true"
+    patch_vary_headers(response, ["Origin"])
+    return response
+
+
 @require_GET
 async def live_events(request: HttpRequest) -> HttpResponseBase:
+    return cross_origin(request, await _live_events(request))
+
+
+async def _live_events(request: HttpRequest) -> HttpResponseBase:
     if not isinstance(request, ASGIRequest):
         # a WSGI server cannot hold thousands of open streams: 204 tells EventSource to stop, the page
         # falls back to polling

@@ -25,7 +25,7 @@ from typing import Any
 from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, close_old_connections, connections
 
-from kefu.live.topics import coalesce_key, route_keys
+from kefu.live.topics import QUEUE_ALL, coalesce_key, route_keys
 
 log = logging.getLogger("kefu.live")
 
@@ -84,6 +84,25 @@ class Subscription:
         except asyncio.QueueFull:
             # a stream that does not read: it ends, the browser reconnects and replays from the table
             self.overflowed = True
+
+
+SUMMARY_ORDERS = 50  # a summary names at most this many orders; more: ``{"many": true}`` (refresh)
+
+
+def is_queue_row(ev: Event) -> bool:
+    return ev.event == "queue" and ev.topic.startswith(QUEUE_ALL) and "order" in ev.data
+
+
+def queue_summary(topic: str, changes: list[Event]) -> Event:
+    """What the followers of a whole queue (its team and escalation views) are sent for the changes of one
+    read: one ``queue`` frame naming the orders that changed (``{"orders": [...]}``, or ``{"many": true}``
+    past ``SUMMARY_ORDERS``), with the id of the newest change so that ``Last-Event-ID`` resumes after it.
+    The page refreshes its rows once (kefu/static/kefu/live.js); one frame of a few bytes per queue and
+    moment, whatever the rate of change, made once for all the followers."""
+    orders = list(dict.fromkeys(ev.data["order"] for ev in changes if "order" in ev.data))
+    data: dict[str, Any] = {"orders": orders} if len(orders) <= SUMMARY_ORDERS else {"many": True}
+    newest = max(changes, key=lambda e: e.id)
+    return Event(newest.id, topic, "queue", data, frame_of(newest.id, "queue", data), (topic,))
 
 
 def coalesced(events: list[Event]) -> list[Event]:
@@ -264,29 +283,33 @@ class Hub:
         now = time.monotonic()
         last = self.last_id or 0
         per_sub: dict[Subscription, list[Event]] = {}
+        # a whole queue's changes of this read, by queue: its followers (team and escalation views) get one
+        # summary frame naming the orders, not one frame per change (``queue_summary``)
+        queue_changes: dict[str, list[Event]] = {}
         for ev in events:
             self._gaps.pop(ev.id, None)
             if ev.id > last:
                 self._gaps.update(dict.fromkeys(range(last + 1, ev.id), now))
                 last = ev.id
             keys = ev.route()
-            for sub in self._by_topic.get(keys[0], ()):
-                per_sub.setdefault(sub, []).append(ev)
+            if is_queue_row(ev):  # a queue row: summarised for the followers of the whole queue
+                queue_changes.setdefault(ev.topic, []).append(ev)
+            else:
+                self._deliver(per_sub, ev, self._by_topic.get(keys[0], ()), ev.topic)
             for key in keys[1:]:  # a queue row's event: also the "mine"/"owned" views of the members it names
                 for sub in self._by_topic.get(key, ()):
                     got = per_sub.setdefault(sub, [])
                     if not got or got[-1] is not ev:  # not twice (assignee and owner, or two keys)
                         got.append(ev)
-            for prefix, subs in self._by_prefix.items():
-                if ev.topic.startswith(prefix):
-                    for sub in subs:
-                        got = per_sub.setdefault(sub, [])
-                        if not got or got[-1] is not ev:  # not twice (its topic, or two prefixes)
-                            got.append(ev)
+        for topic, changes in queue_changes.items():
+            summary = queue_summary(topic, changes)
+            self._deliver(per_sub, summary, self._by_topic.get(topic, ()), topic)
         # streams that get the same events share one batch (one coalescing, one join of the frames)
         shared: dict[tuple[int, ...], Batch] = {}
         for sub, evs in per_sub.items():
-            ids = tuple(e.id for e in evs)
+            if queue_changes and len(evs) > 1:
+                evs.sort(key=lambda e: e.id)  # a summary takes the place of its newest change
+            ids = tuple(map(id, evs))  # the objects: a summary has the id of one of its changes
             batch = shared.get(ids)
             if batch is None:
                 kept = tuple(coalesced(evs))
@@ -295,6 +318,19 @@ class Hub:
         self.deliveries += len(per_sub)
         self.last_id = last
         self._gaps = {i: t for i, t in self._gaps.items() if now - t < GAP_SECONDS}
+
+    def _deliver(
+        self, per_sub: dict[Subscription, list[Event]], ev: Event, subs: Iterable[Subscription], topic: str
+    ) -> None:
+        """``ev`` to the streams of its topic and to those of a prefix of ``topic``, once each."""
+        for sub in subs:
+            per_sub.setdefault(sub, []).append(ev)
+        for prefix, psubs in self._by_prefix.items():
+            if topic.startswith(prefix):
+                for sub in psubs:
+                    got = per_sub.setdefault(sub, [])
+                    if not got or got[-1] is not ev:  # not twice (its topic, or two prefixes)
+                        got.append(ev)
 
     async def _listener(self) -> None:
         import psycopg

@@ -23,6 +23,20 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def free_port_pair() -> int:
+    """A port on 127.0.0.1 that is free together with the next one (`kefu serve` listens on both: the pages
+    and the event streams)."""
+    for _ in range(50):
+        port = free_port()
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port + 1))
+            except OSError:
+                continue
+        return port
+    raise RuntimeError("no two free neighbouring ports on 127.0.0.1")
+
+
 def kefu_command(*args: str) -> list[str]:
     """``kefu ARGS`` run by this interpreter (the checkout's virtual environment)."""
     return [sys.executable, "-m", "kefu.cli", *args]

@@ -5,8 +5,9 @@ import urllib.request
 
 import pytest
 
-from kefu.cli import build_parser
-from kefu.testing.shell import ROOT, free_port, kefu_command, kefu_env, run
+from kefu.cli import build_parser, live_bind_for, serve_mode
+from kefu.conf import ConfigError
+from kefu.testing.shell import ROOT, free_port_pair, kefu_command, kefu_env, run
 
 
 def test_parser_knows_every_documented_command():
@@ -20,6 +21,24 @@ def test_parser_knows_every_documented_command():
         ["token", "create", "u", "n"],
     ):
         assert parser.parse_args(argv).func is not None
+
+
+def test_serve_listens_for_the_event_streams_on_the_next_port_unless_told(monkeypatch):
+    assert live_bind_for("127.0.0.1:8000") == "127.0.0.1:8001"
+    assert live_bind_for("[::1]:8000") == "[::1]:8001"
+    with pytest.raises(ConfigError, match="KEFU_LIVE_BIND"):
+        live_bind_for("unix:/run/kefu.sock")
+    for name in ("KEFU_SERVE", "KEFU_SERVE_WSGI"):
+        monkeypatch.delenv(name, raising=False)
+    assert serve_mode() == "split"
+    monkeypatch.setenv("KEFU_SERVE", "asgi")
+    assert serve_mode() == "asgi"
+    monkeypatch.setenv("KEFU_SERVE_WSGI", "1")  # the former switch still means the WSGI server alone
+    assert serve_mode() == "wsgi"
+    monkeypatch.delenv("KEFU_SERVE_WSGI")
+    monkeypatch.setenv("KEFU_SERVE", "nginx")
+    with pytest.raises(ConfigError, match="KEFU_SERVE: one of split, asgi, wsgi"):
+        serve_mode()
 
 
 def test_check_reports_pending_migrations_then_passes(tmp_path):
@@ -36,7 +55,7 @@ def test_check_reports_pending_migrations_then_passes(tmp_path):
 
 @pytest.mark.slow
 def test_serve_starts_creates_an_admin_and_answers(tmp_path):
-    port = free_port()
+    port = free_port_pair()  # the pages, and the event streams on the next port
     env = kefu_env(tmp_path / "data")
     proc = subprocess.Popen(
         kefu_command("serve", "--bind", f"127.0.0.1:{port}", "--workers", "1"),

@@ -19,7 +19,7 @@ from django.urls import reverse
 from httpx_sse import connect_sse
 
 from kefu import asgi, live
-from kefu.live.hub import HUB, Event, Hub, coalesced, frame_of
+from kefu.live.hub import HUB, SUMMARY_ORDERS, Event, Hub, coalesced, frame_of
 from kefu.live.topics import QUEUE_ALL
 from kefu.testing.shell import free_port
 
@@ -129,13 +129,52 @@ def test_the_hub_hands_an_event_only_to_its_topics_streams_and_shares_one_batch(
         )
         b1, b2, bc = a1.queue.get_nowait(), a2.queue.get_nowait(), company.queue.get_nowait()
         assert b1 is b2  # the same events: one batch object, one join of the frames
-        assert [e.id for e in b1.events] == [102] and b1.frame == frame_of(102, "queue", {"order": 9})
-        assert [e.id for e in bc.events] == [102]
+        # the followers of the whole queue get one summary naming the order, with the newest change's id
+        assert [e.id for e in b1.events] == [102] and b1.frame == frame_of(102, "queue", {"orders": [9]})
+        assert [e.id for e in bc.events] == [102] and bc.frame == b1.frame
         assert other.queue.empty() and company.queue.empty()
         hub.unsubscribe(a1)
         hub._dispatch([_ev(103, "queue:5", "queue", {"order": 1})])
         assert a1.queue.empty() and a2.queue.qsize() == 1
         assert "staff:1" not in hub._by_topic and hub.connections == 3
+        for t in hub._tasks:
+            t.cancel()
+        hub.close_db()
+
+    asyncio.run(scenario())
+
+
+def test_a_queues_followers_get_one_summary_per_read_and_a_members_view_its_rows() -> None:
+    """Team and escalation views (the whole queue) are sent one ``queue`` frame per read naming the orders
+    that changed, placed by the newest change's id among the stream's other events; a "mine" view gets the
+    rows naming its member as they are; past ``SUMMARY_ORDERS`` orders the summary says only "many"."""
+
+    async def scenario() -> None:
+        hub = Hub()
+        team = await hub.subscribe(["queue:5", "staff:1"])
+        mine = await hub.subscribe(["staff:2", "queue:5>assignee:2"])
+        hub._dispatch(
+            [
+                Event.of(201, "queue:5", "queue", {"order": 9, "version": 3, "assignee": 4}),
+                Event.of(202, "staff:1", "notification", {"unread": 3}),
+                Event.of(203, "queue:5", "queue", {"order": 8, "version": 1, "assignee": 2}),
+                Event.of(204, "queue:5", "queue", {"order": 9, "version": 4, "assignee": 4}),
+                Event.of(205, "staff:1", "call", {"call": 1, "state": "ringing"}),
+            ]
+        )
+        got = team.queue.get_nowait()
+        assert [(e.id, e.event, e.data) for e in got.events] == [
+            (202, "notification", {"unread": 3}),
+            (204, "queue", {"orders": [9, 8]}),
+            (205, "call", {"call": 1, "state": "ringing"}),
+        ]
+        assert got.frame.count(b"event: queue") == 1 and team.queue.empty()
+        row = mine.queue.get_nowait()
+        assert [(e.id, e.data["order"]) for e in row.events] == [(203, 8)]
+        hub._dispatch(
+            [Event.of(300 + i, "queue:5", "queue", {"order": i}) for i in range(SUMMARY_ORDERS + 1)]
+        )
+        assert [e.data for e in team.queue.get_nowait().events] == [{"many": True}]
         for t in hub._tasks:
             t.cancel()
         hub.close_db()

@@ -22,7 +22,7 @@ from httpx_sse import connect_sse
 
 from kefu import live
 from kefu.live import bus
-from kefu.testing.shell import ROOT, free_port, kefu_env
+from kefu.testing.shell import ROOT, free_port_pair, kefu_env
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
@@ -55,7 +55,10 @@ def test_one_event_reaches_consoles_on_two_server_processes_through_listen_notif
     get_user_model().objects.create_superuser("root-admin", password="not-used-1234")
     env = kefu_env(tmp_path / "data")
     env.update(DATABASE_URL=_database_url(), KEFU_LIVE_SAFETY_POLL_SECONDS="60", KEFU_WORKER_IN_SERVE="false")
-    ports = [free_port(), free_port()]
+    ports = [free_port_pair()]
+    while (second := free_port_pair()) in (ports[0] - 1, ports[0], ports[0] + 1):
+        pass
+    ports.append(second)  # each server: its pages on the port, its event streams on the next one
     servers = [
         subprocess.Popen(
             [sys.executable, "-m", "kefu.cli", "serve", "--bind", f"127.0.0.1:{p}", "--workers", "1"],
@@ -73,7 +76,7 @@ def test_one_event_reaches_consoles_on_two_server_processes_through_listen_notif
     opened = {p: threading.Event() for p in ports}
     try:
         deadline = time.monotonic() + 120
-        for p in ports:
+        for p in [q for port in ports for q in (port, port + 1)]:
             while True:
                 try:
                     if httpx.get(f"http://127.0.0.1:{p}/login/", timeout=5).status_code == 200:
@@ -86,7 +89,9 @@ def test_one_event_reaches_consoles_on_two_server_processes_through_listen_notif
         def listen(port: int) -> None:
             with (
                 httpx.Client(
-                    base_url=f"http://127.0.0.1:{port}", cookies=cookies, timeout=httpx.Timeout(10, read=15)
+                    base_url=f"http://127.0.0.1:{port + 1}",
+                    cookies=cookies,
+                    timeout=httpx.Timeout(10, read=15),
                 ) as c,
                 connect_sse(c, "GET", f"/live/events/?since={since}") as source,
             ):

@@ -136,7 +136,7 @@ def test_the_hub_reads_once_per_wake_up_for_all_streams() -> None:
         return HUB.fetches - before, results
 
     fetches, results = asyncio.run(scenario())
-    assert all(len(r) == 1 and json.loads(r[0]["data"]) == {"order": 9} for r in results)
+    assert all(len(r) == 1 and json.loads(r[0]["data"]) == {"orders": [9]} for r in results)
     assert fetches <= 3  # one per wake-up (plus at most a poll tick), not one per connection (50)
 
 

@@ -97,7 +97,7 @@ def test_the_hub_sends_a_mine_view_only_its_members_rows_and_a_team_view_all() -
         return got
 
     assert asyncio.run(scenario()) == {
-        "team": [1, 2, 3, 4, 5],
+        "team": [4, 5],  # the whole queue: one summary of the four rows (the newest's id), then the bell
         "mine 7": [1, 3, 5],  # assigned to 7, and the row 7 handed over (it leaves 7's queue)
         "owned 9": [2],
         "none 7": [5],  # no queue on the page: only the bell
@@ -163,7 +163,7 @@ def test_a_transfer_reaches_the_new_and_the_previous_assignees_my_queue_only(wor
     assert row.data["assignee"] == world.agent_senior.pk and row.data["was_assignee"] == world.technician.pk
     assert queue_events["technician mine"] == [row.data]  # the row leaves the technician's queue
     assert queue_events["senior mine"] == [row.data]  # and arrives in the senior agent's
-    assert queue_events["agent team"] == [row.data]
+    assert queue_events["agent team"] == [{"orders": [o.pk]}]  # the team queue: a summary of the read
     assert queue_events["agent mine"] == []  # assigned neither before nor after this hand-over
     assert queue_events["agent on another page"] == []
 

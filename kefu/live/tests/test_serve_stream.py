@@ -1,5 +1,7 @@
-"""`kefu serve` (gunicorn + uvicorn workers) on loopback: static files, a logged-in console's event stream,
-and a CTI webhook whose call event reaches that stream within a second."""
+"""`kefu serve` on loopback, as `scripts/run` starts it: the pages on the WSGI server at ``--bind``, the event
+streams on the ASGI server at the next port; static files, a logged-in console page that points its stream at
+that port (and allows it in its CSP), the stream answering that page's origin with credentials (and no
+other site), and a CTI webhook whose call event reaches the stream within a second."""
 
 from __future__ import annotations
 
@@ -16,15 +18,16 @@ import httpx
 import pytest
 from httpx_sse import connect_sse
 
-from kefu.testing.shell import ROOT, free_port, kefu_env
+from kefu.testing.shell import ROOT, free_port_pair, kefu_env
 
 pytestmark = pytest.mark.slow
 
 
 def test_kefu_serve_pushes_a_call_event_to_the_agents_open_stream(tmp_path: Path) -> None:
-    port = free_port()
+    port = free_port_pair()
     env = kefu_env(tmp_path / "data")
     base = f"http://127.0.0.1:{port}"
+    live = f"http://127.0.0.1:{port + 1}"  # the event streams' listener
     proc = subprocess.Popen(
         [
             sys.executable,
@@ -47,11 +50,11 @@ def test_kefu_serve_pushes_a_call_event_to_the_agents_open_stream(tmp_path: Path
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline:
             try:
-                if httpx.get(f"{base}/login/", timeout=5).status_code == 200:
+                if all(httpx.get(f"{u}/login/", timeout=5).status_code == 200 for u in (base, live)):
                     break
             except httpx.TransportError:
                 time.sleep(0.5)
-        # whitenoise still serves the static files under ASGI
+        # whitenoise serves the static files
         js = httpx.get(f"{base}/static/kefu/live.js", timeout=10)
         assert js.status_code == 200 and "new EventSource" in js.text
         password = (tmp_path / "data" / "initial-admin-password.txt").read_text().splitlines()[1]
@@ -71,7 +74,19 @@ def test_kefu_serve_pushes_a_call_event_to_the_agents_open_stream(tmp_path: Path
             web.post("/login/", data={"username": "admin", "password": password, "csrfmiddlewaretoken": csrf})
             home = web.get("/")
             assert home.status_code == 200 and 'data-live-url="/live/events/"' in home.text
+            assert f'data-live-port="{port + 1}"' in home.text
+            assert (
+                f"connect-src 'self' http://127.0.0.1:{port + 1};" in home.headers["Content-Security-Policy"]
+            )
             since = re.search(r'data-live-since="(\d+)"', home.text).group(1)  # type: ignore[union-attr]
+            # the pages' server holds no stream (204: the page would poll)
+            assert web.get("/live/events/").status_code == 204
+            # another site may not read a member's stream: no CORS headers for its origin
+            with (
+                httpx.Client(base_url=live, cookies=web.cookies, timeout=httpx.Timeout(10, read=15)) as c,
+                c.stream("GET", "/live/events/", headers={"Origin": "http://evil.example"}) as other,
+            ):
+                assert other.status_code == 200 and "access-control-allow-origin" not in other.headers
 
             received: list[tuple[str, dict, float]] = []
             opened = threading.Event()
@@ -79,10 +94,14 @@ def test_kefu_serve_pushes_a_call_event_to_the_agents_open_stream(tmp_path: Path
             def listen() -> None:
                 timeout = httpx.Timeout(10, read=15)
                 with (
-                    httpx.Client(base_url=base, cookies=web.cookies, timeout=timeout) as c,
-                    connect_sse(c, "GET", f"/live/events/?since={since}") as source,
+                    httpx.Client(base_url=live, cookies=web.cookies, timeout=timeout) as c,
+                    connect_sse(c, "GET", f"/live/events/?since={since}", headers={"Origin": base}) as source,
                 ):
-                    assert source.response.headers["content-type"].startswith("text/event-stream")
+                    headers = source.response.headers
+                    assert headers["content-type"].startswith("text/event-stream")
+                    # the page's origin (the pages' port) reads it with its session cookie
+                    assert headers["access-control-allow-origin"] == base
+                    assert headers["access-control-allow-credentials"] == "true"
                     opened.set()
                     for sse in source.iter_sse():
                         if not sse.id:

@@ -1,5 +1,6 @@
 // Live updates by server push (docs/adr/0006-live-updates.md): one EventSource per console page.
-// Events: "queue" (a queue row of the branch changed; to a "mine"/"owned" page only the rows of this member), "order" (the open order changed), "presence"
+// Events: "queue" (a queue row of the branch changed; to a "mine"/"owned" page only the rows of this member;
+// to a team or escalation queue one summary per moment naming the orders), "order" (the open order changed), "presence"
 // (someone else opened it), "call" (the agent's call pop-up), "notification" (the bell), "reset".
 // Each one is turned into a DOM event on <body> ("live-queue", "live-order", "live-call",
 // "live-notification") that the HTMX fragments listen to (hx-trigger="live-queue from:body").
@@ -24,15 +25,27 @@
     var q = document.getElementById("queue-body");
     if (!q) return;
     var scope = q.getAttribute("data-live-scope") || "team";
-    var shown = data && data.order && document.getElementById("order-row-" + data.order);
+    // one row's change ({order, assignee, owner}), or a team queue's summary of a moment ({orders: [...]},
+    // {many: true} when too many changed to list)
+    var ids = data ? (data.orders || (data.order ? [data.order] : [])) : [];
+    var shown = (data && data.many) || ids.some(function (id) { return document.getElementById("order-row-" + id); });
     var mine = data && ((scope === "mine" && String(data.assignee) === me) ||
                         (scope === "owned" && String(data.owner) === me));
     if (data && scope !== "team" && !shown && !mine) return;
+    if (document.hidden) { queueStale = true; return; }  // fetched when the page is shown again
     if (queueTimer) return;
     queueTimer = setTimeout(function () { queueTimer = null; fire("live-queue", data); },
                             100 + Math.floor(Math.random() * 400));
   }
+  var queueStale = false;
+  document.addEventListener("visibilitychange", function () {
+    if (!document.hidden && queueStale) { queueStale = false; queueChanged(null); }
+  });
 
+  // `kefu serve` runs the streams on a second port of the same host (data-live-port): the page's session
+  // cookie goes with the request (withCredentials; the stream answers with CORS headers for this origin)
+  var livePort = body.getAttribute("data-live-port");
+  if (livePort) url = location.protocol + "//" + location.hostname + ":" + livePort + url;
   var order = document.querySelector("[data-live-order]");
   var full = url + (url.indexOf("?") < 0 ? "?" : "&") + "since=" + encodeURIComponent(body.getAttribute("data-live-since") || "0");
   if (order) full += "&order=" + encodeURIComponent(order.getAttribute("data-live-order"));
@@ -54,7 +67,7 @@
   }
 
   if (!window.EventSource) { startPolling(); return; }
-  var es = new EventSource(full);
+  var es = new EventSource(full, { withCredentials: !!livePort });
   var failures = 0;
   es.addEventListener("open", function () {
     failures = 0;
