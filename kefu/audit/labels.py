@@ -172,6 +172,20 @@ LABELS: dict[str, Any] = {
     "view.create": _("saved view created"),
     "view.update": _("saved view changed"),
     "view.delete": _("saved view deleted"),
+    # field service, configuration editors (docs/field-service.md, docs/user-guide.md "Configuration")
+    "appointment.arrived": _("technician arrived for the visit"),
+    "campaign.create": _("safety-check campaign created"),
+    "campaign.household": _("campaign household updated"),
+    "area.created": _("service area created"),
+    "area.changed": _("service area changed"),
+    "calendar.day_changed": _("calendar day changed"),
+    "calendar.hours_changed": _("calendar working hours changed"),
+    "outlet.created": _("outlet created"),
+    "outlet.changed": _("outlet changed"),
+    "phrase.created": _("standard phrase created"),
+    "phrase.changed": _("standard phrase changed"),
+    "forbidden_phrase.created": _("forbidden phrase created"),
+    "forbidden_phrase.changed": _("forbidden phrase changed"),
 }
 
 

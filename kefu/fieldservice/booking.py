@@ -764,8 +764,15 @@ def visible_appointments(user: Actor) -> QuerySet[Appointment]:
 
 
 def customer_summary(order: WorkOrder) -> dict[str, Any]:
-    """The portal order page's visit section: the open appointment (one query) with who will come."""
-    current = open_appointment(order)
+    """The portal order page's visit section: the open appointment with who will come, and whether the
+    customer may book one (one query: the order's open and visited appointments)."""
+    rows = list(
+        Appointment.objects.filter(order=order, status__in=(*OPEN, AppointmentStatus.DONE)).select_related(
+            "technician"
+        )
+    )
+    current = next((a for a in rows if a.status in OPEN), None)
+    visited = any(a.status == AppointmentStatus.DONE for a in rows)
     tz = calendar_of(order).tz if current else None
     return {
         "order": order,
@@ -774,5 +781,6 @@ def customer_summary(order: WorkOrder) -> dict[str, Any]:
         "window_text": window_text(current, tz) if current else "",
         "can_book": current is None
         and order.status not in ("resolved", "closed")
-        and customer_may_book(order),
+        and order.order_type in VISIT_TYPES
+        and not visited,
     }

@@ -59,7 +59,10 @@ def test_demo_data_set(client) -> None:  # type: ignore[no-untyped-def]
     assert result["skipped"] is False
     # 40 + the two WeChat placeholders of kefu.demo.merges (one merged, one a duplicate candidate)
     assert result["customers"] == Customer.objects.count() == 42
-    assert result["orders"] == WorkOrder.objects.count() == 120
+    # the asked-for 120 plus the orders of the demo's safety-check campaign (kefu.demo.campaigns)
+    campaign = WorkOrder.objects.filter(appointments__campaign_visit__isnull=False).distinct().count()
+    assert campaign > 0
+    assert result["orders"] == WorkOrder.objects.count() == 120 + campaign
     assert "[demo] done in" in out.getvalue()
 
     # organisation
@@ -200,7 +203,7 @@ def test_demo_data_set(client) -> None:  # type: ignore[no-untyped-def]
     assert TimelineEntry.objects.filter(kind=TimelineEntry.Kind.CUSTOMER).exists()
     assert not TimelineEntry.objects.filter(created_at__lt=F("workorder__created_at")).exists()
     assert not TimelineEntry.objects.filter(created_at__gt=now).exists()
-    assert AuditRecord.objects.filter(action="order.create").count() == 120
+    assert AuditRecord.objects.filter(action="order.create").count() == 120 + campaign
     assert not AuditRecord.objects.filter(at__gt=now).exists()
     assert Contact.objects.filter(direction=Contact.Direction.OUTBOUND).exists()
     first = WorkOrder.objects.order_by("received_at").first()
@@ -227,4 +230,4 @@ def test_demo_data_set(client) -> None:  # type: ignore[no-untyped-def]
     # a second call changes nothing
     again = load_demo(customers=40, orders=120)
     assert again["skipped"] is True
-    assert WorkOrder.objects.count() == 120 and Customer.objects.count() == 42
+    assert WorkOrder.objects.count() == 120 + campaign and Customer.objects.count() == 42
