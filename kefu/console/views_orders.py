@@ -58,6 +58,7 @@ from kefu.lib.replica import searches_from_replica
 from kefu.macros import rules as macro_rules
 from kefu.macros import saved as saved_views
 from kefu.macros.forms import COLUMN_LABELS
+from kefu.organization import config_cache
 from kefu.organization.access import areas_of
 from kefu.organization.models import Staff
 from kefu.web.files import attachment_response
@@ -253,7 +254,7 @@ def queue(request: ConsoleRequest) -> HttpResponse:
 
 def load_order(request: ConsoleRequest, key: str) -> WorkOrder:
     """The order if visible to the user (404 otherwise), with what the header shows: one query."""
-    return access_workorder(
+    o = access_workorder(
         request.user,
         key,
         related=(
@@ -286,8 +287,12 @@ def load_order(request: ConsoleRequest, key: str) -> WorkOrder:
             ),
             # whether the incident card has anything to show (kefu.incidents): otherwise it costs nothing
             "incident_maybe": incident_panels.maybe_incident(),
+            # the configuration cache's tokens (kefu.organization.config_cache): no query of their own
+            **config_cache.token_annotations(),
         },
     )
+    config_cache.seed(o)
+    return o
 
 
 STATUS_LABELS = dict(StatusChoices.choices)
@@ -604,10 +609,12 @@ def _form_post(
     aliases: dict[str, str] | None = None,
     success: str | Callable[[Any], str],
     order: WorkOrder | None = None,
+    preload: bool = True,
 ) -> HttpResponse:
     """Validate ``form``, run the one action ``call(cleaned_data)``; errors go next to their field.
-    ``order``: the order the view already loaded (``load_order``), not loaded a second time."""
-    o = order if order is not None else load_order(request, key)
+    ``order``: the order the view already loaded (``load_order``), not loaded a second time;
+    ``preload=False``: the action checks the access itself, the order is loaded only for an error page."""
+    o = order if order is not None or not preload else load_order(request, key)
     conflict = False
     if form.is_valid():
         try:
@@ -620,6 +627,8 @@ def _form_post(
         else:
             messages.success(request, success(result) if callable(success) else success)
             target = result if isinstance(result, WorkOrder) and name == "merge" else o
+            if target is None:  # not loaded before the action (it checked the access itself)
+                target = getattr(result, "workorder", None) or load_order(request, key)
             url = reverse("console:order_detail", kwargs={"key": target.number})
             if request.htmx:
                 resp = HttpResponse(status=204)
@@ -646,10 +655,11 @@ def order_reply(request: ConsoleRequest, key: str) -> HttpResponse:
     """The reply box: a written reply on the chosen channel, or a logged call-back. What the agent is
     told afterwards says exactly what happened (``actions.reply_message``)."""
     form = f.ReplyForm(request.POST, request.FILES)
-    # a chat order's reply (and any reply by WeCom) goes out through the chat gateway
-    o = load_order(request, key)
+    # a chat order's reply (and any reply by WeCom) goes out through the chat gateway; the order is read
+    # first only when its channel decides that (no channel chosen): do_reply checks the access itself
     channel = (request.POST.get("channel") or "").strip()
-    by_chat = channel == wo_rules.ReplyChannel.WECOM or (not channel and o.channel == "chat")
+    o = None if channel else load_order(request, key)
+    by_chat = channel == wo_rules.ReplyChannel.WECOM or (o is not None and o.channel == "chat")
 
     def send(d: dict[str, Any]) -> Any:
         if by_chat:
@@ -703,7 +713,7 @@ def order_reply(request: ConsoleRequest, key: str) -> HttpResponse:
             return actions.reply_message(result)
         return _("Reply sent by WeCom.")
 
-    return _form_post(request, key, "reply", form, send, success=success, order=o)
+    return _form_post(request, key, "reply", form, send, success=success, order=o, preload=False)
 
 
 @require_POST

@@ -18,8 +18,9 @@ from typing import Any
 import filetype
 from django.conf import settings
 from django.core.files.base import ContentFile
-from django.db import transaction
-from django.db.models import Case, Exists, F, OuterRef, Q, Value, When
+from django.db import connection, transaction
+from django.db.models import BigIntegerField, Case, Exists, F, OuterRef, Q, Value, When
+from django.db.models.expressions import RawSQL
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -1001,6 +1002,22 @@ def choose_reply_channel(
     return chosen
 
 
+def _next_entry_id() -> dict[str, Any]:
+    """The id of the next timeline entry, allocated by the query that locks the order (``next_entry_id``):
+    PostgreSQL takes it from the table's sequence (a rolled-back reply leaves a gap, as an INSERT does);
+    SQLite, whose transactions hold the write lock from their start (``transaction_mode`` IMMEDIATE),
+    from the table's AUTOINCREMENT counter, so an id is never used twice, even one of a deleted entry."""
+    table = TimelineEntry._meta.db_table
+    vendor = connection.vendor
+    if vendor == "postgresql":
+        sql = f"nextval(pg_get_serial_sequence('{table}', 'id'))"
+    elif vendor == "sqlite":
+        sql = f"(COALESCE((SELECT seq FROM sqlite_sequence WHERE name = '{table}'), 0) + 1)"  # noqa: S608
+    else:
+        return {}
+    return {"next_entry_id": RawSQL(sql, (), output_field=BigIntegerField())}  # noqa: S611 - a fixed text
+
+
 @transaction.atomic
 def do_reply(
     user: Actor,
@@ -1029,8 +1046,18 @@ def do_reply(
     staff = require_staff(user, "order.reply")
     # the customer and whether WeCom reaches them come with the locked order (one statement)
     o = access_workorder(
-        user, key, for_update=True, related=("customer",), annotations={**_WECOM, **FOREIGN_DUPLICATES}
+        user,
+        key,
+        for_update=True,
+        related=("customer",),
+        annotations={
+            **_WECOM,
+            **FOREIGN_DUPLICATES,
+            **config_cache.token_annotations(),
+            **_next_entry_id(),
+        },
     )
+    config_cache.seed(o)  # the reply checks' phrases and the SMS templates are cached configuration
     _check_version(o, expected_version)
     chosen = choose_reply_channel(
         o, channel, reply_channels(o, wecom=getattr(o, "customer_wecom", None)), source=source
@@ -1050,9 +1077,39 @@ def do_reply(
         source=source,
     )
     hooks.run_reply_checks(event)
-    entry = add_entry(
-        o, TimelineEntry.Kind.REPLY, staff=staff, body=text, public=True, at=now, data={"channel": chosen}
+    entry = TimelineEntry(
+        workorder=o,
+        kind=TimelineEntry.Kind.REPLY,
+        author_staff=staff,
+        body=text,
+        public=True,
+        data={"channel": chosen},
+        created_at=now,
     )
+    entry_id = getattr(o, "next_entry_id", None)
+    if entry_id is None:  # no id allocated with the order: the entry first, its outbox key after
+        entry.save(force_insert=True)
+    else:
+        entry.pk = entry_id
+    # leaves through the outbox in this transaction (WeCom: the chat adapter already sent it); the outbox
+    # key is the entry's id, so with the id allocated the entry is written once, with where it went
+    rows = queue_reply(o, entry, text, chosen)
+    if chosen in (rules.ReplyChannel.SMS, rules.ReplyChannel.EMAIL) and not rows:
+        # never recorded as a reply that nothing carries
+        raise ValidationFailed(
+            "channel_unreachable",
+            _("The customer cannot be reached by %(channel)s.") % {"channel": CHANNEL_LABELS[chosen]},
+            "channel",
+        )
+    data: dict[str, Any] = {"channel": chosen.value}
+    if rows:
+        data["to"] = rules.mask_recipient(rows[0].recipient)
+        data["outbox"] = rows[0].idempotency_key
+    entry.data = data
+    if entry_id is None:
+        TimelineEntry.objects.filter(pk=entry.pk).update(data=data)
+    else:
+        entry.save(force_insert=True)
     # what the reply checks found (e.g. data["warnings"]: sentences the caller shows the agent)
     entry.check_data = event.data  # type: ignore[attr-defined]
     for f in files or []:
@@ -1067,21 +1124,6 @@ def do_reply(
         summary=text[:200],
         at=now,
     )
-    # leaves through the outbox in this transaction (WeCom: the chat adapter already sent it)
-    rows = queue_reply(o, entry, text, chosen)
-    if chosen in (rules.ReplyChannel.SMS, rules.ReplyChannel.EMAIL) and not rows:
-        # never recorded as a reply that nothing carries
-        raise ValidationFailed(
-            "channel_unreachable",
-            _("The customer cannot be reached by %(channel)s.") % {"channel": CHANNEL_LABELS[chosen]},
-            "channel",
-        )
-    data: dict[str, Any] = {"channel": chosen.value}
-    if rows:
-        data["to"] = rules.mask_recipient(rows[0].recipient)
-        data["outbox"] = rows[0].idempotency_key
-    entry.data = data
-    TimelineEntry.objects.filter(pk=entry.pk).update(data=data)
     audit.record(
         user,
         "order.reply",

@@ -18,6 +18,7 @@ from typing import Any
 from django.utils import translation
 
 from kefu.channels.models.endpoints import SmsTemplate, SmsTemplateCode
+from kefu.organization import config_cache
 
 VARIABLES: dict[str, tuple[str, ...]] = {
     SmsTemplateCode.PORTAL_LINK: ("url", "minutes"),
@@ -69,8 +70,17 @@ class Rendered:
 def find(code: str, language: str | None = None) -> SmsTemplate | None:
     """The active template of ``code`` in ``language`` (the active language), else in zh-hans."""
     language = (language or translation.get_language() or "zh-hans").lower()
-    rows = {t.language.lower(): t for t in SmsTemplate.objects.filter(code=code, active=True)}
+    rows = config_cache.cached(config_cache.SMS_TEMPLATES, "active", _active).get(code, {})
     return rows.get(language) or rows.get("zh-hans")
+
+
+def _active() -> dict[str, dict[str, SmsTemplate]]:
+    """The active templates by kind and language (read once per change: ``config_cache``; shared between
+    threads, never changed by a caller)."""
+    out: dict[str, dict[str, SmsTemplate]] = {}
+    for t in SmsTemplate.objects.filter(active=True).order_by("id"):
+        out.setdefault(t.code, {})[t.language.lower()] = t
+    return out
 
 
 def render(code: str, default: str, values: dict[str, Any], template: SmsTemplate | None = None) -> Rendered:
