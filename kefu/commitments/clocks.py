@@ -95,17 +95,22 @@ def order_clock_list(order: WorkOrder) -> list[OrderClock]:
     clock card and its "Reaching the customer" card read the same list (one request, no write between)."""
     cached: list[OrderClock] | None = getattr(order, "_kefu_clock_list", None)
     if cached is None:
-        cached = list(
-            OrderClock.objects.filter(workorder_id=order.pk)
-            .select_related("calendar", "unreachable_reported_by")
-            .prefetch_related(
+        qs = OrderClock.objects.filter(workorder_id=order.pk).select_related(
+            "calendar", "unreachable_reported_by"
+        )
+        # the order page knows with the order whether it has extension requests (panels.order_panel_annotations)
+        extensions = bool(getattr(order, "commitments_has_extensions", True))
+        if extensions:
+            qs = qs.prefetch_related(
                 Prefetch(
                     "extensions",
                     queryset=ExtensionRequest.objects.select_related("requested_by", "decided_by"),
                 )
             )
-            .order_by("kind", "round")
-        )
+        cached = list(qs.order_by("kind", "round"))
+        if not extensions:
+            for c in cached:
+                c._prefetched_objects_cache = {"extensions": ExtensionRequest.objects.none()}
         order._kefu_clock_list = cached  # type: ignore[attr-defined]
     return cached
 

@@ -289,6 +289,14 @@ def load_order(request: ConsoleRequest, key: str) -> WorkOrder:
             "incident_maybe": incident_panels.maybe_incident(),
             # the configuration cache's tokens (kefu.organization.config_cache): no query of their own
             **config_cache.token_annotations(),
+            # whether the page's lists have rows (none: no query for them)
+            "page_has_links": Exists(
+                OrderLink.objects.filter(Q(source_id=OuterRef("pk")) | Q(target_id=OuterRef("pk")))
+            ),
+            "page_has_merged": Exists(WorkOrder.objects.filter(merged_into_id=OuterRef("pk"))),
+            "page_has_escalations": Exists(Escalation.objects.filter(workorder_id=OuterRef("pk"))),
+            # what the feature apps' cards declare they need (hooks.OrderPanel.annotations)
+            **hooks.order_panel_annotations(),
         },
     )
     config_cache.seed(o)
@@ -529,12 +537,20 @@ def render_order(
     visible = visible_workorders(user)
     links = [
         (link, link.target if link.source_id == o.pk else link.source)
-        for link in OrderLink.objects.filter(
-            Q(source=o, target__in=visible) | Q(target=o, source__in=visible)
-        ).select_related("source", "target")
+        for link in (
+            OrderLink.objects.filter(
+                Q(source=o, target__in=visible) | Q(target=o, source__in=visible)
+            ).select_related("source", "target")
+            if hooks.panel_flag(o, "page_has_links")
+            else ()
+        )
     ]
     customer = o.customer
-    merged_orders = list(visible.filter(merged_into=o).only("id", "number", "title", "customer_id"))
+    merged_orders = (
+        list(visible.filter(merged_into=o).only("id", "number", "title", "customer_id"))
+        if hooks.panel_flag(o, "page_has_merged")
+        else []
+    )
     # the send-backs come with the transfers (the hand-back is a transfer): no query of their own
     transfers = list(
         Transfer.objects.filter(workorder=o).select_related(
@@ -565,7 +581,11 @@ def render_order(
         "reply_box": reply_options(o),
         "transfers": transfers,
         "pending_send_back": pending_send_back,
-        "escalations": list(Escalation.objects.filter(workorder=o).select_related("raised_by", "leader")),
+        "escalations": (
+            list(Escalation.objects.filter(workorder=o).select_related("raised_by", "leader"))
+            if hooks.panel_flag(o, "page_has_escalations")
+            else []
+        ),
         "audit": _service_log(o),
         "links": links,
         "merged_orders": merged_orders,
@@ -958,7 +978,9 @@ def order_create(request: ConsoleRequest) -> HttpResponse:
     customer_id = request.GET.get("customer") or request.POST.get("customer")
     if not customer_id:
         return render(request, "console/orders/create.html", {"customer": None}, status=400)
-    customer = access_customer(request.user, customer_id)
+    # with the configuration cache's tokens: the form's services and areas cost no query of their own
+    customer = access_customer(request.user, customer_id, annotations=config_cache.token_annotations())
+    config_cache.seed(customer)
     order_type = request.POST.get("order_type") or request.GET.get("order_type") or None
     if request.method == "POST":
         form = f.OrderCreateForm(request.POST, branch_id=customer.branch_id, me=staff, order_type=order_type)
@@ -983,6 +1005,7 @@ def order_create(request: ConsoleRequest) -> HttpResponse:
                         area_kind_reason=d.get("area_kind_reason") or "",
                         outlet_id=d["outlet"].pk if d.get("outlet") else None,
                     ),
+                    customer=customer,  # read above for this user: not read again
                 )
             except KefuError as exc:
                 add_kefu_error(form, exc)

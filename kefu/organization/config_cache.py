@@ -36,6 +36,7 @@ ORGANIZATION = "organization"
 COMMITMENTS = "commitments"
 STANDARDS = "standards"  # forbidden phrases, greeting rules (a reply's checks)
 SMS_TEMPLATES = "sms_templates"  # the administrators' SMS texts
+AUTOMATION = "automation"  # triggers and webhooks (whether an event interests any)
 
 # the tables of each group (the triggers' targets)
 GROUPS: dict[str, tuple[str, ...]] = {
@@ -43,6 +44,7 @@ GROUPS: dict[str, tuple[str, ...]] = {
     COMMITMENTS: ("commitments_service", "commitments_timelimit", "commitments_servicematerial"),
     STANDARDS: ("standards_forbiddenphrase", "standards_greetingrule"),
     SMS_TEMPLATES: ("channels_smstemplate",),
+    AUTOMATION: ("automation_trigger", "automation_webhook"),
 }
 TABLE_GROUP = {table: group for group, tables in GROUPS.items() for table in tables}
 

@@ -555,11 +555,19 @@ def _clean_order(staff: Staff, customer: Customer, data: OrderInput) -> dict[str
 
 
 @transaction.atomic
-def do_create_order(user: Actor, customer_id: int, data: OrderInput) -> WorkOrder:
-    """Register a request. The first receiver (the most senior of several) becomes the owner (R-10)."""
+def do_create_order(
+    user: Actor, customer_id: int, data: OrderInput, *, customer: Customer | None = None
+) -> WorkOrder:
+    """Register a request. The first receiver (the most senior of several) becomes the owner (R-10).
+    ``customer``: the customer ``customer_id`` as the caller already read it with ``access_customer``
+    for the same ``user`` (the console's form), not read a second time."""
     staff = require_staff(user, "order.create")
-    customer = access_customer(user, customer_id)
-    return create_order_for(staff, customer, data, actor_user=user, channel=data.channel)
+    if customer is None or customer.pk != int(customer_id):
+        # with the configuration cache's tokens (the services, limits, areas the order needs)
+        customer = access_customer(user, customer_id, annotations=config_cache.token_annotations())
+        config_cache.seed(customer)
+    # inside this transaction already: no savepoint of its own
+    return _create_order_for(staff, customer, data, actor_user=user, channel=data.channel)
 
 
 @transaction.atomic
@@ -567,6 +575,19 @@ def create_order_for(
     owner_staff: Staff, customer: Customer, data: OrderInput, *, actor_user: Actor | None, channel: str
 ) -> WorkOrder:
     """Create the order received by ``owner_staff`` (shared by the console/API and other channels).
+
+    ``owner_staff`` is the first receiver; with co-receivers in ``data`` the most senior of them all
+    becomes the first-contact owner (R-10). ``actor_user`` is who acted (a staff member, or the
+    customer on the portal): the audit record, ``created_by`` and the contact history name them.
+    The caller has already checked that ``actor_user`` may create orders for ``customer``.
+    """
+    return _create_order_for(owner_staff, customer, data, actor_user=actor_user, channel=channel)
+
+
+def _create_order_for(
+    owner_staff: Staff, customer: Customer, data: OrderInput, *, actor_user: Actor | None, channel: str
+) -> WorkOrder:
+    """:func:`create_order_for` inside the caller's transaction.
 
     ``owner_staff`` is the first receiver; with co-receivers in ``data`` the most senior of them all
     becomes the first-contact owner (R-10). ``actor_user`` is who acted (a staff member, or the
