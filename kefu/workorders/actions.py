@@ -655,9 +655,10 @@ def _create_order_for(
         if value is not None:
             setattr(o, name, value)
     o.search_text = order_search_text(o, customer)
+    hooks.commitments().prepare_new_order(o, now)  # the clocks and the due time before the INSERT
     o.save()
     _announce(o, queue=True)
-    search.sync(o)
+    search.sync(o, new=True)
     Receiver.objects.bulk_create([Receiver(workorder=o, staff=s) for s in clean["receivers"]])
     hooks.commitments().on_order_created(o, now)
     add_entry(

@@ -134,6 +134,10 @@ class OrderPanel:
 class CommitmentsEngine(Protocol):
     """What the core asks of the service commitments (kefu.commitments.engine implements it)."""
 
+    def prepare_new_order(self, order: WorkOrder, at: dt.datetime) -> None:
+        """Before the new order's INSERT (all its fields set): compute what ``on_order_created`` writes and
+        set the order's due time, so the order is written once."""
+
     def on_order_created(self, order: WorkOrder, at: dt.datetime) -> Any: ...
 
     def on_order_changed(self, order: WorkOrder, at: dt.datetime) -> list[dict[str, Any]]: ...
@@ -155,6 +159,9 @@ class CommitmentsEngine(Protocol):
 
 class _NoCommitments:
     """Until the commitments app registers its engine (never, once Django is set up): no clocks."""
+
+    def prepare_new_order(self, order: WorkOrder, at: dt.datetime) -> None:
+        return None
 
     def on_order_created(self, order: WorkOrder, at: dt.datetime) -> Any:
         return []
