@@ -28,7 +28,7 @@ from django.db import connection
 from django.db.models import Subquery
 from django.db.models.signals import post_delete, post_save
 
-from kefu.organization.models import ConfigVersion
+from kefu.organization.models import Branch, ConfigVersion, ServiceArea
 
 T = TypeVar("T")
 
@@ -105,6 +105,24 @@ def row(group: str, key: str, load: Callable[[], dict[Any, Any]], pk: Any) -> An
     """A copy of one model instance of a cached ``{pk: instance}`` mapping (None when absent)."""
     obj = cached(group, key, load).get(pk)
     return copy.copy(obj) if obj is not None else None
+
+
+def branch_of(obj: Any) -> Any:
+    """``obj.branch`` (an order, a customer) from this cache unless ``obj`` carries it already."""
+    if "branch" in obj._state.fields_cache or obj.branch_id is None:
+        return obj.branch
+    found = row(ORGANIZATION, "branches", lambda: {b.pk: b for b in Branch.objects.all()}, obj.branch_id)
+    return found if found is not None else obj.branch
+
+
+def area_of(obj: Any) -> Any:
+    """``obj.area`` (a customer, an order) from this cache unless ``obj`` carries it already."""
+    if "area" in obj._state.fields_cache or obj.area_id is None:
+        return obj.area
+    found = row(
+        ORGANIZATION, "areas:by_pk", lambda: {a.pk: a for a in ServiceArea.objects.all()}, obj.area_id
+    )
+    return found if found is not None else obj.area
 
 
 def clear() -> None:

@@ -63,7 +63,7 @@ def forbidden_checker(languages: frozenset[str] | None = None) -> checker.Checke
 def order_checker(order: WorkOrder, text: str) -> checker.Checker:
     """The checker for a reply ``text`` on ``order``: in the customer's language (see reply_languages)."""
     customer = order.customer if order.customer_id else None
-    language = (customer.language if customer is not None else "") or order.branch.language
+    language = (customer.language if customer is not None else "") or config_cache.branch_of(order).language
     return forbidden_checker(reply_languages(text, language))
 
 

@@ -473,7 +473,7 @@ def _clean_order(staff: Staff, customer: Customer, data: OrderInput) -> dict[str
             errors.append(
                 ValidationFailed("type_mismatch", _("The service does not match the order type."), "service")
             )
-    area = customer.area
+    area = config_cache.area_of(customer)
     if data.area_id:
         area = config_cache.row(  # the per-process cache of the organisation tables
             config_cache.ORGANIZATION,
