@@ -110,7 +110,7 @@ def order_clock_list(order: WorkOrder) -> list[OrderClock]:
         cached = list(qs.order_by("kind", "round"))
         if not extensions:
             for c in cached:
-                c._prefetched_objects_cache = {"extensions": ExtensionRequest.objects.none()}
+                c._prefetched_objects_cache = {"extensions": ExtensionRequest.objects.none()}  # type: ignore[attr-defined]
         order._kefu_clock_list = cached  # type: ignore[attr-defined]
     return cached
 

@@ -39,7 +39,7 @@ class SessionStore(DBStore):
         return StaffSession
 
     def create_model_instance(self, data: dict[str, Any]) -> Any:
-        obj = super().create_model_instance(data)
+        obj: Any = super().create_model_instance(data)
         try:
             obj.user_id = int(data[SESSION_KEY])
         except (KeyError, TypeError, ValueError):
@@ -48,15 +48,16 @@ class SessionStore(DBStore):
 
     def _get_session_from_db(self) -> Any:
         from kefu.console.auth import session_user_annotations
+        from kefu.console.models import StaffSession
 
         _session_user.set(None)
         try:
-            row = (
-                self.model.objects.select_related("user__staff")
+            row: Any = (
+                StaffSession.objects.select_related("user__staff")
                 .annotate(**session_user_annotations("user__staff__id"))
                 .get(session_key=self.session_key, expire_date__gt=timezone.now())
             )
-        except (self.model.DoesNotExist, SuspiciousOperation) as e:
+        except (StaffSession.DoesNotExist, SuspiciousOperation) as e:
             if isinstance(e, SuspiciousOperation):
                 logging.getLogger(f"django.security.{e.__class__.__name__}").warning(str(e))
             self._session_key = None

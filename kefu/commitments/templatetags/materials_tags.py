@@ -21,7 +21,7 @@ register = template.Library()
 def materials_panel(order: WorkOrder) -> dict[str, Any]:
     """Checklist rows and notices of ``order`` for the console include."""
     if not panel_flag(order, "commitments_has_materials"):  # known with the order: none, no query
-        order._prefetched_objects_cache = {
+        order._prefetched_objects_cache = {  # type: ignore[attr-defined]
             **getattr(order, "_prefetched_objects_cache", {}),
             "materials": OrderMaterial.objects.none(),
         }
