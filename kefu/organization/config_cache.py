@@ -76,10 +76,11 @@ def seed(obj: Any) -> None:
     none were read yet; otherwise nothing)."""
     if not getattr(_local, "in_request", False) or getattr(_local, "tokens", None) is not None:
         return
-    values = {group: getattr(obj, f"kefu_cv_{group}", None) for group in GROUPS}
-    if any(v is None for v in values.values()):
-        return  # not annotated (or a group without its row yet): read them as usual
-    _local.tokens = values
+    names = {group: f"kefu_cv_{group}" for group in GROUPS}
+    if not all(hasattr(obj, name) for name in names.values()):
+        return  # not annotated: read them as usual
+    # a group without its row (none written since the table was emptied) has token 0, as in _tokens()
+    _local.tokens = {group: getattr(obj, name) or 0 for group, name in names.items()}
 
 
 def token(group: str) -> int:
