@@ -41,7 +41,13 @@ from httpload import LoadResult, login, run_load, stop, wait_until_up
 
 setup_path()
 
-SKIP_SQL = ('FROM "django_session"', 'FROM "auth_user"', "SAVEPOINT", "RELEASE SAVEPOINT")
+SKIP_SQL = (
+    'FROM "django_session"',
+    'FROM "kefu_session"',
+    'FROM "auth_user"',
+    "SAVEPOINT",
+    "RELEASE SAVEPOINT",
+)
 REPLY = "您好，我们已经安排维修师傅今天下午上门检查，请保持电话畅通，谢谢您的耐心等待。"
 
 

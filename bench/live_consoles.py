@@ -262,9 +262,12 @@ def fanout(
 
 
 def make_sessions(users: list[Any]) -> list[str]:
+    from importlib import import_module
+
     from django.conf import settings
     from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
-    from django.contrib.sessions.backends.db import SessionStore
+
+    SessionStore = import_module(settings.SESSION_ENGINE).SessionStore  # the configured engine
 
     keys = []
     for u in users:

@@ -41,9 +41,11 @@ def nav_group(request: HttpRequest) -> str:
     return ""
 
 
-def _live_since() -> int:
-
-    return latest_id()
+def _live_since(user: Any) -> Any:
+    """The newest live event when the page was asked for (read with the session's user by
+    ``kefu.console.auth``; else one query when the page uses it)."""
+    since = getattr(user, "kefu_live_since", None)
+    return latest_id if since is None else since
 
 
 def kefu_context(request: HttpRequest) -> dict[str, Any]:
@@ -56,7 +58,7 @@ def kefu_context(request: HttpRequest) -> dict[str, Any]:
         "queue_poll_seconds": settings.KEFU_QUEUE_POLL_SECONDS,
         # server push (kefu.live): the page's stream starts after the newest event at render time
         "live_enabled": settings.KEFU_LIVE and staff is not None,
-        "live_since": _live_since,
+        "live_since": _live_since(user),
         "live_port": settings.KEFU_LIVE_PORT,  # the streams on another port of this host (kefu serve)
         "nav_group": nav_group(request) if staff is not None else "",
         "may_see_reports": may_see_reports(staff),  # the Reports and Quality menu entries

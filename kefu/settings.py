@@ -249,10 +249,14 @@ KEFU_OIDC_SIGN_ALGO = env_str("KEFU_OIDC_SIGN_ALGO", "RS256") or "RS256"
 KEFU_OIDC_TIMEOUT = env_int("KEFU_OIDC_TIMEOUT", 10)
 if KEFU_OIDC_ISSUER and not (KEFU_OIDC_CLIENT_ID and KEFU_OIDC_CLIENT_SECRET):
     raise ConfigError("KEFU_OIDC_ISSUER needs KEFU_OIDC_CLIENT_ID and KEFU_OIDC_CLIENT_SECRET")
+# the session read with its user and staff profile in one query (kefu.console.sessions)
+SESSION_ENGINE = "kefu.console.sessions"
 AUTHENTICATION_BACKENDS = [
     *(["kefu.sso.ldap.DirectoryBackend"] if KEFU_LDAP_URL else []),
     *(["kefu.sso.oidc.OidcBackend"] if KEFU_OIDC_ISSUER else []),
-    "django.contrib.auth.backends.ModelBackend",  # local accounts, after the directory
+    # local accounts, after the directory: Django's ModelBackend, the session's user read with its staff
+    # profile in one query (sessions signed in under "django.contrib.auth.backends.ModelBackend" sign in again)
+    "kefu.console.auth.StaffSessionBackend",
 ]
 
 LANGUAGE_CODE = "zh-hans"

@@ -189,7 +189,10 @@ def create_order(request: ApiRequest, payload: OrderIn, response: HttpResponse) 
         area_kind=payload.area_kind,
         area_kind_reason=payload.area_kind_reason,
     )
-    o = _reload(actions.do_create_order(request.auth, payload.customer_id, data).pk)
+    # rendered from the order as written (its customer, people, branch and area are the objects the action
+    # used), not read back: a new order is merged into nothing
+    o = actions.do_create_order(request.auth, payload.customer_id, data)
+    o.merged_into_number = None  # type: ignore[attr-defined]
     etag(response, o)
     response["Location"] = f"{request.path.rstrip('/')}/{o.number}"
     return Status(201, render.order_out(o, detail=True))

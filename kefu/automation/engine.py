@@ -28,6 +28,7 @@ from kefu.automation import delivery, registry, rules
 from kefu.automation.models import Trigger, Webhook
 from kefu.automation.registry import Context
 from kefu.lib.errors import KefuError
+from kefu.organization import config_cache
 from kefu.organization.access import staff_of
 from kefu.workorders import hooks
 from kefu.workorders.models import WorkOrder
@@ -109,8 +110,12 @@ def on_staff_event(event: hooks.StaffEvent) -> None:
 
 
 def _interested(event: str) -> bool:
-    """Whether any active trigger of ``event`` or any enabled webhook exists: one statement, so an
-    installation without automation pays one query per event."""
+    """Whether any active trigger of ``event`` or any enabled webhook exists: read once per change of the
+    triggers and webhooks (``config_cache``), so an installation without automation pays no query per event."""
+    return config_cache.cached(config_cache.AUTOMATION, f"interested:{event}", lambda: _interested_now(event))
+
+
+def _interested_now(event: str) -> bool:
     t = Trigger.objects.filter(event=event, active=True).annotate(k=Value("t", output_field=CharField()))
     w = Webhook.objects.filter(active=True, disabled_at__isnull=True).annotate(
         k=Value("w", output_field=CharField())

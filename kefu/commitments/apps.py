@@ -21,6 +21,7 @@ class CommitmentsConfig(AppConfig):
                 template="commitments/_order_panel.html",
                 context=panels.order_panel,
                 position=60,
+                annotations=panels.order_panel_annotations,
             )
         )
         from kefu.customers.hooks import register_customer_reference

@@ -96,17 +96,22 @@ def order_clock_list(order: WorkOrder) -> list[OrderClock]:
     clock card and its "Reaching the customer" card read the same list (one request, no write between)."""
     cached: list[OrderClock] | None = getattr(order, "_kefu_clock_list", None)
     if cached is None:
-        cached = list(
-            OrderClock.objects.filter(workorder_id=order.pk)
-            .select_related("calendar", "unreachable_reported_by")
-            .prefetch_related(
+        qs = OrderClock.objects.filter(workorder_id=order.pk).select_related(
+            "calendar", "unreachable_reported_by"
+        )
+        # the order page knows with the order whether it has extension requests (panels.order_panel_annotations)
+        extensions = bool(getattr(order, "commitments_has_extensions", True))
+        if extensions:
+            qs = qs.prefetch_related(
                 Prefetch(
                     "extensions",
                     queryset=ExtensionRequest.objects.select_related("requested_by", "decided_by"),
                 )
             )
-            .order_by("kind", "round")
-        )
+        cached = list(qs.order_by("kind", "round"))
+        if not extensions:
+            for c in cached:
+                c._prefetched_objects_cache = {"extensions": ExtensionRequest.objects.none()}  # type: ignore[attr-defined]
         order._kefu_clock_list = cached  # type: ignore[attr-defined]
     return cached
 
@@ -474,18 +479,21 @@ def _sync_order_due(o: Any, clocks_: list[OrderClock] | None = None) -> None:
     ``clocks_``: all the order's clocks when the caller has them (a new order's), ordered by kind and round."""
     if clocks_ is None:
         clocks_ = list(OrderClock.objects.filter(workorder=o))
-    open_clocks = [c for c in clocks_ if c.status in OPEN_CLOCK_STATUSES]
-    chosen = None
-    resolution = [c for c in open_clocks if c.kind == L.ClockKind.RESOLUTION and c.due_at]
-    if resolution:
-        chosen = resolution[-1]
-    else:
-        dated = [c for c in open_clocks if c.due_at]
-        chosen = min(dated, key=lambda c: c.due_at) if dated else None  # type: ignore[arg-type,return-value]
+    chosen = _due_clock(clocks_)
     if chosen is None:
         set_due_at(o, None)
     else:
         set_due_at(o, chosen.due_at, provisional=chosen.calendar_missing_year is not None)
+
+
+def _due_clock(clocks_: list[OrderClock]) -> OrderClock | None:
+    """The clock whose due time is the order's (see :func:`_sync_order_due`)."""
+    open_clocks = [c for c in clocks_ if c.status in OPEN_CLOCK_STATUSES]
+    resolution = [c for c in open_clocks if c.kind == L.ClockKind.RESOLUTION and c.due_at]
+    if resolution:
+        return resolution[-1]
+    dated = [c for c in open_clocks if c.due_at]
+    return min(dated, key=lambda c: c.due_at) if dated else None  # type: ignore[arg-type,return-value]
 
 
 # --- hooks called by workorders.actions --------------------------------------------------------------------
@@ -596,6 +604,8 @@ def materials_check_pending(o: Any) -> bool:
     resolution and complaint-answer clocks do not start before it."""
     if not o.service_id or o.service_id not in _services_with_required_materials():
         return False
+    if o.pk is None:  # a new order before its INSERT: nothing checked yet
+        return True
     return not OrderMaterial.objects.filter(workorder_id=o.pk, checked_at__isnull=False).exists()
 
 
@@ -615,9 +625,42 @@ def on_materials_checked(o: Any, at: dt.datetime) -> list[dict[str, Any]]:
     return report
 
 
-def on_order_created(o: Any, at: dt.datetime) -> list[OrderClock]:
-    """Create the order's clocks (inside the creating transaction); an emergency is flagged first."""
+_PREPARED_ATTR = "_kefu_new_clocks"  # (emergency match, clocks) computed before the new order's INSERT
+
+
+def prepare_new_order(o: Any, at: dt.datetime) -> None:
+    """Before a new order's INSERT: the emergency check and its clocks computed, its due time set on the
+    object, so the order is written once with its due time; :func:`on_order_created` writes the clocks."""
     found = emergency.match(o.service_id, f"{o.title}\n{o.description}")
+    setattr(o, EMERGENCY_ATTR, found is not None)
+    created = _first_clocks(o, at)
+    setattr(o, _PREPARED_ATTR, (found, created))
+    chosen = _due_clock(created)
+    o.due_at = chosen.due_at if chosen is not None else None
+    o.due_provisional = (
+        chosen is not None and o.due_at is not None and chosen.calendar_missing_year is not None
+    )
+
+
+def _first_clocks(o: Any, at: dt.datetime) -> list[OrderClock]:
+    waiting = o.status == "awaiting_materials" or materials_check_pending(o)
+    created = []
+    for kind, rule in L.limits_for(limit_rules(), order_facts(o)).items():
+        start = None if waiting and kind in MATERIAL_KINDS else o.received_at
+        created.append(_new_clock(o, rule, 1, start, at, save=False))
+    return created
+
+
+def on_order_created(o: Any, at: dt.datetime) -> list[OrderClock]:
+    """Create the order's clocks (inside the creating transaction); an emergency is flagged first. With
+    :func:`prepare_new_order` called before the INSERT, what it computed is written (no second computation,
+    the due time already in the order's row)."""
+    prepared = getattr(o, _PREPARED_ATTR, None)
+    if prepared is not None:
+        delattr(o, _PREPARED_ATTR)
+        found, created = prepared
+    else:
+        found = emergency.match(o.service_id, f"{o.title}\n{o.description}")
     if found is not None:
         emergency.mark(o, found, at)
         add_entry(
@@ -627,13 +670,10 @@ def on_order_created(o: Any, at: dt.datetime) -> list[OrderClock]:
             at=at,
         )
     setattr(o, EMERGENCY_ATTR, found is not None)
-    waiting = o.status == "awaiting_materials" or materials_check_pending(o)
-    created = []
-    for kind, rule in L.limits_for(limit_rules(), order_facts(o)).items():
-        start = None if waiting and kind in MATERIAL_KINDS else o.received_at
-        created.append(_new_clock(o, rule, 1, start, at, save=False))
+    if prepared is None:
+        created = _first_clocks(o, at)
     OrderClock.objects.bulk_create(created)  # one INSERT for all the new order's clocks
-    _sync_order_due(o, created)  # a new order has no other clocks (one of each kind)
+    _sync_order_due(o, created)  # a new order has no other clocks (one of each kind); prepared: no UPDATE
     return created
 
 

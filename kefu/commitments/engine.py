@@ -12,6 +12,9 @@ from kefu.organization import config_cache
 
 
 class Engine:
+    def prepare_new_order(self, order: Any, at: dt.datetime) -> None:
+        clocks.prepare_new_order(order, at)
+
     def on_order_created(self, order: Any, at: dt.datetime) -> Any:
         return clocks.on_order_created(order, at)
 

@@ -5,16 +5,33 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db.models import Exists, OuterRef
 from django.http import HttpRequest
 
 from kefu.commitments import clocks as clocks_of_order
 from kefu.commitments import unreachable
 from kefu.commitments.materials import may_decide_additional
-from kefu.commitments.models import ContactAttempt, ContactMethod
-from kefu.commitments.models.materials import AdditionalMaterialsRequest
+from kefu.commitments.models import ContactAttempt, ContactMethod, ExtensionRequest
+from kefu.commitments.models.materials import AdditionalMaterialsRequest, MaterialsNotice, OrderMaterial
 from kefu.lib import clock
 from kefu.organization.access import staff_of
+from kefu.workorders.hooks import panel_flag
 from kefu.workorders.models import WorkOrder
+
+
+def order_panel_annotations() -> dict[str, Any]:
+    """What the card and the page's clock and materials cards need to know with the order: whether it has
+    contact attempts, requests for more materials, extension requests, a materials checklist, notices."""
+    pk = OuterRef("pk")
+    return {
+        "commitments_has_attempts": Exists(ContactAttempt.objects.filter(workorder_id=pk)),
+        "commitments_has_material_requests": Exists(
+            AdditionalMaterialsRequest.objects.filter(workorder_id=pk)
+        ),
+        "commitments_has_extensions": Exists(ExtensionRequest.objects.filter(clock__workorder_id=pk)),
+        "commitments_has_materials": Exists(OrderMaterial.objects.filter(workorder_id=pk)),
+        "commitments_has_notices": Exists(MaterialsNotice.objects.filter(workorder_id=pk)),
+    }
 
 
 def order_panel(request: HttpRequest, order: WorkOrder) -> dict[str, Any] | None:
@@ -24,7 +41,11 @@ def order_panel(request: HttpRequest, order: WorkOrder) -> dict[str, Any] | None
     clocks_ = clocks_of_order.order_clock_list(order)  # shared with the page's clock card
     if not clocks_:
         return None
-    attempts = list(ContactAttempt.objects.filter(workorder=order).select_related("staff"))
+    attempts = (
+        list(ContactAttempt.objects.filter(workorder=order).select_related("staff"))
+        if panel_flag(order, "commitments_has_attempts")
+        else []
+    )
     reports = [c for c in clocks_ if c.unreachable_reported_at is not None]
     decidable = {
         c.pk for c in reports if c.unreachable_status == "pending" and unreachable.may_decide(staff, c, order)
@@ -33,10 +54,14 @@ def order_panel(request: HttpRequest, order: WorkOrder) -> dict[str, Any] | None
     now = clock.now()
     running = [c for c in clocks_ if c.is_open and c.started_at is not None]
     verdict = unreachable.verdict(running[0], now, attempts) if running else None
-    requests = list(
-        AdditionalMaterialsRequest.objects.filter(workorder=order).select_related(
-            "requested_by", "decided_by"
+    requests = (
+        list(
+            AdditionalMaterialsRequest.objects.filter(workorder=order).select_related(
+                "requested_by", "decided_by"
+            )
         )
+        if panel_flag(order, "commitments_has_material_requests")
+        else []
     )
     return {
         "order": order,

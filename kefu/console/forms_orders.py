@@ -106,6 +106,26 @@ def cached_services() -> list[Service]:
     return config_cache.cached(config_cache.COMMITMENTS, "services:active", lambda: list(_services(None)))
 
 
+class CachedModelChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]
+    """A model choice validated against ``rows`` (configuration read through ``config_cache``) when the
+    form sets them: the submitted id costs no query; the instance is shared, callers read it only."""
+
+    rows: list[Any] | None = None
+
+    def to_python(self, value: Any) -> Any:
+        if self.rows is None:
+            return super().to_python(value)
+        if value in self.empty_values:
+            return None
+        key = str(getattr(value, "pk", value))
+        for row in self.rows:
+            if str(row.pk) == key:
+                return row
+        raise forms.ValidationError(
+            self.error_messages["invalid_choice"], code="invalid_choice", params={"value": value}
+        )
+
+
 def _model_field(form: forms.Form, name: str) -> forms.ModelChoiceField[Any]:
     return cast("forms.ModelChoiceField[Any]", form.fields[name])
 
@@ -346,7 +366,7 @@ class OrderCreateForm(forms.Form):
     order_type = forms.ChoiceField(
         label=_("Type"), required=False, choices=[("", "—"), *OrderTypeChoices.choices]
     )
-    service = forms.ModelChoiceField(
+    service = CachedModelChoiceField(
         label=_("Service"), required=False, queryset=Service.objects.none(), empty_label="—"
     )
     channel = forms.ChoiceField(
@@ -356,7 +376,7 @@ class OrderCreateForm(forms.Form):
     )
     title = forms.CharField(label=_("Title"), required=False, max_length=300)
     description = forms.CharField(label=_("Description"), required=False, widget=_textarea(5))
-    area = forms.ModelChoiceField(
+    area = CachedModelChoiceField(
         label=_("Service area"), required=False, queryset=ServiceArea.objects.none(), empty_label="—"
     )
     outlet = forms.ModelChoiceField(
@@ -407,6 +427,11 @@ class OrderCreateForm(forms.Form):
         staff = branch_staff(branch_id)
         _model_field(self, "service").queryset = _services(order_type)
         _model_field(self, "area").queryset = ServiceArea.objects.filter(branch_id=branch_id).order_by("code")
+        if self.is_bound:  # the submitted service and area checked against the cached configuration
+            cast(CachedModelChoiceField, self.fields["service"]).rows = [
+                s for s in cached_services() if not order_type or s.order_type == order_type
+            ]
+            cast(CachedModelChoiceField, self.fields["area"]).rows = list(cached_areas(branch_id))
         _model_field(self, "outlet").queryset = Outlet.objects.filter(branch_id=branch_id).order_by("name")
         _model_field(self, "co_receivers").queryset = staff.exclude(pk=me.pk)
         _model_field(self, "assignee").queryset = staff

@@ -58,6 +58,7 @@ from kefu.lib.replica import searches_from_replica
 from kefu.macros import rules as macro_rules
 from kefu.macros import saved as saved_views
 from kefu.macros.forms import COLUMN_LABELS
+from kefu.organization import config_cache
 from kefu.organization.access import areas_of
 from kefu.organization.models import Staff
 from kefu.web.files import attachment_response
@@ -253,7 +254,7 @@ def queue(request: ConsoleRequest) -> HttpResponse:
 
 def load_order(request: ConsoleRequest, key: str) -> WorkOrder:
     """The order if visible to the user (404 otherwise), with what the header shows: one query."""
-    return access_workorder(
+    o = access_workorder(
         request.user,
         key,
         related=(
@@ -286,8 +287,20 @@ def load_order(request: ConsoleRequest, key: str) -> WorkOrder:
             ),
             # whether the incident card has anything to show (kefu.incidents): otherwise it costs nothing
             "incident_maybe": incident_panels.maybe_incident(),
+            # the configuration cache's tokens (kefu.organization.config_cache): no query of their own
+            **config_cache.token_annotations(),
+            # whether the page's lists have rows (none: no query for them)
+            "page_has_links": Exists(
+                OrderLink.objects.filter(Q(source_id=OuterRef("pk")) | Q(target_id=OuterRef("pk")))
+            ),
+            "page_has_merged": Exists(WorkOrder.objects.filter(merged_into_id=OuterRef("pk"))),
+            "page_has_escalations": Exists(Escalation.objects.filter(workorder_id=OuterRef("pk"))),
+            # what the feature apps' cards declare they need (hooks.OrderPanel.annotations)
+            **hooks.order_panel_annotations(),
         },
     )
+    config_cache.seed(o)
+    return o
 
 
 STATUS_LABELS = dict(StatusChoices.choices)
@@ -524,12 +537,20 @@ def render_order(
     visible = visible_workorders(user)
     links = [
         (link, link.target if link.source_id == o.pk else link.source)
-        for link in OrderLink.objects.filter(
-            Q(source=o, target__in=visible) | Q(target=o, source__in=visible)
-        ).select_related("source", "target")
+        for link in (
+            OrderLink.objects.filter(
+                Q(source=o, target__in=visible) | Q(target=o, source__in=visible)
+            ).select_related("source", "target")
+            if hooks.panel_flag(o, "page_has_links")
+            else ()
+        )
     ]
     customer = o.customer
-    merged_orders = list(visible.filter(merged_into=o).only("id", "number", "title", "customer_id"))
+    merged_orders = (
+        list(visible.filter(merged_into=o).only("id", "number", "title", "customer_id"))
+        if hooks.panel_flag(o, "page_has_merged")
+        else []
+    )
     # the send-backs come with the transfers (the hand-back is a transfer): no query of their own
     transfers = list(
         Transfer.objects.filter(workorder=o).select_related(
@@ -560,7 +581,11 @@ def render_order(
         "reply_box": reply_options(o),
         "transfers": transfers,
         "pending_send_back": pending_send_back,
-        "escalations": list(Escalation.objects.filter(workorder=o).select_related("raised_by", "leader")),
+        "escalations": (
+            list(Escalation.objects.filter(workorder=o).select_related("raised_by", "leader"))
+            if hooks.panel_flag(o, "page_has_escalations")
+            else []
+        ),
         "audit": _service_log(o),
         "links": links,
         "merged_orders": merged_orders,
@@ -604,10 +629,12 @@ def _form_post(
     aliases: dict[str, str] | None = None,
     success: str | Callable[[Any], str],
     order: WorkOrder | None = None,
+    preload: bool = True,
 ) -> HttpResponse:
     """Validate ``form``, run the one action ``call(cleaned_data)``; errors go next to their field.
-    ``order``: the order the view already loaded (``load_order``), not loaded a second time."""
-    o = order if order is not None else load_order(request, key)
+    ``order``: the order the view already loaded (``load_order``), not loaded a second time;
+    ``preload=False``: the action checks the access itself, the order is loaded only for an error page."""
+    o = order if order is not None or not preload else load_order(request, key)
     conflict = False
     if form.is_valid():
         try:
@@ -620,6 +647,8 @@ def _form_post(
         else:
             messages.success(request, success(result) if callable(success) else success)
             target = result if isinstance(result, WorkOrder) and name == "merge" else o
+            if target is None:  # not loaded before the action (it checked the access itself)
+                target = getattr(result, "workorder", None) or load_order(request, key)
             url = reverse("console:order_detail", kwargs={"key": target.number})
             if request.htmx:
                 resp = HttpResponse(status=204)
@@ -646,10 +675,11 @@ def order_reply(request: ConsoleRequest, key: str) -> HttpResponse:
     """The reply box: a written reply on the chosen channel, or a logged call-back. What the agent is
     told afterwards says exactly what happened (``actions.reply_message``)."""
     form = f.ReplyForm(request.POST, request.FILES)
-    # a chat order's reply (and any reply by WeCom) goes out through the chat gateway
-    o = load_order(request, key)
+    # a chat order's reply (and any reply by WeCom) goes out through the chat gateway; the order is read
+    # first only when its channel decides that (no channel chosen): do_reply checks the access itself
     channel = (request.POST.get("channel") or "").strip()
-    by_chat = channel == wo_rules.ReplyChannel.WECOM or (not channel and o.channel == "chat")
+    o = None if channel else load_order(request, key)
+    by_chat = channel == wo_rules.ReplyChannel.WECOM or (o is not None and o.channel == "chat")
 
     def send(d: dict[str, Any]) -> Any:
         if by_chat:
@@ -703,7 +733,7 @@ def order_reply(request: ConsoleRequest, key: str) -> HttpResponse:
             return actions.reply_message(result)
         return _("Reply sent by WeCom.")
 
-    return _form_post(request, key, "reply", form, send, success=success, order=o)
+    return _form_post(request, key, "reply", form, send, success=success, order=o, preload=False)
 
 
 @require_POST
@@ -948,7 +978,9 @@ def order_create(request: ConsoleRequest) -> HttpResponse:
     customer_id = request.GET.get("customer") or request.POST.get("customer")
     if not customer_id:
         return render(request, "console/orders/create.html", {"customer": None}, status=400)
-    customer = access_customer(request.user, customer_id)
+    # with the configuration cache's tokens: the form's services and areas cost no query of their own
+    customer = access_customer(request.user, customer_id, annotations=config_cache.token_annotations())
+    config_cache.seed(customer)
     order_type = request.POST.get("order_type") or request.GET.get("order_type") or None
     if request.method == "POST":
         form = f.OrderCreateForm(request.POST, branch_id=customer.branch_id, me=staff, order_type=order_type)
@@ -973,6 +1005,7 @@ def order_create(request: ConsoleRequest) -> HttpResponse:
                         area_kind_reason=d.get("area_kind_reason") or "",
                         outlet_id=d["outlet"].pk if d.get("outlet") else None,
                     ),
+                    customer=customer,  # read above for this user: not read again
                 )
             except KefuError as exc:
                 add_kefu_error(form, exc)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
@@ -31,13 +33,22 @@ def visible_customers(user: Actor) -> QuerySet[Customer]:
     return qs.none()
 
 
-def access_customer(user: Actor, customer_id: int | str, *, for_update: bool = False) -> Customer:
-    """The customer if visible to ``user``; NotFound (never "forbidden", so ids cannot be probed)."""
+def access_customer(
+    user: Actor,
+    customer_id: int | str,
+    *,
+    for_update: bool = False,
+    annotations: dict[str, Any] | None = None,
+) -> Customer:
+    """The customer if visible to ``user``; NotFound (never "forbidden", so ids cannot be probed).
+    ``annotations``: what the caller needs with the customer, in the same query."""
     try:
         pk = int(customer_id)
     except (TypeError, ValueError):
         raise NotFound("not_found", _("Customer not found."), "customer") from None
     qs = visible_customers(user)
+    if annotations:
+        qs = qs.annotate(**annotations)
     if for_update:
         qs = qs.select_for_update()
     try:

@@ -119,7 +119,11 @@ class Customer(models.Model):
     @property
     def language_code(self) -> str:
         """The language messages to this customer are written in: theirs, else the branch's."""
-        return self.language or self.branch.language or settings.LANGUAGE_CODE
+        if self.language:
+            return self.language
+        from kefu.organization import config_cache  # the branches read once per process
+
+        return config_cache.branch_of(self).language or settings.LANGUAGE_CODE
 
 
 class ContactPoint(models.Model):

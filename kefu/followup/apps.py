@@ -16,7 +16,10 @@ class FollowupConfig(AppConfig):
         hooks.register_transition_listener("followup.tasks", actions.on_transition)
         hooks.register_order_panel(
             hooks.OrderPanel(
-                key="followup", template="followup/_order_panel.html", context=panels.order_panel
+                key="followup",
+                template="followup/_order_panel.html",
+                context=panels.order_panel,
+                annotations=panels.order_panel_annotations,
             )
         )
         from kefu.customers.hooks import register_customer_reference

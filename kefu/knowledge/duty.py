@@ -28,6 +28,7 @@ from django.conf import settings
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
+from kefu.commitments.clocks import EMERGENCY_ATTR
 from kefu.commitments.models import OrderEmergency
 from kefu.knowledge.models import Shift
 from kefu.organization.models import Staff
@@ -98,6 +99,8 @@ def on_new_order_text(event: hooks.CustomerTextEvent) -> None:
     if event.source != "order":
         return
     o = event.order
+    if getattr(o, EMERGENCY_ATTR, None) is False:  # the clocks' emergency check of this order found none
+        return
     flag = OrderEmergency.objects.filter(workorder_id=o.pk).first()
     if flag is None:
         return

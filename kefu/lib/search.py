@@ -80,15 +80,17 @@ def pg_column_sql(table: str) -> list[str]:
     ]
 
 
-def sync(instance: models.Model) -> None:
-    """Refresh the SQLite FTS row of ``instance`` (no-op on PostgreSQL). Call after saving."""
+def sync(instance: models.Model, *, new: bool = False) -> None:
+    """Refresh the SQLite FTS row of ``instance`` (no-op on PostgreSQL). Call after saving; ``new``: the
+    row was just inserted (its id, from an AUTOINCREMENT counter, was never used: no old row to delete)."""
     if connection.vendor != "sqlite":
         return
     fts = FTS_TABLES[instance._meta.db_table]
     text: str = getattr(instance, "search_text", "")
     grams = " ".join(_token(g) for g in bigrams(text))
     with connection.cursor() as cur:
-        cur.execute(f"DELETE FROM {fts} WHERE rowid = %s", [instance.pk])
+        if not new:
+            cur.execute(f"DELETE FROM {fts} WHERE rowid = %s", [instance.pk])
         cur.execute(f"INSERT INTO {fts}(rowid, grams) VALUES (%s, %s)", [instance.pk, grams])
 
 

@@ -8,7 +8,8 @@ order. :func:`cached` keeps what a loader read in this process together with the
 delete of one of its tables (installed by the migrations ``organization.0007`` and ``commitments.0013``),
 so a change by any process, the admin, a bulk update or plain SQL is seen at the next check.
 
-The check is one query (all tokens) per request: the tokens are read at the first use in a request and
+The check is one query (all tokens) per request, or none when the request's first query of an order
+brings the tokens with it (:func:`token_annotations`, :func:`seed`): the tokens are read at the first use in a request and
 kept until the request ends; outside a request (jobs, the shell, tests calling actions) every use reads
 them. A save or delete through the ORM in this process drops the request's tokens at once, so a request
 reads what it wrote. A random token (not a counter) keeps a rolled-back change from being mistaken for a
@@ -24,19 +25,26 @@ from typing import Any, TypeVar
 
 from django.core.signals import request_finished, request_started
 from django.db import connection
+from django.db.models import Subquery
 from django.db.models.signals import post_delete, post_save
 
-from kefu.organization.models import ConfigVersion
+from kefu.organization.models import Branch, ConfigVersion, ServiceArea
 
 T = TypeVar("T")
 
 ORGANIZATION = "organization"
 COMMITMENTS = "commitments"
+STANDARDS = "standards"  # forbidden phrases, greeting rules (a reply's checks)
+SMS_TEMPLATES = "sms_templates"  # the administrators' SMS texts
+AUTOMATION = "automation"  # triggers and webhooks (whether an event interests any)
 
 # the tables of each group (the triggers' targets)
 GROUPS: dict[str, tuple[str, ...]] = {
     ORGANIZATION: ("organization_branch", "organization_department", "organization_servicearea"),
     COMMITMENTS: ("commitments_service", "commitments_timelimit", "commitments_servicematerial"),
+    STANDARDS: ("standards_forbiddenphrase", "standards_greetingrule"),
+    SMS_TEMPLATES: ("channels_smstemplate",),
+    AUTOMATION: ("automation_trigger", "automation_webhook"),
 }
 TABLE_GROUP = {table: group for group, tables in GROUPS.items() for table in tables}
 
@@ -52,6 +60,32 @@ def _tokens() -> dict[str, int]:
         if getattr(_local, "in_request", False):
             _local.tokens = tokens
     return tokens
+
+
+def token_annotations() -> dict[str, Any]:
+    """Every group's token as a scalar subquery, for a query the request runs anyway (the order's):
+    :func:`seed` then takes them from its row and the request needs no query of its own for them."""
+    return {
+        f"kefu_cv_{group}": Subquery(ConfigVersion.objects.filter(name=group).values("token")[:1])
+        for group in GROUPS
+    }
+
+
+def seed(obj: Any) -> None:
+    """The request's tokens from a row annotated with :func:`token_annotations` (inside a request, when
+    none were read yet; otherwise nothing)."""
+    if not getattr(_local, "in_request", False) or getattr(_local, "tokens", None) is not None:
+        return
+    names = {group: f"kefu_cv_{group}" for group in GROUPS}
+    if not all(hasattr(obj, name) for name in names.values()):
+        return  # not annotated: read them as usual
+    # a group without its row (none written since the table was emptied) has token 0, as in _tokens()
+    _local.tokens = {group: getattr(obj, name) or 0 for group, name in names.items()}
+
+
+def token(group: str) -> int:
+    """The current token of ``group`` (read as :func:`cached` reads it): for caches kept elsewhere."""
+    return _tokens().get(group, 0)
 
 
 def cached(group: str, key: str, load: Callable[[], T]) -> T:
@@ -72,6 +106,24 @@ def row(group: str, key: str, load: Callable[[], dict[Any, Any]], pk: Any) -> An
     """A copy of one model instance of a cached ``{pk: instance}`` mapping (None when absent)."""
     obj = cached(group, key, load).get(pk)
     return copy.copy(obj) if obj is not None else None
+
+
+def branch_of(obj: Any) -> Any:
+    """``obj.branch`` (an order, a customer) from this cache unless ``obj`` carries it already."""
+    if "branch" in obj._state.fields_cache or obj.branch_id is None:
+        return obj.branch
+    found = row(ORGANIZATION, "branches", lambda: {b.pk: b for b in Branch.objects.all()}, obj.branch_id)
+    return found if found is not None else obj.branch
+
+
+def area_of(obj: Any) -> Any:
+    """``obj.area`` (a customer, an order) from this cache unless ``obj`` carries it already."""
+    if "area" in obj._state.fields_cache or obj.area_id is None:
+        return obj.area
+    found = row(
+        ORGANIZATION, "areas:by_pk", lambda: {a.pk: a for a in ServiceArea.objects.all()}, obj.area_id
+    )
+    return found if found is not None else obj.area
 
 
 def clear() -> None:

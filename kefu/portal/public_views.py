@@ -96,7 +96,7 @@ def signin_link(request: HttpRequest, token: str) -> HttpResponse:
         user = portal_access.do_use_link(token)
     except KefuError as exc:
         return render(request, "portal/signin_link.html", {"error": exc.message}, status=400)
-    login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+    login(request, user, backend=settings.AUTHENTICATION_BACKENDS[-1])  # the local accounts' backend
     portal_password.remember_link_signin(request.session, portal_access.token_address(token), clock.now())
     messages.success(request, _("You are signed in."))
     if not user.has_usable_password():

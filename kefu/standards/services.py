@@ -7,7 +7,6 @@ import threading
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Count, Max
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import get_language
@@ -15,6 +14,7 @@ from django.utils.translation import gettext as _
 
 from kefu.lib.content_i18n import has_translation
 from kefu.lib.errors import ValidationFailed
+from kefu.organization import config_cache
 from kefu.standards import checker, defaults, rules
 from kefu.standards.models import ForbiddenPhrase, GreetingRule, StandardPhrase
 from kefu.workorders.models import WorkOrder
@@ -23,10 +23,10 @@ _lock = threading.Lock()
 _cached: dict[frozenset[str] | None, tuple[Any, checker.Checker]] = {}
 
 
-def _version() -> tuple[Any, ...]:
-    """Changes whenever an active forbidden phrase is added, edited, deactivated or deleted."""
-    agg = ForbiddenPhrase.objects.aggregate(n=Count("id"), latest=Max("updated_at"))
-    return (agg["n"], agg["latest"])
+def _version() -> int:
+    """Changes whenever a forbidden phrase or greeting rule is added, edited, deactivated or deleted (the
+    configuration token of ``kefu.organization.config_cache``: no query when the request has it)."""
+    return config_cache.token(config_cache.STANDARDS)
 
 
 def reply_languages(text: str, customer_language: str | None) -> frozenset[str]:
@@ -64,7 +64,7 @@ def forbidden_checker(languages: frozenset[str] | None = None) -> checker.Checke
 def order_checker(order: WorkOrder, text: str) -> checker.Checker:
     """The checker for a reply ``text`` on ``order``: in the customer's language (see reply_languages)."""
     customer = order.customer if order.customer_id else None
-    language = (customer.language if customer is not None else "") or order.branch.language
+    language = (customer.language if customer is not None else "") or config_cache.branch_of(order).language
     return forbidden_checker(reply_languages(text, language))
 
 
@@ -178,11 +178,16 @@ def forbidden_error(payload: list[dict[str, Any]]) -> ValidationFailed:
     return ValidationFailed("forbidden_phrase", message, "body", matches=payload)
 
 
-def greeting_specs() -> list[rules.GreetingSpec]:
+def _greeting_specs() -> list[rules.GreetingSpec]:
     return [
         rules.GreetingSpec(g.pk, g.channel, g.when, g.where, tuple(g.phrase_list()))
         for g in GreetingRule.objects.filter(active=True)
     ]
+
+
+def greeting_specs() -> list[rules.GreetingSpec]:
+    """The active greeting rules, read once per change (``config_cache``)."""
+    return list(config_cache.cached(config_cache.STANDARDS, "greeting_specs", _greeting_specs))
 
 
 def greeting_warnings(text: str, channel: str, first_reply: bool) -> list[str]:

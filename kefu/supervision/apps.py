@@ -20,6 +20,7 @@ class SupervisionConfig(AppConfig):
                 template="supervision/_order_panel.html",
                 context=panels.order_panel,
                 position=120,
+                annotations=panels.order_panel_annotations,
             )
         )
         from kefu.customers.hooks import register_customer_reference

@@ -18,8 +18,9 @@ from typing import Any
 import filetype
 from django.conf import settings
 from django.core.files.base import ContentFile
-from django.db import transaction
-from django.db.models import Case, Exists, F, OuterRef, Q, Value, When
+from django.db import connection, transaction
+from django.db.models import BigIntegerField, Case, Exists, F, OuterRef, Q, Value, When
+from django.db.models.expressions import RawSQL
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -472,7 +473,7 @@ def _clean_order(staff: Staff, customer: Customer, data: OrderInput) -> dict[str
             errors.append(
                 ValidationFailed("type_mismatch", _("The service does not match the order type."), "service")
             )
-    area = customer.area
+    area = config_cache.area_of(customer)
     if data.area_id:
         area = config_cache.row(  # the per-process cache of the organisation tables
             config_cache.ORGANIZATION,
@@ -554,11 +555,19 @@ def _clean_order(staff: Staff, customer: Customer, data: OrderInput) -> dict[str
 
 
 @transaction.atomic
-def do_create_order(user: Actor, customer_id: int, data: OrderInput) -> WorkOrder:
-    """Register a request. The first receiver (the most senior of several) becomes the owner (R-10)."""
+def do_create_order(
+    user: Actor, customer_id: int, data: OrderInput, *, customer: Customer | None = None
+) -> WorkOrder:
+    """Register a request. The first receiver (the most senior of several) becomes the owner (R-10).
+    ``customer``: the customer ``customer_id`` as the caller already read it with ``access_customer``
+    for the same ``user`` (the console's form), not read a second time."""
     staff = require_staff(user, "order.create")
-    customer = access_customer(user, customer_id)
-    return create_order_for(staff, customer, data, actor_user=user, channel=data.channel)
+    if customer is None or customer.pk != int(customer_id):
+        # with the configuration cache's tokens (the services, limits, areas the order needs)
+        customer = access_customer(user, customer_id, annotations=config_cache.token_annotations())
+        config_cache.seed(customer)
+    # inside this transaction already: no savepoint of its own
+    return _create_order_for(staff, customer, data, actor_user=user, channel=data.channel)
 
 
 @transaction.atomic
@@ -566,6 +575,19 @@ def create_order_for(
     owner_staff: Staff, customer: Customer, data: OrderInput, *, actor_user: Actor | None, channel: str
 ) -> WorkOrder:
     """Create the order received by ``owner_staff`` (shared by the console/API and other channels).
+
+    ``owner_staff`` is the first receiver; with co-receivers in ``data`` the most senior of them all
+    becomes the first-contact owner (R-10). ``actor_user`` is who acted (a staff member, or the
+    customer on the portal): the audit record, ``created_by`` and the contact history name them.
+    The caller has already checked that ``actor_user`` may create orders for ``customer``.
+    """
+    return _create_order_for(owner_staff, customer, data, actor_user=actor_user, channel=channel)
+
+
+def _create_order_for(
+    owner_staff: Staff, customer: Customer, data: OrderInput, *, actor_user: Actor | None, channel: str
+) -> WorkOrder:
+    """:func:`create_order_for` inside the caller's transaction.
 
     ``owner_staff`` is the first receiver; with co-receivers in ``data`` the most senior of them all
     becomes the first-contact owner (R-10). ``actor_user`` is who acted (a staff member, or the
@@ -633,9 +655,10 @@ def create_order_for(
         if value is not None:
             setattr(o, name, value)
     o.search_text = order_search_text(o, customer)
+    hooks.commitments().prepare_new_order(o, now)  # the clocks and the due time before the INSERT
     o.save()
     _announce(o, queue=True)
-    search.sync(o)
+    search.sync(o, new=True)
     Receiver.objects.bulk_create([Receiver(workorder=o, staff=s) for s in clean["receivers"]])
     hooks.commitments().on_order_created(o, now)
     add_entry(
@@ -1001,6 +1024,22 @@ def choose_reply_channel(
     return chosen
 
 
+def _next_entry_id() -> dict[str, Any]:
+    """The id of the next timeline entry, allocated by the query that locks the order (``next_entry_id``):
+    PostgreSQL takes it from the table's sequence (a rolled-back reply leaves a gap, as an INSERT does);
+    SQLite, whose transactions hold the write lock from their start (``transaction_mode`` IMMEDIATE),
+    from the table's AUTOINCREMENT counter, so an id is never used twice, even one of a deleted entry."""
+    table = TimelineEntry._meta.db_table
+    vendor = connection.vendor
+    if vendor == "postgresql":
+        sql = f"nextval(pg_get_serial_sequence('{table}', 'id'))"
+    elif vendor == "sqlite":
+        sql = f"(COALESCE((SELECT seq FROM sqlite_sequence WHERE name = '{table}'), 0) + 1)"  # noqa: S608
+    else:
+        return {}
+    return {"next_entry_id": RawSQL(sql, (), output_field=BigIntegerField())}  # noqa: S611 - a fixed text
+
+
 @transaction.atomic
 def do_reply(
     user: Actor,
@@ -1029,8 +1068,18 @@ def do_reply(
     staff = require_staff(user, "order.reply")
     # the customer and whether WeCom reaches them come with the locked order (one statement)
     o = access_workorder(
-        user, key, for_update=True, related=("customer",), annotations={**_WECOM, **FOREIGN_DUPLICATES}
+        user,
+        key,
+        for_update=True,
+        related=("customer",),
+        annotations={
+            **_WECOM,
+            **FOREIGN_DUPLICATES,
+            **config_cache.token_annotations(),
+            **_next_entry_id(),
+        },
     )
+    config_cache.seed(o)  # the reply checks' phrases and the SMS templates are cached configuration
     _check_version(o, expected_version)
     chosen = choose_reply_channel(
         o, channel, reply_channels(o, wecom=getattr(o, "customer_wecom", None)), source=source
@@ -1050,9 +1099,39 @@ def do_reply(
         source=source,
     )
     hooks.run_reply_checks(event)
-    entry = add_entry(
-        o, TimelineEntry.Kind.REPLY, staff=staff, body=text, public=True, at=now, data={"channel": chosen}
+    entry = TimelineEntry(
+        workorder=o,
+        kind=TimelineEntry.Kind.REPLY,
+        author_staff=staff,
+        body=text,
+        public=True,
+        data={"channel": chosen},
+        created_at=now,
     )
+    entry_id = getattr(o, "next_entry_id", None)
+    if entry_id is None:  # no id allocated with the order: the entry first, its outbox key after
+        entry.save(force_insert=True)
+    else:
+        entry.pk = entry_id
+    # leaves through the outbox in this transaction (WeCom: the chat adapter already sent it); the outbox
+    # key is the entry's id, so with the id allocated the entry is written once, with where it went
+    rows = queue_reply(o, entry, text, chosen)
+    if chosen in (rules.ReplyChannel.SMS, rules.ReplyChannel.EMAIL) and not rows:
+        # never recorded as a reply that nothing carries
+        raise ValidationFailed(
+            "channel_unreachable",
+            _("The customer cannot be reached by %(channel)s.") % {"channel": CHANNEL_LABELS[chosen]},
+            "channel",
+        )
+    data: dict[str, Any] = {"channel": chosen.value}
+    if rows:
+        data["to"] = rules.mask_recipient(rows[0].recipient)
+        data["outbox"] = rows[0].idempotency_key
+    entry.data = data
+    if entry_id is None:
+        TimelineEntry.objects.filter(pk=entry.pk).update(data=data)
+    else:
+        entry.save(force_insert=True)
     # what the reply checks found (e.g. data["warnings"]: sentences the caller shows the agent)
     entry.check_data = event.data  # type: ignore[attr-defined]
     for f in files or []:
@@ -1067,21 +1146,6 @@ def do_reply(
         summary=text[:200],
         at=now,
     )
-    # leaves through the outbox in this transaction (WeCom: the chat adapter already sent it)
-    rows = queue_reply(o, entry, text, chosen)
-    if chosen in (rules.ReplyChannel.SMS, rules.ReplyChannel.EMAIL) and not rows:
-        # never recorded as a reply that nothing carries
-        raise ValidationFailed(
-            "channel_unreachable",
-            _("The customer cannot be reached by %(channel)s.") % {"channel": CHANNEL_LABELS[chosen]},
-            "channel",
-        )
-    data: dict[str, Any] = {"channel": chosen.value}
-    if rows:
-        data["to"] = rules.mask_recipient(rows[0].recipient)
-        data["outbox"] = rows[0].idempotency_key
-    entry.data = data
-    TimelineEntry.objects.filter(pk=entry.pk).update(data=data)
     audit.record(
         user,
         "order.reply",

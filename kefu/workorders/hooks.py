@@ -117,16 +117,26 @@ class OrderPanel:
     A context with ``header_badge`` = ``{"text", "anchor"}`` also puts a badge linking to the card (its
     element id ``anchor``) in the order's header, for what must not be missed; ``header_fact`` =
     ``{"label", "text", "anchor"}`` adds a short fact about the customer to the header (e.g. the
-    customer type)."""
+    customer type).
+
+    ``annotations`` (optional): what the panel needs to know of the order, as annotations the page adds to
+    the one query that reads the order (``{"name": expression}``; names prefixed with the panel's app, e.g.
+    ``Exists`` of the panel's rows), so a panel with nothing to show costs no query of its own; the
+    context reads them with :func:`panel_flag`."""
 
     key: str
     template: str
     context: Callable[[HttpRequest, WorkOrder], dict[str, Any] | None]
     position: int = 100
+    annotations: Callable[[], dict[str, Any]] | None = None
 
 
 class CommitmentsEngine(Protocol):
     """What the core asks of the service commitments (kefu.commitments.engine implements it)."""
+
+    def prepare_new_order(self, order: WorkOrder, at: dt.datetime) -> None:
+        """Before the new order's INSERT (all its fields set): compute what ``on_order_created`` writes and
+        set the order's due time, so the order is written once."""
 
     def on_order_created(self, order: WorkOrder, at: dt.datetime) -> Any: ...
 
@@ -149,6 +159,9 @@ class CommitmentsEngine(Protocol):
 
 class _NoCommitments:
     """Until the commitments app registers its engine (never, once Django is set up): no clocks."""
+
+    def prepare_new_order(self, order: WorkOrder, at: dt.datetime) -> None:
+        return None
 
     def on_order_created(self, order: WorkOrder, at: dt.datetime) -> Any:
         return []
@@ -441,6 +454,22 @@ def run_reply_checks(event: ReplyEvent) -> None:
 def notify_customer_text(event: CustomerTextEvent) -> None:
     for fn in list(_text_listeners.values()):
         fn(event)
+
+
+def order_panel_annotations() -> dict[str, Any]:
+    """The annotations every registered panel declares (``OrderPanel.annotations``), for the order query
+    of the order page."""
+    out: dict[str, Any] = {}
+    for panel in _panels.values():
+        if panel.annotations is not None:
+            out.update(panel.annotations())
+    return out
+
+
+def panel_flag(order: WorkOrder, name: str) -> bool:
+    """A panel's annotation ``name`` on ``order``; True (look it up) when the order was read without it
+    (another page, a test calling the panel directly)."""
+    return bool(getattr(order, name, True))
 
 
 def order_panels(request: HttpRequest, order: WorkOrder) -> list[tuple[str, dict[str, Any]]]:

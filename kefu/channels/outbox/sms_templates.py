@@ -19,6 +19,7 @@ from django.utils import translation
 
 from kefu.channels.models.endpoints import SmsTemplate, SmsTemplateCode
 from kefu.lib.content_i18n import SOURCE_LANGUAGE, has_translation, normalise
+from kefu.organization import config_cache
 
 VARIABLES: dict[str, tuple[str, ...]] = {
     SmsTemplateCode.PORTAL_LINK: ("url", "minutes"),
@@ -71,8 +72,17 @@ def find(code: str, language: str | None = None) -> SmsTemplate | None:
     """The active template of ``code`` in ``language`` (the active language), else the zh-hans one (whose
     ``translations`` may hold the language's text, see ``render``)."""
     language = normalise(language or translation.get_language())
-    rows = {normalise(t.language): t for t in SmsTemplate.objects.filter(code=code, active=True)}
+    rows = config_cache.cached(config_cache.SMS_TEMPLATES, "active", _active).get(code, {})
     return rows.get(language) or rows.get(SOURCE_LANGUAGE)
+
+
+def _active() -> dict[str, dict[str, SmsTemplate]]:
+    """The active templates by kind and language (read once per change: ``config_cache``; shared between
+    threads, never changed by a caller)."""
+    out: dict[str, dict[str, SmsTemplate]] = {}
+    for t in SmsTemplate.objects.filter(active=True).order_by("id"):
+        out.setdefault(t.code, {})[normalise(t.language)] = t
+    return out
 
 
 def render(

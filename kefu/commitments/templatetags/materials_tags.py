@@ -10,6 +10,8 @@ from typing import Any
 from django import template
 
 from kefu.commitments.materials import order_materials
+from kefu.commitments.models.materials import OrderMaterial
+from kefu.workorders.hooks import panel_flag
 from kefu.workorders.models import WorkOrder
 
 register = template.Library()
@@ -18,8 +20,17 @@ register = template.Library()
 @register.simple_tag
 def materials_panel(order: WorkOrder) -> dict[str, Any]:
     """Checklist rows and notices of ``order`` for the console include."""
-    notices = order.materials_notices.select_related("created_by", "outbox").order_by("-created_at", "-id")
-    return {"rows": order_materials(order), "notices": list(notices)}
+    if not panel_flag(order, "commitments_has_materials"):  # known with the order: none, no query
+        order._prefetched_objects_cache = {  # type: ignore[attr-defined]
+            **getattr(order, "_prefetched_objects_cache", {}),
+            "materials": OrderMaterial.objects.none(),
+        }
+    notices = (
+        list(order.materials_notices.select_related("created_by", "outbox").order_by("-created_at", "-id"))
+        if panel_flag(order, "commitments_has_notices")
+        else []
+    )
+    return {"rows": order_materials(order), "notices": notices}
 
 
 @register.simple_tag

@@ -88,9 +88,12 @@ def test_pages_run_on_the_wsgi_thread_pool_and_the_stream_on_asgi(world: Any, se
 
 
 def _session(user: Any) -> str:
+    from importlib import import_module
+
     from django.conf import settings
     from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
-    from django.contrib.sessions.backends.db import SessionStore
+
+    SessionStore = import_module(settings.SESSION_ENGINE).SessionStore  # the configured engine
 
     s = SessionStore()
     s[SESSION_KEY] = str(user.pk)

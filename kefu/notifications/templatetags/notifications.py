@@ -1,4 +1,5 @@
-"""``{% notification_bell %}``: the bell in the console's top bar with the unread count (one query)."""
+"""``{% notification_bell %}``: the bell in the console's top bar with the unread count (read with the
+session's user by ``kefu.console.auth``, else one query)."""
 
 from __future__ import annotations
 
@@ -16,4 +17,5 @@ def notification_bell(context: Any) -> dict[str, Any]:
     staff = context.get("current_staff")
     if staff is None or not getattr(staff, "is_active", False):
         return {"show": False}
-    return {"show": True, "unread": unread_count(staff)}
+    unread = getattr(staff, "unread_at_start", None)
+    return {"show": True, "unread": unread_count(staff) if unread is None else unread}
