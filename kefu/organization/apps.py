@@ -11,3 +11,11 @@ class OrganizationConfig(AppConfig):
         from kefu.organization import config_cache
 
         config_cache.connect()
+        from django.db.models.signals import post_migrate
+
+        # SQLite drops a table's triggers when a migration rebuilds it: put the version triggers back
+        post_migrate.connect(
+            lambda **kw: config_cache.ensure_sqlite_triggers(kw.get("using", "default")),
+            dispatch_uid="config-cache-triggers",
+            weak=False,
+        )

@@ -202,3 +202,31 @@ def drop_triggers(schema_editor: Any, tables: tuple[str, ...]) -> None:
         else:
             for op in ("insert", "update", "delete"):
                 schema_editor.execute(f"DROP TRIGGER IF EXISTS kefu_cv_{table}_{op}")
+
+
+def ensure_sqlite_triggers(using: str = "default", **_kwargs: Any) -> list[str]:
+    """Reinstall the version triggers SQLite lost (run after every ``migrate``). SQLite rebuilds a table to add
+    or alter a column and drops its triggers with it, so a later migration of a cached table (a new column on
+    the SMS templates, say) would silently stop telling running processes that the table changed. PostgreSQL
+    keeps triggers through ``ALTER TABLE``. Returns the tables whose triggers were put back."""
+    from django.db import connections
+
+    connection = connections[using]
+    if connection.vendor != "sqlite":
+        return []
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT type, name FROM sqlite_master WHERE type IN ('table', 'trigger')")
+        present = {(kind, name) for kind, name in cursor.fetchall()}
+    if ("table", "kefu_config_version") not in present:
+        return []
+    missing = [
+        table
+        for table in TABLE_GROUP
+        if ("table", table) in present
+        and any(("trigger", f"kefu_cv_{table}_{op}") not in present for op in ("insert", "update", "delete"))
+    ]
+    if missing:
+        with connection.schema_editor() as editor:
+            drop_triggers(editor, tuple(missing))
+            install_triggers(editor, tuple(missing))
+    return missing

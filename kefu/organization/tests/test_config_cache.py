@@ -107,3 +107,35 @@ def test_row_hands_out_a_copy(world: Any) -> None:
     b = config_cache.row(config_cache.ORGANIZATION, "t:by_pk", load, world.area_n1.pk)
     assert b.name == "和平里片区" and b.pk == a.pk
     assert config_cache.row(config_cache.ORGANIZATION, "t:by_pk", load, -1) is None
+
+
+@pytest.mark.django_db(transaction=True)
+def test_sqlite_tables_keep_their_version_triggers_after_migrations() -> None:
+    """A migration that adds a column rebuilds the SQLite table without its triggers; post_migrate puts every
+    missing one back, so every cached table (the SMS templates too) still bumps its group's version."""
+    from django.db import connection
+
+    from kefu.organization import config_cache
+
+    if connection.vendor != "sqlite":
+        pytest.skip("PostgreSQL keeps triggers through ALTER TABLE")
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")
+        names = {n for (n,) in cursor.fetchall()}
+    expected = {
+        f"kefu_cv_{t}_{op}" for t in config_cache.TABLE_GROUP for op in ("insert", "update", "delete")
+    }
+    assert expected <= names, sorted(expected - names)
+    with connection.cursor() as cursor:
+        cursor.execute("DROP TRIGGER kefu_cv_channels_smstemplate_update")
+    assert config_cache.ensure_sqlite_triggers() == ["channels_smstemplate"]
+    assert config_cache.ensure_sqlite_triggers() == []
+    from kefu.channels.models.endpoints import SmsTemplate, SmsTemplateCode
+
+    template = SmsTemplate.objects.create(code=SmsTemplateCode.PORTAL_LINK, text="登录链接 {url}")
+    config_cache.clear()
+    before = config_cache.token(config_cache.SMS_TEMPLATES)
+    with connection.cursor() as cursor:  # raw SQL: only the (reinstalled) trigger can notice it
+        cursor.execute("UPDATE channels_smstemplate SET text = 'x' WHERE id = %s", [template.pk])
+    config_cache.clear()
+    assert config_cache.token(config_cache.SMS_TEMPLATES) != before
