@@ -16,7 +16,8 @@ from typing import Any
 from django.contrib.auth import SESSION_KEY
 from django.contrib.sessions.backends.db import SessionStore as DBStore
 from django.core.exceptions import SuspiciousOperation
-from django.utils import timezone
+
+from kefu.lib import clock
 
 # the user read with this request's session (a context variable: asgiref carries it into the thread of a
 # synchronous view and keeps concurrent requests apart)
@@ -55,7 +56,7 @@ class SessionStore(DBStore):
             row: Any = (
                 StaffSession.objects.select_related("user__staff")
                 .annotate(**session_user_annotations("user__staff__id"))
-                .get(session_key=self.session_key, expire_date__gt=timezone.now())
+                .get(session_key=self.session_key, expire_date__gt=clock.now())
             )
         except (StaffSession.DoesNotExist, SuspiciousOperation) as e:
             if isinstance(e, SuspiciousOperation):

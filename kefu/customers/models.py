@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from kefu.customers.rules import ChurnRisk, Tier, TierRule
+from kefu.organization import config_cache  # the branches read once per process
 
 
 class Relationship(models.TextChoices):
@@ -121,8 +122,6 @@ class Customer(models.Model):
         """The language messages to this customer are written in: theirs, else the branch's."""
         if self.language:
             return self.language
-        from kefu.organization import config_cache  # the branches read once per process
-
         return config_cache.branch_of(self).language or settings.LANGUAGE_CODE
 
 
