@@ -12,7 +12,7 @@ class FieldServiceConfig(AppConfig):
 
     def ready(self) -> None:
         from kefu.fieldservice import admin_shifts  # noqa: F401  (the technicians' shifts in the back office)
-        from kefu.fieldservice.panels import annotations, order_panel
+        from kefu.fieldservice.panels import order_annotations, order_panel
         from kefu.workorders.hooks import OrderPanel, register_order_panel
 
         # the order page's "Visit" card: the booked window, the technician, book / move / cancel (R-38)
@@ -22,7 +22,7 @@ class FieldServiceConfig(AppConfig):
                 "fieldservice/booking/panel.html",
                 order_panel,
                 position=45,
-                annotations=annotations,
+                annotations=order_annotations,
             )
         )
         from kefu.customers.hooks import register_customer_reference

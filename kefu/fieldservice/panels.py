@@ -1,7 +1,7 @@
 """The console order page's "Visit" card (R-38): the booked window, the technician and what staff can do.
 
 One query (the order's latest appointments with their technicians), none for an order without any (the page's
-order query says so: :func:`annotations`); the free windows load on demand (``views_booking.windows``)."""
+order query says so: :func:`order_annotations`); the free windows load on demand (``views_booking.windows``)."""
 
 from __future__ import annotations
 
@@ -23,7 +23,7 @@ HISTORY = 5
 FLAG = "fieldservice_has_appointments"
 
 
-def annotations() -> dict[str, Any]:
+def order_annotations() -> dict[str, Any]:
     """Whether the order has any appointment, read with the order on its page."""
     return {FLAG: Exists(Appointment.objects.filter(order=OuterRef("pk")))}
 
