@@ -41,6 +41,11 @@ def _closed_history(world: Any, customer: Any, n: int) -> None:
         rows.append(row)
     WorkOrder.objects.bulk_create(rows)
     with connection.cursor() as cur:
+        # wo_escalated (escalated, status) can be scanned whole with a condition on its second column; on a
+        # table of a few hundred rows its cost comes within a point of the partial index and the choice then
+        # depends on what earlier tests left (seen once in CI); at scale it costs the whole index. Dropped for
+        # this test's transaction only (DDL rolls back with it).
+        cur.execute("DROP INDEX IF EXISTS wo_escalated")
         cur.execute("ANALYZE workorders_workorder")
 
 
