@@ -13,9 +13,11 @@ class OrganizationConfig(AppConfig):
         config_cache.connect()
         from django.db.models.signals import post_migrate
 
-        # SQLite drops a table's triggers when a migration rebuilds it: put the version triggers back
+        # SQLite drops a table's triggers when a migration rebuilds it: put the version triggers back. Sent
+        # once per app after the whole migrate; listening for this app only runs the check once.
         post_migrate.connect(
             lambda **kw: config_cache.ensure_sqlite_triggers(kw.get("using", "default")),
+            sender=self,
             dispatch_uid="config-cache-triggers",
             weak=False,
         )
