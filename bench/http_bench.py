@@ -225,20 +225,22 @@ def main() -> None:
     logdir = ROOT / "var" / "bench"
     logdir.mkdir(parents=True, exist_ok=True)
     kefu = start_kefu(args.port, url, args.workers, logdir / "kefu-serve.log")
+    # kefu serve takes the next port for its event streams: the floor server goes two ports up
+    floor_port = args.port + 2
     floor = start_kefu(
-        args.port + 1, url, args.workers, logdir / "floor-serve.log", settings="floor_settings"
+        floor_port, url, args.workers, logdir / "floor-serve.log", settings="floor_settings"
     )
     rows: list[dict[str, Any]] = []
     try:
         wait_until_up(args.port)
-        wait_until_up(args.port + 1)
+        wait_until_up(floor_port)
         kc = login(args.port, "agent", PASSWORD).cookies
-        fc = login(args.port + 1, "agent", PASSWORD).cookies
+        fc = login(floor_port, "agent", PASSWORD).cookies
         # warm-up: every worker imports and renders once
         run_load(
             "warm-up", args.port, kc, scenarios[0].make, n=args.workers * 4, concurrency=args.concurrency
         )
-        run_load("warm-up", args.port + 1, fc, lambda i: ("GET", "/bench-floor/", None), n=20, concurrency=2)
+        run_load("warm-up", floor_port, fc, lambda i: ("GET", "/bench-floor/", None), n=20, concurrency=2)
         for s in scenarios:
             # warm-up of this scenario on every worker (templates, caches, first queries); not measured
             run_load(
@@ -252,7 +254,7 @@ def main() -> None:
             )
             fl = run_load(
                 "floor",
-                args.port + 1,
+                floor_port,
                 fc,
                 lambda i: ("GET", "/bench-floor/", None),
                 n=n,

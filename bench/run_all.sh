@@ -6,7 +6,7 @@
 #   bench/run_all.sh --tiny    2,000 orders, a few requests (checks that everything runs)
 # Needs the private PostgreSQL test server (scripts/pg-test-server). Databases (dropped and re-created):
 # kefu_bench_http (Kefu) and helpdesk_bench (django-helpdesk); KEFU_BENCH_DATABASE_URL / HD_BENCH_DATABASE_URL
-# choose others. Ports 18431 (Kefu), 18441 (django-helpdesk), 18451 (concurrency); KEFU_BENCH_PORT_OFFSET=N
+# choose others. Ports 18431 (Kefu; 18432 its event streams, 18433 the framework floor), 18441 (django-helpdesk), 18451 (concurrency); KEFU_BENCH_PORT_OFFSET=N
 # adds N to each (two runs side by side on one machine). Output: var/bench/*.json and *.log.
 set -eu
 cd "$(dirname "$0")/.."
