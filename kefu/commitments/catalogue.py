@@ -386,6 +386,8 @@ def _problems_of(service: Service, entry: dict[str, Any]) -> list[dict[str, Any]
             _apply(service, entry)
             transaction.set_rollback(True)
     except DjangoValidationError as exc:
+        if not hasattr(exc, "error_dict"):
+            return [{"kind": "invalid", "section": "", "field": "", "message": " ".join(exc.messages)}]
         return [
             {"kind": "invalid", "section": "", "field": field, "message": " ".join(str(m) for m in messages)}
             for field, messages in exc.message_dict.items()

@@ -30,7 +30,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from kefu.commitments import catalogue
 from kefu.commitments import catalogue_patch as patches
 from kefu.commitments.limits import published_limits
-from kefu.commitments.models import EmergencyKeyword, Service, TimeLimit
+from kefu.commitments.models import ClockKindChoices, EmergencyKeyword, Service, TimeLimit
 from kefu.commitments.models.materials import ServiceFee, ServiceMaterial, ServiceStep
 from kefu.commitments.models.revisions import RevisionStatus, ServiceRevision
 from kefu.lib import clock
@@ -403,7 +403,7 @@ def _conflict_text(conflict: dict[str, Any]) -> str:
     )
     row = conflict.get("label") or ""
     if conflict.get("section") == "limits" and row:
-        row = str(dict(TimeLimit._meta.get_field("kind").choices or []).get(row, row))
+        row = str(dict(ClockKindChoices.choices).get(row, row))
     where = f"{section} “{row}”" if section else ""
     kind = conflict.get("kind")
     if kind == "row_changed":

@@ -10,7 +10,7 @@ from django import template
 from django.conf import settings
 
 from kefu.commitments import catalogue
-from kefu.commitments.models import TimeLimit
+from kefu.commitments.models import ClockKindChoices
 
 register = template.Library()
 
@@ -43,5 +43,5 @@ def change_value(value: Any) -> str:
 def row_label(label: str, section: str) -> str:
     """A changed row's name: the clock's name for a time limit, else the row's own name."""
     if section == "limits":
-        return str(dict(TimeLimit._meta.get_field("kind").choices or []).get(label, label))
+        return str(dict(ClockKindChoices.choices).get(label, label))
     return str(label)
