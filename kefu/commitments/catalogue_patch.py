@@ -82,9 +82,11 @@ def flat(record: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def unflat(values: dict[str, Any], fields: tuple[str, ...], row_id: int | None = None) -> dict[str, Any]:
-    """The record ``flat`` made ``values`` from (with ``row_id`` as its id when given)."""
-    out: dict[str, Any] = {} if row_id is None else {"id": row_id}
+def unflat(
+    values: dict[str, Any], fields: tuple[str, ...], row_id: int | None = None, *, row: bool = False
+) -> dict[str, Any]:
+    """The record ``flat`` made ``values`` from; a ``row`` has an id (``row_id``, None for a new row)."""
+    out: dict[str, Any] = {"id": row_id} if row else {}
     for field in fields:
         if field != "translations":
             out[field] = values.get(field)
@@ -237,8 +239,8 @@ def apply_patch(
                     added.append(dict(op["row"]))
                 continue
             _apply_fields(current, op["fields"], conflicts, section, force, row_id=op["id"], label=label)
-        out[section] = [unflat(rows[i], fields, i) for i in order if i in rows] + [
-            unflat(r, fields, None) for r in added
+        out[section] = [unflat(rows[i], fields, i, row=True) for i in order if i in rows] + [
+            unflat(r, fields, None, row=True) for r in added
         ]
     return out, conflicts
 
