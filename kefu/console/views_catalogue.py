@@ -443,10 +443,12 @@ def _render_editor(
     rev: RevisionForm,
     status: int = 200,
     stale: dict[str, Any] | None = None,
+    refusal: str = "",
 ) -> HttpResponse:
     open_changes = _open_changes(service)
     ctx = {
         "stale": stale,
+        "refusal": refusal,
         "open_changes": open_changes,
         "service": service,
         "form": form,
@@ -466,7 +468,7 @@ def _render_editor(
             :40
         ],
         "nav_group": "admin",
-        "has_errors": status in (400, 409),
+        "has_errors": status in (400, 409) and not refusal,
         "general_limits": list(
             TimeLimit.objects.filter(
                 is_active=True, service__isnull=True, order_type=service.order_type
@@ -592,8 +594,7 @@ def _refused(request: ConsoleRequest, pk: int, exc: KefuError) -> HttpResponse:
         raise Http404
     service = get_object_or_404(Service, pk=pk)
     form, sets, rev = _build(request, service, None)
-    form.add_error(None, str(exc.message))
-    return _render_editor(request, service, form, sets, rev, status=exc.status)
+    return _render_editor(request, service, form, sets, rev, status=exc.status, refusal=str(exc.message))
 
 
 class _Rows(list):  # type: ignore[type-arg]

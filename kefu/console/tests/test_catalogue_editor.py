@@ -140,7 +140,7 @@ def test_fee_in_the_table_must_be_the_base_fee_item(world: Any) -> None:
     resp = c.post(reverse("console:catalogue_new"), data, HTTP_ACCEPT_LANGUAGE="en")
     assert resp.status_code == 400
     page = resp.content.decode()
-    assert 'data-field="service-fee"' in page and "(¥2800)" in page and "(¥300)" in page
+    assert 'data-field="service-fee"' in page and "(¥2800.00)" in page and "(¥300.00)" in page
     assert not Service.objects.filter(code="install-rural").exists()
     assert not ServiceFee.objects.filter(name="安装费").exists()
 
@@ -363,7 +363,8 @@ def test_a_pending_change_is_cancelled_on_the_service_page(world: Any) -> None:
     assert AuditRecord.objects.filter(action="catalogue.revision_cancelled", object_id=str(s.pk)).exists()
     page = c.get(reverse("console:catalogue_edit", args=[s.pk])).content.decode()
     assert 'data-testid="open-change"' not in page and 'data-status="cancelled"' in page
-    assert c.post(url).status_code == 409  # cancelled already: said on the page
+    resp = c.post(url, HTTP_ACCEPT_LANGUAGE="en")  # cancelled already: said on the page
+    assert resp.status_code == 409 and 'data-testid="refusal"' in resp.content.decode()
 
 
 def test_a_conflict_is_shown_on_the_page_and_in_the_list_and_applied_anyway(world: Any) -> None:
