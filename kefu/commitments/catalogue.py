@@ -214,7 +214,7 @@ def field_label(key: str, section: str = "service") -> str:
         section, Service
     )
     try:
-        label = str(model._meta.get_field(key).verbose_name)
+        label = str(getattr(model._meta.get_field(key), "verbose_name", key))
     except FieldDoesNotExist:
         label = key
     if language:

@@ -175,5 +175,6 @@ def test_two_admins_on_one_service_and_a_scheduled_change_cancelled(browser, wor
     change.locator("[data-testid=cancel-change]").click()
     expect(page.locator("[data-testid=open-change]")).to_have_count(0)
     expect(page.locator("#section-history [data-testid=revision][data-status=cancelled]")).to_have_count(1)
-    assert ServiceRevision.objects.get(service=s, status="cancelled").decided_by.username == "admin"
+    cancelled = ServiceRevision.objects.select_related("decided_by").get(service=s, status="cancelled")
+    assert cancelled.decided_by is not None and cancelled.decided_by.get_username() == "admin"
     context.close()

@@ -27,7 +27,7 @@ def _live(apps, service_id):
     """The service's entry now, as ``commitments.catalogue.entry_of`` gives it (historical models)."""
     Service = apps.get_model("commitments", "Service")
     s = Service.objects.get(pk=service_id)
-    entry = {"service": {f: _json(getattr(s, f)) for f in patches.SERVICE_FIELDS}}
+    entry: dict = {"service": {f: _json(getattr(s, f)) for f in patches.SERVICE_FIELDS}}
     models_ = {
         "limits": (apps.get_model("commitments", "TimeLimit"), ("kind", "id")),
         "materials": (apps.get_model("commitments", "ServiceMaterial"), ("order", "id")),

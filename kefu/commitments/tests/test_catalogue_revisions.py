@@ -28,8 +28,8 @@ SHANGHAI = ZoneInfo("Asia/Shanghai")
 NEW_YEAR = dt.datetime(2027, 1, 1, 0, 0, tzinfo=SHANGHAI)
 
 
-def sh(*args: int) -> dt.datetime:
-    return dt.datetime(*args, tzinfo=SHANGHAI)  # type: ignore[misc]
+def sh(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> dt.datetime:
+    return dt.datetime(year, month, day, hour, minute, tzinfo=SHANGHAI)
 
 
 @pytest.fixture(autouse=True)
@@ -109,6 +109,7 @@ def test_a_scheduled_fee_and_an_immediate_limit_change_are_both_in_effect_after_
     assert scheduled.status == "applied" and scheduled.applied_at == NEW_YEAR
     assert {"field": "fee", "before": "0.00", "after": "50.00"} in scheduled.changes
     log = AuditRecord.objects.get(action="catalogue.revision_applied", object_id=str(fault.pk))
+    assert log.before is not None and log.after is not None
     assert log.before["fee"] == "0.00" and log.after["fee"] == "50.00" and "limits" not in str(log.after)
 
 
