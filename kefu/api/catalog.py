@@ -1,5 +1,6 @@
 """/api/v1: the service catalog and the business calendars (R-11, R-13, R-17) — read-only for
-integrations, plus a deadline calculator on a calendar (the same rules the work orders use)."""
+integrations, plus a deadline calculator on a calendar (the same rules the work orders use), a service's
+catalogue changes (revisions) and cancelling a pending one."""
 
 from __future__ import annotations
 
@@ -11,11 +12,23 @@ from django.db.models import Prefetch
 from django.utils.translation import gettext as _
 from ninja import Field, Path, Query, Router, Schema
 
-from kefu.api.common import ERRORS, ApiRequest, DateTime, Id, WallTime, decimal
-from kefu.commitments import rules
+from kefu.api.common import (
+    ERRORS,
+    WRITE_ERRORS,
+    ApiRequest,
+    DateTime,
+    Id,
+    Page,
+    PageParams,
+    WallTime,
+    decimal,
+    paginate,
+)
+from kefu.commitments import catalogue, rules
 from kefu.commitments.calendars import load_calendar
 from kefu.commitments.limits import published_limits
 from kefu.commitments.models import BusinessCalendar, CalendarDay, Service, TimeLimit, WorkingPeriod
+from kefu.commitments.models.revisions import ServiceRevision
 from kefu.lib.content_i18n import translated
 from kefu.lib.errors import NotFound, ValidationFailed
 from kefu.organization.access import require_staff
@@ -166,6 +179,79 @@ def service(
     if s is None:
         raise NotFound("not_found", _("No such service."), "code")
     return _service(s, _limits(), lang)
+
+
+class CatalogueRevisionOut(Schema):
+    id: int
+    effective_from: dt.datetime
+    status: str = Field(
+        description="pending (waits for its date), applied, cancelled, or conflict (not applied: what it "
+        "changes was changed after it was saved; an administrator applies it anyway or cancels it)."
+    )
+    changes: list[dict[str, Any]] = Field(
+        description="What it changes: service fields with `before` and `after`; per row list (`limits`, "
+        "`materials`, `steps`, `fees`) the rows added, removed and changed."
+    )
+    conflicts: list[dict[str, Any]] = Field(
+        description="For status conflict: each field (`section`, `field`, `before`, `after`, `current`)."
+    )
+    created_by: str | None = Field(description="Login of who saved it.")
+    created_at: dt.datetime
+    applied_at: dt.datetime | None
+    decided_by: str | None = Field(description="Login of who cancelled it or applied it anyway.")
+    decided_at: dt.datetime | None
+
+
+def _revision_out(r: ServiceRevision) -> dict[str, Any]:
+    return {
+        "id": r.pk,
+        "effective_from": r.effective_from,
+        "status": r.status,
+        "changes": r.changes,
+        "conflicts": r.conflicts,
+        "created_by": r.created_by.get_username() if r.created_by else None,
+        "created_at": r.created_at,
+        "applied_at": r.applied_at,
+        "decided_by": r.decided_by.get_username() if r.decided_by else None,
+        "decided_at": r.decided_at,
+    }
+
+
+def _service_id(code: str) -> int:
+    pk = Service.objects.filter(code=code).values_list("pk", flat=True).first()
+    if pk is None:
+        raise NotFound("not_found", _("No such service."), "code")
+    return pk
+
+
+@router.get(
+    "/services/{code}/revisions",
+    response={200: Page[CatalogueRevisionOut], **ERRORS},
+    summary="A service's catalogue changes, latest date first",
+)
+def service_revisions(
+    request: ApiRequest, code: Annotated[str, Path(max_length=40)], page: Query[PageParams]
+) -> dict[str, Any]:
+    require_staff(request.user, catalogue.VIEW_CAPABILITY)
+    qs = (
+        ServiceRevision.objects.filter(service_id=_service_id(code))
+        .select_related("created_by", "decided_by")
+        .order_by("-effective_from", "-id")
+    )
+    return paginate(qs, page, _revision_out)
+
+
+@router.post(
+    "/services/{code}/revisions/{revision_id}/cancel",
+    response={200: CatalogueRevisionOut, **WRITE_ERRORS},
+    summary="Cancel a pending (or conflicting) catalogue change",
+)
+def cancel_service_revision(
+    request: ApiRequest, code: Annotated[str, Path(max_length=40)], revision_id: Id
+) -> dict[str, Any]:
+    require_staff(request.user, catalogue.EDIT_CAPABILITY)
+    rev = catalogue.do_cancel_revision(request.user, _service_id(code), revision_id)
+    return _revision_out(ServiceRevision.objects.select_related("created_by", "decided_by").get(pk=rev.pk))
 
 
 class PeriodOut(Schema):

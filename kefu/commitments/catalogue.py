@@ -3,8 +3,11 @@ limits, materials, process steps and fee items, each with its translations — v
 a revision that takes effect now or from a later date (``models.revisions``), with a service-log record.
 
 ``entry_of`` reads the live entry; ``check_entry`` finds contradictions between its parts (each problem names
-the part, row and field); ``do_save_entry`` stores a revision and applies it when it is due;
-``apply_due_revisions`` is the periodic job for revisions whose date has come.
+the part, row and field); ``do_save_entry`` stores what changed as a revision (a patch,
+``catalogue_patch``) and applies it when it is due, refusing a save against a service changed since the
+editor was opened; ``apply_due_revisions`` is the periodic job for revisions whose date has come (a change
+whose fields were changed since is marked *conflict*, not applied); ``do_cancel_revision`` and
+``do_apply_anyway`` end a pending or conflicting change.
 """
 
 from __future__ import annotations
@@ -15,51 +18,30 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
+from django.core.exceptions import FieldDoesNotExist
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kefu.audit import log as audit
+from kefu.commitments import catalogue_patch as patches
 from kefu.commitments.catalogue_checks import fee_contradictions
+from kefu.commitments.catalogue_patch import (
+    FEE_FIELDS,
+    LIMIT_FIELDS,
+    MATERIAL_FIELDS,
+    SERVICE_FIELDS,
+    STEP_FIELDS,
+)
 from kefu.commitments.models import Service, TimeLimit
 from kefu.commitments.models.materials import ServiceFee, ServiceMaterial, ServiceStep
 from kefu.commitments.models.revisions import RevisionStatus, ServiceRevision
 from kefu.lib import clock
-from kefu.lib.errors import ValidationFailed
+from kefu.lib.errors import Conflict, NotFound, ValidationFailed
 from kefu.organization.access import Actor, login_of, require_staff
 
-SERVICE_FIELDS = (
-    "code",
-    "name",
-    "order_type",
-    "sale_phase",
-    "technical",
-    "place",
-    "paid",
-    "fee",
-    "recurring",
-    "public",
-    "description",
-    "commitment",
-    "is_active",
-    "is_emergency",
-    "translations",
-)
-LIMIT_FIELDS = (
-    "kind",
-    "channel",
-    "emergency",
-    "area_kind",
-    "tier",
-    "priority",
-    "unit",
-    "amount",
-    "around_the_clock",
-    "is_active",
-)
-MATERIAL_FIELDS = ("name", "description", "required", "order", "translations")
-STEP_FIELDS = ("title", "description", "order", "translations")
-FEE_FIELDS = ("name", "amount", "unit", "note", "order", "translations")
 SECTIONS: dict[str, tuple[Any, tuple[str, ...]]] = {
     "limits": (TimeLimit, LIMIT_FIELDS),
     "materials": (ServiceMaterial, MATERIAL_FIELDS),
@@ -71,7 +53,8 @@ VIEW_CAPABILITY = "catalogue.view"
 
 
 def _json(value: Any) -> Any:
-    return str(value) if isinstance(value, Decimal) else value
+    """A field's value as JSON; amounts with their two decimal places (a form's 2800 is the stored 2800.00)."""
+    return str(value.quantize(Decimal("0.01"))) if isinstance(value, Decimal) else value
 
 
 def _row(obj: Any, fields: Iterable[str]) -> dict[str, Any]:
@@ -157,29 +140,6 @@ def check_entry(entry: dict[str, Any]) -> list[Problem]:
     return problems
 
 
-def _changes(before: dict[str, Any] | None, after: dict[str, Any]) -> list[dict[str, Any]]:
-    """What a revision changes: service fields with old and new value, and per row list the rows added,
-    removed and changed."""
-    if before is None:
-        return [{"field": "created"}]
-    out: list[dict[str, Any]] = []
-    for f in SERVICE_FIELDS:
-        if before["service"].get(f) != after["service"].get(f):
-            if f == "translations":
-                out.append({"field": f})
-            else:
-                out.append({"field": f, "before": before["service"].get(f), "after": after["service"].get(f)})
-    for section in SECTIONS:
-        old = {r["id"]: r for r in before[section] if r.get("id")}
-        new_ids = {r.get("id") for r in after[section] if r.get("id")}
-        added = sum(1 for r in after[section] if not r.get("id") or r["id"] not in old)
-        removed = sum(1 for rid in old if rid not in new_ids)
-        changed = sum(1 for r in after[section] if r.get("id") in old and old[r["id"]] != r)
-        if added or removed or changed:
-            out.append({"field": section, "added": added, "removed": removed, "changed": changed})
-    return out
-
-
 def _apply(service: Service, entry: dict[str, Any]) -> None:
     """Make the live tables say what ``entry`` says (rows matched by id; rows not in it are deleted)."""
     for f in SERVICE_FIELDS:
@@ -223,14 +183,125 @@ def may_edit(actor: Actor) -> bool:
     return True
 
 
+class StaleEntry(Conflict):
+    """The service changed since the editor was opened (``base``): nothing saved. ``live`` is the entry now,
+    ``fields`` what changed since (keys as in a patch), ``since`` the revisions applied since ``opened_at``."""
+
+    def __init__(
+        self, message: str, live: dict[str, Any], fields: list[str], since: list[ServiceRevision]
+    ) -> None:
+        super().__init__("stale", message, None)
+        self.live = live
+        self.fields = fields
+        self.since = since
+
+
+def field_label(key: str, section: str = "service") -> str:
+    """A patch key for people: ``fee`` → 收费, ``tr.en.name`` → 名称 (English), ``limits`` → 时限; a row's field
+    with the row list's ``section``."""
+    section_labels = {
+        "limits": _("Time limits"),
+        "materials": _("Required materials"),
+        "steps": _("Process steps"),
+        "fees": _("Fee items"),
+    }
+    if key in section_labels:
+        return str(section_labels[key])
+    language = ""
+    if key.startswith(patches.TR):
+        language, _dot, key = key[len(patches.TR) :].partition(".")
+    model = {"limits": TimeLimit, "materials": ServiceMaterial, "steps": ServiceStep, "fees": ServiceFee}.get(
+        section, Service
+    )
+    try:
+        label = str(getattr(model._meta.get_field(key), "verbose_name", key))
+    except FieldDoesNotExist:
+        label = key
+    if language:
+        return f"{label} ({dict(settings.LANGUAGES).get(language, language)})"
+    return label
+
+
+def shown(value: Any) -> str:
+    """A value before or after a change, for people: yes/no, "—" for nothing."""
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, bool):
+        return str(_("yes") if value else _("no"))
+    return str(value)
+
+
+def changed_keys(patch: dict[str, Any]) -> list[str]:
+    """The service fields and row lists a patch changes (for a message)."""
+    return [*patch.get("service", {}), *patch.get("rows", {})]
+
+
+def _audit_values(patch: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The service log's before and after of a patch: service fields by name, rows as ``<list>#<id>.<field>``
+    (changed), ``<list>#<id>`` (removed) and ``<list>+<n>`` (added)."""
+    before: dict[str, Any] = {k: v["before"] for k, v in patch.get("service", {}).items()}
+    after: dict[str, Any] = {k: v["after"] for k, v in patch.get("service", {}).items()}
+    for section, ops in patch.get("rows", {}).items():
+        for n, op in enumerate(ops):
+            if op["op"] == "add":
+                before[f"{section}+{n}"], after[f"{section}+{n}"] = None, op["row"]
+            elif op["op"] == "remove":
+                before[f"{section}#{op['id']}"], after[f"{section}#{op['id']}"] = op["row"], None
+            else:
+                for field, v in op["fields"].items():
+                    before[f"{section}#{op['id']}.{field}"] = v["before"]
+                    after[f"{section}#{op['id']}.{field}"] = v["after"]
+    return before, after
+
+
+def _local(when: dt.datetime) -> str:
+    return timezone.localtime(when).strftime("%Y-%m-%d %H:%M")
+
+
+def _who(revision: ServiceRevision) -> str:
+    user = revision.created_by
+    if user is None:
+        return str(_("the system"))
+    staff = getattr(user, "staff", None)
+    return str(staff) if staff is not None else user.get_username()
+
+
+def _stale(
+    service: Service, base: dict[str, Any], live: dict[str, Any], opened_at: dt.datetime | None
+) -> StaleEntry:
+    fields = changed_keys(patches.diff(base, live))
+    applied = ServiceRevision.objects.filter(service=service, status=RevisionStatus.APPLIED).select_related(
+        "created_by__staff"
+    )
+    if opened_at is not None:
+        since = list(applied.filter(applied_at__gt=opened_at).order_by("applied_at", "id")[:10])
+    else:  # the form did not say when it was opened: the latest change
+        since = list(applied.order_by("-applied_at", "-id")[:1])
+    who = "; ".join(
+        _("%(who)s at %(when)s") % {"who": _who(r), "when": _local(r.applied_at or r.created_at)}
+        for r in since
+    ) or str(_("someone (not in the editor)"))
+    message = _(
+        "This service was changed while you were editing it — by %(who)s: %(fields)s. Nothing was saved. "
+        "Your input is kept below, on top of that change; check it and save again."
+    ) % {"who": who, "fields": ", ".join(field_label(k) for k in fields) or "—"}
+    return StaleEntry(message, live, fields, since)
+
+
 def do_save_entry(
     actor: Actor,
     service: Service | None,
     entry: dict[str, Any],
     effective_from: dt.datetime | None = None,
+    *,
+    base: dict[str, Any] | None = None,
+    opened_at: dt.datetime | None = None,
 ) -> ServiceRevision:
-    """Save ``entry`` as a revision of ``service`` (None: a new service, always effective now), applied now
-    when ``effective_from`` is empty or past, else by the job on that date. All or nothing."""
+    """Save what changed from ``base`` (the entry the editor was opened on; None: the entry now) to ``entry``
+    as a revision of ``service`` (None: a new service, always effective now): applied now when
+    ``effective_from`` is empty or past, else pending until the job applies it on that date. A service changed
+    since ``base`` is refused (``StaleEntry``); a scheduled change touching what another pending change
+    touches is refused. All or nothing."""
     require_staff(actor, EDIT_CAPABILITY)
     problems = check_entry(entry)
     if problems:
@@ -243,40 +314,144 @@ def do_save_entry(
             "catalogue_new_future", _("A new service takes effect when it is saved."), field="effective_from"
         )
     with transaction.atomic():
-        before = entry_of(service) if service is not None else None
-        if service is None:
-            service = Service(code=entry["service"]["code"])
+        live: dict[str, Any] | None = None
+        if service is not None:
+            service = Service.objects.select_for_update().get(pk=service.pk)
+            live = entry_of(service)
+            if base is not None and patches.canonical(base) != patches.canonical(live):
+                raise _stale(service, base, live, opened_at)
         if when <= now:
+            if service is None:
+                service = Service(code=entry["service"]["code"])
             _apply(service, entry)
-        saved = entry_of(service) if when <= now else entry
+            patch = patches.diff(live, entry_of(service))
+        else:
+            assert service is not None and live is not None
+            patch = patches.diff(live, entry)
+            _refuse_overlap(service, patch)
+        if patches.is_empty(patch):
+            raise ValidationFailed("catalogue_unchanged", _("Nothing was changed, so nothing was saved."))
         revision = ServiceRevision.objects.create(
             service=service,
             effective_from=when,
             status=RevisionStatus.APPLIED if when <= now else RevisionStatus.PENDING,
-            data=saved,
-            changes=_changes(before, saved),
+            patch=patch,
+            changes=patches.summary(patch),
             created_by=login_of(actor),
             created_at=now,
             applied_at=now if when <= now else None,
         )
-        if when > now:  # a later revision for the same date replaces the earlier one
-            ServiceRevision.objects.filter(
-                service=service, status=RevisionStatus.PENDING, effective_from=when
-            ).exclude(pk=revision.pk).update(status=RevisionStatus.SUPERSEDED)
+        before, after = _audit_values(patch)
         audit.record(
             actor,
             "catalogue.revision",
             service,
-            before=before["service"] if before else None,
-            after=saved["service"],
-            summary=_("catalogue entry saved, effective from %(date)s")
-            % {"date": timezone.localtime(when).strftime("%Y-%m-%d %H:%M")},
+            before=before,
+            after=after,
+            summary=_("catalogue change saved, effective from %(date)s") % {"date": _local(when)},
         )
     return revision
 
 
+def _refuse_overlap(service: Service, patch: dict[str, Any]) -> None:
+    """Two pending changes of the same field would conflict on the later date: refused when saving."""
+    mine = patches.touched(patch)
+    for other in ServiceRevision.objects.filter(service=service, status=RevisionStatus.PENDING).order_by(
+        "effective_from", "id"
+    ):
+        both = mine & patches.touched(other.patch)
+        if both:
+            names = sorted({field_label(k.partition("#")[0]) for k in both})
+            raise ValidationFailed(
+                "catalogue_overlap",
+                _(
+                    "The change scheduled for %(date)s already changes %(fields)s. Cancel that change first, "
+                    "or change these fields once it is in effect."
+                )
+                % {"date": _local(other.effective_from), "fields": ", ".join(names)},
+                field="effective_from",
+            )
+
+
+def _problems_of(service: Service, entry: dict[str, Any]) -> list[dict[str, Any]]:
+    """Why ``entry`` cannot be made live (the combinations, then each row's own validation)."""
+    found = [
+        {"kind": "invalid", "section": p.section, "field": p.field, "message": str(p.message)}
+        for p in check_entry(entry)
+    ]
+    if found:
+        return found
+    try:
+        with transaction.atomic():
+            _apply(service, entry)
+            transaction.set_rollback(True)
+    except DjangoValidationError as exc:
+        if not hasattr(exc, "error_dict"):
+            return [{"kind": "invalid", "section": "", "field": "", "message": " ".join(exc.messages)}]
+        return [
+            {"kind": "invalid", "section": "", "field": field, "message": " ".join(str(m) for m in messages)}
+            for field, messages in exc.message_dict.items()
+        ]
+    return []
+
+
+def _apply_revision(
+    rev: ServiceRevision, now: dt.datetime, *, actor: Actor | None = None, force: bool = False
+) -> bool:
+    """Apply ``rev`` (locked) on top of the entry now; True if applied, else it is marked *conflict*."""
+    service = Service.objects.select_for_update().get(pk=rev.service_id)
+    before_entry = entry_of(service)
+    result, conflicts = patches.apply_patch(before_entry, rev.patch, force=force)
+    if force:
+        conflicts = []
+    if not conflicts:
+        conflicts = _problems_of(service, result)
+    if conflicts:
+        rev.status = RevisionStatus.CONFLICT
+        rev.conflicts = conflicts
+        rev.save(update_fields=["status", "conflicts"])
+        audit.record(
+            actor,
+            "catalogue.revision_conflict",
+            service,
+            before={"revision": rev.pk},
+            after={"conflicts": conflicts},
+            summary=_("catalogue change of %(date)s not applied: changed since it was saved")
+            % {"date": _local(rev.effective_from)},
+        )
+        return False
+    _apply(service, result)
+    done = patches.diff(before_entry, entry_of(service))
+    rev.status = RevisionStatus.APPLIED
+    rev.applied_at = now
+    rev.conflicts = []
+    rev.changes = patches.summary(done) if not patches.is_empty(done) else []
+    fields = ["status", "applied_at", "conflicts", "changes"]
+    if actor is not None:
+        rev.decided_by = login_of(actor)
+        rev.decided_at = now
+        fields += ["decided_by", "decided_at"]
+    rev.save(update_fields=fields)
+    before, after = _audit_values(done)
+    audit.record(
+        actor,
+        "catalogue.revision_applied",
+        service,
+        before=before,
+        after=after,
+        summary=(
+            _("catalogue change of %(date)s applied anyway")
+            if force
+            else _("catalogue change of %(date)s applied")
+        )
+        % {"date": _local(rev.effective_from)},
+    )
+    return True
+
+
 def apply_due_revisions(now: dt.datetime | None = None) -> int:
-    """Apply the waiting revisions whose date has come, oldest first (the periodic job); returns how many."""
+    """Apply the pending revisions whose date has come, oldest first (the periodic job), each in its own
+    transaction; returns how many were applied (conflicts are marked, not counted)."""
     now = now or clock.now()
     done = 0
     due = ServiceRevision.objects.filter(status=RevisionStatus.PENDING, effective_from__lte=now).order_by(
@@ -286,28 +461,70 @@ def apply_due_revisions(now: dt.datetime | None = None) -> int:
         with transaction.atomic():
             rev = (
                 ServiceRevision.objects.select_for_update()
-                .select_related("service")
                 .filter(pk=rid, status=RevisionStatus.PENDING)
                 .first()
             )
-            if rev is None:
-                continue
-            before = entry_of(rev.service)
-            _apply(rev.service, rev.data)
-            after = entry_of(rev.service)
-            rev.status = RevisionStatus.APPLIED
-            rev.applied_at = now
-            rev.changes = _changes(before, after)
-            rev.data = after
-            rev.save(update_fields=["status", "applied_at", "changes", "data"])
-            audit.record(
-                None,
-                "catalogue.revision_applied",
-                rev.service,
-                before=before["service"],
-                after=after["service"],
-                summary=_("catalogue revision of %(date)s applied")
-                % {"date": timezone.localtime(rev.effective_from).strftime("%Y-%m-%d %H:%M")},
-            )
-            done += 1
+            if rev is not None and _apply_revision(rev, now):
+                done += 1
     return done
+
+
+def _open_revision(
+    actor: Actor, service_id: int, revision_id: int, statuses: tuple[str, ...]
+) -> ServiceRevision:
+    rev = (
+        ServiceRevision.objects.select_for_update()
+        .select_related("service")
+        .filter(pk=revision_id, service_id=service_id)
+        .first()
+    )
+    if rev is None:
+        raise NotFound("not_found", _("No such change of this service."), "revision")
+    if rev.status not in statuses:
+        raise Conflict(
+            "invalid_state",
+            _("This change is %(status)s; it cannot be changed any more.")
+            % {"status": rev.get_status_display()},
+            "revision",
+        )
+    return rev
+
+
+def do_cancel_revision(actor: Actor, service_id: int, revision_id: int) -> ServiceRevision:
+    """Cancel a pending change (or one in conflict): it will never be applied. Audited."""
+    require_staff(actor, EDIT_CAPABILITY)
+    now = clock.now()
+    with transaction.atomic():
+        rev = _open_revision(
+            actor, service_id, revision_id, (RevisionStatus.PENDING, RevisionStatus.CONFLICT)
+        )
+        was = rev.status
+        rev.status = RevisionStatus.CANCELLED
+        rev.decided_by = login_of(actor)
+        rev.decided_at = now
+        rev.save(update_fields=["status", "decided_by", "decided_at"])
+        audit.record(
+            actor,
+            "catalogue.revision_cancelled",
+            rev.service,
+            before={"revision": rev.pk, "status": was},
+            after={"revision": rev.pk, "status": rev.status},
+            summary=_("catalogue change of %(date)s cancelled") % {"date": _local(rev.effective_from)},
+        )
+    return rev
+
+
+def do_apply_anyway(actor: Actor, service_id: int, revision_id: int) -> ServiceRevision:
+    """Resolve a conflict by applying the change's values over what changed since (now). Refused, with the
+    reason, when the result would break the catalogue's rules. Audited."""
+    require_staff(actor, EDIT_CAPABILITY)
+    now = clock.now()
+    with transaction.atomic():
+        rev = _open_revision(actor, service_id, revision_id, (RevisionStatus.CONFLICT,))
+        service = Service.objects.select_for_update().get(pk=rev.service_id)
+        result, _conflicts = patches.apply_patch(entry_of(service), rev.patch, force=True)
+        problems = _problems_of(service, result)
+        if problems:
+            raise ValidationFailed("catalogue_invalid", problems[0]["message"], field=problems[0]["field"])
+        _apply_revision(rev, now, actor=actor, force=True)
+    return rev

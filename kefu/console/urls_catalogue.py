@@ -9,4 +9,6 @@ urlpatterns: list[URLPattern] = [
     path("new/", v.service_edit, name="catalogue_new"),
     path("<int:pk>/", v.service_edit, name="catalogue_edit"),
     path("<int:pk>/preview/", v.service_preview, name="catalogue_preview"),
+    path("<int:pk>/changes/<int:revision_id>/cancel/", v.revision_cancel, name="catalogue_revision_cancel"),
+    path("<int:pk>/changes/<int:revision_id>/apply/", v.revision_apply, name="catalogue_revision_apply"),
 ]

@@ -11,6 +11,7 @@ later date; nothing is saved while any error is shown.
 from __future__ import annotations
 
 import datetime as dt
+import json
 from decimal import Decimal
 from typing import Any
 
@@ -24,13 +25,15 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from kefu.commitments import catalogue
+from kefu.commitments import catalogue_patch as patches
 from kefu.commitments.limits import published_limits
-from kefu.commitments.models import EmergencyKeyword, Service, TimeLimit
+from kefu.commitments.models import ClockKindChoices, EmergencyKeyword, Service, TimeLimit
 from kefu.commitments.models.materials import ServiceFee, ServiceMaterial, ServiceStep
 from kefu.commitments.models.revisions import RevisionStatus, ServiceRevision
+from kefu.lib import clock
 from kefu.lib.content_i18n import SOURCE_LANGUAGE, content_languages, normalise
 from kefu.lib.errors import KefuError
 from kefu.web.views import ConsoleRequest, staff_view
@@ -199,6 +202,27 @@ class RevisionForm(forms.Form):
             "registered keep their time limits."
         ),
     )
+    # the entry the form was opened on and when: a save against a service changed since is refused
+    base = forms.CharField(required=False, widget=forms.HiddenInput)
+    opened_at = forms.CharField(required=False, widget=forms.HiddenInput)
+
+    def base_entry(self) -> tuple[dict[str, Any] | None, dt.datetime | None]:
+        """The entry as opened and the moment (None, None when the form did not carry them)."""
+        try:
+            base = json.loads(self.cleaned_data.get("base") or "null")
+            opened = dt.datetime.fromisoformat(self.cleaned_data.get("opened_at") or "")
+        except ValueError:
+            return None, None
+        if not isinstance(base, dict) or "service" not in base:
+            return None, None
+        return base, opened if timezone.is_aware(opened) else None
+
+
+def _opened(service: Service) -> dict[str, str]:
+    """The hidden fields of a form opened now on ``service``."""
+    if not service.pk:
+        return {}
+    return {"base": patches.canonical(catalogue.entry_of(service)), "opened_at": clock.now().isoformat()}
 
 
 ROW_DEFAULTS = {"limits": {"is_active": "on"}, "materials": {"required": "on"}}
@@ -236,7 +260,40 @@ def _build(
         name: cls(data, instance=service, prefix=name, queryset=_queryset(service, name))
         for name, (cls, _label) in FORMSETS.items()
     }
-    return form, sets, RevisionForm(data, prefix="revision")
+    initial = _opened(service) if data is None else {}
+    return form, sets, RevisionForm(data, prefix="revision", initial=initial)
+
+
+def _as_post(entry: dict[str, Any]) -> QueryDict:
+    """The editor's form data that shows ``entry`` (existing rows first, as the formsets expect)."""
+    data = QueryDict(mutable=True)
+
+    def put(prefix: str, record: dict[str, Any], form_class: Any) -> None:
+        for name in form_class._meta.fields:
+            value = record.get(name)
+            if isinstance(value, bool):
+                if value:
+                    data[f"{prefix}-{name}"] = "on"
+            elif value is not None:
+                data[f"{prefix}-{name}"] = str(value)
+        for field in getattr(form_class, "translated", ()):
+            for lang in content_languages():
+                value = ((record.get("translations") or {}).get(lang) or {}).get(field)
+                if value:
+                    data[f"{prefix}-tr_{lang}_{field}"] = value
+
+    put("service", entry["service"], ServiceForm)
+    for section, (formset_class, _label) in FORMSETS.items():
+        rows = sorted(entry[section], key=lambda r: not r.get("id"))
+        data[f"{section}-TOTAL_FORMS"] = str(len(rows))
+        data[f"{section}-INITIAL_FORMS"] = str(sum(1 for r in rows if r.get("id")))
+        data[f"{section}-MIN_NUM_FORMS"] = "0"
+        data[f"{section}-MAX_NUM_FORMS"] = "1000"
+        for i, row in enumerate(rows):
+            if row.get("id"):
+                data[f"{section}-{i}-id"] = str(row["id"])
+            put(f"{section}-{i}", row, formset_class.form)
+    return data
 
 
 def _queryset(service: Service, section: str) -> Any:
@@ -307,18 +364,75 @@ def service_list(request: ConsoleRequest) -> HttpResponse:
     if q:
         qs = qs.filter(code__icontains=q) | qs.filter(name__icontains=q)
     page = Paginator(qs, 50).get_page(request.GET.get("page"))
-    pending = set(
-        ServiceRevision.objects.filter(
-            status=RevisionStatus.PENDING, service_id__in=[s.pk for s in page.object_list]
-        ).values_list("service_id", flat=True)
-    )
+    waiting = ServiceRevision.objects.filter(
+        status__in=[RevisionStatus.PENDING, RevisionStatus.CONFLICT],
+        service_id__in=[s.pk for s in page.object_list],
+    ).values_list("service_id", "status")
+    pending = {sid for sid, status in waiting if status == RevisionStatus.PENDING}
+    conflict = {sid for sid, status in waiting if status == RevisionStatus.CONFLICT}
     languages = content_languages()
     rows = [
-        {"service": s, "pending": s.pk in pending, "missing": s.missing_translations(languages)}
+        {
+            "service": s,
+            "pending": s.pk in pending,
+            "conflict": s.pk in conflict,
+            "missing": s.missing_translations(languages),
+        }
         for s in page.object_list
     ]
-    ctx = {"page": page, "rows": rows, "q": q, "may_edit": _may_edit(request), "nav_group": "admin"}
+    conflicts = list(  # every service's, not only this page's: they need someone to decide
+        ServiceRevision.objects.filter(status=RevisionStatus.CONFLICT)
+        .select_related("service")
+        .order_by("effective_from", "id")[:20]
+    )
+    ctx = {
+        "page": page,
+        "rows": rows,
+        "q": q,
+        "may_edit": _may_edit(request),
+        "nav_group": "admin",
+        "conflicts": conflicts,
+    }
     return render(request, "console/catalogue/list.html", ctx)
+
+
+def _conflict_text(conflict: dict[str, Any]) -> str:
+    """One conflict of a change that could not be applied, for people."""
+    section = (
+        catalogue.field_label(conflict["section"]) if conflict.get("section") not in ("", "service") else ""
+    )
+    row = conflict.get("label") or ""
+    if conflict.get("section") == "limits" and row:
+        row = str(dict(ClockKindChoices.choices).get(row, row))
+    where = f"{section} “{row}”" if section else ""
+    kind = conflict.get("kind")
+    if kind == "row_changed":
+        return _("%(row)s: to be removed, but changed since the change was saved") % {"row": where}
+    if kind == "row_removed":
+        return _("%(row)s: to be changed, but removed since the change was saved") % {"row": where}
+    if kind == "invalid":
+        return str(conflict.get("message") or "")
+    label = catalogue.field_label(conflict.get("field") or "", conflict.get("section") or "service")
+    return _("%(field)s: the change sets %(before)s → %(after)s, but it is %(current)s now") % {
+        "field": f"{where} · {label}" if where else label,
+        "before": catalogue.shown(conflict.get("before")),
+        "after": catalogue.shown(conflict.get("after")),
+        "current": catalogue.shown(conflict.get("current")),
+    }
+
+
+def _open_changes(service: Service) -> list[dict[str, Any]]:
+    """The service's pending and conflicting changes, oldest date first, with their conflicts for people."""
+    if not service.pk:
+        return []
+    revs = (
+        ServiceRevision.objects.filter(
+            service=service, status__in=[RevisionStatus.PENDING, RevisionStatus.CONFLICT]
+        )
+        .select_related("created_by__staff")
+        .order_by("effective_from", "id")[:20]
+    )
+    return [{"revision": r, "conflicts": [_conflict_text(c) for c in r.conflicts]} for r in revs]
 
 
 def _render_editor(
@@ -328,8 +442,14 @@ def _render_editor(
     sets: dict[str, Any],
     rev: RevisionForm,
     status: int = 200,
+    stale: dict[str, Any] | None = None,
+    refusal: str = "",
 ) -> HttpResponse:
+    open_changes = _open_changes(service)
     ctx = {
+        "stale": stale,
+        "refusal": refusal,
+        "open_changes": open_changes,
         "service": service,
         "form": form,
         "sets": [(name, sets[name], FORMSETS[name][1]) for name in SECTIONS],
@@ -338,7 +458,9 @@ def _render_editor(
         "preview_languages": [(code, _language_name(code)) for code, _n in settings.LANGUAGES],
         "content_languages": [(code, _language_name(code)) for code in content_languages()],
         "revisions": (
-            ServiceRevision.objects.filter(service=service).select_related("created_by__staff")[:20]
+            ServiceRevision.objects.filter(service=service).select_related(
+                "created_by__staff", "decided_by__staff"
+            )[:20]
             if service.pk
             else []
         ),
@@ -346,7 +468,7 @@ def _render_editor(
             :40
         ],
         "nav_group": "admin",
-        "has_errors": status == 400,
+        "has_errors": status in (400, 409) and not refusal,
         "general_limits": list(
             TimeLimit.objects.filter(
                 is_active=True, service__isnull=True, order_type=service.order_type
@@ -354,12 +476,8 @@ def _render_editor(
         )
         if service.order_type
         else [],
-        "pending": (
-            ServiceRevision.objects.filter(service=service, status=RevisionStatus.PENDING)
-            .order_by("effective_from")
-            .first()
-            if service.pk
-            else None
+        "pending": next(
+            (c["revision"] for c in open_changes if c["revision"].status == RevisionStatus.PENDING), None
         ),
     }
     return render(request, "console/catalogue/edit.html", ctx, status=status)
@@ -404,13 +522,79 @@ def service_edit(request: ConsoleRequest, pk: int | None = None) -> HttpResponse
         language = normalise(request.POST.get("preview_language") or SOURCE_LANGUAGE)
         return _preview(request, entry, service, language)
     stored = Service.objects.get(pk=service.pk) if service.pk else None
+    base, opened_at = rev.base_entry()
     try:
-        revision = catalogue.do_save_entry(request.user, stored, entry, _parse_effective(rev))
+        revision = catalogue.do_save_entry(
+            request.user, stored, entry, _parse_effective(rev), base=base, opened_at=opened_at
+        )
+    except catalogue.StaleEntry as exc:
+        assert stored is not None and base is not None
+        return _stale_editor(request, stored, base, entry, exc)
     except KefuError as exc:
         target = rev if exc.field == "effective_from" else form
         target.add_error(exc.field if exc.field in target.fields else None, str(exc.message))
         return _render_editor(request, service, form, sets, rev, status=400)
     return redirect("console:catalogue_edit", pk=revision.service_id)
+
+
+def _stale_editor(
+    request: ConsoleRequest,
+    service: Service,
+    base: dict[str, Any],
+    entry: dict[str, Any],
+    exc: catalogue.StaleEntry,
+) -> HttpResponse:
+    """The editor again after a refused save against a changed service: the other person's change with the
+    user's own changes on top (where both changed the same thing, the user's value), opened on the entry
+    now — so saving again keeps both; nothing is lost."""
+    mine = patches.diff(base, entry)
+    merged, both = patches.apply_patch(exc.live, mine, force=True)
+    data = _as_post(merged)
+    data["revision-effective_from"] = request.POST.get("revision-effective_from", "")
+    data["revision-base"] = patches.canonical(exc.live)
+    data["revision-opened_at"] = clock.now().isoformat()
+    form, sets, rev = _build(request, service, data)
+    _quiet([form, rev, *(x for fs in sets.values() for x in fs.forms)], list(sets.values()))
+    labels = sorted(
+        {
+            catalogue.field_label(c["field"], c["section"])
+            if c.get("field")
+            else catalogue.field_label(c["section"])
+            for c in both
+        }
+    )
+    stale = {"message": exc.message, "both": labels}
+    return _render_editor(request, service, form, sets, rev, status=409, stale=stale)
+
+
+@require_POST
+@staff_view(catalogue.EDIT_CAPABILITY)
+def revision_cancel(request: ConsoleRequest, pk: int, revision_id: int) -> HttpResponse:
+    """Cancel a pending (or conflicting) change of the service."""
+    try:
+        catalogue.do_cancel_revision(request.user, pk, revision_id)
+    except KefuError as exc:
+        return _refused(request, pk, exc)
+    return redirect("console:catalogue_edit", pk=pk)
+
+
+@require_POST
+@staff_view(catalogue.EDIT_CAPABILITY)
+def revision_apply(request: ConsoleRequest, pk: int, revision_id: int) -> HttpResponse:
+    """Resolve a conflict: apply the change's values over what changed since."""
+    try:
+        catalogue.do_apply_anyway(request.user, pk, revision_id)
+    except KefuError as exc:
+        return _refused(request, pk, exc)
+    return redirect("console:catalogue_edit", pk=pk)
+
+
+def _refused(request: ConsoleRequest, pk: int, exc: KefuError) -> HttpResponse:
+    if exc.status == 404:
+        raise Http404
+    service = get_object_or_404(Service, pk=pk)
+    form, sets, rev = _build(request, service, None)
+    return _render_editor(request, service, form, sets, rev, status=exc.status, refusal=str(exc.message))
 
 
 class _Rows(list):  # type: ignore[type-arg]

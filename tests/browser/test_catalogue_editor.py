@@ -116,3 +116,65 @@ def test_admin_creates_a_service_and_previews_it_in_english_and_hungarian(browse
         screenshot(preview, f"catalogue-preview-{language}")
         preview.close()
     context.close()
+
+
+def test_two_admins_on_one_service_and_a_scheduled_change_cancelled(browser, world, live_server):
+    """Two administrators edit the same service: the later save is refused with who changed what, the input
+    kept on top of the other's change, and saved on the second try; a change scheduled for a later date is
+    pending on the service page until its Cancel button is pressed."""
+    import datetime as dt
+
+    from kefu.lib import clock
+    from kefu.testing.factories import make_staff
+    from tests.browser.conftest import new_context_page
+
+    clocks.ensure_defaults()
+    make_staff("admin2", "admin", None, name="李管理")
+    s = world.service_fault
+    context = browser.new_context(
+        locale="zh-CN",
+        timezone_id="Asia/Shanghai",
+        viewport={"width": 1280, "height": 900},
+        base_url=live_server.url,
+    )
+    context.set_default_timeout(10_000)
+    page = context.new_page()
+    login(page, "admin", PASSWORD)
+    page.goto(f"/catalogue/{s.pk}/")
+    other = new_context_page(browser, live_server, "admin2", PASSWORD)
+    other.goto(f"/catalogue/{s.pk}/")
+    other.fill("#id_service-description", "宽带中断、网速慢的上门维修。")
+    other.click("#catalogue-save")
+    other.wait_for_load_state("networkidle")
+    other.context.close()
+
+    page.fill("#id_service-commitment", "24小时内修复。")
+    page.click("#catalogue-save")
+    stale = page.locator("[data-testid=stale-edit]")
+    expect(stale).to_be_visible()
+    expect(stale).to_contain_text("李管理")
+    expect(page.locator("#id_service-commitment")).to_have_value("24小时内修复。")  # kept
+    expect(page.locator("#id_service-description")).to_have_value("宽带中断、网速慢的上门维修。")  # theirs
+    s.refresh_from_db()
+    assert s.commitment == ""  # nothing saved yet
+    screenshot(page, "catalogue-stale-edit", for_docs=True)
+    page.click("#catalogue-save")
+    expect(page.locator("[data-testid=stale-edit]")).to_have_count(0)
+    s.refresh_from_db()
+    assert s.commitment == "24小时内修复。" and s.description == "宽带中断、网速慢的上门维修。"
+
+    later = (clock.localdate() + dt.timedelta(days=40)).strftime("%Y-%m-%dT00:00")
+    page.fill("#id_service-commitment", "12小时内修复。")
+    page.fill("#id_revision-effective_from", later)
+    page.click("#catalogue-save")
+    change = page.locator("[data-testid=open-change]")
+    expect(change).to_have_count(1)
+    expect(change).to_contain_text("12小时内修复。")
+    expect(page.locator("#id_service-commitment")).to_have_value("24小时内修复。")  # in effect until then
+    screenshot(page, "catalogue-pending-change", for_docs=True)
+    change.locator("[data-testid=cancel-change]").click()
+    expect(page.locator("[data-testid=open-change]")).to_have_count(0)
+    expect(page.locator("#section-history [data-testid=revision][data-status=cancelled]")).to_have_count(1)
+    cancelled = ServiceRevision.objects.select_related("decided_by").get(service=s, status="cancelled")
+    assert cancelled.decided_by is not None and cancelled.decided_by.get_username() == "admin"
+    context.close()

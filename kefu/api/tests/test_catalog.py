@@ -157,3 +157,33 @@ def test_the_catalog_api_serves_the_requested_language(world: Any, apis: Any) ->
     assert en["name"] == "Broadband fault repair" and en["materials"][0]["name"] == "Identity card"
     zh = api.get("/services", lang="zh-hans").json()
     assert {x["code"]: x["name"] for x in zh}[s.code] == "宽带故障报修"
+
+
+def test_catalogue_changes_are_listed_and_a_pending_one_is_cancelled(world: Any, apis: Any) -> None:
+    import datetime as dt
+    from zoneinfo import ZoneInfo
+
+    from kefu.audit.models import AuditRecord
+    from kefu.commitments import catalogue
+    from kefu.lib import clock
+
+    s = world.service_fault
+    new_year = dt.datetime(2027, 1, 1, tzinfo=ZoneInfo("Asia/Shanghai"))
+    with clock.simulated(dt.datetime(2026, 12, 8, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai"))):
+        entry = catalogue.entry_of(s)
+        entry["service"]["commitment"] = "24小时内修复。"
+        rev = catalogue.do_save_entry(world.admin.user, s, entry, new_year)
+    page = apis("supervisor").get("/services/broadband-fault/revisions", limit=10).json()
+    assert page["count"] == 1 and page["limit"] == 10
+    item = page["items"][0]
+    assert item["status"] == "pending" and item["effective_from"].startswith("2026-12-31T16:00:00")
+    assert item["created_by"] == "admin"
+    assert {"field": "commitment", "before": "", "after": "24小时内修复。"} in item["changes"]
+    path = f"/services/broadband-fault/revisions/{rev.pk}/cancel"
+    assert_error(apis("supervisor").post(path), 403)  # branch managers read the catalogue, admins change it
+    r = apis("admin").post(path)
+    assert r.status_code == 200 and r.json()["status"] == "cancelled" and r.json()["decided_by"] == "admin"
+    assert AuditRecord.objects.filter(action="catalogue.revision_cancelled", object_id=str(s.pk)).exists()
+    assert_error(apis("admin").post(path), 409, "invalid_state")
+    assert_error(apis("admin").post("/services/broadband-fault/revisions/999999/cancel"), 404, "not_found")
+    assert_error(apis("admin").get("/services/nope/revisions"), 404, "not_found")

@@ -61,6 +61,8 @@ EXPECTED_PATHS = {
     "/api/v1/extensions",
     "/api/v1/services",
     "/api/v1/services/{code}",
+    "/api/v1/services/{code}/revisions",
+    "/api/v1/services/{code}/revisions/{revision_id}/cancel",
     "/api/v1/calendars",
     "/api/v1/calendars/{calendar_id}",
     "/api/v1/calendars/{calendar_id}/days",

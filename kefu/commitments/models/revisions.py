@@ -1,10 +1,13 @@
 """Revisions of a service's catalogue entry with the date they take effect (R-17, docs/commitments.md).
 
-A revision is the whole entry as the console editor saved it (the service's fields, its own time limits,
-materials, process steps and fee items, with their translations) in ``data``. A revision effective now is
-applied when it is saved; one effective later waits (``applied_at`` empty) until the job
-``commitments.catalogue_revisions`` applies it. The clock engine and the disclosure page read only the live
-tables, i.e. the revision in effect; orders already registered keep the limits copied onto their clocks.
+A revision is a *patch* (``commitments.catalogue_patch``): the service's fields and the rows of its time
+limits, materials, process steps and fee items that the editor changed, each with its value before and after.
+A revision effective now is applied when it is saved; one effective later is *pending* until the job
+``commitments.catalogue_revisions`` applies it on top of the entry as it is then — only what it changes. If
+something it changes was changed since it was saved, it is not applied: *conflict*, with the fields in
+``conflicts``, for an administrator to apply anyway or cancel. A pending revision can be *cancelled*. The clock
+engine and the disclosure page read only the live tables; orders already registered keep the limits copied
+onto their clocks.
 """
 
 from __future__ import annotations
@@ -12,12 +15,14 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class RevisionStatus(models.TextChoices):
-    PENDING = "pending", _("waiting for its date")
-    APPLIED = "applied", _("in effect")
-    SUPERSEDED = "superseded", _("replaced before its date")
+    PENDING = "pending", pgettext_lazy("revision", "pending")
+    APPLIED = "applied", pgettext_lazy("revision", "applied")
+    CANCELLED = "cancelled", pgettext_lazy("revision", "cancelled")
+    CONFLICT = "conflict", pgettext_lazy("revision", "conflict")
 
 
 class ServiceRevision(models.Model):
@@ -28,8 +33,9 @@ class ServiceRevision(models.Model):
     status = models.CharField(
         _("status"), max_length=12, choices=RevisionStatus.choices, default=RevisionStatus.PENDING
     )
-    data = models.JSONField(_("content"), default=dict)
+    patch = models.JSONField(_("changed fields and rows, before and after"), default=dict)
     changes = models.JSONField(_("what changed"), default=list, blank=True)
+    conflicts = models.JSONField(_("conflicts"), default=list, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
@@ -40,6 +46,15 @@ class ServiceRevision(models.Model):
     )
     created_at = models.DateTimeField(_("saved at"))
     applied_at = models.DateTimeField(_("applied at"), null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("cancelled or applied anyway by"),
+    )
+    decided_at = models.DateTimeField(_("cancelled or applied anyway at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("service revision")

@@ -5,6 +5,7 @@ take effect from a later date and is applied by the job on that date; supervisor
 from __future__ import annotations
 
 import datetime as dt
+import html
 import re
 from decimal import Decimal
 from typing import Any
@@ -16,10 +17,12 @@ from django.urls import reverse
 from django.utils import translation
 
 from kefu.audit.models import AuditRecord
-from kefu.commitments import catalogue, clocks
+from kefu.commitments import catalogue, catalogue_patch, clocks
 from kefu.commitments.models import Service, ServiceRevision, TimeLimit
 from kefu.commitments.models.materials import ServiceFee, ServiceMaterial
+from kefu.console.views_catalogue import _as_post
 from kefu.lib import clock
+from kefu.testing.factories import make_staff
 
 pytestmark = pytest.mark.django_db
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -137,7 +140,7 @@ def test_fee_in_the_table_must_be_the_base_fee_item(world: Any) -> None:
     resp = c.post(reverse("console:catalogue_new"), data, HTTP_ACCEPT_LANGUAGE="en")
     assert resp.status_code == 400
     page = resp.content.decode()
-    assert 'data-field="service-fee"' in page and "(¥2800)" in page and "(¥300)" in page
+    assert 'data-field="service-fee"' in page and "(¥2800.00)" in page and "(¥300.00)" in page
     assert not Service.objects.filter(code="install-rural").exists()
     assert not ServiceFee.objects.filter(name="安装费").exists()
 
@@ -260,7 +263,7 @@ def test_the_page_says_a_change_is_waiting_for_its_date(world: Any) -> None:
     c.force_login(world.admin.user)
     page = c.get(reverse("console:catalogue_edit", args=[s.pk])).content.decode()
     assert 'data-testid="pending-revision"' in page and "2027-01-01 00:00" in page
-    assert 'data-status="pending"' in page
+    assert 'data-status="pending"' in page and 'data-testid="open-change"' in page
     listing = c.get(reverse("console:catalogue_list")).content.decode()
     assert "change scheduled" in listing or "已安排修改" in listing
 
@@ -283,3 +286,110 @@ def test_the_english_name_and_name_en_stay_equal(world: Any) -> None:
     s.save()
     s.refresh_from_db()
     assert s.name_en == "New name" and s.tr("name", "hu") == "Új név"
+
+
+def _hidden(page: str, name: str) -> str:
+    found = re.search(rf'name="{name}" value="([^"]*)"', page)
+    assert found, f"no hidden field {name}"
+    return html.unescape(found.group(1))
+
+
+def _form_post(page: str, entry: dict[str, Any]) -> dict[str, Any]:
+    """What the browser posts: the form showing ``entry`` with the hidden version fields of ``page``."""
+    data = _as_post(entry).dict()
+    data.update(
+        {
+            "revision-base": _hidden(page, "revision-base"),
+            "revision-opened_at": _hidden(page, "revision-opened_at"),
+            "action": "save",
+        }
+    )
+    return data
+
+
+def test_a_save_against_a_service_another_admin_changed_is_refused_and_nothing_is_lost(world: Any) -> None:
+    s = world.service_fault
+    other = make_staff("admin2", "admin", None, name="李管理")
+    c = Client()
+    c.force_login(world.admin.user)
+    with clock.simulated(dt.datetime(2026, 12, 10, 9, 0, tzinfo=SHANGHAI)):
+        opened = c.get(reverse("console:catalogue_edit", args=[s.pk])).content.decode()
+        assert "revision-base" in opened and "revision-opened_at" in opened
+        mine = catalogue.entry_of(s)  # what the form shows
+    with clock.simulated(dt.datetime(2026, 12, 10, 9, 5, tzinfo=SHANGHAI)):  # the other admin saves first
+        base = catalogue.entry_of(s)
+        catalogue.do_save_entry(other.user, s, _entry_with_fee(s, "30.00"), base=base)
+    mine["service"]["description"] = "宽带中断、网速慢的上门维修。"
+    data = _form_post(opened, mine)
+    with clock.simulated(dt.datetime(2026, 12, 10, 9, 10, tzinfo=SHANGHAI)):
+        resp = c.post(reverse("console:catalogue_edit", args=[s.pk]), data, HTTP_ACCEPT_LANGUAGE="en")
+    page = resp.content.decode()
+    assert resp.status_code == 409
+    assert 'data-testid="stale-edit"' in page and "李管理" in page and "2026-12-10 09:05" in page
+    assert "Nothing was saved" in page
+    assert "宽带中断、网速慢的上门维修。" in page  # the user's input is kept …
+    assert 'name="service-fee" value="30.00"' in page  # … on top of the other admin's change
+    s.refresh_from_db()
+    assert s.description == "" and s.fee == Decimal("30.00")
+    assert catalogue_patch.canonical(catalogue.entry_of(s)) == _hidden(page, "revision-base")
+    again = catalogue.entry_of(s)
+    again["service"]["description"] = "宽带中断、网速慢的上门维修。"
+    with clock.simulated(dt.datetime(2026, 12, 10, 9, 12, tzinfo=SHANGHAI)):
+        resp = c.post(reverse("console:catalogue_edit", args=[s.pk]), _form_post(page, again))
+    assert resp.status_code == 302
+    s.refresh_from_db()
+    assert s.description == "宽带中断、网速慢的上门维修。" and s.fee == Decimal("30.00")  # both kept
+
+
+def test_a_pending_change_is_cancelled_on_the_service_page(world: Any) -> None:
+    s = world.service_fault
+    with clock.simulated(dt.datetime(2026, 12, 7, 10, 0, tzinfo=SHANGHAI)):
+        rev = catalogue.do_save_entry(
+            world.admin.user, s, _entry_with_fee(s, "50.00"), dt.datetime(2027, 1, 1, tzinfo=SHANGHAI)
+        )
+    url = reverse("console:catalogue_revision_cancel", args=[s.pk, rev.pk])
+    c = Client()
+    c.force_login(world.supervisor.user)
+    page = c.get(reverse("console:catalogue_edit", args=[s.pk])).content.decode()
+    assert 'data-testid="open-change"' in page and 'data-testid="cancel-change"' not in page
+    assert c.post(url).status_code == 404
+    c.force_login(world.admin.user)
+    page = c.get(reverse("console:catalogue_edit", args=[s.pk])).content.decode()
+    assert 'data-testid="cancel-change"' in page and url in page
+    assert c.get(url).status_code == 405
+    assert c.post(url).status_code == 302
+    rev.refresh_from_db()
+    assert rev.status == "cancelled" and rev.decided_by == world.admin.user
+    assert AuditRecord.objects.filter(action="catalogue.revision_cancelled", object_id=str(s.pk)).exists()
+    page = c.get(reverse("console:catalogue_edit", args=[s.pk])).content.decode()
+    assert 'data-testid="open-change"' not in page and 'data-status="cancelled"' in page
+    resp = c.post(url, HTTP_ACCEPT_LANGUAGE="en")  # cancelled already: said on the page
+    assert resp.status_code == 409 and 'data-testid="refusal"' in resp.content.decode()
+
+
+def test_a_conflict_is_shown_on_the_page_and_in_the_list_and_applied_anyway(world: Any) -> None:
+    s = world.service_fault
+    with clock.simulated(dt.datetime(2026, 12, 8, 10, 0, tzinfo=SHANGHAI)):
+        entry = catalogue.entry_of(s)
+        entry["service"]["commitment"] = "24小时内修复。"
+        rev = catalogue.do_save_entry(world.admin.user, s, entry, dt.datetime(2027, 1, 1, tzinfo=SHANGHAI))
+    with clock.simulated(dt.datetime(2026, 12, 10, 9, 0, tzinfo=SHANGHAI)):
+        entry = catalogue.entry_of(s)
+        entry["service"]["commitment"] = "12小时内修复。"
+        catalogue.do_save_entry(world.admin.user, s, entry)
+    with clock.simulated(dt.datetime(2027, 1, 1, 0, 0, tzinfo=SHANGHAI)):
+        assert catalogue.apply_due_revisions() == 0
+    c = Client()
+    c.force_login(world.admin.user)
+    listing = c.get(reverse("console:catalogue_list"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert 'data-testid="catalogue-conflicts"' in listing and 'data-testid="conflict-badge"' in listing
+    page = c.get(reverse("console:catalogue_edit", args=[s.pk]), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert 'data-testid="conflict"' in page and 'data-testid="apply-anyway"' in page
+    assert "24小时内修复。" in page and "12小时内修复。" in page
+    url = reverse("console:catalogue_revision_apply", args=[s.pk, rev.pk])
+    assert c.post(url).status_code == 302
+    s.refresh_from_db()
+    rev.refresh_from_db()
+    assert s.commitment == "24小时内修复。" and rev.status == "applied"
+    listing = c.get(reverse("console:catalogue_list")).content.decode()
+    assert 'data-testid="catalogue-conflicts"' not in listing
