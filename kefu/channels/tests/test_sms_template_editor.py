@@ -9,6 +9,7 @@ import pytest
 
 from kefu.audit.models import AuditRecord
 from kefu.channels.models import SmsTemplate
+from kefu.channels.outbox import consent
 from kefu.channels.outbox import sms_template_edit as edit
 from kefu.channels.outbox.sms_length import sms_length
 from kefu.lib.errors import Errors, PermissionDenied, ValidationFailed
@@ -155,3 +156,18 @@ def test_branch_managers_read_and_only_administrators_save(world: World) -> None
     with pytest.raises(PermissionDenied):
         edit.overview(world.agent.user)
     assert not SmsTemplate.objects.exists()
+
+
+@pytest.mark.django_db
+def test_the_opt_out_text_of_a_language_can_be_a_translation_of_the_chinese_template(world: World) -> None:
+    edit.do_save_template(
+        world.admin.user,
+        "opt_out",
+        {"text": "拒收请回复R", "text__hu": "Leiratkozás: válasz R", "active": "1"},
+    )
+    assert consent.opt_out_text("hu") == "Leiratkozás: válasz R"
+    assert consent.opt_out_text("zh-hans") == "拒收请回复R"
+    hu = edit.preview(
+        world.admin.user, "survey", {"text": "请评价：{url}", "text__hu": "Értékeljen: {url}"}, "hu"
+    )
+    assert hu.body == "Értékeljen: https://kefu.example.com/p/Ab3xY9 Leiratkozás: válasz R"
