@@ -63,7 +63,7 @@ def test_administrator_edits_an_sms_template_and_a_score_sheet(page, world, live
     body = page.locator('[data-testid="sms-preview-body"]')
     expect(body).to_contain_text("Kedves Kovács Anna! kábeltévé előfizetése 2026-12-31 napon lejár.")
     expect(body).to_contain_text("Leiratkozás: válasz R")
-    expect(page.locator('[data-testid="sms-preview-length"]')).to_contain_text("2")
+    expect(page.locator('[data-testid="sms-preview-length"]')).to_contain_text("107")  # 2 SMS of 67
     screenshot(page, "config-sms-edit", for_docs=True)
     page.click("#sms-save")
     expect(page.locator('[data-testid="fallback-text__hu"]')).to_have_count(0)

@@ -61,14 +61,25 @@ def test_an_unknown_placeholder_in_hungarian_is_refused_by_name_and_nothing_is_s
 
 @pytest.mark.django_db
 def test_a_missing_required_placeholder_is_named_for_each_language(world: World) -> None:
-    with pytest.raises(Errors) as refused:
+    with pytest.raises(ValidationFailed) as refused:
         edit.do_save_template(
             world.admin.user,
             "portal_link",
             {"text": "请点击链接登录，{minutes}分钟内有效。", "text__en": "Sign in: {url}", "active": "1"},
         )
-    assert [(e.field, e.code) for e in refused.value.errors] == [("text", "missing_placeholder")]
+    assert (refused.value.field, refused.value.code) == ("text", "missing_placeholder")
     assert "{url}" in str(refused.value.message)
+    with pytest.raises(Errors) as both:
+        edit.do_save_template(
+            world.admin.user,
+            "portal_link",
+            {"text": "登录：{url}", "text__en": "Sign in within {minutes} min", "text__hu": "{link}"},
+        )
+    assert [(e.field, e.code) for e in both.value.errors] == [
+        ("text__en", "missing_placeholder"),
+        ("text__hu", "unknown_placeholder"),
+        ("text__hu", "missing_placeholder"),
+    ]
     with pytest.raises(ValidationFailed) as empty:
         edit.do_save_template(world.admin.user, "portal_link", {"text": "  ", "active": "1"})
     assert empty.value.field == "text" and empty.value.code == "required"
