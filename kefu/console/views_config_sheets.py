@@ -34,7 +34,7 @@ LANGUAGE_NAMES = dict(settings.LANGUAGES)
 @require_GET
 @staff_view("config.branch")
 def config_sheets(request: ConsoleRequest) -> HttpResponse:
-    page = Paginator(edit.editable_sheets(request.user), PER_PAGE).get_page(request.GET.get("page"))
+    page: Any = Paginator(edit.editable_sheets(request.user), PER_PAGE).get_page(request.GET.get("page"))
     for s in page:
         s.gaps = s.missing_translations()
     ctx = {"page": page, "may_edit": request.staff.can(edit.EDIT_CAPABILITY), "lang_names": LANGUAGE_NAMES}
