@@ -39,7 +39,6 @@ def config_sms(request: ConsoleRequest) -> HttpResponse:
     rows = edit.overview(request.user)
     ctx = {
         "rows": rows,
-        "languages": [(code, LANGUAGE_NAMES.get(code, code)) for code in edit.languages()],
         "may_edit": request.staff.can(edit.EDIT_CAPABILITY),
     }
     return render(request, "console/config/sms.html", ctx)
@@ -108,7 +107,7 @@ def config_sms_edit(request: ConsoleRequest, code: str) -> HttpResponseBase:
         "may_edit": may_edit,
         "preview": edit.preview(request.user, code, data, preview_language),
         "preview_language": preview_language,
-        "languages": [(code_, LANGUAGE_NAMES.get(code_, code_)) for code_ in edit.languages()],
+        "preview_languages": [(c, LANGUAGE_NAMES.get(c, c)) for c in edit.languages()],
         "max_text": edit.MAX_TEXT,
     }
     return render(request, "console/config/sms_edit.html", ctx, status=status)
