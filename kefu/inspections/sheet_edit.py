@@ -241,7 +241,7 @@ def access_sheet(user: Actor, sheet_id: int) -> ScoreSheet:
 
 def versions(sheet: ScoreSheet) -> list[ScoreSheet]:
     """The sheet's earlier versions, newest first (one query per version; a sheet has a handful)."""
-    chain = []
+    chain: list[ScoreSheet] = []
     current = sheet.previous
     while current is not None and len(chain) < 100:
         chain.append(current)

@@ -130,15 +130,13 @@ def test_sheet_add_an_item_then_a_wrong_total_is_shown_and_nothing_saved(world: 
     page = resp.content.decode()
     assert resp.status_code == 200 and 'name="item-2-code"' in page and 'name="item_count" value="3"' in page
     assert not ScoreSheet.objects.filter(name="热线抽查表").exists()
-    data = _sheet_form(
-        item_count="3",
-        **{
-            "item-2-code": "A1",
-            "item-2-category": "attitude",
-            "item-2-text": "语气亲切",
-            "item-2-max_points": "5",
-        },
-    )
+    data = {
+        **_sheet_form(item_count="3"),
+        "item-2-code": "A1",
+        "item-2-category": "attitude",
+        "item-2-text": "语气亲切",
+        "item-2-max_points": "5",
+    }
     resp = admin.post(reverse("console:config_sheet_new"), data, HTTP_ACCEPT_LANGUAGE="en")
     page = resp.content.decode()
     assert resp.status_code == 400 and 'data-testid="error-total_points"' in page and "25" in page
@@ -152,8 +150,8 @@ def test_sheet_add_an_item_then_a_wrong_total_is_shown_and_nothing_saved(world: 
         "Q1",
         "A1",
     ]
-    page = admin.get(reverse("console:config_sheet_edit", args=[sheet.pk]), HTTP_ACCEPT_LANGUAGE="en")
-    assert 'data-testid="fallback-item-0-text__hu"' in page.content.decode()
+    edit_page = admin.get(reverse("console:config_sheet_edit", args=[sheet.pk]), HTTP_ACCEPT_LANGUAGE="en")
+    assert 'data-testid="fallback-item-0-text__hu"' in edit_page.content.decode()
 
 
 def test_back_office_sms_templates_and_score_sheets_are_read_only_with_a_link(world: World) -> None:

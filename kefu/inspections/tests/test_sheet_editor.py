@@ -89,7 +89,7 @@ def test_points_that_do_not_add_up_to_the_total_are_refused_naming_both_numbers(
     assert "25" in str(refused.value.message) and "30" in str(refused.value.message)
     assert not ScoreSheet.objects.filter(name="柜台检查表").exists()
     # a removed item no longer counts: 10 + 10 = 20
-    ok = sheet_edit.do_save_sheet(world.admin.user, None, form(total=20, **{"item-2-remove": "1"}))
+    ok = sheet_edit.do_save_sheet(world.admin.user, None, {**form(total=20), "item-2-remove": "1"})
     assert ok.sheet.items.count() == 2
 
 
