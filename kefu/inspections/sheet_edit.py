@@ -264,11 +264,22 @@ def _item_snapshot(items: list[ItemInput]) -> list[dict[str, Any]]:
     ]
 
 
-def _create_items(sheet: ScoreSheet, items: list[ItemInput]) -> None:
-    for n, item in enumerate(items):
+def _create_sheet(wanted: SheetInput, previous: ScoreSheet | None = None) -> ScoreSheet:
+    """A new sheet with new item rows: version 1, or the version after ``previous``."""
+    sheet = ScoreSheet.objects.create(
+        name=wanted.name,
+        description=wanted.description,
+        translations=wanted.translations,
+        total_points=wanted.total_points or 0,
+        active=wanted.active,
+        version=previous.version + 1 if previous is not None else 1,
+        previous=previous,
+    )
+    for n, item in enumerate(wanted.kept):
         row = ScoreItem(sheet=sheet)
         _set_item(row, item, n)
         row.save()
+    return sheet
 
 
 def _set_item(row: ScoreItem, item: ItemInput, n: int) -> None:
@@ -313,14 +324,7 @@ def do_save_sheet(user: Actor, sheet_id: int | None, data: Mapping[str, Any]) ->
                 )
         raise_if(errors)
         if sheet is None:
-            created = ScoreSheet.objects.create(
-                name=wanted.name,
-                description=wanted.description,
-                translations=wanted.translations,
-                total_points=wanted.total_points or 0,
-                active=wanted.active,
-            )
-            _create_items(created, wanted.kept)
+            created = _create_sheet(wanted)
             audit.record(
                 user,
                 "score_sheet.create",
@@ -336,16 +340,7 @@ def do_save_sheet(user: Actor, sheet_id: int | None, data: Mapping[str, Any]) ->
         items_changed = old_meaning != new_meaning or wanted.total_points != sheet.total_points
         scored = in_use(sheet)
         if items_changed and scored:
-            new = ScoreSheet.objects.create(
-                name=wanted.name,
-                description=wanted.description,
-                translations=wanted.translations,
-                total_points=wanted.total_points or 0,
-                active=wanted.active,
-                version=sheet.version + 1,
-                previous=sheet,
-            )
-            _create_items(new, wanted.kept)
+            new = _create_sheet(wanted, previous=sheet)
             sheet.active = False
             sheet.save(update_fields=["active"])
             audit.record(
