@@ -3,6 +3,7 @@
 from django.urls import URLPattern, path
 
 from kefu.console import views_config as v
+from kefu.console import views_config_sheets, views_config_sms
 
 urlpatterns: list[URLPattern] = [
     path("", v.config_index, name="config_index"),
@@ -19,4 +20,11 @@ urlpatterns: list[URLPattern] = [
     path("phrases/<int:pk>/", v.config_phrase_edit, name="config_phrase_edit"),
     path("forbidden/new/", v.config_forbidden_edit, name="config_forbidden_new"),
     path("forbidden/<int:pk>/", v.config_forbidden_edit, name="config_forbidden_edit"),
+]
+urlpatterns += [  # SMS templates and score sheets (kefu.console.views_config_sms, views_config_sheets)
+    path("sms/", views_config_sms.config_sms, name="config_sms"),
+    path("sms/<slug:code>/", views_config_sms.config_sms_edit, name="config_sms_edit"),
+    path("sheets/", views_config_sheets.config_sheets, name="config_sheets"),
+    path("sheets/new/", views_config_sheets.config_sheet_edit, name="config_sheet_new"),
+    path("sheets/<int:pk>/", views_config_sheets.config_sheet_edit, name="config_sheet_edit"),
 ]

@@ -1,4 +1,5 @@
-"""Back office of inspections and training: score sheets, handbook, courses and exams are configured here;
+"""Back office of inspections and training: handbook, courses and exams are configured here (score sheets are
+edited in the console, ``inspections.sheet_edit``; read-only here);
 inspections, corrective actions, attempts and records are written by the console (read-only here)."""
 
 from __future__ import annotations
@@ -8,6 +9,7 @@ from typing import Any
 from django import forms
 from django.contrib import admin
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy
 
 from kefu.audit.admin_mixins import AuditedAdmin
 from kefu.inspections.models import (
@@ -26,17 +28,24 @@ from kefu.inspections.models import (
     TrainingRecord,
 )
 from kefu.organization.models import RoleChoices
+from kefu.web.admin_readonly import EditedInConsoleAdmin
 
 
 class ScoreItemInline(admin.TabularInline):  # type: ignore[type-arg]
     model = ScoreItem
-    extra = 1
-    fields = ["position", "category", "text", "description", "max_points", "translations"]
+    extra = 0
+    fields = ["position", "code", "category", "text", "description", "max_points", "translations"]
 
 
 @admin.register(ScoreSheet)
-class ScoreSheetAdmin(AuditedAdmin):
-    list_display = ["name", "active"]
+class ScoreSheetAdmin(EditedInConsoleAdmin):
+    """Score sheets are edited in the console (Configuration → Score sheets): points checked against the
+    total, every language, a new version when a sheet in use changes. Read-only here."""
+
+    console_url = "console:config_sheets"
+    console_message = gettext_lazy("Score sheets are edited in the console.")
+    console_link = gettext_lazy("Open the score sheet editor")
+    list_display = ["name", "version", "total_points", "active"]
     inlines = [ScoreItemInline]
 
 

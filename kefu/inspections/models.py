@@ -39,7 +39,12 @@ class InspectionKind(models.TextChoices):
 
 
 class ScoreSheet(Translatable, models.Model):
-    """检查评分表: the items an inspection scores, grouped by category."""
+    """检查评分表: the items an inspection scores, grouped by category.
+
+    A sheet that inspections were scored on keeps its items as they were: the console editor
+    (``inspections.sheet_edit``) saves a changed list of items as a new version (``previous`` points to the
+    sheet it replaces, which becomes inactive), so every stored score keeps the item and maximum it was given
+    against (docs/design/inspections.md, "Editing score sheets")."""
 
     translatable_fields = ("name", "description")
 
@@ -47,6 +52,21 @@ class ScoreSheet(Translatable, models.Model):
     description = models.TextField(_("description"), blank=True)
     translations = models.JSONField(_("translations"), default=dict, blank=True)
     active = models.BooleanField(_("active"), default=True)
+    total_points = models.PositiveSmallIntegerField(
+        _("total points"),
+        default=100,
+        validators=[MinValueValidator(1), MaxValueValidator(1000)],
+        help_text=_("满分: the items' maximum points add up to it."),
+    )
+    version = models.PositiveSmallIntegerField(_("version"), default=1)
+    previous = models.OneToOneField(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="next_version",
+        verbose_name=_("previous version"),
+    )
 
     class Meta:
         verbose_name = _("score sheet")
@@ -66,6 +86,12 @@ class ScoreItem(Translatable, models.Model):
     translatable_fields = ("text", "description")
 
     sheet = models.ForeignKey(ScoreSheet, on_delete=models.CASCADE, related_name="items")
+    code = models.CharField(
+        _("code"),
+        max_length=20,
+        blank=True,
+        help_text=_("A short key of the item (e.g. L1), unique on its sheet and kept by its later versions."),
+    )
     category = models.CharField(_("category"), max_length=20, choices=Category.choices)
     text = models.CharField(_("item"), max_length=300)
     description = models.TextField(_("what is checked"), blank=True)
@@ -79,6 +105,11 @@ class ScoreItem(Translatable, models.Model):
         verbose_name = _("score item")
         verbose_name_plural = _("score items")
         ordering = ["sheet", "position", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["sheet", "code"], condition=~models.Q(code=""), name="scoreitem_code_once"
+            )
+        ]
 
     def __str__(self) -> str:
         return self.text

@@ -32,6 +32,7 @@ from kefu.channels.models.endpoints import SmsTemplate, SmsTemplateCode
 from kefu.channels.outbox import consent_rules as rules
 from kefu.customers import rules as cust_rules
 from kefu.lib import clock, links
+from kefu.lib.content_i18n import SOURCE_LANGUAGE, has_translation, normalise
 
 SUPPRESSED_OPTED_OUT = "suppressed: opted out"
 SUPPRESSED_NO_CONSENT = "suppressed: no marketing consent"
@@ -64,7 +65,8 @@ def opt_out_text(language: str | None = None) -> str:
     that language (the provider's registered wording), else the built-in text."""
     language = (language or translation.get_language() or "zh-hans").lower()
     # the language's own wording only (no zh-hans fallback as for other kinds): an English text never
-    # ends in a Chinese sentence, and the built-in text is translated
+    # ends in a Chinese sentence, and the built-in text is translated; the wording is a row of that language
+    # or the language's text of the Simplified Chinese row
     configured = (
         SmsTemplate.objects.filter(code=SmsTemplateCode.OPT_OUT, active=True, language__iexact=language)
         .values_list("text", flat=True)
@@ -72,6 +74,13 @@ def opt_out_text(language: str | None = None) -> str:
     )
     if configured and configured.strip():
         return configured.strip()
+    # the language's text of the Simplified Chinese template (the console's SMS template editor)
+    source = SmsTemplate.objects.filter(
+        code=SmsTemplateCode.OPT_OUT, active=True, language=SOURCE_LANGUAGE
+    ).first()
+    lang = normalise(language)
+    if source is not None and lang != SOURCE_LANGUAGE and has_translation(source, "text", lang):
+        return source.translations[lang]["text"].strip()
     with translation.override(language):
         return _("Reply R to unsubscribe")
 

@@ -25,11 +25,12 @@ from django.utils import translation
 from kefu.audit.models import AuditRecord
 from kefu.channels import outbox
 from kefu.channels.models import GatewayMessage, OptOut, OutboxMessage, OutboxStatus, SmsTemplate
-from kefu.channels.outbox import consent, sms
+from kefu.channels.outbox import consent, sms, sms_template_edit
 from kefu.channels.tests.test_sms import SECRET, Gateway
 from kefu.commitments import proactive
 from kefu.customers.actions import do_add_record
 from kefu.customers.models import Customer
+from kefu.lib.errors import ValidationFailed
 from kefu.testing.factories import World
 from kefu.testing.shell import free_port
 from kefu.workorders.models import WorkOrder
@@ -443,38 +444,37 @@ def test_suppressed_status_is_shown_truthfully_in_the_outbox_admin(world: World,
 
 
 def test_a_registered_reminder_template_must_carry_the_opt_out_text(world: World) -> None:
-    from kefu.channels.admin_endpoints import SmsTemplateForm
-
     SmsTemplate.objects.create(code="opt_out", language="zh-hans", text="拒收请回复R")
-    base = {"code": "fee_reminder", "language": "zh-hans", "signature": "【城市燃气】", "active": True}
-    missing = SmsTemplateForm(
-        data={
-            **base,
-            "text": "{customer_name}您好，您的{product}将于{due}到期。",
-            "provider_template_id": "SMS_1",
-        }
-    )
-    assert not missing.is_valid() and "拒收请回复R" in str(missing.errors["text"])
-    ok = SmsTemplateForm(
-        data={
+    admin = world.admin.user
+    base = {"signature": "【城市燃气】", "active": "1"}
+    with pytest.raises(ValidationFailed) as missing:
+        sms_template_edit.do_save_template(
+            admin,
+            "fee_reminder",
+            {
+                **base,
+                "text": "{customer_name}您好，您的{product}将于{due}到期。",
+                "provider_template_id": "SMS_1",
+            },
+        )
+    assert missing.value.field == "text" and "拒收请回复R" in str(missing.value.message)
+    sms_template_edit.do_save_template(
+        admin,
+        "fee_reminder",
+        {
             **base,
             "text": "{customer_name}您好，您的{product}将于{due}到期。拒收请回复R",
             "provider_template_id": "SMS_1",
-        }
+        },
     )
-    assert ok.is_valid(), ok.errors
     # without a provider template Kefu appends the sentence itself; a service kind needs none
-    assert SmsTemplateForm(
-        data={**base, "text": "{product}将于{due}到期", "provider_template_id": ""}
-    ).is_valid()
-    assert SmsTemplateForm(
-        data={
-            **base,
-            "code": "maintenance",
-            "text": "{title}：{start}至{end}停气",
-            "provider_template_id": "SMS_2",
-        }
-    ).is_valid()
+    sms_template_edit.do_save_template(
+        admin, "fee_reminder", {**base, "text": "{product}将于{due}到期", "provider_template_id": ""}
+    )
+    sms_template_edit.do_save_template(
+        admin, "maintenance", {**base, "text": "{title}：{start}至{end}停气", "provider_template_id": "SMS_2"}
+    )
+    assert SmsTemplate.objects.get(code="fee_reminder").text == "{product}将于{due}到期"
 
 
 @pytest.mark.django_db(transaction=True)

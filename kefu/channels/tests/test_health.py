@@ -11,7 +11,6 @@ from django.test import Client
 from django.utils import timezone
 
 from kefu.channels import health, outbox
-from kefu.channels.admin_endpoints import SmsTemplateForm
 from kefu.channels.models import (
     Call,
     CallbackTask,
@@ -23,7 +22,8 @@ from kefu.channels.models import (
     OutboxMessage,
     SmsTemplate,
 )
-from kefu.channels.outbox import sms_templates
+from kefu.channels.outbox import sms_template_edit, sms_templates
+from kefu.lib.errors import ValidationFailed
 from kefu.testing.factories import World
 
 pytestmark = pytest.mark.django_db
@@ -110,15 +110,14 @@ def test_health_page_for_admin_and_supervisor_only(world: World) -> None:
 
 
 def test_sms_template_variables_checked_and_filled(world: World) -> None:
-    form = SmsTemplateForm(
-        data={
-            "code": "materials_notice",
-            "language": "zh-hans",
-            "text": "{customer_name}您好，缺{materals}",
-            "active": True,
-        }
-    )
-    assert not form.is_valid() and "{materals}" in str(form.errors["text"])
+    with pytest.raises(ValidationFailed) as refused:
+        sms_template_edit.do_save_template(
+            world.admin.user,
+            "materials_notice",
+            {"text": "{customer_name}您好，缺{materals}{missing_materials}", "active": "1"},
+        )
+    assert refused.value.field == "text" and "{materals}" in str(refused.value.message)
+    assert not SmsTemplate.objects.exists()
     SmsTemplate.objects.create(
         code="materials_notice",
         language="zh-hans",

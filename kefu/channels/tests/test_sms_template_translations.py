@@ -10,10 +10,11 @@ from decimal import Decimal
 import pytest
 
 from kefu.channels.models import OutboxMessage, SmsTemplate
-from kefu.channels.outbox import sms_templates
+from kefu.channels.outbox import sms_template_edit, sms_templates
 from kefu.commitments import proactive
 from kefu.customers.actions import do_add_record
 from kefu.customers.models import Customer
+from kefu.lib.errors import ValidationFailed
 from kefu.testing.factories import World
 
 pytestmark = pytest.mark.django_db
@@ -89,27 +90,24 @@ def test_the_provider_template_id_goes_only_with_its_own_text(template: SmsTempl
     assert sms_templates.find("fee_reminder", "hu") == template
 
 
-def test_the_back_office_form_keeps_a_text_per_language(template: SmsTemplate) -> None:
-    from kefu.channels.admin_endpoints import SmsTemplateForm
-
+def test_the_editor_keeps_a_text_per_language(world: World, template: SmsTemplate) -> None:
     data = {
-        "code": "fee_reminder",
-        "language": "zh-hans",
         "text": ZH,
         "signature": "【城市燃气】",
         "provider_template_id": "",  # a registered reminder must carry the opt-out text (docs/privacy.md)
-        "active": "on",
-        "text_en": EN,
-        "text_hu": "",
-        "text_zh_hant": "尊敬的{customer_name}，您的{product}將於{due}到期。",
+        "active": "1",
+        "text__en": EN,
+        "text__hu": "",
+        "text__zh-hant": "尊敬的{customer_name}，您的{product}將於{due}到期。",
     }
-    form = SmsTemplateForm(data, instance=template)
-    assert form.is_valid(), form.errors
-    saved = form.save()
+    saved = sms_template_edit.do_save_template(world.admin.user, "fee_reminder", data)
+    saved.refresh_from_db()
     assert saved.translations == {
         "en": {"text": EN},
         "zh-hant": {"text": "尊敬的{customer_name}，您的{product}將於{due}到期。"},
     }
-    assert SmsTemplateForm(instance=saved)["text_en"].initial == EN
-    bad = SmsTemplateForm({**data, "text_hu": "Kedves {name}!"}, instance=saved)
-    assert not bad.is_valid() and "{name}" in bad.errors["text_hu"][0]
+    with pytest.raises(ValidationFailed) as bad:
+        sms_template_edit.do_save_template(
+            world.admin.user, "fee_reminder", {**data, "text__hu": "Kedves {name}! {product} {due}"}
+        )
+    assert bad.value.field == "text__hu" and "{name}" in str(bad.value.message)
