@@ -7,53 +7,26 @@ from django import forms
 from django.contrib import admin, messages
 from django.db import models
 from django.http import HttpRequest, HttpResponse
-from django.urls import reverse
-from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from kefu.audit.admin_mixins import AuditedAdmin
 from kefu.commitments import actions
-from kefu.commitments.admin_limits import ReadOnlyAdmin
 from kefu.commitments.calendars import current_year, missing_years
 from kefu.commitments.models import BusinessCalendar, CalendarDay, CalendarYear, Service, WorkingPeriod
 from kefu.commitments.models.materials import ServiceFee, ServiceMaterial, ServiceStep
 from kefu.commitments.models.proactive import CarePlan, PlannedMaintenance
 from kefu.lib.errors import KefuError
+from kefu.web.admin_readonly import EditedInConsoleAdmin
 
 
-class CatalogueReadOnly(ReadOnlyAdmin):
+class CatalogueReadOnly(EditedInConsoleAdmin):
     """The service catalogue is edited in the console (``console:catalogue_list``): validated as a whole,
     versioned with an effective date, translated. Here it is read-only, with a link there."""
 
-    def _point_to_console(self, request: HttpRequest) -> None:
-        messages.info(
-            request,
-            format_html(
-                '{} <a href="{}">{}</a>',
-                _("The service catalogue is edited in the console."),
-                reverse("console:catalogue_list"),
-                _("Open the catalogue editor"),
-            ),
-        )
-
-    def changelist_view(
-        self, request: HttpRequest, extra_context: dict[str, Any] | None = None
-    ) -> HttpResponse:
-        if request.method == "GET":
-            self._point_to_console(request)
-        return super().changelist_view(request, extra_context)
-
-    def change_view(
-        self,
-        request: HttpRequest,
-        object_id: str,
-        form_url: str = "",
-        extra_context: dict[str, Any] | None = None,
-    ) -> HttpResponse:
-        if request.method == "GET":
-            self._point_to_console(request)
-        return super().change_view(request, object_id, form_url, extra_context)
+    console_url = "console:catalogue_list"
+    console_message = gettext_lazy("The service catalogue is edited in the console.")
+    console_link = gettext_lazy("Open the catalogue editor")
 
 
 class ServiceMaterialInline(admin.TabularInline):
