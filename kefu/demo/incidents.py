@@ -11,6 +11,7 @@ from typing import Any
 from kefu.commitments.models import Service
 from kefu.customers.models import Customer
 from kefu.incidents import actions
+from kefu.incidents.models import Incident
 from kefu.organization.models import Department, ServiceArea
 from kefu.workorders import actions as wo_actions
 
@@ -21,6 +22,24 @@ def reporters(n_orders: int) -> int:
     """How many of the demo's orders are reports of the incident (30 in the full demo set)."""
     return min(REPORTERS, max(3, n_orders // 10))
 
+
+INCIDENT_TRANSLATIONS = {
+    "en": {
+        "title": "Burst water main on Heping Road",
+        "address_range": "Heping Road 1–120, Xingfuli estate",
+        "cause": "Municipal roadworks cut a DN300 water main",
+    },
+    "hu": {
+        "title": "Vízvezeték-törés a Heping úton",
+        "address_range": "Heping út 1–120., Xingfuli lakótelep",
+        "cause": "Közúti munkálatok során elvágtak egy DN300-as fővezetéket",
+    },
+    "zh-hant": {
+        "title": "和平路供水主管爆裂",
+        "address_range": "和平路 1–120號、幸福里小區",
+        "cause": "市政施工挖斷 DN300 供水主管",
+    },
+}
 
 TEXTS = ("家里停水了", "水龙头没水", "小区停水，什么时候来水？", "和平路那边爆管了，我家没水")
 
@@ -54,6 +73,8 @@ def load(L: Any, n: int = REPORTERS) -> dict[str, int]:
                 owner_unit_id=owner.pk,
             ),
         )
+        # the public notice in the other languages (docs/adr/0008-content-translations.md)
+        Incident.objects.filter(pk=inc.pk).update(translations=INCIDENT_TRANSLATIONS)
         numbers = []
         for i, c in enumerate(customers):
             L.at(start + dt.timedelta(minutes=5 + 4 * i))

@@ -632,13 +632,15 @@ def _channel_for(o: WorkOrder) -> str:
 
 
 def message_text(inc: Incident, kind: str, body: str, language: str) -> str:
-    """The message as one reporter reads it: the frame in their language, the staff's text as written."""
+    """The message as one reporter reads it: the frame and the incident's title in their language (the title
+    falls back to the Simplified Chinese one), the staff's text as written."""
     tz = zoneinfo.ZoneInfo(inc.branch.time_zone or settings.TIME_ZONE)
+    title = inc.tr("title", language)
     with translation.override(language):
         if kind == IncidentMessage.Kind.RESOLUTION:
-            head = _("Resolved: %(title)s") % {"title": inc.title}
+            head = _("Resolved: %(title)s") % {"title": title}
         else:
-            head = _("Update on %(title)s") % {"title": inc.title}
+            head = _("Update on %(title)s") % {"title": title}
         lines = [head, body.strip()]
         if kind == IncidentMessage.Kind.UPDATE and inc.estimated_end_at is not None:
             lines.append(
