@@ -20,3 +20,18 @@ urlpatterns: list[URLPattern] = [
     path("forbidden/new/", v.config_forbidden_edit, name="config_forbidden_new"),
     path("forbidden/<int:pk>/", v.config_forbidden_edit, name="config_forbidden_edit"),
 ]
+
+# texts read in every language: greetings, handbook, company and branch names (kefu.console.views_config_texts)
+from kefu.console import views_config_texts as t  # noqa: E402
+
+urlpatterns += [
+    path("greetings/", t.config_greetings, name="config_greetings"),
+    path("greetings/new/", t.config_greeting_edit, name="config_greeting_new"),
+    path("greetings/<int:pk>/", t.config_greeting_edit, name="config_greeting_edit"),
+    path("handbook/", t.config_handbook, name="config_handbook"),
+    path("handbook/new/", t.config_handbook_edit, name="config_handbook_new"),
+    path("handbook/<int:pk>/", t.config_handbook_edit, name="config_handbook_edit"),
+    path("names/", t.config_names, name="config_names"),
+    path("names/company/", t.config_company_names, name="config_company_names"),
+    path("names/branches/<int:pk>/", t.config_branch_names, name="config_branch_names"),
+]
