@@ -11,7 +11,6 @@ from typing import Any
 from kefu.commitments.models import Service
 from kefu.customers.models import Customer
 from kefu.incidents import actions
-from kefu.incidents.models import Incident
 from kefu.organization.models import Department, ServiceArea
 from kefu.workorders import actions as wo_actions
 
@@ -71,10 +70,9 @@ def load(L: Any, n: int = REPORTERS) -> dict[str, int]:
                 started_at=start,
                 estimated_end_at=L.now + dt.timedelta(hours=4),
                 owner_unit_id=owner.pk,
+                translations=INCIDENT_TRANSLATIONS,  # the public notice in the other languages
             ),
         )
-        # the public notice in the other languages (docs/adr/0008-content-translations.md)
-        Incident.objects.filter(pk=inc.pk).update(translations=INCIDENT_TRANSLATIONS)
         numbers = []
         for i, c in enumerate(customers):
             L.at(start + dt.timedelta(minutes=5 + 4 * i))

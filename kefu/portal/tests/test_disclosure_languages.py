@@ -71,10 +71,15 @@ def test_branch_area_and_outage_in_the_readers_language(world) -> None:  # type:
             cause="管道抢修",
             started_at=clock.now(),
             owner_unit_id=world.repair_north.pk,
+            translations={
+                "hu": {"title": "Gázszünet Hepingliben", "cause": "Csőjavítás", "address_range": ""}
+            },
         ),
     )
-    inc.translations = {"hu": {"title": "Gázszünet Hepingliben", "cause": "Csőjavítás"}}
-    inc.save()
+    assert inc.translations == {"hu": {"title": "Gázszünet Hepingliben", "cause": "Csőjavítás"}}
+    # the update sent to a Hungarian reporter names the outage in Hungarian
+    assert "Gázszünet Hepingliben" in incidents.message_text(inc, "update", "Holnapra kész.", "hu")
+    assert "和平里停气" in incidents.message_text(inc, "update", "明天修好。", "zh-hans")
     body = anon("hu").get("/disclosure/").content.decode()
     notice = body[body.index('id="incident-notices"') :]
     notice = notice[: notice.index("</section>")]
@@ -90,3 +95,32 @@ def test_branch_area_and_outage_in_the_readers_language(world) -> None:  # type:
     assert "Gázszünet Hepingliben (Hepingli körzet · 和平里1–20号)" in report
     zh = anon("zh-hans").get("/portal/report/").content.decode()
     assert "和平里停气" in zh
+
+
+@pytest.mark.django_db
+def test_incident_form_has_the_public_texts_per_language(world) -> None:  # type: ignore[no-untyped-def]
+    from kefu.incidents.models import Incident
+
+    c = Client()
+    c.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    c.force_login(world.agent.user)
+    page = c.get("/incidents/new/").content.decode()
+    assert 'name="title__hu"' in page and 'name="cause__zh-hant"' in page
+    data = {
+        "title": "和平里停气",
+        "kind": "outage",
+        "started_at": "2026-10-08T09:00",
+        "owner_unit": world.repair_north.pk,
+        "public": "on",
+        "title__hu": "Gázszünet",
+        "title__en": "x" * 201,
+    }
+    r = c.post("/incidents/new/", data)
+    assert r.status_code == 400 and not Incident.objects.exists()
+    data["title__en"] = "Gas outage"
+    r = c.post("/incidents/new/", data)
+    assert r.status_code == 302
+    inc = Incident.objects.get()
+    assert inc.tr("title", "hu") == "Gázszünet" and inc.tr("title", "en") == "Gas outage"
+    edit = c.get(f"/incidents/{inc.pk}/edit/").content.decode()
+    assert 'value="Gázszünet"' in edit
