@@ -112,12 +112,11 @@ def config_names(request: ConsoleRequest) -> HttpResponse:
     """The company (administrators) and the branches this person may edit, with the languages that fall back."""
     is_admin = request.staff.can("admin")
     company = Company.objects.order_by("id").first() if is_admin else None
-    if company is not None:
-        company.gaps = company.missing_translations()
-    branches = list(branches_of(request.staff))
-    for b in branches:
-        b.gaps = b.missing_translations()
-    ctx = {"company": company, "branches": branches, "lang_names": LANGUAGE_NAMES}
+    ctx = {
+        "company": {"obj": company, "gaps": company.missing_translations()} if company is not None else None,
+        "branches": [{"obj": b, "gaps": b.missing_translations()} for b in branches_of(request.staff)],
+        "lang_names": LANGUAGE_NAMES,
+    }
     return render(request, "console/config/names.html", ctx)
 
 
