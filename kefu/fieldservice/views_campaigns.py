@@ -124,11 +124,19 @@ class CampaignForm(forms.Form):
 
 
 def default_notices() -> dict[str, str]:
-    """The default notice in every enabled language (the interface's translation of ``DEFAULT_TEXT``)."""
+    """The default notice in every enabled language (the interface's translation of ``DEFAULT_TEXT``); a
+    language whose catalogue lacks it is left empty (it falls back to the Simplified Chinese notice) rather
+    than filled with the English text."""
+    with translation.override("en"):
+        english = str(DEFAULT_TEXT)
     out = {}
     for lang in (SOURCE_LANGUAGE, *content_languages()):
         with translation.override(lang):
-            out["notice_text" if lang == SOURCE_LANGUAGE else f"notice_text__{lang}"] = str(DEFAULT_TEXT)
+            text = str(DEFAULT_TEXT)
+        if lang == SOURCE_LANGUAGE:
+            out["notice_text"] = text
+        elif text != english or lang == "en":
+            out[f"notice_text__{lang}"] = text
     return out
 
 
