@@ -63,7 +63,7 @@ def test_disclosure_page_in_hungarian(page, world, live_server):
     assert not CJK.search(page.locator(f"#area-{world.area_n1.code} h4").inner_text())
     # the staff card keeps the person's name as written
     expect(page.locator(f"#area-{world.area_n1.code}")).to_contain_text(world.technician.name)
-    screenshot(page, "disclosure-hu", for_docs=True)
+    screenshot(page, "disclosure-hu")
 
 
 def test_administrator_edits_the_hungarian_greetings(page, world, live_server):
@@ -87,8 +87,8 @@ def test_administrator_edits_the_hungarian_greetings(page, world, live_server):
     assert AuditRecord.objects.filter(action="greeting_rule.changed", object_id=str(rule.pk)).exists()
     page.click(f"#greeting-{rule.pk} a")
     expect(page.locator('[data-testid="fallback-phrases__zh-hant"]')).to_contain_text("您好")
+    screenshot(page, "config-greeting-edit", for_docs=True)
     # a rule without phrases is refused, naming the field
     page.fill("#greeting-phrases", "。。。")
     page.click("#greeting-save")
     expect(page.locator('[data-testid="error-phrases"]')).to_be_visible()
-    screenshot(page, "config-greeting-edit", for_docs=True)
