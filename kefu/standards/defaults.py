@@ -241,9 +241,9 @@ def seed(phrase_model: Any, forbidden_model: Any, greeting_model: Any) -> None:
         # before migration 0007 the rules had one list for every language
         per_language = any(f.name == "translations" for f in greeting_model._meta.get_fields())
         for channel, when, where, phrases in GREETINGS:
-            extra: dict[str, Any] = (
+            values: dict[str, Any] = (
                 {"phrases": phrases, "translations": {k: dict(v) for k, v in GREETING_TRANSLATIONS.items()}}
                 if per_language
                 else {"phrases": OLD_GREETING_WORDS}
             )
-            greeting_model.objects.create(channel=channel, when=when, where=where, **extra)
+            greeting_model.objects.create(channel=channel, when=when, where=where, **values)
