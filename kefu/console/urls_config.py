@@ -4,6 +4,7 @@ from django.urls import URLPattern, path
 
 from kefu.console import views_config as v
 from kefu.console import views_config_sheets, views_config_sms
+from kefu.console import views_config_texts as t
 
 urlpatterns: list[URLPattern] = [
     path("", v.config_index, name="config_index"),
@@ -27,4 +28,16 @@ urlpatterns += [  # SMS templates and score sheets (kefu.console.views_config_sm
     path("sheets/", views_config_sheets.config_sheets, name="config_sheets"),
     path("sheets/new/", views_config_sheets.config_sheet_edit, name="config_sheet_new"),
     path("sheets/<int:pk>/", views_config_sheets.config_sheet_edit, name="config_sheet_edit"),
+]
+
+urlpatterns += [  # texts read in every language: greetings, handbook, company and branch names
+    path("greetings/", t.config_greetings, name="config_greetings"),
+    path("greetings/new/", t.config_greeting_edit, name="config_greeting_new"),
+    path("greetings/<int:pk>/", t.config_greeting_edit, name="config_greeting_edit"),
+    path("handbook/", t.config_handbook, name="config_handbook"),
+    path("handbook/new/", t.config_handbook_edit, name="config_handbook_new"),
+    path("handbook/<int:pk>/", t.config_handbook_edit, name="config_handbook_edit"),
+    path("names/", t.config_names, name="config_names"),
+    path("names/company/", t.config_company_names, name="config_company_names"),
+    path("names/branches/<int:pk>/", t.config_branch_names, name="config_branch_names"),
 ]

@@ -324,6 +324,7 @@ def config_area_edit(request: ConsoleRequest, pk: int | None = None) -> HttpResp
         "outlets": Outlet.objects.filter(branch=branch).order_by("name") if branch else [],
         "staff": org_config.staff_choices(branch) if branch else [],
         "responsible": responsible,
+        "translations": translation_rows(area, {"name": (_("Name"), False)}, form),
     }
     return render(request, "console/config/area_edit.html", ctx, status=status)
 

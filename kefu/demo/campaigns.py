@@ -15,6 +15,15 @@ from kefu.fieldservice.models import Appointment, CampaignHousehold, MissedReaso
 from kefu.lib import clock
 
 TEXT = "{name}您好，燃气公司安检员{technician}将于{date} {window}上门进行年度入户安全检查，请家中留人。改约请拨{hotline}。"
+# the notice in the other languages (docs/adr/0008-content-translations.md)
+TEXT_TRANSLATIONS = {
+    "en": "Dear {name}, our gas safety inspector {technician} will carry out the annual household safety check "
+    "on {date} {window}. Please make sure someone is at home. To change the time call {hotline}.",
+    "hu": "Tisztelt {name}! Gázbiztonsági ellenőrünk, {technician} {date} {window} között végzi el az éves "
+    "lakossági biztonsági ellenőrzést. Kérjük, legyen otthon valaki. Időpont-módosítás: {hotline}.",
+    "zh-hant": "{name}您好，燃氣公司安檢員{technician}將於{date} {window}上門進行年度入戶安全檢查，請家中留人。"
+    "改約請撥{hotline}。",
+}
 
 
 def load(L: Loader) -> None:
@@ -28,6 +37,22 @@ def load(L: Loader) -> None:
             "place": "onsite",
             "recurring": True,
             "description": "每年一次免费入户检查燃气管道、阀门、软管、燃气表和燃气具的安全状况。",
+            "translations": {
+                "en": {
+                    "name": "Household gas safety check",
+                    "description": "A free yearly check at home of the gas pipes, valves, hoses, meter and "
+                    "appliances.",
+                },
+                "hu": {
+                    "name": "Lakossági gázbiztonsági ellenőrzés",
+                    "description": "Évente egyszer ingyenes otthoni ellenőrzés: gázcsövek, szelepek, tömlők, "
+                    "gázmérő és gázkészülékek.",
+                },
+                "zh-hant": {
+                    "name": "入戶燃氣安全檢查",
+                    "description": "每年一次免費入戶檢查燃氣管道、閥門、軟管、燃氣表和燃氣具的安全狀況。",
+                },
+            },
         },
     )
     north = [a for a, _d in L.areas.get("north", [])]
@@ -49,6 +74,7 @@ def load(L: Loader) -> None:
                 starts_on=started + dt.timedelta(days=3),
                 ends_on=L.today + dt.timedelta(days=30),
                 notice_text=TEXT,
+                notice_translations=TEXT_TRANSLATIONS,
                 daily_capacity=4,
                 batch_size=24,
                 absent_repeats=1,

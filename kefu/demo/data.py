@@ -33,6 +33,41 @@ BRANCHES = [
     },
 ]
 
+# the company's, branches' and areas' names in the other languages (docs/adr/0008-content-translations.md)
+COMPANY_TRANSLATIONS = {
+    "en": {"name": "Example City Gas & Heating Co., Ltd."},
+    "hu": {"name": "Példaváros Gáz- és Hőszolgáltató Kft."},
+    "zh-hant": {"name": "示例城市燃氣熱力有限公司"},
+}
+BRANCH_TRANSLATIONS = {
+    "north": {
+        "en": {"name": "North branch", "address": "88 Heping Road, Chengbei District, Example City"},
+        "hu": {"name": "Északi kirendeltség", "address": "Példaváros, Chengbei kerület, Heping út 88."},
+        "zh-hant": {"name": "城北分公司", "address": "示例市城北區和平路88號"},
+    },
+    "south": {
+        "en": {"name": "South branch", "address": "166 Jiefang South Road, Chengnan District, Example City"},
+        "hu": {"name": "Déli kirendeltség", "address": "Példaváros, Chengnan kerület, Jiefang déli út 166."},
+        "zh-hant": {"name": "城南分公司", "address": "示例市城南區解放南路166號"},
+    },
+}
+AREA_TRANSLATIONS = {  # area code → English, Hungarian, Traditional Chinese name
+    "n-center": ("Chengbei centre", "Chengbei központ", "城北中心片區"),
+    "n-beiyuan": ("Beiyuan new district", "Beiyuan új városrész", "北苑新區片區"),
+    "n-liulin": ("Liulin town (rural)", "Liulin település (vidéki)", "柳林鎮片區（鄉鎮）"),
+    "s-oldtown": ("Chengnan old town", "Chengnan óváros", "城南老城片區"),
+    "s-nanhu": ("Nanhu new district", "Nanhu új városrész", "南湖新區片區"),
+    "s-shiqiao": ("Shiqiao township (rural)", "Shiqiao község (vidéki)", "石橋鄉片區（鄉鎮）"),
+}
+
+
+def area_translations(code: str) -> dict[str, dict[str, str]]:
+    names = AREA_TRANSLATIONS.get(code)
+    if names is None:
+        return {}
+    return {lang: {"name": name} for lang, name in zip(("en", "hu", "zh-hant"), names, strict=True)}
+
+
 OPENING_HOURS = "周一至周日 08:30–17:30"
 OUTLETS = {
     "north": [

@@ -22,6 +22,24 @@ def reporters(n_orders: int) -> int:
     return min(REPORTERS, max(3, n_orders // 10))
 
 
+INCIDENT_TRANSLATIONS = {
+    "en": {
+        "title": "Burst water main on Heping Road",
+        "address_range": "Heping Road 1–120, Xingfuli estate",
+        "cause": "Municipal roadworks cut a DN300 water main",
+    },
+    "hu": {
+        "title": "Vízvezeték-törés a Heping úton",
+        "address_range": "Heping út 1–120., Xingfuli lakótelep",
+        "cause": "Közúti munkálatok során elvágtak egy DN300-as fővezetéket",
+    },
+    "zh-hant": {
+        "title": "和平路供水主管爆裂",
+        "address_range": "和平路 1–120號、幸福里小區",
+        "cause": "市政施工挖斷 DN300 供水主管",
+    },
+}
+
 TEXTS = ("家里停水了", "水龙头没水", "小区停水，什么时候来水？", "和平路那边爆管了，我家没水")
 
 
@@ -52,6 +70,7 @@ def load(L: Any, n: int = REPORTERS) -> dict[str, int]:
                 started_at=start,
                 estimated_end_at=L.now + dt.timedelta(hours=4),
                 owner_unit_id=owner.pk,
+                translations=INCIDENT_TRANSLATIONS,  # the public notice in the other languages
             ),
         )
         numbers = []

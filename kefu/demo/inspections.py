@@ -45,6 +45,7 @@ def ensure_default_sheets() -> None:
 
     seed(_Apps, None)
     defaults.translate_defaults(ScoreSheet, ScoreItem)
+    defaults.translate_handbook(HandbookPage)
 
 
 def load(say: object = None) -> dict[str, int]:

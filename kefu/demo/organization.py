@@ -15,9 +15,11 @@ DEMO_PASSWORD = "kefu-demo-2026"  # noqa: S105 - published demo password, docume
 
 def load(L: Loader) -> None:
     """Company, branches, outlets, departments, staff with logins and leaders, service areas."""
-    Company.objects.create(**D.COMPANY)
+    Company.objects.create(**D.COMPANY, translations=D.COMPANY_TRANSLATIONS)
     for b in D.BRANCHES:
-        branch = Branch.objects.create(time_zone="Asia/Shanghai", **b)
+        branch = Branch.objects.create(
+            time_zone="Asia/Shanghai", translations=D.BRANCH_TRANSLATIONS.get(b["code"], {}), **b
+        )
         L.branches[branch.code] = branch
         for name, address, phone in D.OUTLETS[branch.code]:
             outlet = Outlet.objects.create(
@@ -71,6 +73,7 @@ def load(L: Loader) -> None:
             kind=a.kind,
             households=a.households,
             address_keywords="\n".join(a.keywords),
+            translations=D.area_translations(a.code),
         )
         area.responsible.set([L.staff[u] for u in a.responsible])
         # the outlet serving the area (the outlet rows of the KPI sheets): in turn, by area

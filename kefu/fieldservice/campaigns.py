@@ -1,7 +1,8 @@
 """Use cases of safety-check campaigns (R-18), rules in ``rules_campaigns``:
 
 * :func:`do_create_campaign` — a supervisor sets up a campaign for areas of their branch; every household
-  (customer) of the areas becomes a pending row;
+  (customer) of the areas becomes a pending row; the notice has a text per language (the Simplified Chinese
+  one required), each household gets it in its customer's language (docs/adr/0008-content-translations.md);
 * :func:`do_plan_batch` — the next ``batch_size`` households get a proactive work order (the ordinary order
   creation, so clocks and audit apply), an appointment (source campaign) on a working day of the branch
   calendar within the technicians' daily capacity, and a notice through the outbox (SMS to a mobile, else
@@ -17,7 +18,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -46,6 +47,7 @@ from kefu.fieldservice.models import (
     MissedReason,
 )
 from kefu.lib import clock
+from kefu.lib.content_i18n import SOURCE_LANGUAGE, content_languages, normalise, translated, with_translation
 from kefu.lib.errors import KefuError, NotFound, ValidationFailed, raise_if
 from kefu.organization.access import Actor, require_staff
 from kefu.organization.models import Company, ServiceArea, Staff
@@ -73,6 +75,8 @@ class CampaignInput:
     repeat_gap_days: int = 7
     recheck_months: int = 12
     auto_batches: bool = False
+    # the notice in the other languages: language → text (empty: the Simplified Chinese one is sent)
+    notice_translations: dict[str, str] = field(default_factory=dict)
 
 
 def visible_campaigns(staff: Staff) -> QuerySet[Campaign]:
@@ -139,15 +143,31 @@ def _check(staff: Staff, data: CampaignInput) -> tuple[list[ServiceArea], Servic
     text = (data.notice_text or "").strip()
     if not text:
         errors.append(ValidationFailed("required", _("Write the notice households receive."), "notice_text"))
-    elif bad := rules.unknown_placeholders(text):
-        errors.append(
-            ValidationFailed(
-                "unknown_placeholder",
-                _("Unknown placeholder %(names)s; use {name}, {date}, {window}, {technician}, {hotline}.")
-                % {"names": ", ".join("{" + b + "}" for b in bad)},
-                "notice_text",
+    texts = [("notice_text", text)]
+    for lang, value in (data.notice_translations or {}).items():
+        if normalise(lang) not in content_languages():
+            errors.append(
+                ValidationFailed(
+                    "invalid_choice", _("Unknown language %(code)s.") % {"code": lang}, "notice_text"
+                )
             )
-        )
+        elif len(value or "") > 1000:
+            errors.append(
+                ValidationFailed(
+                    "too_long", _("A notice is at most 1000 characters."), f"notice_text__{lang}"
+                )
+            )
+        texts.append((f"notice_text__{normalise(lang)}", (value or "").strip()))
+    for name, value in texts:
+        if bad := rules.unknown_placeholders(value):
+            errors.append(
+                ValidationFailed(
+                    "unknown_placeholder",
+                    _("Unknown placeholder %(names)s; use {name}, {date}, {window}, {technician}, {hotline}.")
+                    % {"names": ", ".join("{" + b + "}" for b in bad)},
+                    name,
+                )
+            )
     raise_if(errors)
     return areas, service
 
@@ -157,6 +177,9 @@ def do_create_campaign(user: Actor, data: CampaignInput) -> Campaign:
     staff = require_staff(user, CAPABILITY)
     areas, service = _check(staff, data)
     assert service is not None and data.starts_on and data.ends_on
+    notices: dict[str, Any] = {}
+    for lang, value in (data.notice_translations or {}).items():
+        notices = with_translation(notices, lang, "notice_text", value)
     c = Campaign.objects.create(
         branch_id=areas[0].branch_id,
         name=" ".join(data.name.split()),
@@ -167,6 +190,7 @@ def do_create_campaign(user: Actor, data: CampaignInput) -> Campaign:
         daily_capacity=data.daily_capacity,
         batch_size=data.batch_size,
         notice_text=data.notice_text.strip(),
+        translations=notices,
         absent_repeats=data.absent_repeats,
         repeat_gap_days=data.repeat_gap_days,
         recheck_months=data.recheck_months,
@@ -304,7 +328,7 @@ def _plan_one(
     hh.not_before = None
     hh.save(update_fields=["status", "attempts", "appointment", "not_before", "updated_at"])
     body = rules.fill(
-        c.notice_text,
+        translated(c, "notice_text", lang),
         {"name": customer.name, "date": date, "window": window, "technician": tech.name, "hotline": hotline},
     )
     with translation.override(lang):
@@ -439,7 +463,7 @@ def reconcile(campaign_id: int | None = None, limit: int = 5000) -> int:
             hh = (
                 CampaignHousehold.objects.select_for_update(of=("self",))
                 .filter(pk=pk, status=HouseholdStatus.SCHEDULED)
-                .select_related("campaign__branch", "appointment", "customer__branch")
+                .select_related("campaign__branch", "campaign__service", "appointment", "customer__branch")
                 .first()
             )
             if hh is None or hh.appointment is None:
@@ -493,12 +517,20 @@ def _letter(hh: CampaignHousehold) -> None:
     """After the last attempt: a letter (SMS to a mobile, else printed) asking the customer to book."""
     c, customer = hh.campaign, hh.customer
     mobile = _is_mobile(customer.phone_e164)
-    with translation.override(customer.language or customer.branch.language or settings.LANGUAGE_CODE):
+    lang = customer.language or customer.branch.language or settings.LANGUAGE_CODE
+    # the campaign's name is the staff's (Simplified Chinese); another language names the service instead
+    campaign_name = c.name if normalise(lang) == SOURCE_LANGUAGE else translated(c.service, "name", lang)
+    with translation.override(lang):
         subject = _("Please book your safety check")
         body = _(
             "Dear %(name)s, our technician could not find anyone at home for the %(campaign)s (%(count)d "
             "visits). The safety check is required: please call %(hotline)s to book a time that suits you."
-        ) % {"name": customer.name, "campaign": c.name, "count": hh.attempts, "hotline": _hotline() or "—"}
+        ) % {
+            "name": customer.name,
+            "campaign": campaign_name,
+            "count": hh.attempts,
+            "hotline": _hotline() or "—",
+        }
     outbox.enqueue(
         channel=OutboxChannel.SMS if mobile else OutboxChannel.PRINT,
         recipient=customer.phone_e164 if mobile else customer.address,
@@ -519,7 +551,7 @@ def do_record_refusal(user: Actor, campaign_id: int, household_id: int, reason: 
         raise ValidationFailed("required", _("Write why the customer refused."), "reason")
     hh = (
         CampaignHousehold.objects.select_for_update(of=("self",))
-        .select_related("campaign__branch", "appointment", "customer__branch")
+        .select_related("campaign__branch", "campaign__service", "appointment", "customer__branch")
         .filter(pk=household_id, campaign_id=campaign_id)
         .first()
     )

@@ -11,12 +11,13 @@ from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.http import HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
@@ -26,6 +27,7 @@ from kefu.commitments.models import Service
 from kefu.fieldservice import campaigns
 from kefu.fieldservice.models import Campaign, CampaignHousehold, HouseholdStatus
 from kefu.lib import clock, exports
+from kefu.lib.content_i18n import SOURCE_LANGUAGE, content_languages
 from kefu.lib.errors import KefuError
 from kefu.organization.access import areas_of
 from kefu.organization.models import ServiceArea, Staff
@@ -87,11 +89,55 @@ class CampaignForm(forms.Form):
     def __init__(self, *args: Any, staff: Staff, **kwargs: Any) -> None:
         kwargs.setdefault("auto_id", "camp-%s")
         super().__init__(*args, **kwargs)
+        self._add_notice_languages()
         self.fields["service"].queryset = campaigns.safety_services()  # type: ignore[attr-defined]
         self.fields["areas"].queryset = areas_of(staff)  # type: ignore[attr-defined]
         self.fields["areas"].label_from_instance = (  # type: ignore[attr-defined]
             lambda a: f"{a.branch.name} · {a.name}"
         )
+
+    def _add_notice_languages(self) -> None:
+        """The notice's rows for the other languages, right after the Simplified Chinese one (empty: those
+        households get the Simplified Chinese notice)."""
+        names = dict(settings.LANGUAGES)
+        self.fields["notice_text"].label = _("Notice to households (SMS or letter) · %(language)s") % {
+            "language": names.get(SOURCE_LANGUAGE, SOURCE_LANGUAGE)
+        }
+        fields = {}
+        for name, f in self.fields.items():
+            fields[name] = f
+            if name != "notice_text":
+                continue
+            for lang in content_languages():
+                fields[f"notice_text__{lang}"] = forms.CharField(
+                    label=_("Notice to households (SMS or letter) · %(language)s")
+                    % {"language": names.get(lang, lang)},
+                    widget=forms.Textarea(attrs={"rows": 3, "lang": lang}),
+                    max_length=1000,
+                    required=False,
+                    help_text=_("Empty: customers of this language get the Simplified Chinese notice."),
+                )
+        self.fields = fields
+
+    def notice_translations(self) -> dict[str, str]:
+        return {lang: self.cleaned_data.get(f"notice_text__{lang}") or "" for lang in content_languages()}
+
+
+def default_notices() -> dict[str, str]:
+    """The default notice in every enabled language (the interface's translation of ``DEFAULT_TEXT``); a
+    language whose catalogue lacks it is left empty (it falls back to the Simplified Chinese notice) rather
+    than filled with the English text."""
+    with translation.override("en"):
+        english = str(DEFAULT_TEXT)
+    out = {}
+    for lang in (SOURCE_LANGUAGE, *content_languages()):
+        with translation.override(lang):
+            text = str(DEFAULT_TEXT)
+        if lang == SOURCE_LANGUAGE:
+            out["notice_text"] = text
+        elif text != english or lang == "en":
+            out[f"notice_text__{lang}"] = text
+    return out
 
 
 def _int(value: Any, default: int) -> int:
@@ -120,7 +166,7 @@ def campaign_new(request: ConsoleRequest) -> HttpResponse:
     form = CampaignForm(
         staff=staff,
         initial={
-            "notice_text": str(DEFAULT_TEXT),
+            **default_notices(),
             "starts_on": today + dt.timedelta(days=7),
             "ends_on": today + dt.timedelta(days=97),
         },
@@ -140,6 +186,7 @@ def campaign_new(request: ConsoleRequest) -> HttpResponse:
                         starts_on=d.get("starts_on"),
                         ends_on=d.get("ends_on"),
                         notice_text=d.get("notice_text") or "",
+                        notice_translations=form.notice_translations(),
                         window_minutes=_int(d.get("window_minutes"), 120),
                         daily_capacity=_int(d.get("daily_capacity"), 8),
                         batch_size=_int(d.get("batch_size"), 50),

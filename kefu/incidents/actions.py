@@ -40,6 +40,7 @@ from kefu.incidents.models import (
     IncidentUnit,
 )
 from kefu.lib import clock
+from kefu.lib.content_i18n import content_languages, with_translation
 from kefu.lib.errors import Conflict, KefuError, NotFound, PermissionDenied, ValidationFailed, raise_if
 from kefu.organization.access import Actor, require_staff
 from kefu.organization.models import Branch, Department, ServiceArea, Staff
@@ -129,6 +130,8 @@ class IncidentInput:
     estimated_end_at: dt.datetime | None = None
     public: bool = True
     branch_id: int | None = None
+    # the public texts in other languages: language → {"title"|"address_range"|"cause": text}; None keeps them
+    translations: dict[str, dict[str, str]] | None = None
 
 
 FIELDS = [
@@ -142,7 +145,9 @@ FIELDS = [
     "estimated_end_at",
     "public",
     "owner_unit",
+    "translations",
 ]
+TRANSLATED = {"title": 200, "address_range": 300, "cause": 5000}  # the public texts, with their longest value
 
 
 def _clean(staff: Staff, data: IncidentInput, branch_id: int | None) -> dict[str, Any]:
@@ -192,6 +197,28 @@ def _clean(staff: Staff, data: IncidentInput, branch_id: int | None) -> dict[str
         errors.append(ValidationFailed("too_long", _("The address range is too long."), "address_range"))
     if len(data.cause or "") > 5000:
         errors.append(ValidationFailed("too_long", _("The cause is too long."), "cause"))
+    translations: dict[str, Any] = {}
+    for lang, values in (data.translations or {}).items():
+        if lang not in content_languages():
+            errors.append(
+                ValidationFailed("invalid_choice", _("Unknown language %(code)s.") % {"code": lang}, "title")
+            )
+            continue
+        for name, text in (values or {}).items():
+            limit = TRANSLATED.get(name)
+            if limit is None:
+                continue
+            if len(text or "") > limit:
+                errors.append(
+                    ValidationFailed(
+                        "too_long",
+                        _("%(field)s is at most %(n)d characters.")
+                        % {"field": f"{name} ({lang})", "n": limit},
+                        f"{name}__{lang}",
+                    )
+                )
+            value = (text or "").strip() if name == "cause" else " ".join((text or "").split())
+            translations = with_translation(translations, lang, name, value)
     raise_if(errors)
     # stored in UTC: PostgreSQL refuses offsets beyond ±15:59 that RFC 3339 allows
     started = started.astimezone(dt.UTC)
@@ -208,6 +235,7 @@ def _clean(staff: Staff, data: IncidentInput, branch_id: int | None) -> dict[str
         "estimated_end_at": end,
         "public": bool(data.public),
         "owner_unit": unit,
+        **({"translations": translations} if data.translations is not None else {}),
     }
 
 
@@ -632,13 +660,15 @@ def _channel_for(o: WorkOrder) -> str:
 
 
 def message_text(inc: Incident, kind: str, body: str, language: str) -> str:
-    """The message as one reporter reads it: the frame in their language, the staff's text as written."""
+    """The message as one reporter reads it: the frame and the incident's title in their language (the title
+    falls back to the Simplified Chinese one), the staff's text as written."""
     tz = zoneinfo.ZoneInfo(inc.branch.time_zone or settings.TIME_ZONE)
+    title = inc.tr("title", language)
     with translation.override(language):
         if kind == IncidentMessage.Kind.RESOLUTION:
-            head = _("Resolved: %(title)s") % {"title": inc.title}
+            head = _("Resolved: %(title)s") % {"title": title}
         else:
-            head = _("Update on %(title)s") % {"title": inc.title}
+            head = _("Update on %(title)s") % {"title": title}
         lines = [head, body.strip()]
         if kind == IncidentMessage.Kind.UPDATE and inc.estimated_end_at is not None:
             lines.append(

@@ -5,6 +5,8 @@ from __future__ import annotations
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from kefu.lib.content_i18n import Translatable
+
 
 class IncidentKind(models.TextChoices):
     OUTAGE = "outage", _("supply outage")
@@ -20,7 +22,12 @@ class IncidentStatus(models.TextChoices):
     RESOLVED = "resolved", _("resolved")
 
 
-class Incident(models.Model):
+class Incident(Translatable, models.Model):
+    """An outage or other event many customers report; its public title, address range and cause have a value
+    per language (``translations``, docs/adr/0008-content-translations.md)."""
+
+    translatable_fields = ("title", "address_range", "cause")
+
     title = models.CharField(_("title"), max_length=200)
     kind = models.CharField(
         _("type"), max_length=20, choices=IncidentKind.choices, default=IncidentKind.OUTAGE
@@ -74,6 +81,7 @@ class Incident(models.Model):
     )
     created_at = models.DateTimeField(_("created at"))
     updated_at = models.DateTimeField(_("updated at"))
+    translations = models.JSONField(_("translations"), default=dict, blank=True)
 
     class Meta:
         verbose_name = _("incident")

@@ -9,6 +9,7 @@ import secrets
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
@@ -22,6 +23,7 @@ from kefu.commitments.models import Service
 from kefu.incidents import actions
 from kefu.incidents.models import Incident, IncidentKind, IncidentOrder, IncidentStatus
 from kefu.lib import clock
+from kefu.lib.content_i18n import content_languages
 from kefu.lib.errors import KefuError
 from kefu.organization.access import areas_of
 from kefu.organization.models import Department
@@ -84,6 +86,34 @@ class IncidentForm(forms.Form):
             ("", "—"),
             *[(d.pk, f"{d.branch.name} · {d.name}") for d in units],
         ]
+        # the public texts in the other languages (docs/adr/0008-content-translations.md): empty falls back
+        names = dict(settings.LANGUAGES)
+        for lang in content_languages():
+            for name, label, limit in translated_fields():
+                self.fields[f"{name}__{lang}"] = forms.CharField(
+                    label=f"{label} · {names.get(lang, lang)}",
+                    max_length=limit,
+                    required=False,
+                    widget=forms.TextInput(attrs={"lang": lang}),
+                    help_text=_("Empty: the Simplified Chinese text is shown.") if name == "title" else "",
+                )
+
+    def translations(self) -> dict[str, dict[str, str]]:
+        return {
+            lang: {
+                name: self.cleaned_data.get(f"{name}__{lang}") or "" for name, _l, _n in translated_fields()
+            }
+            for lang in content_languages()
+        }
+
+
+def translated_fields() -> list[tuple[str, str, int]]:
+    """The incident's public texts that have a value per language: name, label, longest value."""
+    return [
+        ("title", str(_("Title")), 200),
+        ("address_range", str(_("Address range")), 300),
+        ("cause", str(_("Cause")), 5000),
+    ]
 
 
 class UnitForm(forms.Form):
@@ -140,10 +170,17 @@ def _initial(inc: Incident) -> dict[str, Any]:
         "estimated_end_at": inc.estimated_end_at,
         "owner_unit": inc.owner_unit_id,
         "public": inc.public,
+        **{
+            f"{name}__{lang}": ((inc.translations or {}).get(lang) or {}).get(name, "")
+            for lang in content_languages()
+            for name, _label, _limit in translated_fields()
+        },
     }
 
 
-def _input(d: dict[str, Any], branch_id: int | None = None) -> actions.IncidentInput:
+def _input(
+    d: dict[str, Any], branch_id: int | None = None, translations: dict[str, dict[str, str]] | None = None
+) -> actions.IncidentInput:
     return actions.IncidentInput(
         title=d["title"],
         kind=d["kind"],
@@ -156,6 +193,7 @@ def _input(d: dict[str, Any], branch_id: int | None = None) -> actions.IncidentI
         owner_unit_id=d["owner_unit"],
         public=d["public"],
         branch_id=branch_id,
+        translations=translations,
     )
 
 
@@ -206,7 +244,9 @@ def incident_new(request: ConsoleRequest) -> HttpResponseBase:
                     .first()
                 )
             try:
-                inc = actions.do_create_incident(request.user, _input(form.cleaned_data, branch_id or branch))
+                inc = actions.do_create_incident(
+                    request.user, _input(form.cleaned_data, branch_id or branch, form.translations())
+                )
             except KefuError as exc:
                 add_kefu_error(form, exc)
             else:
@@ -225,7 +265,9 @@ def incident_edit(request: ConsoleRequest, incident_id: int) -> HttpResponseBase
         form = IncidentForm(request.POST, staff=request.staff, branch_id=inc.branch_id)
         if form.is_valid():
             try:
-                actions.do_update_incident(request.user, inc.pk, _input(form.cleaned_data))
+                actions.do_update_incident(
+                    request.user, inc.pk, _input(form.cleaned_data, translations=form.translations())
+                )
             except KefuError as exc:
                 add_kefu_error(form, exc)
             else:

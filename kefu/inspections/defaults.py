@@ -4,7 +4,8 @@ Migration 0002 created the sheets with their Simplified Chinese and English text
 English into ``translations`` and added Hungarian and Traditional Chinese (OpenCC ``s2twp``, Taiwan usage, as
 ``scripts/i18n_update.py`` converts the interface). :func:`seed` recreates missing sheets (a demo database
 whose sheets were deleted); :func:`add_translations` fills the languages a default text lacks, never
-overwriting what an administrator wrote. Plain data; edit the sheets in the back office.
+overwriting what an administrator wrote; :func:`translate_handbook` does the same for the default handbook pages
+(migration 0005). Plain data; edit the sheets in the back office, the handbook in Configuration → Handbook.
 """
 
 from __future__ import annotations
@@ -124,6 +125,51 @@ TEXTS: dict[str, tuple[str, str, str]] = {
     ),
 }
 
+# the default handbook pages (migration 0002): title, text, what to do, what not to do (one per line)
+HANDBOOK_TEXTS: dict[str, tuple[str, str, str]] = {
+    "服务礼仪": ("Service etiquette", "Ügyfélszolgálati illemtan", "服務禮儀"),
+    "面对面和电话服务中的基本礼仪。": (
+        "The basic etiquette of serving customers face to face and by phone.",
+        "A személyes és a telefonos ügyfélszolgálat alapvető illemszabályai.",
+        "面對面和電話服務中的基本禮儀。",
+    ),
+    "主动问候“您好”\n使用“请”“谢谢”“对不起”“再见”\n统一着装，佩戴工号牌\n客户离开时道别": (
+        "Greet first: “Hello”\nSay “please”, “thank you”, “sorry” and “goodbye”\n"
+        "Wear the uniform and your badge\nSay goodbye when the customer leaves",
+        "Köszönjön elsőként: „Jó napot kívánok”\nMondja: „kérem”, „köszönöm”, „elnézést”, „viszontlátásra”\n"
+        "Viseljen egyenruhát és névkártyát\nKöszönjön el, amikor az ügyfél távozik",
+        "主動問候“您好”\n使用“請”“謝謝”“對不起”“再見”\n統一著裝，佩戴工號牌\n客戶離開時道別",
+    ),
+    "与同事闲聊而让客户等候\n使用服务忌语\n在客户面前吃东西或玩手机": (
+        "Chatting with colleagues while a customer waits\nUsing forbidden phrases\n"
+        "Eating or using your phone in front of customers",
+        "Kollégákkal beszélgetni, miközben az ügyfél vár\nTiltott kifejezéseket használni\n"
+        "Az ügyfél előtt enni vagy telefonozni",
+        "與同事閒聊而讓客戶等候\n使用服務忌語\n在客戶面前吃東西或玩手機",
+    ),
+    "首问负责制": ("First-contact responsibility", "Első kapcsolattartó felelőssége", "首問負責制"),
+    "第一位接待客户的员工负责到底，直到问题解决。": (
+        "The first employee who serves a customer stays responsible until the problem is solved.",
+        "Az ügyfelet elsőként fogadó munkatárs a probléma megoldásáig felelős marad.",
+        "第一位接待客戶的員工負責到底，直到問題解決。",
+    ),
+    "记录客户诉求并登记工单\n需要其他部门处理时亲自转交并跟进\n一次告知所需的全部材料": (
+        "Write down the customer's request and register a work order\n"
+        "Hand it over yourself when another department must act, and follow it up\n"
+        "Name every document needed at once",
+        "Rögzítse az ügyfél kérését, és vegyen fel munkalapot\n"
+        "Ha más osztálynak kell intézkednie, személyesen adja át és kövesse nyomon\n"
+        "Egyszerre sorolja fel az összes szükséges dokumentumot",
+        "記錄客戶訴求並登記工單\n需要其他部門處理時親自轉交並跟進\n一次告知所需的全部材料",
+    ),
+    "让客户“去问别人”\n分多次告知缺少的材料": (
+        "Telling the customer to “ask someone else”\nNaming missing documents one at a time",
+        "Az ügyfelet „kérdezzen meg mást” mondattal elküldeni\nA hiányzó dokumentumokat egyenként közölni",
+        "讓客戶“去問別人”\n分多次告知缺少的材料",
+    ),
+}
+TEXTS.update(HANDBOOK_TEXTS)
+
 LANGUAGES = ("en", "hu", "zh-hant")
 
 
@@ -153,3 +199,10 @@ def translate_defaults(sheet_model: Any, item_model: Any) -> None:
     for item in item_model.objects.all():
         if add_translations(item, ("text", "description")):
             item.save(update_fields=["translations"])
+
+
+def translate_handbook(page_model: Any) -> None:
+    """Add the missing languages to the default handbook pages (by their Simplified Chinese texts)."""
+    for page in page_model.objects.all():
+        if add_translations(page, ("title", "body", "dos", "donts")):
+            page.save(update_fields=["translations"])

@@ -9,16 +9,10 @@ from __future__ import annotations
 
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from kefu.lib import clock
 from kefu.lib.content_i18n import Translatable
-
-
-def _english() -> bool:
-    return (get_language() or "").startswith("en")
-
 
 # --- inspections -------------------------------------------------------------------------------------------
 
@@ -314,11 +308,14 @@ class InspectionPlan(models.Model):
 # --- training ----------------------------------------------------------------------------------------------
 
 
-class HandbookPage(models.Model):
-    """员工手册: one topic with what to do and what not to do (plain text; shown escaped)."""
+class HandbookPage(Translatable, models.Model):
+    """员工手册: one topic with what to do and what not to do (plain text; shown escaped). The Simplified
+    Chinese texts are the fields, the other languages' in ``translations`` (docs/adr/0008-content-translations.md);
+    staff read the page in their language."""
+
+    translatable_fields = ("title", "body", "dos", "donts")
 
     title = models.CharField(_("title"), max_length=200)
-    title_en = models.CharField(_("title (English)"), max_length=200, blank=True)
     body = models.TextField(
         _("text"), blank=True, help_text=_("Plain text; blank lines separate paragraphs.")
     )
@@ -326,6 +323,7 @@ class HandbookPage(models.Model):
     donts = models.TextField(_("what not to do"), blank=True, help_text=_("One per line."))
     position = models.PositiveSmallIntegerField(_("position"), default=0)
     published = models.BooleanField(_("published"), default=True)
+    translations = models.JSONField(_("translations"), default=dict, blank=True)
 
     class Meta:
         verbose_name = _("handbook page")
@@ -337,13 +335,18 @@ class HandbookPage(models.Model):
 
     @property
     def display_title(self) -> str:
-        return self.title_en if self.title_en and _english() else self.title
+        """The title in the active language (the Simplified Chinese one where it has none)."""
+        return self.tr("title")
+
+    @property
+    def display_body(self) -> str:
+        return self.tr("body")
 
     def do_list(self) -> list[str]:
-        return [x.strip() for x in self.dos.splitlines() if x.strip()]
+        return [x.strip() for x in self.tr("dos").splitlines() if x.strip()]
 
     def dont_list(self) -> list[str]:
-        return [x.strip() for x in self.donts.splitlines() if x.strip()]
+        return [x.strip() for x in self.tr("donts").splitlines() if x.strip()]
 
 
 class Course(models.Model):

@@ -209,6 +209,11 @@ def _list(data: Mapping[str, Any], name: str) -> list[Any]:
     return list(value) if isinstance(value, list | tuple) else [value]
 
 
+def area_fields() -> dict[str, tuple[str, int]]:
+    """The area's texts with a value per language (the name customers read on the disclosure page)."""
+    return {"name": (_("Name"), 200)}
+
+
 def do_save_area(user: Actor, area_id: int | None, data: Mapping[str, Any]) -> ServiceArea:
     staff = require_staff(user, CAPABILITY)
     with transaction.atomic():
@@ -227,6 +232,7 @@ def do_save_area(user: Actor, area_id: int | None, data: Mapping[str, Any]) -> S
         area.branch, area.code, area.name, area.kind = values.branch, values.code, values.name, values.kind
         area.households, area.outlet = values.households, values.outlet
         area.address_keywords = "\n".join(values.keywords)
+        area.translations = translations_from(data, area_fields(), area.translations)
         area.save()
         area.responsible.set(values.responsible)
         after = {**audit.snapshot(area), "responsible": sorted(s.pk for s in values.responsible)}

@@ -10,13 +10,17 @@ from kefu.lib.content_i18n import Translatable
 from kefu.organization.rules import Role, can
 
 
-class Company(models.Model):
-    """The operating company (one row). Its contact data is published (R-8)."""
+class Company(Translatable, models.Model):
+    """The operating company (one row). Its contact data is published (R-8); its name has a value per language
+    (``translations``, docs/adr/0008-content-translations.md)."""
+
+    translatable_fields = ("name",)
 
     name = models.CharField(_("name"), max_length=200)
     hotline = models.CharField(_("hotline"), max_length=50, blank=True)
     email = models.EmailField(_("email"), blank=True)
     website = models.URLField(_("website"), blank=True)
+    translations = models.JSONField(_("translations"), default=dict, blank=True)
 
     class Meta:
         verbose_name = _("company")
@@ -26,8 +30,10 @@ class Company(models.Model):
         return self.name
 
 
-class Branch(models.Model):
-    """分公司: a branch with its own staff, calendar and time zone."""
+class Branch(Translatable, models.Model):
+    """分公司: a branch with its own staff, calendar and time zone; name and address per language."""
+
+    translatable_fields = ("name", "address")
 
     code = models.SlugField(_("code"), max_length=30, unique=True)
     name = models.CharField(_("name"), max_length=200)
@@ -51,6 +57,7 @@ class Branch(models.Model):
         verbose_name=_("business calendar"),
         help_text=_("Working days and hours this branch's time limits are counted on."),
     )
+    translations = models.JSONField(_("translations"), default=dict, blank=True)
 
     class Meta:
         verbose_name = _("branch")
@@ -125,8 +132,10 @@ class AreaKind(models.TextChoices):
     RURAL = "rural", _("rural (county)")
 
 
-class ServiceArea(models.Model):
-    """片区: part of the territory, with its households, contracted to responsible staff."""
+class ServiceArea(Translatable, models.Model):
+    """片区: part of the territory, with its households, contracted to responsible staff; name per language."""
+
+    translatable_fields = ("name",)
 
     branch = models.ForeignKey(
         Branch, on_delete=models.PROTECT, related_name="areas", verbose_name=_("branch")
@@ -154,6 +163,7 @@ class ServiceArea(models.Model):
         verbose_name=_("serving outlet"),
         help_text=_("The outlet whose customers these are in the outlet comparison (docs/kpis.md)."),
     )
+    translations = models.JSONField(_("translations"), default=dict, blank=True)
 
     class Meta:
         verbose_name = _("service area")

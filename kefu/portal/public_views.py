@@ -251,8 +251,10 @@ class ReportForm(forms.Form):
 
 
 def outage_label(i: Any) -> str:
-    place = " · ".join(p for p in (i.area.name if i.area else i.branch.name, i.address_range) if p)
-    return _("I am reporting the outage: %(title)s (%(place)s)") % {"title": i.title, "place": place}
+    """The outage's choice on the report form, in the reader's language (docs/adr/0008-content-translations.md)."""
+    where = i.area.tr("name") if i.area else i.branch.tr("name")
+    place = " · ".join(p for p in (where, i.tr("address_range")) if p)
+    return _("I am reporting the outage: %(title)s (%(place)s)") % {"title": i.tr("title"), "place": place}
 
 
 @require_http_methods(["GET", "POST"])

@@ -46,6 +46,8 @@ def check_reply(event: ReplyEvent) -> None:
         if not event.data.get("dry_run"):
             event.data["violation"] = actions.record_violation(event, payload).pk
     first = event.order.first_response_at is None
-    warnings = services.greeting_warnings(event.text, event.channel, first)
+    warnings = services.greeting_warnings(
+        event.text, event.channel, first, services.order_language(event.order)
+    )
     if warnings:
         event.data.setdefault("warnings", []).extend(warnings)

@@ -4,7 +4,8 @@ Used by migrations 0002–0004 (with the historical models) and by :func:`kefu.s
 (databases emptied since, e.g. by tests that flush tables). Plain data; edit the rows in the console
 (Configuration → Phrases). Every phrase ships in the four languages (docs/adr/0008-content-translations.md):
 Simplified Chinese and English below, Hungarian in ``PHRASES_HU``, Traditional Chinese in ``PHRASES_HANT``
-(OpenCC ``s2twp``, Taiwan usage, as ``scripts/i18n_update.py`` converts the interface).
+(OpenCC ``s2twp``, Taiwan usage, as ``scripts/i18n_update.py`` converts the interface). The greeting rules
+accept a list of greetings per language (``GREETING_TRANSLATIONS``).
 """
 
 from __future__ import annotations
@@ -185,13 +186,30 @@ def forbidden_language(text: str) -> str:
     return "zh-hans" if any("\u3400" <= ch <= "\u9fff" for ch in text) else "en"
 
 
-GREETING_WORDS = "您好\n你好\n早上好\n上午好\n下午好\n晚上好\n尊敬的\nHello\nHi\nGood morning\nGood afternoon\nGood evening\nDear"
+# the accepted greetings of the default rules before they had a list per language (migration 0007 splits them)
+OLD_GREETING_WORDS = "您好\n你好\n早上好\n上午好\n下午好\n晚上好\n尊敬的\nHello\nHi\nGood morning\nGood afternoon\nGood evening\nDear"
+GREETING_WORDS = "您好\n你好\n早上好\n上午好\n下午好\n晚上好\n尊敬的"
+# the same greetings in the other languages (``GreetingRule.translations``, key ``phrases``)
+GREETING_TRANSLATIONS: dict[str, dict[str, str]] = {
+    "en": {"phrases": "Hello\nHi\nGood morning\nGood afternoon\nGood evening\nDear"},
+    "hu": {"phrases": "Jó napot\nJó reggelt\nJó estét\nÜdvözlöm\nTisztelt\nKedves\nHelló"},
+    "zh-hant": {"phrases": "您好\n你好\n早安\n早上好\n上午好\n午安\n下午好\n晚上好\n尊敬的"},
+}
 
 # channel ("" = every channel), when, where, phrases
 GREETINGS: list[tuple[str, str, str, str]] = [
     ("", "first", "start", GREETING_WORDS),  # the first reply on any order opens with a greeting
     ("phone", "every", "start", GREETING_WORDS),  # each phone contact log too
 ]
+
+
+def translate_greetings(greeting_model: Any) -> None:
+    """Give the default greeting rules (by their phrases) a list per language; an edited rule is left alone."""
+    for rule in greeting_model.objects.all():
+        if rule.phrases.strip() in (OLD_GREETING_WORDS, GREETING_WORDS) and not rule.translations:
+            rule.phrases = GREETING_WORDS
+            rule.translations = {k: dict(v) for k, v in GREETING_TRANSLATIONS.items()}
+            rule.save(update_fields=["phrases", "translations"])
 
 
 def seed(phrase_model: Any, forbidden_model: Any, greeting_model: Any) -> None:
@@ -220,5 +238,12 @@ def seed(phrase_model: Any, forbidden_model: Any, greeting_model: Any) -> None:
                 text=text, mode=mode, unless_after=unless, suggestion=by_key.get(key), **extra
             )
     if not greeting_model.objects.exists():
+        # before migration 0007 the rules had one list for every language
+        per_language = any(f.name == "translations" for f in greeting_model._meta.get_fields())
         for channel, when, where, phrases in GREETINGS:
-            greeting_model.objects.create(channel=channel, when=when, where=where, phrases=phrases)
+            values: dict[str, Any] = (
+                {"phrases": phrases, "translations": {k: dict(v) for k, v in GREETING_TRANSLATIONS.items()}}
+                if per_language
+                else {"phrases": OLD_GREETING_WORDS}
+            )
+            greeting_model.objects.create(channel=channel, when=when, where=where, **values)

@@ -147,8 +147,12 @@ class ForbiddenPhrase(models.Model):
             )
 
 
-class GreetingRule(models.Model):
-    """A required greeting or closing: a reply that lacks it gets a warning (not a stop)."""
+class GreetingRule(Translatable, models.Model):
+    """A required greeting or closing: a reply that lacks it gets a warning (not a stop). The accepted phrases
+    in Simplified Chinese are ``phrases``; each other language has its own list in ``translations`` under
+    ``phrases`` (docs/adr/0008-content-translations.md), used for replies to customers of that language."""
+
+    translatable_fields = ("phrases",)
 
     class When(models.TextChoices):
         FIRST = "first", _("first reply on an order")
@@ -166,6 +170,7 @@ class GreetingRule(models.Model):
     phrases = models.TextField(
         _("accepted phrases"), help_text=_("One per line; any of them satisfies the rule (e.g. 您好, Hello).")
     )
+    translations = models.JSONField(_("translations"), default=dict, blank=True)
     active = models.BooleanField(_("active"), default=True)
 
     class Meta:
@@ -176,8 +181,11 @@ class GreetingRule(models.Model):
     def __str__(self) -> str:
         return f"{self.get_channel_display() or '*'} · {self.get_when_display()} · {self.get_where_display()}"
 
-    def phrase_list(self) -> list[str]:
-        return [p.strip() for p in self.phrases.splitlines() if p.strip()]
+    def phrase_list(self, language: str | None = None) -> list[str]:
+        """The accepted phrases in ``language`` (the Simplified Chinese ones when None or when the language
+        has no list of its own)."""
+        text = self.phrases if language is None else translated(self, "phrases", language)
+        return [p.strip() for p in text.splitlines() if p.strip()]
 
 
 class StandardsViolation(models.Model):

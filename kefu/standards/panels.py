@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.http import HttpRequest
 from django.utils.translation import get_language
 
@@ -12,12 +13,17 @@ from kefu.standards import services
 from kefu.workorders import hooks
 from kefu.workorders.models import WorkOrder
 
+HTML_LANG = {"zh": "zh-Hans", "zh-hant": "zh-Hant"}  # a library key → the HTML lang attribute
+
 
 def phrase_options(order: WorkOrder) -> list[dict[str, Any]]:
-    """Option groups by situation: each phrase rendered for ``order``, in the user's language first."""
-    langs = ["en", "zh"] if (get_language() or "").startswith("en") else ["zh", "en"]
+    """Option groups by situation: each phrase rendered for ``order`` in every enabled language it has, the
+    customer's language first, then the user's, then the others (settings order)."""
+    first = [services.phrase_key(services.order_language(order)), services.phrase_key(get_language())]
+    langs = list(dict.fromkeys([*first, *services.library_languages()]))
+    names = {services.phrase_key(code): str(name) for code, name in settings.LANGUAGES}
     groups = []
-    for g in services.library(order):
+    for g in services.library(order, langs):
         options = []
         for lang in langs:
             for e in g["phrases"]:
@@ -27,7 +33,9 @@ def phrase_options(order: WorkOrder) -> list[dict[str, Any]]:
                 options.append(
                     {
                         "value": f"{e['phrase'].pk}-{lang}",
-                        "lang": "zh-Hans" if lang == "zh" else "en",
+                        "lang": HTML_LANG.get(lang, lang),
+                        "lang_name": names.get(lang, lang),
+                        "customer_language": lang == first[0],
                         "text": r.text,
                         "problems": [err.extra["variable"] for err in r.errors],
                     }

@@ -12,7 +12,7 @@ from django.utils.formats import date_format
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from kefu.lib.content_i18n import has_translation
+from kefu.lib.content_i18n import SOURCE_LANGUAGE, content_languages, has_translation, normalise
 from kefu.lib.errors import ValidationFailed
 from kefu.organization import config_cache
 from kefu.standards import checker, defaults, rules
@@ -61,11 +61,15 @@ def forbidden_checker(languages: frozenset[str] | None = None) -> checker.Checke
     return built
 
 
+def order_language(order: WorkOrder) -> str:
+    """The language replies on ``order`` are written to: the customer's, else their branch's."""
+    customer = order.customer if order.customer_id else None
+    return (customer.language if customer is not None else "") or config_cache.branch_of(order).language
+
+
 def order_checker(order: WorkOrder, text: str) -> checker.Checker:
     """The checker for a reply ``text`` on ``order``: in the customer's language (see reply_languages)."""
-    customer = order.customer if order.customer_id else None
-    language = (customer.language if customer is not None else "") or config_cache.branch_of(order).language
-    return forbidden_checker(reply_languages(text, language))
+    return forbidden_checker(reply_languages(text, order_language(order)))
 
 
 def is_chinese(text: str) -> bool:
@@ -117,15 +121,28 @@ def render_for_order(
     return RenderedPhrase(phrase, language, r.text, [problem_error(p) for p in r.problems])
 
 
-def library(order: WorkOrder | None = None) -> list[dict[str, Any]]:
-    """The active phrases grouped by situation, rendered for ``order`` when given (both languages)."""
+def phrase_key(language: str | None) -> str:
+    """The key a rendered phrase has in a library entry: ``zh`` for Simplified Chinese, else the language."""
+    lang = normalise(language)
+    return "zh" if lang == SOURCE_LANGUAGE else lang
+
+
+def library_languages() -> list[str]:
+    """Every enabled language as a library key: ``zh`` (the source) and the others in settings order."""
+    return ["zh", *content_languages()]
+
+
+def library(order: WorkOrder | None = None, languages: list[str] | None = None) -> list[dict[str, Any]]:
+    """The active phrases grouped by situation, rendered for ``order`` when given, under the key of each of
+    ``languages`` (``library_languages()`` by default) where the phrase has its own text in it (``zh``
+    always)."""
     values = order_values(order) if order is not None else None
     groups: dict[str, dict[str, Any]] = {}
     for p in StandardPhrase.objects.filter(active=True):
         g = groups.setdefault(p.situation, {"situation": p.get_situation_display(), "phrases": []})
         entry: dict[str, Any] = {"phrase": p}
-        for lang in ("zh", "en"):
-            if lang == "en" and not has_translation(p, "text", "en"):
+        for lang in languages if languages is not None else library_languages():
+            if lang != "zh" and not has_translation(p, "text", lang):
                 continue
             if order is not None:
                 entry[lang] = render_for_order(p, order, lang, values)
@@ -178,23 +195,49 @@ def forbidden_error(payload: list[dict[str, Any]]) -> ValidationFailed:
     return ValidationFailed("forbidden_phrase", message, "body", matches=payload)
 
 
-def _greeting_specs() -> list[rules.GreetingSpec]:
+def _greeting_specs() -> list[dict[str, rules.GreetingSpec]]:
+    """Per active rule, its spec in each enabled language (a language without its own list has the Simplified
+    Chinese one)."""
+    languages = [SOURCE_LANGUAGE, *content_languages()]
     return [
-        rules.GreetingSpec(g.pk, g.channel, g.when, g.where, tuple(g.phrase_list()))
+        {
+            lang: rules.GreetingSpec(g.pk, g.channel, g.when, g.where, tuple(g.phrase_list(lang)))
+            for lang in languages
+        }
         for g in GreetingRule.objects.filter(active=True)
     ]
 
 
-def greeting_specs() -> list[rules.GreetingSpec]:
-    """The active greeting rules, read once per change (``config_cache``)."""
-    return list(config_cache.cached(config_cache.STANDARDS, "greeting_specs", _greeting_specs))
+def greeting_specs(customer_language: str | None = None, text: str = "") -> list[rules.GreetingSpec]:
+    """The active greeting rules (read once per change, ``config_cache``) with the phrases a reply ``text`` to a
+    customer of ``customer_language`` may use: that language's list first, then those of the other languages
+    the reply is checked in (``reply_languages``: Chinese for a reply in Chinese, English for one with Latin
+    letters), then the Simplified Chinese list."""
+    per_rule = config_cache.cached(config_cache.STANDARDS, "greeting_specs_by_language", _greeting_specs)
+    own = normalise(customer_language)
+    order = [own, *sorted(reply_languages(text, customer_language) - {own}), SOURCE_LANGUAGE]
+    specs = []
+    for by_lang in per_rule:
+        phrases: list[str] = []
+        for lang in order:
+            spec = by_lang.get(lang)
+            for p in spec.phrases if spec is not None else ():
+                if p not in phrases:
+                    phrases.append(p)
+        first = by_lang[SOURCE_LANGUAGE]
+        specs.append(rules.GreetingSpec(first.id, first.channel, first.when, first.where, tuple(phrases)))
+    return specs
 
 
-def greeting_warnings(text: str, channel: str, first_reply: bool) -> list[str]:
-    """Translated warnings for the required greetings/closings this reply lacks (never a stop)."""
+def greeting_warnings(
+    text: str, channel: str, first_reply: bool, customer_language: str | None = None
+) -> list[str]:
+    """Translated warnings for the required greetings/closings this reply lacks (never a stop); the examples
+    are in the customer's language."""
     out = []
-    for spec in rules.missing_greetings(greeting_specs(), text, channel, first_reply):
-        examples = "、".join(spec.phrases[:3])
+    specs = greeting_specs(customer_language, text)
+    for spec in rules.missing_greetings(specs, text, channel, first_reply):
+        examples = ("、" if spec.phrases and is_chinese(spec.phrases[0]) else ", ").join(spec.phrases[:3])
         if spec.where == "start":
             out.append(_("Start the reply with a greeting, e.g. %(examples)s.") % {"examples": examples})
         else:

@@ -117,5 +117,7 @@ def check(request: ConsoleRequest, key: str) -> HttpResponse:
         found = services.order_checker(o, text).find(text)
         ctx["matches"] = services.match_payload(found, o) if found else []
         ctx["leftover"] = ["{" + n + "}" for n in rules.leftover_variables(text)]
-        ctx["warnings"] = services.greeting_warnings(text, o.channel, o.first_response_at is None)
+        ctx["warnings"] = services.greeting_warnings(
+            text, o.channel, o.first_response_at is None, services.order_language(o)
+        )
     return render(request, "standards/_live_check.html", ctx)

@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 from kefu.audit import log as audit
 from kefu.channels.models.signatures import EmailSignature
 from kefu.lib import clock
+from kefu.lib.content_i18n import SOURCE_LANGUAGE, translated
 from kefu.lib.errors import Errors, KefuError, PermissionDenied, ValidationFailed
 from kefu.lib.html import html_to_text, sanitise_html
 from kefu.organization.access import Actor, require_staff
@@ -73,12 +74,14 @@ def signature_for(staff: Staff | None) -> EmailSignature | None:
     return next((r for r in rows if r.staff_id == staff.pk), rows[0] if rows else None)
 
 
-def values_for(staff: Staff | None, order: Any) -> dict[str, str]:
+def values_for(staff: Staff | None, order: Any, language: str | None = None) -> dict[str, str]:
+    """The signature's values; the branch's name in ``language`` (the customer's; ADR 0008)."""
     branch = getattr(staff, "branch", None) if staff is not None else None
+    branch = branch if branch is not None else (order.branch if order is not None else None)
     return {
         "name": staff.name if staff is not None else "",
         "badge_no": staff.badge_no if staff is not None else "",
-        "branch": branch.name if branch is not None else (order.branch.name if order is not None else ""),
+        "branch": translated(branch, "name", language or SOURCE_LANGUAGE) if branch is not None else "",
         "order_number": order.number if order is not None else "",
     }
 
@@ -86,7 +89,7 @@ def values_for(staff: Staff | None, order: Any) -> dict[str, str]:
 def compose(text: str, *, staff: Staff | None, order: Any, language: str | None) -> Signed:
     """The reply ``text`` with the signature of ``staff`` for ``order``: plain text and HTML."""
     sig = signature_for(staff)
-    values = values_for(staff, order)
+    values = values_for(staff, order, language)
     sig_html = render(sig.html, values, html=True) if sig is not None and sig.html.strip() else ""
     if sig is not None and sig.text.strip():
         sig_text = render(sig.text, values, html=False)

@@ -7,9 +7,15 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from kefu.lib.content_i18n import Translatable
 
-class Campaign(models.Model):
-    """An area-wide campaign of one on-site service (e.g. the annual gas safety check) in one branch."""
+
+class Campaign(Translatable, models.Model):
+    """An area-wide campaign of one on-site service (e.g. the annual gas safety check) in one branch. The
+    notice's Simplified Chinese text is ``notice_text``, the other languages' in ``translations``; each
+    household gets it in its customer's language (docs/adr/0008-content-translations.md)."""
+
+    translatable_fields = ("notice_text",)
 
     branch = models.ForeignKey(
         "organization.Branch", on_delete=models.PROTECT, related_name="+", verbose_name=_("branch")
@@ -31,6 +37,7 @@ class Campaign(models.Model):
             "{name}, {date}, {window}, {technician}, {hotline}."
         ),
     )
+    translations = models.JSONField(_("translations"), default=dict, blank=True)
     absent_repeats = models.PositiveSmallIntegerField(
         _("further attempts after the customer was not at home"), default=2
     )

@@ -81,10 +81,17 @@ def seed(apps, schema_editor):  # type: ignore[no-untyped-def]
                 max_points=points,
                 position=pos * 10,
             )
+    # since 0005 the page's English title is in ``translations`` too (0006 dropped title_en)
+    page_json = any(f.name == "translations" for f in Page._meta.get_fields())
     for title, title_en, body, dos, donts, pos in PAGES:
+        english = {"translations": {"en": {"title": title_en}}} if page_json else {"title_en": title_en}
         Page.objects.get_or_create(
-            title=title, defaults={"title_en": title_en, "body": body, "dos": dos, "donts": donts, "position": pos}
+            title=title, defaults={**english, "body": body, "dos": dos, "donts": donts, "position": pos}
         )
+    if page_json:  # the current model (kefu.demo, tests re-seeding a flushed database): every language
+        from kefu.inspections.defaults import translate_handbook
+
+        translate_handbook(Page)
 
 
 class Migration(migrations.Migration):

@@ -281,8 +281,9 @@ def test_training_overview_scoped(world: Any, exam: Exam) -> None:
 def test_handbook_and_courses(world: Any, exam: Exam) -> None:
     c = client_for(world.agent)
     hb = c.get("/inspections/handbook/").content.decode()
-    # seeded by migration 0002; the English title on an English page, the Chinese one in Chinese
-    assert "First-contact responsibility" in hb and "首问负责制" not in hb and "让客户“去问别人”" in hb
+    # seeded by migration 0002, translated by 0005: the English page in English, the Chinese one in Chinese
+    assert "First-contact responsibility" in hb and "首问负责制" not in hb
+    assert "Telling the customer to “ask someone else”" in hb and "让客户“去问别人”" not in hb
     zh = client_for(world.agent)
     zh.cookies[settings.LANGUAGE_COOKIE_NAME] = "zh-hans"
     assert "首问负责制" in zh.get("/inspections/handbook/").content.decode()
