@@ -19,4 +19,5 @@ urlpatterns: list[URLPattern] = [
     path("phrases/<int:pk>/", v.config_phrase_edit, name="config_phrase_edit"),
     path("forbidden/new/", v.config_forbidden_edit, name="config_forbidden_new"),
     path("forbidden/<int:pk>/", v.config_forbidden_edit, name="config_forbidden_edit"),
+    path("revisions/<int:pk>/cancel/", v.config_revision_cancel, name="config_revision_cancel"),
 ]
