@@ -89,7 +89,7 @@ api.add_router("", macros_router)  # /macros…, /bulk-actions, /saved-views… 
 api.add_router("", campaigns_router)  # /campaigns… (safety-check campaigns, docs/field-service.md)
 api.add_router("", automation_router)  # /triggers…, /webhooks…, /webhook-deliveries… (docs/webhooks.md)
 api.add_router("", appointments_router)  # /orders/{key}/windows, /appointments… (docs/field-service.md)
-api.add_router("", config_revisions_router)  # /config-revisions…, /calendars/{id}/revisions (docs/user-guide.md)
+api.add_router("", config_revisions_router)  # /config-revisions…, /calendars/{id}/revisions (docs/api.md)
 
 # Unknown paths under /api/v1/ answer the error JSON too (not the HTML 404 page). Added last.
 fallback = Router(auth=None)

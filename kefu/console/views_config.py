@@ -149,6 +149,10 @@ def _scheduled(obj: Any, saved: Any, url: str) -> tuple[str, str] | None:
     return (_scheduled_message(obj, saved), url) if isinstance(saved, ConfigRevision) else None
 
 
+def _choices(choices: Any) -> dict[Any, str]:
+    return {value: str(label) for value, label in choices}
+
+
 def _show(value: Any, names: dict[Any, str] | None = None) -> str:
     """A patch value as people read it: ids and codes by their names, lists joined, yes/no."""
     if value is None or value == "":
@@ -231,7 +235,9 @@ def revision_context(
         }
         for h in history
     ]
-    keep = urlencode({k: v for k, v in request.GET.items() if k != "hpage"})
+    params = request.GET.copy()
+    params.pop("hpage", None)
+    keep = params.urlencode()
     return {
         "version": version,
         "can_schedule": True,
@@ -400,8 +406,9 @@ def config_calendar(request: ConsoleRequest, pk: int) -> HttpResponseBase:
     if form is not None and ctx["form_action"] == "hours":  # a refused form keeps what was typed
         ctx["periods"] = {d: form.get(f"periods_{d}", "") for d in range(7)}
         ctx["makeup_weekday"] = _int(form.get("makeup_weekday")) or 0
-    ctx["rev"] = revision_context(request, cal, form, error)
-    ctx["rev"]["scope"] = "hours" if ctx["form_action"] == "hours" else "day"
+    versions = revision_context(request, cal, form, error)
+    versions["scope"] = "hours" if form is not None and request.POST.get("action") == "hours" else "day"
+    ctx["rev"] = versions
     return render(request, "console/config/calendar.html", ctx, status=status)
 
 
@@ -489,7 +496,7 @@ def config_area_edit(request: ConsoleRequest, pk: int | None = None) -> HttpResp
             area,
             lambda version: org_config.do_save_area(request.user, pk, request.POST, version=version),
             lambda when, version: org_config.do_schedule_area(
-                request.user, area.pk, request.POST, when, version=version
+                request.user, pk or 0, request.POST, when, version=version
             ),
         ),
         lambda a: (
@@ -510,6 +517,8 @@ def config_area_edit(request: ConsoleRequest, pk: int | None = None) -> HttpResp
         responsible = {_int(x) for x in form.getlist("responsible")}
     else:
         responsible = {s.pk for s in area.responsible.all()} if area else set()
+    outlets = list(Outlet.objects.filter(branch=branch).order_by("name")) if branch else []
+    staff_rows = list(org_config.staff_choices(branch)) if branch else []
     ctx = {
         "area": area,
         "form": form,
@@ -517,15 +526,15 @@ def config_area_edit(request: ConsoleRequest, pk: int | None = None) -> HttpResp
         "branches": branches,
         "branch": branch,
         "kinds": AreaKind.choices,
-        "outlets": Outlet.objects.filter(branch=branch).order_by("name") if branch else [],
-        "staff": org_config.staff_choices(branch) if branch else [],
+        "outlets": outlets,
+        "staff": staff_rows,
         "responsible": responsible,
     }
-    names = {
-        "responsible": {s.pk: f"{s.name} · {s.badge_no}" for s in ctx["staff"]},
-        "outlet": {o.pk: o.name for o in ctx["outlets"]},
+    names: dict[str, dict[Any, str]] = {
+        "responsible": {s.pk: f"{s.name} · {s.badge_no}" for s in staff_rows},
+        "outlet": {o.pk: o.name for o in outlets},
         "branch": {b.pk: b.name for b in branches},
-        "kind": dict(AreaKind.choices),
+        "kind": _choices(AreaKind.choices),
     }
     ctx["rev"] = revision_context(request, area, form, error, names)
     return render(request, "console/config/area_edit.html", ctx, status=status)
@@ -610,7 +619,7 @@ def config_phrase_edit(request: ConsoleRequest, pk: int | None = None) -> HttpRe
         "error": error,
         "situations": Situation.choices,
         "translations": translation_rows(phrase, {"text": (_("Text"), True)}, form),
-        "rev": revision_context(request, phrase, form, error, {"situation": dict(Situation.choices)}),
+        "rev": revision_context(request, phrase, form, error, {"situation": _choices(Situation.choices)}),
     }
     return render(request, "console/config/phrase_edit.html", ctx, status=status)
 
@@ -644,7 +653,7 @@ def config_forbidden_edit(request: ConsoleRequest, pk: int | None = None) -> Htt
         "row": row,
         "form": form,
         "error": error,
-        "rev": revision_context(request, row, form, error, {"mode": dict(ForbiddenPhrase.Mode.choices)}),
+        "rev": revision_context(request, row, form, error, {"mode": _choices(ForbiddenPhrase.Mode.choices)}),
         "modes": ForbiddenPhrase.Mode.choices,
         "list_languages": [(code, LANGUAGE_NAMES.get(code, code)) for code in editing.LANGUAGE_LISTS],
         "suggestions": StandardPhrase.objects.filter(active=True).order_by("situation", "position"),

@@ -20,7 +20,7 @@ from typing import Any, TypeVar
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Q, QuerySet
+from django.db.models import Model, Q, QuerySet
 from django.utils.translation import gettext as _
 
 from kefu.audit import log as audit
@@ -261,8 +261,9 @@ def _field_label(name: str) -> str:
     return labels.get(name.removesuffix("_id"), name)
 
 
-def _all_for_admins(model: type[Row]) -> Any:
-    return lambda staff: model.objects.all() if staff.can(CAPABILITY) else model.objects.none()
+def _all_for_admins(model: type[Model]) -> Any:
+    manager = model._default_manager
+    return lambda staff: manager.all() if staff.can(CAPABILITY) else manager.none()
 
 
 def _current(row: StandardPhrase | ForbiddenPhrase, keys: Any) -> dict[str, Any]:

@@ -166,7 +166,8 @@ def test_cancel_is_audited_and_needs_the_right_to_change_the_object(world: World
     rev.refresh_from_db()
     assert rev.status == RevisionState.CANCELLED and rev.done_by_id == world.supervisor.user_id
     record = AuditRecord.objects.get(action="config_revision.cancelled", object_id=str(area.pk))
-    assert record.actor_id == world.supervisor.user_id and record.after["revision"] == rev.pk
+    assert record.after is not None and record.after["revision"] == rev.pk
+    assert record.actor_id == world.supervisor.user_id
     assert revisions.apply_due(NEW_YEAR) == 0
     assert ServiceArea.objects.get(pk=area.pk).households == 4200
     with pytest.raises(Conflict):
@@ -259,7 +260,9 @@ def test_stale_edits_of_outlets_phrases_forbidden_phrases_and_calendars(world: W
         world.admin.user, row.pk, {"text": "版本测试忌语二", "language": "zh-hans"}, version=v
     )
     with pytest.raises(Conflict):
-        editing.do_save_forbidden(admin2.user, row.pk, {"text": "版本测试忌语三", "language": "zh-hans"}, version=v)
+        editing.do_save_forbidden(
+            admin2.user, row.pk, {"text": "版本测试忌语三", "language": "zh-hans"}, version=v
+        )
 
     cal = BusinessCalendar.objects.create(name="城北日历")
     v = revisions.version_of(cal)
