@@ -357,8 +357,8 @@ def _apply_area(actor: Any, area: ServiceArea, values: dict[str, Any], rev: Conf
     _write_area(actor, area, _area_snapshot(area), checked, _("(scheduled change %(n)d)") % {"n": rev.pk})
 
 
-def _area_field_label(name: str) -> str:
-    labels = {
+def _area_labels() -> dict[str, Any]:
+    return {
         "branch": _("Branch"),
         "code": _("Code"),
         "name": _("Name"),
@@ -368,11 +368,10 @@ def _area_field_label(name: str) -> str:
         "outlet": _("Serving outlet"),
         "responsible": _("Responsible staff"),
     }
-    return labels.get(name.removesuffix("_id"), name)
 
 
-def _outlet_field_label(name: str) -> str:
-    labels = {
+def _outlet_labels() -> dict[str, Any]:
+    return {
         "branch": _("Branch"),
         "name": _("Name"),
         "address": _("Address"),
@@ -380,7 +379,6 @@ def _outlet_field_label(name: str) -> str:
         "opening_hours": _("Opening hours"),
         "translations": _("Other languages"),
     }
-    return labels.get(name.removesuffix("_id"), name)
 
 
 def _values(getter: Any) -> Any:
@@ -398,7 +396,7 @@ def register_revision_kinds() -> None:
             current=_values(area_values),
             apply=_apply_area,
             time_zone=lambda area: area.branch.time_zone,
-            field_label=_area_field_label,
+            field_label=revisions.labels(_area_labels),
         )
     )
     revisions.register(
@@ -410,6 +408,6 @@ def register_revision_kinds() -> None:
             current=_values(outlet_values),
             apply=_apply_outlet,
             time_zone=lambda outlet: outlet.branch.time_zone,
-            field_label=_outlet_field_label,
+            field_label=revisions.labels(_outlet_labels),
         )
     )

@@ -62,6 +62,12 @@ def register(kind: Kind) -> None:
     KINDS[kind.name] = kind
 
 
+def labels(names: Callable[[], dict[str, Any]]) -> Callable[[str], str]:
+    """A ``Kind.field_label`` from a function giving each field's (translated) label; an audit record's
+    ``<field>_id`` reads as the field, an unknown key as itself."""
+    return lambda key: str(names().get(key.removesuffix("_id"), key))
+
+
 def kind_of(obj: Model | type[Model]) -> Kind:
     return KINDS[obj._meta.label_lower]
 

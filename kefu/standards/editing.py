@@ -245,8 +245,8 @@ def _apply(
     _save(actor, row, before, _("(scheduled change %(n)d)") % {"n": rev.pk})
 
 
-def _field_label(name: str) -> str:
-    labels = {
+def _labels() -> dict[str, Any]:
+    return {
         "situation": _("Situation"),
         "text_zh": _("Text"),
         "text": _("Phrase"),
@@ -258,7 +258,6 @@ def _field_label(name: str) -> str:
         "unless_after": _("Not after"),
         "suggestion": _("Say instead"),
     }
-    return labels.get(name.removesuffix("_id"), name)
 
 
 def _all_for_admins(model: type[Model]) -> Any:
@@ -283,7 +282,7 @@ def register_revision_kinds() -> None:
                 current=_current,
                 apply=_apply,
                 time_zone=lambda _row: settings.TIME_ZONE,
-                field_label=_field_label,
+                field_label=revisions.labels(_labels),
             )
         )
 
