@@ -17,6 +17,7 @@ from kefu.api.campaigns import router as campaigns_router
 from kefu.api.catalog import router as catalog_router
 from kefu.api.chat import router as chat_router
 from kefu.api.clocks import router as clocks_router
+from kefu.api.config_revisions import router as config_revisions_router
 from kefu.api.cti import router as cti_router
 from kefu.api.customer_merge import router as customer_merge_router
 from kefu.api.customers import router as customers_router
@@ -88,6 +89,7 @@ api.add_router("", macros_router)  # /macros…, /bulk-actions, /saved-views… 
 api.add_router("", campaigns_router)  # /campaigns… (safety-check campaigns, docs/field-service.md)
 api.add_router("", automation_router)  # /triggers…, /webhooks…, /webhook-deliveries… (docs/webhooks.md)
 api.add_router("", appointments_router)  # /orders/{key}/windows, /appointments… (docs/field-service.md)
+api.add_router("", config_revisions_router)  # /config-revisions…, /calendars/{id}/revisions (docs/api.md)
 
 # Unknown paths under /api/v1/ answer the error JSON too (not the HTML 404 page). Added last.
 fallback = Router(auth=None)

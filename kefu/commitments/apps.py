@@ -27,3 +27,6 @@ class CommitmentsConfig(AppConfig):
         from kefu.customers.hooks import register_customer_reference
 
         register_customer_reference("commitments.CarePlan", "customer")  # a customer merge moves them
+        from kefu.commitments import calendar_edit
+
+        calendar_edit.register_revision_kinds()  # calendars change from a date (organization.revisions)

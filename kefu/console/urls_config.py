@@ -21,6 +21,7 @@ urlpatterns: list[URLPattern] = [
     path("phrases/<int:pk>/", v.config_phrase_edit, name="config_phrase_edit"),
     path("forbidden/new/", v.config_forbidden_edit, name="config_forbidden_new"),
     path("forbidden/<int:pk>/", v.config_forbidden_edit, name="config_forbidden_edit"),
+    path("revisions/<int:pk>/cancel/", v.config_revision_cancel, name="config_revision_cancel"),
 ]
 urlpatterns += [  # SMS templates and score sheets (kefu.console.views_config_sms, views_config_sheets)
     path("sms/", views_config_sms.config_sms, name="config_sms"),

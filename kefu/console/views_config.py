@@ -13,8 +13,10 @@ from __future__ import annotations
 
 import calendar as pycalendar
 import datetime as dt
+import json
 from collections.abc import Callable
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.contrib import messages
@@ -22,16 +24,17 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.http import urlencode
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from kefu.commitments import calendar_edit, years
 from kefu.commitments.models import CalendarYear, DayKind, Weekday
 from kefu.lib.content_i18n import content_languages
 from kefu.lib.errors import KefuError, ValidationFailed
 from kefu.organization import config as org_config
-from kefu.organization.models import AreaKind, Outlet, ServiceArea
+from kefu.organization import revisions
+from kefu.organization.models import AreaKind, ConfigRevision, Outlet, ServiceArea
 from kefu.standards import editing
 from kefu.standards.models import ForbiddenPhrase, Situation, StandardPhrase
 from kefu.web.views import ConsoleRequest, staff_view
@@ -80,7 +83,7 @@ def translation_rows(obj: Any, fields: dict[str, tuple[str, bool]], data: Any = 
 
 def _error(request: ConsoleRequest, exc: KefuError) -> dict[str, str]:
     messages.error(request, str(exc.message))
-    return {"field": exc.field or "", "message": str(exc.message)}
+    return {"field": exc.field or "", "message": str(exc.message), "code": exc.code}
 
 
 def _one(rows: Any, pk: int | None) -> Any:
@@ -97,16 +100,174 @@ def _post_save(
     request: ConsoleRequest, save: Callable[[], Any], done: Callable[[Any], tuple[str, str]]
 ) -> tuple[HttpResponseBase | None, dict[str, str], int]:
     """On POST run ``save`` (a use case): a redirect to ``done``'s URL with its message, or the error to show
-    next to its field with status 400; on GET nothing."""
+    next to its field with status 400 (409 for a stale form); on GET nothing."""
     if request.method != "POST":
         return None, {}, 200
     try:
         saved = save()
     except KefuError as exc:
-        return None, _error(request, exc), 400
+        return None, _error(request, exc), exc.status if exc.status in (400, 409) else 400
     message, url = done(saved)
     messages.success(request, message)
     return redirect(url), {}, 200
+
+
+# --- versions: now or from a date, pending changes, history -----------------------------------------------------
+
+HISTORY_PER_PAGE = 10
+
+
+def _save_or_schedule(
+    request: ConsoleRequest,
+    obj: Any,
+    save: Callable[[Any], Any],
+    schedule: Callable[[dt.datetime, Any], ConfigRevision],
+) -> Callable[[], Any]:
+    """The save of an editor's form: ``schedule(when, version)`` when it has an "effective from" date (an
+    existing object only), else ``save(version)`` now; both refuse a form opened on an older version."""
+
+    def run() -> Any:
+        version = request.POST.get("version")
+        when = None
+        if obj is not None:
+            when = revisions.parse_effective_from(
+                request.POST.get("effective_from"), revisions.kind_of(obj).time_zone(obj)
+            )
+        return schedule(when, version) if when is not None else save(version)
+
+    return run
+
+
+def _scheduled_message(obj: Any, rev: ConfigRevision) -> str:
+    zone = ZoneInfo(revisions.kind_of(obj).time_zone(obj))
+    when = rev.effective_from.astimezone(zone).strftime("%Y-%m-%d %H:%M")
+    return _("Change saved; it takes effect from %(when)s (%(tz)s).") % {"when": when, "tz": zone.key}
+
+
+def _scheduled(obj: Any, saved: Any, url: str) -> tuple[str, str] | None:
+    """The message and URL (the object's page, where the change waits) after a change saved for a date."""
+    return (_scheduled_message(obj, saved), url) if isinstance(saved, ConfigRevision) else None
+
+
+def _choices(choices: Any) -> dict[Any, str]:
+    return {value: str(label) for value, label in choices}
+
+
+def _show(value: Any, names: dict[Any, str] | None = None) -> str:
+    """A patch value as people read it: ids and codes by their names, lists joined, yes/no."""
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, list):
+        return ", ".join(_show(v, names) for v in value) or "—"
+    if isinstance(value, dict):
+        return json.dumps(value, ensure_ascii=False, sort_keys=True)
+    if isinstance(value, bool):
+        return _("yes") if value else _("no")
+    return str((names or {}).get(value, value))
+
+
+def revision_context(
+    request: ConsoleRequest,
+    obj: Any,
+    form: Any,
+    error: dict[str, str],
+    names: dict[str, dict[Any, str]] | None = None,
+) -> dict[str, Any]:
+    """For ``_when.html`` and ``_revisions.html``: the version the form carries (the current one after a
+    stale refusal, so that saving again overwrites knowingly), the changes waiting for their date with
+    their before and after values (``names``: per field, how its ids or codes read), and the object's history
+    (paginated)."""
+    if obj is None or obj.pk is None:
+        return {"version": 0, "can_schedule": False}
+    kind = revisions.kind_of(obj)
+    zone = ZoneInfo(kind.time_zone(obj))
+    if form is not None and error.get("code") != "stale":
+        version = form.get("version", "")
+    else:
+        version = revisions.version_of(obj)
+
+    def local(at: dt.datetime | None) -> str:
+        return at.astimezone(zone).strftime("%Y-%m-%d %H:%M") if at else ""
+
+    def show(key: str, value: Any) -> str:
+        if kind.show_value is not None:
+            return kind.show_value(key, value)
+        return _show(value, (names or {}).get(key))
+
+    def who(user: Any) -> str:
+        if user is None:
+            return _("system")
+        staff = getattr(user, "staff", None)
+        return str(staff) if staff is not None else user.get_username()
+
+    pending = [
+        {
+            "pk": r.pk,
+            "when": local(r.effective_from),
+            "status": r.status,
+            "status_display": r.get_status_display(),
+            "problem": r.problem,
+            "note": r.note,
+            "by": who(r.created_by),
+            "created": local(r.created_at),
+            "fields": [
+                {
+                    "label": kind.field_label(k),
+                    "before": show(k, v.get("before")),
+                    "after": show(k, v.get("after")),
+                }
+                for k, v in sorted(r.patch.items())
+            ],
+        }
+        for r in revisions.revisions_of(obj)
+    ]
+    history = Paginator(revisions.history_of(obj), HISTORY_PER_PAGE).get_page(request.GET.get("hpage"))
+    fields_of = kind.record_fields or revisions.changed_fields
+    rows = [
+        {
+            "when": local(h.at),
+            "who": h.actor_label,
+            "action": h.action,
+            "what": h.summary or h.action,
+            "fields": [str(kind.field_label(f)) for f in fields_of(h)]
+            if not h.action.startswith(revisions.AUDIT_PREFIX)
+            else [],
+        }
+        for h in history
+    ]
+    params = request.GET.copy()
+    params.pop("hpage", None)
+    keep = params.urlencode()
+    return {
+        "version": version,
+        "can_schedule": True,
+        "tz": zone.key,
+        "pending": pending,
+        "history": history,
+        "history_rows": rows,
+        "url": request.get_full_path(),
+        "keep": f"{keep}&" if keep else "",
+    }
+
+
+@require_POST
+@staff_view("config.branch", "admin")
+def config_revision_cancel(request: ConsoleRequest, pk: int) -> HttpResponseBase:
+    """Cancel a change waiting for its date (audited); back to the object's page."""
+    target = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
+        target = reverse("console:config_index")
+    try:
+        rev = revisions.do_cancel(request.user, pk)
+    except KefuError as exc:
+        if exc.status == 404:
+            raise Http404(str(exc.message)) from exc
+        messages.error(request, str(exc.message))
+    else:
+        messages.success(
+            request, _("The scheduled change is cancelled (%(object)s).") % {"object": rev.object_label}
+        )
+    return redirect(target)
 
 
 # --- index ---------------------------------------------------------------------------------------------------
@@ -173,34 +334,46 @@ def config_calendar(request: ConsoleRequest, pk: int) -> HttpResponseBase:
     form = request.POST if request.method == "POST" else None
     if request.method == "POST":
         action = request.POST.get("action")
+        version = request.POST.get("version")
         try:
+            when = revisions.parse_effective_from(request.POST.get("effective_from"), cal.time_zone)
             if action == "hours":
-                calendar_edit.do_set_hours(
-                    request.user,
-                    cal.pk,
-                    {d: request.POST.get(f"periods_{d}", "") for d in range(7)},
-                    _int(request.POST.get("makeup_weekday")) or 0,
-                )
-                messages.success(request, _("Working hours saved."))
+                periods = {d: request.POST.get(f"periods_{d}", "") for d in range(7)}
+                makeup = _int(request.POST.get("makeup_weekday")) or 0
+                if when is not None:
+                    rev = calendar_edit.do_schedule_hours(
+                        request.user, cal.pk, periods, makeup, when, version=version
+                    )
+                    messages.success(request, _scheduled_message(cal, rev))
+                else:
+                    calendar_edit.do_set_hours(request.user, cal.pk, periods, makeup, version=version)
+                    messages.success(request, _("Working hours saved."))
             else:
                 try:
                     date = dt.date.fromisoformat(request.POST.get("date", "").strip())
                 except ValueError:
-                    raise ValidationFailed("date", _("Give the date as YYYY-MM-DD."), "date") from None
+                    raise ValidationFailed("invalid", _("Give the date as YYYY-MM-DD."), "date") from None
                 change = calendar_edit.DayChange(
                     date,
                     request.POST.get("kind", ""),
                     request.POST.get("name", ""),
                     request.POST.get("reason", ""),
                 )
-                calendar_edit.do_set_day(request.user, cal.pk, change, adding=action == "add")
-                messages.success(
-                    request,
-                    _("%(date)s saved in “%(calendar)s”.") % {"date": date.isoformat(), "calendar": cal.name},
-                )
+                if when is not None:
+                    rev = calendar_edit.do_schedule_day(request.user, cal.pk, change, when, version=version)
+                    messages.success(request, _scheduled_message(cal, rev))
+                else:
+                    calendar_edit.do_set_day(
+                        request.user, cal.pk, change, adding=action == "add", version=version
+                    )
+                    messages.success(
+                        request,
+                        _("%(date)s saved in “%(calendar)s”.")
+                        % {"date": date.isoformat(), "calendar": cal.name},
+                    )
                 year = date.year
         except KefuError as exc:
-            error, status = _error(request, exc), 400
+            error, status = _error(request, exc), exc.status if exc.status in (400, 409) else 400
         else:
             url = reverse("console:config_calendar", args=[cal.pk]) + f"?year={year}"
             return redirect(url)
@@ -223,11 +396,19 @@ def config_calendar(request: ConsoleRequest, pk: int) -> HttpResponseBase:
         "kinds": [(calendar_edit.NORMAL, _("ordinary day (weekly pattern)")), *DayKind.choices],
         "weekdays": Weekday.choices,
         "periods": calendar_edit.periods_text(cal),
+        "makeup_weekday": cal.makeup_weekday,
         "form": form,
+        "form_action": request.POST.get("action", "") if form is not None else "",
         "error": error,
         "can_load": request.staff.can("admin") and not cal.is_24x7,
         "weekday_names": [(Weekday(d).label, _short(str(Weekday(d).label))) for d in range(7)],
     }
+    if form is not None and ctx["form_action"] == "hours":  # a refused form keeps what was typed
+        ctx["periods"] = {d: form.get(f"periods_{d}", "") for d in range(7)}
+        ctx["makeup_weekday"] = _int(form.get("makeup_weekday")) or 0
+    versions = revision_context(request, cal, form, error)
+    versions["scope"] = "hours" if form is not None and request.POST.get("action") == "hours" else "day"
+    ctx["rev"] = versions
     return render(request, "console/config/calendar.html", ctx, status=status)
 
 
@@ -262,18 +443,30 @@ def config_outlet_edit(request: ConsoleRequest, pk: int | None = None) -> HttpRe
     outlet = _one(org_config.outlets_of(request.staff), pk)
     done, error, status = _post_save(
         request,
-        lambda: org_config.do_save_outlet(request.user, pk, request.POST),
-        lambda o: (_("Outlet “%(name)s” saved.") % {"name": o.name}, reverse("console:config_outlets")),
+        _save_or_schedule(
+            request,
+            outlet,
+            lambda version: org_config.do_save_outlet(request.user, pk, request.POST, version=version),
+            lambda when, version: org_config.do_schedule_outlet(
+                request.user, outlet.pk, request.POST, when, version=version
+            ),
+        ),
+        lambda o: (
+            _scheduled(outlet, o, request.path)
+            or (_("Outlet “%(name)s” saved.") % {"name": o.name}, reverse("console:config_outlets"))
+        ),
     )
     if done is not None:
         return done
     form = request.POST if request.method == "POST" else None
+    branches = list(org_config.editable_branches(request.staff))
     ctx = {
         "outlet": outlet,
         "form": form,
         "error": error,
-        "branches": org_config.editable_branches(request.staff),
+        "branches": branches,
         "translations": translation_rows(outlet, _outlet_fields(), form),
+        "rev": revision_context(request, outlet, form, error, {"branch": {b.pk: b.name for b in branches}}),
     }
     return render(request, "console/config/outlet_edit.html", ctx, status=status)
 
@@ -298,8 +491,18 @@ def config_area_edit(request: ConsoleRequest, pk: int | None = None) -> HttpResp
     area: ServiceArea | None = _one(org_config.areas_of(request.staff), pk)
     done, error, status = _post_save(
         request,
-        lambda: org_config.do_save_area(request.user, pk, request.POST),
-        lambda a: (_("Area “%(name)s” saved.") % {"name": a.name}, reverse("console:config_areas")),
+        _save_or_schedule(
+            request,
+            area,
+            lambda version: org_config.do_save_area(request.user, pk, request.POST, version=version),
+            lambda when, version: org_config.do_schedule_area(
+                request.user, pk or 0, request.POST, when, version=version
+            ),
+        ),
+        lambda a: (
+            _scheduled(area, a, request.path)
+            or (_("Area “%(name)s” saved.") % {"name": a.name}, reverse("console:config_areas"))
+        ),
     )
     if done is not None:
         return done
@@ -314,6 +517,8 @@ def config_area_edit(request: ConsoleRequest, pk: int | None = None) -> HttpResp
         responsible = {_int(x) for x in form.getlist("responsible")}
     else:
         responsible = {s.pk for s in area.responsible.all()} if area else set()
+    outlets = list(Outlet.objects.filter(branch=branch).order_by("name")) if branch else []
+    staff_rows = list(org_config.staff_choices(branch)) if branch else []
     ctx = {
         "area": area,
         "form": form,
@@ -321,11 +526,18 @@ def config_area_edit(request: ConsoleRequest, pk: int | None = None) -> HttpResp
         "branches": branches,
         "branch": branch,
         "kinds": AreaKind.choices,
-        "outlets": Outlet.objects.filter(branch=branch).order_by("name") if branch else [],
-        "staff": org_config.staff_choices(branch) if branch else [],
+        "outlets": outlets,
+        "staff": staff_rows,
         "responsible": responsible,
         "translations": translation_rows(area, {"name": (_("Name"), False)}, form),
     }
+    names: dict[str, dict[Any, str]] = {
+        "responsible": {s.pk: f"{s.name} · {s.badge_no}" for s in staff_rows},
+        "outlet": {o.pk: o.name for o in outlets},
+        "branch": {b.pk: b.name for b in branches},
+        "kind": _choices(AreaKind.choices),
+    }
+    ctx["rev"] = revision_context(request, area, form, error, names)
     return render(request, "console/config/area_edit.html", ctx, status=status)
 
 
@@ -386,8 +598,18 @@ def config_phrase_edit(request: ConsoleRequest, pk: int | None = None) -> HttpRe
     phrase = _one(StandardPhrase.objects.all(), pk)
     done, error, status = _post_save(
         request,
-        lambda: editing.do_save_phrase(request.user, pk, request.POST),
-        lambda p: (_("Phrase saved."), reverse("console:config_phrases") + f"?situation={p.situation}"),
+        _save_or_schedule(
+            request,
+            phrase,
+            lambda version: editing.do_save_phrase(request.user, pk, request.POST, version=version),
+            lambda when, version: editing.do_schedule_phrase(
+                request.user, phrase.pk, request.POST, when, version=version
+            ),
+        ),
+        lambda p: (
+            _scheduled(phrase, p, request.path)
+            or (_("Phrase saved."), reverse("console:config_phrases") + f"?situation={p.situation}")
+        ),
     )
     if done is not None:
         return done
@@ -398,6 +620,7 @@ def config_phrase_edit(request: ConsoleRequest, pk: int | None = None) -> HttpRe
         "error": error,
         "situations": Situation.choices,
         "translations": translation_rows(phrase, {"text": (_("Text"), True)}, form),
+        "rev": revision_context(request, phrase, form, error, {"situation": _choices(Situation.choices)}),
     }
     return render(request, "console/config/phrase_edit.html", ctx, status=status)
 
@@ -408,18 +631,30 @@ def config_forbidden_edit(request: ConsoleRequest, pk: int | None = None) -> Htt
     row = _one(ForbiddenPhrase.objects.all(), pk)
     done, error, status = _post_save(
         request,
-        lambda: editing.do_save_forbidden(request.user, pk, request.POST),
+        _save_or_schedule(
+            request,
+            row,
+            lambda version: editing.do_save_forbidden(request.user, pk, request.POST, version=version),
+            lambda when, version: editing.do_schedule_forbidden(
+                request.user, row.pk, request.POST, when, version=version
+            ),
+        ),
         lambda f: (
-            _("Forbidden phrase “%(text)s” saved.") % {"text": f.text},
-            reverse("console:config_phrases") + f"?flang={f.language or 'any'}#forbidden",
+            _scheduled(row, f, request.path)
+            or (
+                _("Forbidden phrase “%(text)s” saved.") % {"text": f.text},
+                reverse("console:config_phrases") + f"?flang={f.language or 'any'}#forbidden",
+            )
         ),
     )
     if done is not None:
         return done
+    form = request.POST if request.method == "POST" else None
     ctx = {
         "row": row,
-        "form": request.POST if request.method == "POST" else None,
+        "form": form,
         "error": error,
+        "rev": revision_context(request, row, form, error, {"mode": _choices(ForbiddenPhrase.Mode.choices)}),
         "modes": ForbiddenPhrase.Mode.choices,
         "list_languages": [(code, LANGUAGE_NAMES.get(code, code)) for code in editing.LANGUAGE_LISTS],
         "suggestions": StandardPhrase.objects.filter(active=True).order_by("situation", "position"),

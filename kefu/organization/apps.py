@@ -11,6 +11,9 @@ class OrganizationConfig(AppConfig):
         from kefu.organization import config_cache
 
         config_cache.connect()
+        from kefu.organization import config
+
+        config.register_revision_kinds()  # areas and outlets change from a date (organization.revisions)
         from django.db.models.signals import post_migrate
 
         # SQLite drops a table's triggers when a migration rebuilds it: put the version triggers back. Sent

@@ -23,8 +23,9 @@ from django.utils.translation import gettext as _
 from kefu.audit import log as audit
 from kefu.lib.content_i18n import content_languages, with_translation
 from kefu.lib.errors import NotFound, ValidationFailed
+from kefu.organization import revisions
 from kefu.organization.access import Actor, branches_of, require_staff
-from kefu.organization.models import AreaKind, Branch, Outlet, ServiceArea, Staff
+from kefu.organization.models import AreaKind, Branch, ConfigRevision, Outlet, ServiceArea, Staff
 
 CAPABILITY = "config.branch"
 MAX_HOUSEHOLDS = 1_000_000
@@ -35,8 +36,10 @@ def editable_branches(staff: Staff) -> QuerySet[Branch]:
     return branches_of(staff)
 
 
-def _branch(staff: Staff, branch_id: Any) -> Branch:
-    branch = editable_branches(staff).filter(pk=branch_id).first() if str(branch_id).isdecimal() else None
+def _branch(staff: Staff | None, branch_id: Any) -> Branch:
+    """One of ``staff``'s branches (any branch when a scheduled change is applied: ``staff`` None)."""
+    rows = editable_branches(staff) if staff is not None else Branch.objects.all()
+    branch = rows.filter(pk=branch_id).first() if str(branch_id).isdecimal() else None
     if branch is None:
         raise ValidationFailed("branch", _("Choose one of your branches."), "branch")
     return branch
@@ -86,38 +89,88 @@ def outlet_fields() -> dict[str, tuple[str, int]]:
     }
 
 
-def do_save_outlet(user: Actor, outlet_id: int | None, data: Mapping[str, Any]) -> Outlet:
+def outlet_values(outlet: Outlet) -> dict[str, Any]:
+    """The values a change of ``outlet`` can touch, JSON-ready (a scheduled change's ``patch``)."""
+    return {
+        "branch": outlet.branch_id,
+        "name": outlet.name,
+        "address": outlet.address,
+        "phone": outlet.phone,
+        "opening_hours": outlet.opening_hours,
+        "translations": dict(outlet.translations or {}),
+    }
+
+
+def _fill_outlet(staff: Staff, outlet: Outlet, data: Mapping[str, Any]) -> None:
+    """Set ``outlet``'s fields from a form (not saved), or ValidationFailed naming the field."""
+    if outlet.pk is not None and "branch" in data:
+        outlet.branch = _branch(staff, data.get("branch"))
+    outlet.name = _text(data, "name", _("Name"), 200, required=True)
+    outlet.address = _text(data, "address", _("Address"), 300, required=True)
+    outlet.phone = _text(data, "phone", _("Phone"), 50)
+    if outlet.phone and not re.fullmatch(r"[0-9+()\- ]{3,50}", outlet.phone):
+        raise ValidationFailed(
+            "invalid", _("A phone number has digits, spaces, +, - and brackets only."), "phone"
+        )
+    outlet.opening_hours = _text(data, "opening_hours", _("Opening hours"), 200)
+    outlet.translations = translations_from(data, outlet_fields(), outlet.translations)
+
+
+def _write_outlet(actor: Any, outlet: Outlet, before: dict[str, Any], note: str = "") -> None:
+    outlet.save()
+    b, a = audit.diff(before, audit.snapshot(outlet)) if before else ({}, audit.snapshot(outlet))
+    audit.record(
+        actor,
+        "outlet.created" if not before else "outlet.changed",
+        outlet,
+        before=b,
+        after=a,
+        summary=f"{outlet.name} {note}".strip(),
+    )
+
+
+def _locked_outlet(staff: Staff, outlet_id: int, version: Any) -> Outlet:
+    found = outlets_of(staff).select_for_update(of=("self",)).filter(pk=outlet_id).first()
+    if found is None:
+        raise NotFound("not_found", _("No such outlet."))
+    revisions.check_version(found, version)
+    return found
+
+
+def do_save_outlet(
+    user: Actor, outlet_id: int | None, data: Mapping[str, Any], *, version: Any = None
+) -> Outlet:
+    """Create or change an outlet now; ``version`` (the form's) refuses a save over someone else's change."""
     staff = require_staff(user, CAPABILITY)
     with transaction.atomic():
         if outlet_id is None:
             outlet = Outlet(branch=_branch(staff, data.get("branch")))
             before: dict[str, Any] = {}
         else:
-            found = outlets_of(staff).select_for_update().filter(pk=outlet_id).first()
-            if found is None:
-                raise NotFound("not_found", _("No such outlet."))
-            outlet, before = found, audit.snapshot(found)
-            if "branch" in data:
-                outlet.branch = _branch(staff, data.get("branch"))
-        outlet.name = _text(data, "name", _("Name"), 200, required=True)
-        outlet.address = _text(data, "address", _("Address"), 300, required=True)
-        outlet.phone = _text(data, "phone", _("Phone"), 50)
-        if outlet.phone and not re.fullmatch(r"[0-9+()\- ]{3,50}", outlet.phone):
-            raise ValidationFailed(
-                "phone", _("A phone number has digits, spaces, +, - and brackets only."), "phone"
-            )
-        outlet.opening_hours = _text(data, "opening_hours", _("Opening hours"), 200)
-        outlet.translations = translations_from(data, outlet_fields(), outlet.translations)
-        outlet.save()
-        audit.record(
-            user,
-            "outlet.created" if not before else "outlet.changed",
-            outlet,
-            before=before,
-            after=audit.snapshot(outlet),
-            summary=outlet.name,
-        )
+            outlet = _locked_outlet(staff, outlet_id, version)
+            before = audit.snapshot(outlet)
+        _fill_outlet(staff, outlet, data)
+        _write_outlet(user, outlet, before)
     return outlet
+
+
+def do_schedule_outlet(
+    user: Actor, outlet_id: int, data: Mapping[str, Any], effective_from: Any, *, version: Any = None
+) -> ConfigRevision:
+    """Save a change of the outlet to take effect at ``effective_from`` (``revisions.schedule``)."""
+    staff = require_staff(user, CAPABILITY)
+    with transaction.atomic():
+        outlet = _locked_outlet(staff, outlet_id, version)
+        before = outlet_values(outlet)
+        _fill_outlet(staff, outlet, data)
+        return revisions.schedule(user, outlet, before, outlet_values(outlet), effective_from)
+
+
+def _apply_outlet(actor: Any, outlet: Outlet, values: dict[str, Any], rev: ConfigRevision) -> None:
+    before = audit.snapshot(outlet)
+    for name, value in values.items():
+        setattr(outlet, "branch_id" if name == "branch" else name, value)
+    _write_outlet(actor, outlet, before, _("(scheduled change %(n)d)") % {"n": rev.pk})
 
 
 # --- service areas ------------------------------------------------------------------------------------------
@@ -140,7 +193,7 @@ def staff_choices(branch: Branch) -> QuerySet[Staff]:
     return Staff.objects.filter(branch=branch, is_active=True).order_by("name")
 
 
-def check_area(staff: Staff, area: ServiceArea | None, data: Mapping[str, Any]) -> AreaInput:
+def check_area(staff: Staff | None, area: ServiceArea | None, data: Mapping[str, Any]) -> AreaInput:
     """The area's values from a form, or ValidationFailed naming the field (see the module doc)."""
     branch = _branch(staff, data.get("branch")) if "branch" in data or area is None else area.branch
     code = _text(data, "code", _("Code"), 30, required=True)
@@ -214,30 +267,169 @@ def area_fields() -> dict[str, tuple[str, int]]:
     return {"name": (_("Name"), 200)}
 
 
-def do_save_area(user: Actor, area_id: int | None, data: Mapping[str, Any]) -> ServiceArea:
+def area_values(area: ServiceArea) -> dict[str, Any]:
+    """The values a change of ``area`` can touch, JSON-ready (a scheduled change's ``patch``)."""
+    return {
+        "branch": area.branch_id,
+        "code": area.code,
+        "name": area.name,
+        "kind": area.kind,
+        "households": area.households,
+        "address_keywords": area.address_keywords,
+        "outlet": area.outlet_id,
+        "responsible": sorted(area.responsible.values_list("pk", flat=True)),
+        "translations": area.translations or {},
+    }
+
+
+def _input_values(values: AreaInput) -> dict[str, Any]:
+    return {
+        "branch": values.branch.pk,
+        "code": values.code,
+        "name": values.name,
+        "kind": values.kind,
+        "households": values.households,
+        "address_keywords": "\n".join(values.keywords),
+        "outlet": values.outlet.pk if values.outlet else None,
+        "responsible": sorted(s.pk for s in values.responsible),
+    }
+
+
+def _locked_area(staff: Staff, area_id: int, version: Any) -> ServiceArea:
+    area = areas_of(staff).select_for_update(of=("self",)).filter(pk=area_id).first()
+    if area is None:
+        raise NotFound("not_found", _("No such area."))
+    revisions.check_version(area, version)
+    return area
+
+
+def _write_area(
+    actor: Any,
+    area: ServiceArea,
+    before: dict[str, Any],
+    values: AreaInput,
+    note: str = "",
+    *,
+    translations: dict[str, Any] | None = None,
+) -> None:
+    area.branch, area.code, area.name, area.kind = values.branch, values.code, values.name, values.kind
+    if translations is not None:
+        area.translations = translations
+    area.households, area.outlet = values.households, values.outlet
+    area.address_keywords = "\n".join(values.keywords)
+    area.save()
+    area.responsible.set(values.responsible)
+    after = {**audit.snapshot(area), "responsible": sorted(s.pk for s in values.responsible)}
+    b, a = audit.diff(before, after) if before else ({}, after)
+    audit.record(
+        actor,
+        "area.created" if not before else "area.changed",
+        area,
+        before=b,
+        after=a,
+        summary=f"{area.name} {note}".strip(),
+    )
+
+
+def _area_snapshot(area: ServiceArea) -> dict[str, Any]:
+    return {**audit.snapshot(area), "responsible": sorted(area.responsible.values_list("pk", flat=True))}
+
+
+def do_save_area(
+    user: Actor, area_id: int | None, data: Mapping[str, Any], *, version: Any = None
+) -> ServiceArea:
+    """Create or change an area now; ``version`` (the form's) refuses a save over someone else's change."""
     staff = require_staff(user, CAPABILITY)
     with transaction.atomic():
         area = None
         before: dict[str, Any] = {}
         if area_id is not None:
-            area = areas_of(staff).select_for_update(of=("self",)).filter(pk=area_id).first()
-            if area is None:
-                raise NotFound("not_found", _("No such area."))
-            before = {
-                **audit.snapshot(area),
-                "responsible": sorted(area.responsible.values_list("pk", flat=True)),
-            }
+            area = _locked_area(staff, area_id, version)
+            before = _area_snapshot(area)
         values = check_area(staff, area, data)
         area = area or ServiceArea()
-        area.branch, area.code, area.name, area.kind = values.branch, values.code, values.name, values.kind
-        area.households, area.outlet = values.households, values.outlet
-        area.address_keywords = "\n".join(values.keywords)
-        area.translations = translations_from(data, area_fields(), area.translations)
-        area.save()
-        area.responsible.set(values.responsible)
-        after = {**audit.snapshot(area), "responsible": sorted(s.pk for s in values.responsible)}
-        b, a = audit.diff(before, after) if before else ({}, after)
-        audit.record(
-            user, "area.created" if not before else "area.changed", area, before=b, after=a, summary=area.name
+        _write_area(
+            user, area, before, values, translations=translations_from(data, area_fields(), area.translations)
         )
     return area
+
+
+def do_schedule_area(
+    user: Actor, area_id: int, data: Mapping[str, Any], effective_from: Any, *, version: Any = None
+) -> ConfigRevision:
+    """Save a change of the area (households, keywords, outlet, responsible staff …) to take effect at
+    ``effective_from``; checked now as a save would be, and again when it is applied."""
+    staff = require_staff(user, CAPABILITY)
+    with transaction.atomic():
+        area = _locked_area(staff, area_id, version)
+        values = check_area(staff, area, data)
+        after = {
+            **_input_values(values),
+            "translations": translations_from(data, area_fields(), area.translations),
+        }
+        return revisions.schedule(user, area, area_values(area), after, effective_from)
+
+
+def _apply_area(actor: Any, area: ServiceArea, values: dict[str, Any], rev: ConfigRevision) -> None:
+    merged = {**area_values(area), **values}
+    form = {**merged, "outlet": merged["outlet"] or "", "households": str(merged["households"])}
+    checked = check_area(None, area, form)
+    note = _("(scheduled change %(n)d)") % {"n": rev.pk}
+    _write_area(actor, area, _area_snapshot(area), checked, note, translations=merged["translations"])
+
+
+def _area_labels() -> dict[str, Any]:
+    return {
+        "branch": _("Branch"),
+        "code": _("Code"),
+        "name": _("Name"),
+        "kind": _("Kind"),
+        "households": _("Households"),
+        "address_keywords": _("Address keywords"),
+        "outlet": _("Serving outlet"),
+        "responsible": _("Responsible staff"),
+        "translations": _("Other languages"),
+    }
+
+
+def _outlet_labels() -> dict[str, Any]:
+    return {
+        "branch": _("Branch"),
+        "name": _("Name"),
+        "address": _("Address"),
+        "phone": _("Phone"),
+        "opening_hours": _("Opening hours"),
+        "translations": _("Other languages"),
+    }
+
+
+def _values(getter: Any) -> Any:
+    return lambda obj, keys: {k: v for k, v in getter(obj).items() if k in set(keys)}
+
+
+def register_revision_kinds() -> None:
+    """Areas and outlets are versioned (``revisions``); called from the app's ``ready``."""
+    revisions.register(
+        revisions.Kind(
+            name="organization.servicearea",
+            model=ServiceArea,
+            capability=CAPABILITY,
+            editable=areas_of,
+            current=_values(area_values),
+            apply=_apply_area,
+            time_zone=lambda area: area.branch.time_zone,
+            field_label=revisions.labels(_area_labels),
+        )
+    )
+    revisions.register(
+        revisions.Kind(
+            name="organization.outlet",
+            model=Outlet,
+            capability=CAPABILITY,
+            editable=outlets_of,
+            current=_values(outlet_values),
+            apply=_apply_outlet,
+            time_zone=lambda outlet: outlet.branch.time_zone,
+            field_label=revisions.labels(_outlet_labels),
+        )
+    )

@@ -298,3 +298,60 @@ class ConfigVersion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} {self.token}"
+
+
+class RevisionState(models.TextChoices):
+    PENDING = "pending", _("waiting for its date")
+    APPLIED = "applied", _("in effect")
+    CANCELLED = "cancelled", _("cancelled")
+    CONFLICT = "conflict", _("not applied: changed meanwhile")
+
+
+class ConfigRevision(models.Model):
+    """A change of one configuration object (area, outlet, calendar, phrase) saved to take effect later.
+
+    ``kind`` is the object's model label (``organization.servicearea`` …, the audit records' object type);
+    ``patch`` maps each changed field to ``{"before": …, "after": …}`` (the values when it was saved and the
+    new ones). The job ``organization.config_revisions`` applies a due revision on the current values, or
+    marks it ``conflict`` when a field it changes was changed since (``kefu.organization.revisions``)."""
+
+    kind = models.CharField(_("kind"), max_length=60)
+    object_id = models.BigIntegerField(_("object"))
+    object_label = models.CharField(_("object"), max_length=200, blank=True)
+    patch = models.JSONField(_("changes"), default=dict)
+    note = models.CharField(_("reason"), max_length=500, blank=True)
+    effective_from = models.DateTimeField(_("effective from"))
+    status = models.CharField(
+        _("status"), max_length=12, choices=RevisionState.choices, default=RevisionState.PENDING
+    )
+    problem = models.CharField(_("why not applied"), max_length=500, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("saved by"),
+    )
+    created_at = models.DateTimeField(_("saved at"))
+    done_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("cancelled by"),
+    )
+    done_at = models.DateTimeField(_("applied or cancelled at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("configuration revision")
+        verbose_name_plural = _("configuration revisions")
+        ordering = ["-effective_from", "-id"]
+        indexes = [
+            models.Index(fields=["status", "effective_from"], name="cfg_revision_due"),
+            models.Index(fields=["kind", "object_id", "status"], name="cfg_revision_object"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind}#{self.object_id} @ {self.effective_from:%Y-%m-%d %H:%M} ({self.status})"

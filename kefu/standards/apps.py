@@ -18,3 +18,6 @@ class StandardsConfig(AppConfig):
         hooks.register_reply_check("standards", check_reply)
         hooks.register_rule_violation_listener("standards", record_rule_violation)
         register()
+        from kefu.standards import editing
+
+        editing.register_revision_kinds()  # phrases change from a date (organization.revisions)
