@@ -227,9 +227,7 @@ def main() -> None:
     kefu = start_kefu(args.port, url, args.workers, logdir / "kefu-serve.log")
     # kefu serve takes the next port for its event streams: the floor server goes two ports up
     floor_port = args.port + 2
-    floor = start_kefu(
-        floor_port, url, args.workers, logdir / "floor-serve.log", settings="floor_settings"
-    )
+    floor = start_kefu(floor_port, url, args.workers, logdir / "floor-serve.log", settings="floor_settings")
     rows: list[dict[str, Any]] = []
     try:
         wait_until_up(args.port)
