@@ -51,8 +51,12 @@ def kefu_http(tree: Path, port: int, args: Any, tag: str) -> dict[str, Any]:
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "DJANGO_SETTINGS_MODULE")}
     cmd = [sys.executable, str(tree / "bench" / "http_bench.py"), "--only", "create,reply"]
     cmd += ["--requests", str(args.requests), "--seconds", str(args.seconds), "--port", str(port)]
+    result = tree / "var" / "bench" / "http.json"
+    result.unlink(missing_ok=True)  # a failed run (e.g. the server did not come up) leaves none: skipped
     run(cmd, env, OUT / f"write_ab-{tag}.log")
-    data = json.loads((tree / "var" / "bench" / "http.json").read_text(encoding="utf-8"))
+    if not result.exists():
+        return {}
+    data = json.loads(result.read_text(encoding="utf-8"))
     return {r["name"]: r for r in data["scenarios"]}
 
 
@@ -61,7 +65,10 @@ def helpdesk(port: int, args: Any) -> dict[str, Any]:
     cmd = [str(HD_PYTHON), str(ROOT / "bench" / "helpdesk" / "bench_helpdesk.py"), "--skip-load"]
     cmd += ["--only", "create,follow-up", "--requests", str(args.requests), "--seconds", str(args.seconds)]
     cmd += ["--port", str(port)]
+    (OUT / "helpdesk.json").unlink(missing_ok=True)
     run(cmd, env, OUT / "write_ab-helpdesk.log")
+    if not (OUT / "helpdesk.json").exists():
+        return {}
     data = json.loads((OUT / "helpdesk.json").read_text(encoding="utf-8"))
     return {r["name"]: r for r in data["operations"]}
 

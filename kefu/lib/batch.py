@@ -34,7 +34,7 @@ from typing import Any, cast
 
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.backends.base.base import BaseDatabaseWrapper
-from django.db.models import Field, Model
+from django.db.models import Field, Model, Q
 from django.db.models.sql import InsertQuery, UpdateQuery
 
 _ATTR = "_kefu_write_batch"
@@ -142,7 +142,7 @@ class _Batch:
                 if not pk_set or notify:
                     if not pk_set:
                         returned[i] = what
-                    pk = qn(meta.pk.column)
+                    pk = qn(meta.pk.column or "id")  # type: ignore[union-attr]  # every model has one
                     if notify:
                         # the id comes back only when it was not given; the NOTIFY names it either way
                         selects.append(
@@ -155,10 +155,10 @@ class _Batch:
                     o._state.adding = False
                     o._state.db = self.conn.alias
             else:
-                query = UpdateQuery(model)
-                query.add_update_values(extra)
-                query.add_filter("pk", what)
-                sql, p = query.get_compiler(connection=self.conn).as_sql()
+                update = UpdateQuery(model)
+                update.add_update_values(extra)
+                update.add_q(Q(pk=what))
+                sql, p = update.get_compiler(connection=self.conn).as_sql()
                 parts.append(f"w{i} AS ({sql})")
                 params += p
         if not parts:
