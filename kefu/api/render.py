@@ -6,7 +6,9 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import OuterRef, QuerySet, Subquery
+from django.http import HttpResponse
 
+from kefu.api.renderer import dumps
 from kefu.customers.models import Customer, CustomerNote
 from kefu.lib import clock, masking
 from kefu.organization.models import Staff
@@ -140,3 +142,17 @@ def entry_out(e: TimelineEntry, *, staff_view: bool, order_version: int | None =
 
 def note_out(n: CustomerNote) -> dict[str, Any]:
     return {"id": n.pk, "body": n.body, "author": staff_ref(n.author), "created_at": n.created_at}
+
+
+# the fields of OrderOut that order_out leaves to GET responses (null on write responses)
+WRITE_ONLY_NULLS = {"custom_fields": None, "tags": None}
+
+
+def written(response: HttpResponse, status: int, data: dict[str, Any]) -> HttpResponse:
+    """The answer of a hot write (create, reply) rendered straight from ``data``, without ninja's second
+    pass of validating it into the response schema and dumping it again: ``data`` is built by this module
+    in the schema's shape (``kefu/api/tests/test_write_answers.py`` checks that validating it through the
+    schema changes nothing). ``response`` is the view's temporal response (its headers are kept)."""
+    response.status_code = status
+    response.content = dumps(data)
+    return response

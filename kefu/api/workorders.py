@@ -161,7 +161,7 @@ def get_order(request: ApiRequest, key: str, response: HttpResponse) -> dict[str
 
 
 @router.post("", response={201: OrderOut, **WRITE_ERRORS}, summary="Register a work order")
-def create_order(request: ApiRequest, payload: OrderIn, response: HttpResponse) -> Status:
+def create_order(request: ApiRequest, payload: OrderIn, response: HttpResponse) -> HttpResponse:
     """The caller (or the most senior of the co-receivers) becomes the first-contact owner."""
 
     def v(value: Any) -> Any:
@@ -195,7 +195,7 @@ def create_order(request: ApiRequest, payload: OrderIn, response: HttpResponse) 
     o.merged_into_number = None  # type: ignore[attr-defined]
     etag(response, o)
     response["Location"] = f"{request.path.rstrip('/')}/{o.number}"
-    return Status(201, render.order_out(o, detail=True))
+    return render.written(response, 201, {**render.order_out(o, detail=True), **render.WRITE_ONLY_NULLS})
 
 
 NULLABLE_PATCH = {"area_id", "service_id"}
@@ -247,7 +247,13 @@ def transition(
 @router.post(
     "/{key}/replies", response={201: TimelineEntryOut, **WRITE_ERRORS}, summary="Reply to the customer"
 )
-def reply(request: ApiRequest, key: str, payload: ReplyIn, if_match: str | None = IF_MATCH) -> Status:
+def reply(
+    request: ApiRequest,
+    key: str,
+    payload: ReplyIn,
+    response: HttpResponse,
+    if_match: str | None = IF_MATCH,
+) -> HttpResponse:
     """400 ``forbidden_phrase`` (field ``body``) when the text contains a forbidden phrase (服务忌语): the error
     lists ``matches`` (``phrase``, ``matched``, ``start``, ``end`` in the body, ``suggestion``). Send again with
     ``override_reason`` to send it as it is; the violation is recorded. 400 ``unfilled_variable`` when a
@@ -274,7 +280,7 @@ def reply(request: ApiRequest, key: str, payload: ReplyIn, if_match: str | None 
     if version is None:
         version = WorkOrder.objects.only("version").get(pk=entry.workorder_id).version
     out = render.entry_out(entry, staff_view=True, order_version=version)
-    return Status(201, {**out, "message": actions.reply_message(entry)})
+    return render.written(response, 201, {**out, "message": actions.reply_message(entry)})
 
 
 @router.post("/{key}/notes", response={201: TimelineEntryOut, **WRITE_ERRORS}, summary="Add an internal note")

@@ -11,7 +11,7 @@ from django.db import models, transaction
 from django.db.models.fields.files import FieldFile
 
 from kefu.audit.models import AuditRecord
-from kefu.lib import clock
+from kefu.lib import batch, clock
 
 
 def _jsonable(value: Any) -> Any:
@@ -90,9 +90,13 @@ def build(
 
 
 def record_many(records: list[AuditRecord]) -> list[AuditRecord]:
-    """Append the entries of one change in one INSERT. Must run inside the caller's transaction."""
+    """Append the entries of one change in one INSERT. Must run inside the caller's transaction.
+    Inside ``kefu.lib.batch.deferred()`` the INSERT joins the action's other writes (the records' ids
+    are set when the batch is written)."""
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("audit.record must be called inside the transaction of the change")
+    if batch.defer_insert(records):
+        return records
     if len(records) == 1:
         records[0].save(force_insert=True)
         return records

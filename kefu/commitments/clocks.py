@@ -68,7 +68,7 @@ from kefu.commitments.models import (
     TimeLimit,
     WorkingPeriod,
 )
-from kefu.lib import clock
+from kefu.lib import batch, clock
 from kefu.lib.durations import TimeLeft
 from kefu.lib.errors import NotFound, PermissionDenied, ValidationFailed
 from kefu.organization import config_cache
@@ -672,7 +672,10 @@ def on_order_created(o: Any, at: dt.datetime) -> list[OrderClock]:
     setattr(o, EMERGENCY_ATTR, found is not None)
     if prepared is None:
         created = _first_clocks(o, at)
-    OrderClock.objects.bulk_create(created)  # one INSERT for all the new order's clocks
+    if not batch.defer_insert(
+        created
+    ):  # one INSERT for all the new order's clocks (or with its other writes)
+        OrderClock.objects.bulk_create(created)
     _sync_order_due(o, created)  # a new order has no other clocks (one of each kind); prepared: no UPDATE
     return created
 

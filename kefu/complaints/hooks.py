@@ -163,6 +163,7 @@ def complaint_panel(request: HttpRequest, o: WorkOrder) -> dict[str, Any] | None
 def register() -> None:
     hooks.register_customer_text_listener("complaints.customer_type", on_customer_text)
     hooks.register_new_order_text_classifier(actions.NEW_ORDER_CLASSIFIER, actions.classify_new_order)
+    hooks.register_new_order_annotations(actions.NEW_ORDER_CLASSIFIER, actions.new_order_annotations)
     hooks.register_transition_guard("complaints.cause_before_close", guard_complaint_cause)
     hooks.register_order_panel(
         hooks.OrderPanel(

@@ -978,8 +978,15 @@ def order_create(request: ConsoleRequest) -> HttpResponse:
     customer_id = request.GET.get("customer") or request.POST.get("customer")
     if not customer_id:
         return render(request, "console/orders/create.html", {"customer": None}, status=400)
-    # with the configuration cache's tokens: the form's services and areas cost no query of their own
-    customer = access_customer(request.user, customer_id, annotations=config_cache.token_annotations())
+    # with the configuration cache's tokens: the form's services and areas cost no query of their own; a
+    # POST also with what the creation's classifiers read (registered at ``at``)
+    at = clock.now()
+    annotations = (
+        actions.new_order_customer_annotations(at)
+        if request.method == "POST"
+        else config_cache.token_annotations()
+    )
+    customer = access_customer(request.user, customer_id, annotations=annotations)
     config_cache.seed(customer)
     order_type = request.POST.get("order_type") or request.GET.get("order_type") or None
     if request.method == "POST":
@@ -1006,6 +1013,7 @@ def order_create(request: ConsoleRequest) -> HttpResponse:
                         outlet_id=d["outlet"].pk if d.get("outlet") else None,
                     ),
                     customer=customer,  # read above for this user: not read again
+                    at=at,
                 )
             except KefuError as exc:
                 add_kefu_error(form, exc)

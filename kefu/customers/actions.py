@@ -42,7 +42,7 @@ from kefu.customers.models import (
 )
 from kefu.hotline import actions as hotline_actions
 from kefu.hotline.models import SessionVia
-from kefu.lib import clock, search
+from kefu.lib import batch, clock, search
 from kefu.lib.errors import Conflict, KefuError, ValidationFailed, raise_if
 from kefu.organization.access import Actor, require_staff
 from kefu.organization.models import Branch, ServiceArea, Staff
@@ -622,8 +622,10 @@ def record_contact(
     details: dict[str, Any] | None = None,
     at: dt.datetime | None = None,
 ) -> Contact:
-    """Append a contact to the customer's history (inside the caller's transaction)."""
-    return Contact.objects.create(
+    """Append a contact to the customer's history (inside the caller's transaction). Inside
+    ``kefu.lib.batch.deferred()`` the INSERT joins the action's other writes (the id is set when the batch
+    is written)."""
+    contact = Contact(
         customer=customer,
         channel=channel,
         staff=staff,
@@ -633,6 +635,9 @@ def record_contact(
         details=details or {},
         occurred_at=at or clock.now(),
     )
+    if not batch.defer_insert([contact]):
+        contact.save(force_insert=True)
+    return contact
 
 
 @transaction.atomic

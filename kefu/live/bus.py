@@ -15,7 +15,7 @@ from typing import Any
 from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.db.models import Max, Q
 
-from kefu.lib import clock
+from kefu.lib import batch, clock
 from kefu.live.models import LiveEvent
 
 CHANNEL = "kefu_live"
@@ -29,13 +29,16 @@ def publish(topic: str, event: str, data: dict[str, Any] | None = None) -> LiveE
 def publish_many(events: Sequence[tuple[str, str, dict[str, Any] | None]]) -> list[LiveEvent]:
     """Several ``(topic, event, data)`` of one change in one statement: on PostgreSQL the rows and the
     wake-up ``NOTIFY`` together (``WITH … INSERT … RETURNING`` then ``pg_notify``), on SQLite one
-    multi-row INSERT."""
+    multi-row INSERT. Inside ``kefu.lib.batch.deferred()`` they join the action's other writes (the
+    ``NOTIFY`` too; the ids are set when the batch is written)."""
     now = clock.now()
     rows = [LiveEvent(topic=t, event=e, data=d or {}, created_at=now) for t, e, d in events]
     if not rows:
         return rows
     conn = connections[DEFAULT_DB_ALIAS]
-    if conn.vendor == "postgresql":
+    if batch.defer_insert(rows, notify=CHANNEL):
+        pass
+    elif conn.vendor == "postgresql":
         values = ", ".join(["(%s, %s, %s::jsonb, %s)"] * len(rows))
         params: list[Any] = []
         for r in rows:

@@ -32,14 +32,14 @@ from kefu.customers.access import access_customer
 from kefu.customers.actions import record_contact
 from kefu.customers.models import Channel, Contact, ContactPoint, Customer
 from kefu.customers.rules import is_mobile
-from kefu.lib import clock, search
+from kefu.lib import batch, clock, search
 from kefu.lib.errors import Conflict, KefuError, NotFound, PermissionDenied, ValidationFailed, raise_if
 from kefu.organization import config_cache
 from kefu.organization import rules as org_rules
 from kefu.organization.access import Actor, login_of, require_staff, staff_of
 from kefu.organization.leaders import LeaderPicker
 from kefu.organization.models import Department, Outlet, ServiceArea, Staff
-from kefu.organization.sequences import next_value
+from kefu.organization.sequences import next_value, next_value_and_id
 from kefu.workorders import hooks, rules
 from kefu.workorders.access import access_workorder
 from kefu.workorders.models import (
@@ -56,6 +56,7 @@ from kefu.workorders.models import (
     TimelineEntry,
     Transfer,
     WorkOrder,
+    urgency_of,
 )
 
 RULE_MESSAGES: dict[str, Any] = {
@@ -118,10 +119,23 @@ def _rule_errors(errors: list[rules.RuleError]) -> list[KefuError]:
     return [ValidationFailed(e.code, str(RULE_MESSAGES.get(e.code, e.code)), e.field) for e in errors]
 
 
+def _number_key(at: dt.datetime) -> tuple[str, str]:
+    day = timezone.localtime(at, timezone.get_default_timezone()).strftime("%Y%m%d")
+    return f"GD-{day}-", "GD-" + day
+
+
 def order_number(at: dt.datetime) -> str:
     """GD-YYYYMMDD-NNNNNN, the date in the company time zone, counted per day, race-free."""
-    day = timezone.localtime(at, timezone.get_default_timezone()).strftime("%Y%m%d")
-    return f"GD-{day}-{next_value('GD-' + day):06d}"
+    prefix, key = _number_key(at)
+    return f"{prefix}{next_value(key):06d}"
+
+
+def order_number_and_id(at: dt.datetime) -> tuple[str, int | None]:
+    """:func:`order_number` and, on PostgreSQL, the new order's id from the same statement (None: the
+    INSERT allocates it)."""
+    prefix, key = _number_key(at)
+    value, pk = next_value_and_id(key, WorkOrder)
+    return f"{prefix}{value:06d}", pk
 
 
 def order_search_text(o: WorkOrder, customer: Customer) -> str:
@@ -155,7 +169,9 @@ def _check_version(o: WorkOrder, expected: int | None) -> None:
 def _bump(o: WorkOrder, now: dt.datetime, fields: list[str], *, was_assignee: int | None = None) -> None:
     o.version += 1
     o.updated_at = now
-    o.save(update_fields=[*fields, "version", "updated_at"])
+    update = [*fields, "version", "updated_at"]
+    if not batch.defer_update(o, update):  # inside kefu.lib.batch.deferred(): with the action's other writes
+        o.save(update_fields=update)
     _announce(o, queue=not QUEUE_FIELDS.isdisjoint(fields), was_assignee=was_assignee)
 
 
@@ -441,7 +457,9 @@ def _area_kind(data: OrderInput, area: ServiceArea | None, errors: list[KefuErro
     return chosen, reason
 
 
-def _clean_order(staff: Staff, customer: Customer, data: OrderInput) -> dict[str, Any]:
+def _clean_order(
+    staff: Staff, customer: Customer, data: OrderInput, at: dt.datetime | None = None
+) -> dict[str, Any]:
     errors: list[KefuError] = []
     title = " ".join((data.title or "").split())
     description = (data.description or "").strip()
@@ -530,7 +548,7 @@ def _clean_order(staff: Staff, customer: Customer, data: OrderInput) -> dict[str
             errors.append(ValidationFailed("invalid_choice", _("Unknown department."), "department"))
         elif not rules.serves_branch(department.branch_id, customer.branch_id):
             errors.append(_other_branch("department", department))
-    now = clock.now()
+    now = at or clock.now()
     received_at = data.received_at or now
     if timezone.is_naive(received_at):
         errors.append(ValidationFailed("naive_time", _("The time needs a time zone."), "received_at"))
@@ -555,22 +573,38 @@ def _clean_order(staff: Staff, customer: Customer, data: OrderInput) -> dict[str
 
 
 @transaction.atomic
+@batch.deferred()  # the new order's writes in one statement on PostgreSQL (kefu.lib.batch)
 def do_create_order(
-    user: Actor, customer_id: int, data: OrderInput, *, customer: Customer | None = None
+    user: Actor,
+    customer_id: int,
+    data: OrderInput,
+    *,
+    customer: Customer | None = None,
+    at: dt.datetime | None = None,
 ) -> WorkOrder:
     """Register a request. The first receiver (the most senior of several) becomes the owner (R-10).
     ``customer``: the customer ``customer_id`` as the caller already read it with ``access_customer``
-    for the same ``user`` (the console's form), not read a second time."""
+    for the same ``user`` (the console's form), not read a second time; ``at``: the moment the caller
+    read it with :func:`new_order_customer_annotations` of that moment (the registration's time)."""
     staff = require_staff(user, "order.create")
     if customer is None or customer.pk != int(customer_id):
-        # with the configuration cache's tokens (the services, limits, areas the order needs)
-        customer = access_customer(user, customer_id, annotations=config_cache.token_annotations())
+        at = clock.now()
+        # with the configuration cache's tokens (the services, limits, areas the order needs) and what the
+        # classifiers of the request need (the customer's recent contacts)
+        customer = access_customer(user, customer_id, annotations=new_order_customer_annotations(at))
         config_cache.seed(customer)
     # inside this transaction already: no savepoint of its own
-    return _create_order_for(staff, customer, data, actor_user=user, channel=data.channel)
+    return _create_order_for(staff, customer, data, actor_user=user, channel=data.channel, at=at)
+
+
+def new_order_customer_annotations(at: dt.datetime) -> dict[str, Any]:
+    """The annotations of the customer's query for an order registered at ``at``: the configuration
+    tokens and what the classifiers of the request read (``hooks.new_order_annotations``)."""
+    return {**config_cache.token_annotations(), **hooks.new_order_annotations(at)}
 
 
 @transaction.atomic
+@batch.deferred()
 def create_order_for(
     owner_staff: Staff, customer: Customer, data: OrderInput, *, actor_user: Actor | None, channel: str
 ) -> WorkOrder:
@@ -585,7 +619,13 @@ def create_order_for(
 
 
 def _create_order_for(
-    owner_staff: Staff, customer: Customer, data: OrderInput, *, actor_user: Actor | None, channel: str
+    owner_staff: Staff,
+    customer: Customer,
+    data: OrderInput,
+    *,
+    actor_user: Actor | None,
+    channel: str,
+    at: dt.datetime | None = None,
 ) -> WorkOrder:
     """:func:`create_order_for` inside the caller's transaction.
 
@@ -601,13 +641,13 @@ def _create_order_for(
     if data.channel != channel:
         data = dataclasses.replace(data, channel=channel)
     actor_staff = staff_of(actor_user)
-    clean = _clean_order(owner_staff, customer, data)
+    now = at or clock.now()
+    clean = _clean_order(owner_staff, customer, data, now)
     owner_id = org_rules.most_senior(
         [org_rules.Receiver(s.pk, s.grade, s.hired_on) for s in clean["receivers"]]
     )
     owner = next(s for s in clean["receivers"] if s.pk == owner_id)
     service = clean["service"]
-    now = clock.now()
     vip = customer.tier in ("diamond", "gold")
     priority = data.priority or rules.default_priority(rules.OrderType(data.order_type), vip)
     if hooks.commitments().is_emergency(
@@ -617,14 +657,17 @@ def _create_order_for(
     # the classifiers of the request (the customer type of complaints) before the insert: an agitated
     # customer's order is registered with the raised priority, its clocks computed once
     pre = hooks.NewOrderText(
-        customer.pk, f"{clean['title']}\n{clean['description']}", now, clean["received_at"]
+        customer.pk, f"{clean['title']}\n{clean['description']}", now, clean["received_at"], customer=customer
     )
     hooks.classify_new_order_text(pre)
     raised_from = ""
     if pre.raise_priority and rules.raised_priority(priority) != priority:
         raised_from, priority = priority, rules.raised_priority(priority)
+    # on PostgreSQL the order's id comes with its number, so that its INSERT joins the other writes
+    number, order_id = order_number_and_id(now)
     o = WorkOrder(
-        number=order_number(now),
+        pk=order_id,
+        number=number,
         order_type=data.order_type,
         service=service,
         channel=data.channel,
@@ -656,18 +699,26 @@ def _create_order_for(
             setattr(o, name, value)
     o.search_text = order_search_text(o, customer)
     hooks.commitments().prepare_new_order(o, now)  # the clocks and the due time before the INSERT
-    o.save()
+    o.urgency = urgency_of(o.status, o.priority)  # computed by the database too: not read back
+    # with its id known (PostgreSQL) the order's INSERT waits for the other writes of the creation: the
+    # live events, receivers, clocks, timeline entry, contact and audit records go in one statement
+    if o.pk is None or not batch.defer_insert([o]):
+        o.save(force_insert=True)
     _announce(o, queue=True)
     search.sync(o, new=True)
-    Receiver.objects.bulk_create([Receiver(workorder=o, staff=s) for s in clean["receivers"]])
+    receivers = [Receiver(workorder=o, staff=s) for s in clean["receivers"]]
+    if not batch.defer_insert(receivers):
+        Receiver.objects.bulk_create(receivers)
     hooks.commitments().on_order_created(o, now)
-    add_entry(
-        o,
-        TimelineEntry.Kind.SYSTEM,
-        staff=actor_staff,
+    created = TimelineEntry(
+        workorder=o,
+        kind=TimelineEntry.Kind.SYSTEM,
+        author_staff=actor_staff,
         data={"event": "created", "owner": owner.pk, "receivers": [s.pk for s in clean["receivers"]]},
-        at=now,
+        created_at=now,
     )
+    if not batch.defer_insert([created]):
+        created.save(force_insert=True)
     record_contact(
         customer, data.channel, staff=actor_staff, workorder=o, summary=o.title, at=clean["received_at"]
     )
@@ -1041,6 +1092,7 @@ def _next_entry_id() -> dict[str, Any]:
 
 
 @transaction.atomic
+@batch.deferred()  # the reply's writes in one statement on PostgreSQL (kefu.lib.batch)
 def do_reply(
     user: Actor,
     key: int | str,
@@ -1130,7 +1182,7 @@ def do_reply(
     entry.data = data
     if entry_id is None:
         TimelineEntry.objects.filter(pk=entry.pk).update(data=data)
-    else:
+    elif not batch.defer_insert([entry]):
         entry.save(force_insert=True)
     # what the reply checks found (e.g. data["warnings"]: sentences the caller shows the agent)
     entry.check_data = event.data  # type: ignore[attr-defined]

@@ -81,6 +81,9 @@ class NewOrderText:
     received_at: dt.datetime  # when the request came in (the contact's time)
     raise_priority: str = ""
     results: dict[str, Any] = field(default_factory=dict)
+    # the customer as the creation read it: with :func:`new_order_annotations` of ``at`` when the caller
+    # asked for them (a classifier then takes its figures from there instead of a query of its own)
+    customer: Any = None
 
 
 @dataclass(frozen=True)
@@ -326,6 +329,7 @@ TransitionListener = Callable[[TransitionEvent], None]
 ReplyCheck = Callable[[ReplyEvent], None]
 CustomerTextListener = Callable[[CustomerTextEvent], None]
 NewOrderTextClassifier = Callable[[NewOrderText], None]
+NewOrderAnnotations = Callable[[dt.datetime], dict[str, Any]]
 FollowupDone = Callable[[Any], None]  # gets the finished followup.FollowupTask
 StaffEventListener = Callable[[StaffEvent], None]
 RuleViolationListener = Callable[[RuleViolationEvent], object]
@@ -337,6 +341,7 @@ _reply_checks: dict[str, ReplyCheck] = {}
 _panels: dict[str, OrderPanel] = {}
 _text_listeners: dict[str, CustomerTextListener] = {}
 _new_text_classifiers: dict[str, NewOrderTextClassifier] = {}
+_new_order_annotations: dict[str, NewOrderAnnotations] = {}
 _on_followup_done: dict[str, FollowupDone] = {}
 _staff_event_listeners: dict[str, StaffEventListener] = {}
 _violation_listeners: dict[str, RuleViolationListener] = {}
@@ -398,6 +403,20 @@ def register_customer_text_listener(name: str, fn: CustomerTextListener) -> None
 
 def register_new_order_text_classifier(name: str, fn: NewOrderTextClassifier) -> None:
     _new_text_classifiers[name] = fn
+
+
+def register_new_order_annotations(name: str, fn: NewOrderAnnotations) -> None:
+    """``fn(at)``: annotations of the customer's query that a new-order classifier reads (e.g. a count of
+    the customer's recent contacts), so that the creation reads them with the customer it reads anyway."""
+    _new_order_annotations[name] = fn
+
+
+def new_order_annotations(at: dt.datetime) -> dict[str, Any]:
+    """Every registered classifier's annotations for an order registered at ``at``."""
+    out: dict[str, Any] = {}
+    for fn in list(_new_order_annotations.values()):
+        out.update(fn(at))
+    return out
 
 
 def classify_new_order_text(event: NewOrderText) -> None:

@@ -73,6 +73,14 @@ URGENCY = models.Case(
 )
 
 
+def urgency_of(status: str, priority: str) -> int:
+    """What the database computes for :data:`URGENCY` (the same table), for an order not written yet: a new
+    order's write can then wait in a batch without the value being read back (``kefu.lib.batch``)."""
+    if priority not in PRIORITY_ORDER:
+        return 9
+    return PRIORITY_ORDER[priority] + (0 if status in _OPEN else len(PRIORITY_ORDER))
+
+
 class CloseReasonChoices(models.TextChoices):
     SOLVED = CloseReason.SOLVED.value, _("solved")
     WITHDRAWN = CloseReason.WITHDRAWN.value, _("withdrawn by the customer")

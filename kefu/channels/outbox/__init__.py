@@ -52,7 +52,7 @@ from kefu.channels.outbox.sms import HttpSmsTransport
 from kefu.channels.outbox.wecom import WecomTransport
 from kefu.customers.actions import record_contact
 from kefu.customers.models import Contact
-from kefu.lib import clock
+from kefu.lib import batch, clock
 from kefu.organization.access import Actor
 
 log = logging.getLogger("kefu.outbox")
@@ -90,7 +90,9 @@ def enqueue(
     simulated clock (``kefu.lib.clock.simulated``: history played by the demo loader) the row is recorded
     as sent at that time and never handed to a transport. ``new_key``: the caller knows the key cannot
     exist yet (it names a row inserted in this same transaction, e.g. ``reply:<entry>``): one INSERT
-    instead of a look-up, a savepoint and the insert (the unique key still refuses a duplicate)."""
+    instead of a look-up, a savepoint and the insert (the unique key still refuses a duplicate); inside
+    ``kefu.lib.batch.deferred()`` that INSERT joins the action's other writes (the row's id is set when the
+    batch is written, and a duplicate key fails the whole batch, so the action rolls back)."""
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("outbox.enqueue must be called inside the transaction of the change")
     if channel not in OutboxChannel.values:
@@ -120,7 +122,10 @@ def enqueue(
         "created_at": now,
     }
     if new_key:
-        return OutboxMessage.objects.create(idempotency_key=idempotency_key[:200], **fields), True
+        row = OutboxMessage(idempotency_key=idempotency_key[:200], **fields)
+        if not batch.defer_insert([row]):
+            row.save(force_insert=True)
+        return row, True
     return OutboxMessage.objects.get_or_create(idempotency_key=idempotency_key[:200], defaults=fields)
 
 

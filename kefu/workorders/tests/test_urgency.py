@@ -13,7 +13,7 @@ from django.db import connection
 from kefu.testing.clock import FakeClock, freeze, sh
 from kefu.workorders import actions, queries
 from kefu.workorders.access import visible_workorders
-from kefu.workorders.models import WorkOrder
+from kefu.workorders.models import Priority, StatusChoices, WorkOrder, urgency_of
 
 pytestmark = pytest.mark.django_db
 
@@ -139,3 +139,15 @@ def test_default_order_reads_the_urgency_index(world: Any, now: FakeClock) -> No
     assert "wo_assignee_urgency" in mine_plan and "Sort" not in mine_plan, mine_plan
     owned_plan = _plan(queries.queue_sort(tabs["owned"], "")[:50])
     assert "wo_owner_urgency" in owned_plan and "Sort" not in owned_plan, owned_plan
+
+
+def test_urgency_of_is_what_the_database_computes(world: Any) -> None:
+    """A new order's urgency is set in Python before its INSERT (so a batched write reads nothing back):
+    the same value the database stores, for every status and priority."""
+    o = world.order(world.customer(phone="13700137099"))
+    for status in StatusChoices.values:
+        for priority in Priority.values:
+            WorkOrder.objects.filter(pk=o.pk).update(status=status, priority=priority)
+            stored = WorkOrder.objects.values_list("urgency", flat=True).get(pk=o.pk)
+            assert urgency_of(status, priority) == stored, (status, priority)
+    assert urgency_of("new", "nonsense") == 9
