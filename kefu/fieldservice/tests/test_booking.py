@@ -197,6 +197,12 @@ def test_staff_record_a_customer_absent(setup, now) -> None:  # type: ignore[no-
         "customer_absent",
         "敲门无人，电话未接",
     )
+    # the customer is told, once, with the link to book a new time
+    told = OutboxMessage.objects.get(idempotency_key=f"appt-missed:{appt.pk}:0")
+    assert order.number in told.body and "2026-10-08 08:30" in told.body and "/visit/" in told.body
+    with pytest.raises(ValidationFailed) as exc:
+        booking.do_record_missed(world.technician.user, appt.pk, "customer_absent", "")
+    assert exc.value.code == "not_open"
     with pytest.raises(ValidationFailed) as exc:
         booking.do_record_missed(world.technician.user, appt.pk, "bogus", "")
     assert exc.value.field == "reason"
