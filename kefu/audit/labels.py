@@ -174,6 +174,7 @@ LABELS: dict[str, Any] = {
     "view.delete": _("saved view deleted"),
     # field service, configuration editors (docs/field-service.md, docs/user-guide.md "Configuration")
     "appointment.arrived": _("technician arrived for the visit"),
+    "appointment.visited": _("visit done, appointment kept"),
     "campaign.create": _("safety-check campaign created"),
     "campaign.household": _("campaign household updated"),
     "campaign.change": _("safety-check campaign changed"),
