@@ -4,6 +4,7 @@ field and audited; stopping and resuming, with the booked visits left alone. Con
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import pytest
 from django.test import Client
@@ -55,7 +56,7 @@ def test_a_change_is_refused_field_by_field(world, campaign) -> None:  # type: i
     campaigns.do_change_campaign(sup, campaign.pk, change(campaign, batch_size=3, daily_capacity=1))
     campaigns.do_plan_batch(sup, campaign.pk)  # visits booked up to Friday 9 October
     campaign.refresh_from_db()
-    cases = [
+    cases: list[tuple[dict[str, Any], dict[str, str]]] = [
         ({"ends_on": dt.date(2026, 10, 8)}, {"ends_on": "visits_booked_later"}),
         ({"ends_on": dt.date(2026, 10, 4)}, {"ends_on": "date_order"}),  # before the first visit day
         (
