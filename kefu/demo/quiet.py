@@ -17,6 +17,7 @@ from django.db.models import F, Max
 
 from kefu.channels.models import OutboxMessage, OutboxStatus
 from kefu.commitments import sweep
+from kefu.followup import actions as followup
 from kefu.lib import clock
 from kefu.supervision import actions as sv
 
@@ -35,11 +36,12 @@ def deliver_loaded(after: int) -> int:
 
 def sweep_present() -> None:
     """The supervision jobs once more at the end of the load, as part of the history: the demo's later steps
-    (the campaign's orders of three weeks ago, the incident's reports, the clocks) made deadlines that have
-    passed since; their breaches, accountability records and overdue notices belong to the story too, so
+    (the campaign's orders of three weeks ago, the incident's reports, the clocks, follow-ups) made deadlines
+    that have passed since; their breaches, accountability records and overdue notices belong to the story too, so
     their notifications are recorded read and their messages delivered, not sent at the first start."""
     with clock.simulated():
         now = clock.now()
         sweep.sweep(now)
+        followup.sweep_misses(now)
         sv.collect(now)
         sv.report_overdue(now)
