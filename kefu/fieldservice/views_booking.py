@@ -179,7 +179,9 @@ def _told(order: WorkOrder, by_sms: str, by_email: str, untold: str) -> str:
     """What the page says of the message a change queued: its channel (the outbox sends it; the page never
     claims it already went), or that none could be queued (``booking.route``)."""
     channel, _recipient = booking.route(order, order.customer)
-    return {OutboxChannel.SMS: by_sms, OutboxChannel.EMAIL: by_email}.get(channel, untold)
+    if channel == OutboxChannel.SMS:
+        return by_sms
+    return by_email if channel == OutboxChannel.EMAIL else untold
 
 
 @require_POST
