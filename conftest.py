@@ -22,6 +22,15 @@ def world(db):  # type: ignore[no-untyped-def]
     return build_world()
 
 
+@pytest.fixture
+def kefu_serve(tmp_path):  # type: ignore[no-untyped-def]
+    """``kefu serve`` on two free loopback ports with its own data directory (kefu/testing/serve.py)."""
+    from kefu.testing.serve import serving
+
+    with serving(tmp_path / "data") as served:
+        yield served
+
+
 @pytest.fixture(autouse=True)
 def _media_root(settings, tmp_path):  # type: ignore[no-untyped-def]
     settings.MEDIA_ROOT = tmp_path / "media"

@@ -85,6 +85,20 @@ class CampaignIn(Schema):
     auto_batches: bool = False
 
 
+class CampaignChangeIn(Schema):
+    """The settings a running campaign may change; a field left out keeps its value. The batches planned
+    from now on follow them; booked visits keep their time."""
+
+    ends_on: Date | None = Field(None, description="Not before a visit already booked.")
+    window_minutes: Annotated[int, Field(ge=30, le=480), JsonInt] | None = None
+    daily_capacity: Annotated[int, Field(ge=1, le=40), JsonInt] | None = None
+    batch_size: Annotated[int, Field(ge=1, le=campaigns.MAX_BATCH), JsonInt] | None = None
+    absent_repeats: Annotated[int, Field(ge=0, le=5), JsonInt] | None = None
+    repeat_gap_days: Annotated[int, Field(ge=1, le=90), JsonInt] | None = None
+    recheck_months: Annotated[int, Field(ge=1, le=60), JsonInt] | None = None
+    auto_batches: bool | None = None
+
+
 class CampaignBatchOut(Schema):
     planned: int
     sms: int
@@ -180,6 +194,38 @@ def create_campaign(request: ApiRequest, payload: CampaignIn) -> Status:
 
 @router.get("/campaigns/{campaign_id}", response={200: CampaignOut, **ERRORS}, summary="One campaign")
 def get_campaign(request: ApiRequest, campaign_id: Id) -> dict[str, Any]:
+    return campaign_out(campaigns.access_campaign(request.auth, campaign_id))
+
+
+@router.patch(
+    "/campaigns/{campaign_id}", response={200: CampaignOut, **WRITE_ERRORS}, summary="Change a campaign"
+)
+def change_campaign(request: ApiRequest, campaign_id: Id, payload: CampaignChangeIn) -> dict[str, Any]:
+    """Period end, visit window, capacity, batch size, repeat rules, automatic batches (audited)."""
+    c = campaigns.access_campaign(request.auth, campaign_id, manage=True)
+    campaigns.do_change_campaign(
+        request.auth, c.pk, campaigns.CampaignChange.of(c, **payload.dict(exclude_unset=True))
+    )
+    return campaign_out(campaigns.access_campaign(request.auth, c.pk))
+
+
+@router.post(
+    "/campaigns/{campaign_id}/stop", response={200: CampaignOut, **WRITE_ERRORS}, summary="Stop a campaign"
+)
+def stop_campaign(request: ApiRequest, campaign_id: Id) -> dict[str, Any]:
+    """No batch is planned while stopped; visits already booked stay booked unless cancelled."""
+    campaigns.do_set_active(request.auth, campaign_id, False)
+    return campaign_out(campaigns.access_campaign(request.auth, campaign_id))
+
+
+@router.post(
+    "/campaigns/{campaign_id}/resume",
+    response={200: CampaignOut, **WRITE_ERRORS},
+    summary="Resume a campaign",
+)
+def resume_campaign(request: ApiRequest, campaign_id: Id) -> dict[str, Any]:
+    """Batches may be planned again (by the button or, with automatic batches, by the daily job)."""
+    campaigns.do_set_active(request.auth, campaign_id, True)
     return campaign_out(campaigns.access_campaign(request.auth, campaign_id))
 
 

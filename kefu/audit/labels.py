@@ -174,8 +174,12 @@ LABELS: dict[str, Any] = {
     "view.delete": _("saved view deleted"),
     # field service, configuration editors (docs/field-service.md, docs/user-guide.md "Configuration")
     "appointment.arrived": _("technician arrived for the visit"),
+    "appointment.visited": _("visit done, appointment kept"),
     "campaign.create": _("safety-check campaign created"),
     "campaign.household": _("campaign household updated"),
+    "campaign.change": _("safety-check campaign changed"),
+    "campaign.stop": _("safety-check campaign stopped"),
+    "campaign.resume": _("safety-check campaign resumed"),
     "area.created": _("service area created"),
     "area.changed": _("service area changed"),
     "calendar.day_changed": _("calendar day changed"),

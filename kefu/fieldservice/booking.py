@@ -277,6 +277,16 @@ def _notify(appt: Appointment, kind: str, version: Any) -> None:
                 who,
                 _("Check the technician's photo and badge at the door: %(url)s") % {"url": visit_url(order)},
             ]
+        elif kind == "missed":
+            subject = _("Your visit for %(number)s did not take place") % {"number": order.number}
+            lines = [
+                _("Our technician came on %(when)s for request %(number)s but found nobody at home.")
+                % {"number": order.number, "when": when}
+                if appt.missed_reason == MissedReason.CUSTOMER_ABSENT
+                else _("The visit of %(when)s for request %(number)s did not take place. We apologise.")
+                % {"number": order.number, "when": when},
+                _("Book a new time: %(url)s") % {"url": visit_url(order)},
+            ]
         else:
             subject = _("Your visit for %(number)s is cancelled") % {"number": order.number}
             lines = [
@@ -619,7 +629,10 @@ def do_confirm(
 def do_record_missed(
     user: Actor, appointment_id: int, reason: str, note: str = "", *, now: dt.datetime | None = None
 ) -> Appointment:
-    """Staff record that a visit did not happen and why (customer absent, technician late or absent)."""
+    """Staff record that a visit did not happen and why (customer absent, technician late or absent): the
+    appointment missed (audited), a timeline entry, and the customer told by their channel how to book a new
+    time (once per appointment: the outbox key). The technician's phone view records "customer absent"
+    through here too, with ``now`` the time the technician took the action."""
     who = staff_who(user)
     now = now or clock.now()
     if reason not in MissedReason.values:
@@ -649,6 +662,7 @@ def do_record_missed(
         "appointment.missed",
         now,
     )
+    _notify(appt, "missed", 0)
     return appt
 
 

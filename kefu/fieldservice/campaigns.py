@@ -100,6 +100,24 @@ def safety_services() -> QuerySet[Service]:
     return Service.objects.filter(is_active=True, technical=True, place="onsite").order_by("code")
 
 
+def _limit_errors(data: Any) -> list[KefuError]:
+    """The numbers of a campaign (set up or changed) within their ranges, each error naming its field."""
+    limits = {
+        "window_minutes": (30, 480, _("A visit window lasts 30 to 480 minutes.")),
+        "daily_capacity": (1, 40, _("A technician makes 1 to 40 visits a day.")),
+        "batch_size": (1, MAX_BATCH, _("A batch has 1 to 2000 households.")),
+        "absent_repeats": (0, 5, _("At most 5 further attempts.")),
+        "repeat_gap_days": (1, 90, _("Attempts are 1 to 90 days apart.")),
+        "recheck_months": (1, 60, _("The next check is due after 1 to 60 months.")),
+    }
+    errors: list[KefuError] = []
+    for name, (low, high, message) in limits.items():
+        value = getattr(data, name)
+        if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
+            errors.append(ValidationFailed("out_of_range", message, name))
+    return errors
+
+
 def _check(staff: Staff, data: CampaignInput) -> tuple[list[ServiceArea], Service | None]:
     errors: list[KefuError] = []
     if not " ".join((data.name or "").split()):
@@ -128,18 +146,7 @@ def _check(staff: Staff, data: CampaignInput) -> tuple[list[ServiceArea], Servic
         )
     if data.starts_on and data.starts_on < clock.localdate():
         errors.append(ValidationFailed("in_the_past", _("The first visit day has passed."), "starts_on"))
-    limits = {
-        "window_minutes": (30, 480, _("A visit window lasts 30 to 480 minutes.")),
-        "daily_capacity": (1, 40, _("A technician makes 1 to 40 visits a day.")),
-        "batch_size": (1, MAX_BATCH, _("A batch has 1 to 2000 households.")),
-        "absent_repeats": (0, 5, _("At most 5 further attempts.")),
-        "repeat_gap_days": (1, 90, _("Attempts are 1 to 90 days apart.")),
-        "recheck_months": (1, 60, _("The next check is due after 1 to 60 months.")),
-    }
-    for name, (low, high, message) in limits.items():
-        value = getattr(data, name)
-        if not isinstance(value, int) or not low <= value <= high:
-            errors.append(ValidationFailed("out_of_range", message, name))
+    errors += _limit_errors(data)
     text = (data.notice_text or "").strip()
     if not text:
         errors.append(ValidationFailed("required", _("Write the notice households receive."), "notice_text"))
@@ -206,6 +213,124 @@ def do_create_campaign(user: Actor, data: CampaignInput) -> Campaign:
         c,
         after={**audit.snapshot(c), "areas": [a.pk for a in areas], "households": added},
         summary=_("%(name)s: %(count)d households") % {"name": c.name, "count": added},
+    )
+    return c
+
+
+#: what a supervisor may change on a running campaign (name, service, areas, first day and notice text are
+#: kept: the households, orders and notices already made rest on them)
+CHANGEABLE = (
+    "ends_on",
+    "window_minutes",
+    "daily_capacity",
+    "batch_size",
+    "absent_repeats",
+    "repeat_gap_days",
+    "recheck_months",
+    "auto_batches",
+)
+
+
+@dataclass
+class CampaignChange:
+    """The changeable settings of a campaign, all given (the form and the API fill the unchanged ones from
+    the campaign: :meth:`of`)."""
+
+    ends_on: dt.date | None
+    window_minutes: int
+    daily_capacity: int
+    batch_size: int
+    absent_repeats: int
+    repeat_gap_days: int
+    recheck_months: int
+    auto_batches: bool
+
+    @classmethod
+    def of(cls, c: Campaign, **changes: Any) -> CampaignChange:
+        values = {name: getattr(c, name) for name in CHANGEABLE}
+        values.update({k: v for k, v in changes.items() if k in CHANGEABLE and v is not None})
+        return cls(**values)
+
+
+def _last_booked_day(c: Campaign) -> dt.date | None:
+    """The local day of the campaign's latest visit still booked (or confirmed)."""
+    last = (
+        Appointment.objects.filter(
+            campaign_visit__household__campaign=c,
+            status__in=[AppointmentStatus.BOOKED, AppointmentStatus.CONFIRMED],
+        )
+        .order_by("-window_start")
+        .values_list("window_start", flat=True)
+        .first()
+    )
+    return timezone.localtime(last, ZoneInfo(c.branch.time_zone or "Asia/Shanghai")).date() if last else None
+
+
+@transaction.atomic
+def do_change_campaign(user: Actor, campaign_id: int, data: CampaignChange) -> Campaign:
+    """Change the period end, batch size, capacity, window length, repeat rules or automatic batches of a
+    campaign (R-18). They apply to the batches planned from now on; visits already booked keep their day
+    and window, so the last day may not move before one of them (cancel those first). Audited with the
+    values before and after; nothing changed, nothing recorded."""
+    access_campaign(user, campaign_id, manage=True)
+    c = Campaign.objects.select_for_update(of=("self",)).select_related("branch").get(pk=campaign_id)
+    errors = _limit_errors(data)
+    if data.ends_on is None:
+        errors.append(ValidationFailed("required", _("When do the visits end?"), "ends_on"))
+    elif data.ends_on < c.starts_on:
+        errors.append(
+            ValidationFailed("date_order", _("The last day must not be before the first."), "ends_on")
+        )
+    elif data.ends_on != c.ends_on and data.ends_on < clock.localdate():
+        errors.append(ValidationFailed("in_the_past", _("The last visit day has passed."), "ends_on"))
+    elif data.ends_on < c.ends_on and (last := _last_booked_day(c)) is not None and data.ends_on < last:
+        errors.append(
+            ValidationFailed(
+                "visits_booked_later",
+                _(
+                    "Visits are booked until %(date)s; choose that day or a later one, or cancel those "
+                    "visits first."
+                )
+                % {"date": last.isoformat()},
+                "ends_on",
+            )
+        )
+    raise_if(errors)
+    before = audit.snapshot(c, list(CHANGEABLE))
+    for name in CHANGEABLE:
+        setattr(c, name, getattr(data, name))
+    old, new = audit.diff(before, audit.snapshot(c, list(CHANGEABLE)))
+    if not new:
+        return c
+    c.save(update_fields=list(CHANGEABLE))
+    audit.record(user, "campaign.change", c, before=old, after=new, summary=f"{c.name}: {', '.join(new)}")
+    return c
+
+
+@transaction.atomic
+def do_set_active(user: Actor, campaign_id: int, active: bool) -> Campaign:
+    """Stop (``active`` False) or resume a campaign (R-18). A stopped campaign plans no batch — neither by
+    the button nor by the daily job — and its households' outcomes wait until it resumes; the visits
+    already booked stay booked (and happen) unless someone cancels them. A campaign whose last day has
+    passed cannot resume (move the last day first). Audited; asking for the state it is in changes
+    nothing."""
+    access_campaign(user, campaign_id, manage=True)
+    c = Campaign.objects.select_for_update(of=("self",)).get(pk=campaign_id)
+    if c.active == active:
+        return c
+    if active and c.ends_on < clock.localdate():
+        raise ValidationFailed(
+            "ended", _("The last visit day has passed; set a later one before resuming."), "ends_on"
+        )
+    c.active = active
+    c.save(update_fields=["active"])
+    audit.record(
+        user,
+        "campaign.resume" if active else "campaign.stop",
+        c,
+        before={"active": not active},
+        after={"active": active},
+        summary=c.name,
     )
     return c
 

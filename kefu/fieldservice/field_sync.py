@@ -503,21 +503,25 @@ def _finish(step: Step) -> None:
 
 
 def _close_appointment(step: Step, appointment: Appointment, outcome: VisitOutcome, text: str) -> None:
-    """The appointment was kept (visited), or missed because the customer was not at home (R-38)."""
-    fields = ["status", "missed_reason", "missed_note"]
-    before = audit.snapshot(appointment, fields)
+    """The appointment was kept (visited), or missed because the customer was not at home (R-38). A missed
+    visit takes the one path staff use (``booking.do_record_missed``: audit, timeline entry, the customer
+    told how to book a new time), at the action's time; an appointment the lateness check already closed
+    keeps its record. A replayed action never comes here (``apply_action`` answers it from the stored
+    result), and the customer's message has one outbox key per appointment, so nothing is sent twice."""
     if outcome == VisitOutcome.CUSTOMER_ABSENT:
-        appointment.status = AppointmentStatus.MISSED
-        appointment.missed_reason = MissedReason.CUSTOMER_ABSENT
-        appointment.missed_note = text
-        action = "appointment.missed"
-    else:
-        appointment.status = AppointmentStatus.DONE
-        action = "appointment.visited"
+        if appointment.status in ACTIVE_APPOINTMENT:
+            booking.do_record_missed(
+                step.user, appointment.pk, MissedReason.CUSTOMER_ABSENT, text, now=step.at
+            )
+            appointment.refresh_from_db()
+        return
+    fields = ["status"]
+    before = audit.snapshot(appointment, fields)
+    appointment.status = AppointmentStatus.DONE
     appointment.save(update_fields=[*fields, "updated_at"])
     audit.record(
         step.user,
-        action,
+        "appointment.visited",
         appointment,
         before=before,
         after=audit.snapshot(appointment, fields),

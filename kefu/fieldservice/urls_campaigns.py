@@ -9,6 +9,8 @@ urlpatterns: list[URLPattern] = [
     path("new/", views.campaign_new, name="campaign_new"),
     path("<int:campaign_id>/", views.campaign_detail, name="campaign_detail"),
     path("<int:campaign_id>/batch/", views.campaign_batch, name="campaign_batch"),
+    path("<int:campaign_id>/edit/", views.campaign_edit, name="campaign_edit"),
+    path("<int:campaign_id>/active/", views.campaign_active, name="campaign_active"),
     path("<int:campaign_id>/letters/", views.campaign_letters, name="campaign_letters"),
     path(
         "<int:campaign_id>/households/<int:household_id>/refusal/",

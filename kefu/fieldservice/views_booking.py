@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from kefu.channels.models import OutboxChannel
 from kefu.fieldservice import availability as av
 from kefu.fieldservice import booking
 from kefu.fieldservice.models import Appointment
@@ -162,7 +163,25 @@ def cancel(request: ConsoleRequest, pk: int) -> HttpResponse:
         booking.do_cancel(booking.staff_who(request.user), pk)
     except KefuError as exc:
         return _failed(request, order, exc)
-    return _done(request, order, _("The visit was cancelled and the customer told."))
+    return _done(
+        request,
+        order,
+        _told(
+            order,
+            _("The visit was cancelled; the customer is told by SMS."),
+            _("The visit was cancelled; the customer is told by e-mail."),
+            _("The visit was cancelled. The customer has no mobile number or e-mail: tell them yourself."),
+        ),
+    )
+
+
+def _told(order: WorkOrder, by_sms: str, by_email: str, untold: str) -> str:
+    """What the page says of the message a change queued: its channel (the outbox sends it; the page never
+    claims it already went), or that none could be queued (``booking.route``)."""
+    channel, _recipient = booking.route(order, order.customer)
+    if channel == OutboxChannel.SMS:
+        return by_sms
+    return by_email if channel == OutboxChannel.EMAIL else untold
 
 
 @require_POST
@@ -201,10 +220,20 @@ def customer_page(
         try:
             if action == "book":
                 booking.do_book(who, order.pk, _start(request), token=token)
-                notice = _("Thank you. Your visit is booked; we sent you the confirmation.")
+                notice = _told(
+                    order,
+                    _("Thank you. Your visit is booked. The confirmation follows by SMS."),
+                    _("Thank you. Your visit is booked. The confirmation follows by e-mail."),
+                    _("Thank you. Your visit is booked."),
+                )
             elif action == "reschedule" and current is not None:
                 booking.do_reschedule(who, current.pk, _start(request), token=token)
-                notice = _("Your visit was moved; we sent you the new time.")
+                notice = _told(
+                    order,
+                    _("Your visit was moved. The new time follows by SMS."),
+                    _("Your visit was moved. The new time follows by e-mail."),
+                    _("Your visit was moved."),
+                )
             elif action == "cancel" and current is not None:
                 booking.do_cancel(who, current.pk, token=token)
                 notice = _("Your visit was cancelled.")

@@ -140,6 +140,23 @@ def default_notices() -> dict[str, str]:
     return out
 
 
+class CampaignChangeForm(forms.Form):
+    """The settings a running campaign may change (``campaigns.CHANGEABLE``), labelled as when set up."""
+
+    ends_on = CampaignForm.base_fields["ends_on"]
+    window_minutes = CampaignForm.base_fields["window_minutes"]
+    daily_capacity = CampaignForm.base_fields["daily_capacity"]
+    batch_size = CampaignForm.base_fields["batch_size"]
+    absent_repeats = CampaignForm.base_fields["absent_repeats"]
+    repeat_gap_days = CampaignForm.base_fields["repeat_gap_days"]
+    recheck_months = CampaignForm.base_fields["recheck_months"]
+    auto_batches = CampaignForm.base_fields["auto_batches"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("auto_id", "camp-%s")
+        super().__init__(*args, **kwargs)
+
+
 def _int(value: Any, default: int) -> int:
     return default if value is None else int(value)
 
@@ -327,6 +344,59 @@ def campaign_refusal(request: ConsoleRequest, campaign_id: int, household_id: in
         messages.error(request, str(exc.message))
     else:
         messages.success(request, _("The refusal is recorded."))
+    return redirect("console:campaign_detail", campaign_id)
+
+
+@require_http_methods(["GET", "POST"])
+@staff_view(campaigns.CAPABILITY)
+def campaign_edit(request: ConsoleRequest, campaign_id: int) -> HttpResponse:
+    """Change the period end, batch size, capacity, window length and repeat rules (the batches planned
+    from now on follow them; booked visits keep their time)."""
+    c = campaigns.access_campaign(request.user, campaign_id, manage=True)
+    form = CampaignChangeForm(initial={name: getattr(c, name) for name in campaigns.CHANGEABLE})
+    status = 200
+    if request.method == "POST":
+        form = CampaignChangeForm(request.POST)
+        status = 400
+        if form.is_valid():
+            d = form.cleaned_data
+            numbers = {
+                name: d.get(name) for name in campaigns.CHANGEABLE if name not in ("ends_on", "auto_batches")
+            }
+            try:
+                campaigns.do_change_campaign(
+                    request.user,
+                    c.pk,
+                    campaigns.CampaignChange(
+                        ends_on=d.get("ends_on"),
+                        auto_batches=bool(d.get("auto_batches")),
+                        **{k: _int(v, -1) for k, v in numbers.items()},  # empty: refused, naming the field
+                    ),
+                )
+            except KefuError as exc:
+                add_kefu_error(form, exc)
+            else:
+                messages.success(request, _("The campaign's settings are saved."))
+                return redirect("console:campaign_detail", c.pk)
+    return render(request, "fieldservice/campaigns/edit.html", {"form": form, "c": c}, status=status)
+
+
+@require_POST
+@staff_view(campaigns.CAPABILITY)
+def campaign_active(request: ConsoleRequest, campaign_id: int) -> HttpResponse:
+    """Stop (``active=0``) or resume (``active=1``) the campaign."""
+    active = request.POST.get("active") == "1"
+    try:
+        campaigns.do_set_active(request.user, campaign_id, active)
+    except KefuError as exc:
+        messages.error(request, str(exc.message))
+    else:
+        messages.success(
+            request,
+            _("The campaign is running again; plan the next batch when you are ready.")
+            if active
+            else _("The campaign is stopped: no batch will be planned. Visits already booked stay booked."),
+        )
     return redirect("console:campaign_detail", campaign_id)
 
 

@@ -100,6 +100,10 @@ def send_back_report(request: ConsoleRequest) -> HttpResponseBase:
         {
             "period_text": str(period),
             "view": view,
+            "tabs": [
+                {"value": "units", "label": _("By unit"), "id": "send-backs-units"},
+                {"value": "orders", "label": _("Orders sent back repeatedly"), "id": "send-backs-orders"},
+            ],
             "header": header,
             "page": page,
             "exports": exports.links(request),

@@ -77,6 +77,10 @@ def visit_report(request: ConsoleRequest) -> HttpResponseBase:
         {
             "period_text": str(period),
             "by": dim,
+            "tabs": [
+                {"value": "branch", "label": _("By branch"), "id": "visits-by-branch"},
+                {"value": "technician", "label": _("By technician"), "id": "visits-by-technician"},
+            ],
             "header": header,
             "page": page,
             "exports": exports.links(request),

@@ -5,104 +5,54 @@ within 2 s, without polling."""
 
 from __future__ import annotations
 
-import signal
-import subprocess
-import sys
 import time
-from pathlib import Path
 
 import httpx
 import pytest
 
-from kefu.testing.shell import ROOT, free_port_pair, kefu_env
 from tests.browser.conftest import desktop_page, login
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 
-def test_the_console_gets_its_events_from_the_streams_port_of_kefu_serve(browser, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    port = free_port_pair()
-    base, live = f"http://127.0.0.1:{port}", f"http://127.0.0.1:{port + 1}"
-    env = kefu_env(tmp_path / "data")
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "kefu.cli",
-            "serve",
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--workers",
-            "1",
-            "--no-worker",
-        ],
-        env=env,
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
+def test_the_console_gets_its_events_from_the_streams_port_of_kefu_serve(browser, kefu_serve) -> None:  # type: ignore[no-untyped-def]
+    base, port = kefu_serve.base, kefu_serve.port
+    password = kefu_serve.admin_password()
+    token = kefu_serve.token("admin", "cti")
+    page = desktop_page(browser, base)
+    problems: list[str] = []
+    page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+    login(page, "admin", password)
+    page.goto("/")
+    assert page.locator("body").get_attribute("data-live-port") == str(port + 1)
+    started = time.monotonic()
+    while page.locator("body").get_attribute("data-live-state") != "push" and time.monotonic() - started < 15:
+        page.wait_for_timeout(100)
+    assert page.locator("body").get_attribute("data-live-state") == "push"
+    page.evaluate(
+        "window.kefuCalls = [];"
+        "document.body.addEventListener('live-call', function (e) { window.kefuCalls.push(e.detail); });"
     )
-    try:
-        deadline = time.monotonic() + 420  # it migrates a new SQLite database first (slow on a busy machine)
-        while True:
-            try:
-                if all(httpx.get(f"{u}/login/", timeout=5).status_code == 200 for u in (base, live)):
-                    break
-            except httpx.TransportError:
-                pass
-            assert time.monotonic() < deadline, "kefu serve did not start"
-            time.sleep(0.5)
-        password = (tmp_path / "data" / "initial-admin-password.txt").read_text().splitlines()[1]
-        token = subprocess.run(
-            [sys.executable, "-m", "kefu.cli", "token", "create", "admin", "cti"],
-            env=env,
-            cwd=ROOT,
-            capture_output=True,
-            text=True,
-            check=True,
-            timeout=120,
-        ).stdout.strip()
-        page = desktop_page(browser, base)
-        problems: list[str] = []
-        page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
-        login(page, "admin", password)
-        page.goto("/")
-        assert page.locator("body").get_attribute("data-live-port") == str(port + 1)
-        started = time.monotonic()
-        while (
-            page.locator("body").get_attribute("data-live-state") != "push"
-            and time.monotonic() - started < 15
-        ):
-            page.wait_for_timeout(100)
-        assert page.locator("body").get_attribute("data-live-state") == "push"
-        page.evaluate(
-            "window.kefuCalls = [];"
-            "document.body.addEventListener('live-call', function (e) { window.kefuCalls.push(e.detail); });"
-        )
-        sent = time.monotonic()
-        resp = httpx.post(
-            f"{base}/api/v1/cti/calls",
-            json={
-                "call_id": "two-ports-1",
-                "caller": "13700137000",
-                "line": "1",
-                "event": "ringing",
-                "agent": "admin",
-            },
-            headers={"Authorization": f"Bearer {token}"},
-            timeout=10,
-        )
-        assert resp.status_code == 201, resp.text
-        # polled from here: a string predicate of wait_for_function is eval'd in the page, which its CSP forbids
-        while page.evaluate("window.kefuCalls.length") == 0 and time.monotonic() - sent < 2.0:
-            page.wait_for_timeout(50)
-        assert time.monotonic() - sent < 2.0
-        assert page.evaluate("window.kefuCalls[0].state") == "ringing"
-        assert page.locator("body").get_attribute("data-live-state") == "push"  # never fell back to polling
-        # no CORS or CSP refusal on the way (a 404 of a favicon is not ours to judge here)
-        assert not [p for p in problems if "CORS" in p or "Content Security Policy" in p], problems
-        page.context.close()
-    finally:
-        proc.send_signal(signal.SIGTERM)
-        out, _ = proc.communicate(timeout=60)
-    assert proc.returncode == 0, out
+    sent = time.monotonic()
+    resp = httpx.post(
+        f"{base}/api/v1/cti/calls",
+        json={
+            "call_id": "two-ports-1",
+            "caller": "13700137000",
+            "line": "1",
+            "event": "ringing",
+            "agent": "admin",
+        },
+        headers={"Authorization": f"Bearer {token}"},
+        timeout=10,
+    )
+    assert resp.status_code == 201, resp.text
+    # polled from here: a string predicate of wait_for_function is eval'd in the page, which its CSP forbids
+    while page.evaluate("window.kefuCalls.length") == 0 and time.monotonic() - sent < 2.0:
+        page.wait_for_timeout(50)
+    assert time.monotonic() - sent < 2.0
+    assert page.evaluate("window.kefuCalls[0].state") == "ringing"
+    assert page.locator("body").get_attribute("data-live-state") == "push"  # never fell back to polling
+    # no CORS or CSP refusal on the way (a 404 of a favicon is not ours to judge here)
+    assert not [p for p in problems if "CORS" in p or "Content Security Policy" in p], problems
+    page.context.close()

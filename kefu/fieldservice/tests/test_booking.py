@@ -10,6 +10,7 @@ import pytest
 from django.core import signing
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import translation
 
 from kefu.audit.models import AuditRecord
 from kefu.channels.models import OutboxMessage
@@ -197,6 +198,12 @@ def test_staff_record_a_customer_absent(setup, now) -> None:  # type: ignore[no-
         "customer_absent",
         "敲门无人，电话未接",
     )
+    # the customer is told, once, with the link to book a new time
+    told = OutboxMessage.objects.get(idempotency_key=f"appt-missed:{appt.pk}:0")
+    assert order.number in told.body and "2026-10-08 08:30" in told.body and "/visit/" in told.body
+    with pytest.raises(ValidationFailed) as exc:
+        booking.do_record_missed(world.technician.user, appt.pk, "customer_absent", "")
+    assert exc.value.code == "not_open"
     with pytest.raises(ValidationFailed) as exc:
         booking.do_record_missed(world.technician.user, appt.pk, "bogus", "")
     assert exc.value.field == "reason"
@@ -262,9 +269,16 @@ def test_the_portal_visit_page_is_the_customers_own(setup, client) -> None:  # t
     client.force_login(make_portal_customer(world, customer))
     page = client.get(f"/portal/orders/{order.number}/visit/")
     assert page.status_code == 200 and 'data-testid="slot-20261008T0030"' in page.content.decode()
-    resp = client.post(f"/portal/orders/{order.number}/visit/", {"action": "book", "window": "20261008T0030"})
-    assert resp.status_code == 302
+    resp = client.post(
+        f"/portal/orders/{order.number}/visit/", {"action": "book", "window": "20261008T0030"}, follow=True
+    )
+    assert resp.redirect_chain and resp.redirect_chain[0][1] == 302
     assert Appointment.objects.get(order=order).source == AppointmentSource.PORTAL
+    # the page says by which channel the confirmation follows (queued, not yet sent): never "we sent"
+    with translation.override("zh-hans"):
+        told = translation.gettext("Thank you. Your visit is booked. The confirmation follows by SMS.")
+    assert told in resp.content.decode()
+    assert OutboxMessage.objects.get(idempotency_key__startswith="appt-confirm:").status == "queued"
     # an inquiry needs no visit: no windows, and booking is refused with the reason
     inquiry = world.order(customer, order_type="inquiry", title="咨询燃气价格")
     page = client.get(f"/portal/orders/{inquiry.number}/visit/")

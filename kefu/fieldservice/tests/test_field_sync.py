@@ -17,6 +17,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from kefu.audit.models import AuditRecord
+from kefu.channels.models import OutboxMessage
 from kefu.commitments.models.materials import ServiceMaterial, ServiceStep
 from kefu.fieldservice.models import Appointment, AppointmentStatus, FieldAction, Visit
 from kefu.privacy.models import AccessRecord
@@ -180,7 +181,15 @@ def test_actions_out_of_order_are_refused_and_stored_nowhere(world: Any, now: An
     assert post(tech, key, "arrive").status_code == 200
     assert post(tech, key, "start_travel").status_code == 409  # already there
     # the refused id was not spent: the same action sent again after arriving is applied
-    r = post(tech, key, "finish", action_id=finish_id, outcome="customer_absent", text="敲门无人")
+    r = post(
+        tech,
+        key,
+        "finish",
+        action_id=finish_id,
+        outcome="customer_absent",
+        text="敲门无人",
+        at=sh(2026, 3, 2, 10, 20),
+    )
     assert r.status_code == 200, r.content
     a.refresh_from_db()
     assert (a.status, a.missed_reason, a.missed_note) == ("missed", "customer_absent", "敲门无人")
@@ -418,3 +427,63 @@ def test_arriving_on_the_phone_keeps_the_lateness_sweep_off_the_visit(
     late.refresh_from_db()
     assert kept.status == AppointmentStatus.BOOKED and kept.missed_reason == ""
     assert late.status == AppointmentStatus.MISSED and late.missed_reason == "technician_late"
+
+
+def test_customer_absent_on_the_phone_is_the_missed_visit_staff_record(
+    world: Any, now: Any, tech: Client
+) -> None:
+    """One path for a missed visit: the phone's "customer absent" goes through ``booking.do_record_missed`` —
+    the timeline entry staff get, the audit, the customer's message with a link to book again — at the
+    action's time; the offline queue sending the action again sends nothing twice."""
+    a = appointment(world, 10)  # window 10:00-12:00 on 2 March; the customer's mobile 13800138000
+    key = f"a{a.pk}"
+    assert post(tech, key, "arrive", at=sh(2026, 3, 2, 9, 55)).status_code == 200
+    early = post(tech, key, "finish", outcome="customer_absent", text="敲门无人", at=sh(2026, 3, 2, 9, 58))
+    assert early.status_code == 400  # before the window opened nobody missed anything
+    assert early.json()["error"]["code"] == "not_yet"
+    assert not FieldAction.objects.filter(kind="finish").exists()
+    assert not OutboxMessage.objects.filter(idempotency_key__startswith="appt-missed:").exists()
+
+    finish_id = str(uuid.uuid4())
+    first = post(
+        tech,
+        key,
+        "finish",
+        action_id=finish_id,
+        outcome="customer_absent",
+        text="敲门无人，电话未接",
+        at=sh(2026, 3, 2, 10, 25),
+    )
+    assert first.status_code == 200, first.content
+    again = post(
+        tech,
+        key,
+        "finish",
+        action_id=finish_id,
+        outcome="customer_absent",
+        text="敲门无人，电话未接",
+        at=sh(2026, 3, 2, 10, 25),
+    )
+    assert again.json()["replayed"] is True and again.json()["result"] == first.json()["result"]
+    assert first.json()["result"]["visit"]["appointment_status"] == "missed"
+
+    a.refresh_from_db()
+    assert (a.status, a.missed_reason, a.missed_note, a.missed_at) == (
+        "missed",
+        "customer_absent",
+        "敲门无人，电话未接",
+        sh(2026, 3, 2, 10, 25),
+    )
+    missed = TimelineEntry.objects.filter(workorder_id=a.order_id, data__event="appointment.missed")
+    assert [(e.data["event"], e.created_at) for e in missed] == [
+        ("appointment.missed", sh(2026, 3, 2, 10, 25))
+    ]
+    assert AuditRecord.objects.filter(action="appointment.missed", object_id=str(a.pk)).count() == 1
+    messages = list(
+        OutboxMessage.objects.filter(workorder_id=a.order_id, idempotency_key__startswith="appt-")
+    )
+    assert [(m.idempotency_key, m.channel, m.recipient) for m in messages] == [
+        (f"appt-missed:{a.pk}:0", "sms", "+8613800138000")
+    ]
+    order = WorkOrder.objects.get(pk=a.order_id)
+    assert order.number in messages[0].body and "/visit/" in messages[0].body  # the link to book again

@@ -7,130 +7,81 @@ from __future__ import annotations
 
 import json
 import re
-import signal
-import subprocess
-import sys
 import threading
 import time
-from pathlib import Path
 
 import httpx
 import pytest
 from httpx_sse import connect_sse
 
-from kefu.testing.shell import ROOT, free_port_pair, kefu_env
-
 pytestmark = pytest.mark.slow
 
 
-def test_kefu_serve_pushes_a_call_event_to_the_agents_open_stream(tmp_path: Path) -> None:
-    port = free_port_pair()
-    env = kefu_env(tmp_path / "data")
-    base = f"http://127.0.0.1:{port}"
-    live = f"http://127.0.0.1:{port + 1}"  # the event streams' listener
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "kefu.cli",
-            "serve",
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--workers",
-            "1",
-            "--no-worker",
-        ],
-        env=env,
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    try:
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline:
-            try:
-                if all(httpx.get(f"{u}/login/", timeout=5).status_code == 200 for u in (base, live)):
-                    break
-            except httpx.TransportError:
-                time.sleep(0.5)
-        # whitenoise serves the static files
-        js = httpx.get(f"{base}/static/kefu/live.js", timeout=10)
-        assert js.status_code == 200 and "new EventSource" in js.text
-        password = (tmp_path / "data" / "initial-admin-password.txt").read_text().splitlines()[1]
-        token = subprocess.run(
-            [sys.executable, "-m", "kefu.cli", "token", "create", "admin", "cti"],
-            env=env,
-            cwd=ROOT,
-            capture_output=True,
-            text=True,
-            check=True,
-            timeout=120,
-        ).stdout.strip()
+def test_kefu_serve_pushes_a_call_event_to_the_agents_open_stream(kefu_serve) -> None:  # type: ignore[no-untyped-def]
+    base, live, port = kefu_serve.base, kefu_serve.live, kefu_serve.port
+    # whitenoise serves the static files
+    js = httpx.get(f"{base}/static/kefu/live.js", timeout=10)
+    assert js.status_code == 200 and "new EventSource" in js.text
+    password = kefu_serve.admin_password()
+    token = kefu_serve.token("admin", "cti")
 
-        with httpx.Client(base_url=base, timeout=10, follow_redirects=True) as web:
-            page = web.get("/login/")
-            csrf = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text).group(1)  # type: ignore[union-attr]
-            web.post("/login/", data={"username": "admin", "password": password, "csrfmiddlewaretoken": csrf})
-            home = web.get("/")
-            assert home.status_code == 200 and 'data-live-url="/live/events/"' in home.text
-            assert f'data-live-port="{port + 1}"' in home.text
-            assert (
-                f"connect-src 'self' http://127.0.0.1:{port + 1};" in home.headers["Content-Security-Policy"]
-            )
-            since = re.search(r'data-live-since="(\d+)"', home.text).group(1)  # type: ignore[union-attr]
-            # the pages' server holds no stream (204: the page would poll)
-            assert web.get("/live/events/").status_code == 204
-            # another site may not read a member's stream: no CORS headers for its origin
+    with httpx.Client(base_url=base, timeout=10, follow_redirects=True) as web:
+        page = web.get("/login/")
+        csrf = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text).group(1)  # type: ignore[union-attr]
+        web.post("/login/", data={"username": "admin", "password": password, "csrfmiddlewaretoken": csrf})
+        home = web.get("/")
+        assert home.status_code == 200 and 'data-live-url="/live/events/"' in home.text
+        assert f'data-live-port="{port + 1}"' in home.text
+        assert f"connect-src 'self' http://127.0.0.1:{port + 1};" in home.headers["Content-Security-Policy"]
+        since = re.search(r'data-live-since="(\d+)"', home.text).group(1)  # type: ignore[union-attr]
+        # the pages' server holds no stream (204: the page would poll)
+        assert web.get("/live/events/").status_code == 204
+        # another site may not read a member's stream: no CORS headers for its origin
+        with (
+            httpx.Client(base_url=live, cookies=web.cookies, timeout=httpx.Timeout(10, read=15)) as c,
+            c.stream("GET", "/live/events/", headers={"Origin": "http://evil.example"}) as other,
+        ):
+            assert other.status_code == 200 and "access-control-allow-origin" not in other.headers
+
+        received: list[tuple[str, dict, float]] = []
+        opened = threading.Event()
+
+        def listen() -> None:
+            timeout = httpx.Timeout(10, read=15)
             with (
-                httpx.Client(base_url=live, cookies=web.cookies, timeout=httpx.Timeout(10, read=15)) as c,
-                c.stream("GET", "/live/events/", headers={"Origin": "http://evil.example"}) as other,
+                httpx.Client(base_url=live, cookies=web.cookies, timeout=timeout) as c,
+                connect_sse(c, "GET", f"/live/events/?since={since}", headers={"Origin": base}) as source,
             ):
-                assert other.status_code == 200 and "access-control-allow-origin" not in other.headers
+                headers = source.response.headers
+                assert headers["content-type"].startswith("text/event-stream")
+                # the page's origin (the pages' port) reads it with its session cookie
+                assert headers["access-control-allow-origin"] == base
+                assert headers["access-control-allow-credentials"] == "true"
+                opened.set()
+                for sse in source.iter_sse():
+                    if not sse.id:
+                        continue  # the opening comment with the retry hint
+                    received.append((sse.event, json.loads(sse.data), time.monotonic()))
+                    return
 
-            received: list[tuple[str, dict, float]] = []
-            opened = threading.Event()
-
-            def listen() -> None:
-                timeout = httpx.Timeout(10, read=15)
-                with (
-                    httpx.Client(base_url=live, cookies=web.cookies, timeout=timeout) as c,
-                    connect_sse(c, "GET", f"/live/events/?since={since}", headers={"Origin": base}) as source,
-                ):
-                    headers = source.response.headers
-                    assert headers["content-type"].startswith("text/event-stream")
-                    # the page's origin (the pages' port) reads it with its session cookie
-                    assert headers["access-control-allow-origin"] == base
-                    assert headers["access-control-allow-credentials"] == "true"
-                    opened.set()
-                    for sse in source.iter_sse():
-                        if not sse.id:
-                            continue  # the opening comment with the retry hint
-                        received.append((sse.event, json.loads(sse.data), time.monotonic()))
-                        return
-
-            t = threading.Thread(target=listen, daemon=True)
-            t.start()
-            assert opened.wait(15)
-            time.sleep(0.3)
-            sent = time.monotonic()
-            resp = httpx.post(
-                f"{base}/api/v1/cti/calls",
-                json={
-                    "call_id": "srv-1",
-                    "caller": "13700137000",
-                    "line": "1",
-                    "event": "ringing",
-                    "agent": "admin",
-                },
-                headers={"Authorization": f"Bearer {token}"},
-                timeout=10,
-            )
-            assert resp.status_code == 201, resp.text
-            t.join(10)
-        assert [(e, d["state"]) for e, d, _ in received] == [("call", "ringing")]
-        assert received[0][2] - sent < 1.0
-    finally:
-        proc.send_signal(signal.SIGTERM)
-        out, _ = proc.communicate(timeout=60)
-    assert proc.returncode == 0, out
+        t = threading.Thread(target=listen, daemon=True)
+        t.start()
+        assert opened.wait(15)
+        time.sleep(0.3)
+        sent = time.monotonic()
+        resp = httpx.post(
+            f"{base}/api/v1/cti/calls",
+            json={
+                "call_id": "srv-1",
+                "caller": "13700137000",
+                "line": "1",
+                "event": "ringing",
+                "agent": "admin",
+            },
+            headers={"Authorization": f"Bearer {token}"},
+            timeout=10,
+        )
+        assert resp.status_code == 201, resp.text
+        t.join(10)
+    assert [(e, d["state"]) for e, d, _ in received] == [("call", "ringing")]
+    assert received[0][2] - sent < 1.0
