@@ -208,6 +208,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=5, help="at most this long per operation (quick: 5)")
     parser.add_argument("--skip-load", action="store_true", help="reuse the loaded database")
     parser.add_argument("--load-only", action="store_true", help="load the data set and stop")
+    parser.add_argument("--only", help="comma-separated operation names (parts of), e.g. 'ticket page'")
     args = parser.parse_args()
     url = os.environ.get("HD_DATABASE_URL", DEFAULT_URL)
     os.environ["HD_DATABASE_URL"] = url
@@ -307,6 +308,8 @@ def main() -> None:
                 (200,),
             ),
         ]
+        if args.only:
+            ops = [op for op in ops if any(w in op[0] for w in args.only.split(","))]
         for name, make, ok in ops:
             # warm-up of this operation on every worker, as for Kefu; not measured
             run_load(

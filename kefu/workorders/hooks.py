@@ -472,6 +472,14 @@ def panel_flag(order: WorkOrder, name: str) -> bool:
     return bool(getattr(order, name, True))
 
 
+def panel_rows(order: WorkOrder, name: str) -> list[Any] | None:
+    """A panel's rows read with the order (an annotation ``name`` that is a ``kefu.lib.json_rows.JSONRows``
+    array: rebuild them with ``json_rows.instances``); None when the order was read without it (another
+    page, a test calling the panel directly): the panel queries them itself."""
+    rows = getattr(order, name, None)
+    return None if rows is None else list(rows)
+
+
 def order_panels(request: HttpRequest, order: WorkOrder) -> list[tuple[str, dict[str, Any]]]:
     """(template, context) of each panel that has something to show for this order."""
     shown = []
