@@ -286,14 +286,10 @@ def load_order(request: ConsoleRequest, key: str) -> WorkOrder:
                 ),
                 0,
             ),
-            # the incident card's rows (kefu.incidents): none, or the card needs no statement of its own
-            "incident_rows": incident_panels.incident_rows(),
-            # the configuration cache's tokens (kefu.organization.config_cache): no query of their own
-            **config_cache.token_annotations(),
-            # the page's lists of related rows, read with the order (kefu.lib.json_rows): no query of their own
+            # the page's links and merged duplicates the user may see (kefu.lib.json_rows)
             **_page_rows(visible_workorders(request.user)),
-            # what the feature apps' cards declare they need (hooks.OrderPanel.annotations)
-            **hooks.order_panel_annotations(),
+            # the same SQL for every order and user: compiled once per process (json_rows.precompiled)
+            **json_rows.precompiled(WorkOrder, f"order_page:{hooks.order_panel_keys()}", _fixed_annotations),
         },
     )
     config_cache.seed(o)
@@ -308,8 +304,8 @@ ESCALATION_RELATED = {"raised_by": _STAFF_NAME, "leader": _STAFF_NAME}
 
 
 def _page_rows(visible: QuerySet[WorkOrder]) -> dict[str, Any]:
-    """The order page's links (to orders the user may see), merged duplicates and escalations, each as a
-    JSON array annotated on the order query."""
+    """The order page's links (to orders the user may see) and merged duplicates, each as a JSON array
+    annotated on the order query."""
     pk = OuterRef("pk")
     links = OrderLink.objects.filter(
         Q(source_id=pk, target__in=visible) | Q(target_id=pk, source__in=visible)
@@ -319,11 +315,24 @@ def _page_rows(visible: QuerySet[WorkOrder]) -> dict[str, Any]:
         "page_merged_rows": JSONRows(
             visible.filter(merged_into_id=pk).order_by("id"), WorkOrder, only=_ORDER_NAME[2]
         ),
+    }
+
+
+def _fixed_annotations() -> dict[str, Any]:
+    """What the order query reads with the order that depends on nothing but the order (not the user):
+    the escalations, the incident card's rows, the configuration tokens, the feature apps' cards."""
+    return {
         "page_escalation_rows": JSONRows(
-            Escalation.objects.filter(workorder_id=pk).order_by("-created_at", "-id"),
+            Escalation.objects.filter(workorder_id=OuterRef("pk")).order_by("-created_at", "-id"),
             Escalation,
             ESCALATION_RELATED,
         ),
+        # the incident card's rows (kefu.incidents): none, or the card needs no statement of its own
+        "incident_rows": incident_panels.incident_rows(),
+        # the configuration cache's tokens (kefu.organization.config_cache): no query of their own
+        **config_cache.token_annotations(),
+        # what the feature apps' cards declare they need (hooks.OrderPanel.annotations)
+        **hooks.order_panel_annotations(),
     }
 
 

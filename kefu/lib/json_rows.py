@@ -17,12 +17,13 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
-from django.db import models
+from django.db import connections, models
 from django.db.models import F, Func, JSONField, Subquery
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import JSONObject
 
 # field name -> model class, or (model class, nested Related[, the fields to read: default all concrete])
@@ -171,3 +172,34 @@ def prefetched(model: type[models.Model], objs: list[Any]) -> Any:
     qs._result_cache = objs  # type: ignore[attr-defined]
     qs._prefetch_done = True  # type: ignore[attr-defined]
     return qs
+
+
+# (database alias, key) -> {name: (SQL, parameters, output field)} of annotations compiled once per process
+_compiled: dict[tuple[str, str], dict[str, tuple[str, tuple[Any, ...], Any]]] = {}
+
+
+def precompiled(
+    model: type[models.Model],
+    key: str,
+    build: Callable[[], Mapping[str, Any]],
+    *,
+    using: str = "default",
+) -> dict[str, Any]:
+    """The annotations ``build()`` returns for a query of ``model`` (``{name: expression}``), as raw SQL
+    built and compiled once per process and database under ``key``: building and compiling a dozen
+    correlated subqueries with JSON objects costs more CPU than running them, on every request. Only for
+    expressions that depend on nothing but the row (no user, no time, no request: the same SQL every
+    time; correlated with ``OuterRef`` to the base table of ``model``'s query, whose alias is its table
+    name). ``key`` names everything ``build`` depends on (e.g. the registered panels)."""
+    conn = connections[using]
+    hit = _compiled.get((conn.alias, key))
+    if hit is None:
+        hit = {}
+        for name, expression in build().items():
+            query = model._default_manager.using(conn.alias).annotate(**{name: expression}).query
+            resolved = query.annotations[name]
+            sql, params = query.get_compiler(conn.alias).compile(resolved)
+            hit[name] = (sql, tuple(params), resolved.output_field)
+        _compiled[(conn.alias, key)] = hit
+    # the SQL Django's compiler wrote from ORM expressions, its parameters apart: nothing interpolated
+    return {name: RawSQL(sql, params, output_field=out) for name, (sql, params, out) in hit.items()}  # noqa: S611

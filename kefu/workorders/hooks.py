@@ -466,6 +466,11 @@ def order_panel_annotations() -> dict[str, Any]:
     return out
 
 
+def order_panel_keys() -> str:
+    """The registered panels that declare annotations (what :func:`order_panel_annotations` depends on)."""
+    return ",".join(sorted(key for key, panel in _panels.items() if panel.annotations is not None))
+
+
 def panel_flag(order: WorkOrder, name: str) -> bool:
     """A panel's annotation ``name`` on ``order``; True (look it up) when the order was read without it
     (another page, a test calling the panel directly)."""
