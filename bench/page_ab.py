@@ -32,7 +32,9 @@ from common import loadavg  # noqa: E402
 
 
 def kefu_run(code: Path, args: argparse.Namespace) -> dict[str, Any]:
-    env = dict(os.environ, KEFU_BENCH_CODE=str(code))
+    # the pages' server only (gthread, as in every mode of ``kefu serve``): the event-stream listener of the
+    # split mode would take the next port, which http_bench.py gives the floor's server
+    env = dict(os.environ, KEFU_BENCH_CODE=str(code), KEFU_SERVE_WSGI="1")
     cmd = [sys.executable, str(BENCH / "http_bench.py"), "--only", "order page", "--no-direct"]
     cmd += ["--requests", str(args.requests), "--port", str(args.port), "--seconds", str(args.seconds)]
     subprocess.run(cmd, env=env, check=True, stdout=subprocess.DEVNULL)

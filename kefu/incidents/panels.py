@@ -21,10 +21,14 @@ def incident_rows() -> JSONRows:
     """An annotation for the order page's own query (``incident_rows``): the incident the order belongs to
     and the active incidents covering its branch and area (``actions.order_incidents`` ranks them), as one
     JSON array (``kefu.lib.json_rows``). When empty the card costs nothing; otherwise no statement either."""
-    order = OuterRef("pk")
-    attached = Exists(IncidentOrder.objects.filter(workorder_id=order, incident_id=OuterRef("pk")))
+    # inside the incident's own subquery: OuterRef("pk") is the incident, OuterRef(OuterRef("pk")) the order
+    attached = Exists(
+        IncidentOrder.objects.filter(workorder_id=OuterRef(OuterRef("pk")), incident_id=OuterRef("pk"))
+    )
     candidates = Incident.objects.filter(
-        Exists(IncidentOrder.objects.filter(workorder_id=order, incident_id=OuterRef("pk")))
+        Exists(
+            IncidentOrder.objects.filter(workorder_id=OuterRef(OuterRef("pk")), incident_id=OuterRef("pk"))
+        )
         | (
             Q(status=IncidentStatus.ACTIVE, branch_id=OuterRef("branch_id"))
             & (Q(area__isnull=True) | Q(area_id=OuterRef("area_id")))
