@@ -91,7 +91,9 @@ _named: dict[str, tuple[float, int]] = {}
 
 
 # the people of an extension request as the clock card shows them (read with the order: ``json_rows``)
-EXTENSION_RELATED = {name: (Staff, {}, ("name", "badge_no")) for name in ("requested_by", "decided_by")}
+EXTENSION_RELATED: dict[str, Any] = {
+    name: (Staff, {}, ("name", "badge_no")) for name in ("requested_by", "decided_by")
+}
 
 
 def order_clock_list(order: WorkOrder) -> list[OrderClock]:

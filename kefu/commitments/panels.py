@@ -21,7 +21,7 @@ from kefu.organization.models import Staff
 from kefu.workorders.hooks import panel_rows
 from kefu.workorders.models import WorkOrder
 
-STAFF_NAME = (Staff, {}, ("name", "badge_no"))
+STAFF_NAME: tuple[Any, ...] = (Staff, {}, ("name", "badge_no"))
 REQUEST_RELATED = {"requested_by": STAFF_NAME, "decided_by": STAFF_NAME}
 NOTICE_RELATED = {"created_by": STAFF_NAME, "outbox": (OutboxMessage, {}, ("status",))}
 

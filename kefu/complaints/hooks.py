@@ -92,7 +92,7 @@ def _can_work(request: HttpRequest, o: WorkOrder) -> bool:
     return staff is not None and staff.can("order.work")
 
 
-_STAFF_NAME = (Staff, {}, ("name", "badge_no"))
+_STAFF_NAME: tuple[Any, ...] = (Staff, {}, ("name", "badge_no"))
 TYPE_RELATED = {"set_by": _STAFF_NAME}
 RECORD_RELATED = {"cause": ComplaintCause, "classified_by": _STAFF_NAME}
 STEP_RELATED = {"done_by": _STAFF_NAME}

@@ -297,8 +297,8 @@ def load_order(request: ConsoleRequest, key: str) -> WorkOrder:
 
 
 # what the page shows of the rows related to the order (kefu.lib.json_rows)
-_ORDER_NAME = (WorkOrder, {}, ("number", "title", "customer_id"))
-_STAFF_NAME = (Staff, {}, ("name", "badge_no"))
+_ORDER_NAME: tuple[Any, ...] = (WorkOrder, {}, ("number", "title", "customer_id"))
+_STAFF_NAME: tuple[Any, ...] = (Staff, {}, ("name", "badge_no"))
 LINK_RELATED = {"source": _ORDER_NAME, "target": _ORDER_NAME}
 ESCALATION_RELATED = {"raised_by": _STAFF_NAME, "leader": _STAFF_NAME}
 

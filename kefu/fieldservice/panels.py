@@ -24,7 +24,7 @@ HISTORY = 5
 
 
 ROWS = "fieldservice_appointment_rows"
-RELATED = {"technician": (Staff, {}, ("name", "badge_no"))}
+RELATED: dict[str, Any] = {"technician": (Staff, {}, ("name", "badge_no"))}
 
 
 def _latest(order_id: Any) -> Any:

@@ -17,7 +17,7 @@ from kefu.workorders.hooks import panel_rows
 from kefu.workorders.models import WorkOrder
 
 ROWS = "followup_task_rows"
-RELATED = {
+RELATED: dict[str, Any] = {
     "assignee": (Staff, {}, ("name", "badge_no")),
     "satisfaction": (SatisfactionLevel, {}, ("label", "label_en", "code", "satisfied")),
 }

@@ -19,7 +19,7 @@ from kefu.workorders.hooks import panel_flag, panel_rows
 from kefu.workorders.models import Transfer, WorkOrder
 
 # the notices' people as the card shows them (``json_rows``: read with the order)
-NOTICE_RELATED = {
+NOTICE_RELATED: dict[str, Any] = {
     name: (Staff, {}, ("name", "badge_no")) for name in ("issued_by", "answered_by", "reported_to")
 }
 

@@ -132,8 +132,10 @@ def every_card(world: Any, busy: WorkOrder) -> WorkOrder:
     AdditionalMaterialsRequest.objects.create(
         workorder=o, notice=notice, items=["房产证"], reason="过户需要", requested_by=agent, requested_at=now
     )
+    first_clock = o.clocks.order_by("pk").first()
+    assert first_clock is not None
     ExtensionRequest.objects.create(
-        clock=o.clocks.order_by("pk").first(), requested_by=agent, requested_at=now, amount=8, reason="等配件"
+        clock=first_clock, requested_by=agent, requested_at=now, amount=8, reason="等配件"
     )
     Appointment.objects.create(
         order=o,
