@@ -12,8 +12,10 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-ROOT = Path(__file__).resolve().parent.parent
-BENCH = ROOT / "bench"
+# KEFU_BENCH_CODE: the checkout whose ``kefu`` is measured (an exported tree of another commit, for A/B runs
+# with this harness: bench/page_ab.py); its var/bench gets the outputs. Default: this checkout.
+ROOT = Path(os.environ.get("KEFU_BENCH_CODE") or Path(__file__).resolve().parent.parent).resolve()
+BENCH = Path(__file__).resolve().parent
 
 
 def setup_path() -> None:

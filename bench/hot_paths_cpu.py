@@ -28,6 +28,12 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kefu.settings")
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--runs", type=int, default=40)
+    ap.add_argument(
+        "--profile",
+        metavar="SCENARIO",
+        help="instead of the table: cProfile of this scenario (e.g. 'order page') over the runs, top functions",
+    )
+    ap.add_argument("--top", type=int, default=40, help="with --profile: how many functions to print")
     args = ap.parse_args()
 
     import django
@@ -86,6 +92,10 @@ def main() -> None:
     print(
         f"{'scenario':16} {'statements':>10} {'CPU ms median':>14} {'CPU ms p90':>11} {'wall ms median':>15}"
     )
+    if args.profile:
+        scenarios = [s for s in scenarios if s[0] == args.profile]
+        if not scenarios:
+            sys.exit(f"no scenario {args.profile!r}")
     for name, fn, write in scenarios:
 
         def once(i: int, fn: Any = fn, write: bool = write) -> Any:
@@ -109,6 +119,22 @@ def main() -> None:
 
         with connection.execute_wrapper(counted):
             once(5)
+        if args.profile:
+            import cProfile
+            import pstats
+
+            prof = cProfile.Profile()
+            prof.enable()
+            for i in range(args.runs):
+                once(i)
+            prof.disable()
+            print(
+                f"{name}: {count[0]} statements; cProfile over {args.runs} runs (cumulative, then own time)"
+            )
+            stats = pstats.Stats(prof).strip_dirs()
+            stats.sort_stats("cumulative").print_stats(args.top)
+            stats.sort_stats("tottime").print_stats(args.top)
+            return
         cpu, wall = [], []
         for i in range(args.runs):
             c0, w0 = time.process_time(), time.perf_counter()

@@ -119,6 +119,9 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=18431)
     parser.add_argument("--seconds", type=float, default=5, help="at most this long per scenario (quick: 5)")
     parser.add_argument("--only", help="comma-separated scenario names")
+    parser.add_argument(
+        "--no-direct", action="store_true", help="skip the breach sweep and KPI report (A/B runs of pages)"
+    )
     args = parser.parse_args()
     url = os.environ.get("DATABASE_URL", "")
     if not url.startswith("postgres") or "bench" not in url:
@@ -290,7 +293,7 @@ def main() -> None:
         stop(kefu)
         stop(floor)
 
-    extra = in_process_figures()
+    extra = {} if args.no_direct else in_process_figures()
     out = {
         "date": f"{dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC",
         "machine": machine(),

@@ -68,7 +68,7 @@ from kefu.commitments.models import (
     TimeLimit,
     WorkingPeriod,
 )
-from kefu.lib import batch, clock
+from kefu.lib import batch, clock, json_rows
 from kefu.lib.durations import TimeLeft
 from kefu.lib.errors import NotFound, PermissionDenied, ValidationFailed
 from kefu.organization import config_cache
@@ -90,6 +90,12 @@ _calendars: dict[int, tuple[float, rules.WorkCalendar]] = {}
 _named: dict[str, tuple[float, int]] = {}
 
 
+# the people of an extension request as the clock card shows them (read with the order: ``json_rows``)
+EXTENSION_RELATED: dict[str, Any] = {
+    name: (Staff, {}, ("name", "badge_no")) for name in ("requested_by", "decided_by")
+}
+
+
 def order_clock_list(order: WorkOrder) -> list[OrderClock]:
     """The order's clocks (kind, round) with their calendars, the reporter of an unreachable customer and
     the extension requests with their people, in two queries, kept on the order instance: the order page's
@@ -99,9 +105,9 @@ def order_clock_list(order: WorkOrder) -> list[OrderClock]:
         qs = OrderClock.objects.filter(workorder_id=order.pk).select_related(
             "calendar", "unreachable_reported_by"
         )
-        # the order page knows with the order whether it has extension requests (panels.order_panel_annotations)
-        extensions = bool(getattr(order, "commitments_has_extensions", True))
-        if extensions:
+        # the order page reads the extension requests with the order (panels.order_panel_annotations)
+        rows = getattr(order, "commitments_extension_rows", None)
+        if rows is None:
             qs = qs.prefetch_related(
                 Prefetch(
                     "extensions",
@@ -109,9 +115,14 @@ def order_clock_list(order: WorkOrder) -> list[OrderClock]:
                 )
             )
         cached = list(qs.order_by("kind", "round"))
-        if not extensions:
+        if rows is not None:
+            by_clock: dict[int, list[ExtensionRequest]] = {}
+            for ext in json_rows.instances(ExtensionRequest, rows, EXTENSION_RELATED):
+                by_clock.setdefault(ext.clock_id, []).append(ext)
             for c in cached:
-                c._prefetched_objects_cache = {"extensions": ExtensionRequest.objects.none()}  # type: ignore[attr-defined]
+                c._prefetched_objects_cache = {  # type: ignore[attr-defined]
+                    "extensions": json_rows.prefetched(ExtensionRequest, by_clock.get(c.pk, []))
+                }
         order._kefu_clock_list = cached  # type: ignore[attr-defined]
     return cached
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db.models import Case, JSONField, OuterRef, Value, When
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -27,7 +28,9 @@ from kefu.complaints.models import (
     OrderCustomerType,
 )
 from kefu.lib.errors import ValidationFailed
+from kefu.lib.json_rows import JSONRows, instances
 from kefu.organization.access import staff_of
+from kefu.organization.models import Staff
 from kefu.workorders import hooks
 from kefu.workorders.models import WorkOrder
 
@@ -89,8 +92,59 @@ def _can_work(request: HttpRequest, o: WorkOrder) -> bool:
     return staff is not None and staff.can("order.work")
 
 
+_STAFF_NAME: tuple[Any, ...] = (Staff, {}, ("name", "badge_no"))
+TYPE_RELATED = {"set_by": _STAFF_NAME}
+RECORD_RELATED = {"cause": ComplaintCause, "classified_by": _STAFF_NAME}
+STEP_RELATED = {"done_by": _STAFF_NAME}
+COMPENSATION_RELATED = {"requested_by": _STAFF_NAME, "decided_by": _STAFF_NAME}
+
+
+def _types(order_id: Any) -> Any:
+    return OrderCustomerType.objects.filter(workorder_id=order_id).order_by("at", "id")
+
+
+def _complaint_only(rows: JSONRows) -> Case:
+    """The rows only for a complaint order (the subquery is not run for the others)."""
+    return Case(When(order_type=rules.COMPLAINT, then=rows), default=Value(None), output_field=JSONField())
+
+
+def order_panel_annotations() -> dict[str, Any]:
+    """The rows of the customer-type card and (a complaint order) of the complaint card, read with the
+    order on its page (``kefu.lib.json_rows``): the cards cost no statement of their own."""
+    pk = OuterRef("pk")
+    return {
+        "complaints_type_rows": JSONRows(_types(pk), OrderCustomerType, TYPE_RELATED),
+        "complaints_record_rows": _complaint_only(
+            JSONRows(ComplaintRecord.objects.filter(workorder_id=pk), ComplaintRecord, RECORD_RELATED)
+        ),
+        "complaints_step_rows": _complaint_only(
+            JSONRows(
+                ComplaintStep.objects.filter(workorder_id=pk).order_by("id"), ComplaintStep, STEP_RELATED
+            )
+        ),
+        "complaints_compensation_rows": _complaint_only(
+            JSONRows(
+                Compensation.objects.filter(workorder_id=pk).order_by("requested_at", "id"),
+                Compensation,
+                COMPENSATION_RELATED,
+            )
+        ),
+        "complaints_cause_rows": _complaint_only(
+            JSONRows(ComplaintCause.objects.filter(is_active=True).order_by(*CAUSE_ORDER), ComplaintCause)
+        ),
+    }
+
+
+CAUSE_ORDER = ("category", "position", "code")
+
+
 def customer_type_panel(request: HttpRequest, o: WorkOrder) -> dict[str, Any] | None:
-    rows = list(OrderCustomerType.objects.filter(workorder=o).select_related("set_by").order_by("at", "id"))
+    read = hooks.panel_rows(o, "complaints_type_rows")
+    rows = (
+        list(_types(o.pk).select_related("set_by"))
+        if read is None
+        else instances(OrderCustomerType, read, TYPE_RELATED)
+    )
     chosen = [r for r in rows if r.kind == OrderCustomerType.Kind.CHOSEN]
     suggested = [r for r in rows if r.kind == OrderCustomerType.Kind.SUGGESTED]
     pick = chosen or rows
@@ -130,14 +184,28 @@ def complaint_panel(request: HttpRequest, o: WorkOrder) -> dict[str, Any] | None
     if o.order_type != rules.COMPLAINT:
         return None
     staff = staff_of(request.user)
-    record = ComplaintRecord.objects.filter(workorder=o).select_related("cause", "classified_by").first()
-    causes = list(ComplaintCause.objects.filter(is_active=True))
+    read = {
+        name: hooks.panel_rows(o, f"complaints_{name}_rows")
+        for name in ("record", "step", "compensation", "cause")
+    }
+    if any(rows is None for rows in read.values()):  # read without them: the card's own queries
+        record = ComplaintRecord.objects.filter(workorder=o).select_related(*RECORD_RELATED).first()
+        causes = list(ComplaintCause.objects.filter(is_active=True).order_by(*CAUSE_ORDER))
+        done_rows = list(ComplaintStep.objects.filter(workorder=o).select_related(*STEP_RELATED))
+        compensations = list(
+            Compensation.objects.filter(workorder=o)
+            .select_related(*COMPENSATION_RELATED)
+            .order_by("requested_at", "id")
+        )
+    else:
+        records = instances(ComplaintRecord, read["record"], RECORD_RELATED)
+        record = records[0] if records else None
+        causes = instances(ComplaintCause, read["cause"])
+        done_rows = instances(ComplaintStep, read["step"], STEP_RELATED)
+        compensations = instances(Compensation, read["compensation"], COMPENSATION_RELATED)
     groups = [(label, [c for c in causes if c.category == value]) for value, label in CauseCategory.choices]
-    done = {s.step: s for s in ComplaintStep.objects.filter(workorder=o).select_related("done_by")}
+    done = {s.step: s for s in done_rows}
     steps = [(value, label, done.get(value)) for value, label in HandlingStep.choices]
-    compensations = list(
-        Compensation.objects.filter(workorder=o).select_related("requested_by", "decided_by")
-    )
     return {
         "o": o,
         "record": record,
@@ -167,7 +235,11 @@ def register() -> None:
     hooks.register_transition_guard("complaints.cause_before_close", guard_complaint_cause)
     hooks.register_order_panel(
         hooks.OrderPanel(
-            "complaints.customer_type", "complaints/panel_customer_type.html", customer_type_panel, 40
+            "complaints.customer_type",
+            "complaints/panel_customer_type.html",
+            customer_type_panel,
+            40,
+            annotations=order_panel_annotations,  # the rows of both cards
         )
     )
     hooks.register_order_panel(

@@ -227,11 +227,15 @@ class TransferForm(VersionedForm):
         help_text=_("Required when you route the order to the same unit again: why it is theirs after all."),
     )
 
-    def __init__(self, *args: Any, order: WorkOrder, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, order: WorkOrder, defer_targets: bool = False, **kwargs: Any) -> None:
         kwargs.setdefault("auto_id", _id("transfer"))
         super().__init__(*args, **kwargs)
-        # what the option shows (name, badge, role, department, load) in one query; 150+ staff per order page
-        _model_field(self, "to_staff").queryset = transfer_targets(order.branch_id)
+        # what the option shows (name, badge, role, department, load) in one query; 150+ staff per order page.
+        # ``defer_targets``: the order page shows the form closed, and the list loads when it is opened
+        # (``views_orders.order_transfer_targets``): no query and no options in the page itself
+        self.targets_deferred = defer_targets
+        if not defer_targets:
+            _model_field(self, "to_staff").queryset = transfer_targets(order.branch_id)
         departments = branch_departments(order.branch_id)
         choices_from_rows(
             _model_field(self, "to_department"), departments, cached_departments(order.branch_id)

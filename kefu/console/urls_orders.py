@@ -24,6 +24,7 @@ urlpatterns = [
     path("<str:key>/note/", v.order_note, name="order_note"),
     path("<str:key>/status/", v.order_transition, name="order_transition"),
     path("<str:key>/transfer/", v.order_transfer, name="order_transfer"),
+    path("<str:key>/transfer/targets/", v.order_transfer_targets, name="order_transfer_targets"),
     path("<str:key>/escalate/", v.order_escalate, name="order_escalate"),
     path("<str:key>/link/", v.order_link, name="order_link"),
     path("<str:key>/merge/", v.order_merge, name="order_merge"),

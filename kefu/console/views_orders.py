@@ -51,9 +51,10 @@ from kefu.customers.models import ContactPoint
 from kefu.customers.rules import is_mobile
 from kefu.fields import queries as field_queries
 from kefu.incidents import panels as incident_panels
-from kefu.lib import clock
+from kefu.lib import clock, json_rows
 from kefu.lib.durations import TimeLeft
 from kefu.lib.errors import Conflict, KefuError, ValidationFailed
+from kefu.lib.json_rows import JSONRows
 from kefu.lib.replica import searches_from_replica
 from kefu.macros import rules as macro_rules
 from kefu.macros import saved as saved_views
@@ -285,22 +286,54 @@ def load_order(request: ConsoleRequest, key: str) -> WorkOrder:
                 ),
                 0,
             ),
-            # whether the incident card has anything to show (kefu.incidents): otherwise it costs nothing
-            "incident_maybe": incident_panels.maybe_incident(),
-            # the configuration cache's tokens (kefu.organization.config_cache): no query of their own
-            **config_cache.token_annotations(),
-            # whether the page's lists have rows (none: no query for them)
-            "page_has_links": Exists(
-                OrderLink.objects.filter(Q(source_id=OuterRef("pk")) | Q(target_id=OuterRef("pk")))
-            ),
-            "page_has_merged": Exists(WorkOrder.objects.filter(merged_into_id=OuterRef("pk"))),
-            "page_has_escalations": Exists(Escalation.objects.filter(workorder_id=OuterRef("pk"))),
-            # what the feature apps' cards declare they need (hooks.OrderPanel.annotations)
-            **hooks.order_panel_annotations(),
+            # the page's links and merged duplicates the user may see (kefu.lib.json_rows)
+            **_page_rows(visible_workorders(request.user)),
+            # the same SQL for every order and user: compiled once per process (json_rows.precompiled)
+            **json_rows.precompiled(WorkOrder, f"order_page:{hooks.order_panel_keys()}", _fixed_annotations),
         },
     )
     config_cache.seed(o)
     return o
+
+
+# what the page shows of the rows related to the order (kefu.lib.json_rows)
+_ORDER_NAME: tuple[Any, ...] = (WorkOrder, {}, ("number", "title", "customer_id"))
+_STAFF_NAME: tuple[Any, ...] = (Staff, {}, ("name", "badge_no"))
+LINK_RELATED = {"source": _ORDER_NAME, "target": _ORDER_NAME}
+ESCALATION_RELATED = {"raised_by": _STAFF_NAME, "leader": _STAFF_NAME}
+
+
+def _page_rows(visible: QuerySet[WorkOrder]) -> dict[str, Any]:
+    """The order page's links (to orders the user may see) and merged duplicates, each as a JSON array
+    annotated on the order query."""
+    pk = OuterRef("pk")
+    links = OrderLink.objects.filter(
+        Q(source_id=pk, target__in=visible) | Q(target_id=pk, source__in=visible)
+    ).order_by("id")
+    return {
+        "page_link_rows": JSONRows(links, OrderLink, LINK_RELATED),
+        "page_merged_rows": JSONRows(
+            visible.filter(merged_into_id=pk).order_by("id"), WorkOrder, only=_ORDER_NAME[2]
+        ),
+    }
+
+
+def _fixed_annotations() -> dict[str, Any]:
+    """What the order query reads with the order that depends on nothing but the order (not the user):
+    the escalations, the incident card's rows, the configuration tokens, the feature apps' cards."""
+    return {
+        "page_escalation_rows": JSONRows(
+            Escalation.objects.filter(workorder_id=OuterRef("pk")).order_by("-created_at", "-id"),
+            Escalation,
+            ESCALATION_RELATED,
+        ),
+        # the incident card's rows (kefu.incidents): none, or the card needs no statement of its own
+        "incident_rows": incident_panels.incident_rows(),
+        # the configuration cache's tokens (kefu.organization.config_cache): no query of their own
+        **config_cache.token_annotations(),
+        # what the feature apps' cards declare they need (hooks.OrderPanel.annotations)
+        **hooks.order_panel_annotations(),
+    }
 
 
 STATUS_LABELS = dict(StatusChoices.choices)
@@ -512,7 +545,7 @@ def _default_forms(o: WorkOrder) -> dict[str, Any]:
         "reply": f.ReplyForm(initial=v),
         "note": f.NoteForm(),
         "status": f.StatusForm(initial=v, order=o),
-        "transfer": f.TransferForm(initial=v, order=o),
+        "transfer": f.TransferForm(initial=v, order=o, defer_targets=True),  # the list loads when opened
         "escalate": f.EscalateForm(),
         "link": f.LinkForm(),
         "merge": f.MergeForm(),
@@ -535,21 +568,29 @@ def render_order(
     forms = _default_forms(o)
     forms.update(bound or {})
     visible = visible_workorders(user)
-    links = [
-        (link, link.target if link.source_id == o.pk else link.source)
-        for link in (
-            OrderLink.objects.filter(
-                Q(source=o, target__in=visible) | Q(target=o, source__in=visible)
-            ).select_related("source", "target")
-            if hooks.panel_flag(o, "page_has_links")
-            else ()
+    rows = hooks.panel_rows(o, "page_link_rows")
+    link_rows = (
+        list(
+            OrderLink.objects.filter(Q(source=o, target__in=visible) | Q(target=o, source__in=visible))
+            .select_related("source", "target")
+            .order_by("id")
         )
-    ]
+        if rows is None
+        else json_rows.instances(OrderLink, rows, LINK_RELATED)
+    )
+    links = [(link, link.target if link.source_id == o.pk else link.source) for link in link_rows]
     customer = o.customer
+    rows = hooks.panel_rows(o, "page_merged_rows")
     merged_orders = (
-        list(visible.filter(merged_into=o).only("id", "number", "title", "customer_id"))
-        if hooks.panel_flag(o, "page_has_merged")
-        else []
+        list(visible.filter(merged_into=o).only("id", *_ORDER_NAME[2]).order_by("id"))
+        if rows is None
+        else json_rows.instances(WorkOrder, rows, only=_ORDER_NAME[2])
+    )
+    rows = hooks.panel_rows(o, "page_escalation_rows")
+    escalations = (
+        list(Escalation.objects.filter(workorder=o).select_related(*ESCALATION_RELATED))
+        if rows is None
+        else json_rows.instances(Escalation, rows, ESCALATION_RELATED)
     )
     # the send-backs come with the transfers (the hand-back is a transfer): no query of their own
     transfers = list(
@@ -581,11 +622,7 @@ def render_order(
         "reply_box": reply_options(o),
         "transfers": transfers,
         "pending_send_back": pending_send_back,
-        "escalations": (
-            list(Escalation.objects.filter(workorder=o).select_related("raised_by", "leader"))
-            if hooks.panel_flag(o, "page_has_escalations")
-            else []
-        ),
+        "escalations": escalations,
         "audit": _service_log(o),
         "links": links,
         "merged_orders": merged_orders,
@@ -792,6 +829,18 @@ def order_transfer(request: ConsoleRequest, key: str) -> HttpResponse:
         ),
         success=_("Order transferred; you stay its first-contact owner if you were."),
     )
+
+
+@require_GET
+@staff_view
+def order_transfer_targets(request: ConsoleRequest, key: str) -> HttpResponse:
+    """The transfer form's list of colleagues (150+ options, each with its open-order load), loaded by the
+    order page when the transfer form is opened: the page itself neither queries nor renders it."""
+    o = access_workorder(request.user, key)
+    if not (request.staff.can("order.transfer") and o.is_open):
+        raise Http404
+    form = f.TransferForm(initial={"version": o.version}, order=o)
+    return render(request, "console/orders/_transfer_targets.html", {"form": form})
 
 
 @require_POST

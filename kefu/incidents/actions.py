@@ -622,18 +622,25 @@ def suggested_orders(inc: Incident, limit: int = 200) -> list[tuple[WorkOrder, f
     return found[:limit]
 
 
-def order_incidents(o: WorkOrder) -> tuple[Incident | None, list[tuple[Incident, float]]]:
-    """For the order page, in one statement: the incident the order belongs to, else the active incidents
-    it may belong to (best first)."""
-    mine = Exists(IncidentOrder.objects.filter(incident=OuterRef("pk"), workorder_id=o.pk))
-    rows = list(
-        Incident.objects.filter(
-            Q(mine)
-            | (Q(status=ACTIVE, branch_id=o.branch_id) & (Q(area__isnull=True) | Q(area_id=o.area_id)))
+ORDER_INCIDENTS = 20  # the newest incidents the order page weighs
+
+
+def order_incidents(
+    o: WorkOrder, rows: list[Incident] | None = None
+) -> tuple[Incident | None, list[tuple[Incident, float]]]:
+    """For the order page, in one statement (none when ``rows``, each with ``mine``, were read with the
+    order: ``panels.incident_rows``): the incident the order belongs to, else the active incidents it may
+    belong to (best first)."""
+    if rows is None:
+        mine = Exists(IncidentOrder.objects.filter(incident=OuterRef("pk"), workorder_id=o.pk))
+        rows = list(
+            Incident.objects.filter(
+                Q(mine)
+                | (Q(status=ACTIVE, branch_id=o.branch_id) & (Q(area__isnull=True) | Q(area_id=o.area_id)))
+            )
+            .annotate(mine=mine)
+            .order_by("-started_at", "-id")[:ORDER_INCIDENTS]
         )
-        .annotate(mine=mine)
-        .order_by("-started_at", "-id")[:20]
-    )
     for inc in rows:
         if inc.mine:  # type: ignore[attr-defined]
             return inc, []

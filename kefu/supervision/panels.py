@@ -9,20 +9,31 @@ from django.db.models import Exists, OuterRef
 from django.http import HttpRequest
 
 from kefu.lib import clock
+from kefu.lib.json_rows import JSONRows, instances
 from kefu.organization.access import staff_of
+from kefu.organization.models import Staff
 from kefu.supervision import actions
 from kefu.supervision.access import visible_records
 from kefu.supervision.models import AccountabilityRecord, SupervisionNotice
-from kefu.workorders.hooks import panel_flag
+from kefu.workorders.hooks import panel_flag, panel_rows
 from kefu.workorders.models import Transfer, WorkOrder
+
+# the notices' people as the card shows them (``json_rows``: read with the order)
+NOTICE_RELATED: dict[str, Any] = {
+    name: (Staff, {}, ("name", "badge_no")) for name in ("issued_by", "answered_by", "reported_to")
+}
+
+
+def _notices(order_id: Any) -> Any:
+    return SupervisionNotice.objects.filter(workorder_id=order_id).order_by("issued_at", "id")
 
 
 def order_panel_annotations() -> dict[str, Any]:
-    """Whether the order has notices and accountability records, read with the order
+    """The order's notices, and whether it has accountability records, read with the order
     (``hooks.OrderPanel.annotations``; the records the user may see are filtered when there are any)."""
     pk = OuterRef("pk")
     return {
-        "supervision_has_notices": Exists(SupervisionNotice.objects.filter(workorder_id=pk)),
+        "supervision_notice_rows": JSONRows(_notices(pk), SupervisionNotice, NOTICE_RELATED),
         "supervision_has_records": Exists(AccountabilityRecord.objects.filter(workorder_id=pk)),
     }
 
@@ -31,14 +42,11 @@ def order_panel(request: HttpRequest, order: WorkOrder) -> dict[str, Any] | None
     staff = staff_of(request.user)
     if staff is None:
         return None
+    rows = panel_rows(order, "supervision_notice_rows")
     notices = (
-        list(
-            SupervisionNotice.objects.filter(workorder=order)
-            .select_related("issued_by", "answered_by", "reported_to")
-            .order_by("issued_at", "id")
-        )
-        if panel_flag(order, "supervision_has_notices")
-        else []
+        list(_notices(order.pk).select_related(*NOTICE_RELATED))
+        if rows is None
+        else instances(SupervisionNotice, rows, NOTICE_RELATED)
     )
     can_issue = staff.can("supervision.notice") and order.status not in ("resolved", "closed")
     can_record = staff.can("accountability.record")

@@ -485,10 +485,23 @@ def order_panel_annotations() -> dict[str, Any]:
     return out
 
 
+def order_panel_keys() -> str:
+    """The registered panels that declare annotations (what :func:`order_panel_annotations` depends on)."""
+    return ",".join(sorted(key for key, panel in _panels.items() if panel.annotations is not None))
+
+
 def panel_flag(order: WorkOrder, name: str) -> bool:
     """A panel's annotation ``name`` on ``order``; True (look it up) when the order was read without it
     (another page, a test calling the panel directly)."""
     return bool(getattr(order, name, True))
+
+
+def panel_rows(order: WorkOrder, name: str) -> list[Any] | None:
+    """A panel's rows read with the order (an annotation ``name`` that is a ``kefu.lib.json_rows.JSONRows``
+    array: rebuild them with ``json_rows.instances``); None when the order was read without it (another
+    page, a test calling the panel directly): the panel queries them itself."""
+    rows = getattr(order, name, None)
+    return None if rows is None else list(rows)
 
 
 def order_panels(request: HttpRequest, order: WorkOrder) -> list[tuple[str, dict[str, Any]]]:

@@ -10,8 +10,10 @@ from typing import Any
 from django import template
 
 from kefu.commitments.materials import order_materials
-from kefu.commitments.models.materials import OrderMaterial
-from kefu.workorders.hooks import panel_flag
+from kefu.commitments.models.materials import MaterialsNotice, OrderMaterial
+from kefu.commitments.panels import NOTICE_RELATED
+from kefu.lib import json_rows
+from kefu.workorders.hooks import panel_rows
 from kefu.workorders.models import WorkOrder
 
 register = template.Library()
@@ -20,15 +22,17 @@ register = template.Library()
 @register.simple_tag
 def materials_panel(order: WorkOrder) -> dict[str, Any]:
     """Checklist rows and notices of ``order`` for the console include."""
-    if not panel_flag(order, "commitments_has_materials"):  # known with the order: none, no query
+    rows = panel_rows(order, "commitments_material_rows")
+    if rows is not None:  # read with the order (commitments.panels.order_panel_annotations): no query
         order._prefetched_objects_cache = {  # type: ignore[attr-defined]
             **getattr(order, "_prefetched_objects_cache", {}),
-            "materials": OrderMaterial.objects.none(),
+            "materials": json_rows.prefetched(OrderMaterial, json_rows.instances(OrderMaterial, rows)),
         }
+    read = panel_rows(order, "commitments_notice_rows")
     notices = (
         list(order.materials_notices.select_related("created_by", "outbox").order_by("-created_at", "-id"))
-        if panel_flag(order, "commitments_has_notices")
-        else []
+        if read is None
+        else json_rows.instances(MaterialsNotice, read, NOTICE_RELATED)
     )
     return {"rows": order_materials(order), "notices": notices}
 

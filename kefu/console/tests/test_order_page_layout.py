@@ -127,23 +127,58 @@ def test_transfer_targets_show_role_department_and_open_load(world) -> None:  # 
     actions.do_transition(world.technician.user, done.pk, "resolved", resolution="已修复")
     world.order(cust, title="自己处理", assignee_id=world.agent.pk)  # the agent works on one
     o = world.order(cust, title="待转派")  # nobody works on it yet: no one's load
-    body = page(world.agent, o)
-    options = dict(
-        re.findall(r'<option value="(\d+)"[^>]*>([^<]*)</option>', body[body.index('id="transfer-form"') :])
-    )
+    page_body = page(world.agent, o)
+    # the page has the form with an empty list, loaded when the form is opened
+    form = page_body[page_body.index('id="transfer-form"') :]
+    assert f'hx-get="/orders/{o.number}/transfer/targets/"' in form
+    assert 'hx-trigger="toggle once from:#transfer-section"' in form
+    staff_select = form[form.index('name="to_staff"') :]
+    assert re.findall(r'<option value="(\d+)"', staff_select[: staff_select.index("</select>")]) == []
+    assert 'id="transfer-filter" data-filter-options="transfer-to_staff"' in page_body
+    resp = client_for(world.agent).get(f"/orders/{o.number}/transfer/targets/")
+    assert resp.status_code == 200
+    body = resp.content.decode()
+    assert body.startswith('<div id="transfer-to_staff-field">')
+    assert 'id="transfer-to_staff"' in body and "hx-get" not in body
+    options = dict(re.findall(r'<option value="(\d+)"[^>]*>([^<]*)</option>', body))
     tech, agent, senior = world.technician, world.agent, world.agent_senior
     assert options[str(tech.pk)] == f"孙师傅 ({tech.badge_no}) · field technician · 维修班 · 3 open"
     assert options[str(agent.pk)] == f"李客服 ({agent.badge_no}) · agent · 1 open"
     assert options[str(senior.pk)] == f"赵客服 ({senior.badge_no}) · agent · 0 open"
     assert str(world.agent_south.pk) not in options  # another branch's staff cannot be chosen
-    assert 'id="transfer-filter" data-filter-options="transfer-to_staff"' in body
     # the people who work orders first (field technicians, then agents); administrators and inspectors last
-    form = body[body.index('id="transfer-form"') :]
-    select = form[form.index('name="to_staff"') : form.index("</select>")]
+    select = body[body.index('name="to_staff"') : body.index("</select>")]
     targets = re.findall(r'<option value="(\d+)"', select)
     order = targets
     assert order.index(str(tech.pk)) < order.index(str(agent.pk)) < order.index(str(world.inspector.pk))
     assert order[-1] in (str(world.admin.pk), str(world.inspector.pk))
+
+
+def test_transfer_targets_only_for_who_may_transfer_an_open_order(world) -> None:  # type: ignore[no-untyped-def]
+    cust = world.customer()
+    o = world.order(cust, title="待转派")
+    other_branch = world.order(world.customer("钱七", "13700137009", branch=world.south), title="南区")
+    c = client_for(world.agent)
+    assert c.get(f"/orders/{other_branch.number}/transfer/targets/").status_code == 404
+    assert client_for(world.inspector).get(f"/orders/{o.number}/transfer/targets/").status_code in (403, 404)
+    actions.do_transition(world.agent.user, o.pk, "resolved", resolution="已修复")
+    actions.do_transition(world.agent.user, o.pk, "closed", close_reason="solved")
+    assert c.get(f"/orders/{o.number}/transfer/targets/").status_code == 404  # a closed order: no transfer
+    assert c.post(f"/orders/{o.number}/transfer/targets/").status_code == 405
+
+
+def test_a_refused_transfer_shows_the_list_at_once(world) -> None:  # type: ignore[no-untyped-def]
+    """The form comes back open with its error: the list is in the page, not loaded on opening."""
+    o = world.order(world.customer(), title="待转派")
+    resp = client_for(world.agent).post(
+        f"/orders/{o.number}/transfer/", {"version": o.version, "reason": "x"}
+    )
+    assert resp.status_code == 400
+    body = resp.content.decode()
+    start = body.index('id="transfer-section" open>')
+    form = body[start : body.index("</details>", start)]
+    assert "hx-get" not in form
+    assert f'<option value="{world.technician.pk}">' in form
 
 
 def test_transfer_to_a_listed_target_still_works(world) -> None:  # type: ignore[no-untyped-def]
@@ -203,7 +238,7 @@ def test_transfer_targets_cost_one_query_however_many_colleagues(world) -> None:
 
     def staff_queries() -> tuple[int, int]:
         with CaptureQueriesContext(connection) as ctx:
-            assert c.get(f"/orders/{o.number}/").status_code == 200
+            assert c.get(f"/orders/{o.number}/transfer/targets/").status_code == 200
         sql = [q["sql"] for q in ctx.captured_queries]
         return len(sql), sum(1 for s in sql if 'FROM "organization_staff"' in s)
 
@@ -216,7 +251,8 @@ def test_transfer_targets_cost_one_query_however_many_colleagues(world) -> None:
             world.order(cust, title="检修", assignee_id=tech.pk)
     after = staff_queries()
     assert after == before
-    body = c.get(f"/orders/{o.number}/").content.decode()
+    assert before[1] == 1  # the list is one query, with each colleague's load
+    body = c.get(f"/orders/{o.number}/transfer/targets/").content.decode()
     assert body.count(" · field technician · 维修班 · 2 open</option>") == 6
 
 

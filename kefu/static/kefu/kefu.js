@@ -91,6 +91,14 @@ document.addEventListener("input", function (event) {
   }
 });
 
+// A list that arrives after its form was opened (the transfer targets load when the transfer form opens):
+// what was already typed in its filter applies to it too.
+document.addEventListener("htmx:afterSettle", function () {
+  document.querySelectorAll("input[data-filter-options]").forEach(function (input) {
+    if (input.value.trim() !== "") input.dispatchEvent(new Event("input", { bubbles: true }));
+  });
+});
+
 // A form that came back with errors (HTTP 400 re-renders the whole page at its top): bring the first error
 // into view and put the cursor in its field, so the person sees at once why nothing was done. Errors inside
 // a closed <details> open it first.
