@@ -48,6 +48,21 @@ class Served:
         """The first administrator's password, printed once to the data directory at the first start."""
         return (self.data_dir / "initial-admin-password.txt").read_text().splitlines()[1]
 
+    def ring(self, token: str, call_id: str, agent: str = "admin") -> httpx.Response:
+        """The telephone system reports a call ringing at ``agent``'s extension (``POST /api/v1/cti/calls``)."""
+        return httpx.post(
+            f"{self.base}/api/v1/cti/calls",
+            json={
+                "call_id": call_id,
+                "caller": "13700137000",
+                "line": "1",
+                "event": "ringing",
+                "agent": agent,
+            },
+            headers={"Authorization": f"Bearer {token}"},
+            timeout=10,
+        )
+
     def token(self, username: str, scope: str) -> str:
         """A new API token of ``username`` with ``scope`` (``kefu token create``)."""
         return subprocess.run(

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import time
 
-import httpx
 import pytest
 
 from tests.browser.conftest import desktop_page, login
@@ -34,18 +33,7 @@ def test_the_console_gets_its_events_from_the_streams_port_of_kefu_serve(browser
         "document.body.addEventListener('live-call', function (e) { window.kefuCalls.push(e.detail); });"
     )
     sent = time.monotonic()
-    resp = httpx.post(
-        f"{base}/api/v1/cti/calls",
-        json={
-            "call_id": "two-ports-1",
-            "caller": "13700137000",
-            "line": "1",
-            "event": "ringing",
-            "agent": "admin",
-        },
-        headers={"Authorization": f"Bearer {token}"},
-        timeout=10,
-    )
+    resp = kefu_serve.ring(token, "two-ports-1")
     assert resp.status_code == 201, resp.text
     # polled from here: a string predicate of wait_for_function is eval'd in the page, which its CSP forbids
     while page.evaluate("window.kefuCalls.length") == 0 and time.monotonic() - sent < 2.0:

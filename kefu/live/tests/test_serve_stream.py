@@ -69,18 +69,7 @@ def test_kefu_serve_pushes_a_call_event_to_the_agents_open_stream(kefu_serve) ->
         assert opened.wait(15)
         time.sleep(0.3)
         sent = time.monotonic()
-        resp = httpx.post(
-            f"{base}/api/v1/cti/calls",
-            json={
-                "call_id": "srv-1",
-                "caller": "13700137000",
-                "line": "1",
-                "event": "ringing",
-                "agent": "admin",
-            },
-            headers={"Authorization": f"Bearer {token}"},
-            timeout=10,
-        )
+        resp = kefu_serve.ring(token, "srv-1")
         assert resp.status_code == 201, resp.text
         t.join(10)
     assert [(e, d["state"]) for e, d, _ in received] == [("call", "ringing")]
