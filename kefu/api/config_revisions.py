@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
 from ninja.responses import Status
 
-from kefu.api.common import ERRORS, ApiRequest, DateTime, Id, Page, PageParams, paginate
+from kefu.api.common import ERRORS, WRITE_ERRORS, ApiRequest, DateTime, Id, Page, PageParams, paginate
 from kefu.commitments import calendar_edit
 from kefu.lib.errors import NotFound, ValidationFailed
 from kefu.organization import revisions
@@ -156,7 +156,7 @@ def cancel_revision(request: ApiRequest, revision_id: Id) -> dict[str, Any]:
 
 @router.post(
     "/calendars/{calendar_id}/revisions",
-    response={201: CfgRevOut, **ERRORS},
+    response={201: CfgRevOut, **WRITE_ERRORS},
     summary="Change a calendar's day or working hours from a date",
 )
 def schedule_calendar_change(request: ApiRequest, calendar_id: Id, body: CfgRevCalendarIn) -> Status:

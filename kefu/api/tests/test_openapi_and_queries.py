@@ -94,6 +94,8 @@ EXPECTED_PATHS = {
     "/api/v1/campaigns/{campaign_id}",
     "/api/v1/campaigns/{campaign_id}/households",
     "/api/v1/campaigns/{campaign_id}/batches",
+    "/api/v1/campaigns/{campaign_id}/stop",
+    "/api/v1/campaigns/{campaign_id}/resume",
     "/api/v1/campaigns/{campaign_id}/households/{household_id}/refusal",
     # macros, bulk actions, saved views (docs/macros.md)
     "/api/v1/macros",

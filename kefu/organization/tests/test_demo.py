@@ -189,10 +189,18 @@ def test_demo_data_set(client) -> None:  # type: ignore[no-untyped-def]
     from kefu.supervision.models import AccountabilityRecord, SupervisionNotice
 
     records = list(AccountabilityRecord.objects.all())
-    record_days = Counter(timezone.localtime(r.created_at, tz).date() for r in records)
-    assert len(record_days) >= 5 and max(record_days.values()) <= max(3, len(records) // 4), record_days
-    assert sum(r.status == "closed" for r in records) > len(records) // 2
-    automatic = list(Escalation.objects.filter(raised_by__isnull=True))
+    # today's records are the present: the supervision jobs run once at the end of the load (kefu.demo.quiet)
+    # for the deadlines passed since the history's steps, so the first start sends nothing for them
+    today = timezone.localtime(now, tz).date()
+    past = [r for r in records if timezone.localtime(r.created_at, tz).date() < today]
+    record_days = Counter(timezone.localtime(r.created_at, tz).date() for r in past)
+    assert len(record_days) >= 5 and max(record_days.values()) <= max(3, len(past) // 4), record_days
+    assert sum(r.status == "closed" for r in past) > len(past) // 2
+    automatic = [
+        e
+        for e in Escalation.objects.filter(raised_by__isnull=True)
+        if timezone.localtime(e.created_at, tz).date() < today
+    ]
     assert len({timezone.localtime(e.created_at, tz).date() for e in automatic}) >= 3
     assert sum(e.handled_at is not None for e in automatic) > len(automatic) // 2
     assert SupervisionNotice.objects.filter(status="answered").exists()
