@@ -44,8 +44,6 @@ def ensure_default_sheets() -> None:
             return {"ScoreSheet": ScoreSheet, "ScoreItem": ScoreItem, "HandbookPage": HandbookPage}[name]
 
     seed(_Apps, None)
-    # the current models have item codes and a sheet total since 0005: filled as that migration fills them
-    importlib.import_module("kefu.inspections.migrations.0005_sheet_versions_item_codes").fill(_Apps, None)
     defaults.translate_defaults(ScoreSheet, ScoreItem)
     defaults.translate_handbook(HandbookPage)
 

@@ -7,16 +7,52 @@ SHEETS = [
         "营业厅柜台服务检查表",
         "Counter service inspection",
         [
-            ("language", "主动问候，使用“您好”等文明用语", "Greets first, uses polite phrases", "普通话，先开口问候。", 10),
-            ("language", "使用规范用语，无服务忌语", "Standard phrases, no forbidden phrases", "如“我不管”“不知道”。", 10),
+            (
+                "language",
+                "主动问候，使用“您好”等文明用语",
+                "Greets first, uses polite phrases",
+                "普通话，先开口问候。",
+                10,
+            ),
+            (
+                "language",
+                "使用规范用语，无服务忌语",
+                "Standard phrases, no forbidden phrases",
+                "如“我不管”“不知道”。",
+                10,
+            ),
             ("attitude", "微笑服务，耐心解答", "Smiles, answers patiently", "", 10),
-            ("attitude", "首问负责，不推诿客户", "First-contact responsibility, never sends customers away", "", 10),
+            (
+                "attitude",
+                "首问负责，不推诿客户",
+                "First-contact responsibility, never sends customers away",
+                "",
+                10,
+            ),
             ("appearance", "统一着装，佩戴工号牌", "Uniform and badge", "", 10),
             ("appearance", "仪容整洁，举止端庄", "Neat and composed", "", 5),
             ("facilities", "营业厅整洁，标识清楚", "Clean hall, clear signs", "", 10),
-            ("facilities", "公示服务承诺、办事流程和收费标准", "Commitments, procedures and fees displayed", "", 10),
-            ("facilities", "便民设施齐全完好", "Amenities complete and working", "座椅、饮水、老花镜、笔等。", 5),
-            ("quality", "业务办理准确，所需材料一次告知", "Accurate work, all missing materials told at once", "", 10),
+            (
+                "facilities",
+                "公示服务承诺、办事流程和收费标准",
+                "Commitments, procedures and fees displayed",
+                "",
+                10,
+            ),
+            (
+                "facilities",
+                "便民设施齐全完好",
+                "Amenities complete and working",
+                "座椅、饮水、老花镜、笔等。",
+                5,
+            ),
+            (
+                "quality",
+                "业务办理准确，所需材料一次告知",
+                "Accurate work, all missing materials told at once",
+                "",
+                10,
+            ),
             ("quality", "在承诺时限内办结", "Done within the committed time", "", 10),
         ],
     ),
@@ -87,6 +123,12 @@ def seed(apps, schema_editor):  # type: ignore[no-untyped-def]
         english = {"translations": {"en": {"title": title_en}}} if page_json else {"title_en": title_en}
         Page.objects.get_or_create(
             title=title, defaults={**english, "body": body, "dos": dos, "donts": donts, "position": pos}
+        )
+    if any(f.name == "code" for f in Item._meta.get_fields()):  # the current models, as 0005 fills them
+        import importlib
+
+        importlib.import_module("kefu.inspections.migrations.0005_sheet_versions_item_codes").fill(
+            apps, schema_editor
         )
     if page_json:  # the current model (kefu.demo, tests re-seeding a flushed database): every language
         from kefu.inspections.defaults import translate_handbook
