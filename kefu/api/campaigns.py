@@ -58,6 +58,10 @@ class CampaignOut(Schema):
     daily_capacity: int
     batch_size: int
     notice_text: str
+    notice_translations: dict[str, str] = Field(
+        description="The notice in the other languages (language code → text); a language left out gets the "
+        "Simplified Chinese text."
+    )
     absent_repeats: int
     repeat_gap_days: int
     recheck_months: int
@@ -75,6 +79,11 @@ class CampaignIn(Schema):
     ends_on: Date
     notice_text: Annotated[str, Field(min_length=1, max_length=1000)] = Field(
         description="Placeholders: {name}, {date}, {window}, {technician}, {hotline}."
+    )
+    notice_translations: dict[str, Annotated[str, Field(max_length=1000)]] = Field(
+        default_factory=dict,
+        description="The notice in other languages (en, zh-hant, hu → text), same placeholders; a household "
+        "whose language is left out gets the Simplified Chinese text.",
     )
     window_minutes: Annotated[int, Field(ge=30, le=480), JsonInt] = 120
     daily_capacity: Annotated[int, Field(ge=1, le=40), JsonInt] = 8
@@ -147,6 +156,11 @@ def campaign_out(c: Campaign) -> dict[str, Any]:
         "daily_capacity": c.daily_capacity,
         "batch_size": c.batch_size,
         "notice_text": c.notice_text,
+        "notice_translations": {
+            lang: texts["notice_text"]
+            for lang, texts in sorted((c.translations or {}).items())
+            if isinstance(texts, dict) and texts.get("notice_text")
+        },
         "absent_repeats": c.absent_repeats,
         "repeat_gap_days": c.repeat_gap_days,
         "recheck_months": c.recheck_months,

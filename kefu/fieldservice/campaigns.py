@@ -152,7 +152,7 @@ def _check(staff: Staff, data: CampaignInput) -> tuple[list[ServiceArea], Servic
         errors.append(ValidationFailed("required", _("Write the notice households receive."), "notice_text"))
     texts = [("notice_text", text)]
     for lang, value in (data.notice_translations or {}).items():
-        if normalise(lang) not in content_languages():
+        if normalise(lang) not in content_languages() or normalise(lang) == SOURCE_LANGUAGE:
             errors.append(
                 ValidationFailed(
                     "invalid_choice", _("Unknown language %(code)s.") % {"code": lang}, "notice_text"

@@ -215,9 +215,19 @@ def test_api(world, safety, techs, homes, at_now) -> None:  # type: ignore[no-un
         "daily_capacity": 2,
         "batch_size": 3,
     }
-    r = c.post("/api/v1/campaigns", body, content_type="application/json")
+    hu = "Kedves {name}! Biztonsági ellenőrzés: {date} {window}."
+    r = c.post(
+        "/api/v1/campaigns", {**body, "notice_translations": {"hu": hu}}, content_type="application/json"
+    )
     assert r.status_code == 201, r.content
     cid = r.json()["id"]
+    assert r.json()["notice_translations"] == {"hu": hu}
+    bad = c.post(
+        "/api/v1/campaigns",
+        {**body, "notice_translations": {"xx": "text", "": "text"}},
+        content_type="application/json",
+    )
+    assert bad.status_code == 400 and bad.json()["error"]["code"] == "invalid_choice"
     assert r.json()["progress"]["households"] == 10
     bad = c.post("/api/v1/campaigns", {**body, "daily_capacity": 0}, content_type="application/json")
     assert bad.status_code == 400 and "error" in bad.json()
