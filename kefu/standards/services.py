@@ -12,7 +12,7 @@ from django.utils.formats import date_format
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from kefu.lib.content_i18n import SOURCE_LANGUAGE, content_languages, has_translation, normalise
+from kefu.lib.content_i18n import SOURCE_LANGUAGE, content_languages, has_translation, normalise, translated
 from kefu.lib.errors import ValidationFailed
 from kefu.organization import config_cache
 from kefu.standards import checker, defaults, rules
@@ -76,19 +76,29 @@ def is_chinese(text: str) -> bool:
     return any("\u3400" <= ch <= "\u9fff" or "\uf900" <= ch <= "\ufaff" for ch in text)
 
 
-def order_values(order: WorkOrder) -> dict[str, str | None]:
-    """The values of the phrase variables for ``order``; the deadline in the current (user's) time zone."""
-    missing = list(
+def missing_materials(order: WorkOrder) -> list[Any]:
+    """The order's required materials not yet supplied, in checklist order (names with their translations)."""
+    return list(
         order.materials.filter(required=True, supplied=False)
         .order_by("order", "id")
-        .values_list("name", flat=True)
+        .only("name", "translations")
     )
-    lang = get_language() or "zh-hans"
-    sep = ", " if lang.startswith("en") else "、"
+
+
+def order_values(
+    order: WorkOrder, language: str | None = None, missing: list[Any] | None = None
+) -> dict[str, str | None]:
+    """The values of the phrase variables for ``order``: the missing materials named in ``language`` (default:
+    the active one; ADR 0008), the deadline in the current (user's) time zone. ``missing``: already read."""
+    lang = normalise(language or get_language() or SOURCE_LANGUAGE)
+    names = [
+        translated(m, "name", lang) for m in (missing if missing is not None else missing_materials(order))
+    ]
+    sep = "、" if lang.startswith("zh") else ", "
     return {
         "customer_name": order.customer.name if order.customer_id else None,
         "order_number": order.number,
-        "missing_materials": sep.join(missing) or None,
+        "missing_materials": sep.join(names) or None,
         "deadline": date_format(timezone.localtime(order.due_at), "Y-m-d H:i") if order.due_at else None,
     }
 
@@ -116,7 +126,7 @@ class RenderedPhrase:
 def render_for_order(
     phrase: StandardPhrase, order: WorkOrder, language: str, values: Any = None
 ) -> RenderedPhrase:
-    values = values if values is not None else order_values(order)
+    values = values if values is not None else order_values(order, language)
     r = rules.render(phrase.text_for(language), values)
     return RenderedPhrase(phrase, language, r.text, [problem_error(p) for p in r.problems])
 
@@ -136,7 +146,8 @@ def library(order: WorkOrder | None = None, languages: list[str] | None = None) 
     """The active phrases grouped by situation, rendered for ``order`` when given, under the key of each of
     ``languages`` (``library_languages()`` by default) where the phrase has its own text in it (``zh``
     always)."""
-    values = order_values(order) if order is not None else None
+    missing = missing_materials(order) if order is not None else None
+    values: dict[str, Any] = {}  # per language: the material names differ
     groups: dict[str, dict[str, Any]] = {}
     for p in StandardPhrase.objects.filter(active=True):
         g = groups.setdefault(p.situation, {"situation": p.get_situation_display(), "phrases": []})
@@ -145,7 +156,9 @@ def library(order: WorkOrder | None = None, languages: list[str] | None = None) 
             if lang != "zh" and not has_translation(p, "text", lang):
                 continue
             if order is not None:
-                entry[lang] = render_for_order(p, order, lang, values)
+                if lang not in values:
+                    values[lang] = order_values(order, "zh-hans" if lang == "zh" else lang, missing)
+                entry[lang] = render_for_order(p, order, lang, values[lang])
             else:
                 entry[lang] = RenderedPhrase(p, lang, p.text_for(lang), [])
         g["phrases"].append(entry)
@@ -160,13 +173,14 @@ def match_payload(matches: list[checker.Match], order: WorkOrder | None = None) 
             "suggestion"
         )
     }
-    values = order_values(order) if order is not None else {}
+    missing = missing_materials(order) if order is not None else None
     out = []
     for m in matches:
         row = rows.get(m.phrase.id)
         suggestion = ""
         if row is not None and row.suggestion is not None:
             lang = row.language or ("zh" if is_chinese(m.phrase.text) else "en")
+            values = order_values(order, "zh-hans" if lang == "zh" else lang, missing) if order else {}
             suggestion = rules.render(row.suggestion.text_for(lang), values).text
         out.append(
             {

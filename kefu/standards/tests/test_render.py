@@ -81,6 +81,13 @@ def test_order_values_deadline_in_the_users_time_zone(world) -> None:  # type: i
     with timezone.override(zoneinfo.ZoneInfo("Europe/London")), translation.override("en"):
         v = services.order_values(o)
     assert v["deadline"] == "2026-11-24 09:30" and v["missing_materials"] == "身份证复印件, 房产证"
+    # a material translated into the phrase's language is named in it (ADR 0008), the others fall back
+    OrderMaterial.objects.filter(workorder=o, name="身份证复印件").update(
+        translations={"hu": {"name": "személyi igazolvány másolata"}, "en": {"name": "copy of ID card"}}
+    )
+    assert services.order_values(o, "hu")["missing_materials"] == "személyi igazolvány másolata, 房产证"
+    assert services.order_values(o, "en")["missing_materials"] == "copy of ID card, 房产证"
+    assert services.order_values(o, "zh-hans")["missing_materials"] == "身份证复印件、房产证"
 
 
 @pytest.mark.django_db
