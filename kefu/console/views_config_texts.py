@@ -10,6 +10,8 @@ back to (docs/adr/0008-content-translations.md).
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.http import HttpResponse, HttpResponseBase
 from django.shortcuts import render
 from django.urls import reverse
@@ -125,47 +127,41 @@ def _names_fields(kind: str) -> dict[str, tuple[str, bool]]:
     return {name: (str(label), False) for name, (label, _limit) in fields.items()}
 
 
+def _names_page(request: ConsoleRequest, obj: Any, kind: str, save: Any) -> HttpResponseBase:
+    """The names page of the company or a branch: ``save()`` runs the use case on a POST."""
+    done, error, status = _post_save(
+        request,
+        save,
+        lambda o: (_("Names of “%(name)s” saved.") % {"name": o.name}, reverse("console:config_names")),
+    )
+    if done is not None:
+        return done
+    form = request.POST if request.method == "POST" else None
+    ctx = {
+        "obj": obj,
+        "kind": kind,
+        "form": form,
+        "error": error,
+        "translations": translation_rows(obj, _names_fields(kind), form),
+    }
+    return render(request, "console/config/names_edit.html", ctx, status=status)
+
+
 @require_http_methods(["GET", "POST"])
 @staff_view("admin")
 def config_company_names(request: ConsoleRequest) -> HttpResponseBase:
     company = Company.objects.order_by("id").first()
     if company is None:
         raise NotFound("not_found", _("The company is not set up yet."))
-    done, error, status = _post_save(
-        request,
-        lambda: names_edit.do_save_company_names(request.user, request.POST),
-        lambda c: (_("Names of “%(name)s” saved.") % {"name": c.name}, reverse("console:config_names")),
+    return _names_page(
+        request, company, "company", lambda: names_edit.do_save_company_names(request.user, request.POST)
     )
-    if done is not None:
-        return done
-    form = request.POST if request.method == "POST" else None
-    ctx = {
-        "obj": company,
-        "kind": "company",
-        "form": form,
-        "error": error,
-        "translations": translation_rows(company, _names_fields("company"), form),
-    }
-    return render(request, "console/config/names_edit.html", ctx, status=status)
 
 
 @require_http_methods(["GET", "POST"])
 @staff_view("config.branch")
 def config_branch_names(request: ConsoleRequest, pk: int) -> HttpResponseBase:
     branch = _one(branches_of(request.staff), pk)
-    done, error, status = _post_save(
-        request,
-        lambda: names_edit.do_save_branch_names(request.user, pk, request.POST),
-        lambda b: (_("Names of “%(name)s” saved.") % {"name": b.name}, reverse("console:config_names")),
+    return _names_page(
+        request, branch, "branch", lambda: names_edit.do_save_branch_names(request.user, pk, request.POST)
     )
-    if done is not None:
-        return done
-    form = request.POST if request.method == "POST" else None
-    ctx = {
-        "obj": branch,
-        "kind": "branch",
-        "form": form,
-        "error": error,
-        "translations": translation_rows(branch, _names_fields("branch"), form),
-    }
-    return render(request, "console/config/names_edit.html", ctx, status=status)

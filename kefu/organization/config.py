@@ -404,7 +404,11 @@ def _outlet_labels() -> dict[str, Any]:
 
 
 def _values(getter: Any) -> Any:
-    return lambda obj, keys: {k: v for k, v in getter(obj).items() if k in set(keys)}
+    def current(obj: Any, keys: Any) -> dict[str, Any]:
+        wanted = set(keys)
+        return {k: v for k, v in getter(obj).items() if k in wanted}
+
+    return current
 
 
 def register_revision_kinds() -> None:
