@@ -40,8 +40,12 @@ def _one(alias: str, sql: str, params: list[Any] | None = None) -> Any:
 
 
 def caught_up(timeout: float = 20) -> None:
-    """Wait until the replica has replayed everything the primary has written so far."""
-    lsn = _one("default", "SELECT pg_current_wal_lsn()::text")
+    """Wait until the replica has replayed everything the primary has written so far.
+
+    The insert position, not ``pg_current_wal_lsn()`` (the position written out): the test server runs
+    with ``synchronous_commit=off``, so a commit returns while its record may still be in the WAL buffers,
+    behind the written position, and a replica at that position lacks it (seen on a loaded machine)."""
+    lsn = _one("default", "SELECT pg_current_wal_insert_lsn()::text")
     deadline = time.monotonic() + timeout
     while not _one("replica", "SELECT pg_last_wal_replay_lsn() >= %s::pg_lsn", [lsn]):
         assert time.monotonic() < deadline, "the replica did not catch up with the primary"
