@@ -161,6 +161,16 @@ if _db["ENGINE"].startswith("django.db.backends.postgresql") and env_bool(
     # DATABASE_URL points at a pooler in transaction mode (pgbouncer pool_mode=transaction): a server-side
     # cursor (QuerySet.iterator(), the exports) would not survive the end of its transaction there
     _db["DISABLE_SERVER_SIDE_CURSORS"] = True
+# the hot queries compiled once per process (kefu.lib.prepared) bind their parameters on the server, so the
+# connection prepares them and PostgreSQL plans them once; off behind a pooler that cannot keep prepared
+# statements (pgbouncer in transaction mode before 1.21, or without max_prepared_statements)
+KEFU_DB_PREPARED_STATEMENTS = env_bool(
+    "KEFU_DB_PREPARED_STATEMENTS", not env_bool("KEFU_DB_TRANSACTION_POOLER", False)
+)
+if _db["ENGINE"].startswith("django.db.backends.postgresql") and KEFU_DB_PREPARED_STATEMENTS:
+    # psycopg prepares a statement of a server-binding cursor at its first run; Django's cursors bind on
+    # the client and are never prepared, so only kefu.lib.prepared's queries are
+    _db.setdefault("OPTIONS", {}).setdefault("prepare_threshold", 0)
 DATABASES: dict[str, Any] = {"default": _db}
 # Read replica (docs/operations.md, "Read replica"): reports, exports and search may read from a PostgreSQL
 # hot standby of the primary; every other read and every write stays on the primary (kefu.lib.replica).

@@ -1,5 +1,6 @@
 """Session engine (``SESSION_ENGINE``): Django's database sessions, read together with the signed-in user,
-the staff profile, the bell's unread count and the newest live event in one query.
+the staff profile, the bell's unread count and the newest live event in one query, compiled once per
+process (``kefu.lib.prepared``).
 
 The session row carries the user's id (:class:`~kefu.console.models.StaffSession`); reading the session
 joins the user and the staff profile, and the authentication backend
@@ -16,12 +17,18 @@ from typing import Any
 from django.contrib.auth import SESSION_KEY
 from django.contrib.sessions.backends.db import SessionStore as DBStore
 from django.core.exceptions import SuspiciousOperation
+from django.db import router
 
 from kefu.lib import clock
+from kefu.lib.prepared import SAMPLE_MOMENT, Prepared
 
 # the user read with this request's session (a context variable: asgiref carries it into the thread of a
 # synchronous view and keeps concurrent requests apart)
 _session_user: contextvars.ContextVar[Any] = contextvars.ContextVar("kefu_session_user", default=None)
+
+# the session's query, compiled once per process and database (built at the first use: the models'
+# modules import this one)
+_SESSION: Prepared[Any] | None = None
 
 
 def session_user(user_id: Any) -> Any:
@@ -52,15 +59,23 @@ class SessionStore(DBStore):
         from kefu.console.models import StaffSession
 
         _session_user.set(None)
-        try:
-            row: Any = (
-                StaffSession.objects.select_related("user__staff")
-                .annotate(**session_user_annotations("user__staff__id"))
-                .get(session_key=self.session_key, expire_date__gt=clock.now())
+        global _SESSION
+        if _SESSION is None:
+            _SESSION = Prepared(
+                lambda key, now: (
+                    StaffSession.objects.select_related("user__staff")
+                    .annotate(**session_user_annotations("user__staff__id"))
+                    .filter(session_key=key, expire_date__gt=now)[:1]
+                ),
+                key="\x01kefu-sample-session-key",
+                now=SAMPLE_MOMENT,
             )
-        except (StaffSession.DoesNotExist, SuspiciousOperation) as e:
-            if isinstance(e, SuspiciousOperation):
-                logging.getLogger(f"django.security.{e.__class__.__name__}").warning(str(e))
+        try:
+            row: Any = _SESSION.first(router.db_for_read(StaffSession), key=self.session_key, now=clock.now())
+        except SuspiciousOperation as e:
+            logging.getLogger(f"django.security.{e.__class__.__name__}").warning(str(e))
+            row = None
+        if row is None:
             self._session_key = None
             return None
         user = row.user

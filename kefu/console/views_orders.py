@@ -15,6 +15,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
+from django.db import router
 from django.db.models import (
     Case,
     CharField,
@@ -53,8 +54,9 @@ from kefu.fields import queries as field_queries
 from kefu.incidents import panels as incident_panels
 from kefu.lib import clock, json_rows
 from kefu.lib.durations import TimeLeft
-from kefu.lib.errors import Conflict, KefuError, ValidationFailed
+from kefu.lib.errors import Conflict, KefuError, NotFound, ValidationFailed
 from kefu.lib.json_rows import JSONRows
+from kefu.lib.prepared import Prepared
 from kefu.lib.replica import searches_from_replica
 from kefu.macros import rules as macro_rules
 from kefu.macros import saved as saved_views
@@ -70,6 +72,8 @@ from kefu.workorders import rules as wo_rules
 from kefu.workorders.access import (
     access_attachment,
     access_workorder,
+    shaped_workorders,
+    visibility_shape,
     visible_attachments,
     visible_timeline,
     visible_workorders,
@@ -253,45 +257,86 @@ def queue(request: ConsoleRequest) -> HttpResponse:
 # Order page
 
 
-def load_order(request: ConsoleRequest, key: str) -> WorkOrder:
-    """The order if visible to the user (404 otherwise), with what the header shows: one query."""
-    o = access_workorder(
-        request.user,
-        key,
-        related=(
-            *ORDER_RELATED,
-            *ORDER_PREFETCH,
-            "service",
-            "branch",
-            "merged_into",
-            "last_reply_by",
-            "customer__area",
-        ),
+# what the order page reads with the order (select_related)
+ORDER_PAGE_RELATED = (
+    *ORDER_RELATED,
+    *ORDER_PREFETCH,
+    "service",
+    "branch",
+    "merged_into",
+    "last_reply_by",
+    "customer__area",
+)
+
+
+def _order_page_annotations(visible: QuerySet[WorkOrder]) -> dict[str, Any]:
+    """What the order query reads besides the order, ``visible``: the orders the user may see."""
+    return {
         # whether the customer can be answered by WeCom (the reply box) and the customer's open orders the
         # user may see (the header), in the same query
-        annotations={
-            "customer_wecom": Exists(
-                ContactPoint.objects.filter(
-                    customer_id=OuterRef("customer_id"), kind=ContactPoint.Kind.WECHAT
-                )
+        "customer_wecom": Exists(
+            ContactPoint.objects.filter(customer_id=OuterRef("customer_id"), kind=ContactPoint.Kind.WECHAT)
+        ),
+        "customer_open_orders": Coalesce(
+            Subquery(
+                visible.filter(customer_id=OuterRef("customer_id"), status__in=OPEN)
+                .order_by()
+                .values("customer_id")
+                .annotate(n=Count("pk"))
+                .values("n")[:1]
             ),
-            "customer_open_orders": Coalesce(
-                Subquery(
-                    visible_workorders(request.user)
-                    .filter(customer_id=OuterRef("customer_id"), status__in=OPEN)
-                    .order_by()
-                    .values("customer_id")
-                    .annotate(n=Count("pk"))
-                    .values("n")[:1]
-                ),
-                0,
-            ),
-            # the page's links and merged duplicates the user may see (kefu.lib.json_rows)
-            **_page_rows(visible_workorders(request.user)),
-            # the same SQL for every order and user: compiled once per process (json_rows.precompiled)
-            **json_rows.precompiled(WorkOrder, f"order_page:{hooks.order_panel_keys()}", _fixed_annotations),
-        },
-    )
+            0,
+        ),
+        # the page's links and merged duplicates the user may see (kefu.lib.json_rows)
+        **_page_rows(visible),
+        # the same SQL for every order and user: compiled once per process (json_rows.precompiled)
+        **json_rows.precompiled(WorkOrder, f"order_page:{hooks.order_panel_keys()}", _fixed_annotations),
+    }
+
+
+# the order query per visibility shape, kind of key and set of cards, compiled once per process
+# (kefu.lib.prepared): building and compiling it cost more CPU than the database spends on it
+_ORDER_QUERIES: dict[tuple[str, str, str], Prepared[WorkOrder]] = {}
+_SAMPLE_IDS = {"staff_id": 2_000_000_011, "branch_id": 2_000_000_013}
+
+
+def _order_query(kind: str, by: str) -> Prepared[WorkOrder]:
+    cache_key = (kind, by, hooks.order_panel_keys())
+    prepared = _ORDER_QUERIES.get(cache_key)
+    if prepared is None:
+        samples: dict[str, Any] = {
+            name: _SAMPLE_IDS[name] for name in ("staff_id", "branch_id") if kind == "branch"
+        }
+        samples["key"] = 2_000_000_017 if by == "pk" else "\x01KEFU-SAMPLE-NUMBER"
+
+        def build(key: Any, **ids: int) -> QuerySet[WorkOrder]:
+            visible = shaped_workorders(kind, **ids)
+            qs = visible.select_related(*ORDER_PAGE_RELATED).annotate(**_order_page_annotations(visible))
+            return qs.filter(**{by: key})[:1]
+
+        prepared = _ORDER_QUERIES.setdefault(cache_key, Prepared(build, **samples))
+    return prepared
+
+
+def load_order(request: ConsoleRequest, key: str) -> WorkOrder:
+    """The order if visible to the user (404 otherwise), with what the header shows: one query."""
+    shape = visibility_shape(request.user)
+    if shape is None:  # a hotline agent's visibility depends on the calls on the line now: built per request
+        o = access_workorder(
+            request.user,
+            key,
+            related=ORDER_PAGE_RELATED,
+            annotations=_order_page_annotations(visible_workorders(request.user)),
+        )
+    else:
+        kind, ids = shape
+        by_pk = key.isdecimal()
+        found = _order_query(kind, "pk" if by_pk else "number").first(
+            router.db_for_read(WorkOrder), key=int(key) if by_pk else key.strip().upper(), **ids
+        )
+        if found is None:
+            raise NotFound("not_found", _("Work order not found."), "workorder")
+        o = found
     config_cache.seed(o)
     return o
 

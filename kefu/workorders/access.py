@@ -45,6 +45,32 @@ def visible_workorders(user: Actor) -> QuerySet[WorkOrder]:
     return qs.none()
 
 
+def visibility_shape(user: Actor) -> tuple[str, dict[str, int]] | None:
+    """How :func:`visible_workorders` limits ``user``'s orders, for a query compiled once per shape
+    (``kefu.lib.prepared``): ``("all", {})`` for staff who see every branch, ``("branch", {"staff_id": …,
+    "branch_id": …})`` for branch staff (their branch, plus what they own or work on). None for every other
+    user (hotline agents, customers, anyone else): their filter is built per request."""
+    staff = staff_of(user)
+    if staff is None or staff.is_hotline:
+        return None
+    if staff.sees_all_branches:
+        return ("all", {})
+    if staff.branch_id is None:
+        return None
+    return ("branch", {"staff_id": staff.pk, "branch_id": staff.branch_id})
+
+
+def shaped_workorders(kind: str, staff_id: int = 0, branch_id: int = 0) -> QuerySet[WorkOrder]:
+    """The orders :func:`visible_workorders` gives a user of :func:`visibility_shape` ``kind`` with these
+    ids (the same filter, built from the ids alone)."""
+    qs = WorkOrder.objects.all()
+    if kind == "all":
+        return qs
+    if kind == "branch":
+        return qs.filter(Q(branch_id=branch_id) | Q(owner_id=staff_id) | Q(assignee_id=staff_id))
+    raise ValueError(f"no visibility shape {kind!r}")
+
+
 def access_workorder(
     user: Actor,
     key: int | str,

@@ -39,8 +39,9 @@ def test_the_replica_gets_its_address_and_the_primarys_options() -> None:
     out = _settings({"DATABASE_URL": PG, "DATABASE_REPLICA_URL": REPLICA}, expr)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == (
-        "[('default', 'db1.internal', 5432, 'kefu', {'options': '-c jit=off'}, None), "
-        "('replica', 'db2.internal', 5433, 'reader', {'options': '-c jit=off'}, 'default')] "
+        "[('default', 'db1.internal', 5432, 'kefu', {'options': '-c jit=off', 'prepare_threshold': 0}, None), "
+        "('replica', 'db2.internal', 5433, 'reader', {'options': '-c jit=off', 'prepare_threshold': 0}, "
+        "'default')] "
         "['kefu.lib.replica.ReplicaRouter']"
     )
     # without it: one database, the router sends everything to it
@@ -66,6 +67,15 @@ def test_a_transaction_pooler_turns_server_side_cursors_off() -> None:
     assert on.stdout.strip() == "[True, True]", on.stderr
     off = _settings({"DATABASE_URL": PG}, expr)
     assert off.stdout.strip() == "[False]", off.stderr
+
+
+def test_prepared_statements_are_on_unless_a_transaction_pooler_is_in_between() -> None:
+    expr = "settings.KEFU_DB_PREPARED_STATEMENTS, settings.DATABASES['default']['OPTIONS'].get('prepare_threshold')"
+    assert _settings({"DATABASE_URL": PG}, expr).stdout.strip() == "True 0"
+    pooled = _settings({"DATABASE_URL": PG, "KEFU_DB_TRANSACTION_POOLER": "true"}, expr)
+    assert pooled.stdout.strip() == "False None", pooled.stderr
+    off = _settings({"DATABASE_URL": PG, "KEFU_DB_PREPARED_STATEMENTS": "false"}, expr)
+    assert off.stdout.strip() == "False None", off.stderr
 
 
 def test_the_hub_listens_on_its_own_url_when_one_is_set() -> None:
