@@ -54,7 +54,7 @@ from kefu.fields import queries as field_queries
 from kefu.incidents import panels as incident_panels
 from kefu.lib import clock, json_rows
 from kefu.lib.durations import TimeLeft
-from kefu.lib.errors import Conflict, KefuError, NotFound, ValidationFailed
+from kefu.lib.errors import Conflict, KefuError, ValidationFailed
 from kefu.lib.json_rows import JSONRows
 from kefu.lib.prepared import Prepared
 from kefu.lib.replica import searches_from_replica
@@ -62,7 +62,7 @@ from kefu.macros import rules as macro_rules
 from kefu.macros import saved as saved_views
 from kefu.macros.forms import COLUMN_LABELS
 from kefu.organization import config_cache
-from kefu.organization.access import areas_of
+from kefu.organization.access import areas_of, staff_of
 from kefu.organization.models import Staff
 from kefu.web.files import attachment_response
 from kefu.web.forms import add_kefu_error
@@ -72,8 +72,6 @@ from kefu.workorders import rules as wo_rules
 from kefu.workorders.access import (
     access_attachment,
     access_workorder,
-    shaped_workorders,
-    visibility_shape,
     visible_attachments,
     visible_timeline,
     visible_workorders,
@@ -294,49 +292,16 @@ def _order_page_annotations(visible: QuerySet[WorkOrder]) -> dict[str, Any]:
     }
 
 
-# the order query per visibility shape, kind of key and set of cards, compiled once per process
-# (kefu.lib.prepared): building and compiling it cost more CPU than the database spends on it
-_ORDER_QUERIES: dict[tuple[str, str, str], Prepared[WorkOrder]] = {}
-_SAMPLE_IDS = {"staff_id": 2_000_000_011, "branch_id": 2_000_000_013}
-
-
-def _order_query(kind: str, by: str) -> Prepared[WorkOrder]:
-    cache_key = (kind, by, hooks.order_panel_keys())
-    prepared = _ORDER_QUERIES.get(cache_key)
-    if prepared is None:
-        samples: dict[str, Any] = {
-            name: _SAMPLE_IDS[name] for name in ("staff_id", "branch_id") if kind == "branch"
-        }
-        samples["key"] = 2_000_000_017 if by == "pk" else "\x01KEFU-SAMPLE-NUMBER"
-
-        def build(key: Any, **ids: int) -> QuerySet[WorkOrder]:
-            visible = shaped_workorders(kind, **ids)
-            qs = visible.select_related(*ORDER_PAGE_RELATED).annotate(**_order_page_annotations(visible))
-            return qs.filter(**{by: key})[:1]
-
-        prepared = _ORDER_QUERIES.setdefault(cache_key, Prepared(build, **samples))
-    return prepared
-
-
 def load_order(request: ConsoleRequest, key: str) -> WorkOrder:
-    """The order if visible to the user (404 otherwise), with what the header shows: one query."""
-    shape = visibility_shape(request.user)
-    if shape is None:  # a hotline agent's visibility depends on the calls on the line now: built per request
-        o = access_workorder(
-            request.user,
-            key,
-            related=ORDER_PAGE_RELATED,
-            annotations=_order_page_annotations(visible_workorders(request.user)),
-        )
-    else:
-        kind, ids = shape
-        by_pk = key.isdecimal()
-        found = _order_query(kind, "pk" if by_pk else "number").first(
-            router.db_for_read(WorkOrder), key=int(key) if by_pk else key.strip().upper(), **ids
-        )
-        if found is None:
-            raise NotFound("not_found", _("Work order not found."), "workorder")
-        o = found
+    """The order if visible to the user (404 otherwise), with what the header shows: one query, compiled
+    once per process and prepared on the connection (planning it took longer than running it)."""
+    o = access_workorder(
+        request.user,
+        key,
+        related=ORDER_PAGE_RELATED,
+        annotations=_order_page_annotations,
+        compiled_as=f"order_page:{hooks.order_panel_keys()}",
+    )
     config_cache.seed(o)
     return o
 
@@ -432,8 +397,20 @@ def _service_log(o: WorkOrder) -> list[AuditRecord]:
     return rows
 
 
+# the staff's timeline of an order with each reply's delivery, compiled once per process (kefu.lib.prepared)
+_STAFF_TIMELINE = Prepared(
+    lambda order_id: _with_delivery(
+        TimelineEntry.objects.filter(workorder_id=order_id).select_related("author_staff", "author_customer")
+    ),
+    order_id=2_000_000_019,
+)
+
+
 def _timeline(request: ConsoleRequest, o: WorkOrder, staff_names: dict[int, str]) -> list[TimelineEntry]:
-    entries = list(_with_delivery(visible_timeline(request.user, o)))
+    if staff_of(request.user) is not None:  # staff read every entry (visible_timeline)
+        entries = _STAFF_TIMELINE.rows(router.db_for_read(TimelineEntry), order_id=o.pk)
+    else:
+        entries = list(_with_delivery(visible_timeline(request.user, o)))
     files: dict[int, list[Any]] = {}
     attachments = list(visible_attachments(request.user, o))
     for att in attachments:

@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
+from django.db import router
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from kefu.hotline.access import on_the_line_q
 from kefu.lib.errors import NotFound
+from kefu.lib.prepared import Prepared
 from kefu.organization.access import Actor, staff_of
 from kefu.workorders.models import Attachment, TimelineEntry, WorkOrder
 from kefu.workorders.rules import Status
+
+# what a caller reads with the order, built from the orders the user may see (for counts among them)
+Annotations = Callable[[QuerySet[WorkOrder]], Mapping[str, Any]]
 
 
 def _portal_customer(user: Actor) -> Any:
@@ -77,12 +82,39 @@ def access_workorder(
     *,
     for_update: bool = False,
     related: Sequence[str] = (),
-    annotations: Mapping[str, Any] | None = None,
+    annotations: Mapping[str, Any] | Annotations | None = None,
+    compiled_as: str = "",
 ) -> WorkOrder:
     """The order by id or number if visible to ``user``; NotFound otherwise (same answer for both).
     ``related`` and ``annotations`` load what the caller needs in the same statement (one query for the
-    check and the header of the order page; only the order's own row is locked ``for_update``)."""
+    check and the header of the order page; only the order's own row is locked ``for_update``).
+
+    ``compiled_as``: a name for a hot call site whose ``related`` and ``annotations`` are the same on every
+    call (annotations that depend on nothing but the row and the orders the user may see: pass a function
+    that builds them from those orders, :data:`Annotations`): the query is
+    compiled once per process and visibility shape and prepared on the connection (``kefu.lib.prepared``)
+    instead of built on every request. Users whose visibility has no fixed shape (hotline agents,
+    customers) get the query built as usual."""
+    shape = visibility_shape(user) if compiled_as else None
+    if shape is not None:
+        kind, ids = shape
+        by_pk = isinstance(key, int) or (isinstance(key, str) and key.isdecimal())
+        if by_pk and not 0 < int(key) < 2**63:  # no such id (and none a database column could hold)
+            raise NotFound("not_found", _("Work order not found."), "workorder")
+        prepared = _prepared_access(
+            compiled_as, kind, "pk" if by_pk else "number", for_update, related, annotations
+        )
+        found = prepared.first(
+            router.db_for_write(WorkOrder) if for_update else router.db_for_read(WorkOrder),
+            key=int(key) if by_pk else str(key).strip().upper(),
+            **ids,
+        )
+        if found is None:
+            raise NotFound("not_found", _("Work order not found."), "workorder")
+        return found
     qs = visible_workorders(user)
+    if callable(annotations):
+        annotations = annotations(qs)
     if related:
         qs = qs.select_related(*related)
     if annotations:
@@ -95,6 +127,40 @@ def access_workorder(
         return qs.get(number=str(key).strip().upper())
     except WorkOrder.DoesNotExist:
         raise NotFound("not_found", _("Work order not found."), "workorder") from None
+
+
+# the hot call sites' queries (access_workorder's compiled_as), per visibility shape, key, lock and relations
+_PREPARED: dict[tuple[Any, ...], Prepared[WorkOrder]] = {}
+SAMPLE_IDS = {"staff_id": 2_000_000_011, "branch_id": 2_000_000_013}
+SAMPLE_KEYS = {"pk": 2_000_000_017, "number": "\x01KEFU-SAMPLE-NUMBER"}
+
+
+def _prepared_access(
+    name: str,
+    kind: str,
+    by: str,
+    for_update: bool,
+    related: Sequence[str],
+    annotations: Mapping[str, Any] | Annotations | None,
+) -> Prepared[WorkOrder]:
+    cache_key = (name, kind, by, for_update, tuple(related))
+    prepared = _PREPARED.get(cache_key)
+    if prepared is None:
+        samples: dict[str, Any] = {k: v for k, v in SAMPLE_IDS.items() if kind == "branch"}
+        samples["key"] = SAMPLE_KEYS[by]
+
+        def build(key: Any, **ids: int) -> QuerySet[WorkOrder]:
+            visible = shaped_workorders(kind, **ids)
+            qs = visible.select_related(*related) if related else visible
+            extra = annotations(visible) if callable(annotations) else annotations
+            if extra:
+                qs = qs.annotate(**extra)
+            if for_update:
+                qs = qs.select_for_update(of=("self",))
+            return qs.filter(**{by: key})[:1]
+
+        prepared = _PREPARED.setdefault(cache_key, Prepared(build, **samples))
+    return prepared
 
 
 def visible_timeline(user: Actor, order: WorkOrder) -> QuerySet[TimelineEntry]:

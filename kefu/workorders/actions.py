@@ -1091,6 +1091,12 @@ def _next_entry_id() -> dict[str, Any]:
     return {"next_entry_id": RawSQL(sql, (), output_field=BigIntegerField())}  # noqa: S611 - a fixed text
 
 
+def _reply_annotations(_visible: Any) -> dict[str, Any]:
+    """What the reply reads with the locked order: whether WeCom reaches the customer, duplicates of other
+    customers, the configuration tokens, the next timeline entry's id (the same for every reply)."""
+    return {**_WECOM, **FOREIGN_DUPLICATES, **config_cache.token_annotations(), **_next_entry_id()}
+
+
 @transaction.atomic
 @batch.deferred()  # the reply's writes in one statement on PostgreSQL (kefu.lib.batch)
 def do_reply(
@@ -1124,12 +1130,8 @@ def do_reply(
         key,
         for_update=True,
         related=("customer",),
-        annotations={
-            **_WECOM,
-            **FOREIGN_DUPLICATES,
-            **config_cache.token_annotations(),
-            **_next_entry_id(),
-        },
+        annotations=_reply_annotations,
+        compiled_as="reply",
     )
     config_cache.seed(o)  # the reply checks' phrases and the SMS templates are cached configuration
     _check_version(o, expected_version)
