@@ -54,7 +54,7 @@ class _Compiled:
     )
 
     def __init__(self, qs: models.QuerySet[Any], alias: str, samples: dict[str, Any]) -> None:
-        if qs._prefetch_related_lookups:
+        if qs._prefetch_related_lookups:  # type: ignore[attr-defined]
             raise ValueError("Prepared does not support prefetch_related")
         conn = connections[alias]
         compiler = qs.query.get_compiler(using=alias)
@@ -81,7 +81,7 @@ class _Compiled:
         fields = klass_info["select_fields"]
         self.span = (fields[0], fields[-1] + 1)
         self.init_list = [f[0].target.attname for f in select[self.span[0] : self.span[1]]]
-        self.related = get_related_populators(klass_info, select, alias)
+        self.related = get_related_populators(klass_info, select, alias)  # type: ignore[call-arg]  # Django 5.2
         self.annotations = list(compiler.annotation_col_map.items())
 
 
@@ -160,7 +160,7 @@ def _cursor(conn: Any) -> Any:
     conn.close_if_health_check_failed()
     conn.ensure_connection()
     with conn.wrap_database_errors:
-        raw = ServerBindingCursor(conn.connection)
+        raw = ServerBindingCursor(conn.connection)  # type: ignore[call-arg]
         tz_loader = conn.connection.adapters.get_loader(TIMESTAMPTZ_OID, Format.TEXT)
         if conn.timezone != tz_loader.timezone:  # as Django's own cursors
             register_tzloader(conn.timezone, raw)
@@ -174,10 +174,9 @@ class _LoggedCursor(CursorDebugWrapper):
     """Django's logging cursor (tests, ``DEBUG``) for a prepared statement: the SQL logged with its values
     composed on the client, as Django's own cursors show it."""
 
-    def execute(self, sql: str, params: Any = None) -> Any:
+    def execute(self, sql: Any, params: Any = None) -> Any:
         with self.debug_sql(self.db.ops.compose_sql(sql, params)):
             return CursorWrapper.execute(self, sql, params)
-
 
 
 def _apply(rows: list[Any], converters: dict[int, Any], conn: Any) -> list[list[Any]]:
