@@ -26,6 +26,7 @@ from django.views.decorators.http import require_GET, require_POST
 from kefu.commitments.models.materials import ServiceMaterial, ServiceStep
 from kefu.fieldservice import field_sync
 from kefu.fieldservice.models import VisitOutcome
+from kefu.lib import clock
 from kefu.lib.errors import KefuError
 from kefu.middleware import csp_policy
 from kefu.privacy import records as access_records
@@ -104,6 +105,7 @@ def today(request: ConsoleRequest) -> HttpResponse:
             "items": items,
             "day": day,
             "more_orders": max(total - field_sync.OPEN_ORDERS_SHOWN, 0),
+            "now": clock.now(),
             "visit_urls": [reverse("console:field_visit", args=[i.key]) for i in items],
             **_shell(),
         },
@@ -141,6 +143,7 @@ def visit(request: ConsoleRequest, key: str) -> HttpResponse:
             "signature_id": signature_id,
             "state": state,
             "outcomes": VisitOutcome.choices,
+            "now": clock.now(),
             **_shell(),
         },
     )

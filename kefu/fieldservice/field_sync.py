@@ -153,9 +153,14 @@ def open_orders_without_appointment(staff: Staff) -> QuerySet[WorkOrder]:
     )
 
 
+URGENT = "urgent"  # the priority whose orders come before the day's appointments
+
+
 def my_day(staff: Staff, now: dt.datetime | None = None) -> tuple[list[DayItem], int]:
-    """Today's appointments by window, then the open orders without one (at most ``OPEN_ORDERS_SHOWN``),
-    and how many such orders there are in all. A fixed number of statements, whatever the day holds."""
+    """Today's appointments by window, then the open orders without one (at most ``OPEN_ORDERS_SHOWN``,
+    by urgency then due time), and how many such orders there are in all; an urgent order without an
+    appointment (an emergency: a leak, an outage) comes before the appointments. A fixed number of
+    statements, whatever the day holds."""
     items = [
         DayItem(f"a{a.pk}", a.order, a, getattr(a, "visit", None)) for a in today_appointments(staff, now)
     ]
@@ -168,8 +173,9 @@ def my_day(staff: Staff, now: dt.datetime | None = None) -> tuple[list[DayItem],
             "id"
         )
     }  # the latest visit of each order (later ids overwrite earlier ones)
-    items += [DayItem(f"o{o.pk}", o, None, visits.get(o.pk)) for o in shown]
-    return items, total
+    unbooked = [DayItem(f"o{o.pk}", o, None, visits.get(o.pk)) for o in shown]
+    urgent = [i for i in unbooked if i.order.priority == URGENT]
+    return urgent + items + [i for i in unbooked if i.order.priority != URGENT], total
 
 
 def day_item(user: Actor, key: str) -> DayItem:

@@ -6,7 +6,7 @@ import datetime as dt
 from typing import Any
 
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import Case, QuerySet, When
 from django.utils.translation import gettext as _
 
 from kefu.audit import log as audit
@@ -24,10 +24,12 @@ def unread_count(staff: Staff) -> int:
 
 
 def notifications_of(staff: Staff) -> QuerySet[Notification]:
+    """The staff member's notifications for the bell's list: the unread ones first (what the bell counts
+    is on the first page, however many read ones are newer), each part newest first."""
     return (
         Notification.objects.filter(recipient=staff)
         .select_related("workorder", "actor")
-        .order_by("-updated_at", "-id")
+        .order_by(Case(When(read_at__isnull=True, then=0), default=1), "-updated_at", "-id")
     )
 
 

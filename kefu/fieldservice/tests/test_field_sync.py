@@ -332,6 +332,32 @@ def test_the_day_lists_todays_appointments_by_window_then_open_orders(
     assert records.filter(customer_id=loose.customer_id).count() == 2
 
 
+def test_an_urgent_order_without_appointment_comes_first_marked_and_overdue_shows(
+    world: Any, now: Any, tech: Client
+) -> None:
+    appointment(world, 8, title="上午：安检")
+    routine = world.order(
+        world.customer("王五", "13700137000"), title="无预约的报修", assignee_id=world.technician.pk
+    )
+    leak = world.order(
+        world.customer("赵六", "13600136000"),
+        title="燃气泄漏抢修",
+        priority="urgent",
+        assignee_id=world.technician.pk,
+    )
+    WorkOrder.objects.filter(pk=leak.pk).update(due_at=sh(2026, 3, 2, 10, 30))  # passed at 11:00
+    html = tech.get("/field/").content.decode()
+    positions = [html.index(t) for t in ("燃气泄漏抢修", "上午：安检", "无预约的报修")]
+    assert positions == sorted(positions)
+    card = html[html.index(f'data-key="o{leak.pk}"') :]
+    card = card[: card.index("</li>")]
+    assert "vflag-urgent" in card and 'data-testid="field-overdue"' in card
+    plain = html[html.index(f'data-key="o{routine.pk}"') :]
+    assert "vflag" not in plain[: plain.index("</li>")]
+    visit = tech.get(f"/field/visits/o{leak.pk}/").content.decode()
+    assert "vflag-urgent" in visit and "vflag-overdue" in visit
+
+
 def test_the_visit_page_shows_checklist_materials_and_a_callable_phone(
     world: Any, now: Any, tech: Client
 ) -> None:

@@ -4,6 +4,7 @@ and kind, preferences, quiet hours, the outbox, the pages."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -376,6 +377,30 @@ def test_list_is_paginated_newest_first(world: Any) -> None:
     first = c.get("/notifications/").content.decode()
     assert first.count('data-testid="notification"') == 25 and "09:29" in first and "09:00" not in first
     assert c.get("/notifications/?page=2").content.decode().count('data-testid="notification"') == 5
+
+
+def test_unread_notifications_come_before_newer_read_ones(world: Any) -> None:
+    for i in range(30):
+        hooks.notify_staff_event(
+            StaffEvent(
+                K.MENTION,
+                (world.agent.pk,),
+                None,
+                None,
+                {"i": i},
+                sh(2026, 12, 7, 9, 0) + dt.timedelta(minutes=i),
+            )
+        )
+    c = client_for(world.agent)
+    c.post("/notifications/read-all/")
+    # two older ones unread again (as if they had come before the others were read)
+    older = list(Notification.objects.filter(recipient=world.agent).order_by("updated_at")[:2])
+    Notification.objects.filter(pk__in=[n.pk for n in older]).update(read_at=None)
+    first = c.get("/notifications/").content.decode()
+    rows = re.findall(r'<li id="notification-(\d+)" class="notification( unread)?', first)
+    assert [int(pk) for pk, _u in rows[:2]] == [older[1].pk, older[0].pk]  # unread, newest first
+    assert [u for _pk, u in rows[:3]] == [" unread", " unread", ""]
+    assert "09:29" in first and "09:00" in first  # the newest read one and the oldest unread one
 
 
 def test_preferences_page(world: Any) -> None:

@@ -41,6 +41,15 @@ def test_url_names() -> None:
     assert reverse("console:supervision_areas") == "/supervision/areas/"
 
 
+def test_the_list_links_each_record_to_its_order(world: Any, now: Any) -> None:
+    o = world.order(world.customer())
+    r = manual(world.inspector, world.agent, sh(2026, 3, 1, 9, 0), order_key=o.number)
+    page = client_for(world.supervisor).get(LIST).content.decode()
+    row = page[page.index(f'id="acc-{r.pk}"') :]
+    row = row[: row.index("</tr>")]
+    assert f'href="/orders/{o.number}/" class="acc-order">{o.number}</a>' in row
+
+
 def test_list_scoping_and_filters(world: Any, now: Any) -> None:
     a = manual(world.inspector, world.agent, sh(2026, 3, 1, 9, 0))
     b = manual(world.inspector, world.agent_senior, sh(2026, 3, 1, 10, 0))
