@@ -49,7 +49,7 @@ from kefu.organization.rules import Role
 from kefu.workorders import actions as wo_actions
 from kefu.workorders import rules as wo_rules
 from kefu.workorders.access import access_workorder
-from kefu.workorders.models import ServicePlace, TimelineEntry, WorkOrder
+from kefu.workorders.models import Priority, ServicePlace, TimelineEntry, WorkOrder
 
 #: how far the device's clock may be ahead of the server's, and how old a queued action may be
 CLOCK_AHEAD = dt.timedelta(minutes=10)
@@ -153,9 +153,6 @@ def open_orders_without_appointment(staff: Staff) -> QuerySet[WorkOrder]:
     )
 
 
-URGENT = "urgent"  # the priority whose orders come before the day's appointments
-
-
 def my_day(staff: Staff, now: dt.datetime | None = None) -> tuple[list[DayItem], int]:
     """Today's appointments by window, then the open orders without one (at most ``OPEN_ORDERS_SHOWN``,
     by urgency then due time), and how many such orders there are in all; an urgent order without an
@@ -174,8 +171,8 @@ def my_day(staff: Staff, now: dt.datetime | None = None) -> tuple[list[DayItem],
         )
     }  # the latest visit of each order (later ids overwrite earlier ones)
     unbooked = [DayItem(f"o{o.pk}", o, None, visits.get(o.pk)) for o in shown]
-    urgent = [i for i in unbooked if i.order.priority == URGENT]
-    return urgent + items + [i for i in unbooked if i.order.priority != URGENT], total
+    urgent = [i for i in unbooked if i.order.priority == Priority.URGENT]
+    return urgent + items + [i for i in unbooked if i.order.priority != Priority.URGENT], total
 
 
 def day_item(user: Actor, key: str) -> DayItem:

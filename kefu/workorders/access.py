@@ -131,8 +131,8 @@ def access_workorder(
 
 # the hot call sites' queries (access_workorder's compiled_as), per visibility shape, key, lock and relations
 _PREPARED: dict[tuple[Any, ...], Prepared[WorkOrder]] = {}
-SAMPLE_IDS = {"staff_id": 2_000_000_011, "branch_id": 2_000_000_013}
-SAMPLE_KEYS = {"pk": 2_000_000_017, "number": "\x01KEFU-SAMPLE-NUMBER"}
+_SAMPLE_IDS = {"staff_id": 2_000_000_011, "branch_id": 2_000_000_013}
+_SAMPLE_KEYS = {"pk": 2_000_000_017, "number": "\x01KEFU-SAMPLE-NUMBER"}
 
 
 def _prepared_access(
@@ -146,8 +146,8 @@ def _prepared_access(
     cache_key = (name, kind, by, for_update, tuple(related))
     prepared = _PREPARED.get(cache_key)
     if prepared is None:
-        samples: dict[str, Any] = {k: v for k, v in SAMPLE_IDS.items() if kind == "branch"}
-        samples["key"] = SAMPLE_KEYS[by]
+        samples: dict[str, Any] = {k: v for k, v in _SAMPLE_IDS.items() if kind == "branch"}
+        samples["key"] = _SAMPLE_KEYS[by]
 
         def build(key: Any, **ids: int) -> QuerySet[WorkOrder]:
             visible = shaped_workorders(kind, **ids)

@@ -359,19 +359,16 @@ def test_csrf_is_required(world: Any) -> None:
     assert Notification.objects.filter(read_at__isnull=True).count() == 1
 
 
+def _thirty_mentions(world: Any) -> None:
+    """Thirty notifications for the agent, 09:00 … 09:29 on 7 December 2026 (Shanghai)."""
+    for i in range(30):
+        at = sh(2026, 12, 7, 9, 0) + dt.timedelta(minutes=i)
+        hooks.notify_staff_event(StaffEvent(K.MENTION, (world.agent.pk,), None, None, {"i": i}, at))
+
+
 def test_list_is_paginated_newest_first(world: Any) -> None:
     o = world.order(world.customer())
-    for i in range(30):
-        hooks.notify_staff_event(
-            StaffEvent(
-                K.MENTION,
-                (world.agent.pk,),
-                None,
-                None,
-                {"i": i},
-                sh(2026, 12, 7, 9, 0) + dt.timedelta(minutes=i),
-            )
-        )
+    _thirty_mentions(world)
     assert o  # (orders are optional for a notification)
     c = client_for(world.agent)
     first = c.get("/notifications/").content.decode()
@@ -380,17 +377,7 @@ def test_list_is_paginated_newest_first(world: Any) -> None:
 
 
 def test_unread_notifications_come_before_newer_read_ones(world: Any) -> None:
-    for i in range(30):
-        hooks.notify_staff_event(
-            StaffEvent(
-                K.MENTION,
-                (world.agent.pk,),
-                None,
-                None,
-                {"i": i},
-                sh(2026, 12, 7, 9, 0) + dt.timedelta(minutes=i),
-            )
-        )
+    _thirty_mentions(world)
     c = client_for(world.agent)
     c.post("/notifications/read-all/")
     # two older ones unread again (as if they had come before the others were read)
