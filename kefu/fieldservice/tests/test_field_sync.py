@@ -352,6 +352,7 @@ def test_an_urgent_order_without_appointment_comes_first_marked_and_overdue_show
     card = html[html.index(f'data-key="o{leak.pk}"') :]
     card = card[: card.index("</li>")]
     assert "vflag-urgent" in card and 'data-testid="field-overdue"' in card
+    assert "已超时" in card and "逾期未缴" not in card  # past its time limit, not an unpaid fee
     plain = html[html.index(f'data-key="o{routine.pk}"') :]
     assert "vflag" not in plain[: plain.index("</li>")]
     visit = tech.get(f"/field/visits/o{leak.pk}/").content.decode()
